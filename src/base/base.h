@@ -1,0 +1,234 @@
+/*
+ * base: the foundations every other module uses.
+ *
+ *   err_t      an error code plus a message naming what was wrong
+ *   buf_t      a checked growable byte buffer
+ *   hex, base32 (RFC 4648, lower case, no padding), base58btc
+ *   uvarint / LEB128 (unsigned, signed 32 and 64 bit) with overflow and
+ *              non-minimal detection
+ *   log        levels, to stderr, key=value
+ *   file       whole-file read with a size cap; atomic write (tmp, fsync,
+ *              rename, fsync of the directory)
+ *   cjson      canonical JSON over jansson, byte-identical to serde_json as
+ *              used by upstream Phase (reference/phase-original.md §2.5)
+ *   ts         RFC 3339 UTC timestamps formatted as chrono prints them
+ *
+ * Conventions (DESIGN.md §3): functions return 0 on success or a negative
+ * BASE_E* code, and fill an optional err_t. Decoders never read past the length
+ * they are given and never allocate more than their output needs.
+ */
+#ifndef AETHER_BASE_H
+#define AETHER_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#if defined(__GNUC__)
+#define BASE_MUST_CHECK __attribute__((warn_unused_result))
+#define BASE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define BASE_MUST_CHECK
+#define BASE_PRINTF(f, a)
+#endif
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum {
+    BASE_OK = 0,
+    BASE_EINVAL = -1,      /* malformed input */
+    BASE_ENOMEM = -2,      /* allocation failed or size cap exceeded */
+    BASE_EIO = -3,         /* operating system I/O error */
+    BASE_ETRUNC = -4,      /* input ended early */
+    BASE_EOVERFLOW = -5,   /* value does not fit */
+    BASE_ENONMINIMAL = -6, /* encoding is valid but not the shortest */
+    BASE_ERANGE = -7,      /* output buffer too small */
+    BASE_ENOENT = -8,      /* file does not exist */
+};
+
+#define ERR_MSG_MAX 256
+
+typedef struct err {
+    int code;               /* 0 or a negative module error code */
+    char msg[ERR_MSG_MAX];  /* "module: what was wrong (where)" */
+} err_t;
+
+/* Sets *e (when e is not NULL) and returns code, so callers can write
+ * `return err_set(e, BASE_EINVAL, "hex: odd length %zu", n);`. */
+int err_set(err_t *e, int code, const char *fmt, ...) BASE_PRINTF(3, 4);
+int err_setv(err_t *e, int code, const char *fmt, va_list ap);
+/* Prepends "prefix: " to the message already in e. Returns e->code. */
+int err_prefix(err_t *e, const char *fmt, ...) BASE_PRINTF(2, 3);
+void err_clear(err_t *e);
+
+/* ---- growable byte buffer ---------------------------------------------- */
+
+/* A buffer that remembers its first failure: after an allocation failure or
+ * exceeding max, every append is a no-op and buf_ok() is false, so a codec can
+ * append freely and check once at the end. */
+typedef struct buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    size_t max;   /* 0 = no limit beyond SIZE_MAX / 2 */
+    bool failed;
+} buf_t;
+
+void buf_init(buf_t *b, size_t max);
+void buf_free(buf_t *b);             /* frees data, leaves an empty buffer */
+void buf_reset(buf_t *b);            /* len = 0, keeps memory and max */
+bool buf_ok(const buf_t *b);
+int buf_reserve(buf_t *b, size_t extra);   /* ensures cap >= len + extra */
+int buf_append(buf_t *b, const void *p, size_t n);
+int buf_append_byte(buf_t *b, uint8_t c);
+int buf_append_str(buf_t *b, const char *s);
+int buf_printf(buf_t *b, const char *fmt, ...) BASE_PRINTF(2, 3);
+int buf_append_u16_le(buf_t *b, uint16_t v);
+int buf_append_u32_le(buf_t *b, uint32_t v);
+int buf_append_u64_le(buf_t *b, uint64_t v);
+int buf_append_u32_be(buf_t *b, uint32_t v);
+int buf_append_u64_be(buf_t *b, uint64_t v);
+/* Appends a NUL that is not counted in len, so data can be used as a C string. */
+int buf_terminate(buf_t *b);
+/* Hands the data to the caller (who frees it with free()); b becomes empty. */
+uint8_t *buf_steal(buf_t *b, size_t *len);
+
+/* ---- hex --------------------------------------------------------------- */
+
+/* Lower-case hex of n bytes into out, which must hold 2n+1 chars; NUL-terminated. */
+void hex_encode(const uint8_t *in, size_t n, char *out);
+/* Decodes exactly 2*out_len hex digits (either case) from in[0..n). The length
+ * must match exactly: a wrong length, odd length or non-hex digit is an error
+ * naming the offset. */
+int hex_decode(const char *in, size_t n, uint8_t *out, size_t out_len, err_t *e) BASE_MUST_CHECK;
+/* Decodes any even-length hex string into a buffer allocated with malloc. */
+int hex_decode_alloc(const char *in, size_t n, uint8_t **out, size_t *out_len, err_t *e) BASE_MUST_CHECK;
+
+/* ---- base32 (RFC 4648 alphabet, lower case, no padding) ------------------ */
+
+size_t base32_encoded_len(size_t n);           /* without the NUL */
+void base32_encode(const uint8_t *in, size_t n, char *out);  /* NUL-terminated */
+/* Accepts upper or lower case, no padding; rejects non-zero trailing bits and
+ * impossible lengths. out must hold n*5/8 bytes. */
+int base32_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, size_t *out_len,
+                  err_t *e) BASE_MUST_CHECK;
+
+/* ---- base58btc (Bitcoin alphabet) ------------------------------------- */
+
+/* out must hold base58_encoded_max(n)+1 chars; returns the length written. */
+size_t base58_encoded_max(size_t n);
+size_t base58_encode(const uint8_t *in, size_t n, char *out);
+/* Inputs longer than BASE58_MAX_INPUT chars are rejected (the decoder is
+ * quadratic; nothing we parse needs more). */
+#define BASE58_MAX_INPUT 512
+int base58_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, size_t *out_len,
+                  err_t *e) BASE_MUST_CHECK;
+
+/* ---- unsigned varint / LEB128 ------------------------------------------ */
+
+#define UVARINT_MAX_BYTES 10
+/* Writes v into out (at least UVARINT_MAX_BYTES), returns bytes used. */
+size_t uvarint_encode(uint64_t v, uint8_t *out);
+size_t uvarint_len(uint64_t v);
+/* Multiformats unsigned-varint: at most 9 bytes (63 bits), minimal encoding
+ * required. Returns bytes consumed (> 0) or a negative BASE_E* code:
+ * BASE_ETRUNC (need more bytes), BASE_EOVERFLOW, BASE_ENONMINIMAL. */
+int uvarint_decode(const uint8_t *in, size_t n, uint64_t *v, err_t *e) BASE_MUST_CHECK;
+
+/* WebAssembly LEB128: at most ceil(bits/7) bytes; unused bits of the last
+ * byte must be zero (unsigned) or sign copies (signed). Non-minimal (padded)
+ * encodings are allowed, as the wasm spec allows them. Return bytes consumed or
+ * a negative code. */
+int leb128_u32_decode(const uint8_t *in, size_t n, uint32_t *v, err_t *e) BASE_MUST_CHECK;
+int leb128_u64_decode(const uint8_t *in, size_t n, uint64_t *v, err_t *e) BASE_MUST_CHECK;
+int leb128_s32_decode(const uint8_t *in, size_t n, int32_t *v, err_t *e) BASE_MUST_CHECK;
+int leb128_s64_decode(const uint8_t *in, size_t n, int64_t *v, err_t *e) BASE_MUST_CHECK;
+/* Shortest encodings; out must hold 10 bytes. */
+size_t leb128_u64_encode(uint64_t v, uint8_t *out);
+size_t leb128_s64_encode(int64_t v, uint8_t *out);
+
+/* ---- logging ------------------------------------------------------------ */
+
+typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF } log_level_t;
+
+void log_set_level(log_level_t lvl);
+log_level_t log_get_level(void);
+/* Parses "debug", "info", "warn", "error", "off". */
+int log_level_parse(const char *s, log_level_t *out);
+/* Prints one line to stderr: `ts=... level=info mod=p2p msg="..." k=v ...`.
+ * fmt produces the key=value tail (may be empty); msg is quoted and escaped. */
+void log_msg(log_level_t lvl, const char *mod, const char *msg, const char *fmt, ...)
+    BASE_PRINTF(4, 5);
+#define log_debug(mod, msg, ...) log_msg(LOG_DEBUG, mod, msg, __VA_ARGS__)
+#define log_info(mod, msg, ...) log_msg(LOG_INFO, mod, msg, __VA_ARGS__)
+#define log_warn(mod, msg, ...) log_msg(LOG_WARN, mod, msg, __VA_ARGS__)
+#define log_error(mod, msg, ...) log_msg(LOG_ERROR, mod, msg, __VA_ARGS__)
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Reads a whole file (at most max bytes; larger files are an error) into a
+ * malloc'd buffer with a NUL after the last byte. */
+int file_read_all(const char *path, size_t max, uint8_t **data, size_t *len, err_t *e)
+    BASE_MUST_CHECK;
+/* Writes data to path atomically: a unique temp file in the same directory,
+ * fsync, rename over path, fsync of the directory. mode applies to the new file.
+ * If exclusive, fails with BASE_EINVAL when path already exists (no overwrite,
+ * race-safe via link()). */
+int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                      bool exclusive, err_t *e) BASE_MUST_CHECK;
+/* mkdir -p with the given mode for directories it creates. */
+int file_mkdirs(const char *path, unsigned mode, err_t *e) BASE_MUST_CHECK;
+
+/* ---- canonical JSON ------------------------------------------------------ */
+
+/* jansson's integers are int64. Unsigned values above INT64_MAX are held as a
+ * jansson string whose first byte is 0xFF followed by the decimal digits; no
+ * valid UTF-8 string starts with 0xFF, so this can never collide with a real
+ * string. Use these helpers rather than building it by hand. */
+json_t *cjson_u64(uint64_t v);
+/* True and *v set when j is a non-negative integer (either representation). */
+bool cjson_get_u64(const json_t *j, uint64_t *v);
+bool cjson_is_integer(const json_t *j);
+
+/* Strict RFC 8259 parser: the whole input must be one value (surrounding
+ * whitespace allowed), valid UTF-8, no duplicate keys, depth <= 128. Integers
+ * keep their exact value (int64, or u64 as above); other numbers become reals.
+ * Returns a new reference or NULL with e set naming the offset. */
+json_t *cjson_parse(const char *in, size_t n, err_t *e);
+
+/* Canonical encoding: object keys sorted byte-wise at every depth, no
+ * whitespace, strings escaped as serde_json does (only '"', '\\' and control
+ * characters; non-ASCII and '/' raw), integers exact, reals in serde_json's
+ * shortest round-trip form (1.0 -> "1.0", 1e21 -> "1e21"). Appends to out. */
+int cjson_encode(const json_t *j, buf_t *out, err_t *e) BASE_MUST_CHECK;
+/* Convenience: malloc'd NUL-terminated canonical string, or NULL. */
+char *cjson_encode_str(const json_t *j, err_t *e);
+
+/* Byte arrays appear in Phase JSON as arrays of decimal integers. */
+json_t *cjson_bytes(const uint8_t *p, size_t n);
+/* Reads such an array back; every element must be an integer 0..255. Exactly
+ * want bytes when want != SIZE_MAX. Output malloc'd. */
+int cjson_get_bytes(const json_t *j, size_t want, uint8_t **out, size_t *out_len, err_t *e)
+    BASE_MUST_CHECK;
+
+/* ---- timestamps ------------------------------------------------------------ */
+
+typedef struct ts {
+    int64_t sec;    /* seconds since the Unix epoch, UTC */
+    uint32_t nsec;  /* 0 .. 999,999,999 */
+} ts_t;
+
+#define TS_STR_MAX 40
+ts_t ts_now(void);
+/* chrono's serde form: YYYY-MM-DDTHH:MM:SS[.fff|.ffffff|.fffffffff]Z; the
+ * fraction is omitted when nsec == 0, else the shortest of 3/6/9 digits that is
+ * exact. Years 0..9999 only. Returns the length or BASE_ERANGE. */
+int ts_format(ts_t t, char out[TS_STR_MAX]);
+/* Parses any RFC 3339 date-time (T or t or space, fraction of 1..9 digits,
+ * Z/z or +hh:mm/-hh:mm offset) and converts it to UTC. */
+int ts_parse(const char *in, size_t n, ts_t *out, err_t *e) BASE_MUST_CHECK;
+
+#endif /* AETHER_BASE_H */

@@ -1,0 +1,58 @@
+/* base/err: the error type every module fills (see base.h). */
+#include "base.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int err_setv(err_t *e, int code, const char *fmt, va_list ap)
+{
+    if (e) {
+        e->code = code;
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    }
+    return code;
+}
+
+int err_set(err_t *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_setv(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int err_prefix(err_t *e, const char *fmt, ...)
+{
+    if (!e)
+        return 0;
+    char prefix[ERR_MSG_MAX];
+    char old[ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, e->msg, sizeof old);
+    old[sizeof old - 1] = '\0';
+    /* "prefix: old", truncated to fit */
+    size_t n = strlen(prefix);
+    if (n > sizeof e->msg - 3)
+        n = sizeof e->msg - 3;
+    memcpy(e->msg, prefix, n);
+    e->msg[n++] = ':';
+    e->msg[n++] = ' ';
+    size_t rest = strlen(old);
+    if (rest > sizeof e->msg - 1 - n)
+        rest = sizeof e->msg - 1 - n;
+    memcpy(e->msg + n, old, rest);
+    e->msg[n + rest] = '\0';
+    return e->code;
+}
+
+void err_clear(err_t *e)
+{
+    if (e) {
+        e->code = 0;
+        e->msg[0] = '\0';
+    }
+}

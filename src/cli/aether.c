@@ -1,0 +1,22 @@
+/* aether: Aether client: keys, transfers and queries over JSON-RPC.
+ * A thin main: each command group lives in its own aether_<group>.c file and
+ * is listed in the table below. */
+#include "cli.h"
+#include "aether_cmds.h"
+
+#include <stddef.h>
+
+static const char usage[] =
+    "Usage: aether [--version] [--help] <command> [args]\n"
+    "\n"
+    "Aether client: keys, transfers and queries over JSON-RPC.\n";
+
+static const cli_cmd_t commands[] = {
+    /* command groups register here */
+    {NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return cli_dispatch("aether", usage, commands, argc, argv);
+}

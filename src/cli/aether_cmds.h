@@ -1,0 +1,5 @@
+/* Entry points of the aether command groups (one aether_<group>.c each). */
+#ifndef AETHER_AETHER_CMDS_H
+#define AETHER_AETHER_CMDS_H
+
+#endif

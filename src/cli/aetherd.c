@@ -1,0 +1,22 @@
+/* aetherd: Aether chain daemon: proof-of-stake validator node.
+ * A thin main: each command group lives in its own aetherd_<group>.c file and
+ * is listed in the table below. */
+#include "cli.h"
+#include "aetherd_cmds.h"
+
+#include <stddef.h>
+
+static const char usage[] =
+    "Usage: aetherd [--version] [--help] <command> [args]\n"
+    "\n"
+    "Aether chain daemon: proof-of-stake validator node.\n";
+
+static const cli_cmd_t commands[] = {
+    /* command groups register here */
+    {NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return cli_dispatch("aetherd", usage, commands, argc, argv);
+}

@@ -1,0 +1,53 @@
+/*
+ * cli: the small framework the three thin mains (plasmd, aetherd, aether)
+ * share: a table of subcommands, --help and --version, and the exit-code
+ * convention every command follows:
+ *
+ *   0  success (or "valid")
+ *   1  the operation ran and failed (invalid signature, trap, unreachable node)
+ *   2  usage error or malformed input (unknown flag, bad hex, malformed file)
+ *
+ * Command groups (e.g. `plasmd wasm ...`) live in their own file, cli_<group>.c
+ * or <prog>_<group>.c, and call cli_dispatch() again with their own table.
+ */
+#ifndef AETHER_CLI_H
+#define AETHER_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+typedef struct cli_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);  /* argv[0] is the command's own name */
+    const char *summary;                /* one line for the parent's --help */
+} cli_cmd_t;
+
+/* Runs argv[1] from cmds (NULL-name terminated). Handles -h/--help (prints
+ * usage followed by the command list), --version, a missing command, and
+ * an unknown command or flag (error naming it, exit 2). prog is the full
+ * command path for messages, e.g. "plasmd wasm". */
+int cli_dispatch(const char *prog, const char *usage, const cli_cmd_t *cmds, int argc,
+                 char **argv);
+
+/* Prints "prog: <message>" and "Try 'prog --help'." to stderr; returns 2. */
+int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "prog: <message>" to stderr; returns code. */
+int cli_error(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* For getopt_long users (call with opterr = 0): reports the option at
+ * argv[optind - 1] as unknown or missing its argument. Returns 2. */
+int cli_bad_option(const char *prog, char **argv, int optind_now, int optopt_now, bool missing_arg);
+
+/* Strict number parsing for flags: the whole string, decimal, no sign for
+ * unsigned, range-checked. Return false on anything else. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+bool cli_parse_i64(const char *s, int64_t *out);
+
+/* True when argv[1] is -h/--help: prints usage to stdout. */
+bool cli_wants_help(int argc, char **argv, const char *usage);
+
+#endif /* AETHER_CLI_H */
