@@ -1,0 +1,239 @@
+/*
+ * phase: the Phase job formats and the local worker, byte-compatible with
+ * upstream Phase (shared/reference/phase-original.md §2, §3, §4).
+ *
+ *   identity   the node's Ed25519 seed in $PLASMD_HOME/identity.key (32 raw
+ *              bytes, file 0600, directory 0700, created race-safe with an
+ *              exclusive link()), and its libp2p peer id (12D3KooW...)
+ *   manifest   SignedManifest<T> v1: Ed25519 over
+ *              "phase-manifest:v1:" || canonical_json({created_at,
+ *              expires_at?, payload, schema_version}); JobId = SHA-256 of that
+ *              whole signing message
+ *   receipt    SignedReceipt<T> v1: Ed25519 over
+ *              "phase-receipt:v1:" || canonical_json({completed_at, job_id,
+ *              result, schema_version}); job_id is signed as its hex string
+ *   result     JobResult (job_spec_hash, output_commitment, chunk count,
+ *              completion, resumption, metrics) as serde encodes it
+ *   commitment the streaming SHA-256 chain of §2.7 over output chunks
+ *   legacy     the v0.1 receipt (Ed25519 over SHA-256 of
+ *              "version|module_hash|exit_code|wall_time_ms|timestamp")
+ *   worker     runs a wasm32-wasi module (src/wasm + src/wasm/wasi) with
+ *              captured stdout/stderr and signs a receipt over the output
+ *
+ * Verification follows upstream's order and errors: schema version, then the
+ * public key (hex, 32 bytes, valid point), then the signature (hex, 64 bytes,
+ * Ed25519), and only then expiry (manifests only). Timestamps are parsed and
+ * re-serialised the way chrono does before the message is rebuilt, so any
+ * RFC 3339 offset verifies exactly as in Rust.
+ *
+ * Output chunks (our rule; upstream committed a placeholder string): the
+ * job's stdout is folded first, as chunks of at most PHASE_CHUNK_MAX bytes
+ * of kind "stdout" (always at least one, possibly empty), then its stderr as
+ * chunks of kind "stderr" (none when stderr is empty), seq counting up from 0
+ * across both. So anyone holding the two byte strings can recompute the
+ * commitment and chunk count of a receipt.
+ *
+ * All functions return 0 or a negative PHASE_E* / BASE_E* code and fill an
+ * optional err_t. Objects from *_parse / *_sign are released with *_free.
+ * crypto_init() must have been called.
+ */
+#ifndef AETHER_PHASE_H
+#define AETHER_PHASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+#define PHASE_SCHEMA_VERSION 1
+#define PHASE_MANIFEST_DOMAIN "phase-manifest:v1:"
+#define PHASE_RECEIPT_DOMAIN "phase-receipt:v1:"
+#define PHASE_COMMIT_DOMAIN "phase-protocol:v1:commitment"
+#define PHASE_PK_BYTES 32
+#define PHASE_SEED_BYTES 32
+#define PHASE_SIG_BYTES 64
+#define PHASE_HASH_BYTES 32
+#define PHASE_MODULE_HASH_LEN 71 /* "sha256:" + 64 hex */
+#define PHASE_PEER_ID_MAX 64
+#define PHASE_CHUNK_MAX 65536
+#define PHASE_JSON_MAX (64u << 20) /* cap on manifest/receipt files we read */
+
+enum {
+    PHASE_OK = 0,
+    PHASE_EINVAL = -400,    /* malformed JSON or a field of the wrong shape */
+    PHASE_ESCHEMA = -401,   /* UnsupportedSchema: schema_version > 1 */
+    PHASE_EBADKEY = -402,   /* BadPublicKey: not 64 hex digits or not a curve point */
+    PHASE_EBADSIG = -403,   /* BadSignature: not 128 hex digits or does not verify */
+    PHASE_EEXPIRED = -404,  /* Expired: now > expires_at */
+    PHASE_EIO = -405,       /* file system error */
+    PHASE_EEXIST = -406,    /* identity already exists */
+    PHASE_ENOENT = -407,    /* identity does not exist */
+    PHASE_EMISMATCH = -408, /* pinned key, commitment or job id does not match */
+};
+
+/* ---- identity ------------------------------------------------------------ */
+
+typedef struct phase_identity {
+    uint8_t seed[PHASE_SEED_BYTES];
+    uint8_t pk[PHASE_PK_BYTES];
+    uint8_t sk[64]; /* libsodium form: seed || pk */
+} phase_identity_t;
+
+/* The node's home: $PLASMD_HOME, else $XDG_DATA_HOME/plasmd, else
+ * $HOME/.local/share/plasmd. */
+int phase_home_dir(char *out, size_t cap, err_t *e) BASE_MUST_CHECK;
+/* <home>/identity.key */
+int phase_identity_path(char *out, size_t cap, err_t *e) BASE_MUST_CHECK;
+/* Derives the keys from a seed (tests and deterministic tools). */
+void phase_identity_from_seed(const uint8_t seed[PHASE_SEED_BYTES], phase_identity_t *id);
+/* Loads exactly 32 bytes; PHASE_ENOENT when the file is absent. */
+int phase_identity_load(const char *path, phase_identity_t *id, err_t *e) BASE_MUST_CHECK;
+/* Creates a new random identity; PHASE_EEXIST when one is already there.
+ * Directory made 0700, file 0600 from creation, published with link(). */
+int phase_identity_create(const char *path, phase_identity_t *id, err_t *e) BASE_MUST_CHECK;
+/* Load, or create when absent; concurrent callers all end with the same key. */
+int phase_identity_load_or_create(const char *path, phase_identity_t *id, bool *created,
+                                  err_t *e) BASE_MUST_CHECK;
+void phase_identity_wipe(phase_identity_t *id);
+
+/* libp2p peer id: base58btc(00 24 08 01 12 20 || pk). Returns its length. */
+size_t phase_peer_id(const uint8_t pk[PHASE_PK_BYTES], char out[PHASE_PEER_ID_MAX]);
+
+/* ---- module hash and commitment ------------------------------------------ */
+
+/* "sha256:<lowercase hex>" of the raw module bytes, NUL-terminated. */
+void phase_module_hash(const uint8_t *wasm, size_t n, char out[PHASE_MODULE_HASH_LEN + 1]);
+
+typedef struct phase_commit {
+    uint8_t state[PHASE_HASH_BYTES];
+    uint64_t count;
+} phase_commit_t;
+
+void phase_commit_init(phase_commit_t *c);
+/* state = SHA256(state || u64_be(seq) || u32_be(|kind|) || kind || u32_be(|data|) || data) */
+void phase_commit_add(phase_commit_t *c, uint64_t seq, const char *kind, const void *data,
+                      size_t n);
+/* Folds stdout and stderr by the chunk rule above, starting from a fresh state. */
+void phase_commit_output(phase_commit_t *c, const uint8_t *out, size_t out_len,
+                         const uint8_t *err, size_t err_len);
+
+/* ---- JobResult -------------------------------------------------------------- */
+
+typedef enum {
+    PHASE_COMPLETION_STOP = 0,
+    PHASE_COMPLETION_LENGTH,
+    PHASE_COMPLETION_CANCELLED,
+    PHASE_COMPLETION_ERROR,
+} phase_completion_t;
+
+const char *phase_completion_name(phase_completion_t c);
+
+typedef struct phase_job_result {
+    uint8_t job_spec_hash[PHASE_HASH_BYTES]; /* the manifest hash (JobId) */
+    uint8_t output_commitment[PHASE_HASH_BYTES];
+    uint64_t output_chunk_count;
+    phase_completion_t completion;
+    json_t *resumption;        /* NULL => null; else a ConversationToken (owned) */
+    uint64_t total_duration_ms;
+    uint64_t prompt_tokens;
+    uint64_t completion_tokens;
+    json_t *extra;             /* object of string -> string (owned); NULL => {} */
+} phase_job_result_t;
+
+/* New reference to the serde form of r. */
+json_t *phase_job_result_to_json(const phase_job_result_t *r, err_t *e);
+/* Strict reading of the serde form (metrics fields default to 0 / {}). */
+int phase_job_result_from_json(const json_t *j, phase_job_result_t *r, err_t *e) BASE_MUST_CHECK;
+void phase_job_result_free(phase_job_result_t *r);
+
+/* ---- SignedManifest<T> v1 ------------------------------------------------- */
+
+typedef struct phase_manifest {
+    uint32_t schema_version;
+    json_t *payload;       /* owned */
+    char *signer_pubkey;   /* hex as found on the wire (checked by verify) */
+    char *signature;       /* hex as found on the wire */
+    ts_t created_at;
+    bool has_expires;
+    ts_t expires_at;
+} phase_manifest_t;
+
+/* Signs payload (a new reference is taken) with created_at and an optional
+ * expiry. */
+int phase_manifest_sign(const json_t *payload, const phase_identity_t *id, ts_t created_at,
+                        const ts_t *expires_at, phase_manifest_t *out, err_t *e) BASE_MUST_CHECK;
+int phase_manifest_parse(const char *json, size_t n, phase_manifest_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* "phase-manifest:v1:" || canonical JSON of the signed fields. */
+int phase_manifest_signing_message(const phase_manifest_t *m, buf_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* schema -> key -> signature -> expiry (against now). */
+int phase_manifest_verify(const phase_manifest_t *m, ts_t now, err_t *e) BASE_MUST_CHECK;
+/* JobId = SHA-256 of the signing message. */
+int phase_manifest_hash(const phase_manifest_t *m, uint8_t out[PHASE_HASH_BYTES], err_t *e)
+    BASE_MUST_CHECK;
+/* Wire JSON (canonical key order, one line), malloc'd. */
+char *phase_manifest_to_json(const phase_manifest_t *m, err_t *e);
+void phase_manifest_free(phase_manifest_t *m);
+
+/* ---- SignedReceipt<T> v1 ---------------------------------------------------- */
+
+typedef struct phase_receipt {
+    uint32_t schema_version;
+    json_t *result;        /* owned */
+    char *job_id;          /* hex string, signed as written */
+    char *worker_pubkey;
+    char *signature;
+    ts_t completed_at;
+} phase_receipt_t;
+
+int phase_receipt_sign(const json_t *result, const uint8_t job_id[PHASE_HASH_BYTES],
+                       const phase_identity_t *id, ts_t completed_at, phase_receipt_t *out,
+                       err_t *e) BASE_MUST_CHECK;
+int phase_receipt_parse(const char *json, size_t n, phase_receipt_t *out, err_t *e)
+    BASE_MUST_CHECK;
+int phase_receipt_signing_message(const phase_receipt_t *r, buf_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* schema -> key -> signature, against the embedded worker_pubkey. When pinned
+ * is not NULL the embedded key must also equal it (PHASE_EMISMATCH). */
+int phase_receipt_verify(const phase_receipt_t *r, const uint8_t *pinned, err_t *e)
+    BASE_MUST_CHECK;
+int phase_receipt_job_id_bytes(const phase_receipt_t *r, uint8_t out[PHASE_HASH_BYTES], err_t *e)
+    BASE_MUST_CHECK;
+char *phase_receipt_to_json(const phase_receipt_t *r, err_t *e);
+void phase_receipt_free(phase_receipt_t *r);
+
+/* True when the parsed JSON object looks like a v1 envelope (has both
+ * schema_version and result), as the PHP SDK decides. */
+bool phase_json_is_v1_receipt(const json_t *j);
+
+/* ---- legacy v0.1 receipt (read, verify; signing only for execute-job) ------ */
+
+typedef struct phase_legacy_receipt {
+    char version[16];
+    char module_hash[PHASE_MODULE_HASH_LEN + 1];
+    uint32_t exit_code;
+    uint64_t wall_time_ms;
+    uint64_t timestamp;
+    char node_pubkey[2 * PHASE_PK_BYTES + 1];
+    char signature[2 * PHASE_SIG_BYTES + 1];
+} phase_legacy_receipt_t;
+
+/* Fills node_pubkey and signature from the other fields. */
+int phase_legacy_sign(phase_legacy_receipt_t *r, const phase_identity_t *id, err_t *e)
+    BASE_MUST_CHECK;
+int phase_legacy_from_json(const json_t *j, phase_legacy_receipt_t *r, err_t *e) BASE_MUST_CHECK;
+int phase_legacy_parse(const char *json, size_t n, phase_legacy_receipt_t *r, err_t *e)
+    BASE_MUST_CHECK;
+/* Against node_pubkey; when pinned is not NULL, node_pubkey must equal it. */
+int phase_legacy_verify(const phase_legacy_receipt_t *r, const uint8_t *pinned, err_t *e)
+    BASE_MUST_CHECK;
+json_t *phase_legacy_to_json(const phase_legacy_receipt_t *r);
+
+/* ---- hex helpers shared by the formats -------------------------------------- */
+
+/* Exactly 2*n hex digits of either case into out. */
+int phase_hex_key(const char *hex, uint8_t *out, size_t n, err_t *e) BASE_MUST_CHECK;
+
+#endif /* AETHER_PHASE_H */
