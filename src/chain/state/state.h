@@ -1,0 +1,180 @@
+/*
+ * chain/state: the chain's persistent store and its state commitment.
+ *
+ * One RocksDB database per node (DIR), with a column family per kind:
+ *   accounts   address20                     -> account (CHAIN_ACCOUNT_BYTES)
+ *   utxos      tx_hash32 ‖ index_u32le       -> utxo (CHAIN_UTXO_BYTES)
+ *   owner_utxo owner20 ‖ tx_hash32 ‖ index   -> ""  (index for "UTxOs of ADDR")
+ *   smt        depth_u8 ‖ path32 (masked)    -> node: 0x01 ‖ hash32 (internal)
+ *                                               or 0x02 ‖ key32 ‖ leafhash32 (leaf)
+ *   blocks     height_u64be                  -> block encoding
+ *   block_idx  block_hash32                  -> height_u64be
+ *   txs        tx_hash32                     -> height_u64be ‖ index_u32le
+ *   receipts   tx_hash32                     -> receipt encoding
+ *   meta       "tip"                         -> height_u64be ‖ block_hash32
+ *
+ * All accounts and UTxOs are leaves of ONE sparse Merkle tree (types.h
+ * describes keys, hashes and proofs). The tree's nodes are persisted in the
+ * smt family and cached in memory; updates are batched: an overlay collects
+ * every changed leaf of a block, then chain_overlay_root() sorts the changed
+ * keys and walks the tree once, rehashing each touched internal node exactly
+ * once (no full recomputation).
+ *
+ * Atomicity: chain_state_commit() writes the block, its receipts, the tx
+ * index, the changed accounts/UTxOs, the changed SMT nodes and the new tip in
+ * ONE RocksDB write batch with sync=true, so after a crash (even kill -9) the
+ * store is at the previous or the new tip, never in between. On open, the
+ * tip is read back and its state root re-derived from the persisted tree and
+ * compared with the tip header (an inconsistent store is refused).
+ *
+ * Threads: every chain_state_* function may be called from any thread
+ * (RPC readers while the producer commits); readers see either the old or the
+ * new tip. An overlay belongs to one thread at a time, and only one overlay
+ * may be committed per tip (a commit against a stale tip fails).
+ */
+#ifndef AETHER_CHAIN_STATE_H
+#define AETHER_CHAIN_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "chain/types/types.h"
+
+typedef struct chain_state chain_state_t;
+typedef struct chain_overlay chain_overlay_t;
+
+/* Opens (creating when missing) the store in dir. read_only opens without
+ * taking RocksDB's lock, so `aetherd snapshot export` can run beside a live
+ * node (it sees the state as of the open). */
+chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e);
+void chain_state_close(chain_state_t *st);   /* accepts NULL */
+
+/* ---- genesis -------------------------------------------------------------- */
+
+typedef struct chain_genesis_alloc {
+    chain_addr_t addr;
+    chain_u128_t balance;
+} chain_genesis_alloc_t;
+
+/* Genesis is a pure function of this description, so every node derives the
+ * same block 0: height 0, zero parent, zero signature, no transactions,
+ * state_root = SMT root of the allocations. UTxO allocation i gets the id
+ * (32 zero bytes, i). Addresses must be unique. */
+typedef struct chain_genesis {
+    uint64_t chain_id;
+    uint64_t timestamp_ms;
+    uint8_t proposer_pk[CHAIN_PK_BYTES];   /* the validator */
+    const chain_genesis_alloc_t *accounts;
+    size_t n_accounts;
+    const chain_utxo_t *utxos;
+    size_t n_utxos;
+} chain_genesis_t;
+
+/* Builds the genesis block (without writing) — e.g. to print its hash. */
+int chain_genesis_block(const chain_genesis_t *g, chain_block_t **out, err_t *e) BASE_MUST_CHECK;
+/* Writes genesis into an empty store. CHAIN_EINVAL when it already has a
+ * tip (use chain_state_genesis_matches to check a restart). */
+int chain_state_init_genesis(chain_state_t *st, const chain_genesis_t *g, err_t *e)
+    BASE_MUST_CHECK;
+/* 0 when the store's block 0 is the genesis g describes; CHAIN_EINVAL
+ * naming the difference otherwise. */
+int chain_state_genesis_matches(chain_state_t *st, const chain_genesis_t *g, err_t *e)
+    BASE_MUST_CHECK;
+
+/* ---- committed state (reads) ---------------------------------------------- */
+
+/* False while the store is empty (no genesis yet). */
+bool chain_state_has_tip(chain_state_t *st);
+/* Tip header, hash and chain id; CHAIN_ENOTFOUND when empty. */
+int chain_state_tip(chain_state_t *st, chain_header_t *hdr, chain_hash_t *hash, err_t *e)
+    BASE_MUST_CHECK;
+/* Current state root (32 zero bytes when empty). */
+void chain_state_root(chain_state_t *st, chain_hash_t *root);
+
+/* An absent account reads as balance 0, nonce 0 with *exists = false. */
+int chain_state_get_account(chain_state_t *st, const chain_addr_t *a, chain_account_t *out,
+                            bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_state_get_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_utxo_t *out,
+                         bool *exists, err_t *e) BASE_MUST_CHECK;
+
+typedef struct chain_utxo_entry {
+    chain_utxo_id_t id;
+    chain_utxo_t utxo;
+} chain_utxo_entry_t;
+/* UTxOs owned by owner, in id order, at most max; *out malloc'd (free()). */
+int chain_state_list_utxos(chain_state_t *st, const chain_addr_t *owner, size_t max,
+                           chain_utxo_entry_t **out, size_t *n, err_t *e) BASE_MUST_CHECK;
+
+/* Blocks: *out is a new block (chain_block_free). CHAIN_ENOTFOUND if absent. */
+int chain_state_get_block(chain_state_t *st, uint64_t height, chain_block_t **out, err_t *e)
+    BASE_MUST_CHECK;
+int chain_state_get_block_by_hash(chain_state_t *st, const chain_hash_t *hash,
+                                  chain_block_t **out, err_t *e) BASE_MUST_CHECK;
+/* Raw block encoding (malloc'd), for serving without re-encoding. */
+int chain_state_get_block_raw(chain_state_t *st, uint64_t height, uint8_t **out, size_t *len,
+                              err_t *e) BASE_MUST_CHECK;
+
+/* A committed transaction: its position and (optionally) the tx itself
+ * (*tx new, chain_tx_free) and its receipt. Pass NULL for what you don't
+ * need. CHAIN_ENOTFOUND when the tx is not in a committed block. */
+int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t *height,
+                       uint32_t *index, chain_tx_t **tx, chain_receipt_t *receipt, err_t *e)
+    BASE_MUST_CHECK;
+
+/* Inclusion or exclusion proof against the current root (see types.h). */
+int chain_state_prove_account(chain_state_t *st, const chain_addr_t *a, chain_proof_t *out,
+                              err_t *e) BASE_MUST_CHECK;
+int chain_state_prove_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_proof_t *out,
+                           err_t *e) BASE_MUST_CHECK;
+
+/* ---- pending changes (write path) ------------------------------------------ */
+
+/* A set of changes on top of the current tip; reads see the overlay first,
+ * then the committed state. */
+chain_overlay_t *chain_overlay_new(chain_state_t *st, err_t *e);
+void chain_overlay_free(chain_overlay_t *ov);   /* accepts NULL; discards */
+
+int chain_overlay_get_account(chain_overlay_t *ov, const chain_addr_t *a, chain_account_t *out,
+                              err_t *e) BASE_MUST_CHECK;
+int chain_overlay_put_account(chain_overlay_t *ov, const chain_addr_t *a,
+                              const chain_account_t *acct, err_t *e) BASE_MUST_CHECK;
+int chain_overlay_get_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, chain_utxo_t *out,
+                           bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_overlay_put_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id,
+                           const chain_utxo_t *u, err_t *e) BASE_MUST_CHECK;
+int chain_overlay_del_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, err_t *e)
+    BASE_MUST_CHECK;
+
+/* Savepoints let the executor undo one failed transaction's partial writes. */
+size_t chain_overlay_mark(const chain_overlay_t *ov);
+void chain_overlay_rollback(chain_overlay_t *ov, size_t mark);
+
+/* SMT root with every pending change applied (batched; the result is cached
+ * until the next change). */
+int chain_overlay_root(chain_overlay_t *ov, chain_hash_t *root, err_t *e) BASE_MUST_CHECK;
+
+/* Commits block + receipts (receipts[i] for block->txs[i]) + the overlay's
+ * changes + the new tip in one synced write batch. Checks that the block's
+ * parent is the tip, its height is tip+1 (or 0 on an empty store) and its
+ * header.state_root equals the overlay root. The overlay is consumed
+ * (freed) on success AND on failure. */
+int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
+                       const chain_receipt_t *receipts, err_t *e) BASE_MUST_CHECK;
+
+/* ---- snapshots ---------------------------------------------------------------- */
+
+/* Snapshot file: zstd frame over
+ *   "AETHSNAP" u32 version(1), u32 block_len, tip block encoding,
+ *   then records: u8 tag (1 account: [20] addr, account bytes;
+ *   2 utxo: [32] tx, u32 index, utxo bytes; 0 end: u64 n_accounts,
+ *   u64 n_utxos, [32] SHA-256 of everything before the end tag).
+ * Export writes it atomically (tmp + fsync + rename). Import requires an
+ * empty store, rebuilds the tree from the records and accepts the file only
+ * when the digest, the counts and the rebuilt root equal the tip header's
+ * state_root; then the node continues from that tip (no older blocks). */
+int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
+int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
+
+#endif /* AETHER_CHAIN_STATE_H */

@@ -1,0 +1,409 @@
+/*
+ * chain/types: the Aether data model and its one canonical binary codec
+ * (DESIGN.md §7): u128 amounts, addresses, transactions, block headers,
+ * blocks, receipts, Merkle roots over them, and state proofs with their
+ * standalone verifier (the verifier needs no database, so `aether
+ * verify-proof` and light clients link only this module).
+ *
+ * Codec rules (every encoder/decoder here follows them):
+ *   - integers little-endian, fixed width (u8, u32, u64; u128 = 16 bytes LE);
+ *   - variable-length lists carry a u32 count, bounded by the CHAIN_MAX_*
+ *     limits below; sets (UTxO inputs) are sorted strictly ascending, so a
+ *     duplicate is a decode error;
+ *   - decoding is strict: truncation, trailing bytes, unknown kinds, a
+ *     list over its bound, an unsorted set or a zero amount are errors whose
+ *     message names the field and the byte offset.
+ *   Hashes are SHA-256 of those encodings. Address = SHA-256(Ed25519 pk)[0..20].
+ *
+ * Transaction encoding (the "unsigned" encoding is all but the last field):
+ *   u8   kind            CHAIN_TX_TRANSFER | CHAIN_TX_UTXO (room for more)
+ *   u64  chain_id
+ *   [32] sender_pk       Ed25519 public key; sender = address(sender_pk)
+ *   u64  nonce           must equal the sender account's nonce
+ *   u128 fee
+ *   body, by kind:
+ *     TRANSFER: [20] to, u128 amount (> 0)
+ *     UTXO:     u128 from_balance       (debited from the sender's account)
+ *               u32 n_in, n_in x ([32] tx_hash, u32 index)   0..64, sorted, unique
+ *               u32 n_out, n_out x ([20] owner, u128 amount > 0)   0..64
+ *   [64] sig             Ed25519 over the 32-byte tx hash
+ *   tx hash = SHA-256(unsigned encoding). The tx hash is also the tx id.
+ *
+ * UTxO spend rule: Σ inputs + from_balance >= Σ outputs + fee; every input
+ * must exist and be owned by the sender; the surplus (Σin + from_balance −
+ * Σout − fee) is credited back to the sender's account. Output i becomes
+ * the UTxO (tx hash, i).
+ *
+ * Block header encoding (block hash = SHA-256 of it):
+ *   u32 version (CHAIN_BLOCK_VERSION), u64 chain_id, u64 height,
+ *   u64 timestamp_ms, [32] parent_hash, [32] state_root, [32] txs_root,
+ *   [32] receipts_root, [32] proposer_pk, u32 n_txs
+ * Block encoding: header, [64] proposer signature over the block hash,
+ *   u32 n_txs (equal to header.n_txs), n x (u32 len, tx bytes).
+ * Receipt encoding (receipt hash = SHA-256 of it):
+ *   [32] tx_hash, u8 status (chain_status_t), u128 fee_paid
+ * txs_root / receipts_root: the RFC 6962 Merkle tree hash over the tx
+ *   hashes / receipt hashes in block order (leaf = SHA-256(0x00 ‖ h),
+ *   node = SHA-256(0x01 ‖ L ‖ R)); empty list = SHA-256("").
+ *
+ * The state (chain/state) commits accounts and UTxOs in one sparse Merkle
+ * tree over 256-bit keys, described next to chain_proof_t below.
+ */
+#ifndef AETHER_CHAIN_TYPES_H
+#define AETHER_CHAIN_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "crypto/crypto.h"
+
+#define CHAIN_HASH_BYTES 32
+#define CHAIN_ADDR_BYTES 20
+#define CHAIN_PK_BYTES 32
+#define CHAIN_SIG_BYTES 64
+#define CHAIN_U128_STR_MAX 40          /* 39 digits + NUL */
+
+#define CHAIN_MAX_TX_INPUTS 64
+#define CHAIN_MAX_TX_OUTPUTS 64
+#define CHAIN_MAX_TX_BYTES 8192        /* encoded signed tx */
+#define CHAIN_MAX_BLOCK_TXS 20000
+#define CHAIN_MAX_BLOCK_BYTES (16u * 1024 * 1024)
+#define CHAIN_BLOCK_VERSION 1
+#define CHAIN_HEADER_BYTES (4 + 8 + 8 + 8 + 32 * 4 + 32 + 4)   /* 192 */
+#define CHAIN_RECEIPT_BYTES (32 + 1 + 16)                       /* 49 */
+
+enum {
+    CHAIN_OK = 0,
+    CHAIN_EINVAL = -700,    /* malformed encoding or argument */
+    CHAIN_EBADSIG = -701,   /* signature or key does not verify */
+    CHAIN_ETXINVALID = -702,/* tx can never be included at this point (see reason) */
+    CHAIN_EBLOCK = -703,    /* block does not match its header / parent / roots */
+    CHAIN_ENOTFOUND = -704, /* no such block / tx / account */
+    CHAIN_EIO = -705,       /* storage failure (RocksDB, file) */
+    CHAIN_EPROOF = -706,    /* proof does not verify against the root */
+    CHAIN_ENOMEM = -707,
+};
+
+/* ---- u128 amounts --------------------------------------------------------- */
+
+typedef struct chain_u128 {
+    uint64_t lo, hi;
+} chain_u128_t;
+
+static inline chain_u128_t chain_u128_from_u64(uint64_t v)
+{
+    chain_u128_t r = {v, 0};
+    return r;
+}
+bool chain_u128_is_zero(chain_u128_t a);
+int chain_u128_cmp(chain_u128_t a, chain_u128_t b);   /* -1, 0, 1 */
+/* Checked arithmetic: return false (and leave *r unspecified) on overflow /
+ * underflow. */
+bool chain_u128_add(chain_u128_t a, chain_u128_t b, chain_u128_t *r) BASE_MUST_CHECK;
+bool chain_u128_sub(chain_u128_t a, chain_u128_t b, chain_u128_t *r) BASE_MUST_CHECK;
+bool chain_u128_mul_u64(chain_u128_t a, uint64_t b, chain_u128_t *r) BASE_MUST_CHECK;
+/* Decimal: digits only, no sign, no leading zeros except "0" itself, value
+ * < 2^128. Errors name what was wrong. */
+int chain_u128_parse(const char *s, size_t n, chain_u128_t *out, err_t *e) BASE_MUST_CHECK;
+/* Writes the decimal form (NUL-terminated) and returns its length. */
+size_t chain_u128_format(chain_u128_t a, char out[CHAIN_U128_STR_MAX]);
+void chain_u128_put(uint8_t out[16], chain_u128_t a);   /* 16 bytes LE */
+chain_u128_t chain_u128_get(const uint8_t in[16]);
+
+/* ---- hashes and addresses --------------------------------------------------- */
+
+typedef struct chain_hash {
+    uint8_t b[CHAIN_HASH_BYTES];
+} chain_hash_t;
+
+typedef struct chain_addr {
+    uint8_t b[CHAIN_ADDR_BYTES];
+} chain_addr_t;
+
+void chain_addr_from_pk(const uint8_t pk[CHAIN_PK_BYTES], chain_addr_t *out);
+/* Text forms are lower-case hex; parsers accept an optional "0x" prefix
+ * and either case, and need exactly 40 / 64 digits. */
+void chain_addr_to_hex(const chain_addr_t *a, char out[2 * CHAIN_ADDR_BYTES + 1]);
+int chain_addr_from_hex(const char *s, chain_addr_t *out, err_t *e) BASE_MUST_CHECK;
+void chain_hash_to_hex(const chain_hash_t *h, char out[2 * CHAIN_HASH_BYTES + 1]);
+int chain_hash_from_hex(const char *s, chain_hash_t *out, err_t *e) BASE_MUST_CHECK;
+bool chain_hash_equal(const chain_hash_t *a, const chain_hash_t *b);
+
+/* ---- transactions ---------------------------------------------------------- */
+
+typedef enum chain_tx_kind {
+    CHAIN_TX_TRANSFER = 1,
+    CHAIN_TX_UTXO = 2,
+    /* reserved for later issues: 3 stake, 4 unstake, 5 delegate,
+     * 6 contract deploy, 7 contract call, 8 job post, 9 job claim,
+     * 10 job challenge */
+} chain_tx_kind_t;
+
+typedef struct chain_utxo_id {
+    chain_hash_t tx_hash;   /* the tx that created it (all zero for genesis) */
+    uint32_t index;         /* output index in that tx */
+} chain_utxo_id_t;
+
+typedef struct chain_utxo {
+    chain_addr_t owner;
+    chain_u128_t amount;
+} chain_utxo_t;
+
+/* Orders UTxO ids as their encodings compare (tx_hash bytes, then index as
+ * a number); the codec requires inputs strictly ascending in this order. */
+int chain_utxo_id_cmp(const chain_utxo_id_t *a, const chain_utxo_id_t *b);
+
+/* A transaction. Always heap-allocated in ONE block (the input/output arrays
+ * live inside it), so free() or chain_tx_free() releases everything and
+ * chain_tx_dup() copies it. hash/size are cached by chain_tx_decode,
+ * chain_tx_sign and chain_tx_finalize; after changing a field call
+ * chain_tx_finalize (or chain_tx_sign) again. */
+typedef struct chain_tx {
+    uint8_t kind;                 /* chain_tx_kind_t */
+    uint64_t chain_id;
+    uint8_t sender_pk[CHAIN_PK_BYTES];
+    uint64_t nonce;
+    chain_u128_t fee;
+    /* CHAIN_TX_TRANSFER */
+    chain_addr_t to;
+    chain_u128_t amount;
+    /* CHAIN_TX_UTXO */
+    chain_u128_t from_balance;
+    uint32_t n_inputs, n_outputs;
+    chain_utxo_id_t *inputs;      /* point into this allocation */
+    chain_utxo_t *outputs;
+    uint8_t sig[CHAIN_SIG_BYTES];
+    /* cached, derived */
+    chain_addr_t sender;          /* address(sender_pk) */
+    chain_hash_t hash;            /* SHA-256 of the unsigned encoding */
+    uint32_t size;                /* bytes of the signed encoding */
+    bool sig_ok;                  /* set only by a successful chain_tx_verify */
+} chain_tx_t;
+
+chain_tx_t *chain_tx_new_transfer(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                                  uint64_t nonce, chain_u128_t fee, const chain_addr_t *to,
+                                  chain_u128_t amount);
+/* Inputs and outputs are copied; inputs are sorted here. NULL (with e set)
+ * when a count exceeds its bound or inputs repeat. */
+chain_tx_t *chain_tx_new_utxo(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                              uint64_t nonce, chain_u128_t fee, chain_u128_t from_balance,
+                              const chain_utxo_id_t *inputs, uint32_t n_inputs,
+                              const chain_utxo_t *outputs, uint32_t n_outputs, err_t *e);
+void chain_tx_free(chain_tx_t *tx);           /* accepts NULL */
+chain_tx_t *chain_tx_dup(const chain_tx_t *tx);
+/* Recomputes sender, hash and size from the fields; clears sig_ok. */
+void chain_tx_finalize(chain_tx_t *tx);
+/* Finalizes, then signs the hash with sk (libsodium form seed||pk); sk's pk
+ * must be tx->sender_pk (CHAIN_EINVAL otherwise). */
+int chain_tx_sign(chain_tx_t *tx, const uint8_t sk[CRYPTO_ED25519_SK_BYTES], err_t *e)
+    BASE_MUST_CHECK;
+/* Checks the Ed25519 signature over tx->hash; sets tx->sig_ok on success.
+ * CHAIN_EBADSIG otherwise. */
+int chain_tx_verify(chain_tx_t *tx, err_t *e) BASE_MUST_CHECK;
+/* Verifies n signatures on up to n_threads threads (1 = this thread only;
+ * 0 = number of CPUs). Sets each tx's sig_ok; returns how many failed. */
+size_t chain_tx_verify_batch(chain_tx_t *const *txs, size_t n, unsigned n_threads);
+
+/* Appends the signed encoding (with_sig) or the unsigned encoding. */
+int chain_tx_encode(const chain_tx_t *tx, bool with_sig, buf_t *out) BASE_MUST_CHECK;
+size_t chain_tx_encoded_size(const chain_tx_t *tx);   /* signed */
+/* Strict decode of exactly n bytes of a signed tx; returns a new tx (hash,
+ * size and sender set, sig_ok false) or NULL with e naming the problem. */
+chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e);
+/* Stateless validity beyond the codec (kind known, amounts > 0, sums do not
+ * overflow u128, sender_pk is a curve point). CHAIN_ETXINVALID with reason. */
+int chain_tx_check_static(const chain_tx_t *tx, err_t *e) BASE_MUST_CHECK;
+
+/* JSON view for RPC / CLI (hex bytes, decimal-string u128):
+ *   {"hash","kind":"transfer"|"utxo","chain_id","sender","sender_pk","nonce",
+ *    "fee", "to","amount" | "from_balance","inputs":[{"tx","index"}],
+ *    "outputs":[{"owner","amount"}], "sig","size"}
+ * The raw transaction travels as hex of the signed encoding. */
+json_t *chain_tx_to_json(const chain_tx_t *tx);
+
+/* ---- receipts ---------------------------------------------------------------- */
+
+typedef enum chain_status {
+    CHAIN_STATUS_OK = 0,
+    /* failed: fee charged, nonce bumped, nothing else changed */
+    CHAIN_STATUS_INSUFFICIENT_BALANCE = 1,  /* balance < fee + amount / from_balance */
+    CHAIN_STATUS_UTXO_MISSING = 2,          /* an input does not exist (or spent earlier) */
+    CHAIN_STATUS_UTXO_NOT_OWNED = 3,        /* an input belongs to someone else */
+    CHAIN_STATUS_UTXO_UNDERFUNDED = 4,      /* Σin + from_balance < Σout + fee */
+    CHAIN_STATUS_OVERFLOW = 5,              /* a credit would exceed 2^128 - 1 */
+    CHAIN_STATUS_MAX_ = 5,
+} chain_status_t;
+
+const char *chain_status_name(uint8_t status);   /* "ok", "insufficient_balance", ... */
+
+typedef struct chain_receipt {
+    chain_hash_t tx_hash;
+    uint8_t status;              /* chain_status_t */
+    chain_u128_t fee_paid;
+} chain_receipt_t;
+
+int chain_receipt_encode(const chain_receipt_t *r, buf_t *out) BASE_MUST_CHECK;
+int chain_receipt_decode(const uint8_t *in, size_t n, chain_receipt_t *out, err_t *e)
+    BASE_MUST_CHECK;
+void chain_receipt_hash(const chain_receipt_t *r, chain_hash_t *out);
+/* {"tx_hash","status":"ok"|..., "success":bool, "fee_paid"} */
+json_t *chain_receipt_to_json(const chain_receipt_t *r);
+
+/* ---- block headers and blocks -------------------------------------------------- */
+
+typedef struct chain_header {
+    uint32_t version;
+    uint64_t chain_id;
+    uint64_t height;             /* genesis = 0 */
+    uint64_t timestamp_ms;       /* unix ms; >= parent's */
+    chain_hash_t parent_hash;    /* zero for genesis */
+    chain_hash_t state_root;     /* SMT root after executing this block */
+    chain_hash_t txs_root;
+    chain_hash_t receipts_root;
+    uint8_t proposer_pk[CHAIN_PK_BYTES];   /* fees go to address(proposer_pk) */
+    uint32_t n_txs;
+} chain_header_t;
+
+int chain_header_encode(const chain_header_t *h, buf_t *out) BASE_MUST_CHECK;
+int chain_header_decode(const uint8_t *in, size_t n, chain_header_t *out, err_t *e)
+    BASE_MUST_CHECK;
+void chain_header_hash(const chain_header_t *h, chain_hash_t *out);
+/* {"hash","version","chain_id","height","timestamp_ms","parent_hash",
+ *  "state_root","txs_root","receipts_root","proposer_pk","proposer","n_txs"} */
+json_t *chain_header_to_json(const chain_header_t *h);
+
+/* A block owns its transactions (chain_block_free frees them). */
+typedef struct chain_block {
+    chain_header_t header;
+    uint8_t sig[CHAIN_SIG_BYTES];    /* proposer's Ed25519 over the block hash */
+    chain_tx_t **txs;
+    uint32_t n_txs;
+    chain_hash_t hash;               /* cached by decode / chain_block_seal */
+} chain_block_t;
+
+chain_block_t *chain_block_new(void);
+void chain_block_free(chain_block_t *b);    /* frees txs too; accepts NULL */
+/* Takes ownership of tx (also on failure). */
+int chain_block_add_tx(chain_block_t *b, chain_tx_t *tx, err_t *e) BASE_MUST_CHECK;
+/* Sets header.n_txs and txs_root from the txs (receipts_root and state_root
+ * are the executor's), computes hash, signs it with sk (seed||pk) and sets
+ * header.proposer_pk from sk. */
+void chain_block_seal(chain_block_t *b, const uint8_t sk[CRYPTO_ED25519_SK_BYTES]);
+/* Checks the proposer signature over the block hash and that txs_root and
+ * n_txs match the body. Does not verify tx signatures (see exec). */
+int chain_block_check(const chain_block_t *b, err_t *e) BASE_MUST_CHECK;
+int chain_block_encode(const chain_block_t *b, buf_t *out) BASE_MUST_CHECK;
+chain_block_t *chain_block_decode(const uint8_t *in, size_t n, err_t *e);
+/* Header JSON plus "sig" and "transactions": full tx objects (full=true) or
+ * tx hashes. */
+json_t *chain_block_to_json(const chain_block_t *b, bool full);
+
+/* RFC 6962 Merkle tree hash over n 32-byte hashes (see top comment). */
+void chain_merkle_root(const chain_hash_t *leaves, size_t n, chain_hash_t *out);
+/* txs_root of a tx list. */
+void chain_txs_root(chain_tx_t *const *txs, size_t n, chain_hash_t *out);
+
+/* ---- accounts, state keys and proofs ---------------------------------------------- */
+
+typedef struct chain_account {
+    chain_u128_t balance;
+    uint64_t nonce;
+} chain_account_t;
+
+#define CHAIN_ACCOUNT_BYTES 24    /* u128 balance, u64 nonce */
+#define CHAIN_UTXO_BYTES 36       /* [20] owner, u128 amount */
+
+void chain_account_encode(const chain_account_t *a, uint8_t out[CHAIN_ACCOUNT_BYTES]);
+int chain_account_decode(const uint8_t *in, size_t n, chain_account_t *out, err_t *e)
+    BASE_MUST_CHECK;
+void chain_utxo_encode(const chain_utxo_t *u, uint8_t out[CHAIN_UTXO_BYTES]);
+int chain_utxo_decode(const uint8_t *in, size_t n, chain_utxo_t *out, err_t *e) BASE_MUST_CHECK;
+
+/*
+ * Sparse Merkle tree (chain/state builds it; this module verifies it).
+ *   key(account) = SHA-256(0x01 ‖ address20)
+ *   key(utxo)    = SHA-256(0x02 ‖ tx_hash32 ‖ index_u32le)
+ *   value hash   = SHA-256(value encoding: CHAIN_ACCOUNT_BYTES / CHAIN_UTXO_BYTES)
+ *   leaf hash    = SHA-256(0x00 ‖ key32 ‖ value_hash32)
+ *   node hash    = SHA-256(0x01 ‖ left32 ‖ right32)
+ *   empty subtree = 32 zero bytes (at any depth).
+ * Key bit i (i = 0 is the MSB of byte 0) chooses the child at depth i
+ * (0 = left). A subtree holding exactly one leaf is represented by that
+ * leaf's hash at the subtree's top (so paths are ~log2(n) long, not 256);
+ * an internal node always has two or more leaves below it.
+ * The root of the empty tree is 32 zero bytes.
+ *
+ * A proof for key K against root R: siblings s[0..d) from the root down
+ * (s[i] is the sibling at depth i+1 on K's path) and the terminal node found
+ * at depth d on K's path:
+ *   - the leaf of K itself (inclusion: the value is given),
+ *   - another leaf (key K' != K sharing K's first d bits; K is absent), or
+ *   - an empty subtree (K is absent).
+ * Verify: h = terminal hash; for i = d-1 .. 0: h = bit(K,i) ? node(s[i], h)
+ * : node(h, s[i]); accept iff h == R.
+ *
+ * Proof JSON (what aeth_getProof returns as its result and `aether
+ * verify-proof` reads; hex lower case, u128 as decimal strings):
+ *   {
+ *     "root": "<64 hex>",              state root the proof is against
+ *     "kind": "account" | "utxo",
+ *     "address": "<40 hex>",           kind account
+ *     "utxo": {"tx": "<64 hex>", "index": N},   kind utxo
+ *     "key": "<64 hex>",               SMT key (checked against address/utxo)
+ *     "exists": true | false,
+ *     "value": {"balance": "D", "nonce": N}      account, when exists
+ *              {"owner": "<40 hex>", "amount": "D"}  utxo, when exists
+ *              null                              when absent
+ *     "siblings": ["<64 hex>", ...],   root-first, at most 256
+ *     "other_leaf": {"key": "<64 hex>", "value_hash": "<64 hex>"} | null
+ *                                     the terminal leaf when absent via
+ *                                     another leaf; null otherwise
+ *   }
+ * Binary form (for storage and fuzzing): u8 kind (1 account, 2 utxo),
+ * kind-specific id ([20] address | [32] tx, u32 index), [32] root, u8 exists,
+ * value bytes if exists, u8 has_other, [32] key, [32] value_hash if
+ * has_other, u16 n_siblings (<= 256), n x [32].
+ */
+#define CHAIN_SMT_MAX_DEPTH 256
+
+typedef enum chain_proof_kind {
+    CHAIN_PROOF_ACCOUNT = 1,
+    CHAIN_PROOF_UTXO = 2,
+} chain_proof_kind_t;
+
+typedef struct chain_proof {
+    uint8_t kind;                 /* chain_proof_kind_t */
+    chain_addr_t address;         /* kind account */
+    chain_utxo_id_t utxo_id;      /* kind utxo */
+    chain_hash_t root;
+    bool exists;
+    chain_account_t account;      /* when exists && kind account */
+    chain_utxo_t utxo;            /* when exists && kind utxo */
+    bool has_other;               /* exclusion via another leaf */
+    chain_hash_t other_key, other_value_hash;
+    uint16_t n_siblings;
+    chain_hash_t siblings[CHAIN_SMT_MAX_DEPTH];
+} chain_proof_t;
+
+void chain_smt_key_account(const chain_addr_t *a, chain_hash_t *key);
+void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key);
+void chain_smt_leaf_hash(const chain_hash_t *key, const chain_hash_t *value_hash,
+                         chain_hash_t *out);
+void chain_smt_node_hash(const chain_hash_t *l, const chain_hash_t *r, chain_hash_t *out);
+
+/* Standalone verifier: recomputes the root from the proof and compares it
+ * with proof->root and, when expected_root is not NULL, with that too.
+ * 0 when the proof shows the stated value (or absence); CHAIN_EPROOF with
+ * the reason otherwise. */
+int chain_proof_verify(const chain_proof_t *p, const chain_hash_t *expected_root, err_t *e)
+    BASE_MUST_CHECK;
+json_t *chain_proof_to_json(const chain_proof_t *p);
+/* Strict: all fields above, right types and lengths, no unknown keys. */
+int chain_proof_from_json(const json_t *j, chain_proof_t *out, err_t *e) BASE_MUST_CHECK;
+int chain_proof_encode(const chain_proof_t *p, buf_t *out) BASE_MUST_CHECK;
+int chain_proof_decode(const uint8_t *in, size_t n, chain_proof_t *out, err_t *e)
+    BASE_MUST_CHECK;
+
+#endif /* AETHER_CHAIN_TYPES_H */
