@@ -1,0 +1,66 @@
+/* chain/types private helpers: a bounds-checked reader for the strict
+ * decoders and small JSON helpers shared by the codec files. */
+#ifndef AETHER_CHAIN_TYPES_INTERNAL_H
+#define AETHER_CHAIN_TYPES_INTERNAL_H
+
+#include "types.h"
+
+/* Reader over [p, p+n). Every read checks what remains first; the first
+ * failure sets e naming `what` (e.g. "tx") and the field and offset, and all
+ * later reads fail too. */
+typedef struct rd {
+    const uint8_t *p;
+    size_t n, off;
+    const char *what;
+    err_t *e;
+    bool failed;
+} rd_t;
+
+static inline void rd_init(rd_t *r, const uint8_t *p, size_t n, const char *what, err_t *e)
+{
+    r->p = p;
+    r->n = n;
+    r->off = 0;
+    r->what = what;
+    r->e = e;
+    r->failed = false;
+}
+
+bool rd_fail(rd_t *r, const char *fmt, ...) BASE_PRINTF(2, 3);
+const uint8_t *rd_take(rd_t *r, size_t k, const char *field);
+bool rd_u8(rd_t *r, uint8_t *v, const char *field);
+bool rd_u16(rd_t *r, uint16_t *v, const char *field);
+bool rd_u32(rd_t *r, uint32_t *v, const char *field);
+bool rd_u64(rd_t *r, uint64_t *v, const char *field);
+bool rd_u128(rd_t *r, chain_u128_t *v, const char *field);
+bool rd_bytes(rd_t *r, void *out, size_t k, const char *field);
+/* Fails unless every byte was consumed. */
+bool rd_end(rd_t *r);
+
+static inline uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t le64(const uint8_t *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+static inline void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* JSON helpers: hex strings and decimal u128. */
+json_t *jhex(const uint8_t *p, size_t n);
+json_t *ju128(chain_u128_t v);
+json_t *ju64(uint64_t v);
+
+#endif
