@@ -617,7 +617,8 @@ static int encode(const json_t *j, buf_t *out, int depth, err_t *e)
             keys[i].v = v;
             i++;
         }
-        qsort(keys, n, sizeof *keys, key_cmp);
+        if (n > 1)
+            qsort(keys, n, sizeof *keys, key_cmp);
         buf_append_byte(out, '{');
         for (i = 0; i < n; i++) {
             if (i)
