@@ -13,6 +13,11 @@ static const char usage[] =
 
 static const cli_cmd_t commands[] = {
     /* command groups register here */
+    {"run", plasmd_run, "run a WASI module as a local job (stdin/stdout, exit code, receipt)"},
+    {"verify", plasmd_verify, "verify a Phase receipt (v1 or legacy v0.1)"},
+    {"manifest", plasmd_manifest, "sign or verify a Phase SignedManifest v1"},
+    {"execute-job", plasmd_execute_job, "run a module and print upstream's JSON result"},
+    {"identity", plasmd_identity, "create or show the node identity (key, peer id)"},
     {NULL, NULL, NULL},
 };
 

@@ -2,4 +2,11 @@
 #ifndef AETHER_PLASMD_CMDS_H
 #define AETHER_PLASMD_CMDS_H
 
+/* plasmd_phase.c, plasmd_phase_run.c */
+int plasmd_run(int argc, char **argv);
+int plasmd_verify(int argc, char **argv);
+int plasmd_manifest(int argc, char **argv);
+int plasmd_execute_job(int argc, char **argv);
+int plasmd_identity(int argc, char **argv);
+
 #endif

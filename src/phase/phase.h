@@ -231,6 +231,74 @@ int phase_legacy_verify(const phase_legacy_receipt_t *r, const uint8_t *pinned, 
     BASE_MUST_CHECK;
 json_t *phase_legacy_to_json(const phase_legacy_receipt_t *r);
 
+/* ---- worker: run one wasm32-wasi job ---------------------------------------- */
+
+typedef struct phase_job_opts {
+    const uint8_t *module;
+    size_t module_len;
+    size_t argc;                  /* argv[0] is the program name */
+    const char *const *argv;
+    size_t envc;
+    const char *const *envp;      /* "KEY=VALUE" */
+    uint64_t fuel;                /* 0 = not metered */
+    uint64_t memory_max;          /* bytes of linear memory, 0 = engine default */
+    uint64_t timeout_ms;          /* wall clock, 0 = none */
+    int stdin_fd;                 /* read on demand; -1 = use stdin_data */
+    const uint8_t *stdin_data;
+    size_t stdin_len;
+    int stdout_fd;                /* write-through copies, -1 = capture only */
+    int stderr_fd;
+    size_t output_max;            /* cap on captured stdout + stderr; 0 = 64 MiB */
+    bool seeded_random;
+    uint8_t random_seed[32];
+} phase_job_opts_t;
+
+typedef enum {
+    PHASE_JOB_EXITED = 0,   /* _start returned (code 0) or proc_exit(n) */
+    PHASE_JOB_OUT_OF_FUEL,
+    PHASE_JOB_TIMEOUT,
+    PHASE_JOB_TRAP,         /* any other trap (message says which) */
+    PHASE_JOB_LOAD_ERROR,   /* decode, validation, link or instantiation failed */
+} phase_job_status_t;
+
+typedef struct phase_job_outcome {
+    phase_job_status_t status;
+    int32_t exit_code;          /* PHASE_JOB_EXITED */
+    int load_error;             /* the WASM_E* code for PHASE_JOB_LOAD_ERROR */
+    char message[ERR_MSG_MAX];  /* what went wrong, empty for EXITED */
+    uint8_t *out;               /* captured stdout (malloc'd) */
+    size_t out_len;
+    uint8_t *err;               /* captured stderr */
+    size_t err_len;
+    bool output_truncated;      /* output_max was reached */
+    uint64_t wall_ms;
+    uint64_t fuel_used;
+    char module_hash[PHASE_MODULE_HASH_LEN + 1];
+} phase_job_outcome_t;
+
+/* Runs the module's _start with WASI. Returns 0 whenever an outcome was
+ * produced (including traps and load errors, see out->status); a negative
+ * code only for bad options or when the host runs out of resources. */
+int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e) BASE_MUST_CHECK;
+void phase_job_outcome_free(phase_job_outcome_t *out);
+/* The exit code a process reports for an outcome: the job's code for
+ * EXITED (codes outside 0..255 become 1), else PHASE_EXIT_* below. */
+#define PHASE_EXIT_TRAP 1
+#define PHASE_EXIT_LOAD 2
+#define PHASE_EXIT_OUT_OF_FUEL 125
+#define PHASE_EXIT_TIMEOUT 124   /* as timeout(1) */
+int phase_job_exit_status(const phase_job_outcome_t *o);
+
+/* The upstream wasm JobSpec payload {kind:"wasm", module_cid:"inline",
+ * input:[module bytes], max_duration_ms, max_memory_bytes} (0 => null). */
+json_t *phase_wasm_job_spec(const uint8_t *module, size_t n, uint64_t max_duration_ms,
+                            uint64_t max_memory_bytes);
+/* Fills a JobResult for an outcome: job_spec_hash = job_id, the commitment
+ * over the captured output, completion stop/error, total_duration_ms and
+ * metrics.extra {module_hash, exit_code, error?}. */
+int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHASE_HASH_BYTES],
+                         phase_job_result_t *r, err_t *e) BASE_MUST_CHECK;
+
 /* ---- hex helpers shared by the formats -------------------------------------- */
 
 /* Exactly 2*n hex digits of either case into out. */

@@ -1,0 +1,391 @@
+/* plasmd run and plasmd execute-job: run a wasm32-wasi module locally through
+ * the Phase worker (src/phase/worker.c), optionally signing a receipt. */
+#include "cli.h"
+#include "plasmd_cmds.h"
+
+#include "crypto/crypto.h"
+#include "phase/phase.h"
+#include "wasm/wasm.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef AETHER_PHASE_WORKER
+
+#define MODULE_MAX (256u << 20)
+#define MAX_ENV 1024
+
+static const char run_usage[] =
+    "Usage: plasmd run [--quiet] [--fuel N] [--memory BYTES] [--timeout MS]\n"
+    "                  [--receipt FILE] [--env K=V]... [--seed HEX]\n"
+    "                  MODULE.wasm [ARGS...]\n"
+    "\n"
+    "Runs a WASI command module as a sandboxed job: stdin goes to the job, its\n"
+    "stdout and stderr are captured and written through, and plasmd exits with\n"
+    "the job's exit code. The job sees only ARGS (argv[0] is the module name),\n"
+    "the --env variables and no files at all.\n"
+    "\n"
+    "  -q, --quiet        print nothing but the job's own output\n"
+    "  --fuel N           stop after N units of fuel (about one per instruction)\n"
+    "  --memory BYTES     cap linear memory (rounded down to 64 KiB pages)\n"
+    "  --timeout MS       stop after MS milliseconds of wall-clock time\n"
+    "  --receipt FILE     write a SignedReceipt<JobResult> (v1) signed by the node\n"
+    "                     identity; its commitment covers the real stdout/stderr\n"
+    "  --env K=V          set an environment variable for the job (repeatable)\n"
+    "  --seed HEX         32-byte seed: random_get becomes reproducible\n"
+    "\n"
+    "Exit status: the job's exit code (proc_exit(n) gives n; codes above 255\n"
+    "give 1), 1 when the job trapped or hit --memory at instantiation,\n"
+    "2 for a malformed or non-WASI module or bad usage,\n"
+    "124 when --timeout stopped it, 125 when it ran out of --fuel.\n";
+
+static int load_module(const char *prog, const char *path, uint8_t **data, size_t *len)
+{
+    err_t e = {0};
+    if (file_read_all(path, MODULE_MAX, data, len, &e) != BASE_OK)
+        return cli_error(prog, CLI_USAGE, "%s", e.msg);
+    return CLI_OK;
+}
+
+/* Signs a wasm JobSpec manifest (JobId) and a receipt over the outcome. */
+static int sign_receipt(const char *prog, const phase_job_opts_t *o,
+                        const phase_job_outcome_t *out, const char *path)
+{
+    char id_path[4096];
+    err_t e = {0};
+    phase_identity_t id;
+    if (phase_identity_path(id_path, sizeof id_path, &e) != PHASE_OK ||
+        phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK)
+        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    int rc = CLI_FAIL;
+    json_t *spec = phase_wasm_job_spec(o->module, o->module_len, o->timeout_ms, o->memory_max);
+    json_t *res_json = NULL;
+    phase_manifest_t m = {0};
+    phase_receipt_t r = {0};
+    phase_job_result_t res = {0};
+    char *json = NULL;
+    uint8_t job_id[PHASE_HASH_BYTES];
+    if (!spec) {
+        cli_error(prog, CLI_FAIL, "out of memory");
+        goto done;
+    }
+    if (phase_manifest_sign(spec, &id, ts_now(), NULL, &m, &e) != PHASE_OK ||
+        phase_manifest_hash(&m, job_id, &e) != PHASE_OK ||
+        phase_job_result_for(out, job_id, &res, &e) != PHASE_OK ||
+        !(res_json = phase_job_result_to_json(&res, &e)) ||
+        phase_receipt_sign(res_json, job_id, &id, ts_now(), &r, &e) != PHASE_OK ||
+        !(json = phase_receipt_to_json(&r, &e))) {
+        cli_error(prog, CLI_FAIL, "cannot sign the receipt: %s", e.msg);
+        goto done;
+    }
+    size_t n = strlen(json);
+    buf_t b;
+    buf_init(&b, 0);
+    buf_append(&b, json, n);
+    buf_append_byte(&b, '\n');
+    if (!buf_ok(&b) || file_write_atomic(path, b.data, b.len, 0644, false, &e) != BASE_OK)
+        cli_error(prog, CLI_FAIL, "cannot write the receipt: %s", e.msg);
+    else
+        rc = CLI_OK;
+    buf_free(&b);
+done:
+    free(json);
+    phase_receipt_free(&r);
+    json_decref(res_json);
+    phase_job_result_free(&res);
+    phase_manifest_free(&m);
+    json_decref(spec);
+    phase_identity_wipe(&id);
+    return rc;
+}
+
+static void report(const char *prog, const char *path, const phase_job_outcome_t *out,
+                   const phase_job_opts_t *o, bool quiet)
+{
+    switch (out->status) {
+    case PHASE_JOB_EXITED:
+        if (!quiet)
+            fprintf(stderr, "%s: %s exited with code %d in %llu ms\n", prog, path,
+                    (int)out->exit_code, (unsigned long long)out->wall_ms);
+        break;
+    case PHASE_JOB_OUT_OF_FUEL:
+        fprintf(stderr, "%s: %s: job ran out of fuel (--fuel %llu)\n", prog, path,
+                (unsigned long long)o->fuel);
+        break;
+    case PHASE_JOB_TIMEOUT:
+        fprintf(stderr, "%s: %s: job timed out after %llu ms (--timeout)\n", prog, path,
+                (unsigned long long)o->timeout_ms);
+        break;
+    case PHASE_JOB_TRAP:
+        fprintf(stderr, "%s: %s: job failed: %s\n", prog, path, out->message);
+        break;
+    case PHASE_JOB_LOAD_ERROR:
+        fprintf(stderr, "%s: %s: cannot load the module: %s\n", prog, path, out->message);
+        break;
+    }
+    if (out->output_truncated)
+        fprintf(stderr, "%s: %s: output cap reached; later writes failed with EFBIG\n", prog,
+                path);
+}
+
+int plasmd_run(int argc, char **argv)
+{
+    const char *prog = "plasmd run";
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'},
+        {"fuel", required_argument, NULL, 'f'},
+        {"memory", required_argument, NULL, 'm'},
+        {"timeout", required_argument, NULL, 't'},
+        {"receipt", required_argument, NULL, 'r'},
+        {"env", required_argument, NULL, 'e'},
+        {"seed", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    phase_job_opts_t o;
+    memset(&o, 0, sizeof o);
+    const char *receipt = NULL;
+    const char *env[MAX_ENV];
+    size_t n_env = 0;
+    bool quiet = false;
+    err_t e = {0};
+    int c;
+    opterr = 0;
+    /* '+': options end at the module, so the job's own flags pass through. */
+    while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': quiet = true; break;
+        case 'f':
+            if (!cli_parse_u64(optarg, &o.fuel) || o.fuel == 0)
+                return cli_usage_error(prog, "--fuel: expected a positive number, got '%s'",
+                                       optarg);
+            break;
+        case 'm':
+            if (!cli_parse_u64(optarg, &o.memory_max) || o.memory_max == 0)
+                return cli_usage_error(prog, "--memory: expected a positive byte count, got '%s'",
+                                       optarg);
+            break;
+        case 't':
+            if (!cli_parse_u64(optarg, &o.timeout_ms) || o.timeout_ms == 0 ||
+                o.timeout_ms > 86400000ull * 365)
+                return cli_usage_error(prog, "--timeout: expected milliseconds > 0, got '%s'",
+                                       optarg);
+            break;
+        case 'r': receipt = optarg; break;
+        case 'e':
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return cli_usage_error(prog, "--env: expected KEY=VALUE, got '%s'", optarg);
+            if (n_env == MAX_ENV)
+                return cli_usage_error(prog, "--env: at most %d variables", MAX_ENV);
+            env[n_env++] = optarg;
+            break;
+        case 's':
+            if (hex_decode(optarg, strlen(optarg), o.random_seed, 32, &e) != BASE_OK)
+                return cli_usage_error(prog, "--seed: %s", e.msg);
+            o.seeded_random = true;
+            break;
+        case 'h': fputs(run_usage, stdout); return CLI_OK;
+        default: return cli_bad_option(prog, argv, optind, optopt, c == ':');
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(prog, "missing MODULE.wasm");
+    const char *path = argv[optind];
+    if (crypto_init() != CRYPTO_OK)
+        return cli_error(prog, CLI_FAIL, "cannot initialise libsodium");
+    uint8_t *module = NULL;
+    size_t len = 0;
+    int rc = load_module(prog, path, &module, &len);
+    if (rc != CLI_OK)
+        return rc;
+    /* The job's argv[0] is the module's file name, as wasmtime passes it. */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    const char **jargv = calloc((size_t)(argc - optind) + 1, sizeof *jargv);
+    if (!jargv) {
+        free(module);
+        return cli_error(prog, CLI_FAIL, "out of memory");
+    }
+    jargv[0] = base;
+    for (int i = optind + 1; i < argc; i++)
+        jargv[i - optind] = argv[i];
+    o.module = module;
+    o.module_len = len;
+    o.argc = (size_t)(argc - optind);
+    o.argv = jargv;
+    o.envc = n_env;
+    o.envp = env;
+    o.stdin_fd = STDIN_FILENO;
+    o.stdout_fd = STDOUT_FILENO;
+    o.stderr_fd = STDERR_FILENO;
+    fflush(stdout);
+    phase_job_outcome_t out;
+    if (phase_job_run(&o, &out, &e) != PHASE_OK) {
+        free(jargv);
+        free(module);
+        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    }
+    report(prog, path, &out, &o, quiet);
+    int status = phase_job_exit_status(&out);
+    if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == WASM_ELIMIT)
+        status = CLI_FAIL; /* the module is fine; --memory or a limit refused it */
+    if (receipt && sign_receipt(prog, &o, &out, receipt) != CLI_OK && status == 0)
+        status = CLI_FAIL;
+    phase_job_outcome_free(&out);
+    free(jargv);
+    free(module);
+    return status;
+}
+
+/* ---- execute-job ----------------------------------------------------------------- */
+
+/* Rust's String::from_utf8_lossy: invalid sequences become U+FFFD. */
+static json_t *lossy_string(const uint8_t *p, size_t n)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    size_t i = 0;
+    while (i < n) {
+        size_t k = 1;
+        uint8_t c = p[i];
+        if (c >= 0xC2 && c <= 0xF4)
+            k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        bool ok = c < 0x80 || (k > 1 && i + k <= n);
+        for (size_t x = 1; ok && x < k; x++)
+            ok = (p[i + x] & 0xC0) == 0x80;
+        if (ok && k == 3) {
+            uint8_t d = p[i + 1];
+            ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0);
+        } else if (ok && k == 4) {
+            uint8_t d = p[i + 1];
+            ok = !(c == 0xF0 && d < 0x90) && !(c == 0xF4 && d >= 0x90);
+        }
+        if (ok) {
+            buf_append(&b, p + i, k);
+            i += k;
+        } else {
+            buf_append(&b, "\xEF\xBF\xBD", 3);
+            i += 1;
+        }
+    }
+    json_t *s = buf_ok(&b) ? json_stringn((const char *)b.data, b.len) : NULL;
+    buf_free(&b);
+    return s;
+}
+
+int plasmd_execute_job(int argc, char **argv)
+{
+    const char *prog = "plasmd execute-job";
+    static const char usage[] =
+        "Usage: plasmd execute-job MODULE.wasm [ARGS...]\n"
+        "\n"
+        "Runs the module (stdin from plasmd's stdin) and prints upstream's JSON:\n"
+        "{job_id, exit_code, stdout, stderr, receipt} where receipt is a legacy\n"
+        "v0.1 receipt signed by the node identity.\n";
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (argc < 2)
+        return cli_usage_error(prog, "missing MODULE.wasm");
+    if (argv[1][0] == '-')
+        return cli_usage_error(prog, "unknown option '%s'", argv[1]);
+    if (crypto_init() != CRYPTO_OK)
+        return cli_error(prog, CLI_FAIL, "cannot initialise libsodium");
+    uint8_t *module = NULL;
+    size_t len = 0;
+    int rc = load_module(prog, argv[1], &module, &len);
+    if (rc != CLI_OK)
+        return rc;
+    const char *path = argv[1];
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    const char **jargv = calloc((size_t)argc, sizeof *jargv);
+    if (!jargv) {
+        free(module);
+        return cli_error(prog, CLI_FAIL, "out of memory");
+    }
+    jargv[0] = base;
+    for (int i = 2; i < argc; i++)
+        jargv[i - 1] = argv[i];
+    phase_job_opts_t o = {
+        .module = module,
+        .module_len = len,
+        .argc = (size_t)argc - 1,
+        .argv = jargv,
+        .timeout_ms = 30000, /* upstream's execute-job: timeout 30 s */
+        .memory_max = 128u << 20,
+        .stdin_fd = STDIN_FILENO,
+        .stdout_fd = -1,
+        .stderr_fd = -1,
+    };
+    phase_job_outcome_t out;
+    err_t e = {0};
+    if (phase_job_run(&o, &out, &e) != PHASE_OK) {
+        free(jargv);
+        free(module);
+        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    }
+    if (out.status != PHASE_JOB_EXITED)
+        fprintf(stderr, "%s: %s\n", prog, out.message);
+    int status = phase_job_exit_status(&out);
+    phase_identity_t id;
+    char id_path[4096];
+    rc = CLI_FAIL;
+    if (phase_identity_path(id_path, sizeof id_path, &e) != PHASE_OK ||
+        phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK) {
+        cli_error(prog, CLI_FAIL, "%s", e.msg);
+    } else {
+        phase_legacy_receipt_t lr = {.version = "0.1"};
+        memcpy(lr.module_hash, out.module_hash, sizeof lr.module_hash);
+        lr.exit_code = (uint32_t)status;
+        lr.wall_time_ms = out.wall_ms;
+        lr.timestamp = (uint64_t)ts_now().sec;
+        uint8_t uuid[16];
+        crypto_random(uuid, sizeof uuid);
+        uuid[6] = (uint8_t)((uuid[6] & 0x0F) | 0x40);
+        uuid[8] = (uint8_t)((uuid[8] & 0x3F) | 0x80);
+        char hex[33], job_id[48];
+        hex_encode(uuid, sizeof uuid, hex);
+        snprintf(job_id, sizeof job_id, "job-%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+                 hex + 16, hex + 20);
+        if (phase_legacy_sign(&lr, &id, &e) != PHASE_OK) {
+            cli_error(prog, CLI_FAIL, "%s", e.msg);
+        } else {
+            json_t *doc = json_object();
+            if (doc && !json_object_set_new(doc, "job_id", json_string(job_id)) &&
+                !json_object_set_new(doc, "exit_code", json_integer(status)) &&
+                !json_object_set_new(doc, "stdout", lossy_string(out.out, out.out_len)) &&
+                !json_object_set_new(doc, "stderr", lossy_string(out.err, out.err_len)) &&
+                !json_object_set_new(doc, "receipt", phase_legacy_to_json(&lr))) {
+                char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                if (s && puts(s) >= 0)
+                    rc = CLI_OK;
+                free(s);
+            }
+            json_decref(doc);
+            if (rc != CLI_OK)
+                cli_error(prog, CLI_FAIL, "cannot print the result");
+        }
+        phase_identity_wipe(&id);
+    }
+    phase_job_outcome_free(&out);
+    free(jargv);
+    free(module);
+    return rc == CLI_OK ? status : rc;
+}
+
+#else /* built before the engine existed: the commands say so */
+
+int plasmd_run(int argc, char **argv)
+{
+    return cli_error("plasmd run", CLI_FAIL, "this build has no WebAssembly engine");
+}
+
+int plasmd_execute_job(int argc, char **argv)
+{
+    return cli_error("plasmd execute-job", CLI_FAIL, "this build has no WebAssembly engine");
+}
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * phase/job: what surrounds a run of the worker and needs no engine: the
+ * upstream wasm JobSpec payload, the exit status a process reports for an
+ * outcome, and the JobResult of an outcome (reference §4.2 step 8: completion
+ * stop on exit 0 else error, total_duration_ms, metrics.extra {module_hash,
+ * exit_code}; we add extra.error with the reason when the job did not exit).
+ */
+#include "phase.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void phase_job_outcome_free(phase_job_outcome_t *out)
+{
+    if (!out)
+        return;
+    free(out->out);
+    free(out->err);
+    out->out = out->err = NULL;
+    out->out_len = out->err_len = 0;
+}
+
+int phase_job_exit_status(const phase_job_outcome_t *o)
+{
+    switch (o->status) {
+    case PHASE_JOB_EXITED:
+        return o->exit_code >= 0 && o->exit_code <= 255 ? o->exit_code : 1;
+    case PHASE_JOB_OUT_OF_FUEL: return PHASE_EXIT_OUT_OF_FUEL;
+    case PHASE_JOB_TIMEOUT: return PHASE_EXIT_TIMEOUT;
+    case PHASE_JOB_LOAD_ERROR: return PHASE_EXIT_LOAD;
+    case PHASE_JOB_TRAP:
+    default: return PHASE_EXIT_TRAP;
+    }
+}
+
+json_t *phase_wasm_job_spec(const uint8_t *module, size_t n, uint64_t max_duration_ms,
+                            uint64_t max_memory_bytes)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "kind", "wasm", "module_cid", "inline", "input",
+                     cjson_bytes(module, n), "max_duration_ms",
+                     max_duration_ms ? cjson_u64(max_duration_ms) : json_null(),
+                     "max_memory_bytes",
+                     max_memory_bytes ? cjson_u64(max_memory_bytes) : json_null());
+}
+
+int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHASE_HASH_BYTES],
+                         phase_job_result_t *r, err_t *e)
+{
+    memset(r, 0, sizeof *r);
+    memcpy(r->job_spec_hash, job_id, PHASE_HASH_BYTES);
+    phase_commit_t c;
+    phase_commit_output(&c, o->out, o->out_len, o->err, o->err_len);
+    memcpy(r->output_commitment, c.state, PHASE_HASH_BYTES);
+    r->output_chunk_count = c.count;
+    int status = phase_job_exit_status(o);
+    r->completion = status == 0 && o->status == PHASE_JOB_EXITED ? PHASE_COMPLETION_STOP
+                                                                 : PHASE_COMPLETION_ERROR;
+    r->total_duration_ms = o->wall_ms;
+    char code[16];
+    snprintf(code, sizeof code, "%d",
+             o->status == PHASE_JOB_EXITED ? (int)o->exit_code : status);
+    r->extra = json_pack("{s:s, s:s}", "module_hash", o->module_hash, "exit_code", code);
+    if (!r->extra)
+        return err_set(e, BASE_ENOMEM, "job result: out of memory");
+    char msg[ERR_MSG_MAX];
+    size_t k = 0;
+    for (; o->message[k] && k + 1 < sizeof msg; k++) /* ASCII only: always valid UTF-8 */
+        msg[k] = (unsigned char)o->message[k] < 0x80 ? o->message[k] : '?';
+    msg[k] = '\0';
+    if (msg[0] && json_object_set_new(r->extra, "error", json_string(msg)) != 0) {
+        phase_job_result_free(r);
+        return err_set(e, BASE_ENOMEM, "job result: out of memory");
+    }
+    return PHASE_OK;
+}

@@ -1,0 +1,289 @@
+/*
+ * phase/worker: runs one wasm32-wasi job in the engine with captured output,
+ * and turns the outcome into a JobResult (reference §4.2, minus upstream's
+ * placeholders: stdout and stderr are the real bytes, argv/env/memory cap and
+ * the wall-clock timeout are honoured, proc_exit(n) reports n).
+ *
+ * Limits: fuel is the engine's per-instruction metering; the memory cap is
+ * the engine's max_memory_pages (memory.grow past it returns -1, so the
+ * job's allocator fails cleanly; a module whose initial memory is already
+ * larger fails to instantiate); the timeout is a watchdog thread that calls
+ * wasm_store_interrupt() (the engine stops at the next call or loop
+ * back-edge) and wasi_cancel() (ends poll_oneoff sleeps); stdin is read with
+ * poll() in short slices so a job blocked on input is stopped as well.
+ */
+#include "phase.h"
+
+#include "crypto/crypto.h"
+#include "wasm/wasi/wasi.h"
+#include "wasm/wasm.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_OUTPUT_MAX (64u << 20)
+
+typedef struct job {
+    const phase_job_opts_t *o;
+    size_t stdin_off;
+    buf_t out, err;
+    size_t output_max;
+    bool truncated;
+    atomic_bool stop;
+    /* watchdog */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    bool timed_out;
+    wasm_store_t *store;
+    wasi_t *wasi;
+} job_t;
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static ssize_t job_read(void *user, uint8_t *buf, size_t n)
+{
+    job_t *j = user;
+    const phase_job_opts_t *o = j->o;
+    if (o->stdin_fd < 0) {
+        size_t left = o->stdin_len - j->stdin_off;
+        if (n > left)
+            n = left;
+        if (n)
+            memcpy(buf, o->stdin_data + j->stdin_off, n);
+        j->stdin_off += n;
+        return (ssize_t)n;
+    }
+    for (;;) {
+        if (atomic_load(&j->stop))
+            return -WASI_EINTR;
+        struct pollfd p = {.fd = o->stdin_fd, .events = POLLIN};
+        int r = poll(&p, 1, 20);
+        if (r < 0 && errno != EINTR)
+            return -WASI_EIO;
+        if (r <= 0)
+            continue;
+        ssize_t got = read(o->stdin_fd, buf, n);
+        if (got >= 0)
+            return got;
+        if (errno != EINTR && errno != EAGAIN)
+            return -WASI_EIO;
+    }
+}
+
+static void write_through(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* a closed terminal must not change the job's result */
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static int job_write(void *user, int fd, const uint8_t *p, size_t n)
+{
+    job_t *j = user;
+    buf_t *b = fd == 1 ? &j->out : &j->err;
+    int through = fd == 1 ? j->o->stdout_fd : j->o->stderr_fd;
+    if (j->out.len + j->err.len + n > j->output_max) {
+        j->truncated = true;
+        return WASI_EFBIG;
+    }
+    if (buf_append(b, p, n) != BASE_OK)
+        return WASI_ENOSPC;
+    if (through >= 0)
+        write_through(through, p, n);
+    return WASI_ESUCCESS;
+}
+
+static void *watchdog(void *arg)
+{
+    job_t *j = arg;
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    uint64_t ns = (uint64_t)dl.tv_nsec + (j->o->timeout_ms % 1000u) * 1000000u;
+    dl.tv_sec += (time_t)(j->o->timeout_ms / 1000u + ns / 1000000000u);
+    dl.tv_nsec = (long)(ns % 1000000000u);
+    pthread_mutex_lock(&j->mu);
+    while (!j->done) {
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &dl) == ETIMEDOUT && !j->done) {
+            j->timed_out = true;
+            atomic_store(&j->stop, true);
+            wasm_store_interrupt(j->store);
+            wasi_cancel(j->wasi);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static void set_load_error(phase_job_outcome_t *out, const err_t *we, const char *fallback)
+{
+    out->status = PHASE_JOB_LOAD_ERROR;
+    out->load_error = we->code ? we->code : WASM_EARG;
+    snprintf(out->message, sizeof out->message, "%s", we->msg[0] ? we->msg : fallback);
+}
+
+static void outcome_from_call(phase_job_outcome_t *out, int rc, int32_t code, const err_t *we,
+                              job_t *j)
+{
+    if (rc == WASM_OK) {
+        out->status = PHASE_JOB_EXITED;
+        out->exit_code = code;
+        return;
+    }
+    if (rc != WASM_ETRAP) {
+        set_load_error(out, we, "cannot start the module");
+        return;
+    }
+    wasm_trap_kind_t k = wasm_store_trap(j->store);
+    if (k == WASM_TRAP_OUT_OF_FUEL) {
+        out->status = PHASE_JOB_OUT_OF_FUEL;
+        snprintf(out->message, sizeof out->message, "out of fuel after %llu units",
+                 (unsigned long long)j->o->fuel);
+    } else if (k == WASM_TRAP_INTERRUPTED && j->timed_out) {
+        out->status = PHASE_JOB_TIMEOUT;
+        snprintf(out->message, sizeof out->message, "timed out after %llu ms",
+                 (unsigned long long)j->o->timeout_ms);
+    } else {
+        out->status = PHASE_JOB_TRAP;
+        snprintf(out->message, sizeof out->message, "trap: %s",
+                 we->msg[0] ? we->msg : wasm_trap_kind_str(k));
+    }
+}
+
+int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!o || (!o->module && o->module_len) || (o->stdin_fd < 0 && !o->stdin_data && o->stdin_len))
+        return err_set(e, PHASE_EINVAL, "job: bad options");
+    phase_module_hash(o->module, o->module_len, out->module_hash);
+
+    job_t j;
+    memset(&j, 0, sizeof j);
+    j.o = o;
+    j.output_max = o->output_max ? o->output_max : DEFAULT_OUTPUT_MAX;
+    buf_init(&j.out, 0);
+    buf_init(&j.err, 0);
+    atomic_init(&j.stop, false);
+
+    wasm_config_t cfg;
+    wasm_config_default(&cfg);
+    cfg.fuel = o->fuel > 0;
+    if (o->memory_max) {
+        uint64_t pages = o->memory_max / 65536u;
+        cfg.max_memory_pages = pages < cfg.max_memory_pages ? (uint32_t)pages : cfg.max_memory_pages;
+    }
+
+    uint64_t t0 = now_ms();
+    err_t we = {0};
+    wasm_module_t *m = NULL;
+    wasm_imports_t *imps = NULL;
+    wasi_t *w = NULL;
+    int rc = PHASE_OK;
+    bool watching = false;
+    pthread_t tid;
+
+    m = wasm_module_decode(o->module, o->module_len, &cfg, &we);
+    if (!m) {
+        set_load_error(out, &we, "cannot decode the module");
+        goto done;
+    }
+    j.store = wasm_store_new(&cfg);
+    imps = wasm_imports_new();
+    wasi_config_t wc = {
+        .argc = o->argc,
+        .argv = o->argv,
+        .envc = o->envc,
+        .envp = o->envp,
+        .io = {.read = job_read, .write = job_write, .user = &j},
+        .seeded_random = o->seeded_random,
+    };
+    memcpy(wc.random_seed, o->random_seed, sizeof wc.random_seed);
+    if (!j.store || !imps || !(w = wasi_new(&wc, &we))) {
+        rc = err_set(e, PHASE_EINVAL, "job: %s", we.msg[0] ? we.msg : "out of memory");
+        goto done;
+    }
+    j.wasi = w;
+    if (o->fuel)
+        wasm_store_set_fuel(j.store, o->fuel);
+    if (wasi_link(w, m, imps, &we) != WASM_OK) {
+        set_load_error(out, &we, "cannot link WASI");
+        goto done;
+    }
+    if (o->timeout_ms) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_mutex_init(&j.mu, NULL);
+        pthread_cond_init(&j.cv, &ca);
+        pthread_condattr_destroy(&ca);
+        if (pthread_create(&tid, NULL, watchdog, &j) != 0) {
+            pthread_cond_destroy(&j.cv);
+            pthread_mutex_destroy(&j.mu);
+            rc = err_set(e, PHASE_EIO, "job: cannot start the timeout watchdog");
+            goto done;
+        }
+        watching = true;
+    }
+    /* Instantiation runs the start function and data segments, so it is
+     * inside the watchdog's reach too. */
+    wasm_instance_t *inst = wasm_instance_new(j.store, m, imps, &we);
+    if (!inst) {
+        if (we.code == WASM_ETRAP)
+            outcome_from_call(out, WASM_ETRAP, 0, &we, &j);
+        else
+            set_load_error(out, &we, "cannot instantiate the module");
+    } else {
+        int32_t code = 0;
+        int crc = wasi_run(w, inst, &code, &we);
+        outcome_from_call(out, crc, code, &we, &j);
+    }
+    if (o->fuel)
+        out->fuel_used = o->fuel - wasm_store_fuel(j.store);
+
+done:
+    if (watching) {
+        pthread_mutex_lock(&j.mu);
+        j.done = true;
+        pthread_cond_signal(&j.cv);
+        pthread_mutex_unlock(&j.mu);
+        pthread_join(tid, NULL);
+        pthread_cond_destroy(&j.cv);
+        pthread_mutex_destroy(&j.mu);
+    }
+    out->wall_ms = now_ms() - t0;
+    out->output_truncated = j.truncated;
+    wasm_imports_free(imps);
+    wasi_free(w);
+    wasm_store_free(j.store);
+    wasm_module_free(m);
+    if (rc == PHASE_OK && (!buf_ok(&j.out) || !buf_ok(&j.err)))
+        rc = err_set(e, BASE_ENOMEM, "job: out of memory capturing output");
+    if (rc != PHASE_OK) {
+        buf_free(&j.out);
+        buf_free(&j.err);
+        return rc;
+    }
+    out->out = buf_steal(&j.out, &out->out_len);
+    out->err = buf_steal(&j.err, &out->err_len);
+    return PHASE_OK;
+}

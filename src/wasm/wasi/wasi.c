@@ -1,0 +1,728 @@
+/*
+ * wasm/wasi: WASI preview1 host functions (see wasi.h for the scope).
+ *
+ * Every guest pointer is a u32 offset checked through wasm_memory_ptr()
+ * before use; a bad pointer is EFAULT for the guest, never a host fault.
+ * Layouts follow the preview1 witx (wasi_snapshot_preview1.witx):
+ *   iovec / ciovec   {buf u32 @0, len u32 @4}                       8 bytes
+ *   fdstat           {filetype u8 @0, flags u16 @2, rights_base u64 @8,
+ *                     rights_inheriting u64 @16}                   24 bytes
+ *   subscription     {userdata u64 @0, tag u8 @8, clock: {id u32 @16,
+ *                     timeout u64 @24, precision u64 @32, flags u16 @40}
+ *                     or fd_readwrite: {fd u32 @16}}                48 bytes
+ *   event            {userdata u64 @0, error u16 @8, type u8 @10,
+ *                     fd_readwrite: {nbytes u64 @16, flags u16 @24}} 32 bytes
+ */
+#include "wasi.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* The signature of one ENOSYS stub, kept until wasi_free(). */
+typedef struct wasi_stub {
+    struct wasi_stub *next;
+    uint32_t n_results;
+    wasm_valtype_t results[WASM_SIG_MAX];
+} wasi_stub_t;
+
+struct wasi {
+    wasi_stub_t *stubs;
+    char **argv;
+    size_t argc;
+    size_t args_bytes;
+    char **envp;
+    size_t envc;
+    size_t env_bytes;
+    wasi_io_t io;
+    bool closed[3];
+    bool seeded;
+    uint32_t chacha_key[8];
+    uint64_t chacha_counter;
+    uint8_t chacha_buf[64];
+    size_t chacha_avail;
+    atomic_bool cancelled;
+};
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static uint32_t u32_arg(const wasm_val_t *a)
+{
+    return (uint32_t)a->of.i32;
+}
+
+static void *guest(wasm_ctx_t *ctx, uint32_t off, uint64_t len)
+{
+    wasm_memory_t *mem = wasm_ctx_memory(ctx);
+    return mem ? wasm_memory_ptr(mem, off, len) : NULL;
+}
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static int ret(wasm_val_t *results, int errno_)
+{
+    results[0].of.i32 = errno_;
+    return 0;
+}
+
+/* Writes a u32 result through a guest pointer. */
+static int out_u32(wasm_ctx_t *ctx, uint32_t ptr, uint32_t v)
+{
+    uint8_t *p = guest(ctx, ptr, 4);
+    if (!p)
+        return WASI_EFAULT;
+    put_u32(p, v);
+    return WASI_ESUCCESS;
+}
+
+/* ---- args and environ ---------------------------------------------------- */
+
+static int sizes_get(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *results, size_t n,
+                     size_t bytes)
+{
+    int rc = out_u32(ctx, u32_arg(&args[0]), (uint32_t)n);
+    if (rc == WASI_ESUCCESS)
+        rc = out_u32(ctx, u32_arg(&args[1]), (uint32_t)bytes);
+    return ret(results, rc);
+}
+
+static int strings_get(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *results,
+                       char *const *strs, size_t n, size_t bytes)
+{
+    uint32_t ptrs = u32_arg(&args[0]), buf = u32_arg(&args[1]);
+    uint8_t *pp = guest(ctx, ptrs, (uint64_t)n * 4);
+    uint8_t *bp = guest(ctx, buf, bytes);
+    if (!pp || !bp)
+        return ret(results, WASI_EFAULT);
+    uint32_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(strs[i]) + 1;
+        put_u32(pp + 4 * i, buf + off);
+        memcpy(bp + off, strs[i], len);
+        off += (uint32_t)len;
+    }
+    return ret(results, WASI_ESUCCESS);
+}
+
+static int h_args_sizes_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    return sizes_get(ctx, a, r, w->argc, w->args_bytes);
+}
+
+static int h_args_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    return strings_get(ctx, a, r, w->argv, w->argc, w->args_bytes);
+}
+
+static int h_environ_sizes_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    return sizes_get(ctx, a, r, w->envc, w->env_bytes);
+}
+
+static int h_environ_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    return strings_get(ctx, a, r, w->envp, w->envc, w->env_bytes);
+}
+
+/* ---- clocks ----------------------------------------------------------------- */
+
+static bool clock_of(uint32_t id, clockid_t *out)
+{
+    static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+                                    CLOCK_THREAD_CPUTIME_ID};
+    if (id >= 4)
+        return false;
+    *out = ids[id];
+    return true;
+}
+
+static uint64_t ns_of(const struct timespec *t)
+{
+    return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+static int h_clock_res_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    clockid_t id;
+    struct timespec t;
+    if (!clock_of(u32_arg(&a[0]), &id))
+        return ret(r, WASI_EINVAL);
+    if (clock_getres(id, &t) != 0)
+        return ret(r, WASI_EINVAL);
+    uint8_t *p = guest(ctx, u32_arg(&a[1]), 8);
+    if (!p)
+        return ret(r, WASI_EFAULT);
+    put_u64(p, ns_of(&t));
+    return ret(r, WASI_ESUCCESS);
+}
+
+static int h_clock_time_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    clockid_t id;
+    struct timespec t;
+    if (!clock_of(u32_arg(&a[0]), &id))
+        return ret(r, WASI_EINVAL);
+    if (clock_gettime(id, &t) != 0)
+        return ret(r, WASI_EINVAL);
+    uint8_t *p = guest(ctx, u32_arg(&a[2]), 8);
+    if (!p)
+        return ret(r, WASI_EFAULT);
+    put_u64(p, ns_of(&t));
+    return ret(r, WASI_ESUCCESS);
+}
+
+/* ---- random ------------------------------------------------------------------ */
+
+#define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+#define QR(a, b, c, d)                                                                            \
+    do {                                                                                          \
+        a += b, d ^= a, d = ROTL(d, 16);                                                          \
+        c += d, b ^= c, b = ROTL(b, 12);                                                          \
+        a += b, d ^= a, d = ROTL(d, 8);                                                           \
+        c += d, b ^= c, b = ROTL(b, 7);                                                           \
+    } while (0)
+
+/* RFC 8439 §2.3 block function with a 64-bit counter and a zero nonce. */
+static void chacha_block(wasi_t *w)
+{
+    uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+    memcpy(s + 4, w->chacha_key, 32);
+    s[12] = (uint32_t)w->chacha_counter;
+    s[13] = (uint32_t)(w->chacha_counter >> 32);
+    s[14] = s[15] = 0;
+    uint32_t x[16];
+    memcpy(x, s, sizeof x);
+    for (int i = 0; i < 10; i++) {
+        QR(x[0], x[4], x[8], x[12]);
+        QR(x[1], x[5], x[9], x[13]);
+        QR(x[2], x[6], x[10], x[14]);
+        QR(x[3], x[7], x[11], x[15]);
+        QR(x[0], x[5], x[10], x[15]);
+        QR(x[1], x[6], x[11], x[12]);
+        QR(x[2], x[7], x[8], x[13]);
+        QR(x[3], x[4], x[9], x[14]);
+    }
+    for (int i = 0; i < 16; i++)
+        put_u32(w->chacha_buf + 4 * i, x[i] + s[i]);
+    w->chacha_counter++;
+    w->chacha_avail = 64;
+}
+
+static int h_random_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    uint32_t len = u32_arg(&a[1]);
+    uint8_t *p = guest(ctx, u32_arg(&a[0]), len);
+    if (!p)
+        return ret(r, WASI_EFAULT);
+    while (len > 0) {
+        size_t n;
+        if (w->seeded) {
+            if (w->chacha_avail == 0)
+                chacha_block(w);
+            n = len < w->chacha_avail ? len : w->chacha_avail;
+            memcpy(p, w->chacha_buf + 64 - w->chacha_avail, n);
+            w->chacha_avail -= n;
+        } else {
+            ssize_t got = getrandom(p, len, 0);
+            if (got < 0) {
+                if (errno == EINTR)
+                    continue;
+                return ret(r, WASI_EIO);
+            }
+            n = (size_t)got;
+        }
+        p += n;
+        len -= (uint32_t)n;
+    }
+    return ret(r, WASI_ESUCCESS);
+}
+
+/* ---- file descriptors -------------------------------------------------------- */
+
+static bool open_stream(const wasi_t *w, uint32_t fd)
+{
+    return fd < 3 && !w->closed[fd];
+}
+
+static int h_fd_read(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    uint32_t fd = u32_arg(&a[0]), iovs = u32_arg(&a[1]), n_iovs = u32_arg(&a[2]);
+    if (!open_stream(w, fd))
+        return ret(r, WASI_EBADF);
+    if (fd != 0)
+        return ret(r, WASI_EBADF); /* stdout/stderr are not readable */
+    const uint8_t *iov = guest(ctx, iovs, (uint64_t)n_iovs * 8);
+    if (!iov)
+        return ret(r, WASI_EFAULT);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n_iovs; i++) {
+        uint32_t len = get_u32(iov + 8 * i + 4);
+        uint8_t *dst = guest(ctx, get_u32(iov + 8 * i), len);
+        if (!dst)
+            return ret(r, WASI_EFAULT);
+        if (len == 0)
+            continue;
+        ssize_t got = w->io.read ? w->io.read(w->io.user, dst, len) : 0;
+        if (got < 0) {
+            if (total > 0)
+                break; /* report what was read; the error comes next call */
+            return ret(r, (int)-got);
+        }
+        total += (uint64_t)got;
+        if ((size_t)got < len)
+            break; /* short read: do not block for more */
+    }
+    return ret(r, out_u32(ctx, u32_arg(&a[3]), (uint32_t)total));
+}
+
+static int h_fd_write(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    uint32_t fd = u32_arg(&a[0]), iovs = u32_arg(&a[1]), n_iovs = u32_arg(&a[2]);
+    if (!open_stream(w, fd) || fd == 0)
+        return ret(r, WASI_EBADF);
+    const uint8_t *iov = guest(ctx, iovs, (uint64_t)n_iovs * 8);
+    if (!iov)
+        return ret(r, WASI_EFAULT);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n_iovs; i++) {
+        uint32_t len = get_u32(iov + 8 * i + 4);
+        const uint8_t *src = guest(ctx, get_u32(iov + 8 * i), len);
+        if (!src)
+            return ret(r, WASI_EFAULT);
+        if (len == 0)
+            continue;
+        int rc = w->io.write ? w->io.write(w->io.user, (int)fd, src, len) : 0;
+        if (rc != 0) {
+            if (total > 0)
+                break;
+            return ret(r, rc);
+        }
+        total += len;
+    }
+    if (total > UINT32_MAX)
+        total = UINT32_MAX;
+    return ret(r, out_u32(ctx, u32_arg(&a[3]), (uint32_t)total));
+}
+
+static int h_fd_close(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    uint32_t fd = u32_arg(&a[0]);
+    if (!open_stream(w, fd))
+        return ret(r, WASI_EBADF);
+    w->closed[fd] = true;
+    return ret(r, WASI_ESUCCESS);
+}
+
+#define RIGHT_FD_READ (1ull << 1)
+#define RIGHT_FD_WRITE (1ull << 6)
+#define RIGHT_POLL_FD_READWRITE (1ull << 27)
+
+static int h_fd_fdstat_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    uint32_t fd = u32_arg(&a[0]);
+    if (!open_stream(w, fd))
+        return ret(r, WASI_EBADF);
+    uint8_t *p = guest(ctx, u32_arg(&a[1]), 24);
+    if (!p)
+        return ret(r, WASI_EFAULT);
+    memset(p, 0, 24);
+    /* filetype unknown (a pipe, as wasmtime reports one): not a tty, so
+     * wasi-libc buffers stdout fully instead of line by line. */
+    p[0] = 0;
+    put_u16(p + 2, 0);
+    uint64_t rights = (fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE) | RIGHT_POLL_FD_READWRITE;
+    put_u64(p + 8, rights);
+    put_u64(p + 16, 0);
+    return ret(r, WASI_ESUCCESS);
+}
+
+static int h_fd_prestat_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    return ret(r, WASI_EBADF); /* no preopened directories: the sandbox has no files */
+}
+
+static int h_fd_prestat_dir_name(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    return ret(r, WASI_EBADF);
+}
+
+static int h_fd_seek(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    return ret(r, open_stream(w, u32_arg(&a[0])) ? WASI_ESPIPE : WASI_EBADF);
+}
+
+/* ---- process --------------------------------------------------------------- */
+
+static int h_proc_exit(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    return wasm_ctx_exit(ctx, a[0].of.i32);
+}
+
+static int h_sched_yield(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    return ret(r, WASI_ESUCCESS);
+}
+
+/* Sleeps until the monotonic deadline in slices, so wasi_cancel() (the
+ * timeout watchdog) ends the sleep within 10 ms. */
+static void sleep_until(wasi_t *w, uint64_t deadline)
+{
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t t = ns_of(&now);
+        if (t >= deadline || atomic_load(&w->cancelled))
+            return;
+        uint64_t left = deadline - t;
+        if (left > 10000000u)
+            left = 10000000u;
+        struct timespec d = {0, (long)left};
+        nanosleep(&d, NULL);
+    }
+}
+
+#define SUB_SIZE 48
+#define EVENT_SIZE 32
+#define EVENTTYPE_CLOCK 0
+#define EVENTTYPE_FD_READ 1
+#define EVENTTYPE_FD_WRITE 2
+#define SUBCLOCK_ABSTIME 1
+
+/* Deadline of a clock subscription on the monotonic clock, in ns. */
+static bool clock_deadline(const uint8_t *sub, uint64_t *deadline)
+{
+    uint32_t id = get_u32(sub + 16);
+    uint64_t timeout = get_u64(sub + 24);
+    uint16_t flags = (uint16_t)(sub[40] | sub[41] << 8);
+    clockid_t cid;
+    struct timespec now, mono;
+    if (!clock_of(id, &cid) || clock_gettime(cid, &now) != 0)
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    uint64_t rel = timeout;
+    if (flags & SUBCLOCK_ABSTIME)
+        rel = timeout > ns_of(&now) ? timeout - ns_of(&now) : 0;
+    uint64_t m = ns_of(&mono);
+    *deadline = rel > UINT64_MAX - m ? UINT64_MAX : m + rel;
+    return true;
+}
+
+static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    wasi_t *w = u;
+    uint32_t n = u32_arg(&a[2]);
+    if (n == 0)
+        return ret(r, WASI_EINVAL);
+    const uint8_t *subs = guest(ctx, u32_arg(&a[0]), (uint64_t)n * SUB_SIZE);
+    uint8_t *events = guest(ctx, u32_arg(&a[1]), (uint64_t)n * EVENT_SIZE);
+    if (!subs || !events || !guest(ctx, u32_arg(&a[3]), 4))
+        return ret(r, WASI_EFAULT);
+    /* Stream subscriptions are always ready; clocks wait only when nothing
+     * else is ready. */
+    uint32_t n_ev = 0;
+    uint64_t earliest = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *s = subs + (size_t)i * SUB_SIZE;
+        uint8_t tag = s[8];
+        if (tag == EVENTTYPE_CLOCK) {
+            uint64_t d;
+            if (clock_deadline(s, &d) && d < earliest)
+                earliest = d;
+            continue;
+        }
+        uint8_t *ev = events + (size_t)n_ev++ * EVENT_SIZE;
+        memset(ev, 0, EVENT_SIZE);
+        memcpy(ev, s, 8);
+        ev[10] = tag;
+        uint32_t fd = get_u32(s + 16);
+        if (tag > EVENTTYPE_FD_WRITE)
+            put_u16(ev + 8, WASI_EINVAL);
+        else if (!open_stream(w, fd) || (tag == EVENTTYPE_FD_READ) != (fd == 0))
+            put_u16(ev + 8, WASI_EBADF);
+    }
+    if (n_ev == 0 && earliest != UINT64_MAX)
+        sleep_until(w, earliest);
+    struct timespec mono;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *s = subs + (size_t)i * SUB_SIZE;
+        uint64_t d;
+        if (s[8] != EVENTTYPE_CLOCK)
+            continue;
+        bool valid = clock_deadline(s, &d);
+        /* An invalid clock id is reported as an event with EINVAL. */
+        if (valid && d > ns_of(&mono) && !atomic_load(&w->cancelled))
+            continue;
+        uint8_t *ev = events + (size_t)n_ev++ * EVENT_SIZE;
+        memset(ev, 0, EVENT_SIZE);
+        memcpy(ev, s, 8);
+        ev[10] = EVENTTYPE_CLOCK;
+        if (!valid)
+            put_u16(ev + 8, WASI_EINVAL);
+    }
+    return ret(r, out_u32(ctx, u32_arg(&a[3]), n_ev));
+}
+
+/* ---- stubs, table, linking -------------------------------------------------- */
+
+static int h_enosys(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+{
+    const wasi_stub_t *t = u;
+    for (uint32_t i = 0; i < t->n_results; i++) {
+        switch (t->results[i]) {
+        case WASM_I32: r[i].of.i32 = i == 0 ? WASI_ENOSYS : 0; break;
+        case WASM_I64: r[i].of.i64 = 0; break;
+        case WASM_F32: r[i].of.f32_bits = 0; break;
+        case WASM_F64: r[i].of.f64_bits = 0; break;
+        default: r[i].of.externref = NULL; break;
+        }
+    }
+    return 0;
+}
+
+typedef struct wasi_fn {
+    const char *name;
+    const char *sig;
+    wasm_host_fn_t fn;
+} wasi_fn_t;
+
+static const wasi_fn_t functions[] = {
+    {"args_get", "(ii)i", h_args_get},
+    {"args_sizes_get", "(ii)i", h_args_sizes_get},
+    {"environ_get", "(ii)i", h_environ_get},
+    {"environ_sizes_get", "(ii)i", h_environ_sizes_get},
+    {"clock_res_get", "(ii)i", h_clock_res_get},
+    {"clock_time_get", "(iIi)i", h_clock_time_get},
+    {"random_get", "(ii)i", h_random_get},
+    {"fd_read", "(iiii)i", h_fd_read},
+    {"fd_write", "(iiii)i", h_fd_write},
+    {"fd_close", "(i)i", h_fd_close},
+    {"fd_fdstat_get", "(ii)i", h_fd_fdstat_get},
+    {"fd_prestat_get", "(ii)i", h_fd_prestat_get},
+    {"fd_prestat_dir_name", "(iii)i", h_fd_prestat_dir_name},
+    {"fd_seek", "(iIii)i", h_fd_seek},
+    {"proc_exit", "(i)", h_proc_exit},
+    {"sched_yield", "()i", h_sched_yield},
+    {"poll_oneoff", "(iiii)i", h_poll_oneoff},
+};
+#define N_FUNCTIONS (sizeof functions / sizeof functions[0])
+
+bool wasi_implements(const char *name)
+{
+    for (size_t i = 0; i < N_FUNCTIONS; i++)
+        if (strcmp(functions[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Writes the signature string of t ("(iI)i") into out. */
+static bool sig_string(const wasm_functype_t *t, char *out, size_t cap)
+{
+    size_t k = 0;
+    if (t->n_params > WASM_SIG_MAX || t->n_results > WASM_SIG_MAX ||
+        (size_t)t->n_params + t->n_results + 3 > cap)
+        return false;
+    out[k++] = '(';
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t n = pass ? t->n_results : t->n_params;
+        const wasm_valtype_t *v = pass ? t->results : t->params;
+        for (uint32_t i = 0; i < n; i++) {
+            char c;
+            switch (v[i]) {
+            case WASM_I32: c = 'i'; break;
+            case WASM_I64: c = 'I'; break;
+            case WASM_F32: c = 'f'; break;
+            case WASM_F64: c = 'F'; break;
+            case WASM_EXTERNREF: c = 'r'; break;
+            case WASM_FUNCREF: c = 'c'; break;
+            default: return false;
+            }
+            out[k++] = c;
+        }
+        if (!pass)
+            out[k++] = ')';
+    }
+    out[k] = '\0';
+    return true;
+}
+
+int wasi_link(wasi_t *w, const wasm_module_t *m, wasm_imports_t *imps, err_t *e)
+{
+    uint32_t n = wasm_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wasm_import_desc_t d;
+        if (wasm_module_import(m, i, &d) != WASM_OK)
+            return err_set(e, WASM_EARG, "wasi: cannot read import %u", i);
+        if (strcmp(d.module, WASI_MODULE) != 0)
+            continue;
+        if (d.kind != WASM_EXTERN_FUNC)
+            return err_set(e, WASM_ELINK, "wasi: import %s.%s is not a function", d.module,
+                           d.name);
+        const wasi_fn_t *f = NULL;
+        for (size_t k = 0; k < N_FUNCTIONS; k++)
+            if (strcmp(functions[k].name, d.name) == 0)
+                f = &functions[k];
+        int rc;
+        if (f) {
+            /* A mismatched signature is reported by instantiation. */
+            rc = wasm_imports_add_host(imps, WASI_MODULE, d.name, f->sig, f->fn, w, e);
+        } else {
+            char sig[2 * WASM_SIG_MAX + 4];
+            if (!sig_string(&d.func, sig, sizeof sig))
+                return err_set(e, WASM_ELINK, "wasi: import %s.%s has an unsupported signature",
+                               d.module, d.name);
+            wasi_stub_t *st = calloc(1, sizeof *st);
+            if (!st)
+                return err_set(e, WASM_ENOMEM, "wasi: out of memory");
+            st->n_results = d.func.n_results;
+            memcpy(st->results, d.func.results, d.func.n_results * sizeof *st->results);
+            st->next = w->stubs;
+            w->stubs = st;
+            rc = wasm_imports_add_host(imps, WASI_MODULE, d.name, sig, h_enosys, st, e);
+        }
+        if (rc != WASM_OK)
+            return rc;
+    }
+    return WASM_OK;
+}
+
+/* ---- lifetime and running ------------------------------------------------------ */
+
+static char **copy_strings(const char *const *src, size_t n, size_t *bytes)
+{
+    char **v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    *bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = strdup(src[i] ? src[i] : "");
+        if (!v[i]) {
+            for (size_t k = 0; k < i; k++)
+                free(v[k]);
+            free(v);
+            return NULL;
+        }
+        *bytes += strlen(v[i]) + 1;
+    }
+    return v;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+wasi_t *wasi_new(const wasi_config_t *cfg, err_t *e)
+{
+    if (!cfg || (cfg->argc && !cfg->argv) || (cfg->envc && !cfg->envp)) {
+        err_set(e, WASM_EARG, "wasi: bad configuration");
+        return NULL;
+    }
+    wasi_t *w = calloc(1, sizeof *w);
+    if (!w)
+        goto oom;
+    w->argc = cfg->argc;
+    w->envc = cfg->envc;
+    w->argv = copy_strings(cfg->argv, cfg->argc, &w->args_bytes);
+    w->envp = copy_strings(cfg->envp, cfg->envc, &w->env_bytes);
+    if (!w->argv || !w->envp)
+        goto oom;
+    if (w->args_bytes > UINT32_MAX || w->env_bytes > UINT32_MAX) {
+        wasi_free(w);
+        err_set(e, WASM_EARG, "wasi: arguments or environment larger than 4 GiB");
+        return NULL;
+    }
+    w->io = cfg->io;
+    w->seeded = cfg->seeded_random;
+    for (int i = 0; i < 8; i++)
+        w->chacha_key[i] = get_u32(cfg->random_seed + 4 * i);
+    atomic_init(&w->cancelled, false);
+    return w;
+oom:
+    wasi_free(w);
+    err_set(e, WASM_ENOMEM, "wasi: out of memory");
+    return NULL;
+}
+
+void wasi_free(wasi_t *w)
+{
+    if (!w)
+        return;
+    free_strings(w->argv, w->argc);
+    free_strings(w->envp, w->envc);
+    while (w->stubs) {
+        wasi_stub_t *next = w->stubs->next;
+        free(w->stubs);
+        w->stubs = next;
+    }
+    memset(w->chacha_key, 0, sizeof w->chacha_key);
+    free(w);
+}
+
+void wasi_cancel(wasi_t *w)
+{
+    atomic_store(&w->cancelled, true);
+}
+
+int wasi_run(wasi_t *w, wasm_instance_t *inst, int32_t *exit_code, err_t *e)
+{
+    *exit_code = 0;
+    wasm_extern_t ex;
+    if (wasm_instance_export(inst, "_start", &ex) != WASM_OK || ex.kind != WASM_EXTERN_FUNC)
+        return err_set(e, WASM_ENOTFOUND,
+                       "wasi: the module exports no _start function (not a WASI command)");
+    wasm_functype_t t = wasm_func_type(ex.of.func);
+    if (t.n_params != 0 || t.n_results != 0)
+        return err_set(e, WASM_ELINK, "wasi: _start must take and return nothing");
+    wasm_store_t *s = wasm_instance_store(inst);
+    int rc = wasm_func_call(s, ex.of.func, NULL, 0, NULL, 0, e);
+    if (rc == WASM_ETRAP && wasm_store_trap(s) == WASM_TRAP_EXIT) {
+        *exit_code = wasm_store_exit_code(s);
+        err_clear(e);
+        return WASM_OK;
+    }
+    return rc;
+}
