@@ -13,6 +13,7 @@ static const char usage[] =
 
 static const cli_cmd_t commands[] = {
     /* command groups register here */
+    {"vrf", aether_vrf_main, "RFC 9381 ECVRF: keygen, prove, verify, hash"},
     {NULL, NULL, NULL},
 };
 

@@ -2,4 +2,6 @@
 #ifndef AETHER_AETHER_CMDS_H
 #define AETHER_AETHER_CMDS_H
 
+int aether_vrf_main(int argc, char **argv);   /* aether_vrf.c */
+
 #endif
