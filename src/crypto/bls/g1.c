@@ -1,0 +1,203 @@
+/*
+ * G1: the order-r subgroup of E1: y^2 = x^3 + 4 over Fp, in homogeneous
+ * projective coordinates with the complete a = 0 formulas of Renes, Costello
+ * and Batina ("Complete addition formulas for prime order elliptic curves",
+ * 2015, Algorithms 7 and 9). E1(Fp) has odd order, so the formulas have no
+ * exceptional case on the whole curve, which is what lets the secret-scalar
+ * multiplication run without branches or secret-dependent indexing.
+ *
+ * Subgroup check (Scott 2021, "A note on group membership tests for G1, G2
+ * and GT on BLS pairing-friendly curves"): P is in G1 iff phi(P) = [-x^2] P,
+ * with phi(x, y) = (beta x, y); beta is chosen in gen_consts.py so that the
+ * eigenvalue on G1 is -x^2. Cofactor clearing multiplies by h_eff = 1 - x
+ * (RFC 9380 §8.8.1).
+ */
+#include "internal.h"
+
+void g1_set_inf(g1_t *r)
+{
+    fp_set_zero(&r->x);
+    fp_set_one(&r->y);
+    fp_set_zero(&r->z);
+}
+
+void g1_generator(g1_t *r) { g1_from_affine(r, &BLS_G1_X, &BLS_G1_Y); }
+
+bool g1_is_inf(const g1_t *a) { return fp_is_zero(&a->z) != 0; }
+
+void g1_from_affine(g1_t *r, const fp_t *x, const fp_t *y)
+{
+    r->x = *x;
+    r->y = *y;
+    fp_set_one(&r->z);
+}
+
+void g1_to_affine(g1_affine_t *r, const g1_t *a)
+{
+    fp_t zi;
+    r->inf = g1_is_inf(a);
+    fp_inv(&zi, &a->z);
+    fp_mul(&r->x, &a->x, &zi);
+    fp_mul(&r->y, &a->y, &zi);
+}
+
+static void mul_b3(fp_t *r, const fp_t *a) { fp_mul(r, a, &BLS_FP_B3); }
+
+void g1_add(g1_t *r, const g1_t *p, const g1_t *q)
+{
+    fp_t t0, t1, t2, t3, t4, x3, y3, z3;
+    fp_mul(&t0, &p->x, &q->x);
+    fp_mul(&t1, &p->y, &q->y);
+    fp_mul(&t2, &p->z, &q->z);
+    fp_add(&t3, &p->x, &p->y);
+    fp_add(&t4, &q->x, &q->y);
+    fp_mul(&t3, &t3, &t4);
+    fp_add(&t4, &t0, &t1);
+    fp_sub(&t3, &t3, &t4);
+    fp_add(&t4, &p->y, &p->z);
+    fp_add(&x3, &q->y, &q->z);
+    fp_mul(&t4, &t4, &x3);
+    fp_add(&x3, &t1, &t2);
+    fp_sub(&t4, &t4, &x3);
+    fp_add(&x3, &p->x, &p->z);
+    fp_add(&y3, &q->x, &q->z);
+    fp_mul(&x3, &x3, &y3);
+    fp_add(&y3, &t0, &t2);
+    fp_sub(&y3, &x3, &y3);
+    fp_add(&x3, &t0, &t0);
+    fp_add(&t0, &x3, &t0);
+    mul_b3(&t2, &t2);
+    fp_add(&z3, &t1, &t2);
+    fp_sub(&t1, &t1, &t2);
+    mul_b3(&y3, &y3);
+    fp_mul(&x3, &t4, &y3);
+    fp_mul(&t2, &t3, &t1);
+    fp_sub(&x3, &t2, &x3);
+    fp_mul(&y3, &y3, &t0);
+    fp_mul(&t1, &t1, &z3);
+    fp_add(&y3, &t1, &y3);
+    fp_mul(&t0, &t0, &t3);
+    fp_mul(&z3, &z3, &t4);
+    fp_add(&z3, &z3, &t0);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+}
+
+void g1_dbl(g1_t *r, const g1_t *p)
+{
+    fp_t t0, t1, t2, x3, y3, z3;
+    fp_sqr(&t0, &p->y);
+    fp_add(&z3, &t0, &t0);
+    fp_add(&z3, &z3, &z3);
+    fp_add(&z3, &z3, &z3);
+    fp_mul(&t1, &p->y, &p->z);
+    fp_sqr(&t2, &p->z);
+    mul_b3(&t2, &t2);
+    fp_mul(&x3, &t2, &z3);
+    fp_add(&y3, &t0, &t2);
+    fp_mul(&z3, &t1, &z3);
+    fp_add(&t1, &t2, &t2);
+    fp_add(&t2, &t1, &t2);
+    fp_sub(&t0, &t0, &t2);
+    fp_mul(&y3, &t0, &y3);
+    fp_add(&y3, &x3, &y3);
+    fp_mul(&t1, &p->x, &p->y);
+    fp_mul(&x3, &t0, &t1);
+    fp_add(&x3, &x3, &x3);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+}
+
+void g1_neg(g1_t *r, const g1_t *a)
+{
+    r->x = a->x;
+    fp_neg(&r->y, &a->y);
+    r->z = a->z;
+}
+
+bool g1_eq(const g1_t *a, const g1_t *b)
+{
+    fp_t l, r;
+    uint64_t ok;
+    fp_mul(&l, &a->x, &b->z);
+    fp_mul(&r, &b->x, &a->z);
+    ok = fp_eq(&l, &r);
+    fp_mul(&l, &a->y, &b->z);
+    fp_mul(&r, &b->y, &a->z);
+    ok &= fp_eq(&l, &r);
+    return ok != 0;
+}
+
+bool g1_on_curve(const g1_t *a)
+{
+    /* Y^2 Z = X^3 + 4 Z^3 */
+    fp_t l, r, t;
+    fp_sqr(&l, &a->y);
+    fp_mul(&l, &l, &a->z);
+    fp_sqr(&r, &a->x);
+    fp_mul(&r, &r, &a->x);
+    fp_sqr(&t, &a->z);
+    fp_mul(&t, &t, &a->z);
+    fp_mul(&t, &t, &BLS_FP_B);
+    fp_add(&r, &r, &t);
+    return fp_eq(&l, &r) != 0;
+}
+
+void g1_mul_ct(g1_t *r, const g1_t *a, const uint64_t k[4])
+{
+    g1_t table[16], acc, sel;
+    g1_set_inf(&table[0]);
+    table[1] = *a;
+    for (int i = 2; i < 16; i++)
+        g1_add(&table[i], &table[i - 1], a);
+    g1_set_inf(&acc);
+    for (int nib = 63; nib >= 0; nib--) {
+        unsigned w = (unsigned)(k[nib / 16] >> ((nib % 16) * 4)) & 15;
+        for (int d = 0; d < 4; d++)
+            g1_dbl(&acc, &acc);
+        g1_set_inf(&sel);
+        for (unsigned j = 1; j < 16; j++) {
+            uint64_t hit = (uint64_t)((((j ^ w) - 1u) >> 8) & 1u);  /* j == w */
+            fp_cmov(&sel.x, &table[j].x, hit);
+            fp_cmov(&sel.y, &table[j].y, hit);
+            fp_cmov(&sel.z, &table[j].z, hit);
+        }
+        g1_add(&acc, &acc, &sel);
+    }
+    *r = acc;
+}
+
+void g1_mul_u64_vartime(g1_t *r, const g1_t *a, uint64_t k)
+{
+    g1_t acc, base = *a;
+    g1_set_inf(&acc);
+    for (int i = 63; i >= 0; i--) {
+        g1_dbl(&acc, &acc);
+        if ((k >> i) & 1)
+            g1_add(&acc, &acc, &base);
+    }
+    *r = acc;
+}
+
+bool g1_in_subgroup(const g1_t *a)
+{
+    g1_t t, phi;
+    if (!g1_on_curve(a))
+        return false;
+    g1_mul_u64_vartime(&t, a, BLS_X_ABS);
+    g1_mul_u64_vartime(&t, &t, BLS_X_ABS);  /* [x^2] P */
+    fp_mul(&phi.x, &a->x, &BLS_FP_BETA);
+    phi.y = a->y;
+    phi.z = a->z;
+    g1_add(&t, &t, &phi);
+    return g1_is_inf(&t);
+}
+
+void g1_clear_cofactor(g1_t *r, const g1_t *a)
+{
+    g1_t t;
+    g1_mul_u64_vartime(&t, a, BLS_X_ABS);
+    g1_add(r, &t, a);
+}
