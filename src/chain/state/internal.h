@@ -1,0 +1,143 @@
+/* chain/state private definitions shared by its files: the store object,
+ * the fixed-key hash map used by overlays and the node cache, and the
+ * sparse Merkle tree internals. */
+#ifndef AETHER_CHAIN_STATE_INTERNAL_H
+#define AETHER_CHAIN_STATE_INTERNAL_H
+
+#include "state.h"
+
+#include <pthread.h>
+#include <rocksdb/c.h>
+
+enum {
+    CF_DEFAULT,
+    CF_ACCOUNTS,
+    CF_UTXOS,
+    CF_OWNER_UTXO,
+    CF_SMT,
+    CF_BLOCKS,
+    CF_BLOCK_IDX,
+    CF_TXS,
+    CF_RECEIPTS,
+    CF_META,
+    CF_COUNT
+};
+
+/* ---- a hash map over fixed-size byte keys with an undo log ----
+ * Entries are appended and never moved; a slot points at the newest entry
+ * of its key (or -1 when rolled back past its first write). Used for the
+ * overlays (accounts, UTxOs, SMT nodes) and for the node cache. */
+#define KV_KEY_MAX 36
+#define KV_VAL_MAX 68
+
+typedef struct kv_entry {
+    uint8_t key[KV_KEY_MAX];
+    uint8_t val[KV_VAL_MAX];
+    uint8_t vlen;        /* 0 = "deleted" (for overlays) */
+    int32_t prev;        /* previous entry of the same key, -1 if none */
+    uint32_t slot;       /* slot index */
+} kv_entry_t;
+
+typedef struct kv_slot {
+    int32_t first;       /* first entry ever written for this key (-1 = free slot) */
+    int32_t head;        /* newest live entry, -1 if none */
+} kv_slot_t;
+
+typedef struct kv_map {
+    size_t klen;
+    kv_slot_t *slots;
+    size_t n_slots;      /* power of two */
+    size_t n_used;       /* slots with first >= 0 */
+    kv_entry_t *ents;
+    size_t n_ents, cap_ents;
+} kv_map_t;
+
+int kv_init(kv_map_t *m, size_t klen);
+void kv_free(kv_map_t *m);
+void kv_clear(kv_map_t *m);
+/* Newest entry of key or NULL. */
+kv_entry_t *kv_get(const kv_map_t *m, const uint8_t *key);
+/* Appends a new version (vlen 0 = deletion marker). */
+int kv_put(kv_map_t *m, const uint8_t *key, const uint8_t *val, size_t vlen);
+/* Drops every entry appended after mark (n_ents at the time). */
+void kv_rollback(kv_map_t *m, size_t mark);
+/* Same key put twice keeps two entries; for caches (no undo needed) this
+ * overwrites the newest entry in place instead. */
+int kv_set(kv_map_t *m, const uint8_t *key, const uint8_t *val, size_t vlen);
+
+/* ---- store ---- */
+
+#define SMT_POS_BYTES 34    /* depth u16be ‖ path32 (bits past depth zeroed) */
+
+typedef struct smt_node {
+    uint8_t type;          /* SMT_EMPTY, SMT_INTERNAL, SMT_LEAF */
+    chain_hash_t hash;     /* zero for empty */
+    chain_hash_t key;      /* leaf key */
+    chain_hash_t vh;       /* leaf value hash */
+} smt_node_t;
+
+enum { SMT_EMPTY = 0, SMT_INTERNAL = 1, SMT_LEAF = 2 };
+
+struct chain_state {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_options_t *cf_opts[CF_COUNT];
+    rocksdb_column_family_handle_t *cf[CF_COUNT];
+    rocksdb_readoptions_t *ro;
+    rocksdb_writeoptions_t *wo;
+    bool read_only;
+    pthread_rwlock_t lock;       /* readers vs. commit */
+    pthread_mutex_t cache_mu;    /* node cache */
+    kv_map_t cache;              /* SMT_POS -> node (committed tree) */
+    size_t cache_max;
+    bool has_tip;
+    chain_header_t tip;
+    chain_hash_t tip_hash;
+    chain_hash_t root;
+};
+
+struct chain_overlay {
+    chain_state_t *st;
+    chain_hash_t base_tip;
+    bool base_has_tip;
+    kv_map_t accounts;           /* addr20 -> account bytes */
+    kv_map_t utxos;              /* id36 -> utxo bytes, or vlen 0 = spent (val keeps owner) */
+    kv_map_t nodes;              /* SMT changes of the last root computation */
+    bool root_valid;
+    chain_hash_t root;
+};
+
+/* RocksDB helpers; *val malloc'd (free()). CHAIN_ENOTFOUND when absent. */
+int store_get(chain_state_t *st, int cf, const void *key, size_t klen, uint8_t **val,
+              size_t *vlen, err_t *e);
+
+/* SMT: committed node at pos (cache, then RocksDB); pending map first when
+ * given. */
+int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[SMT_POS_BYTES],
+                 smt_node_t *out, err_t *e);
+void smt_pos(unsigned depth, const chain_hash_t *path, uint8_t pos[SMT_POS_BYTES]);
+/* Computes the root of the committed tree with the overlay's leaf changes
+ * applied; fills ov->nodes with the node records to write. */
+int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e);
+/* Adds ov->nodes to batch and, after a successful write, to the cache. */
+void smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb);
+void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes);
+/* Fills root-independent parts of p: siblings, exists (the key's leaf is
+ * present) or has_other/other_*; the caller sets kind, id, value and root. */
+int smt_prove(chain_state_t *st, const chain_hash_t *key, chain_proof_t *p, err_t *e);
+void smt_node_encode(const smt_node_t *n, uint8_t *out, size_t *len);
+int smt_node_decode(const uint8_t *in, size_t len, smt_node_t *out);
+
+/* Builds a new tree from scratch over sorted (key, value hash) leaves into
+ * nodes (positions and records) and returns its root; used by genesis and
+ * snapshot import on an empty store. */
+typedef struct smt_leaf {
+    chain_hash_t key, vh;
+} smt_leaf_t;
+int smt_build(const smt_leaf_t *leaves, size_t n, kv_map_t *nodes, chain_hash_t *root, err_t *e);
+
+/* Shared by genesis and snapshot import: writes block (and its tip) plus
+ * the given node records in a batch. */
+int store_reload_tip(chain_state_t *st, err_t *e);
+
+#endif

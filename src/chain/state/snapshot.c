@@ -1,0 +1,484 @@
+/* chain/state: snapshots — the tip block plus every account and UTxO,
+ * zstd-compressed (format in state.h). Export reads through a RocksDB
+ * snapshot so it is consistent even beside a committing node; import
+ * rebuilds the sparse Merkle tree from the records and accepts the file only
+ * if it reproduces the tip header's state root. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define SNAP_MAGIC "AETHSNAP"
+#define SNAP_VERSION 1
+#define SNAP_MAX_BLOCK (CHAIN_MAX_BLOCK_BYTES + 0u)
+
+/* ---- export: records -> sha256 + zstd stream -> FILE ---- */
+
+typedef struct zout {
+    FILE *f;
+    ZSTD_CCtx *z;
+    crypto_sha256_ctx_t sha;
+    uint8_t out[1 << 16];
+    err_t *e;
+    int rc;
+} zout_t;
+
+static void zo_write(zout_t *w, const void *p, size_t n, bool hash)
+{
+    if (w->rc)
+        return;
+    if (hash)
+        crypto_sha256_update(&w->sha, p, n);
+    ZSTD_inBuffer in = {p, n, 0};
+    while (in.pos < in.size) {
+        ZSTD_outBuffer out = {w->out, sizeof w->out, 0};
+        size_t r = ZSTD_compressStream2(w->z, &out, &in, ZSTD_e_continue);
+        if (ZSTD_isError(r)) {
+            w->rc = err_set(w->e, CHAIN_EIO, "snapshot: zstd: %s", ZSTD_getErrorName(r));
+            return;
+        }
+        if (out.pos && fwrite(w->out, 1, out.pos, w->f) != out.pos) {
+            w->rc = err_set(w->e, CHAIN_EIO, "snapshot: write failed");
+            return;
+        }
+    }
+}
+
+static void zo_finish(zout_t *w)
+{
+    if (w->rc)
+        return;
+    ZSTD_inBuffer in = {NULL, 0, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {w->out, sizeof w->out, 0};
+        size_t r = ZSTD_compressStream2(w->z, &out, &in, ZSTD_e_end);
+        if (ZSTD_isError(r)) {
+            w->rc = err_set(w->e, CHAIN_EIO, "snapshot: zstd: %s", ZSTD_getErrorName(r));
+            return;
+        }
+        if (out.pos && fwrite(w->out, 1, out.pos, w->f) != out.pos) {
+            w->rc = err_set(w->e, CHAIN_EIO, "snapshot: write failed");
+            return;
+        }
+        if (r == 0)
+            return;
+    }
+}
+
+static void le32w(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void le64w(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
+{
+    int rc = 0;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return err_set(e, CHAIN_EINVAL, "snapshot: path too long");
+    /* pin the state: tip, block and records as of one instant */
+    pthread_rwlock_rdlock(&st->lock);
+    if (!st->has_tip) {
+        pthread_rwlock_unlock(&st->lock);
+        return err_set(e, CHAIN_ENOTFOUND, "snapshot: the store is empty (no genesis)");
+    }
+    uint64_t height = st->tip.height;
+    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(st->db);
+    pthread_rwlock_unlock(&st->lock);
+
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(ro, snap);
+    rocksdb_iterator_t *it = NULL;
+    zout_t w = {.e = e};
+    uint8_t *blk = NULL;
+    size_t blen = 0;
+    uint64_t n_acc = 0, n_utxo = 0;
+    {
+        uint8_t k[8];
+        for (int i = 7, x = 0; i >= 0; i--, x++)
+            k[i] = (uint8_t)(height >> (8 * x));
+        char *err = NULL;
+        char *v = rocksdb_get_cf(st->db, ro, st->cf[CF_BLOCKS], (const char *)k, 8, &blen, &err);
+        if (err || !v) {
+            rc = err_set(e, CHAIN_EIO, "snapshot: cannot read tip block: %s", err ? err : "absent");
+            rocksdb_free(err);
+            goto out;
+        }
+        blk = malloc(blen);
+        if (!blk) {
+            rocksdb_free(v);
+            rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+            goto out;
+        }
+        memcpy(blk, v, blen);
+        rocksdb_free(v);
+    }
+    w.f = fopen(tmp, "wbx");
+    if (!w.f) {
+        rc = err_set(e, CHAIN_EIO, "snapshot: cannot create %s", tmp);
+        goto out;
+    }
+    w.z = ZSTD_createCCtx();
+    if (!w.z) {
+        rc = err_set(e, CHAIN_ENOMEM, "snapshot: zstd context");
+        goto out;
+    }
+    ZSTD_CCtx_setParameter(w.z, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(w.z, ZSTD_c_checksumFlag, 1);
+    crypto_sha256_init(&w.sha);
+    uint8_t hdr[16];
+    memcpy(hdr, SNAP_MAGIC, 8);
+    le32w(hdr + 8, SNAP_VERSION);
+    le32w(hdr + 12, (uint32_t)blen);
+    zo_write(&w, hdr, sizeof hdr, true);
+    zo_write(&w, blk, blen, true);
+    static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
+    for (int c = 0; c < 2 && !w.rc; c++) {
+        it = rocksdb_create_iterator_cf(st->db, ro, st->cf[cfs[c]]);
+        for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !w.rc;
+             rocksdb_iter_next(it)) {
+            size_t kl, vl;
+            const char *k = rocksdb_iter_key(it, &kl);
+            const char *v = rocksdb_iter_value(it, &vl);
+            size_t want_k = c == 0 ? 20 : 36, want_v = c == 0 ? CHAIN_ACCOUNT_BYTES : CHAIN_UTXO_BYTES;
+            if (kl != want_k || vl != want_v) {
+                rc = w.rc = err_set(e, CHAIN_EIO, "snapshot: corrupt %s record",
+                                    c == 0 ? "account" : "UTxO");
+                break;
+            }
+            uint8_t tag = (uint8_t)(c + 1);
+            zo_write(&w, &tag, 1, true);
+            zo_write(&w, k, kl, true);
+            zo_write(&w, v, vl, true);
+            if (c == 0)
+                n_acc++;
+            else
+                n_utxo++;
+        }
+        char *err = NULL;
+        rocksdb_iter_get_error(it, &err);
+        if (err) {
+            if (!w.rc)
+                rc = w.rc = err_set(e, CHAIN_EIO, "snapshot: scan failed: %s", err);
+            rocksdb_free(err);
+        }
+        rocksdb_iter_destroy(it);
+        it = NULL;
+    }
+    uint8_t end[1 + 16 + 32];
+    end[0] = 0;
+    le64w(end + 1, n_acc);
+    le64w(end + 9, n_utxo);
+    zo_write(&w, end, 17, true);
+    crypto_sha256_final(&w.sha, end + 17);
+    zo_write(&w, end + 17, 32, false);
+    zo_finish(&w);
+    rc = w.rc;
+    if (!rc && (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0))
+        rc = err_set(e, CHAIN_EIO, "snapshot: flushing %s failed", tmp);
+    if (fclose(w.f) != 0 && !rc)
+        rc = err_set(e, CHAIN_EIO, "snapshot: closing %s failed", tmp);
+    w.f = NULL;
+    if (!rc && rename(tmp, path) != 0)
+        rc = err_set(e, CHAIN_EIO, "snapshot: cannot rename to %s", path);
+out:
+    if (w.f)
+        fclose(w.f);
+    if (rc)
+        unlink(tmp);
+    ZSTD_freeCCtx(w.z);
+    free(blk);
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_release_snapshot(st->db, snap);
+    return rc;
+}
+
+/* ---- import: FILE -> zstd stream -> records ---- */
+
+typedef struct zin {
+    FILE *f;
+    ZSTD_DCtx *z;
+    uint8_t in[1 << 16];
+    ZSTD_inBuffer ib;
+    uint8_t out[1 << 16];
+    size_t out_pos, out_len;
+    bool eof;
+    crypto_sha256_ctx_t sha;
+    err_t *e;
+    uint64_t consumed;
+} zin_t;
+
+/* Reads exactly n bytes; false at a clean or unclean end. */
+static bool zi_read(zin_t *r, void *dst, size_t n, bool hash)
+{
+    uint8_t *d = dst;
+    while (n) {
+        if (r->out_pos == r->out_len) {
+            if (r->ib.pos == r->ib.size) {
+                if (r->eof)
+                    return false;
+                r->ib.size = fread(r->in, 1, sizeof r->in, r->f);
+                r->ib.pos = 0;
+                if (r->ib.size == 0) {
+                    r->eof = true;
+                    return false;
+                }
+            }
+            ZSTD_outBuffer ob = {r->out, sizeof r->out, 0};
+            size_t rc = ZSTD_decompressStream(r->z, &ob, &r->ib);
+            if (ZSTD_isError(rc)) {
+                err_set(r->e, CHAIN_EINVAL, "snapshot: not a valid zstd stream: %s",
+                        ZSTD_getErrorName(rc));
+                return false;
+            }
+            r->out_pos = 0;
+            r->out_len = ob.pos;
+            continue;
+        }
+        size_t k = r->out_len - r->out_pos;
+        if (k > n)
+            k = n;
+        memcpy(d, r->out + r->out_pos, k);
+        if (hash)
+            crypto_sha256_update(&r->sha, d, k);
+        r->out_pos += k;
+        d += k;
+        n -= k;
+        r->consumed += k;
+    }
+    return true;
+}
+
+static int trunc_err(zin_t *r, const char *what)
+{
+    if (r->e && r->e->code)
+        return r->e->code;
+    return err_set(r->e, CHAIN_EINVAL, "snapshot: truncated reading %s at byte %llu", what,
+                   (unsigned long long)r->consumed);
+}
+
+int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
+{
+    if (st->read_only)
+        return err_set(e, CHAIN_EINVAL, "snapshot: store is open read-only");
+    if (chain_state_has_tip(st))
+        return err_set(e, CHAIN_EINVAL, "snapshot: import needs an empty data directory");
+    int rc = 0;
+    zin_t r;
+    memset(&r, 0, sizeof r);
+    r.e = e;
+    chain_block_t *blk = NULL;
+    uint8_t *braw = NULL;
+    smt_leaf_t *leaves = NULL;
+    size_t n_leaves = 0, cap = 0;
+    kv_map_t nodes;
+    kv_init(&nodes, SMT_POS_BYTES);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    uint64_t n_acc = 0, n_utxo = 0;
+
+    r.f = fopen(path, "rb");
+    if (!r.f) {
+        rc = err_set(e, CHAIN_EIO, "snapshot: cannot open %s", path);
+        goto out;
+    }
+    r.z = ZSTD_createDCtx();
+    if (!r.z) {
+        rc = err_set(e, CHAIN_ENOMEM, "snapshot: zstd context");
+        goto out;
+    }
+    crypto_sha256_init(&r.sha);
+    uint8_t hdr[16];
+    if (!zi_read(&r, hdr, 16, true)) {
+        rc = trunc_err(&r, "header");
+        goto out;
+    }
+    if (memcmp(hdr, SNAP_MAGIC, 8) != 0) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: not an Aether snapshot (bad magic)");
+        goto out;
+    }
+    uint32_t ver = (uint32_t)hdr[8] | (uint32_t)hdr[9] << 8 | (uint32_t)hdr[10] << 16 |
+                   (uint32_t)hdr[11] << 24;
+    uint32_t blen = (uint32_t)hdr[12] | (uint32_t)hdr[13] << 8 | (uint32_t)hdr[14] << 16 |
+                    (uint32_t)hdr[15] << 24;
+    if (ver != SNAP_VERSION) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: unsupported version %u", ver);
+        goto out;
+    }
+    if (blen > SNAP_MAX_BLOCK || blen < CHAIN_HEADER_BYTES) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: tip block length %u out of range", blen);
+        goto out;
+    }
+    braw = malloc(blen);
+    if (!braw) {
+        rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+        goto out;
+    }
+    if (!zi_read(&r, braw, blen, true)) {
+        rc = trunc_err(&r, "tip block");
+        goto out;
+    }
+    blk = chain_block_decode(braw, blen, e);
+    if (!blk) {
+        rc = err_prefix(e, "snapshot: tip block");
+        rc = CHAIN_EINVAL;
+        goto out;
+    }
+    if ((rc = chain_block_check(blk, e))) {
+        err_prefix(e, "snapshot");
+        goto out;
+    }
+    for (;;) {
+        uint8_t tag;
+        if (!zi_read(&r, &tag, 1, true)) {
+            rc = trunc_err(&r, "record tag");
+            goto out;
+        }
+        if (tag == 0)
+            break;
+        uint8_t rec[36 + CHAIN_UTXO_BYTES];
+        size_t kl = tag == 1 ? 20 : 36, vl = tag == 1 ? CHAIN_ACCOUNT_BYTES : CHAIN_UTXO_BYTES;
+        if (tag != 1 && tag != 2) {
+            rc = err_set(e, CHAIN_EINVAL, "snapshot: unknown record tag %u at byte %llu", tag,
+                         (unsigned long long)r.consumed - 1);
+            goto out;
+        }
+        if (!zi_read(&r, rec, kl + vl, true)) {
+            rc = trunc_err(&r, "record");
+            goto out;
+        }
+        if (n_leaves == cap) {
+            size_t c = cap ? cap * 2 : 1024;
+            smt_leaf_t *p = realloc(leaves, c * sizeof *p);
+            if (!p) {
+                rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+                goto out;
+            }
+            leaves = p;
+            cap = c;
+        }
+        smt_leaf_t *l = &leaves[n_leaves++];
+        if (tag == 1) {
+            chain_addr_t a;
+            chain_account_t acct;
+            memcpy(a.b, rec, 20);
+            if ((rc = chain_account_decode(rec + 20, vl, &acct, e)))
+                goto out;
+            chain_smt_key_account(&a, &l->key);
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_ACCOUNTS], (const char *)rec, 20,
+                                      (const char *)rec + 20, vl);
+            n_acc++;
+        } else {
+            chain_utxo_id_t id;
+            chain_utxo_t u;
+            memcpy(id.tx_hash.b, rec, 32);
+            id.index = (uint32_t)rec[32] | (uint32_t)rec[33] << 8 | (uint32_t)rec[34] << 16 |
+                       (uint32_t)rec[35] << 24;
+            if ((rc = chain_utxo_decode(rec + 36, vl, &u, e))) {
+                err_prefix(e, "snapshot");
+                goto out;
+            }
+            chain_smt_key_utxo(&id, &l->key);
+            uint8_t ok[56];
+            memcpy(ok, u.owner.b, 20);
+            memcpy(ok + 20, rec, 36);
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_UTXOS], (const char *)rec, 36,
+                                      (const char *)rec + 36, vl);
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56, "", 0);
+            n_utxo++;
+        }
+        crypto_sha256(rec + kl, vl, l->vh.b);
+    }
+    uint8_t tail[16], digest[32], want[32];
+    if (!zi_read(&r, tail, 16, true) || !zi_read(&r, digest, 32, false)) {
+        rc = trunc_err(&r, "trailer");
+        goto out;
+    }
+    crypto_sha256_final(&r.sha, want);
+    uint64_t ca = 0, cu = 0;
+    for (int i = 7; i >= 0; i--) {
+        ca = ca << 8 | tail[i];
+        cu = cu << 8 | tail[8 + i];
+    }
+    if (ca != n_acc || cu != n_utxo) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: trailer counts %llu/%llu differ from records %llu/%llu",
+                     (unsigned long long)ca, (unsigned long long)cu, (unsigned long long)n_acc,
+                     (unsigned long long)n_utxo);
+        goto out;
+    }
+    if (!crypto_equal(digest, want, 32)) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: content digest mismatch (file altered)");
+        goto out;
+    }
+    uint8_t extra;
+    if (zi_read(&r, &extra, 1, false)) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: data after the trailer");
+        goto out;
+    }
+    if (e && e->code) {
+        rc = e->code;
+        goto out;
+    }
+    chain_hash_t root;
+    if ((rc = smt_build(leaves, n_leaves, &nodes, &root, e))) {
+        err_prefix(e, "snapshot");
+        goto out;
+    }
+    if (!chain_hash_equal(&root, &blk->header.state_root)) {
+        rc = err_set(e, CHAIN_EINVAL,
+                     "snapshot: rebuilt state root differs from block %llu's state_root",
+                     (unsigned long long)blk->header.height);
+        goto out;
+    }
+    smt_batch_nodes(st, &nodes, wb);
+    {
+        uint8_t hk[8], tip[40];
+        for (int i = 7, x = 0; i >= 0; i--, x++)
+            hk[i] = (uint8_t)(blk->header.height >> (8 * x));
+        chain_hash_t bh;
+        chain_header_hash(&blk->header, &bh);
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)hk, 8, (const char *)braw,
+                                  blen);
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bh.b, 32,
+                                  (const char *)hk, 8);
+        memcpy(tip, hk, 8);
+        memcpy(tip + 8, bh.b, 32);
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_META], "tip", 3, (const char *)tip, 40);
+    }
+    pthread_rwlock_wrlock(&st->lock);
+    if (st->has_tip) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: the store got a chain during import");
+    } else {
+        char *err = NULL;
+        rocksdb_write(st->db, st->wo, wb, &err);
+        if (err) {
+            rc = err_set(e, CHAIN_EIO, "snapshot: writing the state failed: %s", err);
+            rocksdb_free(err);
+        } else {
+            pthread_mutex_lock(&st->cache_mu);
+            kv_clear(&st->cache);
+            pthread_mutex_unlock(&st->cache_mu);
+            rc = store_reload_tip(st, e);
+        }
+    }
+    pthread_rwlock_unlock(&st->lock);
+out:
+    if (r.f)
+        fclose(r.f);
+    ZSTD_freeDCtx(r.z);
+    rocksdb_writebatch_destroy(wb);
+    kv_free(&nodes);
+    free(leaves);
+    free(braw);
+    chain_block_free(blk);
+    return rc;
+}

@@ -1,0 +1,714 @@
+/* chain/state: the RocksDB store — opening (one column family per kind, see
+ * state.h), tip recovery, committed reads, genesis, and the single synced
+ * write batch that commits a block with its receipts, state and tip. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(size_t) >= 8, "overlay marks pack two 32-bit logs");
+
+static const char *const cf_names[CF_COUNT] = {
+    "default", "accounts", "utxos", "owner_utxo", "smt",
+    "blocks",  "block_idx", "txs",  "receipts",   "meta",
+};
+
+#define CACHE_MAX_DEFAULT (1u << 20)
+
+static void be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t rbe64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int store_get(chain_state_t *st, int cf, const void *key, size_t klen, uint8_t **val,
+              size_t *vlen, err_t *e)
+{
+    char *err = NULL;
+    size_t n = 0;
+    char *v = rocksdb_get_cf(st->db, st->ro, st->cf[cf], key, klen, &n, &err);
+    if (err) {
+        err_set(e, CHAIN_EIO, "state: read from %s failed: %s", cf_names[cf], err);
+        rocksdb_free(err);
+        return CHAIN_EIO;
+    }
+    if (!v)
+        return CHAIN_ENOTFOUND;
+    *val = malloc(n ? n : 1);
+    if (!*val) {
+        rocksdb_free(v);
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory");
+    }
+    memcpy(*val, v, n);
+    *vlen = n;
+    rocksdb_free(v);
+    return 0;
+}
+
+static int load_block(chain_state_t *st, uint64_t height, chain_block_t **out, err_t *e)
+{
+    uint8_t k[8], *v = NULL;
+    size_t n = 0;
+    be64(k, height);
+    int rc = store_get(st, CF_BLOCKS, k, 8, &v, &n, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, CHAIN_ENOTFOUND, "state: no block at height %llu",
+                       (unsigned long long)height);
+    if (rc)
+        return rc;
+    *out = chain_block_decode(v, n, e);
+    free(v);
+    if (!*out)
+        return err_prefix(e, "state: stored block %llu is corrupt", (unsigned long long)height),
+               CHAIN_EIO;
+    return 0;
+}
+
+/* Reads the tip record and checks it against the stored block and tree. */
+int store_reload_tip(chain_state_t *st, err_t *e)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    int rc = store_get(st, CF_META, "tip", 3, &v, &n, e);
+    memset(st->root.b, 0, 32);
+    st->has_tip = false;
+    if (rc == CHAIN_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (n != 40) {
+        free(v);
+        return err_set(e, CHAIN_EIO, "state: corrupt tip record (%zu bytes)", n);
+    }
+    uint64_t height = rbe64(v);
+    chain_hash_t hash;
+    memcpy(hash.b, v + 8, 32);
+    free(v);
+    chain_block_t *b = NULL;
+    if ((rc = load_block(st, height, &b, e)))
+        return rc;
+    chain_hash_t h;
+    chain_header_hash(&b->header, &h);
+    st->tip = b->header;
+    chain_block_free(b);
+    if (!chain_hash_equal(&h, &hash))
+        return err_set(e, CHAIN_EIO, "state: tip block %llu does not hash to the tip record",
+                       (unsigned long long)height);
+    chain_hash_t zero = {{0}};
+    uint8_t pos[SMT_POS_BYTES];
+    smt_node_t root;
+    smt_pos(0, &zero, pos);
+    if ((rc = smt_node_get(st, NULL, pos, &root, e)))
+        return rc;
+    if (!chain_hash_equal(&root.hash, &st->tip.state_root))
+        return err_set(e, CHAIN_EIO,
+                       "state: stored tree root differs from tip %llu's state_root (corrupt store)",
+                       (unsigned long long)height);
+    st->root = root.hash;
+    st->tip_hash = hash;
+    st->has_tip = true;
+    return 0;
+}
+
+chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
+{
+    chain_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        err_set(e, CHAIN_ENOMEM, "state: out of memory");
+        return NULL;
+    }
+    char *err = NULL;
+    st->read_only = read_only;
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&st->lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
+    pthread_mutex_init(&st->cache_mu, NULL);
+    kv_init(&st->cache, SMT_POS_BYTES);
+    st->cache_max = CACHE_MAX_DEFAULT;
+
+    if (!read_only && file_mkdirs(dir, 0700, e) != 0) {
+        err_prefix(e, "state: cannot create %s", dir);
+        goto fail;
+    }
+    st->opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(st->opts, 1);
+    rocksdb_options_set_create_missing_column_families(st->opts, 1);
+    rocksdb_options_increase_parallelism(st->opts, 2);
+    rocksdb_options_set_max_open_files(st->opts, 512);
+    rocksdb_block_based_table_options_t *bbo = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_filter_policy(bbo, rocksdb_filterpolicy_create_bloom(10));
+    for (int i = 0; i < CF_COUNT; i++) {
+        st->cf_opts[i] = rocksdb_options_create();
+        rocksdb_options_set_block_based_table_factory(st->cf_opts[i], bbo);
+        rocksdb_options_set_write_buffer_size(st->cf_opts[i], 32u << 20);
+    }
+    rocksdb_block_based_options_destroy(bbo);
+    const rocksdb_options_t *cfo[CF_COUNT];
+    for (int i = 0; i < CF_COUNT; i++)
+        cfo[i] = st->cf_opts[i];
+    if (read_only)
+        st->db = rocksdb_open_for_read_only_column_families(st->opts, dir, CF_COUNT, cf_names, cfo,
+                                                            st->cf, 0, &err);
+    else
+        st->db = rocksdb_open_column_families(st->opts, dir, CF_COUNT, cf_names, cfo, st->cf,
+                                              &err);
+    if (err) {
+        err_set(e, CHAIN_EIO, "state: cannot open %s: %s", dir, err);
+        rocksdb_free(err);
+        st->db = NULL;
+        goto fail;
+    }
+    st->ro = rocksdb_readoptions_create();
+    st->wo = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(st->wo, 1);
+    if (store_reload_tip(st, e) != 0) {
+        err_prefix(e, "state: %s", dir);
+        goto fail;
+    }
+    return st;
+fail:
+    chain_state_close(st);
+    return NULL;
+}
+
+void chain_state_close(chain_state_t *st)
+{
+    if (!st)
+        return;
+    if (st->db) {
+        for (int i = 0; i < CF_COUNT; i++)
+            if (st->cf[i])
+                rocksdb_column_family_handle_destroy(st->cf[i]);
+        rocksdb_close(st->db);
+    }
+    for (int i = 0; i < CF_COUNT; i++)
+        if (st->cf_opts[i])
+            rocksdb_options_destroy(st->cf_opts[i]);
+    if (st->opts)
+        rocksdb_options_destroy(st->opts);
+    if (st->ro)
+        rocksdb_readoptions_destroy(st->ro);
+    if (st->wo)
+        rocksdb_writeoptions_destroy(st->wo);
+    kv_free(&st->cache);
+    pthread_mutex_destroy(&st->cache_mu);
+    pthread_rwlock_destroy(&st->lock);
+    free(st);
+}
+
+/* ---- reads ---- */
+
+bool chain_state_has_tip(chain_state_t *st)
+{
+    pthread_rwlock_rdlock(&st->lock);
+    bool r = st->has_tip;
+    pthread_rwlock_unlock(&st->lock);
+    return r;
+}
+
+int chain_state_tip(chain_state_t *st, chain_header_t *hdr, chain_hash_t *hash, err_t *e)
+{
+    pthread_rwlock_rdlock(&st->lock);
+    int rc = 0;
+    if (!st->has_tip) {
+        rc = err_set(e, CHAIN_ENOTFOUND, "state: empty store (no genesis)");
+    } else {
+        if (hdr)
+            *hdr = st->tip;
+        if (hash)
+            *hash = st->tip_hash;
+    }
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
+
+void chain_state_root(chain_state_t *st, chain_hash_t *root)
+{
+    pthread_rwlock_rdlock(&st->lock);
+    *root = st->root;
+    pthread_rwlock_unlock(&st->lock);
+}
+
+int chain_state_get_account(chain_state_t *st, const chain_addr_t *a, chain_account_t *out,
+                            bool *exists, err_t *e)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    int rc = store_get(st, CF_ACCOUNTS, a->b, CHAIN_ADDR_BYTES, &v, &n, e);
+    memset(out, 0, sizeof *out);
+    if (exists)
+        *exists = false;
+    if (rc == CHAIN_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    rc = chain_account_decode(v, n, out, e);
+    free(v);
+    if (rc)
+        return err_prefix(e, "state: corrupt account record"), CHAIN_EIO;
+    if (exists)
+        *exists = true;
+    return 0;
+}
+
+static void utxo_key(const chain_utxo_id_t *id, uint8_t k[36])
+{
+    memcpy(k, id->tx_hash.b, 32);
+    k[32] = (uint8_t)id->index;
+    k[33] = (uint8_t)(id->index >> 8);
+    k[34] = (uint8_t)(id->index >> 16);
+    k[35] = (uint8_t)(id->index >> 24);
+}
+
+int chain_state_get_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_utxo_t *out,
+                         bool *exists, err_t *e)
+{
+    uint8_t k[36], *v = NULL;
+    size_t n = 0;
+    utxo_key(id, k);
+    memset(out, 0, sizeof *out);
+    *exists = false;
+    int rc = store_get(st, CF_UTXOS, k, 36, &v, &n, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    rc = chain_utxo_decode(v, n, out, e);
+    free(v);
+    if (rc)
+        return err_prefix(e, "state: corrupt UTxO record"), CHAIN_EIO;
+    *exists = true;
+    return 0;
+}
+
+int chain_state_list_utxos(chain_state_t *st, const chain_addr_t *owner, size_t max,
+                           chain_utxo_entry_t **out, size_t *n, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&st->lock);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(st->db, st->ro, st->cf[CF_OWNER_UTXO]);
+    size_t cap = 0;
+    int rc = 0;
+    rocksdb_iter_seek(it, (const char *)owner->b, CHAIN_ADDR_BYTES);
+    for (; rocksdb_iter_valid(it) && *n < max; rocksdb_iter_next(it)) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (kl != 20 + 36 || memcmp(k, owner->b, 20) != 0)
+            break;
+        chain_utxo_entry_t en;
+        memcpy(en.id.tx_hash.b, k + 20, 32);
+        const uint8_t *ix = (const uint8_t *)k + 52;
+        en.id.index = (uint32_t)ix[0] | (uint32_t)ix[1] << 8 | (uint32_t)ix[2] << 16 |
+                      (uint32_t)ix[3] << 24;
+        bool exists;
+        if ((rc = chain_state_get_utxo(st, &en.id, &en.utxo, &exists, e)))
+            break;
+        if (!exists)
+            continue;
+        if (*n == cap) {
+            size_t c = cap ? cap * 2 : 16;
+            chain_utxo_entry_t *p = realloc(*out, c * sizeof *p);
+            if (!p) {
+                rc = err_set(e, CHAIN_ENOMEM, "state: out of memory");
+                break;
+            }
+            *out = p;
+            cap = c;
+        }
+        (*out)[(*n)++] = en;
+    }
+    char *err = NULL;
+    rocksdb_iter_get_error(it, &err);
+    if (err && !rc) {
+        rc = err_set(e, CHAIN_EIO, "state: UTxO index scan failed: %s", err);
+    }
+    if (err)
+        rocksdb_free(err);
+    rocksdb_iter_destroy(it);
+    pthread_rwlock_unlock(&st->lock);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int chain_state_get_block(chain_state_t *st, uint64_t height, chain_block_t **out, err_t *e)
+{
+    *out = NULL;
+    return load_block(st, height, out, e);
+}
+
+int chain_state_get_block_raw(chain_state_t *st, uint64_t height, uint8_t **out, size_t *len,
+                              err_t *e)
+{
+    uint8_t k[8];
+    be64(k, height);
+    int rc = store_get(st, CF_BLOCKS, k, 8, out, len, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, CHAIN_ENOTFOUND, "state: no block at height %llu",
+                       (unsigned long long)height);
+    return rc;
+}
+
+int chain_state_get_block_by_hash(chain_state_t *st, const chain_hash_t *hash,
+                                  chain_block_t **out, err_t *e)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int rc = store_get(st, CF_BLOCK_IDX, hash->b, 32, &v, &n, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, CHAIN_ENOTFOUND, "state: no block with that hash");
+    if (rc)
+        return rc;
+    if (n != 8) {
+        free(v);
+        return err_set(e, CHAIN_EIO, "state: corrupt block index record");
+    }
+    uint64_t h = rbe64(v);
+    free(v);
+    return load_block(st, h, out, e);
+}
+
+int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t *height,
+                       uint32_t *index, chain_tx_t **tx, chain_receipt_t *receipt, err_t *e)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    if (tx)
+        *tx = NULL;
+    int rc = store_get(st, CF_TXS, tx_hash->b, 32, &v, &n, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, CHAIN_ENOTFOUND, "state: transaction not found in any committed block");
+    if (rc)
+        return rc;
+    if (n != 12) {
+        free(v);
+        return err_set(e, CHAIN_EIO, "state: corrupt tx index record");
+    }
+    uint64_t h = rbe64(v);
+    uint32_t ix = (uint32_t)v[8] | (uint32_t)v[9] << 8 | (uint32_t)v[10] << 16 |
+                  (uint32_t)v[11] << 24;
+    free(v);
+    if (height)
+        *height = h;
+    if (index)
+        *index = ix;
+    if (receipt) {
+        if ((rc = store_get(st, CF_RECEIPTS, tx_hash->b, 32, &v, &n, e)) != 0)
+            return rc == CHAIN_ENOTFOUND ? err_set(e, CHAIN_EIO, "state: receipt missing") : rc;
+        rc = chain_receipt_decode(v, n, receipt, e);
+        free(v);
+        if (rc)
+            return err_prefix(e, "state: corrupt receipt"), CHAIN_EIO;
+    }
+    if (tx) {
+        chain_block_t *b = NULL;
+        if ((rc = load_block(st, h, &b, e)))
+            return rc;
+        if (ix >= b->n_txs || !chain_hash_equal(&b->txs[ix]->hash, tx_hash)) {
+            chain_block_free(b);
+            return err_set(e, CHAIN_EIO, "state: tx index points at the wrong transaction");
+        }
+        *tx = b->txs[ix];
+        b->txs[ix] = b->txs[--b->n_txs];
+        chain_block_free(b);
+    }
+    return 0;
+}
+
+/* ---- proofs ---- */
+
+int chain_state_prove_account(chain_state_t *st, const chain_addr_t *a, chain_proof_t *p,
+                              err_t *e)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = CHAIN_PROOF_ACCOUNT;
+    p->address = *a;
+    chain_hash_t key;
+    chain_smt_key_account(a, &key);
+    pthread_rwlock_rdlock(&st->lock);
+    p->root = st->root;
+    int rc = smt_prove(st, &key, p, e);
+    if (!rc && p->exists) {
+        bool exists;
+        rc = chain_state_get_account(st, a, &p->account, &exists, e);
+        if (!rc && !exists)
+            rc = err_set(e, CHAIN_EIO, "state: tree has a leaf for a missing account");
+    }
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
+
+int chain_state_prove_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_proof_t *p,
+                           err_t *e)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = CHAIN_PROOF_UTXO;
+    p->utxo_id = *id;
+    chain_hash_t key;
+    chain_smt_key_utxo(id, &key);
+    pthread_rwlock_rdlock(&st->lock);
+    p->root = st->root;
+    int rc = smt_prove(st, &key, p, e);
+    if (!rc && p->exists) {
+        bool exists;
+        rc = chain_state_get_utxo(st, id, &p->utxo, &exists, e);
+        if (!rc && !exists)
+            rc = err_set(e, CHAIN_EIO, "state: tree has a leaf for a missing UTxO");
+    }
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
+
+/* ---- commit ---- */
+
+int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
+                       const chain_receipt_t *receipts, err_t *e)
+{
+    chain_hash_t root, bhash;
+    int rc = 0;
+    rocksdb_writebatch_t *wb = NULL;
+    buf_t enc;
+    buf_init(&enc, 0);
+    if (ov->st != st) {
+        rc = err_set(e, CHAIN_EINVAL, "state: overlay belongs to another store");
+        goto out;
+    }
+    if ((rc = chain_overlay_root(ov, &root, e)))
+        goto out;
+    chain_header_hash(&block->header, &bhash);
+    if ((rc = chain_block_encode(block, &enc)) != 0) {
+        rc = err_set(e, rc, "state: cannot encode block %llu",
+                     (unsigned long long)block->header.height);
+        goto out;
+    }
+    pthread_rwlock_wrlock(&st->lock);
+    if (st->has_tip) {
+        if (block->header.height != st->tip.height + 1 ||
+            !chain_hash_equal(&block->header.parent_hash, &st->tip_hash) ||
+            !ov->base_has_tip || !chain_hash_equal(&ov->base_tip, &st->tip_hash))
+            rc = err_set(e, CHAIN_EBLOCK,
+                         "state: block %llu does not extend the tip %llu (or the overlay is stale)",
+                         (unsigned long long)block->header.height,
+                         (unsigned long long)st->tip.height);
+    } else if (block->header.height != 0 || ov->base_has_tip) {
+        rc = err_set(e, CHAIN_EBLOCK, "state: an empty store needs block 0 first");
+    }
+    if (!rc && !chain_hash_equal(&root, &block->header.state_root))
+        rc = err_set(e, CHAIN_EBLOCK, "state: block %llu state_root differs from the executed state",
+                     (unsigned long long)block->header.height);
+    if (rc) {
+        pthread_rwlock_unlock(&st->lock);
+        goto out;
+    }
+    wb = rocksdb_writebatch_create();
+    /* accounts */
+    for (size_t i = 0; i < ov->accounts.n_slots; i++) {
+        const kv_slot_t *s = &ov->accounts.slots[i];
+        if (s->first < 0 || s->head < 0)
+            continue;
+        const kv_entry_t *en = &ov->accounts.ents[s->head];
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_ACCOUNTS], (const char *)en->key, 20,
+                                  (const char *)en->val, CHAIN_ACCOUNT_BYTES);
+    }
+    /* UTxOs and the owner index */
+    for (size_t i = 0; i < ov->utxos.n_slots; i++) {
+        const kv_slot_t *s = &ov->utxos.slots[i];
+        if (s->first < 0 || s->head < 0)
+            continue;
+        const kv_entry_t *en = &ov->utxos.ents[s->head];
+        uint8_t ok[56];
+        memcpy(ok, en->val, 20);   /* owner */
+        memcpy(ok + 20, en->key, 36);
+        if (en->val[CHAIN_UTXO_BYTES]) {
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_UTXOS], (const char *)en->key, 36,
+                                      (const char *)en->val, CHAIN_UTXO_BYTES);
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56, "", 0);
+        } else {
+            rocksdb_writebatch_delete_cf(wb, st->cf[CF_UTXOS], (const char *)en->key, 36);
+            rocksdb_writebatch_delete_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56);
+        }
+    }
+    smt_batch_nodes(st, &ov->nodes, wb);
+    /* block, indexes, receipts, tip */
+    uint8_t hk[8];
+    be64(hk, block->header.height);
+    rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)hk, 8, (const char *)enc.data,
+                              enc.len);
+    rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bhash.b, 32,
+                              (const char *)hk, 8);
+    for (uint32_t i = 0; i < block->n_txs; i++) {
+        uint8_t loc[12], rb[CHAIN_RECEIPT_BYTES];
+        memcpy(loc, hk, 8);
+        loc[8] = (uint8_t)i;
+        loc[9] = (uint8_t)(i >> 8);
+        loc[10] = (uint8_t)(i >> 16);
+        loc[11] = (uint8_t)(i >> 24);
+        const chain_hash_t *th = &block->txs[i]->hash;
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_TXS], (const char *)th->b, 32, (const char *)loc,
+                                  12);
+        memcpy(rb, receipts[i].tx_hash.b, 32);
+        rb[32] = receipts[i].status;
+        chain_u128_put(rb + 33, receipts[i].fee_paid);
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_RECEIPTS], (const char *)th->b, 32,
+                                  (const char *)rb, sizeof rb);
+    }
+    uint8_t tip[40];
+    memcpy(tip, hk, 8);
+    memcpy(tip + 8, bhash.b, 32);
+    rocksdb_writebatch_put_cf(wb, st->cf[CF_META], "tip", 3, (const char *)tip, sizeof tip);
+    char *err = NULL;
+    rocksdb_write(st->db, st->wo, wb, &err);
+    if (err) {
+        rc = err_set(e, CHAIN_EIO, "state: committing block %llu failed: %s",
+                     (unsigned long long)block->header.height, err);
+        rocksdb_free(err);
+    } else {
+        st->tip = block->header;
+        st->tip_hash = bhash;
+        st->root = root;
+        st->has_tip = true;
+        smt_cache_nodes(st, &ov->nodes);
+    }
+    pthread_rwlock_unlock(&st->lock);
+out:
+    if (wb)
+        rocksdb_writebatch_destroy(wb);
+    buf_free(&enc);
+    chain_overlay_free(ov);
+    return rc;
+}
+
+/* ---- genesis ---- */
+
+static int genesis_leaves(const chain_genesis_t *g, smt_leaf_t **out, err_t *e)
+{
+    size_t n = g->n_accounts + g->n_utxos;
+    smt_leaf_t *l = malloc((n ? n : 1) * sizeof *l);
+    if (!l)
+        return err_set(e, CHAIN_ENOMEM, "genesis: out of memory");
+    for (size_t i = 0; i < g->n_accounts; i++) {
+        chain_account_t a = {g->accounts[i].balance, 0};
+        uint8_t v[CHAIN_ACCOUNT_BYTES];
+        chain_account_encode(&a, v);
+        chain_smt_key_account(&g->accounts[i].addr, &l[i].key);
+        crypto_sha256(v, sizeof v, l[i].vh.b);
+    }
+    for (size_t i = 0; i < g->n_utxos; i++) {
+        chain_utxo_id_t id = {{{0}}, (uint32_t)i};
+        uint8_t v[CHAIN_UTXO_BYTES];
+        if (chain_u128_is_zero(g->utxos[i].amount)) {
+            free(l);
+            return err_set(e, CHAIN_EINVAL, "genesis: UTxO %zu has a zero amount", i);
+        }
+        chain_utxo_encode(&g->utxos[i], v);
+        chain_smt_key_utxo(&id, &l[g->n_accounts + i].key);
+        crypto_sha256(v, sizeof v, l[g->n_accounts + i].vh.b);
+    }
+    *out = l;
+    return 0;
+}
+
+int chain_genesis_block(const chain_genesis_t *g, chain_block_t **out, err_t *e)
+{
+    *out = NULL;
+    if (g->n_utxos > UINT32_MAX)
+        return err_set(e, CHAIN_EINVAL, "genesis: too many UTxOs");
+    smt_leaf_t *l = NULL;
+    int rc = genesis_leaves(g, &l, e);
+    if (rc)
+        return rc;
+    kv_map_t nodes;
+    kv_init(&nodes, SMT_POS_BYTES);
+    chain_block_t *b = chain_block_new();
+    if (!b) {
+        rc = err_set(e, CHAIN_ENOMEM, "genesis: out of memory");
+        goto out;
+    }
+    if ((rc = smt_build(l, g->n_accounts + g->n_utxos, &nodes, &b->header.state_root, e))) {
+        err_prefix(e, "genesis");
+        goto out;
+    }
+    b->header.chain_id = g->chain_id;
+    b->header.height = 0;
+    b->header.timestamp_ms = g->timestamp_ms;
+    memcpy(b->header.proposer_pk, g->proposer_pk, 32);
+    chain_txs_root(NULL, 0, &b->header.txs_root);
+    chain_merkle_root(NULL, 0, &b->header.receipts_root);
+    chain_header_hash(&b->header, &b->hash);
+    *out = b;
+    b = NULL;
+out:
+    chain_block_free(b);
+    kv_free(&nodes);
+    free(l);
+    return rc;
+}
+
+int chain_state_init_genesis(chain_state_t *st, const chain_genesis_t *g, err_t *e)
+{
+    if (chain_state_has_tip(st))
+        return err_set(e, CHAIN_EINVAL, "genesis: the store already has a chain");
+    chain_block_t *b = NULL;
+    int rc = chain_genesis_block(g, &b, e);
+    if (rc)
+        return rc;
+    chain_overlay_t *ov = chain_overlay_new(st, e);
+    if (!ov) {
+        chain_block_free(b);
+        return CHAIN_EINVAL;
+    }
+    for (size_t i = 0; i < g->n_accounts && !rc; i++) {
+        chain_account_t a = {g->accounts[i].balance, 0};
+        rc = chain_overlay_put_account(ov, &g->accounts[i].addr, &a, e);
+    }
+    for (size_t i = 0; i < g->n_utxos && !rc; i++) {
+        chain_utxo_id_t id = {{{0}}, (uint32_t)i};
+        rc = chain_overlay_put_utxo(ov, &id, &g->utxos[i], e);
+    }
+    if (rc) {
+        chain_overlay_free(ov);
+        chain_block_free(b);
+        return rc;
+    }
+    rc = chain_state_commit(st, ov, b, NULL, e);
+    chain_block_free(b);
+    return rc;
+}
+
+int chain_state_genesis_matches(chain_state_t *st, const chain_genesis_t *g, err_t *e)
+{
+    chain_block_t *want = NULL, *have = NULL;
+    int rc = chain_genesis_block(g, &want, e);
+    if (rc)
+        return rc;
+    if ((rc = chain_state_get_block(st, 0, &have, e)) == 0) {
+        chain_hash_t a, b;
+        chain_header_hash(&want->header, &a);
+        chain_header_hash(&have->header, &b);
+        if (!chain_hash_equal(&a, &b))
+            rc = err_set(e, CHAIN_EINVAL,
+                         "genesis: the store's block 0 differs from this genesis (%s)",
+                         want->header.chain_id != have->header.chain_id ? "chain id"
+                         : !chain_hash_equal(&want->header.state_root, &have->header.state_root)
+                             ? "allocations"
+                             : "timestamp or validator");
+    }
+    chain_block_free(want);
+    chain_block_free(have);
+    return rc;
+}
