@@ -5,8 +5,8 @@
  *   accounts   address20                     -> account (CHAIN_ACCOUNT_BYTES)
  *   utxos      tx_hash32 ‖ index_u32le       -> utxo (CHAIN_UTXO_BYTES)
  *   owner_utxo owner20 ‖ tx_hash32 ‖ index   -> ""  (index for "UTxOs of ADDR")
- *   smt        depth_u8 ‖ path32 (masked)    -> node: 0x01 ‖ hash32 (internal)
- *                                               or 0x02 ‖ key32 ‖ leafhash32 (leaf)
+ *   smt        depth_u16be ‖ path32 (bits    -> node: 0x01 ‖ hash32 (internal)
+ *              past depth zeroed)               or 0x02 ‖ key32 ‖ value_hash32 (leaf)
  *   blocks     height_u64be                  -> block encoding
  *   block_idx  block_hash32                  -> height_u64be
  *   txs        tx_hash32                     -> height_u64be ‖ index_u32le

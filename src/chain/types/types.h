@@ -151,8 +151,8 @@ typedef struct chain_utxo {
     chain_u128_t amount;
 } chain_utxo_t;
 
-/* Orders UTxO ids as their encodings compare (tx_hash bytes, then index as
- * a number); the codec requires inputs strictly ascending in this order. */
+/* Orders UTxO ids by tx_hash bytes, then index as a number; the codec
+ * requires a tx's inputs strictly ascending in this order. */
 int chain_utxo_id_cmp(const chain_utxo_id_t *a, const chain_utxo_id_t *b);
 
 /* A transaction. Always heap-allocated in ONE block (the input/output arrays
