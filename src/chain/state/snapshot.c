@@ -216,6 +216,7 @@ typedef struct zin {
     crypto_sha256_ctx_t sha;
     err_t *e;
     uint64_t consumed;
+    bool zerr;   /* the zstd stream is corrupt (message already in e) */
 } zin_t;
 
 /* Reads exactly n bytes; false at a clean or unclean end. */
@@ -227,6 +228,7 @@ static bool zi_read(zin_t *r, void *dst, size_t n, bool hash)
             if (r->ib.pos == r->ib.size) {
                 if (r->eof)
                     return false;
+                r->ib.src = r->in;
                 r->ib.size = fread(r->in, 1, sizeof r->in, r->f);
                 r->ib.pos = 0;
                 if (r->ib.size == 0) {
@@ -239,6 +241,7 @@ static bool zi_read(zin_t *r, void *dst, size_t n, bool hash)
             if (ZSTD_isError(rc)) {
                 err_set(r->e, CHAIN_EINVAL, "snapshot: not a valid zstd stream: %s",
                         ZSTD_getErrorName(rc));
+                r->zerr = true;
                 return false;
             }
             r->out_pos = 0;
@@ -261,8 +264,8 @@ static bool zi_read(zin_t *r, void *dst, size_t n, bool hash)
 
 static int trunc_err(zin_t *r, const char *what)
 {
-    if (r->e && r->e->code)
-        return r->e->code;
+    if (r->zerr)
+        return CHAIN_EINVAL;
     return err_set(r->e, CHAIN_EINVAL, "snapshot: truncated reading %s at byte %llu", what,
                    (unsigned long long)r->consumed);
 }
@@ -424,8 +427,8 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
         rc = err_set(e, CHAIN_EINVAL, "snapshot: data after the trailer");
         goto out;
     }
-    if (e && e->code) {
-        rc = e->code;
+    if (r.zerr) {
+        rc = CHAIN_EINVAL;
         goto out;
     }
     chain_hash_t root;

@@ -1,0 +1,654 @@
+/* Tests of chain/state: the sparse Merkle tree against a naive model over
+ * random operations (including savepoint rollbacks and reopening), proofs of
+ * presence and absence through the standalone verifier, crash safety of the
+ * commit batch (a child committing blocks is killed with SIGKILL, the store
+ * must reopen at a complete block), and snapshot round trip and tampering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "chain/state/state.h"
+
+static uint8_t sk[64], pk[32];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (crypto_init() != 0)
+        return -1;
+    uint8_t seed[32];
+    memset(seed, 3, 32);
+    crypto_ed25519_from_seed(seed, pk, sk);
+    return 0;
+}
+
+static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w)
+{
+    (void)s, (void)f, (void)w;
+    return remove(p);
+}
+
+static void rmrf(const char *d)
+{
+    nftw(d, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *tmpdir(void)
+{
+    char *d = strdup("/tmp/chain_state_test.XXXXXX");
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static uint64_t rng_state = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* ---- the model: plain arrays and a naive recursive root ---- */
+
+#define MAXA 400
+#define MAXU 800
+typedef struct model {
+    chain_addr_t addr[MAXA];
+    chain_account_t acct[MAXA];
+    size_t na;
+    chain_utxo_id_t uid[MAXU];
+    chain_utxo_t utxo[MAXU];
+    size_t nu;
+} model_t;
+
+typedef struct leaf {
+    chain_hash_t key, vh;
+} leaf_t;
+
+static int leaf_cmp(const void *a, const void *b)
+{
+    return memcmp(((const leaf_t *)a)->key.b, ((const leaf_t *)b)->key.b, 32);
+}
+
+/* Root over sorted leaves: empty = zero, one leaf = its leaf hash,
+ * otherwise node(left half by bit, right half by bit). */
+static void naive(const leaf_t *l, size_t n, unsigned depth, chain_hash_t *out)
+{
+    if (n == 0) {
+        memset(out->b, 0, 32);
+        return;
+    }
+    if (n == 1) {
+        chain_smt_leaf_hash(&l[0].key, &l[0].vh, out);
+        return;
+    }
+    size_t k = 0;
+    while (k < n && !((l[k].key.b[depth / 8] >> (7 - depth % 8)) & 1))
+        k++;
+    chain_hash_t a, b;
+    naive(l, k, depth + 1, &a);
+    naive(l + k, n - k, depth + 1, &b);
+    chain_smt_node_hash(&a, &b, out);
+}
+
+static void model_root(const model_t *m, chain_hash_t *root)
+{
+    leaf_t *l = malloc((m->na + m->nu + 1) * sizeof *l);
+    size_t n = 0;
+    for (size_t i = 0; i < m->na; i++, n++) {
+        uint8_t v[CHAIN_ACCOUNT_BYTES];
+        chain_smt_key_account(&m->addr[i], &l[n].key);
+        chain_account_encode(&m->acct[i], v);
+        crypto_sha256(v, sizeof v, l[n].vh.b);
+    }
+    for (size_t i = 0; i < m->nu; i++, n++) {
+        uint8_t v[CHAIN_UTXO_BYTES];
+        chain_smt_key_utxo(&m->uid[i], &l[n].key);
+        chain_utxo_encode(&m->utxo[i], v);
+        crypto_sha256(v, sizeof v, l[n].vh.b);
+    }
+    qsort(l, n, sizeof *l, leaf_cmp);
+    naive(l, n, 0, root);
+    free(l);
+}
+
+static void model_set_account(model_t *m, const chain_addr_t *a, const chain_account_t *v)
+{
+    for (size_t i = 0; i < m->na; i++)
+        if (!memcmp(m->addr[i].b, a->b, 20)) {
+            m->acct[i] = *v;
+            return;
+        }
+    assert_true(m->na < MAXA);
+    m->addr[m->na] = *a;
+    m->acct[m->na++] = *v;
+}
+
+static chain_addr_t addr_n(unsigned i)
+{
+    chain_addr_t a;
+    uint8_t h[32];
+    crypto_sha256(&i, sizeof i, h);
+    memcpy(a.b, h, 20);
+    return a;
+}
+
+static void rand_id(chain_utxo_id_t *id)
+{
+    for (int i = 0; i < 32; i += 8) {
+        uint64_t r = rnd();
+        memcpy(id->tx_hash.b + i, &r, 8);
+    }
+    id->index = (uint32_t)(rnd() % 5);
+}
+
+/* block on top of the tip with the given root */
+static chain_block_t *next_block(chain_state_t *st, const chain_hash_t *root)
+{
+    chain_header_t tip;
+    chain_hash_t th;
+    assert_int_equal(chain_state_tip(st, &tip, &th, NULL), 0);
+    chain_block_t *b = chain_block_new();
+    b->header.chain_id = tip.chain_id;
+    b->header.height = tip.height + 1;
+    b->header.timestamp_ms = tip.timestamp_ms + 1;
+    b->header.parent_hash = th;
+    b->header.state_root = *root;
+    chain_merkle_root(NULL, 0, &b->header.receipts_root);
+    chain_block_seal(b, sk);
+    return b;
+}
+
+static void genesis_from_model(chain_state_t *st, model_t *m, size_t na, size_t nu)
+{
+    chain_genesis_alloc_t *al = calloc(na + 1, sizeof *al);
+    chain_utxo_t *us = calloc(nu + 1, sizeof *us);
+    for (size_t i = 0; i < na; i++) {
+        al[i].addr = addr_n((unsigned)i);
+        al[i].balance = chain_u128_from_u64(1000 + i);
+        chain_account_t a = {al[i].balance, 0};
+        model_set_account(m, &al[i].addr, &a);
+    }
+    for (size_t i = 0; i < nu; i++) {
+        us[i].owner = addr_n((unsigned)i);
+        us[i].amount = chain_u128_from_u64(50 + i);
+        m->uid[m->nu] = (chain_utxo_id_t){{{0}}, (uint32_t)i};
+        m->utxo[m->nu++] = us[i];
+    }
+    chain_genesis_t g = {.chain_id = 42, .timestamp_ms = 1000, .accounts = al,
+                         .n_accounts = na, .utxos = us, .n_utxos = nu};
+    memcpy(g.proposer_pk, pk, 32);
+    err_t e = {0};
+    assert_int_equal(chain_state_init_genesis(st, &g, &e), 0);
+    assert_int_equal(chain_state_genesis_matches(st, &g, &e), 0);
+    g.timestamp_ms++;
+    assert_int_not_equal(chain_state_genesis_matches(st, &g, &e), 0);
+    assert_int_not_equal(chain_state_init_genesis(st, &g, &e), 0);
+    free(al);
+    free(us);
+}
+
+static void check_proofs(chain_state_t *st, const model_t *m)
+{
+    chain_hash_t root;
+    chain_state_root(st, &root);
+    err_t e = {0};
+    chain_proof_t p, q;
+    for (int k = 0; k < 12 && m->na; k++) {
+        size_t i = rnd() % m->na;
+        assert_int_equal(chain_state_prove_account(st, &m->addr[i], &p, &e), 0);
+        assert_true(p.exists);
+        assert_int_equal(chain_u128_cmp(p.account.balance, m->acct[i].balance), 0);
+        assert_int_equal(chain_proof_verify(&p, &root, &e), 0);
+        /* through JSON */
+        json_t *j = chain_proof_to_json(&p);
+        assert_int_equal(chain_proof_from_json(j, &q, &e), 0);
+        json_decref(j);
+        assert_int_equal(chain_proof_verify(&q, &root, &e), 0);
+        /* a lie about the value fails */
+        q.account.nonce++;
+        assert_int_equal(chain_proof_verify(&q, &root, &e), CHAIN_EPROOF);
+        if (p.n_siblings) {
+            p.siblings[p.n_siblings / 2].b[5] ^= 1;
+            assert_int_equal(chain_proof_verify(&p, &root, &e), CHAIN_EPROOF);
+        }
+    }
+    for (int k = 0; k < 12; k++) {
+        chain_addr_t a = addr_n(100000 + (unsigned)(rnd() % 1000000));
+        assert_int_equal(chain_state_prove_account(st, &a, &p, &e), 0);
+        assert_false(p.exists);
+        assert_int_equal(chain_proof_verify(&p, &root, &e), 0);
+        /* claiming presence with any value fails */
+        p.exists = true;
+        p.has_other = false;
+        assert_int_equal(chain_proof_verify(&p, &root, &e), CHAIN_EPROOF);
+        chain_utxo_id_t id;
+        rand_id(&id);
+        assert_int_equal(chain_state_prove_utxo(st, &id, &p, &e), 0);
+        assert_false(p.exists);
+        assert_int_equal(chain_proof_verify(&p, &root, &e), 0);
+    }
+    for (int k = 0; k < 8 && m->nu; k++) {
+        size_t i = rnd() % m->nu;
+        assert_int_equal(chain_state_prove_utxo(st, &m->uid[i], &p, &e), 0);
+        assert_true(p.exists);
+        assert_int_equal(chain_proof_verify(&p, &root, &e), 0);
+        /* a present key cannot be shown absent: drop the value */
+        p.exists = false;
+        assert_int_equal(chain_proof_verify(&p, &root, &e), CHAIN_EPROOF);
+    }
+}
+
+static void random_block(chain_state_t *st, model_t *m, int n_ops)
+{
+    err_t e = {0};
+    chain_overlay_t *ov = chain_overlay_new(st, &e);
+    assert_non_null(ov);
+    for (int k = 0; k < n_ops; k++) {
+        unsigned op = (unsigned)(rnd() % 10);
+        if (op < 4) {
+            chain_addr_t a = addr_n((unsigned)(rnd() % 300));
+            chain_account_t v = {{rnd() % 100000, rnd() % 3 == 0 ? rnd() : 0}, rnd() % 50};
+            assert_int_equal(chain_overlay_put_account(ov, &a, &v, &e), 0);
+            model_set_account(m, &a, &v);
+        } else if (op < 7 && m->nu < MAXU) {
+            chain_utxo_id_t id;
+            rand_id(&id);
+            chain_utxo_t u = {addr_n((unsigned)(rnd() % 300)), {1 + rnd() % 1000, 0}};
+            assert_int_equal(chain_overlay_put_utxo(ov, &id, &u, &e), 0);
+            m->uid[m->nu] = id;
+            m->utxo[m->nu++] = u;
+        } else if (op < 9 && m->nu) {
+            size_t i = rnd() % m->nu;
+            assert_int_equal(chain_overlay_del_utxo(ov, &m->uid[i], &e), 0);
+            bool ex;
+            chain_utxo_t got;
+            assert_int_equal(chain_overlay_get_utxo(ov, &m->uid[i], &got, &ex, &e), 0);
+            assert_false(ex);
+            assert_int_equal(chain_overlay_del_utxo(ov, &m->uid[i], &e), CHAIN_ENOTFOUND);
+            m->uid[i] = m->uid[m->nu - 1];
+            m->utxo[i] = m->utxo[--m->nu];
+        } else {
+            /* writes under a savepoint that is rolled back leave no trace */
+            size_t mark = chain_overlay_mark(ov);
+            for (int j = 0; j < 5; j++) {
+                chain_addr_t a = addr_n((unsigned)(rnd() % 400));
+                chain_account_t v = {{rnd(), 0}, 9};
+                assert_int_equal(chain_overlay_put_account(ov, &a, &v, &e), 0);
+                chain_utxo_id_t id;
+                rand_id(&id);
+                chain_utxo_t u = {a, {5, 0}};
+                assert_int_equal(chain_overlay_put_utxo(ov, &id, &u, &e), 0);
+            }
+            if (m->nu)
+                assert_int_equal(chain_overlay_del_utxo(ov, &m->uid[0], &e), 0);
+            chain_overlay_rollback(ov, mark);
+        }
+    }
+    chain_hash_t got, want;
+    assert_int_equal(chain_overlay_root(ov, &got, &e), 0);
+    model_root(m, &want);
+    assert_memory_equal(got.b, want.b, 32);
+    chain_block_t *b = next_block(st, &got);
+    assert_int_equal(chain_state_commit(st, ov, b, NULL, &e), 0);
+    chain_state_root(st, &got);
+    assert_memory_equal(got.b, want.b, 32);
+    chain_block_free(b);
+}
+
+static void test_smt_vs_model(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    assert_false(chain_state_has_tip(st));
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 20, 6);
+    chain_hash_t got, want;
+    chain_state_root(st, &got);
+    model_root(&m, &want);
+    assert_memory_equal(got.b, want.b, 32);
+    for (int blk = 1; blk <= 40; blk++) {
+        random_block(st, &m, 1 + (int)(rnd() % 60));
+        if (blk % 8 == 0) {
+            check_proofs(st, &m);
+            chain_state_close(st);
+            st = chain_state_open(dir, false, &e);
+            assert_non_null(st);
+            chain_header_t tip;
+            assert_int_equal(chain_state_tip(st, &tip, NULL, &e), 0);
+            assert_int_equal(tip.height, (uint64_t)blk);
+            chain_state_root(st, &got);
+            model_root(&m, &want);
+            assert_memory_equal(got.b, want.b, 32);
+        }
+    }
+    /* every account reads back as the model has it */
+    for (size_t i = 0; i < m.na; i++) {
+        chain_account_t a;
+        bool ex;
+        assert_int_equal(chain_state_get_account(st, &m.addr[i], &a, &ex, &e), 0);
+        assert_true(ex);
+        assert_int_equal(chain_u128_cmp(a.balance, m.acct[i].balance), 0);
+        assert_int_equal(a.nonce, m.acct[i].nonce);
+    }
+    /* the owner index lists exactly the model's UTxOs of an owner */
+    chain_addr_t owner = m.nu ? m.utxo[0].owner : addr_n(0);
+    size_t want_n = 0;
+    for (size_t i = 0; i < m.nu; i++)
+        want_n += !memcmp(m.utxo[i].owner.b, owner.b, 20);
+    chain_utxo_entry_t *list;
+    size_t n;
+    assert_int_equal(chain_state_list_utxos(st, &owner, 10000, &list, &n, &e), 0);
+    assert_int_equal(n, want_n);
+    free(list);
+    /* a stale overlay cannot commit */
+    chain_overlay_t *ov1 = chain_overlay_new(st, &e), *ov2 = chain_overlay_new(st, &e);
+    chain_hash_t r1;
+    assert_int_equal(chain_overlay_root(ov1, &r1, &e), 0);
+    chain_block_t *b1 = next_block(st, &r1);
+    assert_int_equal(chain_state_commit(st, ov1, b1, NULL, &e), 0);
+    assert_int_not_equal(chain_state_commit(st, ov2, b1, NULL, &e), 0);
+    chain_block_free(b1);
+    /* block lookups */
+    chain_header_t tip;
+    chain_hash_t th;
+    assert_int_equal(chain_state_tip(st, &tip, &th, &e), 0);
+    chain_block_t *bb;
+    assert_int_equal(chain_state_get_block_by_hash(st, &th, &bb, &e), 0);
+    assert_int_equal(bb->header.height, tip.height);
+    chain_block_free(bb);
+    assert_int_equal(chain_state_get_block(st, tip.height + 1, &bb, &e), CHAIN_ENOTFOUND);
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
+static void test_smt_empty_again(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 0, 3);
+    chain_overlay_t *ov = chain_overlay_new(st, &e);
+    for (uint32_t i = 0; i < 3; i++) {
+        chain_utxo_id_t id = {{{0}}, i};
+        assert_int_equal(chain_overlay_del_utxo(ov, &id, &e), 0);
+    }
+    chain_hash_t r, zero = {{0}};
+    assert_int_equal(chain_overlay_root(ov, &r, &e), 0);
+    assert_memory_equal(r.b, zero.b, 32);
+    chain_block_t *b = next_block(st, &r);
+    assert_int_equal(chain_state_commit(st, ov, b, NULL, &e), 0);
+    chain_block_free(b);
+    chain_proof_t p;
+    chain_utxo_id_t id = {{{0}}, 1};
+    assert_int_equal(chain_state_prove_utxo(st, &id, &p, &e), 0);
+    assert_false(p.exists);
+    assert_int_equal(p.n_siblings, 0);
+    assert_int_equal(chain_proof_verify(&p, &zero, &e), 0);
+    chain_state_close(st);
+    /* reopen an empty tree */
+    st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    chain_state_root(st, &r);
+    assert_memory_equal(r.b, zero.b, 32);
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
+/* ---- crash safety ---- */
+
+/* Block h sets accounts addr_n(h*7 % 50 .. +6) to balance h*1000+k. */
+static void crash_ops(model_t *m, chain_overlay_t *ov, uint64_t h)
+{
+    for (unsigned k = 0; k < 6; k++) {
+        chain_addr_t a = addr_n((unsigned)((h * 7 + k) % 50));
+        chain_account_t v = {{h * 1000 + k, 0}, h};
+        if (ov)
+            assert_int_equal(chain_overlay_put_account(ov, &a, &v, NULL), 0);
+        if (m)
+            model_set_account(m, &a, &v);
+    }
+}
+
+static void test_crash_kill9(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 10, 0);
+    chain_state_close(st);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        chain_state_t *cs = chain_state_open(dir, false, NULL);
+        if (!cs)
+            _exit(3);
+        for (uint64_t h = 1;; h++) {
+            chain_overlay_t *ov = chain_overlay_new(cs, NULL);
+            crash_ops(NULL, ov, h);
+            chain_hash_t r;
+            if (chain_overlay_root(ov, &r, NULL) != 0)
+                _exit(4);
+            chain_block_t *b = next_block(cs, &r);
+            if (chain_state_commit(cs, ov, b, NULL, NULL) != 0)
+                _exit(5);
+            chain_block_free(b);
+        }
+    }
+    /* let it commit for a while, then kill it mid-flight */
+    struct timespec ts = {0, 400 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    st = chain_state_open(dir, false, &e);
+    if (!st)
+        fail_msg("reopen after kill -9: %s", e.msg);
+    chain_header_t tip;
+    assert_int_equal(chain_state_tip(st, &tip, NULL, &e), 0);
+    print_message("child committed %llu blocks before SIGKILL\n", (unsigned long long)tip.height);
+    assert_true(tip.height >= 1);
+    for (uint64_t h = 1; h <= tip.height; h++)
+        crash_ops(&m, NULL, h);
+    chain_hash_t got, want;
+    model_root(&m, &want);
+    chain_state_root(st, &got);
+    assert_memory_equal(got.b, want.b, 32);
+    for (size_t i = 0; i < m.na; i++) {
+        chain_account_t a;
+        bool ex;
+        assert_int_equal(chain_state_get_account(st, &m.addr[i], &a, &ex, &e), 0);
+        assert_int_equal(chain_u128_cmp(a.balance, m.acct[i].balance), 0);
+    }
+    /* and the chain continues */
+    chain_overlay_t *ov = chain_overlay_new(st, &e);
+    crash_ops(&m, ov, tip.height + 1);
+    chain_hash_t r;
+    assert_int_equal(chain_overlay_root(ov, &r, &e), 0);
+    chain_block_t *b = next_block(st, &r);
+    assert_int_equal(chain_state_commit(st, ov, b, NULL, &e), 0);
+    chain_block_free(b);
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
+/* ---- snapshots ---- */
+
+static int read_file(const char *p, uint8_t **d, size_t *n)
+{
+    return file_read_all(p, 1 << 28, d, n, NULL);
+}
+
+static void write_file(const char *p, const uint8_t *d, size_t n)
+{
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(d, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_snapshot(void **state)
+{
+    (void)state;
+    char *dir = tmpdir(), *dir2 = tmpdir(), *dir3 = tmpdir();
+    char snap[256], bad[256], sub[256];
+    snprintf(snap, sizeof snap, "%s/snap.zst", dir3);
+    snprintf(bad, sizeof bad, "%s/bad.zst", dir3);
+    snprintf(sub, sizeof sub, "%s/db", dir2);
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 30, 10);
+    for (int i = 0; i < 5; i++)
+        random_block(st, &m, 30);
+    assert_int_equal(chain_state_snapshot_export(st, snap, &e), 0);
+    chain_header_t tip;
+    chain_hash_t th, root;
+    assert_int_equal(chain_state_tip(st, &tip, &th, &e), 0);
+    chain_state_root(st, &root);
+    /* export from a read-only handle beside the writer gives the same content */
+    chain_state_close(st);
+
+    chain_state_t *im = chain_state_open(sub, false, &e);
+    assert_non_null(im);
+    assert_int_equal(chain_state_snapshot_import(im, snap, &e), 0);
+    chain_header_t tip2;
+    chain_hash_t th2, root2;
+    assert_int_equal(chain_state_tip(im, &tip2, &th2, &e), 0);
+    chain_state_root(im, &root2);
+    assert_memory_equal(th.b, th2.b, 32);
+    assert_memory_equal(root.b, root2.b, 32);
+    for (size_t i = 0; i < m.na; i++) {
+        chain_account_t a;
+        bool ex;
+        assert_int_equal(chain_state_get_account(im, &m.addr[i], &a, &ex, &e), 0);
+        assert_true(ex);
+        assert_int_equal(chain_u128_cmp(a.balance, m.acct[i].balance), 0);
+    }
+    check_proofs(im, &m);
+    /* a non-empty store refuses */
+    assert_int_not_equal(chain_state_snapshot_import(im, snap, &e), 0);
+    assert_non_null(strstr(e.msg, "empty"));
+    /* the imported node keeps producing blocks */
+    random_block(im, &m, 10);
+    chain_state_close(im);
+    rmrf(sub);
+
+    uint8_t *d;
+    size_t n;
+    assert_int_equal(read_file(snap, &d, &n), 0);
+    /* 1: flipped byte in the compressed stream */
+    d[n / 2] ^= 0x10;
+    write_file(bad, d, n);
+    d[n / 2] ^= 0x10;
+    im = chain_state_open(sub, false, &e);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    print_message("flipped byte: %s\n", e.msg);
+    assert_false(chain_state_has_tip(im));
+    /* 2: truncated */
+    write_file(bad, d, n - 10);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_false(chain_state_has_tip(im));
+    /* 3: a balance changed and the digest recomputed: only the root catches it */
+    size_t cap = ZSTD_getFrameContentSize(d, n);
+    assert_true(cap != ZSTD_CONTENTSIZE_ERROR);
+    if (cap == ZSTD_CONTENTSIZE_UNKNOWN)
+        cap = 1 << 24;
+    uint8_t *raw = malloc(cap);
+    size_t rn = ZSTD_decompress(raw, cap, d, n);
+    assert_false(ZSTD_isError(rn));
+    uint32_t blen = (uint32_t)raw[12] | (uint32_t)raw[13] << 8 | (uint32_t)raw[14] << 16 |
+                    (uint32_t)raw[15] << 24;
+    size_t first = 16 + blen;
+    assert_int_equal(raw[first], 1);   /* an account record */
+    raw[first + 1 + 20] ^= 1;          /* its balance's low byte */
+    crypto_sha256(raw, rn - 32, raw + rn - 32);
+    size_t zc = ZSTD_compressBound(rn);
+    uint8_t *z = malloc(zc);
+    size_t zn = ZSTD_compress(z, zc, raw, rn, 3);
+    assert_false(ZSTD_isError(zn));
+    write_file(bad, z, zn);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    print_message("altered balance: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, "state root"));
+    assert_false(chain_state_has_tip(im));
+    /* 4: same, without fixing the digest */
+    raw[first + 1 + 20] ^= 1;
+    raw[first + 1 + 21] ^= 1;
+    zn = ZSTD_compress(z, zc, raw, rn, 3);
+    write_file(bad, z, zn);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_non_null(strstr(e.msg, "digest"));
+    /* 5: not a snapshot at all */
+    write_file(bad, (const uint8_t *)"hello", 5);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    /* the untouched file still imports */
+    assert_int_equal(chain_state_snapshot_import(im, snap, &e), 0);
+    chain_state_close(im);
+    free(raw);
+    free(z);
+    free(d);
+    rmrf(dir);
+    rmrf(dir2);
+    rmrf(dir3);
+    free(dir);
+    free(dir2);
+    free(dir3);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    err_t e = {0};
+    assert_null(chain_state_open("/nonexistent/dir/for/sure", true, &e));
+    assert_int_not_equal(e.code, 0);
+    char *dir = tmpdir();
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    /* a second writer is refused by RocksDB's lock, a reader is not */
+    assert_null(chain_state_open(dir, false, &e));
+    chain_state_t *ro = chain_state_open(dir, true, &e);
+    assert_non_null(ro);
+    assert_null(chain_overlay_new(ro, &e));
+    chain_state_close(ro);
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_smt_vs_model), cmocka_unit_test(test_smt_empty_again),
+        cmocka_unit_test(test_crash_kill9),  cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_open_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
