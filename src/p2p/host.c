@@ -204,6 +204,11 @@ uv_loop_t *p2p_host_loop(const p2p_host_t *h)
     return h->loop;
 }
 
+bool p2p_host_is_kad_server(const p2p_host_t *h)
+{
+    return h->cfg.kad_server;
+}
+
 const char *p2p_host_agent(const p2p_host_t *h)
 {
     return h->agent;
@@ -574,7 +579,7 @@ void p2p_host_free(p2p_host_t *h)
         return;
     h->freeing = true;
     for (p2p_conn_t *c = h->conns; c; c = c->next)
-        conn_teardown(c, P2P_ECLOSED, false);
+        conn_teardown(c, 0, true);
     for (size_t i = 0; i < h->n_listeners; i++) {
         uv_close((uv_handle_t *)&h->listeners[i]->tcp, on_listener_closed);
         h->listeners[i] = NULL;
@@ -1275,8 +1280,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
         return;
     conn_gc(c);
     if (nread < 0) {
-        conn_fail(c, nread == UV_EOF ? P2P_ECLOSED : P2P_EIO, "%s",
-                  nread == UV_EOF ? "peer closed the connection" : uv_strerror((int)nread));
+        bool eof = nread == UV_EOF || nread == UV_ECONNRESET;
+        conn_fail(c, eof ? P2P_ECLOSED : P2P_EIO, "%s",
+                  eof ? "peer closed the connection" : uv_strerror((int)nread));
         return;
     }
     if (nread == 0)

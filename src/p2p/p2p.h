@@ -292,6 +292,10 @@ p2p_kad_t *p2p_kad_new(p2p_host_t *h, err_t *e);
 void p2p_kad_free(p2p_kad_t *kad);
 p2p_kad_t *p2p_host_kad(p2p_host_t *h);
 int p2p_kad_add_validator(p2p_kad_t *kad, const char *ns, p2p_kad_validator_fn fn);
+/* Accepts any value (up to the 64 KiB record cap): for namespaces whose
+ * records are checked by their readers, e.g. "/aether/" in plasmd. */
+int p2p_kad_validator_any(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
+                          err_t *e);
 /* Adds a peer and its address to the routing table (server peers only). */
 void p2p_kad_add_peer(p2p_kad_t *kad, const p2p_peer_id_t *id, const uint8_t *maddr, size_t n);
 size_t p2p_kad_table_size(const p2p_kad_t *kad);
