@@ -18,6 +18,10 @@ static const cli_cmd_t commands[] = {
     {"manifest", plasmd_manifest, "sign or verify a Phase SignedManifest v1"},
     {"execute-job", plasmd_execute_job, "run a module and print upstream's JSON result"},
     {"identity", plasmd_identity, "create or show the node identity (key, peer id)"},
+    {"start", plasmd_p2p_start, "run a libp2p node (identify, ping, Kademlia)"},
+    {"ping", plasmd_p2p_ping, "ping a libp2p node"},
+    {"id", plasmd_p2p_id, "identify a libp2p node (agent, protocols, addresses)"},
+    {"dht", plasmd_p2p_dht, "Kademlia DHT operations through a bootstrap node"},
     {NULL, NULL, NULL},
 };
 
