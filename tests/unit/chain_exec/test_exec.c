@@ -171,6 +171,7 @@ static void test_block_rules(void **state)
         buf_free(&enc);
     }
     assert_int_equal(chain_exec_commit_built(v.st, &b, &e), 0);
+    chain_built_free(&b);
     /* balances: A = 1e6 - 1010 (c0) + 230 (c7: 500 - 250 - 20) - 20 (c8) - 1 (c10) - 3 (c11) */
     uint64_t n;
     assert_int_equal(bal(v.st, A, &n), 1000000 - 1010 + 230 - 20 - 1 - 3);
