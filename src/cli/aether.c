@@ -14,6 +14,7 @@ static const char usage[] =
 static const cli_cmd_t commands[] = {
     /* command groups register here */
     {"vrf", aether_vrf_main, "RFC 9381 ECVRF: keygen, prove, verify, hash"},
+    {"bls", aether_bls_main, "BLS12-381 signatures: keygen, sign, verify, aggregate, PoP"},
     {NULL, NULL, NULL},
 };
 

@@ -3,5 +3,6 @@
 #define AETHER_AETHER_CMDS_H
 
 int aether_vrf_main(int argc, char **argv);   /* aether_vrf.c */
+int aether_bls_main(int argc, char **argv);   /* aether_bls.c */
 
 #endif
