@@ -126,6 +126,7 @@ struct p2p_host {
     void (*info_hook)(const p2p_identify_info_t *info, void *ud);
     void *info_hook_ud;
     void *conn_hook_ud;
+    void *identify_ops;
     bool freeing;
     int n_handles;
 };
@@ -202,6 +203,11 @@ const p2p_key_t *p2p_host_key(const p2p_host_t *h)
 uv_loop_t *p2p_host_loop(const p2p_host_t *h)
 {
     return h->loop;
+}
+
+void **p2p_host_identify_slot(p2p_host_t *h)
+{
+    return &h->identify_ops;
 }
 
 bool p2p_host_is_kad_server(const p2p_host_t *h)

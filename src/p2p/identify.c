@@ -163,12 +163,58 @@ static void serve(p2p_stream_t *s, void *ud)
 
 /* ---- requester and push receiver ---- */
 
-typedef struct id_op {
-    p2p_host_t *h;
+/* At most one identify stream per connection runs at a time (js-libp2p
+ * accepts one inbound identify stream); a second request waits on the
+ * running one. The running ops are listed in the host's identify slot. */
+typedef struct id_waiter {
+    struct id_waiter *next;
     p2p_identify_cb cb;
     void *ud;
-    bool done, push;
+} id_waiter_t;
+
+typedef struct id_op {
+    struct id_op *next;
+    p2p_host_t *h;
+    p2p_conn_t *c;
+    p2p_identify_cb cb;
+    void *ud;
+    id_waiter_t *waiters;
+    bool done, push, listed;
 } id_op_t;
+
+static void op_unlist(id_op_t *op)
+{
+    if (!op->listed)
+        return;
+    op->listed = false;
+    for (void **pp = p2p_host_identify_slot(op->h); *pp; pp = (void **)&((id_op_t *)*pp)->next) {
+        if (*pp == op) {
+            *pp = op->next;
+            break;
+        }
+    }
+}
+
+/* Calls the requester and every waiter, once. */
+static void op_report(id_op_t *op, int status, const p2p_identify_info_t *info)
+{
+    op_unlist(op);
+    if (op->cb)
+        op->cb(op->h, status, info, op->ud);
+    op->cb = NULL;
+    while (op->waiters) {
+        id_waiter_t *w = op->waiters;
+        op->waiters = w->next;
+        w->cb(op->h, status, info, w->ud);
+        free(w);
+    }
+}
+
+static void op_free(id_op_t *op)
+{
+    op_report(op, P2P_ECLOSED, NULL);
+    free(op);
+}
 
 static void merge_push(p2p_host_t *h, p2p_identify_info_t *in)
 {
@@ -213,8 +259,7 @@ static size_t id_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
     op->done = true;
     if (r < 0) {
         log_warn(P2P_LOG, "identify: bad message length", "%s", "");
-        if (op->cb)
-            op->cb(op->h, P2P_EPROTO, NULL, op->ud);
+        op_report(op, P2P_EPROTO, NULL);
         p2p_conn_close(c);
         return n;
     }
@@ -222,13 +267,11 @@ static size_t id_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
     err_t e;
     if (decode_identify(msg, len, p2p_conn_peer(c), &info, &e)) {
         log_warn(P2P_LOG, "identify failed", "reason=\"%s\"", e.msg);
-        if (op->cb)
-            op->cb(op->h, e.code, NULL, op->ud);
+        op_report(op, e.code, NULL);
         p2p_stream_reset(s);
         return n;
     }
-    if (op->cb)
-        op->cb(op->h, 0, &info, op->ud);
+    op_report(op, 0, &info);
     if (op->push)
         merge_push(op->h, &info);
     else
@@ -245,18 +288,17 @@ static void id_eof(p2p_stream_t *s, void *ud)
 static void id_close(p2p_stream_t *s, int status, void *ud)
 {
     id_op_t *op = ud;
-    if (!op->done && op->cb)
-        op->cb(op->h, status ? status : P2P_EPROTO, NULL, op->ud);
-    free(op);
+    if (!op->done)
+        op_report(op, status ? status : P2P_EPROTO, NULL);
+    op_free(op);
 }
 
 static void id_opened(p2p_stream_t *s, int status, void *ud)
 {
     id_op_t *op = ud;
     if (status) {
-        if (op->cb)
-            op->cb(op->h, status, NULL, op->ud);
-        free(op);
+        op_report(op, status, NULL);
+        op_free(op);
         return;
     }
     p2p_stream_cbs_t cbs = {id_data, id_eof, id_close, op};
@@ -266,16 +308,35 @@ static void id_opened(p2p_stream_t *s, int status, void *ud)
 
 int p2p_identify(p2p_conn_t *c, p2p_identify_cb cb, void *ud, err_t *e)
 {
+    p2p_host_t *h = p2p_conn_host(c);
+    for (id_op_t *run = *p2p_host_identify_slot(h); run; run = run->next) {
+        if (run->c == c && !run->done) {
+            id_waiter_t *w = calloc(1, sizeof *w);
+            if (!w)
+                return err_set(e, P2P_ENOMEM, "identify: out of memory");
+            w->cb = cb;
+            w->ud = ud;
+            w->next = run->waiters;
+            run->waiters = w;
+            return 0;
+        }
+    }
     id_op_t *op = calloc(1, sizeof *op);
     if (!op)
         return err_set(e, P2P_ENOMEM, "identify: out of memory");
-    op->h = p2p_conn_host(c);
+    op->h = h;
+    op->c = c;
     op->cb = cb;
     op->ud = ud;
     int rc = p2p_conn_open_stream(c, P2P_ID_PROTO, id_opened, op, e);
-    if (rc)
+    if (rc) {
         free(op);
-    return rc;
+        return rc;
+    }
+    op->listed = true;
+    op->next = *p2p_host_identify_slot(h);
+    *p2p_host_identify_slot(h) = op;
+    return 0;
 }
 
 static void serve_push(p2p_stream_t *s, void *ud)

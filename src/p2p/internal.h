@@ -85,6 +85,8 @@ void p2p_host_set_kad(p2p_host_t *h, p2p_kad_t *kad,
                       void (*info_hook)(const p2p_identify_info_t *info, void *ud));
 const char *p2p_host_agent(const p2p_host_t *h);
 bool p2p_host_is_kad_server(const p2p_host_t *h);
+/* identify.c's list of running identify requests. */
+void **p2p_host_identify_slot(p2p_host_t *h);
 /* Calls fn for every established connection. */
 void p2p_host_foreach_conn(p2p_host_t *h, void (*fn)(p2p_conn_t *c, void *ud), void *ud);
 /* Called for every new connection before the user's on_connect (identify). */

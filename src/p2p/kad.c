@@ -405,8 +405,10 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
     p2p_conn_t *c = p2p_stream_conn(s);
     const p2p_peer_id_t *from = p2p_conn_peer(c);
     DhtMessage resp = DHT_MESSAGE__INIT;
+    /* js-libp2p encodes proto3-style: a zero type (PUT_VALUE) is omitted. */
+    DhtMessage__MessageType type = req->has_type ? req->type : DHT_MESSAGE__MESSAGE_TYPE__PUT_VALUE;
     resp.has_type = 1;
-    resp.type = req->type;
+    resp.type = type;
     resp.has_clusterlevelraw = req->has_clusterlevelraw;
     resp.clusterlevelraw = req->clusterlevelraw;
     static peer_list_pb_t closer, provs;
@@ -416,13 +418,11 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
     const uint8_t *key = req->has_key ? req->key.data : NULL;
     size_t kn = req->has_key ? req->key.len : 0;
     bool reply = true;
-    if (!req->has_type)
-        return err_set(e, P2P_EPROTO, "kad: request without a type");
-    if (kn == 0 && req->type != DHT_MESSAGE__MESSAGE_TYPE__PING)
+    if (kn == 0 && type != DHT_MESSAGE__MESSAGE_TYPE__PING)
         return err_set(e, P2P_EPROTO, "kad: request without a key");
     resp.has_key = req->has_key;
     resp.key = req->key;
-    switch (req->type) {
+    switch (type) {
     case DHT_MESSAGE__MESSAGE_TYPE__FIND_NODE:
         closer_peers(kad, key, kn, from, &closer);
         break;
@@ -487,7 +487,7 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
     case DHT_MESSAGE__MESSAGE_TYPE__PING:
         break;
     default:
-        return err_set(e, P2P_EPROTO, "kad: unknown message type %d", (int)req->type);
+        return err_set(e, P2P_EPROTO, "kad: unknown message type %d", (int)type);
     }
     if (!reply)
         return 0;
