@@ -13,6 +13,9 @@ static const char usage[] =
 
 static const cli_cmd_t commands[] = {
     /* command groups register here */
+    {"init-genesis", aetherd_genesis_main, "write a genesis file (chain id, allocations, validator)"},
+    {"keys", aetherd_keys_main, "validator key files: new"},
+    {"run", aetherd_run_main, "run the node with its JSON-RPC server"},
     {NULL, NULL, NULL},
 };
 

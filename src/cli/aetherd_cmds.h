@@ -2,4 +2,9 @@
 #ifndef AETHER_AETHERD_CMDS_H
 #define AETHER_AETHERD_CMDS_H
 
+/* Chain node commands (aetherd_genesis.c, aetherd_keys.c, aetherd_run.c). */
+int aetherd_genesis_main(int argc, char **argv);
+int aetherd_keys_main(int argc, char **argv);
+int aetherd_run_main(int argc, char **argv);
+
 #endif

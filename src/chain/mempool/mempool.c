@@ -478,6 +478,18 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
                       (unsigned long long)info->nonce, (unsigned long long)acct->nonce);
 
     sender_t *s = find_sender(mp, info->sender);
+    mempool_account_t cur = *acct;
+    if (s && acct->nonce < s->base_nonce) {
+        /* The caller read the account before a block the pool has already
+         * been told about: the pool's view is newer, never move back. */
+        cur.nonce = s->base_nonce;
+        cur.balance = s->balance;
+        acct = &cur;
+    }
+    if (info->nonce < acct->nonce)
+        return reject(mp, MEMPOOL_R_NONCE_TOO_LOW, reason, e,
+                      "nonce %llu already used (account nonce is %llu)",
+                      (unsigned long long)info->nonce, (unsigned long long)acct->nonce);
     if (s && (s->base_nonce != acct->nonce || s->balance != acct->balance)) {
         /* The chain moved on since this sender was last seen: catch up first
          * (this may free the sender record). */

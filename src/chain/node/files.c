@@ -1,0 +1,330 @@
+/*
+ * The node's two files: the Ed25519 key file and the genesis description
+ * (formats in node.h). Both are strict: unknown keys, wrong lengths, bad hex,
+ * duplicate addresses and inconsistent key material are errors naming the
+ * field.
+ */
+#include "chain/node/node.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_FILE_MAX 4096
+#define GENESIS_FILE_MAX (64u << 20)
+
+void node_key_from_seed(node_key_t *k, const uint8_t seed[CRYPTO_ED25519_SEED_BYTES])
+{
+    memcpy(k->seed, seed, sizeof k->seed);
+    crypto_ed25519_from_seed(k->seed, k->pk, k->sk);
+    chain_addr_from_pk(k->pk, &k->addr);
+}
+
+void node_key_generate(node_key_t *k)
+{
+    uint8_t seed[CRYPTO_ED25519_SEED_BYTES];
+    crypto_random(seed, sizeof seed);
+    node_key_from_seed(k, seed);
+    crypto_wipe(seed, sizeof seed);
+}
+
+void node_key_wipe(node_key_t *k)
+{
+    crypto_wipe(k, sizeof *k);
+}
+
+json_t *node_key_public_json(const node_key_t *k)
+{
+    char pk[2 * CHAIN_PK_BYTES + 1], addr[2 * CHAIN_ADDR_BYTES + 1];
+    hex_encode(k->pk, sizeof k->pk, pk);
+    chain_addr_to_hex(&k->addr, addr);
+    return json_pack("{s:s,s:s,s:s}", "type", "ed25519", "public_key", pk, "address", addr);
+}
+
+int node_key_save(const char *path, const node_key_t *k, bool overwrite, err_t *e)
+{
+    char seed[2 * CRYPTO_ED25519_SEED_BYTES + 1];
+    json_t *j = node_key_public_json(k);
+    hex_encode(k->seed, sizeof k->seed, seed);
+    json_object_set_new(j, "secret_seed", json_string(seed));
+    crypto_wipe(seed, sizeof seed);
+    char *txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(j); /* jansson strings are freed without wiping; the seed copy is short-lived */
+    if (!txt)
+        return err_set(e, NODE_ENOMEM, "key: out of memory");
+    size_t len = strlen(txt);
+    txt[len] = '\n';
+    int rc = file_write_atomic(path, txt, len + 1, 0600, !overwrite, e);
+    crypto_wipe(txt, len);
+    free(txt);
+    if (rc != 0) {
+        if (!overwrite && rc == BASE_EINVAL)
+            return err_set(e, NODE_EINVAL, "key: %s already exists (not overwritten)", path);
+        err_prefix(e, "key: cannot write %s", path);
+        return NODE_EINVAL;
+    }
+    return 0;
+}
+
+static int get_hex_field(const json_t *j, const char *name, uint8_t *out, size_t n,
+                         const char *what, err_t *e)
+{
+    json_t *v = json_object_get(j, name);
+    if (!json_is_string(v))
+        return err_set(e, NODE_EINVAL, "%s: \"%s\" missing or not a string", what, name);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (len > 2 && s[0] == '0' && s[1] == 'x') {
+        s += 2;
+        len -= 2;
+    }
+    if (hex_decode(s, len, out, n, e) != 0) {
+        err_prefix(e, "%s: \"%s\"", what, name);
+        if (e)
+            e->code = NODE_EINVAL;
+        return NODE_EINVAL;
+    }
+    return 0;
+}
+
+static int check_keys(const json_t *j, const char *const *allowed, const char *what, err_t *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)j, key, v) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(*a, key) == 0;
+        if (!ok)
+            return err_set(e, NODE_EINVAL, "%s: unknown field \"%.64s\"", what, key);
+    }
+    return 0;
+}
+
+int node_key_load(const char *path, node_key_t *k, err_t *e)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (file_read_all(path, KEY_FILE_MAX, &data, &len, e) != 0) {
+        err_prefix(e, "key: cannot read %s", path);
+        return NODE_EINVAL;
+    }
+    err_t pe = {0};
+    json_t *j = cjson_parse((const char *)data, len, &pe);
+    crypto_wipe(data, len);
+    free(data);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        return err_set(e, NODE_EINVAL, "key: %s is not a JSON key file%s%s", path,
+                       pe.msg[0] ? ": " : "", pe.msg);
+    }
+    static const char *const allowed[] = {"type", "public_key", "address", "secret_seed", NULL};
+    uint8_t seed[CRYPTO_ED25519_SEED_BYTES], pk[CHAIN_PK_BYTES];
+    chain_addr_t addr;
+    int rc = check_keys(j, allowed, "key", e);
+    json_t *type = json_object_get(j, "type");
+    if (rc == 0 && (!json_is_string(type) || strcmp(json_string_value(type), "ed25519") != 0))
+        rc = err_set(e, NODE_EINVAL, "key: %s: \"type\" must be \"ed25519\"", path);
+    if (rc == 0)
+        rc = get_hex_field(j, "secret_seed", seed, sizeof seed, "key", e);
+    if (rc == 0)
+        rc = get_hex_field(j, "public_key", pk, sizeof pk, "key", e);
+    if (rc == 0) {
+        json_t *a = json_object_get(j, "address");
+        if (!json_is_string(a) || chain_addr_from_hex(json_string_value(a), &addr, e) != 0)
+            rc = err_set(e, NODE_EINVAL, "key: %s: \"address\" missing or not 40 hex digits",
+                         path);
+    }
+    json_decref(j);
+    if (rc != 0) {
+        crypto_wipe(seed, sizeof seed);
+        if (e)
+            e->code = NODE_EINVAL;
+        return NODE_EINVAL;
+    }
+    node_key_from_seed(k, seed);
+    crypto_wipe(seed, sizeof seed);
+    if (memcmp(k->pk, pk, sizeof pk) != 0) {
+        node_key_wipe(k);
+        return err_set(e, NODE_EINVAL, "key: %s: public_key does not belong to secret_seed", path);
+    }
+    if (memcmp(k->addr.b, addr.b, sizeof addr.b) != 0) {
+        node_key_wipe(k);
+        return err_set(e, NODE_EINVAL, "key: %s: address does not match public_key", path);
+    }
+    return 0;
+}
+
+/* ---- genesis ----------------------------------------------------------------- */
+
+void node_genesis_free(node_genesis_t *g)
+{
+    if (!g)
+        return;
+    free(g->accounts);
+    free(g->utxos);
+    memset(g, 0, sizeof *g);
+}
+
+static int get_amount(const json_t *v, chain_u128_t *out, const char *what, size_t i, err_t *e)
+{
+    if (!json_is_string(v))
+        return err_set(e, NODE_EINVAL, "genesis: %s[%zu]: amount must be a decimal string", what,
+                       i);
+    if (chain_u128_parse(json_string_value(v), json_string_length(v), out, e) != 0) {
+        err_prefix(e, "genesis: %s[%zu]", what, i);
+        return NODE_EINVAL;
+    }
+    return 0;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+    return memcmp(((const chain_genesis_alloc_t *)a)->addr.b,
+                  ((const chain_genesis_alloc_t *)b)->addr.b, CHAIN_ADDR_BYTES);
+}
+
+int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(j))
+        return err_set(e, NODE_EINVAL, "genesis: expected a JSON object");
+    static const char *const allowed[] = {"chain_id", "timestamp_ms", "validator", "accounts",
+                                          "utxos", NULL};
+    if (check_keys(j, allowed, "genesis", e))
+        return NODE_EINVAL;
+    uint64_t v;
+    if (!cjson_get_u64(json_object_get(j, "chain_id"), &v))
+        return err_set(e, NODE_EINVAL, "genesis: \"chain_id\" must be a non-negative integer");
+    out->g.chain_id = v;
+    if (!cjson_get_u64(json_object_get(j, "timestamp_ms"), &v))
+        return err_set(e, NODE_EINVAL, "genesis: \"timestamp_ms\" must be a non-negative integer");
+    out->g.timestamp_ms = v;
+    if (get_hex_field(j, "validator", out->g.proposer_pk, CHAIN_PK_BYTES, "genesis", e))
+        return NODE_EINVAL;
+    if (!crypto_ed25519_pk_valid(out->g.proposer_pk))
+        return err_set(e, NODE_EINVAL, "genesis: \"validator\" is not a valid Ed25519 key");
+
+    json_t *acc = json_object_get(j, "accounts");
+    json_t *ut = json_object_get(j, "utxos");
+    if (acc && !json_is_array(acc))
+        return err_set(e, NODE_EINVAL, "genesis: \"accounts\" must be an array");
+    if (ut && !json_is_array(ut))
+        return err_set(e, NODE_EINVAL, "genesis: \"utxos\" must be an array");
+    size_t na = acc ? json_array_size(acc) : 0, nu = ut ? json_array_size(ut) : 0;
+    out->accounts = calloc(na ? na : 1, sizeof *out->accounts);
+    out->utxos = calloc(nu ? nu : 1, sizeof *out->utxos);
+    if (!out->accounts || !out->utxos) {
+        node_genesis_free(out);
+        return err_set(e, NODE_ENOMEM, "genesis: out of memory");
+    }
+    static const char *const acc_keys[] = {"address", "balance", NULL};
+    static const char *const utxo_keys[] = {"owner", "amount", NULL};
+    for (size_t i = 0; i < na; i++) {
+        json_t *a = json_array_get(acc, i);
+        json_t *addr = json_object_get(a, "address");
+        if (!json_is_object(a) || check_keys(a, acc_keys, "genesis: accounts", e) ||
+            !json_is_string(addr) ||
+            chain_addr_from_hex(json_string_value(addr), &out->accounts[i].addr, e) != 0) {
+            node_genesis_free(out);
+            return err_set(e, NODE_EINVAL,
+                           "genesis: accounts[%zu]: expected {\"address\": 40 hex digits, "
+                           "\"balance\": decimal string}", i);
+        }
+        if (get_amount(json_object_get(a, "balance"), &out->accounts[i].balance, "accounts", i,
+                       e)) {
+            node_genesis_free(out);
+            return NODE_EINVAL;
+        }
+    }
+    for (size_t i = 0; i < nu; i++) {
+        json_t *u = json_array_get(ut, i);
+        json_t *owner = json_object_get(u, "owner");
+        if (!json_is_object(u) || check_keys(u, utxo_keys, "genesis: utxos", e) ||
+            !json_is_string(owner) ||
+            chain_addr_from_hex(json_string_value(owner), &out->utxos[i].owner, e) != 0) {
+            node_genesis_free(out);
+            return err_set(e, NODE_EINVAL,
+                           "genesis: utxos[%zu]: expected {\"owner\": 40 hex digits, "
+                           "\"amount\": decimal string}", i);
+        }
+        if (get_amount(json_object_get(u, "amount"), &out->utxos[i].amount, "utxos", i, e)) {
+            node_genesis_free(out);
+            return NODE_EINVAL;
+        }
+        if (chain_u128_is_zero(out->utxos[i].amount)) {
+            node_genesis_free(out);
+            return err_set(e, NODE_EINVAL, "genesis: utxos[%zu]: amount must be > 0", i);
+        }
+    }
+    /* Duplicate addresses would make the allocation ambiguous. */
+    chain_genesis_alloc_t *sorted = malloc((na ? na : 1) * sizeof *sorted);
+    if (!sorted) {
+        node_genesis_free(out);
+        return err_set(e, NODE_ENOMEM, "genesis: out of memory");
+    }
+    memcpy(sorted, out->accounts, na * sizeof *sorted);
+    qsort(sorted, na, sizeof *sorted, cmp_addr);
+    for (size_t i = 1; i < na; i++) {
+        if (cmp_addr(&sorted[i - 1], &sorted[i]) == 0) {
+            char hex[2 * CHAIN_ADDR_BYTES + 1];
+            chain_addr_to_hex(&sorted[i].addr, hex);
+            free(sorted);
+            node_genesis_free(out);
+            return err_set(e, NODE_EINVAL, "genesis: address %s is allocated twice", hex);
+        }
+    }
+    free(sorted);
+    out->g.accounts = out->accounts;
+    out->g.n_accounts = na;
+    out->g.utxos = out->utxos;
+    out->g.n_utxos = nu;
+    return 0;
+}
+
+int node_genesis_load(const char *path, node_genesis_t *out, err_t *e)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    memset(out, 0, sizeof *out);
+    if (file_read_all(path, GENESIS_FILE_MAX, &data, &len, e) != 0) {
+        err_prefix(e, "genesis: cannot read %s", path);
+        return NODE_EINVAL;
+    }
+    err_t pe = {0};
+    json_t *j = cjson_parse((const char *)data, len, &pe);
+    free(data);
+    if (!j)
+        return err_set(e, NODE_EINVAL, "genesis: %s is not JSON: %s", path, pe.msg);
+    int rc = node_genesis_from_json(j, out, e);
+    json_decref(j);
+    if (rc != 0) {
+        err_prefix(e, "%s", path);
+        return rc;
+    }
+    return 0;
+}
+
+json_t *node_genesis_to_json(const chain_genesis_t *g)
+{
+    char hex[2 * CHAIN_HASH_BYTES + 1], dec[CHAIN_U128_STR_MAX];
+    json_t *j = json_object();
+    json_object_set_new(j, "chain_id", cjson_u64(g->chain_id));
+    json_object_set_new(j, "timestamp_ms", cjson_u64(g->timestamp_ms));
+    hex_encode(g->proposer_pk, CHAIN_PK_BYTES, hex);
+    json_object_set_new(j, "validator", json_string(hex));
+    json_t *acc = json_array();
+    for (size_t i = 0; i < g->n_accounts; i++) {
+        chain_addr_to_hex(&g->accounts[i].addr, hex);
+        chain_u128_format(g->accounts[i].balance, dec);
+        json_array_append_new(acc, json_pack("{s:s,s:s}", "address", hex, "balance", dec));
+    }
+    json_object_set_new(j, "accounts", acc);
+    json_t *ut = json_array();
+    for (size_t i = 0; i < g->n_utxos; i++) {
+        chain_addr_to_hex(&g->utxos[i].owner, hex);
+        chain_u128_format(g->utxos[i].amount, dec);
+        json_array_append_new(ut, json_pack("{s:s,s:s}", "owner", hex, "amount", dec));
+    }
+    json_object_set_new(j, "utxos", ut);
+    return j;
+}

@@ -1,0 +1,583 @@
+/*
+ * The node: store + executor + mempool + the loop thread that runs the
+ * block-production engine (see node.h for the threading and crash model).
+ *
+ * Producing a block holds the mempool lock only twice and briefly: to select
+ * and copy the candidates, and afterwards to drop what the block included
+ * (or found invalid) and to move each affected sender's pool view to its new
+ * committed account. Building, executing and the synced commit run without
+ * it, so RPC threads keep admitting transactions meanwhile.
+ */
+#include "chain/node/node.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct node {
+    node_config_t cfg;
+    node_key_t key;
+    chain_state_t *st;
+    chain_exec_cfg_t xcfg;
+    mempool_t *mp;
+    pthread_mutex_t mu;   /* mp, wake, stop */
+    pthread_cond_t cv;
+    pthread_t thr;
+    _Atomic bool running;
+    bool stop, wake;
+    node_engine_t engine;
+    const mempool_tx_t **sel;   /* loop-thread scratch, max_block_txs */
+    _Atomic uint64_t last_block_ms, height;
+    _Atomic uint64_t blocks, txs_ok, txs_failed, txs_skipped, submit_invalid, submit_known;
+    _Atomic uint64_t build_us, commit_us, update_us;
+    _Atomic uint64_t last_block_txs;
+};
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static mempool_u128_t to_native(chain_u128_t v)
+{
+    return ((mempool_u128_t)v.hi << 64) | v.lo;
+}
+
+static void free_tx_ud(void *ud)
+{
+    chain_tx_free(ud);
+}
+
+void node_config_default(node_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->block_interval_ms = 200;
+    cfg->heartbeat_ms = 5000;
+    cfg->max_block_txs = 10000;
+    mempool_config_default(&cfg->mempool);
+    cfg->min_fee = chain_u128_from_u64(1000);
+}
+
+node_t *node_open(const node_config_t *cfg, err_t *e)
+{
+    if (!cfg || !cfg->data_dir || !cfg->genesis || !cfg->key) {
+        err_set(e, NODE_EINVAL, "node: data dir, genesis and key are required");
+        return NULL;
+    }
+    node_t *n = calloc(1, sizeof *n);
+    if (!n) {
+        err_set(e, NODE_ENOMEM, "node: out of memory");
+        return NULL;
+    }
+    n->cfg = *cfg;
+    n->key = *cfg->key;
+    n->cfg.key = &n->key;
+    if (!n->cfg.block_interval_ms)
+        n->cfg.block_interval_ms = 200;
+    if (!n->cfg.heartbeat_ms)
+        n->cfg.heartbeat_ms = 5000;
+    if (!n->cfg.max_block_txs || n->cfg.max_block_txs > CHAIN_MAX_BLOCK_TXS)
+        n->cfg.max_block_txs = n->cfg.max_block_txs ? CHAIN_MAX_BLOCK_TXS : 10000;
+    if (!n->cfg.mempool.max_txs)
+        mempool_config_default(&n->cfg.mempool);
+    if (n->cfg.mempool.max_tx_bytes > CHAIN_MAX_TX_BYTES)
+        n->cfg.mempool.max_tx_bytes = CHAIN_MAX_TX_BYTES;
+    n->cfg.mempool.free_ud = free_tx_ud;
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
+
+    const chain_genesis_t *g = &cfg->genesis->g;
+    if (memcmp(g->proposer_pk, n->key.pk, CHAIN_PK_BYTES) != 0) {
+        char hex[2 * CHAIN_PK_BYTES + 1];
+        hex_encode(n->key.pk, CHAIN_PK_BYTES, hex);
+        err_set(e, NODE_EINVAL, "node: key %s is not the genesis validator", hex);
+        goto fail;
+    }
+    n->xcfg.chain_id = g->chain_id;
+    n->xcfg.min_fee = n->cfg.min_fee;
+    n->xcfg.max_block_txs = n->cfg.max_block_txs;
+    n->xcfg.verify_threads = 0;
+
+    if (file_mkdirs(cfg->data_dir, 0700, e) != 0) {
+        err_prefix(e, "node: data dir %s", cfg->data_dir);
+        goto fail;
+    }
+    n->st = chain_state_open(cfg->data_dir, false, e);
+    if (!n->st) {
+        err_prefix(e, "node: opening %s", cfg->data_dir);
+        goto fail;
+    }
+    if (!chain_state_has_tip(n->st)) {
+        if (chain_state_init_genesis(n->st, g, e) != 0) {
+            err_prefix(e, "node: writing genesis");
+            goto fail;
+        }
+    } else if (chain_state_genesis_matches(n->st, g, e) != 0) {
+        err_prefix(e, "node: %s holds another chain", cfg->data_dir);
+        goto fail;
+    }
+    chain_header_t tip;
+    if (chain_state_tip(n->st, &tip, NULL, e) != 0)
+        goto fail;
+    atomic_store(&n->height, tip.height);
+    atomic_store(&n->last_block_ms, tip.height ? tip.timestamp_ms : wall_ms());
+
+    n->mp = mempool_new(&n->cfg.mempool, e);
+    n->sel = calloc(n->cfg.max_block_txs, sizeof *n->sel);
+    if (!n->mp || !n->sel) {
+        if (n->mp)
+            err_set(e, NODE_ENOMEM, "node: out of memory");
+        goto fail;
+    }
+    return n;
+fail:
+    node_close(n);
+    return NULL;
+}
+
+void node_close(node_t *n)
+{
+    if (!n)
+        return;
+    node_stop(n);
+    if (n->engine.destroy)
+        n->engine.destroy(n->engine.self);
+    mempool_free(n->mp);
+    free(n->sel);
+    chain_state_close(n->st);
+    node_key_wipe(&n->key);
+    pthread_mutex_destroy(&n->mu);
+    pthread_cond_destroy(&n->cv);
+    free(n);
+}
+
+/* ---- loop ------------------------------------------------------------------- */
+
+static void *loop_main(void *arg)
+{
+    node_t *n = arg;
+    pthread_mutex_lock(&n->mu);
+    while (!n->stop) {
+        pthread_mutex_unlock(&n->mu);
+        uint32_t wait = n->engine.tick(n->engine.self, n, wall_ms());
+        pthread_mutex_lock(&n->mu);
+        if (n->stop)
+            break;
+        if (!n->wake && wait > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)wait * 1000000;
+            ts.tv_sec += (time_t)(ns / 1000000000);
+            ts.tv_nsec = (long)(ns % 1000000000);
+            pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+        }
+        n->wake = false;
+    }
+    pthread_mutex_unlock(&n->mu);
+    return NULL;
+}
+
+int node_start(node_t *n, node_engine_t engine, err_t *e)
+{
+    if (n->running) {
+        if (engine.destroy)
+            engine.destroy(engine.self);
+        return err_set(e, NODE_EINVAL, "node: already running");
+    }
+    if (!engine.tick) {
+        if (engine.destroy)
+            engine.destroy(engine.self);
+        return err_set(e, NODE_EINVAL, "node: engine has no tick function");
+    }
+    n->engine = engine;
+    n->stop = false;
+    if (pthread_create(&n->thr, NULL, loop_main, n) != 0)
+        return err_set(e, NODE_EINVAL, "node: cannot start the loop thread");
+    n->running = true;
+    return 0;
+}
+
+void node_stop(node_t *n)
+{
+    if (!n || !n->running)
+        return;
+    pthread_mutex_lock(&n->mu);
+    n->stop = true;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    pthread_join(n->thr, NULL);
+    n->running = false;
+}
+
+/* ---- solo engine -------------------------------------------------------------- */
+
+typedef struct solo {
+    uint32_t interval_ms, heartbeat_ms;
+} solo_t;
+
+static uint32_t solo_tick(void *self, node_t *n, uint64_t now_ms)
+{
+    solo_t *s = self;
+    uint64_t age = node_last_block_age_ms(n, now_ms);
+    size_t ready = node_ready_count(n);
+    bool due = ready > 0 ? age >= s->interval_ms : age >= s->heartbeat_ms;
+    if (due) {
+        err_t e = {0};
+        uint64_t h = 0;
+        if (node_produce_block(n, now_ms, &h, &e) != 0) {
+            log_error("node", "block production failed", "err=\"%s\"", e.msg);
+            return s->interval_ms; /* retry later; the store refuses partial blocks */
+        }
+        return s->interval_ms;
+    }
+    uint64_t left = ready > 0 ? s->interval_ms - age : s->heartbeat_ms - age;
+    return left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)left;
+}
+
+node_engine_t node_engine_solo(const node_config_t *cfg)
+{
+    node_engine_t eng = {0};
+    solo_t *s = calloc(1, sizeof *s);
+    eng.name = "solo";
+    eng.self = s;
+    eng.tick = s ? solo_tick : NULL;
+    eng.destroy = free;
+    if (s) {
+        s->interval_ms = cfg->block_interval_ms ? cfg->block_interval_ms : 200;
+        s->heartbeat_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms : 5000;
+        if (s->heartbeat_ms < s->interval_ms)
+            s->heartbeat_ms = s->interval_ms;
+    }
+    return eng;
+}
+
+size_t node_ready_count(node_t *n)
+{
+    mempool_stats_t st;
+    pthread_mutex_lock(&n->mu);
+    mempool_get_stats(n->mp, &st);
+    pthread_mutex_unlock(&n->mu);
+    return st.ready;
+}
+
+uint64_t node_last_block_age_ms(node_t *n, uint64_t now_ms)
+{
+    uint64_t last = atomic_load(&n->last_block_ms);
+    return now_ms > last ? now_ms - last : 0;
+}
+
+/* ---- producing and applying blocks --------------------------------------------- */
+
+static int cmp_addr(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(chain_addr_t));
+}
+
+/* After a commit: drop the block's txs (and the skipped ones) from the pool
+ * and move each sender's pool view to its committed account. */
+static void pool_after_block(node_t *n, const chain_block_t *b, const chain_exec_skip_t *skipped,
+                             size_t n_skipped)
+{
+    size_t ns = b->n_txs;
+    chain_addr_t *senders = malloc((ns ? ns : 1) * sizeof *senders);
+    mempool_account_t *accts = malloc((ns ? ns : 1) * sizeof *accts);
+    pthread_mutex_lock(&n->mu);
+    for (uint32_t i = 0; i < b->n_txs; i++)
+        mempool_remove(n->mp, b->txs[i]->hash.b);
+    for (size_t i = 0; i < n_skipped; i++)
+        mempool_remove(n->mp, skipped[i].tx_hash.b);
+    pthread_mutex_unlock(&n->mu);
+    if (!senders || !accts) {
+        free(senders);
+        free(accts);
+        return; /* the pool catches up on the next admission from these senders */
+    }
+    for (uint32_t i = 0; i < b->n_txs; i++)
+        senders[i] = b->txs[i]->sender;
+    qsort(senders, ns, sizeof *senders, cmp_addr);
+    size_t u = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (u == 0 || memcmp(&senders[u - 1], &senders[i], sizeof *senders) != 0)
+            senders[u++] = senders[i];
+    for (size_t i = 0; i < u; i++) {
+        chain_account_t a = {0};
+        bool exists = false;
+        if (chain_state_get_account(n->st, &senders[i], &a, &exists, NULL) != 0)
+            a.nonce = 0, a.balance = chain_u128_from_u64(0);
+        accts[i].nonce = a.nonce;
+        accts[i].balance = to_native(a.balance);
+    }
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < u; i++)
+        mempool_update_account(n->mp, senders[i].b, &accts[i]);
+    pthread_mutex_unlock(&n->mu);
+    free(senders);
+    free(accts);
+}
+
+static void count_receipts(node_t *n, const chain_receipt_t *r, size_t k)
+{
+    uint64_t ok = 0;
+    for (size_t i = 0; i < k; i++)
+        ok += r[i].status == CHAIN_STATUS_OK;
+    atomic_fetch_add(&n->txs_ok, ok);
+    atomic_fetch_add(&n->txs_failed, k - ok);
+}
+
+int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
+{
+    uint64_t t0 = mono_us();
+    pthread_mutex_lock(&n->mu);
+    mempool_expire(n->mp, now_ms);
+    size_t k = mempool_select(n->mp, n->sel, n->cfg.max_block_txs, CHAIN_MAX_BLOCK_BYTES / 2);
+    chain_tx_t **cands = malloc((k ? k : 1) * sizeof *cands);
+    size_t nc = 0;
+    if (cands)
+        for (size_t i = 0; i < k; i++)
+            if ((cands[nc] = chain_tx_dup(n->sel[i]->ud)))
+                nc++;
+    pthread_mutex_unlock(&n->mu);
+    if (!cands)
+        return err_set(e, NODE_ENOMEM, "node: out of memory for %zu candidates", k);
+
+    chain_built_t built;
+    memset(&built, 0, sizeof built);
+    int rc = chain_exec_build_block(n->st, &n->xcfg, cands, nc, now_ms, n->key.sk, &built, e);
+    for (size_t i = 0; i < nc; i++)
+        chain_tx_free(cands[i]);
+    free(cands);
+    if (rc != 0) {
+        chain_built_free(&built);
+        err_prefix(e, "node: building block");
+        return NODE_ESTATE;
+    }
+    uint64_t t1 = mono_us();
+    rc = chain_exec_commit_built(n->st, &built, e);
+    if (rc != 0) {
+        chain_built_free(&built);
+        err_prefix(e, "node: committing block");
+        return NODE_ESTATE;
+    }
+    uint64_t t2 = mono_us();
+    const chain_block_t *b = built.block;
+    pool_after_block(n, b, built.skipped, built.n_skipped);
+    uint64_t t3 = mono_us();
+    count_receipts(n, built.receipts, b->n_txs);
+    atomic_fetch_add(&n->txs_skipped, built.n_skipped);
+    atomic_fetch_add(&n->blocks, 1);
+    atomic_fetch_add(&n->build_us, t1 - t0);
+    atomic_fetch_add(&n->commit_us, t2 - t1);
+    atomic_fetch_add(&n->update_us, t3 - t2);
+    atomic_store(&n->last_block_txs, b->n_txs);
+    atomic_store(&n->height, b->header.height);
+    atomic_store(&n->last_block_ms, now_ms);
+    if (height)
+        *height = b->header.height;
+    for (size_t i = 0; i < built.n_skipped; i++)
+        log_debug("node", "skipped transaction", "reason=\"%s\"", built.skipped[i].reason);
+    log_debug("node", "block committed", "height=%llu txs=%u build_ms=%.1f commit_ms=%.1f",
+              (unsigned long long)b->header.height, b->n_txs, (double)(t1 - t0) / 1000,
+              (double)(t2 - t1) / 1000);
+    chain_built_free(&built);
+    return 0;
+}
+
+int node_apply_block(node_t *n, const chain_block_t *b, err_t *e)
+{
+    chain_receipt_t *receipts = NULL;
+    int rc = chain_exec_apply_block(n->st, &n->xcfg, b, &receipts, e);
+    if (rc != 0)
+        return rc;
+    pool_after_block(n, b, NULL, 0);
+    count_receipts(n, receipts, b->n_txs);
+    free(receipts);
+    atomic_fetch_add(&n->blocks, 1);
+    atomic_store(&n->height, b->header.height);
+    atomic_store(&n->last_block_ms, wall_ms());
+    return 0;
+}
+
+/* ---- RPC side ------------------------------------------------------------------ */
+
+chain_state_t *node_state(node_t *n)
+{
+    return n->st;
+}
+
+uint64_t node_chain_id(const node_t *n)
+{
+    return n->xcfg.chain_id;
+}
+
+static mempool_u128_t tx_cost(const chain_tx_t *tx)
+{
+    mempool_u128_t fee = to_native(tx->fee);
+    if (tx->kind == CHAIN_TX_TRANSFER) {
+        mempool_u128_t amt = to_native(tx->amount);
+        mempool_u128_t sum = fee + amt;
+        return sum < fee ? ~(mempool_u128_t)0 : sum;
+    }
+    /* UTxO spend: debits from_balance on success, the fee on failure. */
+    mempool_u128_t fb = to_native(tx->from_balance);
+    return fb > fee ? fb : fee;
+}
+
+int node_submit_tx(node_t *n, const uint8_t *raw, size_t len, chain_hash_t *hash,
+                   mempool_reason_t *reason, err_t *e)
+{
+    if (reason)
+        *reason = MEMPOOL_ACCEPTED;
+    err_t de = {0};
+    chain_tx_t *tx = chain_tx_decode(raw, len, &de);
+    if (!tx) {
+        atomic_fetch_add(&n->submit_invalid, 1);
+        return err_set(e, NODE_ETXINVALID, "invalid transaction: %s", de.msg);
+    }
+    if (hash)
+        *hash = tx->hash;
+    chain_account_t acct = {0};
+    int rc = chain_exec_check_tx(n->st, &n->xcfg, tx, &acct, &de);
+    if (rc != 0) {
+        uint64_t height = 0;
+        if (chain_state_get_tx(n->st, &tx->hash, &height, NULL, NULL, NULL, NULL) == 0) {
+            chain_tx_free(tx);
+            atomic_fetch_add(&n->submit_known, 1);
+            return err_set(e, NODE_EKNOWN, "transaction already committed in block %llu",
+                           (unsigned long long)height);
+        }
+        chain_tx_free(tx);
+        atomic_fetch_add(&n->submit_invalid, 1);
+        return err_set(e, NODE_ETXINVALID, "invalid transaction: %s", de.msg);
+    }
+    mempool_tx_info_t info;
+    memcpy(info.hash, tx->hash.b, sizeof info.hash);
+    memcpy(info.sender, tx->sender.b, sizeof info.sender);
+    info.nonce = tx->nonce;
+    info.fee = to_native(tx->fee);
+    info.cost = tx_cost(tx);
+    info.size = tx->size;
+    mempool_account_t ma = {acct.nonce, to_native(acct.balance)};
+    pthread_mutex_lock(&n->mu);
+    rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), reason, NULL, e);
+    if (rc == 0) {
+        n->wake = true;
+        pthread_cond_signal(&n->cv);
+    }
+    pthread_mutex_unlock(&n->mu);
+    if (rc != 0) {
+        chain_tx_free(tx);
+        if (e)
+            e->code = NODE_ETXREJECTED;
+        return NODE_ETXREJECTED;
+    }
+    return 0;
+}
+
+chain_tx_t *node_pending_tx(node_t *n, const chain_hash_t *hash)
+{
+    pthread_mutex_lock(&n->mu);
+    const mempool_tx_t *t = mempool_get(n->mp, hash->b);
+    chain_tx_t *copy = t ? chain_tx_dup(t->ud) : NULL;
+    pthread_mutex_unlock(&n->mu);
+    return copy;
+}
+
+int node_next_nonce(node_t *n, const chain_addr_t *a, uint64_t *nonce, err_t *e)
+{
+    chain_account_t acct;
+    bool exists;
+    if (chain_state_get_account(n->st, a, &acct, &exists, e) != 0)
+        return NODE_ESTATE;
+    uint64_t pooled = 0;
+    pthread_mutex_lock(&n->mu);
+    bool have = mempool_next_nonce(n->mp, a->b, &pooled);
+    pthread_mutex_unlock(&n->mu);
+    *nonce = have && pooled > acct.nonce ? pooled : acct.nonce;
+    return 0;
+}
+
+int node_health(node_t *n, json_t **body)
+{
+    uint64_t now = wall_ms();
+    uint64_t age = node_last_block_age_ms(n, now);
+    bool running = n->running;
+    bool stale = age > 3ull * n->cfg.heartbeat_ms + 10000;
+    chain_header_t tip;
+    chain_hash_t h;
+    char hex[2 * CHAIN_HASH_BYTES + 1] = "";
+    if (chain_state_tip(n->st, &tip, &h, NULL) == 0)
+        chain_hash_to_hex(&h, hex);
+    *body = json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:b}", "status",
+                      !running ? "stopped" : stale ? "stalled" : "ok", "height",
+                      (json_int_t)atomic_load(&n->height), "block_hash", hex, "chain_id",
+                      (json_int_t)n->xcfg.chain_id, "last_block_age_ms", (json_int_t)age,
+                      "mempool", (json_int_t)mempool_count(n->mp), "producing", running);
+    return running && !stale ? 200 : 503;
+}
+
+void node_metrics(node_t *n, buf_t *out)
+{
+    mempool_stats_t st;
+    pthread_mutex_lock(&n->mu);
+    mempool_get_stats(n->mp, &st);
+    pthread_mutex_unlock(&n->mu);
+#define GAUGE(name, help, v)                                                                  \
+    buf_printf(out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " %llu\n",       \
+               (unsigned long long)(v))
+#define COUNTER(name, help, v)                                                                \
+    buf_printf(out, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %llu\n",     \
+               (unsigned long long)(v))
+    GAUGE("aether_chain_height", "Height of the committed tip.", atomic_load(&n->height));
+    GAUGE("aether_chain_last_block_txs", "Transactions in the last block.",
+          atomic_load(&n->last_block_txs));
+    GAUGE("aether_chain_last_block_age_ms", "Milliseconds since the last block.",
+          node_last_block_age_ms(n, wall_ms()));
+    COUNTER("aether_blocks_committed_total", "Blocks committed by this node.",
+            atomic_load(&n->blocks));
+    buf_printf(out, "# HELP aether_txs_committed_total Transactions committed, by receipt.\n"
+                    "# TYPE aether_txs_committed_total counter\n"
+                    "aether_txs_committed_total{status=\"ok\"} %llu\n"
+                    "aether_txs_committed_total{status=\"failed\"} %llu\n",
+               (unsigned long long)atomic_load(&n->txs_ok),
+               (unsigned long long)atomic_load(&n->txs_failed));
+    COUNTER("aether_txs_skipped_total", "Pooled transactions invalid at block time.",
+            atomic_load(&n->txs_skipped));
+    COUNTER("aether_tx_submit_invalid_total", "Submitted transactions refused as invalid.",
+            atomic_load(&n->submit_invalid));
+    COUNTER("aether_tx_submit_known_total", "Submitted transactions already committed.",
+            atomic_load(&n->submit_known));
+    buf_printf(out, "# HELP aether_block_phase_seconds_total Time spent producing blocks.\n"
+                    "# TYPE aether_block_phase_seconds_total counter\n"
+                    "aether_block_phase_seconds_total{phase=\"build\"} %.6f\n"
+                    "aether_block_phase_seconds_total{phase=\"commit\"} %.6f\n"
+                    "aether_block_phase_seconds_total{phase=\"pool_update\"} %.6f\n",
+               (double)atomic_load(&n->build_us) / 1e6, (double)atomic_load(&n->commit_us) / 1e6,
+               (double)atomic_load(&n->update_us) / 1e6);
+    GAUGE("aether_mempool_txs", "Pooled transactions.", st.count);
+    GAUGE("aether_mempool_ready", "Pooled transactions ready for a block.", st.ready);
+    GAUGE("aether_mempool_senders", "Senders with pooled transactions.", st.senders);
+    GAUGE("aether_mempool_bytes", "Bytes of pooled transactions.", st.bytes);
+    COUNTER("aether_mempool_accepted_total", "Admissions.", st.accepted);
+    COUNTER("aether_mempool_replaced_total", "Replace-by-fee replacements.", st.replaced);
+    COUNTER("aether_mempool_evicted_total", "Evicted by better-paying transactions.", st.evicted);
+    COUNTER("aether_mempool_expired_total", "Dropped by expiry.", st.expired);
+    buf_append_str(out, "# HELP aether_mempool_rejected_total Refused admissions by reason.\n"
+                        "# TYPE aether_mempool_rejected_total counter\n");
+    for (int r = 1; r < MEMPOOL_R_COUNT; r++)
+        buf_printf(out, "aether_mempool_rejected_total{reason=\"%s\"} %llu\n",
+                   mempool_reason_name((mempool_reason_t)r), (unsigned long long)st.rejected[r]);
+#undef GAUGE
+#undef COUNTER
+}

@@ -1,0 +1,161 @@
+/*
+ * chain/node: one Aether node: the chain store (chain/state), the executor
+ * (chain/exec), the mempool, the validator key, and a loop thread that lets a
+ * block-production engine decide when blocks are made.
+ *
+ * Block production is behind node_engine_t so the BFT consensus of a later
+ * issue replaces the solo producer without touching the node: the loop calls
+ * engine->tick() whenever it wakes (a timer the engine asked for, or a new
+ * transaction), and an engine uses node_produce_block() (build from the
+ * mempool, commit) or node_apply_block() (validate + commit a block made
+ * elsewhere). The solo engine (node_engine_solo) makes a block every
+ * block_interval_ms while transactions are ready, and an empty block every
+ * heartbeat_ms otherwise.
+ *
+ * Threads: RPC handlers call node_submit_tx() and the read functions from
+ * any thread. Decoding and signature checks run on the caller's thread; the
+ * mempool is guarded by one mutex held only for pool operations; the state
+ * store is thread-safe (chain/state). Commits happen only on the loop thread.
+ *
+ * Crash safety: a block, its receipts and the state change commit in one
+ * synced RocksDB batch (chain/state), so a kill -9 loses at most the mempool
+ * (transactions not yet committed), never part of a block. Pooled
+ * transactions are not persisted: clients resubmit (same hash, so a
+ * resubmission of a committed transaction is reported as already committed).
+ *
+ * Files:
+ *   key file (node_key_*): JSON {"type":"ed25519","public_key","address",
+ *     "secret_seed"} (hex), mode 0600, written atomically; loading checks that
+ *     the public key and address match the seed.
+ *   genesis file (node_genesis_*): JSON {"chain_id": N, "timestamp_ms": N,
+ *     "validator": "<pk hex>", "accounts": [{"address","balance"}],
+ *     "utxos": [{"owner","amount"}]}, amounts as decimal strings; unknown
+ *     keys are errors.
+ */
+#ifndef AETHER_CHAIN_NODE_H
+#define AETHER_CHAIN_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "chain/exec/exec.h"
+#include "chain/mempool/mempool.h"
+#include "chain/state/state.h"
+#include "chain/types/types.h"
+
+enum {
+    NODE_OK = 0,
+    NODE_EINVAL = -850,     /* bad file / argument */
+    NODE_ETXINVALID = -851, /* tx undecodable or invalid against the chain */
+    NODE_ETXREJECTED = -852,/* mempool refused the tx (see the reason) */
+    NODE_ESTATE = -853,     /* store failure */
+    NODE_ENOMEM = -854,
+    NODE_EKNOWN = -855,     /* tx already committed */
+};
+
+/* ---- key files ------------------------------------------------------------- */
+
+typedef struct node_key {
+    uint8_t seed[CRYPTO_ED25519_SEED_BYTES];
+    uint8_t pk[CRYPTO_ED25519_PK_BYTES];
+    uint8_t sk[CRYPTO_ED25519_SK_BYTES];
+    chain_addr_t addr;
+} node_key_t;
+
+void node_key_generate(node_key_t *k);
+void node_key_from_seed(node_key_t *k, const uint8_t seed[CRYPTO_ED25519_SEED_BYTES]);
+/* Refuses to overwrite an existing file unless overwrite. */
+int node_key_save(const char *path, const node_key_t *k, bool overwrite, err_t *e)
+    BASE_MUST_CHECK;
+int node_key_load(const char *path, node_key_t *k, err_t *e) BASE_MUST_CHECK;
+/* {"type","public_key","address"} (no secret). */
+json_t *node_key_public_json(const node_key_t *k);
+void node_key_wipe(node_key_t *k);
+
+/* ---- genesis files ------------------------------------------------------------ */
+
+typedef struct node_genesis {
+    chain_genesis_t g;                  /* points into the arrays below */
+    chain_genesis_alloc_t *accounts;
+    chain_utxo_t *utxos;
+} node_genesis_t;
+
+int node_genesis_load(const char *path, node_genesis_t *out, err_t *e) BASE_MUST_CHECK;
+int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e) BASE_MUST_CHECK;
+json_t *node_genesis_to_json(const chain_genesis_t *g);
+void node_genesis_free(node_genesis_t *g);
+
+/* ---- the node ----------------------------------------------------------------- */
+
+typedef struct node node_t;
+
+typedef struct node_config {
+    const char *data_dir;          /* RocksDB directory (created) */
+    const node_genesis_t *genesis; /* required */
+    const node_key_t *key;         /* validator key; must be the genesis validator */
+    uint32_t block_interval_ms;    /* default 200 */
+    uint32_t heartbeat_ms;         /* default 5,000 */
+    uint32_t max_block_txs;        /* default 10,000 */
+    chain_u128_t min_fee;          /* exec fee floor; default = mempool.min_fee */
+    mempool_config_t mempool;      /* zeroed = mempool defaults */
+} node_config_t;
+
+void node_config_default(node_config_t *cfg);
+
+/* Opens the store, writes genesis into an empty one or checks that the stored
+ * chain has this genesis, and checks the key is the genesis validator. */
+node_t *node_open(const node_config_t *cfg, err_t *e);
+/* Stops the loop if running, then closes everything. Accepts NULL. */
+void node_close(node_t *n);
+
+/* A block-production engine (see the top comment). */
+typedef struct node_engine {
+    const char *name;
+    void *self;
+    /* On the loop thread. Returns how many ms until it wants the next tick
+     * (the loop also wakes early when a transaction arrives). */
+    uint32_t (*tick)(void *self, node_t *node, uint64_t now_ms);
+    void (*destroy)(void *self);   /* may be NULL */
+} node_engine_t;
+
+/* The solo producer (single validator); freed by engine->destroy. */
+node_engine_t node_engine_solo(const node_config_t *cfg);
+
+/* Starts the loop thread with the engine (taken over; destroyed by node_close). */
+int node_start(node_t *n, node_engine_t engine, err_t *e) BASE_MUST_CHECK;
+/* Asks the loop to stop and joins it (idempotent). */
+void node_stop(node_t *n);
+
+/* For engines (loop thread only). Builds a block from the ready mempool
+ * transactions (possibly empty), commits it and updates the pool. *height
+ * (optional) gets the new height. */
+int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e) BASE_MUST_CHECK;
+/* Validates and commits a block made elsewhere, then updates the pool. */
+int node_apply_block(node_t *n, const chain_block_t *b, err_t *e) BASE_MUST_CHECK;
+/* Ready transactions in the pool and ms since the last committed block. */
+size_t node_ready_count(node_t *n);
+uint64_t node_last_block_age_ms(node_t *n, uint64_t now_ms);
+
+/* ---- for RPC (any thread) ---------------------------------------------------- */
+
+chain_state_t *node_state(node_t *n);
+uint64_t node_chain_id(const node_t *n);
+/* Decodes, checks and pools a signed tx. 0 with *hash set; NODE_ETXINVALID,
+ * NODE_ETXREJECTED (*reason set) or NODE_EKNOWN with e naming why. */
+int node_submit_tx(node_t *n, const uint8_t *raw, size_t len, chain_hash_t *hash,
+                   mempool_reason_t *reason, err_t *e) BASE_MUST_CHECK;
+/* A copy of a pooled tx (chain_tx_free it), or NULL. */
+chain_tx_t *node_pending_tx(node_t *n, const chain_hash_t *hash);
+/* The nonce a wallet should use next: the committed nonce, past the sender's
+ * contiguous run of pooled transactions. */
+int node_next_nonce(node_t *n, const chain_addr_t *a, uint64_t *nonce, err_t *e)
+    BASE_MUST_CHECK;
+/* /health body; returns the HTTP status (200, or 503 when the loop is not
+ * running or no block was made for 3 heartbeats). */
+int node_health(node_t *n, json_t **body);
+/* Prometheus text for the node and its mempool. */
+void node_metrics(node_t *n, buf_t *out);
+
+#endif /* AETHER_CHAIN_NODE_H */

@@ -1,0 +1,351 @@
+/*
+ * The aeth_* JSON-RPC methods over a chain/node. Conventions: bytes are
+ * "0x"-prefixed lower-case hex, u128 amounts decimal strings, heights and
+ * nonces JSON integers; an unknown block / transaction / receipt is the
+ * result null (not an error), as in Ethereum's JSON-RPC.
+ *
+ *   aeth_chainId                  -> "0x<hex chain id>"
+ *   aeth_blockNumber              -> tip height
+ *   aeth_getBlockByNumber [N|"latest", full?] -> block JSON | null
+ *   aeth_getBlockByHash   [hash, full?]        -> block JSON | null
+ *   aeth_getTransaction   [hash]  -> {tx..., "status": "committed"|"pending",
+ *                                     "block_height", "index"} | null
+ *   aeth_getReceipt       [hash]  -> {receipt..., "block_height", "index"} | null
+ *   aeth_getAccount       [addr]  -> {"address","balance","nonce","next_nonce","exists"}
+ *   aeth_getUtxos         [addr, max?] -> [{"tx","index","owner","amount"}]
+ *   aeth_sendRawTransaction [hex] -> "0x<tx hash>"
+ *   aeth_getStateRoot     []      -> {"root","height","block_hash"}
+ *   aeth_getProof         [addr] | [{"tx","index"}] -> proof JSON (types.h)
+ */
+#include "chain/rpc/rpc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/node/node.h"
+
+#define MAX_UTXOS 1000
+
+static json_t *hash_hex(const chain_hash_t *h)
+{
+    return rpc_hex_json(h->b, sizeof h->b);
+}
+
+static int param_addr(const json_t *params, size_t i, chain_addr_t *a, rpc_error_t *err)
+{
+    return rpc_param_hex_fixed(params, i, a->b, sizeof a->b, err);
+}
+
+static int param_hash(const json_t *params, size_t i, chain_hash_t *h, rpc_error_t *err)
+{
+    return rpc_param_hex_fixed(params, i, h->b, sizeof h->b, err);
+}
+
+static int internal(rpc_error_t *err, const err_t *e)
+{
+    return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: %s", e->msg);
+}
+
+static int m_chain_id(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    char buf[24];
+    snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)node_chain_id(ud));
+    *result = json_string(buf);
+    return 0;
+}
+
+static int m_block_number(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    chain_header_t h;
+    err_t e = {0};
+    if (chain_state_tip(node_state(ud), &h, NULL, &e) != 0)
+        return rpc_fail(err, RPC_NOT_READY, "no chain yet: %s", e.msg);
+    *result = cjson_u64(h.height);
+    return 0;
+}
+
+static int block_result(int rc, chain_block_t *b, bool full, const err_t *e, json_t **result,
+                        rpc_error_t *err)
+{
+    if (rc == CHAIN_ENOTFOUND) {
+        *result = json_null();
+        return 0;
+    }
+    if (rc != 0)
+        return internal(err, e);
+    *result = chain_block_to_json(b, full);
+    chain_block_free(b);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding block");
+}
+
+static int m_block_by_number(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 1, 2, err))
+        return -1;
+    chain_state_t *st = node_state(ud);
+    uint64_t height;
+    const json_t *p0 = rpc_param(params, 0);
+    if (json_is_string(p0) && strcmp(json_string_value(p0), "latest") == 0) {
+        chain_header_t h;
+        err_t e = {0};
+        if (chain_state_tip(st, &h, NULL, &e) != 0)
+            return rpc_fail(err, RPC_NOT_READY, "no chain yet: %s", e.msg);
+        height = h.height;
+    } else if (rpc_param_u64(params, 0, &height, err)) {
+        snprintf(err->message, sizeof err->message,
+                 "params[0]: expected a block height or \"latest\"");
+        return -1;
+    }
+    bool full;
+    if (rpc_param_bool(params, 1, false, &full, err))
+        return -1;
+    chain_block_t *b = NULL;
+    err_t e = {0};
+    int rc = chain_state_get_block(st, height, &b, &e);
+    return block_result(rc, b, full, &e, result, err);
+}
+
+static int m_block_by_hash(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t h;
+    bool full;
+    if (rpc_param_count_check(params, 1, 2, err) || param_hash(params, 0, &h, err) ||
+        rpc_param_bool(params, 1, false, &full, err))
+        return -1;
+    chain_block_t *b = NULL;
+    err_t e = {0};
+    int rc = chain_state_get_block_by_hash(node_state(ud), &h, &b, &e);
+    return block_result(rc, b, full, &e, result, err);
+}
+
+static int m_get_tx(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t h;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &h, err))
+        return -1;
+    uint64_t height = 0;
+    uint32_t index = 0;
+    chain_tx_t *tx = NULL;
+    chain_receipt_t r;
+    err_t e = {0};
+    int rc = chain_state_get_tx(node_state(ud), &h, &height, &index, &tx, &r, &e);
+    if (rc == 0) {
+        json_t *j = chain_tx_to_json(tx);
+        chain_tx_free(tx);
+        json_object_set_new(j, "status", json_string("committed"));
+        json_object_set_new(j, "block_height", cjson_u64(height));
+        json_object_set_new(j, "index", json_integer(index));
+        json_object_set_new(j, "success", json_boolean(r.status == CHAIN_STATUS_OK));
+        *result = j;
+        return 0;
+    }
+    if (rc != CHAIN_ENOTFOUND)
+        return internal(err, &e);
+    tx = node_pending_tx(ud, &h);
+    if (!tx) {
+        *result = json_null();
+        return 0;
+    }
+    json_t *j = chain_tx_to_json(tx);
+    chain_tx_free(tx);
+    json_object_set_new(j, "status", json_string("pending"));
+    *result = j;
+    return 0;
+}
+
+static int m_get_receipt(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t h;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &h, err))
+        return -1;
+    uint64_t height = 0;
+    uint32_t index = 0;
+    chain_receipt_t r;
+    err_t e = {0};
+    int rc = chain_state_get_tx(node_state(ud), &h, &height, &index, NULL, &r, &e);
+    if (rc == CHAIN_ENOTFOUND) {
+        *result = json_null();
+        return 0;
+    }
+    if (rc != 0)
+        return internal(err, &e);
+    json_t *j = chain_receipt_to_json(&r);
+    json_object_set_new(j, "block_height", cjson_u64(height));
+    json_object_set_new(j, "index", json_integer(index));
+    *result = j;
+    return 0;
+}
+
+static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_addr_t a;
+    if (rpc_param_count_check(params, 1, 1, err) || param_addr(params, 0, &a, err))
+        return -1;
+    chain_account_t acct;
+    bool exists = false;
+    uint64_t next = 0;
+    err_t e = {0};
+    if (chain_state_get_account(node_state(ud), &a, &acct, &exists, &e) != 0 ||
+        node_next_nonce(ud, &a, &next, &e) != 0)
+        return internal(err, &e);
+    char hex[2 * CHAIN_ADDR_BYTES + 1], dec[CHAIN_U128_STR_MAX];
+    chain_addr_to_hex(&a, hex);
+    chain_u128_format(acct.balance, dec);
+    *result = json_pack("{s:s,s:s,s:o,s:o,s:b}", "address", hex, "balance", dec, "nonce",
+                        cjson_u64(acct.nonce), "next_nonce", cjson_u64(next), "exists", exists);
+    return 0;
+}
+
+static int m_get_utxos(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_addr_t a;
+    uint64_t max = MAX_UTXOS;
+    if (rpc_param_count_check(params, 1, 2, err) || param_addr(params, 0, &a, err))
+        return -1;
+    if (rpc_param(params, 1) && rpc_param_u64(params, 1, &max, err))
+        return -1;
+    if (max == 0 || max > MAX_UTXOS)
+        return rpc_fail(err, RPC_INVALID_PARAMS, "params[1]: max must be 1..%d", MAX_UTXOS);
+    chain_utxo_entry_t *list = NULL;
+    size_t n = 0;
+    err_t e = {0};
+    if (chain_state_list_utxos(node_state(ud), &a, (size_t)max, &list, &n, &e) != 0)
+        return internal(err, &e);
+    json_t *arr = json_array();
+    char owner[2 * CHAIN_ADDR_BYTES + 1], dec[CHAIN_U128_STR_MAX];
+    for (size_t i = 0; i < n; i++) {
+        chain_addr_to_hex(&list[i].utxo.owner, owner);
+        chain_u128_format(list[i].utxo.amount, dec);
+        json_array_append_new(arr, json_pack("{s:o,s:I,s:s,s:s}", "tx",
+                                             hash_hex(&list[i].id.tx_hash), "index",
+                                             (json_int_t)list[i].id.index, "owner", owner,
+                                             "amount", dec));
+    }
+    free(list);
+    *result = arr;
+    return 0;
+}
+
+static int m_send_raw(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    if (rpc_param_count_check(params, 1, 1, err) ||
+        rpc_param_hex_alloc(params, 0, CHAIN_MAX_TX_BYTES, &raw, &n, err))
+        return -1;
+    chain_hash_t h;
+    mempool_reason_t reason = MEMPOOL_ACCEPTED;
+    err_t e = {0};
+    int rc = node_submit_tx(ud, raw, n, &h, &reason, &e);
+    free(raw);
+    if (rc == 0) {
+        *result = hash_hex(&h);
+        return 0;
+    }
+    if (rc == NODE_ETXREJECTED) {
+        rpc_fail(err, RPC_TX_REJECTED, "%s", e.msg);
+        err->data = json_pack("{s:s,s:o}", "reason", mempool_reason_name(reason), "hash",
+                              hash_hex(&h));
+        return -1;
+    }
+    if (rc == NODE_EKNOWN) {
+        rpc_fail(err, RPC_TX_REJECTED, "%s", e.msg);
+        err->data = json_pack("{s:s,s:o}", "reason", "already_committed", "hash", hash_hex(&h));
+        return -1;
+    }
+    return rpc_fail(err, RPC_TX_INVALID, "%s", e.msg);
+}
+
+static int m_state_root(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    chain_header_t h;
+    chain_hash_t bh;
+    err_t e = {0};
+    if (chain_state_tip(node_state(ud), &h, &bh, &e) != 0)
+        return rpc_fail(err, RPC_NOT_READY, "no chain yet: %s", e.msg);
+    *result = json_pack("{s:o,s:o,s:o}", "root", hash_hex(&h.state_root), "height",
+                        cjson_u64(h.height), "block_hash", hash_hex(&bh));
+    return 0;
+}
+
+static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 1, 1, err))
+        return -1;
+    chain_proof_t *p = malloc(sizeof *p);
+    if (!p)
+        return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
+    err_t e = {0};
+    int rc;
+    const json_t *p0 = rpc_param(params, 0);
+    if (json_is_object(p0)) {
+        chain_utxo_id_t id;
+        json_t *tx = json_object_get(p0, "tx"), *idx = json_object_get(p0, "index");
+        json_t *wrap = json_pack("[O]", tx ? tx : json_null());
+        uint64_t index;
+        if (json_object_size(p0) != 2 || !cjson_get_u64(idx, &index) || index > UINT32_MAX ||
+            rpc_param_hex_fixed(wrap, 0, id.tx_hash.b, CHAIN_HASH_BYTES, err)) {
+            json_decref(wrap);
+            free(p);
+            return rpc_fail(err, RPC_INVALID_PARAMS,
+                            "params[0]: expected an address or {\"tx\": 64 hex, \"index\": N}");
+        }
+        json_decref(wrap);
+        id.index = (uint32_t)index;
+        rc = chain_state_prove_utxo(node_state(ud), &id, p, &e);
+    } else {
+        chain_addr_t a;
+        if (param_addr(params, 0, &a, err)) {
+            free(p);
+            return -1;
+        }
+        rc = chain_state_prove_account(node_state(ud), &a, p, &e);
+    }
+    if (rc != 0) {
+        free(p);
+        return internal(err, &e);
+    }
+    *result = chain_proof_to_json(p);
+    free(p);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding proof");
+}
+
+const rpc_method_t rpc_chain_methods[] = {
+    {"aeth_chainId", m_chain_id},
+    {"aeth_blockNumber", m_block_number},
+    {"aeth_getBlockByNumber", m_block_by_number},
+    {"aeth_getBlockByHash", m_block_by_hash},
+    {"aeth_getTransaction", m_get_tx},
+    {"aeth_getReceipt", m_get_receipt},
+    {"aeth_getAccount", m_get_account},
+    {"aeth_getUtxos", m_get_utxos},
+    {"aeth_sendRawTransaction", m_send_raw},
+    {"aeth_getStateRoot", m_state_root},
+    {"aeth_getProof", m_get_proof},
+    {NULL, NULL},
+};
+
+static int health_cb(void *ud, json_t **body)
+{
+    return node_health(ud, body);
+}
+
+static void metrics_cb(void *ud, buf_t *out)
+{
+    node_metrics(ud, out);
+}
+
+void rpc_chain_server_cfg(rpc_server_cfg_t *cfg, node_t *node)
+{
+    cfg->dispatch.methods = rpc_chain_methods;
+    cfg->dispatch.ud = node;
+    cfg->health = health_cb;
+    cfg->metrics = metrics_cb;
+}
