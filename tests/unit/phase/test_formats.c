@@ -427,6 +427,38 @@ static void legacy_receipt(void **state)
     json_decref(j);
 }
 
+/* The receipt fixture the PHP SDK tests verify (sdk/php/tests/fixtures). */
+static void shared_receipt_fixture(void **state)
+{
+    uint8_t *data, *pkfile;
+    size_t len, pklen;
+    assert_int_equal(file_read_all("sdk/php/tests/fixtures/receipt-v1.json", 1 << 20, &data, &len,
+                                   NULL), 0);
+    assert_int_equal(file_read_all("sdk/php/tests/fixtures/receipt-v1.pubkey", 1024, &pkfile,
+                                   &pklen, NULL), 0);
+    uint8_t pk[32];
+    assert_int_equal(hex_decode((const char *)pkfile, 64, pk, 32, NULL), 0);
+    phase_receipt_t r;
+    assert_int_equal(phase_receipt_parse((const char *)data, len, &r, NULL), 0);
+    assert_int_equal(phase_receipt_verify(&r, pk, NULL), 0);
+    phase_job_result_t res;
+    assert_int_equal(phase_job_result_from_json(r.result, &res, NULL), 0);
+    phase_commit_t c;
+    const char *err = "note: reversed 12 bytes\n";
+    phase_commit_output(&c, (const uint8_t *)"dlroW ,olleH", 12, (const uint8_t *)err, strlen(err));
+    assert_memory_equal(c.state, res.output_commitment, 32);
+    assert_int_equal(c.count, res.output_chunk_count);
+    /* Re-encoding the parsed receipt gives back the file's bytes. */
+    char *again = phase_receipt_to_json(&r, NULL);
+    assert_non_null(again);
+    assert_memory_equal(again, data, strlen(again));
+    free(again);
+    phase_job_result_free(&res);
+    phase_receipt_free(&r);
+    free(data);
+    free(pkfile);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +472,7 @@ int main(void)
         cmocka_unit_test(receipt_roundtrip_and_tamper),
         cmocka_unit_test(domain_separation),
         cmocka_unit_test(legacy_receipt),
+        cmocka_unit_test(shared_receipt_fixture),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
