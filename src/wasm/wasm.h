@@ -321,6 +321,8 @@ const wasm_module_t *wasm_instance_module(const wasm_instance_t *inst);
 
 /* Export lookup: 0 or WASM_ENOTFOUND. */
 int wasm_instance_export(wasm_instance_t *inst, const char *name, wasm_extern_t *out);
+/* The same for names that may contain NUL bytes (names are any UTF-8). */
+int wasm_instance_export_n(wasm_instance_t *inst, const char *name, size_t len, wasm_extern_t *out);
 /* Shortcuts: NULL when absent or of another kind. */
 wasm_func_t *wasm_instance_func(wasm_instance_t *inst, const char *name);
 wasm_memory_t *wasm_instance_memory(wasm_instance_t *inst, const char *name); /* e.g. "memory" */

@@ -1,0 +1,255 @@
+/*
+ * wasm internal: data structures shared by the decoder (decode.c), the
+ * validating compiler (compile.c), the interpreter (interp.c) and the
+ * run-time objects (runtime.c). Not part of the public API.
+ *
+ * Compiled code (see the header comment of compile.c for the full story) is
+ * an array of 32-bit cells: each instruction is its handler address (two
+ * cells, direct threading) followed by its operands. Operands are frame slot
+ * indices (every wasm local and every operand-stack position has a fixed
+ * 8-byte slot in the function's frame), immediates and relative branch
+ * offsets measured in cells from the start of the instruction.
+ */
+#ifndef AETHER_WASM_INTERNAL_H
+#define AETHER_WASM_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "wasm/wasm.h"
+
+#define WASM_PAGE 65536u
+#define WASM_MAX_PAGES 65536u
+
+/* ---- module ------------------------------------------------------------ */
+
+/* A constant expression of WebAssembly 2.0: a single instruction. */
+enum { CE_I32, CE_I64, CE_F32, CE_F64, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET };
+typedef struct cexpr {
+    uint8_t op;
+    uint64_t v;       /* constant bits, function index or global index */
+} cexpr_t;
+
+typedef struct mtable {
+    wasm_valtype_t elem;
+    wasm_limits_t limits;
+} mtable_t;
+
+typedef struct mglobal {
+    wasm_valtype_t type;
+    bool mut;
+    cexpr_t init;     /* defined globals only */
+} mglobal_t;
+
+typedef struct mimport {
+    char *module;             /* NUL-terminated copies; names may contain NUL */
+    char *name;
+    uint32_t module_len, name_len;
+    wasm_extern_kind_t kind;
+    uint32_t type_idx;   /* FUNC */
+    mtable_t table;      /* TABLE */
+    wasm_limits_t mem;   /* MEMORY */
+    mglobal_t global;    /* GLOBAL */
+} mimport_t;
+
+typedef struct mexport {
+    char *name;
+    uint32_t name_len;
+    wasm_extern_kind_t kind;
+    uint32_t index;
+} mexport_t;
+
+enum { SEG_ACTIVE, SEG_PASSIVE, SEG_DECLARATIVE };
+
+typedef struct melem {
+    uint8_t mode;
+    uint32_t table;
+    cexpr_t offset;
+    wasm_valtype_t type;
+    uint32_t n;
+    cexpr_t *items;
+} melem_t;
+
+typedef struct mdata {
+    uint8_t mode;
+    uint32_t mem;
+    cexpr_t offset;
+    uint32_t len;
+    uint8_t *bytes;
+} mdata_t;
+
+/* A compiled function body. */
+typedef struct cfunc {
+    uint32_t *code;
+    size_t code_len;       /* cells */
+    uint32_t type_idx;
+    uint32_t n_params;
+    uint32_t n_results;
+    uint32_t n_locals;     /* including params */
+    uint32_t frame_size;   /* slots: locals + deepest operand stack, >= n_results */
+    /* body location in the module bytes, for the compiler */
+    size_t body_off;
+    size_t body_len;
+} cfunc_t;
+
+struct wasm_module {
+    int refs;
+    wasm_config_t cfg;
+    uint32_t n_types;
+    wasm_functype_t *types;
+    wasm_valtype_t *type_storage;
+
+    uint32_t n_imports;
+    mimport_t *imports;
+    uint32_t n_func_imports, n_table_imports, n_mem_imports, n_global_imports;
+
+    uint32_t n_funcs;        /* total, imports first */
+    uint32_t *func_types;    /* type index of every function */
+    cfunc_t *cfuncs;         /* defined functions: n_funcs - n_func_imports */
+
+    uint32_t n_tables;       /* total, imports first */
+    mtable_t *tables;
+    uint32_t n_mems;
+    wasm_limits_t *mems;
+    uint32_t n_globals;
+    mglobal_t *globals;
+
+    uint32_t n_exports;
+    mexport_t *exports;
+    int64_t start;           /* -1 when none */
+
+    uint32_t n_elems;
+    melem_t *elems;
+    uint32_t n_datas;
+    mdata_t *datas;
+    bool has_data_count;
+    uint32_t data_count;
+
+    uint8_t *declared_funcs; /* bitmap: functions that ref.func may name */
+};
+
+/* decode.c: parses the sections; function bodies are compiled by compile.c. */
+int wasm_decode_module(wasm_module_t *m, const uint8_t *p, size_t n, err_t *err);
+void wasm_module_release(wasm_module_t *m);
+
+/* compile.c: validates and compiles body i of m (bytes are the module). */
+int wasm_compile_func(wasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err);
+
+/* Shared LEB / reader helpers. */
+typedef struct reader {
+    const uint8_t *base;  /* start of the module, for offsets in errors */
+    const uint8_t *p;
+    const uint8_t *end;
+} reader_t;
+
+int rd_u8(reader_t *r, uint8_t *v, err_t *err);
+int rd_u32(reader_t *r, uint32_t *v, err_t *err);
+int rd_s32(reader_t *r, int32_t *v, err_t *err);
+int rd_s33(reader_t *r, int64_t *v, err_t *err);
+int rd_s64(reader_t *r, int64_t *v, err_t *err);
+int rd_f32(reader_t *r, uint32_t *v, err_t *err);
+int rd_f64(reader_t *r, uint64_t *v, err_t *err);
+static inline size_t rd_off(const reader_t *r) { return (size_t)(r->p - r->base); }
+
+/* ---- run time ------------------------------------------------------------ */
+
+struct wasm_func {
+    wasm_functype_t type;        /* arrays owned by the module or by host_types */
+    wasm_instance_t *inst;       /* NULL for host functions */
+    const cfunc_t *cf;           /* wasm functions */
+    wasm_host_fn_t host;
+    void *user;
+    wasm_valtype_t host_types[]; /* host functions: params then results */
+};
+
+struct wasm_memory {
+    uint8_t *data;               /* reserved for max pages up front: never moves */
+    uint64_t size;               /* bytes */
+    uint32_t pages;
+    uint32_t max_pages;          /* effective (declared max and config) */
+    wasm_limits_t limits;        /* as declared (import matching) */
+    size_t reserved;             /* bytes mapped */
+};
+
+struct wasm_table {
+    wasm_valtype_t elem;
+    uint32_t size;
+    uint32_t cap;
+    uint32_t max;                /* effective max */
+    wasm_limits_t limits;
+    void **elems;                /* wasm_func_t * or externref */
+};
+
+struct wasm_global {
+    uint64_t val;                /* first: the interpreter reads it directly */
+    wasm_valtype_t type;
+    bool mut;
+};
+
+struct wasm_instance {
+    wasm_store_t *store;
+    wasm_module_t *module;
+    wasm_func_t **funcs;
+    wasm_table_t **tables;
+    wasm_memory_t **mems;
+    wasm_global_t **globals;
+    wasm_memory_t *mem0;         /* NULL when no memory */
+    uint8_t *elem_dropped;
+    uint8_t *data_dropped;
+    void *user;
+};
+
+/* Every run-time object of a store is on one list and freed with it. */
+typedef struct sobj {
+    struct sobj *next;
+    int kind;                    /* wasm_extern_kind_t or 4 = instance */
+    void *obj;
+} sobj_t;
+
+typedef struct frame {
+    const uint32_t *ret_ip;
+    uint64_t *fp;
+    wasm_instance_t *inst;
+} frame_t;
+
+struct wasm_store {
+    wasm_config_t cfg;
+    sobj_t *objs;
+    uint64_t *stack;
+    size_t stack_slots;
+    frame_t *frames;
+    uint32_t max_frames;
+    uint64_t fuel;
+    atomic_int interrupt;
+    bool running;
+    wasm_trap_kind_t trap;
+    int32_t exit_code;
+    char trap_msg[160];
+    void *user;
+};
+
+struct wasm_ctx {
+    wasm_store_t *store;
+    wasm_instance_t *inst;
+};
+
+/* interp.c */
+/* The handler address table of the interpreter, indexed by op number. */
+const void *const *wasm_interp_labels(void);
+/* Runs f with args already in s->stack[0..n_params); results land in
+ * s->stack[0..n_results). Returns WASM_TRAP_NONE or the trap kind. */
+wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *f);
+
+/* runtime.c helpers used by the interpreter */
+int64_t wasm_mem_grow(wasm_memory_t *m, uint32_t delta);
+int64_t wasm_tab_grow(wasm_table_t *t, uint32_t delta, void *init);
+bool wasm_functype_eq(const wasm_functype_t *a, const wasm_functype_t *b);
+wasm_trap_kind_t wasm_call_host(wasm_store_t *s, wasm_instance_t *caller, wasm_func_t *f,
+                                uint64_t *slots);
+
+/* Float NaN canonical bits. */
+#define F32_CANON 0x7fc00000u
+#define F64_CANON 0x7ff8000000000000ull
+
+#endif

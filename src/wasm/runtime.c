@@ -1,0 +1,990 @@
+/*
+ * wasm runtime: stores, run-time objects (functions, tables, memories,
+ * globals), import lists, instantiation (WebAssembly 2.0 §4.5.4) and the
+ * public calling API. Every object lives on its store's list and dies with
+ * the store; modules are reference-counted because instances point into
+ * their compiled code and segments.
+ *
+ * Linear memory is reserved up front for its effective maximum (declared
+ * max, capped by the config) with PROT_NONE and committed page by page as it
+ * grows, so its base address never moves: host pointers and the
+ * interpreter's cached base stay valid across memory.grow.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm/internal.h"
+
+const char *wasm_valtype_name(wasm_valtype_t t)
+{
+    switch ((int)t) {
+    case WASM_I32: return "i32";
+    case WASM_I64: return "i64";
+    case WASM_F32: return "f32";
+    case WASM_F64: return "f64";
+    case WASM_V128: return "v128";
+    case WASM_FUNCREF: return "funcref";
+    case WASM_EXTERNREF: return "externref";
+    case 0: return "unknown";
+    default: return "invalid";
+    }
+}
+
+const char *wasm_trap_kind_str(wasm_trap_kind_t kind)
+{
+    switch (kind) {
+    case WASM_TRAP_NONE: return "none";
+    case WASM_TRAP_UNREACHABLE: return "unreachable";
+    case WASM_TRAP_DIV_BY_ZERO: return "integer divide by zero";
+    case WASM_TRAP_INT_OVERFLOW: return "integer overflow";
+    case WASM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+    case WASM_TRAP_OOB_MEMORY: return "out of bounds memory access";
+    case WASM_TRAP_OOB_TABLE: return "out of bounds table access";
+    case WASM_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
+    case WASM_TRAP_UNINIT_ELEMENT: return "uninitialized element";
+    case WASM_TRAP_NULL_REF: return "null reference";
+    case WASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+    case WASM_TRAP_OUT_OF_FUEL: return "out of fuel";
+    case WASM_TRAP_INTERRUPTED: return "interrupted";
+    case WASM_TRAP_HOST: return "host trap";
+    case WASM_TRAP_EXIT: return "exit";
+    }
+    return "unknown trap";
+}
+
+void wasm_config_default(wasm_config_t *cfg)
+{
+    *cfg = (wasm_config_t){
+        .max_memory_pages = WASM_MAX_PAGES,
+        .max_table_size = 10000000,
+        .max_call_depth = 10000,
+        .max_module_size = 256u << 20,
+        .max_functions = 1000000,
+        .max_locals = 50000,
+        .stack_slots = 4u << 20,
+        .fuel = false,
+        .deterministic = false,
+    };
+}
+
+bool wasm_functype_eq(const wasm_functype_t *a, const wasm_functype_t *b)
+{
+    if (a->n_params != b->n_params || a->n_results != b->n_results) return false;
+    for (uint32_t i = 0; i < a->n_params; i++)
+        if (a->params[i] != b->params[i]) return false;
+    for (uint32_t i = 0; i < a->n_results; i++)
+        if (a->results[i] != b->results[i]) return false;
+    return true;
+}
+
+/* ---- modules ------------------------------------------------------------------ */
+
+wasm_module_t *wasm_module_decode(const uint8_t *bytes, size_t len, const wasm_config_t *cfg,
+                                  err_t *err)
+{
+    if (!bytes && len) {
+        err_set(err, WASM_EARG, "wasm: no module bytes");
+        return NULL;
+    }
+    err_t local;
+    if (!err) err = &local;
+    wasm_module_t *m = calloc(1, sizeof *m);
+    if (!m) {
+        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        return NULL;
+    }
+    m->refs = 1;
+    if (cfg) m->cfg = *cfg;
+    else wasm_config_default(&m->cfg);
+    if (len > m->cfg.max_module_size) {
+        err_set(err, WASM_ELIMIT, "wasm: module of %zu bytes exceeds the limit of %zu", len,
+                m->cfg.max_module_size);
+        goto fail;
+    }
+    if (wasm_decode_module(m, bytes, len, err)) goto fail;
+    for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
+        if (wasm_compile_func(m, bytes, i, err)) goto fail;
+    return m;
+fail:
+    wasm_module_release(m);
+    return NULL;
+}
+
+void wasm_module_free(wasm_module_t *m)
+{
+    if (m && --m->refs == 0) wasm_module_release(m);
+}
+
+uint32_t wasm_module_import_count(const wasm_module_t *m) { return m->n_imports; }
+uint32_t wasm_module_export_count(const wasm_module_t *m) { return m->n_exports; }
+
+int wasm_module_import(const wasm_module_t *m, uint32_t i, wasm_import_desc_t *out)
+{
+    if (i >= m->n_imports) return WASM_EARG;
+    const mimport_t *im = &m->imports[i];
+    memset(out, 0, sizeof *out);
+    out->module = im->module;
+    out->name = im->name;
+    out->kind = im->kind;
+    switch (im->kind) {
+    case WASM_EXTERN_FUNC: out->func = m->types[im->type_idx]; break;
+    case WASM_EXTERN_TABLE: out->elem = im->table.elem; out->limits = im->table.limits; break;
+    case WASM_EXTERN_MEMORY: out->limits = im->mem; break;
+    case WASM_EXTERN_GLOBAL: out->global_type = im->global.type; out->global_mutable = im->global.mut;
+        break;
+    }
+    return 0;
+}
+
+static void export_desc(const wasm_module_t *m, const mexport_t *e, wasm_export_desc_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->name = e->name;
+    out->kind = e->kind;
+    out->index = e->index;
+    switch (e->kind) {
+    case WASM_EXTERN_FUNC: out->func = m->types[m->func_types[e->index]]; break;
+    case WASM_EXTERN_TABLE: out->elem = m->tables[e->index].elem;
+        out->limits = m->tables[e->index].limits; break;
+    case WASM_EXTERN_MEMORY: out->limits = m->mems[e->index]; break;
+    case WASM_EXTERN_GLOBAL: out->global_type = m->globals[e->index].type;
+        out->global_mutable = m->globals[e->index].mut; break;
+    }
+}
+
+int wasm_module_export(const wasm_module_t *m, uint32_t i, wasm_export_desc_t *out)
+{
+    if (i >= m->n_exports) return WASM_EARG;
+    export_desc(m, &m->exports[i], out);
+    return 0;
+}
+
+int wasm_module_find_export(const wasm_module_t *m, const char *name, wasm_export_desc_t *out)
+{
+    for (uint32_t i = 0; i < m->n_exports; i++)
+        if (strcmp(m->exports[i].name, name) == 0) {
+            export_desc(m, &m->exports[i], out);
+            return 0;
+        }
+    return WASM_ENOTFOUND;
+}
+
+/* ---- stores and objects ------------------------------------------------------- */
+
+enum { OBJ_INSTANCE = 4, OBJ_HOSTFUNC = 5 };
+
+static bool track(wasm_store_t *s, int kind, void *obj)
+{
+    sobj_t *o = malloc(sizeof *o);
+    if (!o) return false;
+    o->kind = kind;
+    o->obj = obj;
+    o->next = s->objs;
+    s->objs = o;
+    return true;
+}
+
+wasm_store_t *wasm_store_new(const wasm_config_t *cfg)
+{
+    wasm_store_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (cfg) s->cfg = *cfg;
+    else wasm_config_default(&s->cfg);
+    s->stack_slots = s->cfg.stack_slots ? s->cfg.stack_slots : 1024;
+    s->max_frames = s->cfg.max_call_depth ? s->cfg.max_call_depth : 1;
+    s->stack = calloc(s->stack_slots, sizeof *s->stack);
+    s->frames = calloc((size_t)s->max_frames + 1, sizeof *s->frames);
+    if (!s->stack || !s->frames) {
+        free(s->stack);
+        free(s->frames);
+        free(s);
+        return NULL;
+    }
+    atomic_init(&s->interrupt, 0);
+    return s;
+}
+
+static void memory_free(wasm_memory_t *mem)
+{
+    if (mem->data && mem->reserved) munmap(mem->data, mem->reserved);
+    free(mem);
+}
+
+void wasm_store_free(wasm_store_t *s)
+{
+    if (!s) return;
+    for (sobj_t *o = s->objs, *next; o; o = next) {
+        next = o->next;
+        switch (o->kind) {
+        case WASM_EXTERN_FUNC: case OBJ_HOSTFUNC: free(o->obj); break;
+        case WASM_EXTERN_TABLE: { wasm_table_t *t = o->obj; free(t->elems); free(t); break; }
+        case WASM_EXTERN_MEMORY: memory_free(o->obj); break;
+        case WASM_EXTERN_GLOBAL: free(o->obj); break;
+        case OBJ_INSTANCE: {
+            wasm_instance_t *inst = o->obj;
+            free(inst->funcs);
+            free(inst->tables);
+            free(inst->mems);
+            free(inst->globals);
+            free(inst->elem_dropped);
+            free(inst->data_dropped);
+            wasm_module_free(inst->module);
+            free(inst);
+            break;
+        }
+        }
+        free(o);
+    }
+    free(s->stack);
+    free(s->frames);
+    free(s);
+}
+
+const wasm_config_t *wasm_store_config(const wasm_store_t *s) { return &s->cfg; }
+void wasm_store_set_fuel(wasm_store_t *s, uint64_t fuel) { s->fuel = fuel; }
+uint64_t wasm_store_fuel(const wasm_store_t *s) { return s->fuel; }
+void wasm_store_interrupt(wasm_store_t *s) { atomic_store(&s->interrupt, 1); }
+wasm_trap_kind_t wasm_store_trap(const wasm_store_t *s) { return s->trap; }
+int32_t wasm_store_exit_code(const wasm_store_t *s) { return s->exit_code; }
+void wasm_store_set_user(wasm_store_t *s, void *user) { s->user = user; }
+void *wasm_store_user(const wasm_store_t *s) { return s->user; }
+
+/* ---- memories ---------------------------------------------------------------- */
+
+static wasm_memory_t *memory_create(wasm_store_t *s, wasm_limits_t lim, err_t *err)
+{
+    uint64_t maxp = lim.has_max ? lim.max : WASM_MAX_PAGES;
+    if (maxp > s->cfg.max_memory_pages) maxp = s->cfg.max_memory_pages;
+    if (lim.min > maxp) {
+        err_set(err, WASM_ELIMIT, "wasm: memory of %llu pages exceeds the limit of %llu pages",
+                (unsigned long long)lim.min, (unsigned long long)maxp);
+        return NULL;
+    }
+    wasm_memory_t *mem = calloc(1, sizeof *mem);
+    if (!mem) goto oom;
+    mem->limits = lim;
+    mem->max_pages = (uint32_t)maxp;
+    mem->reserved = (size_t)maxp * WASM_PAGE;
+    if (mem->reserved == 0) mem->reserved = WASM_PAGE;   /* a valid base for size 0 */
+    void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED) {
+        free(mem);
+        goto oom;
+    }
+    mem->data = p;
+    if (lim.min && mprotect(p, (size_t)lim.min * WASM_PAGE, PROT_READ | PROT_WRITE) != 0) {
+        munmap(p, mem->reserved);
+        free(mem);
+        goto oom;
+    }
+    mem->pages = (uint32_t)lim.min;
+    mem->size = lim.min * WASM_PAGE;
+    if (!track(s, WASM_EXTERN_MEMORY, mem)) {
+        memory_free(mem);
+        goto oom;
+    }
+    return mem;
+oom:
+    err_set(err, WASM_ENOMEM, "wasm: cannot allocate a memory of %llu pages",
+            (unsigned long long)lim.min);
+    return NULL;
+}
+
+int64_t wasm_mem_grow(wasm_memory_t *m, uint32_t delta)
+{
+    uint32_t old = m->pages;
+    if (delta == 0) return old;
+    if ((uint64_t)old + delta > m->max_pages) return -1;
+    if (mprotect(m->data + m->size, (size_t)delta * WASM_PAGE, PROT_READ | PROT_WRITE) != 0)
+        return -1;
+    m->pages = old + delta;
+    m->size = (uint64_t)m->pages * WASM_PAGE;
+    return old;
+}
+
+wasm_memory_t *wasm_memory_new(wasm_store_t *s, wasm_limits_t pages, err_t *err)
+{
+    return memory_create(s, pages, err);
+}
+
+uint64_t wasm_memory_size(const wasm_memory_t *mem) { return mem->size; }
+uint32_t wasm_memory_pages(const wasm_memory_t *mem) { return mem->pages; }
+uint8_t *wasm_memory_data(wasm_memory_t *mem) { return mem->data; }
+
+void *wasm_memory_ptr(wasm_memory_t *mem, uint64_t offset, uint64_t len)
+{
+    if (!mem || offset > mem->size || len > mem->size - offset) return NULL;
+    return mem->data + offset;
+}
+
+bool wasm_memory_read(wasm_memory_t *mem, uint64_t offset, void *dst, size_t len)
+{
+    void *p = wasm_memory_ptr(mem, offset, len);
+    if (!p) return false;
+    if (len) memcpy(dst, p, len);
+    return true;
+}
+
+bool wasm_memory_write(wasm_memory_t *mem, uint64_t offset, const void *src, size_t len)
+{
+    void *p = wasm_memory_ptr(mem, offset, len);
+    if (!p) return false;
+    if (len) memcpy(p, src, len);
+    return true;
+}
+
+int64_t wasm_memory_grow(wasm_memory_t *mem, uint32_t delta) { return wasm_mem_grow(mem, delta); }
+
+/* ---- tables ------------------------------------------------------------------- */
+
+static wasm_table_t *table_create(wasm_store_t *s, wasm_valtype_t elem, wasm_limits_t lim,
+                                  err_t *err)
+{
+    uint64_t maxn = lim.has_max ? lim.max : UINT32_MAX;
+    if (maxn > s->cfg.max_table_size) maxn = s->cfg.max_table_size;
+    if (lim.min > maxn) {
+        err_set(err, WASM_ELIMIT, "wasm: table of %llu elements exceeds the limit of %llu",
+                (unsigned long long)lim.min, (unsigned long long)maxn);
+        return NULL;
+    }
+    wasm_table_t *t = calloc(1, sizeof *t);
+    if (!t) goto oom;
+    t->elem = elem;
+    t->limits = lim;
+    t->max = (uint32_t)maxn;
+    t->size = (uint32_t)lim.min;
+    t->cap = t->size;
+    t->elems = calloc(t->cap ? t->cap : 1, sizeof *t->elems);
+    if (!t->elems || !track(s, WASM_EXTERN_TABLE, t)) {
+        if (t) free(t->elems);
+        free(t);
+        goto oom;
+    }
+    return t;
+oom:
+    err_set(err, WASM_ENOMEM, "wasm: cannot allocate a table of %llu elements",
+            (unsigned long long)lim.min);
+    return NULL;
+}
+
+int64_t wasm_tab_grow(wasm_table_t *t, uint32_t delta, void *init)
+{
+    uint32_t old = t->size;
+    if ((uint64_t)old + delta > t->max) return -1;
+    uint32_t want = old + delta;
+    if (want > t->cap) {
+        uint64_t cap = (uint64_t)t->cap * 2;
+        if (cap < want) cap = want;
+        if (cap > t->max) cap = t->max;
+        void **e = realloc(t->elems, (size_t)cap * sizeof *e);
+        if (!e) return -1;
+        t->elems = e;
+        t->cap = (uint32_t)cap;
+    }
+    for (uint32_t i = old; i < want; i++) t->elems[i] = init;
+    t->size = want;
+    return old;
+}
+
+wasm_table_t *wasm_table_new(wasm_store_t *s, wasm_valtype_t elem, wasm_limits_t limits,
+                             err_t *err)
+{
+    if (elem != WASM_FUNCREF && elem != WASM_EXTERNREF) {
+        err_set(err, WASM_EARG, "wasm: table element type must be a reference type");
+        return NULL;
+    }
+    return table_create(s, elem, limits, err);
+}
+
+uint32_t wasm_table_size(const wasm_table_t *t) { return t->size; }
+wasm_valtype_t wasm_table_elem_type(const wasm_table_t *t) { return t->elem; }
+
+int wasm_table_get(const wasm_table_t *t, uint32_t i, wasm_val_t *out)
+{
+    if (i >= t->size) return WASM_EARG;
+    out->type = t->elem;
+    if (t->elem == WASM_FUNCREF) out->of.funcref = t->elems[i];
+    else out->of.externref = t->elems[i];
+    return 0;
+}
+
+int wasm_table_set(wasm_table_t *t, uint32_t i, wasm_val_t v)
+{
+    if (i >= t->size || v.type != t->elem) return WASM_EARG;
+    t->elems[i] = t->elem == WASM_FUNCREF ? (void *)v.of.funcref : v.of.externref;
+    return 0;
+}
+
+/* ---- globals ------------------------------------------------------------------ */
+
+static uint64_t val_bits(wasm_val_t v)
+{
+    switch ((int)v.type) {
+    case WASM_I32: return (uint32_t)v.of.i32;
+    case WASM_I64: return (uint64_t)v.of.i64;
+    case WASM_F32: return v.of.f32_bits;
+    case WASM_F64: return v.of.f64_bits;
+    case WASM_FUNCREF: return (uint64_t)(uintptr_t)v.of.funcref;
+    case WASM_EXTERNREF: return (uint64_t)(uintptr_t)v.of.externref;
+    default: return 0;
+    }
+}
+
+static wasm_val_t bits_val(wasm_valtype_t t, uint64_t b)
+{
+    wasm_val_t v;
+    memset(&v, 0, sizeof v);
+    v.type = t;
+    switch ((int)t) {
+    case WASM_I32: v.of.i32 = (int32_t)(uint32_t)b; break;
+    case WASM_I64: v.of.i64 = (int64_t)b; break;
+    case WASM_F32: v.of.f32_bits = (uint32_t)b; break;
+    case WASM_F64: v.of.f64_bits = b; break;
+    case WASM_FUNCREF: v.of.funcref = (wasm_func_t *)(uintptr_t)b; break;
+    case WASM_EXTERNREF: v.of.externref = (void *)(uintptr_t)b; break;
+    default: break;
+    }
+    return v;
+}
+
+wasm_global_t *wasm_global_new(wasm_store_t *s, wasm_valtype_t type, bool mutable_,
+                               wasm_val_t init, err_t *err)
+{
+    if (init.type != type) {
+        err_set(err, WASM_EARG, "wasm: global of type %s initialised with %s",
+                wasm_valtype_name(type), wasm_valtype_name(init.type));
+        return NULL;
+    }
+    wasm_global_t *g = calloc(1, sizeof *g);
+    if (!g || !track(s, WASM_EXTERN_GLOBAL, g)) {
+        free(g);
+        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        return NULL;
+    }
+    g->type = type;
+    g->mut = mutable_;
+    g->val = val_bits(init);
+    return g;
+}
+
+wasm_valtype_t wasm_global_type(const wasm_global_t *g) { return g->type; }
+bool wasm_global_mutable(const wasm_global_t *g) { return g->mut; }
+wasm_val_t wasm_global_get(const wasm_global_t *g) { return bits_val(g->type, g->val); }
+
+int wasm_global_set(wasm_global_t *g, wasm_val_t v)
+{
+    if (!g->mut || v.type != g->type) return WASM_EARG;
+    g->val = val_bits(v);
+    return 0;
+}
+
+/* ---- host functions ----------------------------------------------------------- */
+
+int wasm_sig_parse(const char *sig, wasm_functype_t *out, wasm_valtype_t *params,
+                   wasm_valtype_t *results, err_t *err)
+{
+    const char *p = sig;
+    if (!sig || *p != '(') return err_set(err, WASM_EARG, "wasm: signature \"%s\" must start with '('",
+                                          sig ? sig : "");
+    p++;
+    uint32_t np = 0, nr = 0;
+    bool in_params = true;
+    for (; *p; p++) {
+        wasm_valtype_t t;
+        if (*p == ')') {
+            if (!in_params) break;
+            in_params = false;
+            continue;
+        }
+        switch (*p) {
+        case 'i': t = WASM_I32; break;
+        case 'I': t = WASM_I64; break;
+        case 'f': t = WASM_F32; break;
+        case 'F': t = WASM_F64; break;
+        case 'r': t = WASM_EXTERNREF; break;
+        case 'c': t = WASM_FUNCREF; break;
+        default:
+            return err_set(err, WASM_EARG, "wasm: bad character '%c' in signature \"%s\"", *p, sig);
+        }
+        if (in_params) {
+            if (np == WASM_SIG_MAX) return err_set(err, WASM_EARG, "wasm: signature too long");
+            params[np++] = t;
+        } else {
+            if (nr == WASM_SIG_MAX) return err_set(err, WASM_EARG, "wasm: signature too long");
+            results[nr++] = t;
+        }
+    }
+    if (in_params || *p) return err_set(err, WASM_EARG, "wasm: malformed signature \"%s\"", sig);
+    *out = (wasm_functype_t){np, nr, params, results};
+    return 0;
+}
+
+wasm_func_t *wasm_func_new_host(wasm_store_t *s, const wasm_functype_t *type, wasm_host_fn_t fn,
+                                void *user, err_t *err)
+{
+    size_t n = (size_t)type->n_params + type->n_results;
+    wasm_func_t *f = calloc(1, sizeof *f + (n ? n : 1) * sizeof(wasm_valtype_t));
+    if (!f || !track(s, OBJ_HOSTFUNC, f)) {
+        free(f);
+        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        return NULL;
+    }
+    if (type->n_params) memcpy(f->host_types, type->params, type->n_params * sizeof(wasm_valtype_t));
+    if (type->n_results)
+        memcpy(f->host_types + type->n_params, type->results,
+               type->n_results * sizeof(wasm_valtype_t));
+    f->type = (wasm_functype_t){type->n_params, type->n_results, f->host_types,
+                                f->host_types + type->n_params};
+    f->host = fn;
+    f->user = user;
+    return f;
+}
+
+wasm_instance_t *wasm_ctx_instance(wasm_ctx_t *ctx) { return ctx->inst; }
+wasm_store_t *wasm_ctx_store(wasm_ctx_t *ctx) { return ctx->store; }
+wasm_memory_t *wasm_ctx_memory(wasm_ctx_t *ctx) { return ctx->inst ? ctx->inst->mem0 : NULL; }
+
+int wasm_ctx_trap(wasm_ctx_t *ctx, wasm_trap_kind_t kind, const char *fmt, ...)
+{
+    wasm_store_t *s = ctx->store;
+    s->trap = kind == WASM_TRAP_NONE ? WASM_TRAP_HOST : kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->trap_msg, sizeof s->trap_msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int wasm_ctx_exit(wasm_ctx_t *ctx, int32_t code)
+{
+    ctx->store->trap = WASM_TRAP_EXIT;
+    ctx->store->exit_code = code;
+    snprintf(ctx->store->trap_msg, sizeof ctx->store->trap_msg, "exit code %d", (int)code);
+    return -1;
+}
+
+wasm_trap_kind_t wasm_call_host(wasm_store_t *s, wasm_instance_t *caller, wasm_func_t *f,
+                                uint64_t *slots)
+{
+    wasm_val_t small[16];
+    uint32_t np = f->type.n_params, nr = f->type.n_results;
+    size_t n = (size_t)np + nr;
+    wasm_val_t *v = n <= 16 ? small : malloc(n * sizeof *v);
+    if (!v) {
+        snprintf(s->trap_msg, sizeof s->trap_msg, "out of memory calling a host function");
+        return WASM_TRAP_HOST;
+    }
+    for (uint32_t i = 0; i < np; i++) v[i] = bits_val(f->type.params[i], slots[i]);
+    for (uint32_t i = 0; i < nr; i++) {
+        memset(&v[np + i], 0, sizeof v[0]);
+        v[np + i].type = f->type.results[i];
+    }
+    wasm_ctx_t ctx = {s, caller};
+    s->trap = WASM_TRAP_NONE;
+    int rc = f->host(&ctx, v, v + np, f->user);
+    wasm_trap_kind_t k = WASM_TRAP_NONE;
+    if (rc != 0) {
+        k = s->trap != WASM_TRAP_NONE ? s->trap : WASM_TRAP_HOST;
+        if (s->trap == WASM_TRAP_NONE)
+            snprintf(s->trap_msg, sizeof s->trap_msg, "host function returned %d", rc);
+    } else {
+        for (uint32_t i = 0; i < nr; i++) slots[i] = val_bits(v[np + i]);
+    }
+    if (v != small) free(v);
+    return k;
+}
+
+/* ---- imports ------------------------------------------------------------------ */
+
+typedef struct import_entry {
+    char *module, *name;
+    bool host;
+    wasm_extern_t item;
+    wasm_functype_t type;
+    wasm_valtype_t types[2 * WASM_SIG_MAX];
+    wasm_host_fn_t fn;
+    void *user;
+} import_entry_t;
+
+struct wasm_imports {
+    import_entry_t *v;
+    size_t n, cap;
+};
+
+wasm_imports_t *wasm_imports_new(void) { return calloc(1, sizeof(wasm_imports_t)); }
+
+void wasm_imports_free(wasm_imports_t *imps)
+{
+    if (!imps) return;
+    for (size_t i = 0; i < imps->n; i++) {
+        free(imps->v[i].module);
+        free(imps->v[i].name);
+    }
+    free(imps->v);
+    free(imps);
+}
+
+static import_entry_t *imports_slot(wasm_imports_t *imps, const char *module, const char *name,
+                                    err_t *err)
+{
+    for (size_t i = 0; i < imps->n; i++)
+        if (strcmp(imps->v[i].module, module) == 0 && strcmp(imps->v[i].name, name) == 0)
+            return &imps->v[i];
+    if (imps->n == imps->cap) {
+        size_t cap = imps->cap ? imps->cap * 2 : 16;
+        import_entry_t *v = realloc(imps->v, cap * sizeof *v);
+        if (!v) {
+            err_set(err, WASM_ENOMEM, "wasm: out of memory");
+            return NULL;
+        }
+        imps->v = v;
+        imps->cap = cap;
+    }
+    import_entry_t *e = &imps->v[imps->n];
+    memset(e, 0, sizeof *e);
+    e->module = strdup(module);
+    e->name = strdup(name);
+    if (!e->module || !e->name) {
+        free(e->module);
+        free(e->name);
+        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        return NULL;
+    }
+    imps->n++;
+    return e;
+}
+
+int wasm_imports_add_host(wasm_imports_t *imps, const char *module, const char *name,
+                          const char *sig, wasm_host_fn_t fn, void *user, err_t *err)
+{
+    wasm_functype_t t;
+    wasm_valtype_t p[WASM_SIG_MAX], r[WASM_SIG_MAX];
+    if (!fn) return err_set(err, WASM_EARG, "wasm: host function %s.%s has no callback", module, name);
+    int rc = wasm_sig_parse(sig, &t, p, r, err);
+    if (rc) return rc;
+    import_entry_t *e = imports_slot(imps, module, name, err);
+    if (!e) return WASM_ENOMEM;
+    e->host = true;
+    memcpy(e->types, p, t.n_params * sizeof *p);
+    memcpy(e->types + WASM_SIG_MAX, r, t.n_results * sizeof *r);
+    e->type = (wasm_functype_t){t.n_params, t.n_results, NULL, NULL};
+    e->fn = fn;
+    e->user = user;
+    return 0;
+}
+
+int wasm_imports_add_extern(wasm_imports_t *imps, const char *module, const char *name,
+                            wasm_extern_t item, err_t *err)
+{
+    if (!item.of.func) return err_set(err, WASM_EARG, "wasm: import %s.%s is NULL", module, name);
+    import_entry_t *e = imports_slot(imps, module, name, err);
+    if (!e) return WASM_ENOMEM;
+    e->host = false;
+    e->item = item;
+    return 0;
+}
+
+int wasm_imports_add_instance(wasm_imports_t *imps, const char *module, wasm_instance_t *inst,
+                              err_t *err)
+{
+    const wasm_module_t *m = inst->module;
+    for (uint32_t i = 0; i < m->n_exports; i++) {
+        wasm_extern_t x;
+        if (wasm_instance_export_n(inst, m->exports[i].name, m->exports[i].name_len, &x)) continue;
+        int rc = wasm_imports_add_extern(imps, module, m->exports[i].name, x, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- instantiation ------------------------------------------------------------- */
+
+static bool limits_match(wasm_limits_t have, uint64_t have_min, wasm_limits_t want)
+{
+    if (have_min < want.min) return false;
+    if (want.has_max) {
+        if (!have.has_max || have.max > want.max) return false;
+    }
+    return true;
+}
+
+static uint64_t eval_cexpr(wasm_instance_t *inst, const cexpr_t *e)
+{
+    switch (e->op) {
+    case CE_I32: case CE_I64: case CE_F32: case CE_F64: return e->v;
+    case CE_REF_NULL: return 0;
+    case CE_REF_FUNC: return (uint64_t)(uintptr_t)inst->funcs[e->v];
+    case CE_GLOBAL_GET: return inst->globals[e->v]->val;
+    }
+    return 0;
+}
+
+static int link_imports(wasm_store_t *s, wasm_instance_t *inst, const wasm_imports_t *imps,
+                        err_t *err)
+{
+    wasm_module_t *m = inst->module;
+    uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
+    for (uint32_t i = 0; i < m->n_imports; i++) {
+        const mimport_t *im = &m->imports[i];
+        const import_entry_t *e = NULL;
+        for (size_t k = 0; imps && k < imps->n; k++)
+            if (strcmp(imps->v[k].module, im->module) == 0 && strcmp(imps->v[k].name, im->name) == 0) {
+                e = &imps->v[k];
+                break;
+            }
+        if (!e)
+            return err_set(err, WASM_ELINK, "wasm: unknown import %s.%s", im->module, im->name);
+        wasm_extern_t x = e->item;
+        if (e->host) {
+            if (im->kind != WASM_EXTERN_FUNC)
+                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (host "
+                               "function given)", im->module, im->name);
+            wasm_functype_t t = {e->type.n_params, e->type.n_results, e->types,
+                                 e->types + WASM_SIG_MAX};
+            x.kind = WASM_EXTERN_FUNC;
+            x.of.func = wasm_func_new_host(s, &t, e->fn, e->user, err);
+            if (!x.of.func) return WASM_ENOMEM;
+        }
+        if (x.kind != im->kind)
+            return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (kind)",
+                           im->module, im->name);
+        switch (im->kind) {
+        case WASM_EXTERN_FUNC:
+            if (!wasm_functype_eq(&x.of.func->type, &m->types[im->type_idx]))
+                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s "
+                               "(signature)", im->module, im->name);
+            inst->funcs[nf++] = x.of.func;
+            break;
+        case WASM_EXTERN_TABLE: {
+            wasm_table_t *t = x.of.table;
+            wasm_limits_t have = t->limits;
+            have.max = t->limits.has_max ? t->limits.max : 0;
+            if (t->elem != im->table.elem || !limits_match(have, t->size, im->table.limits))
+                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (table)",
+                               im->module, im->name);
+            inst->tables[nt++] = t;
+            break;
+        }
+        case WASM_EXTERN_MEMORY: {
+            wasm_memory_t *mem = x.of.memory;
+            if (!limits_match(mem->limits, mem->pages, im->mem))
+                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (memory)",
+                               im->module, im->name);
+            inst->mems[nm++] = mem;
+            break;
+        }
+        case WASM_EXTERN_GLOBAL: {
+            wasm_global_t *g = x.of.global;
+            if (g->type != im->global.type || g->mut != im->global.mut)
+                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (global)",
+                               im->module, im->name);
+            inst->globals[ng++] = g;
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
+static int run_start(wasm_store_t *s, wasm_func_t *f, err_t *err)
+{
+    return wasm_func_call(s, f, NULL, 0, NULL, 0, err);
+}
+
+wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm_imports_t *imps,
+                                   err_t *err)
+{
+    if (!s || !m) {
+        err_set(err, WASM_EARG, "wasm: no store or module");
+        return NULL;
+    }
+    if (m->cfg.fuel != s->cfg.fuel || m->cfg.deterministic != s->cfg.deterministic) {
+        err_set(err, WASM_EARG, "wasm: module was compiled with other fuel/determinism settings "
+                "than the store");
+        return NULL;
+    }
+    wasm_instance_t *inst = calloc(1, sizeof *inst);
+    if (!inst || !track(s, OBJ_INSTANCE, inst)) {
+        free(inst);
+        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        return NULL;
+    }
+    inst->store = s;
+    inst->module = m;
+    m->refs++;
+    inst->funcs = calloc(m->n_funcs + 1, sizeof *inst->funcs);
+    inst->tables = calloc(m->n_tables + 1, sizeof *inst->tables);
+    inst->mems = calloc(m->n_mems + 1, sizeof *inst->mems);
+    inst->globals = calloc(m->n_globals + 1, sizeof *inst->globals);
+    inst->elem_dropped = calloc(m->n_elems + 1, 1);
+    inst->data_dropped = calloc(m->n_datas + 1, 1);
+    if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals || !inst->elem_dropped ||
+        !inst->data_dropped) {
+        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        return NULL;
+    }
+    if (link_imports(s, inst, imps, err)) return NULL;
+
+    for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
+        wasm_func_t *f = calloc(1, sizeof *f);
+        if (!f || !track(s, WASM_EXTERN_FUNC, f)) {
+            free(f);
+            err_set(err, WASM_ENOMEM, "wasm: out of memory");
+            return NULL;
+        }
+        f->type = m->types[m->func_types[i]];
+        f->inst = inst;
+        f->cf = &m->cfuncs[i - m->n_func_imports];
+        inst->funcs[i] = f;
+    }
+    for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
+        wasm_global_t *g = calloc(1, sizeof *g);
+        if (!g || !track(s, WASM_EXTERN_GLOBAL, g)) {
+            free(g);
+            err_set(err, WASM_ENOMEM, "wasm: out of memory");
+            return NULL;
+        }
+        g->type = m->globals[i].type;
+        g->mut = m->globals[i].mut;
+        g->val = eval_cexpr(inst, &m->globals[i].init);
+        inst->globals[i] = g;
+    }
+    for (uint32_t i = m->n_table_imports; i < m->n_tables; i++) {
+        inst->tables[i] = table_create(s, m->tables[i].elem, m->tables[i].limits, err);
+        if (!inst->tables[i]) return NULL;
+    }
+    for (uint32_t i = m->n_mem_imports; i < m->n_mems; i++) {
+        inst->mems[i] = memory_create(s, m->mems[i], err);
+        if (!inst->mems[i]) return NULL;
+    }
+    inst->mem0 = m->n_mems ? inst->mems[0] : NULL;
+
+    /* §4.5.4: element segments, then data segments, in order; the first
+     * out-of-bounds one traps (writes before it stay). */
+    for (uint32_t i = 0; i < m->n_elems; i++) {
+        const melem_t *e = &m->elems[i];
+        if (e->mode == SEG_PASSIVE) continue;
+        if (e->mode == SEG_ACTIVE) {
+            wasm_table_t *t = inst->tables[e->table];
+            uint64_t off = (uint32_t)eval_cexpr(inst, &e->offset);
+            if (off + e->n > t->size) {
+                s->trap = WASM_TRAP_OOB_TABLE;
+                err_set(err, WASM_ETRAP, "wasm: out of bounds table access (element segment %u)", i);
+                return NULL;
+            }
+            for (uint32_t k = 0; k < e->n; k++)
+                t->elems[off + k] = (void *)(uintptr_t)eval_cexpr(inst, &e->items[k]);
+        }
+        inst->elem_dropped[i] = 1;   /* active and declarative segments are dropped */
+    }
+    for (uint32_t i = 0; i < m->n_datas; i++) {
+        const mdata_t *d = &m->datas[i];
+        if (d->mode != SEG_ACTIVE) continue;
+        wasm_memory_t *mem = inst->mems[d->mem];
+        uint64_t off = (uint32_t)eval_cexpr(inst, &d->offset);
+        if (off + d->len > mem->size) {
+            s->trap = WASM_TRAP_OOB_MEMORY;
+            err_set(err, WASM_ETRAP, "wasm: out of bounds memory access (data segment %u)", i);
+            return NULL;
+        }
+        if (d->len) memcpy(mem->data + off, d->bytes, d->len);
+        inst->data_dropped[i] = 1;
+    }
+    if (m->start >= 0 && run_start(s, inst->funcs[m->start], err)) return NULL;
+    return inst;
+}
+
+wasm_store_t *wasm_instance_store(const wasm_instance_t *inst) { return inst->store; }
+const wasm_module_t *wasm_instance_module(const wasm_instance_t *inst) { return inst->module; }
+void wasm_instance_set_user(wasm_instance_t *inst, void *user) { inst->user = user; }
+void *wasm_instance_user(const wasm_instance_t *inst) { return inst->user; }
+
+int wasm_instance_export(wasm_instance_t *inst, const char *name, wasm_extern_t *out)
+{
+    return wasm_instance_export_n(inst, name, strlen(name), out);
+}
+
+int wasm_instance_export_n(wasm_instance_t *inst, const char *name, size_t len, wasm_extern_t *out)
+{
+    const wasm_module_t *m = inst->module;
+    for (uint32_t i = 0; i < m->n_exports; i++) {
+        const mexport_t *e = &m->exports[i];
+        if (e->name_len != len || memcmp(e->name, name, len) != 0) continue;
+        out->kind = e->kind;
+        switch (e->kind) {
+        case WASM_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+        case WASM_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+        case WASM_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
+        case WASM_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+        }
+        return 0;
+    }
+    return WASM_ENOTFOUND;
+}
+
+#define EXPORT_OF(fn, type, kind_, field) \
+    type *fn(wasm_instance_t *inst, const char *name) \
+    { \
+        wasm_extern_t x; \
+        if (wasm_instance_export(inst, name, &x) || x.kind != kind_) return NULL; \
+        return x.of.field; \
+    }
+EXPORT_OF(wasm_instance_func, wasm_func_t, WASM_EXTERN_FUNC, func)
+EXPORT_OF(wasm_instance_memory, wasm_memory_t, WASM_EXTERN_MEMORY, memory)
+EXPORT_OF(wasm_instance_global, wasm_global_t, WASM_EXTERN_GLOBAL, global)
+EXPORT_OF(wasm_instance_table, wasm_table_t, WASM_EXTERN_TABLE, table)
+
+/* ---- calls ---------------------------------------------------------------------- */
+
+wasm_functype_t wasm_func_type(const wasm_func_t *f) { return f->type; }
+
+int wasm_func_call(wasm_store_t *s, wasm_func_t *f, const wasm_val_t *args, size_t n_args,
+                   wasm_val_t *results, size_t n_results, err_t *err)
+{
+    if (!s || !f) return err_set(err, WASM_EARG, "wasm: no store or function");
+    if (s->running) return err_set(err, WASM_EARG, "wasm: the store is already running a call");
+    if (f->inst && f->inst->store != s)
+        return err_set(err, WASM_EARG, "wasm: function belongs to another store");
+    const wasm_functype_t *t = &f->type;
+    if (n_args != t->n_params || n_results != t->n_results)
+        return err_set(err, WASM_EARG, "wasm: function takes %u arguments and returns %u results "
+                       "(%zu and %zu given)", t->n_params, t->n_results, n_args, n_results);
+    for (uint32_t i = 0; i < t->n_params; i++)
+        if (args[i].type != t->params[i])
+            return err_set(err, WASM_EARG, "wasm: argument %u must be %s, not %s", i,
+                           wasm_valtype_name(t->params[i]), wasm_valtype_name(args[i].type));
+    size_t need = t->n_params > t->n_results ? t->n_params : t->n_results;
+    if (need > s->stack_slots) return err_set(err, WASM_EARG, "wasm: too many arguments");
+    for (uint32_t i = 0; i < t->n_params; i++) s->stack[i] = val_bits(args[i]);
+    s->trap = WASM_TRAP_NONE;
+    s->exit_code = 0;
+    s->trap_msg[0] = 0;
+    s->running = true;
+    wasm_trap_kind_t k;
+    if (f->cf) {
+        k = wasm_interp_run(s, f);
+    } else {
+        k = wasm_call_host(s, NULL, f, s->stack);
+    }
+    s->running = false;
+    if (k != WASM_TRAP_NONE) {
+        s->trap = k;
+        if (s->trap_msg[0])
+            return err_set(err, WASM_ETRAP, "wasm: trap: %s (%s)", wasm_trap_kind_str(k), s->trap_msg);
+        return err_set(err, WASM_ETRAP, "wasm: trap: %s", wasm_trap_kind_str(k));
+    }
+    for (uint32_t i = 0; i < t->n_results; i++) results[i] = bits_val(t->results[i], s->stack[i]);
+    return 0;
+}
+
+int wasm_instance_call(wasm_instance_t *inst, const char *name, const wasm_val_t *args,
+                       size_t n_args, wasm_val_t *results, size_t n_results, err_t *err)
+{
+    wasm_func_t *f = wasm_instance_func(inst, name);
+    if (!f) return err_set(err, WASM_ENOTFOUND, "wasm: no exported function \"%s\"", name);
+    return wasm_func_call(inst->store, f, args, n_args, results, n_results, err);
+}
