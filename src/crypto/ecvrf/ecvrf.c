@@ -95,12 +95,12 @@ void ecvrf_keygen(uint8_t sk[ECVRF_SK_BYTES], uint8_t pk[ECVRF_PK_BYTES])
 
 bool ecvrf_pk_valid(const uint8_t pk[ECVRF_PK_BYTES])
 {
-    uint8_t y8[32];
+    ge25519_t y;
 
-    if (!pk || !ecvrf_point_valid(pk))
+    if (!pk || !ge25519_frombytes(&y, pk))
         return false;
-    ecvrf_point_mul8(y8, pk);
-    return !ecvrf_point_is_identity(y8);
+    ge25519_mul8(&y, &y);
+    return !ge25519_is_identity(&y);
 }
 
 /* §5.4.1.1 try-and-increment with interpret_hash_value_as_a_point =
@@ -111,6 +111,7 @@ static int encode_tai(const uint8_t pk[32], const uint8_t *alpha, size_t alpha_l
     static const uint8_t front[2] = {ECVRF_SUITE_TAI, 0x01};
     crypto_hash_sha512_state st;
     uint8_t hash[64];
+    ge25519_t p;
 
     for (int ctr = 0; ctr < 256; ctr++) {
         const uint8_t back[2] = {(uint8_t)ctr, 0x00};
@@ -121,11 +122,12 @@ static int encode_tai(const uint8_t pk[32], const uint8_t *alpha, size_t alpha_l
             crypto_hash_sha512_update(&st, alpha, alpha_len);
         crypto_hash_sha512_update(&st, back, sizeof back);
         crypto_hash_sha512_final(&st, hash);
-        if (!ecvrf_point_valid(hash))
+        if (!ge25519_frombytes(&p, hash))
             continue;
-        ecvrf_point_mul8(h, hash);
-        if (ecvrf_point_is_identity(h))
+        ge25519_mul8(&p, &p);
+        if (ge25519_is_identity(&p))
             continue;
+        ge25519_tobytes(h, &p);
         if (ctr_out)
             *ctr_out = ctr;
         return 0;
@@ -181,14 +183,16 @@ void ecvrf_challenge(ecvrf_suite_t suite, const uint8_t y[32], const uint8_t h[3
 }
 
 /* §5.2 step 6: beta = Hash(suite || 0x03 || point_to_string(8 Gamma) || 0x00) */
-static void gamma_to_hash(ecvrf_suite_t suite, const uint8_t gamma[32], uint8_t beta[64])
+static void gamma_to_hash(ecvrf_suite_t suite, const ge25519_t *gamma, uint8_t beta[64])
 {
     const uint8_t front[2] = {(uint8_t)suite, 0x03};
     const uint8_t back = 0x00;
     crypto_hash_sha512_state st;
+    ge25519_t t;
     uint8_t g8[32];
 
-    ecvrf_point_mul8(g8, gamma);
+    ge25519_mul8(&t, gamma);
+    ge25519_tobytes(g8, &t);
     crypto_hash_sha512_init(&st);
     crypto_hash_sha512_update(&st, front, sizeof front);
     crypto_hash_sha512_update(&st, g8, 32);
@@ -289,9 +293,9 @@ int ecvrf_prove(ecvrf_suite_t suite, const uint8_t sk[ECVRF_SK_BYTES], const uin
 }
 
 /* §5.4.4 decode_proof: Gamma = string_to_point, s < L. */
-static int decode_proof(const uint8_t pi[ECVRF_PROOF_BYTES], err_t *e)
+static int decode_proof(const uint8_t pi[ECVRF_PROOF_BYTES], ge25519_t *gamma, err_t *e)
 {
-    if (!ecvrf_point_valid(pi))
+    if (!ge25519_frombytes(gamma, pi))
         return err_set(e, ECVRF_EBADPROOF,
                        "ecvrf: proof bytes 0..31 (Gamma) are not a valid point encoding");
     if (!ecvrf_scalar_canonical(pi + 48))
@@ -303,15 +307,16 @@ static int decode_proof(const uint8_t pi[ECVRF_PROOF_BYTES], err_t *e)
 int ecvrf_proof_to_hash(ecvrf_suite_t suite, const uint8_t pi[ECVRF_PROOF_BYTES],
                         uint8_t beta[ECVRF_OUTPUT_BYTES], err_t *e)
 {
+    ge25519_t gamma;
     int rc;
 
     if (!suite_ok(suite))
         return err_set(e, ECVRF_EINVAL, "ecvrf: unknown suite 0x%02x", (unsigned)suite);
     if (!pi || !beta)
         return err_set(e, ECVRF_EINVAL, "ecvrf: proof_to_hash: NULL argument");
-    if ((rc = decode_proof(pi, e)) != 0)
+    if ((rc = decode_proof(pi, &gamma, e)) != 0)
         return rc;
-    gamma_to_hash(suite, pi, beta);
+    gamma_to_hash(suite, &gamma, beta);
     return 0;
 }
 
@@ -319,8 +324,9 @@ int ecvrf_verify(ecvrf_suite_t suite, const uint8_t pk[ECVRF_PK_BYTES], const ui
                  size_t alpha_len, const uint8_t pi[ECVRF_PROOF_BYTES],
                  uint8_t beta[ECVRF_OUTPUT_BYTES], err_t *e)
 {
-    uint8_t y8[32], h[32], c32[32] = {0}, sb[32], cy[32], u[32], sh[32], cg[32], v[32], c[16];
+    uint8_t h[32], c32[32] = {0}, u[32], v[32], c[16];
     const uint8_t *gamma = pi, *s = pi + 48;
+    ge25519_t y, g, hp, b, t;
     int rc;
 
     if (!suite_ok(suite))
@@ -328,32 +334,35 @@ int ecvrf_verify(ecvrf_suite_t suite, const uint8_t pk[ECVRF_PK_BYTES], const ui
     if (!pk || !pi || (!alpha && alpha_len))
         return err_set(e, ECVRF_EINVAL, "ecvrf: verify: NULL argument");
 
-    /* §5.3 steps 1-3: Y = string_to_point(PK), validate_key */
-    if (!ecvrf_point_valid(pk))
+    /* §5.3 steps 1-3: Y = string_to_point(PK), validate_key (§5.4.5) */
+    if (!ge25519_frombytes(&y, pk))
         return err_set(e, ECVRF_EBADKEY, "ecvrf: public key is not a valid point encoding");
-    ecvrf_point_mul8(y8, pk);
-    if (ecvrf_point_is_identity(y8))
+    ge25519_mul8(&t, &y);
+    if (ge25519_is_identity(&t))
         return err_set(e, ECVRF_EBADKEY, "ecvrf: public key has small order");
-    /* steps 4-6 */
-    if ((rc = decode_proof(pi, e)) != 0)
+    /* steps 4-6: decode_proof (§5.4.4) */
+    if ((rc = decode_proof(pi, &g, e)) != 0)
         return rc;
     /* step 7 */
     rc = ecvrf_encode_to_curve(suite, pk, alpha, alpha_len, h, NULL, NULL);
     if (rc)
         return err_set(e, rc, "ecvrf: encode_to_curve found no point for this input");
+    if (!ge25519_frombytes(&hp, h))
+        return err_set(e, ECVRF_EHASH, "ecvrf: encode_to_curve gave an invalid point");
     /* steps 8-9: U = s*B - c*Y, V = s*H - c*Gamma */
     memcpy(c32, pi + 32, 16);
-    ecvrf_point_mul_base(sb, s);
-    ecvrf_point_mul(cy, c32, pk);
-    ecvrf_point_sub(u, sb, cy);
-    ecvrf_point_mul(sh, s, h);
-    ecvrf_point_mul(cg, c32, gamma);
-    ecvrf_point_sub(v, sh, cg);
+    ge25519_base(&b);
+    ge25519_neg(&y, &y);
+    ge25519_double_scalarmult_vartime(&t, s, &b, c32, &y);
+    ge25519_tobytes(u, &t);
+    ge25519_neg(&t, &g);
+    ge25519_double_scalarmult_vartime(&t, s, &hp, c32, &t);
+    ge25519_tobytes(v, &t);
     /* steps 10-11 */
     ecvrf_challenge(suite, pk, h, gamma, u, v, c);
     if (sodium_memcmp(c, pi + 32, 16) != 0)
         return err_set(e, ECVRF_EVERIFY, "ecvrf: proof does not verify (challenge mismatch)");
     if (beta)
-        gamma_to_hash(suite, gamma, beta);
+        gamma_to_hash(suite, &g, beta);
     return 0;
 }

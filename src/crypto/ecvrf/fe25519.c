@@ -5,7 +5,7 @@
  * An element is five 51-bit limbs, value = sum v[i] * 2^(51 i). Every
  * operation returns limbs below 2^52 ("loosely reduced"), which keeps the
  * 64x64 -> 128-bit products of fe25519_mul far from overflow (5 products of
- * at most 2^52 * 19 * 2^52 < 2^109 each). Only tobytes reduces fully. All
+ * at most 2^52 * 38 * 2^52 < 2^110 each). Only tobytes reduces fully. All
  * functions run in constant time: no branch or index depends on a value.
  */
 #include "internal.h"
@@ -114,19 +114,30 @@ void fe25519_neg(fe25519_t *h, const fe25519_t *f)
     fe25519_sub(h, &z, f);
 }
 
-/* r[0..4] (128-bit column sums) -> loosely reduced limbs. */
-static void reduce128(uint64_t h[5], u128 r[5])
+/* Column sums r0..r4 (each < 2^112) -> loosely reduced limbs. Carries fit in
+ * 64 bits: r4 < 5 * 2^104 gives a final carry below 2^57, so 19 times it
+ * stays far below 2^64. */
+static inline void reduce128(uint64_t h[5], u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
 {
-    r[1] += r[0] >> 51;
-    r[2] += r[1] >> 51;
-    r[3] += r[2] >> 51;
-    r[4] += r[3] >> 51;
-    u128 t = (r[0] & MASK51) + (r[4] >> 51) * 19;
-    h[0] = (uint64_t)t & MASK51;
-    h[1] = ((uint64_t)r[1] & MASK51) + (uint64_t)(t >> 51);
-    h[2] = (uint64_t)r[2] & MASK51;
-    h[3] = (uint64_t)r[3] & MASK51;
-    h[4] = (uint64_t)r[4] & MASK51;
+    uint64_t c;
+
+    c = (uint64_t)(r0 >> 51);
+    h[0] = (uint64_t)r0 & MASK51;
+    r1 += c;
+    c = (uint64_t)(r1 >> 51);
+    h[1] = (uint64_t)r1 & MASK51;
+    r2 += c;
+    c = (uint64_t)(r2 >> 51);
+    h[2] = (uint64_t)r2 & MASK51;
+    r3 += c;
+    c = (uint64_t)(r3 >> 51);
+    h[3] = (uint64_t)r3 & MASK51;
+    r4 += c;
+    c = (uint64_t)(r4 >> 51);
+    h[4] = (uint64_t)r4 & MASK51;
+    h[0] += c * 19;
+    h[1] += h[0] >> 51;
+    h[0] &= MASK51;
 }
 
 void fe25519_mul(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
@@ -134,30 +145,39 @@ void fe25519_mul(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
     const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
     const uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
     const uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
-    u128 r[5];
 
-    r[0] = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 +
-           (u128)f4 * g1_19;
-    r[1] = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 +
-           (u128)f4 * g2_19;
-    r[2] = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 +
-           (u128)f4 * g3_19;
-    r[3] = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19;
-    r[4] = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0;
-    reduce128(h->v, r);
+    const u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 +
+                    (u128)f4 * g1_19;
+    const u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 +
+                    (u128)f4 * g2_19;
+    const u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 +
+                    (u128)f4 * g3_19;
+    const u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 +
+                    (u128)f4 * g4_19;
+    const u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 +
+                    (u128)f4 * g0;
+    reduce128(h->v, r0, r1, r2, r3, r4);
 }
 
 void fe25519_sq(fe25519_t *h, const fe25519_t *f)
 {
-    fe25519_mul(h, f, f);
+    const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f1_38 = 38 * f1, f2_38 = 38 * f2;
+    const uint64_t f3_38 = 38 * f3, f3_19 = 19 * f3, f4_19 = 19 * f4;
+
+    /* (sum f_i X^i)^2 with X^5 = 19 */
+    const u128 r0 = (u128)f0 * f0 + (u128)f1_38 * f4 + (u128)f2_38 * f3;
+    const u128 r1 = (u128)f0_2 * f1 + (u128)f2_38 * f4 + (u128)f3_19 * f3;
+    const u128 r2 = (u128)f0_2 * f2 + (u128)f1 * f1 + (u128)f3_38 * f4;
+    const u128 r3 = (u128)f0_2 * f3 + (u128)f1_2 * f2 + (u128)f4_19 * f4;
+    const u128 r4 = (u128)f0_2 * f4 + (u128)f1_2 * f3 + (u128)f2 * f2;
+    reduce128(h->v, r0, r1, r2, r3, r4);
 }
 
 void fe25519_mul_small(fe25519_t *h, const fe25519_t *f, uint32_t n)
 {
-    u128 r[5];
-    for (int i = 0; i < 5; i++)
-        r[i] = (u128)f->v[i] * n;
-    reduce128(h->v, r);
+    reduce128(h->v, (u128)f->v[0] * n, (u128)f->v[1] * n, (u128)f->v[2] * n, (u128)f->v[3] * n,
+              (u128)f->v[4] * n);
 }
 
 static void sq_times(fe25519_t *h, const fe25519_t *f, int n)
@@ -204,6 +224,15 @@ void fe25519_invert(fe25519_t *h, const fe25519_t *f)
     fe25519_mul(h, &t, &z11);        /* 2^255 - 21 */
 }
 
+void fe25519_pow22523(fe25519_t *h, const fe25519_t *f)
+{
+    fe25519_t z250, z11, t;
+
+    pow_2_250_1(&z250, &z11, f);
+    sq_times(&t, &z250, 2);          /* 2^252 - 4 */
+    fe25519_mul(h, &t, f);           /* 2^252 - 3 */
+}
+
 void fe25519_cmov(fe25519_t *h, const fe25519_t *f, unsigned b)
 {
     const uint64_t mask = (uint64_t)0 - (uint64_t)(b & 1);
@@ -241,22 +270,25 @@ static const uint8_t sqrtm1_bytes[32] = {
     0xb0, 0xa0, 0x0e, 0x4a, 0x27, 0x1b, 0xee, 0xc4, 0x78, 0xe4, 0x2f, 0xad, 0x06, 0x18, 0x43, 0x2f,
     0xa7, 0xd7, 0xfb, 0x3d, 0x99, 0x00, 0x4d, 0x2b, 0x0b, 0xdf, 0xc1, 0x4f, 0x80, 0x24, 0x83, 0x2b};
 
+void fe25519_sqrtm1(fe25519_t *h)
+{
+    fe25519_frombytes(h, sqrtm1_bytes);
+}
+
 bool fe25519_sqrt(fe25519_t *r, const fe25519_t *f)
 {
-    fe25519_t z250, z11, t, cand, cand2, sqrtm1, alt, negf;
+    fe25519_t t, cand, cand2, sqrtm1, alt, negf;
     bool ok1, ok2;
 
     /* p = 5 mod 8: cand = f^((p+3)/8) = f * f^(2^252 - 3). cand^2 is f or -f;
      * in the second case cand * sqrt(-1) is the root. */
-    pow_2_250_1(&z250, &z11, f);
-    sq_times(&t, &z250, 2);          /* 2^252 - 4 */
-    fe25519_mul(&t, &t, f);          /* 2^252 - 3 */
+    fe25519_pow22523(&t, f);
     fe25519_mul(&cand, &t, f);
     fe25519_sq(&cand2, &cand);
     fe25519_neg(&negf, f);
     ok1 = fe25519_equal(&cand2, f);
     ok2 = fe25519_equal(&cand2, &negf);
-    fe25519_frombytes(&sqrtm1, sqrtm1_bytes);
+    fe25519_sqrtm1(&sqrtm1);
     fe25519_mul(&alt, &cand, &sqrtm1);
     fe25519_cmov(&cand, &alt, (unsigned)ok2 & ~(unsigned)ok1);
     fe25519_copy(r, &cand);

@@ -2,12 +2,16 @@
  * crypto/ecvrf internals, shared by the module's files and its unit tests
  * (which check every intermediate value of the RFC 9381 examples):
  *
- *   point.c   edwards25519 points as 32-byte RFC 8032 encodings over
- *             libsodium's public API: strict decoding, cofactor clearing and a
- *             scalar multiplication that also works for points outside the
- *             prime-order subgroup (libsodium's refuses those)
- *   fe25519.c arithmetic modulo p = 2^255 - 19 (5 x 51-bit limbs), only what
- *             RFC 9380's Elligator 2 map needs (libsodium 1.0.18 exports none)
+ *   point.c   edwards25519 points as 32-byte RFC 8032 encodings: strict
+ *             decoding, cofactor clearing, and scalar multiplication through
+ *             libsodium's constant-time code (secret scalars) with a fallback
+ *             for points outside the prime-order subgroup (public values)
+ *   ge25519.c group arithmetic in extended coordinates for public values:
+ *             decoding, encoding, the variable-time double-scalar
+ *             multiplication of verification
+ *   fe25519.c arithmetic modulo p = 2^255 - 19 (5 x 51-bit limbs), for the
+ *             above and RFC 9380's Elligator 2 map (libsodium 1.0.18 exports
+ *             none of its field code)
  *   h2c.c     RFC 9380 expand_message_xmd (SHA-512), hash_to_field, the
  *             Elligator 2 map to curve25519 and the rational map to
  *             edwards25519 (suites edwards25519_XMD:SHA-512_ELL2_{NU,RO}_)
@@ -69,6 +73,10 @@ void fe25519_sq(fe25519_t *h, const fe25519_t *f);
 void fe25519_mul_small(fe25519_t *h, const fe25519_t *f, uint32_t n);
 /* h = 1/f, and 0 for f = 0 (RFC 9380 inv0). */
 void fe25519_invert(fe25519_t *h, const fe25519_t *f);
+/* h = f^((p-5)/8) = f^(2^252 - 3). */
+void fe25519_pow22523(fe25519_t *h, const fe25519_t *f);
+/* h = sqrt(-1) = 2^((p-1)/4). */
+void fe25519_sqrtm1(fe25519_t *h);
 /* h = f if b else h; b is 0 or 1; constant time. */
 void fe25519_cmov(fe25519_t *h, const fe25519_t *f, unsigned b);
 bool fe25519_is_zero(const fe25519_t *f);
@@ -81,6 +89,34 @@ bool fe25519_sqrt(fe25519_t *r, const fe25519_t *f);
 /* h = the 48-byte (or shorter) big-endian integer in mod p, RFC 9380 §5.2
  * OS2IP(tv) mod p for L = 48. */
 void fe25519_from_be48(fe25519_t *h, const uint8_t in[48]);
+
+/* ---- edwards25519 group arithmetic (ge25519.c) ------------------------------
+ * Extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, xy = T/Z, with the
+ * complete formulas of Hisil-Wong-Carter-Dawson 2008 for a = -1. Used on
+ * public values only (verification, encode_to_curve, cofactor clearing):
+ * these functions are NOT constant time. */
+
+typedef struct ge25519 {
+    fe25519_t x, y, z, t;
+} ge25519_t;
+
+/* RFC 8032 §5.1.3 strict decoding; false for INVALID. */
+bool ge25519_frombytes(ge25519_t *p, const uint8_t s[32]);
+/* RFC 8032 §5.1.2 encoding. */
+void ge25519_tobytes(uint8_t s[32], const ge25519_t *p);
+void ge25519_identity(ge25519_t *p);
+bool ge25519_is_identity(const ge25519_t *p);
+void ge25519_add(ge25519_t *r, const ge25519_t *p, const ge25519_t *q);
+void ge25519_sub(ge25519_t *r, const ge25519_t *p, const ge25519_t *q);
+void ge25519_dbl(ge25519_t *r, const ge25519_t *p);
+void ge25519_neg(ge25519_t *r, const ge25519_t *p);
+void ge25519_mul8(ge25519_t *r, const ge25519_t *p);
+/* The base point B of RFC 8032. */
+void ge25519_base(ge25519_t *p);
+/* r = a*A + b*B for any points and scalars a, b < 2^255 (width-5 wNAF,
+ * interleaved). Variable time. */
+void ge25519_double_scalarmult_vartime(ge25519_t *r, const uint8_t a[32], const ge25519_t *pa,
+                                       const uint8_t b[32], const ge25519_t *pb);
 
 /* ---- RFC 9380 hash to curve (h2c.c) ------------------------------------- */
 
