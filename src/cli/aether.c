@@ -13,6 +13,13 @@ static const char usage[] =
 
 static const cli_cmd_t commands[] = {
     /* command groups register here */
+    {"keys", aether_keys_main, "account key files: new, show"},
+    {"status", aether_status_main, "chain id, height, state root and health of the node"},
+    {"balance", aether_balance_main, "balance and nonce of an address"},
+    {"transfer", aether_transfer_main, "sign and send a transfer"},
+    {"tx", aether_tx_main, "show a transaction and its receipt"},
+    {"utxos", aether_utxos_main, "list the UTxOs of an address"},
+    {"utxo", aether_utxo_main, "UTxO transactions: send"},
     {"vrf", aether_vrf_main, "RFC 9381 ECVRF: keygen, prove, verify, hash"},
     {"bls", aether_bls_main, "BLS12-381 signatures: keygen, sign, verify, aggregate, PoP"},
     {NULL, NULL, NULL},

@@ -5,4 +5,13 @@
 int aether_vrf_main(int argc, char **argv);   /* aether_vrf.c */
 int aether_bls_main(int argc, char **argv);   /* aether_bls.c */
 
+/* Chain client commands (aether_keys.c, aether_chain.c). */
+int aether_keys_main(int argc, char **argv);
+int aether_status_main(int argc, char **argv);
+int aether_balance_main(int argc, char **argv);
+int aether_transfer_main(int argc, char **argv);
+int aether_tx_main(int argc, char **argv);
+int aether_utxos_main(int argc, char **argv);
+int aether_utxo_main(int argc, char **argv);
+
 #endif
