@@ -5,7 +5,10 @@
  *     was flipped (RFC 9381 proofs are unique), and its beta then matches;
  *   - the Elligator 2 map sends every field element to a valid point, and
  *     encode_to_curve lands in the prime-order subgroup (8*L*P = identity is
- *     implied by libsodium accepting it for scalar multiplication).
+ *     implied by libsodium accepting it for scalar multiplication);
+ *   - the module's strict point decoder agrees with libsodium's decoder plus
+ *     the two RFC 8032 rules libsodium skips (y < p, no negative zero), and
+ *     its addition and doubling agree with crypto_core_ed25519_add.
  *
  * Input: byte 0 = mode (bits 0-1) and suite (bit 2), then mode-specific data.
  */
@@ -87,6 +90,57 @@ static void map_points(const uint8_t *d, size_t n)
     check(ecvrf_point_is_identity(p) || crypto_scalarmult_ed25519_noclamp(t, one, p) == 0);
 }
 
+static bool y_non_canonical(const uint8_t s[32])
+{
+    if ((s[31] & 0x7f) != 0x7f)
+        return false;
+    for (int i = 30; i > 0; i--)
+        if (s[i] != 0xff)
+            return false;
+    return s[0] >= 0xed;
+}
+
+/* two encodings a (32) || b (32) */
+static void decode_differential(const uint8_t *d, size_t n)
+{
+    uint8_t a[32] = {0}, b[32] = {0}, t[32], ours[32], theirs[32];
+    ge25519_t pa, pb, r;
+
+    memcpy(a, d, n < 32 ? n : 32);
+    if (n > 32)
+        memcpy(b, d + 32, n - 32 < 32 ? n - 32 : 32);
+    bool sodium_ok = crypto_core_ed25519_add(t, a, a) == 0;
+    bool y_is_pm1 = false;
+    {
+        /* x = 0 exactly for y = 1 and y = p - 1 */
+        uint8_t y[32];
+        memcpy(y, a, 32);
+        y[31] &= 0x7f;
+        static const uint8_t one[32] = {1};
+        static const uint8_t pm1[32] = {
+            0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+        y_is_pm1 = memcmp(y, one, 32) == 0 || memcmp(y, pm1, 32) == 0;
+    }
+    bool want = sodium_ok && !y_non_canonical(a) && !(y_is_pm1 && (a[31] & 0x80));
+    bool got = ge25519_frombytes(&pa, a);
+    check(got == want);
+    check(ecvrf_point_valid(a) == want);
+    if (!got)
+        return;
+    ge25519_tobytes(ours, &pa);
+    check(memcmp(ours, a, 32) == 0);
+    ge25519_dbl(&r, &pa);
+    ge25519_tobytes(ours, &r);
+    check(crypto_core_ed25519_add(theirs, a, a) == 0 && memcmp(ours, theirs, 32) == 0);
+    if (ge25519_frombytes(&pb, b)) {
+        ge25519_add(&r, &pa, &pb);
+        ge25519_tobytes(ours, &r);
+        check(crypto_core_ed25519_add(theirs, a, b) == 0 && memcmp(ours, theirs, 32) == 0);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,8 +157,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ecvrf_suite_t suite = (data[0] & 4) ? ECVRF_SUITE_ELL2 : ECVRF_SUITE_TAI;
     switch (data[0] & 3) {
     case 0:
-    case 3:
         raw_verify(suite, data + 1, size - 1);
+        break;
+    case 3:
+        decode_differential(data + 1, size - 1);
         break;
     case 1:
         mutated_proof(suite, data + 1, size - 1);
