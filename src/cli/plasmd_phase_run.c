@@ -270,7 +270,7 @@ static json_t *lossy_string(const uint8_t *p, size_t n)
             i += 1;
         }
     }
-    json_t *s = buf_ok(&b) ? json_stringn((const char *)b.data, b.len) : NULL;
+    json_t *s = !buf_ok(&b) ? NULL : b.len ? json_stringn((const char *)b.data, b.len) : json_string("");
     buf_free(&b);
     return s;
 }
