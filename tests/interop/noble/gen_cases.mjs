@@ -332,18 +332,18 @@ function caseBatch() {
 
 // ---- the mix (fractions of COUNT) ----
 const plan = [
-  ['sign', 0.05, caseSign],
-  ['verify', 0.05, caseVerify],
-  ['pk', 0.20, casePk],
-  ['g1', 0.30, () => casePoint(1)],
-  ['g2', 0.245, () => casePoint(2)],
+  ['sign', 0.03, caseSign],
+  ['verify', 0.03, caseVerify],
+  ['pk', 0.25, casePk],
+  ['g1', 0.33, () => casePoint(1)],
+  ['g2', 0.22, () => casePoint(2)],
   ['aggregate', 0.03, caseAggregate],
-  ['aggverify', 0.015, caseAggregateVerify],
-  ['fastagg', 0.015, caseFastAggregate],
-  ['pop', 0.01, casePop],          // two lines each
-  ['hash', 0.02, caseHash],
+  ['aggverify', 0.01, caseAggregateVerify],
+  ['fastagg', 0.01, caseFastAggregate],
+  ['pop', 0.006, casePop],          // two lines each
+  ['hash', 0.015, caseHash],
   ['keygen', 0.01, caseKeygen],
-  ['batch', 0.005, caseBatch],
+  ['batch', 0.004, caseBatch],
 ];
 const t0 = Date.now();
 for (const [, frac, fn] of plan) {

@@ -1,0 +1,110 @@
+// Runs bench_crypto (our C code) and the same operations through
+// @chainsafe/blst (native blst) in one run, and prints a Markdown table with
+// the ratio ours/blst. Every figure is the best of 5 timed batches.
+//
+// Usage: node bench/crypto/bench.mjs BUILD_DIR/bench/crypto/bench_crypto [--quick]
+// Needs `npm ci` in tests/interop/noble (where @chainsafe/blst is pinned).
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, '../../tests/interop/noble/package.json'));
+const blst = require('@chainsafe/blst');
+const bin = process.argv[2];
+const quick = process.argv.includes('--quick');
+if (!bin) {
+  console.error('usage: node bench.mjs PATH/TO/bench_crypto [--quick]');
+  process.exit(2);
+}
+const budgetMs = quick ? 50 : 300;
+
+function bench(fn) {
+  let best = Infinity;
+  for (let b = 0; b < 5; b++) {
+    let iters = 0;
+    const t0 = performance.now();
+    let t1;
+    do {
+      fn();
+      iters++;
+      t1 = performance.now();
+    } while (t1 - t0 < budgetMs / 5 && iters < 100000);
+    best = Math.min(best, ((t1 - t0) * 1000) / iters);
+  }
+  return best;
+}
+
+// ---- blst ----
+const msg = new TextEncoder().encode('aether consensus block hash 0001');
+const sks = [], pks = [], pkb = [], sigb = [];
+for (let i = 0; i < 128; i++) {
+  const ikm = new Uint8Array(32);
+  for (let j = 0; j < 32; j++) ikm[j] = (i * 31 + j * 7 + 1) & 255;
+  const sk = blst.SecretKey.fromKeygen(ikm);
+  sks.push(sk);
+  pks.push(sk.toPublicKey());
+  pkb.push(sk.toPublicKey().toBytes());
+  sigb.push(sk.sign(msg).toBytes());
+}
+const pk0 = blst.PublicKey.fromBytes(pkb[0], true);
+const sig0 = blst.Signature.fromBytes(sigb[0], true);
+const theirs = {};
+theirs.bls_sk_to_pk = bench(() => sks[0].toPublicKey().toBytes());
+theirs.bls_sign = bench(() => sks[0].sign(msg).toBytes());
+theirs.bls_verify = bench(() => {
+  if (!blst.verify(msg, blst.PublicKey.fromBytes(pkb[0], true), blst.Signature.fromBytes(sigb[0], true))) throw new Error('verify');
+});
+theirs.bls_verify_decoded = bench(() => {
+  if (!blst.verify(msg, pk0, sig0)) throw new Error('verify');
+});
+for (const n of [4, 32, 128]) {
+  const agg = blst.aggregateSerializedSignatures(sigb.slice(0, n), true).toBytes();
+  theirs[`bls_fast_aggregate_verify_${n}`] = bench(() => {
+    if (!blst.fastAggregateVerify(msg, pks.slice(0, n), blst.Signature.fromBytes(agg, true))) throw new Error('fav');
+  });
+  theirs[`bls_aggregate_${n}`] = bench(() => blst.aggregateSerializedSignatures(sigb.slice(0, n), true).toBytes());
+}
+theirs.bls_g1_decompress = bench(() => blst.PublicKey.fromBytes(pkb[1], true));
+theirs.bls_g2_decompress = bench(() => blst.Signature.fromBytes(sigb[1], true));
+
+// ---- ours, same run ----
+const ours = {};
+const out = execFileSync(bin, quick ? ['--quick'] : [], { encoding: 'utf8' });
+for (const line of out.trim().split('\n')) {
+  const [name, us] = line.split('\t');
+  ours[name] = Number(us);
+}
+
+const labels = {
+  bls_sk_to_pk: 'BLS SkToPk',
+  bls_sign: 'BLS Sign',
+  bls_verify: 'BLS Verify (pk + sig from bytes, validated)',
+  bls_verify_decoded: 'BLS Verify (decoded pk + sig)',
+  bls_fast_aggregate_verify_4: 'FastAggregateVerify, 4 keys',
+  bls_fast_aggregate_verify_32: 'FastAggregateVerify, 32 keys',
+  bls_fast_aggregate_verify_128: 'FastAggregateVerify, 128 keys',
+  bls_aggregate_4: 'Aggregate 4 sigs (from bytes, subgroup-checked)',
+  bls_aggregate_32: 'Aggregate 32 sigs (from bytes, subgroup-checked)',
+  bls_aggregate_128: 'Aggregate 128 sigs (from bytes, subgroup-checked)',
+  bls_pairing: 'Pairing e(P, Q)',
+  bls_hash_to_g2: 'hash_to_G2 (RFC 9380)',
+  bls_g1_decompress: 'G1 decompress + subgroup check',
+  bls_g2_decompress: 'G2 decompress + subgroup check',
+  vrf_prove: 'ECVRF prove (TAI)',
+  vrf_verify: 'ECVRF verify (TAI)',
+  ed25519_sign: 'Ed25519 sign (libsodium)',
+  ed25519_verify: 'Ed25519 verify (libsodium)',
+};
+const fmt = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+console.log(`Machine: ${cpus().length} x ${cpus()[0].model}; node ${process.version}; ${new Date().toISOString()}`);
+console.log('');
+console.log('| Operation | Aether C (µs) | blst via @chainsafe/blst (µs) | Aether / blst |');
+console.log('|---|---:|---:|---:|');
+for (const [k, label] of Object.entries(labels)) {
+  const a = ours[k], b = theirs[k];
+  const r = a !== undefined && b !== undefined ? (a / b).toFixed(2) + '×' : '—';
+  console.log(`| ${label} | ${fmt(a)} | ${fmt(b)} | ${r} |`);
+}
