@@ -154,7 +154,7 @@ static int credit_proposer(chain_overlay_t *ov, const uint8_t pk[CHAIN_PK_BYTES]
 static int finish_roots(chain_overlay_t *ov, const chain_receipt_t *receipts, size_t n,
                         chain_hash_t *state_root, chain_hash_t *receipts_root, err_t *e)
 {
-    chain_hash_t stack_h[64];
+    chain_hash_t stack_h[64] = {0};
     chain_hash_t *h = n <= 64 ? stack_h : malloc(n * sizeof *h);
     if (!h)
         return err_set(e, CHAIN_ENOMEM, "exec: out of memory");

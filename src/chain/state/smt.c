@@ -258,8 +258,8 @@ static int update(ctx_t *c, unsigned depth, const upd_t *u, size_t n, smt_node_t
     if ((rc = smt_node_get(c->st, NULL, pos, &cur, c->e)))
         return rc;
     if (cur.type != SMT_INTERNAL) {
-        upd_t *a;
-        size_t m;
+        upd_t *a = NULL;
+        size_t m = 0;
         if ((rc = merge_leaves(c, u, n, &cur, &a, &m)))
             return rc;
         rc = build(c, depth, a, m, out);
