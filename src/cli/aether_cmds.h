@@ -13,5 +13,6 @@ int aether_transfer_main(int argc, char **argv);
 int aether_tx_main(int argc, char **argv);
 int aether_utxos_main(int argc, char **argv);
 int aether_utxo_main(int argc, char **argv);
+int aether_verify_proof_main(int argc, char **argv);   /* aether_proof.c */
 
 #endif

@@ -6,5 +6,6 @@
 int aetherd_genesis_main(int argc, char **argv);
 int aetherd_keys_main(int argc, char **argv);
 int aetherd_run_main(int argc, char **argv);
+int aetherd_snapshot_main(int argc, char **argv);   /* aetherd_snapshot.c */
 
 #endif

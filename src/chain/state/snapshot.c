@@ -100,9 +100,27 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     rocksdb_readoptions_set_snapshot(ro, snap);
     rocksdb_iterator_t *it = NULL;
     zout_t w = {.e = e};
-    uint8_t *blk = NULL;
-    size_t blen = 0;
+    uint8_t *blk = NULL, *gen = NULL;
+    size_t blen = 0, glen = 0;
     uint64_t n_acc = 0, n_utxo = 0;
+    {
+        static const uint8_t k0[8] = {0};
+        char *err = NULL;
+        char *v = rocksdb_get_cf(st->db, ro, st->cf[CF_BLOCKS], (const char *)k0, 8, &glen, &err);
+        if (err || !v) {
+            rc = err_set(e, CHAIN_EIO, "snapshot: cannot read block 0: %s", err ? err : "absent");
+            rocksdb_free(err);
+            goto out;
+        }
+        gen = malloc(glen);
+        if (!gen) {
+            rocksdb_free(v);
+            rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+            goto out;
+        }
+        memcpy(gen, v, glen);
+        rocksdb_free(v);
+    }
     {
         uint8_t k[8];
         for (int i = 7, x = 0; i >= 0; i--, x++)
@@ -142,6 +160,10 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     le32w(hdr + 12, (uint32_t)blen);
     zo_write(&w, hdr, sizeof hdr, true);
     zo_write(&w, blk, blen, true);
+    uint8_t gl[4];
+    le32w(gl, (uint32_t)glen);
+    zo_write(&w, gl, 4, true);
+    zo_write(&w, gen, glen, true);
     static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
     for (int c = 0; c < 2 && !w.rc; c++) {
         it = rocksdb_create_iterator_cf(st->db, ro, st->cf[cfs[c]]);
@@ -198,6 +220,7 @@ out:
         unlink(tmp);
     ZSTD_freeCCtx(w.z);
     free(blk);
+    free(gen);
     rocksdb_readoptions_destroy(ro);
     rocksdb_release_snapshot(st->db, snap);
     return rc;
@@ -280,8 +303,9 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
     zin_t r;
     memset(&r, 0, sizeof r);
     r.e = e;
-    chain_block_t *blk = NULL;
-    uint8_t *braw = NULL;
+    chain_block_t *blk = NULL, *gblk = NULL;
+    uint8_t *braw = NULL, *graw = NULL;
+    uint32_t glen = 0;
     smt_leaf_t *leaves = NULL;
     size_t n_leaves = 0, cap = 0;
     kv_map_t nodes;
@@ -332,12 +356,43 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
     }
     blk = chain_block_decode(braw, blen, e);
     if (!blk) {
-        rc = err_prefix(e, "snapshot: tip block");
+        err_prefix(e, "snapshot: tip block");
         rc = CHAIN_EINVAL;
         goto out;
     }
     if ((rc = chain_block_check(blk, e))) {
         err_prefix(e, "snapshot");
+        goto out;
+    }
+    /* block 0, so the node can still check its genesis file against it */
+    uint8_t gl[4];
+    if (!zi_read(&r, gl, 4, true)) {
+        rc = trunc_err(&r, "genesis block length");
+        goto out;
+    }
+    glen = (uint32_t)gl[0] | (uint32_t)gl[1] << 8 | (uint32_t)gl[2] << 16 | (uint32_t)gl[3] << 24;
+    if (glen > SNAP_MAX_BLOCK || glen < CHAIN_HEADER_BYTES) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: genesis block length %u out of range", glen);
+        goto out;
+    }
+    graw = malloc(glen);
+    if (!graw) {
+        rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+        goto out;
+    }
+    if (!zi_read(&r, graw, glen, true)) {
+        rc = trunc_err(&r, "genesis block");
+        goto out;
+    }
+    gblk = chain_block_decode(graw, glen, e);
+    if (!gblk) {
+        err_prefix(e, "snapshot: genesis block");
+        rc = CHAIN_EINVAL;
+        goto out;
+    }
+    if (gblk->header.height != 0 || gblk->header.chain_id != blk->header.chain_id ||
+        (rc = chain_block_check(gblk, e)) != 0) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: block 0 is not this chain's genesis block");
         goto out;
     }
     for (;;) {
@@ -453,6 +508,15 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
                                   blen);
         rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bh.b, 32,
                                   (const char *)hk, 8);
+        if (blk->header.height != 0) {
+            static const uint8_t k0[8] = {0};
+            chain_hash_t gh;
+            chain_header_hash(&gblk->header, &gh);
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)k0, 8,
+                                      (const char *)graw, glen);
+            rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)gh.b, 32,
+                                      (const char *)k0, 8);
+        }
         memcpy(tip, hk, 8);
         memcpy(tip + 8, bh.b, 32);
         rocksdb_writebatch_put_cf(wb, st->cf[CF_META], "tip", 3, (const char *)tip, 40);
@@ -482,6 +546,8 @@ out:
     kv_free(&nodes);
     free(leaves);
     free(braw);
+    free(graw);
     chain_block_free(blk);
+    chain_block_free(gblk);
     return rc;
 }

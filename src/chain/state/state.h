@@ -167,13 +167,16 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
 
 /* Snapshot file: zstd frame over
  *   "AETHSNAP" u32 version(1), u32 block_len, tip block encoding,
+ *   u32 genesis_len, block 0 encoding (so a restarted node can still check
+ *   its genesis file),
  *   then records: u8 tag (1 account: [20] addr, account bytes;
  *   2 utxo: [32] tx, u32 index, utxo bytes; 0 end: u64 n_accounts,
  *   u64 n_utxos, [32] SHA-256 of everything before the end tag).
  * Export writes it atomically (tmp + fsync + rename). Import requires an
  * empty store, rebuilds the tree from the records and accepts the file only
  * when the digest, the counts and the rebuilt root equal the tip header's
- * state_root; then the node continues from that tip (no older blocks). */
+ * state_root; then the node continues from that tip (blocks between 0 and
+ * the tip are not included). */
 int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
 int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
 

@@ -553,6 +553,10 @@ static void test_snapshot(void **state)
         assert_int_equal(chain_u128_cmp(a.balance, m.acct[i].balance), 0);
     }
     check_proofs(im, &m);
+    chain_block_t *g0;
+    assert_int_equal(chain_state_get_block(im, 0, &g0, &e), 0);
+    assert_int_equal(g0->header.chain_id, 42);
+    chain_block_free(g0);
     /* a non-empty store refuses */
     assert_int_not_equal(chain_state_snapshot_import(im, snap, &e), 0);
     assert_non_null(strstr(e.msg, "empty"));
@@ -586,7 +590,10 @@ static void test_snapshot(void **state)
     assert_false(ZSTD_isError(rn));
     uint32_t blen = (uint32_t)raw[12] | (uint32_t)raw[13] << 8 | (uint32_t)raw[14] << 16 |
                     (uint32_t)raw[15] << 24;
-    size_t first = 16 + blen;
+    size_t first = 16 + blen;   /* then u32 genesis length and block 0 */
+    uint32_t glen = (uint32_t)raw[first] | (uint32_t)raw[first + 1] << 8 |
+                    (uint32_t)raw[first + 2] << 16 | (uint32_t)raw[first + 3] << 24;
+    first += 4 + glen;
     assert_int_equal(raw[first], 1);   /* an account record */
     raw[first + 1 + 20] ^= 1;          /* its balance's low byte */
     crypto_sha256(raw, rn - 32, raw + rn - 32);
