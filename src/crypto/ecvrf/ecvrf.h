@@ -19,11 +19,15 @@
  * Keys with a torsion component that are not of small order are accepted, as
  * the RFC requires.
  *
- * Group operations use libsodium's public API; secret-dependent work (scalar
- * multiplications by x and by the nonce k, s = k + c*x) runs in constant time
- * and secret intermediates are wiped. crypto_init() must have been called.
+ * Secret-dependent work (the scalar multiplications by x and by the nonce k,
+ * s = k + c*x mod L) runs in libsodium's constant-time code and secret
+ * intermediates are wiped. Work on public values (point decoding, hashing to
+ * the curve, the double-scalar multiplications of verification) uses the
+ * module's own variable-time edwards25519 arithmetic. crypto_init() must have
+ * been called.
  *
- * All buffers are caller-owned; nothing here allocates.
+ * All buffers are caller-owned; nothing here allocates and there is no global
+ * state, so every function may be called from several threads at once.
  */
 #ifndef AETHER_CRYPTO_ECVRF_H
 #define AETHER_CRYPTO_ECVRF_H
