@@ -109,17 +109,20 @@ static int encode_tai(const uint8_t pk[32], const uint8_t *alpha, size_t alpha_l
                       int *ctr_out)
 {
     static const uint8_t front[2] = {ECVRF_SUITE_TAI, 0x01};
-    crypto_hash_sha512_state st;
+    crypto_hash_sha512_state prefix, st;
     uint8_t hash[64];
     ge25519_t p;
 
+    /* The hashed string differs only in its last two bytes, so the prefix
+     * suite || 0x01 || PK || alpha is absorbed once. */
+    crypto_hash_sha512_init(&prefix);
+    crypto_hash_sha512_update(&prefix, front, sizeof front);
+    crypto_hash_sha512_update(&prefix, pk, 32);
+    if (alpha_len)
+        crypto_hash_sha512_update(&prefix, alpha, alpha_len);
     for (int ctr = 0; ctr < 256; ctr++) {
         const uint8_t back[2] = {(uint8_t)ctr, 0x00};
-        crypto_hash_sha512_init(&st);
-        crypto_hash_sha512_update(&st, front, sizeof front);
-        crypto_hash_sha512_update(&st, pk, 32);
-        if (alpha_len)
-            crypto_hash_sha512_update(&st, alpha, alpha_len);
+        st = prefix;
         crypto_hash_sha512_update(&st, back, sizeof back);
         crypto_hash_sha512_final(&st, hash);
         if (!ge25519_frombytes(&p, hash))
