@@ -415,6 +415,16 @@ static void branch_copies(comp_t *c, const ctl_t *t)
             if (e->src != SRC_CONST && e->src < n && e->src != dst + i) materialize(c, c->h - n + i);
         }
     }
+    if (n == 1) {
+        /* the value was just computed: compute it straight into place */
+        ventry_t *e = &c->vs[c->h - 1];
+        if (e->src == home(c, c->h - 1) && c->last_end == c->pc && c->code[c->last_dst] == e->src) {
+            c->code[c->last_dst] = dst;
+            e->src = dst;
+            label_here(c);
+            return;
+        }
+    }
     for (uint32_t i = 0; i < n; i++) {
         ventry_t *e = &c->vs[c->h - n + i];
         if (e->src == SRC_CONST) {
@@ -500,7 +510,9 @@ static int kform(int op)
     case OP_I32_SHR_U: return OP_I32_SHR_U_K;
     case OP_I32_MUL: return OP_I32_MUL_K;
     case OP_I64_ADD: return OP_I64_ADD_K;
-    default: return -1;
+    default:
+        if (op >= OP_I32_EQ && op <= OP_I32_GE_U) return OP_I32_EQ_K + (op - OP_I32_EQ);
+        return -1;
     }
 }
 
@@ -567,6 +579,16 @@ static int take_compare(comp_t *c, uint32_t cond_slot, bool invert, uint32_t *a,
         {OP_I32_LE_S, OP_BR_I32_LE_S, OP_BR_I32_GT_S}, {OP_I32_LE_U, OP_BR_I32_LE_U, OP_BR_I32_GT_U},
         {OP_I32_GE_S, OP_BR_I32_GE_S, OP_BR_I32_LT_S}, {OP_I32_GE_U, OP_BR_I32_GE_U, OP_BR_I32_LT_U},
         {OP_I32_EQZ, OP_BR_EQZ, OP_BR_NEZ},
+        {OP_I32_EQ_K, OP_BR_I32_EQ_K, OP_BR_I32_NE_K},
+        {OP_I32_NE_K, OP_BR_I32_NE_K, OP_BR_I32_EQ_K},
+        {OP_I32_LT_S_K, OP_BR_I32_LT_S_K, OP_BR_I32_GE_S_K},
+        {OP_I32_LT_U_K, OP_BR_I32_LT_U_K, OP_BR_I32_GE_U_K},
+        {OP_I32_GT_S_K, OP_BR_I32_GT_S_K, OP_BR_I32_LE_S_K},
+        {OP_I32_GT_U_K, OP_BR_I32_GT_U_K, OP_BR_I32_LE_U_K},
+        {OP_I32_LE_S_K, OP_BR_I32_LE_S_K, OP_BR_I32_GT_S_K},
+        {OP_I32_LE_U_K, OP_BR_I32_LE_U_K, OP_BR_I32_GT_U_K},
+        {OP_I32_GE_S_K, OP_BR_I32_GE_S_K, OP_BR_I32_LT_S_K},
+        {OP_I32_GE_U_K, OP_BR_I32_GE_U_K, OP_BR_I32_LT_U_K},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (map[i].cmp != c->last_opcode) continue;

@@ -410,6 +410,32 @@ L_##name: { if ((type)S(2) op (type)S(3)) { ip += (int32_t)ip[4]; DISPATCH(); } 
     BRCMP(BR_I32_GE_S, int32_t, >=)
     BRCMP(BR_I32_GE_U, uint32_t, >=)
 #undef BRCMP
+#define CMPK(name, type, op) \
+L_##name: S(2) = (type)S(3) op (type)ip[4]; NEXT(3);
+#define BRCMPK(name, type, op) \
+L_##name: { if ((type)S(2) op (type)ip[3]) { ip += (int32_t)ip[4]; DISPATCH(); } NEXT(3); }
+    CMPK(I32_EQ_K, uint32_t, ==)
+    CMPK(I32_NE_K, uint32_t, !=)
+    CMPK(I32_LT_S_K, int32_t, <)
+    CMPK(I32_LT_U_K, uint32_t, <)
+    CMPK(I32_GT_S_K, int32_t, >)
+    CMPK(I32_GT_U_K, uint32_t, >)
+    CMPK(I32_LE_S_K, int32_t, <=)
+    CMPK(I32_LE_U_K, uint32_t, <=)
+    CMPK(I32_GE_S_K, int32_t, >=)
+    CMPK(I32_GE_U_K, uint32_t, >=)
+    BRCMPK(BR_I32_EQ_K, uint32_t, ==)
+    BRCMPK(BR_I32_NE_K, uint32_t, !=)
+    BRCMPK(BR_I32_LT_S_K, int32_t, <)
+    BRCMPK(BR_I32_LT_U_K, uint32_t, <)
+    BRCMPK(BR_I32_GT_S_K, int32_t, >)
+    BRCMPK(BR_I32_GT_U_K, uint32_t, >)
+    BRCMPK(BR_I32_LE_S_K, int32_t, <=)
+    BRCMPK(BR_I32_LE_U_K, uint32_t, <=)
+    BRCMPK(BR_I32_GE_S_K, int32_t, >=)
+    BRCMPK(BR_I32_GE_U_K, uint32_t, >=)
+#undef CMPK
+#undef BRCMPK
 
     /* ---- numeric ---- */
 #define CMP(name, type, op) \

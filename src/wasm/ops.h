@@ -77,6 +77,26 @@
     X(BR_I32_LE_U, 3) \
     X(BR_I32_GE_S, 3) \
     X(BR_I32_GE_U, 3) \
+    X(I32_EQ_K, 3)      /* d a k */ \
+    X(I32_NE_K, 3) \
+    X(I32_LT_S_K, 3) \
+    X(I32_LT_U_K, 3) \
+    X(I32_GT_S_K, 3) \
+    X(I32_GT_U_K, 3) \
+    X(I32_LE_S_K, 3) \
+    X(I32_LE_U_K, 3) \
+    X(I32_GE_S_K, 3) \
+    X(I32_GE_U_K, 3) \
+    X(BR_I32_EQ_K, 3)   /* a k o */ \
+    X(BR_I32_NE_K, 3) \
+    X(BR_I32_LT_S_K, 3) \
+    X(BR_I32_LT_U_K, 3) \
+    X(BR_I32_GT_S_K, 3) \
+    X(BR_I32_GT_U_K, 3) \
+    X(BR_I32_LE_S_K, 3) \
+    X(BR_I32_LE_U_K, 3) \
+    X(BR_I32_GE_S_K, 3) \
+    X(BR_I32_GE_U_K, 3) \
     /* numeric: unary d a, binary d a b; order follows the opcode space */ \
     X(I32_EQZ, 2) X(I32_EQ, 3) X(I32_NE, 3) X(I32_LT_S, 3) X(I32_LT_U, 3) \
     X(I32_GT_S, 3) X(I32_GT_U, 3) X(I32_LE_S, 3) X(I32_LE_U, 3) X(I32_GE_S, 3) \
