@@ -62,6 +62,7 @@ void fp_sub(fp_t *r, const fp_t *a, const fp_t *b);
 void fp_dbl(fp_t *r, const fp_t *a);
 void fp_neg(fp_t *r, const fp_t *a);
 void fp_mul(fp_t *r, const fp_t *a, const fp_t *b);
+void fp_mul_portable(fp_t *r, const fp_t *a, const fp_t *b);  /* the C path of fp_mul */
 void fp_sqr(fp_t *r, const fp_t *a);
 void fp_cmov(fp_t *r, const fp_t *a, uint64_t flag);  /* r = flag ? a : r */
 uint64_t fp_is_zero(const fp_t *a);                    /* 1 or 0, constant time */

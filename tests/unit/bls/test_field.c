@@ -89,6 +89,33 @@ static void test_fp_basics(void **state)
     assert_true(fp_is_zero(&t));
 }
 
+/* The assembly product (when the CPU has it) against the portable C one, on
+ * random and extreme inputs (0, 1, p - 1). */
+static void test_fp_mul_paths(void **state)
+{
+    (void)state;
+    uint64_t s = 77;
+    fp_t v[3 + 200], x, y;
+    fp_set_zero(&v[0]);
+    fp_set_one(&v[1]);
+    fp_neg(&v[2], &v[1]);
+    for (int i = 3; i < 203; i++)
+        bls_rand_fp(&v[i], &s);
+    for (int i = 0; i < 203; i++) {
+        for (int j = 0; j < 203; j += 7) {
+            fp_mul(&x, &v[i], &v[j]);
+            fp_mul_portable(&y, &v[i], &v[j]);
+            assert_memory_equal(x.l, y.l, sizeof x.l);
+            fp_add(&x, &v[i], &v[j]);
+            fp_sub(&y, &x, &v[j]);
+            assert_true(fp_eq(&y, &v[i]));
+        }
+    }
+    /* (p - 1)^2 = 1 */
+    fp_mul(&x, &v[2], &v[2]);
+    assert_true(fp_eq(&x, &v[1]));
+}
+
 static void test_fp2(void **state)
 {
     (void)state;
@@ -223,6 +250,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fp_basics),
+        cmocka_unit_test(test_fp_mul_paths),
         cmocka_unit_test(test_fp2),
         cmocka_unit_test(test_fp6_fp12),
     };
