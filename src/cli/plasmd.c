@@ -22,6 +22,7 @@ static const cli_cmd_t commands[] = {
     {"ping", plasmd_p2p_ping, "ping a libp2p node"},
     {"id", plasmd_p2p_id, "identify a libp2p node (agent, protocols, addresses)"},
     {"dht", plasmd_p2p_dht, "Kademlia DHT operations through a bootstrap node"},
+    {"wasm", plasmd_wasm, "validate a WebAssembly module or call one of its exports"},
     {NULL, NULL, NULL},
 };
 

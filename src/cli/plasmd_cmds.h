@@ -15,4 +15,7 @@ int plasmd_p2p_ping(int argc, char **argv);
 int plasmd_p2p_id(int argc, char **argv);
 int plasmd_p2p_dht(int argc, char **argv);
 
+/* plasmd_wasm.c */
+int plasmd_wasm(int argc, char **argv);
+
 #endif
