@@ -64,7 +64,7 @@ struct kad_rpc {
     int cand;  /* index in q->cands, -1 for the store phase */
     int type;
     buf_t req, rx;
-    bool want_resp, done;
+    bool want_resp, done, sent;
     p2p_stream_t *s;
     uint64_t started_ms;
 };
@@ -239,7 +239,7 @@ static void rpc_eof(p2p_stream_t *s, void *ud)
 {
     kad_rpc_t *r = ud;
     if (!r->done)
-        rpc_done(r, P2P_ECLOSED, NULL);
+        rpc_done(r, r->sent && !r->want_resp ? 0 : P2P_ECLOSED, NULL);
     p2p_stream_close_write(s);
 }
 
@@ -248,7 +248,7 @@ static void rpc_close(p2p_stream_t *s, int status, void *ud)
     kad_rpc_t *r = ud;
     r->s = NULL;
     if (!r->done)
-        rpc_done(r, status ? status : P2P_ECLOSED, NULL);
+        rpc_done(r, r->sent && !r->want_resp ? 0 : status ? status : P2P_ECLOSED, NULL);
     rpc_free(r);
 }
 
@@ -271,10 +271,11 @@ static void rpc_opened(p2p_stream_t *s, int status, void *ud)
         p2p_stream_reset(s);
         return;
     }
-    if (!r->want_resp) {
+    /* A message without an answer (ADD_PROVIDER) counts as delivered when
+     * the peer closes its side: it has read ours by then. */
+    r->sent = true;
+    if (!r->want_resp)
         p2p_stream_close_write(s);
-        rpc_done(r, 0, NULL);
-    }
 }
 
 static void rpc_on_conn(p2p_conn_t *c, kad_rpc_t *r)
@@ -556,7 +557,7 @@ static void q_tick(uv_timer_t *t)
         next = r->next;
         if (now - r->started_ms >= KAD_RPC_TIMEOUT_MS) {
             p2p_stream_t *s = r->s;
-            rpc_done(r, P2P_ETIMEOUT, NULL);
+            rpc_done(r, r->sent && !r->want_resp ? 0 : P2P_ETIMEOUT, NULL);
             if (s)
                 p2p_stream_reset(s);
             if (q->done)

@@ -108,6 +108,11 @@ async function withTimeout (p, ms, what) {
   try { return await Promise.race([p, timeout]) } finally { clearTimeout(t) }
 }
 
+function jsState () {
+  const conns = js.getConnections().map((x) => `${x.remotePeer.toString().slice(-6)}:${x.status}`)
+  return `connections=[${conns}] C-connected=${conns.some((x) => x.startsWith(cId.slice(-6)))}`
+}
+
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const c = await startC()
@@ -205,8 +210,8 @@ try {
     const j = JSON.parse(r.stdout || '{}')
     check('C ADD_PROVIDER via js', j.ok === true && j.stored_at.some((p) => p.peer_id === jsId), r.stdout + r.stderr)
     const key = CID.createV1(raw.code, await sha256.digest(enc.encode('provided by C')))
-    const got = await collect((signal) => js.contentRouting.findProviders(key, { signal }), () => true)
-    check('js GET_PROVIDERS finds the C provider', got.length === 1 && got[0].id && got[0].id.toString() !== jsId, JSON.stringify(got.map((p) => p.id?.toString())))
+    const got = await collect((signal) => js.contentRouting.findProviders(key, { signal }), (p) => p.id && p.id.toString() !== jsId)
+    check('js GET_PROVIDERS finds the C provider', got.length === 1 && got[0].id && got[0].id.toString() !== jsId, JSON.stringify(got.map((p) => p.id?.toString() ?? String(p.error))) + ' ' + jsState())
   }
   {
     const r = await run(['dht', '--bootstrap', jsAddr, 'find-peer', cId])
@@ -214,8 +219,9 @@ try {
     check('C FIND_NODE via js finds the C node', j.ok === true && j.peers.some((p) => p.peer_id === cId && p.addrs.length > 0), r.stdout + r.stderr)
   }
   try {
+    await js.dial(multiaddr(cAddr))
     const got = await collect((signal) => js.services.dht.getClosestPeers(enc.encode('anything'), { signal }), (ev) => ev.name === 'FINAL_PEER' && ev.peer.id.toString() === cId)
-    check('js FIND_NODE (closest peers) reaches C', got.length === 1, JSON.stringify(got.map((e) => e.name)))
+    check('js FIND_NODE (closest peers) reaches C', got.length === 1, JSON.stringify(got.map((e) => e.name ?? String(e.error))) + ' ' + jsState())
   } catch (e) { check('js closest peers', false, e.message) }
 } finally {
   await js.stop()
