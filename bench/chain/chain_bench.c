@@ -1,0 +1,223 @@
+/*
+ * chain_bench: end-to-end transfers per second on one aetherd node.
+ *
+ * It starts the real `aetherd run` (a separate process), funds S sender
+ * accounts in genesis, pre-signs S x M transfers (sender i -> sender i+1,
+ * nonces 0..M-1), then posts them as JSON-RPC batches of B requests over C
+ * keep-alive connections (threads) and measures from the first post until
+ * every sender's committed nonce is M, i.e. until every transfer is executed
+ * and committed (synced RocksDB batch per block). It also measures the
+ * in-process mempool insert rate (no RPC, no signature checks).
+ *
+ * Usage: chain_bench AETHERD AETHER [--senders S] [--per-sender M] [--batch B]
+ *                    [--conns C] [--block-ms N] [--max-block-txs N]
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+typedef struct poster {
+    const char *url;
+    h_batch_t *batches;
+    size_t n_batches;
+    _Atomic size_t *next;
+    h_send_stats_t st;
+    int failed;
+} poster_t;
+
+static void *post_thread(void *arg)
+{
+    poster_t *p = arg;
+    rpc_client_t *c = rpc_client_new(p->url, 60000, NULL);
+    if (!c) {
+        p->failed = 1;
+        return NULL;
+    }
+    for (;;) {
+        size_t i = atomic_fetch_add(p->next, 1);
+        if (i >= p->n_batches)
+            break;
+        if (h_post_batch(c, &p->batches[i], &p->st) != 0) {
+            p->failed = 1;
+            break;
+        }
+    }
+    rpc_client_free(c);
+    return NULL;
+}
+
+static double mempool_insert_rate(void)
+{
+    mempool_t *mp = mempool_new(NULL, NULL);
+    enum { N = 50000, SENDERS = 1000 };
+    mempool_tx_info_t *info = calloc(N, sizeof *info);
+    uint8_t raw[165] = {0};
+    mempool_account_t acct = {0, (mempool_u128_t)1 << 100};
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t s = i % SENDERS;
+        crypto_sha256(&i, sizeof i, info[i].hash);
+        uint8_t h[32];
+        crypto_sha256(&s, sizeof s, h);
+        memcpy(info[i].sender, h, sizeof info[i].sender);
+        info[i].nonce = i / SENDERS;
+        info[i].fee = 2000 + (i % 97);
+        info[i].cost = info[i].fee + 10;
+        info[i].size = sizeof raw;
+    }
+    uint64_t t0 = h_now_ms();
+    size_t ok = 0;
+    for (uint32_t i = 0; i < N; i++)
+        ok += mempool_add(mp, &info[i], raw, sizeof raw, NULL, &acct, 0, NULL, NULL, NULL) == 0;
+    uint64_t t1 = h_now_ms();
+    free(info);
+    mempool_free(mp);
+    if (ok != N)
+        fprintf(stderr, "mempool bench: only %zu of %d admitted\n", ok, N);
+    return (double)N / ((double)(t1 - t0 ? t1 - t0 : 1) / 1000.0);
+}
+
+static unsigned long long metric(const char *url, const char *name)
+{
+    rpc_client_t *c = rpc_client_new(url, 5000, NULL);
+    int status;
+    char *body = NULL;
+    size_t len;
+    unsigned long long v = 0;
+    if (c && rpc_client_get(c, "/metrics", &status, &body, &len, NULL) == 0) {
+        size_t nl = strlen(name);
+        for (char *p = body; (p = strstr(p, name)); p += nl)
+            if ((p == body || p[-1] == '\n') && p[nl] == ' ') {
+                v = strtoull(p + nl + 1, NULL, 10);
+                break;
+            }
+    }
+    free(body);
+    rpc_client_free(c);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s AETHERD AETHER [--senders S] [--per-sender M] [--batch B] "
+                        "[--conns C] [--block-ms N] [--max-block-txs N]\n", argv[0]);
+        return 2;
+    }
+    uint32_t senders = 1000, per = 100, batch = 1000, conns = 2;
+    const char *block_ms = "100", *max_block = "20000";
+    for (int i = 3; i + 1 < argc; i += 2) {
+        unsigned long v = strtoul(argv[i + 1], NULL, 10);
+        if (!strcmp(argv[i], "--senders")) senders = (uint32_t)v;
+        else if (!strcmp(argv[i], "--per-sender")) per = (uint32_t)v;
+        else if (!strcmp(argv[i], "--batch")) batch = (uint32_t)v;
+        else if (!strcmp(argv[i], "--conns")) conns = (uint32_t)v;
+        else if (!strcmp(argv[i], "--block-ms")) block_ms = argv[i + 1];
+        else if (!strcmp(argv[i], "--max-block-txs")) max_block = argv[i + 1];
+        else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (senders < 2 || per == 0 || batch == 0 || conns == 0 || conns > 64) {
+        fprintf(stderr, "bad parameters\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    h_node_t h;
+    int rc = h_init(&h, "bench", argv[1], argv[2]);
+    if (rc != 0)
+        return rc == 77 ? 77 : 1;
+
+    printf("mempool insert rate (in process, 50,000 txs, 1,000 senders): %.0f tx/s\n",
+           mempool_insert_rate());
+
+    size_t n = (size_t)senders * per;
+    char mempool_max[32];
+    snprintf(mempool_max, sizeof mempool_max, "%zu", n + 1000 > 50000 ? n + 1000 : 50000);
+    if (h_write_genesis(&h, senders, 1000000000000ull, 0, 0) != 0)
+        goto fail;
+    const char *extra[] = {"--block-ms", block_ms, "--max-block-txs", max_block,
+                           "--mempool-max", mempool_max, "--log-level", "warn", NULL};
+    if (h_start(&h, extra, 20000) != 0)
+        goto fail;
+
+    /* Pre-sign, ordered nonce-major so every batch holds ready transactions. */
+    h_tx_t *txs = calloc(n, sizeof *txs);
+    uint64_t t0 = h_now_ms();
+    for (uint32_t nonce = 0; nonce < per; nonce++)
+        for (uint32_t s = 0; s < senders; s++)
+            if (h_sign_transfer(h.chain_id, s, (s + 1) % senders, nonce, 1 + nonce % 7, 2000,
+                                &txs[(size_t)nonce * senders + s]) != 0)
+                goto fail;
+    uint64_t t1 = h_now_ms();
+    size_t nb = 0;
+    h_batch_t *batches = h_make_batches(txs, n, batch, &nb);
+    printf("pre-signed %zu transfers in %.2f s; %zu batches of up to %u\n", n,
+           (double)(t1 - t0) / 1000.0, nb, batch);
+
+    unsigned long long h0 = metric(h.url, "aether_chain_height");
+    _Atomic size_t next = 0;
+    poster_t *ps = calloc(conns, sizeof *ps);
+    pthread_t *th = calloc(conns, sizeof *th);
+    uint64_t s0 = h_now_ms();
+    for (uint32_t i = 0; i < conns; i++) {
+        ps[i] = (poster_t){h.url, batches, nb, &next, {0}, 0};
+        pthread_create(&th[i], NULL, post_thread, &ps[i]);
+    }
+    h_send_stats_t tot = {0};
+    int failed = 0;
+    for (uint32_t i = 0; i < conns; i++) {
+        pthread_join(th[i], NULL);
+        tot.accepted += ps[i].st.accepted;
+        tot.rejected += ps[i].st.rejected;
+        tot.invalid += ps[i].st.invalid;
+        tot.other += ps[i].st.other;
+        if (ps[i].st.last_code)
+            snprintf(tot.last_msg, sizeof tot.last_msg, "%s", ps[i].st.last_msg);
+        failed |= ps[i].failed;
+    }
+    uint64_t s1 = h_now_ms();
+    printf("submitted in %.2f s: %zu accepted, %zu rejected, %zu invalid, %zu other%s%s\n",
+           (double)(s1 - s0) / 1000.0, tot.accepted, tot.rejected, tot.invalid, tot.other,
+           tot.last_msg[0] ? "; last error: " : "", tot.last_msg);
+    if (failed || tot.accepted != n) {
+        fprintf(stderr, "not every transfer was accepted\n");
+        goto fail;
+    }
+    uint64_t *want = malloc(senders * sizeof *want);
+    for (uint32_t i = 0; i < senders; i++)
+        want[i] = per;
+    rpc_client_t *c = rpc_client_new(h.url, 60000, NULL);
+    if (h_wait_nonces(c, senders, want, 600000) != 0)
+        goto fail;
+    uint64_t e1 = h_now_ms();
+    rpc_client_free(c);
+    unsigned long long h1 = metric(h.url, "aether_chain_height");
+    unsigned long long ok = metric(h.url, "aether_txs_committed_total{status=\"ok\"}");
+    double secs = (double)(e1 - s0) / 1000.0;
+    printf("committed %zu transfers (%llu ok receipts) in %llu blocks in %.2f s\n", n, ok,
+           h1 - h0, secs);
+    printf("RESULT end-to-end: %.0f transfers/s (submit %.0f tx/s; senders %u, per sender %u, "
+           "batch %u, connections %u, block-ms %s)\n",
+           (double)n / secs, (double)n / ((double)(s1 - s0) / 1000.0), senders, per, batch,
+           conns, block_ms);
+    h_stop(&h, SIGTERM);
+    h_batches_free(batches, nb);
+    for (size_t i = 0; i < n; i++)
+        h_tx_free(&txs[i]);
+    free(txs);
+    free(want);
+    free(ps);
+    free(th);
+    h_cleanup(&h);
+    return 0;
+fail:
+    fprintf(stderr, "benchmark failed; node log in %s/node.log\n", h.dir);
+    h_stop(&h, SIGKILL);
+    return 1;
+}

@@ -1,0 +1,661 @@
+/*
+ * Integration test of the chain node through the real binaries:
+ *
+ *   1. genesis -> aetherd run -> 1,000 transfers from 5 senders (batched
+ *      JSON-RPC) plus CLI transfers and a CLI UTxO send -> every balance and
+ *      nonce and the state root agree with a model (the model's root is
+ *      computed independently: its accounts and UTxOs written into a fresh
+ *      store, whose SMT root must equal the node's); proofs for a present and
+ *      an absent account verify against the state root;
+ *   2. clean restart keeps blocks, state and root;
+ *   3. kill -9 while 2,000 transfers are being committed, restart: every
+ *      transaction seen committed before the crash is still there, the
+ *      committed set is exactly each sender's nonce prefix, and the state
+ *      root equals the model of exactly that set (no partial block); the
+ *      lost pool is resubmitted and commits;
+ *   4. malformed transactions and RPC bodies are refused with the right
+ *      codes and the node keeps serving;
+ *   5. a node with a tiny rate limit answers 429 / -32005.
+ *
+ * Usage: test_chain_node AETHERD AETHER (ctest passes both).
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define N_ACCOUNTS 8
+#define N_SENDERS 5
+#define BALANCE 1000000000000ull
+#define FEE 2000
+#define UTXO_AMOUNT 5000000ull
+
+static h_node_t H;
+static int failures;
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+            failures++;                                                                   \
+            goto out;                                                                     \
+        }                                                                                 \
+    } while (0)
+
+/* ---- the model ---------------------------------------------------------------- */
+
+typedef struct model {
+    uint64_t balance[N_ACCOUNTS + 1]; /* index N_ACCOUNTS = the validator */
+    uint64_t nonce[N_ACCOUNTS + 1];
+    bool exists[N_ACCOUNTS + 1];
+    /* UTxOs: genesis ones (zero tx, index i) and created ones */
+    struct {
+        chain_utxo_id_t id;
+        chain_utxo_t u;
+        bool live;
+    } utxo[16];
+    int n_utxo;
+} model_t;
+
+static void model_init(model_t *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int i = 0; i < N_ACCOUNTS; i++) {
+        m->balance[i] = BALANCE;
+        m->exists[i] = true;
+    }
+    node_key_t k0;
+    h_account(0, &k0);
+    for (int i = 0; i < 2; i++) {
+        memset(&m->utxo[i].id, 0, sizeof m->utxo[i].id);
+        m->utxo[i].id.index = (uint32_t)i;
+        m->utxo[i].u.owner = k0.addr;
+        m->utxo[i].u.amount = chain_u128_from_u64(UTXO_AMOUNT);
+        m->utxo[i].live = true;
+    }
+    m->n_utxo = 2;
+}
+
+static void model_transfer(model_t *m, const h_tx_t *t)
+{
+    m->balance[t->from] -= t->amount + t->fee;
+    m->nonce[t->from]++;
+    m->balance[t->to] += t->amount;
+    m->exists[t->to] = true;
+    m->balance[N_ACCOUNTS] += t->fee;
+    m->exists[N_ACCOUNTS] = true;
+}
+
+static void addr_of(int i, chain_addr_t *a)
+{
+    if (i == N_ACCOUNTS) {
+        *a = H.validator.addr;
+        return;
+    }
+    node_key_t k;
+    h_account((uint32_t)i, &k);
+    *a = k.addr;
+}
+
+/* Root of a store holding exactly the model's accounts and UTxOs. */
+static int model_root(const model_t *m, chain_hash_t *root)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/model-%d", H.dir, rand());
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    if (!st) {
+        fprintf(stderr, "model store: %s\n", e.msg);
+        return -1;
+    }
+    chain_genesis_t g;
+    memset(&g, 0, sizeof g);
+    g.chain_id = H.chain_id;
+    memcpy(g.proposer_pk, H.validator.pk, CHAIN_PK_BYTES);
+    int rc = chain_state_init_genesis(st, &g, &e);
+    chain_overlay_t *ov = rc == 0 ? chain_overlay_new(st, &e) : NULL;
+    for (int i = 0; ov && rc == 0 && i <= N_ACCOUNTS; i++) {
+        if (!m->exists[i])
+            continue;
+        chain_addr_t a;
+        addr_of(i, &a);
+        chain_account_t acct = {chain_u128_from_u64(m->balance[i]), m->nonce[i]};
+        rc = chain_overlay_put_account(ov, &a, &acct, &e);
+    }
+    for (int i = 0; ov && rc == 0 && i < m->n_utxo; i++)
+        if (m->utxo[i].live)
+            rc = chain_overlay_put_utxo(ov, &m->utxo[i].id, &m->utxo[i].u, &e);
+    if (ov && rc == 0)
+        rc = chain_overlay_root(ov, root, &e);
+    if (rc != 0 || !ov)
+        fprintf(stderr, "model root: %s\n", e.msg);
+    chain_overlay_free(ov);
+    chain_state_close(st);
+    return ov && rc == 0 ? 0 : -1;
+}
+
+static int node_root(rpc_client_t *c, chain_hash_t *root, uint64_t *height)
+{
+    json_t *r = h_call(c, "aeth_getStateRoot", NULL);
+    err_t e = {0};
+    int rc = -1;
+    if (r && chain_hash_from_hex(json_string_value(json_object_get(r, "root")), root, &e) == 0) {
+        if (height)
+            *height = (uint64_t)json_integer_value(json_object_get(r, "height"));
+        rc = 0;
+    }
+    json_decref(r);
+    return rc;
+}
+
+/* Node state == model: every account's balance and nonce, and the root. */
+static int compare_with_model(rpc_client_t *c, const model_t *m, const char *when)
+{
+    for (int i = 0; i <= N_ACCOUNTS; i++) {
+        chain_addr_t a;
+        addr_of(i, &a);
+        char hex[2 * CHAIN_ADDR_BYTES + 1];
+        chain_addr_to_hex(&a, hex);
+        json_t *r = h_call(c, "aeth_getAccount", json_pack("[s]", hex));
+        if (!r)
+            return -1;
+        const char *bal = json_string_value(json_object_get(r, "balance"));
+        uint64_t nonce = (uint64_t)json_integer_value(json_object_get(r, "nonce"));
+        char want[32];
+        snprintf(want, sizeof want, "%llu", (unsigned long long)m->balance[i]);
+        bool ok = bal && strcmp(bal, want) == 0 && nonce == m->nonce[i];
+        if (!ok)
+            fprintf(stderr, "FAIL %s: account %d has balance %s nonce %llu, model %s / %llu\n",
+                    when, i, bal ? bal : "?", (unsigned long long)nonce, want,
+                    (unsigned long long)m->nonce[i]);
+        json_decref(r);
+        if (!ok)
+            return -1;
+    }
+    chain_hash_t want_root, got_root;
+    if (model_root(m, &want_root) != 0 || node_root(c, &got_root, NULL) != 0)
+        return -1;
+    if (!chain_hash_equal(&want_root, &got_root)) {
+        char a[65], b[65];
+        chain_hash_to_hex(&got_root, a);
+        chain_hash_to_hex(&want_root, b);
+        fprintf(stderr, "FAIL %s: node state root %s, model root %s\n", when, a, b);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sends txs in batches of 100, expecting all accepted. */
+static int send_all(rpc_client_t *c, const h_tx_t *txs, size_t n)
+{
+    size_t nb = 0;
+    h_batch_t *b = h_make_batches(txs, n, 100, &nb);
+    h_send_stats_t st = {0};
+    for (size_t i = 0; i < nb; i++)
+        if (h_post_batch(c, &b[i], &st) != 0)
+            break;
+    h_batches_free(b, nb);
+    if (st.accepted != n) {
+        fprintf(stderr, "only %zu of %zu accepted (%zu rejected, %zu invalid); last: %s\n",
+                st.accepted, n, st.rejected, st.invalid, st.last_msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* 200 transfers per sender, amounts 1..1000, to pseudo-random recipients. */
+static h_tx_t *make_transfers(size_t per_sender, const uint64_t *first_nonce, unsigned seed)
+{
+    size_t n = per_sender * N_SENDERS;
+    h_tx_t *txs = calloc(n, sizeof *txs);
+    srand(seed);
+    for (size_t k = 0; k < per_sender; k++)
+        for (uint32_t s = 0; s < N_SENDERS; s++) {
+            uint32_t to = (uint32_t)(rand() % N_ACCOUNTS);
+            uint64_t amount = 1 + (uint64_t)(rand() % 1000);
+            if (h_sign_transfer(H.chain_id, s, to, first_nonce[s] + k, amount, FEE,
+                                &txs[k * N_SENDERS + s]) != 0) {
+                free(txs);
+                return NULL;
+            }
+        }
+    return txs;
+}
+
+static void free_txs(h_tx_t *txs, size_t n)
+{
+    if (!txs)
+        return;
+    for (size_t i = 0; i < n; i++)
+        h_tx_free(&txs[i]);
+    free(txs);
+}
+
+static char *key_file(int i)
+{
+    static char path[4][600];
+    static int slot;
+    char *p = path[slot++ % 4];
+    snprintf(p, 600, "%s/acct%d.key", H.dir, i);
+    if (access(p, R_OK) != 0) {
+        node_key_t k;
+        h_account((uint32_t)i, &k);
+        err_t e = {0};
+        if (node_key_save(p, &k, true, &e) != 0)
+            fprintf(stderr, "key file: %s\n", e.msg);
+    }
+    return p;
+}
+
+static int receipt_exists(rpc_client_t *c, const chain_hash_t *h)
+{
+    char hex[65];
+    chain_hash_to_hex(h, hex);
+    json_t *r = h_call(c, "aeth_getReceipt", json_pack("[s]", hex));
+    if (!r)
+        return -1;
+    int ok = json_is_object(r) && json_is_true(json_object_get(r, "success"));
+    json_decref(r);
+    return ok;
+}
+
+/* ---- scenario ------------------------------------------------------------------- */
+
+static int rpc_raw(rpc_client_t *c, const char *body, int *status, json_t **resp)
+{
+    char *out = NULL;
+    size_t len = 0;
+    err_t e = {0};
+    if (rpc_client_post(c, body, strlen(body), status, &out, &len, &e) != 0)
+        return -1;
+    json_error_t je;
+    *resp = len ? json_loadb(out, len, 0, &je) : NULL;
+    free(out);
+    return 0;
+}
+
+static int error_code(const json_t *resp)
+{
+    return (int)json_integer_value(json_object_get(json_object_get(resp, "error"), "code"));
+}
+
+static void test_malformed(rpc_client_t *c)
+{
+    json_t *r = NULL;
+    char *hb = NULL;
+    int status = 0;
+    char body[2048];
+    struct {
+        const char *body;
+        int code;
+    } cases[] = {
+        {"{\"jsonrpc\":\"2.0\",\"method\":", RPC_PARSE_ERROR},
+        {"[]", RPC_INVALID_REQUEST},
+        {"{\"jsonrpc\":\"1.0\",\"method\":\"aeth_chainId\",\"id\":1}", RPC_INVALID_REQUEST},
+        {"{\"jsonrpc\":\"2.0\",\"method\":\"aeth_nope\",\"id\":1}", RPC_METHOD_NOT_FOUND},
+        {"{\"jsonrpc\":\"2.0\",\"method\":\"aeth_getAccount\",\"params\":[\"0x12\"],\"id\":1}",
+         RPC_INVALID_PARAMS},
+        {"{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\",\"params\":[\"0xzz\"],\"id\":1}",
+         RPC_INVALID_PARAMS},
+        {"{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\",\"params\":[\"0x0102030405\"],"
+         "\"id\":1}", RPC_TX_INVALID},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r = NULL;
+        CHECK(rpc_raw(c, cases[i].body, &status, &r) == 0 && status == 200,
+              "case %zu: HTTP %d", i, status);
+        CHECK(error_code(r) == cases[i].code, "case %zu (%s): code %d, want %d", i,
+              cases[i].body, error_code(r), cases[i].code);
+        json_t *msg = json_object_get(json_object_get(r, "error"), "message");
+        CHECK(json_is_string(msg) && json_string_length(msg) > 10, "case %zu: no message", i);
+        json_decref(r);
+        r = NULL;
+    }
+    /* Transactions that decode but are invalid: bad signature, wrong chain,
+     * fee below the floor, and a committed one resubmitted. */
+    h_tx_t t;
+    uint64_t bal, nonce;
+    CHECK(h_get_account(c, 6, &bal, &nonce) == 0, "account 6");
+    CHECK(h_sign_transfer(H.chain_id, 6, 7, nonce, 5, FEE, &t) == 0, "sign");
+    size_t hl = strlen(t.hex);
+    char saved = t.hex[hl - 5];
+    t.hex[hl - 5] = saved == '0' ? '1' : '0'; /* inside the signature */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
+             "\"params\":[\"%s\"],\"id\":7}", t.hex);
+    h_tx_free(&t);
+    CHECK(rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_INVALID,
+          "bad signature: code %d", error_code(r));
+    json_decref(r);
+    r = NULL;
+    uint64_t saved_chain = H.chain_id;
+    CHECK(h_sign_transfer(saved_chain + 1, 6, 7, nonce, 5, FEE, &t) == 0, "sign");
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
+             "\"params\":[\"%s\"],\"id\":8}", t.hex);
+    h_tx_free(&t);
+    CHECK(rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_INVALID,
+          "wrong chain id: code %d", error_code(r));
+    json_decref(r);
+    r = NULL;
+    CHECK(h_sign_transfer(H.chain_id, 6, 7, nonce, 5, 1001, &t) == 0, "sign");
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
+             "\"params\":[\"%s\"],\"id\":9}", t.hex);
+    h_tx_free(&t);
+    CHECK(rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_REJECTED,
+          "fee below floor: code %d", error_code(r));
+    CHECK(strcmp(json_string_value(json_object_get(
+                     json_object_get(json_object_get(r, "error"), "data"), "reason")),
+                 "fee_too_low") == 0, "fee below floor: reason");
+    json_decref(r);
+    r = NULL;
+    /* A committed transaction again (nonce 0 of sender 0 is long committed). */
+    h_tx_t old;
+    CHECK(h_sign_transfer(H.chain_id, 0, 1, 0, 1, FEE, &old) == 0, "sign");
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
+             "\"params\":[\"%s\"],\"id\":10}", old.hex);
+    h_tx_free(&old);
+    CHECK(rpc_raw(c, body, &status, &r) == 0 &&
+              (error_code(r) == RPC_TX_INVALID || error_code(r) == RPC_TX_REJECTED),
+          "used nonce: code %d", error_code(r));
+    json_decref(r);
+    r = NULL;
+    /* Body over the limit: 413. */
+    size_t big = (8u << 20) + 10;
+    char *huge = malloc(big + 1);
+    CHECK(huge, "malloc");
+    memset(huge, ' ', big);
+    huge[big] = 0;
+    int rc = rpc_raw(c, huge, &status, &r);
+    free(huge);
+    CHECK(rc == 0 && status == 413 && error_code(r) == RPC_BODY_TOO_LARGE,
+          "oversized body: HTTP %d code %d", status, error_code(r));
+    json_decref(r);
+    r = NULL;
+    /* Notifications only: 204 and no body. */
+    CHECK(rpc_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_chainId\"}", &status, &r) == 0 &&
+              status == 204, "notification: HTTP %d", status);
+    json_decref(r);
+    r = NULL;
+    /* Still healthy and serving. */
+    size_t hlen;
+    CHECK(rpc_client_get(c, "/health", &status, &hb, &hlen, NULL) == 0 && status == 200,
+          "health after malformed input: %d", status);
+    free(hb);
+    CHECK(rpc_client_get(c, "/metrics", &status, &hb, &hlen, NULL) == 0 && status == 200 &&
+              strstr(hb, "aether_rpc_errors_total{code=\"-32602\"}") &&
+              strstr(hb, "aether_mempool_rejected_total{reason=\"fee_too_low\"} 1"),
+          "metrics");
+    free(hb);
+    hb = NULL;
+    CHECK(rpc_client_get(c, "/nope", &status, &hb, &hlen, NULL) == 0 && status == 404,
+          "unknown path: %d", status);
+out:
+    free(hb);
+    json_decref(r);
+}
+
+static int cli(const char *const *args, char **out)
+{
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = H.aether;
+    for (int i = 0; args[i] && n < 28; i++)
+        argv[n++] = args[i];
+    argv[n++] = "--rpc";
+    argv[n++] = H.url;
+    argv[n] = NULL;
+    return h_run(argv, out);
+}
+
+static void test_proofs(rpc_client_t *c)
+{
+    chain_proof_t *p = malloc(sizeof *p);
+    json_t *r = NULL;
+    chain_hash_t root;
+    CHECK(p && node_root(c, &root, NULL) == 0, "state root");
+    for (int present = 1; present >= 0; present--) {
+        char hex[2 * CHAIN_ADDR_BYTES + 1];
+        chain_addr_t a;
+        if (present) {
+            addr_of(3, &a);
+        } else {
+            node_key_t k;
+            h_account(999, &k);
+            a = k.addr;
+        }
+        chain_addr_to_hex(&a, hex);
+        r = h_call(c, "aeth_getProof", json_pack("[s]", hex));
+        err_t e = {0};
+        CHECK(r && chain_proof_from_json(r, p, &e) == 0, "proof json: %s", e.msg);
+        CHECK(p->exists == (present == 1), "proof existence");
+        CHECK(chain_proof_verify(p, &root, &e) == 0, "proof verify (present=%d): %s", present,
+              e.msg);
+        /* A tampered proof must fail. */
+        if (p->exists)
+            p->account.nonce++;
+        else
+            p->root.b[0] ^= 1;
+        CHECK(chain_proof_verify(p, &root, &e) != 0, "tampered proof verified");
+        json_decref(r);
+        r = NULL;
+    }
+out:
+    json_decref(r);
+    free(p);
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    int rc = h_init(&H, "chain", argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL);
+    if (rc != 0)
+        return rc == 77 ? 77 : 1;
+    rpc_client_t *c = NULL;
+    h_tx_t *txs = NULL, *more = NULL;
+    size_t n_txs = 0, n_more = 0;
+    char *out = NULL;
+    model_t m;
+    model_init(&m);
+    const char *extra[] = {"--block-ms", "50", "--heartbeat-ms", "400", NULL};
+
+    CHECK(h_write_genesis(&H, N_ACCOUNTS, BALANCE, 2, UTXO_AMOUNT) == 0, "genesis");
+    CHECK(h_start(&H, extra, 30000) == 0, "start");
+    c = rpc_client_new(H.url, 30000, NULL);
+
+    /* 1. 1,000 transfers from 5 senders. */
+    uint64_t first[N_SENDERS] = {0};
+    n_txs = 200 * N_SENDERS;
+    txs = make_transfers(200, first, 1);
+    CHECK(txs && send_all(c, txs, n_txs) == 0, "sending 1,000 transfers");
+    uint64_t want[N_ACCOUNTS] = {0};
+    for (int s = 0; s < N_SENDERS; s++)
+        want[s] = 200;
+    CHECK(h_wait_nonces(c, N_SENDERS, want, 120000) == 0, "1,000 transfers committed");
+    for (size_t i = 0; i < n_txs; i++)
+        model_transfer(&m, &txs[i]);
+    for (size_t i = 0; i < n_txs; i += 97)
+        CHECK(receipt_exists(c, &txs[i].hash) == 1, "receipt of tx %zu", i);
+
+    /* CLI: transfer --wait, balance, utxo send --wait, tx. */
+    {
+        const char *a1[] = {"transfer", "--key", key_file(5), "--to", key_file(7), "--amount",
+                            "4242", "--wait", NULL};
+        CHECK(cli(a1, &out) == 0 && strstr(out, "\"success\": true"), "aether transfer: %s",
+              out ? out : "");
+        free(out);
+        out = NULL;
+        h_tx_t t = {.from = 5, .to = 7, .amount = 4242, .fee = FEE};
+        model_transfer(&m, &t);
+        const char *a2[] = {"balance", key_file(7), NULL};
+        char want_bal[64];
+        snprintf(want_bal, sizeof want_bal, "\"balance\": \"%llu\"",
+                 (unsigned long long)m.balance[7]);
+        CHECK(cli(a2, &out) == 0 && strstr(out, want_bal), "aether balance: %s (want %s)",
+              out ? out : "", want_bal);
+        free(out);
+        out = NULL;
+        const char *a3[] = {"utxo", "send", "--key", key_file(0), "--to", key_file(1),
+                            "--amount", "1000", "--wait", NULL};
+        CHECK(cli(a3, &out) == 0 && strstr(out, "\"success\": true"), "aether utxo send: %s",
+              out ? out : "");
+        /* largest-first picks genesis UTxO 0 (both equal; id order keeps index 0 first) */
+        json_error_t je;
+        json_t *j = json_loads(out, 0, &je);
+        const char *hash = json_string_value(json_object_get(j, "hash"));
+        chain_hash_t th;
+        err_t e = {0};
+        CHECK(hash && chain_hash_from_hex(hash, &th, &e) == 0, "utxo send hash");
+        json_decref(j);
+        free(out);
+        out = NULL;
+        m.utxo[0].live = false;
+        m.balance[0] += UTXO_AMOUNT - 1000 - FEE;
+        m.nonce[0]++;
+        m.balance[N_ACCOUNTS] += FEE;
+        m.utxo[2].id.tx_hash = th;
+        m.utxo[2].id.index = 0;
+        addr_of(1, &m.utxo[2].u.owner);
+        m.utxo[2].u.amount = chain_u128_from_u64(1000);
+        m.utxo[2].live = true;
+        m.n_utxo = 3;
+        const char *a4[] = {"utxos", key_file(1), NULL};
+        CHECK(cli(a4, &out) == 0 && strstr(out, "\"amount\": \"1000\""), "aether utxos: %s",
+              out ? out : "");
+        free(out);
+        out = NULL;
+        const char *a5[] = {"transfer", "--key", key_file(2), "--to", "0x1234", "--amount",
+                            "1", NULL};
+        CHECK(cli(a5, NULL) == 2, "bad address exit code");
+        const char *a6[] = {"transfer", "--key", key_file(2), "--to", key_file(3), "--amount",
+                            "999999999999999999", NULL};
+        CHECK(cli(a6, NULL) == 1, "insufficient funds exit code");
+    }
+    CHECK(compare_with_model(c, &m, "after 1,000 transfers") == 0, "model comparison");
+    test_proofs(c);
+
+    /* 2. Clean restart keeps everything. */
+    chain_hash_t root_before, root_after;
+    uint64_t height_before, height_after;
+    CHECK(node_root(c, &root_before, &height_before) == 0, "root");
+    CHECK(h_stop(&H, SIGTERM) == 0, "clean stop exit status");
+    rpc_client_free(c);
+    CHECK(h_start(&H, extra, 30000) == 0, "restart");
+    c = rpc_client_new(H.url, 30000, NULL);
+    CHECK(node_root(c, &root_after, &height_after) == 0, "root after restart");
+    CHECK(height_after >= height_before, "height went back: %llu -> %llu",
+          (unsigned long long)height_before, (unsigned long long)height_after);
+    CHECK(chain_hash_equal(&root_before, &root_after), "state root changed over a restart");
+    CHECK(compare_with_model(c, &m, "after restart") == 0, "model after restart");
+
+    /* 3. kill -9 while a busy run commits. */
+    for (int s = 0; s < N_SENDERS; s++)
+        first[s] = m.nonce[s];
+    n_more = 400 * N_SENDERS;
+    more = make_transfers(400, first, 2);
+    CHECK(more && send_all(c, more, n_more) == 0, "sending 2,000 transfers");
+    /* Wait until some (not all) are committed, note them, then crash. */
+    size_t seen_committed = 0;
+    for (int tries = 0; tries < 2000; tries++) {
+        seen_committed = 0;
+        for (size_t i = 0; i < n_more; i += 50)
+            seen_committed += receipt_exists(c, &more[i].hash) == 1;
+        if (seen_committed >= 2)
+            break;
+        usleep(2000);
+    }
+    bool *before = calloc(n_more, sizeof *before);
+    for (size_t i = 0; i < n_more; i += 50)
+        before[i] = receipt_exists(c, &more[i].hash) == 1;
+    CHECK(h_stop(&H, SIGKILL) == 128 + SIGKILL, "kill -9");
+    rpc_client_free(c);
+    c = NULL;
+    CHECK(h_start(&H, extra, 30000) == 0, "restart after kill -9");
+    c = rpc_client_new(H.url, 30000, NULL);
+    /* The committed set is each sender's nonce prefix, and includes every
+     * transaction seen committed before the crash. */
+    uint64_t committed_nonce[N_SENDERS];
+    for (int s = 0; s < N_SENDERS; s++) {
+        uint64_t b;
+        CHECK(h_get_account(c, (uint32_t)s, &b, &committed_nonce[s]) == 0, "account");
+    }
+    size_t n_committed = 0, n_lost_seen = 0;
+    for (size_t i = 0; i < n_more; i++) {
+        bool in_prefix = more[i].nonce < committed_nonce[more[i].from];
+        if (in_prefix) {
+            model_transfer(&m, &more[i]);
+            n_committed++;
+        }
+        if (before[i] && !in_prefix)
+            n_lost_seen++;
+        if (i % 7 == 0)
+            CHECK(receipt_exists(c, &more[i].hash) == (in_prefix ? 1 : 0),
+                  "tx %zu: receipt presence disagrees with the account nonce", i);
+    }
+    free(before);
+    CHECK(n_lost_seen == 0, "%zu transactions seen committed before kill -9 are gone",
+          n_lost_seen);
+    fprintf(stderr, "kill -9: %zu of %zu transfers were committed before the crash\n",
+            n_committed, n_more);
+    CHECK(compare_with_model(c, &m, "after kill -9") == 0, "model after kill -9");
+    /* The pool died with the process: resubmit what is missing. */
+    {
+        h_tx_t *rest = calloc(n_more, sizeof *rest);
+        size_t k = 0;
+        for (size_t i = 0; i < n_more; i++)
+            if (more[i].nonce >= committed_nonce[more[i].from])
+                rest[k++] = more[i];
+        int sent = k ? send_all(c, rest, k) : 0;
+        free(rest); /* shallow copies */
+        CHECK(sent == 0, "resubmitting %zu transfers", k);
+        for (size_t i = 0; i < n_more; i++)
+            if (more[i].nonce >= committed_nonce[more[i].from])
+                model_transfer(&m, &more[i]);
+        for (int s = 0; s < N_SENDERS; s++)
+            want[s] = m.nonce[s];
+        CHECK(h_wait_nonces(c, N_SENDERS, want, 120000) == 0, "resubmitted transfers committed");
+        CHECK(compare_with_model(c, &m, "after resubmission") == 0, "final model");
+    }
+
+    /* 4. Malformed input; the node keeps serving. */
+    test_malformed(c);
+    CHECK(h_stop(&H, SIGTERM) == 0, "clean stop");
+
+    /* 5. Rate limit. */
+    {
+        const char *limited[] = {"--rpc-rate", "2", "--heartbeat-ms", "400", NULL};
+        rpc_client_free(c);
+        c = NULL;
+        CHECK(h_start(&H, limited, 30000) == 0, "start with --rpc-rate 2");
+        c = rpc_client_new(H.url, 30000, NULL);
+        int n429 = 0;
+        for (int i = 0; i < 20; i++) {
+            int status = 0;
+            json_t *r = NULL;
+            if (rpc_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_blockNumber\",\"id\":1}",
+                        &status, &r) == 0 &&
+                status == 429 && error_code(r) == RPC_RATE_LIMITED)
+                n429++;
+            json_decref(r);
+        }
+        CHECK(n429 >= 10, "only %d of 20 rapid requests were rate limited", n429);
+    }
+
+out:
+    free(out);
+    free_txs(txs, n_txs);
+    free_txs(more, n_more);
+    rpc_client_free(c);
+    if (failures && H.dir[0])
+        fprintf(stderr, "node log: %s/node.log (kept)\n", H.dir);
+    if (failures)
+        setenv("AETHER_KEEP_TMP", "1", 1);
+    h_cleanup(&H);
+    if (!failures)
+        printf("chain integration: all checks passed\n");
+    return failures ? 1 : 0;
+}
