@@ -61,19 +61,15 @@ static int sign_receipt(const char *prog, const phase_job_opts_t *o,
         phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK)
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
     int rc = CLI_FAIL;
-    json_t *spec = phase_wasm_job_spec(o->module, o->module_len, o->timeout_ms, o->memory_max);
     json_t *res_json = NULL;
-    phase_manifest_t m = {0};
     phase_receipt_t r = {0};
     phase_job_result_t res = {0};
     char *json = NULL;
     uint8_t job_id[PHASE_HASH_BYTES];
-    if (!spec) {
-        cli_error(prog, CLI_FAIL, "out of memory");
-        goto done;
-    }
-    if (phase_manifest_sign(spec, &id, ts_now(), NULL, &m, &e) != PHASE_OK ||
-        phase_manifest_hash(&m, job_id, &e) != PHASE_OK ||
+    /* JobId: the hash of the wasm JobSpec manifest signing message for this
+     * module and these limits, created now. */
+    if (phase_wasm_job_id(o->module, o->module_len, o->timeout_ms, o->memory_max, ts_now(),
+                          job_id, &e) != PHASE_OK ||
         phase_job_result_for(out, job_id, &res, &e) != PHASE_OK ||
         !(res_json = phase_job_result_to_json(&res, &e)) ||
         phase_receipt_sign(res_json, job_id, &id, ts_now(), &r, &e) != PHASE_OK ||
@@ -96,8 +92,6 @@ done:
     phase_receipt_free(&r);
     json_decref(res_json);
     phase_job_result_free(&res);
-    phase_manifest_free(&m);
-    json_decref(spec);
     phase_identity_wipe(&id);
     return rc;
 }

@@ -7,6 +7,8 @@
  */
 #include "phase.h"
 
+#include "crypto/crypto.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,5 +74,80 @@ int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHAS
         phase_job_result_free(r);
         return err_set(e, BASE_ENOMEM, "job result: out of memory");
     }
+    return PHASE_OK;
+}
+
+/* Streams bytes into a SHA-256 through a small buffer. */
+typedef struct hstream {
+    crypto_sha256_ctx_t h;
+    char buf[4096];
+    size_t n;
+} hstream_t;
+
+static void hs_put(hstream_t *s, const char *p, size_t n)
+{
+    if (s->n + n > sizeof s->buf) {
+        crypto_sha256_update(&s->h, s->buf, s->n);
+        s->n = 0;
+    }
+    if (n > sizeof s->buf) {
+        crypto_sha256_update(&s->h, p, n);
+        return;
+    }
+    memcpy(s->buf + s->n, p, n);
+    s->n += n;
+}
+
+static void hs_str(hstream_t *s, const char *p)
+{
+    hs_put(s, p, strlen(p));
+}
+
+static void hs_u64_or_null(hstream_t *s, uint64_t v)
+{
+    char d[24];
+    if (v == 0) {
+        hs_str(s, "null");
+        return;
+    }
+    int n = snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+    hs_put(s, d, (size_t)n);
+}
+
+int phase_wasm_job_id(const uint8_t *module, size_t n, uint64_t max_duration_ms,
+                      uint64_t max_memory_bytes, ts_t created_at,
+                      uint8_t out[PHASE_HASH_BYTES], err_t *e)
+{
+    char ts[TS_STR_MAX];
+    if (ts_format(created_at, ts) < 0)
+        return err_set(e, PHASE_EINVAL, "job id: timestamp outside years 0..9999");
+    hstream_t s;
+    crypto_sha256_init(&s.h);
+    s.n = 0;
+    /* The canonical key orders: created_at < payload < schema_version, and
+     * input < kind < max_duration_ms < max_memory_bytes < module_cid. */
+    hs_str(&s, PHASE_MANIFEST_DOMAIN "{\"created_at\":\"");
+    hs_str(&s, ts);
+    hs_str(&s, "\",\"payload\":{\"input\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            hs_put(&s, ",", 1);
+        char d[3];
+        unsigned v = module[i];
+        size_t k = 0;
+        if (v >= 100)
+            d[k++] = (char)('0' + v / 100);
+        if (v >= 10)
+            d[k++] = (char)('0' + v / 10 % 10);
+        d[k++] = (char)('0' + v % 10);
+        hs_put(&s, d, k);
+    }
+    hs_str(&s, "],\"kind\":\"wasm\",\"max_duration_ms\":");
+    hs_u64_or_null(&s, max_duration_ms);
+    hs_str(&s, ",\"max_memory_bytes\":");
+    hs_u64_or_null(&s, max_memory_bytes);
+    hs_str(&s, ",\"module_cid\":\"inline\"},\"schema_version\":1}");
+    crypto_sha256_update(&s.h, s.buf, s.n);
+    crypto_sha256_final(&s.h, out);
     return PHASE_OK;
 }

@@ -293,6 +293,12 @@ int phase_job_exit_status(const phase_job_outcome_t *o);
  * input:[module bytes], max_duration_ms, max_memory_bytes} (0 => null). */
 json_t *phase_wasm_job_spec(const uint8_t *module, size_t n, uint64_t max_duration_ms,
                             uint64_t max_memory_bytes);
+/* The JobId of the manifest phase_manifest_sign() would make from that
+ * JobSpec with that created_at, computed by streaming the canonical bytes
+ * (no JSON tree for the module's bytes): what `plasmd run --receipt` uses. */
+int phase_wasm_job_id(const uint8_t *module, size_t n, uint64_t max_duration_ms,
+                      uint64_t max_memory_bytes, ts_t created_at,
+                      uint8_t out[PHASE_HASH_BYTES], err_t *e) BASE_MUST_CHECK;
 /* Fills a JobResult for an outcome: job_spec_hash = job_id, the commitment
  * over the captured output, completion stop/error, total_duration_ms and
  * metrics.extra {module_hash, exit_code, error?}. */

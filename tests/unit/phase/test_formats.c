@@ -459,6 +459,30 @@ static void shared_receipt_fixture(void **state)
     free(pkfile);
 }
 
+/* The streamed JobId equals the hash of the manifest built as JSON. */
+static void wasm_job_id_fast_path(void **state)
+{
+    phase_identity_t id;
+    test_identity_from_seed(&id, 4);
+    uint8_t mod[300];
+    for (size_t i = 0; i < sizeof mod; i++)
+        mod[i] = (uint8_t)(i * 7);
+    static const uint64_t limits[][2] = {{0, 0}, {5000, 0}, {0, 67108864}, {UINT64_MAX, 1}};
+    for (size_t k = 0; k < 4; k++) {
+        ts_t t = {1779883200 + (int64_t)k, (uint32_t)(k * 123456789u % 1000000000u)};
+        json_t *spec = phase_wasm_job_spec(mod, sizeof mod, limits[k][0], limits[k][1]);
+        phase_manifest_t m;
+        uint8_t want[32], got[32];
+        assert_int_equal(phase_manifest_sign(spec, &id, t, NULL, &m, NULL), 0);
+        assert_int_equal(phase_manifest_hash(&m, want, NULL), 0);
+        assert_int_equal(phase_wasm_job_id(mod, sizeof mod, limits[k][0], limits[k][1], t, got,
+                                           NULL), 0);
+        assert_memory_equal(want, got, 32);
+        phase_manifest_free(&m);
+        json_decref(spec);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +497,7 @@ int main(void)
         cmocka_unit_test(domain_separation),
         cmocka_unit_test(legacy_receipt),
         cmocka_unit_test(shared_receipt_fixture),
+        cmocka_unit_test(wasm_job_id_fast_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
