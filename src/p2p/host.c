@@ -32,108 +32,8 @@
 
 #include "crypto/crypto.h"
 
-#define NOISE_PROTO "/noise"
-#define YAMUX_PROTO "/yamux/1.0.0"
-#define YAMUX_MAX_UNACKED 256
-#define YAMUX_MAX_DATA (32 * 1024)  /* payload of one Data frame we send */
-#define MSS_MAX_PROPOSALS 8
-#define MAX_LISTENERS 8
-#define MAX_HANDLERS 32
-#define READ_CHUNK (64 * 1024)
+#include "p2p/host_internal.h"
 
-enum { C_CONNECTING, C_MSS, C_NOISE, C_MSS2, C_YAMUX };
-enum { S_NEGOTIATING, S_OPEN };
-
-typedef struct mss {
-    bool initiator;
-    bool got_header;
-    int proposals;
-} mss_t;
-
-struct p2p_stream {
-    p2p_conn_t *c;
-    p2p_stream_t *next;
-    uint32_t id;
-    int state;
-    bool outbound, acked, local_fin, fin_pending, remote_fin, dead;
-    uint32_t send_window, recv_window, recv_consumed;
-    buf_t rx, tx;
-    size_t tx_off;
-    mss_t mss;
-    char proto[MSS_MAX_LINE];
-    p2p_open_cb open_cb;
-    void *open_ud;
-    p2p_stream_cbs_t cbs;
-};
-
-typedef struct listener {
-    uv_tcp_t tcp;
-    p2p_host_t *h;
-    buf_t addr;
-} listener_t;
-
-struct p2p_conn {
-    p2p_host_t *h;
-    p2p_conn_t *next;
-    uv_tcp_t tcp;
-    uv_timer_t timer;
-    uv_connect_t connect_req;
-    uv_shutdown_t shutdown_req;
-    int state;
-    bool outbound, closing, announced, has_expected;
-    int n_handles;
-    buf_t rx, plain, txplain;
-    mss_t mss;
-    noise_hs_t hs;
-    noise_cipher_t tx_c, rx_c;
-    p2p_peer_id_t peer, expected;
-    p2p_dial_cb dial_cb;
-    void *dial_ud;
-    p2p_stream_t *streams, *dead;
-    size_t n_streams;
-    uint32_t next_id;
-    uint64_t started_ms, last_ms;
-    struct sockaddr_storage remote;
-    uint8_t readbuf[READ_CHUNK];
-};
-
-typedef struct handler {
-    char *proto;
-    p2p_handler_fn fn;
-    void *ud;
-} handler_t;
-
-typedef struct peer_entry {
-    struct peer_entry *next;
-    p2p_identify_info_t info;
-} peer_entry_t;
-
-struct p2p_host {
-    uv_loop_t *loop;
-    p2p_key_t key;
-    p2p_peer_id_t id;
-    p2p_host_config_t cfg;
-    char agent[128];
-    p2p_host_cbs_t cbs;
-    listener_t *listeners[MAX_LISTENERS];
-    size_t n_listeners;
-    p2p_conn_t *conns;
-    handler_t handlers[MAX_HANDLERS];
-    size_t n_handlers;
-    peer_entry_t *peers;
-    p2p_kad_t *kad;
-    void (*conn_hook)(p2p_conn_t *c, void *ud);
-    void (*info_hook)(const p2p_identify_info_t *info, void *ud);
-    void *info_hook_ud;
-    void *conn_hook_ud;
-    void *identify_ops;
-    bool freeing;
-    int n_handles;
-};
-
-static void conn_fail(p2p_conn_t *c, int status, const char *fmt, ...) BASE_PRINTF(3, 4);
-static void conn_flush(p2p_conn_t *c);
-static void stream_finish(p2p_stream_t *s, int status);
 static void host_maybe_release(p2p_host_t *h);
 
 static uint64_t now_ms(p2p_host_t *h)
@@ -277,7 +177,7 @@ size_t p2p_host_protocols(const p2p_host_t *h, const char **out, size_t max)
     return n;
 }
 
-static const handler_t *find_handler(p2p_host_t *h, const char *proto)
+const handler_t *hc_find_handler(p2p_host_t *h, const char *proto)
 {
     for (size_t i = 0; i < h->n_handlers; i++)
         if (strcmp(h->handlers[i].proto, proto) == 0)
@@ -373,7 +273,7 @@ static void on_write(uv_write_t *req, int status)
     p2p_conn_t *c = req->data;
     free(req);
     if (status < 0 && status != UV_ECANCELED && !c->closing)
-        conn_fail(c, P2P_EIO, "write failed: %s", uv_strerror(status));
+        hc_fail(c, P2P_EIO, "write failed: %s", uv_strerror(status));
 }
 
 static void conn_write_raw(p2p_conn_t *c, const uint8_t *p, size_t n)
@@ -382,7 +282,7 @@ static void conn_write_raw(p2p_conn_t *c, const uint8_t *p, size_t n)
         return;
     write_req_t *w = malloc(sizeof *w + n);
     if (!w) {
-        conn_fail(c, P2P_ENOMEM, "out of memory");
+        hc_fail(c, P2P_ENOMEM, "out of memory");
         return;
     }
     memcpy(w->data, p, n);
@@ -391,18 +291,18 @@ static void conn_write_raw(p2p_conn_t *c, const uint8_t *p, size_t n)
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
     if (rc < 0) {
         free(w);
-        conn_fail(c, P2P_EIO, "write failed: %s", uv_strerror(rc));
+        hc_fail(c, P2P_EIO, "write failed: %s", uv_strerror(rc));
     }
 }
 
 /* Queues plaintext for the encrypted channel (flushed by conn_flush). */
-static void conn_send(p2p_conn_t *c, const void *p, size_t n)
+void hc_send(p2p_conn_t *c, const void *p, size_t n)
 {
     if (!c->closing && buf_append(&c->txplain, p, n))
-        conn_fail(c, P2P_ENOMEM, "out of memory");
+        hc_fail(c, P2P_ENOMEM, "out of memory");
 }
 
-static void conn_flush(p2p_conn_t *c)
+void hc_flush(p2p_conn_t *c)
 {
     if (c->closing || c->txplain.len == 0)
         return;
@@ -411,7 +311,7 @@ static void conn_flush(p2p_conn_t *c)
     size_t total = n + frames * (2 + NOISE_TAG);
     write_req_t *w = malloc(sizeof *w + total);
     if (!w) {
-        conn_fail(c, P2P_ENOMEM, "out of memory");
+        hc_fail(c, P2P_ENOMEM, "out of memory");
         return;
     }
     size_t off = 0, o = 0;
@@ -422,7 +322,7 @@ static void conn_flush(p2p_conn_t *c)
         w->data[o + 1] = (uint8_t)cl;
         if (noise_encrypt(&c->tx_c, NULL, 0, c->txplain.data + off, k, w->data + o + 2)) {
             free(w);
-            conn_fail(c, P2P_EPROTO, "noise: send nonce exhausted");
+            hc_fail(c, P2P_EPROTO, "noise: send nonce exhausted");
             return;
         }
         o += 2 + cl;
@@ -434,24 +334,24 @@ static void conn_flush(p2p_conn_t *c)
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
     if (rc < 0) {
         free(w);
-        conn_fail(c, P2P_EIO, "write failed: %s", uv_strerror(rc));
+        hc_fail(c, P2P_EIO, "write failed: %s", uv_strerror(rc));
     }
 }
 
-static void yamux_send(p2p_conn_t *c, uint8_t type, uint16_t flags, uint32_t id, uint32_t len,
-                       const uint8_t *data, size_t n)
+void hc_yamux_send(p2p_conn_t *c, uint8_t type, uint16_t flags, uint32_t id, uint32_t len,
+                   const uint8_t *data, size_t n)
 {
     uint8_t hdr[YAMUX_HDR];
     yamux_hdr_t yh = {0, type, flags, id, len};
     yamux_hdr_encode(&yh, hdr);
-    conn_send(c, hdr, sizeof hdr);
+    hc_send(c, hdr, sizeof hdr);
     if (n)
-        conn_send(c, data, n);
+        hc_send(c, data, n);
 }
 
 /* ---- connection teardown --------------------------------------------------- */
 
-static void stream_free(p2p_stream_t *s)
+void ys_free(p2p_stream_t *s)
 {
     buf_free(&s->rx);
     buf_free(&s->tx);
@@ -463,7 +363,7 @@ static void conn_gc(p2p_conn_t *c)
     while (c->dead) {
         p2p_stream_t *s = c->dead;
         c->dead = s->next;
-        stream_free(s);
+        ys_free(s);
     }
 }
 
@@ -480,7 +380,7 @@ static void conn_release(p2p_conn_t *c)
     while (c->streams) { /* only when released without conn_fail */
         p2p_stream_t *s = c->streams;
         c->streams = s->next;
-        stream_free(s);
+        ys_free(s);
     }
     buf_free(&c->rx);
     buf_free(&c->plain);
@@ -520,13 +420,13 @@ static void conn_teardown(p2p_conn_t *c, int status, bool graceful)
     if (c->closing)
         return;
     if (graceful && c->state == C_YAMUX) {
-        yamux_send(c, YAMUX_GO_AWAY, 0, 0, status == 0 ? 0 : 1, NULL, 0);
-        conn_flush(c);
+        hc_yamux_send(c, YAMUX_GO_AWAY, 0, 0, status == 0 ? 0 : 1, NULL, 0);
+        hc_flush(c);
     }
     c->closing = true;
     uv_read_stop((uv_stream_t *)&c->tcp);
     while (c->streams)
-        stream_finish(c->streams, status ? status : P2P_ECLOSED);
+        ys_finish(c->streams, status ? status : P2P_ECLOSED);
     if (c->dial_cb) {
         p2p_dial_cb cb = c->dial_cb;
         c->dial_cb = NULL;
@@ -540,7 +440,7 @@ static void conn_teardown(p2p_conn_t *c, int status, bool graceful)
         conn_close_handles(c);
 }
 
-static void conn_fail(p2p_conn_t *c, int status, const char *fmt, ...)
+void hc_fail(p2p_conn_t *c, int status, const char *fmt, ...)
 {
     if (c->closing)
         return;
@@ -612,419 +512,6 @@ static void host_maybe_release(p2p_host_t *h)
     free(h);
 }
 
-/* ---- streams ------------------------------------------------------------------ */
-
-p2p_conn_t *p2p_stream_conn(const p2p_stream_t *s)
-{
-    return s->c;
-}
-
-const char *p2p_stream_protocol(const p2p_stream_t *s)
-{
-    return s->proto;
-}
-
-void p2p_stream_set_cbs(p2p_stream_t *s, const p2p_stream_cbs_t *cbs)
-{
-    s->cbs = *cbs;
-}
-
-static p2p_stream_t *stream_new(p2p_conn_t *c, uint32_t id, bool outbound)
-{
-    p2p_stream_t *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->c = c;
-    s->id = id;
-    s->outbound = outbound;
-    s->acked = !outbound;
-    s->send_window = YAMUX_WINDOW;
-    s->recv_window = YAMUX_WINDOW;
-    s->mss.initiator = outbound;
-    buf_init(&s->rx, 0);
-    buf_init(&s->tx, 0);
-    s->next = c->streams;
-    c->streams = s;
-    c->n_streams++;
-    return s;
-}
-
-static void stream_unlink(p2p_stream_t *s)
-{
-    p2p_conn_t *c = s->c;
-    for (p2p_stream_t **pp = &c->streams; *pp; pp = &(*pp)->next) {
-        if (*pp == s) {
-            *pp = s->next;
-            c->n_streams--;
-            break;
-        }
-    }
-    s->dead = true;
-    s->next = c->dead;
-    c->dead = s;
-}
-
-/* The stream is over: tell its owner exactly once, then retire it. */
-static void stream_finish(p2p_stream_t *s, int status)
-{
-    if (s->dead)
-        return;
-    stream_unlink(s);
-    if (s->state == S_NEGOTIATING && s->outbound && s->open_cb) {
-        p2p_open_cb cb = s->open_cb;
-        s->open_cb = NULL;
-        cb(NULL, status ? status : P2P_ECLOSED, s->open_ud);
-    } else if (s->cbs.on_close) {
-        s->cbs.on_close(s, status, s->cbs.ud);
-    }
-}
-
-static p2p_stream_t *find_stream(p2p_conn_t *c, uint32_t id)
-{
-    for (p2p_stream_t *s = c->streams; s; s = s->next)
-        if (s->id == id)
-            return s;
-    return NULL;
-}
-
-static void stream_maybe_done(p2p_stream_t *s)
-{
-    if (!s->dead && s->local_fin && s->remote_fin && s->tx.len == s->tx_off)
-        stream_finish(s, 0);
-}
-
-static void stream_pump(p2p_stream_t *s)
-{
-    p2p_conn_t *c = s->c;
-    while (!s->dead && !c->closing && s->tx_off < s->tx.len && s->send_window > 0) {
-        size_t k = s->tx.len - s->tx_off;
-        if (k > s->send_window)
-            k = s->send_window;
-        if (k > YAMUX_MAX_DATA)
-            k = YAMUX_MAX_DATA;
-        yamux_send(c, YAMUX_DATA, 0, s->id, (uint32_t)k, s->tx.data + s->tx_off, k);
-        s->tx_off += k;
-        s->send_window -= (uint32_t)k;
-    }
-    if (s->tx_off == s->tx.len) {
-        buf_reset(&s->tx);
-        s->tx_off = 0;
-        if (s->fin_pending && !s->dead) {
-            s->fin_pending = false;
-            s->local_fin = true;
-            yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_FIN, s->id, 0, NULL, 0);
-            stream_maybe_done(s);
-        }
-    }
-}
-
-int p2p_stream_write(p2p_stream_t *s, const void *p, size_t n)
-{
-    if (s->dead || s->c->closing || s->local_fin || s->fin_pending)
-        return P2P_ECLOSED;
-    if (buf_append(&s->tx, p, n))
-        return P2P_ENOMEM;
-    stream_pump(s);
-    conn_flush(s->c);
-    return 0;
-}
-
-int p2p_stream_write_lp(p2p_stream_t *s, const void *p, size_t n)
-{
-    if (s->dead || s->c->closing || s->local_fin || s->fin_pending)
-        return P2P_ECLOSED;
-    uint8_t l[UVARINT_MAX_BYTES];
-    if (buf_append(&s->tx, l, uvarint_encode(n, l)) || buf_append(&s->tx, p, n))
-        return P2P_ENOMEM;
-    stream_pump(s);
-    conn_flush(s->c);
-    return 0;
-}
-
-void p2p_stream_close_write(p2p_stream_t *s)
-{
-    if (s->dead || s->local_fin || s->fin_pending)
-        return;
-    s->fin_pending = true;
-    stream_pump(s);
-    conn_flush(s->c);
-}
-
-void p2p_stream_reset(p2p_stream_t *s)
-{
-    if (s->dead)
-        return;
-    p2p_conn_t *c = s->c;
-    yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_RST, s->id, 0, NULL, 0);
-    stream_finish(s, P2P_ECLOSED);
-    conn_flush(c);
-}
-
-int p2p_lp_next(const uint8_t *p, size_t n, size_t max, const uint8_t **msg, size_t *msg_len,
-                size_t *used)
-{
-    uint64_t len;
-    int k = uvarint_decode(p, n, &len, NULL);
-    if (k == BASE_ETRUNC)
-        return n >= UVARINT_MAX_BYTES ? P2P_EPROTO : 0;
-    if (k < 0)
-        return P2P_EPROTO;
-    if (len > max)
-        return P2P_ELIMIT;
-    if (n - (size_t)k < len)
-        return 0;
-    *msg = p + k;
-    *msg_len = (size_t)len;
-    *used = (size_t)k + (size_t)len;
-    return 1;
-}
-
-/* Gives buffered bytes to the protocol and returns consumed bytes to the
- * peer's send window. */
-static void stream_deliver(p2p_stream_t *s)
-{
-    p2p_conn_t *c = s->c;
-    if (s->state != S_OPEN || s->dead)
-        return;
-    if (s->rx.len && s->cbs.on_data) {
-        size_t used = s->cbs.on_data(s, s->rx.data, s->rx.len, s->cbs.ud);
-        if (s->dead)
-            return;
-        if (used > s->rx.len)
-            used = s->rx.len;
-        memmove(s->rx.data, s->rx.data + used, s->rx.len - used);
-        s->rx.len -= used;
-        s->recv_consumed += (uint32_t)used;
-    }
-    if (s->rx.len > c->h->cfg.max_msg + 16) {
-        log_warn(P2P_LOG, "resetting stream", "proto=%s reason=\"message above %zu bytes\"",
-                 s->proto, c->h->cfg.max_msg);
-        p2p_stream_reset(s);
-        return;
-    }
-    if (s->recv_consumed >= YAMUX_WINDOW / 2 && !s->remote_fin) {
-        yamux_send(c, YAMUX_WINDOW_UPDATE, 0, s->id, s->recv_consumed, NULL, 0);
-        s->recv_window += s->recv_consumed;
-        s->recv_consumed = 0;
-    }
-    if (s->remote_fin && s->rx.len == 0 && s->cbs.on_eof) {
-        void (*eof)(p2p_stream_t *, void *) = s->cbs.on_eof;
-        s->cbs.on_eof = NULL;
-        eof(s, s->cbs.ud);
-    }
-    if (!s->dead)
-        stream_maybe_done(s);
-}
-
-/* Per-stream multistream-select; returns < 0 when the stream was dropped. */
-static int stream_negotiate(p2p_stream_t *s)
-{
-    p2p_conn_t *c = s->c;
-    char line[MSS_MAX_LINE];
-    while (s->state == S_NEGOTIATING && !s->dead) {
-        size_t used;
-        err_t e;
-        int r = mss_read(s->rx.data, s->rx.len, line, &used, &e);
-        if (r == 0)
-            return 0;
-        if (r < 0) {
-            log_warn(P2P_LOG, "resetting stream", "reason=\"%s\"", e.msg);
-            p2p_stream_reset(s);
-            return -1;
-        }
-        memmove(s->rx.data, s->rx.data + used, s->rx.len - used);
-        s->rx.len -= used;
-        s->recv_consumed += (uint32_t)used;
-        if (!s->mss.got_header) {
-            if (strcmp(line, MSS_PROTO) != 0) {
-                log_warn(P2P_LOG, "resetting stream", "reason=\"multistream header '%s'\"", line);
-                p2p_stream_reset(s);
-                return -1;
-            }
-            s->mss.got_header = true;
-            if (!s->outbound) {
-                buf_t out;
-                buf_init(&out, 0);
-                mss_write(&out, MSS_PROTO);
-                p2p_stream_write(s, out.data, out.len);
-                buf_free(&out);
-            }
-            continue;
-        }
-        if (s->outbound) {
-            if (strcmp(line, s->proto) == 0) {
-                s->state = S_OPEN;
-                p2p_open_cb cb = s->open_cb;
-                s->open_cb = NULL;
-                cb(s, 0, s->open_ud);
-                return 0;
-            }
-            p2p_open_cb cb = s->open_cb;
-            s->open_cb = NULL;
-            yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_RST, s->id, 0, NULL, 0);
-            stream_unlink(s);
-            cb(NULL, strcmp(line, "na") == 0 ? P2P_ENOTSUP : P2P_EPROTO, s->open_ud);
-            return -1;
-        }
-        const handler_t *hd = find_handler(c->h, line);
-        buf_t out;
-        buf_init(&out, 0);
-        if (hd) {
-            mss_write(&out, line);
-        } else if (++s->mss.proposals > MSS_MAX_PROPOSALS) {
-            buf_free(&out);
-            p2p_stream_reset(s);
-            return -1;
-        } else {
-            mss_write(&out, "na");
-        }
-        p2p_stream_write(s, out.data, out.len);
-        buf_free(&out);
-        if (hd) {
-            snprintf(s->proto, sizeof s->proto, "%s", line);
-            s->state = S_OPEN;
-            hd->fn(s, hd->ud);
-        }
-    }
-    return 0;
-}
-
-static void on_open_pending_fail(p2p_stream_t *s, int st, void *ud)
-{
-    (void)s;
-    (void)st;
-    (void)ud;
-}
-
-int p2p_conn_open_stream(p2p_conn_t *c, const char *proto, p2p_open_cb cb, void *ud, err_t *e)
-{
-    if (c->closing || c->state != C_YAMUX)
-        return err_set(e, P2P_ECLOSED, "p2p: connection is not open");
-    if (strlen(proto) + 1 >= MSS_MAX_LINE)
-        return err_set(e, P2P_EINVAL, "p2p: protocol name too long");
-    size_t unacked = 0;
-    for (p2p_stream_t *s = c->streams; s; s = s->next)
-        unacked += !s->acked;
-    if (unacked >= YAMUX_MAX_UNACKED || c->n_streams >= c->h->cfg.max_streams)
-        return err_set(e, P2P_ELIMIT, "p2p: too many streams on this connection");
-    if (c->next_id > UINT32_MAX - 2)
-        return err_set(e, P2P_ELIMIT, "p2p: stream ids exhausted");
-    p2p_stream_t *s = stream_new(c, c->next_id, true);
-    if (!s)
-        return err_set(e, P2P_ENOMEM, "p2p: out of memory");
-    c->next_id += 2;
-    snprintf(s->proto, sizeof s->proto, "%s", proto);
-    s->open_cb = cb ? cb : on_open_pending_fail;
-    s->open_ud = ud;
-    yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_SYN, s->id, 0, NULL, 0);
-    buf_t out;
-    buf_init(&out, 0);
-    mss_write(&out, MSS_PROTO);
-    mss_write(&out, proto);
-    int rc = p2p_stream_write(s, out.data, out.len);
-    buf_free(&out);
-    return rc ? err_set(e, rc, "p2p: cannot write to the new stream") : 0;
-}
-
-/* ---- yamux session --------------------------------------------------------- */
-
-/* Returns 1 when a frame was consumed, 0 when more bytes are needed. */
-static int yamux_frame(p2p_conn_t *c)
-{
-    if (c->plain.len < YAMUX_HDR)
-        return 0;
-    yamux_hdr_t yh;
-    err_t e;
-    if (yamux_hdr_decode(c->plain.data, &yh, &e)) {
-        conn_fail(c, P2P_EPROTO, "%s", e.msg);
-        return 0;
-    }
-    p2p_stream_t *s = yh.stream_id ? find_stream(c, yh.stream_id) : NULL;
-    if (yh.type == YAMUX_DATA) {
-        uint32_t limit = s ? s->recv_window : YAMUX_WINDOW;
-        if (yh.length > limit) {
-            conn_fail(c, P2P_EPROTO, "yamux: data frame of %u bytes exceeds the window of %u",
-                      yh.length, limit);
-            return 0;
-        }
-        if (c->plain.len - YAMUX_HDR < yh.length)
-            return 0;
-    }
-    const uint8_t *body = c->plain.data + YAMUX_HDR;
-    size_t used = YAMUX_HDR + (yh.type == YAMUX_DATA ? yh.length : 0);
-
-    if (yh.type == YAMUX_PING) {
-        if (yh.flags & YAMUX_SYN)
-            yamux_send(c, YAMUX_PING, YAMUX_ACK, 0, yh.length, NULL, 0);
-        goto done;
-    }
-    if (yh.type == YAMUX_GO_AWAY) {
-        memmove(c->plain.data, c->plain.data + used, c->plain.len - used);
-        c->plain.len -= used;
-        conn_fail(c, P2P_ECLOSED, "peer sent go-away (code %u)", yh.length);
-        return 0;
-    }
-    if (yh.flags & YAMUX_SYN) {
-        bool theirs = (yh.stream_id & 1) == (c->outbound ? 0u : 1u);
-        if (s || !theirs) {
-            conn_fail(c, P2P_EPROTO, "yamux: bad SYN for stream %u", yh.stream_id);
-            return 0;
-        }
-        if (c->n_streams >= c->h->cfg.max_streams) {
-            log_warn(P2P_LOG, "refusing stream", "reason=\"more than %zu streams\"",
-                     c->h->cfg.max_streams);
-            yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_RST, yh.stream_id, 0, NULL, 0);
-            goto done;
-        }
-        s = stream_new(c, yh.stream_id, false);
-        if (!s) {
-            conn_fail(c, P2P_ENOMEM, "out of memory");
-            return 0;
-        }
-        yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_ACK, s->id, 0, NULL, 0);
-    }
-    if (!s)
-        goto done; /* a stream we already closed or reset: drop */
-    if (yh.flags & YAMUX_ACK)
-        s->acked = true;
-    if (yh.type == YAMUX_WINDOW_UPDATE) {
-        uint64_t w = (uint64_t)s->send_window + yh.length;
-        if (w > UINT32_MAX) {
-            conn_fail(c, P2P_EPROTO, "yamux: window overflow on stream %u", s->id);
-            return 0;
-        }
-        s->send_window = (uint32_t)w;
-        stream_pump(s);
-    } else if (yh.length) {
-        s->recv_window -= yh.length;
-        if (s->remote_fin) {
-            conn_fail(c, P2P_EPROTO, "yamux: data after FIN on stream %u", s->id);
-            return 0;
-        }
-        if (buf_append(&s->rx, body, yh.length)) {
-            conn_fail(c, P2P_ENOMEM, "out of memory");
-            return 0;
-        }
-    }
-    memmove(c->plain.data, c->plain.data + used, c->plain.len - used);
-    c->plain.len -= used;
-    used = 0;
-    if (yh.flags & YAMUX_RST) {
-        stream_finish(s, P2P_ECLOSED);
-        return 1;
-    }
-    if (yh.flags & YAMUX_FIN)
-        s->remote_fin = true;
-    if (s->state == S_NEGOTIATING && stream_negotiate(s) < 0)
-        return 1;
-    stream_deliver(s);
-    return 1;
-done:
-    memmove(c->plain.data, c->plain.data + used, c->plain.len - used);
-    c->plain.len -= used;
-    return 1;
-}
-
 /* ---- the upgrade ---------------------------------------------------------------- */
 
 static void conn_established(p2p_conn_t *c)
@@ -1057,7 +544,7 @@ static int conn_mss(p2p_conn_t *c, buf_t *in, const char *want)
         if (r == 0)
             return 0;
         if (r < 0) {
-            conn_fail(c, P2P_EPROTO, "%s", e.msg);
+            hc_fail(c, P2P_EPROTO, "%s", e.msg);
             return -1;
         }
         memmove(in->data, in->data + used, in->len - used);
@@ -1067,7 +554,7 @@ static int conn_mss(p2p_conn_t *c, buf_t *in, const char *want)
         if (!c->mss.got_header) {
             if (strcmp(line, MSS_PROTO) != 0) {
                 buf_free(&out);
-                conn_fail(c, P2P_EPROTO, "multistream: unexpected header '%s'", line);
+                hc_fail(c, P2P_EPROTO, "multistream: unexpected header '%s'", line);
                 return -1;
             }
             c->mss.got_header = true;
@@ -1077,20 +564,20 @@ static int conn_mss(p2p_conn_t *c, buf_t *in, const char *want)
             buf_free(&out);
             if (strcmp(line, want) == 0)
                 return 1;
-            conn_fail(c, P2P_ENOTSUP, "multistream: peer refused %s ('%s')", want, line);
+            hc_fail(c, P2P_ENOTSUP, "multistream: peer refused %s ('%s')", want, line);
             return -1;
         } else if (strcmp(line, want) == 0) {
             mss_write(&out, want);
             if (c->state == C_MSS)
                 conn_write_raw(c, out.data, out.len);
             else
-                conn_send(c, out.data, out.len);
+                hc_send(c, out.data, out.len);
             buf_free(&out);
             return 1;
         } else {
             if (++c->mss.proposals > MSS_MAX_PROPOSALS) {
                 buf_free(&out);
-                conn_fail(c, P2P_EPROTO, "multistream: too many proposals");
+                hc_fail(c, P2P_EPROTO, "multistream: too many proposals");
                 return -1;
             }
             mss_write(&out, "na");
@@ -1098,7 +585,7 @@ static int conn_mss(p2p_conn_t *c, buf_t *in, const char *want)
         if (c->state == C_MSS)
             conn_write_raw(c, out.data, out.len);
         else
-            conn_send(c, out.data, out.len);
+            hc_send(c, out.data, out.len);
         buf_free(&out);
     }
 }
@@ -1111,7 +598,7 @@ static void noise_send(p2p_conn_t *c, const uint8_t *payload, size_t n)
     buf_append(&out, "\0\0", 2);
     if (noise_hs_write(&c->hs, payload, n, &out, &e)) {
         buf_free(&out);
-        conn_fail(c, P2P_EPROTO, "%s", e.msg);
+        hc_fail(c, P2P_EPROTO, "%s", e.msg);
         return;
     }
     out.data[0] = (uint8_t)((out.len - 2) >> 8);
@@ -1137,7 +624,7 @@ static void noise_send_payload(p2p_conn_t *c)
     buf_init(&pl, 0);
     if (noise_payload_make(&c->h->key, c->hs.s_pub, &pl)) {
         buf_free(&pl);
-        conn_fail(c, P2P_ENOMEM, "out of memory");
+        hc_fail(c, P2P_ENOMEM, "out of memory");
         return;
     }
     noise_send(c, pl.data, pl.len);
@@ -1155,7 +642,7 @@ static void noise_done(p2p_conn_t *c)
         buf_init(&out, 0);
         mss_write(&out, MSS_PROTO);
         mss_write(&out, YAMUX_PROTO);
-        conn_send(c, out.data, out.len);
+        hc_send(c, out.data, out.len);
         buf_free(&out);
     }
 }
@@ -1174,7 +661,7 @@ static int noise_step(p2p_conn_t *c)
     int step = c->hs.step;
     if (noise_hs_read(&c->hs, c->rx.data + 2, n, &pl, &e)) {
         buf_free(&pl);
-        conn_fail(c, P2P_EAUTH, "%s", e.msg);
+        hc_fail(c, P2P_EAUTH, "%s", e.msg);
         return 0;
     }
     memmove(c->rx.data, c->rx.data + 2 + n, c->rx.len - 2 - n);
@@ -1184,17 +671,17 @@ static int noise_step(p2p_conn_t *c)
         int rc = noise_payload_check(pl.data, pl.len, c->hs.rs, &peer, &e);
         buf_free(&pl);
         if (rc) {
-            conn_fail(c, P2P_EAUTH, "%s", e.msg);
+            hc_fail(c, P2P_EAUTH, "%s", e.msg);
             return 0;
         }
         if (c->has_expected && !p2p_peer_id_equal(&peer, &c->expected)) {
             char got[P2P_PEER_ID_STR_MAX];
             p2p_peer_id_format(&peer, got);
-            conn_fail(c, P2P_EAUTH, "noise: remote is %s, not the peer dialed", got);
+            hc_fail(c, P2P_EAUTH, "noise: remote is %s, not the peer dialed", got);
             return 0;
         }
         if (p2p_peer_id_equal(&peer, &c->h->id)) {
-            conn_fail(c, P2P_EAUTH, "noise: remote claims our own peer id");
+            hc_fail(c, P2P_EAUTH, "noise: remote claims our own peer id");
             return 0;
         }
         c->peer = peer;
@@ -1218,17 +705,17 @@ static int decrypt_frames(p2p_conn_t *c)
     while (c->rx.len >= 2) {
         size_t n = (size_t)c->rx.data[0] << 8 | c->rx.data[1];
         if (n < NOISE_TAG) {
-            conn_fail(c, P2P_EPROTO, "noise: transport message of %zu bytes", n);
+            hc_fail(c, P2P_EPROTO, "noise: transport message of %zu bytes", n);
             return -1;
         }
         if (c->rx.len - 2 < n)
             break;
         if (buf_reserve(&c->plain, n)) {
-            conn_fail(c, P2P_ENOMEM, "out of memory");
+            hc_fail(c, P2P_ENOMEM, "out of memory");
             return -1;
         }
         if (noise_decrypt(&c->rx_c, NULL, 0, c->rx.data + 2, n, c->plain.data + c->plain.len)) {
-            conn_fail(c, P2P_EAUTH, "noise: transport message failed to decrypt");
+            hc_fail(c, P2P_EAUTH, "noise: transport message failed to decrypt");
             return -1;
         }
         c->plain.len += n - NOISE_TAG;
@@ -1236,7 +723,7 @@ static int decrypt_frames(p2p_conn_t *c)
         c->rx.len -= 2 + n;
         /* A peer may not grow our plaintext backlog without bound. */
         if (c->plain.len > YAMUX_WINDOW + 2 * NOISE_MAX_MSG) {
-            conn_fail(c, P2P_EPROTO, "yamux: frame larger than any window");
+            hc_fail(c, P2P_EPROTO, "yamux: frame larger than any window");
             return -1;
         }
     }
@@ -1264,7 +751,7 @@ static void conn_process(p2p_conn_t *c)
                 conn_established(c);
                 continue;
             }
-            while (!c->closing && yamux_frame(c))
+            while (!c->closing && ys_frame(c))
                 ;
             return;
         }
@@ -1287,7 +774,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
     conn_gc(c);
     if (nread < 0) {
         bool eof = nread == UV_EOF || nread == UV_ECONNRESET;
-        conn_fail(c, eof ? P2P_ECLOSED : P2P_EIO, "%s",
+        hc_fail(c, eof ? P2P_ECLOSED : P2P_EIO, "%s",
                   eof ? "peer closed the connection" : uv_strerror((int)nread));
         return;
     }
@@ -1295,18 +782,18 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
         return;
     c->last_ms = now_ms(c->h);
     if (buf_append(&c->rx, b->base, (size_t)nread)) {
-        conn_fail(c, P2P_ENOMEM, "out of memory");
+        hc_fail(c, P2P_ENOMEM, "out of memory");
         return;
     }
     /* Before Noise, lines are short; nothing legitimate buffers more than one
      * Noise message (2 + 65535 bytes) plus one read. */
     if (c->rx.len > 2 + NOISE_MAX_MSG + READ_CHUNK) {
-        conn_fail(c, P2P_EPROTO, "input backlog above any frame size");
+        hc_fail(c, P2P_EPROTO, "input backlog above any frame size");
         return;
     }
     conn_process(c);
     if (!c->closing)
-        conn_flush(c);
+        hc_flush(c);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -1316,7 +803,7 @@ static void on_timer(uv_timer_t *t)
         return;
     uint64_t now = now_ms(c->h);
     if (c->state != C_YAMUX && now - c->started_ms >= c->h->cfg.handshake_timeout_ms) {
-        conn_fail(c, P2P_ETIMEOUT, "handshake not finished within %llu ms",
+        hc_fail(c, P2P_ETIMEOUT, "handshake not finished within %llu ms",
                   (unsigned long long)c->h->cfg.handshake_timeout_ms);
         return;
     }
@@ -1359,7 +846,7 @@ static void conn_start(p2p_conn_t *c)
     uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->remote, &len);
     int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     if (rc) {
-        conn_fail(c, P2P_EIO, "read: %s", uv_strerror(rc));
+        hc_fail(c, P2P_EIO, "read: %s", uv_strerror(rc));
         return;
     }
     c->state = C_MSS;
@@ -1449,7 +936,7 @@ static void on_connect(uv_connect_t *req, int status)
     if (c->closing)
         return;
     if (status < 0) {
-        conn_fail(c, P2P_EIO, "connect: %s", uv_strerror(status));
+        hc_fail(c, P2P_EIO, "connect: %s", uv_strerror(status));
         return;
     }
     conn_start(c);
