@@ -1,6 +1,6 @@
 /*
- * The libp2p host on libuv: TCP listeners and dials, the connection upgrade,
- * Yamux sessions and streams.
+ * The libp2p host on libuv: TCP listeners and dials, the connection upgrade
+ * and connection lifetimes. The Yamux session and its streams are in yamux.c.
  *
  * A connection walks these states (connections/README.md §Upgrading):
  *   C_MSS    multistream-select 1.0 in the clear, for "/noise"
