@@ -36,6 +36,11 @@ void g1_to_affine(g1_affine_t *r, const g1_t *a)
 {
     fp_t zi;
     r->inf = g1_is_inf(a);
+    if (fp_eq(&a->z, &BLS_FP_ONE)) {  /* already affine (decoded points) */
+        r->x = a->x;
+        r->y = a->y;
+        return;
+    }
     fp_inv(&zi, &a->z);
     fp_mul(&r->x, &a->x, &zi);
     fp_mul(&r->y, &a->y, &zi);

@@ -30,8 +30,14 @@ void g2_from_affine(g2_t *r, const fp2_t *x, const fp2_t *y)
 
 void g2_to_affine(g2_affine_t *r, const g2_t *a)
 {
-    fp2_t zi;
+    fp2_t zi, one;
     r->inf = g2_is_inf(a);
+    fp2_set_one(&one);
+    if (fp2_eq(&a->z, &one)) {  /* already affine (decoded points) */
+        r->x = a->x;
+        r->y = a->y;
+        return;
+    }
     fp2_inv(&zi, &a->z);
     fp2_mul(&r->x, &a->x, &zi);
     fp2_mul(&r->y, &a->y, &zi);

@@ -32,19 +32,20 @@ static void mul_by_b3(fp2_t *r, const fp2_t *a)
     fp2_mul_xi(r, &t);
 }
 
-/* T = 2T; line coefficients (c0, c1, c4) before scaling by P */
+/* T = 2T; line coefficients (c0, c1, c4) before scaling by P. The textbook
+ * step (with a = XY/2, g = (b + f)/2) is scaled by 4 here: X, Y, Z all by 4,
+ * which is the same projective point, and no halving is needed. */
 static void dbl_step(g2_t *t, fp2_t *c0, fp2_t *c1, fp2_t *c4)
 {
     fp2_t a, b, c, e, f, g, h, j, e2, s;
     fp2_mul(&a, &t->x, &t->y);
-    fp2_mul_fp(&a, &a, &BLS_FP_TWO_INV);
+    fp2_dbl(&a, &a);              /* 2 XY = 4a */
     fp2_sqr(&b, &t->y);
     fp2_sqr(&c, &t->z);
     mul_by_b3(&e, &c);
     fp2_add(&f, &e, &e);
     fp2_add(&f, &f, &e);
-    fp2_add(&g, &b, &f);
-    fp2_mul_fp(&g, &g, &BLS_FP_TWO_INV);
+    fp2_add(&g, &b, &f);          /* 2g */
     fp2_add(&h, &t->y, &t->z);
     fp2_sqr(&h, &h);
     fp2_add(&s, &b, &c);
@@ -56,12 +57,16 @@ static void dbl_step(g2_t *t, fp2_t *c0, fp2_t *c1, fp2_t *c4)
     fp2_neg(c4, &h);
     fp2_sqr(&e2, &e);
     fp2_sub(&s, &b, &f);
-    fp2_mul(&t->x, &a, &s);
-    fp2_sqr(&g, &g);
+    fp2_mul(&t->x, &a, &s);       /* 4 X3 */
+    fp2_sqr(&g, &g);              /* 4 g^2 */
     fp2_add(&s, &e2, &e2);
     fp2_add(&s, &s, &e2);
-    fp2_sub(&t->y, &g, &s);
+    fp2_dbl(&s, &s);
+    fp2_dbl(&s, &s);              /* 12 e^2 */
+    fp2_sub(&t->y, &g, &s);       /* 4 Y3 */
     fp2_mul(&t->z, &b, &h);
+    fp2_dbl(&t->z, &t->z);
+    fp2_dbl(&t->z, &t->z);        /* 4 Z3 */
 }
 
 /* T = T + Q (Q affine); line coefficients before scaling by P */
