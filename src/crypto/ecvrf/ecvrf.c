@@ -244,6 +244,7 @@ int ecvrf_prove_trace(ecvrf_suite_t suite, const uint8_t sk[32], const uint8_t *
     /* §5.1 step 1: x and Y = x*B */
     ecvrf_expand_sk(sk, x, prefix);
     ecvrf_point_mul_base(y, x);
+    ECVRF_DECLASSIFY(y, sizeof y);
     /* step 2: H = encode_to_curve(PK, alpha) */
     rc = ecvrf_encode_to_curve(suite, y, alpha, alpha_len, h, &ctr, &ell2);
     if (rc) {
@@ -252,10 +253,12 @@ int ecvrf_prove_trace(ecvrf_suite_t suite, const uint8_t sk[32], const uint8_t *
     }
     /* step 4: Gamma = x*H; step 5: k; step 6: c = challenge(Y, H, Gamma, kB, kH) */
     ecvrf_point_mul(gamma, x, h);
+    ECVRF_DECLASSIFY(gamma, sizeof gamma);
     ecvrf_nonce(prefix, h, k_string, k);
     ecvrf_point_mul_base(u, k);
     ecvrf_point_mul(v, k, h);
     ecvrf_challenge(suite, y, h, gamma, u, v, c);
+    ECVRF_DECLASSIFY(c, sizeof c);
     /* step 7: s = (k + c*x) mod q; step 8: pi = Gamma || c || s */
     compute_s(s, k, c, x);
     memcpy(pi, gamma, 32);

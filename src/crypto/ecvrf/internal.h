@@ -27,6 +27,18 @@
 
 #include "ecvrf.h"
 
+/* Marks bytes derived from secrets as public from here on (the public key,
+ * Gamma, c). A no-op, except in the constant-time test build
+ * (tests/unit/ecvrf/ct_prove.c, -DECVRF_CTGRIND), where valgrind's memcheck
+ * treats secret bytes as undefined and reports every branch or memory index
+ * that depends on them. */
+#ifdef ECVRF_CTGRIND
+#include <valgrind/memcheck.h>
+#define ECVRF_DECLASSIFY(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#else
+#define ECVRF_DECLASSIFY(p, n) ((void)(p), (void)(n))
+#endif
+
 /* ---- points (point.c) ---------------------------------------------------- */
 
 extern const uint8_t ecvrf_identity[32];

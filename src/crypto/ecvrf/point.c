@@ -69,6 +69,7 @@ void ecvrf_point_mul_base(uint8_t out[32], const uint8_t n[32])
     /* libsodium writes n*B (the identity for n = 0 mod L) before returning
      * -1 for an identity result, so the output is right either way. */
     int rc = crypto_scalarmult_ed25519_base_noclamp(out, n);
+    ECVRF_DECLASSIFY(&rc, sizeof rc);   /* also keeps this frame for ct.supp */
     (void)rc;
 }
 
@@ -81,7 +82,11 @@ void ecvrf_point_mul(uint8_t out[32], const uint8_t n[32], const uint8_t p[32])
     /* Constant-time path: p of order L and n*p not the identity. It fails
      * without writing for p outside the prime-order subgroup or of small
      * order, and after writing the identity when n = 0 mod L. */
-    if (crypto_scalarmult_ed25519_noclamp(t, n, p) == 0) {
+    int rc = crypto_scalarmult_ed25519_noclamp(t, n, p);
+    /* rc tells only whether p is outside the prime-order subgroup (public)
+     * or n = 0 mod L (never, for a secret scalar in prove) */
+    ECVRF_DECLASSIFY(&rc, sizeof rc);
+    if (rc == 0) {
         memcpy(out, t, 32);
         sodium_memzero(t, sizeof t);
         return;
