@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -79,6 +80,25 @@ static double mempool_insert_rate(void)
     if (ok != N)
         fprintf(stderr, "mempool bench: only %zu of %d admitted\n", ok, N);
     return (double)N / ((double)(t1 - t0 ? t1 - t0 : 1) / 1000.0);
+}
+
+/* CPU seconds (user + system) used so far by process pid. */
+static double proc_cpu(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    /* fields after the command: state(3) ... utime(14) stime(15) */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static unsigned long long metric(const char *url, const char *name)
@@ -164,6 +184,7 @@ int main(int argc, char **argv)
     _Atomic size_t next = 0;
     poster_t *ps = calloc(conns, sizeof *ps);
     pthread_t *th = calloc(conns, sizeof *th);
+    double cpu0 = proc_cpu(h.pid), self0 = proc_cpu(getpid());
     uint64_t s0 = h_now_ms();
     for (uint32_t i = 0; i < conns; i++) {
         ps[i] = (poster_t){h.url, batches, nb, &next, {0}, 0};
@@ -196,6 +217,7 @@ int main(int argc, char **argv)
     if (h_wait_nonces(c, senders, want, 600000) != 0)
         goto fail;
     uint64_t e1 = h_now_ms();
+    double cpu1 = proc_cpu(h.pid), self1 = proc_cpu(getpid());
     rpc_client_free(c);
     unsigned long long h1 = metric(h.url, "aether_chain_height");
     unsigned long long ok = metric(h.url, "aether_txs_committed_total{status=\"ok\"}");
@@ -206,6 +228,20 @@ int main(int argc, char **argv)
            "batch %u, connections %u, block-ms %s)\n",
            (double)n / secs, (double)n / ((double)(s1 - s0) / 1000.0), senders, per, batch,
            conns, block_ms);
+    double per_tx_us = (cpu1 - cpu0) / (double)n * 1e6;
+    printf("node CPU: %.2f s for %zu transfers = %.1f us/transfer (all threads); client CPU "
+           "%.2f s; machine load average at the end: ",
+           cpu1 - cpu0, n, per_tx_us, self1 - self0);
+    FILE *la = fopen("/proc/loadavg", "r");
+    char lbuf[64] = "?";
+    if (la) {
+        if (!fgets(lbuf, sizeof lbuf, la))
+            strcpy(lbuf, "?");
+        fclose(la);
+    }
+    printf("%s", lbuf);
+    printf("CPU-bound ceiling on 2 cores for the node: %.0f transfers/s\n",
+           per_tx_us > 0 ? 2e6 / per_tx_us : 0.0);
     h_stop(&h, SIGTERM);
     h_batches_free(batches, nb);
     for (size_t i = 0; i < n; i++)

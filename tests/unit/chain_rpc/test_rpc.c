@@ -1,0 +1,411 @@
+/* Unit tests of chain/rpc: JSON-RPC 2.0 dispatch (single, batch,
+ * notifications, every error class, params helpers) and the HTTP server and
+ * client together on loopback with a fake method table (limits, routes,
+ * /health, /metrics, keep-alive reuse, unreachable endpoint). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chain/rpc/rpc.h"
+
+static int calls;
+
+static int m_echo(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    (void)err;
+    calls++;
+    *result = params ? json_deep_copy(params) : json_null();
+    return 0;
+}
+
+static int m_fail(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    (void)params;
+    (void)result;
+    calls++;
+    rpc_fail(err, RPC_TX_REJECTED, "nope: %d", 42);
+    err->data = json_pack("{s:s}", "reason", "pool_full");
+    return -1;
+}
+
+/* A handler that forgets to fill the error: the dispatcher must still answer. */
+static int m_broken(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    (void)params;
+    (void)result;
+    (void)err;
+    return -1;
+}
+
+static int m_hexsum(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    uint8_t b[4];
+    uint64_t n;
+    bool flag;
+    if (rpc_param_count_check(params, 2, 3, err) || rpc_param_hex_fixed(params, 0, b, 4, err) ||
+        rpc_param_u64(params, 1, &n, err) || rpc_param_bool(params, 2, true, &flag, err))
+        return -1;
+    *result = json_integer((json_int_t)(b[0] + b[1] + b[2] + b[3] + n + flag));
+    return 0;
+}
+
+static const rpc_method_t methods[] = {
+    {"echo", m_echo},
+    {"fail", m_fail},
+    {"broken", m_broken},
+    {"hexsum", m_hexsum},
+    {NULL, NULL},
+};
+
+static json_t *dispatch(const char *body, size_t max_batch, rpc_dispatch_info_t *info)
+{
+    rpc_dispatch_cfg_t cfg = {methods, NULL, max_batch};
+    buf_t out;
+    buf_init(&out, 0);
+    size_t n = rpc_dispatch(&cfg, body, strlen(body), &out, info, NULL, NULL);
+    assert_int_equal(n, out.len);
+    json_t *j = NULL;
+    if (n) {
+        json_error_t je;
+        j = json_loadb((const char *)out.data, out.len, 0, &je);
+        assert_non_null(j);
+    }
+    buf_free(&out);
+    return j;
+}
+
+static int code_of(const json_t *r)
+{
+    return (int)json_integer_value(json_object_get(json_object_get(r, "error"), "code"));
+}
+
+static const char *msg_of(const json_t *r)
+{
+    return json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+}
+
+static void expect_error(const char *body, int code, const char *needle)
+{
+    json_t *r = dispatch(body, 0, NULL);
+    assert_non_null(r);
+    if (code_of(r) != code || !strstr(msg_of(r), needle))
+        fail_msg("%s -> %d '%s', want %d containing '%s'", body, code_of(r), msg_of(r), code,
+                 needle);
+    assert_true(json_is_null(json_object_get(r, "id")) ||
+                json_is_integer(json_object_get(r, "id")));
+    json_decref(r);
+}
+
+static void test_single(void **state)
+{
+    (void)state;
+    json_t *r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1,\"a\"],\"id\":\"x\"}",
+                         0, NULL);
+    assert_string_equal(json_string_value(json_object_get(r, "jsonrpc")), "2.0");
+    assert_string_equal(json_string_value(json_object_get(r, "id")), "x");
+    assert_int_equal(json_array_size(json_object_get(r, "result")), 2);
+    assert_null(json_object_get(r, "error"));
+    json_decref(r);
+    /* named params are passed through */
+    r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"k\":1},\"id\":5}", 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "k")), 1);
+    assert_int_equal(json_integer_value(json_object_get(r, "id")), 5);
+    json_decref(r);
+    /* server error with data */
+    r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"fail\",\"id\":null}", 0, NULL);
+    assert_int_equal(code_of(r), RPC_TX_REJECTED);
+    assert_string_equal(msg_of(r), "nope: 42");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r, "error"), "data"), "reason")),
+                        "pool_full");
+    assert_true(json_is_null(json_object_get(r, "id")));
+    json_decref(r);
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"broken\",\"id\":1}", RPC_INTERNAL_ERROR,
+                 "internal error in broken");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("{\"jsonrpc\":\"2.0\",", RPC_PARSE_ERROR, "parse error");
+    expect_error("\xff\xfe", RPC_PARSE_ERROR, "parse error");
+    expect_error("{\"a\":1,\"a\":2}", RPC_PARSE_ERROR, "parse error");
+    expect_error("", RPC_PARSE_ERROR, "parse error");
+    expect_error("42", RPC_INVALID_REQUEST, "expected an object");
+    expect_error("[]", RPC_INVALID_REQUEST, "empty batch");
+    expect_error("{\"method\":\"echo\",\"id\":1}", RPC_INVALID_REQUEST, "\"jsonrpc\"");
+    expect_error("{\"jsonrpc\":2.0,\"method\":\"echo\",\"id\":1}", RPC_INVALID_REQUEST, "\"jsonrpc\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":1}", RPC_INVALID_REQUEST, "\"method\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":7,\"id\":1}", RPC_INVALID_REQUEST, "\"method\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":3,\"id\":1}",
+                 RPC_INVALID_REQUEST, "\"params\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":[1]}", RPC_INVALID_REQUEST,
+                 "\"id\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1.5}", RPC_INVALID_REQUEST,
+                 "\"id\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":18446744073709551615}",
+                 RPC_INVALID_REQUEST, "out of range");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":99999999999999999999}",
+                 RPC_INVALID_REQUEST, "\"id\" must be");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"param\":[],\"id\":1}",
+                 RPC_INVALID_REQUEST, "unknown member \"param\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":1}", RPC_METHOD_NOT_FOUND,
+                 "\"nope\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[],\"id\":1}",
+                 RPC_INVALID_PARAMS, "expected 2 to 3 parameters, got 0");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":{},\"id\":1}",
+                 RPC_INVALID_PARAMS, "must be an array");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"0x0102\",1],\"id\":1}",
+                 RPC_INVALID_PARAMS, "params[0]: expected 8 hex digits, got 4");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"0x010203zz\",1],\"id\":1}",
+                 RPC_INVALID_PARAMS, "params[0]");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[7,1],\"id\":1}",
+                 RPC_INVALID_PARAMS, "params[0]: expected a 0x-prefixed hex string");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\",-1],\"id\":1}",
+                 RPC_INVALID_PARAMS, "params[1]");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\",\"0x1g\"],"
+                 "\"id\":1}", RPC_INVALID_PARAMS, "params[1]");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\",1,\"yes\"],"
+                 "\"id\":1}", RPC_INVALID_PARAMS, "params[2]: expected true or false");
+    json_t *r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"0x01020304\","
+                         "\"0x10\",false],\"id\":1}", 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(r, "result")), 10 + 16);
+    json_decref(r);
+    r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\","
+                 "\"18446744073709551615\"],\"id\":1}", 0, NULL);
+    assert_non_null(json_object_get(r, "result"));
+    json_decref(r);
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\","
+                 "\"18446744073709551616\"],\"id\":1}", RPC_INVALID_PARAMS, "params[1]");
+}
+
+static void test_batch(void **state)
+{
+    (void)state;
+    calls = 0;
+    rpc_dispatch_info_t info;
+    json_t *r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[2]},"
+                         "7,"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":3},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"fail\",\"id\":4}]",
+                         0, &info);
+    assert_true(json_is_array(r));
+    /* the notification (no id) gets no answer; the invalid element does */
+    assert_int_equal(json_array_size(r), 4);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "id")), 1);
+    assert_int_equal(code_of(json_array_get(r, 1)), RPC_INVALID_REQUEST);
+    assert_int_equal(code_of(json_array_get(r, 2)), RPC_METHOD_NOT_FOUND);
+    assert_int_equal(code_of(json_array_get(r, 3)), RPC_TX_REJECTED);
+    assert_int_equal(calls, 3);
+    assert_int_equal(info.n_calls, 5);
+    assert_int_equal(info.n_errors, 3);
+    assert_int_equal(info.first_error, RPC_INVALID_REQUEST);
+    json_decref(r);
+    /* all notifications: nothing at all */
+    r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"method\":\"echo\"}]",
+                 0, NULL);
+    assert_null(r);
+    r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"echo\"}", 0, NULL);
+    assert_null(r);
+    /* batch limit */
+    r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1},"
+                 "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":2},"
+                 "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":3}]", 2, NULL);
+    assert_int_equal(code_of(r), RPC_INVALID_REQUEST);
+    assert_non_null(strstr(msg_of(r), "batch of 3 requests exceeds the limit of 2"));
+    json_decref(r);
+    /* deep nesting is refused by the parser, not by a crash */
+    char deep[1200];
+    memset(deep, '[', 600);
+    memset(deep + 600, ']', 600);
+    deep[1199] = 0;
+    deep[1198] = ']';
+    r = dispatch(deep, 0, NULL);
+    assert_int_equal(code_of(r), RPC_PARSE_ERROR);
+    json_decref(r);
+}
+
+/* ---- server + client -------------------------------------------------------- */
+
+static int health(void *ud, json_t **body)
+{
+    (void)ud;
+    *body = json_pack("{s:s}", "status", "ok");
+    return 200;
+}
+
+static void metrics(void *ud, buf_t *out)
+{
+    (void)ud;
+    buf_append_str(out, "test_metric 7\n");
+}
+
+static rpc_server_t *start(double rate, size_t max_body)
+{
+    rpc_server_cfg_t cfg;
+    rpc_server_cfg_default(&cfg);
+    cfg.port = 0;
+    cfg.rate = rate;
+    cfg.burst = rate;
+    if (max_body)
+        cfg.max_body = max_body;
+    cfg.dispatch.methods = methods;
+    cfg.health = health;
+    cfg.metrics = metrics;
+    err_t e = {0};
+    rpc_server_t *s = rpc_server_start(&cfg, &e);
+    if (!s)
+        fail_msg("server: %s", e.msg);
+    return s;
+}
+
+static rpc_client_t *client_for(rpc_server_t *s)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", rpc_server_port(s));
+    err_t e = {0};
+    rpc_client_t *c = rpc_client_new(url, 5000, &e);
+    assert_non_null(c);
+    return c;
+}
+
+static void test_http(void **state)
+{
+    (void)state;
+    rpc_server_t *s = start(0, 4096);
+    rpc_client_t *c = client_for(s);
+    err_t e = {0};
+    json_t *res = NULL;
+    int code = 0;
+    for (int i = 0; i < 50; i++) { /* keep-alive reuse */
+        json_t *p = json_pack("[i]", i);
+        assert_int_equal(rpc_client_call(c, "echo", p, &res, &code, &e), 0);
+        assert_int_equal(json_integer_value(json_array_get(res, 0)), i);
+        json_decref(res);
+        json_decref(p);
+    }
+    assert_int_equal(rpc_client_call(c, "fail", NULL, &res, &code, &e), RPC_EREMOTE);
+    assert_int_equal(code, RPC_TX_REJECTED);
+    assert_string_equal(e.msg, "nope: 42");
+    assert_null(res);
+
+    int status = 0;
+    char *body = NULL;
+    size_t len = 0;
+    assert_int_equal(rpc_client_get(c, "/health", &status, &body, &len, &e), 0);
+    assert_int_equal(status, 200);
+    assert_string_equal(body, "{\"status\":\"ok\"}");
+    free(body);
+    assert_int_equal(rpc_client_get(c, "/metrics", &status, &body, &len, &e), 0);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "test_metric 7\n"));
+    assert_non_null(strstr(body, "aether_rpc_calls_total{method=\"echo\"} 50"));
+    assert_non_null(strstr(body, "aether_rpc_errors_total{code=\"-32001\"} 1"));
+    free(body);
+    assert_int_equal(rpc_client_get(c, "/other", &status, &body, &len, &e), 0);
+    assert_int_equal(status, 404);
+    free(body);
+
+    /* body limit: 413 with a JSON-RPC error, and the server still works */
+    char *big = malloc(5000);
+    memset(big, ' ', 5000);
+    assert_int_equal(rpc_client_post(c, big, 5000, &status, &body, &len, &e), 0);
+    free(big);
+    assert_int_equal(status, 413);
+    assert_non_null(strstr(body, "-32006"));
+    free(body);
+    rpc_client_free(c);
+    c = client_for(s);
+    const char *note = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\"}";
+    assert_int_equal(rpc_client_post(c, note, strlen(note), &status, &body, &len, &e), 0);
+    assert_int_equal(status, 204);
+    assert_int_equal(len, 0);
+    free(body);
+    assert_int_equal(rpc_client_post(c, "{", 1, &status, &body, &len, &e), 0);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "-32700"));
+    free(body);
+    rpc_client_free(c);
+    rpc_server_stop(s);
+}
+
+static void test_rate_limit(void **state)
+{
+    (void)state;
+    rpc_server_t *s = start(3, 0);
+    rpc_client_t *c = client_for(s);
+    int limited = 0, ok = 0;
+    for (int i = 0; i < 12; i++) {
+        json_t *res = NULL;
+        int code = 0;
+        err_t e = {0};
+        int rc = rpc_client_call(c, "echo", NULL, &res, &code, &e);
+        if (rc == 0)
+            ok++;
+        else if (rc == RPC_EREMOTE && code == RPC_RATE_LIMITED)
+            limited++;
+        json_decref(res);
+    }
+    assert_true(ok >= 3);
+    assert_true(limited >= 6);
+    /* a batch pays per call: the bucket goes into debt */
+    rpc_client_free(c);
+    rpc_server_stop(s);
+}
+
+static void test_client_errors(void **state)
+{
+    (void)state;
+    err_t e = {0};
+    assert_null(rpc_client_new("https://x", 100, &e));
+    assert_non_null(strstr(e.msg, "http://"));
+    assert_null(rpc_client_new("http://:80", 100, &e));
+    assert_null(rpc_client_new("http://host:99999", 100, &e));
+    assert_null(rpc_client_new("http://host:8x", 100, &e));
+    /* a closed port: a clear "cannot connect" */
+    rpc_server_t *s = start(0, 0);
+    uint16_t port = rpc_server_port(s);
+    rpc_server_stop(s);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    rpc_client_t *c = rpc_client_new(url, 2000, &e);
+    assert_non_null(c);
+    json_t *res = NULL;
+    int rc = rpc_client_call(c, "echo", NULL, &res, NULL, &e);
+    assert_int_equal(rc, RPC_EIO);
+    assert_non_null(strstr(e.msg, "cannot connect"));
+    rpc_client_free(c);
+
+    char host[64];
+    uint16_t p;
+    assert_int_equal(rpc_parse_listen("127.0.0.1:8545", host, &p, &e), 0);
+    assert_string_equal(host, "127.0.0.1");
+    assert_int_equal(p, 8545);
+    assert_int_equal(rpc_parse_listen("localhost:0", host, &p, &e), 0);
+    assert_string_equal(host, "127.0.0.1");
+    assert_int_not_equal(rpc_parse_listen("127.0.0.1", host, &p, &e), 0);
+    assert_int_not_equal(rpc_parse_listen("127.0.0.1:65536", host, &p, &e), 0);
+    assert_int_not_equal(rpc_parse_listen("example.com:80", host, &p, &e), 0);
+    assert_int_not_equal(rpc_parse_listen(":80", host, &p, &e), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_batch),      cmocka_unit_test(test_http),
+        cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_client_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
