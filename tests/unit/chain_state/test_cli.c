@@ -1,0 +1,303 @@
+/* Tests of the state commands through the real binaries:
+ *   aetherd snapshot export|import  (round trip, read-only export beside an
+ *                                    open writer, refusal of a non-empty
+ *                                    store and of a tampered file)
+ *   aether verify-proof              (present and absent accounts and UTxOs
+ *                                    against the right root: 0; wrong root
+ *                                    or a lying value: 1; malformed: 2)
+ * The store is built with the library; proofs come from
+ * chain_state_prove_* exactly as aeth_getProof serves them.
+ * argv[1] = aetherd, argv[2] = aether. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chain/state/state.h"
+
+static const char *aetherd_bin, *aether_bin;
+static char dir[64];
+static uint8_t sk[64], pk[32];
+
+static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w)
+{
+    (void)s, (void)f, (void)w;
+    return remove(p);
+}
+
+/* Runs argv with stdin from in_path (or /dev/null) and stdout+stderr into
+ * out_path; returns the exit status. */
+static int run(const char *const *argv, const char *in_path, const char *out_path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0)
+            _exit(126);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(out, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *slurp(const char *p)
+{
+    uint8_t *d = NULL;
+    size_t n;
+    if (file_read_all(p, 1 << 20, &d, &n, NULL) != 0)
+        return strdup("");
+    return (char *)d;
+}
+
+static void path(char *out, const char *name)
+{
+    snprintf(out, 256, "%s/%s", dir, name);
+}
+
+static chain_addr_t addr_n(unsigned i)
+{
+    chain_addr_t a;
+    uint8_t h[32];
+    crypto_sha256(&i, sizeof i, h);
+    memcpy(a.b, h, 20);
+    return a;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (crypto_init() != 0)
+        return -1;
+    uint8_t seed[32];
+    memset(seed, 5, 32);
+    crypto_ed25519_from_seed(seed, pk, sk);
+    strcpy(dir, "/tmp/chain_cli_test.XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    /* a store with a genesis and two blocks of changes */
+    char db[256];
+    path(db, "db");
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(db, false, &e);
+    if (!st)
+        return -1;
+    chain_genesis_alloc_t al[50];
+    for (unsigned i = 0; i < 50; i++)
+        al[i] = (chain_genesis_alloc_t){addr_n(i), chain_u128_from_u64(1000 + i)};
+    chain_utxo_t us[3] = {{addr_n(1), {7, 0}}, {addr_n(2), {8, 0}}, {addr_n(3), {9, 0}}};
+    chain_genesis_t g = {.chain_id = 9, .timestamp_ms = 1, .accounts = al, .n_accounts = 50,
+                         .utxos = us, .n_utxos = 3};
+    memcpy(g.proposer_pk, pk, 32);
+    if (chain_state_init_genesis(st, &g, &e) != 0)
+        return -1;
+    for (unsigned b = 1; b <= 2; b++) {
+        chain_overlay_t *ov = chain_overlay_new(st, &e);
+        for (unsigned i = 0; i < 10; i++) {
+            chain_addr_t a = addr_n(100 * b + i);
+            chain_account_t v = {chain_u128_from_u64(b * 10 + i), b};
+            if (chain_overlay_put_account(ov, &a, &v, &e) != 0)
+                return -1;
+        }
+        chain_hash_t root, th;
+        chain_header_t tip;
+        if (chain_overlay_root(ov, &root, &e) || chain_state_tip(st, &tip, &th, &e))
+            return -1;
+        chain_block_t *blk = chain_block_new();
+        blk->header.chain_id = 9;
+        blk->header.height = b;
+        blk->header.timestamp_ms = 1 + b;
+        blk->header.parent_hash = th;
+        blk->header.state_root = root;
+        chain_merkle_root(NULL, 0, &blk->header.receipts_root);
+        chain_block_seal(blk, sk);
+        if (chain_state_commit(st, ov, blk, NULL, &e) != 0)
+            return -1;
+        chain_block_free(blk);
+    }
+    chain_state_close(st);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
+static void test_snapshot_commands(void **state)
+{
+    (void)state;
+    char db[256], db2[256], snap[256], out[256], bad[256];
+    path(db, "db");
+    path(db2, "db2");
+    path(snap, "s.zst");
+    path(out, "out.txt");
+    path(bad, "bad.zst");
+    /* export while a writer holds the store open */
+    err_t e = {0};
+    chain_state_t *w = chain_state_open(db, false, &e);
+    assert_non_null(w);
+    const char *ex[] = {aetherd_bin, "snapshot", "export", "--data", db, "--out", snap, NULL};
+    int rc = run(ex, NULL, out);
+    char *txt = slurp(out);
+    if (rc != 0)
+        fail_msg("export: %d %s", rc, txt);
+    assert_non_null(strstr(txt, "\"height\": 2"));
+    free(txt);
+    chain_hash_t root;
+    chain_state_root(w, &root);
+    chain_state_close(w);
+    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", db2, "--in", snap, NULL};
+    rc = run(im, NULL, out);
+    txt = slurp(out);
+    if (rc != 0)
+        fail_msg("import: %d %s", rc, txt);
+    char rh[65];
+    chain_hash_to_hex(&root, rh);
+    assert_non_null(strstr(txt, rh));
+    free(txt);
+    /* again into the now non-empty store */
+    assert_int_equal(run(im, NULL, out), 2);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, "empty"));
+    free(txt);
+    /* the imported store has the same state */
+    chain_state_t *s2 = chain_state_open(db2, true, &e);
+    assert_non_null(s2);
+    chain_hash_t r2;
+    chain_state_root(s2, &r2);
+    assert_memory_equal(root.b, r2.b, 32);
+    chain_account_t a;
+    bool exists;
+    chain_addr_t x = addr_n(205);
+    assert_int_equal(chain_state_get_account(s2, &x, &a, &exists, &e), 0);
+    assert_true(exists);
+    assert_int_equal(a.balance.lo, 25);
+    chain_state_close(s2);
+    /* a damaged file is refused and leaves the store empty */
+    uint8_t *d;
+    size_t n;
+    assert_int_equal(file_read_all(snap, 1 << 24, &d, &n, NULL), 0);
+    d[n - 5] ^= 0x55;
+    assert_int_equal(file_write_atomic(bad, d, n, 0600, false, NULL), 0);
+    free(d);
+    char db3[256];
+    path(db3, "db3");
+    const char *im3[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", bad, NULL};
+    assert_int_equal(run(im3, NULL, out), 2);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, "snapshot"));
+    free(txt);
+    /* usage errors */
+    const char *u1[] = {aetherd_bin, "snapshot", "export", "--data", db, NULL};
+    assert_int_equal(run(u1, NULL, out), 2);
+    const char *u2[] = {aetherd_bin, "snapshot", "export", "--bogus", NULL};
+    assert_int_equal(run(u2, NULL, out), 2);
+    const char *u3[] = {aetherd_bin, "snapshot", "export", "--data", "/nonexistent/x", "--out", snap, NULL};
+    assert_int_equal(run(u3, NULL, out), 1);
+}
+
+static void write_proof(const chain_proof_t *p, const char *file, bool as_response)
+{
+    json_t *j = chain_proof_to_json(p);
+    if (as_response)
+        j = json_pack("{s:s, s:o, s:i}", "jsonrpc", "2.0", "result", j, "id", 1);
+    assert_int_equal(json_dump_file(j, file, 0), 0);
+    json_decref(j);
+}
+
+static void test_verify_proof_command(void **state)
+{
+    (void)state;
+    char db[256], pf[256], out[256], rootarg[70];
+    path(db, "db");
+    path(pf, "proof.json");
+    path(out, "out.txt");
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(db, true, &e);
+    assert_non_null(st);
+    chain_hash_t root;
+    chain_state_root(st, &root);
+    rootarg[0] = '0', rootarg[1] = 'x';
+    chain_hash_to_hex(&root, rootarg + 2);
+    chain_proof_t p;
+    const char *argv_root[] = {aether_bin, "verify-proof", "--root", rootarg, pf, NULL};
+    /* present account (as a whole JSON-RPC response) */
+    chain_addr_t a = addr_n(7);
+    assert_int_equal(chain_state_prove_account(st, &a, &p, &e), 0);
+    assert_true(p.exists);
+    write_proof(&p, pf, true);
+    assert_int_equal(run(argv_root, NULL, out), 0);
+    char *txt = slurp(out);
+    assert_non_null(strstr(txt, "balance 1007"));
+    free(txt);
+    /* the same proof lying about the balance */
+    p.account.balance.lo++;
+    write_proof(&p, pf, false);
+    assert_int_equal(run(argv_root, NULL, out), 1);
+    /* absent account, via stdin */
+    chain_addr_t b = addr_n(99999);
+    assert_int_equal(chain_state_prove_account(st, &b, &p, &e), 0);
+    assert_false(p.exists);
+    write_proof(&p, pf, false);
+    const char *argv_stdin[] = {aether_bin, "verify-proof", "--root", rootarg, NULL};
+    assert_int_equal(run(argv_stdin, pf, out), 0);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, "absent"));
+    free(txt);
+    /* ... but not against another root */
+    char other[70];
+    memcpy(other, rootarg, sizeof other);
+    other[5] = other[5] == '0' ? '1' : '0';
+    const char *argv_other[] = {aether_bin, "verify-proof", "--root", other, pf, NULL};
+    assert_int_equal(run(argv_other, NULL, out), 1);
+    /* a present UTxO and an absent one */
+    chain_utxo_id_t id = {{{0}}, 2};
+    assert_int_equal(chain_state_prove_utxo(st, &id, &p, &e), 0);
+    assert_true(p.exists);
+    write_proof(&p, pf, false);
+    assert_int_equal(run(argv_root, NULL, out), 0);
+    id.index = 3;
+    assert_int_equal(chain_state_prove_utxo(st, &id, &p, &e), 0);
+    assert_false(p.exists);
+    write_proof(&p, pf, false);
+    assert_int_equal(run(argv_root, NULL, out), 0);
+    /* malformed input and usage */
+    assert_int_equal(file_write_atomic(pf, "{\"root\":", 8, 0600, false, NULL), 0);
+    assert_int_equal(run(argv_root, NULL, out), 2);
+    const char *no_root[] = {aether_bin, "verify-proof", pf, NULL};
+    assert_int_equal(run(no_root, NULL, out), 2);
+    const char *bad_root[] = {aether_bin, "verify-proof", "--root", "abc", pf, NULL};
+    assert_int_equal(run(bad_root, NULL, out), 2);
+    chain_state_close(st);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s AETHERD AETHER\n", argv[0]);
+        return 2;
+    }
+    aetherd_bin = argv[1];
+    aether_bin = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_snapshot_commands),
+        cmocka_unit_test(test_verify_proof_command),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
