@@ -899,7 +899,7 @@ static int compile_body(comp_t *c)
             size_t *stub = calloc(c->nc, sizeof *stub);
             if (!ls || !stub) { free(ls); free(stub); return fail(c, WASM_ENOMEM, "out of memory"); }
             for (uint32_t i = 0; i <= n; i++) {
-                if (rd_u32(r, &ls[i], err)) { free(ls); return err->code; }
+                if (rd_u32(r, &ls[i], err)) { free(ls); free(stub); return err->code; }
                 if (ls[i] >= c->nc) {
                     uint32_t bad = ls[i];
                     free(ls);
