@@ -456,6 +456,10 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
     uint8_t *events = guest(ctx, u32_arg(&a[1]), (uint64_t)n * EVENT_SIZE);
     if (!subs || !events || !guest(ctx, u32_arg(&a[3]), 4))
         return ret(r, WASI_EFAULT);
+    /* Deadlines are fixed once, on entry; UINT64_MAX marks a bad clock id. */
+    uint64_t *deadline = calloc(n, sizeof *deadline);
+    if (!deadline)
+        return ret(r, WASI_ENOMEM);
     /* Stream subscriptions are always ready; clocks wait only when nothing
      * else is ready. */
     uint32_t n_ev = 0;
@@ -464,9 +468,10 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
         const uint8_t *s = subs + (size_t)i * SUB_SIZE;
         uint8_t tag = s[8];
         if (tag == EVENTTYPE_CLOCK) {
-            uint64_t d;
-            if (clock_deadline(s, &d) && d < earliest)
-                earliest = d;
+            if (!clock_deadline(s, &deadline[i]))
+                deadline[i] = UINT64_MAX;
+            else if (deadline[i] < earliest)
+                earliest = deadline[i];
             continue;
         }
         uint8_t *ev = events + (size_t)n_ev++ * EVENT_SIZE;
@@ -479,26 +484,32 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
         else if (!open_stream(w, fd) || (tag == EVENTTYPE_FD_READ) != (fd == 0))
             put_u16(ev + 8, WASI_EBADF);
     }
-    if (n_ev == 0 && earliest != UINT64_MAX)
+    bool any_bad = false;
+    for (uint32_t i = 0; i < n; i++)
+        any_bad |= subs[(size_t)i * SUB_SIZE + 8] == EVENTTYPE_CLOCK && deadline[i] == UINT64_MAX;
+    if (n_ev == 0 && !any_bad && earliest != UINT64_MAX)
         sleep_until(w, earliest);
     struct timespec mono;
     clock_gettime(CLOCK_MONOTONIC, &mono);
+    uint64_t now = ns_of(&mono);
+    bool cancelled = atomic_load(&w->cancelled);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *s = subs + (size_t)i * SUB_SIZE;
-        uint64_t d;
         if (s[8] != EVENTTYPE_CLOCK)
             continue;
-        bool valid = clock_deadline(s, &d);
-        /* An invalid clock id is reported as an event with EINVAL. */
-        if (valid && d > ns_of(&mono) && !atomic_load(&w->cancelled))
+        bool bad = deadline[i] == UINT64_MAX;
+        /* A cancelled sleep reports its clock as fired, so the guest moves on
+         * to the trap that the interrupt delivers next. */
+        if (!bad && deadline[i] > now && !cancelled)
             continue;
         uint8_t *ev = events + (size_t)n_ev++ * EVENT_SIZE;
         memset(ev, 0, EVENT_SIZE);
         memcpy(ev, s, 8);
         ev[10] = EVENTTYPE_CLOCK;
-        if (!valid)
+        if (bad)
             put_u16(ev + 8, WASI_EINVAL);
     }
+    free(deadline);
     return ret(r, out_u32(ctx, u32_arg(&a[3]), n_ev));
 }
 

@@ -57,6 +57,7 @@ enum {
     WASI_EINTR = 27,
     WASI_EINVAL = 28,
     WASI_EIO = 29,
+    WASI_ENOMEM = 48,
     WASI_ENOSPC = 51,
     WASI_ENOSYS = 52,
     WASI_ENOTSUP = 58,
