@@ -27,6 +27,7 @@
 #include "p2p/internal.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,11 @@ p2p_host_t *p2p_host_new(uv_loop_t *loop, const p2p_host_config_t *cfg, err_t *e
         err_set(e, P2P_EINVAL, "p2p: libsodium failed to initialise");
         return NULL;
     }
+    /* A peer closing its socket must be an EPIPE for one connection, not a
+     * SIGPIPE for the process; only a default disposition is changed. */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
     p2p_host_t *h = calloc(1, sizeof *h);
     if (!h) {
         err_set(e, P2P_ENOMEM, "p2p: out of memory");

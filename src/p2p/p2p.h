@@ -153,6 +153,7 @@ typedef struct p2p_host_cbs {
     void *ud;
 } p2p_host_cbs_t;
 
+/* Also sets SIGPIPE to ignored when it still has its default action. */
 p2p_host_t *p2p_host_new(uv_loop_t *loop, const p2p_host_config_t *cfg, err_t *e);
 /* Closes every connection and listener; callbacks stop. The loop must run
  * once more (uv_run) to release the handles; the memory goes with them. */
@@ -209,6 +210,9 @@ int p2p_stream_write(p2p_stream_t *s, const void *p, size_t n);
 /* Writes uvarint(len) || p. */
 int p2p_stream_write_lp(p2p_stream_t *s, const void *p, size_t n);
 void p2p_stream_close_write(p2p_stream_t *s);  /* FIN */
+/* Bytes accepted by p2p_stream_write but not yet sent (waiting for the
+ * peer's window): a writer producing a lot should keep this small. */
+size_t p2p_stream_pending(const p2p_stream_t *s);
 void p2p_stream_reset(p2p_stream_t *s);        /* RST; on_close follows */
 p2p_conn_t *p2p_stream_conn(const p2p_stream_t *s);
 const char *p2p_stream_protocol(const p2p_stream_t *s);

@@ -164,10 +164,26 @@ static void stream_pump(p2p_stream_t *s)
     }
 }
 
+size_t p2p_stream_pending(const p2p_stream_t *s)
+{
+    return s->tx.len - s->tx_off;
+}
+
+/* Drops the already-sent front of the send queue once it is most of it. */
+static void tx_compact(p2p_stream_t *s)
+{
+    if (s->tx_off && s->tx_off >= s->tx.len / 2) {
+        memmove(s->tx.data, s->tx.data + s->tx_off, s->tx.len - s->tx_off);
+        s->tx.len -= s->tx_off;
+        s->tx_off = 0;
+    }
+}
+
 int p2p_stream_write(p2p_stream_t *s, const void *p, size_t n)
 {
     if (s->dead || s->c->closing || s->local_fin || s->fin_pending)
         return P2P_ECLOSED;
+    tx_compact(s);
     if (buf_append(&s->tx, p, n))
         return P2P_ENOMEM;
     stream_pump(s);
@@ -180,6 +196,7 @@ int p2p_stream_write_lp(p2p_stream_t *s, const void *p, size_t n)
     if (s->dead || s->c->closing || s->local_fin || s->fin_pending)
         return P2P_ECLOSED;
     uint8_t l[UVARINT_MAX_BYTES];
+    tx_compact(s);
     if (buf_append(&s->tx, l, uvarint_encode(n, l)) || buf_append(&s->tx, p, n))
         return P2P_ENOMEM;
     stream_pump(s);
