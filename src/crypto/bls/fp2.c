@@ -127,23 +127,30 @@ bool fp2_sqrt(fp2_t *r, const fp2_t *a)
             out.c1 = s;
         }
     } else {
-        fp_t n, t, alpha, delta, x0, x1;
+        fp_t n, t, alpha, delta, x0, x1, chk1;
         fp_sqr(&n, &a->c0);
         fp_sqr(&t, &a->c1);
         fp_add(&n, &n, &t);
         if (!fp_sqrt(&alpha, &n))
             return false;  /* the norm is not a square: neither is a */
+        /* x0 = sqrt(delta) with delta = (a0 +- alpha)/2; t = delta^((p-3)/4) is
+         * then 1/x0, so x1 = a1 / (2 x0) costs no inversion */
         fp_add(&delta, &a->c0, &alpha);
         fp_mul(&delta, &delta, &BLS_FP_TWO_INV);
-        if (!fp_sqrt(&x0, &delta)) {
+        fp_pow(&t, &delta, BLS_EXP_P_MINUS_3_DIV_4, 6);
+        fp_mul(&x0, &t, &delta);
+        fp_sqr(&chk1, &x0);
+        if (!fp_eq(&chk1, &delta)) {
             fp_sub(&delta, &a->c0, &alpha);
             fp_mul(&delta, &delta, &BLS_FP_TWO_INV);
-            if (!fp_sqrt(&x0, &delta))
+            fp_pow(&t, &delta, BLS_EXP_P_MINUS_3_DIV_4, 6);
+            fp_mul(&x0, &t, &delta);
+            fp_sqr(&chk1, &x0);
+            if (!fp_eq(&chk1, &delta))
                 return false;
         }
-        fp_dbl(&t, &x0);
-        fp_inv(&t, &t);
         fp_mul(&x1, &a->c1, &t);
+        fp_mul(&x1, &x1, &BLS_FP_TWO_INV);
         out.c0 = x0;
         out.c1 = x1;
     }

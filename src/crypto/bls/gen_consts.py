@@ -259,6 +259,7 @@ emit_fp("BLS_FP_K256", (1 << 256) * RM * RM % P, raw=True,
 emit_u64_array("BLS_EXP_P_MINUS_2", P - 2)
 emit_u64_array("BLS_EXP_P_PLUS_1_DIV_4", (P + 1) // 4)
 emit_u64_array("BLS_EXP_P_MINUS_1_DIV_2", (P - 1) // 2)
+emit_u64_array("BLS_EXP_P_MINUS_3_DIV_4", (P - 3) // 4)
 emit_u64_array("BLS_R_ORDER", R_ORDER, 4)
 emit_fp("BLS_FP_B", 4, comment="E1: y^2 = x^3 + 4")
 emit_fp("BLS_FP_B3", 12)

@@ -39,7 +39,8 @@ typedef struct { fp2_t x, y; bool inf; } g2_affine_t;
 extern const uint64_t BLS_P[6];
 extern const uint64_t BLS_P_INV;
 extern const fp_t BLS_FP_ONE, BLS_FP_R2, BLS_FP_K256;
-extern const uint64_t BLS_EXP_P_MINUS_2[6], BLS_EXP_P_PLUS_1_DIV_4[6], BLS_EXP_P_MINUS_1_DIV_2[6];
+extern const uint64_t BLS_EXP_P_MINUS_2[6], BLS_EXP_P_PLUS_1_DIV_4[6], BLS_EXP_P_MINUS_1_DIV_2[6],
+    BLS_EXP_P_MINUS_3_DIV_4[6];
 extern const uint64_t BLS_R_ORDER[4];
 extern const fp_t BLS_FP_B, BLS_FP_B3, BLS_FP_TWO_INV, BLS_FP_BETA;
 extern const fp_t BLS_G1_X, BLS_G1_Y;
