@@ -1,0 +1,526 @@
+/*
+ * test_api: the embedding API of wasm.h: host functions (typed args,
+ * results, traps, exit), bounds-checked memory access, imports between
+ * instances, fuel and interrupt, limits, and hostile modules (truncated,
+ * huge declared sizes, deep nesting, 100k locals) giving clean errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/base.h"
+#include "wasm/wasm.h"
+
+/* ---- a tiny module builder: enough to write hostile modules by hand ---- */
+
+static void put_u32(buf_t *b, uint32_t v)
+{
+    uint8_t tmp[10];
+    size_t n = leb128_u64_encode(v, tmp);
+    buf_append(b, tmp, n);
+}
+
+static void section(buf_t *mod, uint8_t id, const buf_t *body)
+{
+    buf_append_byte(mod, id);
+    put_u32(mod, (uint32_t)body->len);
+    buf_append(mod, body->data, body->len);
+}
+
+static void header(buf_t *b)
+{
+    buf_init(b, 0);
+    buf_append(b, "\0asm\1\0\0\0", 8);
+}
+
+/* Module with one function of type () -> () whose body (locals + code) is
+ * given; the function is exported as "f". */
+static void one_func_module(buf_t *mod, const buf_t *body)
+{
+    buf_t s;
+    header(mod);
+    buf_init(&s, 0);
+    buf_append(&s, "\x01\x60\x00\x00", 4);          /* 1 type: [] -> [] */
+    section(mod, 1, &s);
+    buf_reset(&s);
+    buf_append(&s, "\x01\x00", 2);                   /* 1 func of type 0 */
+    section(mod, 3, &s);
+    buf_reset(&s);
+    buf_append(&s, "\x01\x01" "f" "\x00\x00", 5);    /* export "f" func 0 */
+    section(mod, 7, &s);
+    buf_reset(&s);
+    put_u32(&s, 1);
+    put_u32(&s, (uint32_t)body->len);
+    buf_append(&s, body->data, body->len);
+    section(mod, 10, &s);
+    buf_free(&s);
+}
+
+static wasm_module_t *decode(const buf_t *b, const wasm_config_t *cfg, err_t *e)
+{
+    return wasm_module_decode(b->data, b->len, cfg, e);
+}
+
+/* (module (import "env" "add3" (func (param i32 i64 f64) (result f64)))
+ *         (import "env" "bye" (func (param i32)))
+ *         (import "env" "boom" (func))
+ *         (memory (export "memory") 1)
+ *         (func (export "call_add3") (result f64) i32.const 1 i64.const 2 f64.const 0.5 call 0)
+ *         (func (export "exit7") i32.const 7 call 1 unreachable)
+ *         (func (export "boom") call 2)
+ *         (func (export "spin") (loop br 0))
+ *         (func (export "rec") call 6)) -- built by hand below */
+static void host_module(buf_t *m)
+{
+    buf_t s;
+    header(m);
+    buf_init(&s, 0);
+    /* types: 0 (i32 i64 f64)->f64, 1 (i32)->(), 2 ()->(), 3 ()->f64 */
+    static const uint8_t types[] = {0x04, 0x60, 0x03, 0x7f, 0x7e, 0x7c, 0x01, 0x7c,
+                                    0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x00,
+                                    0x60, 0x00, 0x01, 0x7c};
+    buf_append(&s, types, sizeof types);
+    section(m, 1, &s);
+    buf_reset(&s);
+    buf_append(&s, "\x03", 1);
+    buf_append(&s, "\x03" "env" "\x04" "add3" "\x00\x00", 11);
+    buf_append(&s, "\x03" "env" "\x03" "bye" "\x00\x01", 10);
+    buf_append(&s, "\x03" "env" "\x04" "boom" "\x00\x02", 11);
+    section(m, 2, &s);
+    buf_reset(&s);
+    buf_append(&s, "\x04\x03\x02\x02\x02", 5);       /* funcs 3..6 */
+    section(m, 3, &s);
+    buf_reset(&s);
+    buf_append(&s, "\x01\x00\x01", 3);               /* memory min 1 */
+    section(m, 5, &s);
+    buf_reset(&s);
+    buf_append(&s, "\x05", 1);
+    buf_append(&s, "\x06" "memory" "\x02\x00", 9);
+    buf_append(&s, "\x09" "call_add3" "\x00\x03", 12);
+    buf_append(&s, "\x05" "exit7" "\x00\x04", 8);
+    buf_append(&s, "\x04" "boom" "\x00\x05", 7);
+    buf_append(&s, "\x04" "spin" "\x00\x06", 7);
+    section(m, 7, &s);
+    buf_reset(&s);
+    static const uint8_t code[] = {
+        0x04,
+        /* call_add3 */ 17, 0x00, 0x41, 0x01, 0x42, 0x02, 0x44, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f,
+        0x10, 0x00, 0x0b,
+        /* exit7 */ 7, 0x00, 0x41, 0x07, 0x10, 0x01, 0x00, 0x0b,
+        /* boom */ 4, 0x00, 0x10, 0x02, 0x0b,
+        /* spin */ 7, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b,
+    };
+    buf_append(&s, code, sizeof code);
+    section(m, 10, &s);
+    buf_free(&s);
+}
+
+static int add3(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *user)
+{
+    int *calls = user;
+    (*calls)++;
+    assert_int_equal(a[0].type, WASM_I32);
+    assert_int_equal(a[1].type, WASM_I64);
+    assert_int_equal(a[2].type, WASM_F64);
+    assert_non_null(wasm_ctx_instance(ctx));
+    wasm_memory_t *mem = wasm_ctx_memory(ctx);
+    assert_non_null(mem);
+    assert_int_equal(wasm_memory_size(mem), 65536);
+    assert_non_null(wasm_memory_ptr(mem, 65536 - 4, 4));
+    assert_null(wasm_memory_ptr(mem, 65536 - 3, 4));
+    assert_null(wasm_memory_ptr(mem, UINT64_MAX, 2));
+    assert_non_null(wasm_memory_ptr(mem, 65536, 0));
+    assert_true(wasm_memory_write(mem, 100, "hi", 2));
+    assert_false(wasm_memory_write(mem, 65535, "hi", 2));
+    r[0].of.f64 = a[0].of.i32 + (double)a[1].of.i64 + a[2].of.f64;
+    return 0;
+}
+
+static int bye(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *user)
+{
+    return wasm_ctx_exit(ctx, a[0].of.i32);
+}
+
+static int boom(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *user)
+{
+    return wasm_ctx_trap(ctx, WASM_TRAP_HOST, "boom %d", 42);
+}
+
+static wasm_instance_t *host_instance(wasm_store_t *s, wasm_module_t **mod, int *calls)
+{
+    buf_t b;
+    err_t e;
+    host_module(&b);
+    *mod = wasm_module_decode(b.data, b.len, wasm_store_config(s), &e);
+    buf_free(&b);
+    assert_non_null(*mod);
+    wasm_imports_t *imps = wasm_imports_new();
+    assert_int_equal(wasm_imports_add_host(imps, "env", "add3", "(iIF)F", add3, calls, &e), 0);
+    assert_int_equal(wasm_imports_add_host(imps, "env", "bye", "(i)", bye, NULL, &e), 0);
+    assert_int_equal(wasm_imports_add_host(imps, "env", "boom", "()", boom, NULL, &e), 0);
+    wasm_instance_t *inst = wasm_instance_new(s, *mod, imps, &e);
+    wasm_imports_free(imps);
+    assert_non_null(inst);
+    return inst;
+}
+
+static void test_host_functions(void **state)
+{
+    (void)state;
+    wasm_store_t *s = wasm_store_new(NULL);
+    wasm_module_t *m;
+    int calls = 0;
+    wasm_instance_t *inst = host_instance(s, &m, &calls);
+    err_t e;
+    wasm_val_t r;
+    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    assert_int_equal(r.type, WASM_F64);
+    assert_true(r.of.f64 == 3.5);
+    assert_int_equal(calls, 1);
+    assert_memory_equal(wasm_memory_data(wasm_instance_memory(inst, "memory")) + 100, "hi", 2);
+
+    assert_int_equal(wasm_instance_call(inst, "exit7", NULL, 0, NULL, 0, &e), WASM_ETRAP);
+    assert_int_equal(wasm_store_trap(s), WASM_TRAP_EXIT);
+    assert_int_equal(wasm_store_exit_code(s), 7);
+
+    assert_int_equal(wasm_instance_call(inst, "boom", NULL, 0, NULL, 0, &e), WASM_ETRAP);
+    assert_int_equal(wasm_store_trap(s), WASM_TRAP_HOST);
+    assert_non_null(strstr(e.msg, "boom 42"));
+
+    /* the store is usable after traps */
+    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    /* wrong arity / types are argument errors, not crashes */
+    wasm_val_t bad = {.type = WASM_I64};
+    assert_int_equal(wasm_instance_call(inst, "call_add3", &bad, 1, &r, 1, &e), WASM_EARG);
+    assert_int_equal(wasm_instance_call(inst, "nope", NULL, 0, NULL, 0, &e), WASM_ENOTFOUND);
+    wasm_module_free(m);   /* instances keep the module alive */
+    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    wasm_store_free(s);
+}
+
+static void test_link_errors(void **state)
+{
+    (void)state;
+    buf_t b;
+    err_t e;
+    host_module(&b);
+    wasm_store_t *s = wasm_store_new(NULL);
+    wasm_module_t *m = wasm_module_decode(b.data, b.len, NULL, &e);
+    buf_free(&b);
+    assert_non_null(m);
+    assert_int_equal(wasm_module_import_count(m), 3);
+    wasm_import_desc_t d;
+    assert_int_equal(wasm_module_import(m, 0, &d), 0);
+    assert_string_equal(d.module, "env");
+    assert_string_equal(d.name, "add3");
+    assert_int_equal(d.func.n_params, 3);
+    assert_int_equal(d.func.n_results, 1);
+    assert_int_equal(wasm_module_import(m, 3, &d), WASM_EARG);
+    /* missing import */
+    assert_null(wasm_instance_new(s, m, NULL, &e));
+    assert_int_equal(e.code, WASM_ELINK);
+    assert_non_null(strstr(e.msg, "env.add3"));
+    /* wrong signature */
+    wasm_imports_t *imps = wasm_imports_new();
+    wasm_imports_add_host(imps, "env", "add3", "(iIf)F", add3, NULL, &e);
+    wasm_imports_add_host(imps, "env", "bye", "(i)", bye, NULL, &e);
+    wasm_imports_add_host(imps, "env", "boom", "()", boom, NULL, &e);
+    assert_null(wasm_instance_new(s, m, imps, &e));
+    assert_int_equal(e.code, WASM_ELINK);
+    wasm_imports_free(imps);
+    wasm_functype_t ft;
+    wasm_valtype_t p[WASM_SIG_MAX], r[WASM_SIG_MAX];
+    assert_int_equal(wasm_sig_parse("(ii", &ft, p, r, &e), WASM_EARG);
+    assert_int_equal(wasm_sig_parse("(ix)i", &ft, p, r, &e), WASM_EARG);
+    assert_int_equal(wasm_sig_parse("(cr)IF", &ft, p, r, &e), 0);
+    assert_int_equal(ft.n_params, 2);
+    assert_int_equal(r[1], WASM_F64);
+    wasm_module_free(m);
+    wasm_store_free(s);
+}
+
+static void test_fuel(void **state)
+{
+    (void)state;
+    wasm_config_t cfg;
+    wasm_config_default(&cfg);
+    cfg.fuel = true;
+    wasm_store_t *s = wasm_store_new(&cfg);
+    wasm_module_t *m;
+    int calls = 0;
+    wasm_instance_t *inst = host_instance(s, &m, &calls);
+    err_t e;
+    wasm_store_set_fuel(s, 1000);
+    assert_int_equal(wasm_instance_call(inst, "spin", NULL, 0, NULL, 0, &e), WASM_ETRAP);
+    assert_int_equal(wasm_store_trap(s), WASM_TRAP_OUT_OF_FUEL);
+    assert_true(wasm_store_fuel(s) < 1000);
+    wasm_store_set_fuel(s, 1000000);
+    wasm_val_t r;
+    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    uint64_t used = 1000000 - wasm_store_fuel(s);
+    assert_true(used > 0 && used < 100);
+    /* the same call uses the same fuel again */
+    wasm_store_set_fuel(s, 1000000);
+    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    assert_int_equal(1000000 - wasm_store_fuel(s), used);
+    /* a module compiled without fuel cannot go into a metered store */
+    buf_t b;
+    host_module(&b);
+    wasm_module_t *plain = wasm_module_decode(b.data, b.len, NULL, &e);
+    buf_free(&b);
+    assert_null(wasm_instance_new(s, plain, NULL, &e));
+    assert_int_equal(e.code, WASM_EARG);
+    wasm_module_free(plain);
+    wasm_module_free(m);
+    wasm_store_free(s);
+}
+
+static void *watchdog(void *arg)
+{
+    usleep(50000);
+    wasm_store_interrupt(arg);
+    return NULL;
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    wasm_store_t *s = wasm_store_new(NULL);   /* no fuel: only the interrupt stops "spin" */
+    wasm_module_t *m;
+    int calls = 0;
+    wasm_instance_t *inst = host_instance(s, &m, &calls);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, watchdog, s), 0);
+    err_t e;
+    assert_int_equal(wasm_instance_call(inst, "spin", NULL, 0, NULL, 0, &e), WASM_ETRAP);
+    assert_int_equal(wasm_store_trap(s), WASM_TRAP_INTERRUPTED);
+    pthread_join(t, NULL);
+    /* the request was consumed */
+    wasm_val_t r;
+    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    wasm_module_free(m);
+    wasm_store_free(s);
+}
+
+/* ---- hostile modules ---------------------------------------------------- */
+
+static void test_truncated_everywhere(void **state)
+{
+    (void)state;
+    buf_t b;
+    host_module(&b);
+    /* section boundaries: a module cut there is still well-formed */
+    size_t bounds[32], nb = 0, off = 8;
+    bounds[nb++] = 8;
+    while (off < b.len && nb < 32) {
+        uint32_t size;
+        int k = leb128_u32_decode(b.data + off + 1, b.len - off - 1, &size, NULL);
+        assert_true(k > 0);
+        off += 1 + (size_t)k + size;
+        bounds[nb++] = off;
+    }
+    for (size_t n = 0; n < b.len; n++) {
+        err_t e;
+        wasm_module_t *m = wasm_module_decode(b.data, n, NULL, &e);
+        bool boundary = false;
+        for (size_t i = 0; i < nb; i++) boundary |= bounds[i] == n;
+        if (m) {
+            /* only before the function section (which needs its code) */
+            assert_true(boundary);
+            wasm_module_free(m);
+            continue;
+        }
+        assert_true(e.code == WASM_EMALFORMED || e.code == WASM_EINVALID);
+        assert_non_null(strstr(e.msg, "wasm:"));
+    }
+    /* flipping each byte never crashes */
+    for (size_t i = 8; i < b.len; i++) {
+        uint8_t save = b.data[i];
+        b.data[i] ^= 0x5a;
+        err_t e;
+        wasm_module_free(wasm_module_decode(b.data, b.len, NULL, &e));
+        b.data[i] = save;
+    }
+    buf_free(&b);
+}
+
+static void test_huge_declarations(void **state)
+{
+    (void)state;
+    err_t e;
+    buf_t m, s;
+    /* a type section claiming 4 billion types in 5 bytes */
+    header(&m);
+    buf_init(&s, 0);
+    put_u32(&s, 0xffffffffu);
+    section(&m, 1, &s);
+    assert_null(decode(&m, NULL, &e));
+    assert_int_equal(e.code, WASM_EMALFORMED);
+    buf_free(&m);
+    /* a memory of 65536 pages with a limit of 16 pages: a clean error at
+     * instantiation, nothing allocated */
+    header(&m);
+    buf_reset(&s);
+    buf_append(&s, "\x01\x00", 2);
+    put_u32(&s, 65536);
+    section(&m, 5, &s);
+    wasm_config_t cfg;
+    wasm_config_default(&cfg);
+    cfg.max_memory_pages = 16;
+    wasm_module_t *mod = decode(&m, &cfg, &e);
+    assert_non_null(mod);
+    wasm_store_t *st = wasm_store_new(&cfg);
+    assert_null(wasm_instance_new(st, mod, NULL, &e));
+    assert_int_equal(e.code, WASM_ELIMIT);
+    wasm_module_free(mod);
+    wasm_store_free(st);
+    buf_free(&m);
+    /* a table of 4 billion elements */
+    header(&m);
+    buf_reset(&s);
+    buf_append(&s, "\x01\x70\x00", 3);
+    put_u32(&s, 0xffffffffu);
+    section(&m, 4, &s);
+    mod = decode(&m, NULL, &e);
+    assert_non_null(mod);
+    st = wasm_store_new(NULL);
+    assert_null(wasm_instance_new(st, mod, NULL, &e));
+    assert_int_equal(e.code, WASM_ELIMIT);
+    wasm_module_free(mod);
+    wasm_store_free(st);
+    buf_free(&m);
+    /* a data segment claiming more bytes than the module has */
+    header(&m);
+    buf_reset(&s);
+    buf_append(&s, "\x01\x01", 2);
+    put_u32(&s, 0x7fffffffu);
+    section(&m, 11, &s);
+    assert_null(decode(&m, NULL, &e));
+    assert_int_equal(e.code, WASM_EMALFORMED);
+    buf_free(&m);
+    /* bigger than max_module_size */
+    header(&m);
+    cfg.max_module_size = 4;
+    assert_null(decode(&m, &cfg, &e));
+    assert_int_equal(e.code, WASM_ELIMIT);
+    buf_free(&m);
+    buf_free(&s);
+}
+
+static void test_many_locals(void **state)
+{
+    (void)state;
+    err_t e;
+    buf_t body, m;
+    buf_init(&body, 0);
+    put_u32(&body, 1);
+    put_u32(&body, 100000);                        /* 100k i64 locals */
+    buf_append_byte(&body, 0x7e);
+    buf_append_byte(&body, 0x0b);
+    one_func_module(&m, &body);
+    assert_null(decode(&m, NULL, &e));             /* default limit: 50,000 */
+    assert_int_equal(e.code, WASM_ELIMIT);
+    assert_non_null(strstr(e.msg, "locals"));
+    wasm_config_t cfg;
+    wasm_config_default(&cfg);
+    cfg.max_locals = 200000;                       /* allowed: it runs */
+    wasm_module_t *mod = decode(&m, &cfg, &e);
+    assert_non_null(mod);
+    wasm_store_t *s = wasm_store_new(&cfg);
+    wasm_instance_t *inst = wasm_instance_new(s, mod, NULL, &e);
+    assert_non_null(inst);
+    assert_int_equal(wasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), 0);
+    wasm_store_free(s);
+    wasm_module_free(mod);
+    buf_free(&m);
+    /* 2^32 locals in total is malformed */
+    buf_reset(&body);
+    put_u32(&body, 2);
+    put_u32(&body, 0xffffffffu);
+    buf_append_byte(&body, 0x7f);
+    put_u32(&body, 0xffffffffu);
+    buf_append_byte(&body, 0x7f);
+    buf_append_byte(&body, 0x0b);
+    one_func_module(&m, &body);
+    assert_null(decode(&m, &cfg, &e));
+    buf_free(&m);
+    buf_free(&body);
+}
+
+static void test_deep_nesting(void **state)
+{
+    (void)state;
+    err_t e;
+    buf_t body, m;
+    buf_init(&body, 0);
+    buf_append_byte(&body, 0x00);                  /* no locals */
+    const int depth = 100000;
+    for (int i = 0; i < depth; i++) buf_append(&body, "\x02\x40", 2);   /* block */
+    for (int i = 0; i < depth; i++) buf_append_byte(&body, 0x0b);
+    buf_append_byte(&body, 0x0b);
+    one_func_module(&m, &body);
+    wasm_module_t *mod = decode(&m, NULL, &e);
+    assert_non_null(mod);                          /* valid: compiled without recursion */
+    wasm_store_t *s = wasm_store_new(NULL);
+    wasm_instance_t *inst = wasm_instance_new(s, mod, NULL, &e);
+    assert_int_equal(wasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), 0);
+    wasm_store_free(s);
+    wasm_module_free(mod);
+    buf_free(&m);
+    /* unbalanced: never closed */
+    buf_reset(&body);
+    buf_append_byte(&body, 0x00);
+    for (int i = 0; i < depth; i++) buf_append(&body, "\x02\x40", 2);
+    one_func_module(&m, &body);
+    assert_null(decode(&m, NULL, &e));
+    assert_int_equal(e.code, WASM_EMALFORMED);
+    buf_free(&m);
+    buf_free(&body);
+}
+
+static void test_deep_recursion(void **state)
+{
+    (void)state;
+    err_t e;
+    buf_t body, m;
+    buf_init(&body, 0);
+    buf_append(&body, "\x00\x10\x00\x0b", 4);      /* f: call f */
+    one_func_module(&m, &body);
+    wasm_config_t cfg;
+    wasm_config_default(&cfg);
+    cfg.max_call_depth = 1000000;                  /* the value stack runs out first */
+    wasm_module_t *mod = decode(&m, &cfg, &e);
+    assert_non_null(mod);
+    wasm_store_t *s = wasm_store_new(&cfg);
+    wasm_instance_t *inst = wasm_instance_new(s, mod, NULL, &e);
+    assert_int_equal(wasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), WASM_ETRAP);
+    assert_int_equal(wasm_store_trap(s), WASM_TRAP_STACK_EXHAUSTED);
+    assert_string_equal(wasm_trap_kind_str(WASM_TRAP_STACK_EXHAUSTED), "call stack exhausted");
+    wasm_store_free(s);
+    wasm_module_free(mod);
+    buf_free(&m);
+    buf_free(&body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_host_functions),
+        cmocka_unit_test(test_link_errors),
+        cmocka_unit_test(test_fuel),
+        cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_truncated_everywhere),
+        cmocka_unit_test(test_huge_declarations),
+        cmocka_unit_test(test_many_locals),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_deep_recursion),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
