@@ -174,16 +174,116 @@ void g1_mul_ct(g1_t *r, const g1_t *a, const uint64_t k[4])
     *r = acc;
 }
 
+/* ---- Jacobian double-and-add for public scalars (subgroup checks, cofactor
+ * clearing, batch weights): (X, Y, Z) means (X/Z^2, Y/Z^3). Doubling is
+ * dbl-2009-l (2M + 5S), addition add-2007-bl with its exceptional cases
+ * (equal or opposite inputs) handled by branches: the data is public. ---- */
+typedef struct { fp_t x, y, z; } g1_jac_t;
+
+static void jac_dbl(g1_jac_t *r, const g1_jac_t *p)
+{
+    fp_t a, b, c, d, e, f, t;
+    fp_sqr(&a, &p->x);
+    fp_sqr(&b, &p->y);
+    fp_sqr(&c, &b);
+    fp_add(&d, &p->x, &b);
+    fp_sqr(&d, &d);
+    fp_sub(&d, &d, &a);
+    fp_sub(&d, &d, &c);
+    fp_dbl(&d, &d);
+    fp_dbl(&e, &a);
+    fp_add(&e, &e, &a);
+    fp_sqr(&f, &e);
+    fp_mul(&t, &p->y, &p->z);
+    fp_dbl(&r->z, &t);
+    fp_dbl(&t, &d);
+    fp_sub(&r->x, &f, &t);
+    fp_sub(&t, &d, &r->x);
+    fp_mul(&t, &e, &t);
+    fp_dbl(&c, &c);
+    fp_dbl(&c, &c);
+    fp_dbl(&c, &c);
+    fp_sub(&r->y, &t, &c);
+}
+
+static void jac_add(g1_jac_t *r, const g1_jac_t *p, const g1_jac_t *q)
+{
+    fp_t z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
+    if (fp_is_zero(&p->z)) {
+        *r = *q;
+        return;
+    }
+    if (fp_is_zero(&q->z)) {
+        *r = *p;
+        return;
+    }
+    fp_sqr(&z1z1, &p->z);
+    fp_sqr(&z2z2, &q->z);
+    fp_mul(&u1, &p->x, &z2z2);
+    fp_mul(&u2, &q->x, &z1z1);
+    fp_mul(&s1, &p->y, &q->z);
+    fp_mul(&s1, &s1, &z2z2);
+    fp_mul(&s2, &q->y, &p->z);
+    fp_mul(&s2, &s2, &z1z1);
+    fp_sub(&h, &u2, &u1);
+    fp_sub(&rr, &s2, &s1);
+    if (fp_is_zero(&h)) {
+        if (fp_is_zero(&rr)) {
+            jac_dbl(r, p);
+        } else {
+            fp_set_one(&r->x);
+            fp_set_one(&r->y);
+            fp_set_zero(&r->z);
+        }
+        return;
+    }
+    fp_dbl(&rr, &rr);
+    fp_dbl(&i, &h);
+    fp_sqr(&i, &i);
+    fp_mul(&j, &h, &i);
+    fp_mul(&v, &u1, &i);
+    fp_add(&t, &p->z, &q->z);
+    fp_sqr(&t, &t);
+    fp_sub(&t, &t, &z1z1);
+    fp_sub(&t, &t, &z2z2);
+    fp_mul(&r->z, &t, &h);
+    fp_sqr(&t, &rr);
+    fp_sub(&t, &t, &j);
+    fp_sub(&t, &t, &v);
+    fp_sub(&r->x, &t, &v);
+    fp_sub(&t, &v, &r->x);
+    fp_mul(&t, &rr, &t);
+    fp_mul(&s1, &s1, &j);
+    fp_dbl(&s1, &s1);
+    fp_sub(&r->y, &t, &s1);
+}
+
 void g1_mul_u64_vartime(g1_t *r, const g1_t *a, uint64_t k)
 {
-    g1_t acc, base = *a;
-    g1_set_inf(&acc);
+    /* projective (X:Y:Z) -> Jacobian (XZ, YZ^2, Z) and back: (XZ, Y, Z^3) */
+    g1_jac_t base, acc;
+    fp_t zz;
+    fp_mul(&base.x, &a->x, &a->z);
+    fp_sqr(&zz, &a->z);
+    fp_mul(&base.y, &a->y, &zz);
+    base.z = a->z;
+    fp_set_one(&acc.x);
+    fp_set_one(&acc.y);
+    fp_set_zero(&acc.z);
     for (int i = 63; i >= 0; i--) {
-        g1_dbl(&acc, &acc);
+        if (!fp_is_zero(&acc.z))
+            jac_dbl(&acc, &acc);
         if ((k >> i) & 1)
-            g1_add(&acc, &acc, &base);
+            jac_add(&acc, &acc, &base);
     }
-    *r = acc;
+    if (fp_is_zero(&acc.z)) {
+        g1_set_inf(r);
+        return;
+    }
+    fp_mul(&r->x, &acc.x, &acc.z);
+    r->y = acc.y;
+    fp_sqr(&zz, &acc.z);
+    fp_mul(&r->z, &zz, &acc.z);
 }
 
 bool g1_in_subgroup(const g1_t *a)

@@ -181,16 +181,116 @@ void g2_mul_ct(g2_t *r, const g2_t *a, const uint64_t k[4])
     *r = acc;
 }
 
+/* ---- Jacobian double-and-add for public scalars (subgroup checks, cofactor
+ * clearing, batch weights): (X, Y, Z) means (X/Z^2, Y/Z^3). Doubling is
+ * dbl-2009-l (2M + 5S), addition add-2007-bl with its exceptional cases
+ * (equal or opposite inputs) handled by branches: the data is public. ---- */
+typedef struct { fp2_t x, y, z; } g2_jac_t;
+
+static void jac_dbl(g2_jac_t *r, const g2_jac_t *p)
+{
+    fp2_t a, b, c, d, e, f, t;
+    fp2_sqr(&a, &p->x);
+    fp2_sqr(&b, &p->y);
+    fp2_sqr(&c, &b);
+    fp2_add(&d, &p->x, &b);
+    fp2_sqr(&d, &d);
+    fp2_sub(&d, &d, &a);
+    fp2_sub(&d, &d, &c);
+    fp2_dbl(&d, &d);
+    fp2_dbl(&e, &a);
+    fp2_add(&e, &e, &a);
+    fp2_sqr(&f, &e);
+    fp2_mul(&t, &p->y, &p->z);
+    fp2_dbl(&r->z, &t);
+    fp2_dbl(&t, &d);
+    fp2_sub(&r->x, &f, &t);
+    fp2_sub(&t, &d, &r->x);
+    fp2_mul(&t, &e, &t);
+    fp2_dbl(&c, &c);
+    fp2_dbl(&c, &c);
+    fp2_dbl(&c, &c);
+    fp2_sub(&r->y, &t, &c);
+}
+
+static void jac_add(g2_jac_t *r, const g2_jac_t *p, const g2_jac_t *q)
+{
+    fp2_t z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
+    if (fp2_is_zero(&p->z)) {
+        *r = *q;
+        return;
+    }
+    if (fp2_is_zero(&q->z)) {
+        *r = *p;
+        return;
+    }
+    fp2_sqr(&z1z1, &p->z);
+    fp2_sqr(&z2z2, &q->z);
+    fp2_mul(&u1, &p->x, &z2z2);
+    fp2_mul(&u2, &q->x, &z1z1);
+    fp2_mul(&s1, &p->y, &q->z);
+    fp2_mul(&s1, &s1, &z2z2);
+    fp2_mul(&s2, &q->y, &p->z);
+    fp2_mul(&s2, &s2, &z1z1);
+    fp2_sub(&h, &u2, &u1);
+    fp2_sub(&rr, &s2, &s1);
+    if (fp2_is_zero(&h)) {
+        if (fp2_is_zero(&rr)) {
+            jac_dbl(r, p);
+        } else {
+            fp2_set_one(&r->x);
+            fp2_set_one(&r->y);
+            fp2_set_zero(&r->z);
+        }
+        return;
+    }
+    fp2_dbl(&rr, &rr);
+    fp2_dbl(&i, &h);
+    fp2_sqr(&i, &i);
+    fp2_mul(&j, &h, &i);
+    fp2_mul(&v, &u1, &i);
+    fp2_add(&t, &p->z, &q->z);
+    fp2_sqr(&t, &t);
+    fp2_sub(&t, &t, &z1z1);
+    fp2_sub(&t, &t, &z2z2);
+    fp2_mul(&r->z, &t, &h);
+    fp2_sqr(&t, &rr);
+    fp2_sub(&t, &t, &j);
+    fp2_sub(&t, &t, &v);
+    fp2_sub(&r->x, &t, &v);
+    fp2_sub(&t, &v, &r->x);
+    fp2_mul(&t, &rr, &t);
+    fp2_mul(&s1, &s1, &j);
+    fp2_dbl(&s1, &s1);
+    fp2_sub(&r->y, &t, &s1);
+}
+
 void g2_mul_u64_vartime(g2_t *r, const g2_t *a, uint64_t k)
 {
-    g2_t acc, base = *a;
-    g2_set_inf(&acc);
+    /* projective (X:Y:Z) -> Jacobian (XZ, YZ^2, Z) and back: (XZ, Y, Z^3) */
+    g2_jac_t base, acc;
+    fp2_t zz;
+    fp2_mul(&base.x, &a->x, &a->z);
+    fp2_sqr(&zz, &a->z);
+    fp2_mul(&base.y, &a->y, &zz);
+    base.z = a->z;
+    fp2_set_one(&acc.x);
+    fp2_set_one(&acc.y);
+    fp2_set_zero(&acc.z);
     for (int i = 63; i >= 0; i--) {
-        g2_dbl(&acc, &acc);
+        if (!fp2_is_zero(&acc.z))
+            jac_dbl(&acc, &acc);
         if ((k >> i) & 1)
-            g2_add(&acc, &acc, &base);
+            jac_add(&acc, &acc, &base);
     }
-    *r = acc;
+    if (fp2_is_zero(&acc.z)) {
+        g2_set_inf(r);
+        return;
+    }
+    fp2_mul(&r->x, &acc.x, &acc.z);
+    r->y = acc.y;
+    fp2_sqr(&zz, &acc.z);
+    fp2_mul(&r->z, &zz, &acc.z);
 }
 
 void g2_psi(g2_t *r, const g2_t *a)
