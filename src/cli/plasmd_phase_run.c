@@ -8,6 +8,7 @@
 #include "wasm/wasm.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,9 @@ int plasmd_run(int argc, char **argv)
     if (optind >= argc)
         return cli_usage_error(prog, "missing MODULE.wasm");
     const char *path = argv[optind];
+    /* A reader that goes away (| head) must not kill plasmd mid-job: the
+     * write-through fails with EPIPE, capture and the receipt go on. */
+    signal(SIGPIPE, SIG_IGN);
     if (crypto_init() != CRYPTO_OK)
         return cli_error(prog, CLI_FAIL, "cannot initialise libsodium");
     uint8_t *module = NULL;

@@ -114,7 +114,7 @@ if [ -f "$HELLO" ]; then
     # Change each digit of the signed fields, one at a time: every change is rejected.
     sigpos=$(grep -bo '"signature"' "$T/r.json" | head -1 | cut -d: -f1)
     total=0 rejected=0
-    for pos in $(seq 0 7 $((sigpos - 1))); do
+    for pos in $(seq 0 5 $((sigpos - 1))); do
         c=$(dd if="$T/r.json" bs=1 skip="$pos" count=1 2>/dev/null)
         case "$c" in [0-9a-f]) ;; *) continue ;; esac
         [ "$c" = 1 ] && n=2 || n=1
@@ -124,7 +124,7 @@ if [ -f "$HELLO" ]; then
         rc=$?
         [ "$rc" -ne 0 ] && rejected=$((rejected + 1))
     done
-    check "every tampered byte of the signed content is rejected ($rejected/$total)" test "$total" -gt 50 -a "$rejected" -eq "$total"
+    check "every tampered byte of the signed content is rejected ($rejected/$total)" test "$total" -gt 40 -a "$rejected" -eq "$total"
     sed 's/"worker_pubkey":"[0-9a-f]*"/"worker_pubkey":"'"$OTHER"'"/' "$T/r.json" >"$T/t.json"
     expect_rc "a swapped worker key is rejected" 1 "$P" verify "$T/t.json"
     head -c 100 "$T/r.json" >"$T/t.json"
@@ -133,6 +133,9 @@ if [ -f "$HELLO" ]; then
     expect_rc "a receipt missing fields is malformed (2)" 2 "$P" verify "$T/t.json"
     echo '[1,2]' >"$T/t.json"
     expect_rc "a JSON array is not a receipt (2)" 2 "$P" verify "$T/t.json"
+
+    head -c 300000 /dev/zero | tr '\0' a | "$P" run --quiet --receipt "$T/rp.json" "$HELLO" 2>"$T/err" | head -c 5 >/dev/null
+    check "a reader that goes away (| head) does not kill plasmd (exit ${PIPESTATUS[2]})" test "${PIPESTATUS[2]}" -eq 0 -a -s "$T/rp.json"
 
     # memory cap with a real C program: reading 8 MB of stdin under a 2 MiB cap
     head -c 8000000 /dev/zero | "$P" run --quiet --memory 2097152 "$HELLO" >/dev/null 2>"$T/err"
