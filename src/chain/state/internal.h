@@ -64,6 +64,8 @@ void kv_rollback(kv_map_t *m, size_t mark);
 /* Same key put twice keeps two entries; for caches (no undo needed) this
  * overwrites the newest entry in place instead. */
 int kv_set(kv_map_t *m, const uint8_t *key, const uint8_t *val, size_t vlen);
+/* The newest entry of every key, sorted by key (malloc'd; NULL on failure). */
+const kv_entry_t **kv_sorted_heads(const kv_map_t *m, size_t *n);
 
 /* ---- store ---- */
 
@@ -120,7 +122,7 @@ void smt_pos(unsigned depth, const chain_hash_t *path, uint8_t pos[SMT_POS_BYTES
  * applied; fills ov->nodes with the node records to write. */
 int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e);
 /* Adds ov->nodes to batch and, after a successful write, to the cache. */
-void smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb);
+int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb);
 void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes);
 /* Fills root-independent parts of p: siblings, exists (the key's leaf is
  * present) or has_other/other_*; the caller sets kind, id, value and root. */

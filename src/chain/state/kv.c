@@ -128,6 +128,7 @@ static int kv_append(kv_map_t *m, const uint8_t *key, const uint8_t *val, size_t
     int32_t idx = (int32_t)m->n_ents++;
     kv_entry_t *en = &m->ents[idx];
     memcpy(en->key, key, m->klen);
+    memset(en->key + m->klen, 0, KV_KEY_MAX - m->klen);
     if (vlen)
         memcpy(en->val, val, vlen);
     en->vlen = (uint8_t)vlen;
@@ -182,4 +183,27 @@ void kv_rollback(kv_map_t *m, size_t mark)
         }
         m->n_ents--;
     }
+}
+
+static int head_cmp(const void *a, const void *b)
+{
+    /* keys are zero-padded to KV_KEY_MAX, so comparing it all orders them
+     * exactly as comparing their klen bytes */
+    return memcmp((*(const kv_entry_t *const *)a)->key, (*(const kv_entry_t *const *)b)->key,
+                  KV_KEY_MAX);
+}
+
+/* RocksDB's skiplist memtable inserts a sorted run much faster than random
+ * keys (it reuses the search position), so commits write in key order. */
+const kv_entry_t **kv_sorted_heads(const kv_map_t *m, size_t *n)
+{
+    *n = 0;
+    const kv_entry_t **a = malloc((m->n_used ? m->n_used : 1) * sizeof *a);
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < m->n_slots; i++)
+        if (m->slots[i].first >= 0 && m->slots[i].head >= 0)
+            a[(*n)++] = &m->ents[m->slots[i].head];
+    qsort(a, *n, sizeof *a, head_cmp);
+    return a;
 }

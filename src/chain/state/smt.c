@@ -392,13 +392,14 @@ int smt_build(const smt_leaf_t *leaves, size_t n, kv_map_t *nodes, chain_hash_t 
     return 0;
 }
 
-void smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb)
+int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb)
 {
-    for (size_t i = 0; i < nodes->n_slots; i++) {
-        const kv_slot_t *s = &nodes->slots[i];
-        if (s->first < 0 || s->head < 0)
-            continue;
-        const kv_entry_t *en = &nodes->ents[s->head];
+    size_t n;
+    const kv_entry_t **sorted = kv_sorted_heads(nodes, &n);
+    if (!sorted)
+        return CHAIN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const kv_entry_t *en = sorted[i];
         if (en->vlen)
             rocksdb_writebatch_put_cf(wb, st->cf[CF_SMT], (const char *)en->key, SMT_POS_BYTES,
                                       (const char *)en->val, en->vlen);
@@ -406,6 +407,8 @@ void smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatc
             rocksdb_writebatch_delete_cf(wb, st->cf[CF_SMT], (const char *)en->key,
                                          SMT_POS_BYTES);
     }
+    free(sorted);
+    return 0;
 }
 
 void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes)

@@ -497,7 +497,10 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
                      (unsigned long long)blk->header.height);
         goto out;
     }
-    smt_batch_nodes(st, &nodes, wb);
+    if (smt_batch_nodes(st, &nodes, wb) != 0) {
+        rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+        goto out;
+    }
     {
         uint8_t hk[8], tip[40];
         for (int i = 7, x = 0; i >= 0; i--, x++)

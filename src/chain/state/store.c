@@ -516,21 +516,26 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         goto out;
     }
     wb = rocksdb_writebatch_create();
+    size_t n_acc = 0, n_utxo = 0;
+    const kv_entry_t **acc = kv_sorted_heads(&ov->accounts, &n_acc);
+    const kv_entry_t **utx = kv_sorted_heads(&ov->utxos, &n_utxo);
+    if (!acc || !utx || smt_batch_nodes(st, &ov->nodes, wb) != 0) {
+        free(acc);
+        free(utx);
+        pthread_rwlock_unlock(&st->lock);
+        rc = err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
+        goto out;
+    }
     /* accounts */
-    for (size_t i = 0; i < ov->accounts.n_slots; i++) {
-        const kv_slot_t *s = &ov->accounts.slots[i];
-        if (s->first < 0 || s->head < 0)
-            continue;
-        const kv_entry_t *en = &ov->accounts.ents[s->head];
+    for (size_t i = 0; i < n_acc; i++) {
+        const kv_entry_t *en = acc[i];
         rocksdb_writebatch_put_cf(wb, st->cf[CF_ACCOUNTS], (const char *)en->key, 20,
                                   (const char *)en->val, CHAIN_ACCOUNT_BYTES);
     }
+    free(acc);
     /* UTxOs and the owner index */
-    for (size_t i = 0; i < ov->utxos.n_slots; i++) {
-        const kv_slot_t *s = &ov->utxos.slots[i];
-        if (s->first < 0 || s->head < 0)
-            continue;
-        const kv_entry_t *en = &ov->utxos.ents[s->head];
+    for (size_t i = 0; i < n_utxo; i++) {
+        const kv_entry_t *en = utx[i];
         uint8_t ok[56];
         memcpy(ok, en->val, 20);   /* owner */
         memcpy(ok + 20, en->key, 36);
@@ -543,7 +548,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
             rocksdb_writebatch_delete_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56);
         }
     }
-    smt_batch_nodes(st, &ov->nodes, wb);
+    free(utx);
     /* block, indexes, receipts, tip */
     uint8_t hk[8];
     be64(hk, block->header.height);
