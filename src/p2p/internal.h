@@ -79,6 +79,14 @@ void yamux_hdr_encode(const yamux_hdr_t *h, uint8_t out[YAMUX_HDR]);
 /* Decodes and validates a header (version, type, flags, stream 0 rules). */
 int yamux_hdr_decode(const uint8_t in[YAMUX_HDR], yamux_hdr_t *h, err_t *e) BASE_MUST_CHECK;
 
+/* ---- mDNS codec (mdns.c) ---- */
+int mdns_query_build(buf_t *out);
+int mdns_response_build(const char *peer_name, const char *const *txt, size_t n_txt, buf_t *out);
+/* Parses a DNS message; on_txt gets every "dnsaddr=" TXT value of a response. */
+int mdns_parse(const uint8_t *p, size_t n, bool *is_query, bool *asks_us,
+               void (*on_txt)(const char *s, size_t len, void *ud), void *ud, err_t *e)
+    BASE_MUST_CHECK;
+
 /* ---- host internals used by the protocol files ---- */
 /* Kademlia registers itself; info_hook sees every identify result. */
 void p2p_host_set_kad(p2p_host_t *h, p2p_kad_t *kad,

@@ -317,6 +317,18 @@ int p2p_kad_get(p2p_kad_t *kad, const uint8_t *key, size_t kn, p2p_kad_cb cb, vo
 
 void p2p_peer_addrs_clear(p2p_peer_addrs_t *p);
 
+/* ---- mDNS discovery (mdns.c) ------------------------------------------------ */
+
+typedef struct p2p_mdns p2p_mdns_t;
+/* A peer seen on the link: its id and one full multiaddr (with /p2p/). */
+typedef void (*p2p_mdns_peer_cb)(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *maddr,
+                                 size_t n, void *ud);
+/* Joins 224.0.0.251:5353, asks for _p2p._udp.local every interval_ms
+ * (default 10 s) and answers others' questions with our listen addresses. */
+p2p_mdns_t *p2p_mdns_new(p2p_host_t *h, uint64_t interval_ms, p2p_mdns_peer_cb cb, void *ud,
+                         err_t *e);
+void p2p_mdns_free(p2p_mdns_t *m);
+
 /* Content keys for provide/get-providers from user text: a CIDv1 ("b...")
  * or base58 multihash ("Qm...") gives its multihash; any other text gives the
  * sha2-256 multihash of the text. */
