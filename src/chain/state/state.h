@@ -9,7 +9,9 @@
  *              past depth zeroed)               or 0x02 ‖ key32 ‖ value_hash32 (leaf)
  *   blocks     height_u64be                  -> block encoding
  *   block_idx  block_hash32                  -> height_u64be
- *   txs        tx_hash32                     -> height_u64be ‖ index_u32le
+ *   txs        tx_hash32                     -> height_u64be ‖ index_u32le ‖
+ *                                               offset_u32le ‖ length_u32le (the
+ *                                               tx's bytes in the block record)
  *   receipts   tx_hash32                     -> receipt encoding
  *   meta       "tip"                         -> height_u64be ‖ block_hash32
  *

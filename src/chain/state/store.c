@@ -21,6 +21,12 @@ static void be64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
+static void le32put(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
 static uint64_t rbe64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -395,13 +401,17 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
         return err_set(e, CHAIN_ENOTFOUND, "state: transaction not found in any committed block");
     if (rc)
         return rc;
-    if (n != 12) {
+    if (n != 20) {
         free(v);
         return err_set(e, CHAIN_EIO, "state: corrupt tx index record");
     }
     uint64_t h = rbe64(v);
     uint32_t ix = (uint32_t)v[8] | (uint32_t)v[9] << 8 | (uint32_t)v[10] << 16 |
                   (uint32_t)v[11] << 24;
+    uint32_t off = (uint32_t)v[12] | (uint32_t)v[13] << 8 | (uint32_t)v[14] << 16 |
+                   (uint32_t)v[15] << 24;
+    uint32_t len = (uint32_t)v[16] | (uint32_t)v[17] << 8 | (uint32_t)v[18] << 16 |
+                   (uint32_t)v[19] << 24;
     free(v);
     if (height)
         *height = h;
@@ -416,16 +426,31 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
             return err_prefix(e, "state: corrupt receipt"), CHAIN_EIO;
     }
     if (tx) {
-        chain_block_t *b = NULL;
-        if ((rc = load_block(st, h, &b, e)))
+        /* decode just this tx from its slice of the stored block */
+        uint8_t k[8];
+        char *err = NULL;
+        be64(k, h);
+        rocksdb_pinnableslice_t *ps =
+            rocksdb_get_pinned_cf(st->db, st->ro, st->cf[CF_BLOCKS], (const char *)k, 8, &err);
+        if (err) {
+            rc = err_set(e, CHAIN_EIO, "state: read from blocks failed: %s", err);
+            rocksdb_free(err);
             return rc;
-        if (ix >= b->n_txs || !chain_hash_equal(&b->txs[ix]->hash, tx_hash)) {
-            chain_block_free(b);
+        }
+        size_t bl = 0;
+        const char *bv = ps ? rocksdb_pinnableslice_value(ps, &bl) : NULL;
+        if (!bv || (size_t)off + len > bl) {
+            rocksdb_pinnableslice_destroy(ps);
+            return err_set(e, CHAIN_EIO, "state: tx index points outside block %llu",
+                           (unsigned long long)h);
+        }
+        *tx = chain_tx_decode((const uint8_t *)bv + off, len, e);
+        rocksdb_pinnableslice_destroy(ps);
+        if (!*tx || !chain_hash_equal(&(*tx)->hash, tx_hash)) {
+            chain_tx_free(*tx);
+            *tx = NULL;
             return err_set(e, CHAIN_EIO, "state: tx index points at the wrong transaction");
         }
-        *tx = b->txs[ix];
-        b->txs[ix] = b->txs[--b->n_txs];
-        chain_block_free(b);
     }
     return 0;
 }
@@ -556,16 +581,21 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
                               enc.len);
     rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bhash.b, 32,
                               (const char *)hk, 8);
+    /* tx index: height, position, and the tx's byte range in the block
+     * encoding (header, signature, u32 count, then u32 length + tx each) */
+    uint32_t off = CHAIN_HEADER_BYTES + CHAIN_SIG_BYTES + 4;
     for (uint32_t i = 0; i < block->n_txs; i++) {
-        uint8_t loc[12], rb[CHAIN_RECEIPT_BYTES];
+        uint8_t loc[20], rb[CHAIN_RECEIPT_BYTES];
+        uint32_t len = (uint32_t)chain_tx_encoded_size(block->txs[i]);
+        off += 4;
         memcpy(loc, hk, 8);
-        loc[8] = (uint8_t)i;
-        loc[9] = (uint8_t)(i >> 8);
-        loc[10] = (uint8_t)(i >> 16);
-        loc[11] = (uint8_t)(i >> 24);
+        le32put(loc + 8, i);
+        le32put(loc + 12, off);
+        le32put(loc + 16, len);
+        off += len;
         const chain_hash_t *th = &block->txs[i]->hash;
         rocksdb_writebatch_put_cf(wb, st->cf[CF_TXS], (const char *)th->b, 32, (const char *)loc,
-                                  12);
+                                  sizeof loc);
         memcpy(rb, receipts[i].tx_hash.b, 32);
         rb[32] = receipts[i].status;
         chain_u128_put(rb + 33, receipts[i].fee_paid);

@@ -211,6 +211,15 @@ static void test_block_rules(void **state)
     chain_tx_free(got);
     assert_int_equal(chain_state_get_tx(v.st, &c[1]->hash, &h, &ix, NULL, NULL, &e),
                      CHAIN_ENOTFOUND);
+    /* every included tx reads back from its slice of the block */
+    const int included[8] = {0, 2, 7, 8, 9, 10, 11, 12};
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(chain_state_get_tx(v.st, &c[included[i]]->hash, &h, &ix, &got, &r, &e), 0);
+        assert_int_equal(ix, (uint32_t)i);
+        assert_memory_equal(got->hash.b, c[included[i]]->hash.b, 32);
+        assert_int_equal(got->size, c[included[i]]->size);
+        chain_tx_free(got);
+    }
 
     /* determinism: a second node applies the block and reaches the same roots */
     env_t w;
