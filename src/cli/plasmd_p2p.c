@@ -190,13 +190,15 @@ static json_t *peer_json(const p2p_peer_id_t *id)
 
 static const char start_usage[] =
     "Usage: plasmd start [--listen MULTIADDR]... [--bootstrap MULTIADDR]... [--key FILE]\n"
-    "                    [--log-level LEVEL]\n"
+    "                    [--mdns] [--log-level LEVEL]\n"
     "\n"
     "Runs a libp2p node (identify, ping, Kademlia server) until SIGINT/SIGTERM.\n"
     "Prints one JSON line at start: {\"peer_id\":...,\"listen\":[...]}.\n"
     "The key is FILE (32-byte Ed25519 seed), else $PLASMD_HOME/identity.key\n"
     "(default $XDG_DATA_HOME/plasmd), else an ephemeral key.\n"
-    "Default listen address: /ip4/127.0.0.1/tcp/4001.\n";
+    "Default listen address: /ip4/127.0.0.1/tcp/4001.\n"
+    "--mdns announces the node and finds peers on the local link (_p2p._udp.local,\n"
+    "224.0.0.251:5353); off by default.\n";
 
 static void on_boot_done(p2p_kad_t *kad, const p2p_kad_result_t *res, void *ud)
 {
@@ -210,6 +212,22 @@ static void on_boot_dial(p2p_host_t *h, p2p_conn_t *c, int status, const char *m
         log_warn("plasmd", "bootstrap dial failed", "reason=\"%s\"", msg);
 }
 
+static void on_mdns_dial(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg, void *ud)
+{
+    if (status)
+        log_debug("plasmd", "mdns peer dial failed", "reason=\"%s\"", msg);
+}
+
+static void on_mdns_peer(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *maddr, size_t n,
+                         void *ud)
+{
+    node_t *node = ud;
+    err_t e;
+    if (!p2p_host_find_conn(node->host, id) &&
+        p2p_host_dial(node->host, maddr, n, on_mdns_dial, node, &e))
+        log_debug("plasmd", "mdns peer not dialed", "reason=\"%s\"", e.msg);
+}
+
 static void boot_timer_cb(uv_timer_t *t)
 {
     node_t *n = t->data;
@@ -220,10 +238,13 @@ static int cmd_start(int argc, char **argv)
 {
     const char *prog = "plasmd start";
     const char *listen[MAX_ADDRS], *boot[MAX_ADDRS], *key = NULL;
+    bool use_mdns = false;
+    p2p_mdns_t *mdns = NULL;
     size_t n_listen = 0, n_boot = 0;
     static const struct option opts[] = {
         {"listen", required_argument, NULL, 'l'},   {"bootstrap", required_argument, NULL, 'b'},
         {"key", required_argument, NULL, 'k'},      {"log-level", required_argument, NULL, 'L'},
+        {"mdns", no_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -243,6 +264,9 @@ static int cmd_start(int argc, char **argv)
             break;
         case 'k':
             key = optarg;
+            break;
+        case 'm':
+            use_mdns = true;
             break;
         case 'L': {
             log_level_t lvl;
@@ -279,6 +303,8 @@ static int cmd_start(int argc, char **argv)
         return CLI_USAGE;
     if (kr == 1)
         log_warn("plasmd", "no identity key found, using an ephemeral key", "%s", "");
+    else
+        log_info("plasmd", "identity key loaded", "file=%s", key ? key : "(default identity.key)");
     node_t n;
     int rc = node_init(&n, prog, kr == 0 ? seed : NULL, true, 0);
     crypto_wipe(seed, sizeof seed);
@@ -314,10 +340,17 @@ static int cmd_start(int argc, char **argv)
         }
         if (n_boot)
             uv_timer_start(&boot_timer, boot_timer_cb, 500, 0);
+        if (use_mdns) {
+            err_t e;
+            mdns = p2p_mdns_new(n.host, 10000, on_mdns_peer, &n, &e);
+            if (!mdns)
+                log_warn("plasmd", "mdns disabled", "reason=\"%s\"", e.msg);
+        }
         uv_ref((uv_handle_t *)&n.sigint);
         uv_run(&n.loop, UV_RUN_DEFAULT);
     }
     uv_close((uv_handle_t *)&boot_timer, NULL);
+    p2p_mdns_free(mdns);
     for (size_t i = 0; i < n_boot; i++)
         buf_free(&boot_bin[i]);
     node_fini(&n);

@@ -6,7 +6,8 @@
 // usage: node interop.mjs /path/to/p2p_node
 // Exit 0 = all passed, 1 = a check failed, 77 = skipped (node_modules absent).
 import { spawn, execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
@@ -59,7 +60,9 @@ function run (args, timeoutMs = 20000) {
 
 function startC (extra = []) {
   return new Promise((resolve, reject) => {
-    const p = spawn(bin, ['start', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // an empty PLASMD_HOME: the node runs on an ephemeral key, whatever the machine holds
+    const env = { ...process.env, PLASMD_HOME: mkdtempSync(join(tmpdir(), 'p2p-interop-')) }
+    const p = spawn(bin, ['start', '--listen', '/ip4/127.0.0.1/tcp/0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let err = ''
     p.stderr.on('data', (d) => { err += d })
     const rl = createInterface({ input: p.stdout })
