@@ -147,13 +147,15 @@ static void node_fini(node_t *n)
     uv_loop_close(&n->loop);
 }
 
+/* A dialable or listenable multiaddr: /ip4|ip6/ADDR/tcp/PORT[/p2p/ID]. */
 static int parse_maddr(const char *prog, const char *text, buf_t *out)
 {
     err_t e;
+    struct sockaddr_storage sa;
     buf_init(out, 0);
-    if (p2p_maddr_parse(text, out, &e)) {
+    if (p2p_maddr_parse(text, out, &e) || p2p_maddr_to_sockaddr(out->data, out->len, &sa, &e)) {
         buf_free(out);
-        return cli_usage_error(prog, "%s", e.msg);
+        return cli_usage_error(prog, "%s: %s", text, e.msg);
     }
     return 0;
 }
@@ -286,6 +288,13 @@ static int cmd_start(int argc, char **argv)
         return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
     if (n_listen == 0)
         listen[n_listen++] = "/ip4/127.0.0.1/tcp/4001";
+    for (size_t i = 0; i < n_listen; i++) {
+        buf_t tmp;
+        int rc = parse_maddr(prog, listen[i], &tmp);
+        if (rc)
+            return rc;
+        buf_free(&tmp);
+    }
     buf_t boot_bin[MAX_ADDRS];
     for (size_t i = 0; i < n_boot; i++) {
         int rc = parse_maddr(prog, boot[i], &boot_bin[i]);
