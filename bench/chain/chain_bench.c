@@ -101,6 +101,26 @@ static double proc_cpu(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+static double metric_f(const char *url, const char *name)
+{
+    rpc_client_t *c = rpc_client_new(url, 5000, NULL);
+    int status;
+    char *body = NULL;
+    size_t len;
+    double v = 0;
+    if (c && rpc_client_get(c, "/metrics", &status, &body, &len, NULL) == 0) {
+        size_t nl = strlen(name);
+        for (char *p = body; (p = strstr(p, name)); p += nl)
+            if ((p == body || p[-1] == '\n') && p[nl] == ' ') {
+                v = strtod(p + nl + 1, NULL);
+                break;
+            }
+    }
+    free(body);
+    rpc_client_free(c);
+    return v;
+}
+
 static unsigned long long metric(const char *url, const char *name)
 {
     rpc_client_t *c = rpc_client_new(url, 5000, NULL);
@@ -228,6 +248,11 @@ int main(int argc, char **argv)
            "batch %u, connections %u, block-ms %s)\n",
            (double)n / secs, (double)n / ((double)(s1 - s0) / 1000.0), senders, per, batch,
            conns, block_ms);
+    double prod = metric_f(h.url, "aether_block_phase_seconds_total{phase=\"build\"}") +
+                  metric_f(h.url, "aether_block_phase_seconds_total{phase=\"commit\"}") +
+                  metric_f(h.url, "aether_block_phase_seconds_total{phase=\"pool_update\"}");
+    printf("block producer thread: %.2f s busy = %.1f us/transfer (build + commit + pool update, "
+           "wall clock)\n", prod, prod / (double)n * 1e6);
     double per_tx_us = (cpu1 - cpu0) / (double)n * 1e6;
     printf("node CPU: %.2f s for %zu transfers = %.1f us/transfer (all threads); client CPU "
            "%.2f s; machine load average at the end: ",
