@@ -435,6 +435,19 @@ static void test_proofs(rpc_client_t *c)
         CHECK(p->exists == (present == 1), "proof existence");
         CHECK(chain_proof_verify(p, &root, &e) == 0, "proof verify (present=%d): %s", present,
               e.msg);
+        /* The standalone verifier of the CLI agrees (acceptance: aether verify-proof). */
+        char file[600], root_hex[65];
+        snprintf(file, sizeof file, "%s/proof%d.json", H.dir, present);
+        CHECK(json_dump_file(r, file, 0) == 0, "writing %s", file);
+        chain_hash_to_hex(&root, root_hex);
+        const char *vp[] = {H.aether, "verify-proof", "--root", root_hex, file, NULL};
+        CHECK(h_run(vp, NULL) == 0, "aether verify-proof (present=%d) did not accept", present);
+        json_t *bad = json_deep_copy(r);
+        json_object_set_new(bad, "root", json_string("11111111111111111111111111111111"
+                                                     "11111111111111111111111111111111"));
+        CHECK(json_dump_file(bad, file, 0) == 0, "writing %s", file);
+        json_decref(bad);
+        CHECK(h_run(vp, NULL) == 1, "aether verify-proof accepted a proof for another root");
         /* A tampered proof must fail. */
         if (p->exists)
             p->account.nonce++;
