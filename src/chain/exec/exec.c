@@ -192,6 +192,36 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
     return finish_roots(ov, receipts, n, state_root, receipts_root, e);
 }
 
+static int utxo_would_succeed(chain_state_t *st, const chain_tx_t *tx, const chain_account_t *acct,
+                              err_t *e)
+{
+    chain_u128_t in = tx->from_balance, out = tx->fee;
+    if (chain_u128_cmp(acct->balance, tx->from_balance) < 0)
+        return err_set(e, CHAIN_ETXINVALID, "tx: insufficient funds for from_balance");
+    for (uint32_t i = 0; i < tx->n_inputs; i++) {
+        chain_utxo_t u;
+        bool exists;
+        int rc = chain_state_get_utxo(st, &tx->inputs[i], &u, &exists, e);
+        if (rc)
+            return rc;
+        if (!exists)
+            return err_set(e, CHAIN_ETXINVALID, "tx: input %u (index %u) does not exist", i,
+                           tx->inputs[i].index);
+        if (memcmp(u.owner.b, tx->sender.b, CHAIN_ADDR_BYTES) != 0)
+            return err_set(e, CHAIN_ETXINVALID, "tx: input %u belongs to another address", i);
+        if (!chain_u128_add(in, u.amount, &in))
+            return err_set(e, CHAIN_ETXINVALID, "tx: inputs exceed 2^128 - 1");
+    }
+    for (uint32_t i = 0; i < tx->n_outputs; i++)
+        if (!chain_u128_add(out, tx->outputs[i].amount, &out))
+            return err_set(e, CHAIN_ETXINVALID, "tx: outputs exceed 2^128 - 1");
+    if (chain_u128_cmp(in, out) < 0)
+        return err_set(e, CHAIN_ETXINVALID,
+                       "tx: insufficient funds: inputs do not cover outputs + fee, and the "
+                       "account cannot pay the fee");
+    return 0;
+}
+
 int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_t *tx,
                         chain_account_t *sender, err_t *e)
 {
@@ -209,6 +239,11 @@ int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx
     if (tx->nonce < acct.nonce)
         return err_set(e, CHAIN_ETXINVALID, "tx: nonce %llu is below the account nonce %llu",
                        (unsigned long long)tx->nonce, (unsigned long long)acct.nonce);
+    if (tx->kind == CHAIN_TX_UTXO && chain_u128_cmp(acct.balance, tx->fee) < 0) {
+        /* A UTxO spend pays its fee from its inputs: with an empty account
+         * it is acceptable as long as it would succeed on the current state. */
+        return utxo_would_succeed(st, tx, &acct, e);
+    }
     if (chain_u128_cmp(acct.balance, tx->fee) < 0) {
         char b[CHAIN_U128_STR_MAX], f[CHAIN_U128_STR_MAX];
         chain_u128_format(acct.balance, b);

@@ -52,7 +52,9 @@ typedef struct chain_exec_cfg {
 /* Check a tx against the COMMITTED state, for the mempool and
  * aeth_sendRawTransaction: signature (unless tx->sig_ok), chain id, static
  * rules, fee floor, nonce >= account nonce (a higher nonce is acceptable to a
- * mempool, which queues it), and balance >= fee. *sender receives the
+ * mempool, which queues it), and balance >= fee (a UTxO spend from an
+ * account that cannot pay the fee is accepted when its inputs exist, are the
+ * sender's and cover outputs + fee right now). *sender receives the
  * sender's committed account (may be NULL). CHAIN_ETXINVALID or
  * CHAIN_EBADSIG with a reason ("nonce 3 is below the account nonce 5"). */
 int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_t *tx,

@@ -338,6 +338,35 @@ static void test_check_tx(void **state)
     t->sig[1] ^= 1;
     assert_int_equal(chain_exec_check_tx(v.st, &cfg, t, NULL, &e), CHAIN_EBADSIG);
     chain_tx_free(t);
+    /* B has no balance but owns genesis UTxO 3 (50): a spend paying its fee
+     * from the input is acceptable, one that cannot cover it is not */
+    {
+        uint32_t in3[1] = {3}, in0[1] = {0};
+        chain_utxo_t o[1] = {{addr[C], u(40)}};
+        chain_tx_t *s1 = spend(B, 0, 10, 0, in3, 1, o, 1);
+        assert_int_equal(chain_exec_check_tx(v.st, &cfg, s1, NULL, &e), 0);
+        chain_tx_free(s1);
+        s1 = spend(B, 0, 11, 0, in3, 1, o, 1);
+        assert_int_equal(chain_exec_check_tx(v.st, &cfg, s1, NULL, &e), CHAIN_ETXINVALID);
+        assert_non_null(strstr(e.msg, "cover"));
+        chain_tx_free(s1);
+        s1 = spend(B, 0, 1, 0, in0, 1, o, 1);
+        assert_int_equal(chain_exec_check_tx(v.st, &cfg, s1, NULL, &e), CHAIN_ETXINVALID);
+        assert_non_null(strstr(e.msg, "another address"));
+        chain_tx_free(s1);
+        /* and it executes: B's account ends with nothing, C gets the output */
+        chain_tx_t *cs[1] = {spend(B, 0, 10, 0, in3, 1, o, 1)};
+        chain_built_t bb;
+        assert_int_equal(chain_exec_build_block(v.st, &cfg, cs, 1, 5500, sk[P], &bb, &e), 0);
+        assert_int_equal(bb.block->n_txs, 1);
+        assert_int_equal(bb.receipts[0].status, CHAIN_STATUS_OK);
+        assert_int_equal(chain_exec_commit_built(v.st, &bb, &e), 0);
+        chain_built_free(&bb);
+        chain_tx_free(cs[0]);
+        uint64_t nb;
+        assert_int_equal(bal(v.st, B, &nb), 0);
+        assert_int_equal(nb, 1);
+    }
     /* commit one tx, then nonce 0 is stale */
     chain_tx_t *c[1] = {xfer(A, B, 0, 1, 1)};
     chain_built_t b;
