@@ -93,6 +93,12 @@ void ecvrf_point_mul(uint8_t out[32], const uint8_t n[32], const uint8_t p[32])
     }
     sodium_memzero(t, sizeof t);
     decode_or_identity(&a, p);
+    if (ge25519_is_identity(&a)) {
+        /* n * identity, without running the variable-time code on n (an
+         * encode_to_curve output could in theory be the identity) */
+        memcpy(out, ecvrf_identity, 32);
+        return;
+    }
     ge25519_identity(&id);
     ge25519_double_scalarmult_vartime(&r, n, &a, zero, &id);
     ge25519_tobytes(out, &r);
