@@ -708,31 +708,34 @@ static int noise_step(p2p_conn_t *c)
 
 static int decrypt_frames(p2p_conn_t *c)
 {
-    while (c->rx.len >= 2) {
-        size_t n = (size_t)c->rx.data[0] << 8 | c->rx.data[1];
+    size_t off = 0;
+    while (c->rx.len - off >= 2) {
+        const uint8_t *f = c->rx.data + off;
+        size_t n = (size_t)f[0] << 8 | f[1];
         if (n < NOISE_TAG) {
             hc_fail(c, P2P_EPROTO, "noise: transport message of %zu bytes", n);
             return -1;
         }
-        if (c->rx.len - 2 < n)
+        if (c->rx.len - off - 2 < n)
             break;
         if (buf_reserve(&c->plain, n)) {
             hc_fail(c, P2P_ENOMEM, "out of memory");
             return -1;
         }
-        if (noise_decrypt(&c->rx_c, NULL, 0, c->rx.data + 2, n, c->plain.data + c->plain.len)) {
+        if (noise_decrypt(&c->rx_c, NULL, 0, f + 2, n, c->plain.data + c->plain.len)) {
             hc_fail(c, P2P_EAUTH, "noise: transport message failed to decrypt");
             return -1;
         }
         c->plain.len += n - NOISE_TAG;
-        memmove(c->rx.data, c->rx.data + 2 + n, c->rx.len - 2 - n);
-        c->rx.len -= 2 + n;
+        off += 2 + n;
         /* A peer may not grow our plaintext backlog without bound. */
         if (c->plain.len > YAMUX_WINDOW + 2 * NOISE_MAX_MSG) {
             hc_fail(c, P2P_EPROTO, "yamux: frame larger than any window");
             return -1;
         }
     }
+    memmove(c->rx.data, c->rx.data + off, c->rx.len - off);
+    c->rx.len -= off;
     return 0;
 }
 
@@ -759,6 +762,12 @@ static void conn_process(p2p_conn_t *c)
             }
             while (!c->closing && ys_frame(c))
                 ;
+            if (c->plain_off) {
+                memmove(c->plain.data, c->plain.data + c->plain_off,
+                        c->plain.len - c->plain_off);
+                c->plain.len -= c->plain_off;
+                c->plain_off = 0;
+            }
             return;
         }
     }

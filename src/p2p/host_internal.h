@@ -56,6 +56,7 @@ struct p2p_conn {
     bool outbound, closing, announced, has_expected;
     int n_handles;
     buf_t rx, plain, txplain;
+    size_t plain_off;  /* parsed prefix of plain (compacted after each read) */
     mss_t mss;
     noise_hs_t hs;
     noise_cipher_t tx_c, rx_c;

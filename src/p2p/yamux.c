@@ -394,11 +394,13 @@ int p2p_conn_open_stream(p2p_conn_t *c, const char *proto, p2p_open_cb cb, void 
 /* Returns 1 when a frame was consumed, 0 when more bytes are needed. */
 int ys_frame(p2p_conn_t *c)
 {
-    if (c->plain.len < YAMUX_HDR)
+    const uint8_t *in = c->plain.data + c->plain_off;
+    size_t avail = c->plain.len - c->plain_off;
+    if (avail < YAMUX_HDR)
         return 0;
     yamux_hdr_t yh;
     err_t e;
-    if (yamux_hdr_decode(c->plain.data, &yh, &e)) {
+    if (yamux_hdr_decode(in, &yh, &e)) {
         hc_fail(c, P2P_EPROTO, "%s", e.msg);
         return 0;
     }
@@ -410,10 +412,10 @@ int ys_frame(p2p_conn_t *c)
                       yh.length, limit);
             return 0;
         }
-        if (c->plain.len - YAMUX_HDR < yh.length)
+        if (avail - YAMUX_HDR < yh.length)
             return 0;
     }
-    const uint8_t *body = c->plain.data + YAMUX_HDR;
+    const uint8_t *body = in + YAMUX_HDR;
     size_t used = YAMUX_HDR + (yh.type == YAMUX_DATA ? yh.length : 0);
 
     if (yh.type == YAMUX_PING) {
@@ -422,8 +424,7 @@ int ys_frame(p2p_conn_t *c)
         goto done;
     }
     if (yh.type == YAMUX_GO_AWAY) {
-        memmove(c->plain.data, c->plain.data + used, c->plain.len - used);
-        c->plain.len -= used;
+        c->plain_off += used;
         hc_fail(c, P2P_ECLOSED, "peer sent go-away (code %u)", yh.length);
         return 0;
     }
@@ -469,8 +470,7 @@ int ys_frame(p2p_conn_t *c)
             return 0;
         }
     }
-    memmove(c->plain.data, c->plain.data + used, c->plain.len - used);
-    c->plain.len -= used;
+    c->plain_off += used;
     used = 0;
     if (yh.flags & YAMUX_RST) {
         ys_finish(s, P2P_ECLOSED);
@@ -483,7 +483,6 @@ int ys_frame(p2p_conn_t *c)
     stream_deliver(s);
     return 1;
 done:
-    memmove(c->plain.data, c->plain.data + used, c->plain.len - used);
-    c->plain.len -= used;
+    c->plain_off += used;
     return 1;
 }
