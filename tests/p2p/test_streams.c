@@ -5,7 +5,9 @@
  *  - an unknown protocol is refused with "na" (P2P_ENOTSUP);
  *  - opening more streams than the peer allows gets them reset, and the
  *    connection survives (a ping still works afterwards);
- *  - dialing with the wrong /p2p/ id fails authentication. */
+ *  - dialing with the wrong /p2p/ id fails authentication;
+ *  - identify push: a protocol added later reaches the peer;
+ *  - a connection without streams is closed after the idle timeout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +177,32 @@ static void wrong_id_dialed(p2p_host_t *h, p2p_conn_t *c, int status, const char
 }
 
 static int phase;
-static p2p_host_t *third;
+static p2p_host_t *third, *idle_server, *idle_client;
+static uv_timer_t wait_timer;
+static uint64_t idle_t0;
+
+static void after_push(uv_timer_t *t)
+{
+    check(p2p_host_peer_supports(client, p2p_host_peer_id(server), "/test/late/1.0.0"),
+          "identify push delivers a protocol added later");
+    next_phase();
+}
+
+static void idle_disconnected(p2p_host_t *h, p2p_conn_t *c, int status, void *ud)
+{
+    double s = (double)(uv_now(&loop) - idle_t0) / 1000.0;
+    check(s >= 0.25 && s < 3.0, "idle connection closed after the idle timeout");
+    next_phase();
+}
+
+static void idle_dialed(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg, void *ud)
+{
+    if (status) {
+        check(false, msg);
+        next_phase();
+    }
+    idle_t0 = uv_now(&loop);
+}
 
 static void next_phase(void)
 {
@@ -221,6 +248,31 @@ static void next_phase(void)
         buf_free(&m);
         break;
     }
+    case 5:
+        if (p2p_host_handle(server, "/test/late/1.0.0", serve_hold, NULL))
+            check(false, "register a late protocol");
+        p2p_identify_push_all(server);
+        uv_timer_start(&wait_timer, after_push, 300, 0);
+        break;
+    case 6: {
+        p2p_host_config_t icfg = {.idle_timeout_ms = 300};
+        idle_server = p2p_host_new(&loop, &icfg, &e);
+        idle_client = p2p_host_new(&loop, NULL, &e);
+        buf_t a;
+        if (!idle_server || !idle_client ||
+            p2p_host_listen(idle_server, "/ip4/127.0.0.1/tcp/0", &e)) {
+            check(false, "idle hosts");
+            uv_stop(&loop);
+            break;
+        }
+        p2p_host_cbs_t cbs = {NULL, idle_disconnected, NULL};
+        p2p_host_set_cbs(idle_client, &cbs);
+        p2p_host_listen_addrs(idle_server, &a, 1);
+        if (p2p_host_dial(idle_client, a.data, a.len, idle_dialed, NULL, &e))
+            check(false, e.msg);
+        buf_free(&a);
+        break;
+    }
     default:
         uv_stop(&loop);
     }
@@ -259,7 +311,9 @@ int main(void)
     p2p_host_config_t scfg = {.max_streams = MAX_STREAMS};
     server = p2p_host_new(&loop, &scfg, &e);
     client = p2p_host_new(&loop, NULL, &e);
-    if (!server || !client || p2p_ping_enable(server) ||
+    uv_timer_init(&loop, &wait_timer);
+    if (!server || !client || p2p_ping_enable(server) || p2p_identify_enable(server) ||
+        p2p_identify_enable(client) ||
         p2p_host_handle(server, ECHO_PROTO, serve_echo, NULL) ||
         p2p_host_handle(server, HOLD_PROTO, serve_hold, NULL) ||
         p2p_host_listen(server, "/ip4/127.0.0.1/tcp/0", &e))
@@ -275,6 +329,8 @@ int main(void)
     if (!(na_seen && auth_failed && ping_ok && echoes_done == N_STREAMS))
         failures++;
     p2p_host_free(third);
+    p2p_host_free(idle_client);
+    p2p_host_free(idle_server);
     p2p_host_free(client);
     p2p_host_free(server);
     buf_free(&server_addr);
