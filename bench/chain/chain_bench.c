@@ -248,11 +248,12 @@ int main(int argc, char **argv)
            "batch %u, connections %u, block-ms %s)\n",
            (double)n / secs, (double)n / ((double)(s1 - s0) / 1000.0), senders, per, batch,
            conns, block_ms);
-    double prod = metric_f(h.url, "aether_block_phase_seconds_total{phase=\"build\"}") +
-                  metric_f(h.url, "aether_block_phase_seconds_total{phase=\"commit\"}") +
-                  metric_f(h.url, "aether_block_phase_seconds_total{phase=\"pool_update\"}");
-    printf("block producer thread: %.2f s busy = %.1f us/transfer (build + commit + pool update, "
-           "wall clock)\n", prod, prod / (double)n * 1e6);
+    double pb = metric_f(h.url, "aether_block_phase_seconds_total{phase=\"build\"}");
+    double pc = metric_f(h.url, "aether_block_phase_seconds_total{phase=\"commit\"}");
+    double pu = metric_f(h.url, "aether_block_phase_seconds_total{phase=\"pool_update\"}");
+    double prod = pb + pc + pu;
+    printf("block producer thread: %.2f s busy = %.1f us/transfer (wall clock: build %.2f s, "
+           "commit %.2f s, pool update %.2f s)\n", prod, prod / (double)n * 1e6, pb, pc, pu);
     double per_tx_us = (cpu1 - cpu0) / (double)n * 1e6;
     printf("node CPU: %.2f s for %zu transfers = %.1f us/transfer (all threads); client CPU "
            "%.2f s; machine load average at the end: ",
