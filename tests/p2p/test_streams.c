@@ -7,7 +7,9 @@
  *    connection survives (a ping still works afterwards);
  *  - dialing with the wrong /p2p/ id fails authentication;
  *  - identify push: a protocol added later reaches the peer;
- *  - a connection without streams is closed after the idle timeout. */
+ *  - a connection without streams is closed after the idle timeout (over
+ *    IPv6 loopback when the machine has it);
+ *  - a host at its connection limit refuses the next connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,27 @@ static void after_push(uv_timer_t *t)
     next_phase();
 }
 
+static p2p_host_t *limit_server, *limit_a, *limit_b;
+static buf_t *limit_addr;
+static int limit_ok;
+
+static void limit_b_dialed(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg, void *ud)
+{
+    check(status != 0, "a host at max_conns refuses the next connection");
+    next_phase();
+}
+
+static void limit_a_dialed(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg, void *ud)
+{
+    err_t e;
+    buf_t *a = ud;
+    limit_ok = status == 0;
+    if (!limit_ok || p2p_host_dial(limit_b, a->data, a->len, limit_b_dialed, NULL, &e)) {
+        check(false, "first connection within the limit");
+        next_phase();
+    }
+}
+
 static void idle_disconnected(p2p_host_t *h, p2p_conn_t *c, int status, void *ud)
 {
     double s = (double)(uv_now(&loop) - idle_t0) / 1000.0;
@@ -259,8 +282,11 @@ static void next_phase(void)
         idle_server = p2p_host_new(&loop, &icfg, &e);
         idle_client = p2p_host_new(&loop, NULL, &e);
         buf_t a;
+        bool v6 = idle_server && p2p_host_listen(idle_server, "/ip6/::1/tcp/0", &e) == 0;
+        if (!v6)
+            printf("note: no IPv6 loopback here, idle test over IPv4\n");
         if (!idle_server || !idle_client ||
-            p2p_host_listen(idle_server, "/ip4/127.0.0.1/tcp/0", &e)) {
+            (!v6 && p2p_host_listen(idle_server, "/ip4/127.0.0.1/tcp/0", &e))) {
             check(false, "idle hosts");
             uv_stop(&loop);
             break;
@@ -271,6 +297,24 @@ static void next_phase(void)
         if (p2p_host_dial(idle_client, a.data, a.len, idle_dialed, NULL, &e))
             check(false, e.msg);
         buf_free(&a);
+        break;
+    }
+    case 7: {
+        static buf_t la;
+        p2p_host_config_t lcfg = {.max_conns = 1};
+        limit_server = p2p_host_new(&loop, &lcfg, &e);
+        limit_a = p2p_host_new(&loop, NULL, &e);
+        limit_b = p2p_host_new(&loop, NULL, &e);
+        if (!limit_server || !limit_a || !limit_b ||
+            p2p_host_listen(limit_server, "/ip4/127.0.0.1/tcp/0", &e)) {
+            check(false, "limit hosts");
+            uv_stop(&loop);
+            break;
+        }
+        p2p_host_listen_addrs(limit_server, &la, 1);
+        limit_addr = &la;
+        if (p2p_host_dial(limit_a, la.data, la.len, limit_a_dialed, &la, &e))
+            check(false, e.msg);
         break;
     }
     default:
@@ -326,11 +370,16 @@ int main(void)
     if (p2p_host_dial(client, server_addr.data, server_addr.len, on_dialed, NULL, &e))
         return 1;
     uv_run(&loop, UV_RUN_DEFAULT);
-    if (!(na_seen && auth_failed && ping_ok && echoes_done == N_STREAMS))
+    if (!(na_seen && auth_failed && ping_ok && limit_ok && echoes_done == N_STREAMS))
         failures++;
     p2p_host_free(third);
     p2p_host_free(idle_client);
     p2p_host_free(idle_server);
+    p2p_host_free(limit_a);
+    p2p_host_free(limit_b);
+    p2p_host_free(limit_server);
+    if (limit_addr)
+        buf_free(limit_addr);
     p2p_host_free(client);
     p2p_host_free(server);
     buf_free(&server_addr);
