@@ -39,7 +39,9 @@
  *   u64 timestamp_ms, [32] parent_hash, [32] state_root, [32] txs_root,
  *   [32] receipts_root, [32] proposer_pk, u32 n_txs
  * Block encoding: header, [64] proposer signature over the block hash,
- *   u32 n_txs (equal to header.n_txs), n x (u32 len, tx bytes).
+ *   u32 n_txs (equal to header.n_txs), n x (u32 len, tx bytes). The genesis
+ *   block (height 0) is derived from the genesis description by every node:
+ *   no transactions and an all-zero signature.
  * Receipt encoding (receipt hash = SHA-256 of it):
  *   [32] tx_hash, u8 status (chain_status_t), u128 fee_paid
  * txs_root / receipts_root: the RFC 6962 Merkle tree hash over the tx
