@@ -474,8 +474,12 @@ int node_submit_tx(node_t *n, const uint8_t *raw, size_t len, chain_hash_t *hash
     info.size = tx->size;
     mempool_account_t ma = {acct.nonce, to_native(acct.balance)};
     pthread_mutex_lock(&n->mu);
+    bool was_empty = mempool_count(n->mp) == 0;
     rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), reason, NULL, e);
-    if (rc == 0) {
+    if (rc == 0 && was_empty) {
+        /* The first transaction after an idle spell: the engine may be in a
+         * long heartbeat wait and should reschedule. While the pool is busy
+         * the engine ticks on its own interval, so no wake-up per tx. */
         n->wake = true;
         pthread_cond_signal(&n->cv);
     }
