@@ -111,6 +111,13 @@ int bls_sig_decode(bls_sig_t *sig, const uint8_t in[BLS_SIG_BYTES], err_t *e) BA
 void bls_sig_encode(uint8_t out[BLS_SIG_BYTES], const bls_sig_t *sig);
 int bls_verify_decoded(const bls_pk_t *pk, const void *msg, size_t msg_len,
                        const bls_sig_t *sig, err_t *e) BASE_MUST_CHECK;
+/* Point sums for callers that select keys or votes themselves (a QC's signer
+ * bitmap): out = sum of the n inputs; n = 0 gives the identity, which
+ * bls_verify_decoded then rejects as a public key. */
+void bls_pk_add(bls_pk_t *out, const bls_pk_t *a, const bls_pk_t *b);
+void bls_sig_add(bls_sig_t *out, const bls_sig_t *a, const bls_sig_t *b);
+void bls_pk_aggregate_decoded(bls_pk_t *out, const bls_pk_t *pks, size_t n);
+void bls_sig_aggregate_decoded(bls_sig_t *out, const bls_sig_t *sigs, size_t n);
 int bls_fast_aggregate_verify_decoded(const bls_pk_t *pks, size_t n, const void *msg,
                                       size_t msg_len, const bls_sig_t *sig, err_t *e)
     BASE_MUST_CHECK;

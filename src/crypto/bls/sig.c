@@ -320,12 +320,58 @@ int bls_verify(const uint8_t pk[BLS_PK_BYTES], const void *msg, size_t msg_len,
     return core_verify(&p, msg, msg_len, &s, DST_SIG, DST_SIG_LEN, e);
 }
 
+void bls_pk_add(bls_pk_t *out, const bls_pk_t *a, const bls_pk_t *b)
+{
+    g1_t x, y;
+    memcpy(&x, a->opaque, sizeof x);
+    memcpy(&y, b->opaque, sizeof y);
+    g1_add(&x, &x, &y);
+    memset(out, 0, sizeof *out);
+    memcpy(out->opaque, &x, sizeof x);
+}
+
+void bls_sig_add(bls_sig_t *out, const bls_sig_t *a, const bls_sig_t *b)
+{
+    g2_t x, y;
+    memcpy(&x, a->opaque, sizeof x);
+    memcpy(&y, b->opaque, sizeof y);
+    g2_add(&x, &x, &y);
+    memset(out, 0, sizeof *out);
+    memcpy(out->opaque, &x, sizeof x);
+}
+
+void bls_pk_aggregate_decoded(bls_pk_t *out, const bls_pk_t *pks, size_t n)
+{
+    g1_t acc, p;
+    g1_set_inf(&acc);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&p, pks[i].opaque, sizeof p);
+        g1_add(&acc, &acc, &p);
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(out->opaque, &acc, sizeof acc);
+}
+
+void bls_sig_aggregate_decoded(bls_sig_t *out, const bls_sig_t *sigs, size_t n)
+{
+    g2_t acc, s;
+    g2_set_inf(&acc);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&s, sigs[i].opaque, sizeof s);
+        g2_add(&acc, &acc, &s);
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(out->opaque, &acc, sizeof acc);
+}
+
 int bls_verify_decoded(const bls_pk_t *pk, const void *msg, size_t msg_len,
                        const bls_sig_t *sig, err_t *e)
 {
     g1_t p;
     g2_t s;
     memcpy(&p, pk->opaque, sizeof p);
+    if (g1_is_inf(&p))
+        return err_set(e, BLS_EINVALID, "bls: public key is the identity");
     memcpy(&s, sig->opaque, sizeof s);
     return core_verify(&p, msg, msg_len, &s, DST_SIG, DST_SIG_LEN, e);
 }

@@ -149,6 +149,26 @@ static void test_aggregate(void **state)
     uint8_t re[96];
     bls_sig_encode(re, &dsig);
     assert_memory_equal(re, agg, 96);
+    /* caller-side aggregation (a QC's signer bitmap) agrees */
+    bls_pk_t apk, sum;
+    bls_sig_t ds[N], asig;
+    for (int i = 0; i < N; i++)
+        assert_int_equal(bls_sig_decode(&ds[i], one_msg_sigs[i], &e), 0);
+    bls_sig_aggregate_decoded(&asig, ds, N);
+    bls_sig_encode(re, &asig);
+    assert_memory_equal(re, agg, 96);
+    bls_pk_aggregate_decoded(&apk, dpk, N);
+    assert_int_equal(bls_verify_decoded(&apk, common, sizeof common, &asig, &e), 0);
+    bls_pk_aggregate_decoded(&apk, dpk, 2);
+    bls_sig_add(&asig, &ds[0], &ds[1]);
+    bls_pk_add(&sum, &dpk[0], &dpk[1]);
+    uint8_t e1[48], e2[48];
+    bls_pk_encode(e1, &apk);
+    bls_pk_encode(e2, &sum);
+    assert_memory_equal(e1, e2, 48);
+    assert_int_equal(bls_verify_decoded(&sum, common, sizeof common, &asig, &e), 0);
+    bls_pk_aggregate_decoded(&apk, dpk, 0);
+    assert_int_equal(bls_verify_decoded(&apk, common, sizeof common, &asig, &e), BLS_EINVALID);
     /* an identity key in the list is rejected */
     uint8_t with_inf[2][48];
     memcpy(with_inf[0], pks[0], 48);
