@@ -127,6 +127,13 @@ const jsAddr = js.getMultiaddrs().map(String).find((a) => a.startsWith('/ip4/127
 console.log(`C  ${cAddr}\njs ${jsAddr}`)
 
 try {
+  // A record only the C node holds (js does not know anyone yet).
+  {
+    const r = await run(['dht', '--bootstrap', cAddr, 'put', '/aether/early', 'only on C'])
+    const j = JSON.parse(r.stdout || '{}')
+    check('C PUT_VALUE to the C node', j.ok === true && j.stored_at.length === 1 && j.stored_at[0].peer_id === cId, r.stdout + r.stderr)
+  }
+
   // ---- js dials C ----
   try {
     const conn = await withTimeout(js.dial(multiaddr(cAddr)), 10000, 'dial')
@@ -196,7 +203,12 @@ try {
     const j = JSON.parse(r.stdout || '{}')
     check('C PUT_VALUE -> js accepts (echo)', j.ok === true && j.stored_at.some((p) => p.peer_id === jsId), r.stdout + r.stderr)
     const got = await collect((signal) => js.services.dht.get(enc.encode('/aether/from-c'), { signal }), (ev) => ev.name === 'VALUE')
-    check('js GET_VALUE finds the record C put', got.length === 1 && got[0].value && dec.decode(got[0].value) === 'hello from C', JSON.stringify(got))
+    check('js GET_VALUE finds the record C put', got.length === 1 && dec.decode(got[0].value) === 'hello from C',
+      JSON.stringify(got.map((e) => e.name ?? String(e.error))))
+    const early = await collect((signal) => js.services.dht.get(enc.encode('/aether/early'), { signal }),
+      (ev) => ev.name === 'VALUE' && ev.from.toString() === cId)
+    check('js GET_VALUE answered by the C node', early.length === 1 && dec.decode(early[0].value) === 'only on C',
+      JSON.stringify(early.map((e) => e.name ?? String(e.error))))
   }
   {
     const r = await run(['dht', '--bootstrap', jsAddr, 'get', '/aether/from-js'])
@@ -213,8 +225,10 @@ try {
     const j = JSON.parse(r.stdout || '{}')
     check('C ADD_PROVIDER via js', j.ok === true && j.stored_at.some((p) => p.peer_id === jsId), r.stdout + r.stderr)
     const key = CID.createV1(raw.code, await sha256.digest(enc.encode('provided by C')))
-    const got = await collect((signal) => js.contentRouting.findProviders(key, { signal }), (p) => p.id && p.id.toString() !== jsId)
-    check('js GET_PROVIDERS finds the C provider', got.length === 1 && got[0].id && got[0].id.toString() !== jsId, JSON.stringify(got.map((p) => p.id?.toString() ?? String(p.error))) + ' ' + jsState())
+    const got = await collect((signal) => js.services.dht.findProviders(key, { signal }),
+      (ev) => ev.name === 'PEER_RESPONSE' && ev.from.toString() === cId && ev.providers.some((p) => p.id.toString() !== jsId && p.id.toString() !== cId))
+    check('js GET_PROVIDERS answered by the C node with the C provider', got.length === 1,
+      JSON.stringify(got.map((e) => e.name ?? String(e.error))) + ' ' + jsState())
   }
   {
     const r = await run(['dht', '--bootstrap', jsAddr, 'find-peer', cId])
@@ -223,9 +237,22 @@ try {
   }
   try {
     await js.dial(multiaddr(cAddr))
-    const got = await collect((signal) => js.services.dht.getClosestPeers(enc.encode('anything'), { signal }), (ev) => ev.name === 'FINAL_PEER' && ev.peer.id.toString() === cId)
-    check('js FIND_NODE (closest peers) reaches C', got.length === 1, JSON.stringify(got.map((e) => e.name ?? String(e.error))) + ' ' + jsState())
+    const got = await collect((signal) => js.services.dht.getClosestPeers(enc.encode('anything'), { signal }),
+      (ev) => ev.name === 'PEER_RESPONSE' && ev.from.toString() === cId && ev.messageName === 'FIND_NODE')
+    check('js FIND_NODE answered by the C node', got.length === 1, JSON.stringify(got.map((e) => e.name ?? String(e.error))) + ' ' + jsState())
   } catch (e) { check('js closest peers', false, e.message) }
+  // ---- with js gone, the C node alone must still hold what js stored there ----
+  await js.stop()
+  {
+    const r = await run(['dht', '--bootstrap', cAddr, 'get', '/aether/from-js'])
+    const j = JSON.parse(r.stdout || '{}')
+    check('C node kept the record js PUT there', j.ok === true && j.value === 'hello from js', r.stdout + r.stderr)
+  }
+  {
+    const r = await run(['dht', '--bootstrap', cAddr, 'get-providers', jsCid.toString()])
+    const j = JSON.parse(r.stdout || '{}')
+    check('C node kept the provider record js ADDed there', j.ok === true && j.providers.some((p) => p.peer_id === jsId), r.stdout + r.stderr)
+  }
 } finally {
   await js.stop()
   c.proc.kill('SIGTERM')
