@@ -293,6 +293,67 @@ void g2_mul_u64_vartime(g2_t *r, const g2_t *a, uint64_t k)
     fp2_mul(&r->z, &zz, &acc.z);
 }
 
+/* k = q B + rem for B = |x| (64 bits), constant time: bit-serial restoring
+ * division, no hardware divide (whose timing depends on the operands). */
+static void divmod_x(uint64_t q[4], uint64_t *rem, const uint64_t k[4])
+{
+    unsigned __int128 r = 0;
+    for (int i = 0; i < 4; i++)
+        q[i] = 0;
+    for (int bit = 255; bit >= 0; bit--) {
+        r = (r << 1) | ((k[bit / 64] >> (bit % 64)) & 1);
+        unsigned __int128 t = r - BLS_X_ABS;
+        uint64_t ge = 1 ^ (uint64_t)(t >> 127);  /* r < 2B < 2^65: no wrap otherwise */
+        uint64_t m = 0 - ge;
+        r = (t & (((unsigned __int128)m << 64) | m)) | (r & ~(((unsigned __int128)m << 64) | m));
+        q[bit / 64] |= ge << (bit % 64);
+    }
+    *rem = (uint64_t)r;
+}
+
+void g2_mul_gls(g2_t *r, const g2_t *a, const uint64_t k[4])
+{
+    /* k = d0 + d1 B + d2 B^2 + d3 B^3 with B = |x| = -x (k < r < B^4), and on
+     * G2 psi = [x], so [B^i] P = (-1)^i psi^i(P): a 4-dimensional product
+     * with 64-bit digits and a joint 16-entry table. */
+    uint64_t d[4], t1[4], t2[4];
+    divmod_x(t1, &d[0], k);
+    divmod_x(t2, &d[1], t1);
+    divmod_x(t1, &d[2], t2);
+    d[3] = t1[0];  /* t1 < B */
+    g2_t base[4], table[16], acc, sel;
+    base[0] = *a;
+    g2_psi(&base[1], a);
+    g2_psi(&base[2], &base[1]);
+    g2_psi(&base[3], &base[2]);
+    g2_neg(&base[1], &base[1]);
+    g2_neg(&base[3], &base[3]);
+    g2_set_inf(&table[0]);
+    for (unsigned j = 1; j < 16; j++) {
+        unsigned low = j & (0u - j);  /* lowest set bit */
+        unsigned i = (unsigned)__builtin_ctz(j);
+        g2_add(&table[j], &table[j ^ low], &base[i]);
+    }
+    g2_set_inf(&acc);
+    for (int b = 63; b >= 0; b--) {
+        g2_dbl(&acc, &acc);
+        unsigned idx = (unsigned)(((d[0] >> b) & 1) | (((d[1] >> b) & 1) << 1) |
+                                  (((d[2] >> b) & 1) << 2) | (((d[3] >> b) & 1) << 3));
+        g2_set_inf(&sel);
+        for (unsigned j = 1; j < 16; j++) {
+            uint64_t hit = (uint64_t)((((j ^ idx) - 1u) >> 8) & 1u);
+            fp2_cmov(&sel.x, &table[j].x, hit);
+            fp2_cmov(&sel.y, &table[j].y, hit);
+            fp2_cmov(&sel.z, &table[j].z, hit);
+        }
+        g2_add(&acc, &acc, &sel);
+    }
+    *r = acc;
+    for (int i = 0; i < 4; i++)
+        d[i] = t1[i] = t2[i] = 0;
+    __asm__ volatile("" : : "r"(d), "r"(t1), "r"(t2) : "memory");
+}
+
 void g2_psi(g2_t *r, const g2_t *a)
 {
     fp2_conj(&r->x, &a->x);

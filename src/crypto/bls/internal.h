@@ -158,6 +158,8 @@ bool g2_eq(const g2_t *a, const g2_t *b);
 bool g2_on_curve(const g2_t *a);
 void g2_mul_ct(g2_t *r, const g2_t *a, const uint64_t k[4]);
 void g2_mul_u64_vartime(g2_t *r, const g2_t *a, uint64_t k);
+/* Constant time, a must be in G2 (uses psi = [x] there); k < r. */
+void g2_mul_gls(g2_t *r, const g2_t *a, const uint64_t k[4]);
 void g2_psi(g2_t *r, const g2_t *a);
 bool g2_in_subgroup(const g2_t *a);
 void g2_clear_cofactor(g2_t *r, const g2_t *a);

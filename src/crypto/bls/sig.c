@@ -266,7 +266,7 @@ static int core_sign(uint8_t sig[96], const uint8_t sk[32], const uint8_t *msg, 
     if (rc)
         return rc;
     bls_hash_to_g2(&q, msg, msg_len, dst, dst_len);
-    g2_mul_ct(&q, &q, k);
+    g2_mul_gls(&q, &q, k);
     g2_compress(sig, &q);
     crypto_wipe(k, sizeof k);
     return BLS_OK;

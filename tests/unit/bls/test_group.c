@@ -125,6 +125,19 @@ static void test_g2_law(void **state)
         g2_mul_ct(&t, &a, k);
         g2_mul_u64_vartime(&u, &a, v);
         assert_true(g2_eq(&t, &u));
+        /* the GLS product agrees with the plain ladder, for any k < r */
+        bls_rand_scalar(k, &s);
+        g2_mul_ct(&t, &a, k);
+        g2_mul_gls(&u, &a, k);
+        assert_true(g2_eq(&t, &u));
+        memcpy(k, BLS_R_ORDER, sizeof k);
+        k[0] -= 1;  /* r - 1: the largest digits */
+        g2_mul_gls(&u, &a, k);
+        g2_neg(&t, &a);
+        assert_true(g2_eq(&t, &u));
+        u64_scalar(k, 1);
+        g2_mul_gls(&u, &a, k);
+        assert_true(g2_eq(&a, &u));
         /* psi is a group homomorphism */
         g2_add(&t, &a, &b);
         g2_psi(&t, &t);
