@@ -400,10 +400,12 @@ static void closer_peers(p2p_kad_t *kad, const uint8_t *key, size_t kn,
                     p2p_host_find_conn(kad->h, &best[i]->id) != NULL);
 }
 
+static int handle_request_with(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req,
+                               DhtMessage__MessageType type, peer_list_pb_t *closer,
+                               peer_list_pb_t *provs, DhtMessage *respp, err_t *e);
+
 static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req, err_t *e)
 {
-    p2p_conn_t *c = p2p_stream_conn(s);
-    const p2p_peer_id_t *from = p2p_conn_peer(c);
     DhtMessage resp = DHT_MESSAGE__INIT;
     /* js-libp2p encodes proto3-style: a zero type (PUT_VALUE) is omitted. */
     DhtMessage__MessageType type = req->has_type ? req->type : DHT_MESSAGE__MESSAGE_TYPE__PUT_VALUE;
@@ -411,8 +413,23 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
     resp.type = type;
     resp.has_clusterlevelraw = req->has_clusterlevelraw;
     resp.clusterlevelraw = req->clusterlevelraw;
-    static peer_list_pb_t closer, provs;
-    closer.n = closer.n_addrs = provs.n = provs.n_addrs = 0;
+    /* about 10 KiB each: on the heap, and no static state across hosts */
+    peer_list_pb_t *lists = calloc(2, sizeof *lists);
+    if (!lists)
+        return err_set(e, P2P_ENOMEM, "kad: out of memory");
+    peer_list_pb_t *closer = &lists[0], *provs = &lists[1];
+    int rc = handle_request_with(kad, s, req, type, closer, provs, &resp, e);
+    free(lists);
+    return rc;
+}
+
+static int handle_request_with(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req,
+                               DhtMessage__MessageType type, peer_list_pb_t *closer,
+                               peer_list_pb_t *provs, DhtMessage *respp, err_t *e)
+{
+    p2p_conn_t *c = p2p_stream_conn(s);
+    const p2p_peer_id_t *from = p2p_conn_peer(c);
+    DhtMessage resp = *respp;
     DhtRecord rec = DHT_RECORD__INIT;
     char tbuf[TS_STR_MAX];
     const uint8_t *key = req->has_key ? req->key.data : NULL;
@@ -424,7 +441,7 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
     resp.key = req->key;
     switch (type) {
     case DHT_MESSAGE__MESSAGE_TYPE__FIND_NODE:
-        closer_peers(kad, key, kn, from, &closer);
+        closer_peers(kad, key, kn, from, closer);
         break;
     case DHT_MESSAGE__MESSAGE_TYPE__GET_VALUE: {
         const kad_record_t *r = kad_find_value(kad, key, kn);
@@ -436,7 +453,7 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
                 rec.timereceived = tbuf;
             resp.record = &rec;
         }
-        closer_peers(kad, key, kn, from, &closer);
+        closer_peers(kad, key, kn, from, closer);
         break;
     }
     case DHT_MESSAGE__MESSAGE_TYPE__PUT_VALUE: {
@@ -478,11 +495,11 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
         break;
     case DHT_MESSAGE__MESSAGE_TYPE__GET_PROVIDERS:
         kad_expire_providers(kad);
-        for (kad_provider_t *p = kad->providers; p && provs.n < MAX_PB_PEERS; p = p->next)
+        for (kad_provider_t *p = kad->providers; p && provs->n < MAX_PB_PEERS; p = p->next)
             if (p->key.len == kn && memcmp(p->key.data, key, kn) == 0)
-                add_peer_pb(provs.ptr, &provs.n, provs.store, provs.addrs, &provs.n_addrs,
+                add_peer_pb(provs->ptr, &provs->n, provs->store, provs->addrs, &provs->n_addrs,
                             &p->peer, false);
-        closer_peers(kad, key, kn, from, &closer);
+        closer_peers(kad, key, kn, from, closer);
         break;
     case DHT_MESSAGE__MESSAGE_TYPE__PING:
         break;
@@ -491,10 +508,10 @@ static int handle_request(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage *req
     }
     if (!reply)
         return 0;
-    resp.n_closerpeers = closer.n;
-    resp.closerpeers = closer.ptr;
-    resp.n_providerpeers = provs.n;
-    resp.providerpeers = provs.ptr;
+    resp.n_closerpeers = closer->n;
+    resp.closerpeers = closer->ptr;
+    resp.n_providerpeers = provs->n;
+    resp.providerpeers = provs->ptr;
     size_t n = dht_message__get_packed_size(&resp);
     uint8_t *b = malloc(n ? n : 1);
     if (!b)
