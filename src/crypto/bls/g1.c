@@ -286,6 +286,59 @@ void g1_mul_u64_vartime(g1_t *r, const g1_t *a, uint64_t k)
     fp_mul(&r->z, &zz, &acc.z);
 }
 
+void g1_mul_glv(g1_t *r, const g1_t *a, const uint64_t k[4])
+{
+    /* k = d0 + d1 B^2 with B = |x| (d0 < B^2, d1 < 2^127), and on G1
+     * phi = [-x^2] = [-B^2], so k P = d0 P + d1 (-phi(P)). Two 128-bit
+     * digits, consumed two bits each per step against a joint 16-entry table
+     * T[a + 4b] = a P + b (-phi(P)). */
+    uint64_t q1[4], q2[4], r0, r1, d0[2], d1[2];
+    bls_scalar_divmod_x(q1, &r0, k);
+    bls_scalar_divmod_x(q2, &r1, q1);
+    unsigned __int128 lo = (unsigned __int128)r1 * BLS_X_ABS + r0;  /* < B^2 */
+    d0[0] = (uint64_t)lo;
+    d0[1] = (uint64_t)(lo >> 64);
+    d1[0] = q2[0];
+    d1[1] = q2[1];
+    g1_t b[2], table[16], acc, sel;
+    b[0] = *a;
+    fp_mul(&b[1].x, &a->x, &BLS_FP_BETA);
+    fp_neg(&b[1].y, &a->y);
+    b[1].z = a->z;
+    g1_set_inf(&table[0]);
+    for (unsigned j = 1; j < 16; j++) {
+        /* j = a + 4 b: add P to entry j - 1 when a > 0, else -phi(P) to j - 4 */
+        if (j & 3)
+            g1_add(&table[j], &table[j - 1], &b[0]);
+        else
+            g1_add(&table[j], &table[j - 4], &b[1]);
+    }
+    g1_set_inf(&acc);
+    for (int w = 63; w >= 0; w--) {
+        g1_dbl(&acc, &acc);
+        g1_dbl(&acc, &acc);
+        unsigned ia = (unsigned)(d0[w / 32] >> ((w % 32) * 2)) & 3;
+        unsigned ib = (unsigned)(d1[w / 32] >> ((w % 32) * 2)) & 3;
+        unsigned idx = ia | (ib << 2);
+        g1_set_inf(&sel);
+        for (unsigned j = 1; j < 16; j++) {
+            uint64_t hit = (uint64_t)((((j ^ idx) - 1u) >> 8) & 1u);
+            fp_cmov(&sel.x, &table[j].x, hit);
+            fp_cmov(&sel.y, &table[j].y, hit);
+            fp_cmov(&sel.z, &table[j].z, hit);
+        }
+        g1_add(&acc, &acc, &sel);
+    }
+    *r = acc;
+    lo = 0;
+    r0 = r1 = 0;
+    for (int i = 0; i < 4; i++)
+        q1[i] = q2[i] = 0;
+    d0[0] = d0[1] = d1[0] = d1[1] = 0;
+    __asm__ volatile("" : : "r"(q1), "r"(q2), "r"(d0), "r"(d1), "r"(&lo), "r"(&r0), "r"(&r1)
+                     : "memory");
+}
+
 bool g1_in_subgroup(const g1_t *a)
 {
     g1_t t, phi;

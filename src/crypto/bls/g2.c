@@ -295,7 +295,7 @@ void g2_mul_u64_vartime(g2_t *r, const g2_t *a, uint64_t k)
 
 /* k = q B + rem for B = |x| (64 bits), constant time: bit-serial restoring
  * division, no hardware divide (whose timing depends on the operands). */
-static void divmod_x(uint64_t q[4], uint64_t *rem, const uint64_t k[4])
+void bls_scalar_divmod_x(uint64_t q[4], uint64_t *rem, const uint64_t k[4])
 {
     unsigned __int128 r = 0;
     for (int i = 0; i < 4; i++)
@@ -317,9 +317,9 @@ void g2_mul_gls(g2_t *r, const g2_t *a, const uint64_t k[4])
      * G2 psi = [x], so [B^i] P = (-1)^i psi^i(P): a 4-dimensional product
      * with 64-bit digits and a joint 16-entry table. */
     uint64_t d[4], t1[4], t2[4];
-    divmod_x(t1, &d[0], k);
-    divmod_x(t2, &d[1], t1);
-    divmod_x(t1, &d[2], t2);
+    bls_scalar_divmod_x(t1, &d[0], k);
+    bls_scalar_divmod_x(t2, &d[1], t1);
+    bls_scalar_divmod_x(t1, &d[2], t2);
     d[3] = t1[0];  /* t1 < B */
     g2_t base[4], table[16], acc, sel;
     base[0] = *a;

@@ -158,6 +158,10 @@ bool g2_eq(const g2_t *a, const g2_t *b);
 bool g2_on_curve(const g2_t *a);
 void g2_mul_ct(g2_t *r, const g2_t *a, const uint64_t k[4]);
 void g2_mul_u64_vartime(g2_t *r, const g2_t *a, uint64_t k);
+/* k = q |x| + rem, constant time (scalar decomposition for GLV/GLS). */
+void bls_scalar_divmod_x(uint64_t q[4], uint64_t *rem, const uint64_t k[4]);
+/* Constant time, a must be in G1 (uses phi = [-x^2] there); k < r. */
+void g1_mul_glv(g1_t *r, const g1_t *a, const uint64_t k[4]);
 /* Constant time, a must be in G2 (uses psi = [x] there); k < r. */
 void g2_mul_gls(g2_t *r, const g2_t *a, const uint64_t k[4]);
 void g2_psi(g2_t *r, const g2_t *a);

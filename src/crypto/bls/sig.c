@@ -156,7 +156,7 @@ int bls_sk_to_pk(uint8_t pk[BLS_PK_BYTES], const uint8_t sk[BLS_SK_BYTES], err_t
     if (rc)
         return rc;
     g1_generator(&g);
-    g1_mul_ct(&p, &g, k);
+    g1_mul_glv(&p, &g, k);
     g1_compress(pk, &p);
     crypto_wipe(k, sizeof k);
     return BLS_OK;

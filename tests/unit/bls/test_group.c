@@ -80,6 +80,19 @@ static void test_g1_law(void **state)
         g1_mul_u64_vartime(&t, &a, v >> 1);
         g1_add(&t, &t, &c);
         assert_true(g1_eq(&t, &u));
+        /* the GLV product agrees with the plain ladder */
+        bls_rand_scalar(k, &s);
+        g1_mul_ct(&t, &a, k);
+        g1_mul_glv(&u, &a, k);
+        assert_true(g1_eq(&t, &u));
+        memcpy(k, BLS_R_ORDER, sizeof k);
+        k[0] -= 1;
+        g1_mul_glv(&u, &a, k);
+        g1_neg(&t, &a);
+        assert_true(g1_eq(&t, &u));
+        u64_scalar(k, 1);
+        g1_mul_glv(&u, &a, k);
+        assert_true(g1_eq(&a, &u));
         /* off-subgroup points */
         random_e1(&c, &s);
         assert_true(g1_on_curve(&c));
