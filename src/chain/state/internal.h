@@ -18,7 +18,6 @@ enum {
     CF_BLOCKS,
     CF_BLOCK_IDX,
     CF_TXS,
-    CF_RECEIPTS,
     CF_META,
     CF_COUNT
 };

@@ -11,8 +11,8 @@
  *   block_idx  block_hash32                  -> height_u64be
  *   txs        tx_hash32                     -> height_u64be ‖ index_u32le ‖
  *                                               offset_u32le ‖ length_u32le (the
- *                                               tx's bytes in the block record)
- *   receipts   tx_hash32                     -> receipt encoding
+ *                                               tx's bytes in the block record) ‖
+ *                                               receipt encoding
  *   meta       "tip"                         -> height_u64be ‖ block_hash32
  *
  * All accounts and UTxOs are leaves of ONE sparse Merkle tree (types.h

@@ -10,7 +10,7 @@ _Static_assert(sizeof(size_t) >= 8, "overlay marks pack two 32-bit logs");
 
 static const char *const cf_names[CF_COUNT] = {
     "default", "accounts", "utxos", "owner_utxo", "smt",
-    "blocks",  "block_idx", "txs",  "receipts",   "meta",
+    "blocks",  "block_idx", "txs",  "meta",
 };
 
 #define CACHE_MAX_DEFAULT (1u << 20)
@@ -20,6 +20,9 @@ static void be64(uint8_t *p, uint64_t v)
     for (int i = 7; i >= 0; i--, v >>= 8)
         p[i] = (uint8_t)v;
 }
+
+/* txs record: height_be8, index, offset, length (u32 LE each), receipt */
+#define TX_REC_BYTES (20 + CHAIN_RECEIPT_BYTES)
 
 static void le32put(uint8_t *p, uint32_t v)
 {
@@ -401,7 +404,7 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
         return err_set(e, CHAIN_ENOTFOUND, "state: transaction not found in any committed block");
     if (rc)
         return rc;
-    if (n != 20) {
+    if (n != TX_REC_BYTES) {
         free(v);
         return err_set(e, CHAIN_EIO, "state: corrupt tx index record");
     }
@@ -412,19 +415,15 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
                    (uint32_t)v[15] << 24;
     uint32_t len = (uint32_t)v[16] | (uint32_t)v[17] << 8 | (uint32_t)v[18] << 16 |
                    (uint32_t)v[19] << 24;
+    if (receipt && chain_receipt_decode(v + 20, CHAIN_RECEIPT_BYTES, receipt, e) != 0) {
+        free(v);
+        return err_prefix(e, "state: corrupt receipt"), CHAIN_EIO;
+    }
     free(v);
     if (height)
         *height = h;
     if (index)
         *index = ix;
-    if (receipt) {
-        if ((rc = store_get(st, CF_RECEIPTS, tx_hash->b, 32, &v, &n, e)) != 0)
-            return rc == CHAIN_ENOTFOUND ? err_set(e, CHAIN_EIO, "state: receipt missing") : rc;
-        rc = chain_receipt_decode(v, n, receipt, e);
-        free(v);
-        if (rc)
-            return err_prefix(e, "state: corrupt receipt"), CHAIN_EIO;
-    }
     if (tx) {
         /* decode just this tx from its slice of the stored block */
         uint8_t k[8];
@@ -500,6 +499,44 @@ int chain_state_prove_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_p
 }
 
 /* ---- commit ---- */
+
+typedef struct tx_rec {
+    const uint8_t *hash;
+    uint8_t v[TX_REC_BYTES];
+} tx_rec_t;
+
+static int tx_rec_cmp(const void *a, const void *b)
+{
+    return memcmp(((const tx_rec_t *)a)->hash, ((const tx_rec_t *)b)->hash, 32);
+}
+
+static int put_tx_records(chain_state_t *st, rocksdb_writebatch_t *wb, const chain_block_t *block,
+                          const chain_receipt_t *receipts, const uint8_t hk[8], err_t *e)
+{
+    tx_rec_t *r = malloc(block->n_txs * sizeof *r);
+    if (!r)
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
+    uint32_t off = CHAIN_HEADER_BYTES + CHAIN_SIG_BYTES + 4;
+    for (uint32_t i = 0; i < block->n_txs; i++) {
+        uint32_t len = (uint32_t)chain_tx_encoded_size(block->txs[i]);
+        off += 4;
+        r[i].hash = block->txs[i]->hash.b;
+        memcpy(r[i].v, hk, 8);
+        le32put(r[i].v + 8, i);
+        le32put(r[i].v + 12, off);
+        le32put(r[i].v + 16, len);
+        memcpy(r[i].v + 20, receipts[i].tx_hash.b, 32);
+        r[i].v[52] = receipts[i].status;
+        chain_u128_put(r[i].v + 53, receipts[i].fee_paid);
+        off += len;
+    }
+    qsort(r, block->n_txs, sizeof *r, tx_rec_cmp);
+    for (uint32_t i = 0; i < block->n_txs; i++)
+        rocksdb_writebatch_put_cf(wb, st->cf[CF_TXS], (const char *)r[i].hash, 32,
+                                  (const char *)r[i].v, TX_REC_BYTES);
+    free(r);
+    return 0;
+}
 
 int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
                        const chain_receipt_t *receipts, err_t *e)
@@ -581,26 +618,12 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
                               enc.len);
     rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bhash.b, 32,
                               (const char *)hk, 8);
-    /* tx index: height, position, and the tx's byte range in the block
-     * encoding (header, signature, u32 count, then u32 length + tx each) */
-    uint32_t off = CHAIN_HEADER_BYTES + CHAIN_SIG_BYTES + 4;
-    for (uint32_t i = 0; i < block->n_txs; i++) {
-        uint8_t loc[20], rb[CHAIN_RECEIPT_BYTES];
-        uint32_t len = (uint32_t)chain_tx_encoded_size(block->txs[i]);
-        off += 4;
-        memcpy(loc, hk, 8);
-        le32put(loc + 8, i);
-        le32put(loc + 12, off);
-        le32put(loc + 16, len);
-        off += len;
-        const chain_hash_t *th = &block->txs[i]->hash;
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_TXS], (const char *)th->b, 32, (const char *)loc,
-                                  sizeof loc);
-        memcpy(rb, receipts[i].tx_hash.b, 32);
-        rb[32] = receipts[i].status;
-        chain_u128_put(rb + 33, receipts[i].fee_paid);
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_RECEIPTS], (const char *)th->b, 32,
-                                  (const char *)rb, sizeof rb);
+    /* tx records: height, position, the tx's byte range in the block
+     * encoding (header, signature, u32 count, then u32 length + tx each) and
+     * the receipt; written in tx-hash order (see kv_sorted_heads) */
+    if (block->n_txs && (rc = put_tx_records(st, wb, block, receipts, hk, e)) != 0) {
+        pthread_rwlock_unlock(&st->lock);
+        goto out;
     }
     uint8_t tip[40];
     memcpy(tip, hk, 8);
