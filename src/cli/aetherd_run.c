@@ -31,7 +31,7 @@ static const char usage[] =
     "  --rpc-rate N          JSON-RPC calls per second per client IP, 0 = no\n"
     "                        limit (default 50000; burst twice that)\n"
     "  --rpc-max-body N      request body limit in bytes (default 8388608)\n"
-    "  --rpc-threads N       HTTP worker threads (default 2)\n"
+    "  --rpc-max-conns N     concurrent RPC connections, one thread each (default 64)\n"
     "  --port-file FILE      write the RPC port there once listening\n"
     "  --log-level L         debug, info, warn, error (default info)\n"
     "\n"
@@ -63,7 +63,7 @@ int aetherd_run_main(int argc, char **argv)
         {"min-fee", required_argument, NULL, 'f'},
         {"rpc-rate", required_argument, NULL, 'R'},
         {"rpc-max-body", required_argument, NULL, 'B'},
-        {"rpc-threads", required_argument, NULL, 'T'},
+        {"rpc-max-conns", required_argument, NULL, 'T'},
         {"port-file", required_argument, NULL, 'p'},
         {"log-level", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -127,9 +127,9 @@ int aetherd_run_main(int argc, char **argv)
             rcfg.max_body = v ? (size_t)v : 1;
             break;
         case 'T':
-            if ((r = parse_num(prog, "--rpc-threads", optarg, 64, &v)) >= 0)
+            if ((r = parse_num(prog, "--rpc-max-conns", optarg, 4096, &v)) >= 0)
                 return r;
-            rcfg.threads = v ? (unsigned)v : 1;
+            rcfg.max_conns = v ? (unsigned)v : 1;
             break;
         case 'l': {
             log_level_t lvl;

@@ -7,7 +7,10 @@
  *   rpc_dispatch   pure JSON-RPC 2.0 processing of one request body (single
  *                  or batch) against a table of methods: no I/O, so it is unit
  *                  tested and fuzzed directly;
- *   rpc_server     libmicrohttpd: POST / carries JSON-RPC, GET /health and
+ *   rpc_server     libmicrohttpd, one thread per connection (so concurrent
+ *                  clients verify their transactions on separate cores; a
+ *                  thread pool let MHD accept every connection on one worker):
+ *                  POST / carries JSON-RPC, GET /health and
  *                  GET /metrics (Prometheus text); body size, batch size and
  *                  per-client rate limits; request counters for /metrics;
  *   rpc_client     blocking HTTP/1.1 over a keep-alive TCP socket with
@@ -127,7 +130,7 @@ typedef struct rpc_server_cfg {
     size_t max_batch;          /* requests per batch, default 10,000 */
     double rate;               /* calls per second per client IP; 0 = unlimited */
     double burst;              /* bucket size (calls); default 2 * rate */
-    unsigned threads;          /* HTTP worker threads, default 2 */
+    unsigned max_conns;        /* concurrent connections (one thread each), default 64 */
     rpc_dispatch_cfg_t dispatch;
     /* GET /health: JSON body and HTTP status (200 healthy, 503 not). */
     int (*health)(void *ud, json_t **body);

@@ -1,6 +1,8 @@
 /*
- * The HTTP side of the JSON-RPC server, on libmicrohttpd with its own thread
- * pool (handlers therefore run concurrently and must be thread-safe).
+ * The HTTP side of the JSON-RPC server, on libmicrohttpd with one thread per
+ * connection (handlers therefore run concurrently and must be thread-safe).
+ * With MHD's thread pool every connection of a client could land on the same
+ * worker, which serialised signature checks of a batched load onto one core.
  *
  * Limits, checked in this order:
  *   - Content-Length (or the bytes actually received) above max_body: 413 and
@@ -68,7 +70,7 @@ void rpc_server_cfg_default(rpc_server_cfg_t *cfg)
     cfg->max_batch = 10000;
     cfg->rate = 50000;
     cfg->burst = 100000;
-    cfg->threads = 2;
+    cfg->max_conns = 64;
 }
 
 int rpc_parse_listen(const char *s, char host_out[64], uint16_t *port, err_t *e)
@@ -368,8 +370,8 @@ rpc_server_t *rpc_server_start(const rpc_server_cfg_t *cfg, err_t *e)
     if (!s->cfg.max_batch)
         s->cfg.max_batch = 10000;
     s->cfg.dispatch.max_batch = s->cfg.max_batch;
-    if (!s->cfg.threads)
-        s->cfg.threads = 2;
+    if (!s->cfg.max_conns)
+        s->cfg.max_conns = 64;
     if (s->cfg.burst <= 0)
         s->cfg.burst = 2 * s->cfg.rate;
     if (s->cfg.burst < 1)
@@ -395,10 +397,10 @@ rpc_server_t *rpc_server_start(const rpc_server_cfg_t *cfg, err_t *e)
         return NULL;
     }
     s->mhd = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD, cfg->port, NULL, NULL, on_request, s,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
+        cfg->port, NULL, NULL, on_request, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->cfg.threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->cfg.max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_END);
