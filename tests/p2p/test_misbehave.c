@@ -2,7 +2,9 @@
  *
  * A server host and a well-behaved client host share one libuv loop; the
  * client pings the server every 20 ms over one connection for the whole
- * test. Meanwhile a second thread attacks the server over raw sockets:
+ * test. Meanwhile a second thread first checks that a raw Yamux PING is
+ * answered (the raw client speaks the protocol right), then attacks the
+ * server over raw sockets:
  * garbage, an oversize multistream line, a short Noise message, a tampered
  * Noise message, a full Noise handshake followed by a Yamux frame far beyond
  * the window, a frame of unknown type, and two stalled handshakes (silent,
@@ -200,9 +202,62 @@ static void attack_yamux(const char *name, const yamux_hdr_t *h)
     expect_drop(name, fd);
 }
 
+/* Reads one Noise transport message and appends its plaintext to out. */
+static bool read_encrypted(int fd, noise_cipher_t *rx, buf_t *out)
+{
+    uint8_t hdr[2], msg[65535];
+    if (!read_exact(fd, hdr, 2))
+        return false;
+    size_t n = (size_t)hdr[0] << 8 | hdr[1];
+    if (n < NOISE_TAG || !read_exact(fd, msg, n) || buf_reserve(out, n))
+        return false;
+    if (noise_decrypt(rx, NULL, 0, msg, n, out->data + out->len))
+        return false;
+    out->len += n - NOISE_TAG;
+    return true;
+}
+
+/* A well-formed Yamux PING must come back as an ACK with the same opaque
+ * value (yamux §Ping), and the session must stay up. */
+static void probe_yamux_ping(void)
+{
+    int fd = dial_raw();
+    noise_cipher_t tx, rx;
+    bool ok = false;
+    if (fd < 0)
+        goto out;
+    mss_client(fd, "/noise");
+    if (!noise_client(fd, &tx, &rx))
+        goto out;
+    buf_t b;
+    buf_init(&b, 0);
+    mss_write(&b, MSS_PROTO);
+    mss_write(&b, "/yamux/1.0.0");
+    yamux_hdr_t ping = {0, YAMUX_PING, YAMUX_SYN, 0, 0x12345678};
+    uint8_t hdr[YAMUX_HDR];
+    yamux_hdr_encode(&ping, hdr);
+    buf_append(&b, hdr, sizeof hdr);
+    send_encrypted(fd, &tx, b.data, b.len);
+    buf_reset(&b);
+    /* the echoed multistream lines (20 + 14 bytes), then the ACK */
+    while (b.len < 34 + YAMUX_HDR && read_encrypted(fd, &rx, &b))
+        ;
+    yamux_hdr_t got;
+    ok = b.len >= 34 + YAMUX_HDR && yamux_hdr_decode(b.data + 34, &got, NULL) == 0 &&
+         got.type == YAMUX_PING && got.flags == YAMUX_ACK && got.length == 0x12345678;
+    buf_free(&b);
+out:
+    printf("%s yamux ping answered with ACK and the same opaque value\n", ok ? "ok  " : "FAIL");
+    if (!ok)
+        attack_failures++;
+    if (fd >= 0)
+        close(fd);
+}
+
 static void *attacker(void *arg)
 {
     int fd;
+    probe_yamux_ping();
     /* 1. garbage instead of multistream */
     if ((fd = dial_raw()) >= 0) {
         const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
