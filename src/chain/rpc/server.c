@@ -214,10 +214,15 @@ static void append_metrics(rpc_server_t *s, buf_t *out)
                    (unsigned long long)atomic_load(&s->method_calls[i]));
     buf_append_str(out, "# HELP aether_rpc_errors_total JSON-RPC error responses by code.\n"
                         "# TYPE aether_rpc_errors_total counter\n");
-    for (int i = 0; i < N_CODES; i++)
-        buf_printf(out, "aether_rpc_errors_total{code=\"%s%d\"} %llu\n",
-                   known_codes[i] ? "" : "other", known_codes[i] ? known_codes[i] : 0,
+    for (int i = 0; i < N_CODES; i++) {
+        char label[16];
+        if (known_codes[i])
+            snprintf(label, sizeof label, "%d", known_codes[i]);
+        else
+            snprintf(label, sizeof label, "other");
+        buf_printf(out, "aether_rpc_errors_total{code=\"%s\"} %llu\n", label,
                    (unsigned long long)atomic_load(&s->code_counts[i]));
+    }
     buf_append_str(out, "# HELP aether_rpc_http_requests_total HTTP requests by route.\n"
                         "# TYPE aether_rpc_http_requests_total counter\n");
     buf_printf(out, "aether_rpc_http_requests_total{route=\"rpc\"} %llu\n",
