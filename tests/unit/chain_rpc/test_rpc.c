@@ -343,7 +343,7 @@ static void test_http(void **state)
 static void test_rate_limit(void **state)
 {
     (void)state;
-    rpc_server_t *s = start(3, 0);
+    rpc_server_t *s = start(1, 0);
     rpc_client_t *c = client_for(s);
     int limited = 0, ok = 0;
     for (int i = 0; i < 12; i++) {
@@ -357,9 +357,10 @@ static void test_rate_limit(void **state)
             limited++;
         json_decref(res);
     }
-    assert_true(ok >= 3);
+    /* burst 1, refill 1/s: a dozen quick calls get a few through at most */
+    assert_true(ok >= 1);
     assert_true(limited >= 6);
-    /* a batch pays per call: the bucket goes into debt */
+    assert_int_equal(ok + limited, 12);
     rpc_client_free(c);
     rpc_server_stop(s);
 }
