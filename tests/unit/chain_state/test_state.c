@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -666,12 +667,142 @@ static void test_open_errors(void **state)
     free(dir);
 }
 
+/* ---- overlay savepoints against a model (exercises the undo log) ---- */
+
+static void test_overlay_rollback(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 40, 0);
+    enum { KEYS = 300, DEPTH = 8 };
+    /* model: committed balance (genesis: 1000 + i for i < 40), then layers */
+    static uint64_t cur[KEYS], saved[DEPTH][KEYS];
+    for (unsigned i = 0; i < KEYS; i++)
+        cur[i] = i < 40 ? 1000 + i : 0;
+    size_t marks[DEPTH];
+    int depth = 0;
+    chain_overlay_t *ov = chain_overlay_new(st, &e);
+    for (int op = 0; op < 20000; op++) {
+        unsigned r = (unsigned)(rnd() % 100);
+        if (r < 70) {
+            unsigned k = (unsigned)(rnd() % KEYS);
+            chain_addr_t a = addr_n(k);
+            chain_account_t v = {{1 + rnd() % 1000000, 0}, 0};
+            assert_int_equal(chain_overlay_put_account(ov, &a, &v, &e), 0);
+            cur[k] = v.balance.lo;
+        } else if (r < 82 && depth < DEPTH) {
+            marks[depth] = chain_overlay_mark(ov);
+            memcpy(saved[depth], cur, sizeof cur);
+            depth++;
+        } else if (r < 94 && depth > 0) {
+            depth--;
+            chain_overlay_rollback(ov, marks[depth]);
+            memcpy(cur, saved[depth], sizeof cur);
+        } else {
+            /* spot-check every key */
+            for (unsigned k = 0; k < KEYS; k++) {
+                chain_addr_t a = addr_n(k);
+                chain_account_t v;
+                assert_int_equal(chain_overlay_get_account(ov, &a, &v, &e), 0);
+                if (v.balance.lo != cur[k])
+                    fail_msg("op %d key %u: overlay %llu, model %llu", op, k,
+                             (unsigned long long)v.balance.lo, (unsigned long long)cur[k]);
+            }
+        }
+    }
+    /* the root after all this equals the model's */
+    for (unsigned k = 0; k < KEYS; k++) {
+        if (k >= 40 && cur[k] == 0)
+            continue;   /* never written, or rolled back to absent */
+        chain_addr_t a = addr_n(k);
+        chain_account_t v = {{cur[k], 0}, 0};
+        model_set_account(&m, &a, &v);
+    }
+    /* keys written and then rolled back entirely are absent: drop them */
+    chain_hash_t got, want;
+    assert_int_equal(chain_overlay_root(ov, &got, &e), 0);
+    model_root(&m, &want);
+    assert_memory_equal(got.b, want.b, 32);
+    chain_overlay_free(ov);
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
+/* ---- readers during commits ---- */
+
+typedef struct reader {
+    chain_state_t *st;
+    volatile int stop;
+    long proofs, bad;
+    char msg[ERR_MSG_MAX];
+} reader_t;
+
+static void *reader_main(void *arg)
+{
+    reader_t *r = arg;
+    uint64_t x = 99;
+    while (!r->stop) {
+        x = x * 6364136223846793005ull + 1;
+        chain_addr_t a = addr_n((unsigned)((x >> 33) % 80));
+        chain_proof_t p;
+        err_t e = {0};
+        if (chain_state_prove_account(r->st, &a, &p, &e) != 0 ||
+            chain_proof_verify(&p, NULL, &e) != 0) {
+            r->bad++;
+            snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+        }
+        r->proofs++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_readers(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 30, 0);
+    reader_t rd = {.st = st};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, reader_main, &rd), 0);
+    for (uint64_t h = 1; h <= 60; h++) {
+        chain_overlay_t *ov = chain_overlay_new(st, &e);
+        for (unsigned k = 0; k < 20; k++) {
+            chain_addr_t a = addr_n((unsigned)((h * 13 + k * 7) % 80));
+            chain_account_t v = {{h * 100 + k, 0}, h};
+            assert_int_equal(chain_overlay_put_account(ov, &a, &v, &e), 0);
+        }
+        chain_hash_t r;
+        assert_int_equal(chain_overlay_root(ov, &r, &e), 0);
+        chain_block_t *b = next_block(st, &r);
+        assert_int_equal(chain_state_commit(st, ov, b, NULL, &e), 0);
+        chain_block_free(b);
+    }
+    rd.stop = 1;
+    pthread_join(th, NULL);
+    print_message("%ld proofs read during 60 commits\n", rd.proofs);
+    if (rd.bad)
+        fail_msg("%ld of %ld proofs failed: %s", rd.bad, rd.proofs, rd.msg);
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_smt_vs_model), cmocka_unit_test(test_smt_empty_again),
         cmocka_unit_test(test_crash_kill9),  cmocka_unit_test(test_snapshot),
-        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_open_errors),  cmocka_unit_test(test_overlay_rollback),
+        cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
