@@ -822,6 +822,18 @@ static void on_timer(uv_timer_t *t)
                   (unsigned long long)c->h->cfg.handshake_timeout_ms);
         return;
     }
+    /* A stream must agree on its protocol within the handshake timeout too,
+     * or it would hold one of the connection's stream slots for ever. */
+    for (p2p_stream_t *s = c->streams, *next; s && !c->closing; s = next) {
+        next = s->next;
+        if (s->state == S_NEGOTIATING && now - s->opened_ms >= c->h->cfg.handshake_timeout_ms) {
+            log_warn(P2P_LOG, "resetting stream", "reason=\"protocol not negotiated within %llu ms\"",
+                     (unsigned long long)c->h->cfg.handshake_timeout_ms);
+            p2p_stream_reset(s);
+            hc_flush(c);
+            next = c->streams; /* callbacks may have changed the list */
+        }
+    }
     if (c->h->cfg.idle_timeout_ms && c->state == C_YAMUX && c->n_streams == 0 &&
         now - c->last_ms >= c->h->cfg.idle_timeout_ms) {
         log_debug(P2P_LOG, "closing idle connection", "%s", "");

@@ -30,6 +30,7 @@ struct p2p_stream {
     int state;
     bool outbound, acked, local_fin, fin_pending, remote_fin, dead;
     uint32_t send_window, recv_window, recv_consumed;
+    uint64_t opened_ms;  /* for the negotiation timeout */
     buf_t rx, tx;
     size_t tx_off;
     mss_t mss;

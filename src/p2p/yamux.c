@@ -87,6 +87,7 @@ static p2p_stream_t *stream_new(p2p_conn_t *c, uint32_t id, bool outbound)
     s->send_window = YAMUX_WINDOW;
     s->recv_window = YAMUX_WINDOW;
     s->mss.initiator = outbound;
+    s->opened_ms = uv_now(p2p_host_loop(c->h));
     buf_init(&s->rx, 0);
     buf_init(&s->tx, 0);
     s->next = c->streams;

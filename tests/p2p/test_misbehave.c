@@ -254,10 +254,58 @@ out:
         close(fd);
 }
 
+/* A stream opened but never negotiated is reset after the handshake
+ * timeout; the connection itself stays. */
+static void probe_stalled_stream(void)
+{
+    int fd = dial_raw();
+    noise_cipher_t tx, rx;
+    bool ok = false;
+    struct timespec a, b2;
+    if (fd < 0)
+        goto out;
+    mss_client(fd, "/noise");
+    if (!noise_client(fd, &tx, &rx))
+        goto out;
+    buf_t b;
+    buf_init(&b, 0);
+    mss_write(&b, MSS_PROTO);
+    mss_write(&b, "/yamux/1.0.0");
+    yamux_hdr_t syn = {0, YAMUX_WINDOW_UPDATE, YAMUX_SYN, 1, 0};
+    uint8_t hdr[YAMUX_HDR];
+    yamux_hdr_encode(&syn, hdr);
+    buf_append(&b, hdr, sizeof hdr);
+    send_encrypted(fd, &tx, b.data, b.len);
+    buf_reset(&b);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    size_t off = 34;
+    while (!ok && read_encrypted(fd, &rx, &b)) {
+        while (b.len >= off + YAMUX_HDR) {
+            yamux_hdr_t got;
+            if (yamux_hdr_decode(b.data + off, &got, NULL) != 0)
+                break;
+            off += YAMUX_HDR + (got.type == YAMUX_DATA ? got.length : 0);
+            if (got.stream_id == 1 && (got.flags & YAMUX_RST))
+                ok = true;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b2);
+    double secs = (double)(b2.tv_sec - a.tv_sec) + (double)(b2.tv_nsec - a.tv_nsec) / 1e9;
+    ok = ok && secs >= 0.4 && secs < 3;
+    buf_free(&b);
+out:
+    printf("%s stream never negotiated is reset after the timeout\n", ok ? "ok  " : "FAIL");
+    if (!ok)
+        attack_failures++;
+    if (fd >= 0)
+        close(fd);
+}
+
 static void *attacker(void *arg)
 {
     int fd;
     probe_yamux_ping();
+    probe_stalled_stream();
     /* 1. garbage instead of multistream */
     if ((fd = dial_raw()) >= 0) {
         const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
