@@ -13,8 +13,10 @@
  * Fp12), g1.c, g2.c (complete projective formulas, endomorphism subgroup
  * checks), pairing.c (optimal ate, multi-pairing with one final
  * exponentiation), hash_to_curve.c (RFC 9380), serialize.c (ZCash encodings),
- * sig.c (this API). Secret keys only meet constant-time code (fixed-window
- * scalar multiplication with complete formulas, masked table lookups).
+ * sig.c (this API). Secret keys only meet constant-time code: the scalar is
+ * split with the curve endomorphisms (GLV on G1 with phi = [-x^2], GLS on G2
+ * with psi = [x]) by a bit-serial division, and the products use complete
+ * formulas and masked table lookups, with no secret-dependent branch.
  *
  * Conventions: secret keys are 32-byte big-endian integers 1 <= sk < r. Every
  * function returns BLS_OK (0) or a negative BLS_E* code and fills the optional

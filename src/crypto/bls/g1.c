@@ -6,6 +6,11 @@
  * exceptional case on the whole curve, which is what lets the secret-scalar
  * multiplication run without branches or secret-dependent indexing.
  *
+ * Secret scalars (SkToPk) go through g1_mul_glv: k = d0 + d1 x^2 and
+ * k P = d0 P + d1 (-phi(P)), two 128-bit digits read two bits at a time from
+ * a joint table with masked lookups. Public scalars (subgroup checks, cofactor
+ * clearing) use Jacobian double-and-add with ordinary branches.
+ *
  * Subgroup check (Scott 2021, "A note on group membership tests for G1, G2
  * and GT on BLS pairing-friendly curves"): P is in G1 iff phi(P) = [-x^2] P,
  * with phi(x, y) = (beta x, y); beta is chosen in gen_consts.py so that the

@@ -7,6 +7,10 @@
  * Subgroup check (Scott 2021): P is in G2 iff psi(P) = [x] P. Cofactor
  * clearing: the Budroni-Pintore form of RFC 9380 Appendix G.3,
  * h_eff P = [x^2 - x - 1] P + [x - 1] psi(P) + psi^2(2P).
+ *
+ * Signing multiplies by the secret key with g2_mul_gls: k is written in base
+ * |x| (four 64-bit digits) and k P = sum d_i (-1)^i psi^i(P), one doubling and
+ * one masked lookup-and-add per bit.
  */
 #include "internal.h"
 

@@ -5,9 +5,10 @@
  * Representation
  *   fp_t    an element of Fp (p = 0x1a0111ea...aaab, 381 bits) as 6 little-endian
  *           64-bit limbs in Montgomery form (a*R mod p, R = 2^384), always fully
- *           reduced to [0, p). All fp_* arithmetic is constant time; the only
- *           functions whose running time depends on their input are the ones
- *           named *_vartime and the square roots (used on public data only).
+ *           reduced to [0, p). All fp_* arithmetic is constant time. Running
+ *           time depends on the input only in code that sees public data: the
+ *           *_vartime products, square roots, decompression, the SSWU map,
+ *           the pairing, and the "already affine" shortcut of *_to_affine.
  *   fp2_t   Fp[u]/(u^2 + 1)
  *   fp6_t   Fp2[v]/(v^3 - xi), xi = 1 + u
  *   fp12_t  Fp6[w]/(w^2 - v)
