@@ -233,6 +233,8 @@ static void on_mdns_peer(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *
 static void boot_timer_cb(uv_timer_t *t)
 {
     node_t *n = t->data;
+    if (p2p_kad_table_size(n->kad) == 0)
+        return; /* nobody to ask yet */
     (void)p2p_kad_bootstrap(n->kad, on_boot_done, n);
 }
 
@@ -347,8 +349,9 @@ static int cmd_start(int argc, char **argv)
             if (p2p_host_dial(n.host, boot_bin[i].data, boot_bin[i].len, on_boot_dial, &n, &e))
                 log_warn("plasmd", "bootstrap dial failed", "reason=\"%s\"", e.msg);
         }
-        if (n_boot)
-            uv_timer_start(&boot_timer, boot_timer_cb, 500, 0);
+        /* bootstrap shortly after the dials, then refresh the routing table
+         * every 5 minutes (a lookup of our own id) */
+        uv_timer_start(&boot_timer, boot_timer_cb, n_boot ? 500 : 300000, 300000);
         if (use_mdns) {
             err_t e;
             mdns = p2p_mdns_new(n.host, 10000, on_mdns_peer, &n, &e);
