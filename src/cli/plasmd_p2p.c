@@ -346,6 +346,8 @@ static int cmd_start(int argc, char **argv)
         print_json(j);
         for (size_t i = 0; i < n_boot; i++) {
             err_t e;
+            /* bootstrap nodes are DHT servers by definition (needs /p2p/ID) */
+            p2p_kad_add_peer(n.kad, NULL, boot_bin[i].data, boot_bin[i].len);
             if (p2p_host_dial(n.host, boot_bin[i].data, boot_bin[i].len, on_boot_dial, &n, &e))
                 log_warn("plasmd", "bootstrap dial failed", "reason=\"%s\"", e.msg);
         }
