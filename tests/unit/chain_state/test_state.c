@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -737,7 +738,7 @@ static void test_overlay_rollback(void **state)
 
 typedef struct reader {
     chain_state_t *st;
-    volatile int stop;
+    atomic_int stop;
     long proofs, bad;
     char msg[ERR_MSG_MAX];
 } reader_t;
@@ -746,7 +747,7 @@ static void *reader_main(void *arg)
 {
     reader_t *r = arg;
     uint64_t x = 99;
-    while (!r->stop) {
+    while (!atomic_load(&r->stop)) {
         x = x * 6364136223846793005ull + 1;
         chain_addr_t a = addr_n((unsigned)((x >> 33) % 80));
         chain_proof_t p;
@@ -786,7 +787,7 @@ static void test_concurrent_readers(void **state)
         assert_int_equal(chain_state_commit(st, ov, b, NULL, &e), 0);
         chain_block_free(b);
     }
-    rd.stop = 1;
+    atomic_store(&rd.stop, 1);
     pthread_join(th, NULL);
     print_message("%ld proofs read during 60 commits\n", rd.proofs);
     if (rd.bad)
