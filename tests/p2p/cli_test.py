@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""The libp2p commands the way a user runs them (p2p_node = plasmd's start,
+ping, id and dht): three nodes, B and C bootstrapping from A, then every dht
+operation through different nodes, ping, id, and exit codes for bad input.
+usage: cli_test.py /path/to/p2p_node"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+BIN = sys.argv[1]
+passed = failed = 0
+procs = []
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL " + name + " " + detail)
+
+
+def run(*args, timeout=30):
+    r = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def start(*extra):
+    env = dict(os.environ, PLASMD_HOME=tempfile.mkdtemp(prefix="p2p-cli-"))
+    p = subprocess.Popen([BIN, "start", "--listen", "/ip4/127.0.0.1/tcp/0", *extra],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    procs.append(p)
+    return json.loads(p.stdout.readline())
+
+
+def js(out):
+    try:
+        return json.loads(out)
+    except ValueError:
+        return {}
+
+
+try:
+    a = start()
+    check("start prints peer id and full listen multiaddrs",
+          a["peer_id"].startswith("12D3KooW") and a["listen"][0].endswith("/p2p/" + a["peer_id"]), str(a))
+    b = start("--bootstrap", a["listen"][0])
+    c = start("--bootstrap", a["listen"][0])
+    A, B, C = a["listen"][0], b["listen"][0], c["listen"][0]
+    import time
+    time.sleep(1.0)  # B and C bootstrap 0.5 s after start
+
+    rc, out, err = run("ping", B, "-n", "2")
+    check("ping -n 2", rc == 0 and out.count("pong") == 2, out + err)
+    rc, out, err = run("id", C)
+    j = js(out)
+    check("id reports agent, protocols, addresses", rc == 0 and j.get("peer_id") == c["peer_id"]
+          and "/ipfs/kad/1.0.0" in j.get("protocols", []) and j.get("listen_addrs"), out + err)
+
+    rc, out, err = run("dht", "--bootstrap", B, "find-peer", c["peer_id"])
+    j = js(out)
+    check("find-peer C through B", rc == 0 and any(p["peer_id"] == c["peer_id"] for p in j.get("peers", [])), out + err)
+    rc, out, err = run("dht", "--bootstrap", B, "provide", "/phase/capability/x86_64/wasm")
+    j = js(out)
+    check("provide through B", rc == 0 and len(j.get("stored_at", [])) >= 2, out + err)
+    rc, out, err = run("dht", "--bootstrap", C, "get-providers", "/phase/capability/x86_64/wasm")
+    j = js(out)
+    check("get-providers through C", rc == 0 and len(j.get("providers", [])) == 1, out + err)
+    rc, out, err = run("dht", "--bootstrap", C, "put", "/aether/cli", "hello")
+    check("put through C", rc == 0 and js(out).get("ok") is True, out + err)
+    rc, out, err = run("dht", "--bootstrap", B, "get", "/aether/cli")
+    check("get through B", rc == 0 and js(out).get("value") == "hello", out + err)
+    rc, out, err = run("dht", "--bootstrap", B, "get", "/aether/missing")
+    check("get of a missing key fails with exit 1", rc == 1 and js(out).get("ok") is False, out + err)
+    rc, out, err = run("dht", "--bootstrap", B, "put", "/nons/x", "v")
+    check("put without a validator for the namespace fails", rc == 1, out + err)
+
+    for args, want in ((["ping", "/ip4/1.2.3.4"], 2), (["ping", A, "-n", "0"], 2),
+                       (["dht", "find-peer", a["peer_id"]], 2), (["dht", "--bootstrap", A, "find-peer", "xyz"], 2),
+                       (["start", "--listen", "/dns4/x/tcp/1"], 2), (["ping", "/ip4/127.0.0.1/tcp/1", "-n", "1"], 1),
+                       (["id", "/ip4/127.0.0.1/tcp/1"], 1), (["ping", "--bogus"], 2)):
+        rc, out, err = run(*args)
+        check("exit %d for %s" % (want, " ".join(args)), rc == want and err.strip() != "", "rc=%d %s" % (rc, err))
+finally:
+    for p in procs:
+        p.terminate()
+        p.wait(timeout=10)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
