@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain/node/node.h"
 
@@ -15,10 +16,10 @@ static const char usage[] =
     "                            [--utxo ADDR=AMOUNT]... [--timestamp-ms N] [--out FILE]\n"
     "\n"
     "Writes a genesis file: the chain id (default 900), the validator (the public\n"
-    "key of the key file), account allocations and genesis UTxOs (AMOUNT is a\n"
-    "decimal u128). Without --out the file goes to stdout; with --out it is\n"
-    "written atomically (never overwritten) and a summary with the genesis block\n"
-    "hash and state root is printed.\n";
+    "key of the key file), account allocations and genesis UTxOs. ADDR is 40 hex\n"
+    "digits or a key file; AMOUNT is a decimal u128. Without --out the file goes\n"
+    "to stdout; with --out it is written atomically (never overwritten) and a\n"
+    "summary with the genesis block hash and state root is printed.\n";
 
 /* ADDR=AMOUNT */
 static int parse_alloc(const char *prog, const char *opt, const char *arg, chain_addr_t *addr,
@@ -26,13 +27,22 @@ static int parse_alloc(const char *prog, const char *opt, const char *arg, chain
 {
     const char *eq = strchr(arg, '=');
     err_t e = {0};
-    char hex[64];
+    char hex[512];
     if (!eq || (size_t)(eq - arg) >= sizeof hex)
         return cli_usage_error(prog, "%s '%s': expected ADDR=AMOUNT", opt, arg);
     memcpy(hex, arg, (size_t)(eq - arg));
     hex[eq - arg] = 0;
-    if (chain_addr_from_hex(hex, addr, &e) != 0)
-        return cli_usage_error(prog, "%s '%s': bad address: %s", opt, arg, e.msg);
+    if (chain_addr_from_hex(hex, addr, &e) != 0) {
+        /* ADDR may also name a key file: its address is used */
+        node_key_t k;
+        err_t ke = {0};
+        if (access(hex, R_OK) != 0)
+            return cli_usage_error(prog, "%s '%s': bad address: %s", opt, arg, e.msg);
+        if (node_key_load(hex, &k, &ke) != 0)
+            return cli_usage_error(prog, "%s '%s': %s", opt, arg, ke.msg);
+        *addr = k.addr;
+        node_key_wipe(&k);
+    }
     if (chain_u128_parse(eq + 1, strlen(eq + 1), amount, &e) != 0)
         return cli_usage_error(prog, "%s '%s': bad amount: %s", opt, arg, e.msg);
     return -1;
@@ -169,9 +179,14 @@ int aetherd_genesis_main(int argc, char **argv)
             char bh[2 * CHAIN_HASH_BYTES + 1], sr[2 * CHAIN_HASH_BYTES + 1];
             chain_hash_to_hex(&blk->hash, bh);
             chain_hash_to_hex(&blk->header.state_root, sr);
-            printf("{\n  \"genesis\": \"%s\",\n  \"chain_id\": %llu,\n  \"accounts\": %zu,\n"
-                   "  \"utxos\": %zu,\n  \"block_hash\": \"%s\",\n  \"state_root\": \"%s\"\n}\n",
-                   out, (unsigned long long)chain_id, na, nu, bh, sr);
+            json_t *sum = json_pack("{s:s,s:o,s:I,s:I,s:s,s:s}", "genesis", out, "chain_id",
+                                    cjson_u64(chain_id), "accounts", (json_int_t)na, "utxos",
+                                    (json_int_t)nu, "block_hash", bh, "state_root", sr);
+            if (sum) { /* NULL only for a path that is not UTF-8 */
+                json_dumpf(sum, stdout, JSON_INDENT(2));
+                fputc('\n', stdout);
+                json_decref(sum);
+            }
         }
         free(file);
     }
