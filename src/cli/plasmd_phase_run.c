@@ -18,11 +18,14 @@
 
 #define MODULE_MAX (256u << 20)
 #define MAX_ENV 1024
+#define MAX_ALLOW 64
 
 static const char run_usage[] =
     "Usage: plasmd run [--quiet] [--fuel N] [--memory BYTES] [--timeout MS]\n"
     "                  [--receipt FILE] [--env K=V]... [--seed HEX]\n"
     "                  MODULE.wasm [ARGS...]\n"
+    "       plasmd run --manifest FILE [--allow HEX]... [--allow-unauthenticated]\n"
+    "                  [same options] [ARGS...]\n"
     "\n"
     "Runs a WASI command module as a sandboxed job: stdin goes to the job, its\n"
     "stdout and stderr are captured and written through, and plasmd exits with\n"
@@ -37,10 +40,19 @@ static const char run_usage[] =
     "                     identity; its commitment covers the real stdout/stderr\n"
     "  --env K=V          set an environment variable for the job (repeatable)\n"
     "  --seed HEX         32-byte seed: random_get becomes reproducible\n"
+    "  --manifest FILE    run the wasm JobSpec of a SignedManifest v1 as upstream's\n"
+    "                     worker does: verify it, authorise its signer, clamp its\n"
+    "                     max_duration_ms / max_memory_bytes to --timeout / --memory\n"
+    "                     (default ceilings 300 s, 128 MiB); the receipt's job_id is\n"
+    "                     the manifest's JobId\n"
+    "  --allow HEX        authorise this signer key (repeatable; the node's own key\n"
+    "                     is always authorised, every other key is denied)\n"
+    "  --allow-unauthenticated  authorise any validly signed manifest\n"
     "\n"
     "Exit status: the job's exit code (proc_exit(n) gives n; codes above 255\n"
     "give 1), 1 when the job trapped or hit --memory at instantiation,\n"
-    "2 for a malformed or non-WASI module or bad usage,\n"
+    "2 for a malformed or non-WASI module, a malformed manifest or bad usage,\n"
+    "1 for a manifest that is invalid, expired, not authorised or not wasm,\n"
     "124 when --timeout stopped it, 125 when it ran out of --fuel.\n";
 
 static int load_module(const char *prog, const char *path, uint8_t **data, size_t *len)
@@ -111,8 +123,7 @@ static void report(const char *prog, const char *path, const phase_job_outcome_t
                 (unsigned long long)o->fuel);
         break;
     case PHASE_JOB_TIMEOUT:
-        fprintf(stderr, "%s: %s: job timed out after %llu ms (--timeout)\n", prog, path,
-                (unsigned long long)o->timeout_ms);
+        fprintf(stderr, "%s: %s: job %s (--timeout)\n", prog, path, out->message);
         break;
     case PHASE_JOB_TRAP:
         fprintf(stderr, "%s: %s: job failed: %s\n", prog, path, out->message);
@@ -126,6 +137,108 @@ static void report(const char *prog, const char *path, const phase_job_outcome_t
                 path);
 }
 
+typedef struct run_ctx {
+    const char *prog;
+    const char *manifest;
+    const char *receipt;
+    uint8_t (*allowed)[PHASE_PK_BYTES];
+    size_t n_allowed;
+    bool allow_any;
+    bool quiet;
+    const char **env;
+    size_t n_env;
+    const char *const *args;
+    size_t n_args;
+} run_ctx_t;
+
+static int write_receipt(const char *prog, const phase_receipt_t *r, const char *path)
+{
+    err_t e = {0};
+    char *json = phase_receipt_to_json(r, &e);
+    if (!json)
+        return cli_error(prog, CLI_FAIL, "cannot encode the receipt: %s", e.msg);
+    buf_t b;
+    buf_init(&b, 0);
+    buf_append_str(&b, json);
+    buf_append_byte(&b, '\n');
+    free(json);
+    int rc = CLI_OK;
+    if (!buf_ok(&b) || file_write_atomic(path, b.data, b.len, 0644, false, &e) != BASE_OK)
+        rc = cli_error(prog, CLI_FAIL, "cannot write the receipt: %s", e.msg);
+    buf_free(&b);
+    return rc;
+}
+
+/* plasmd run --manifest: upstream's worker path over a SignedManifest. */
+static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    err_t e = {0};
+    if (file_read_all(c->manifest, PHASE_JSON_MAX + MODULE_MAX * 4ull, &data, &len, &e) != BASE_OK)
+        return cli_error(c->prog, CLI_USAGE, "%s", e.msg);
+    phase_manifest_t m;
+    int rc = phase_manifest_parse((const char *)data, len, &m, &e);
+    free(data);
+    if (rc != PHASE_OK)
+        return cli_error(c->prog, CLI_USAGE, "%s: %s", c->manifest, e.msg);
+    phase_identity_t id;
+    char id_path[4096];
+    if (phase_identity_path(id_path, sizeof id_path, &e) != PHASE_OK ||
+        phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK) {
+        phase_manifest_free(&m);
+        return cli_error(c->prog, CLI_FAIL, "%s", e.msg);
+    }
+    /* The node's own key is always authorised. */
+    memcpy(c->allowed[c->n_allowed], id.pk, PHASE_PK_BYTES);
+    phase_worker_policy_t policy = {
+        .allowed = (const uint8_t(*)[PHASE_PK_BYTES])c->allowed,
+        .n_allowed = c->n_allowed + 1,
+        .allow_unauthenticated = c->allow_any,
+        .max_duration_ms = o->timeout_ms,
+        .max_memory_bytes = o->memory_max,
+    };
+    const char **jargv = calloc(c->n_args + 1, sizeof *jargv);
+    if (!jargv) {
+        phase_manifest_free(&m);
+        phase_identity_wipe(&id);
+        return cli_error(c->prog, CLI_FAIL, "out of memory");
+    }
+    jargv[0] = "job.wasm";
+    for (size_t i = 0; i < c->n_args; i++)
+        jargv[i + 1] = c->args[i];
+    o->argc = c->n_args + 1;
+    o->argv = jargv;
+    o->envc = c->n_env;
+    o->envp = c->env;
+    o->stdin_fd = STDIN_FILENO;
+    o->stdout_fd = STDOUT_FILENO;
+    o->stderr_fd = STDERR_FILENO;
+    fflush(stdout);
+    phase_job_outcome_t out;
+    phase_receipt_t r;
+    rc = phase_worker_execute(&m, &policy, &id, o, ts_now(), &out, &r, &e);
+    int status;
+    if (rc == PHASE_EINVAL) {
+        status = cli_error(c->prog, CLI_USAGE, "%s: %s", c->manifest, e.msg);
+    } else if (rc != PHASE_OK) {
+        status = cli_error(c->prog, CLI_FAIL, "%s: rejected: %s", c->manifest, e.msg);
+    } else {
+        report(c->prog, c->manifest, &out, o, c->quiet);
+        status = phase_job_exit_status(&out);
+        if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == WASM_ELIMIT)
+            status = CLI_FAIL;
+        if (c->receipt && write_receipt(c->prog, &r, c->receipt) != CLI_OK && status == 0)
+            status = CLI_FAIL;
+        phase_receipt_free(&r);
+        phase_job_outcome_free(&out);
+    }
+    free(jargv);
+    phase_manifest_free(&m);
+    phase_identity_wipe(&id);
+    return status;
+}
+
 int plasmd_run(int argc, char **argv)
 {
     const char *prog = "plasmd run";
@@ -137,9 +250,16 @@ int plasmd_run(int argc, char **argv)
         {"receipt", required_argument, NULL, 'r'},
         {"env", required_argument, NULL, 'e'},
         {"seed", required_argument, NULL, 's'},
+        {"manifest", required_argument, NULL, 'M'},
+        {"allow", required_argument, NULL, 'a'},
+        {"allow-unauthenticated", no_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    static uint8_t allowed[MAX_ALLOW][PHASE_PK_BYTES];
+    size_t n_allowed = 0;
+    bool allow_any = false;
+    const char *manifest = NULL;
     phase_job_opts_t o;
     memset(&o, 0, sizeof o);
     const char *receipt = NULL;
@@ -182,9 +302,29 @@ int plasmd_run(int argc, char **argv)
                 return cli_usage_error(prog, "--seed: %s", e.msg);
             o.seeded_random = true;
             break;
+        case 'M': manifest = optarg; break;
+        case 'a':
+            if (n_allowed == MAX_ALLOW)
+                return cli_usage_error(prog, "--allow: at most %d keys", MAX_ALLOW);
+            if (phase_hex_key(optarg, allowed[n_allowed], PHASE_PK_BYTES, &e) != BASE_OK)
+                return cli_usage_error(prog, "--allow: %s", e.msg);
+            n_allowed++;
+            break;
+        case 'U': allow_any = true; break;
         case 'h': fputs(run_usage, stdout); return CLI_OK;
         default: return cli_bad_option(prog, argv, optind, optopt, c == ':');
         }
+    }
+    if (manifest) {
+        signal(SIGPIPE, SIG_IGN);
+        if (crypto_init() != CRYPTO_OK)
+            return cli_error(prog, CLI_FAIL, "cannot initialise libsodium");
+        run_ctx_t ctx = {.prog = prog, .manifest = manifest, .receipt = receipt,
+                         .allowed = allowed, .n_allowed = n_allowed, .allow_any = allow_any,
+                         .quiet = quiet, .env = env, .n_env = n_env,
+                         .args = (const char *const *)argv + optind,
+                         .n_args = (size_t)(argc - optind)};
+        return run_manifest(&ctx, &o);
     }
     if (optind >= argc)
         return cli_usage_error(prog, "missing MODULE.wasm");

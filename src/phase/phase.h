@@ -70,6 +70,8 @@ enum {
     PHASE_EEXIST = -406,    /* identity already exists */
     PHASE_ENOENT = -407,    /* identity does not exist */
     PHASE_EMISMATCH = -408, /* pinned key, commitment or job id does not match */
+    PHASE_EDENIED = -409,   /* the manifest's signer is not authorised (SEC-01) */
+    PHASE_EUNSUPPORTED = -410, /* the payload is not a wasm JobSpec */
 };
 
 /* ---- identity ------------------------------------------------------------ */
@@ -304,6 +306,41 @@ int phase_wasm_job_id(const uint8_t *module, size_t n, uint64_t max_duration_ms,
  * metrics.extra {module_hash, exit_code, error?}. */
 int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHASE_HASH_BYTES],
                          phase_job_result_t *r, err_t *e) BASE_MUST_CHECK;
+
+/* ---- worker path: SignedManifest<JobSpec> in, SignedReceipt out --------------- */
+
+/* Upstream's WasmtimeWorker (reference §4.2) with SEC-01 authorisation. */
+typedef struct phase_worker_policy {
+    const uint8_t (*allowed)[PHASE_PK_BYTES]; /* authorised submitters */
+    size_t n_allowed;
+    bool allow_unauthenticated;   /* dev escape hatch: any valid signer */
+    uint64_t max_duration_ms;     /* ceiling; 0 = 300,000 (upstream's default) */
+    uint64_t max_memory_bytes;    /* ceiling; 0 = 128 MiB */
+} phase_worker_policy_t;
+
+typedef struct phase_wasm_spec {
+    uint8_t *module;              /* the payload's input bytes (malloc'd) */
+    size_t module_len;
+    char *module_cid;
+    bool has_duration, has_memory;
+    uint64_t max_duration_ms, max_memory_bytes;
+} phase_wasm_spec_t;
+
+/* Reads {"kind":"wasm", module_cid, input, max_duration_ms, max_memory_bytes};
+ * PHASE_EUNSUPPORTED for another kind, PHASE_EINVAL for a malformed one. */
+int phase_wasm_spec_parse(const json_t *payload, phase_wasm_spec_t *out, err_t *e) BASE_MUST_CHECK;
+void phase_wasm_spec_free(phase_wasm_spec_t *s);
+
+/* verify (schema, key, signature, expiry) -> authorise the signer (policy,
+ * deny by default) -> JobSpec must be wasm -> clamp duration and memory to
+ * the ceilings -> run (io and fuel from tmpl; module, limits, argv ignored
+ * from it) -> JobResult with job_spec_hash = JobId -> receipt signed by id.
+ * A rejected manifest returns its error (nothing ran); once the job ran,
+ * returns 0 with the outcome and the receipt, whatever the job did. */
+int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t *policy,
+                         const phase_identity_t *id, const phase_job_opts_t *tmpl, ts_t now,
+                         phase_job_outcome_t *out, phase_receipt_t *receipt, err_t *e)
+    BASE_MUST_CHECK;
 
 /* ---- hex helpers shared by the formats -------------------------------------- */
 

@@ -145,6 +145,30 @@ if [ -f "$HELLO" ]; then
     expect_rc "--memory smaller than the module's initial memory fails (1)" 1 "$P" run --memory 65536 "$HELLO"
     check "  ... with a clear message" has "$T/err" "cannot load the module"
 
+    # the worker path: a SignedManifest<JobSpec> in, a receipt bound to its JobId out
+    "$P" manifest sign "$HELLO" --max-duration-ms 5000 --out "$T/mh.json" 2>"$T/jid"
+    MJOB=$(sed -n 's/^job id: //p' "$T/jid")
+    printf 'Hello, World' | "$P" run --quiet --manifest "$T/mh.json" --receipt "$T/rm.json" >"$T/out" 2>"$T/err"
+    check "run --manifest runs the manifest's module" test $? -eq 0 -a "$(cat "$T/out")" = "dlroW ,olleH"
+    check "  ... the receipt's job_id is the manifest's JobId" has "$T/rm.json" "\"job_id\":\"$MJOB\""
+    expect_rc "  ... verify --manifest binds them" 0 "$P" verify --pubkey "$PK" --manifest "$T/mh.json" "$T/rm.json"
+    expect_rc "  ... and refuses another manifest" 1 "$P" verify --manifest "$T/m.json" "$T/rm.json"
+    expect_rc "a manifest from an unknown signer is denied" 1 env PLASMD_HOME="$T/other" "$P" run --manifest "$T/mh.json"
+    check "  ... saying so" has "$T/err" "not authorized"
+    expect_rc "  ... unless --allow names its key" 0 env PLASMD_HOME="$T/other" "$P" run --quiet --allow "$PK" --manifest "$T/mh.json"
+    expect_rc "  ... or --allow-unauthenticated" 0 env PLASMD_HOME="$T/other" "$P" run --quiet --allow-unauthenticated --manifest "$T/mh.json"
+    printf '{"kind":"inference","model_cid":"x","messages":[]}' >"$T/inf.json"
+    "$P" manifest sign --payload "$T/inf.json" --out "$T/mi.json" 2>/dev/null
+    expect_rc "a non-wasm JobSpec is refused (1)" 1 "$P" run --manifest "$T/mi.json"
+    expect_rc "a malformed manifest is exit 2" 2 "$P" run --manifest "$T/m4.json"
+    expect_rc "an expired manifest is refused (1)" 1 "$P" run --manifest "$T/m5.json"
+    if [ -f "$PROGS/loop.wasm" ]; then
+        "$P" manifest sign "$PROGS/loop.wasm" --max-duration-ms 150 --out "$T/ml.json" 2>/dev/null
+        expect_rc "the manifest's max_duration_ms is enforced (124)" 124 "$P" run --manifest "$T/ml.json"
+        expect_rc "  ... but clamped to the node's --timeout" 124 "$P" run --timeout 50 --manifest "$T/ml.json"
+        check "  ... which wins" has "$T/err" "timed out after 50 ms"
+    fi
+
     # execute-job: upstream's JSON with a legacy v0.1 receipt
     printf 'abc' | "$P" execute-job "$HELLO" >"$T/ej.json" 2>"$T/err"
     check "execute-job exits 0" test $? -eq 0
