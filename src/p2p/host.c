@@ -430,6 +430,7 @@ static void conn_teardown(p2p_conn_t *c, int status, bool graceful)
         hc_flush(c);
     }
     c->closing = true;
+    c->closing_ms = now_ms(c->h);
     uv_read_stop((uv_stream_t *)&c->tcp);
     while (c->streams)
         ys_finish(c->streams, status ? status : P2P_ECLOSED);
@@ -814,9 +815,14 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 static void on_timer(uv_timer_t *t)
 {
     p2p_conn_t *c = t->data;
-    if (c->closing)
-        return;
     uint64_t now = now_ms(c->h);
+    if (c->closing) {
+        /* a graceful close waits for our last bytes to leave; a peer that
+         * stops reading must not keep the connection alive that way */
+        if (now - c->closing_ms >= 2000)
+            conn_close_handles(c);
+        return;
+    }
     if (c->state != C_YAMUX && now - c->started_ms >= c->h->cfg.handshake_timeout_ms) {
         hc_fail(c, P2P_ETIMEOUT, "handshake not finished within %llu ms",
                   (unsigned long long)c->h->cfg.handshake_timeout_ms);

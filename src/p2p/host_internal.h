@@ -67,7 +67,7 @@ struct p2p_conn {
     p2p_stream_t *streams, *dead;
     size_t n_streams;
     uint32_t next_id;
-    uint64_t started_ms, last_ms;
+    uint64_t started_ms, last_ms, closing_ms;
     struct sockaddr_storage remote;
     uint8_t readbuf[READ_CHUNK];
 };
