@@ -55,7 +55,8 @@ typedef struct ctl {
     const wasm_valtype_t *params, *results;
     wasm_valtype_t single;      /* storage for a one-value block type */
     uint32_t height;            /* stack height below the block's params */
-    size_t loop_pc;             /* K_LOOP: cell index of the loop header */
+    size_t loop_pc;             /* K_LOOP: cell index of the LOOP op; back-edges
+                                 * jump past it, to loop_pc + 3 (see interp.c) */
     int64_t fix_head;           /* forward branches to the end */
     int64_t else_fix;           /* K_IF: the jump to the else arm */
 } ctl_t;
@@ -448,7 +449,7 @@ static void branch_jump(comp_t *c, ctl_t *t)
     size_t at = emit(c, OP_BR, 1, 0u);
     if (at == NONE) return;
     if (t->kind == K_LOOP)
-        c->code[at + 2] = (uint32_t)(int32_t)((int64_t)t->loop_pc - (int64_t)at);
+        c->code[at + 2] = (uint32_t)(int32_t)((int64_t)t->loop_pc + 3 - (int64_t)at);
     else
         t->fix_head = add_fix(c, at, at + 2, t->fix_head);
 }
@@ -457,7 +458,7 @@ static void branch_jump(comp_t *c, ctl_t *t)
 static void branch_operand(comp_t *c, ctl_t *t, size_t at, size_t pos)
 {
     if (t->kind == K_LOOP)
-        c->code[pos] = (uint32_t)(int32_t)((int64_t)t->loop_pc - (int64_t)at);
+        c->code[pos] = (uint32_t)(int32_t)((int64_t)t->loop_pc + 3 - (int64_t)at);
     else
         t->fix_head = add_fix(c, at, pos, t->fix_head);
 }
@@ -527,7 +528,25 @@ static int op_binary(comp_t *c, uint8_t in, uint8_t out, int op)
         if (c->lazy_from > c->h) c->lazy_from = c->h;
         if (pop_slot(c, in, &a)) return c->err->code;
         uint32_t d = vpush_home(c, out);
-        if (!dead(c)) emit_simple(c, emit(c, kop, 3, d, a, k), kop);
+        if (dead(c)) return 0;
+        /* a was computed by the instruction just before into its (single-use)
+         * home slot, which is also d: fold the two into one */
+        if (a == d && c->last_end == c->pc && c->code[c->last_dst] == a) {
+            if (c->last_opcode == OP_I32_ADD_K && kop == OP_I32_ADD_K) {
+                c->code[c->last_op + 4] += k;
+                return 0;
+            }
+            int fused = c->last_opcode == OP_I32_SHR_U_K && kop == OP_I32_AND_K ? OP_I32_SHR_U_AND_K
+                      : c->last_opcode == OP_I32_ADD && kop == OP_I32_ADD_K ? OP_I32_ADD_ADD_K : -1;
+            if (fused >= 0 && reserve(c, 1)) {
+                memcpy(&c->code[c->last_op], &c->labels[fused], sizeof(void *));
+                c->code[c->pc++] = k;
+                c->last_end = c->pc;
+                c->last_opcode = fused;
+                return 0;
+            }
+        }
+        emit_simple(c, emit(c, kop, 3, d, a, k), kop);
         return 0;
     }
     if (pop_slot(c, in, &b) || pop_slot(c, in, &a)) return c->err->code;

@@ -120,6 +120,15 @@ wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *entry)
 #define DISPATCH() do { const void *t_; memcpy(&t_, ip, sizeof t_); goto *t_; } while (0)
 #define NEXT(n) do { ip += 2 + (n); DISPATCH(); } while (0)
 #define TRAP(k) do { trap = (k); goto trapped; } while (0)
+/* Branches are relative; a backward one is a loop back-edge: it lands just
+ * after the loop's LOOP instruction and does its work (interrupt poll, fuel
+ * for the loop header's block, whose cost is the cell before the target). */
+#define JUMP(off) do { \
+        int32_t o_ = (int32_t)(off); \
+        ip += o_; \
+        if (o_ <= 0) { goto back_edge; } \
+        DISPATCH(); \
+    } while (0)
 #define RELOAD_MEM() do { mem = inst->mem0 ? inst->mem0 : &g_no_memory; \
         membase = mem->data; memsize = mem->size; } while (0)
 #define CHARGE(units) do { \
@@ -151,20 +160,26 @@ L_LOOP:
     if (UNLIKELY(fuel < ip[2])) TRAP(WASM_TRAP_OUT_OF_FUEL);
     fuel -= ip[2];
     NEXT(1);
-L_BR:
-    ip += (int32_t)ip[2];
+back_edge:
+    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
+        atomic_store(&s->interrupt, 0);
+        TRAP(WASM_TRAP_INTERRUPTED);
+    }
+    if (UNLIKELY(fuel < ip[-1])) TRAP(WASM_TRAP_OUT_OF_FUEL);
+    fuel -= ip[-1];
     DISPATCH();
+L_BR:
+    JUMP(ip[2]);
 L_BR_IF:
-    if ((uint32_t)S(2)) { ip += (int32_t)ip[3]; DISPATCH(); }
+    if ((uint32_t)S(2)) JUMP(ip[3]);
     NEXT(2);
 L_BR_UNLESS:
-    if (!(uint32_t)S(2)) { ip += (int32_t)ip[3]; DISPATCH(); }
+    if (!(uint32_t)S(2)) JUMP(ip[3]);
     NEXT(2);
 L_BR_TABLE: {
     uint32_t i = (uint32_t)S(2), n = ip[3];
     if (i > n) i = n;
-    ip += (int32_t)ip[4 + i];
-    DISPATCH();
+    JUMP(ip[4 + i]);
 }
 L_RETURN: {
     frame_t *fr = &frames[--depth];
@@ -388,17 +403,23 @@ L_##name: { uint32_t a = (uint32_t)S(3), k = ip[4]; S(2) = (uint32_t)(expr); NEX
     BINK32(I32_SHR_U_K, a >> (k & 31))
     BINK32(I32_MUL_K, a * k)
 #undef BINK32
+L_I32_SHR_U_AND_K:
+    S(2) = ((uint32_t)S(3) >> (ip[4] & 31)) & ip[5];
+    NEXT(4);
+L_I32_ADD_ADD_K:
+    S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + ip[5]);
+    NEXT(4);
 L_I64_ADD_K:
     S(2) = S(3) + (uint64_t)(int64_t)(int32_t)ip[4];
     NEXT(3);
 L_BR_EQZ:
-    if (!(uint32_t)S(2)) { ip += (int32_t)ip[3]; DISPATCH(); }
+    if (!(uint32_t)S(2)) JUMP(ip[3]);
     NEXT(2);
 L_BR_NEZ:
-    if ((uint32_t)S(2)) { ip += (int32_t)ip[3]; DISPATCH(); }
+    if ((uint32_t)S(2)) JUMP(ip[3]);
     NEXT(2);
 #define BRCMP(name, type, op) \
-L_##name: { if ((type)S(2) op (type)S(3)) { ip += (int32_t)ip[4]; DISPATCH(); } NEXT(3); }
+L_##name: { if ((type)S(2) op (type)S(3)) JUMP(ip[4]); NEXT(3); }
     BRCMP(BR_I32_EQ, uint32_t, ==)
     BRCMP(BR_I32_NE, uint32_t, !=)
     BRCMP(BR_I32_LT_S, int32_t, <)
@@ -413,7 +434,7 @@ L_##name: { if ((type)S(2) op (type)S(3)) { ip += (int32_t)ip[4]; DISPATCH(); } 
 #define CMPK(name, type, op) \
 L_##name: S(2) = (type)S(3) op (type)ip[4]; NEXT(3);
 #define BRCMPK(name, type, op) \
-L_##name: { if ((type)S(2) op (type)ip[3]) { ip += (int32_t)ip[4]; DISPATCH(); } NEXT(3); }
+L_##name: { if ((type)S(2) op (type)ip[3]) JUMP(ip[4]); NEXT(3); }
     CMPK(I32_EQ_K, uint32_t, ==)
     CMPK(I32_NE_K, uint32_t, !=)
     CMPK(I32_LT_S_K, int32_t, <)

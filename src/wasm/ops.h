@@ -65,6 +65,8 @@
     X(I32_SHR_U_K, 3) \
     X(I32_MUL_K, 3) \
     X(I64_ADD_K, 3) \
+    X(I32_SHR_U_AND_K, 4) /* d a k1 k2: (a >> k1) & k2 */ \
+    X(I32_ADD_ADD_K, 4)   /* d a b k: a + b + k */ \
     X(BR_EQZ, 2)          /* a o: branch when i32 a == 0 */ \
     X(BR_NEZ, 2) \
     X(BR_I32_EQ, 3)       /* a b o */ \
