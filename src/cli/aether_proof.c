@@ -1,7 +1,9 @@
 /* aether verify-proof: the standalone state-proof verifier. Reads the JSON
  * that aeth_getProof returns (the proof object, or the whole JSON-RPC
  * response) and checks it against a state root (aeth_getStateRoot), with no
- * node and no database: chain_proof_verify recomputes every hash. */
+ * node and no database: chain_proof_verify recomputes every hash. With
+ * --address / --utxo it fetches the proof (and, without --root, the state
+ * root) from a node first, then verifies it locally the same way. */
 #include "cli.h"
 #include "aether_cmds.h"
 
@@ -10,17 +12,81 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/rpc/rpc.h"
 #include "chain/types/types.h"
 
 static const char usage[] =
     "Usage: aether verify-proof --root HEX [FILE]\n"
     "       aether verify-proof --self-root [FILE]\n"
+    "       aether verify-proof (--address ADDR | --utxo TXHASH:INDEX) [--root HEX]\n"
+    "                           [--rpc URL] [--save FILE]\n"
     "\n"
     "Verifies a state proof (the result of aeth_getProof, or the whole JSON-RPC\n"
     "response) read from FILE or standard input against the state root HEX (from\n"
     "aeth_getStateRoot). --self-root trusts the root inside the proof instead,\n"
     "which only shows the proof is internally consistent.\n"
-    "Prints what the proof shows. Exit status: 0 valid, 1 invalid, 2 malformed.\n";
+    "With --address or --utxo the proof is fetched from the node (--rpc URL, else\n"
+    "$AETHER_RPC, else http://127.0.0.1:8545) together with its current state root\n"
+    "(aeth_getStateRoot) unless --root is given, and verified locally; --save\n"
+    "writes the fetched proof to FILE.\n"
+    "Prints what the proof shows. Exit status: 0 valid, 1 invalid or node\n"
+    "unreachable, 2 malformed input or usage.\n";
+
+/* Fetches root (unless *have_root) and proof; retries when a block lands
+ * between the two calls. Returns the proof JSON or NULL (error printed). */
+static json_t *fetch(const char *prog, const char *url, json_t *param, chain_hash_t *root,
+                     bool have_root, int *rc)
+{
+    err_t e = {0};
+    rpc_client_t *c = rpc_client_new(url, 30000, &e);
+    if (!c) {
+        *rc = cli_usage_error(prog, "--rpc: %s", e.msg);
+        return NULL;
+    }
+    json_t *proof = NULL;
+    *rc = CLI_FAIL;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        json_t *res = NULL;
+        int code = 0;
+        if (!have_root) {
+            if (rpc_client_call(c, "aeth_getStateRoot", NULL, &res, &code, &e) != 0) {
+                cli_error(prog, CLI_FAIL, "aeth_getStateRoot at %s: %s", url, e.msg);
+                break;
+            }
+            json_t *r = json_object_get(res, "root");
+            int bad = !json_is_string(r) || chain_hash_from_hex(json_string_value(r), root, &e);
+            json_decref(res);
+            if (bad) {
+                cli_error(prog, CLI_FAIL, "aeth_getStateRoot: unexpected result");
+                break;
+            }
+        }
+        json_t *params = json_pack("[O]", param);
+        int crc = rpc_client_call(c, "aeth_getProof", params, &proof, &code, &e);
+        json_decref(params);
+        if (crc != 0) {
+            cli_error(prog, CLI_FAIL, "aeth_getProof at %s: %s", url, e.msg);
+            proof = NULL;
+            break;
+        }
+        chain_hash_t pr;
+        json_t *r = json_object_get(proof, "root");
+        if (have_root || !json_is_string(r) ||
+            chain_hash_from_hex(json_string_value(r), &pr, NULL) != 0 ||
+            chain_hash_equal(&pr, root)) {
+            *rc = CLI_OK;
+            break;
+        }
+        json_decref(proof);   /* a block landed in between: ask again */
+        proof = NULL;
+    }
+    if (!proof && *rc == CLI_OK)
+        *rc = CLI_FAIL;
+    if (!proof && *rc == CLI_FAIL && e.code == 0)
+        cli_error(prog, CLI_FAIL, "the state root kept moving; try again or pass --root");
+    rpc_client_free(c);
+    return proof;
+}
 
 #define PROOF_MAX_BYTES (1u << 20)
 
@@ -30,24 +96,38 @@ int aether_verify_proof_main(int argc, char **argv)
     static const struct option opts[] = {
         {"root", required_argument, NULL, 'r'},
         {"self-root", no_argument, NULL, 's'},
+        {"address", required_argument, NULL, 'a'},
+        {"utxo", required_argument, NULL, 'u'},
+        {"rpc", required_argument, NULL, 'R'},
+        {"save", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *root_hex = NULL;
+    const char *root_hex = NULL, *addr_s = NULL, *utxo_s = NULL, *rpc = NULL, *save = NULL;
     bool self_root = false;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:sh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:sa:u:R:S:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': root_hex = optarg; break;
         case 's': self_root = true; break;
+        case 'a': addr_s = optarg; break;
+        case 'u': utxo_s = optarg; break;
+        case 'R': rpc = optarg; break;
+        case 'S': save = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_OK;
         default: return cli_bad_option(prog, argv, optind, optopt, c == ':');
         }
     }
-    if (argc - optind > 1)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind + 1]);
-    if (!root_hex && !self_root)
+    bool fetching = addr_s || utxo_s;
+    if (argc - optind > (fetching ? 0 : 1))
+        return cli_usage_error(prog, "unexpected argument '%s'",
+                               argv[optind + (fetching ? 0 : 1)]);
+    if (addr_s && utxo_s)
+        return cli_usage_error(prog, "--address and --utxo exclude each other");
+    if (!fetching && (rpc || save))
+        return cli_usage_error(prog, "--rpc and --save need --address or --utxo");
+    if (!fetching && !root_hex && !self_root)
         return cli_usage_error(prog, "--root HEX (the trusted state root) is required");
     if (root_hex && self_root)
         return cli_usage_error(prog, "--root and --self-root exclude each other");
@@ -61,7 +141,54 @@ int aether_verify_proof_main(int argc, char **argv)
     const char *path = optind < argc ? argv[optind] : "-";
     uint8_t *data = NULL;
     size_t n = 0;
-    if (strcmp(path, "-") == 0) {
+    json_t *fetched = NULL;
+    if (fetching) {
+        json_t *param;
+        if (addr_s) {
+            chain_addr_t a;
+            if (chain_addr_from_hex(addr_s, &a, &e) != 0)
+                return cli_usage_error(prog, "--address: %s", e.msg);
+            char h[41];
+            chain_addr_to_hex(&a, h);
+            param = json_string(h);
+        } else {
+            const char *colon = strrchr(utxo_s, ':');
+            uint64_t ix;
+            chain_hash_t th;
+            char txh[80];
+            if (!colon || (size_t)(colon - utxo_s) >= sizeof txh)
+                return cli_usage_error(prog, "--utxo: expected TXHASH:INDEX");
+            memcpy(txh, utxo_s, (size_t)(colon - utxo_s));
+            txh[colon - utxo_s] = 0;
+            if (chain_hash_from_hex(txh, &th, &e) != 0 || !cli_parse_u64(colon + 1, &ix) ||
+                ix > UINT32_MAX)
+                return cli_usage_error(prog, "--utxo: expected TXHASH:INDEX (64 hex digits, "
+                                             "a decimal index)");
+            char h[65];
+            chain_hash_to_hex(&th, h);
+            param = json_pack("{s:s, s:I}", "tx", h, "index", (json_int_t)ix);
+        }
+        if (!rpc) {
+            const char *env = getenv("AETHER_RPC");
+            rpc = env && *env ? env : "http://127.0.0.1:8545";
+        }
+        int frc;
+        fetched = fetch(prog, rpc, param, &root, root_hex != NULL, &frc);
+        json_decref(param);
+        if (!fetched)
+            return frc;
+        if (save && json_dump_file(fetched, save, JSON_INDENT(2)) != 0) {
+            json_decref(fetched);
+            return cli_error(prog, CLI_FAIL, "cannot write %s", save);
+        }
+        char *txt = json_dumps(fetched, JSON_COMPACT);
+        json_decref(fetched);
+        if (!txt)
+            return cli_error(prog, CLI_FAIL, "out of memory");
+        data = (uint8_t *)txt;
+        n = strlen(txt);
+        path = "the node's proof";
+    } else if (strcmp(path, "-") == 0) {
         buf_t b;
         buf_init(&b, PROOF_MAX_BYTES);
         uint8_t chunk[4096];

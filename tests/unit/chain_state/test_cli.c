@@ -4,7 +4,9 @@
  *                                    store and of a tampered file)
  *   aether verify-proof              (present and absent accounts and UTxOs
  *                                    against the right root: 0; wrong root
- *                                    or a lying value: 1; malformed: 2)
+ *                                    or a lying value: 1; malformed: 2;
+ *                                    and fetched from a running `aetherd run`
+ *                                    with aeth_getProof + aeth_getStateRoot)
  * The store is built with the library; proofs come from
  * chain_state_prove_* exactly as aeth_getProof serves them.
  * argv[1] = aetherd, argv[2] = aether. */
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -287,6 +290,78 @@ static void test_verify_proof_command(void **state)
     chain_state_close(st);
 }
 
+/* The acceptance scenario: a proof from aeth_getProof verifies against
+ * aeth_getStateRoot, for a present and an absent account, via a real node. */
+static void test_verify_proof_from_node(void **state)
+{
+    (void)state;
+    char key[256], gen[256], data[256], portf[256], out[256], url[64];
+    path(key, "val.key");
+    path(gen, "genesis.json");
+    path(data, "node");
+    path(portf, "port");
+    path(out, "node_out.txt");
+    const char *kn[] = {aetherd_bin, "keys", "new", "--out", key, NULL};
+    assert_int_equal(run(kn, NULL, out), 0);
+    const char *ig[] = {aetherd_bin, "init-genesis", "--key", key, "--chain-id", "31",
+                        "--alloc", "00000000000000000000000000000000000000a1=777",
+                        "--utxo", "00000000000000000000000000000000000000a2=55",
+                        "--out", gen, NULL};
+    if (run(ig, NULL, out) != 0) {
+        char *t = slurp(out);
+        fail_msg("init-genesis: %s", t);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o >= 0) {
+            dup2(o, 1);
+            dup2(o, 2);
+        }
+        execl(aetherd_bin, aetherd_bin, "run", "--data", data, "--genesis", gen, "--key", key,
+              "--rpc", "127.0.0.1:0", "--port-file", portf, "--log-level", "warn", (char *)NULL);
+        _exit(127);
+    }
+    /* wait for the port file (up to 30 s under sanitizers) */
+    char *port = NULL;
+    for (int i = 0; i < 300 && (!port || !*port); i++) {
+        free(port);
+        usleep(100 * 1000);
+        port = slurp(portf);
+    }
+    assert_true(port && *port);
+    port[strcspn(port, "\r\n")] = 0;
+    snprintf(url, sizeof url, "http://127.0.0.1:%s", port);
+    free(port);
+    const char *present[] = {aether_bin, "verify-proof", "--rpc", url, "--address",
+                             "00000000000000000000000000000000000000a1", NULL};
+    const char *absent[] = {aether_bin, "verify-proof", "--rpc", url, "--address",
+                            "00000000000000000000000000000000000000b7", NULL};
+    const char *utxo[] = {aether_bin, "verify-proof", "--rpc", url, "--utxo",
+                          "0000000000000000000000000000000000000000000000000000000000000000:0",
+                          NULL};
+    char res[256];
+    path(res, "res.txt");
+    int r1 = run(present, NULL, res);
+    char *t1 = slurp(res);
+    int r2 = run(absent, NULL, res);
+    char *t2 = slurp(res);
+    int r3 = run(utxo, NULL, res);
+    char *t3 = slurp(res);
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+    if (r1 != 0 || !strstr(t1, "balance 777"))
+        fail_msg("present: %d %s", r1, t1);
+    if (r2 != 0 || !strstr(t2, "absent"))
+        fail_msg("absent: %d %s", r2, t2);
+    if (r3 != 0 || !strstr(t3, "amount 55"))
+        fail_msg("utxo: %d %s", r3, t3);
+    free(t1);
+    free(t2);
+    free(t3);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -298,6 +373,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot_commands),
         cmocka_unit_test(test_verify_proof_command),
+        cmocka_unit_test(test_verify_proof_from_node),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
