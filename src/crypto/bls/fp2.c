@@ -51,6 +51,11 @@ void fp2_conj(fp2_t *r, const fp2_t *a)
 void fp2_mul(fp2_t *r, const fp2_t *a, const fp2_t *b)
 {
     fp_t v0, v1, s, t;
+    if (fp2_mul_lazy(&v0, &v1, &a->c0, &a->c1, &b->c0, &b->c1)) {
+        r->c0 = v0;
+        r->c1 = v1;
+        return;
+    }
     fp_mul(&v0, &a->c0, &b->c0);
     fp_mul(&v1, &a->c1, &b->c1);
     fp_add(&s, &a->c0, &a->c1);

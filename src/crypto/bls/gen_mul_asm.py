@@ -112,3 +112,102 @@ for j in range(6):
 for j in range(6):
     sub.append(f'movq {S[j]}, {8 * j}(%[out])')
 emit('fp_sub_asm', sub, 'out = a - b mod p (inputs < p): subtract, add p masked by the borrow.')
+
+# ---- lazy reduction for Fp2 products: wide products and a separate REDC ----
+def emit_fn(sig, body, outputs, inputs, clobbers, doc, pre=None, post=None):
+    print()
+    print(f'/* {doc} */')
+    print(f'static inline {sig}')
+    print('{')
+    if pre:
+        print(f'    {pre}')
+    print('    __asm__ volatile(')
+    for l in body:
+        print(f'        "{l}\\n\\t"')
+    print(f'        : {outputs}')
+    print(f'        : {inputs}')
+    print(f'        : {clobbers});')
+    if post:
+        print(f'    {post}')
+    print('}')
+
+# out[0..11] = a * b (schoolbook, no reduction; a, b < 2p)
+mw = []
+t = list(T)
+for r in T:
+    mw.append(f'xorq {r}, {r}')
+for i in range(6):
+    if i > 0:
+        mw.append(f'xorq {t[6]}, {t[6]}')
+    mw.append(f'movq {8 * i}({B}), %%rdx')
+    mw.append('xorl %%eax, %%eax')
+    for j in range(6):
+        mw.append(f'mulxq {8 * j}({A}), %%rax, %%rbx')
+        mw.append(f'adoxq %%rax, {t[j]}')
+        mw.append(f'adcxq %%rbx, {t[j + 1]}')
+    mw.append(f'adoxq 56+%[k], {t[6]}')
+    mw.append(f'movq {t[0]}, {8 * i}(%[out])')
+    t = t[1:] + t[:1]
+for j in range(6):
+    mw.append(f'movq {t[j]}, {8 * (6 + j)}(%[out])')
+emit_fn('void fp_mulw_adx(uint64_t out[12], const uint64_t *a, const uint64_t *b)', mw,
+        '"+S"(a), "+D"(b)', '[out] "r"(out), [k] "m"(FP_ASM_K)',
+        '"rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory"',
+        'out = a * b, 12 limbs, no reduction (a, b < 2p).')
+
+# out = in / R mod p for in < p R: Montgomery-reduce the low half, add the high half
+rd = []
+t = list(T)
+for j in range(6):
+    rd.append(f'movq {8 * j}({A}), {t[j]}')
+rd.append(f'xorq {t[6]}, {t[6]}')
+for i in range(6):
+    if i > 0:
+        rd.append(f'xorq {t[6]}, {t[6]}')
+    rd.append(f'movq {t[0]}, %%rdx')
+    rd.append('imulq 48+%[k], %%rdx')
+    rd.append('xorl %%eax, %%eax')
+    for j in range(6):
+        rd.append(f'mulxq {8 * j}+%[k], %%rax, %%rbx')
+        rd.append(f'adoxq %%rax, {t[j]}')
+        rd.append(f'adcxq %%rbx, {t[j + 1]}')
+    rd.append(f'adoxq 56+%[k], {t[6]}')
+    t = t[1:] + t[:1]
+# t[0..5] = (low + m p) / R <= p; add the high half (< p): sum < 2p
+for j in range(6):
+    rd.append(f'{"addq" if j == 0 else "adcq"} {8 * (6 + j)}({A}), {t[j]}')
+U2 = ['%%rax', '%%rbx', '%%rdx', t[6], A, B]
+for j in range(6):
+    rd.append(f'movq {t[j]}, {U2[j]}')
+for j in range(6):
+    rd.append(f'{"subq" if j == 0 else "sbbq"} {8 * j}+%[k], {U2[j]}')
+for j in range(6):
+    rd.append(f'cmovcq {t[j]}, {U2[j]}')
+for j in range(6):
+    rd.append(f'movq {U2[j]}, {8 * j}(%[out])')
+emit_fn('void fp_redc_adx(uint64_t out[6], const uint64_t *in)', rd,
+        '"+S"(in)', '[out] "r"(out), [k] "m"(FP_ASM_K)',
+        '"rax", "rbx", "rcx", "rdx", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory"',
+        'out = in R^-1 mod p for in < p R (12 limbs), fully reduced.')
+
+# 12-limb helpers (baseline x86-64)
+ws = ['movq 0(%%rsi), %%rax', 'subq 0(%%rdi), %%rax', 'movq %%rax, 0(%[out])']
+for j in range(1, 12):
+    ws += [f'movq {8 * j}(%%rsi), %%rax', f'sbbq {8 * j}(%%rdi), %%rax', f'movq %%rax, {8 * j}(%[out])']
+ws.append('sbbq %%rax, %%rax')
+ws.append('movq %%rax, %[bw]')
+emit_fn('uint64_t wide_sub(uint64_t out[12], const uint64_t *a, const uint64_t *b)', ['xorl %%eax, %%eax'] + ws,
+        '"+S"(a), "+D"(b), [bw] "=m"(bw)', '[out] "r"(out)', '"rax", "cc", "memory"',
+        'out = a - b (12 limbs); returns all ones on borrow, else 0.',
+        pre='uint64_t bw;', post='return bw;')
+wa = ['movq 48(%[out]), %%rax', 'addq 0+%[k], %%rax', 'movq %%rax, 48(%[out])']
+for j in range(1, 6):
+    wa += [f'movq {48 + 8 * j}(%[out]), %%rax', f'adcq {8 * j}+%[k], %%rax', f'movq %%rax, {48 + 8 * j}(%[out])']
+emit_fn('void wide_add_p_high(uint64_t out[12])', wa, '', '[out] "r"(out), [k] "m"(FP_ASM_K)',
+        '"rax", "cc", "memory"', 'out += p 2^384 (12 limbs).')
+na = [f'movq 0(%%rsi), %%rax', 'addq 0(%%rdi), %%rax', 'movq %%rax, 0(%[out])']
+for j in range(1, 6):
+    na += [f'movq {8 * j}(%%rsi), %%rax', f'adcq {8 * j}(%%rdi), %%rax', f'movq %%rax, {8 * j}(%[out])']
+emit_fn('void fp_add_nr(uint64_t out[6], const uint64_t *a, const uint64_t *b)', na,
+        '"+S"(a), "+D"(b)', '[out] "r"(out)', '"rax", "cc", "memory"',
+        'out = a + b without reduction (a, b < p, so out < 2p < 2^384).')

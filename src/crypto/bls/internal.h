@@ -66,6 +66,10 @@ void fp_neg(fp_t *r, const fp_t *a);
 void fp_mul(fp_t *r, const fp_t *a, const fp_t *b);
 void fp_mul_portable(fp_t *r, const fp_t *a, const fp_t *b);  /* the C path of fp_mul */
 void fp_sqr(fp_t *r, const fp_t *a);
+/* (c0 + c1 u) = (a0 + a1 u)(b0 + b1 u) with lazy reduction when the assembly
+ * is available (returns false otherwise, without touching c0, c1). */
+bool fp2_mul_lazy(fp_t *c0, fp_t *c1, const fp_t *a0, const fp_t *a1, const fp_t *b0,
+                  const fp_t *b1);
 void fp_cmov(fp_t *r, const fp_t *a, uint64_t flag);  /* r = flag ? a : r */
 uint64_t fp_is_zero(const fp_t *a);                    /* 1 or 0, constant time */
 uint64_t fp_eq(const fp_t *a, const fp_t *b);
