@@ -329,7 +329,12 @@ static void test_verify_proof_from_node(void **state)
         usleep(100 * 1000);
         port = slurp(portf);
     }
-    assert_true(port && *port);
+    if (!port || !*port) {
+        kill(pid, SIGKILL);   /* never leave the node running */
+        waitpid(pid, NULL, 0);
+        char *t = slurp(out);
+        fail_msg("aetherd run did not start: %s", t);
+    }
     port[strcspn(port, "\r\n")] = 0;
     snprintf(url, sizeof url, "http://127.0.0.1:%s", port);
     free(port);
