@@ -663,6 +663,22 @@ static void test_open_errors(void **state)
     assert_non_null(ro);
     assert_null(chain_overlay_new(ro, &e));
     chain_state_close(ro);
+    /* genesis with a repeated address or a zero UTxO is refused, nothing written */
+    chain_genesis_alloc_t al[2] = {{addr_n(1), {5, 0}}, {addr_n(1), {6, 0}}};
+    chain_genesis_t g = {.chain_id = 1, .accounts = al, .n_accounts = 2};
+    assert_int_equal(chain_state_init_genesis(st, &g, &e), CHAIN_EINVAL);
+    assert_non_null(strstr(e.msg, "twice"));
+    chain_utxo_t zu = {addr_n(2), {0, 0}};
+    g.n_accounts = 1;
+    g.utxos = &zu;
+    g.n_utxos = 1;
+    assert_int_equal(chain_state_init_genesis(st, &g, &e), CHAIN_EINVAL);
+    assert_non_null(strstr(e.msg, "zero"));
+    assert_false(chain_state_has_tip(st));
+    chain_proof_t p;
+    assert_int_equal(chain_state_prove_account(st, &al[0].addr, &p, &e), 0);
+    assert_false(p.exists);
+    assert_int_equal(p.n_siblings, 0);
     chain_state_close(st);
     rmrf(dir);
     free(dir);
