@@ -280,6 +280,10 @@ static void on_write(uv_write_t *req, int status)
     free(req);
     if (status < 0 && status != UV_ECANCELED && !c->closing)
         hc_fail(c, P2P_EIO, "write failed: %s", uv_strerror(status));
+    else if (!c->closing && c->state == C_YAMUX) {
+        ys_pump_all(c);
+        hc_flush(c);
+    }
 }
 
 static void conn_write_raw(p2p_conn_t *c, const uint8_t *p, size_t n)
@@ -341,7 +345,14 @@ void hc_flush(p2p_conn_t *c)
     if (rc < 0) {
         free(w);
         hc_fail(c, P2P_EIO, "write failed: %s", uv_strerror(rc));
+        return;
     }
+    /* Windows bound what we send per stream, but a peer that grants windows
+     * (or keeps asking for echoes) and never reads would make us queue
+     * without limit. */
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > HC_MAX_WRITE_QUEUE)
+        hc_fail(c, P2P_ELIMIT, "peer does not read: more than %d bytes queued",
+                HC_MAX_WRITE_QUEUE);
 }
 
 void hc_yamux_send(p2p_conn_t *c, uint8_t type, uint16_t flags, uint32_t id, uint32_t len,

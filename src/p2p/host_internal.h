@@ -13,6 +13,8 @@
 #define MAX_LISTENERS 8
 #define MAX_HANDLERS 32
 #define READ_CHUNK (64 * 1024)
+#define HC_MAX_WRITE_QUEUE (16 * 1024 * 1024)  /* bytes waiting for the socket */
+#define HC_SOFT_QUEUE (1024 * 1024)  /* stream data waits above this backlog */
 
 enum { C_CONNECTING, C_MSS, C_NOISE, C_MSS2, C_YAMUX };
 enum { S_NEGOTIATING, S_OPEN };
@@ -118,5 +120,7 @@ void ys_free(p2p_stream_t *s);
 void ys_finish(p2p_stream_t *s, int status);
 /* Parses one frame from c->plain: 1 when consumed, 0 when more is needed. */
 int ys_frame(p2p_conn_t *c);
+/* Sends what streams hold back while the socket backlog allows it. */
+void ys_pump_all(p2p_conn_t *c);
 
 #endif

@@ -140,10 +140,20 @@ static void stream_maybe_done(p2p_stream_t *s)
         ys_finish(s, 0);
 }
 
+/* Bytes handed to the connection but not yet on the wire. */
+static size_t conn_backlog(p2p_conn_t *c)
+{
+    return c->txplain.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
 static void stream_pump(p2p_stream_t *s)
 {
     p2p_conn_t *c = s->c;
-    while (!s->dead && !c->closing && s->tx_off < s->tx.len && s->send_window > 0) {
+    /* The peer's window says how much it will take; the socket says how
+     * fast. Past HC_SOFT_QUEUE bytes in flight we wait for writes to finish
+     * (ys_pump_all from the write callback). */
+    while (!s->dead && !c->closing && s->tx_off < s->tx.len && s->send_window > 0 &&
+           conn_backlog(c) < HC_SOFT_QUEUE) {
         size_t k = s->tx.len - s->tx_off;
         if (k > s->send_window)
             k = s->send_window;
@@ -162,6 +172,17 @@ static void stream_pump(p2p_stream_t *s)
             hc_yamux_send(c, YAMUX_WINDOW_UPDATE, YAMUX_FIN, s->id, 0, NULL, 0);
             stream_maybe_done(s);
         }
+    }
+}
+
+void ys_pump_all(p2p_conn_t *c)
+{
+    for (p2p_stream_t *s = c->streams, *next; s && !c->closing; s = next) {
+        next = s->next;
+        if (s->tx_off < s->tx.len && s->send_window > 0)
+            stream_pump(s);
+        if (conn_backlog(c) >= HC_SOFT_QUEUE)
+            break;
     }
 }
 
