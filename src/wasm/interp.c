@@ -120,9 +120,10 @@ wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *entry)
 #define DISPATCH() do { const void *t_; memcpy(&t_, ip, sizeof t_); goto *t_; } while (0)
 #define NEXT(n) do { ip += 2 + (n); DISPATCH(); } while (0)
 #define TRAP(k) do { trap = (k); goto trapped; } while (0)
-/* Branches are relative; a backward one is a loop back-edge: it lands just
- * after the loop's LOOP instruction and does its work (interrupt poll, fuel
- * for the loop header's block, whose cost is the cell before the target). */
+/* Branches are relative; a backward one (or a zero one: `loop br 0 end`) is
+ * a loop back-edge: it lands just after the loop's LOOP instruction and does
+ * its work (interrupt poll, fuel for the loop header's block, whose cost is
+ * the cell before the target). */
 #define JUMP(off) do { \
         int32_t o_ = (int32_t)(off); \
         ip += o_; \
