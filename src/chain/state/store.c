@@ -162,6 +162,33 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
         rocksdb_options_set_write_buffer_size(st->cf_opts[i], 32u << 20);
     }
     rocksdb_block_based_options_destroy(bbo);
+    /* a store written by another layout would fail with RocksDB's terse
+     * message; name the stray column family instead */
+    {
+        size_t n_have = 0;
+        char *lerr = NULL;
+        char **have = rocksdb_list_column_families(st->opts, dir, &n_have, &lerr);
+        if (lerr) {
+            rocksdb_free(lerr);   /* a new directory has none yet */
+        } else {
+            const char *stray = NULL;
+            for (size_t i = 0; i < n_have && !stray; i++) {
+                bool known = false;
+                for (int k = 0; k < CF_COUNT; k++)
+                    known = known || strcmp(have[i], cf_names[k]) == 0;
+                if (!known)
+                    stray = have[i];
+            }
+            if (stray)
+                err_set(e, CHAIN_EIO,
+                        "state: %s was written by an incompatible version (column family "
+                        "\"%s\")",
+                        dir, stray);
+            rocksdb_list_column_families_destroy(have, n_have);
+            if (stray)
+                goto fail;
+        }
+    }
     const rocksdb_options_t *cfo[CF_COUNT];
     for (int i = 0; i < CF_COUNT; i++)
         cfo[i] = st->cf_opts[i];
