@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MODULE_MAX (256u << 20)
+/* A module inside a manifest is a JSON array of byte values (about 4 bytes of
+ * text and one JSON node per byte), so manifests carry at most 8 MiB. */
+#define MODULE_MAX (8u << 20)
 
 /* ---- shared helpers ---------------------------------------------------------- */
 

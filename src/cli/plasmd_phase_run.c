@@ -175,7 +175,7 @@ static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
     uint8_t *data = NULL;
     size_t len = 0;
     err_t e = {0};
-    if (file_read_all(c->manifest, PHASE_JSON_MAX + MODULE_MAX * 4ull, &data, &len, &e) != BASE_OK)
+    if (file_read_all(c->manifest, PHASE_JSON_MAX, &data, &len, &e) != BASE_OK)
         return cli_error(c->prog, CLI_USAGE, "%s", e.msg);
     phase_manifest_t m;
     int rc = phase_manifest_parse((const char *)data, len, &m, &e);
