@@ -472,8 +472,19 @@ int node_submit_tx(node_t *n, const uint8_t *raw, size_t len, chain_hash_t *hash
     info.fee = to_native(tx->fee);
     info.cost = tx_cost(tx);
     info.size = tx->size;
-    mempool_account_t ma = {acct.nonce, to_native(acct.balance)};
     pthread_mutex_lock(&n->mu);
+    /* Re-read the account under the pool lock: the producer commits a block
+     * and only then (under this lock) moves the pool to the new accounts, so
+     * a read here is never older than the pool's view. The read above could
+     * be, and would leave a sender whose pooled txs were all committed with a
+     * stale base nonce and this tx queued behind a gap that never closes. */
+    bool exists;
+    if (chain_state_get_account(n->st, &tx->sender, &acct, &exists, NULL) != 0) {
+        pthread_mutex_unlock(&n->mu);
+        chain_tx_free(tx);
+        return err_set(e, NODE_ESTATE, "node: reading the sender's account failed");
+    }
+    mempool_account_t ma = {acct.nonce, to_native(acct.balance)};
     bool was_empty = mempool_count(n->mp) == 0;
     rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), reason, NULL, e);
     if (rc == 0 && was_empty) {
