@@ -170,6 +170,8 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
         char **have = rocksdb_list_column_families(st->opts, dir, &n_have, &lerr);
         if (lerr) {
             rocksdb_free(lerr);   /* a new directory has none yet */
+            if (have)
+                rocksdb_list_column_families_destroy(have, n_have);
         } else {
             const char *stray = NULL;
             for (size_t i = 0; i < n_have && !stray; i++) {
