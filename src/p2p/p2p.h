@@ -208,6 +208,10 @@ int p2p_conn_open_stream(p2p_conn_t *c, const char *proto, p2p_open_cb cb, void 
                          err_t *e) BASE_MUST_CHECK;
 
 void p2p_stream_set_cbs(p2p_stream_t *s, const p2p_stream_cbs_t *cbs);
+/* Queues data (sent as the peer's window and the socket allow). At most
+ * P2P_STREAM_MAX_PENDING bytes may wait: beyond that P2P_ELIMIT, so a peer
+ * that asks for answers but does not read cannot grow our memory. */
+#define P2P_STREAM_MAX_PENDING (8u << 20)
 int p2p_stream_write(p2p_stream_t *s, const void *p, size_t n);
 /* Writes uvarint(len) || p. */
 int p2p_stream_write_lp(p2p_stream_t *s, const void *p, size_t n);

@@ -15,8 +15,11 @@
 static size_t serve_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
 {
     size_t whole = n - n % PING_SIZE;
-    if (whole)
-        (void)p2p_stream_write(s, p, whole);
+    if (whole && p2p_stream_write(s, p, whole) != 0) {
+        log_warn(P2P_LOG, "ping: peer does not read its echoes, resetting", "%s", "");
+        p2p_stream_reset(s);
+        return n;
+    }
     return whole;
 }
 

@@ -205,6 +205,8 @@ int p2p_stream_write(p2p_stream_t *s, const void *p, size_t n)
 {
     if (s->dead || s->c->closing || s->local_fin || s->fin_pending)
         return P2P_ECLOSED;
+    if (p2p_stream_pending(s) + n > P2P_STREAM_MAX_PENDING)
+        return P2P_ELIMIT;
     tx_compact(s);
     if (buf_append(&s->tx, p, n))
         return P2P_ENOMEM;
@@ -218,6 +220,8 @@ int p2p_stream_write_lp(p2p_stream_t *s, const void *p, size_t n)
     if (s->dead || s->c->closing || s->local_fin || s->fin_pending)
         return P2P_ECLOSED;
     uint8_t l[UVARINT_MAX_BYTES];
+    if (p2p_stream_pending(s) + n + sizeof l > P2P_STREAM_MAX_PENDING)
+        return P2P_ELIMIT;
     tx_compact(s);
     if (buf_append(&s->tx, l, uvarint_encode(n, l)) || buf_append(&s->tx, p, n))
         return P2P_ENOMEM;
