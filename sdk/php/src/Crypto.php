@@ -25,14 +25,37 @@ final class Crypto
     private const STRING_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
         | JSON_UNESCAPED_LINE_TERMINATORS | JSON_THROW_ON_ERROR;
 
-    /** Decodes JSON keeping objects as \stdClass (so {} and [] stay apart). */
+    /**
+     * Decodes JSON keeping objects as \stdClass (so {} and [] stay apart) and
+     * integers beyond PHP's int range as BigInt (exact digits, not a float).
+     */
     public static function decode(string $json): mixed
     {
         try {
-            return json_decode($json, false, 512, JSON_THROW_ON_ERROR);
+            $plain = json_decode($json, false, 512, JSON_THROW_ON_ERROR);
+            $big = json_decode($json, false, 512, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
         } catch (\JsonException $e) {
             throw new \InvalidArgumentException('Invalid JSON: ' . $e->getMessage(), 0, $e);
         }
+        return self::markBigInts($plain, $big);
+    }
+
+    /** Where the two decodings disagree (float vs digit string) is a big integer. */
+    private static function markBigInts(mixed $plain, mixed $big): mixed
+    {
+        if (is_float($plain) && is_string($big)) {
+            return new BigInt($big);
+        }
+        if (is_array($plain)) {
+            foreach ($plain as $i => $v) {
+                $plain[$i] = self::markBigInts($v, $big[$i]);
+            }
+        } elseif ($plain instanceof \stdClass) {
+            foreach (get_object_vars($plain) as $k => $v) {
+                $plain->{$k} = self::markBigInts($v, $big->{$k});
+            }
+        }
+        return $plain;
     }
 
     /** Canonical JSON of a decoded value (objects as \stdClass or assoc arrays). */
@@ -40,6 +63,9 @@ final class Crypto
     {
         if ($v === null || is_bool($v) || is_int($v) || is_string($v)) {
             return json_encode($v, self::STRING_FLAGS);
+        }
+        if ($v instanceof BigInt) {
+            return $v->digits;
         }
         if (is_float($v)) {
             if (!is_finite($v)) {

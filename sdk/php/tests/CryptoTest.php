@@ -17,6 +17,20 @@ final class CryptoTest extends TestCase
             Crypto::canonicalJson($v));
     }
 
+    /** The same bytes as the C encoder (tests/unit/phase checks this fixture too). */
+    public function testCanonicalJsonMatchesTheCEncoderByteForByte(): void
+    {
+        $in = (string) file_get_contents(__DIR__ . '/fixtures/canonical-input.json');
+        $want = (string) file_get_contents(__DIR__ . '/fixtures/canonical-output.json');
+        $this->assertSame($want, Crypto::canonicalJson(Crypto::decode($in)));
+    }
+
+    public function testHugeIntegersStayExact(): void
+    {
+        $this->assertSame('[18446744073709551615,-9223372036854775808]',
+            Crypto::canonicalJson(Crypto::decode('[18446744073709551615, -9223372036854775808]')));
+    }
+
     public function testEmptyObjectStaysAnObject(): void
     {
         $this->assertSame('{"a":{},"b":[]}', Crypto::canonicalJson(Crypto::decode('{"b":[],"a":{}}')));

@@ -459,6 +459,27 @@ static void shared_receipt_fixture(void **state)
     free(pkfile);
 }
 
+/* base's canonical JSON against the fixture the PHP SDK must match too. */
+static void canonical_json_fixture(void **state)
+{
+    uint8_t *in, *want;
+    size_t in_len, want_len;
+    assert_int_equal(file_read_all("sdk/php/tests/fixtures/canonical-input.json", 1 << 20, &in,
+                                   &in_len, NULL), 0);
+    assert_int_equal(file_read_all("sdk/php/tests/fixtures/canonical-output.json", 1 << 20,
+                                   &want, &want_len, NULL), 0);
+    json_t *j = cjson_parse((const char *)in, in_len, NULL);
+    assert_non_null(j);
+    char *got = cjson_encode_str(j, NULL);
+    assert_non_null(got);
+    assert_int_equal(strlen(got), want_len);
+    assert_memory_equal(got, want, want_len);
+    free(got);
+    json_decref(j);
+    free(in);
+    free(want);
+}
+
 /* The streamed JobId equals the hash of the manifest built as JSON. */
 static void wasm_job_id_fast_path(void **state)
 {
@@ -498,6 +519,7 @@ int main(void)
         cmocka_unit_test(legacy_receipt),
         cmocka_unit_test(shared_receipt_fixture),
         cmocka_unit_test(wasm_job_id_fast_path),
+        cmocka_unit_test(canonical_json_fixture),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
