@@ -79,6 +79,29 @@ try:
     rc, out, err = run("dht", "--bootstrap", B, "put", "/nons/x", "v")
     check("put without a validator for the namespace fails", rc == 1, out + err)
 
+    # keys: --key FILE, else $PLASMD_HOME/identity.key, else ephemeral
+    home = tempfile.mkdtemp(prefix="p2p-cli-key-")
+    seed = os.path.join(home, "seed")
+    with open(seed, "wb") as f:
+        f.write(bytes(32))
+    p = subprocess.Popen([BIN, "start", "--listen", "/ip4/127.0.0.1/tcp/0", "--key", seed],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    procs.append(p)
+    got = json.loads(p.stdout.readline())["peer_id"]
+    check("--key FILE gives the peer id of that seed (libp2p-ids.json, seed 00..00)",
+          got == "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", got)
+    os.rename(seed, os.path.join(home, "identity.key"))
+    env = dict(os.environ, PLASMD_HOME=home)
+    p = subprocess.Popen([BIN, "start", "--listen", "/ip4/127.0.0.1/tcp/0"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    procs.append(p)
+    got = json.loads(p.stdout.readline())["peer_id"]
+    check("$PLASMD_HOME/identity.key is the default key", got == "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", got)
+    with open(os.path.join(home, "short"), "wb") as f:
+        f.write(bytes(31))
+    rc, out, err = run("start", "--key", os.path.join(home, "short"))
+    check("a key file that is not 32 bytes is refused", rc == 2 and "32-byte" in err, err)
+
     for args, want in ((["ping", "/ip4/1.2.3.4"], 2), (["ping", A, "-n", "0"], 2),
                        (["dht", "find-peer", a["peer_id"]], 2), (["dht", "--bootstrap", A, "find-peer", "xyz"], 2),
                        (["start", "--listen", "/dns4/x/tcp/1"], 2), (["ping", "/ip4/127.0.0.1/tcp/1", "-n", "1"], 1),
