@@ -7,7 +7,7 @@
 // Exit 0 = all passed, 1 = a check failed, 77 = skipped (node_modules absent).
 import { spawn, execFile } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { tmpdir, networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
@@ -73,7 +73,7 @@ function startC (extra = []) {
 
 async function jsNode () {
   return createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0', ...(v6 ? ['/ip6/::1/tcp/0'] : [])] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -118,7 +118,8 @@ function jsState () {
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
-const c = await startC()
+const v6 = Object.values(networkInterfaces()).flat().some((i) => i && i.address === '::1')
+const c = await startC(v6 ? ['--listen', '/ip6/::1/tcp/0'] : [])
 const cAddr = c.info.listen[0]
 const cId = c.info.peer_id
 const js = await jsNode()
@@ -156,6 +157,19 @@ try {
     check('js identified C (agent)', agent.startsWith('aether-p2p/'), agent)
     check('js identified C (listen addr)', peer.addresses.some((a) => cAddr.startsWith(a.multiaddr.toString())), JSON.stringify(peer.addresses.map((a) => a.multiaddr.toString())))
   } catch (e) { check('js identify of C', false, e.message) }
+
+  if (v6) {
+    const c6 = c.info.listen.find((a) => a.startsWith('/ip6/'))
+    const js6 = js.getMultiaddrs().map(String).find((a) => a.startsWith('/ip6/::1/'))
+    try {
+      const rtt = await withTimeout(js.services.ping.ping(multiaddr(c6)), 5000, 'ping')
+      check('js->C ping over IPv6', typeof rtt === 'number', String(rtt))
+    } catch (e) { check('js->C ping over IPv6', false, e.message) }
+    const r = await run(['ping', js6, '-n', '1'])
+    check('C->js ping over IPv6', r.code === 0 && /pong/.test(r.stdout), r.stdout + r.stderr)
+  } else {
+    console.log('note: no ::1 here, IPv6 checks skipped')
+  }
 
   // ---- C dials js ----
   {
