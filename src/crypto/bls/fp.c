@@ -27,15 +27,8 @@
 
 typedef unsigned __int128 u128;
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define FP_HAVE_ADX_PATH 1
+#ifdef FP_HAVE_ADX_PATH
 #include <cpuid.h>
-/* p, -p^-1 mod 2^64 and a zero word, for the assembly (RIP-relative). */
-static const uint64_t FP_ASM_K[8] = {
-    0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL,
-    0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL,
-    0x89f3fffcfffcfffdULL, 0};
-#include "fp_mul_asm.h"
 
 /* 1 when the CPU has BMI2 (MULX) and ADX (ADCX/ADOX); decided once. */
 static int cpu_has_adx(void)
@@ -72,11 +65,9 @@ static inline void reduce_once(uint64_t r[6], const uint64_t a[6])
         r[i] = (a[i] & keep_a) | (s[i] & ~keep_a);
 }
 
+#ifndef FP_HAVE_ADX_PATH
 void fp_add(fp_t *r, const fp_t *a, const fp_t *b)
 {
-#ifdef FP_HAVE_ADX_PATH
-    fp_add_asm(r->l, a->l, b->l);
-#else
     uint64_t t[6], carry = 0;
     for (int i = 0; i < 6; i++) {
         u128 s = (u128)a->l[i] + b->l[i] + carry;
@@ -84,16 +75,14 @@ void fp_add(fp_t *r, const fp_t *a, const fp_t *b)
         carry = (uint64_t)(s >> 64);
     }
     reduce_once(r->l, t);  /* a + b < 2p < 2^384: no carry out */
-#endif
 }
+#endif
 
 void fp_dbl(fp_t *r, const fp_t *a) { fp_add(r, a, a); }
 
+#ifndef FP_HAVE_ADX_PATH
 void fp_sub(fp_t *r, const fp_t *a, const fp_t *b)
 {
-#ifdef FP_HAVE_ADX_PATH
-    fp_sub_asm(r->l, a->l, b->l);
-#else
     uint64_t t[6], borrow = 0;
     for (int i = 0; i < 6; i++) {
         u128 d = (u128)a->l[i] - b->l[i] - borrow;
@@ -106,8 +95,8 @@ void fp_sub(fp_t *r, const fp_t *a, const fp_t *b)
         r->l[i] = (uint64_t)s;
         carry = (uint64_t)(s >> 64);
     }
-#endif
 }
+#endif
 
 void fp_neg(fp_t *r, const fp_t *a)
 {

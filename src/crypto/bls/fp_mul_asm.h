@@ -292,7 +292,7 @@ static inline void fp_mul_adx(uint64_t out[6], const uint64_t *a, const uint64_t
         "movq %%r12, 24(%[out])\n\t"
         "movq %%rsi, 32(%[out])\n\t"
         "movq %%rdi, 40(%[out])\n\t"
-        : "+S"(a), "+D"(b)
+        : "+&S"(a), "+&D"(b)
         : [out] "r"(out), [k] "m"(FP_ASM_K)
         : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc",
           "memory");
@@ -338,7 +338,7 @@ static inline void fp_add_asm(uint64_t out[6], const uint64_t *a, const uint64_t
         "movq %%rdx, 24(%[out])\n\t"
         "movq %%rsi, 32(%[out])\n\t"
         "movq %%rdi, 40(%[out])\n\t"
-        : "+S"(a), "+D"(b)
+        : "+&S"(a), "+&D"(b)
         : [out] "r"(out), [k] "m"(FP_ASM_K)
         : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc",
           "memory");
@@ -384,7 +384,7 @@ static inline void fp_sub_asm(uint64_t out[6], const uint64_t *a, const uint64_t
         "movq %%r11, 24(%[out])\n\t"
         "movq %%r12, 32(%[out])\n\t"
         "movq %%r13, 40(%[out])\n\t"
-        : "+S"(a), "+D"(b)
+        : "+&S"(a), "+&D"(b)
         : [out] "r"(out), [k] "m"(FP_ASM_K)
         : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc",
           "memory");
@@ -544,7 +544,7 @@ static inline void fp_mulw_adx(uint64_t out[12], const uint64_t *a, const uint64
         "movq %%r9, 72(%[out])\n\t"
         "movq %%r10, 80(%[out])\n\t"
         "movq %%r11, 88(%[out])\n\t"
-        : "+S"(a), "+D"(b)
+        : "+&S"(a), "+&D"(b)
         : [out] "r"(out), [k] "m"(FP_ASM_K)
         : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory");
 }
@@ -727,7 +727,7 @@ static inline void fp_redc_adx(uint64_t out[6], const uint64_t *in)
         "movq %%r12, 24(%[out])\n\t"
         "movq %%rsi, 32(%[out])\n\t"
         "movq %%rdi, 40(%[out])\n\t"
-        : "+S"(in)
+        : "+&S"(in)
         : [out] "r"(out), [k] "m"(FP_ASM_K)
         : "rax", "rbx", "rcx", "rdx", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory");
 }
@@ -776,7 +776,7 @@ static inline uint64_t wide_sub(uint64_t out[12], const uint64_t *a, const uint6
         "movq %%rax, 88(%[out])\n\t"
         "sbbq %%rax, %%rax\n\t"
         "movq %%rax, %[bw]\n\t"
-        : "+S"(a), "+D"(b), [bw] "=m"(bw)
+        : "+&S"(a), "+&D"(b), [bw] "=m"(bw)
         : [out] "r"(out)
         : "rax", "cc", "memory");
     return bw;
@@ -831,7 +831,7 @@ static inline void fp_add_nr(uint64_t out[6], const uint64_t *a, const uint64_t 
         "movq 40(%%rsi), %%rax\n\t"
         "adcq 40(%%rdi), %%rax\n\t"
         "movq %%rax, 40(%[out])\n\t"
-        : "+S"(a), "+D"(b)
+        : "+&S"(a), "+&D"(b)
         : [out] "r"(out)
         : "rax", "cc", "memory");
 }

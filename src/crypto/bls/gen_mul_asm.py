@@ -8,6 +8,11 @@ m * p with m = t0 * (-p^-1) mod 2^64 the same way, which zeroes t0; the seven
 accumulator registers then rotate by one instead of moving data. A final
 branch-free conditional subtraction (SUB/SBB, CMOVC) leaves out[] in [0, p).
 
+The pointer operands a/b (rsi/rdi) are reused as scratch registers once they
+are dead, so they are early-clobber in/out operands ("+&S", "+&D"): this keeps
+the compiler from placing the out pointer in the same register when it can
+prove out == a (as happens once these functions are inlined).
+
 Run from this folder: python3 gen_mul_asm.py > fp_mul_asm.h
 """
 
@@ -58,7 +63,7 @@ print('{')
 print('    __asm__ volatile(')
 for l in lines:
     print(f'        "{l}\\n\\t"')
-print('        : "+S"(a), "+D"(b)')
+print('        : "+&S"(a), "+&D"(b)')
 print('        : [out] "r"(out), [k] "m"(FP_ASM_K)')
 print('        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc",')
 print('          "memory");')
@@ -73,7 +78,7 @@ def emit(name, body, doc):
     print('    __asm__ volatile(')
     for l in body:
         print(f'        "{l}\\n\\t"')
-    print('        : "+S"(a), "+D"(b)')
+    print('        : "+&S"(a), "+&D"(b)')
     print('        : [out] "r"(out), [k] "m"(FP_ASM_K)')
     print('        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc",')
     print('          "memory");')
@@ -151,7 +156,7 @@ for i in range(6):
 for j in range(6):
     mw.append(f'movq {t[j]}, {8 * (6 + j)}(%[out])')
 emit_fn('void fp_mulw_adx(uint64_t out[12], const uint64_t *a, const uint64_t *b)', mw,
-        '"+S"(a), "+D"(b)', '[out] "r"(out), [k] "m"(FP_ASM_K)',
+        '"+&S"(a), "+&D"(b)', '[out] "r"(out), [k] "m"(FP_ASM_K)',
         '"rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory"',
         'out = a * b, 12 limbs, no reduction (a, b < 2p).')
 
@@ -186,7 +191,7 @@ for j in range(6):
 for j in range(6):
     rd.append(f'movq {U2[j]}, {8 * j}(%[out])')
 emit_fn('void fp_redc_adx(uint64_t out[6], const uint64_t *in)', rd,
-        '"+S"(in)', '[out] "r"(out), [k] "m"(FP_ASM_K)',
+        '"+&S"(in)', '[out] "r"(out), [k] "m"(FP_ASM_K)',
         '"rax", "rbx", "rcx", "rdx", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory"',
         'out = in R^-1 mod p for in < p R (12 limbs), fully reduced.')
 
@@ -197,7 +202,7 @@ for j in range(1, 12):
 ws.append('sbbq %%rax, %%rax')
 ws.append('movq %%rax, %[bw]')
 emit_fn('uint64_t wide_sub(uint64_t out[12], const uint64_t *a, const uint64_t *b)', ['xorl %%eax, %%eax'] + ws,
-        '"+S"(a), "+D"(b), [bw] "=m"(bw)', '[out] "r"(out)', '"rax", "cc", "memory"',
+        '"+&S"(a), "+&D"(b), [bw] "=m"(bw)', '[out] "r"(out)', '"rax", "cc", "memory"',
         'out = a - b (12 limbs); returns all ones on borrow, else 0.',
         pre='uint64_t bw;', post='return bw;')
 wa = ['movq 48(%[out]), %%rax', 'addq 0+%[k], %%rax', 'movq %%rax, 48(%[out])']
@@ -209,5 +214,5 @@ na = [f'movq 0(%%rsi), %%rax', 'addq 0(%%rdi), %%rax', 'movq %%rax, 0(%[out])']
 for j in range(1, 6):
     na += [f'movq {8 * j}(%%rsi), %%rax', f'adcq {8 * j}(%%rdi), %%rax', f'movq %%rax, {8 * j}(%[out])']
 emit_fn('void fp_add_nr(uint64_t out[6], const uint64_t *a, const uint64_t *b)', na,
-        '"+S"(a), "+D"(b)', '[out] "r"(out)', '"rax", "cc", "memory"',
+        '"+&S"(a), "+&D"(b)', '[out] "r"(out)', '"rax", "cc", "memory"',
         'out = a + b without reduction (a, b < p, so out < 2p < 2^384).')

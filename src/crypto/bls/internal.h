@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 typedef struct { uint64_t l[6]; } fp_t;
+
 typedef struct { fp_t c0, c1; } fp2_t;
 typedef struct { fp2_t c0, c1, c2; } fp6_t;
 typedef struct { fp6_t c0, c1; } fp12_t;
@@ -57,10 +58,23 @@ extern const fp2_t BLS_ISO2_XNUM[4], BLS_ISO2_XDEN[2], BLS_ISO2_YNUM[4], BLS_ISO
 #define BLS_X_ABS 0xd201000000010000ULL
 
 /* ---- Fp (fp.c) ---- */
-void fp_set_zero(fp_t *r);
-void fp_set_one(fp_t *r);
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FP_HAVE_ADX_PATH 1
+/* p, -p^-1 mod 2^64 and a zero word, for the assembly (RIP-relative). */
+__attribute__((unused)) static const uint64_t FP_ASM_K[8] = {
+    0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL,
+    0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL,
+    0x89f3fffcfffcfffdULL, 0};
+#include "fp_mul_asm.h"
+/* Inlined: additions are as frequent as products in the tower. */
+static inline void fp_add(fp_t *r, const fp_t *a, const fp_t *b) { fp_add_asm(r->l, a->l, b->l); }
+static inline void fp_sub(fp_t *r, const fp_t *a, const fp_t *b) { fp_sub_asm(r->l, a->l, b->l); }
+#else
 void fp_add(fp_t *r, const fp_t *a, const fp_t *b);
 void fp_sub(fp_t *r, const fp_t *a, const fp_t *b);
+#endif
+void fp_set_zero(fp_t *r);
+void fp_set_one(fp_t *r);
 void fp_dbl(fp_t *r, const fp_t *a);
 void fp_neg(fp_t *r, const fp_t *a);
 void fp_mul(fp_t *r, const fp_t *a, const fp_t *b);
