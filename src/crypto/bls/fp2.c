@@ -18,24 +18,6 @@ void fp2_set_one(fp2_t *r)
     fp_set_zero(&r->c1);
 }
 
-void fp2_add(fp2_t *r, const fp2_t *a, const fp2_t *b)
-{
-    fp_add(&r->c0, &a->c0, &b->c0);
-    fp_add(&r->c1, &a->c1, &b->c1);
-}
-
-void fp2_sub(fp2_t *r, const fp2_t *a, const fp2_t *b)
-{
-    fp_sub(&r->c0, &a->c0, &b->c0);
-    fp_sub(&r->c1, &a->c1, &b->c1);
-}
-
-void fp2_dbl(fp2_t *r, const fp2_t *a)
-{
-    fp_dbl(&r->c0, &a->c0);
-    fp_dbl(&r->c1, &a->c1);
-}
-
 void fp2_neg(fp2_t *r, const fp2_t *a)
 {
     fp_neg(&r->c0, &a->c0);

@@ -106,9 +106,21 @@ bool fp_lexi_largest(const fp_t *a);                   /* a > (p-1)/2 */
 /* ---- Fp2 (fp2.c) ---- */
 void fp2_set_zero(fp2_t *r);
 void fp2_set_one(fp2_t *r);
-void fp2_add(fp2_t *r, const fp2_t *a, const fp2_t *b);
-void fp2_sub(fp2_t *r, const fp2_t *a, const fp2_t *b);
-void fp2_dbl(fp2_t *r, const fp2_t *a);
+static inline void fp2_add(fp2_t *r, const fp2_t *a, const fp2_t *b)
+{
+    fp_add(&r->c0, &a->c0, &b->c0);
+    fp_add(&r->c1, &a->c1, &b->c1);
+}
+static inline void fp2_sub(fp2_t *r, const fp2_t *a, const fp2_t *b)
+{
+    fp_sub(&r->c0, &a->c0, &b->c0);
+    fp_sub(&r->c1, &a->c1, &b->c1);
+}
+static inline void fp2_dbl(fp2_t *r, const fp2_t *a)
+{
+    fp_add(&r->c0, &a->c0, &a->c0);
+    fp_add(&r->c1, &a->c1, &a->c1);
+}
 void fp2_neg(fp2_t *r, const fp2_t *a);
 void fp2_conj(fp2_t *r, const fp2_t *a);
 void fp2_mul(fp2_t *r, const fp2_t *a, const fp2_t *b);
