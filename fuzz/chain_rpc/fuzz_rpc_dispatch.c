@@ -42,7 +42,7 @@ static const rpc_method_t methods[] = {{"p", m_params}, {"f", m_fail}, {NULL, NU
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    rpc_dispatch_cfg_t cfg = {methods, NULL, 64};
+    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = 64};
     buf_t out;
     buf_init(&out, 1u << 24);
     size_t n = rpc_dispatch(&cfg, (const char *)data, size, &out, NULL, NULL, NULL);

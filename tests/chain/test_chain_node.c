@@ -364,6 +364,28 @@ static void test_malformed(rpc_client_t *c)
           "used nonce: code %d", error_code(r));
     json_decref(r);
     r = NULL;
+    /* A batch (pre-verified in parallel by the node) with one bad signature
+     * among valid transactions: only that element is refused. */
+    {
+        h_tx_t bt[10];
+        uint64_t b7, n7;
+        CHECK(h_get_account(c, 7, &b7, &n7) == 0, "account 7");
+        for (int i = 0; i < 10; i++)
+            CHECK(h_sign_transfer(H.chain_id, 7, 6, n7 + (uint64_t)i, 3, FEE, &bt[i]) == 0, "sign");
+        size_t l = strlen(bt[9].hex);
+        bt[9].hex[l - 3] = bt[9].hex[l - 3] == 'a' ? 'b' : 'a';
+        size_t nb = 0;
+        h_batch_t *bb = h_make_batches(bt, 10, 10, &nb);
+        h_send_stats_t st = {0};
+        int prc = h_post_batch(c, &bb[0], &st);
+        h_batches_free(bb, nb);
+        for (int i = 0; i < 10; i++)
+            h_tx_free(&bt[i]);
+        CHECK(prc == 0 && st.accepted == 9 && st.invalid == 1 && st.last_code == RPC_TX_INVALID &&
+                  strstr(st.last_msg, "signature"),
+              "batch with a bad signature: %zu accepted, %zu invalid, last '%s'", st.accepted,
+              st.invalid, st.last_msg);
+    }
     /* Body over the limit: 413. */
     size_t big = (8u << 20) + 10;
     char *huge = malloc(big + 1);

@@ -146,6 +146,10 @@ uint64_t node_chain_id(const node_t *n);
  * NODE_ETXREJECTED (*reason set) or NODE_EKNOWN with e naming why. */
 int node_submit_tx(node_t *n, const uint8_t *raw, size_t len, chain_hash_t *hash,
                    mempool_reason_t *reason, err_t *e) BASE_MUST_CHECK;
+/* The same for a tx the caller already decoded from raw (and possibly
+ * verified: sig_ok). Takes ownership of tx in every case. */
+int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t len,
+                        chain_hash_t *hash, mempool_reason_t *reason, err_t *e) BASE_MUST_CHECK;
 /* A copy of a pooled tx (chain_tx_free it), or NULL. */
 chain_tx_t *node_pending_tx(node_t *n, const chain_hash_t *hash);
 /* The nonce a wallet should use next: the committed nonce, past the sender's

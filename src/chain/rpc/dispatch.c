@@ -214,6 +214,8 @@ size_t rpc_dispatch(const rpc_dispatch_cfg_t *cfg, const char *body, size_t len,
             rpc_error_response(out, RPC_INVALID_REQUEST, msg);
         } else {
             bool any = false;
+            if (cfg->batch_begin)
+                cfg->batch_begin(cfg->ud, root);
             for (size_t i = 0; i < n; i++) {
                 json_t *r = handle_one(cfg, json_array_get(root, i), info, obs, obs_ud);
                 if (!r)
@@ -225,6 +227,8 @@ size_t rpc_dispatch(const rpc_dispatch_cfg_t *cfg, const char *body, size_t len,
             }
             if (any)
                 buf_append_byte(out, ']');
+            if (cfg->batch_end)
+                cfg->batch_end(cfg->ud);
         }
     } else {
         json_t *r = handle_one(cfg, root, info, obs, obs_ud);

@@ -80,6 +80,11 @@ typedef struct rpc_dispatch_cfg {
     const rpc_method_t *methods;   /* terminated by a NULL name */
     void *ud;                      /* passed to every method */
     size_t max_batch;              /* 0 = 10,000 */
+    /* Optional: called with a whole batch (a JSON array) before its requests
+     * run, and after them, on the same thread; lets the methods do work for
+     * the batch at once (e.g. verify all its signatures in parallel). */
+    void (*batch_begin)(void *ud, const json_t *batch);
+    void (*batch_end)(void *ud);
 } rpc_dispatch_cfg_t;
 
 /* Per-call accounting, for metrics. */

@@ -67,9 +67,25 @@ static const rpc_method_t methods[] = {
     {NULL, NULL},
 };
 
+static int batches_begun, batches_ended;
+
+static void batch_begin(void *ud, const json_t *batch)
+{
+    (void)ud;
+    assert_true(json_is_array(batch));
+    batches_begun++;
+}
+
+static void batch_end(void *ud)
+{
+    (void)ud;
+    batches_ended++;
+}
+
 static json_t *dispatch(const char *body, size_t max_batch, rpc_dispatch_info_t *info)
 {
-    rpc_dispatch_cfg_t cfg = {methods, NULL, max_batch};
+    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = max_batch,
+                              .batch_begin = batch_begin, .batch_end = batch_end};
     buf_t out;
     buf_init(&out, 0);
     size_t n = rpc_dispatch(&cfg, body, strlen(body), &out, info, NULL, NULL);
@@ -193,6 +209,7 @@ static void test_batch(void **state)
 {
     (void)state;
     calls = 0;
+    batches_begun = batches_ended = 0;
     rpc_dispatch_info_t info;
     json_t *r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1},"
                          "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[2]},"
@@ -211,6 +228,8 @@ static void test_batch(void **state)
     assert_int_equal(info.n_calls, 5);
     assert_int_equal(info.n_errors, 3);
     assert_int_equal(info.first_error, RPC_INVALID_REQUEST);
+    assert_int_equal(batches_begun, 1);
+    assert_int_equal(batches_ended, 1);
     json_decref(r);
     /* all notifications: nothing at all */
     r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"method\":\"echo\"}]",
