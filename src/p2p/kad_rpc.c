@@ -408,8 +408,14 @@ static void rpc_done(kad_rpc_t *r, int status, DhtMessage *resp)
         add_result(q, &r->peer); /* store phase: this peer took the record */
     if (status == 0 && resp)
         handle_response(q, r, resp);
-    if (status && r->cand >= 0 && q->kad && status != P2P_ENOTFOUND)
+    if (status && r->cand >= 0 && status != P2P_ENOTFOUND) {
+        /* an unreachable or broken peer leaves the routing table, making
+         * room for live ones (full buckets keep their old entries) */
         log_debug(P2P_LOG, "kad rpc failed", "status=%d", status);
+        if (status == P2P_EIO || status == P2P_ETIMEOUT || status == P2P_EPROTO ||
+            status == P2P_EAUTH || status == P2P_ENOTSUP)
+            kad_table_remove(q->kad, &r->peer.id);
+    }
     q_advance(q);
 }
 
