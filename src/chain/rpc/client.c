@@ -32,6 +32,8 @@ struct rpc_client {
     int fd;
     buf_t in;      /* bytes received and not yet consumed */
     uint64_t next_id;
+    bool timed_out;      /* the current request hit its deadline */
+    size_t got;          /* response bytes received for the current request */
 };
 
 rpc_client_t *rpc_client_new(const char *url, unsigned timeout_ms, err_t *e)
@@ -116,9 +118,11 @@ static int wait_fd(rpc_client_t *c, short ev, uint64_t deadline, err_t *e)
 {
     for (;;) {
         uint64_t now = mono_ms();
-        if (now >= deadline)
+        if (now >= deadline) {
+            c->timed_out = true;
             return err_set(e, RPC_EIO, "rpc: %s:%s did not answer within %u ms", c->host, c->port,
                            c->timeout_ms);
+        }
         struct pollfd pfd = {c->fd, ev, 0};
         int r = poll(&pfd, 1, (int)(deadline - now));
         if (r > 0)
@@ -202,6 +206,7 @@ static ssize_t recv_more(rpc_client_t *c, uint64_t deadline, err_t *e)
         ssize_t r = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
         if (r > 0) {
             c->in.len += (size_t)r;
+            c->got += (size_t)r;
             return r;
         }
         if (r == 0)
@@ -375,6 +380,8 @@ static int request(rpc_client_t *c, const char *method, const char *path, const 
     for (int attempt = 0; attempt < 2; attempt++) {
         uint64_t deadline = mono_ms() + c->timeout_ms;
         bool reused = c->fd >= 0;
+        c->timed_out = false;
+        c->got = 0;
         err_t le = {0};
         if (c->fd < 0 && do_connect(c, deadline, &le) != 0) {
             if (e)
@@ -399,9 +406,10 @@ static int request(rpc_client_t *c, const char *method, const char *path, const 
         disconnect(c);
         if (e)
             *e = le;
-        /* A kept-alive connection the server closed meanwhile: retry once on a
-         * fresh one. A fresh connection failing is a real error. */
-        if (!reused)
+        /* A kept-alive connection the server closed meanwhile (no answer at
+         * all, no timeout): retry once on a fresh one. Anything else is a real
+         * error, and is not retried, since the server may have acted on it. */
+        if (!reused || c->timed_out || c->got > 0)
             break;
     }
     buf_free(&req);

@@ -384,6 +384,35 @@ static void test_rate_limit(void **state)
     rpc_server_stop(s);
 }
 
+/* A kept-alive connection the server dropped is replaced transparently. */
+static void test_reconnect(void **state)
+{
+    (void)state;
+    rpc_server_cfg_t cfg;
+    rpc_server_cfg_default(&cfg);
+    cfg.port = 0;
+    cfg.rate = 0;
+    cfg.dispatch.methods = methods;
+    err_t e = {0};
+    rpc_server_t *s = rpc_server_start(&cfg, &e);
+    assert_non_null(s);
+    rpc_client_t *c = client_for(s);
+    json_t *res = NULL;
+    assert_int_equal(rpc_client_call(c, "echo", NULL, &res, NULL, &e), 0);
+    json_decref(res);
+    cfg.port = rpc_server_port(s);
+    rpc_server_stop(s);
+    s = rpc_server_start(&cfg, &e);
+    if (!s) {
+        rpc_client_free(c);
+        skip(); /* the port was taken meanwhile */
+    }
+    assert_int_equal(rpc_client_call(c, "echo", NULL, &res, NULL, &e), 0);
+    json_decref(res);
+    rpc_client_free(c);
+    rpc_server_stop(s);
+}
+
 static void test_client_errors(void **state)
 {
     (void)state;
@@ -426,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_single),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_batch),      cmocka_unit_test(test_http),
         cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_client_errors),
+        cmocka_unit_test(test_reconnect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
