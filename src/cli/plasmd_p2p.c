@@ -147,13 +147,17 @@ static void node_fini(node_t *n)
     uv_loop_close(&n->loop);
 }
 
-/* A dialable or listenable multiaddr: /ip4|ip6/ADDR/tcp/PORT[/p2p/ID]. */
+/* A dialable or listenable multiaddr: /ip4|ip6/ADDR/tcp/PORT[/p2p/ID];
+ * dial targets may also start with /dns, /dns4 or /dns6. */
 static int parse_maddr(const char *prog, const char *text, buf_t *out)
 {
     err_t e;
     struct sockaddr_storage sa;
     buf_init(out, 0);
-    if (p2p_maddr_parse(text, out, &e) || p2p_maddr_to_sockaddr(out->data, out->len, &sa, &e)) {
+    bool dns = strncmp(text, "/dns/", 5) == 0 || strncmp(text, "/dns4/", 6) == 0 ||
+               strncmp(text, "/dns6/", 6) == 0;
+    if (p2p_maddr_parse(text, out, &e) ||
+        (!dns && p2p_maddr_to_sockaddr(out->data, out->len, &sa, &e))) {
         buf_free(out);
         return cli_usage_error(prog, "%s: %s", text, e.msg);
     }
@@ -292,10 +296,14 @@ static int cmd_start(int argc, char **argv)
         listen[n_listen++] = "/ip4/127.0.0.1/tcp/4001";
     for (size_t i = 0; i < n_listen; i++) {
         buf_t tmp;
-        int rc = parse_maddr(prog, listen[i], &tmp);
-        if (rc)
-            return rc;
+        err_t e;
+        struct sockaddr_storage sa;
+        buf_init(&tmp, 0);
+        int bad = p2p_maddr_parse(listen[i], &tmp, &e) ||
+                  p2p_maddr_to_sockaddr(tmp.data, tmp.len, &sa, &e);
         buf_free(&tmp);
+        if (bad)
+            return cli_usage_error(prog, "%s: %s", listen[i], e.msg);
     }
     buf_t boot_bin[MAX_ADDRS];
     for (size_t i = 0; i < n_boot; i++) {

@@ -27,6 +27,7 @@
 #include "p2p/internal.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -994,10 +995,95 @@ p2p_conn_t *p2p_host_find_conn(p2p_host_t *h, const p2p_peer_id_t *peer)
     return NULL;
 }
 
+/* /dns, /dns4, /dns6 first: resolve (libuv's thread pool), then dial the
+ * first address found with the rest of the multiaddr (tcp, p2p). */
+typedef struct dns_dial {
+    uv_getaddrinfo_t req;
+    p2p_host_t *h;
+    buf_t rest;
+    p2p_dial_cb cb;
+    void *ud;
+} dns_dial_t;
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    dns_dial_t *d = req->data;
+    p2p_host_t *h = d->h;
+    h->n_handles--;
+    buf_t m;
+    buf_init(&m, 0);
+    err_t e = {0};
+    int rc = 0;
+    if (h->freeing) {
+        rc = err_set(&e, P2P_ECLOSED, "p2p: host is shutting down");
+    } else if (status < 0 || !res) {
+        rc = err_set(&e, P2P_EIO, "p2p: cannot resolve: %s", uv_strerror(status));
+    } else {
+        if (res->ai_family == AF_INET) {
+            buf_append_byte(&m, P2P_PROTO_IP4);
+            buf_append(&m, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+        } else {
+            buf_append_byte(&m, P2P_PROTO_IP6);
+            buf_append(&m, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
+        }
+        buf_append(&m, d->rest.data, d->rest.len);
+        rc = buf_ok(&m) ? p2p_host_dial(h, m.data, m.len, d->cb, d->ud, &e) : P2P_ENOMEM;
+    }
+    if (rc)
+        d->cb(h, NULL, rc, e.code ? e.msg : "dial failed", d->ud);
+    uv_freeaddrinfo(res);
+    buf_free(&m);
+    buf_free(&d->rest);
+    free(d);
+    host_maybe_release(h);
+}
+
+static int dial_dns(p2p_host_t *h, const uint8_t *maddr, size_t n, uint64_t code, size_t off,
+                    p2p_dial_cb cb, void *ud, err_t *e)
+{
+    uint64_t len;
+    int k = uvarint_decode(maddr + off, n - off, &len, NULL);
+    if (k < 0 || len == 0 || len > 253 || len > n - off - (size_t)k)
+        return err_set(e, P2P_EINVAL, "p2p: bad DNS name in multiaddr");
+    char name[256];
+    memcpy(name, maddr + off + k, (size_t)len);
+    name[len] = 0;
+    size_t rest = off + (size_t)k + (size_t)len;
+    if (rest >= n || maddr[rest] != P2P_PROTO_TCP)
+        return err_set(e, P2P_EINVAL, "p2p: expected /tcp/PORT after /dns*/%s", name);
+    dns_dial_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return err_set(e, P2P_ENOMEM, "p2p: out of memory");
+    d->h = h;
+    d->cb = cb;
+    d->ud = ud;
+    buf_init(&d->rest, 0);
+    buf_append(&d->rest, maddr + rest, n - rest);
+    d->req.data = d;
+    struct addrinfo hints = {0};
+    hints.ai_family = code == P2P_PROTO_DNS4 ? AF_INET : code == P2P_PROTO_DNS6 ? AF_INET6
+                                                                             : AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int r = uv_getaddrinfo(h->loop, &d->req, on_resolved, name, NULL, &hints);
+    if (r) {
+        buf_free(&d->rest);
+        free(d);
+        return err_set(e, P2P_EIO, "p2p: cannot resolve %s: %s", name, uv_strerror(r));
+    }
+    h->n_handles++;
+    return 0;
+}
+
 int p2p_host_dial(p2p_host_t *h, const uint8_t *maddr, size_t n, p2p_dial_cb cb, void *ud,
                   err_t *e)
 {
     struct sockaddr_storage sa;
+    uint64_t first;
+    int k = n ? uvarint_decode(maddr, n, &first, NULL) : -1;
+    if (k > 0 && (first == P2P_PROTO_DNS || first == P2P_PROTO_DNS4 || first == P2P_PROTO_DNS6)) {
+        int rc = p2p_maddr_validate(maddr, n, e);
+        return rc ? rc : dial_dns(h, maddr, n, first, (size_t)k, cb, ud, e);
+    }
     int rc = p2p_maddr_to_sockaddr(maddr, n, &sa, e);
     if (rc)
         return rc;

@@ -172,7 +172,8 @@ int p2p_host_listen_addrs_text(const p2p_host_t *h, buf_t *out) BASE_MUST_CHECK;
 
 typedef void (*p2p_dial_cb)(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg,
                             void *ud);
-/* Dials a binary multiaddr (ip4 or ip6, tcp, optional p2p); with a p2p
+/* Dials a binary multiaddr (ip4, ip6, or dns/dns4/dns6 resolved first; then
+ * tcp, optional p2p); with a p2p
  * component the remote must prove that identity. An open connection to that
  * peer is reused, and then cb runs before p2p_host_dial returns; otherwise cb
  * runs once from the loop (connection up, or the reason it failed). */
