@@ -77,7 +77,10 @@ static double run_ref(char *const argv[])
     if (pid < 0) return -1;
     if (pid == 0) {
         int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) dup2(fd, 1);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
         execv(argv[0], argv);
         _exit(127);
     }
