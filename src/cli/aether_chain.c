@@ -18,6 +18,7 @@
 
 #define DEFAULT_RPC "http://127.0.0.1:8545"
 #define DEFAULT_FEE 2000
+#define DEFAULT_MIN_FEE 1000 /* aetherd's default floor: this + 1 per byte */
 
 static const char endpoint_help[] =
     "The node is --rpc URL, else $AETHER_RPC, else " DEFAULT_RPC ".\n";
@@ -269,7 +270,7 @@ typedef struct send_opts {
     const char *url, *key_path;
     chain_addr_t to;
     chain_u128_t amount, fee, from_balance;
-    bool have_to, have_amount, have_nonce, have_from_balance, wait;
+    bool have_to, have_amount, have_nonce, have_from_balance, have_fee, wait;
     uint64_t nonce, timeout_s;
     chain_utxo_id_t inputs[CHAIN_MAX_TX_INPUTS];
     uint32_t n_inputs;
@@ -337,6 +338,7 @@ static int parse_send_opts(const char *prog, const char *use, bool utxo, int arg
         case 'f':
             if ((rc = parse_amount(prog, "--fee", optarg, &o->fee)) >= 0)
                 return rc;
+            o->have_fee = true;
             break;
         case 'b':
             if ((rc = parse_amount(prog, "--from-balance", optarg, &o->from_balance)) >= 0)
@@ -523,7 +525,8 @@ static const char utxo_usage[] =
     "Usage: aether utxo send --key FILE --to ADDR --amount N [--fee N] [--in TX:INDEX]...\n"
     "                        [--from-balance N] [--nonce N] [--wait] [--timeout S] [--rpc URL]\n"
     "\n"
-    "Spends UTxOs owned by the key into one new UTxO of N for ADDR. Without --in,\n"
+    "Spends UTxOs owned by the key into one new UTxO of N for ADDR (the fee\n"
+    "defaults to 2000, more for large transactions). Without --in,\n"
     "the key's UTxOs are picked (largest first) until they cover N + fee; with\n"
     "--from-balance, that much of the account balance is added to the inputs.\n"
     "The surplus (inputs - N - fee) returns to the sender's account balance.\n";
@@ -603,6 +606,22 @@ static int utxo_send(int argc, char **argv)
     err_t e = {0};
     tx = chain_tx_new_utxo(chain_id, k.pk, nonce, o.fee, o.from_balance, o.inputs, o.n_inputs,
                            &out, 1, &e);
+    if (tx && !o.have_fee && DEFAULT_MIN_FEE + tx->size > DEFAULT_FEE) {
+        /* Many inputs: raise the default fee above the default floor (min fee
+         * + 1 per byte); the inputs chosen above already cover it or the
+         * node reports the shortfall. */
+        tx->fee = chain_u128_from_u64(DEFAULT_MIN_FEE + 2 * (uint64_t)tx->size);
+        chain_tx_finalize(tx);
+        chain_u128_t need2;
+        if (list && (!chain_u128_add(o.amount, tx->fee, &need2) || chain_u128_cmp(have, need2) < 0)) {
+            char f[CHAIN_U128_STR_MAX];
+            chain_u128_format(tx->fee, f);
+            cli_error(prog, CLI_FAIL, "insufficient funds: the selected UTxOs do not cover the "
+                      "amount plus the fee of %s this %u-byte transaction needs (give --fee or "
+                      "--from-balance)", f, tx->size);
+            goto done;
+        }
+    }
     if (!tx || chain_tx_sign(tx, k.sk, &e) != 0) {
         cli_error(prog, CLI_FAIL, "cannot build the transaction: %s", e.msg);
         goto done;
