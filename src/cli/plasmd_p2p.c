@@ -229,6 +229,9 @@ static void on_mdns_peer(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *
 {
     node_t *node = ud;
     err_t e;
+    char ids[P2P_PEER_ID_STR_MAX];
+    p2p_peer_id_format(id, ids);
+    log_debug("plasmd", "mdns peer", "peer=%s", ids);
     if (!p2p_host_find_conn(node->host, id) &&
         p2p_host_dial(node->host, maddr, n, on_mdns_dial, node, &e))
         log_debug("plasmd", "mdns peer not dialed", "reason=\"%s\"", e.msg);
