@@ -37,14 +37,25 @@ typedef struct job {
     size_t output_max;
     bool truncated;
     atomic_bool stop;
-    /* watchdog */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-    bool timed_out;
+    bool timed_out;     /* set from the watchdog's verdict once the call is over */
     wasm_store_t *store;
     wasi_t *wasi;
 } job_t;
+
+/* State shared with the watchdog thread. It is detached and holds its own
+ * reference, so ending a job never waits for the watchdog to be scheduled
+ * (a join costs milliseconds on a loaded machine); the last one out frees
+ * it. The watchdog touches the job only under mu while done is false, and
+ * the job sets done under mu before it frees anything. */
+typedef struct watch {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    bool done;
+    bool fired;
+    struct timespec deadline;   /* CLOCK_MONOTONIC */
+    job_t *job;
+} watch_t;
 
 static uint64_t now_ms(void)
 {
@@ -113,26 +124,77 @@ static int job_write(void *user, int fd, const uint8_t *p, size_t n)
     return WASI_ESUCCESS;
 }
 
+static void watch_release(watch_t *w)
+{
+    bool last = --w->refs == 0;
+    pthread_mutex_unlock(&w->mu);
+    if (last) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+    }
+}
+
 static void *watchdog(void *arg)
 {
-    job_t *j = arg;
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    uint64_t ns = (uint64_t)dl.tv_nsec + (j->o->timeout_ms % 1000u) * 1000000u;
-    dl.tv_sec += (time_t)(j->o->timeout_ms / 1000u + ns / 1000000000u);
-    dl.tv_nsec = (long)(ns % 1000000000u);
-    pthread_mutex_lock(&j->mu);
-    while (!j->done) {
-        if (pthread_cond_timedwait(&j->cv, &j->mu, &dl) == ETIMEDOUT && !j->done) {
-            j->timed_out = true;
-            atomic_store(&j->stop, true);
-            wasm_store_interrupt(j->store);
-            wasi_cancel(j->wasi);
+    watch_t *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->done) {
+        if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT && !w->done) {
+            w->fired = true;
+            atomic_store(&w->job->stop, true);
+            wasm_store_interrupt(w->job->store);
+            wasi_cancel(w->job->wasi);
             break;
         }
     }
-    pthread_mutex_unlock(&j->mu);
+    watch_release(w); /* unlocks */
     return NULL;
+}
+
+static watch_t *watch_start(job_t *j, uint64_t timeout_ms)
+{
+    watch_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->refs = 2;
+    w->job = j;
+    clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+    uint64_t ns = (uint64_t)w->deadline.tv_nsec + (timeout_ms % 1000u) * 1000000u;
+    w->deadline.tv_sec += (time_t)(timeout_ms / 1000u + ns / 1000000000u);
+    w->deadline.tv_nsec = (long)(ns % 1000000000u);
+    pthread_attr_t ta;
+    pthread_t tid;
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&tid, &ta, watchdog, w);
+    pthread_attr_destroy(&ta);
+    if (rc != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Ends the watch; returns whether the watchdog fired. */
+static bool watch_stop(watch_t *w)
+{
+    if (!w)
+        return false;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    bool fired = w->fired;
+    pthread_cond_signal(&w->cv);
+    watch_release(w); /* unlocks */
+    return fired;
 }
 
 static void set_load_error(phase_job_outcome_t *out, const err_t *we, const char *fallback)
@@ -199,8 +261,7 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     wasm_imports_t *imps = NULL;
     wasi_t *w = NULL;
     int rc = PHASE_OK;
-    bool watching = false;
-    pthread_t tid;
+    watch_t *watch = NULL;
 
     m = wasm_module_decode(o->module, o->module_len, &cfg, &we);
     if (!m) {
@@ -229,47 +290,26 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
         set_load_error(out, &we, "cannot link WASI");
         goto done;
     }
-    if (o->timeout_ms) {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_mutex_init(&j.mu, NULL);
-        pthread_cond_init(&j.cv, &ca);
-        pthread_condattr_destroy(&ca);
-        if (pthread_create(&tid, NULL, watchdog, &j) != 0) {
-            pthread_cond_destroy(&j.cv);
-            pthread_mutex_destroy(&j.mu);
-            rc = err_set(e, PHASE_EIO, "job: cannot start the timeout watchdog");
-            goto done;
-        }
-        watching = true;
+    if (o->timeout_ms && !(watch = watch_start(&j, o->timeout_ms))) {
+        rc = err_set(e, PHASE_EIO, "job: cannot start the timeout watchdog");
+        goto done;
     }
     /* Instantiation runs the start function and data segments, so it is
      * inside the watchdog's reach too. */
     wasm_instance_t *inst = wasm_instance_new(j.store, m, imps, &we);
-    if (!inst) {
-        if (we.code == WASM_ETRAP)
-            outcome_from_call(out, WASM_ETRAP, 0, &we, &j);
-        else
-            set_load_error(out, &we, "cannot instantiate the module");
-    } else {
-        int32_t code = 0;
-        int crc = wasi_run(w, inst, &code, &we);
+    int32_t code = 0;
+    int crc = inst ? wasi_run(w, inst, &code, &we) : we.code;
+    j.timed_out = watch_stop(watch);
+    watch = NULL;
+    if (!inst && we.code != WASM_ETRAP)
+        set_load_error(out, &we, "cannot instantiate the module");
+    else
         outcome_from_call(out, crc, code, &we, &j);
-    }
     if (o->fuel)
         out->fuel_used = o->fuel - wasm_store_fuel(j.store);
 
 done:
-    if (watching) {
-        pthread_mutex_lock(&j.mu);
-        j.done = true;
-        pthread_cond_signal(&j.cv);
-        pthread_mutex_unlock(&j.mu);
-        pthread_join(tid, NULL);
-        pthread_cond_destroy(&j.cv);
-        pthread_mutex_destroy(&j.mu);
-    }
+    watch_stop(watch);
     out->wall_ms = now_ms() - t0;
     out->output_truncated = j.truncated;
     wasm_imports_free(imps);
