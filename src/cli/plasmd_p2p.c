@@ -95,7 +95,9 @@ static int node_init(node_t *n, const char *prog, const uint8_t *seed, bool serv
     memset(n, 0, sizeof *n);
     n->prog = prog;
     uv_loop_init(&n->loop);
-    p2p_host_config_t cfg = {.seed = seed, .kad_server = server};
+    /* a daemon drops connections that carried no stream for 5 minutes */
+    p2p_host_config_t cfg = {.seed = seed, .kad_server = server,
+                             .idle_timeout_ms = server ? 300000 : 0};
     err_t e;
     n->host = p2p_host_new(&n->loop, &cfg, &e);
     if (!n->host) {

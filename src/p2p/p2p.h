@@ -137,7 +137,7 @@ typedef struct p2p_host_config {
     size_t max_streams;             /* per connection, default 256 */
     size_t max_msg;                 /* length-prefixed message cap, default 1 MiB */
     uint64_t handshake_timeout_ms;  /* default 10 s */
-    uint64_t idle_timeout_ms;       /* default 5 min; 0 = none */
+    uint64_t idle_timeout_ms;       /* close connections without streams; 0 = never (default) */
     bool kad_server;                /* serve /ipfs/kad/1.0.0 (default false) */
 } p2p_host_config_t;
 
