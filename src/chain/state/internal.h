@@ -89,8 +89,9 @@ struct chain_state {
     bool read_only;
     pthread_rwlock_t lock;       /* readers vs. commit */
     pthread_mutex_t cache_mu;    /* node cache */
-    kv_map_t cache;              /* SMT_POS -> node (committed tree) */
-    size_t cache_max;
+    kv_map_t cache;              /* SMT_POS -> node (committed tree), young generation */
+    kv_map_t cache_old;          /* the previous generation (see cache_put) */
+    size_t cache_max;            /* entries per generation */
     bool has_tip;
     chain_header_t tip;
     chain_hash_t tip_hash;
@@ -123,6 +124,8 @@ int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e);
 /* Adds ov->nodes to batch and, after a successful write, to the cache. */
 int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb);
 void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes);
+/* Empties both cache generations (caller holds cache_mu). */
+void smt_cache_clear(chain_state_t *st);
 /* Fills root-independent parts of p: siblings, exists (the key's leaf is
  * present) or has_other/other_*; the caller sets kind, id, value and root. */
 int smt_prove(chain_state_t *st, const chain_hash_t *key, chain_proof_t *p, err_t *e);

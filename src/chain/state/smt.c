@@ -15,8 +15,11 @@
  * commit writes in the block's batch; the committed tree is never modified
  * in place, so a discarded block leaves no trace.
  *
- * Committed records are cached in memory (bounded; cleared when full), so a
- * block's walk touches RocksDB only for cold paths. */
+ * Committed records are cached in memory in two generations: new entries go
+ * to the young map; when it fills up it becomes the old map (the previous
+ * old one is dropped) and hits in the old map move back to the young one.
+ * Memory stays bounded while hot paths (the top of the tree) stay cached, so
+ * a block's walk touches RocksDB only for cold paths. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -86,6 +89,26 @@ int smt_node_decode(const uint8_t *in, size_t len, smt_node_t *out)
     return CHAIN_EINVAL;
 }
 
+void smt_cache_clear(chain_state_t *st)
+{
+    kv_clear(&st->cache);
+    kv_clear(&st->cache_old);
+}
+
+/* Caller holds cache_mu. Best effort: on allocation failure the entry is
+ * simply not cached. */
+static void cache_put(chain_state_t *st, const uint8_t *pos, const uint8_t *val, size_t vlen)
+{
+    if (st->cache.n_ents >= st->cache_max) {
+        kv_map_t t = st->cache_old;
+        st->cache_old = st->cache;
+        st->cache = t;
+        kv_clear(&st->cache);
+    }
+    if (kv_set(&st->cache, pos, val, vlen) != 0)
+        smt_cache_clear(st);   /* out of memory: a cold cache is still correct */
+}
+
 int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[SMT_POS_BYTES],
                  smt_node_t *out, err_t *e)
 {
@@ -98,8 +121,19 @@ int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[S
     }
     pthread_mutex_lock(&st->cache_mu);
     kv_entry_t *en = kv_get(&st->cache, pos);
+    bool from_old = false;
+    if (!en) {
+        en = kv_get(&st->cache_old, pos);
+        from_old = en != NULL;
+    }
     if (en) {
         int rc = smt_node_decode(en->val, en->vlen, out);
+        if (from_old && rc == 0) {
+            uint8_t v[KV_VAL_MAX];
+            size_t vl = en->vlen;
+            memcpy(v, en->val, vl);
+            cache_put(st, pos, v, vl);   /* may rotate the maps: en is dead after */
+        }
         pthread_mutex_unlock(&st->cache_mu);
         return rc == 0 ? 0 : err_set(e, CHAIN_EIO, "state: corrupt cached SMT node");
     }
@@ -118,9 +152,7 @@ int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[S
                        (unsigned)(pos[0] << 8 | pos[1]));
     }
     pthread_mutex_lock(&st->cache_mu);
-    if (st->cache.n_ents >= st->cache_max)
-        kv_clear(&st->cache);
-    (void)kv_set(&st->cache, pos, val ? val : (const uint8_t *)"", vlen);   /* best effort */
+    cache_put(st, pos, val ? val : (const uint8_t *)"", vlen);
     pthread_mutex_unlock(&st->cache_mu);
     free(val);
     return 0;
@@ -414,17 +446,16 @@ int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch
 void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes)
 {
     pthread_mutex_lock(&st->cache_mu);
-    if (st->cache.n_ents + nodes->n_used >= st->cache_max)
-        kv_clear(&st->cache);
     for (size_t i = 0; i < nodes->n_slots; i++) {
         const kv_slot_t *s = &nodes->slots[i];
         if (s->first < 0 || s->head < 0)
             continue;
         const kv_entry_t *en = &nodes->ents[s->head];
-        if (kv_set(&st->cache, en->key, en->val, en->vlen) != 0) {
-            kv_clear(&st->cache);   /* out of memory: a cold cache is still correct */
-            break;
-        }
+        /* the old generation may hold this position's previous record */
+        kv_entry_t *stale = kv_get(&st->cache_old, en->key);
+        if (stale)
+            (void)kv_set(&st->cache_old, en->key, en->val, en->vlen);
+        cache_put(st, en->key, en->val, en->vlen);
     }
     pthread_mutex_unlock(&st->cache_mu);
 }

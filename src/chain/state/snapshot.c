@@ -535,7 +535,7 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
             rocksdb_free(err);
         } else {
             pthread_mutex_lock(&st->cache_mu);
-            kv_clear(&st->cache);
+            smt_cache_clear(st);
             pthread_mutex_unlock(&st->cache_mu);
             rc = store_reload_tip(st, e);
         }

@@ -52,6 +52,10 @@ typedef struct chain_overlay chain_overlay_t;
  * node (it sees the state as of the open). */
 chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e);
 void chain_state_close(chain_state_t *st);   /* accepts NULL */
+/* Bounds the in-memory SMT node cache: two generations of at most n records
+ * each (~120 bytes per record; default 524,288). Small values only cost
+ * speed (more RocksDB reads), never correctness. */
+void chain_state_set_cache_entries(chain_state_t *st, size_t n);
 
 /* ---- genesis -------------------------------------------------------------- */
 

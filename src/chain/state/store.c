@@ -13,7 +13,7 @@ static const char *const cf_names[CF_COUNT] = {
     "blocks",  "block_idx", "txs",  "meta",
 };
 
-#define CACHE_MAX_DEFAULT (1u << 20)
+#define CACHE_MAX_DEFAULT (1u << 19)   /* per generation: ~60 MB each at most */
 
 static void be64(uint8_t *p, uint64_t v)
 {
@@ -143,6 +143,7 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
     pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&st->cache_mu, NULL);
     kv_init(&st->cache, SMT_POS_BYTES);
+    kv_init(&st->cache_old, SMT_POS_BYTES);
     st->cache_max = CACHE_MAX_DEFAULT;
 
     if (!read_only && file_mkdirs(dir, 0700, e) != 0) {
@@ -239,9 +240,18 @@ void chain_state_close(chain_state_t *st)
     if (st->wo)
         rocksdb_writeoptions_destroy(st->wo);
     kv_free(&st->cache);
+    kv_free(&st->cache_old);
     pthread_mutex_destroy(&st->cache_mu);
     pthread_rwlock_destroy(&st->lock);
     free(st);
+}
+
+void chain_state_set_cache_entries(chain_state_t *st, size_t n)
+{
+    pthread_mutex_lock(&st->cache_mu);
+    st->cache_max = n ? n : 1;
+    smt_cache_clear(st);
+    pthread_mutex_unlock(&st->cache_mu);
 }
 
 /* ---- reads ---- */

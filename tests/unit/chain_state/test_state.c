@@ -318,6 +318,7 @@ static void test_smt_vs_model(void **state)
     chain_state_t *st = chain_state_open(dir, false, &e);
     assert_non_null(st);
     assert_false(chain_state_has_tip(st));
+    chain_state_set_cache_entries(st, 50);   /* constant generation turnover */
     static model_t m;
     memset(&m, 0, sizeof m);
     genesis_from_model(st, &m, 20, 6);
@@ -787,6 +788,7 @@ static void test_concurrent_readers(void **state)
     static model_t m;
     memset(&m, 0, sizeof m);
     genesis_from_model(st, &m, 30, 0);
+    chain_state_set_cache_entries(st, 40);   /* readers and the writer rotate it */
     reader_t rd = {.st = st};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, reader_main, &rd), 0);
