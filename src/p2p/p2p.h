@@ -9,11 +9,16 @@
  *   multistream.c  multistream-select 1.0 line framing
  *   noise.c        Noise_XX_25519_ChaChaPoly_SHA256 (libsodium), the libp2p
  *                  handshake payload and transport encryption
- *   yamux.c        Yamux framing and per-stream flow control
- *   host.c         TCP listen/dial on libuv, the connection upgrade
- *                  (multistream -> /noise -> multistream -> /yamux/1.0.0),
- *                  streams and per-stream protocol negotiation, limits
- *   ping.c identify.c kad*.c  the protocols
+ *   yamux.c        Yamux framing, the session: streams, 256 KiB windows,
+ *                  half-close, reset, ping, go-away, per-stream
+ *                  multistream-select, back-pressure
+ *   host.c         TCP listen/dial on libuv (DNS names resolved first), the
+ *                  connection upgrade (multistream -> /noise -> multistream ->
+ *                  /yamux/1.0.0), connection lifetimes, timeouts, limits
+ *   ping.c identify.c kad.c kad_rpc.c  the protocols (kad.c: routing table,
+ *                  stores, server; kad_rpc.c: client RPCs, iterative lookups)
+ *   mdns.c         mDNS discovery (_p2p._udp.local)
+ * Protobufs (proto/p2p.proto) are compiled by protoc-c at build time.
  *
  * Threading: a host lives on one libuv loop; every call and every callback
  * happens on that loop's thread.
