@@ -33,8 +33,12 @@
  * every machine and build. Running out is the trap WASM_TRAP_OUT_OF_FUEL; the
  * fuel left is then whatever was left before the block that could not be paid.
  *
- * Determinism mode (wasm_config_t.deterministic): every float result that is a
- * NaN is replaced by the canonical NaN (0x7fc00000 / 0x7ff8000000000000).
+ * Determinism mode (wasm_config_t.deterministic): every NaN produced by float
+ * arithmetic (add, sub, mul, div, sqrt, min, max, ceil, floor, trunc, nearest,
+ * demote, promote) is replaced by the canonical NaN (0x7fc00000 /
+ * 0x7ff8000000000000), the only results whose bits the wasm spec leaves to
+ * the machine. Bit-level operations (abs, neg, copysign, reinterpret, const,
+ * load, store) keep their operand's bits, which are deterministic already.
  */
 #ifndef AETHER_WASM_H
 #define AETHER_WASM_H
