@@ -272,8 +272,12 @@ static size_t id_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
         return n;
     }
     op_report(op, 0, &info);
-    if (op->push)
+    if (op->push) {
+        char ids[P2P_PEER_ID_STR_MAX];
+        p2p_peer_id_format(&info.peer, ids);
+        log_debug(P2P_LOG, "identify push", "peer=%s protocols=%zu", ids, info.n_protocols);
         merge_push(op->h, &info);
+    }
     else
         p2p_host_store_info(op->h, &info.peer, &info);
     p2p_identify_info_free(&info);

@@ -30,7 +30,7 @@ const { createLibp2p } = await import('libp2p')
 const { tcp } = await import('@libp2p/tcp')
 const { noise } = await import('@chainsafe/libp2p-noise')
 const { yamux } = await import('@chainsafe/libp2p-yamux')
-const { identify } = await import('@libp2p/identify')
+const { identify, identifyPush } = await import('@libp2p/identify')
 const { ping } = await import('@libp2p/ping')
 const { kadDHT, passthroughMapper } = await import('@libp2p/kad-dht')
 const { multiaddr } = await import('@multiformats/multiaddr')
@@ -79,6 +79,7 @@ async function jsNode () {
     streamMuxers: [yamux()],
     services: {
       identify: identify(),
+      identifyPush: identifyPush(),
       ping: ping({ maxOutboundStreams: 8 }),
       dht: kadDHT({
         protocol: '/ipfs/kad/1.0.0',
@@ -119,7 +120,7 @@ function jsState () {
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const v6 = Object.values(networkInterfaces()).flat().some((i) => i && i.address === '::1')
-const c = await startC(v6 ? ['--listen', '/ip6/::1/tcp/0'] : [])
+const c = await startC([...(v6 ? ['--listen', '/ip6/::1/tcp/0'] : []), '--log-level', 'debug'])
 const cAddr = c.info.listen[0]
 const cId = c.info.peer_id
 const js = await jsNode()
@@ -169,6 +170,16 @@ try {
     check('C->js ping over IPv6', r.code === 0 && /pong/.test(r.stdout), r.stdout + r.stderr)
   } else {
     console.log('note: no ::1 here, IPv6 checks skipped')
+  }
+
+  // identify push: js announces a protocol added later to the connected C node
+  {
+    await js.handle('/aether/late/1.0.0', async (stream) => { await stream.close() })
+    const t = Date.now()
+    while (Date.now() - t < 5000 && !c.stderr().includes(`identify push" peer=${jsId}`)) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    check('js identify push received by C', c.stderr().includes(`identify push" peer=${jsId}`))
   }
 
   // ---- C dials js ----
@@ -271,7 +282,7 @@ try {
   await js.stop()
   c.proc.kill('SIGTERM')
   await new Promise((resolve) => c.proc.once('exit', resolve))
-  if (failed) console.log(c.stderr())
+  if (failed) console.log(c.stderr().split('\n').filter((l) => !l.includes('level=debug')).join('\n'))
 }
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed ? 1 : 0)
