@@ -466,7 +466,12 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
         return reject(mp, MEMPOOL_R_TOO_LARGE, reason, e,
                       "transaction of %zu bytes exceeds the %zu-byte limit", raw_len,
                       c->max_tx_bytes);
-    mempool_u128_t floor = c->min_fee + c->fee_per_byte * (mempool_u128_t)raw_len;
+    /* fee_per_byte * raw_len cannot overflow: raw_len < 2^32 and a sane per-byte fee;
+     * saturate anyway so a huge configured value cannot wrap to a low floor */
+    mempool_u128_t per = c->fee_per_byte * (mempool_u128_t)raw_len;
+    if (raw_len && per / raw_len != c->fee_per_byte)
+        per = ~(mempool_u128_t)0;
+    mempool_u128_t floor = c->min_fee + per < per ? ~(mempool_u128_t)0 : c->min_fee + per;
     if (info->fee < floor)
         return reject(mp, MEMPOOL_R_FEE_TOO_LOW, reason, e,
                       "fee %s below floor %s (%s + %s/byte * %zu bytes)", u128_str(info->fee, b1),
@@ -502,7 +507,10 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
     entry_t *old = (s && pos < s->n && s->txs[pos]->tx.info.nonce == info->nonce) ? s->txs[pos]
                                                                                  : NULL;
     if (old) {
-        mempool_u128_t need = old->tx.info.fee + old->tx.info.fee * c->rbf_bump_percent / 100;
+        /* old * (100 + bump) / 100 without overflowing u128 (saturating) */
+        mempool_u128_t of = old->tx.info.fee, bump = of / 100 * c->rbf_bump_percent +
+                                                     of % 100 * c->rbf_bump_percent / 100;
+        mempool_u128_t need = of + bump < of ? ~(mempool_u128_t)0 : of + bump;
         if (info->fee < need)
             return reject(mp, MEMPOOL_R_UNDERPRICED, reason, e,
                           "replacement fee %s too low: nonce %llu is pooled with fee %s, "

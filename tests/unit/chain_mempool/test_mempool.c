@@ -148,10 +148,25 @@ static void test_replace_by_fee(void **state)
     assert_int_equal(add(mp, s2, a, 0, NULL), 0);
     assert_int_equal(add(mp, tx(2, 0, 4000), a, 0, NULL), 0);
     assert_int_equal(mempool_count(mp), 3);
+    /* replacement arithmetic near 2^128 saturates instead of wrapping */
+    mempool_account_t rich = acct(0, 0);
+    rich.balance = ~(mempool_u128_t)0;
+    mempool_tx_info_t big = tx(3, 0, 0);
+    big.fee = ~(mempool_u128_t)0 - 5;
+    big.cost = big.fee;
+    assert_int_equal(add(mp, big, rich, 0, NULL), 0);
+    mempool_tx_info_t big2 = tx(3, 0, 1);
+    big2.fee = ~(mempool_u128_t)0 - 1;
+    big2.cost = 1;
+    expect_reject(mp, big2, rich, MEMPOOL_R_UNDERPRICED, "replacement");
+    big2 = tx(3, 0, 2);
+    big2.fee = ~(mempool_u128_t)0;
+    big2.cost = 1;
+    assert_int_equal(add(mp, big2, rich, 0, NULL), 0);
     mempool_stats_t st;
     mempool_get_stats(mp, &st);
-    assert_int_equal(st.replaced, 2);
-    assert_int_equal(st.senders, 2);
+    assert_int_equal(st.replaced, 3);
+    assert_int_equal(st.senders, 3);
     mempool_free(mp);
 }
 
