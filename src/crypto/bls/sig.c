@@ -90,6 +90,8 @@ int bls_keygen(uint8_t sk[BLS_SK_BYTES], const uint8_t *ikm, size_t ikm_len,
     if (ikm_len < BLS_IKM_MIN_BYTES)
         return err_set(e, BLS_EARG, "bls: keygen: IKM is %zu bytes, at least %d required",
                        ikm_len, BLS_IKM_MIN_BYTES);
+    if (ikm_len > SIZE_MAX / 2 || info_len > SIZE_MAX / 2)
+        return err_set(e, BLS_EARG, "bls: keygen: IKM or key_info too long");
     if (!salt) {
         crypto_sha256(default_salt, sizeof default_salt - 1, salt_buf);
         salt = salt_buf;
