@@ -120,26 +120,26 @@ bool fp2_sqrt(fp2_t *r, const fp2_t *a)
         fp_add(&n, &n, &t);
         if (!fp_sqrt(&alpha, &n))
             return false;  /* the norm is not a square: neither is a */
-        /* x0 = sqrt(delta) with delta = (a0 +- alpha)/2; t = delta^((p-3)/4) is
-         * then 1/x0, so x1 = a1 / (2 x0) costs no inversion */
+        /* x0 = sqrt(delta), delta = (a0 + alpha)/2, from t = delta^((p-3)/4):
+         * x0 = t delta and, when delta is a square, t = 1/x0, so the root is
+         * (x0, a1 t / 2). When it is not, x0^2 = -delta and t x0 = -1, and
+         * the other half (a0 - alpha)/2 = -a1^2 / (4 delta) has the root
+         * -a1 t / 2, so the root is (-a1 t / 2, x0): one exponentiation and
+         * no inversion either way. */
         fp_add(&delta, &a->c0, &alpha);
         fp_mul(&delta, &delta, &BLS_FP_TWO_INV);
         fp_pow(&t, &delta, BLS_EXP_P_MINUS_3_DIV_4, 6);
         fp_mul(&x0, &t, &delta);
         fp_sqr(&chk1, &x0);
-        if (!fp_eq(&chk1, &delta)) {
-            fp_sub(&delta, &a->c0, &alpha);
-            fp_mul(&delta, &delta, &BLS_FP_TWO_INV);
-            fp_pow(&t, &delta, BLS_EXP_P_MINUS_3_DIV_4, 6);
-            fp_mul(&x0, &t, &delta);
-            fp_sqr(&chk1, &x0);
-            if (!fp_eq(&chk1, &delta))
-                return false;
-        }
         fp_mul(&x1, &a->c1, &t);
         fp_mul(&x1, &x1, &BLS_FP_TWO_INV);
-        out.c0 = x0;
-        out.c1 = x1;
+        if (fp_eq(&chk1, &delta)) {
+            out.c0 = x0;
+            out.c1 = x1;
+        } else {
+            fp_neg(&out.c0, &x1);
+            out.c1 = x0;
+        }
     }
     fp2_sqr(&chk, &out);
     if (!fp2_eq(&chk, a))
