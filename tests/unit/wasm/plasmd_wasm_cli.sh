@@ -1,0 +1,42 @@
+#!/bin/sh
+# `plasmd wasm validate|run` driven the way a user types it: output format,
+# typed arguments, traps, fuel and exit codes (0 ok, 1 trap/invalid, 2 usage or
+# malformed input). Usage: plasmd_wasm_cli.sh PLASMD DATA_DIR WORK_DIR
+set -u
+plasmd=$1; data=$2; work=$3
+mkdir -p "$work"
+fails=0
+expect() {  # expect CODE "STDOUT" -- args...
+  want_rc=$1; want_out=$2; shift 3
+  out=$("$plasmd" wasm "$@" 2>"$work/err"); rc=$?
+  if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ]; then
+    echo "FAIL: plasmd wasm $*: exit $rc (want $want_rc), stdout '$out' (want '$want_out')"
+    sed 's/^/  stderr: /' "$work/err"
+    fails=$((fails + 1))
+  else
+    echo "ok   plasmd wasm $*"
+  fi
+}
+m=$data/fuel.wasm
+expect 0 "valid" -- validate "$m"
+expect 0 "i32:6765" -- run "$m" --invoke fib 20
+expect 0 "i32:6765" -- run "$m" --invoke=fib 20 --fuel 1000000
+expect 1 "" -- run "$m" --invoke fib 25 --fuel 1000
+grep -q "trap: out of fuel" "$work/err" || { echo "FAIL: no out-of-fuel message"; fails=$((fails + 1)); }
+expect 1 "" -- run "$m" --invoke trapper 3
+grep -q "trap: integer divide by zero" "$work/err" || { echo "FAIL: no trap kind"; fails=$((fails + 1)); }
+expect 0 "f64:-inf" -- run "$m" --invoke floats 10
+expect 2 "" -- run "$m" --invoke fib
+expect 2 "" -- run "$m" --invoke fib x
+expect 2 "" -- run "$m" --invoke fib 99999999999
+expect 2 "" -- run "$m" --invoke nope
+expect 2 "" -- run "$m" --invoke fib 1 --bogus
+expect 2 "" -- run "$m" 1
+printf 'garbage' > "$work/bad.wasm"
+expect 2 "" -- validate "$work/bad.wasm"
+grep -q "magic" "$work/err" || { echo "FAIL: malformed message"; fails=$((fails + 1)); }
+# invalid (well-formed, fails type checking): (func (result i32)) with an empty body
+printf '\0asm\1\0\0\0\1\5\1\140\0\1\177\3\2\1\0\12\4\1\2\0\13' > "$work/invalid.wasm"
+expect 1 "" -- validate "$work/invalid.wasm"
+expect 2 "" -- validate "$work/missing.wasm"
+[ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
