@@ -525,7 +525,44 @@ int main(int argc, char **argv)
     model_init(&m);
     const char *extra[] = {"--block-ms", "50", "--heartbeat-ms", "400", NULL};
 
-    CHECK(h_write_genesis(&H, N_ACCOUNTS, BALANCE, 2, UTXO_AMOUNT) == 0, "genesis");
+    /* Genesis through the binaries: aetherd keys new, aetherd init-genesis. */
+    {
+        char kpath[600], gpath[600], vpath[600];
+        snprintf(kpath, sizeof kpath, "%s/spare.key", H.dir);
+        snprintf(gpath, sizeof gpath, "%s/genesis.json", H.dir);
+        snprintf(vpath, sizeof vpath, "%s/validator.key", H.dir);
+        const char *kn[] = {H.aetherd, "keys", "new", "--out", kpath, NULL};
+        CHECK(h_run(kn, NULL) == 0 && access(kpath, R_OK) == 0, "aetherd keys new");
+        CHECK(h_run(kn, NULL) == 1, "aetherd keys new overwrote an existing key file");
+        const char *argv_g[40] = {H.aetherd, "init-genesis", "--key", vpath, "--chain-id", "900",
+                                  "--timestamp-ms", "1700000000000", "--out", gpath};
+        int na = 10;
+        static char allocs[N_ACCOUNTS + 2][128];
+        for (int i = 0; i < N_ACCOUNTS; i++) {
+            chain_addr_t a;
+            char hex[2 * CHAIN_ADDR_BYTES + 1];
+            addr_of(i, &a);
+            chain_addr_to_hex(&a, hex);
+            snprintf(allocs[i], sizeof allocs[i], "%s=%llu", hex, (unsigned long long)BALANCE);
+            argv_g[na++] = "--alloc";
+            argv_g[na++] = allocs[i];
+        }
+        for (int u = 0; u < 2; u++) {
+            snprintf(allocs[N_ACCOUNTS + u], sizeof allocs[0], "%s=%llu", key_file(0),
+                     (unsigned long long)UTXO_AMOUNT);
+            argv_g[na++] = "--utxo";
+            argv_g[na++] = allocs[N_ACCOUNTS + u];
+        }
+        argv_g[na] = NULL;
+        char *gout = NULL;
+        int grc = h_run(argv_g, &gout);
+        CHECK(grc == 0 && strstr(gout, "\"block_hash\""), "aetherd init-genesis: %s",
+              gout ? gout : "");
+        free(gout);
+        const char *bad_g[] = {H.aetherd, "init-genesis", "--key", vpath, "--alloc", "zz=1",
+                               NULL};
+        CHECK(h_run(bad_g, NULL) == 2, "init-genesis accepted a bad address");
+    }
     CHECK(h_start(&H, extra, 30000) == 0, "start");
     c = rpc_client_new(H.url, 30000, NULL);
 
