@@ -312,7 +312,7 @@ static void test_engine_and_apply(void **state)
     counting_t cnt = {0, 0};
     node_engine_t eng = {"counting", &cnt, counting_tick, NULL};
     assert_int_equal(node_start(a, eng, &e), 0);
-    for (int i = 0; i < 400 && cnt.blocks < 3; i++)
+    for (int i = 0; i < 2000 && cnt.blocks < 3; i++)
         usleep(5000);
     node_stop(a);
     assert_int_equal(cnt.blocks, 3);
@@ -353,7 +353,7 @@ static void test_engine_and_apply(void **state)
     json_t *body = NULL;
     uint64_t t = 0;
     chain_header_t tip = {0};
-    while (t++ < 400) {
+    while (t++ < 2000) {
         usleep(5000);
         if (chain_state_tip(node_state(s), &tip, NULL, &e) == 0 && tip.height >= 2)
             break;
