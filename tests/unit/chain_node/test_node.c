@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <stdatomic.h>
 
 #include "chain/node/node.h"
 
@@ -286,7 +287,7 @@ static void test_node_flow(void **state)
 
 /* A custom engine: produces exactly one block per tick, stops after 3. */
 typedef struct counting {
-    int ticks, blocks;
+    _Atomic int ticks, blocks; /* written by the loop thread, read by the test */
 } counting_t;
 
 static uint32_t counting_tick(void *self, node_t *n, uint64_t now_ms)
@@ -309,7 +310,9 @@ static void test_engine_and_apply(void **state)
     err_t e = {0};
     node_t *a = open_node(&f, "eng_a", &f.val, &e);
     assert_non_null(a);
-    counting_t cnt = {0, 0};
+    counting_t cnt;
+    atomic_init(&cnt.ticks, 0);
+    atomic_init(&cnt.blocks, 0);
     node_engine_t eng = {"counting", &cnt, counting_tick, NULL};
     assert_int_equal(node_start(a, eng, &e), 0);
     for (int i = 0; i < 2000 && cnt.blocks < 3; i++)
