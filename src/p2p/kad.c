@@ -239,10 +239,15 @@ static int validate_pk(const uint8_t *key, size_t kn, const uint8_t *val, size_t
 {
     uint8_t pk[32];
     p2p_peer_id_t want, got;
-    if (p2p_peer_id_from_bytes(key + 4, kn - 4, &want, e))
-        return err_prefix(e, "kad: /pk/ key");
-    if (p2p_pubkey_decode(val, vn, pk, e))
-        return err_prefix(e, "kad: /pk/ value");
+    int rc = p2p_peer_id_from_bytes(key + 4, kn - 4, &want, e);
+    if (rc) {
+        err_prefix(e, "kad: /pk/ key");
+        return rc;
+    }
+    if ((rc = p2p_pubkey_decode(val, vn, pk, e))) {
+        err_prefix(e, "kad: /pk/ value");
+        return rc;
+    }
     p2p_peer_id_from_pubkey(pk, &got);
     if (!p2p_peer_id_equal(&want, &got))
         return err_set(e, P2P_EINVAL, "kad: /pk/ value is not the key of that peer id");

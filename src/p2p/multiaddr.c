@@ -216,8 +216,11 @@ static int next_component(const uint8_t *m, size_t n, size_t off, const maproto_
         return err_set(e, P2P_EINVAL, "multiaddr: /%s value truncated at offset %zu", p->name, pos);
     if (p->code == P2P_PROTO_P2P) {
         p2p_peer_id_t id;
-        if (p2p_peer_id_from_bytes(m + pos, len, &id, e) != 0)
-            return err_prefix(e, "multiaddr: /p2p at offset %zu", pos);
+        int rc = p2p_peer_id_from_bytes(m + pos, len, &id, e);
+        if (rc) {
+            err_prefix(e, "multiaddr: /p2p at offset %zu", pos);
+            return rc; /* not err_prefix's value: e may be NULL */
+        }
     } else if (p->size < 0 && !dns_name_ok(m + pos, len)) {
         return err_set(e, P2P_EINVAL, "multiaddr: invalid /%s name at offset %zu", p->name, pos);
     }
