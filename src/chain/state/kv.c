@@ -20,7 +20,12 @@ static uint64_t kv_hash(const uint8_t *k, size_t klen)
     }
     for (; i < klen; i++)
         h = (h ^ k[i]) * 0x100000001b3ull;
-    h ^= h >> 29;
+    /* murmur3's fmix64: every input bit reaches the low bits used as index */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 

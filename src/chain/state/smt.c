@@ -451,10 +451,8 @@ void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes)
         if (s->first < 0 || s->head < 0)
             continue;
         const kv_entry_t *en = &nodes->ents[s->head];
-        /* the old generation may hold this position's previous record */
-        kv_entry_t *stale = kv_get(&st->cache_old, en->key);
-        if (stale)
-            (void)kv_set(&st->cache_old, en->key, en->val, en->vlen);
+        /* a stale record of this position in the old generation is shadowed:
+         * lookups try the young one first, and rotation drops the old one */
         cache_put(st, en->key, en->val, en->vlen);
     }
     pthread_mutex_unlock(&st->cache_mu);
