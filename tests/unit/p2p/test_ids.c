@@ -142,9 +142,9 @@ static void test_multiaddr(void **st)
     /* fuzz regression: a bad /p2p value without an err_t used to loop for ever */
     const uint8_t empty_p2p[] = {0xa5, 0x03, 0x00, 0x00};
     assert_int_not_equal(p2p_maddr_validate(empty_p2p, sizeof empty_p2p, NULL), 0);
-    const uint8_t *v;
-    size_t vl;
-    assert_false(p2p_maddr_find(empty_p2p, sizeof empty_p2p, P2P_PROTO_P2P, &v, &vl));
+    const uint8_t *pv;
+    size_t pvl;
+    assert_false(p2p_maddr_find(empty_p2p, sizeof empty_p2p, P2P_PROTO_P2P, &pv, &pvl));
     /* sockaddr */
     struct sockaddr_storage sa;
     assert_int_equal(p2p_maddr_parse("/ip4/127.0.0.1/tcp/4001", &b, &e), 0);
