@@ -69,7 +69,8 @@ void bls_hash_to_field_fp(fp_t *u, size_t count, const uint8_t *msg, size_t msg_
                           const uint8_t *dst, size_t dst_len)
 {
     uint8_t buf[2 * 64];
-    /* count is 1 or 2 here */
+    if (count > 2)
+        count = 2;  /* the suites need at most two elements */
     (void)bls_expand_message_xmd(buf, count * 64, msg, msg_len, dst, dst_len);
     for (size_t i = 0; i < count; i++)
         fp_from_bytes_wide(&u[i], buf + 64 * i);
@@ -79,6 +80,8 @@ void bls_hash_to_field_fp2(fp2_t *u, size_t count, const uint8_t *msg, size_t ms
                            const uint8_t *dst, size_t dst_len)
 {
     uint8_t buf[2 * 128];
+    if (count > 2)
+        count = 2;
     (void)bls_expand_message_xmd(buf, count * 128, msg, msg_len, dst, dst_len);
     for (size_t i = 0; i < count; i++) {
         fp_from_bytes_wide(&u[i].c0, buf + 128 * i);

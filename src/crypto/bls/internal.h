@@ -215,7 +215,8 @@ void bls_hash_to_g1(g1_t *r, const uint8_t *msg, size_t msg_len, const uint8_t *
                     size_t dst_len);
 void bls_hash_to_g2(g2_t *r, const uint8_t *msg, size_t msg_len, const uint8_t *dst,
                     size_t dst_len);
-/* The steps, exposed for the RFC 9380 vector tests. */
+/* The steps, exposed for the RFC 9380 vector tests (count is 1 or 2; larger
+ * values are clamped to 2). */
 void bls_hash_to_field_fp(fp_t *u, size_t count, const uint8_t *msg, size_t msg_len,
                           const uint8_t *dst, size_t dst_len);
 void bls_hash_to_field_fp2(fp2_t *u, size_t count, const uint8_t *msg, size_t msg_len,
