@@ -290,27 +290,12 @@ static void test_verify_proof_command(void **state)
     chain_state_close(st);
 }
 
-/* The acceptance scenario: a proof from aeth_getProof verifies against
- * aeth_getStateRoot, for a present and an absent account, via a real node. */
-static void test_verify_proof_from_node(void **state)
+/* Starts `aetherd run` on data and waits for its port; url gets its
+ * endpoint. On failure the node is killed and the test fails. */
+static pid_t start_node(const char *data, const char *gen, const char *key, const char *portf,
+                        const char *out, char *url, size_t url_len)
 {
-    (void)state;
-    char key[256], gen[256], data[256], portf[256], out[256], url[64];
-    path(key, "val.key");
-    path(gen, "genesis.json");
-    path(data, "node");
-    path(portf, "port");
-    path(out, "node_out.txt");
-    const char *kn[] = {aetherd_bin, "keys", "new", "--out", key, NULL};
-    assert_int_equal(run(kn, NULL, out), 0);
-    const char *ig[] = {aetherd_bin, "init-genesis", "--key", key, "--chain-id", "31",
-                        "--alloc", "00000000000000000000000000000000000000a1=777",
-                        "--utxo", "00000000000000000000000000000000000000a2=55",
-                        "--out", gen, NULL};
-    if (run(ig, NULL, out) != 0) {
-        char *t = slurp(out);
-        fail_msg("init-genesis: %s", t);
-    }
+    unlink(portf);
     pid_t pid = fork();
     if (pid == 0) {
         int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -336,8 +321,33 @@ static void test_verify_proof_from_node(void **state)
         fail_msg("aetherd run did not start: %s", t);
     }
     port[strcspn(port, "\r\n")] = 0;
-    snprintf(url, sizeof url, "http://127.0.0.1:%s", port);
+    snprintf(url, url_len, "http://127.0.0.1:%s", port);
     free(port);
+    return pid;
+}
+
+/* The acceptance scenario: a proof from aeth_getProof verifies against
+ * aeth_getStateRoot, for a present and an absent account, via a real node. */
+static void test_verify_proof_from_node(void **state)
+{
+    (void)state;
+    char key[256], gen[256], data[256], portf[256], out[256], url[64];
+    path(key, "val.key");
+    path(gen, "genesis.json");
+    path(data, "node");
+    path(portf, "port");
+    path(out, "node_out.txt");
+    const char *kn[] = {aetherd_bin, "keys", "new", "--out", key, NULL};
+    assert_int_equal(run(kn, NULL, out), 0);
+    const char *ig[] = {aetherd_bin, "init-genesis", "--key", key, "--chain-id", "31",
+                        "--alloc", "00000000000000000000000000000000000000a1=777",
+                        "--utxo", "00000000000000000000000000000000000000a2=55",
+                        "--out", gen, NULL};
+    if (run(ig, NULL, out) != 0) {
+        char *t = slurp(out);
+        fail_msg("init-genesis: %s", t);
+    }
+    pid_t pid = start_node(data, gen, key, portf, out, url, sizeof url);
     const char *present[] = {aether_bin, "verify-proof", "--rpc", url, "--address",
                              "00000000000000000000000000000000000000a1", NULL};
     const char *absent[] = {aether_bin, "verify-proof", "--rpc", url, "--address",
@@ -353,9 +363,34 @@ static void test_verify_proof_from_node(void **state)
     char *t2 = slurp(res);
     int r3 = run(utxo, NULL, res);
     char *t3 = slurp(res);
+    /* export beside the running node, import into a fresh directory */
+    char snap[256], data2[256];
+    path(snap, "node.zst");
+    path(data2, "node2");
+    const char *ex[] = {aetherd_bin, "snapshot", "export", "--data", data, "--out", snap, NULL};
+    int r4 = run(ex, NULL, res);
+    char *t4 = slurp(res);
     kill(pid, SIGTERM);
     int st;
     waitpid(pid, &st, 0);
+    if (r4 != 0)
+        fail_msg("export beside the node: %d %s", r4, t4);
+    free(t4);
+    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", data2, "--in", snap, NULL};
+    int r5 = run(im, NULL, res);
+    char *t5 = slurp(res);
+    if (r5 != 0)
+        fail_msg("import: %d %s", r5, t5);
+    free(t5);
+    /* a node started on the imported store (same genesis file) serves it */
+    pid = start_node(data2, gen, key, portf, out, url, sizeof url);
+    int r6 = run(present, NULL, res);
+    char *t6 = slurp(res);
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    if (r6 != 0 || !strstr(t6, "balance 777"))
+        fail_msg("node on the imported snapshot: %d %s", r6, t6);
+    free(t6);
     if (r1 != 0 || !strstr(t1, "balance 777"))
         fail_msg("present: %d %s", r1, t1);
     if (r2 != 0 || !strstr(t2, "absent"))
