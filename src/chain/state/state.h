@@ -26,8 +26,8 @@
  * index, the changed accounts/UTxOs, the changed SMT nodes and the new tip in
  * ONE RocksDB write batch with sync=true, so after a crash (even kill -9) the
  * store is at the previous or the new tip, never in between. On open, the
- * tip is read back and its state root re-derived from the persisted tree and
- * compared with the tip header (an inconsistent store is refused).
+ * tip record, the tip block's hash and the persisted tree's root are checked
+ * against each other (an inconsistent store is refused).
  *
  * Threads: every chain_state_* function may be called from any thread
  * (RPC readers while the producer commits); readers see either the old or the
