@@ -627,6 +627,21 @@ int main(int argc, char **argv)
               out ? out : "");
         free(out);
         out = NULL;
+        const char *a7[] = {"status", NULL};
+        CHECK(cli(a7, &out) == 0 && strstr(out, "\"state_root\"") && strstr(out, "\"ok\""),
+              "aether status: %s", out ? out : "");
+        free(out);
+        out = NULL;
+        char txh[65];
+        chain_hash_to_hex(&txs[3].hash, txh);
+        const char *a8[] = {"tx", txh, NULL};
+        CHECK(cli(a8, &out) == 0 && strstr(out, "\"committed\"") && strstr(out, "\"receipt\""),
+              "aether tx: %s", out ? out : "");
+        free(out);
+        out = NULL;
+        const char *a9[] = {"tx", "00000000000000000000000000000000000000000000000000000000000000aa",
+                            NULL};
+        CHECK(cli(a9, NULL) == 1, "aether tx of an unknown hash");
         const char *a5[] = {"transfer", "--key", key_file(2), "--to", "0x1234", "--amount",
                             "1", NULL};
         CHECK(cli(a5, NULL) == 2, "bad address exit code");
