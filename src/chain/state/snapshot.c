@@ -554,3 +554,101 @@ out:
     chain_block_free(gblk);
     return rc;
 }
+
+/* ---- full check (fsck) ---- */
+
+int chain_state_check(chain_state_t *st, err_t *e)
+{
+    int rc = 0;
+    pthread_rwlock_rdlock(&st->lock);
+    chain_hash_t want = st->root;
+    bool has_tip = st->has_tip;
+    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(st->db);
+    pthread_rwlock_unlock(&st->lock);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(ro, snap);
+    smt_leaf_t *leaves = NULL;
+    size_t n = 0, cap = 0, n_utxo = 0, n_index = 0;
+    kv_map_t nodes;
+    kv_init(&nodes, SMT_POS_BYTES);
+    static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
+    for (int c = 0; c < 2 && !rc; c++) {
+        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(st->db, ro, st->cf[cfs[c]]);
+        for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !rc;
+             rocksdb_iter_next(it)) {
+            size_t kl, vl;
+            const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+            const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
+            if (kl != (c == 0 ? 20u : 36u) ||
+                vl != (c == 0 ? (size_t)CHAIN_ACCOUNT_BYTES : (size_t)CHAIN_UTXO_BYTES)) {
+                rc = err_set(e, CHAIN_EIO, "state check: malformed %s record",
+                             c == 0 ? "account" : "UTxO");
+                break;
+            }
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 1024;
+                smt_leaf_t *p = realloc(leaves, nc * sizeof *p);
+                if (!p) {
+                    rc = err_set(e, CHAIN_ENOMEM, "state check: out of memory");
+                    break;
+                }
+                leaves = p;
+                cap = nc;
+            }
+            if (c == 0) {
+                chain_addr_t a;
+                memcpy(a.b, k, 20);
+                chain_smt_key_account(&a, &leaves[n].key);
+            } else {
+                chain_utxo_id_t id;
+                memcpy(id.tx_hash.b, k, 32);
+                id.index = (uint32_t)k[32] | (uint32_t)k[33] << 8 | (uint32_t)k[34] << 16 |
+                           (uint32_t)k[35] << 24;
+                chain_smt_key_utxo(&id, &leaves[n].key);
+                n_utxo++;
+            }
+            crypto_sha256(v, vl, leaves[n].vh.b);
+            n++;
+        }
+        rocksdb_iter_destroy(it);
+    }
+    if (!rc) {
+        /* every index entry must name a stored UTxO of that owner */
+        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(st->db, ro, st->cf[CF_OWNER_UTXO]);
+        for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !rc;
+             rocksdb_iter_next(it)) {
+            size_t kl, vl;
+            const char *k = rocksdb_iter_key(it, &kl);
+            char *err = NULL;
+            char *v = kl == 56 ? rocksdb_get_cf(st->db, ro, st->cf[CF_UTXOS], k + 20, 36, &vl, &err)
+                               : NULL;
+            if (err) {
+                rc = err_set(e, CHAIN_EIO, "state check: %s", err);
+                rocksdb_free(err);
+            } else if (!v || vl != CHAIN_UTXO_BYTES || memcmp(v, k, 20) != 0) {
+                rc = err_set(e, CHAIN_EIO, "state check: owner index names a missing or "
+                                           "foreign UTxO");
+            }
+            rocksdb_free(v);
+            n_index++;
+        }
+        rocksdb_iter_destroy(it);
+        if (!rc && n_index != n_utxo)
+            rc = err_set(e, CHAIN_EIO, "state check: %zu UTxOs but %zu owner index entries",
+                         n_utxo, n_index);
+    }
+    chain_hash_t root = {{0}};
+    if (!rc && (rc = smt_build(leaves, n, &nodes, &root, e)) == 0) {
+        chain_hash_t zero = {{0}};
+        if (!chain_hash_equal(&root, has_tip ? &want : &zero))
+            rc = err_set(e, CHAIN_EIO,
+                         "state check: the %zu stored leaves hash to a different root than the "
+                         "tip's state_root",
+                         n);
+    }
+    kv_free(&nodes);
+    free(leaves);
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_release_snapshot(st->db, snap);
+    return rc;
+}

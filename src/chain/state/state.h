@@ -184,6 +184,12 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
  * state_root; then the node continues from that tip (blocks between 0 and
  * the tip are not included). */
 int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
+
+/* Full consistency check (fsck): rebuilds the tree from every stored account
+ * and UTxO, independently of the persisted nodes, and compares its root with
+ * the tip's state_root; also checks that the owner index lists exactly the
+ * stored UTxOs. O(state size); CHAIN_EIO naming the first mismatch. */
+int chain_state_check(chain_state_t *st, err_t *e) BASE_MUST_CHECK;
 int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_STATE_H */

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <rocksdb/c.h>
 #include <zstd.h>
 
 #include "chain/state/state.h"
@@ -341,6 +342,8 @@ static void test_smt_vs_model(void **state)
             assert_memory_equal(got.b, want.b, 32);
         }
     }
+    if (chain_state_check(st, &e) != 0)
+        fail_msg("check: %s", e.msg);
     /* every account reads back as the model has it */
     for (size_t i = 0; i < m.na; i++) {
         chain_account_t a;
@@ -498,6 +501,8 @@ static void test_crash_kill9(void **state)
     model_root(&m, &want);
     chain_state_root(st, &got);
     assert_memory_equal(got.b, want.b, 32);
+    if (chain_state_check(st, &e) != 0)
+        fail_msg("after kill -9: %s", e.msg);
     for (size_t i = 0; i < m.na; i++) {
         chain_account_t a;
         bool ex;
@@ -572,6 +577,7 @@ static void test_snapshot(void **state)
         assert_int_equal(chain_u128_cmp(a.balance, m.acct[i].balance), 0);
     }
     check_proofs(im, &m);
+    assert_int_equal(chain_state_check(im, &e), 0);
     chain_block_t *g0;
     assert_int_equal(chain_state_get_block(im, 0, &g0, &e), 0);
     assert_int_equal(g0->header.chain_id, 42);
@@ -815,13 +821,59 @@ static void test_concurrent_readers(void **state)
     free(dir);
 }
 
+/* chain_state_check notices a leaf changed behind the tree's back. */
+static void test_check_detects_tamper(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    static model_t m;
+    memset(&m, 0, sizeof m);
+    genesis_from_model(st, &m, 10, 2);
+    random_block(st, &m, 20);
+    assert_int_equal(chain_state_check(st, &e), 0);
+    chain_state_close(st);
+    /* rewrite one account directly in RocksDB */
+    static const char *names[] = {"default", "accounts", "utxos", "owner_utxo", "smt",
+                                  "blocks",  "block_idx", "txs",  "meta"};
+    enum { NCF = sizeof names / sizeof names[0] };
+    rocksdb_options_t *o = rocksdb_options_create();
+    const rocksdb_options_t *co[NCF];
+    rocksdb_column_family_handle_t *h[NCF];
+    for (int i = 0; i < NCF; i++)
+        co[i] = o;
+    char *err = NULL;
+    rocksdb_t *db = rocksdb_open_column_families(o, dir, NCF, names, co, h, &err);
+    if (err)
+        fail_msg("raw open: %s", err);
+    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+    uint8_t v[CHAIN_ACCOUNT_BYTES];
+    chain_account_t a = {{123456789, 0}, 0};
+    chain_account_encode(&a, v);
+    rocksdb_put_cf(db, wo, h[1], (const char *)m.addr[0].b, 20, (const char *)v, sizeof v, &err);
+    assert_null(err);
+    rocksdb_writeoptions_destroy(wo);
+    for (int i = 0; i < NCF; i++)
+        rocksdb_column_family_handle_destroy(h[i]);
+    rocksdb_close(db);
+    rocksdb_options_destroy(o);
+    st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    assert_int_equal(chain_state_check(st, &e), CHAIN_EIO);
+    assert_non_null(strstr(e.msg, "different root"));
+    chain_state_close(st);
+    rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_smt_vs_model), cmocka_unit_test(test_smt_empty_again),
         cmocka_unit_test(test_crash_kill9),  cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_open_errors),  cmocka_unit_test(test_overlay_rollback),
-        cmocka_unit_test(test_concurrent_readers),
+        cmocka_unit_test(test_concurrent_readers), cmocka_unit_test(test_check_detects_tamper),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
