@@ -1,6 +1,6 @@
 /* libFuzzer target for the Phase formats: any bytes go through the v1
  * manifest and receipt parsers, the JobResult reader and the legacy v0.1
- * receipt parser; whatever parses is verified, re-encoded and re-parsed.
+ * receipt parser and the JobEvent replay; whatever parses is verified, re-encoded and re-parsed.
  * Nothing may crash, leak or read out of bounds; a re-encoded envelope must
  * parse again and keep its signing message. */
 #include <stdint.h>
@@ -70,6 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *s = (const char *)data;
     check_manifest(s, size);
     check_receipt(s, size);
+    json_t *j = cjson_parse(s, size, NULL);
+    if (json_is_array(j)) {
+        phase_commit_t c;
+        const json_t *fin;
+        (void)phase_events_replay(j, &c, &fin, NULL);
+    }
+    json_decref(j);
     phase_legacy_receipt_t lr;
     if (phase_legacy_parse(s, size, &lr, NULL) == PHASE_OK)
         (void)phase_legacy_verify(&lr, NULL, NULL);

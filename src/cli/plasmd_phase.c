@@ -333,12 +333,13 @@ int plasmd_manifest(int argc, char **argv)
 
 static const char verify_usage[] =
     "Usage: plasmd verify RECEIPT.json [--pubkey HEX] [--stdout FILE] [--stderr FILE]\n"
-    "                     [--manifest FILE]\n"
+    "                     [--events FILE] [--manifest FILE]\n"
     "\n"
     "Verifies a SignedReceipt v1 (schema, key, signature, as upstream) or a legacy\n"
     "v0.1 receipt. --pubkey pins the worker key. --stdout/--stderr recompute the\n"
     "output commitment and chunk count from the job's output; --manifest checks\n"
-    "that job_id is that manifest's JobId.\n"
+    "that job_id is that manifest's JobId. --events replays a JobEvent stream\n"
+    "(plasmd run --events) against the commitment and the receipt's result.\n"
     "Exit 0 valid, 1 invalid, 2 malformed.\n";
 
 static int check_output(const char *prog, const phase_receipt_t *r, const char *out_path,
@@ -366,6 +367,45 @@ static int check_output(const char *prog, const phase_receipt_t *r, const char *
     }
     free(out);
     free(err);
+    return rc;
+}
+
+static int check_events(const char *prog, const phase_receipt_t *r, const char *path)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = read_file(prog, path, PHASE_JSON_MAX, &data, &len);
+    if (rc != CLI_OK)
+        return rc;
+    err_t e = {0};
+    json_t *ev = cjson_parse((const char *)data, len, &e);
+    free(data);
+    if (!ev)
+        return cli_error(prog, CLI_USAGE, "%s: %s", path, e.msg);
+    phase_commit_t c;
+    const json_t *fin = NULL;
+    phase_job_result_t res;
+    rc = phase_events_replay(ev, &c, &fin, &e);
+    if (rc == PHASE_EINVAL) {
+        rc = cli_error(prog, CLI_USAGE, "%s: %s", path, e.msg);
+    } else if (rc != PHASE_OK) {
+        rc = cli_error(prog, CLI_FAIL, "INVALID: %s: %s", path, e.msg);
+    } else if (phase_job_result_from_json(r->result, &res, &e) != PHASE_OK) {
+        rc = cli_error(prog, CLI_USAGE, "result: %s", e.msg);
+    } else {
+        char *a = cjson_encode_str(fin, NULL), *b = cjson_encode_str(r->result, NULL);
+        if (!crypto_equal(c.state, res.output_commitment, PHASE_HASH_BYTES) ||
+            c.count != res.output_chunk_count)
+            rc = cli_error(prog, CLI_FAIL, "INVALID: the events do not match the commitment");
+        else if (!a || !b || strcmp(a, b) != 0)
+            rc = cli_error(prog, CLI_FAIL, "INVALID: the Final event's result is not the receipt's");
+        else
+            rc = CLI_OK;
+        free(a);
+        free(b);
+        phase_job_result_free(&res);
+    }
+    json_decref(ev);
     return rc;
 }
 
@@ -402,10 +442,12 @@ int plasmd_verify(int argc, char **argv)
         {"stdout", required_argument, NULL, 'o'},
         {"stderr", required_argument, NULL, 'e'},
         {"manifest", required_argument, NULL, 'm'},
+        {"events", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *pk_hex = NULL, *out_path = NULL, *err_path = NULL, *man_path = NULL;
+    const char *ev_path = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -414,6 +456,7 @@ int plasmd_verify(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'e': err_path = optarg; break;
         case 'm': man_path = optarg; break;
+        case 'E': ev_path = optarg; break;
         case 'h': fputs(verify_usage, stdout); return CLI_OK;
         default: return cli_bad_option(prog, argv, optind, optopt, c == ':');
         }
@@ -468,6 +511,10 @@ int plasmd_verify(int argc, char **argv)
         phase_receipt_free(&r);
         return rc;
     }
+    if (ev_path && (rc = check_events(prog, &r, ev_path)) != CLI_OK) {
+        phase_receipt_free(&r);
+        return rc;
+    }
     if (man_path && (rc = check_manifest(prog, &r, man_path)) != CLI_OK) {
         phase_receipt_free(&r);
         return rc;
@@ -482,6 +529,10 @@ int plasmd_verify(int argc, char **argv)
         printf("note: checked against the receipt's own key; pass --pubkey to pin the worker\n");
     if (out_path || err_path)
         printf("output: matches the commitment\n");
+    if (ev_path)
+        printf("events: replay to the commitment; Final carries the signed result\n");
+    if (man_path)
+        printf("manifest: job_id is its JobId\n");
     phase_receipt_free(&r);
     return CLI_OK;
 }

@@ -22,7 +22,7 @@
 
 static const char run_usage[] =
     "Usage: plasmd run [--quiet] [--fuel N] [--memory BYTES] [--timeout MS]\n"
-    "                  [--receipt FILE] [--env K=V]... [--seed HEX]\n"
+    "                  [--receipt FILE [--events FILE]] [--env K=V]... [--seed HEX]\n"
     "                  MODULE.wasm [ARGS...]\n"
     "       plasmd run --manifest FILE [--allow HEX]... [--allow-unauthenticated]\n"
     "                  [same options] [ARGS...]\n"
@@ -38,6 +38,8 @@ static const char run_usage[] =
     "  --timeout MS       stop after MS milliseconds of wall-clock time\n"
     "  --receipt FILE     write a SignedReceipt<JobResult> (v1) signed by the node\n"
     "                     identity; its commitment covers the real stdout/stderr\n"
+    "  --events FILE      with --receipt: also write the job's JobEvent stream\n"
+    "                     (Output chunks, then Final) for 'plasmd verify --events'\n"
     "  --env K=V          set an environment variable for the job (repeatable)\n"
     "  --seed HEX         32-byte seed: random_get becomes reproducible\n"
     "  --manifest FILE    run the wasm JobSpec of a SignedManifest v1 as upstream's\n"
@@ -63,9 +65,40 @@ static int load_module(const char *prog, const char *path, uint8_t **data, size_
     return CLI_OK;
 }
 
+/* Writes text + "\n" to path atomically. */
+static int write_text(const char *prog, const char *what, const char *path, const char *text)
+{
+    err_t e = {0};
+    buf_t b;
+    buf_init(&b, 0);
+    buf_append_str(&b, text);
+    buf_append_byte(&b, '\n');
+    int rc = CLI_OK;
+    if (!buf_ok(&b) || file_write_atomic(path, b.data, b.len, 0644, false, &e) != BASE_OK)
+        rc = cli_error(prog, CLI_FAIL, "cannot write the %s: %s", what,
+                       e.msg[0] ? e.msg : "out of memory");
+    buf_free(&b);
+    return rc;
+}
+
+/* --events: the job's JobEvent stream (Output chunks, then Final). */
+static int write_events(const char *prog, const phase_job_outcome_t *out, const json_t *result,
+                        const char *path)
+{
+    err_t e = {0};
+    json_t *ev = phase_job_events(out, result, &e);
+    char *text = ev ? cjson_encode_str(ev, &e) : NULL;
+    json_decref(ev);
+    if (!text)
+        return cli_error(prog, CLI_FAIL, "cannot encode the events: %s", e.msg);
+    int rc = write_text(prog, "events", path, text);
+    free(text);
+    return rc;
+}
+
 /* Signs a wasm JobSpec manifest (JobId) and a receipt over the outcome. */
 static int sign_receipt(const char *prog, const phase_job_opts_t *o,
-                        const phase_job_outcome_t *out, const char *path)
+                        const phase_job_outcome_t *out, const char *path, const char *events)
 {
     char id_path[4096];
     err_t e = {0};
@@ -90,16 +123,9 @@ static int sign_receipt(const char *prog, const phase_job_opts_t *o,
         cli_error(prog, CLI_FAIL, "cannot sign the receipt: %s", e.msg);
         goto done;
     }
-    size_t n = strlen(json);
-    buf_t b;
-    buf_init(&b, 0);
-    buf_append(&b, json, n);
-    buf_append_byte(&b, '\n');
-    if (!buf_ok(&b) || file_write_atomic(path, b.data, b.len, 0644, false, &e) != BASE_OK)
-        cli_error(prog, CLI_FAIL, "cannot write the receipt: %s", e.msg);
-    else
-        rc = CLI_OK;
-    buf_free(&b);
+    rc = write_text(prog, "receipt", path, json);
+    if (rc == CLI_OK && events)
+        rc = write_events(prog, out, res_json, events);
 done:
     free(json);
     phase_receipt_free(&r);
@@ -141,6 +167,7 @@ typedef struct run_ctx {
     const char *prog;
     const char *manifest;
     const char *receipt;
+    const char *events;
     uint8_t (*allowed)[PHASE_PK_BYTES];
     size_t n_allowed;
     bool allow_any;
@@ -157,15 +184,8 @@ static int write_receipt(const char *prog, const phase_receipt_t *r, const char 
     char *json = phase_receipt_to_json(r, &e);
     if (!json)
         return cli_error(prog, CLI_FAIL, "cannot encode the receipt: %s", e.msg);
-    buf_t b;
-    buf_init(&b, 0);
-    buf_append_str(&b, json);
-    buf_append_byte(&b, '\n');
+    int rc = write_text(prog, "receipt", path, json);
     free(json);
-    int rc = CLI_OK;
-    if (!buf_ok(&b) || file_write_atomic(path, b.data, b.len, 0644, false, &e) != BASE_OK)
-        rc = cli_error(prog, CLI_FAIL, "cannot write the receipt: %s", e.msg);
-    buf_free(&b);
     return rc;
 }
 
@@ -228,7 +248,10 @@ static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
         status = phase_job_exit_status(&out);
         if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == WASM_ELIMIT)
             status = CLI_FAIL;
-        if (c->receipt && write_receipt(c->prog, &r, c->receipt) != CLI_OK && status == 0)
+        if (c->receipt && (write_receipt(c->prog, &r, c->receipt) != CLI_OK ||
+                           (c->events && write_events(c->prog, &out, r.result, c->events) !=
+                                             CLI_OK)) &&
+            status == 0)
             status = CLI_FAIL;
         phase_receipt_free(&r);
         phase_job_outcome_free(&out);
@@ -253,13 +276,14 @@ int plasmd_run(int argc, char **argv)
         {"manifest", required_argument, NULL, 'M'},
         {"allow", required_argument, NULL, 'a'},
         {"allow-unauthenticated", no_argument, NULL, 'U'},
+        {"events", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static uint8_t allowed[MAX_ALLOW][PHASE_PK_BYTES];
     size_t n_allowed = 0;
     bool allow_any = false;
-    const char *manifest = NULL;
+    const char *manifest = NULL, *events = NULL;
     phase_job_opts_t o;
     memset(&o, 0, sizeof o);
     const char *receipt = NULL;
@@ -311,15 +335,18 @@ int plasmd_run(int argc, char **argv)
             n_allowed++;
             break;
         case 'U': allow_any = true; break;
+        case 'E': events = optarg; break;
         case 'h': fputs(run_usage, stdout); return CLI_OK;
         default: return cli_bad_option(prog, argv, optind, optopt, c == ':');
         }
     }
+    if (events && !receipt)
+        return cli_usage_error(prog, "--events needs --receipt (the events end with its result)");
     if (manifest) {
         signal(SIGPIPE, SIG_IGN);
         if (crypto_init() != CRYPTO_OK)
             return cli_error(prog, CLI_FAIL, "cannot initialise libsodium");
-        run_ctx_t ctx = {.prog = prog, .manifest = manifest, .receipt = receipt,
+        run_ctx_t ctx = {.prog = prog, .manifest = manifest, .receipt = receipt, .events = events,
                          .allowed = allowed, .n_allowed = n_allowed, .allow_any = allow_any,
                          .quiet = quiet, .env = env, .n_env = n_env,
                          .args = (const char *const *)argv + optind,
@@ -369,7 +396,7 @@ int plasmd_run(int argc, char **argv)
     int status = phase_job_exit_status(&out);
     if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == WASM_ELIMIT)
         status = CLI_FAIL; /* the module is fine; --memory or a limit refused it */
-    if (receipt && sign_receipt(prog, &o, &out, receipt) != CLI_OK && status == 0)
+    if (receipt && sign_receipt(prog, &o, &out, receipt, events) != CLI_OK && status == 0)
         status = CLI_FAIL;
     phase_job_outcome_free(&out);
     free(jargv);

@@ -151,3 +151,101 @@ int phase_wasm_job_id(const uint8_t *module, size_t n, uint64_t max_duration_ms,
     crypto_sha256_final(&s.h, out);
     return PHASE_OK;
 }
+
+/* ---- JobEvent stream ------------------------------------------------------- */
+
+static int add_output(json_t *arr, uint64_t seq, const char *kind, const uint8_t *p, size_t n)
+{
+    json_t *ev = json_pack("{s:{s:s, s:o, s:o}}", "Output", "kind", kind, "data",
+                           cjson_bytes(p, n), "seq", cjson_u64(seq));
+    return ev && json_array_append_new(arr, ev) == 0 ? PHASE_OK : BASE_ENOMEM;
+}
+
+json_t *phase_job_events(const phase_job_outcome_t *o, const json_t *result, err_t *e)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        goto oom;
+    uint64_t seq = 0;
+    size_t off = 0;
+    do { /* the same chunks phase_commit_output() folds */
+        size_t n = o->out_len - off < PHASE_CHUNK_MAX ? o->out_len - off : PHASE_CHUNK_MAX;
+        if (add_output(arr, seq++, "stdout", o->out ? o->out + off : NULL, n) != PHASE_OK)
+            goto oom;
+        off += n;
+    } while (off < o->out_len);
+    for (off = 0; off < o->err_len;) {
+        size_t n = o->err_len - off < PHASE_CHUNK_MAX ? o->err_len - off : PHASE_CHUNK_MAX;
+        if (add_output(arr, seq++, "stderr", o->err + off, n) != PHASE_OK)
+            goto oom;
+        off += n;
+    }
+    json_t *error = json_null();
+    if (phase_job_exit_status(o) != 0 || o->status != PHASE_JOB_EXITED) {
+        char msg[ERR_MSG_MAX + 32];
+        if (o->status == PHASE_JOB_EXITED)
+            snprintf(msg, sizeof msg, "wasm exit_code=%d", (int)o->exit_code);
+        else
+            snprintf(msg, sizeof msg, "wasm execution failed: %s", o->message);
+        for (char *p = msg; *p; p++) /* ASCII only: always valid UTF-8 */
+            if ((unsigned char)*p >= 0x80)
+                *p = '?';
+        error = json_string(msg);
+    }
+    json_t *fin = json_pack("{s:{s:O, s:o}}", "Final", "result", result, "error", error);
+    if (!fin || json_array_append_new(arr, fin) != 0)
+        goto oom;
+    return arr;
+oom:
+    json_decref(arr);
+    err_set(e, BASE_ENOMEM, "job events: out of memory");
+    return NULL;
+}
+
+int phase_events_replay(const json_t *events, phase_commit_t *c, const json_t **final_result,
+                        err_t *e)
+{
+    *final_result = NULL;
+    if (!json_is_array(events))
+        return err_set(e, PHASE_EINVAL, "events: expected a JSON array of JobEvent");
+    phase_commit_init(c);
+    size_t i, n = json_array_size(events);
+    const json_t *ev;
+    json_array_foreach((json_t *)events, i, ev) {
+        if (!json_is_object(ev) || json_object_size(ev) != 1)
+            return err_set(e, PHASE_EINVAL, "events[%zu]: not an externally tagged JobEvent", i);
+        if (*final_result)
+            return err_set(e, PHASE_EINVAL, "events[%zu]: event after Final", i);
+        const json_t *out = json_object_get(ev, "Output");
+        const json_t *fin = json_object_get(ev, "Final");
+        if (json_object_get(ev, "Progress"))
+            continue; /* not committed (reference §2.7) */
+        if (fin) {
+            const json_t *res = json_object_get(fin, "result");
+            const json_t *err = json_object_get(fin, "error");
+            if (!json_is_object(res) || (err && !json_is_null(err) && !json_is_string(err)))
+                return err_set(e, PHASE_EINVAL, "events[%zu]: malformed Final", i);
+            *final_result = res;
+            continue;
+        }
+        if (!out)
+            return err_set(e, PHASE_EINVAL, "events[%zu]: unknown event", i);
+        const char *kind = json_string_value(json_object_get(out, "kind"));
+        uint64_t seq;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        err_t be = {0};
+        if (!kind || !cjson_get_u64(json_object_get(out, "seq"), &seq))
+            return err_set(e, PHASE_EINVAL, "events[%zu]: Output needs kind and seq", i);
+        if (seq != c->count)
+            return err_set(e, PHASE_EMISMATCH, "events[%zu]: seq %llu out of order (expected %llu)",
+                           i, (unsigned long long)seq, (unsigned long long)c->count);
+        if (cjson_get_bytes(json_object_get(out, "data"), SIZE_MAX, &data, &len, &be) != BASE_OK)
+            return err_set(e, PHASE_EINVAL, "events[%zu]: data: %s", i, be.msg);
+        phase_commit_add(c, seq, kind, data, len);
+        free(data);
+    }
+    if (!*final_result)
+        return err_set(e, PHASE_EINVAL, "events: no Final event (of %zu)", n);
+    return PHASE_OK;
+}

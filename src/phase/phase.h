@@ -307,6 +307,21 @@ int phase_wasm_job_id(const uint8_t *module, size_t n, uint64_t max_duration_ms,
 int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHASE_HASH_BYTES],
                          phase_job_result_t *r, err_t *e) BASE_MUST_CHECK;
 
+/* ---- JobEvent stream (reference §2.6: externally tagged serde enums) -------- */
+
+/* The events of a finished job, as upstream's relay ships them
+ * (serde_json(Vec<JobEvent>)): one {"Output":{"kind","data","seq"}} per
+ * output chunk (the chunk rule above), then {"Final":{"result","error"}}
+ * with result = the JobResult JSON (a new reference is taken) and error =
+ * null when the job exited 0, else the reason. */
+json_t *phase_job_events(const phase_job_outcome_t *o, const json_t *result, err_t *e);
+/* Replays an events array as a verifier does (SPEC §6): Output chunks folded
+ * in order with seq counting up from 0, Progress events skipped, exactly one
+ * Final, last. Fills the commitment and returns a borrowed pointer to the
+ * Final's result in *final_result. */
+int phase_events_replay(const json_t *events, phase_commit_t *c, const json_t **final_result,
+                        err_t *e) BASE_MUST_CHECK;
+
 /* ---- worker path: SignedManifest<JobSpec> in, SignedReceipt out --------------- */
 
 /* Upstream's WasmtimeWorker (reference §4.2) with SEC-01 authorisation. */

@@ -196,6 +196,13 @@ if [ -f "$PROGS/echoargs.wasm" ]; then
     "$P" run --quiet --receipt "$T/r2.json" --env EXIT_CODE=3 "$PROGS/echoargs.wasm" >"$T/o2" 2>"$T/e2"
     expect_rc "a receipt of a failing job verifies, covering stdout and stderr" 0 "$P" verify --stdout "$T/o2" --stderr "$T/e2" "$T/r2.json"
     check "  ... with completion error and exit_code 3" grep -q '"completion":"error".*"exit_code":"3"' "$T/r2.json"
+    "$P" run --quiet --receipt "$T/r4.json" --events "$T/ev.json" --env EXIT_CODE=3 "$PROGS/echoargs.wasm" >/dev/null 2>&1
+    expect_rc "run --events: the JobEvent stream replays to the receipt" 0 "$P" verify --events "$T/ev.json" "$T/r4.json"
+    check "  ... Final carries upstream's error text" has "$T/ev.json" '"error":"wasm exit_code=3"'
+    sed 's/"seq":1/"seq":5/' "$T/ev.json" >"$T/ev2.json"
+    expect_rc "  ... a reordered stream is rejected" 1 "$P" verify --events "$T/ev2.json" "$T/r4.json"
+    expect_rc "  ... and events of another job too" 1 "$P" verify --events "$T/ev.json" "$T/r2.json"
+    expect_rc "--events without --receipt is a usage error" 2 "$P" run --events "$T/x.json" "$PROGS/echoargs.wasm"
 else
     skip "echoargs tests (no wasm32-wasi C toolchain)"
 fi

@@ -459,6 +459,54 @@ static void shared_receipt_fixture(void **state)
     free(pkfile);
 }
 
+/* JobEvent stream: serde's externally tagged form, and replay. */
+static void job_events(void **state)
+{
+    phase_job_outcome_t o;
+    memset(&o, 0, sizeof o);
+    o.status = PHASE_JOB_EXITED;
+    o.exit_code = 3;
+    o.out = (uint8_t *)"hi";
+    o.out_len = 2;
+    o.err = (uint8_t *)"e";
+    o.err_len = 1;
+    strcpy(o.module_hash, "sha256:00");
+    uint8_t job[32] = {1};
+    phase_job_result_t r;
+    assert_int_equal(phase_job_result_for(&o, job, &r, NULL), 0);
+    json_t *rj = phase_job_result_to_json(&r, NULL);
+    json_t *ev = phase_job_events(&o, rj, NULL);
+    assert_non_null(ev);
+    char *s = cjson_encode_str(ev, NULL);
+    const char *want_head = "[{\"Output\":{\"data\":[104,105],\"kind\":\"stdout\",\"seq\":0}},"
+                            "{\"Output\":{\"data\":[101],\"kind\":\"stderr\",\"seq\":1}},"
+                            "{\"Final\":{\"error\":\"wasm exit_code=3\",\"result\":{";
+    assert_memory_equal(s, want_head, strlen(want_head));
+    phase_commit_t c;
+    const json_t *fin;
+    assert_int_equal(phase_events_replay(ev, &c, &fin, NULL), 0);
+    assert_memory_equal(c.state, r.output_commitment, 32);
+    assert_int_equal(c.count, 2);
+    assert_ptr_equal(fin, json_object_get(json_object_get(json_array_get(ev, 2), "Final"), "result"));
+    /* Progress events are skipped; reordered or missing pieces are caught. */
+    json_array_insert_new(ev, 1, json_pack("{s:{s:s, s:n, s:n}}", "Progress", "kind", "log",
+                                           "fraction", "message"));
+    assert_int_equal(phase_events_replay(ev, &c, &fin, NULL), 0);
+    assert_int_equal(c.count, 2);
+    json_array_remove(ev, 0);
+    assert_int_equal(phase_events_replay(ev, &c, &fin, NULL), PHASE_EMISMATCH);
+    json_t *only_final = json_pack("[O]", json_array_get(ev, json_array_size(ev) - 1));
+    json_array_append(only_final, json_array_get(ev, 0));
+    assert_int_equal(phase_events_replay(only_final, &c, &fin, NULL), PHASE_EINVAL);
+    json_array_clear(only_final);
+    assert_int_equal(phase_events_replay(only_final, &c, &fin, NULL), PHASE_EINVAL);
+    json_decref(only_final);
+    free(s);
+    json_decref(ev);
+    json_decref(rj);
+    phase_job_result_free(&r);
+}
+
 /* base's canonical JSON against the fixture the PHP SDK must match too. */
 static void canonical_json_fixture(void **state)
 {
@@ -520,6 +568,7 @@ int main(void)
         cmocka_unit_test(shared_receipt_fixture),
         cmocka_unit_test(wasm_job_id_fast_path),
         cmocka_unit_test(canonical_json_fixture),
+        cmocka_unit_test(job_events),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
