@@ -179,6 +179,14 @@ static void test_snapshot_commands(void **state)
     txt = slurp(out);
     assert_non_null(strstr(txt, "empty"));
     free(txt);
+    /* both stores pass the full check */
+    const char *ck[] = {aetherd_bin, "snapshot", "check", "--data", db2, NULL};
+    assert_int_equal(run(ck, NULL, out), 0);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, rh));
+    free(txt);
+    const char *ck_bad[] = {aetherd_bin, "snapshot", "check", "--data", db2, "--out", snap, NULL};
+    assert_int_equal(run(ck_bad, NULL, out), 2);
     /* the imported store has the same state */
     chain_state_t *s2 = chain_state_open(db2, true, &e);
     assert_non_null(s2);
