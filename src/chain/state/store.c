@@ -589,6 +589,11 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         rc = err_set(e, CHAIN_EINVAL, "state: overlay belongs to another store");
         goto out;
     }
+    if (block->n_txs && !receipts) {
+        rc = err_set(e, CHAIN_EINVAL, "state: block %llu has transactions but no receipts",
+                     (unsigned long long)block->header.height);
+        goto out;
+    }
     if ((rc = chain_overlay_root(ov, &root, e)))
         goto out;
     chain_header_hash(&block->header, &bhash);
