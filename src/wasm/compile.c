@@ -96,6 +96,8 @@ typedef struct comp {
     size_t last_end, last_dst;  /* the last simple instruction, for retargeting */
     size_t last_op;
     int last_opcode;            /* OP_* of it, for compare fusion */
+    size_t ld_op, ld_end;       /* the last i32.load/load8_u, for load+branch fusion */
+    int ld_opcode;
     bool oom;
 } comp_t;
 
@@ -156,7 +158,11 @@ static void emit_simple(comp_t *c, size_t at, int op)
     c->last_opcode = op;
 }
 
-static void label_here(comp_t *c) { c->last_end = NONE; }
+static void label_here(comp_t *c)
+{
+    c->last_end = NONE;
+    c->ld_end = NONE;
+}
 
 static void add_fuel(comp_t *c, uint32_t cost)
 {
@@ -573,7 +579,15 @@ static int op_load(comp_t *c, uint8_t out, int op, uint32_t nat)
     uint32_t off, a;
     if (read_memarg(c, nat, &off) || pop_slot(c, WASM_I32, &a)) return c->err->code;
     uint32_t d = vpush_home(c, out);
-    if (!dead(c)) emit_simple(c, emit(c, op, 3, d, a, off), op);
+    if (!dead(c)) {
+        size_t at = emit(c, op, 3, d, a, off);
+        emit_simple(c, at, op);
+        if (at != NONE && (op == OP_I32_LOAD || op == OP_I32_LOAD8_U)) {
+            c->ld_op = at;
+            c->ld_end = c->pc;
+            c->ld_opcode = op;
+        }
+    }
     return 0;
 }
 
@@ -627,7 +641,17 @@ static void emit_cond_jump(comp_t *c, uint32_t cond, bool invert, ctl_t *t, int6
     uint32_t a, b;
     int fop = take_compare(c, cond, invert, &a, &b);
     size_t at, pos;
-    if (fop == OP_BR_EQZ || fop == OP_BR_NEZ) {
+    if (fop < 0 && c->ld_end == c->pc && c->code[c->ld_op + 2] == cond && reserve(c, 1)) {
+        /* the condition was just loaded (into a slot that keeps the value):
+         * load and branch in one instruction */
+        int bop = c->ld_opcode == OP_I32_LOAD ? (invert ? OP_BR_LOAD32_Z : OP_BR_LOAD32_NZ)
+                                              : (invert ? OP_BR_LOAD8U_Z : OP_BR_LOAD8U_NZ);
+        at = c->ld_op;
+        memcpy(&c->code[at], &c->labels[bop], sizeof(void *));
+        pos = c->pc;
+        c->code[c->pc++] = 0;
+        label_here(c);
+    } else if (fop == OP_BR_EQZ || fop == OP_BR_NEZ) {
         at = emit(c, fop, 2, a, 0u);
         pos = at + 3;
     } else if (fop >= 0) {
@@ -1046,7 +1070,9 @@ static int compile_body(comp_t *c)
                 } else if (e.src != idx) {
                     emit(c, OP_COPY, 2, idx, e.src);
                 }
+                size_t ld_end = c->ld_end;
                 label_here(c);
+                c->ld_end = ld_end;   /* a retargeted load still writes the local */
             }
             if (opc == 0x22) vpush_lazy(c, c->locals[idx], idx, 0);
             break;
@@ -1330,7 +1356,7 @@ int wasm_compile_func(wasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t 
     const wasm_functype_t *ft = &m->types[cf->type_idx];
     comp_t c = {.m = m, .cf = cf, .err = err, .labels = wasm_interp_labels(),
                 .metered = m->cfg.fuel, .det = m->cfg.deterministic,
-                .fuel_pos = NONE, .last_end = NONE};
+                .fuel_pos = NONE, .last_end = NONE, .ld_end = NONE};
     c.r = (reader_t){bytes, bytes + cf->body_off, bytes + cf->body_off + cf->body_len};
     /* generous but bounded: no wasm instruction expands to more than a few
      * dozen cells except br_table, whose stubs are bounded by its length */

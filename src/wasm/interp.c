@@ -410,6 +410,14 @@ L_I32_SHR_U_AND_K:
 L_I32_ADD_ADD_K:
     S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + ip[5]);
     NEXT(4);
+#define BRLOAD(name, ctype, nbytes, cond) \
+L_##name: { EA(nbytes) ctype v_; memcpy(&v_, membase + ea_, nbytes); S(2) = v_; \
+    if (cond) { JUMP(ip[5]); } NEXT(4); }
+    BRLOAD(BR_LOAD32_NZ, uint32_t, 4, v_ != 0)
+    BRLOAD(BR_LOAD32_Z, uint32_t, 4, v_ == 0)
+    BRLOAD(BR_LOAD8U_NZ, uint8_t, 1, v_ != 0)
+    BRLOAD(BR_LOAD8U_Z, uint8_t, 1, v_ == 0)
+#undef BRLOAD
 L_I64_ADD_K:
     S(2) = S(3) + (uint64_t)(int64_t)(int32_t)ip[4];
     NEXT(3);

@@ -67,6 +67,10 @@
     X(I64_ADD_K, 3) \
     X(I32_SHR_U_AND_K, 4) /* d a k1 k2: (a >> k1) & k2 */ \
     X(I32_ADD_ADD_K, 4)   /* d a b k: a + b + k */ \
+    X(BR_LOAD32_NZ, 4)    /* d a offset o: d = i32.load; branch when d != 0 */ \
+    X(BR_LOAD32_Z, 4) \
+    X(BR_LOAD8U_NZ, 4)    /* the same with i32.load8_u */ \
+    X(BR_LOAD8U_Z, 4) \
     X(BR_EQZ, 2)          /* a o: branch when i32 a == 0 */ \
     X(BR_NEZ, 2) \
     X(BR_I32_EQ, 3)       /* a b o */ \

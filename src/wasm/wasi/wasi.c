@@ -45,6 +45,9 @@ struct wasi {
     uint8_t chacha_buf[64];
     size_t chacha_avail;
     atomic_bool cancelled;
+    bool virtual_clocks;
+    uint64_t clock_base;   /* realtime of virtual time 0, ns */
+    uint64_t vtime;        /* virtual monotonic time, ns */
 };
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -174,13 +177,36 @@ static uint64_t ns_of(const struct timespec *t)
     return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
 }
 
+#define VIRTUAL_TICK 1000u /* ns a virtual clock advances per reading */
+
+/* Reads clock id (0 realtime, 1 monotonic, 2 process, 3 thread CPU time).
+ * With virtual clocks every reading advances one shared counter by 1 us, so
+ * time moves forward but is the same on every run. */
+static bool read_clock(wasi_t *w, uint32_t id, uint64_t *ns)
+{
+    if (w->virtual_clocks) {
+        if (id >= 4)
+            return false;
+        w->vtime += VIRTUAL_TICK;
+        *ns = id == 0 ? w->clock_base + w->vtime : w->vtime;
+        return true;
+    }
+    clockid_t cid;
+    struct timespec t;
+    if (!clock_of(id, &cid) || clock_gettime(cid, &t) != 0)
+        return false;
+    *ns = ns_of(&t);
+    return true;
+}
+
 static int h_clock_res_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
 {
+    wasi_t *w = u;
     clockid_t id;
-    struct timespec t;
+    struct timespec t = {0, VIRTUAL_TICK};
     if (!clock_of(u32_arg(&a[0]), &id))
         return ret(r, WASI_EINVAL);
-    if (clock_getres(id, &t) != 0)
+    if (!w->virtual_clocks && clock_getres(id, &t) != 0)
         return ret(r, WASI_EINVAL);
     uint8_t *p = guest(ctx, u32_arg(&a[1]), 8);
     if (!p)
@@ -191,16 +217,14 @@ static int h_clock_res_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, 
 
 static int h_clock_time_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
 {
-    clockid_t id;
-    struct timespec t;
-    if (!clock_of(u32_arg(&a[0]), &id))
-        return ret(r, WASI_EINVAL);
-    if (clock_gettime(id, &t) != 0)
+    wasi_t *w = u;
+    uint64_t ns;
+    if (!read_clock(w, u32_arg(&a[0]), &ns))
         return ret(r, WASI_EINVAL);
     uint8_t *p = guest(ctx, u32_arg(&a[2]), 8);
     if (!p)
         return ret(r, WASI_EFAULT);
-    put_u64(p, ns_of(&t));
+    put_u64(p, ns);
     return ret(r, WASI_ESUCCESS);
 }
 
@@ -428,20 +452,17 @@ static void sleep_until(wasi_t *w, uint64_t deadline)
 #define SUBCLOCK_ABSTIME 1
 
 /* Deadline of a clock subscription on the monotonic clock, in ns. */
-static bool clock_deadline(const uint8_t *sub, uint64_t *deadline)
+static bool clock_deadline(wasi_t *w, const uint8_t *sub, uint64_t *deadline)
 {
     uint32_t id = get_u32(sub + 16);
     uint64_t timeout = get_u64(sub + 24);
     uint16_t flags = (uint16_t)(sub[40] | sub[41] << 8);
-    clockid_t cid;
-    struct timespec now, mono;
-    if (!clock_of(id, &cid) || clock_gettime(cid, &now) != 0)
+    uint64_t now, m;
+    if (!read_clock(w, id, &now) || !read_clock(w, 1, &m))
         return false;
-    clock_gettime(CLOCK_MONOTONIC, &mono);
     uint64_t rel = timeout;
     if (flags & SUBCLOCK_ABSTIME)
-        rel = timeout > ns_of(&now) ? timeout - ns_of(&now) : 0;
-    uint64_t m = ns_of(&mono);
+        rel = timeout > now ? timeout - now : 0;
     *deadline = rel > UINT64_MAX - m ? UINT64_MAX : m + rel;
     return true;
 }
@@ -468,7 +489,7 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
         const uint8_t *s = subs + (size_t)i * SUB_SIZE;
         uint8_t tag = s[8];
         if (tag == EVENTTYPE_CLOCK) {
-            if (!clock_deadline(s, &deadline[i]))
+            if (!clock_deadline(w, s, &deadline[i]))
                 deadline[i] = UINT64_MAX;
             else if (deadline[i] < earliest)
                 earliest = deadline[i];
@@ -487,11 +508,20 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
     bool any_bad = false;
     for (uint32_t i = 0; i < n; i++)
         any_bad |= subs[(size_t)i * SUB_SIZE + 8] == EVENTTYPE_CLOCK && deadline[i] == UINT64_MAX;
-    if (n_ev == 0 && !any_bad && earliest != UINT64_MAX)
-        sleep_until(w, earliest);
-    struct timespec mono;
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    uint64_t now = ns_of(&mono);
+    bool wait = n_ev == 0 && !any_bad && earliest != UINT64_MAX;
+    uint64_t now;
+    if (w->virtual_clocks) {
+        /* Virtual time jumps to the deadline: no real sleep, same result. */
+        if (wait && earliest > w->vtime)
+            w->vtime = earliest;
+        now = w->vtime;
+    } else {
+        if (wait)
+            sleep_until(w, earliest);
+        struct timespec mono;
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        now = ns_of(&mono);
+    }
     bool cancelled = atomic_load(&w->cancelled);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *s = subs + (size_t)i * SUB_SIZE;
@@ -688,6 +718,8 @@ wasi_t *wasi_new(const wasi_config_t *cfg, err_t *e)
     }
     w->io = cfg->io;
     w->seeded = cfg->seeded_random;
+    w->virtual_clocks = cfg->virtual_clocks;
+    w->clock_base = cfg->clock_base_ns;
     for (int i = 0; i < 8; i++)
         w->chacha_key[i] = get_u32(cfg->random_seed + 4 * i);
     atomic_init(&w->cancelled, false);

@@ -5,7 +5,11 @@
  *
  * What a job gets (DESIGN.md §4):
  *   args, environ          exactly what the embedder lists, nothing inherited
- *   clocks                 realtime, monotonic, process and thread CPU time
+ *   clocks                 realtime, monotonic, process and thread CPU time;
+ *                          or virtual clocks for deterministic runs: one
+ *                          counter that advances 1 us per reading (realtime =
+ *                          clock_base_ns + counter) and that poll_oneoff
+ *                          sleeps move forward instantly
  *   random_get             the OS generator, or a ChaCha20 stream from a
  *                          32-byte seed (deterministic runs)
  *   fd 0                   stdin through the embedder's read callback
@@ -82,6 +86,8 @@ typedef struct wasi_config {
     wasi_io_t io;
     bool seeded_random;          /* random_get from random_seed, reproducibly */
     uint8_t random_seed[32];
+    bool virtual_clocks;         /* deterministic time: see below */
+    uint64_t clock_base_ns;      /* realtime at virtual time 0 (ns since 1970) */
 } wasi_config_t;
 
 typedef struct wasi wasi_t;

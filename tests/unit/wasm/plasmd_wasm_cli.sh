@@ -32,6 +32,15 @@ expect 2 "" -- run "$m" --invoke fib 99999999999
 expect 2 "" -- run "$m" --invoke nope
 expect 2 "" -- run "$m" --invoke fib 1 --bogus
 expect 2 "" -- run "$m" 1
+# load+branch fusion keeps the loaded value where the code expects it
+l=$data/loadbr.wasm
+expect 0 "i32:3" -- run "$l" --invoke walk 16
+expect 0 "i32:0" -- run "$l" --invoke walk 0
+expect 0 "i32:48" -- run "$l" --invoke last 16
+expect 0 "i32:1" -- run "$l" --invoke b8 100
+expect 0 "i32:2" -- run "$l" --invoke b8 101
+expect 0 "i32:5" -- run "$l" --invoke b8v 100
+expect 0 "i32:77" -- run "$l" --invoke b8v 101
 printf 'garbage' > "$work/bad.wasm"
 expect 2 "" -- validate "$work/bad.wasm"
 grep -q "magic" "$work/err" || { echo "FAIL: malformed message"; fails=$((fails + 1)); }
