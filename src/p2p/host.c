@@ -1125,6 +1125,15 @@ int p2p_host_dial(p2p_host_t *h, const uint8_t *maddr, size_t n, p2p_dial_cb cb,
     return 0;
 }
 
+int p2p_conn_inject_plain(p2p_conn_t *c, const uint8_t *p, size_t n)
+{
+    if (c->closing || c->state != C_YAMUX)
+        return P2P_ECLOSED;
+    hc_send(c, p, n);
+    hc_flush(c);
+    return 0;
+}
+
 /* ---- connection queries ---------------------------------------------------------- */
 
 const p2p_peer_id_t *p2p_conn_peer(const p2p_conn_t *c)

@@ -100,6 +100,9 @@ void p2p_host_foreach_conn(p2p_host_t *h, void (*fn)(p2p_conn_t *c, void *ud), v
 /* Called for every new connection before the user's on_connect (identify). */
 void p2p_host_set_conn_hook(p2p_host_t *h, void (*fn)(p2p_conn_t *c, void *ud), void *ud);
 void p2p_host_store_info(p2p_host_t *h, const p2p_peer_id_t *peer, p2p_identify_info_t *info);
+/* For fuzzing the session: sends raw bytes inside the encrypted channel of
+ * an established connection, bypassing our own Yamux framing. */
+int p2p_conn_inject_plain(p2p_conn_t *c, const uint8_t *p, size_t n);
 /* Observed address of a connection (binary multiaddr of the remote socket). */
 int p2p_conn_remote_maddr(const p2p_conn_t *c, buf_t *out);
 void p2p_peer_addrs_copy(p2p_peer_addrs_t *dst, const p2p_peer_addrs_t *src);
