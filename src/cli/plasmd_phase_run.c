@@ -23,6 +23,7 @@
 static const char run_usage[] =
     "Usage: plasmd run [--quiet] [--fuel N] [--memory BYTES] [--timeout MS]\n"
     "                  [--receipt FILE [--events FILE]] [--env K=V]... [--seed HEX]\n"
+    "                  [--deterministic]\n"
     "                  MODULE.wasm [ARGS...]\n"
     "       plasmd run --manifest FILE [--allow HEX]... [--allow-unauthenticated]\n"
     "                  [same options] [ARGS...]\n"
@@ -42,6 +43,8 @@ static const char run_usage[] =
     "                     (Output chunks, then Final) for 'plasmd verify --events'\n"
     "  --env K=V          set an environment variable for the job (repeatable)\n"
     "  --seed HEX         32-byte seed: random_get becomes reproducible\n"
+    "  --deterministic    same input, same output: virtual clocks (from 1970),\n"
+    "                     seeded random_get (--seed, else zeros), canonical NaNs\n"
     "  --manifest FILE    run the wasm JobSpec of a SignedManifest v1 as upstream's\n"
     "                     worker does: verify it, authorise its signer, clamp its\n"
     "                     max_duration_ms / max_memory_bytes to --timeout / --memory\n"
@@ -277,6 +280,7 @@ int plasmd_run(int argc, char **argv)
         {"allow", required_argument, NULL, 'a'},
         {"allow-unauthenticated", no_argument, NULL, 'U'},
         {"events", required_argument, NULL, 'E'},
+        {"deterministic", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -336,6 +340,7 @@ int plasmd_run(int argc, char **argv)
             break;
         case 'U': allow_any = true; break;
         case 'E': events = optarg; break;
+        case 'D': o.deterministic = true; break;
         case 'h': fputs(run_usage, stdout); return CLI_OK;
         default: return cli_bad_option(prog, argv, optind, optopt, c == ':');
         }

@@ -253,6 +253,11 @@ typedef struct phase_job_opts {
     size_t output_max;            /* cap on captured stdout + stderr; 0 = 64 MiB */
     bool seeded_random;
     uint8_t random_seed[32];
+    /* Same module + input + options => same output, on every machine:
+     * canonical NaNs (engine determinism mode), virtual clocks starting at
+     * clock_base_ns, and random_get from random_seed (zeros unless seeded). */
+    bool deterministic;
+    uint64_t clock_base_ns;
 } phase_job_opts_t;
 
 typedef enum {

@@ -250,6 +250,7 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     wasm_config_t cfg;
     wasm_config_default(&cfg);
     cfg.fuel = o->fuel > 0;
+    cfg.deterministic = o->deterministic;
     if (o->memory_max) {
         uint64_t pages = o->memory_max / 65536u;
         cfg.max_memory_pages = pages < cfg.max_memory_pages ? (uint32_t)pages : cfg.max_memory_pages;
@@ -276,7 +277,9 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
         .envc = o->envc,
         .envp = o->envp,
         .io = {.read = job_read, .write = job_write, .user = &j},
-        .seeded_random = o->seeded_random,
+        .seeded_random = o->seeded_random || o->deterministic,
+        .virtual_clocks = o->deterministic,
+        .clock_base_ns = o->clock_base_ns,
     };
     memcpy(wc.random_seed, o->random_seed, sizeof wc.random_seed);
     if (!j.store || !imps || !(w = wasi_new(&wc, &we))) {

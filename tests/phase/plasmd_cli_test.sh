@@ -227,6 +227,11 @@ if [ -f "$PROGS/clock.wasm" ]; then
     check "--seed makes random_get reproducible" test "$a" = "$b"
     check "without --seed random_get differs" test "$c" != "$d" -a "$a" != "$c"
     expect_rc "--seed with bad hex is a usage error" 2 "$P" run --seed xyz "$PROGS/clock.wasm"
+    "$P" run --quiet --deterministic --receipt "$T/d1.json" "$PROGS/clock.wasm" >"$T/d1.out" 2>/dev/null
+    "$P" run --quiet --deterministic --receipt "$T/d2.json" "$PROGS/clock.wasm" >"$T/d2.out" 2>/dev/null
+    check "--deterministic: same output twice (clocks and random included)" cmp -s "$T/d1.out" "$T/d2.out"
+    check "  ... so the same output commitment" test "$(grep -o '"output_commitment":[^]]*' "$T/d1.json")" = "$(grep -o '"output_commitment":[^]]*' "$T/d2.json")"
+    check "  ... and virtual sleeps still pass" has "$T/d1.out" "slept ok"
 else
     skip "clock tests (no wasm32-wasi C toolchain)"
 fi

@@ -21,6 +21,7 @@
 
 static const char *module_path;
 static uint8_t seed_byte = 0x11;
+static bool virtual_clocks;
 
 typedef struct io {
     const char *in;
@@ -87,6 +88,8 @@ static fixture_t *make(bool seeded, const char *in)
     wasi_config_t cfg = {.argc = 3, .argv = argv, .envc = 2, .envp = envp,
                          .io = {io_read, io_write, &f->io}, .seeded_random = seeded};
     memset(cfg.random_seed, seed_byte, sizeof cfg.random_seed);
+    cfg.virtual_clocks = virtual_clocks;
+    cfg.clock_base_ns = 1700000000000000000ull;
     f->w = wasi_new(&cfg, &e);
     assert_non_null(f->w);
     assert_int_equal(wasi_link(f->w, f->m, f->imps, &e), 0);
@@ -412,6 +415,34 @@ static void poll_oneoff_clocks(void **state)
     destroy(f);
 }
 
+static void virtual_clocks_are_deterministic(void **state)
+{
+    virtual_clocks = true;
+    fixture_t *f = make(true, NULL);
+    assert_int_equal(call(f, "clock_time_get", "iIi", 0, (int64_t)1, 100), 0);
+    assert_int_equal(rd64(f, 100), 1700000000000000000ull + 1000);
+    assert_int_equal(call(f, "clock_time_get", "iIi", 1, (int64_t)1, 100), 0);
+    assert_int_equal(rd64(f, 100), 2000);
+    assert_int_equal(call(f, "clock_res_get", "ii", 0, 100), 0);
+    assert_int_equal(rd64(f, 100), 1000);
+    /* A 10 s sleep takes no real time and moves virtual time past it. */
+    put_clock_sub(f, 0, 1, 1, 10000000000ull);
+    double t0 = mono_ms();
+    assert_int_equal(call(f, "poll_oneoff", "iiii", 0, 1000, 1, 2000), 0);
+    assert_true(mono_ms() - t0 < 1000);
+    assert_int_equal(rd32(f, 2000), 1);
+    assert_int_equal(call(f, "clock_time_get", "iIi", 1, (int64_t)1, 100), 0);
+    uint64_t after = rd64(f, 100);
+    assert_true(after > 10000000000ull && after < 10000100000ull);
+    destroy(f);
+    /* A second instance reads exactly the same sequence. */
+    f = make(true, NULL);
+    assert_int_equal(call(f, "clock_time_get", "iIi", 1, (int64_t)1, 100), 0);
+    assert_int_equal(rd64(f, 100), 1000);
+    destroy(f);
+    virtual_clocks = false;
+}
+
 static void proc_exit_and_run(void **state)
 {
     fixture_t *f = make(false, NULL);
@@ -450,6 +481,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(clocks),
         cmocka_unit_test(random_seeded_and_not),
         cmocka_unit_test(poll_oneoff_clocks),
+        cmocka_unit_test(virtual_clocks_are_deterministic),
         cmocka_unit_test(proc_exit_and_run),
         cmocka_unit_test(bad_config),
     };
