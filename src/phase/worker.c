@@ -227,8 +227,10 @@ static void outcome_from_call(phase_job_outcome_t *out, int rc, int32_t code, co
                  (unsigned long long)j->o->timeout_ms);
     } else {
         out->status = PHASE_JOB_TRAP;
-        snprintf(out->message, sizeof out->message, "trap: %.240s",
-                 we->msg[0] ? we->msg : wasm_trap_kind_str(k));
+        if (we->msg[0]) /* the engine's message names the trap already */
+            snprintf(out->message, sizeof out->message, "%s", we->msg);
+        else
+            snprintf(out->message, sizeof out->message, "trap: %s", wasm_trap_kind_str(k));
     }
 }
 
