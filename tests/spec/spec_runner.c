@@ -12,7 +12,10 @@
  * "N passed, N failed, N skipped"; exit status 1 when anything failed, 77
  * (ctest's skip code) when the suite is not present.
  *
- * Usage: spec_runner [-v] [json-dir] [name...]
+ * Usage: spec_runner [-v] [--fuel] [--deterministic] [json-dir] [name...]
+ * --fuel runs everything metered (with fuel to spare), which compiles every
+ * function with its fuel instructions; --deterministic turns NaN
+ * canonicalisation on (the suite's nan:arithmetic results accept it).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,12 +53,16 @@ typedef struct ctx {
     counts_t c;
 } ctx_t;
 
+static bool g_fuel, g_det;
+
 static const wasm_config_t *config(void)
 {
     static wasm_config_t cfg;
     static bool init;
     if (!init) {
         wasm_config_default(&cfg);
+        cfg.fuel = g_fuel;
+        cfg.deterministic = g_det;
         cfg.max_call_depth = 2000;
         cfg.stack_slots = 1u << 20;
         init = true;
@@ -282,6 +289,7 @@ static int do_action(ctx_t *x, json_t *act, wasm_val_t *results, size_t *n_resul
     wasm_functype_t ft = wasm_func_type(f);
     if (ft.n_results > 64) return err_set(e, WASM_EARG, "too many results");
     *n_results = ft.n_results;
+    wasm_store_set_fuel(x->store, UINT64_MAX / 2);
     int rc = wasm_func_call(x->store, f, av, n, results, ft.n_results, e);
     if (rc == WASM_ETRAP) *trap = wasm_store_trap(x->store);
     return rc;
@@ -446,6 +454,7 @@ static counts_t run_file(const char *root, const char *name, bool verbose)
     }
     x.store = wasm_store_new(config());
     x.imps = wasm_imports_new();
+    if (x.store) wasm_store_set_fuel(x.store, UINT64_MAX / 2);   /* start functions */
     if (!x.store || !x.imps || add_spectest(x.store, x.imps)) {
         fprintf(stderr, "  FAIL %s: cannot set up the store\n", name);
         x.c.failed++;
@@ -471,7 +480,15 @@ int main(int argc, char **argv)
 {
     bool verbose = false;
     int ai = 1;
-    if (ai < argc && !strcmp(argv[ai], "-v")) { verbose = true; ai++; }
+    for (; ai < argc && argv[ai][0] == '-'; ai++) {
+        if (!strcmp(argv[ai], "-v")) verbose = true;
+        else if (!strcmp(argv[ai], "--fuel")) g_fuel = true;
+        else if (!strcmp(argv[ai], "--deterministic")) g_det = true;
+        else {
+            fprintf(stderr, "spec_runner: unknown option %s\n", argv[ai]);
+            return 2;
+        }
+    }
     char root[2048];
     if (ai < argc && strchr(argv[ai], '/')) {
         snprintf(root, sizeof root, "%s", argv[ai++]);
