@@ -82,6 +82,52 @@ final class Receipt
         return $bytes === $result->output_commitment && $count === $result->output_chunk_count;
     }
 
+    /**
+     * Replays a JobEvent stream (`plasmd run --events`) as a verifier does:
+     * Output chunks in seq order from 0 fold to the receipt's commitment and
+     * count, Progress events are skipped, and the one Final event, last,
+     * carries exactly the signed result.
+     */
+    public function matchesEvents(string $eventsJson): bool
+    {
+        $result = $this->getResult();
+        $events = Crypto::decode($eventsJson);
+        if (!$result instanceof \stdClass || !is_array($events)) {
+            return false;
+        }
+        $state = hash('sha256', Crypto::COMMIT_DOMAIN, true);
+        $seq = 0;
+        $final = null;
+        foreach ($events as $ev) {
+            if (!$ev instanceof \stdClass || count(get_object_vars($ev)) !== 1 || $final !== null) {
+                return false;
+            }
+            if (isset($ev->Progress)) {
+                continue;
+            }
+            if (isset($ev->Final)) {
+                $final = $ev->Final->result ?? null;
+                continue;
+            }
+            $out = $ev->Output ?? null;
+            if (!$out instanceof \stdClass || !is_string($out->kind ?? null) || ($out->seq ?? -1) !== $seq
+                || !is_array($out->data ?? null)) {
+                return false;
+            }
+            foreach ($out->data as $b) {
+                if (!is_int($b) || $b < 0 || $b > 255) {
+                    return false;
+                }
+            }
+            $data = $out->data ? pack('C*', ...$out->data) : '';
+            $state = Crypto::fold($state, $seq++, $out->kind, $data);
+        }
+        return $final !== null
+            && array_values(unpack('C*', $state)) === $result->output_commitment
+            && $seq === $result->output_chunk_count
+            && Crypto::canonicalJson($final) === Crypto::canonicalJson($result);
+    }
+
     public function getSchemaVersion(): int
     {
         return $this->signedEnvelope ? $this->data->schema_version : 0;

@@ -39,6 +39,21 @@ final class ReceiptTest extends TestCase
         $this->assertFalse($r->matchesOutput('dlroW ,olleHnote: reversed 12 bytes\n', ''));
     }
 
+    public function testEventStreamReplaysToTheReceipt(): void
+    {
+        $r = Receipt::fromJson($this->json);
+        $events = (string) file_get_contents(__DIR__ . '/fixtures/events-v1.json');
+        $this->assertTrue($r->matchesEvents($events));
+        // reordered, altered, truncated, or with a different Final: rejected
+        $this->assertFalse($r->matchesEvents(str_replace('"seq":1', '"seq":2', $events)));
+        $this->assertFalse($r->matchesEvents(str_replace('[100,108,114', '[100,108,115', $events)));
+        $this->assertFalse($r->matchesEvents(str_replace('"total_duration_ms":4', '"total_duration_ms":5', $events)));
+        $decoded = json_decode($events);
+        array_pop($decoded);
+        $this->assertFalse($r->matchesEvents((string) json_encode($decoded)));
+        $this->assertFalse($r->matchesEvents('{}'));
+    }
+
     public function testPinnedKeyIsTheOnlyTrust(): void
     {
         $r = Receipt::fromJson($this->json);
