@@ -448,6 +448,19 @@ static void shared_receipt_fixture(void **state)
     phase_commit_output(&c, (const uint8_t *)"dlroW ,olleH", 12, (const uint8_t *)err, strlen(err));
     assert_memory_equal(c.state, res.output_commitment, 32);
     assert_int_equal(c.count, res.output_chunk_count);
+    /* The events fixture replays to the same commitment and result. */
+    uint8_t *evdata;
+    size_t evlen;
+    assert_int_equal(file_read_all("sdk/php/tests/fixtures/events-v1.json", 1 << 20, &evdata,
+                                   &evlen, NULL), 0);
+    json_t *ev = cjson_parse((const char *)evdata, evlen, NULL);
+    assert_non_null(ev);
+    const json_t *fin;
+    assert_int_equal(phase_events_replay(ev, &c, &fin, NULL), 0);
+    assert_memory_equal(c.state, res.output_commitment, 32);
+    assert_true(json_equal((json_t *)fin, r.result));
+    json_decref(ev);
+    free(evdata);
     /* Re-encoding the parsed receipt gives back the file's bytes. */
     char *again = phase_receipt_to_json(&r, NULL);
     assert_non_null(again);
