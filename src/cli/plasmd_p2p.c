@@ -513,11 +513,11 @@ static void run_op(client_t *c, p2p_conn_t *conn)
     }
 }
 
-static void on_kad_ready(uv_timer_t *t)
+static void on_kad_ready(p2p_host_t *h, int status, const p2p_identify_info_t *in, void *ud)
 {
-    client_t *c = t->data;
-    uv_close((uv_handle_t *)t, (uv_close_cb)free);
-    run_op(c, NULL);
+    /* identify told the routing table whether the node is a DHT server (and
+     * where it listens); a failed identify still leaves a /p2p/ address */
+    run_op(ud, NULL);
 }
 
 static void on_client_dial(p2p_host_t *h, p2p_conn_t *conn, int status, const char *msg,
@@ -534,17 +534,9 @@ static void on_client_dial(p2p_host_t *h, p2p_conn_t *conn, int status, const ch
         run_op(c, conn);
         return;
     }
-    /* Kademlia: identify (started by the host on connect) tells the routing
-     * table that the bootstrap node is a DHT server; give it a moment. */
-    uv_timer_t *t = malloc(sizeof *t);
-    if (!t) {
-        c->n.rc = CLI_FAIL;
-        stop_loop(&c->n);
-        return;
-    }
-    uv_timer_init(&c->n.loop, t);
-    t->data = c;
-    uv_timer_start(t, on_kad_ready, 300, 0);
+    err_t e;
+    if (p2p_identify(conn, on_kad_ready, c, &e))
+        run_op(c, NULL);
 }
 
 static int client_run(client_t *c, const char *prog, const char *target, uint64_t timeout_ms)

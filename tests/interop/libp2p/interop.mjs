@@ -77,6 +77,8 @@ async function jsNode () {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // the C clients connect in quick succession from one address
+    connectionManager: { inboundConnectionThreshold: 1000 },
     services: {
       identify: identify(),
       identifyPush: identifyPush(),
