@@ -152,8 +152,12 @@ try {
     check('js->C ping x3', rtts.length === 3, JSON.stringify(rtts))
   } catch (e) { check('js->C ping', false, e.message) }
   try {
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const peer = await js.peerStore.get(js.getConnections().find((x) => x.remotePeer.toString() === cId).remotePeer)
+    const cPeer = js.getConnections().find((x) => x.remotePeer.toString() === cId).remotePeer
+    let peer = await js.peerStore.get(cPeer)
+    for (let i = 0; i < 50 && !peer.protocols.includes('/ipfs/kad/1.0.0'); i++) { // identify may lag under load
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      peer = await js.peerStore.get(cPeer)
+    }
     const protos = peer.protocols
     const agent = dec.decode(peer.metadata.get('AgentVersion') ?? new Uint8Array())
     check('js identified C (protocols)', ['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', '/ipfs/kad/1.0.0'].every((p) => protos.includes(p)), JSON.stringify(protos))
