@@ -492,8 +492,9 @@ static int handle_request_with(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage
                 continue; /* only the sender may announce itself */
             for (size_t k = 0; k < pp->n_addrs; k++)
                 kad_peer_add_addr(&pa, pp->addrs[k].data, pp->addrs[k].len);
-            const p2p_identify_info_t *known = p2p_host_peer_info(kad->h, from);
-            for (size_t k = 0; pa.n_addrs == 0 && known && k < known->n_listen_addrs; k++)
+            const p2p_identify_info_t *known =
+                pa.n_addrs == 0 ? p2p_host_peer_info(kad->h, from) : NULL;
+            for (size_t k = 0; known && k < known->n_listen_addrs; k++)
                 kad_peer_add_addr(&pa, known->listen_addrs[k].data, known->listen_addrs[k].len);
             int rc = kad_add_provider(kad, key, kn, &pa);
             p2p_peer_addrs_clear(&pa);
