@@ -115,6 +115,13 @@ void p2p_pubkey_encode(const uint8_t pk[32], uint8_t out[P2P_ED25519_PUBKEY_PB_L
 /* Decodes a PublicKey protobuf; only Ed25519 keys are supported. */
 int p2p_pubkey_decode(const uint8_t *pb, size_t n, uint8_t pk[32], err_t *e) BASE_MUST_CHECK;
 
+/* PrivateKey protobuf of an Ed25519 key: 08 01 12 40 || seed || pk (68
+ * bytes, the form js-libp2p and go-libp2p store). Decoding checks that pk
+ * belongs to seed. */
+#define P2P_ED25519_PRIVKEY_PB_LEN 68
+void p2p_privkey_encode(const p2p_key_t *k, uint8_t out[P2P_ED25519_PRIVKEY_PB_LEN]);
+int p2p_privkey_decode(const uint8_t *pb, size_t n, p2p_key_t *k, err_t *e) BASE_MUST_CHECK;
+
 void p2p_peer_id_from_pubkey(const uint8_t pk[32], p2p_peer_id_t *id);
 /* Binary multihash -> peer id (identity or sha2-256 multihash). */
 int p2p_peer_id_from_bytes(const uint8_t *b, size_t n, p2p_peer_id_t *id, err_t *e)

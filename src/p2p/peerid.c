@@ -62,6 +62,36 @@ int p2p_pubkey_decode(const uint8_t *pb, size_t n, uint8_t pk[32], err_t *e)
     return 0;
 }
 
+void p2p_privkey_encode(const p2p_key_t *k, uint8_t out[P2P_ED25519_PRIVKEY_PB_LEN])
+{
+    out[0] = 0x08;
+    out[1] = 0x01;
+    out[2] = 0x12;
+    out[3] = 0x40;
+    memcpy(out + 4, k->seed, 32);
+    memcpy(out + 36, k->pk, 32);
+}
+
+int p2p_privkey_decode(const uint8_t *pb, size_t n, p2p_key_t *k, err_t *e)
+{
+    if (n >= 2 && pb[0] == 0x08 && pb[1] != 0x01)
+        return err_set(e, P2P_EINVAL, "private key: key type %u is not supported (only Ed25519)",
+                       pb[1]);
+    if (n != P2P_ED25519_PRIVKEY_PB_LEN || pb[0] != 0x08 || pb[1] != 0x01 || pb[2] != 0x12 ||
+        pb[3] != 0x40)
+        return err_set(e, P2P_EINVAL, "private key: not an Ed25519 PrivateKey protobuf "
+                       "(%zu bytes)", n);
+    p2p_key_t tmp;
+    p2p_key_from_seed(&tmp, pb + 4);
+    if (!crypto_equal(tmp.pk, pb + 36, 32)) {
+        p2p_key_wipe(&tmp);
+        return err_set(e, P2P_EINVAL, "private key: public half does not match the seed");
+    }
+    *k = tmp;
+    p2p_key_wipe(&tmp);
+    return 0;
+}
+
 void p2p_peer_id_from_pubkey(const uint8_t pk[32], p2p_peer_id_t *id)
 {
     id->b[0] = MH_IDENTITY;

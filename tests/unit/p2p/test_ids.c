@@ -31,6 +31,17 @@ static void test_seed_vectors(void **st)
         p2p_pubkey_encode(k.pk, enc);
         assert_int_equal(pbn, sizeof enc);
         assert_memory_equal(enc, pb, pbn);
+        uint8_t priv[80], penc[P2P_ED25519_PRIVKEY_PB_LEN];
+        size_t privn = unhex(json_string_value(json_object_get(v, "private_key_protobuf")), priv,
+                             sizeof priv);
+        p2p_privkey_encode(&k, penc);
+        assert_int_equal(privn, sizeof penc);
+        assert_memory_equal(penc, priv, privn);
+        p2p_key_t k2;
+        assert_int_equal(p2p_privkey_decode(priv, privn, &k2, NULL), 0);
+        assert_memory_equal(k2.pk, pk, 32);
+        priv[40] ^= 1; /* public half no longer matches */
+        assert_int_not_equal(p2p_privkey_decode(priv, privn, &k2, NULL), 0);
         uint8_t back[32];
         assert_int_equal(p2p_pubkey_decode(pb, pbn, back, NULL), 0);
         assert_memory_equal(back, pk, 32);
@@ -81,6 +92,19 @@ static void test_official_ids(void **st)
     assert_int_not_equal(p2p_peer_id_parse("", &a, &e), 0);
     uint8_t bad[3] = {0x00, 0x05, 0x01};
     assert_int_not_equal(p2p_peer_id_from_bytes(bad, 3, &a, &e), 0);
+    /* the official private key protobuf of peer-ids.md decodes to its public key */
+    json_t *off = json_object_get(V, "official_peer_ids_md");
+    uint8_t opriv[80], opub[40];
+    size_t on = unhex(json_string_value(json_object_get(off, "ed25519_private_key_protobuf")),
+                      opriv, sizeof opriv);
+    size_t pn = unhex(json_string_value(json_object_get(off, "ed25519_public_key_protobuf")),
+                      opub, sizeof opub);
+    p2p_key_t ok;
+    uint8_t penc[P2P_ED25519_PUBKEY_PB_LEN];
+    assert_int_equal(p2p_privkey_decode(opriv, on, &ok, &e), 0);
+    p2p_pubkey_encode(ok.pk, penc);
+    assert_int_equal(pn, sizeof penc);
+    assert_memory_equal(penc, opub, pn);
     uint8_t rsa[6] = {0x08, 0x00, 0x12, 0x02, 0x01, 0x02};
     uint8_t pk[32];
     assert_int_equal(p2p_pubkey_decode(rsa, sizeof rsa, pk, &e), P2P_EINVAL);
