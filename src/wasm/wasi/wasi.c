@@ -473,14 +473,21 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
     uint32_t n = u32_arg(&a[2]);
     if (n == 0)
         return ret(r, WASI_EINVAL);
-    const uint8_t *subs = guest(ctx, u32_arg(&a[0]), (uint64_t)n * SUB_SIZE);
+    const uint8_t *gsubs = guest(ctx, u32_arg(&a[0]), (uint64_t)n * SUB_SIZE);
     uint8_t *events = guest(ctx, u32_arg(&a[1]), (uint64_t)n * EVENT_SIZE);
-    if (!subs || !events || !guest(ctx, u32_arg(&a[3]), 4))
+    if (!gsubs || !events || !guest(ctx, u32_arg(&a[3]), 4))
         return ret(r, WASI_EFAULT);
-    /* Deadlines are fixed once, on entry; UINT64_MAX marks a bad clock id. */
+    /* The guest may let the event array overlap the subscriptions: work on a
+     * copy of them. Deadlines are fixed once, on entry; UINT64_MAX marks a
+     * bad clock id. */
     uint64_t *deadline = calloc(n, sizeof *deadline);
-    if (!deadline)
+    uint8_t *subs = malloc((size_t)n * SUB_SIZE);
+    if (!deadline || !subs) {
+        free(deadline);
+        free(subs);
         return ret(r, WASI_ENOMEM);
+    }
+    memcpy(subs, gsubs, (size_t)n * SUB_SIZE);
     /* Stream subscriptions are always ready; clocks wait only when nothing
      * else is ready. */
     uint32_t n_ev = 0;
@@ -540,6 +547,7 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
             put_u16(ev + 8, WASI_EINVAL);
     }
     free(deadline);
+    free(subs);
     return ret(r, out_u32(ctx, u32_arg(&a[3]), n_ev));
 }
 
