@@ -204,6 +204,9 @@ json_t *cjson_parse(const char *in, size_t n, err_t *e);
  * characters; non-ASCII and '/' raw), integers exact, reals in serde_json's
  * shortest round-trip form (1.0 -> "1.0", 1e21 -> "1e21"). Appends to out. */
 int cjson_encode(const json_t *j, buf_t *out, err_t *e) BASE_MUST_CHECK;
+/* The same content for people: sorted keys, two-space indentation, ": "
+ * after keys (no trailing newline). Handles the u64 form, unlike json_dumps. */
+int cjson_encode_pretty(const json_t *j, buf_t *out, err_t *e) BASE_MUST_CHECK;
 /* Convenience: malloc'd NUL-terminated canonical string, or NULL. */
 char *cjson_encode_str(const json_t *j, err_t *e);
 

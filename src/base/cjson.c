@@ -574,7 +574,17 @@ static int key_cmp(const void *a, const void *b)
     return x->n < y->n ? -1 : x->n > y->n;
 }
 
-static int encode(const json_t *j, buf_t *out, int depth, err_t *e)
+/* Newline and indentation before an element when pretty-printing. */
+static void put_indent(buf_t *out, int indent, int depth)
+{
+    if (!indent)
+        return;
+    buf_append_byte(out, '\n');
+    for (int i = 0; i < indent * depth; i++)
+        buf_append_byte(out, ' ');
+}
+
+static int encode(const json_t *j, buf_t *out, int depth, int indent, err_t *e)
 {
     if (depth > CJSON_MAX_DEPTH)
         return err_set(e, BASE_EINVAL, "json: nesting deeper than %d", CJSON_MAX_DEPTH);
@@ -591,14 +601,18 @@ static int encode(const json_t *j, buf_t *out, int depth, err_t *e)
             put_string(out, json_string_value(j), json_string_length(j));
         break;
     case JSON_ARRAY: {
+        size_t n = json_array_size(j);
         buf_append_byte(out, '[');
-        for (size_t i = 0; i < json_array_size(j); i++) {
+        for (size_t i = 0; i < n; i++) {
             if (i)
                 buf_append_byte(out, ',');
-            int rc = encode(json_array_get(j, i), out, depth + 1, e);
+            put_indent(out, indent, depth + 1);
+            int rc = encode(json_array_get(j, i), out, depth + 1, indent, e);
             if (rc)
                 return rc;
         }
+        if (n)
+            put_indent(out, indent, depth);
         buf_append_byte(out, ']');
         break;
     }
@@ -623,14 +637,17 @@ static int encode(const json_t *j, buf_t *out, int depth, err_t *e)
         for (i = 0; i < n; i++) {
             if (i)
                 buf_append_byte(out, ',');
+            put_indent(out, indent, depth + 1);
             put_string(out, keys[i].k, keys[i].n);
-            buf_append_byte(out, ':');
-            int rc = encode(keys[i].v, out, depth + 1, e);
+            buf_append_str(out, indent ? ": " : ":");
+            int rc = encode(keys[i].v, out, depth + 1, indent, e);
             if (rc) {
                 free(keys);
                 return rc;
             }
         }
+        if (n)
+            put_indent(out, indent, depth);
         buf_append_byte(out, '}');
         free(keys);
         break;
@@ -647,7 +664,14 @@ int cjson_encode(const json_t *j, buf_t *out, err_t *e)
 {
     if (!j)
         return err_set(e, BASE_EINVAL, "json: no value");
-    return encode(j, out, 0, e);
+    return encode(j, out, 0, 0, e);
+}
+
+int cjson_encode_pretty(const json_t *j, buf_t *out, err_t *e)
+{
+    if (!j)
+        return err_set(e, BASE_EINVAL, "json: no value");
+    return encode(j, out, 0, 2, e);
 }
 
 char *cjson_encode_str(const json_t *j, err_t *e)

@@ -25,8 +25,13 @@ static const char endpoint_help[] =
 
 static void print_json(const json_t *j)
 {
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    fputc('\n', stdout);
+    buf_t b;
+    buf_init(&b, 0);
+    if (cjson_encode_pretty(j, &b, NULL) == BASE_OK) {
+        fwrite(b.data, 1, b.len, stdout);
+        fputc('\n', stdout);
+    }
+    buf_free(&b);
 }
 
 static const char *endpoint(const char *opt)
@@ -152,8 +157,7 @@ int aether_status_main(int argc, char **argv)
         size_t len = 0;
         err_t e = {0};
         if (rpc_client_get(c, "/health", &status, &body, &len, &e) == 0) {
-            json_error_t je;
-            json_t *h = json_loadb(body, len, 0, &je);
+            json_t *h = cjson_parse(body, len, NULL);
             json_object_set_new(out, "health", h ? h : json_string(body));
         }
         free(body);
@@ -455,11 +459,9 @@ static int prepare(const char *prog, const send_opts_t *o, rpc_client_t **cp, no
     chain_addr_to_hex(&k->addr, hex);
     json_t *acct = cid ? call(prog, c, o->url, "aeth_getAccount", json_pack("[s]", hex)) : NULL;
     rc = CLI_FAIL;
-    const char *cs = json_string_value(cid);
     json_t *nn = json_object_get(acct, "next_nonce");
-    if (acct && cs && strncmp(cs, "0x", 2) == 0 && json_is_integer(nn) &&
+    if (acct && cjson_get_u64(cid, chain_id) && json_is_integer(nn) &&
         get_u128_field(acct, "balance", balance)) {
-        *chain_id = strtoull(cs + 2, NULL, 16);
         *nonce = o->have_nonce ? o->nonce : (uint64_t)json_integer_value(nn);
         rc = CLI_OK;
     } else if (acct) {

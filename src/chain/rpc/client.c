@@ -441,7 +441,7 @@ int rpc_client_call(rpc_client_t *c, const char *method, json_t *params, json_t 
     json_object_set_new(req, "method", json_string(method));
     json_object_set_new(req, "params", params ? json_incref(params) : json_array());
     json_object_set_new(req, "id", json_integer((json_int_t)++c->next_id));
-    char *txt = json_dumps(req, JSON_COMPACT);
+    char *txt = cjson_encode_str(req, NULL);
     json_decref(req);
     if (!txt)
         return err_set(e, RPC_ENOMEM, "rpc: cannot encode the request");
@@ -452,8 +452,7 @@ int rpc_client_call(rpc_client_t *c, const char *method, json_t *params, json_t 
     free(txt);
     if (rc != 0)
         return rc;
-    json_error_t je;
-    json_t *r = json_loadb(resp, rlen, 0, &je);
+    json_t *r = cjson_parse(resp, rlen, NULL);
     if (!r || !json_is_object(r)) {
         json_decref(r);
         rc = err_set(e, RPC_EINVAL, "rpc: HTTP %d with a response that is not a JSON-RPC object%s%.120s",

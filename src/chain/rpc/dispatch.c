@@ -59,11 +59,10 @@ static json_t *response(json_t *id, json_t *result, json_t *error)
 
 static void append_json(buf_t *out, json_t *j)
 {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (s) {
-        buf_append_str(out, s);
-        free(s);
-    } else {
+    size_t mark = out->len;
+    if (cjson_encode(j, out, NULL) != BASE_OK) {
+        out->len = mark;
+        out->failed = false;
         buf_append_str(out, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32603,"
                             "\"message\":\"internal error: response encoding failed\"},"
                             "\"id\":null}");
@@ -267,7 +266,7 @@ static int hex_body(const json_t *params, size_t i, const char **s, size_t *n, r
 {
     const json_t *p = rpc_param(params, i);
     if (!json_is_string(p))
-        return rpc_fail(err, RPC_INVALID_PARAMS, "params[%zu]: expected a 0x-prefixed hex string",
+        return rpc_fail(err, RPC_INVALID_PARAMS, "params[%zu]: expected a hex string",
                         i);
     *s = json_string_value(p);
     *n = json_string_length(p);
@@ -375,13 +374,11 @@ int rpc_param_bool(const json_t *params, size_t i, bool dflt, bool *out, rpc_err
 
 json_t *rpc_hex_json(const uint8_t *p, size_t n)
 {
-    char *s = malloc(2 * n + 3);
+    char *s = malloc(2 * n + 1);
     if (!s)
         return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    hex_encode(p, n, s + 2);
-    json_t *j = json_stringn(s, 2 * n + 2);
+    hex_encode(p, n, s);
+    json_t *j = json_stringn(s, 2 * n);
     free(s);
     return j;
 }

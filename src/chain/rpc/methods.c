@@ -1,10 +1,11 @@
 /*
  * The aeth_* JSON-RPC methods over a chain/node. Conventions: bytes are
- * "0x"-prefixed lower-case hex, u128 amounts decimal strings, heights and
+ * lower-case hex without a prefix (as in every chain JSON form; "0x" is
+ * accepted on input), u128 amounts decimal strings, chain id, heights and
  * nonces JSON integers; an unknown block / transaction / receipt is the
  * result null (not an error), as in Ethereum's JSON-RPC.
  *
- *   aeth_chainId                  -> "0x<hex chain id>"
+ *   aeth_chainId                  -> chain id (integer)
  *   aeth_blockNumber              -> tip height
  *   aeth_getBlockByNumber [N|"latest", full?] -> block JSON | null
  *   aeth_getBlockByHash   [hash, full?]        -> block JSON | null
@@ -13,7 +14,7 @@
  *   aeth_getReceipt       [hash]  -> {receipt..., "block_height", "index"} | null
  *   aeth_getAccount       [addr]  -> {"address","balance","nonce","next_nonce","exists"}
  *   aeth_getUtxos         [addr, max?] -> [{"tx","index","owner","amount"}]
- *   aeth_sendRawTransaction [hex] -> "0x<tx hash>"
+ *   aeth_sendRawTransaction [hex] -> "<tx hash hex>"
  *   aeth_getStateRoot     []      -> {"root","height","block_hash"}
  *   aeth_getProof         [addr] | [{"tx","index"}] -> proof JSON (types.h)
  */
@@ -51,9 +52,7 @@ static int m_chain_id(void *ud, const json_t *params, json_t **result, rpc_error
 {
     if (rpc_param_count_check(params, 0, 0, err))
         return -1;
-    char buf[24];
-    snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)node_chain_id(ud));
-    *result = json_string(buf);
+    *result = cjson_u64(node_chain_id(ud));
     return 0;
 }
 

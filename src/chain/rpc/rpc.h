@@ -121,7 +121,7 @@ int rpc_param_hex_alloc(const json_t *params, size_t i, size_t max, uint8_t **ou
 int rpc_param_u64(const json_t *params, size_t i, uint64_t *out, rpc_error_t *err);
 /* Optional boolean (default when absent). */
 int rpc_param_bool(const json_t *params, size_t i, bool dflt, bool *out, rpc_error_t *err);
-/* "0x" + lower-case hex as a new JSON string. */
+/* Lower-case hex (no prefix, like every chain JSON form) as a new JSON string. */
 json_t *rpc_hex_json(const uint8_t *p, size_t n);
 
 /* ---- server ----------------------------------------------------------------- */

@@ -249,7 +249,7 @@ static enum MHD_Result on_get(rpc_server_t *s, struct MHD_Connection *conn, cons
         int status = s->cfg.health ? s->cfg.health(s->cfg.dispatch.ud, &body) : 200;
         if (!body)
             body = json_pack("{s:s}", "status", status == 200 ? "ok" : "unavailable");
-        char *txt = json_dumps(body, JSON_COMPACT);
+        char *txt = cjson_encode_str(body, NULL);
         json_decref(body);
         enum MHD_Result r = reply(conn, (unsigned)status, "application/json", txt ? txt : "{}",
                                   txt ? strlen(txt) : 2);

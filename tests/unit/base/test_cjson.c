@@ -123,6 +123,30 @@ static void test_u64_helpers(void **state)
     json_decref(o);
 }
 
+static void test_pretty(void **state)
+{
+    (void)state;
+    const char *in = "{\"b\":[1,{}],\"a\":{\"c\":18446744073709551615},\"e\":[]}";
+    json_t *j = cjson_parse(in, strlen(in), NULL);
+    assert_non_null(j);
+    buf_t b;
+    buf_init(&b, 0);
+    assert_int_equal(cjson_encode_pretty(j, &b, NULL), BASE_OK);
+    buf_terminate(&b);
+    assert_string_equal((char *)b.data, "{\n"
+                                        "  \"a\": {\n"
+                                        "    \"c\": 18446744073709551615\n"
+                                        "  },\n"
+                                        "  \"b\": [\n"
+                                        "    1,\n"
+                                        "    {}\n"
+                                        "  ],\n"
+                                        "  \"e\": []\n"
+                                        "}");
+    buf_free(&b);
+    json_decref(j);
+}
+
 static void test_bytes(void **state)
 {
     (void)state;
@@ -201,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_nesting_and_whitespace),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_u64_helpers),
+        cmocka_unit_test(test_pretty),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_phase_manifest_message),

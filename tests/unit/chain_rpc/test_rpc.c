@@ -186,7 +186,7 @@ static void test_errors(void **state)
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"0x010203zz\",1],\"id\":1}",
                  RPC_INVALID_PARAMS, "params[0]");
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[7,1],\"id\":1}",
-                 RPC_INVALID_PARAMS, "params[0]: expected a 0x-prefixed hex string");
+                 RPC_INVALID_PARAMS, "params[0]: expected a hex string");
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\",-1],\"id\":1}",
                  RPC_INVALID_PARAMS, "params[1]");
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\",\"0x1g\"],"
