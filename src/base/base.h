@@ -209,6 +209,8 @@ int cjson_encode(const json_t *j, buf_t *out, err_t *e) BASE_MUST_CHECK;
 int cjson_encode_pretty(const json_t *j, buf_t *out, err_t *e) BASE_MUST_CHECK;
 /* Convenience: malloc'd NUL-terminated canonical string, or NULL. */
 char *cjson_encode_str(const json_t *j, err_t *e);
+/* The same for the pretty form. */
+char *cjson_encode_pretty_str(const json_t *j, err_t *e);
 
 /* Byte arrays appear in Phase JSON as arrays of decimal integers. */
 json_t *cjson_bytes(const uint8_t *p, size_t n);

@@ -674,15 +674,29 @@ int cjson_encode_pretty(const json_t *j, buf_t *out, err_t *e)
     return encode(j, out, 0, 2, e);
 }
 
-char *cjson_encode_str(const json_t *j, err_t *e)
+static char *encode_str(const json_t *j, int indent, err_t *e)
 {
     buf_t b;
     buf_init(&b, 0);
-    if (cjson_encode(j, &b, e) != BASE_OK || buf_terminate(&b) != BASE_OK) {
+    if (!j) {
+        err_set(e, BASE_EINVAL, "json: no value");
+        return NULL;
+    }
+    if (encode(j, &b, 0, indent, e) != BASE_OK || buf_terminate(&b) != BASE_OK) {
         buf_free(&b);
         return NULL;
     }
     return (char *)buf_steal(&b, NULL);
+}
+
+char *cjson_encode_str(const json_t *j, err_t *e)
+{
+    return encode_str(j, 0, e);
+}
+
+char *cjson_encode_pretty_str(const json_t *j, err_t *e)
+{
+    return encode_str(j, 2, e);
 }
 
 json_t *cjson_bytes(const uint8_t *p, size_t n)

@@ -181,7 +181,7 @@ int aether_verify_proof_main(int argc, char **argv)
             json_decref(fetched);
             return cli_error(prog, CLI_FAIL, "cannot write %s", save);
         }
-        char *txt = json_dumps(fetched, JSON_COMPACT);
+        char *txt = cjson_encode_str(fetched, NULL);
         json_decref(fetched);
         if (!txt)
             return cli_error(prog, CLI_FAIL, "out of memory");

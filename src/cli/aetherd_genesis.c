@@ -155,7 +155,7 @@ int aetherd_genesis_main(int argc, char **argv)
         goto done;
     }
     node_genesis_free(&check);
-    char *txt = json_dumps(j, JSON_INDENT(2));
+    char *txt = cjson_encode_pretty_str(j, NULL);
     json_decref(j);
     if (!txt) {
         chain_block_free(blk);
@@ -182,11 +182,11 @@ int aetherd_genesis_main(int argc, char **argv)
             json_t *sum = json_pack("{s:s,s:o,s:I,s:I,s:s,s:s}", "genesis", out, "chain_id",
                                     cjson_u64(chain_id), "accounts", (json_int_t)na, "utxos",
                                     (json_int_t)nu, "block_hash", bh, "state_root", sr);
-            if (sum) { /* NULL only for a path that is not UTF-8 */
-                json_dumpf(sum, stdout, JSON_INDENT(2));
-                fputc('\n', stdout);
-                json_decref(sum);
-            }
+            char *s = sum ? cjson_encode_pretty_str(sum, NULL) : NULL;
+            if (s) /* NULL only for a path that is not UTF-8 */
+                printf("%s\n", s);
+            free(s);
+            json_decref(sum);
         }
         free(file);
     }

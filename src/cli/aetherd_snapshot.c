@@ -82,11 +82,13 @@ static void print_tip(chain_state_t *st, const char *verb, const char *file)
     chain_state_root(st, &root);
     chain_hash_to_hex(&hash, hh);
     chain_hash_to_hex(&root, rh);
-    json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s}", verb, file, "chain_id",
-                          (json_int_t)h.chain_id, "height", (json_int_t)h.height, "block_hash", hh,
+    json_t *j = json_pack("{s:s, s:o, s:o, s:s, s:s}", verb, file, "chain_id",
+                          cjson_u64(h.chain_id), "height", cjson_u64(h.height), "block_hash", hh,
                           "state_root", rh);
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-    fputc('\n', stdout);
+    char *s = j ? cjson_encode_pretty_str(j, NULL) : NULL;
+    if (s)
+        printf("%s\n", s);
+    free(s);
     json_decref(j);
 }
 

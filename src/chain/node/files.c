@@ -47,7 +47,7 @@ int node_key_save(const char *path, const node_key_t *k, bool overwrite, err_t *
     hex_encode(k->seed, sizeof k->seed, seed);
     json_object_set_new(j, "secret_seed", json_string(seed));
     crypto_wipe(seed, sizeof seed);
-    char *txt = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    char *txt = cjson_encode_pretty_str(j, NULL);
     json_decref(j); /* jansson strings are freed without wiping; the seed copy is short-lived */
     if (!txt)
         return err_set(e, NODE_ENOMEM, "key: out of memory");

@@ -547,10 +547,10 @@ int node_health(node_t *n, json_t **body)
     char hex[2 * CHAIN_HASH_BYTES + 1] = "";
     if (chain_state_tip(n->st, &tip, &h, NULL) == 0)
         chain_hash_to_hex(&h, hex);
-    *body = json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:b}", "status",
+    *body = json_pack("{s:s,s:I,s:s,s:o,s:I,s:I,s:b}", "status",
                       !running ? "stopped" : stale ? "stalled" : "ok", "height",
                       (json_int_t)atomic_load(&n->height), "block_hash", hex, "chain_id",
-                      (json_int_t)n->xcfg.chain_id, "last_block_age_ms", (json_int_t)age,
+                      cjson_u64(n->xcfg.chain_id), "last_block_age_ms", (json_int_t)age,
                       "mempool", (json_int_t)mempool_count(n->mp), "producing", running);
     return running && !stale ? 200 : 503;
 }

@@ -102,12 +102,6 @@ static json_t *handle_one(const rpc_dispatch_cfg_t *cfg, const json_t *req, rpc_
         snprintf(msg, sizeof msg, "invalid request: \"id\" must be a string, an integer or null");
         goto invalid_noid;
     }
-    if (json_is_string(id) && json_string_length(id) > 0 &&
-        (unsigned char)json_string_value(id)[0] == 0xFF) {
-        /* base's parser holds integers above INT64_MAX this way */
-        snprintf(msg, sizeof msg, "invalid request: \"id\" integer out of range");
-        goto invalid_noid;
-    }
     const char *key;
     json_t *val;
     json_object_foreach((json_t *)req, key, val) {

@@ -59,7 +59,18 @@ static int m_hexsum(void *ud, const json_t *params, json_t **result, rpc_error_t
     return 0;
 }
 
+/* Answers u64::MAX, which jansson's own integers cannot hold. */
+static int m_u64max(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    (void)params;
+    (void)err;
+    *result = cjson_u64(UINT64_MAX);
+    return 0;
+}
+
 static const rpc_method_t methods[] = {
+    {"u64max", m_u64max},
     {"echo", m_echo},
     {"fail", m_fail},
     {"broken", m_broken},
@@ -92,8 +103,7 @@ static json_t *dispatch(const char *body, size_t max_batch, rpc_dispatch_info_t 
     assert_int_equal(n, out.len);
     json_t *j = NULL;
     if (n) {
-        json_error_t je;
-        j = json_loadb((const char *)out.data, out.len, 0, &je);
+        j = cjson_parse((const char *)out.data, out.len, NULL);
         assert_non_null(j);
     }
     buf_free(&out);
@@ -203,6 +213,20 @@ static void test_errors(void **state)
     json_decref(r);
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[\"01020304\","
                  "\"18446744073709551616\"],\"id\":1}", RPC_INVALID_PARAMS, "params[1]");
+}
+
+static void test_u64_exact(void **state)
+{
+    (void)state;
+    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = 10};
+    const char *body = "{\"jsonrpc\":\"2.0\",\"method\":\"u64max\",\"id\":18446744073709551615}";
+    buf_t out;
+    buf_init(&out, 0);
+    rpc_dispatch(&cfg, body, strlen(body), &out, NULL, NULL, NULL);
+    buf_terminate(&out);
+    assert_string_equal((char *)out.data, "{\"id\":18446744073709551615,\"jsonrpc\":\"2.0\","
+                                          "\"result\":18446744073709551615}");
+    buf_free(&out);
 }
 
 static void test_batch(void **state)
@@ -455,7 +479,7 @@ int main(void)
         cmocka_unit_test(test_single),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_batch),      cmocka_unit_test(test_http),
         cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_client_errors),
-        cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_reconnect),  cmocka_unit_test(test_u64_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
