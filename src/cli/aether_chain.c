@@ -106,6 +106,27 @@ static bool get_u128_field(const json_t *obj, const char *name, chain_u128_t *v)
 
 /* ---- status, balance, tx, utxos ------------------------------------------- */
 
+/* A JSON-RPC server that is not an Aether node may answer with any result:
+ * refuse shapes we do not know instead of printing them as if they were
+ * chain data (and exiting 0). Takes res; returns NULL after the error. */
+static json_t *expect(const char *prog, const char *url, const char *method, json_t *res, bool ok)
+{
+    if (!res || ok)
+        return res;
+    json_decref(res);
+    cli_error(prog, CLI_FAIL, "unexpected answer to %s from %s: is it an Aether node?", method,
+              endpoint(url));
+    return NULL;
+}
+
+static bool is_hash_field(const json_t *obj, const char *name)
+{
+    chain_hash_t h;
+    err_t e = {0};
+    const json_t *s = json_object_get(obj, name);
+    return json_is_string(s) && chain_hash_from_hex(json_string_value(s), &h, &e) == 0;
+}
+
 static const char status_usage[] =
     "Usage: aether status [--rpc URL]\n\nPrints the node's chain id, height, state root and health.\n";
 
@@ -143,8 +164,13 @@ int aether_status_main(int argc, char **argv)
     if (!c)
         return rc;
     rc = CLI_FAIL;
+    uint64_t u;
     json_t *chain = call(prog, c, url, "aeth_chainId", NULL);
+    chain = expect(prog, url, "aeth_chainId", chain, cjson_get_u64(chain, &u));
     json_t *root = chain ? call(prog, c, url, "aeth_getStateRoot", NULL) : NULL;
+    root = expect(prog, url, "aeth_getStateRoot", root,
+                  cjson_get_u64(json_object_get(root, "height"), &u) &&
+                      is_hash_field(root, "root") && is_hash_field(root, "block_hash"));
     if (root) {
         json_t *out = json_object();
         json_object_set_new(out, "endpoint", json_string(endpoint(url)));
@@ -192,6 +218,8 @@ int aether_balance_main(int argc, char **argv)
     char hex[2 * CHAIN_ADDR_BYTES + 1];
     chain_addr_to_hex(&a, hex);
     json_t *res = call(prog, c, url, "aeth_getAccount", json_pack("[s]", hex));
+    chain_u128_t bal;
+    res = expect(prog, url, "aeth_getAccount", res, get_u128_field(res, "balance", &bal));
     rpc_client_free(c);
     if (!res)
         return CLI_FAIL;
@@ -222,6 +250,8 @@ int aether_tx_main(int argc, char **argv)
     char hex[2 * CHAIN_HASH_BYTES + 1];
     chain_hash_to_hex(&h, hex);
     json_t *tx = call(prog, c, url, "aeth_getTransaction", json_pack("[s]", hex));
+    tx = expect(prog, url, "aeth_getTransaction", tx,
+                json_is_null(tx) || json_is_string(json_object_get(tx, "status")));
     rc = CLI_FAIL;
     if (tx && json_is_null(tx)) {
         cli_error(prog, CLI_FAIL, "transaction %s not found (neither committed nor pending)", hex);
@@ -260,6 +290,7 @@ int aether_utxos_main(int argc, char **argv)
     char hex[2 * CHAIN_ADDR_BYTES + 1];
     chain_addr_to_hex(&a, hex);
     json_t *res = call(prog, c, url, "aeth_getUtxos", json_pack("[s]", hex));
+    res = expect(prog, url, "aeth_getUtxos", res, json_is_array(res));
     rpc_client_free(c);
     if (!res)
         return CLI_FAIL;

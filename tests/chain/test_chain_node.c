@@ -15,12 +15,16 @@
  *      lost pool is resubmitted and commits;
  *   4. malformed transactions and RPC bodies are refused with the right
  *      codes and the node keeps serving;
- *   5. a node with a tiny rate limit answers 429 / -32005.
+ *   5. a node with a tiny rate limit answers 429 / -32005;
+ *   6. aether pointed at a JSON-RPC server that is not an Aether node fails.
  *
  * Usage: test_chain_node AETHERD AETHER (ctest passes both).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -461,6 +465,115 @@ static int cli(const char *const *args, char **out)
     return h_run(argv, out);
 }
 
+/* A JSON-RPC server that is not an Aether node: every call succeeds with
+ * the same result of the wrong shape (echoing the request id). */
+typedef struct {
+    int fd;
+    const char *result;
+} fake_rpc_t;
+
+static void *fake_rpc_loop(void *arg)
+{
+    fake_rpc_t *f = arg;
+    for (;;) {
+        int c = accept(f->fd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        char req[8192];
+        size_t n = 0;
+        const char *body = NULL;
+        long want = -1;
+        while (n < sizeof req - 1) {
+            ssize_t r = read(c, req + n, sizeof req - 1 - n);
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            req[n] = 0;
+            if (!body && (body = strstr(req, "\r\n\r\n"))) {
+                body += 4;
+                const char *cl = strcasestr(req, "content-length:");
+                want = cl ? strtol(cl + 15, NULL, 10) : 0;
+            }
+            if (body && (long)(req + n - body) >= want)
+                break;
+        }
+        json_error_t je;
+        json_t *q = body ? json_loadb(body, (size_t)(req + n - body), 0, &je) : NULL;
+        json_t *id = json_object_get(q, "id");
+        char *ids = id ? json_dumps(id, JSON_ENCODE_ANY) : NULL;
+        char resp[1024], hdr[256];
+        int bl = snprintf(resp, sizeof resp, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}",
+                          ids ? ids : "1", f->result);
+        int hl = snprintf(hdr, sizeof hdr,
+                          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %d\r\nConnection: close\r\n\r\n",
+                          bl);
+        if (write(c, hdr, (size_t)hl) < 0 || write(c, resp, (size_t)bl) < 0)
+            fprintf(stderr, "fake rpc: write failed\n");
+        free(ids);
+        json_decref(q);
+        close(c);
+    }
+}
+
+/* aether pointed at something that answers JSON-RPC but is not an Aether
+ * node must fail (exit 1, saying so), not print the foreign result. */
+static void test_not_aether(void)
+{
+    static const char *const results[] = {"{\"height\":\"x\"}", "null", "\"hello\"", "7"};
+    for (size_t i = 0; i < sizeof results / sizeof *results; i++) {
+        fake_rpc_t f = {socket(AF_INET, SOCK_STREAM, 0), results[i]};
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t sl = sizeof sa;
+        if (f.fd < 0 || bind(f.fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+            listen(f.fd, 8) != 0 || getsockname(f.fd, (struct sockaddr *)&sa, &sl) != 0) {
+            fprintf(stderr, "FAIL fake rpc server: cannot listen\n");
+            failures++;
+            if (f.fd >= 0)
+                close(f.fd);
+            return;
+        }
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+        pthread_t th;
+        if (pthread_create(&th, NULL, fake_rpc_loop, &f) != 0) {
+            fprintf(stderr, "FAIL fake rpc thread\n");
+            failures++;
+            close(f.fd);
+            return;
+        }
+        const char *cmds[][4] = {
+            {"status", NULL},
+            {"balance", "0000000000000000000000000000000000000001", NULL},
+            {"utxos", "0000000000000000000000000000000000000001", NULL},
+            {"tx", "00000000000000000000000000000000000000000000000000000000000000aa", NULL},
+        };
+        for (size_t k = 0; k < 4; k++) {
+            /* a null transaction is the node's "not found": also exit 1 */
+            const char *argv[8];
+            int n = 0;
+            argv[n++] = H.aether;
+            for (int a = 0; cmds[k][a]; a++)
+                argv[n++] = cmds[k][a];
+            argv[n++] = "--rpc";
+            argv[n++] = url;
+            argv[n] = NULL;
+            char *out = NULL;
+            int rc = h_run(argv, &out);
+            if (rc != 1) { /* not CHECK: the fake server must be stopped */
+                fprintf(stderr, "FAIL aether %s against a non-Aether server answering %s: "
+                        "exit %d: %s\n", cmds[k][0], results[i], rc, out ? out : "");
+                failures++;
+            }
+            free(out);
+        }
+        shutdown(f.fd, SHUT_RDWR); /* wakes accept() */
+        pthread_join(th, NULL);
+        close(f.fd);
+    }
+}
+
 static void test_proofs(rpc_client_t *c)
 {
     chain_proof_t *p = malloc(sizeof *p);
@@ -651,6 +764,7 @@ int main(int argc, char **argv)
     }
     CHECK(compare_with_model(c, &m, "after 1,000 transfers") == 0, "model comparison");
     test_proofs(c);
+    test_not_aether();
 
     /* 2. Clean restart keeps everything. */
     chain_hash_t root_before, root_after;
