@@ -5,9 +5,11 @@
  * if it reproduces the tip header's state root. */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -315,7 +317,16 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
 
     r.f = fopen(path, "rb");
     if (!r.f) {
-        rc = err_set(e, CHAIN_EIO, "snapshot: cannot open %s", path);
+        /* a missing file is a bad argument (exit 2 in the CLI), not an I/O failure */
+        rc = err_set(e, errno == ENOENT ? CHAIN_EINVAL : CHAIN_EIO, "snapshot: cannot open %s: %s",
+                     path, strerror(errno));
+        goto out;
+    }
+    struct stat fst;
+    if (fstat(fileno(r.f), &fst) == 0 &&
+        (S_ISDIR(fst.st_mode) || (S_ISREG(fst.st_mode) && fst.st_size == 0))) {
+        rc = err_set(e, CHAIN_EINVAL, "snapshot: %s is %s, not a snapshot file", path,
+                     S_ISDIR(fst.st_mode) ? "a directory" : "empty");
         goto out;
     }
     r.z = ZSTD_createDCtx();

@@ -3,8 +3,10 @@
  * write batch that commits a block with its receipts, state and tip. */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 _Static_assert(sizeof(size_t) >= 8, "overlay marks pack two 32-bit logs");
 
@@ -149,6 +151,17 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
     if (!read_only && file_mkdirs(dir, 0700, e) != 0) {
         err_prefix(e, "state: cannot create %s", dir);
         goto fail;
+    }
+    /* a read-only open must not leave anything behind: RocksDB would create
+     * a missing directory before failing on the missing CURRENT file */
+    if (read_only) {
+        struct stat sb;
+        int se = stat(dir, &sb) != 0 ? errno : 0;
+        if (se || !S_ISDIR(sb.st_mode)) {
+            err_set(e, CHAIN_EIO, "state: no chain store at %s (%s)", dir,
+                    se ? strerror(se) : "not a directory");
+            goto fail;
+        }
     }
     st->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(st->opts, 1);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,6 +215,27 @@ static void test_snapshot_commands(void **state)
     txt = slurp(out);
     assert_non_null(strstr(txt, "snapshot"));
     free(txt);
+    /* the store it left is empty: check says so instead of passing silently */
+    const char *ck3[] = {aetherd_bin, "snapshot", "check", "--data", db3, NULL};
+    assert_int_equal(run(ck3, NULL, out), 1);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, "no chain"));
+    free(txt);
+    /* a directory given as the snapshot file is named as such */
+    const char *im4[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", db2, NULL};
+    assert_int_equal(run(im4, NULL, out), 2);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, "is a directory"));
+    free(txt);
+    /* check and export of a missing store fail without creating it */
+    char none[256];
+    path(none, "none");
+    const char *ck4[] = {aetherd_bin, "snapshot", "check", "--data", none, NULL};
+    assert_int_equal(run(ck4, NULL, out), 1);
+    const char *ex4[] = {aetherd_bin, "snapshot", "export", "--data", none, "--out", snap, NULL};
+    assert_int_equal(run(ex4, NULL, out), 1);
+    struct stat nst;
+    assert_int_not_equal(stat(none, &nst), 0);
     /* usage errors */
     const char *u1[] = {aetherd_bin, "snapshot", "export", "--data", db, NULL};
     assert_int_equal(run(u1, NULL, out), 2);
