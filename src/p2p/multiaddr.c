@@ -328,10 +328,25 @@ int p2p_maddr_to_sockaddr(const uint8_t *m, size_t n, struct sockaddr_storage *s
     const maproto_t *pr, *pr2;
     const uint8_t *v, *v2;
     size_t vl, vl2;
-    int k = next_component(m, n, 0, &pr, &v, &vl, e);
-    if ((size_t)k >= n || next_component(m, n, (size_t)k, &pr2, &v2, &vl2, e) < 0 ||
+    int k = next_component(m, n, 0, &pr, &v, &vl, e), k2 = -1;
+    if ((size_t)k >= n || (k2 = next_component(m, n, (size_t)k, &pr2, &v2, &vl2, e)) < 0 ||
         pr2->code != P2P_PROTO_TCP)
         return err_set(e, P2P_EINVAL, "multiaddr: expected /ip4|ip6/ADDR/tcp/PORT");
+    /* after tcp only one /p2p may follow: anything else (/ws, /quic, a
+     * second /p2p naming another peer) would be silently dialed as plain
+     * TCP to the first peer */
+    size_t off = (size_t)k + (size_t)k2;
+    const maproto_t *pr3;
+    const uint8_t *v3;
+    size_t vl3;
+    if (off < n) {
+        int k3 = next_component(m, n, off, &pr3, &v3, &vl3, e);
+        if (k3 < 0 || pr3->code != P2P_PROTO_P2P || off + (size_t)k3 != n)
+            return err_set(e, P2P_EINVAL,
+                           "multiaddr: only /p2p/PEER may follow /tcp/PORT (got /%s%s)",
+                           k3 < 0 ? "?" : pr3->name,
+                           k3 >= 0 && pr3->code == P2P_PROTO_P2P ? " twice" : "");
+    }
     uint16_t port = (uint16_t)(v2[0] << 8 | v2[1]);
     memset(sa, 0, sizeof *sa);
     if (pr->code == P2P_PROTO_IP4) {

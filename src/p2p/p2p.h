@@ -83,7 +83,7 @@ int p2p_maddr_validate(const uint8_t *m, size_t n, err_t *e) BASE_MUST_CHECK;
 /* Finds the first component with the given code; val and val_len point into m. */
 bool p2p_maddr_find(const uint8_t *m, size_t n, uint32_t code, const uint8_t **val,
                     size_t *val_len);
-/* /ip4|ip6/.../tcp/PORT -> socket address (anything after tcp is ignored). */
+/* /ip4|ip6/.../tcp/PORT[/p2p/ID] -> socket address (any other tail is refused). */
 int p2p_maddr_to_sockaddr(const uint8_t *m, size_t n, struct sockaddr_storage *sa,
                           err_t *e) BASE_MUST_CHECK;
 /* Socket address -> /ip4|ip6/.../tcp/PORT (appended to out). */

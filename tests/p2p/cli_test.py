@@ -58,6 +58,9 @@ try:
     check("ping -n 2", rc == 0 and out.count("pong") == 2, out + err)
     rc, out, err = run("ping", B.replace("/ip4/127.0.0.1/", "/dns4/localhost/"), "-n", "1")
     check("ping a /dns4/localhost multiaddr (resolved from /etc/hosts)", rc == 0 and "pong" in out, out + err)
+    rc, out, err = run("ping", B + "/p2p/" + c["peer_id"], "-n", "1")
+    check("a second /p2p (another peer) is refused, not dialed as the first", rc == 2 and "twice" in err,
+          out + err)
     rc, out, err = run("id", C)
     j = js(out)
     check("id reports agent, protocols, addresses", rc == 0 and j.get("peer_id") == c["peer_id"]

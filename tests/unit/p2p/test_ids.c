@@ -182,6 +182,22 @@ static void test_multiaddr(void **st)
     buf_reset(&b);
     assert_int_equal(p2p_maddr_parse("/dns4/x/tcp/1", &b, &e), 0);
     assert_int_not_equal(p2p_maddr_to_sockaddr(b.data, b.len, &sa, &e), 0);
+    /* one /p2p may follow tcp; a transport we do not speak or a second peer
+     * id must not be dialed as plain TCP to the first */
+    static const char pid[] = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+    char txt[256];
+    snprintf(txt, sizeof txt, "/ip4/127.0.0.1/tcp/1/p2p/%s", pid);
+    buf_reset(&b);
+    assert_int_equal(p2p_maddr_parse(txt, &b, &e), 0);
+    assert_int_equal(p2p_maddr_to_sockaddr(b.data, b.len, &sa, &e), 0);
+    snprintf(txt, sizeof txt, "/ip4/127.0.0.1/tcp/1/p2p/%s/p2p/%s", pid, pid);
+    buf_reset(&b);
+    assert_int_equal(p2p_maddr_parse(txt, &b, &e), 0);
+    assert_int_not_equal(p2p_maddr_to_sockaddr(b.data, b.len, &sa, &e), 0);
+    assert_non_null(strstr(e.msg, "twice"));
+    buf_reset(&b);
+    assert_int_equal(p2p_maddr_parse("/ip4/127.0.0.1/tcp/1/tcp/2", &b, &e), 0);
+    assert_int_not_equal(p2p_maddr_to_sockaddr(b.data, b.len, &sa, &e), 0);
     buf_free(&b);
 }
 
