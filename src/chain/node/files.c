@@ -6,6 +6,7 @@
  */
 #include "chain/node/node.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,14 +121,16 @@ int node_key_load(const char *path, node_key_t *k, err_t *e)
     static const char *const allowed[] = {"type", "public_key", "address", "secret_seed", NULL};
     uint8_t seed[CRYPTO_ED25519_SEED_BYTES], pk[CHAIN_PK_BYTES];
     chain_addr_t addr;
-    int rc = check_keys(j, allowed, "key", e);
+    char what[160]; /* errors name the file: "key: FILE: ..." */
+    snprintf(what, sizeof what, "key: %.150s", path);
+    int rc = check_keys(j, allowed, what, e);
     json_t *type = json_object_get(j, "type");
     if (rc == 0 && (!json_is_string(type) || strcmp(json_string_value(type), "ed25519") != 0))
         rc = err_set(e, NODE_EINVAL, "key: %s: \"type\" must be \"ed25519\"", path);
     if (rc == 0)
-        rc = get_hex_field(j, "secret_seed", seed, sizeof seed, "key", e);
+        rc = get_hex_field(j, "secret_seed", seed, sizeof seed, what, e);
     if (rc == 0)
-        rc = get_hex_field(j, "public_key", pk, sizeof pk, "key", e);
+        rc = get_hex_field(j, "public_key", pk, sizeof pk, what, e);
     if (rc == 0) {
         json_t *a = json_object_get(j, "address");
         if (!json_is_string(a) || chain_addr_from_hex(json_string_value(a), &addr, e) != 0)

@@ -76,6 +76,8 @@ static void test_key_files(void **state)
         assert_int_equal(node_key_load(p, &back, &e), NODE_EINVAL);
         if (!strstr(e.msg, bad[i].needle))
             fail_msg("case %zu: '%s' lacks '%s'", i, e.msg, bad[i].needle);
+        if (!strstr(e.msg, "bad.key")) /* every error names the file */
+            fail_msg("case %zu: '%s' does not name the file", i, e.msg);
     }
     /* a public key that does not belong to the seed */
     node_key_t other;
