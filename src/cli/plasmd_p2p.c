@@ -507,6 +507,15 @@ static void run_op(client_t *c, p2p_conn_t *conn)
         break;
     }
     if (rc) {
+        /* a record the DHT refuses is a bad KEY/VALUE: say why, exit 2 */
+        err_t re = {0};
+        if (c->op == OP_PUT && p2p_kad_check_record(c->n.kad, c->key.data, c->key.len,
+                                                    c->val.data, c->val.len, &re) != 0) {
+            fprintf(stderr, "%s: put: %s\n", c->n.prog, re.msg);
+            c->n.rc = CLI_USAGE;
+            stop_loop(&c->n);
+            return;
+        }
         fprintf(stderr, "%s: %s\n", c->n.prog, c->op <= OP_ID ? e.msg : p2p_strerror(rc));
         c->n.rc = CLI_FAIL;
         stop_loop(&c->n);

@@ -274,6 +274,12 @@ int kad_validate(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *v
                    (const char *)key);
 }
 
+int p2p_kad_check_record(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val,
+                         size_t vn, err_t *e)
+{
+    return kad_validate(kad, key, kn, val, vn, e);
+}
+
 int kad_store_value(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val,
                     size_t vn)
 {

@@ -330,6 +330,11 @@ int p2p_kad_find_peer(p2p_kad_t *kad, const p2p_peer_id_t *id, p2p_kad_cb cb, vo
 /* key: the content multihash bytes (js-libp2p sends CID.multihash.bytes). */
 int p2p_kad_provide(p2p_kad_t *kad, const uint8_t *key, size_t n, p2p_kad_cb cb, void *ud);
 int p2p_kad_get_providers(p2p_kad_t *kad, const uint8_t *key, size_t n, p2p_kad_cb cb, void *ud);
+/* The check p2p_kad_put applies before storing (value size, the key's
+ * namespace validator), with the reason in e: 0 when the record would be
+ * accepted. */
+int p2p_kad_check_record(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val,
+                         size_t vn, err_t *e) BASE_MUST_CHECK;
 int p2p_kad_put(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
                 p2p_kad_cb cb, void *ud);
 int p2p_kad_get(p2p_kad_t *kad, const uint8_t *key, size_t kn, p2p_kad_cb cb, void *ud);

@@ -82,7 +82,10 @@ try:
     rc, out, err = run("dht", "--bootstrap", B, "get", "/aether/missing")
     check("get of a missing key fails with exit 1", rc == 1 and js(out).get("ok") is False, out + err)
     rc, out, err = run("dht", "--bootstrap", B, "put", "/nons/x", "v")
-    check("put without a validator for the namespace fails", rc == 1, out + err)
+    check("put without a validator for the namespace is a bad KEY (exit 2, says why)",
+          rc == 2 and "no validator" in err, out + err)
+    rc, out, err = run("dht", "--bootstrap", B, "put", "/aether/big", "v" * 70000)
+    check("put of a value above the record limit names the limit", rc == 2 and "65536" in err, out + err)
 
     # keys: --key FILE, else $PLASMD_HOME/identity.key, else ephemeral
     home = tempfile.mkdtemp(prefix="p2p-cli-key-")

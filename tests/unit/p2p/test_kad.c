@@ -112,6 +112,11 @@ static void test_validators(void **st)
     assert_int_equal(kad_validate(kad, (const uint8_t *)"/aether/k", 9, val, 3, &e), 0);
     /* p2p_kad_put refuses what no validator accepts, before any network use */
     assert_int_not_equal(p2p_kad_put(kad, (const uint8_t *)"/x/y", 4, val, 3, NULL, NULL), 0);
+    /* ... and p2p_kad_check_record tells callers why */
+    memset(&e, 0, sizeof e);
+    assert_int_not_equal(p2p_kad_check_record(kad, (const uint8_t *)"/x/y", 4, val, 3, &e), 0);
+    assert_non_null(strstr(e.msg, "no validator"));
+    assert_int_equal(p2p_kad_check_record(kad, (const uint8_t *)"/aether/k", 9, val, 3, &e), 0);
     p2p_kad_free(kad);
     p2p_host_free(h);
     uv_run(&loop, UV_RUN_DEFAULT);
