@@ -250,6 +250,11 @@ int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx
         chain_u128_format(tx->fee, f);
         return err_set(e, CHAIN_ETXINVALID, "tx: insufficient funds: balance %s, fee %s", b, f);
     }
+    if (tx->kind == CHAIN_TX_UTXO && tx->nonce == acct.nonce) {
+        /* As for transfers below: a spend of a missing, foreign or too small
+         * input would be included only to burn the fee; refuse it up front. */
+        return utxo_would_succeed(st, tx, &acct, e);
+    }
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t need;
         if (chain_u128_add(tx->fee, tx->amount, &need) && chain_u128_cmp(acct.balance, need) < 0 &&

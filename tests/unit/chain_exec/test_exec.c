@@ -367,6 +367,19 @@ static void test_check_tx(void **state)
         assert_int_equal(bal(v.st, B, &nb), 0);
         assert_int_equal(nb, 1);
     }
+    /* A can pay the fee from its balance, but a spend of an input that does
+     * not exist (or is not A's) would only burn it: refused at admission */
+    {
+        uint32_t in0[1] = {0}, in3[1] = {3};
+        chain_utxo_t o[1] = {{addr[C], u(1)}};
+        chain_tx_t *s2 = spend(A, 0, 5, 0, in3, 1, o, 1);   /* UTxO 3 was spent above */
+        assert_int_equal(chain_exec_check_tx(v.st, &cfg, s2, NULL, &e), CHAIN_ETXINVALID);
+        assert_non_null(strstr(e.msg, "does not exist"));
+        chain_tx_free(s2);
+        s2 = spend(A, 0, 5, 0, in0, 1, o, 1);               /* A's own genesis UTxO */
+        assert_int_equal(chain_exec_check_tx(v.st, &cfg, s2, NULL, &e), 0);
+        chain_tx_free(s2);
+    }
     /* commit one tx, then nonce 0 is stale */
     chain_tx_t *c[1] = {xfer(A, B, 0, 1, 1)};
     chain_built_t b;
