@@ -11,6 +11,7 @@
 #include "base/base.h"
 #include "crypto/crypto.h"
 #include "p2p/p2p.h"
+#include "phase/phase.h"
 
 #define MAX_ADDRS 8
 
@@ -46,46 +47,29 @@ static void on_deadline(uv_timer_t *t)
     stop_loop(n);
 }
 
-/* Reads the node key: --key FILE, else $PLASMD_HOME/identity.key (default
- * $XDG_DATA_HOME/plasmd), else none (ephemeral). Returns 0, 1 = no key, < 0. */
+/* Reads the node key: --key FILE, else the Phase identity (the same file
+ * `plasmd identity init` creates, see phase_identity_path), else none
+ * (ephemeral). Returns 0, 1 = no key, < 0. */
 static int load_seed(const char *prog, const char *path, uint8_t seed[32])
 {
     char def[1024];
+    err_t e = {0};
     bool explicit = path != NULL;
     if (!path) {
-        const char *home = getenv("PLASMD_HOME");
-        const char *xdg = getenv("XDG_DATA_HOME");
-        const char *uhome = getenv("HOME");
-        if (home && *home)
-            snprintf(def, sizeof def, "%s/identity.key", home);
-        else if (xdg && *xdg)
-            snprintf(def, sizeof def, "%s/plasmd/identity.key", xdg);
-        else if (uhome && *uhome)
-            snprintf(def, sizeof def, "%s/.local/share/plasmd/identity.key", uhome);
-        else
-            return 1;
+        if (phase_identity_path(def, sizeof def, &e) != 0)
+            return 1; /* no home directory to look in */
         path = def;
     }
-    uint8_t *data;
-    size_t len;
-    err_t e;
-    int rc = file_read_all(path, 4096, &data, &len, &e);
-    if (rc == BASE_ENOENT && !explicit)
+    phase_identity_t id;
+    int rc = phase_identity_load(path, &id, &e);
+    if (rc == PHASE_ENOENT && !explicit)
         return 1;
     if (rc) {
-        fprintf(stderr, "%s: key file %s: %s\n", prog, path, e.msg);
+        fprintf(stderr, "%s: key file %s\n", prog, e.msg);
         return -1;
     }
-    if (len != 32) {
-        fprintf(stderr, "%s: key file %s: %zu bytes, expected a 32-byte Ed25519 seed\n", prog,
-                path, len);
-        crypto_wipe(data, len);
-        free(data);
-        return -1;
-    }
-    memcpy(seed, data, 32);
-    crypto_wipe(data, len);
-    free(data);
+    memcpy(seed, id.seed, 32);
+    phase_identity_wipe(&id);
     return 0;
 }
 
