@@ -201,26 +201,41 @@ static const char balance_usage[] =
     "Usage: aether balance [--rpc URL] ADDR|KEYFILE\n\n"
     "Prints the account's balance, nonce and the next nonce to use.\n";
 
+/* The front `balance` and `utxos` share: options, one ADDR|KEYFILE, one
+ * call of method with that address. NULL with *rc set when there is no
+ * result (help, usage error, unreachable node, RPC error). */
+static json_t *call_with_addr(const char *prog, const char *usage, const char *method, int argc,
+                              char **argv, const char **url, int *rc)
+{
+    if ((*rc = simple_opts(prog, usage, argc, argv, url)) >= 0)
+        return NULL;
+    if (argc - optind != 1) {
+        *rc = cli_usage_error(prog, "expected one ADDR");
+        return NULL;
+    }
+    chain_addr_t a;
+    if ((*rc = parse_addr(prog, "address", argv[optind], &a)) >= 0)
+        return NULL;
+    rpc_client_t *c = open_client(prog, *url, rc);
+    if (!c)
+        return NULL;
+    char hex[2 * CHAIN_ADDR_BYTES + 1];
+    chain_addr_to_hex(&a, hex);
+    json_t *res = call(prog, c, *url, method, json_pack("[s]", hex));
+    rpc_client_free(c);
+    *rc = CLI_FAIL;
+    return res;
+}
+
 int aether_balance_main(int argc, char **argv)
 {
     const char *prog = "aether balance", *url = NULL;
-    int rc = simple_opts(prog, balance_usage, argc, argv, &url);
-    if (rc >= 0)
+    int rc;
+    json_t *res = call_with_addr(prog, balance_usage, "aeth_getAccount", argc, argv, &url, &rc);
+    if (!res)
         return rc;
-    if (argc - optind != 1)
-        return cli_usage_error(prog, "expected one ADDR");
-    chain_addr_t a;
-    if ((rc = parse_addr(prog, "address", argv[optind], &a)) >= 0)
-        return rc;
-    rpc_client_t *c = open_client(prog, url, &rc);
-    if (!c)
-        return rc;
-    char hex[2 * CHAIN_ADDR_BYTES + 1];
-    chain_addr_to_hex(&a, hex);
-    json_t *res = call(prog, c, url, "aeth_getAccount", json_pack("[s]", hex));
     chain_u128_t bal;
     res = expect(prog, url, "aeth_getAccount", res, get_u128_field(res, "balance", &bal));
-    rpc_client_free(c);
     if (!res)
         return CLI_FAIL;
     print_json(res);
@@ -276,22 +291,11 @@ static const char utxos_usage[] =
 int aether_utxos_main(int argc, char **argv)
 {
     const char *prog = "aether utxos", *url = NULL;
-    int rc = simple_opts(prog, utxos_usage, argc, argv, &url);
-    if (rc >= 0)
+    int rc;
+    json_t *res = call_with_addr(prog, utxos_usage, "aeth_getUtxos", argc, argv, &url, &rc);
+    if (!res)
         return rc;
-    if (argc - optind != 1)
-        return cli_usage_error(prog, "expected one ADDR");
-    chain_addr_t a;
-    if ((rc = parse_addr(prog, "address", argv[optind], &a)) >= 0)
-        return rc;
-    rpc_client_t *c = open_client(prog, url, &rc);
-    if (!c)
-        return rc;
-    char hex[2 * CHAIN_ADDR_BYTES + 1];
-    chain_addr_to_hex(&a, hex);
-    json_t *res = call(prog, c, url, "aeth_getUtxos", json_pack("[s]", hex));
     res = expect(prog, url, "aeth_getUtxos", res, json_is_array(res));
-    rpc_client_free(c);
     if (!res)
         return CLI_FAIL;
     print_json(res);
