@@ -295,6 +295,29 @@ static int trunc_err(zin_t *r, const char *what)
                    (unsigned long long)r->consumed);
 }
 
+static uint32_t le32r(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Reads a block of len bytes from the stream: its raw encoding (kept for the
+ * store) and its decoded form; what ("tip block") names it in errors. */
+static int read_block(zin_t *r, uint32_t len, const char *what, uint8_t **raw,
+                      chain_block_t **blk, err_t *e)
+{
+    if (len > SNAP_MAX_BLOCK || len < CHAIN_HEADER_BYTES)
+        return err_set(e, CHAIN_EINVAL, "snapshot: %s length %u out of range", what, len);
+    if (!(*raw = malloc(len)))
+        return err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+    if (!zi_read(r, *raw, len, true))
+        return trunc_err(r, what);
+    if (!(*blk = chain_block_decode(*raw, len, e))) {
+        err_prefix(e, "snapshot: %s", what);
+        return CHAIN_EINVAL;
+    }
+    return 0;
+}
+
 int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
 {
     if (st->read_only)
@@ -344,33 +367,14 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
         rc = err_set(e, CHAIN_EINVAL, "snapshot: not an Aether snapshot (bad magic)");
         goto out;
     }
-    uint32_t ver = (uint32_t)hdr[8] | (uint32_t)hdr[9] << 8 | (uint32_t)hdr[10] << 16 |
-                   (uint32_t)hdr[11] << 24;
-    uint32_t blen = (uint32_t)hdr[12] | (uint32_t)hdr[13] << 8 | (uint32_t)hdr[14] << 16 |
-                    (uint32_t)hdr[15] << 24;
+    uint32_t ver = le32r(hdr + 8);
+    uint32_t blen = le32r(hdr + 12);
     if (ver != SNAP_VERSION) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: unsupported version %u", ver);
         goto out;
     }
-    if (blen > SNAP_MAX_BLOCK || blen < CHAIN_HEADER_BYTES) {
-        rc = err_set(e, CHAIN_EINVAL, "snapshot: tip block length %u out of range", blen);
+    if ((rc = read_block(&r, blen, "tip block", &braw, &blk, e)))
         goto out;
-    }
-    braw = malloc(blen);
-    if (!braw) {
-        rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
-        goto out;
-    }
-    if (!zi_read(&r, braw, blen, true)) {
-        rc = trunc_err(&r, "tip block");
-        goto out;
-    }
-    blk = chain_block_decode(braw, blen, e);
-    if (!blk) {
-        err_prefix(e, "snapshot: tip block");
-        rc = CHAIN_EINVAL;
-        goto out;
-    }
     if ((rc = chain_block_check(blk, e))) {
         err_prefix(e, "snapshot");
         goto out;
@@ -381,26 +385,9 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
         rc = trunc_err(&r, "genesis block length");
         goto out;
     }
-    glen = (uint32_t)gl[0] | (uint32_t)gl[1] << 8 | (uint32_t)gl[2] << 16 | (uint32_t)gl[3] << 24;
-    if (glen > SNAP_MAX_BLOCK || glen < CHAIN_HEADER_BYTES) {
-        rc = err_set(e, CHAIN_EINVAL, "snapshot: genesis block length %u out of range", glen);
+    glen = le32r(gl);
+    if ((rc = read_block(&r, glen, "genesis block", &graw, &gblk, e)))
         goto out;
-    }
-    graw = malloc(glen);
-    if (!graw) {
-        rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
-        goto out;
-    }
-    if (!zi_read(&r, graw, glen, true)) {
-        rc = trunc_err(&r, "genesis block");
-        goto out;
-    }
-    gblk = chain_block_decode(graw, glen, e);
-    if (!gblk) {
-        err_prefix(e, "snapshot: genesis block");
-        rc = CHAIN_EINVAL;
-        goto out;
-    }
     if (gblk->header.height != 0 || gblk->header.chain_id != blk->header.chain_id ||
         (rc = chain_block_check(gblk, e)) != 0) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: block 0 is not this chain's genesis block");
