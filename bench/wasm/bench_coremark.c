@@ -36,37 +36,37 @@ static double now(void)
 static double run_ours(const uint8_t *bytes, size_t len, bool fuel, int32_t *iters,
                        uint64_t *fuel_used)
 {
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.fuel = fuel;
     err_t e;
     double t = -1;
-    wasm_module_t *m = wasm_module_decode(bytes, len, &cfg, &e);
-    wasm_store_t *s = wasm_store_new(&cfg);
-    wasm_instance_t *inst = NULL;
+    awasm_module_t *m = awasm_module_decode(bytes, len, &cfg, &e);
+    awasm_store_t *s = awasm_store_new(&cfg);
+    awasm_instance_t *inst = NULL;
     if (!m || !s) {
         fprintf(stderr, "bench: %s\n", m ? "no store" : e.msg);
         goto out;
     }
-    inst = wasm_instance_new(s, m, NULL, &e);
+    inst = awasm_instance_new(s, m, NULL, &e);
     if (!inst) {
         fprintf(stderr, "bench: %s\n", e.msg);
         goto out;
     }
     const uint64_t budget = UINT64_MAX / 2;
-    wasm_store_set_fuel(s, budget);
-    wasm_val_t r;
+    awasm_store_set_fuel(s, budget);
+    awasm_val_t r;
     double t0 = now();
-    if (wasm_instance_call(inst, "run", NULL, 0, &r, 1, &e)) {
+    if (awasm_instance_call(inst, "run", NULL, 0, &r, 1, &e)) {
         fprintf(stderr, "bench: %s\n", e.msg);
         goto out;
     }
     t = now() - t0;
     *iters = r.of.i32;
-    *fuel_used = fuel ? budget - wasm_store_fuel(s) : 0;
+    *fuel_used = fuel ? budget - awasm_store_fuel(s) : 0;
 out:
-    wasm_store_free(s);
-    wasm_module_free(m);
+    awasm_store_free(s);
+    awasm_module_free(m);
     return t;
 }
 

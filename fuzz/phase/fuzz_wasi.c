@@ -14,7 +14,7 @@
 #include "wasm/wasi/wasi.h"
 #include "wasm/wasm.h"
 
-static wasm_module_t *shim;
+static awasm_module_t *shim;
 
 static ssize_t in_read(void *user, uint8_t *buf, size_t n)
 {
@@ -47,7 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_wasi: set WASI_SHIM to shim.wasm (%s)\n", e.msg);
         abort();
     }
-    shim = wasm_module_decode(bytes, len, NULL, &e);
+    shim = awasm_module_decode(bytes, len, NULL, &e);
     free(bytes);
     if (!shim) {
         fprintf(stderr, "fuzz_wasi: %s\n", e.msg);
@@ -68,17 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    uint32_t n_exp = wasm_module_export_count(shim);
-    wasm_export_desc_t d;
-    if (wasm_module_export(shim, data[0] % n_exp, &d) != WASM_OK || d.kind != WASM_EXTERN_FUNC ||
+    uint32_t n_exp = awasm_module_export_count(shim);
+    awasm_export_desc_t d;
+    if (awasm_module_export(shim, data[0] % n_exp, &d) != AWASM_OK || d.kind != AWASM_EXTERN_FUNC ||
         strcmp(d.name, "_start") == 0)
         return 0;
     const uint8_t *p = data + 1;
     size_t n = size - 1;
-    wasm_val_t args[16], res[4];
+    awasm_val_t args[16], res[4];
     for (uint32_t i = 0; i < d.func.n_params && i < 16; i++) {
         args[i].type = d.func.params[i];
-        if (args[i].type == WASM_I64) {
+        if (args[i].type == AWASM_I64) {
             args[i].of.i64 = (int64_t)take(&p, &n, 8);
         } else {
             /* small values (fds, counts, ids) as often as pointers */
@@ -95,26 +95,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wasi_config_t cfg = {.argc = 2, .argv = argv, .envc = 1, .envp = envp,
                          .io = {in_read, out_write, &stdin_left}, .seeded_random = true,
                          .virtual_clocks = true};
-    wasm_config_t sc;
-    wasm_config_default(&sc);
+    awasm_config_t sc;
+    awasm_config_default(&sc);
     sc.stack_slots = 1u << 14; /* the shim needs a few slots; keeps a store cheap */
-    wasm_store_t *s = wasm_store_new(&sc);
-    wasm_imports_t *imps = wasm_imports_new();
+    awasm_store_t *s = awasm_store_new(&sc);
+    awasm_imports_t *imps = awasm_imports_new();
     wasi_t *w = wasi_new(&cfg, NULL);
     err_t e = {0};
-    if (s && imps && w && wasi_link(w, shim, imps, &e) == WASM_OK) {
-        wasm_instance_t *inst = wasm_instance_new(s, shim, imps, &e);
-        wasm_memory_t *mem = inst ? wasm_instance_memory(inst, "memory") : NULL;
+    if (s && imps && w && wasi_link(w, shim, imps, &e) == AWASM_OK) {
+        awasm_instance_t *inst = awasm_instance_new(s, shim, imps, &e);
+        awasm_memory_t *mem = inst ? awasm_instance_memory(inst, "memory") : NULL;
         if (mem) {
             /* The rest of the input is the initial memory (iovecs, subscriptions...). */
-            size_t k = n < wasm_memory_size(mem) ? n : (size_t)wasm_memory_size(mem);
-            wasm_memory_write(mem, 0, p, k);
-            (void)wasm_instance_call(inst, d.name, args, d.func.n_params, res, d.func.n_results,
+            size_t k = n < awasm_memory_size(mem) ? n : (size_t)awasm_memory_size(mem);
+            awasm_memory_write(mem, 0, p, k);
+            (void)awasm_instance_call(inst, d.name, args, d.func.n_params, res, d.func.n_results,
                                      &e);
         }
     }
     wasi_free(w);
-    wasm_imports_free(imps);
-    wasm_store_free(s);
+    awasm_imports_free(imps);
+    awasm_store_free(s);
     return 0;
 }

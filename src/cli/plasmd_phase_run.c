@@ -249,7 +249,7 @@ static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
     } else {
         report(c->prog, c->manifest, &out, o, c->quiet);
         status = phase_job_exit_status(&out);
-        if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == WASM_ELIMIT)
+        if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == AWASM_ELIMIT)
             status = CLI_FAIL;
         if (c->receipt && (write_receipt(c->prog, &r, c->receipt) != CLI_OK ||
                            (c->events && write_events(c->prog, &out, r.result, c->events) !=
@@ -399,7 +399,7 @@ int plasmd_run(int argc, char **argv)
     }
     report(prog, path, &out, &o, quiet);
     int status = phase_job_exit_status(&out);
-    if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == WASM_ELIMIT)
+    if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == AWASM_ELIMIT)
         status = CLI_FAIL; /* the module is fine; --memory or a limit refused it */
     if (receipt && sign_receipt(prog, &o, &out, receipt, events) != CLI_OK && status == 0)
         status = CLI_FAIL;

@@ -36,18 +36,18 @@ static const char run_usage[] =
     "(i32:5). With --fuel N execution is metered: out of fuel is a trap, and the fuel\n"
     "used is printed to stderr. A trap prints its kind and exits 1.\n";
 
-static int load(const char *prog, const char *path, const wasm_config_t *cfg, wasm_module_t **out)
+static int load(const char *prog, const char *path, const awasm_config_t *cfg, awasm_module_t **out)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
     err_t e;
     if (file_read_all(path, MAX_MODULE, &bytes, &len, &e))
         return cli_error(prog, CLI_USAGE, "%s: %s", path, e.msg);
-    *out = wasm_module_decode(bytes, len, cfg, &e);
+    *out = awasm_module_decode(bytes, len, cfg, &e);
     free(bytes);
     if (!*out) {
-        const char *what = e.code == WASM_EMALFORMED ? "malformed" : "invalid";
-        return cli_error(prog, e.code == WASM_EMALFORMED ? CLI_USAGE : CLI_FAIL, "%s: %s module: %s",
+        const char *what = e.code == AWASM_EMALFORMED ? "malformed" : "invalid";
+        return cli_error(prog, e.code == AWASM_EMALFORMED ? CLI_USAGE : CLI_FAIL, "%s: %s module: %s",
                          path, what, e.msg);
     }
     return CLI_OK;
@@ -59,26 +59,26 @@ static int cmd_validate(int argc, char **argv)
     if (cli_wants_help(argc, argv, validate_usage)) return CLI_OK;
     if (argc != 2) return cli_usage_error(prog, "expected exactly one module file");
     if (argv[1][0] == '-' && argv[1][1]) return cli_usage_error(prog, "unknown option '%s'", argv[1]);
-    wasm_module_t *m = NULL;
+    awasm_module_t *m = NULL;
     int rc = load(prog, argv[1], NULL, &m);
     if (rc) return rc;
     printf("valid\n");
-    wasm_module_free(m);
+    awasm_module_free(m);
     return CLI_OK;
 }
 
-static bool parse_arg(const char *s, wasm_valtype_t t, wasm_val_t *v)
+static bool parse_arg(const char *s, awasm_valtype_t t, awasm_val_t *v)
 {
     char *end = NULL;
     memset(v, 0, sizeof *v);
     v->type = t;
     errno = 0;
     switch ((int)t) {
-    case WASM_I32: case WASM_I64: {
+    case AWASM_I32: case AWASM_I64: {
         bool neg = s[0] == '-';
         unsigned long long u = strtoull(neg ? s + 1 : s, &end, 0);
         if (errno || end == s || *end || !isdigit((unsigned char)s[neg ? 1 : 0])) return false;
-        if (t == WASM_I32) {
+        if (t == AWASM_I32) {
             if (neg ? u > 0x80000000ull : u > 0xffffffffull) return false;
             v->of.i32 = (int32_t)(neg ? (uint32_t)(0u - (uint32_t)u) : (uint32_t)u);
         } else {
@@ -87,35 +87,35 @@ static bool parse_arg(const char *s, wasm_valtype_t t, wasm_val_t *v)
         }
         return true;
     }
-    case WASM_F32:
+    case AWASM_F32:
         v->of.f32 = strtof(s, &end);
         return end != s && !*end;
-    case WASM_F64:
+    case AWASM_F64:
         v->of.f64 = strtod(s, &end);
         return end != s && !*end;
-    case WASM_FUNCREF: case WASM_EXTERNREF:
+    case AWASM_FUNCREF: case AWASM_EXTERNREF:
         return strcmp(s, "null") == 0;
     default:
         return false;
     }
 }
 
-static void print_val(const wasm_val_t *v)
+static void print_val(const awasm_val_t *v)
 {
     switch ((int)v->type) {
-    case WASM_I32: printf("i32:%" PRId32 "\n", v->of.i32); break;
-    case WASM_I64: printf("i64:%" PRId64 "\n", v->of.i64); break;
-    case WASM_F32:
+    case AWASM_I32: printf("i32:%" PRId32 "\n", v->of.i32); break;
+    case AWASM_I64: printf("i64:%" PRId64 "\n", v->of.i64); break;
+    case AWASM_F32:
         if (isnan(v->of.f32)) printf("f32:nan:0x%08" PRIx32 "\n", v->of.f32_bits);
         else printf("f32:%.9g\n", (double)v->of.f32);
         break;
-    case WASM_F64:
+    case AWASM_F64:
         if (isnan(v->of.f64)) printf("f64:nan:0x%016" PRIx64 "\n", v->of.f64_bits);
         else printf("f64:%.17g\n", v->of.f64);
         break;
-    case WASM_FUNCREF: printf("funcref:%s\n", v->of.funcref ? "func" : "null"); break;
-    case WASM_EXTERNREF: printf("externref:%s\n", v->of.externref ? "extern" : "null"); break;
-    default: printf("%s:?\n", wasm_valtype_name(v->type)); break;
+    case AWASM_FUNCREF: printf("funcref:%s\n", v->of.funcref ? "func" : "null"); break;
+    case AWASM_EXTERNREF: printf("externref:%s\n", v->of.externref ? "extern" : "null"); break;
+    default: printf("%s:?\n", awasm_valtype_name(v->type)); break;
     }
 }
 
@@ -168,16 +168,16 @@ static int cmd_run(int argc, char **argv)
     if (!path) { rc = cli_usage_error(prog, "no module file given"); goto out; }
     if (!name) { rc = cli_usage_error(prog, "--invoke NAME is required"); goto out; }
 
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.fuel = metered;
-    wasm_module_t *m = NULL;
-    wasm_store_t *s = NULL;
-    wasm_val_t *av = NULL, *rv = NULL;
+    awasm_module_t *m = NULL;
+    awasm_store_t *s = NULL;
+    awasm_val_t *av = NULL, *rv = NULL;
     rc = load(prog, path, &cfg, &m);
     if (rc) goto out;
-    wasm_export_desc_t ex;
-    if (wasm_module_find_export(m, name, &ex) || ex.kind != WASM_EXTERN_FUNC) {
+    awasm_export_desc_t ex;
+    if (awasm_module_find_export(m, name, &ex) || ex.kind != AWASM_EXTERN_FUNC) {
         rc = cli_error(prog, CLI_USAGE, "%s: no exported function \"%s\"", path, name);
         goto done;
     }
@@ -192,22 +192,22 @@ static int cmd_run(int argc, char **argv)
     for (size_t i = 0; i < n_args; i++)
         if (!parse_arg(args[i], ex.func.params[i], &av[i])) {
             rc = cli_usage_error(prog, "argument %zu: '%s' is not a valid %s", i + 1, args[i],
-                                 wasm_valtype_name(ex.func.params[i]));
+                                 awasm_valtype_name(ex.func.params[i]));
             goto done;
         }
-    s = wasm_store_new(&cfg);
+    s = awasm_store_new(&cfg);
     if (!s) { rc = cli_error(prog, CLI_FAIL, "out of memory"); goto done; }
-    wasm_store_set_fuel(s, fuel);
+    awasm_store_set_fuel(s, fuel);
     err_t e;
-    wasm_instance_t *inst = wasm_instance_new(s, m, NULL, &e);
+    awasm_instance_t *inst = awasm_instance_new(s, m, NULL, &e);
     if (!inst) {
         rc = cli_error(prog, CLI_FAIL, "%s: cannot instantiate: %s", path, e.msg);
         goto done;
     }
-    int crc = wasm_instance_call(inst, name, av, n_args, rv, ex.func.n_results, &e);
-    if (metered) fprintf(stderr, "fuel used: %" PRIu64 "\n", fuel - wasm_store_fuel(s));
-    if (crc == WASM_ETRAP) {
-        fprintf(stderr, "trap: %s\n", wasm_trap_kind_str(wasm_store_trap(s)));
+    int crc = awasm_instance_call(inst, name, av, n_args, rv, ex.func.n_results, &e);
+    if (metered) fprintf(stderr, "fuel used: %" PRIu64 "\n", fuel - awasm_store_fuel(s));
+    if (crc == AWASM_ETRAP) {
+        fprintf(stderr, "trap: %s\n", awasm_trap_kind_str(awasm_store_trap(s)));
         rc = CLI_FAIL;
         goto done;
     }
@@ -219,8 +219,8 @@ static int cmd_run(int argc, char **argv)
 done:
     free(av);
     free(rv);
-    wasm_store_free(s);
-    wasm_module_free(m);
+    awasm_store_free(s);
+    awasm_module_free(m);
 out:
     free(args);
     return rc;

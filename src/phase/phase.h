@@ -271,7 +271,7 @@ typedef enum {
 typedef struct phase_job_outcome {
     phase_job_status_t status;
     int32_t exit_code;          /* PHASE_JOB_EXITED */
-    int load_error;             /* the WASM_E* code for PHASE_JOB_LOAD_ERROR */
+    int load_error;             /* the AWASM_E* code for PHASE_JOB_LOAD_ERROR */
     char message[ERR_MSG_MAX];  /* what went wrong, empty for EXITED */
     uint8_t *out;               /* captured stdout (malloc'd) */
     size_t out_len;

@@ -8,7 +8,7 @@
  * the engine's max_memory_pages (memory.grow past it returns -1, so the
  * job's allocator fails cleanly; a module whose initial memory is already
  * larger fails to instantiate); the timeout is a watchdog thread that calls
- * wasm_store_interrupt() (the engine stops at the next call or loop
+ * awasm_store_interrupt() (the engine stops at the next call or loop
  * back-edge) and wasi_cancel() (ends poll_oneoff sleeps); stdin is read with
  * poll() in short slices so a job blocked on input is stopped as well.
  */
@@ -38,7 +38,7 @@ typedef struct job {
     bool truncated;
     atomic_bool stop;
     bool timed_out;     /* set from the watchdog's verdict once the call is over */
-    wasm_store_t *store;
+    awasm_store_t *store;
     wasi_t *wasi;
 } job_t;
 
@@ -143,7 +143,7 @@ static void *watchdog(void *arg)
         if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT && !w->done) {
             w->fired = true;
             atomic_store(&w->job->stop, true);
-            wasm_store_interrupt(w->job->store);
+            awasm_store_interrupt(w->job->store);
             wasi_cancel(w->job->wasi);
             break;
         }
@@ -200,28 +200,28 @@ static bool watch_stop(watch_t *w)
 static void set_load_error(phase_job_outcome_t *out, const err_t *we, const char *fallback)
 {
     out->status = PHASE_JOB_LOAD_ERROR;
-    out->load_error = we->code ? we->code : WASM_EARG;
+    out->load_error = we->code ? we->code : AWASM_EARG;
     snprintf(out->message, sizeof out->message, "%s", we->msg[0] ? we->msg : fallback);
 }
 
 static void outcome_from_call(phase_job_outcome_t *out, int rc, int32_t code, const err_t *we,
                               job_t *j)
 {
-    if (rc == WASM_OK) {
+    if (rc == AWASM_OK) {
         out->status = PHASE_JOB_EXITED;
         out->exit_code = code;
         return;
     }
-    if (rc != WASM_ETRAP) {
+    if (rc != AWASM_ETRAP) {
         set_load_error(out, we, "cannot start the module");
         return;
     }
-    wasm_trap_kind_t k = wasm_store_trap(j->store);
-    if (k == WASM_TRAP_OUT_OF_FUEL) {
+    awasm_trap_kind_t k = awasm_store_trap(j->store);
+    if (k == AWASM_TRAP_OUT_OF_FUEL) {
         out->status = PHASE_JOB_OUT_OF_FUEL;
         snprintf(out->message, sizeof out->message, "out of fuel after %llu units",
                  (unsigned long long)j->o->fuel);
-    } else if (k == WASM_TRAP_INTERRUPTED && j->timed_out) {
+    } else if (k == AWASM_TRAP_INTERRUPTED && j->timed_out) {
         out->status = PHASE_JOB_TIMEOUT;
         snprintf(out->message, sizeof out->message, "timed out after %llu ms",
                  (unsigned long long)j->o->timeout_ms);
@@ -230,7 +230,7 @@ static void outcome_from_call(phase_job_outcome_t *out, int rc, int32_t code, co
         if (we->msg[0]) /* the engine's message names the trap already */
             snprintf(out->message, sizeof out->message, "%s", we->msg);
         else
-            snprintf(out->message, sizeof out->message, "trap: %s", wasm_trap_kind_str(k));
+            snprintf(out->message, sizeof out->message, "trap: %s", awasm_trap_kind_str(k));
     }
 }
 
@@ -249,8 +249,8 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     buf_init(&j.err, 0);
     atomic_init(&j.stop, false);
 
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.fuel = o->fuel > 0;
     cfg.deterministic = o->deterministic;
     if (o->memory_max) {
@@ -260,19 +260,19 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
 
     uint64_t t0 = now_ms();
     err_t we = {0};
-    wasm_module_t *m = NULL;
-    wasm_imports_t *imps = NULL;
+    awasm_module_t *m = NULL;
+    awasm_imports_t *imps = NULL;
     wasi_t *w = NULL;
     int rc = PHASE_OK;
     watch_t *watch = NULL;
 
-    m = wasm_module_decode(o->module, o->module_len, &cfg, &we);
+    m = awasm_module_decode(o->module, o->module_len, &cfg, &we);
     if (!m) {
         set_load_error(out, &we, "cannot decode the module");
         goto done;
     }
-    j.store = wasm_store_new(&cfg);
-    imps = wasm_imports_new();
+    j.store = awasm_store_new(&cfg);
+    imps = awasm_imports_new();
     wasi_config_t wc = {
         .argc = o->argc,
         .argv = o->argv,
@@ -290,8 +290,8 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     }
     j.wasi = w;
     if (o->fuel)
-        wasm_store_set_fuel(j.store, o->fuel);
-    if (wasi_link(w, m, imps, &we) != WASM_OK) {
+        awasm_store_set_fuel(j.store, o->fuel);
+    if (wasi_link(w, m, imps, &we) != AWASM_OK) {
         set_load_error(out, &we, "cannot link WASI");
         goto done;
     }
@@ -301,26 +301,26 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     }
     /* Instantiation runs the start function and data segments, so it is
      * inside the watchdog's reach too. */
-    wasm_instance_t *inst = wasm_instance_new(j.store, m, imps, &we);
+    awasm_instance_t *inst = awasm_instance_new(j.store, m, imps, &we);
     int32_t code = 0;
     int crc = inst ? wasi_run(w, inst, &code, &we) : we.code;
     j.timed_out = watch_stop(watch);
     watch = NULL;
-    if (!inst && we.code != WASM_ETRAP)
+    if (!inst && we.code != AWASM_ETRAP)
         set_load_error(out, &we, "cannot instantiate the module");
     else
         outcome_from_call(out, crc, code, &we, &j);
     if (o->fuel)
-        out->fuel_used = o->fuel - wasm_store_fuel(j.store);
+        out->fuel_used = o->fuel - awasm_store_fuel(j.store);
 
 done:
     watch_stop(watch);
     out->wall_ms = now_ms() - t0;
     out->output_truncated = j.truncated;
-    wasm_imports_free(imps);
+    awasm_imports_free(imps);
     wasi_free(w);
-    wasm_store_free(j.store);
-    wasm_module_free(m);
+    awasm_store_free(j.store);
+    awasm_module_free(m);
     if (rc == PHASE_OK && (!buf_ok(&j.out) || !buf_ok(&j.err)))
         rc = err_set(e, BASE_ENOMEM, "job: out of memory capturing output");
     if (rc != PHASE_OK) {

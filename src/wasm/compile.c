@@ -52,8 +52,8 @@ typedef struct ctl {
     bool unreachable;
     bool dead_start;
     uint32_t n_params, n_results;
-    const wasm_valtype_t *params, *results;
-    wasm_valtype_t single;      /* storage for a one-value block type */
+    const awasm_valtype_t *params, *results;
+    awasm_valtype_t single;      /* storage for a one-value block type */
     uint32_t height;            /* stack height below the block's params */
     size_t loop_pc;             /* K_LOOP: cell index of the LOOP op; back-edges
                                  * jump past it, to loop_pc + 3 (see interp.c) */
@@ -68,7 +68,7 @@ typedef struct fixup {
 } fixup_t;
 
 typedef struct comp {
-    wasm_module_t *m;
+    awasm_module_t *m;
     cfunc_t *cf;
     reader_t r;
     err_t *err;
@@ -79,7 +79,7 @@ typedef struct comp {
     uint32_t *code;
     size_t pc, cap, max_cells;
 
-    wasm_valtype_t *locals;
+    awasm_valtype_t *locals;
     uint32_t n_locals;
 
     ventry_t *vs;
@@ -113,7 +113,7 @@ static int fail(comp_t *c, int code, const char *fmt, ...)
     return code;
 }
 
-#define INVALID(...) return fail(c, WASM_EINVALID, __VA_ARGS__)
+#define INVALID(...) return fail(c, AWASM_EINVALID, __VA_ARGS__)
 
 static inline ctl_t *top(comp_t *c) { return &c->cs[c->nc - 1]; }
 static inline bool dead(comp_t *c) { ctl_t *t = top(c); return t->unreachable || t->dead_start; }
@@ -225,7 +225,7 @@ static void materialize(comp_t *c, uint32_t i)
     if (!dead(c)) {
         size_t at;
         if (e->src == SRC_CONST) {
-            if (e->type == WASM_I64)
+            if (e->type == AWASM_I64)
                 at = emit(c, OP_CONST64, 3, hs, e->k, (uint32_t)((int32_t)e->k < 0 ? ~0u : 0u));
             else
                 at = emit(c, OP_CONST32, 2, hs, e->k);
@@ -279,8 +279,8 @@ static int pop_type(comp_t *c, uint8_t want, ventry_t *out)
 {
     if (pop_any(c, out)) return c->err->code;
     if (out->type != want && out->type != T_ANY && want != T_ANY)
-        INVALID("type mismatch: expected %s, got %s", wasm_valtype_name(want),
-                wasm_valtype_name(out->type));
+        INVALID("type mismatch: expected %s, got %s", awasm_valtype_name(want),
+                awasm_valtype_name(out->type));
     return 0;
 }
 
@@ -293,7 +293,7 @@ static int pop_slot_t(comp_t *c, uint8_t want, uint32_t *slot, uint8_t *type)
     *type = e.type;
     if (e.src == SRC_CONST) {
         if (!dead(c)) {
-            size_t at = want == WASM_I64 || e.type == WASM_I64
+            size_t at = want == AWASM_I64 || e.type == AWASM_I64
                 ? emit(c, OP_CONST64, 3, home(c, c->h), e.k, (int32_t)e.k < 0 ? ~0u : 0u)
                 : emit(c, OP_CONST32, 2, home(c, c->h), e.k);
             (void)at;
@@ -312,19 +312,19 @@ static int pop_slot(comp_t *c, uint8_t want, uint32_t *slot)
 
 static bool is_num(uint8_t t)
 {
-    return t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64 || t == T_ANY;
+    return t == AWASM_I32 || t == AWASM_I64 || t == AWASM_F32 || t == AWASM_F64 || t == T_ANY;
 }
-static bool is_ref(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF || t == T_ANY; }
+static bool is_ref(uint8_t t) { return t == AWASM_FUNCREF || t == AWASM_EXTERNREF || t == T_ANY; }
 
 /* ---- control frames ------------------------------------------------------------- */
 
-static int push_ctl(comp_t *c, uint8_t kind, uint32_t np, const wasm_valtype_t *params,
-                    uint32_t nr, const wasm_valtype_t *results)
+static int push_ctl(comp_t *c, uint8_t kind, uint32_t np, const awasm_valtype_t *params,
+                    uint32_t nr, const awasm_valtype_t *results)
 {
     if (c->nc == c->ccap) {
         uint32_t cap = c->ccap ? c->ccap * 2 : 16;
         ctl_t *n = realloc(c->cs, (size_t)cap * sizeof *n);
-        if (!n) return fail(c, WASM_ENOMEM, "out of memory");
+        if (!n) return fail(c, AWASM_ENOMEM, "out of memory");
         c->cs = n;
         c->ccap = cap;
     }
@@ -337,8 +337,8 @@ static int push_ctl(comp_t *c, uint8_t kind, uint32_t np, const wasm_valtype_t *
 }
 
 /* Reads a block type; single-value types point into the frame's storage. */
-static int read_blocktype(comp_t *c, uint32_t *np, const wasm_valtype_t **params, uint32_t *nr,
-                          const wasm_valtype_t **results, wasm_valtype_t *single)
+static int read_blocktype(comp_t *c, uint32_t *np, const awasm_valtype_t **params, uint32_t *nr,
+                          const awasm_valtype_t **results, awasm_valtype_t *single)
 {
     int64_t bt;
     if (rd_s33(&c->r, &bt, c->err)) return c->err->code;
@@ -351,19 +351,19 @@ static int read_blocktype(comp_t *c, uint32_t *np, const wasm_valtype_t **params
     }
     if (bt < 0) {
         uint8_t b = (uint8_t)(bt & 0x7f);
-        if (b != WASM_I32 && b != WASM_I64 && b != WASM_F32 && b != WASM_F64 &&
-            b != WASM_FUNCREF && b != WASM_EXTERNREF)
-            return fail(c, WASM_EMALFORMED, "malformed block type");
-        static const wasm_valtype_t one[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64,
-                                             WASM_FUNCREF, WASM_EXTERNREF};
+        if (b != AWASM_I32 && b != AWASM_I64 && b != AWASM_F32 && b != AWASM_F64 &&
+            b != AWASM_FUNCREF && b != AWASM_EXTERNREF)
+            return fail(c, AWASM_EMALFORMED, "malformed block type");
+        static const awasm_valtype_t one[] = {AWASM_I32, AWASM_I64, AWASM_F32, AWASM_F64,
+                                             AWASM_FUNCREF, AWASM_EXTERNREF};
         for (int i = 0; i < 6; i++)
             if (one[i] == b) *results = &one[i];
-        *single = (wasm_valtype_t)b;
+        *single = (awasm_valtype_t)b;
         *nr = 1;
         return 0;
     }
     if ((uint64_t)bt >= c->m->n_types) INVALID("unknown type %lld", (long long)bt);
-    const wasm_functype_t *ft = &c->m->types[bt];
+    const awasm_functype_t *ft = &c->m->types[bt];
     *np = ft->n_params;
     *params = ft->params;
     *nr = ft->n_results;
@@ -372,13 +372,13 @@ static int read_blocktype(comp_t *c, uint32_t *np, const wasm_valtype_t **params
 }
 
 static uint32_t label_arity(const ctl_t *t) { return t->kind == K_LOOP ? t->n_params : t->n_results; }
-static const wasm_valtype_t *label_types(const ctl_t *t)
+static const awasm_valtype_t *label_types(const ctl_t *t)
 {
     return t->kind == K_LOOP ? t->params : t->results;
 }
 
 /* Type-checks the top n values against types (without popping). */
-static int check_top(comp_t *c, uint32_t n, const wasm_valtype_t *types)
+static int check_top(comp_t *c, uint32_t n, const awasm_valtype_t *types)
 {
     ctl_t *t = top(c);
     for (uint32_t i = 0; i < n; i++) {
@@ -389,8 +389,8 @@ static int check_top(comp_t *c, uint32_t n, const wasm_valtype_t *types)
         }
         uint8_t got = c->vs[c->h - depth].type;
         if (got != T_ANY && got != types[i])
-            INVALID("type mismatch: branch expects %s, got %s", wasm_valtype_name(types[i]),
-                    wasm_valtype_name(got));
+            INVALID("type mismatch: branch expects %s, got %s", awasm_valtype_name(types[i]),
+                    awasm_valtype_name(got));
     }
     return 0;
 }
@@ -435,7 +435,7 @@ static void branch_copies(comp_t *c, const ctl_t *t)
     for (uint32_t i = 0; i < n; i++) {
         ventry_t *e = &c->vs[c->h - n + i];
         if (e->src == SRC_CONST) {
-            if (e->type == WASM_I64)
+            if (e->type == AWASM_I64)
                 emit(c, OP_CONST64, 3, dst + i, e->k, (int32_t)e->k < 0 ? ~0u : 0u);
             else
                 emit(c, OP_CONST32, 2, dst + i, e->k);
@@ -577,7 +577,7 @@ static int read_memarg(comp_t *c, uint32_t natural_log2, uint32_t *offset)
 static int op_load(comp_t *c, uint8_t out, int op, uint32_t nat)
 {
     uint32_t off, a;
-    if (read_memarg(c, nat, &off) || pop_slot(c, WASM_I32, &a)) return c->err->code;
+    if (read_memarg(c, nat, &off) || pop_slot(c, AWASM_I32, &a)) return c->err->code;
     uint32_t d = vpush_home(c, out);
     if (!dead(c)) {
         size_t at = emit(c, op, 3, d, a, off);
@@ -594,7 +594,7 @@ static int op_load(comp_t *c, uint8_t out, int op, uint32_t nat)
 static int op_store(comp_t *c, uint8_t in, int op, uint32_t nat)
 {
     uint32_t off, a, v;
-    if (read_memarg(c, nat, &off) || pop_slot(c, in, &v) || pop_slot(c, WASM_I32, &a))
+    if (read_memarg(c, nat, &off) || pop_slot(c, in, &v) || pop_slot(c, AWASM_I32, &a))
         return c->err->code;
     if (!dead(c)) emit(c, op, 3, a, v, off);
     return 0;
@@ -684,7 +684,7 @@ static int check_func_index(comp_t *c, uint32_t f)
     return 0;
 }
 
-static int do_call(comp_t *c, const wasm_functype_t *ft, int op, uint32_t a1, uint32_t a2,
+static int do_call(comp_t *c, const awasm_functype_t *ft, int op, uint32_t a1, uint32_t a2,
                    uint32_t idx_slot)
 {
     for (uint32_t i = ft->n_params; i-- > 0;) {
@@ -720,16 +720,16 @@ static int compile_body(comp_t *c)
 {
     reader_t *r = &c->r;
     err_t *err = c->err;
-    wasm_module_t *m = c->m;
-    const wasm_functype_t *ft = &m->types[c->cf->type_idx];
+    awasm_module_t *m = c->m;
+    const awasm_functype_t *ft = &m->types[c->cf->type_idx];
 
     if (push_ctl(c, K_FUNC, 0, NULL, ft->n_results, ft->results)) return err->code;
     start_block(c, false);
 
     while (c->nc > 0) {
-        if (c->oom) return fail(c, WASM_ELIMIT, "function too large or out of memory");
+        if (c->oom) return fail(c, AWASM_ELIMIT, "function too large or out of memory");
         uint8_t opc;
-        if (r->p >= r->end) return fail(c, WASM_EMALFORMED, "unexpected end of function body");
+        if (r->p >= r->end) return fail(c, AWASM_EMALFORMED, "unexpected end of function body");
         opc = *r->p++;
         add_fuel(c, (uint32_t)cost_of(opc));
         ventry_t e;
@@ -739,32 +739,32 @@ static int compile_body(comp_t *c)
             int op = OP_I32_EQZ + (opc - 0x45);
             uint8_t in, out;
             bool unary = false;
-            if (opc == 0x45) { in = WASM_I32; out = WASM_I32; unary = true; }
-            else if (opc <= 0x4f) { in = WASM_I32; out = WASM_I32; }
-            else if (opc == 0x50) { in = WASM_I64; out = WASM_I32; unary = true; }
-            else if (opc <= 0x5a) { in = WASM_I64; out = WASM_I32; }
-            else if (opc <= 0x60) { in = WASM_F32; out = WASM_I32; }
-            else if (opc <= 0x66) { in = WASM_F64; out = WASM_I32; }
-            else if (opc <= 0x69) { in = out = WASM_I32; unary = true; }
-            else if (opc <= 0x78) { in = out = WASM_I32; }
-            else if (opc <= 0x7b) { in = out = WASM_I64; unary = true; }
-            else if (opc <= 0x8a) { in = out = WASM_I64; }
-            else if (opc <= 0x91) { in = out = WASM_F32; unary = true; }
-            else if (opc <= 0x98) { in = out = WASM_F32; }
-            else if (opc <= 0x9f) { in = out = WASM_F64; unary = true; }
-            else if (opc <= 0xa6) { in = out = WASM_F64; }
+            if (opc == 0x45) { in = AWASM_I32; out = AWASM_I32; unary = true; }
+            else if (opc <= 0x4f) { in = AWASM_I32; out = AWASM_I32; }
+            else if (opc == 0x50) { in = AWASM_I64; out = AWASM_I32; unary = true; }
+            else if (opc <= 0x5a) { in = AWASM_I64; out = AWASM_I32; }
+            else if (opc <= 0x60) { in = AWASM_F32; out = AWASM_I32; }
+            else if (opc <= 0x66) { in = AWASM_F64; out = AWASM_I32; }
+            else if (opc <= 0x69) { in = out = AWASM_I32; unary = true; }
+            else if (opc <= 0x78) { in = out = AWASM_I32; }
+            else if (opc <= 0x7b) { in = out = AWASM_I64; unary = true; }
+            else if (opc <= 0x8a) { in = out = AWASM_I64; }
+            else if (opc <= 0x91) { in = out = AWASM_F32; unary = true; }
+            else if (opc <= 0x98) { in = out = AWASM_F32; }
+            else if (opc <= 0x9f) { in = out = AWASM_F64; unary = true; }
+            else if (opc <= 0xa6) { in = out = AWASM_F64; }
             else {
                 static const uint8_t conv[][2] = {
-                    {WASM_I64, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F32, WASM_I32},
-                    {WASM_F64, WASM_I32}, {WASM_F64, WASM_I32}, {WASM_I32, WASM_I64},
-                    {WASM_I32, WASM_I64}, {WASM_F32, WASM_I64}, {WASM_F32, WASM_I64},
-                    {WASM_F64, WASM_I64}, {WASM_F64, WASM_I64}, {WASM_I32, WASM_F32},
-                    {WASM_I32, WASM_F32}, {WASM_I64, WASM_F32}, {WASM_I64, WASM_F32},
-                    {WASM_F64, WASM_F32}, {WASM_I32, WASM_F64}, {WASM_I32, WASM_F64},
-                    {WASM_I64, WASM_F64}, {WASM_I64, WASM_F64}, {WASM_F32, WASM_F64},
-                    {WASM_F32, WASM_I32}, {WASM_F64, WASM_I64}, {WASM_I32, WASM_F32},
-                    {WASM_I64, WASM_F64}, {WASM_I32, WASM_I32}, {WASM_I32, WASM_I32},
-                    {WASM_I64, WASM_I64}, {WASM_I64, WASM_I64}, {WASM_I64, WASM_I64},
+                    {AWASM_I64, AWASM_I32}, {AWASM_F32, AWASM_I32}, {AWASM_F32, AWASM_I32},
+                    {AWASM_F64, AWASM_I32}, {AWASM_F64, AWASM_I32}, {AWASM_I32, AWASM_I64},
+                    {AWASM_I32, AWASM_I64}, {AWASM_F32, AWASM_I64}, {AWASM_F32, AWASM_I64},
+                    {AWASM_F64, AWASM_I64}, {AWASM_F64, AWASM_I64}, {AWASM_I32, AWASM_F32},
+                    {AWASM_I32, AWASM_F32}, {AWASM_I64, AWASM_F32}, {AWASM_I64, AWASM_F32},
+                    {AWASM_F64, AWASM_F32}, {AWASM_I32, AWASM_F64}, {AWASM_I32, AWASM_F64},
+                    {AWASM_I64, AWASM_F64}, {AWASM_I64, AWASM_F64}, {AWASM_F32, AWASM_F64},
+                    {AWASM_F32, AWASM_I32}, {AWASM_F64, AWASM_I64}, {AWASM_I32, AWASM_F32},
+                    {AWASM_I64, AWASM_F64}, {AWASM_I32, AWASM_I32}, {AWASM_I32, AWASM_I32},
+                    {AWASM_I64, AWASM_I64}, {AWASM_I64, AWASM_I64}, {AWASM_I64, AWASM_I64},
                 };
                 in = conv[opc - 0xa7][0];
                 out = conv[opc - 0xa7][1];
@@ -783,11 +783,11 @@ static int compile_body(comp_t *c)
             break;
         case 0x02: case 0x03: case 0x04: { /* block, loop, if */
             uint32_t np = 0, nr = 0;
-            const wasm_valtype_t *ps = NULL, *rs = NULL;
-            wasm_valtype_t single = 0;
+            const awasm_valtype_t *ps = NULL, *rs = NULL;
+            awasm_valtype_t single = 0;
             if (read_blocktype(c, &np, &ps, &nr, &rs, &single)) return err->code;
             uint32_t cond = 0;
-            if (opc == 0x04 && pop_slot(c, WASM_I32, &cond)) return err->code;
+            if (opc == 0x04 && pop_slot(c, AWASM_I32, &cond)) return err->code;
             if (check_top(c, np, ps)) return err->code;
             if (c->h - top(c)->height < np) {
                 /* polymorphic stack (dead code): the params are conjured */
@@ -869,11 +869,11 @@ static int compile_body(comp_t *c)
                 }
             }
             uint32_t height = t->height, nres = t->n_results;
-            const wasm_valtype_t *res = t->results;
+            const awasm_valtype_t *res = t->results;
             c->nc--;
             if (c->nc == 0) {
                 if (r->p != r->end)
-                    return fail(c, WASM_EMALFORMED, "section size mismatch: code after the "
+                    return fail(c, AWASM_EMALFORMED, "section size mismatch: code after the "
                                 "function's end");
                 break;
             }
@@ -898,7 +898,7 @@ static int compile_body(comp_t *c)
             if (rd_u32(r, &l, err)) return err->code;
             if (l >= c->nc) INVALID("unknown label %u", l);
             uint32_t cond = 0;
-            if (opc == 0x0d && pop_slot(c, WASM_I32, &cond)) return err->code;
+            if (opc == 0x0d && pop_slot(c, AWASM_I32, &cond)) return err->code;
             ctl_t *t = &c->cs[c->nc - 1 - l];
             uint32_t n = label_arity(t);
             if (check_top(c, n, label_types(t))) return err->code;
@@ -937,10 +937,10 @@ static int compile_body(comp_t *c)
         case 0x0e: { /* br_table */
             uint32_t n;
             if (rd_u32(r, &n, err)) return err->code;
-            if (n > (size_t)(r->end - r->p)) return fail(c, WASM_EMALFORMED, "br_table too long");
+            if (n > (size_t)(r->end - r->p)) return fail(c, AWASM_EMALFORMED, "br_table too long");
             uint32_t *ls = malloc(((size_t)n + 1) * sizeof *ls);
             size_t *stub = calloc(c->nc, sizeof *stub);
-            if (!ls || !stub) { free(ls); free(stub); return fail(c, WASM_ENOMEM, "out of memory"); }
+            if (!ls || !stub) { free(ls); free(stub); return fail(c, AWASM_ENOMEM, "out of memory"); }
             for (uint32_t i = 0; i <= n; i++) {
                 if (rd_u32(r, &ls[i], err)) { free(ls); free(stub); return err->code; }
                 if (ls[i] >= c->nc) {
@@ -951,7 +951,7 @@ static int compile_body(comp_t *c)
                 }
             }
             uint32_t idx_slot;
-            if (pop_slot(c, WASM_I32, &idx_slot)) { free(ls); free(stub); return err->code; }
+            if (pop_slot(c, AWASM_I32, &idx_slot)) { free(ls); free(stub); return err->code; }
             uint32_t arity = label_arity(&c->cs[c->nc - 1 - ls[n]]);
             for (uint32_t i = 0; i <= n; i++) {
                 ctl_t *t = &c->cs[c->nc - 1 - ls[i]];
@@ -1009,10 +1009,10 @@ static int compile_body(comp_t *c)
             if (rd_u32(r, &ti, err) || rd_u32(r, &tab, err)) return err->code;
             if (ti >= m->n_types) INVALID("unknown type %u", ti);
             if (tab >= m->n_tables) INVALID("unknown table %u", tab);
-            if (m->tables[tab].elem != WASM_FUNCREF) INVALID("type mismatch: table is not funcref");
+            if (m->tables[tab].elem != AWASM_FUNCREF) INVALID("type mismatch: table is not funcref");
             /* the index is read before the callee's frame (which starts at the
              * first argument) can overwrite its slot */
-            if (pop_slot(c, WASM_I32, &a)) return err->code;
+            if (pop_slot(c, AWASM_I32, &a)) return err->code;
             if (do_call(c, &m->types[ti], OP_CALL_INDIRECT, tab, ti, a)) return err->code;
             break;
         }
@@ -1025,16 +1025,16 @@ static int compile_body(comp_t *c)
                 uint32_t n;
                 if (rd_u32(r, &n, err)) return err->code;
                 if (n != 1) INVALID("invalid result arity for select");
-                wasm_valtype_t t;
-                if (r->p >= r->end) return fail(c, WASM_EMALFORMED, "unexpected end");
+                awasm_valtype_t t;
+                if (r->p >= r->end) return fail(c, AWASM_EMALFORMED, "unexpected end");
                 uint8_t tb = *r->p++;
-                if (!is_num(tb) && !is_ref(tb)) return fail(c, WASM_EMALFORMED, "malformed type");
-                t = (wasm_valtype_t)tb;
+                if (!is_num(tb) && !is_ref(tb)) return fail(c, AWASM_EMALFORMED, "malformed type");
+                t = (awasm_valtype_t)tb;
                 want = t;
             }
             uint32_t cs_, as, bs;
             uint8_t ta, tb;
-            if (pop_slot(c, WASM_I32, &cs_) || pop_slot_t(c, want, &bs, &tb) ||
+            if (pop_slot(c, AWASM_I32, &cs_) || pop_slot_t(c, want, &bs, &tb) ||
                 pop_slot_t(c, want, &as, &ta)) return err->code;
             uint8_t t = want;
             if (opc == 0x1b) {
@@ -1061,7 +1061,7 @@ static int compile_body(comp_t *c)
                     if (c->vs[i].src == idx) materialize(c, i);
                 uint32_t hs = home(c, c->h);
                 if (e.src == SRC_CONST) {
-                    if (e.type == WASM_I64)
+                    if (e.type == AWASM_I64)
                         emit(c, OP_CONST64, 3, idx, e.k, (int32_t)e.k < 0 ? ~0u : 0u);
                     else
                         emit(c, OP_CONST32, 2, idx, e.k);
@@ -1097,49 +1097,49 @@ static int compile_body(comp_t *c)
             if (idx >= m->n_tables) INVALID("unknown table %u", idx);
             uint8_t et = m->tables[idx].elem;
             if (opc == 0x25) {
-                if (pop_slot(c, WASM_I32, &a)) return err->code;
+                if (pop_slot(c, AWASM_I32, &a)) return err->code;
                 uint32_t d = vpush_home(c, et);
                 if (!dead(c)) emit(c, OP_TABLE_GET, 3, d, idx, a);
             } else {
-                if (pop_slot(c, et, &b) || pop_slot(c, WASM_I32, &a)) return err->code;
+                if (pop_slot(c, et, &b) || pop_slot(c, AWASM_I32, &a)) return err->code;
                 if (!dead(c)) emit(c, OP_TABLE_SET, 3, idx, a, b);
             }
             break;
         }
-        case 0x28: if (op_load(c, WASM_I32, OP_I32_LOAD, 2)) return err->code; break;
-        case 0x29: if (op_load(c, WASM_I64, OP_I64_LOAD, 3)) return err->code; break;
-        case 0x2a: if (op_load(c, WASM_F32, OP_I32_LOAD, 2)) return err->code; break;
-        case 0x2b: if (op_load(c, WASM_F64, OP_I64_LOAD, 3)) return err->code; break;
-        case 0x2c: if (op_load(c, WASM_I32, OP_I32_LOAD8_S, 0)) return err->code; break;
-        case 0x2d: if (op_load(c, WASM_I32, OP_I32_LOAD8_U, 0)) return err->code; break;
-        case 0x2e: if (op_load(c, WASM_I32, OP_I32_LOAD16_S, 1)) return err->code; break;
-        case 0x2f: if (op_load(c, WASM_I32, OP_I32_LOAD16_U, 1)) return err->code; break;
-        case 0x30: if (op_load(c, WASM_I64, OP_I64_LOAD8_S, 0)) return err->code; break;
-        case 0x31: if (op_load(c, WASM_I64, OP_I32_LOAD8_U, 0)) return err->code; break;
-        case 0x32: if (op_load(c, WASM_I64, OP_I64_LOAD16_S, 1)) return err->code; break;
-        case 0x33: if (op_load(c, WASM_I64, OP_I32_LOAD16_U, 1)) return err->code; break;
-        case 0x34: if (op_load(c, WASM_I64, OP_I64_LOAD32_S, 2)) return err->code; break;
-        case 0x35: if (op_load(c, WASM_I64, OP_I32_LOAD, 2)) return err->code; break;
-        case 0x36: if (op_store(c, WASM_I32, OP_STORE32, 2)) return err->code; break;
-        case 0x37: if (op_store(c, WASM_I64, OP_STORE64, 3)) return err->code; break;
-        case 0x38: if (op_store(c, WASM_F32, OP_STORE32, 2)) return err->code; break;
-        case 0x39: if (op_store(c, WASM_F64, OP_STORE64, 3)) return err->code; break;
-        case 0x3a: if (op_store(c, WASM_I32, OP_STORE8, 0)) return err->code; break;
-        case 0x3b: if (op_store(c, WASM_I32, OP_STORE16, 1)) return err->code; break;
-        case 0x3c: if (op_store(c, WASM_I64, OP_STORE8, 0)) return err->code; break;
-        case 0x3d: if (op_store(c, WASM_I64, OP_STORE16, 1)) return err->code; break;
-        case 0x3e: if (op_store(c, WASM_I64, OP_STORE32, 2)) return err->code; break;
+        case 0x28: if (op_load(c, AWASM_I32, OP_I32_LOAD, 2)) return err->code; break;
+        case 0x29: if (op_load(c, AWASM_I64, OP_I64_LOAD, 3)) return err->code; break;
+        case 0x2a: if (op_load(c, AWASM_F32, OP_I32_LOAD, 2)) return err->code; break;
+        case 0x2b: if (op_load(c, AWASM_F64, OP_I64_LOAD, 3)) return err->code; break;
+        case 0x2c: if (op_load(c, AWASM_I32, OP_I32_LOAD8_S, 0)) return err->code; break;
+        case 0x2d: if (op_load(c, AWASM_I32, OP_I32_LOAD8_U, 0)) return err->code; break;
+        case 0x2e: if (op_load(c, AWASM_I32, OP_I32_LOAD16_S, 1)) return err->code; break;
+        case 0x2f: if (op_load(c, AWASM_I32, OP_I32_LOAD16_U, 1)) return err->code; break;
+        case 0x30: if (op_load(c, AWASM_I64, OP_I64_LOAD8_S, 0)) return err->code; break;
+        case 0x31: if (op_load(c, AWASM_I64, OP_I32_LOAD8_U, 0)) return err->code; break;
+        case 0x32: if (op_load(c, AWASM_I64, OP_I64_LOAD16_S, 1)) return err->code; break;
+        case 0x33: if (op_load(c, AWASM_I64, OP_I32_LOAD16_U, 1)) return err->code; break;
+        case 0x34: if (op_load(c, AWASM_I64, OP_I64_LOAD32_S, 2)) return err->code; break;
+        case 0x35: if (op_load(c, AWASM_I64, OP_I32_LOAD, 2)) return err->code; break;
+        case 0x36: if (op_store(c, AWASM_I32, OP_STORE32, 2)) return err->code; break;
+        case 0x37: if (op_store(c, AWASM_I64, OP_STORE64, 3)) return err->code; break;
+        case 0x38: if (op_store(c, AWASM_F32, OP_STORE32, 2)) return err->code; break;
+        case 0x39: if (op_store(c, AWASM_F64, OP_STORE64, 3)) return err->code; break;
+        case 0x3a: if (op_store(c, AWASM_I32, OP_STORE8, 0)) return err->code; break;
+        case 0x3b: if (op_store(c, AWASM_I32, OP_STORE16, 1)) return err->code; break;
+        case 0x3c: if (op_store(c, AWASM_I64, OP_STORE8, 0)) return err->code; break;
+        case 0x3d: if (op_store(c, AWASM_I64, OP_STORE16, 1)) return err->code; break;
+        case 0x3e: if (op_store(c, AWASM_I64, OP_STORE32, 2)) return err->code; break;
         case 0x3f: case 0x40: { /* memory.size, memory.grow */
             uint8_t z;
             if (rd_u8(r, &z, err)) return err->code;
-            if (z != 0) return fail(c, WASM_EMALFORMED, "zero byte expected");
+            if (z != 0) return fail(c, AWASM_EMALFORMED, "zero byte expected");
             if (m->n_mems == 0) INVALID("unknown memory 0");
             if (opc == 0x3f) {
-                uint32_t d = vpush_home(c, WASM_I32);
+                uint32_t d = vpush_home(c, AWASM_I32);
                 if (!dead(c)) emit(c, OP_MEMORY_SIZE, 1, d);
             } else {
-                if (pop_slot(c, WASM_I32, &a)) return err->code;
-                uint32_t d = vpush_home(c, WASM_I32);
+                if (pop_slot(c, AWASM_I32, &a)) return err->code;
+                uint32_t d = vpush_home(c, AWASM_I32);
                 if (!dead(c)) emit(c, OP_MEMORY_GROW, 2, d, a);
             }
             break;
@@ -1147,7 +1147,7 @@ static int compile_body(comp_t *c)
         case 0x41: { /* i32.const */
             int32_t v;
             if (rd_s32(r, &v, err)) return err->code;
-            vpush_lazy(c, WASM_I32, SRC_CONST, (uint32_t)v);
+            vpush_lazy(c, AWASM_I32, SRC_CONST, (uint32_t)v);
             if (dead(c)) c->vs[c->h - 1].src = home(c, c->h - 1);
             break;
         }
@@ -1155,10 +1155,10 @@ static int compile_body(comp_t *c)
             int64_t v;
             if (rd_s64(r, &v, err)) return err->code;
             if (v >= INT32_MIN && v <= INT32_MAX) {
-                vpush_lazy(c, WASM_I64, SRC_CONST, (uint32_t)(int32_t)v);
+                vpush_lazy(c, AWASM_I64, SRC_CONST, (uint32_t)(int32_t)v);
                 if (dead(c)) c->vs[c->h - 1].src = home(c, c->h - 1);
             } else {
-                uint32_t d = vpush_home(c, WASM_I64);
+                uint32_t d = vpush_home(c, AWASM_I64);
                 if (!dead(c))
                     emit_simple(c, emit(c, OP_CONST64, 3, d, (uint32_t)v, (uint32_t)((uint64_t)v >> 32)),
                                 OP_CONST64);
@@ -1168,24 +1168,24 @@ static int compile_body(comp_t *c)
         case 0x43: { /* f32.const */
             uint32_t v;
             if (rd_f32(r, &v, err)) return err->code;
-            uint32_t d = vpush_home(c, WASM_F32);
+            uint32_t d = vpush_home(c, AWASM_F32);
             if (!dead(c)) emit_simple(c, emit(c, OP_CONST32, 2, d, v), OP_CONST32);
             break;
         }
         case 0x44: { /* f64.const */
             uint64_t v;
             if (rd_f64(r, &v, err)) return err->code;
-            uint32_t d = vpush_home(c, WASM_F64);
+            uint32_t d = vpush_home(c, AWASM_F64);
             if (!dead(c))
                 emit_simple(c, emit(c, OP_CONST64, 3, d, (uint32_t)v, (uint32_t)(v >> 32)), OP_CONST64);
             break;
         }
         case 0xd0: { /* ref.null */
-            wasm_valtype_t t;
-            if (r->p >= r->end) return fail(c, WASM_EMALFORMED, "unexpected end");
-            t = (wasm_valtype_t)*r->p++;
-            if (t != WASM_FUNCREF && t != WASM_EXTERNREF)
-                return fail(c, WASM_EMALFORMED, "malformed reference type");
+            awasm_valtype_t t;
+            if (r->p >= r->end) return fail(c, AWASM_EMALFORMED, "unexpected end");
+            t = (awasm_valtype_t)*r->p++;
+            if (t != AWASM_FUNCREF && t != AWASM_EXTERNREF)
+                return fail(c, AWASM_EMALFORMED, "malformed reference type");
             uint32_t d = vpush_home(c, t);
             if (!dead(c)) emit_simple(c, emit(c, OP_CONST64, 3, d, 0u, 0u), OP_CONST64);
             break;
@@ -1193,7 +1193,7 @@ static int compile_body(comp_t *c)
         case 0xd1: { /* ref.is_null */
             if (pop_any(c, &e)) return err->code;
             if (!is_ref(e.type)) INVALID("type mismatch: ref.is_null needs a reference");
-            uint32_t d = vpush_home(c, WASM_I32);
+            uint32_t d = vpush_home(c, AWASM_I32);
             if (!dead(c)) emit_simple(c, emit(c, OP_REF_IS_NULL, 2, d, e.src), OP_REF_IS_NULL);
             break;
         }
@@ -1201,7 +1201,7 @@ static int compile_body(comp_t *c)
             if (rd_u32(r, &idx, err) || check_func_index(c, idx)) return err->code;
             if (!(m->declared_funcs[idx / 8] & (1u << (idx % 8))))
                 INVALID("undeclared function reference %u", idx);
-            uint32_t d = vpush_home(c, WASM_FUNCREF);
+            uint32_t d = vpush_home(c, AWASM_FUNCREF);
             if (!dead(c)) emit(c, OP_REF_FUNC, 2, d, idx);
             break;
         }
@@ -1210,9 +1210,9 @@ static int compile_body(comp_t *c)
             if (rd_u32(r, &sub, err)) return err->code;
             if (sub <= 7) {
                 static const uint8_t io[8][2] = {
-                    {WASM_F32, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F64, WASM_I32},
-                    {WASM_F64, WASM_I32}, {WASM_F32, WASM_I64}, {WASM_F32, WASM_I64},
-                    {WASM_F64, WASM_I64}, {WASM_F64, WASM_I64}};
+                    {AWASM_F32, AWASM_I32}, {AWASM_F32, AWASM_I32}, {AWASM_F64, AWASM_I32},
+                    {AWASM_F64, AWASM_I32}, {AWASM_F32, AWASM_I64}, {AWASM_F32, AWASM_I64},
+                    {AWASM_F64, AWASM_I64}, {AWASM_F64, AWASM_I64}};
                 if (op_unary(c, io[sub][0], io[sub][1], OP_I32_TRUNC_SAT_F32_S + (int)sub))
                     return err->code;
                 break;
@@ -1222,38 +1222,38 @@ static int compile_body(comp_t *c)
             case 8: { /* memory.init */
                 uint8_t z;
                 if (rd_u32(r, &x, err) || rd_u8(r, &z, err)) return err->code;
-                if (z != 0) return fail(c, WASM_EMALFORMED, "zero byte expected");
+                if (z != 0) return fail(c, AWASM_EMALFORMED, "zero byte expected");
                 if (m->n_mems == 0) INVALID("unknown memory 0");
-                if (!m->has_data_count) return fail(c, WASM_EMALFORMED, "data count section required");
+                if (!m->has_data_count) return fail(c, AWASM_EMALFORMED, "data count section required");
                 if (x >= m->data_count) INVALID("unknown data segment %u", x);
-                if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, WASM_I32, &s_) ||
-                    pop_slot(c, WASM_I32, &d_)) return err->code;
+                if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, AWASM_I32, &s_) ||
+                    pop_slot(c, AWASM_I32, &d_)) return err->code;
                 if (!dead(c)) emit(c, OP_MEMORY_INIT, 4, x, d_, s_, n_);
                 break;
             }
             case 9: /* data.drop */
                 if (rd_u32(r, &x, err)) return err->code;
-                if (!m->has_data_count) return fail(c, WASM_EMALFORMED, "data count section required");
+                if (!m->has_data_count) return fail(c, AWASM_EMALFORMED, "data count section required");
                 if (x >= m->data_count) INVALID("unknown data segment %u", x);
                 if (!dead(c)) emit(c, OP_DATA_DROP, 1, x);
                 break;
             case 10: { /* memory.copy */
                 uint8_t z1, z2;
                 if (rd_u8(r, &z1, err) || rd_u8(r, &z2, err)) return err->code;
-                if (z1 || z2) return fail(c, WASM_EMALFORMED, "zero byte expected");
+                if (z1 || z2) return fail(c, AWASM_EMALFORMED, "zero byte expected");
                 if (m->n_mems == 0) INVALID("unknown memory 0");
-                if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, WASM_I32, &s_) ||
-                    pop_slot(c, WASM_I32, &d_)) return err->code;
+                if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, AWASM_I32, &s_) ||
+                    pop_slot(c, AWASM_I32, &d_)) return err->code;
                 if (!dead(c)) emit(c, OP_MEMORY_COPY, 3, d_, s_, n_);
                 break;
             }
             case 11: { /* memory.fill */
                 uint8_t z;
                 if (rd_u8(r, &z, err)) return err->code;
-                if (z) return fail(c, WASM_EMALFORMED, "zero byte expected");
+                if (z) return fail(c, AWASM_EMALFORMED, "zero byte expected");
                 if (m->n_mems == 0) INVALID("unknown memory 0");
-                if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, WASM_I32, &s_) ||
-                    pop_slot(c, WASM_I32, &d_)) return err->code;
+                if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, AWASM_I32, &s_) ||
+                    pop_slot(c, AWASM_I32, &d_)) return err->code;
                 if (!dead(c)) emit(c, OP_MEMORY_FILL, 3, d_, s_, n_);
                 break;
             }
@@ -1262,8 +1262,8 @@ static int compile_body(comp_t *c)
                 if (x >= m->n_tables) INVALID("unknown table %u", x);
                 if (y >= m->n_elems) INVALID("unknown elem segment %u", y);
                 if (m->elems[y].type != m->tables[x].elem) INVALID("type mismatch: table.init");
-                if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, WASM_I32, &s_) ||
-                    pop_slot(c, WASM_I32, &d_)) return err->code;
+                if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, AWASM_I32, &s_) ||
+                    pop_slot(c, AWASM_I32, &d_)) return err->code;
                 if (!dead(c)) emit(c, OP_TABLE_INIT, 5, x, y, d_, s_, n_);
                 break;
             }
@@ -1277,8 +1277,8 @@ static int compile_body(comp_t *c)
                 if (x >= m->n_tables) INVALID("unknown table %u", x);
                 if (y >= m->n_tables) INVALID("unknown table %u", y);
                 if (m->tables[x].elem != m->tables[y].elem) INVALID("type mismatch: table.copy");
-                if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, WASM_I32, &s_) ||
-                    pop_slot(c, WASM_I32, &d_)) return err->code;
+                if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, AWASM_I32, &s_) ||
+                    pop_slot(c, AWASM_I32, &d_)) return err->code;
                 if (!dead(c)) emit(c, OP_TABLE_COPY, 5, x, y, d_, s_, n_);
                 break;
             }
@@ -1287,74 +1287,74 @@ static int compile_body(comp_t *c)
                 if (x >= m->n_tables) INVALID("unknown table %u", x);
                 uint8_t et = m->tables[x].elem;
                 if (sub == 15) {
-                    if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, et, &a)) return err->code;
-                    uint32_t d = vpush_home(c, WASM_I32);
+                    if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, et, &a)) return err->code;
+                    uint32_t d = vpush_home(c, AWASM_I32);
                     if (!dead(c)) emit(c, OP_TABLE_GROW, 4, d, x, a, n_);
                 } else if (sub == 16) {
-                    uint32_t d = vpush_home(c, WASM_I32);
+                    uint32_t d = vpush_home(c, AWASM_I32);
                     if (!dead(c)) emit(c, OP_TABLE_SIZE, 2, d, x);
                 } else {
-                    if (pop_slot(c, WASM_I32, &n_) || pop_slot(c, et, &b) ||
-                        pop_slot(c, WASM_I32, &a)) return err->code;
+                    if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, et, &b) ||
+                        pop_slot(c, AWASM_I32, &a)) return err->code;
                     if (!dead(c)) emit(c, OP_TABLE_FILL, 4, x, a, b, n_);
                 }
                 break;
             }
             default:
-                return fail(c, WASM_EMALFORMED, "illegal opcode 0xfc %u", sub);
+                return fail(c, AWASM_EMALFORMED, "illegal opcode 0xfc %u", sub);
             }
             break;
         }
         default:
-            return fail(c, WASM_EMALFORMED, "illegal opcode 0x%02x", opc);
+            return fail(c, AWASM_EMALFORMED, "illegal opcode 0x%02x", opc);
         }
     }
-    if (c->oom) return fail(c, WASM_ELIMIT, "function too large or out of memory");
+    if (c->oom) return fail(c, AWASM_ELIMIT, "function too large or out of memory");
     return 0;
 }
 
-static int read_locals(comp_t *c, const wasm_functype_t *ft)
+static int read_locals(comp_t *c, const awasm_functype_t *ft)
 {
     reader_t *r = &c->r;
     uint32_t ngroups;
     if (rd_u32(r, &ngroups, c->err)) return c->err->code;
     if (ngroups > (size_t)(r->end - r->p) / 2)
-        return fail(c, WASM_EMALFORMED, "too many local groups (%u)", ngroups);
+        return fail(c, AWASM_EMALFORMED, "too many local groups (%u)", ngroups);
     uint64_t total = ft->n_params;
     const uint8_t *save = r->p;
     for (uint32_t i = 0; i < ngroups; i++) {
         uint32_t n;
-        wasm_valtype_t t;
+        awasm_valtype_t t;
         if (rd_u32(r, &n, c->err)) return c->err->code;
-        if (r->p >= r->end) return fail(c, WASM_EMALFORMED, "unexpected end");
-        t = (wasm_valtype_t)*r->p++;
-        if (!is_num(t) && !is_ref(t)) return fail(c, WASM_EMALFORMED, "malformed value type");
+        if (r->p >= r->end) return fail(c, AWASM_EMALFORMED, "unexpected end");
+        t = (awasm_valtype_t)*r->p++;
+        if (!is_num(t) && !is_ref(t)) return fail(c, AWASM_EMALFORMED, "malformed value type");
         total += n;
-        if (total > UINT32_MAX) return fail(c, WASM_EMALFORMED, "too many locals");
+        if (total > UINT32_MAX) return fail(c, AWASM_EMALFORMED, "too many locals");
     }
     if (total > c->m->cfg.max_locals)
-        return fail(c, WASM_ELIMIT, "%llu locals exceed the limit of %u", (unsigned long long)total,
+        return fail(c, AWASM_ELIMIT, "%llu locals exceed the limit of %u", (unsigned long long)total,
                     c->m->cfg.max_locals);
     c->n_locals = (uint32_t)total;
     c->locals = malloc((total ? total : 1) * sizeof *c->locals);
-    if (!c->locals) return fail(c, WASM_ENOMEM, "out of memory");
+    if (!c->locals) return fail(c, AWASM_ENOMEM, "out of memory");
     memcpy(c->locals, ft->params, ft->n_params * sizeof *c->locals);
     r->p = save;
     uint32_t at = ft->n_params;
     for (uint32_t i = 0; i < ngroups; i++) {
         uint32_t n;
         if (rd_u32(r, &n, c->err)) return c->err->code;
-        wasm_valtype_t t = (wasm_valtype_t)*r->p++;
+        awasm_valtype_t t = (awasm_valtype_t)*r->p++;
         for (uint32_t k = 0; k < n; k++) c->locals[at++] = t;
     }
     return 0;
 }
 
-int wasm_compile_func(wasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err)
+int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err)
 {
     cfunc_t *cf = &m->cfuncs[i];
-    const wasm_functype_t *ft = &m->types[cf->type_idx];
-    comp_t c = {.m = m, .cf = cf, .err = err, .labels = wasm_interp_labels(),
+    const awasm_functype_t *ft = &m->types[cf->type_idx];
+    comp_t c = {.m = m, .cf = cf, .err = err, .labels = awasm_interp_labels(),
                 .metered = m->cfg.fuel, .det = m->cfg.deterministic,
                 .fuel_pos = NONE, .last_end = NONE, .ld_end = NONE};
     c.r = (reader_t){bytes, bytes + cf->body_off, bytes + cf->body_off + cf->body_len};

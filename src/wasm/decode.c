@@ -1,6 +1,6 @@
 /*
  * wasm decode: the binary format (WebAssembly 2.0 core §5) into a
- * wasm_module_t. Every length and count is checked against the bytes that
+ * awasm_module_t. Every length and count is checked against the bytes that
  * remain before anything is allocated, so a hostile module cannot make us
  * allocate more than a small multiple of its own size. Function bodies are
  * only located here; compile.c validates and compiles them.
@@ -23,7 +23,7 @@
 int rd_u8(reader_t *r, uint8_t *v, err_t *err)
 {
     if (r->p >= r->end)
-        return ERR(WASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+        return ERR(AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
     *v = *r->p++;
     return 0;
 }
@@ -31,9 +31,9 @@ int rd_u8(reader_t *r, uint8_t *v, err_t *err)
 static int leb_err(reader_t *r, int rc, err_t *err)
 {
     if (rc == BASE_ETRUNC)
-        return ERR(WASM_EMALFORMED, "wasm: unexpected end in LEB128 at offset %zu",
+        return ERR(AWASM_EMALFORMED, "wasm: unexpected end in LEB128 at offset %zu",
                        rd_off(r));
-    return ERR(WASM_EMALFORMED, "wasm: integer representation too long or too large "
+    return ERR(AWASM_EMALFORMED, "wasm: integer representation too long or too large "
                    "at offset %zu", rd_off(r));
 }
 
@@ -68,7 +68,7 @@ int rd_s33(reader_t *r, int64_t *v, err_t *err)
     unsigned shift = 0;
     for (int i = 0; i < 5; i++) {
         if (r->p >= r->end)
-            return ERR(WASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+            return ERR(AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
         uint8_t b = *r->p++;
         result |= (int64_t)(b & 0x7f) << shift;
         shift += 7;
@@ -77,7 +77,7 @@ int rd_s33(reader_t *r, int64_t *v, err_t *err)
                 /* the 5th byte carries bits 28..34: bits 33 and 34 must copy bit 32 */
                 uint8_t top = b & 0x70;
                 if (top != 0 && top != 0x70)
-                    return ERR(WASM_EMALFORMED, "wasm: integer too large at offset %zu",
+                    return ERR(AWASM_EMALFORMED, "wasm: integer too large at offset %zu",
                                    rd_off(r));
             }
             if (shift < 64 && (b & 0x40)) result |= -((int64_t)1 << shift);
@@ -87,14 +87,14 @@ int rd_s33(reader_t *r, int64_t *v, err_t *err)
             return 0;
         }
     }
-    return ERR(WASM_EMALFORMED, "wasm: integer representation too long at offset %zu",
+    return ERR(AWASM_EMALFORMED, "wasm: integer representation too long at offset %zu",
                    rd_off(r));
 }
 
 int rd_f32(reader_t *r, uint32_t *v, err_t *err)
 {
     if (r->end - r->p < 4)
-        return ERR(WASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+        return ERR(AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
     memcpy(v, r->p, 4);
     r->p += 4;
     return 0;
@@ -103,7 +103,7 @@ int rd_f32(reader_t *r, uint32_t *v, err_t *err)
 int rd_f64(reader_t *r, uint64_t *v, err_t *err)
 {
     if (r->end - r->p < 8)
-        return ERR(WASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+        return ERR(AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
     memcpy(v, r->p, 8);
     r->p += 8;
     return 0;
@@ -139,13 +139,13 @@ static int rd_name(reader_t *r, char **out, uint32_t *out_len, err_t *err)
     uint32_t len;
     if (rd_u32(r, &len, err)) return err->code;
     if ((size_t)(r->end - r->p) < len)
-        return ERR(WASM_EMALFORMED, "wasm: name length %u past end at offset %zu", len,
+        return ERR(AWASM_EMALFORMED, "wasm: name length %u past end at offset %zu", len,
                        rd_off(r));
     if (!utf8_valid(r->p, len))
-        return ERR(WASM_EMALFORMED, "wasm: malformed UTF-8 encoding at offset %zu",
+        return ERR(AWASM_EMALFORMED, "wasm: malformed UTF-8 encoding at offset %zu",
                        rd_off(r));
     char *s = malloc((size_t)len + 1);
-    if (!s) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!s) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     memcpy(s, r->p, len);
     s[len] = 0;
     r->p += len;
@@ -160,47 +160,47 @@ static int rd_count(reader_t *r, uint32_t *n, size_t min_bytes, const char *what
 {
     if (rd_u32(r, n, err)) return err->code;
     if (min_bytes && (size_t)*n > (size_t)(r->end - r->p) / min_bytes)
-        return ERR(WASM_EMALFORMED, "wasm: %s count %u exceeds the section at offset %zu",
+        return ERR(AWASM_EMALFORMED, "wasm: %s count %u exceeds the section at offset %zu",
                        what, *n, rd_off(r));
     return 0;
 }
 
 static bool is_valtype(uint8_t b)
 {
-    return b == WASM_I32 || b == WASM_I64 || b == WASM_F32 || b == WASM_F64 ||
-           b == WASM_FUNCREF || b == WASM_EXTERNREF;
+    return b == AWASM_I32 || b == AWASM_I64 || b == AWASM_F32 || b == AWASM_F64 ||
+           b == AWASM_FUNCREF || b == AWASM_EXTERNREF;
 }
 
-static int rd_valtype(reader_t *r, wasm_valtype_t *t, err_t *err)
+static int rd_valtype(reader_t *r, awasm_valtype_t *t, err_t *err)
 {
     uint8_t b;
     if (rd_u8(r, &b, err)) return err->code;
     if (!is_valtype(b))
-        return ERR(WASM_EMALFORMED, "wasm: malformed value type 0x%02x at offset %zu", b,
+        return ERR(AWASM_EMALFORMED, "wasm: malformed value type 0x%02x at offset %zu", b,
                        rd_off(r) - 1);
-    *t = (wasm_valtype_t)b;
+    *t = (awasm_valtype_t)b;
     return 0;
 }
 
-static int rd_reftype(reader_t *r, wasm_valtype_t *t, err_t *err)
+static int rd_reftype(reader_t *r, awasm_valtype_t *t, err_t *err)
 {
     uint8_t b;
     if (rd_u8(r, &b, err)) return err->code;
-    if (b != WASM_FUNCREF && b != WASM_EXTERNREF)
-        return ERR(WASM_EMALFORMED, "wasm: malformed reference type 0x%02x at offset %zu",
+    if (b != AWASM_FUNCREF && b != AWASM_EXTERNREF)
+        return ERR(AWASM_EMALFORMED, "wasm: malformed reference type 0x%02x at offset %zu",
                        b, rd_off(r) - 1);
-    *t = (wasm_valtype_t)b;
+    *t = (awasm_valtype_t)b;
     return 0;
 }
 
-static int rd_limits(reader_t *r, wasm_limits_t *l, uint64_t bound, const char *what, err_t *err)
+static int rd_limits(reader_t *r, awasm_limits_t *l, uint64_t bound, const char *what, err_t *err)
 {
     uint8_t flag;
     uint32_t v;
     size_t at = rd_off(r);
     if (rd_u8(r, &flag, err)) return err->code;
     if (flag > 1)
-        return ERR(WASM_EMALFORMED, "wasm: malformed %s limits flag 0x%02x at offset %zu",
+        return ERR(AWASM_EMALFORMED, "wasm: malformed %s limits flag 0x%02x at offset %zu",
                        what, flag, at);
     if (rd_u32(r, &v, err)) return err->code;
     l->min = v;
@@ -211,75 +211,75 @@ static int rd_limits(reader_t *r, wasm_limits_t *l, uint64_t bound, const char *
         l->max = v;
     }
     if (l->min > bound || (l->has_max && l->max > bound))
-        return ERR(WASM_EINVALID, "wasm: %s size must be at most %llu (offset %zu)", what,
+        return ERR(AWASM_EINVALID, "wasm: %s size must be at most %llu (offset %zu)", what,
                        (unsigned long long)bound, at);
     if (l->has_max && l->max < l->min)
-        return ERR(WASM_EINVALID,
+        return ERR(AWASM_EINVALID,
                        "wasm: %s size minimum must not be greater than maximum (offset %zu)", what,
                        at);
     return 0;
 }
 
-static wasm_valtype_t global_valtype(const wasm_module_t *m, uint32_t i)
+static awasm_valtype_t global_valtype(const awasm_module_t *m, uint32_t i)
 {
     return m->globals[i].type;
 }
 
 /* Constant expression of type want (§3.3.10): one instruction and end. */
-static int rd_cexpr(reader_t *r, wasm_module_t *m, wasm_valtype_t want, uint32_t n_globals_visible,
+static int rd_cexpr(reader_t *r, awasm_module_t *m, awasm_valtype_t want, uint32_t n_globals_visible,
                     cexpr_t *ce, err_t *err)
 {
     uint8_t op;
     size_t at = rd_off(r);
-    wasm_valtype_t got;
+    awasm_valtype_t got;
     if (rd_u8(r, &op, err)) return err->code;
     switch (op) {
     case 0x41: { int32_t v; if (rd_s32(r, &v, err)) return err->code;
-        ce->op = CE_I32; ce->v = (uint32_t)v; got = WASM_I32; break; }
+        ce->op = CE_I32; ce->v = (uint32_t)v; got = AWASM_I32; break; }
     case 0x42: { int64_t v; if (rd_s64(r, &v, err)) return err->code;
-        ce->op = CE_I64; ce->v = (uint64_t)v; got = WASM_I64; break; }
+        ce->op = CE_I64; ce->v = (uint64_t)v; got = AWASM_I64; break; }
     case 0x43: { uint32_t v; if (rd_f32(r, &v, err)) return err->code;
-        ce->op = CE_F32; ce->v = v; got = WASM_F32; break; }
+        ce->op = CE_F32; ce->v = v; got = AWASM_F32; break; }
     case 0x44: { uint64_t v; if (rd_f64(r, &v, err)) return err->code;
-        ce->op = CE_F64; ce->v = v; got = WASM_F64; break; }
+        ce->op = CE_F64; ce->v = v; got = AWASM_F64; break; }
     case 0xd0: if (rd_reftype(r, &got, err)) return err->code;
         ce->op = CE_REF_NULL; ce->v = 0; break;
     case 0xd2: { uint32_t f; if (rd_u32(r, &f, err)) return err->code;
         if (f >= m->n_funcs)
-            return ERR(WASM_EINVALID, "wasm: unknown function %u at offset %zu", f, at);
-        ce->op = CE_REF_FUNC; ce->v = f; got = WASM_FUNCREF;
+            return ERR(AWASM_EINVALID, "wasm: unknown function %u at offset %zu", f, at);
+        ce->op = CE_REF_FUNC; ce->v = f; got = AWASM_FUNCREF;
         m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
         break; }
     case 0x23: { uint32_t g; if (rd_u32(r, &g, err)) return err->code;
         if (g >= n_globals_visible)
-            return ERR(WASM_EINVALID, "wasm: unknown global %u in constant expression at "
+            return ERR(AWASM_EINVALID, "wasm: unknown global %u in constant expression at "
                            "offset %zu", g, at);
         if (m->globals[g].mut)
-            return ERR(WASM_EINVALID, "wasm: constant expression required (global %u is "
+            return ERR(AWASM_EINVALID, "wasm: constant expression required (global %u is "
                            "mutable) at offset %zu", g, at);
         ce->op = CE_GLOBAL_GET; ce->v = g; got = global_valtype(m, g); break; }
     default:
         if (op == 0x0b)
-            return ERR(WASM_EINVALID, "wasm: type mismatch: empty constant expression at "
+            return ERR(AWASM_EINVALID, "wasm: type mismatch: empty constant expression at "
                            "offset %zu", at);
-        return ERR(WASM_EINVALID, "wasm: constant expression required (opcode 0x%02x) "
+        return ERR(AWASM_EINVALID, "wasm: constant expression required (opcode 0x%02x) "
                        "at offset %zu", op, at);
     }
     at = rd_off(r);
     if (rd_u8(r, &op, err)) return err->code;
     if (op != 0x0b)
-        return ERR(WASM_EINVALID, "wasm: constant expression required (more than one "
+        return ERR(AWASM_EINVALID, "wasm: constant expression required (more than one "
                        "instruction) at offset %zu", at);
     if (got != want)
-        return ERR(WASM_EINVALID, "wasm: type mismatch in constant expression: %s "
-                       "expected, got %s (offset %zu)", wasm_valtype_name(want),
-                       wasm_valtype_name(got), at);
+        return ERR(AWASM_EINVALID, "wasm: type mismatch in constant expression: %s "
+                       "expected, got %s (offset %zu)", awasm_valtype_name(want),
+                       awasm_valtype_name(got), at);
     return 0;
 }
 
 /* ---- sections ------------------------------------------------------------------ */
 
-static int sec_type(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_type(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 3, "type", err)) return err->code;
@@ -287,41 +287,41 @@ static int sec_type(reader_t *r, wasm_module_t *m, err_t *err)
     size_t total = (size_t)(r->end - r->p);
     m->types = calloc(n ? n : 1, sizeof *m->types);
     m->type_storage = malloc((total ? total : 1) * sizeof *m->type_storage);
-    if (!m->types || !m->type_storage) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!m->types || !m->type_storage) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     size_t used = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t form;
         size_t at = rd_off(r);
         if (rd_u8(r, &form, err)) return err->code;
         if (form != 0x60)
-            return ERR(WASM_EMALFORMED, "wasm: malformed function type 0x%02x at offset %zu",
+            return ERR(AWASM_EMALFORMED, "wasm: malformed function type 0x%02x at offset %zu",
                            form, at);
         uint32_t np, nr;
         if (rd_count(r, &np, 1, "parameter", err)) return err->code;
-        wasm_valtype_t *params = m->type_storage + used;
+        awasm_valtype_t *params = m->type_storage + used;
         for (uint32_t k = 0; k < np; k++)
             if (rd_valtype(r, &params[k], err)) return err->code;
         used += np;
         if (rd_count(r, &nr, 1, "result", err)) return err->code;
-        wasm_valtype_t *results = m->type_storage + used;
+        awasm_valtype_t *results = m->type_storage + used;
         for (uint32_t k = 0; k < nr; k++)
             if (rd_valtype(r, &results[k], err)) return err->code;
         used += nr;
-        m->types[i] = (wasm_functype_t){np, nr, params, results};
+        m->types[i] = (awasm_functype_t){np, nr, params, results};
         m->n_types = i + 1;
     }
     return 0;
 }
 
-static int grow_globals(wasm_module_t *m, uint32_t extra, err_t *err)
+static int grow_globals(awasm_module_t *m, uint32_t extra, err_t *err)
 {
     mglobal_t *g = realloc(m->globals, ((size_t)m->n_globals + extra + 1) * sizeof *g);
-    if (!g) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!g) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     m->globals = g;
     return 0;
 }
 
-static int sec_import(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_import(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 4, "import", err)) return err->code;
@@ -331,7 +331,7 @@ static int sec_import(reader_t *r, wasm_module_t *m, err_t *err)
     m->mems = calloc(n ? n : 1, sizeof *m->mems);
     m->globals = calloc(n ? n : 1, sizeof *m->globals);
     if (!m->imports || !m->func_types || !m->tables || !m->mems || !m->globals)
-        return ERR(WASM_ENOMEM, "wasm: out of memory");
+        return ERR(AWASM_ENOMEM, "wasm: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         mimport_t *im = &m->imports[i];
         m->n_imports = i + 1;
@@ -345,71 +345,71 @@ static int sec_import(reader_t *r, wasm_module_t *m, err_t *err)
             uint32_t t;
             if (rd_u32(r, &t, err)) return err->code;
             if (t >= m->n_types)
-                return ERR(WASM_EINVALID, "wasm: unknown type %u at offset %zu", t, at);
-            im->kind = WASM_EXTERN_FUNC;
+                return ERR(AWASM_EINVALID, "wasm: unknown type %u at offset %zu", t, at);
+            im->kind = AWASM_EXTERN_FUNC;
             im->type_idx = t;
             m->func_types[m->n_funcs++] = t;
             break;
         }
         case 1:
-            im->kind = WASM_EXTERN_TABLE;
+            im->kind = AWASM_EXTERN_TABLE;
             if (rd_reftype(r, &im->table.elem, err)) return err->code;
             if (rd_limits(r, &im->table.limits, UINT32_MAX, "table", err)) return err->code;
             m->tables[m->n_tables++] = im->table;
             break;
         case 2:
-            im->kind = WASM_EXTERN_MEMORY;
-            if (rd_limits(r, &im->mem, WASM_MAX_PAGES, "memory", err)) return err->code;
+            im->kind = AWASM_EXTERN_MEMORY;
+            if (rd_limits(r, &im->mem, AWASM_MAX_PAGES, "memory", err)) return err->code;
             m->mems[m->n_mems++] = im->mem;
             break;
         case 3: {
             uint8_t mut;
-            im->kind = WASM_EXTERN_GLOBAL;
+            im->kind = AWASM_EXTERN_GLOBAL;
             if (rd_valtype(r, &im->global.type, err)) return err->code;
             at = rd_off(r);
             if (rd_u8(r, &mut, err)) return err->code;
             if (mut > 1)
-                return ERR(WASM_EMALFORMED, "wasm: malformed mutability 0x%02x at offset "
+                return ERR(AWASM_EMALFORMED, "wasm: malformed mutability 0x%02x at offset "
                                "%zu", mut, at);
             im->global.mut = mut;
             m->globals[m->n_globals++] = im->global;
             break;
         }
         default:
-            return ERR(WASM_EMALFORMED, "wasm: malformed import kind 0x%02x at offset %zu",
+            return ERR(AWASM_EMALFORMED, "wasm: malformed import kind 0x%02x at offset %zu",
                            kind, at);
         }
     }
     if (m->n_funcs > m->cfg.max_functions)
-        return ERR(WASM_ELIMIT, "wasm: %u imported functions exceed the limit of %u",
+        return ERR(AWASM_ELIMIT, "wasm: %u imported functions exceed the limit of %u",
                        m->n_funcs, m->cfg.max_functions);
     m->n_func_imports = m->n_funcs;
     m->n_table_imports = m->n_tables;
     m->n_mem_imports = m->n_mems;
     m->n_global_imports = m->n_globals;
     if (m->n_mems > 1)
-        return ERR(WASM_EINVALID, "wasm: multiple memories");
+        return ERR(AWASM_EINVALID, "wasm: multiple memories");
     return 0;
 }
 
-static int sec_function(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_function(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 1, "function", err)) return err->code;
     if ((uint64_t)m->n_funcs + n > m->cfg.max_functions)
-        return ERR(WASM_ELIMIT, "wasm: %llu functions exceed the limit of %u",
+        return ERR(AWASM_ELIMIT, "wasm: %llu functions exceed the limit of %u",
                        (unsigned long long)m->n_funcs + n, m->cfg.max_functions);
     uint32_t *ft = realloc(m->func_types, ((size_t)m->n_funcs + n + 1) * sizeof *ft);
-    if (!ft) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!ft) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     m->func_types = ft;
     m->cfuncs = calloc(n ? n : 1, sizeof *m->cfuncs);
-    if (!m->cfuncs) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!m->cfuncs) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t;
         size_t at = rd_off(r);
         if (rd_u32(r, &t, err)) return err->code;
         if (t >= m->n_types)
-            return ERR(WASM_EINVALID, "wasm: unknown type %u at offset %zu", t, at);
+            return ERR(AWASM_EINVALID, "wasm: unknown type %u at offset %zu", t, at);
         ft[m->n_funcs++] = t;
         m->cfuncs[i].type_idx = t;
         m->cfuncs[i].body_off = SIZE_MAX;
@@ -417,12 +417,12 @@ static int sec_function(reader_t *r, wasm_module_t *m, err_t *err)
     return 0;
 }
 
-static int sec_table(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_table(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 3, "table", err)) return err->code;
     mtable_t *t = realloc(m->tables, ((size_t)m->n_tables + n + 1) * sizeof *t);
-    if (!t) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!t) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     m->tables = t;
     for (uint32_t i = 0; i < n; i++) {
         mtable_t *tt = &m->tables[m->n_tables];
@@ -433,22 +433,22 @@ static int sec_table(reader_t *r, wasm_module_t *m, err_t *err)
     return 0;
 }
 
-static int sec_memory(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_memory(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 2, "memory", err)) return err->code;
-    if (m->n_mems + n > 1) return ERR(WASM_EINVALID, "wasm: multiple memories");
-    wasm_limits_t *l = realloc(m->mems, ((size_t)m->n_mems + n + 1) * sizeof *l);
-    if (!l) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (m->n_mems + n > 1) return ERR(AWASM_EINVALID, "wasm: multiple memories");
+    awasm_limits_t *l = realloc(m->mems, ((size_t)m->n_mems + n + 1) * sizeof *l);
+    if (!l) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     m->mems = l;
     for (uint32_t i = 0; i < n; i++) {
-        if (rd_limits(r, &m->mems[m->n_mems], WASM_MAX_PAGES, "memory", err)) return err->code;
+        if (rd_limits(r, &m->mems[m->n_mems], AWASM_MAX_PAGES, "memory", err)) return err->code;
         m->n_mems++;
     }
     return 0;
 }
 
-static int sec_global(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_global(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 4, "global", err)) return err->code;
@@ -460,7 +460,7 @@ static int sec_global(reader_t *r, wasm_module_t *m, err_t *err)
         size_t at = rd_off(r);
         if (rd_u8(r, &mut, err)) return err->code;
         if (mut > 1)
-            return ERR(WASM_EMALFORMED, "wasm: malformed mutability 0x%02x at offset %zu",
+            return ERR(AWASM_EMALFORMED, "wasm: malformed mutability 0x%02x at offset %zu",
                            mut, at);
         g->mut = mut;
         if (rd_cexpr(r, m, g->type, m->n_global_imports, &g->init, err)) return err->code;
@@ -469,12 +469,12 @@ static int sec_global(reader_t *r, wasm_module_t *m, err_t *err)
     return 0;
 }
 
-static int sec_export(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_export(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 3, "export", err)) return err->code;
     m->exports = calloc(n ? n : 1, sizeof *m->exports);
-    if (!m->exports) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!m->exports) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         mexport_t *e = &m->exports[i];
         if (rd_name(r, &e->name, &e->name_len, err)) return err->code;
@@ -490,41 +490,41 @@ static int sec_export(reader_t *r, wasm_module_t *m, err_t *err)
         case 2: limit = m->n_mems; break;
         case 3: limit = m->n_globals; break;
         default:
-            return ERR(WASM_EMALFORMED, "wasm: malformed export kind 0x%02x at offset %zu",
+            return ERR(AWASM_EMALFORMED, "wasm: malformed export kind 0x%02x at offset %zu",
                            kind, at);
         }
         if (idx >= limit)
-            return ERR(WASM_EINVALID, "wasm: export \"%s\" names unknown index %u", e->name,
+            return ERR(AWASM_EINVALID, "wasm: export \"%s\" names unknown index %u", e->name,
                            idx);
-        e->kind = (wasm_extern_kind_t)kind;
+        e->kind = (awasm_extern_kind_t)kind;
         e->index = idx;
         if (kind == 0) m->declared_funcs[idx / 8] |= (uint8_t)(1u << (idx % 8));
         for (uint32_t k = 0; k < i; k++)
             if (m->exports[k].name_len == e->name_len &&
                 memcmp(m->exports[k].name, e->name, e->name_len) == 0)
-                return ERR(WASM_EINVALID, "wasm: duplicate export name \"%s\"", e->name);
+                return ERR(AWASM_EINVALID, "wasm: duplicate export name \"%s\"", e->name);
     }
     return 0;
 }
 
-static int sec_start(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_start(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t f;
     if (rd_u32(r, &f, err)) return err->code;
-    if (f >= m->n_funcs) return ERR(WASM_EINVALID, "wasm: unknown function %u (start)", f);
-    const wasm_functype_t *t = &m->types[m->func_types[f]];
+    if (f >= m->n_funcs) return ERR(AWASM_EINVALID, "wasm: unknown function %u (start)", f);
+    const awasm_functype_t *t = &m->types[m->func_types[f]];
     if (t->n_params || t->n_results)
-        return ERR(WASM_EINVALID, "wasm: start function %u must have type [] -> []", f);
+        return ERR(AWASM_EINVALID, "wasm: start function %u must have type [] -> []", f);
     m->start = f;
     return 0;
 }
 
-static int sec_elem(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_elem(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 2, "element segment", err)) return err->code;
     m->elems = calloc(n ? n : 1, sizeof *m->elems);
-    if (!m->elems) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!m->elems) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         melem_t *e = &m->elems[i];
         m->n_elems = i + 1;
@@ -532,19 +532,19 @@ static int sec_elem(reader_t *r, wasm_module_t *m, err_t *err)
         size_t at = rd_off(r);
         if (rd_u32(r, &flags, err)) return err->code;
         if (flags > 7)
-            return ERR(WASM_EMALFORMED, "wasm: malformed element segment flags %u at "
+            return ERR(AWASM_EMALFORMED, "wasm: malformed element segment flags %u at "
                            "offset %zu", flags, at);
         e->mode = (flags & 1) ? ((flags & 2) ? SEG_DECLARATIVE : SEG_PASSIVE) : SEG_ACTIVE;
         e->table = 0;
-        e->type = WASM_FUNCREF;
+        e->type = AWASM_FUNCREF;
         if (e->mode == SEG_ACTIVE) {
             if (flags & 2) {
                 if (rd_u32(r, &e->table, err)) return err->code;
             }
             if (e->table >= m->n_tables)
-                return ERR(WASM_EINVALID, "wasm: unknown table %u in element segment %u",
+                return ERR(AWASM_EINVALID, "wasm: unknown table %u in element segment %u",
                                e->table, i);
-            if (rd_cexpr(r, m, WASM_I32, m->n_global_imports, &e->offset, err)) return err->code;
+            if (rd_cexpr(r, m, AWASM_I32, m->n_global_imports, &e->offset, err)) return err->code;
         }
         bool exprs = (flags & 4) != 0;
         if (flags & 3) {
@@ -555,13 +555,13 @@ static int sec_elem(reader_t *r, wasm_module_t *m, err_t *err)
                 at = rd_off(r);
                 if (rd_u8(r, &kind, err)) return err->code;
                 if (kind != 0)
-                    return ERR(WASM_EMALFORMED, "wasm: malformed element kind 0x%02x at "
+                    return ERR(AWASM_EMALFORMED, "wasm: malformed element kind 0x%02x at "
                                    "offset %zu", kind, at);
             }
         }
         if (rd_count(r, &e->n, 1, "element", err)) return err->code;
         e->items = calloc(e->n ? e->n : 1, sizeof *e->items);
-        if (!e->items) return ERR(WASM_ENOMEM, "wasm: out of memory");
+        if (!e->items) return ERR(AWASM_ENOMEM, "wasm: out of memory");
         for (uint32_t k = 0; k < e->n; k++) {
             if (exprs) {
                 if (rd_cexpr(r, m, e->type, m->n_global_imports, &e->items[k], err))
@@ -571,32 +571,32 @@ static int sec_elem(reader_t *r, wasm_module_t *m, err_t *err)
                 at = rd_off(r);
                 if (rd_u32(r, &f, err)) return err->code;
                 if (f >= m->n_funcs)
-                    return ERR(WASM_EINVALID, "wasm: unknown function %u at offset %zu", f,
+                    return ERR(AWASM_EINVALID, "wasm: unknown function %u at offset %zu", f,
                                    at);
                 e->items[k] = (cexpr_t){CE_REF_FUNC, f};
                 m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
             }
         }
         if (e->mode == SEG_ACTIVE && m->tables[e->table].elem != e->type)
-            return ERR(WASM_EINVALID, "wasm: type mismatch: element segment %u type "
+            return ERR(AWASM_EINVALID, "wasm: type mismatch: element segment %u type "
                            "differs from table %u", i, e->table);
     }
     return 0;
 }
 
-static int sec_code(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_code(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 2, "code", err)) return err->code;
     uint32_t defined = m->n_funcs - m->n_func_imports;
     if (n != defined)
-        return ERR(WASM_EMALFORMED, "wasm: function and code section have inconsistent "
+        return ERR(AWASM_EMALFORMED, "wasm: function and code section have inconsistent "
                        "lengths (%u vs %u)", defined, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size;
         if (rd_u32(r, &size, err)) return err->code;
         if ((size_t)(r->end - r->p) < size)
-            return ERR(WASM_EMALFORMED, "wasm: function body %u of %u bytes runs past the "
+            return ERR(AWASM_EMALFORMED, "wasm: function body %u of %u bytes runs past the "
                            "section at offset %zu", i, size, rd_off(r));
         m->cfuncs[i].body_off = rd_off(r);
         m->cfuncs[i].body_len = size;
@@ -605,15 +605,15 @@ static int sec_code(reader_t *r, wasm_module_t *m, err_t *err)
     return 0;
 }
 
-static int sec_data(reader_t *r, wasm_module_t *m, err_t *err)
+static int sec_data(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
     if (rd_count(r, &n, 1, "data segment", err)) return err->code;
     if (m->has_data_count && n != m->data_count)
-        return ERR(WASM_EMALFORMED, "wasm: data count and data section have inconsistent "
+        return ERR(AWASM_EMALFORMED, "wasm: data count and data section have inconsistent "
                        "lengths (%u vs %u)", m->data_count, n);
     m->datas = calloc(n ? n : 1, sizeof *m->datas);
-    if (!m->datas) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!m->datas) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         mdata_t *d = &m->datas[i];
         m->n_datas = i + 1;
@@ -621,22 +621,22 @@ static int sec_data(reader_t *r, wasm_module_t *m, err_t *err)
         size_t at = rd_off(r);
         if (rd_u32(r, &flags, err)) return err->code;
         if (flags > 2)
-            return ERR(WASM_EMALFORMED, "wasm: malformed data segment flags %u at offset "
+            return ERR(AWASM_EMALFORMED, "wasm: malformed data segment flags %u at offset "
                            "%zu", flags, at);
         d->mode = flags == 1 ? SEG_PASSIVE : SEG_ACTIVE;
         if (flags == 2 && rd_u32(r, &d->mem, err)) return err->code;
         if (d->mode == SEG_ACTIVE) {
             if (d->mem >= m->n_mems)
-                return ERR(WASM_EINVALID, "wasm: unknown memory %u in data segment %u",
+                return ERR(AWASM_EINVALID, "wasm: unknown memory %u in data segment %u",
                                d->mem, i);
-            if (rd_cexpr(r, m, WASM_I32, m->n_global_imports, &d->offset, err)) return err->code;
+            if (rd_cexpr(r, m, AWASM_I32, m->n_global_imports, &d->offset, err)) return err->code;
         }
         if (rd_u32(r, &d->len, err)) return err->code;
         if ((size_t)(r->end - r->p) < d->len)
-            return ERR(WASM_EMALFORMED, "wasm: data segment %u of %u bytes runs past the "
+            return ERR(AWASM_EMALFORMED, "wasm: data segment %u of %u bytes runs past the "
                            "section (unexpected end) at offset %zu", i, d->len, rd_off(r));
         d->bytes = malloc(d->len ? d->len : 1);
-        if (!d->bytes) return ERR(WASM_ENOMEM, "wasm: out of memory");
+        if (!d->bytes) return ERR(AWASM_ENOMEM, "wasm: out of memory");
         memcpy(d->bytes, r->p, d->len);
         r->p += d->len;
     }
@@ -650,20 +650,20 @@ static int section_rank(uint8_t id)
     return rank[id];
 }
 
-int wasm_decode_module(wasm_module_t *m, const uint8_t *bytes, size_t n, err_t *err)
+int awasm_decode_module(awasm_module_t *m, const uint8_t *bytes, size_t n, err_t *err)
 {
     reader_t r = {bytes, bytes, bytes + n};
     m->start = -1;
     if (n < 4 || memcmp(bytes, "\0asm", 4) != 0)
-        return ERR(WASM_EMALFORMED, "wasm: magic header not detected");
+        return ERR(AWASM_EMALFORMED, "wasm: magic header not detected");
     if (n < 8)
-        return ERR(WASM_EMALFORMED, "wasm: unexpected end (no version)");
+        return ERR(AWASM_EMALFORMED, "wasm: unexpected end (no version)");
     if (memcmp(bytes + 4, "\1\0\0\0", 4) != 0)
-        return ERR(WASM_EMALFORMED, "wasm: unknown binary version");
+        return ERR(AWASM_EMALFORMED, "wasm: unknown binary version");
     r.p += 8;
     /* ref.func targets: sized for the largest function index space possible */
     m->declared_funcs = calloc((m->cfg.max_functions / 8) + 1, 1);
-    if (!m->declared_funcs) return ERR(WASM_ENOMEM, "wasm: out of memory");
+    if (!m->declared_funcs) return ERR(AWASM_ENOMEM, "wasm: out of memory");
     int last = 0;
     bool seen_func = false, seen_code = false;
     while (r.p < r.end) {
@@ -672,17 +672,17 @@ int wasm_decode_module(wasm_module_t *m, const uint8_t *bytes, size_t n, err_t *
         size_t at = rd_off(&r);
         if (rd_u8(&r, &id, err) || rd_u32(&r, &size, err)) return err->code;
         if ((size_t)(r.end - r.p) < size)
-            return ERR(WASM_EMALFORMED, "wasm: section %u of %u bytes at offset %zu runs "
+            return ERR(AWASM_EMALFORMED, "wasm: section %u of %u bytes at offset %zu runs "
                            "past the end (unexpected end)", id, size, at);
         reader_t s = {bytes, r.p, r.p + size};
         r.p += size;
         if (id > 12)
-            return ERR(WASM_EMALFORMED, "wasm: malformed section id %u at offset %zu", id,
+            return ERR(AWASM_EMALFORMED, "wasm: malformed section id %u at offset %zu", id,
                            at);
         if (id != 0) {
             int rank = section_rank(id);
             if (rank <= last)
-                return ERR(WASM_EMALFORMED, "wasm: unexpected content: section %u out of "
+                return ERR(AWASM_EMALFORMED, "wasm: unexpected content: section %u out of "
                                "order at offset %zu", id, at);
             last = rank;
         }
@@ -710,20 +710,20 @@ int wasm_decode_module(wasm_module_t *m, const uint8_t *bytes, size_t n, err_t *
         }
         if (rc) return rc;
         if (s.p != s.end)
-            return ERR(WASM_EMALFORMED, "wasm: section size mismatch: section %u at offset "
+            return ERR(AWASM_EMALFORMED, "wasm: section size mismatch: section %u at offset "
                            "%zu has %zu unread bytes", id, at, (size_t)(s.end - s.p));
     }
     uint32_t defined = m->n_funcs - m->n_func_imports;
     if (seen_func && defined && !seen_code)
-        return ERR(WASM_EMALFORMED, "wasm: function and code section have inconsistent "
+        return ERR(AWASM_EMALFORMED, "wasm: function and code section have inconsistent "
                        "lengths (%u vs 0)", defined);
     if (m->has_data_count && m->n_datas != m->data_count)
-        return ERR(WASM_EMALFORMED, "wasm: data count and data section have inconsistent "
+        return ERR(AWASM_EMALFORMED, "wasm: data count and data section have inconsistent "
                        "lengths (%u vs %u)", m->data_count, m->n_datas);
     return 0;
 }
 
-void wasm_module_release(wasm_module_t *m)
+void awasm_module_release(awasm_module_t *m)
 {
     if (!m) return;
     for (uint32_t i = 0; i < m->n_imports; i++) {

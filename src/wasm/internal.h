@@ -19,8 +19,8 @@
 
 #include "wasm/wasm.h"
 
-#define WASM_PAGE 65536u
-#define WASM_MAX_PAGES 65536u
+#define AWASM_PAGE 65536u
+#define AWASM_MAX_PAGES 65536u
 
 /* ---- module ------------------------------------------------------------ */
 
@@ -32,12 +32,12 @@ typedef struct cexpr {
 } cexpr_t;
 
 typedef struct mtable {
-    wasm_valtype_t elem;
-    wasm_limits_t limits;
+    awasm_valtype_t elem;
+    awasm_limits_t limits;
 } mtable_t;
 
 typedef struct mglobal {
-    wasm_valtype_t type;
+    awasm_valtype_t type;
     bool mut;
     cexpr_t init;     /* defined globals only */
 } mglobal_t;
@@ -46,17 +46,17 @@ typedef struct mimport {
     char *module;             /* NUL-terminated copies; names may contain NUL */
     char *name;
     uint32_t module_len, name_len;
-    wasm_extern_kind_t kind;
+    awasm_extern_kind_t kind;
     uint32_t type_idx;   /* FUNC */
     mtable_t table;      /* TABLE */
-    wasm_limits_t mem;   /* MEMORY */
+    awasm_limits_t mem;   /* MEMORY */
     mglobal_t global;    /* GLOBAL */
 } mimport_t;
 
 typedef struct mexport {
     char *name;
     uint32_t name_len;
-    wasm_extern_kind_t kind;
+    awasm_extern_kind_t kind;
     uint32_t index;
 } mexport_t;
 
@@ -66,7 +66,7 @@ typedef struct melem {
     uint8_t mode;
     uint32_t table;
     cexpr_t offset;
-    wasm_valtype_t type;
+    awasm_valtype_t type;
     uint32_t n;
     cexpr_t *items;
 } melem_t;
@@ -93,12 +93,12 @@ typedef struct cfunc {
     size_t body_len;
 } cfunc_t;
 
-struct wasm_module {
+struct awasm_module {
     int refs;
-    wasm_config_t cfg;
+    awasm_config_t cfg;
     uint32_t n_types;
-    wasm_functype_t *types;
-    wasm_valtype_t *type_storage;
+    awasm_functype_t *types;
+    awasm_valtype_t *type_storage;
 
     uint32_t n_imports;
     mimport_t *imports;
@@ -111,7 +111,7 @@ struct wasm_module {
     uint32_t n_tables;       /* total, imports first */
     mtable_t *tables;
     uint32_t n_mems;
-    wasm_limits_t *mems;
+    awasm_limits_t *mems;
     uint32_t n_globals;
     mglobal_t *globals;
 
@@ -130,11 +130,11 @@ struct wasm_module {
 };
 
 /* decode.c: parses the sections; function bodies are compiled by compile.c. */
-int wasm_decode_module(wasm_module_t *m, const uint8_t *p, size_t n, err_t *err);
-void wasm_module_release(wasm_module_t *m);
+int awasm_decode_module(awasm_module_t *m, const uint8_t *p, size_t n, err_t *err);
+void awasm_module_release(awasm_module_t *m);
 
 /* compile.c: validates and compiles body i of m (bytes are the module). */
-int wasm_compile_func(wasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err);
+int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err);
 
 /* Shared LEB / reader helpers. */
 typedef struct reader {
@@ -154,47 +154,47 @@ static inline size_t rd_off(const reader_t *r) { return (size_t)(r->p - r->base)
 
 /* ---- run time ------------------------------------------------------------ */
 
-struct wasm_func {
-    wasm_functype_t type;        /* arrays owned by the module or by host_types */
-    wasm_instance_t *inst;       /* NULL for host functions */
+struct awasm_func {
+    awasm_functype_t type;        /* arrays owned by the module or by host_types */
+    awasm_instance_t *inst;       /* NULL for host functions */
     const cfunc_t *cf;           /* wasm functions */
-    wasm_host_fn_t host;
+    awasm_host_fn_t host;
     void *user;
-    wasm_valtype_t host_types[]; /* host functions: params then results */
+    awasm_valtype_t host_types[]; /* host functions: params then results */
 };
 
-struct wasm_memory {
+struct awasm_memory {
     uint8_t *data;               /* reserved for max pages up front: never moves */
     uint64_t size;               /* bytes */
     uint32_t pages;
     uint32_t max_pages;          /* effective (declared max and config) */
-    wasm_limits_t limits;        /* as declared (import matching) */
+    awasm_limits_t limits;        /* as declared (import matching) */
     size_t reserved;             /* bytes mapped */
 };
 
-struct wasm_table {
-    wasm_valtype_t elem;
+struct awasm_table {
+    awasm_valtype_t elem;
     uint32_t size;
     uint32_t cap;
     uint32_t max;                /* effective max */
-    wasm_limits_t limits;
-    void **elems;                /* wasm_func_t * or externref */
+    awasm_limits_t limits;
+    void **elems;                /* awasm_func_t * or externref */
 };
 
-struct wasm_global {
+struct awasm_global {
     uint64_t val;                /* first: the interpreter reads it directly */
-    wasm_valtype_t type;
+    awasm_valtype_t type;
     bool mut;
 };
 
-struct wasm_instance {
-    wasm_store_t *store;
-    wasm_module_t *module;
-    wasm_func_t **funcs;
-    wasm_table_t **tables;
-    wasm_memory_t **mems;
-    wasm_global_t **globals;
-    wasm_memory_t *mem0;         /* NULL when no memory */
+struct awasm_instance {
+    awasm_store_t *store;
+    awasm_module_t *module;
+    awasm_func_t **funcs;
+    awasm_table_t **tables;
+    awasm_memory_t **mems;
+    awasm_global_t **globals;
+    awasm_memory_t *mem0;         /* NULL when no memory */
     uint8_t *elem_dropped;
     uint8_t *data_dropped;
     void *user;
@@ -203,18 +203,18 @@ struct wasm_instance {
 /* Every run-time object of a store is on one list and freed with it. */
 typedef struct sobj {
     struct sobj *next;
-    int kind;                    /* wasm_extern_kind_t or 4 = instance */
+    int kind;                    /* awasm_extern_kind_t or 4 = instance */
     void *obj;
 } sobj_t;
 
 typedef struct frame {
     const uint32_t *ret_ip;
     uint64_t *fp;
-    wasm_instance_t *inst;
+    awasm_instance_t *inst;
 } frame_t;
 
-struct wasm_store {
-    wasm_config_t cfg;
+struct awasm_store {
+    awasm_config_t cfg;
     sobj_t *objs;
     uint64_t *stack;
     size_t stack_slots;
@@ -223,29 +223,29 @@ struct wasm_store {
     uint64_t fuel;
     atomic_int interrupt;
     bool running;
-    wasm_trap_kind_t trap;
+    awasm_trap_kind_t trap;
     int32_t exit_code;
     char trap_msg[160];
     void *user;
 };
 
-struct wasm_ctx {
-    wasm_store_t *store;
-    wasm_instance_t *inst;
+struct awasm_ctx {
+    awasm_store_t *store;
+    awasm_instance_t *inst;
 };
 
 /* interp.c */
 /* The handler address table of the interpreter, indexed by op number. */
-const void *const *wasm_interp_labels(void);
+const void *const *awasm_interp_labels(void);
 /* Runs f with args already in s->stack[0..n_params); results land in
- * s->stack[0..n_results). Returns WASM_TRAP_NONE or the trap kind. */
-wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *f);
+ * s->stack[0..n_results). Returns AWASM_TRAP_NONE or the trap kind. */
+awasm_trap_kind_t awasm_interp_run(awasm_store_t *s, awasm_func_t *f);
 
 /* runtime.c helpers used by the interpreter */
-int64_t wasm_mem_grow(wasm_memory_t *m, uint32_t delta);
-int64_t wasm_tab_grow(wasm_table_t *t, uint32_t delta, void *init);
-bool wasm_functype_eq(const wasm_functype_t *a, const wasm_functype_t *b);
-wasm_trap_kind_t wasm_call_host(wasm_store_t *s, wasm_instance_t *caller, wasm_func_t *f,
+int64_t awasm_mem_grow(awasm_memory_t *m, uint32_t delta);
+int64_t awasm_tab_grow(awasm_table_t *t, uint32_t delta, void *init);
+bool awasm_functype_eq(const awasm_functype_t *a, const awasm_functype_t *b);
+awasm_trap_kind_t awasm_call_host(awasm_store_t *s, awasm_instance_t *caller, awasm_func_t *f,
                                 uint64_t *slots);
 
 /* Float NaN canonical bits. */

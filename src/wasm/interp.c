@@ -74,29 +74,29 @@ static uint32_t g_halt_code[2];
 
 static void labels_init(void)
 {
-    (void)wasm_interp_run(NULL, NULL);
+    (void)awasm_interp_run(NULL, NULL);
     memcpy(g_halt_code, &g_labels[OP_HALT], sizeof(void *));
 }
 
-const void *const *wasm_interp_labels(void)
+const void *const *awasm_interp_labels(void)
 {
     pthread_once(&g_labels_once, labels_init);
     return g_labels;
 }
 
 /* A memory of size 0 for instances without one. */
-static wasm_memory_t g_no_memory;
+static awasm_memory_t g_no_memory;
 
-wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *entry)
+awasm_trap_kind_t awasm_interp_run(awasm_store_t *s, awasm_func_t *entry)
 {
     static const void *const labels[] = {
-#define WASM_OP_LABEL(name, n) &&L_##name,
-        WASM_OPS(WASM_OP_LABEL)
-#undef WASM_OP_LABEL
+#define AWASM_OP_LABEL(name, n) &&L_##name,
+        AWASM_OPS(AWASM_OP_LABEL)
+#undef AWASM_OP_LABEL
     };
     if (!s) {
         g_labels = labels;
-        return WASM_TRAP_NONE;
+        return AWASM_TRAP_NONE;
     }
 
     const uint32_t *ip;
@@ -105,14 +105,14 @@ wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *entry)
     frame_t *const frames = s->frames;
     const uint32_t max_frames = s->max_frames;
     uint32_t depth = 0;
-    wasm_instance_t *inst = entry->inst;
-    wasm_memory_t *mem = inst->mem0 ? inst->mem0 : &g_no_memory;
+    awasm_instance_t *inst = entry->inst;
+    awasm_memory_t *mem = inst->mem0 ? inst->mem0 : &g_no_memory;
     uint8_t *membase = mem->data;
     uint64_t memsize = mem->size;
     uint64_t fuel = s->fuel;
     const bool metered = s->cfg.fuel;
-    wasm_trap_kind_t trap = WASM_TRAP_NONE;
-    wasm_func_t *callee;
+    awasm_trap_kind_t trap = AWASM_TRAP_NONE;
+    awasm_func_t *callee;
     uint64_t *nfp;
     const uint32_t *next_ip;
 
@@ -135,7 +135,7 @@ wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *entry)
 #define CHARGE(units) do { \
         if (metered) { \
             uint64_t c_ = (units); \
-            if (UNLIKELY(fuel < c_)) { TRAP(WASM_TRAP_OUT_OF_FUEL); } \
+            if (UNLIKELY(fuel < c_)) { TRAP(AWASM_TRAP_OUT_OF_FUEL); } \
             fuel -= c_; \
         } \
     } while (0)
@@ -148,25 +148,25 @@ wasm_trap_kind_t wasm_interp_run(wasm_store_t *s, wasm_func_t *entry)
 L_HALT:
     goto done;
 L_UNREACHABLE:
-    TRAP(WASM_TRAP_UNREACHABLE);
+    TRAP(AWASM_TRAP_UNREACHABLE);
 L_FUEL:
-    if (UNLIKELY(fuel < ip[2])) TRAP(WASM_TRAP_OUT_OF_FUEL);
+    if (UNLIKELY(fuel < ip[2])) TRAP(AWASM_TRAP_OUT_OF_FUEL);
     fuel -= ip[2];
     NEXT(1);
 L_LOOP:
     if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
         atomic_store(&s->interrupt, 0);
-        TRAP(WASM_TRAP_INTERRUPTED);
+        TRAP(AWASM_TRAP_INTERRUPTED);
     }
-    if (UNLIKELY(fuel < ip[2])) TRAP(WASM_TRAP_OUT_OF_FUEL);
+    if (UNLIKELY(fuel < ip[2])) TRAP(AWASM_TRAP_OUT_OF_FUEL);
     fuel -= ip[2];
     NEXT(1);
 back_edge:
     if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
         atomic_store(&s->interrupt, 0);
-        TRAP(WASM_TRAP_INTERRUPTED);
+        TRAP(AWASM_TRAP_INTERRUPTED);
     }
-    if (UNLIKELY(fuel < ip[-1])) TRAP(WASM_TRAP_OUT_OF_FUEL);
+    if (UNLIKELY(fuel < ip[-1])) TRAP(AWASM_TRAP_OUT_OF_FUEL);
     fuel -= ip[-1];
     DISPATCH();
 L_BR:
@@ -196,35 +196,35 @@ L_CALL:
     next_ip = ip + 4;
     goto do_call;
 L_CALL_INDIRECT: {
-    wasm_table_t *t = inst->tables[ip[2]];
+    awasm_table_t *t = inst->tables[ip[2]];
     uint32_t i = (uint32_t)S(4);
-    if (UNLIKELY(i >= t->size)) TRAP(WASM_TRAP_OOB_TABLE);
+    if (UNLIKELY(i >= t->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     callee = t->elems[i];
-    if (UNLIKELY(!callee)) TRAP(WASM_TRAP_UNINIT_ELEMENT);
-    const wasm_functype_t *want = &inst->module->types[ip[3]];
-    if (UNLIKELY(callee->type.params != want->params && !wasm_functype_eq(&callee->type, want)))
-        TRAP(WASM_TRAP_INDIRECT_MISMATCH);
+    if (UNLIKELY(!callee)) TRAP(AWASM_TRAP_UNINIT_ELEMENT);
+    const awasm_functype_t *want = &inst->module->types[ip[3]];
+    if (UNLIKELY(callee->type.params != want->params && !awasm_functype_eq(&callee->type, want)))
+        TRAP(AWASM_TRAP_INDIRECT_MISMATCH);
     nfp = fp + ip[5];
     next_ip = ip + 6;
     goto do_call;
 }
 do_call: {
-    if (UNLIKELY(depth >= max_frames)) TRAP(WASM_TRAP_STACK_EXHAUSTED);
+    if (UNLIKELY(depth >= max_frames)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
     if (UNLIKELY(!callee->cf)) {
         s->fuel = fuel;
-        wasm_trap_kind_t k = wasm_call_host(s, depth ? inst : NULL, callee, nfp);
+        awasm_trap_kind_t k = awasm_call_host(s, depth ? inst : NULL, callee, nfp);
         fuel = s->fuel;
-        if (k != WASM_TRAP_NONE) TRAP(k);
+        if (k != AWASM_TRAP_NONE) TRAP(k);
         RELOAD_MEM();
         ip = next_ip;
         DISPATCH();
     }
     if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
         atomic_store(&s->interrupt, 0);
-        TRAP(WASM_TRAP_INTERRUPTED);
+        TRAP(AWASM_TRAP_INTERRUPTED);
     }
     const cfunc_t *cf = callee->cf;
-    if (UNLIKELY((size_t)(stack_end - nfp) < cf->frame_size)) TRAP(WASM_TRAP_STACK_EXHAUSTED);
+    if (UNLIKELY((size_t)(stack_end - nfp) < cf->frame_size)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
     frames[depth].ret_ip = next_ip;
     frames[depth].fp = fp;
     frames[depth].inst = inst;
@@ -260,7 +260,7 @@ L_SELECT:
 
 #define EA(nbytes) \
     uint64_t ea_ = (uint64_t)(uint32_t)S(3) + ip[4]; \
-    if (UNLIKELY(ea_ + (nbytes) > memsize)) TRAP(WASM_TRAP_OOB_MEMORY);
+    if (UNLIKELY(ea_ + (nbytes) > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
 #define LOAD(name, ctype, nbytes, conv) \
 L_##name: { EA(nbytes) ctype v_; memcpy(&v_, membase + ea_, nbytes); S(2) = conv; NEXT(3); }
     LOAD(I32_LOAD, uint32_t, 4, v_)
@@ -275,7 +275,7 @@ L_##name: { EA(nbytes) ctype v_; memcpy(&v_, membase + ea_, nbytes); S(2) = conv
 #undef LOAD
 #define STORE(name, ctype, nbytes) \
 L_##name: { uint64_t ea_ = (uint64_t)(uint32_t)S(2) + ip[4]; \
-    if (UNLIKELY(ea_ + (nbytes) > memsize)) TRAP(WASM_TRAP_OOB_MEMORY); \
+    if (UNLIKELY(ea_ + (nbytes) > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY); \
     ctype v_ = (ctype)S(3); memcpy(membase + ea_, &v_, nbytes); NEXT(3); }
     STORE(STORE8, uint8_t, 1)
     STORE(STORE16, uint16_t, 2)
@@ -289,21 +289,21 @@ L_MEMORY_SIZE:
 L_MEMORY_GROW: {
     uint32_t delta = (uint32_t)S(3);
     CHARGE((uint64_t)delta * 16);
-    S(2) = (uint32_t)wasm_mem_grow(mem, delta);
+    S(2) = (uint32_t)awasm_mem_grow(mem, delta);
     RELOAD_MEM();
     NEXT(2);
 }
 L_MEMORY_FILL: {
     uint64_t d = (uint32_t)S(2), n = (uint32_t)S(4);
     CHARGE(n / 64);
-    if (UNLIKELY(d + n > memsize)) TRAP(WASM_TRAP_OOB_MEMORY);
+    if (UNLIKELY(d + n > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
     memset(membase + d, (int)(uint8_t)S(3), n);
     NEXT(3);
 }
 L_MEMORY_COPY: {
     uint64_t d = (uint32_t)S(2), src = (uint32_t)S(3), n = (uint32_t)S(4);
     CHARGE(n / 64);
-    if (UNLIKELY(d + n > memsize || src + n > memsize)) TRAP(WASM_TRAP_OOB_MEMORY);
+    if (UNLIKELY(d + n > memsize || src + n > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
     memmove(membase + d, membase + src, n);
     NEXT(3);
 }
@@ -312,7 +312,7 @@ L_MEMORY_INIT: {
     uint64_t d = (uint32_t)S(3), src = (uint32_t)S(4), n = (uint32_t)S(5);
     uint64_t seglen = inst->data_dropped[ip[2]] ? 0 : seg->len;
     CHARGE(n / 64);
-    if (UNLIKELY(d + n > memsize || src + n > seglen)) TRAP(WASM_TRAP_OOB_MEMORY);
+    if (UNLIKELY(d + n > memsize || src + n > seglen)) TRAP(AWASM_TRAP_OOB_MEMORY);
     if (n) memcpy(membase + d, seg->bytes + src, n);
     NEXT(4);
 }
@@ -320,16 +320,16 @@ L_DATA_DROP:
     inst->data_dropped[ip[2]] = 1;
     NEXT(1);
 L_TABLE_GET: {
-    wasm_table_t *t = inst->tables[ip[3]];
+    awasm_table_t *t = inst->tables[ip[3]];
     uint32_t i = (uint32_t)S(4);
-    if (UNLIKELY(i >= t->size)) TRAP(WASM_TRAP_OOB_TABLE);
+    if (UNLIKELY(i >= t->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     S(2) = (uint64_t)(uintptr_t)t->elems[i];
     NEXT(3);
 }
 L_TABLE_SET: {
-    wasm_table_t *t = inst->tables[ip[2]];
+    awasm_table_t *t = inst->tables[ip[2]];
     uint32_t i = (uint32_t)S(3);
-    if (UNLIKELY(i >= t->size)) TRAP(WASM_TRAP_OOB_TABLE);
+    if (UNLIKELY(i >= t->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     t->elems[i] = (void *)(uintptr_t)S(4);
     NEXT(3);
 }
@@ -339,33 +339,33 @@ L_TABLE_SIZE:
 L_TABLE_GROW: {
     uint32_t n = (uint32_t)S(5);
     CHARGE(n / 8);
-    S(2) = (uint32_t)wasm_tab_grow(inst->tables[ip[3]], n, (void *)(uintptr_t)S(4));
+    S(2) = (uint32_t)awasm_tab_grow(inst->tables[ip[3]], n, (void *)(uintptr_t)S(4));
     NEXT(4);
 }
 L_TABLE_FILL: {
-    wasm_table_t *t = inst->tables[ip[2]];
+    awasm_table_t *t = inst->tables[ip[2]];
     uint64_t i = (uint32_t)S(3), n = (uint32_t)S(5);
     void *v = (void *)(uintptr_t)S(4);
     CHARGE(n / 8);
-    if (UNLIKELY(i + n > t->size)) TRAP(WASM_TRAP_OOB_TABLE);
+    if (UNLIKELY(i + n > t->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
     NEXT(4);
 }
 L_TABLE_COPY: {
-    wasm_table_t *dt = inst->tables[ip[2]], *st = inst->tables[ip[3]];
+    awasm_table_t *dt = inst->tables[ip[2]], *st = inst->tables[ip[3]];
     uint64_t d = (uint32_t)S(4), src = (uint32_t)S(5), n = (uint32_t)S(6);
     CHARGE(n / 8);
-    if (UNLIKELY(d + n > dt->size || src + n > st->size)) TRAP(WASM_TRAP_OOB_TABLE);
+    if (UNLIKELY(d + n > dt->size || src + n > st->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     if (n) memmove(dt->elems + d, st->elems + src, n * sizeof(void *));
     NEXT(5);
 }
 L_TABLE_INIT: {
-    wasm_table_t *t = inst->tables[ip[2]];
+    awasm_table_t *t = inst->tables[ip[2]];
     const melem_t *seg = &inst->module->elems[ip[3]];
     uint64_t d = (uint32_t)S(4), src = (uint32_t)S(5), n = (uint32_t)S(6);
     uint64_t seglen = inst->elem_dropped[ip[3]] ? 0 : seg->n;
     CHARGE(n / 8);
-    if (UNLIKELY(d + n > t->size || src + n > seglen)) TRAP(WASM_TRAP_OOB_TABLE);
+    if (UNLIKELY(d + n > t->size || src + n > seglen)) TRAP(AWASM_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++) {
         const cexpr_t *e = &seg->items[src + k];
         void *v = NULL;
@@ -508,26 +508,26 @@ L_##name: { double a = f64_of(S(3)), b = f64_of(S(4)); S(2) = bits_f64(expr); NE
     BIN32(I32_ADD, a + b) BIN32(I32_SUB, a - b) BIN32(I32_MUL, a * b)
 L_I32_DIV_S: {
     int32_t a = (int32_t)S(3), b = (int32_t)S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
-    if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(WASM_TRAP_INT_OVERFLOW);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(AWASM_TRAP_INT_OVERFLOW);
     S(2) = (uint32_t)(a / b);
     NEXT(3);
 }
 L_I32_DIV_U: {
     uint32_t a = (uint32_t)S(3), b = (uint32_t)S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
     S(2) = a / b;
     NEXT(3);
 }
 L_I32_REM_S: {
     int32_t a = (int32_t)S(3), b = (int32_t)S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
     S(2) = (b == -1) ? 0 : (uint32_t)(a % b);
     NEXT(3);
 }
 L_I32_REM_U: {
     uint32_t a = (uint32_t)S(3), b = (uint32_t)S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
     S(2) = a % b;
     NEXT(3);
 }
@@ -543,26 +543,26 @@ L_I32_REM_U: {
     BIN64(I64_ADD, a + b) BIN64(I64_SUB, a - b) BIN64(I64_MUL, a * b)
 L_I64_DIV_S: {
     int64_t a = (int64_t)S(3), b = (int64_t)S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
-    if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(WASM_TRAP_INT_OVERFLOW);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(AWASM_TRAP_INT_OVERFLOW);
     S(2) = (uint64_t)(a / b);
     NEXT(3);
 }
 L_I64_DIV_U: {
     uint64_t a = S(3), b = S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
     S(2) = a / b;
     NEXT(3);
 }
 L_I64_REM_S: {
     int64_t a = (int64_t)S(3), b = (int64_t)S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
     S(2) = (b == -1) ? 0 : (uint64_t)(a % b);
     NEXT(3);
 }
 L_I64_REM_U: {
     uint64_t a = S(3), b = S(4);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_BY_ZERO);
+    if (UNLIKELY(b == 0)) TRAP(AWASM_TRAP_DIV_BY_ZERO);
     S(2) = a % b;
     NEXT(3);
 }
@@ -599,8 +599,8 @@ L_F64_COPYSIGN:
 L_I32_WRAP_I64: S(2) = (uint32_t)S(3); NEXT(2);
 #define TRUNC(name, get, ok, conv) \
 L_##name: { __typeof__(get(0)) x = get(S(3)); \
-    if (UNLIKELY(isnan(x))) TRAP(WASM_TRAP_INVALID_CONVERSION); \
-    if (UNLIKELY(!(ok))) TRAP(WASM_TRAP_INT_OVERFLOW); \
+    if (UNLIKELY(isnan(x))) TRAP(AWASM_TRAP_INVALID_CONVERSION); \
+    if (UNLIKELY(!(ok))) TRAP(AWASM_TRAP_INT_OVERFLOW); \
     S(2) = (conv); NEXT(2); }
     TRUNC(I32_TRUNC_F32_S, f32_of, x >= -2147483648.0f && x < 2147483648.0f, (uint32_t)(int32_t)x)
     TRUNC(I32_TRUNC_F32_U, f32_of, x > -1.0f && x < 4294967296.0f, (uint32_t)x)
@@ -661,5 +661,5 @@ trapped:
     return trap;
 done:
     s->fuel = fuel;
-    return WASM_TRAP_NONE;
+    return AWASM_TRAP_NONE;
 }

@@ -5,7 +5,7 @@
  * d = destination slot, a/b/c = source slots, k = immediate, o = branch
  * offset in cells from the start of the instruction.
  */
-#define WASM_OPS(X) \
+#define AWASM_OPS(X) \
     X(HALT, 0) \
     X(UNREACHABLE, 0) \
     X(FUEL, 1)            /* k: cost */ \
@@ -142,8 +142,8 @@
     X(I64_TRUNC_SAT_F64_S, 2) X(I64_TRUNC_SAT_F64_U, 2)
 
 enum {
-#define WASM_OP_ENUM(name, n) OP_##name,
-    WASM_OPS(WASM_OP_ENUM)
-#undef WASM_OP_ENUM
+#define AWASM_OP_ENUM(name, n) OP_##name,
+    AWASM_OPS(AWASM_OP_ENUM)
+#undef AWASM_OP_ENUM
     OP__COUNT
 };

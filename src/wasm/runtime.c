@@ -18,47 +18,47 @@
 
 #include "wasm/internal.h"
 
-const char *wasm_valtype_name(wasm_valtype_t t)
+const char *awasm_valtype_name(awasm_valtype_t t)
 {
     switch ((int)t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_V128: return "v128";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
+    case AWASM_I32: return "i32";
+    case AWASM_I64: return "i64";
+    case AWASM_F32: return "f32";
+    case AWASM_F64: return "f64";
+    case AWASM_V128: return "v128";
+    case AWASM_FUNCREF: return "funcref";
+    case AWASM_EXTERNREF: return "externref";
     case 0: return "unknown";
     default: return "invalid";
     }
 }
 
-const char *wasm_trap_kind_str(wasm_trap_kind_t kind)
+const char *awasm_trap_kind_str(awasm_trap_kind_t kind)
 {
     switch (kind) {
-    case WASM_TRAP_NONE: return "none";
-    case WASM_TRAP_UNREACHABLE: return "unreachable";
-    case WASM_TRAP_DIV_BY_ZERO: return "integer divide by zero";
-    case WASM_TRAP_INT_OVERFLOW: return "integer overflow";
-    case WASM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
-    case WASM_TRAP_OOB_MEMORY: return "out of bounds memory access";
-    case WASM_TRAP_OOB_TABLE: return "out of bounds table access";
-    case WASM_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
-    case WASM_TRAP_UNINIT_ELEMENT: return "uninitialized element";
-    case WASM_TRAP_NULL_REF: return "null reference";
-    case WASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
-    case WASM_TRAP_OUT_OF_FUEL: return "out of fuel";
-    case WASM_TRAP_INTERRUPTED: return "interrupted";
-    case WASM_TRAP_HOST: return "host trap";
-    case WASM_TRAP_EXIT: return "exit";
+    case AWASM_TRAP_NONE: return "none";
+    case AWASM_TRAP_UNREACHABLE: return "unreachable";
+    case AWASM_TRAP_DIV_BY_ZERO: return "integer divide by zero";
+    case AWASM_TRAP_INT_OVERFLOW: return "integer overflow";
+    case AWASM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+    case AWASM_TRAP_OOB_MEMORY: return "out of bounds memory access";
+    case AWASM_TRAP_OOB_TABLE: return "out of bounds table access";
+    case AWASM_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
+    case AWASM_TRAP_UNINIT_ELEMENT: return "uninitialized element";
+    case AWASM_TRAP_NULL_REF: return "null reference";
+    case AWASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+    case AWASM_TRAP_OUT_OF_FUEL: return "out of fuel";
+    case AWASM_TRAP_INTERRUPTED: return "interrupted";
+    case AWASM_TRAP_HOST: return "host trap";
+    case AWASM_TRAP_EXIT: return "exit";
     }
     return "unknown trap";
 }
 
-void wasm_config_default(wasm_config_t *cfg)
+void awasm_config_default(awasm_config_t *cfg)
 {
-    *cfg = (wasm_config_t){
-        .max_memory_pages = WASM_MAX_PAGES,
+    *cfg = (awasm_config_t){
+        .max_memory_pages = AWASM_MAX_PAGES,
         .max_table_size = 10000000,
         .max_call_depth = 10000,
         .max_module_size = 256u << 20,
@@ -70,7 +70,7 @@ void wasm_config_default(wasm_config_t *cfg)
     };
 }
 
-bool wasm_functype_eq(const wasm_functype_t *a, const wasm_functype_t *b)
+bool awasm_functype_eq(const awasm_functype_t *a, const awasm_functype_t *b)
 {
     if (a->n_params != b->n_params || a->n_results != b->n_results) return false;
     for (uint32_t i = 0; i < a->n_params; i++)
@@ -82,101 +82,101 @@ bool wasm_functype_eq(const wasm_functype_t *a, const wasm_functype_t *b)
 
 /* ---- modules ------------------------------------------------------------------ */
 
-wasm_module_t *wasm_module_decode(const uint8_t *bytes, size_t len, const wasm_config_t *cfg,
+awasm_module_t *awasm_module_decode(const uint8_t *bytes, size_t len, const awasm_config_t *cfg,
                                   err_t *err)
 {
     if (!bytes && len) {
-        err_set(err, WASM_EARG, "wasm: no module bytes");
+        err_set(err, AWASM_EARG, "wasm: no module bytes");
         return NULL;
     }
     err_t local;
     if (!err) err = &local;
-    wasm_module_t *m = calloc(1, sizeof *m);
+    awasm_module_t *m = calloc(1, sizeof *m);
     if (!m) {
-        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        err_set(err, AWASM_ENOMEM, "wasm: out of memory");
         return NULL;
     }
     m->refs = 1;
     if (cfg) m->cfg = *cfg;
-    else wasm_config_default(&m->cfg);
+    else awasm_config_default(&m->cfg);
     if (len > m->cfg.max_module_size) {
-        err_set(err, WASM_ELIMIT, "wasm: module of %zu bytes exceeds the limit of %zu", len,
+        err_set(err, AWASM_ELIMIT, "wasm: module of %zu bytes exceeds the limit of %zu", len,
                 m->cfg.max_module_size);
         goto fail;
     }
-    if (wasm_decode_module(m, bytes, len, err)) goto fail;
+    if (awasm_decode_module(m, bytes, len, err)) goto fail;
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
-        if (wasm_compile_func(m, bytes, i, err)) goto fail;
+        if (awasm_compile_func(m, bytes, i, err)) goto fail;
     return m;
 fail:
-    wasm_module_release(m);
+    awasm_module_release(m);
     return NULL;
 }
 
-void wasm_module_free(wasm_module_t *m)
+void awasm_module_free(awasm_module_t *m)
 {
-    if (m && --m->refs == 0) wasm_module_release(m);
+    if (m && --m->refs == 0) awasm_module_release(m);
 }
 
-uint32_t wasm_module_import_count(const wasm_module_t *m) { return m->n_imports; }
-uint32_t wasm_module_export_count(const wasm_module_t *m) { return m->n_exports; }
+uint32_t awasm_module_import_count(const awasm_module_t *m) { return m->n_imports; }
+uint32_t awasm_module_export_count(const awasm_module_t *m) { return m->n_exports; }
 
-int wasm_module_import(const wasm_module_t *m, uint32_t i, wasm_import_desc_t *out)
+int awasm_module_import(const awasm_module_t *m, uint32_t i, awasm_import_desc_t *out)
 {
-    if (i >= m->n_imports) return WASM_EARG;
+    if (i >= m->n_imports) return AWASM_EARG;
     const mimport_t *im = &m->imports[i];
     memset(out, 0, sizeof *out);
     out->module = im->module;
     out->name = im->name;
     out->kind = im->kind;
     switch (im->kind) {
-    case WASM_EXTERN_FUNC: out->func = m->types[im->type_idx]; break;
-    case WASM_EXTERN_TABLE: out->elem = im->table.elem; out->limits = im->table.limits; break;
-    case WASM_EXTERN_MEMORY: out->limits = im->mem; break;
-    case WASM_EXTERN_GLOBAL: out->global_type = im->global.type; out->global_mutable = im->global.mut;
+    case AWASM_EXTERN_FUNC: out->func = m->types[im->type_idx]; break;
+    case AWASM_EXTERN_TABLE: out->elem = im->table.elem; out->limits = im->table.limits; break;
+    case AWASM_EXTERN_MEMORY: out->limits = im->mem; break;
+    case AWASM_EXTERN_GLOBAL: out->global_type = im->global.type; out->global_mutable = im->global.mut;
         break;
     }
     return 0;
 }
 
-static void export_desc(const wasm_module_t *m, const mexport_t *e, wasm_export_desc_t *out)
+static void export_desc(const awasm_module_t *m, const mexport_t *e, awasm_export_desc_t *out)
 {
     memset(out, 0, sizeof *out);
     out->name = e->name;
     out->kind = e->kind;
     out->index = e->index;
     switch (e->kind) {
-    case WASM_EXTERN_FUNC: out->func = m->types[m->func_types[e->index]]; break;
-    case WASM_EXTERN_TABLE: out->elem = m->tables[e->index].elem;
+    case AWASM_EXTERN_FUNC: out->func = m->types[m->func_types[e->index]]; break;
+    case AWASM_EXTERN_TABLE: out->elem = m->tables[e->index].elem;
         out->limits = m->tables[e->index].limits; break;
-    case WASM_EXTERN_MEMORY: out->limits = m->mems[e->index]; break;
-    case WASM_EXTERN_GLOBAL: out->global_type = m->globals[e->index].type;
+    case AWASM_EXTERN_MEMORY: out->limits = m->mems[e->index]; break;
+    case AWASM_EXTERN_GLOBAL: out->global_type = m->globals[e->index].type;
         out->global_mutable = m->globals[e->index].mut; break;
     }
 }
 
-int wasm_module_export(const wasm_module_t *m, uint32_t i, wasm_export_desc_t *out)
+int awasm_module_export(const awasm_module_t *m, uint32_t i, awasm_export_desc_t *out)
 {
-    if (i >= m->n_exports) return WASM_EARG;
+    if (i >= m->n_exports) return AWASM_EARG;
     export_desc(m, &m->exports[i], out);
     return 0;
 }
 
-int wasm_module_find_export(const wasm_module_t *m, const char *name, wasm_export_desc_t *out)
+int awasm_module_find_export(const awasm_module_t *m, const char *name, awasm_export_desc_t *out)
 {
     for (uint32_t i = 0; i < m->n_exports; i++)
         if (strcmp(m->exports[i].name, name) == 0) {
             export_desc(m, &m->exports[i], out);
             return 0;
         }
-    return WASM_ENOTFOUND;
+    return AWASM_ENOTFOUND;
 }
 
 /* ---- stores and objects ------------------------------------------------------- */
 
 enum { OBJ_INSTANCE = 4, OBJ_HOSTFUNC = 5 };
 
-static bool track(wasm_store_t *s, int kind, void *obj)
+static bool track(awasm_store_t *s, int kind, void *obj)
 {
     sobj_t *o = malloc(sizeof *o);
     if (!o) return false;
@@ -187,12 +187,12 @@ static bool track(wasm_store_t *s, int kind, void *obj)
     return true;
 }
 
-wasm_store_t *wasm_store_new(const wasm_config_t *cfg)
+awasm_store_t *awasm_store_new(const awasm_config_t *cfg)
 {
-    wasm_store_t *s = calloc(1, sizeof *s);
+    awasm_store_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     if (cfg) s->cfg = *cfg;
-    else wasm_config_default(&s->cfg);
+    else awasm_config_default(&s->cfg);
     s->stack_slots = s->cfg.stack_slots ? s->cfg.stack_slots : 1024;
     s->max_frames = s->cfg.max_call_depth ? s->cfg.max_call_depth : 1;
     s->stack = calloc(s->stack_slots, sizeof *s->stack);
@@ -207,31 +207,31 @@ wasm_store_t *wasm_store_new(const wasm_config_t *cfg)
     return s;
 }
 
-static void memory_free(wasm_memory_t *mem)
+static void memory_free(awasm_memory_t *mem)
 {
     if (mem->data && mem->reserved) munmap(mem->data, mem->reserved);
     free(mem);
 }
 
-void wasm_store_free(wasm_store_t *s)
+void awasm_store_free(awasm_store_t *s)
 {
     if (!s) return;
     for (sobj_t *o = s->objs, *next; o; o = next) {
         next = o->next;
         switch (o->kind) {
-        case WASM_EXTERN_FUNC: case OBJ_HOSTFUNC: free(o->obj); break;
-        case WASM_EXTERN_TABLE: { wasm_table_t *t = o->obj; free(t->elems); free(t); break; }
-        case WASM_EXTERN_MEMORY: memory_free(o->obj); break;
-        case WASM_EXTERN_GLOBAL: free(o->obj); break;
+        case AWASM_EXTERN_FUNC: case OBJ_HOSTFUNC: free(o->obj); break;
+        case AWASM_EXTERN_TABLE: { awasm_table_t *t = o->obj; free(t->elems); free(t); break; }
+        case AWASM_EXTERN_MEMORY: memory_free(o->obj); break;
+        case AWASM_EXTERN_GLOBAL: free(o->obj); break;
         case OBJ_INSTANCE: {
-            wasm_instance_t *inst = o->obj;
+            awasm_instance_t *inst = o->obj;
             free(inst->funcs);
             free(inst->tables);
             free(inst->mems);
             free(inst->globals);
             free(inst->elem_dropped);
             free(inst->data_dropped);
-            wasm_module_free(inst->module);
+            awasm_module_free(inst->module);
             free(inst);
             break;
         }
@@ -243,32 +243,32 @@ void wasm_store_free(wasm_store_t *s)
     free(s);
 }
 
-const wasm_config_t *wasm_store_config(const wasm_store_t *s) { return &s->cfg; }
-void wasm_store_set_fuel(wasm_store_t *s, uint64_t fuel) { s->fuel = fuel; }
-uint64_t wasm_store_fuel(const wasm_store_t *s) { return s->fuel; }
-void wasm_store_interrupt(wasm_store_t *s) { atomic_store(&s->interrupt, 1); }
-wasm_trap_kind_t wasm_store_trap(const wasm_store_t *s) { return s->trap; }
-int32_t wasm_store_exit_code(const wasm_store_t *s) { return s->exit_code; }
-void wasm_store_set_user(wasm_store_t *s, void *user) { s->user = user; }
-void *wasm_store_user(const wasm_store_t *s) { return s->user; }
+const awasm_config_t *awasm_store_config(const awasm_store_t *s) { return &s->cfg; }
+void awasm_store_set_fuel(awasm_store_t *s, uint64_t fuel) { s->fuel = fuel; }
+uint64_t awasm_store_fuel(const awasm_store_t *s) { return s->fuel; }
+void awasm_store_interrupt(awasm_store_t *s) { atomic_store(&s->interrupt, 1); }
+awasm_trap_kind_t awasm_store_trap(const awasm_store_t *s) { return s->trap; }
+int32_t awasm_store_exit_code(const awasm_store_t *s) { return s->exit_code; }
+void awasm_store_set_user(awasm_store_t *s, void *user) { s->user = user; }
+void *awasm_store_user(const awasm_store_t *s) { return s->user; }
 
 /* ---- memories ---------------------------------------------------------------- */
 
-static wasm_memory_t *memory_create(wasm_store_t *s, wasm_limits_t lim, err_t *err)
+static awasm_memory_t *memory_create(awasm_store_t *s, awasm_limits_t lim, err_t *err)
 {
-    uint64_t maxp = lim.has_max ? lim.max : WASM_MAX_PAGES;
+    uint64_t maxp = lim.has_max ? lim.max : AWASM_MAX_PAGES;
     if (maxp > s->cfg.max_memory_pages) maxp = s->cfg.max_memory_pages;
     if (lim.min > maxp) {
-        err_set(err, WASM_ELIMIT, "wasm: memory of %llu pages exceeds the limit of %llu pages",
+        err_set(err, AWASM_ELIMIT, "wasm: memory of %llu pages exceeds the limit of %llu pages",
                 (unsigned long long)lim.min, (unsigned long long)maxp);
         return NULL;
     }
-    wasm_memory_t *mem = calloc(1, sizeof *mem);
+    awasm_memory_t *mem = calloc(1, sizeof *mem);
     if (!mem) goto oom;
     mem->limits = lim;
     mem->max_pages = (uint32_t)maxp;
-    mem->reserved = (size_t)maxp * WASM_PAGE;
-    if (mem->reserved == 0) mem->reserved = WASM_PAGE;   /* a valid base for size 0 */
+    mem->reserved = (size_t)maxp * AWASM_PAGE;
+    if (mem->reserved == 0) mem->reserved = AWASM_PAGE;   /* a valid base for size 0 */
     void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (p == MAP_FAILED) {
@@ -276,82 +276,82 @@ static wasm_memory_t *memory_create(wasm_store_t *s, wasm_limits_t lim, err_t *e
         goto oom;
     }
     mem->data = p;
-    if (lim.min && mprotect(p, (size_t)lim.min * WASM_PAGE, PROT_READ | PROT_WRITE) != 0) {
+    if (lim.min && mprotect(p, (size_t)lim.min * AWASM_PAGE, PROT_READ | PROT_WRITE) != 0) {
         munmap(p, mem->reserved);
         free(mem);
         goto oom;
     }
     mem->pages = (uint32_t)lim.min;
-    mem->size = lim.min * WASM_PAGE;
-    if (!track(s, WASM_EXTERN_MEMORY, mem)) {
+    mem->size = lim.min * AWASM_PAGE;
+    if (!track(s, AWASM_EXTERN_MEMORY, mem)) {
         memory_free(mem);
         goto oom;
     }
     return mem;
 oom:
-    err_set(err, WASM_ENOMEM, "wasm: cannot allocate a memory of %llu pages",
+    err_set(err, AWASM_ENOMEM, "wasm: cannot allocate a memory of %llu pages",
             (unsigned long long)lim.min);
     return NULL;
 }
 
-int64_t wasm_mem_grow(wasm_memory_t *m, uint32_t delta)
+int64_t awasm_mem_grow(awasm_memory_t *m, uint32_t delta)
 {
     uint32_t old = m->pages;
     if (delta == 0) return old;
     if ((uint64_t)old + delta > m->max_pages) return -1;
-    if (mprotect(m->data + m->size, (size_t)delta * WASM_PAGE, PROT_READ | PROT_WRITE) != 0)
+    if (mprotect(m->data + m->size, (size_t)delta * AWASM_PAGE, PROT_READ | PROT_WRITE) != 0)
         return -1;
     m->pages = old + delta;
-    m->size = (uint64_t)m->pages * WASM_PAGE;
+    m->size = (uint64_t)m->pages * AWASM_PAGE;
     return old;
 }
 
-wasm_memory_t *wasm_memory_new(wasm_store_t *s, wasm_limits_t pages, err_t *err)
+awasm_memory_t *awasm_memory_new(awasm_store_t *s, awasm_limits_t pages, err_t *err)
 {
     return memory_create(s, pages, err);
 }
 
-uint64_t wasm_memory_size(const wasm_memory_t *mem) { return mem->size; }
-uint32_t wasm_memory_pages(const wasm_memory_t *mem) { return mem->pages; }
-uint8_t *wasm_memory_data(wasm_memory_t *mem) { return mem->data; }
+uint64_t awasm_memory_size(const awasm_memory_t *mem) { return mem->size; }
+uint32_t awasm_memory_pages(const awasm_memory_t *mem) { return mem->pages; }
+uint8_t *awasm_memory_data(awasm_memory_t *mem) { return mem->data; }
 
-void *wasm_memory_ptr(wasm_memory_t *mem, uint64_t offset, uint64_t len)
+void *awasm_memory_ptr(awasm_memory_t *mem, uint64_t offset, uint64_t len)
 {
     if (!mem || offset > mem->size || len > mem->size - offset) return NULL;
     return mem->data + offset;
 }
 
-bool wasm_memory_read(wasm_memory_t *mem, uint64_t offset, void *dst, size_t len)
+bool awasm_memory_read(awasm_memory_t *mem, uint64_t offset, void *dst, size_t len)
 {
-    void *p = wasm_memory_ptr(mem, offset, len);
+    void *p = awasm_memory_ptr(mem, offset, len);
     if (!p) return false;
     if (len) memcpy(dst, p, len);
     return true;
 }
 
-bool wasm_memory_write(wasm_memory_t *mem, uint64_t offset, const void *src, size_t len)
+bool awasm_memory_write(awasm_memory_t *mem, uint64_t offset, const void *src, size_t len)
 {
-    void *p = wasm_memory_ptr(mem, offset, len);
+    void *p = awasm_memory_ptr(mem, offset, len);
     if (!p) return false;
     if (len) memcpy(p, src, len);
     return true;
 }
 
-int64_t wasm_memory_grow(wasm_memory_t *mem, uint32_t delta) { return wasm_mem_grow(mem, delta); }
+int64_t awasm_memory_grow(awasm_memory_t *mem, uint32_t delta) { return awasm_mem_grow(mem, delta); }
 
 /* ---- tables ------------------------------------------------------------------- */
 
-static wasm_table_t *table_create(wasm_store_t *s, wasm_valtype_t elem, wasm_limits_t lim,
+static awasm_table_t *table_create(awasm_store_t *s, awasm_valtype_t elem, awasm_limits_t lim,
                                   err_t *err)
 {
     uint64_t maxn = lim.has_max ? lim.max : UINT32_MAX;
     if (maxn > s->cfg.max_table_size) maxn = s->cfg.max_table_size;
     if (lim.min > maxn) {
-        err_set(err, WASM_ELIMIT, "wasm: table of %llu elements exceeds the limit of %llu",
+        err_set(err, AWASM_ELIMIT, "wasm: table of %llu elements exceeds the limit of %llu",
                 (unsigned long long)lim.min, (unsigned long long)maxn);
         return NULL;
     }
-    wasm_table_t *t = calloc(1, sizeof *t);
+    awasm_table_t *t = calloc(1, sizeof *t);
     if (!t) goto oom;
     t->elem = elem;
     t->limits = lim;
@@ -359,19 +359,19 @@ static wasm_table_t *table_create(wasm_store_t *s, wasm_valtype_t elem, wasm_lim
     t->size = (uint32_t)lim.min;
     t->cap = t->size;
     t->elems = calloc(t->cap ? t->cap : 1, sizeof *t->elems);
-    if (!t->elems || !track(s, WASM_EXTERN_TABLE, t)) {
+    if (!t->elems || !track(s, AWASM_EXTERN_TABLE, t)) {
         if (t) free(t->elems);
         free(t);
         goto oom;
     }
     return t;
 oom:
-    err_set(err, WASM_ENOMEM, "wasm: cannot allocate a table of %llu elements",
+    err_set(err, AWASM_ENOMEM, "wasm: cannot allocate a table of %llu elements",
             (unsigned long long)lim.min);
     return NULL;
 }
 
-int64_t wasm_tab_grow(wasm_table_t *t, uint32_t delta, void *init)
+int64_t awasm_tab_grow(awasm_table_t *t, uint32_t delta, void *init)
 {
     uint32_t old = t->size;
     if ((uint64_t)old + delta > t->max) return -1;
@@ -390,79 +390,79 @@ int64_t wasm_tab_grow(wasm_table_t *t, uint32_t delta, void *init)
     return old;
 }
 
-wasm_table_t *wasm_table_new(wasm_store_t *s, wasm_valtype_t elem, wasm_limits_t limits,
+awasm_table_t *awasm_table_new(awasm_store_t *s, awasm_valtype_t elem, awasm_limits_t limits,
                              err_t *err)
 {
-    if (elem != WASM_FUNCREF && elem != WASM_EXTERNREF) {
-        err_set(err, WASM_EARG, "wasm: table element type must be a reference type");
+    if (elem != AWASM_FUNCREF && elem != AWASM_EXTERNREF) {
+        err_set(err, AWASM_EARG, "wasm: table element type must be a reference type");
         return NULL;
     }
     return table_create(s, elem, limits, err);
 }
 
-uint32_t wasm_table_size(const wasm_table_t *t) { return t->size; }
-wasm_valtype_t wasm_table_elem_type(const wasm_table_t *t) { return t->elem; }
+uint32_t awasm_table_size(const awasm_table_t *t) { return t->size; }
+awasm_valtype_t awasm_table_elem_type(const awasm_table_t *t) { return t->elem; }
 
-int wasm_table_get(const wasm_table_t *t, uint32_t i, wasm_val_t *out)
+int awasm_table_get(const awasm_table_t *t, uint32_t i, awasm_val_t *out)
 {
-    if (i >= t->size) return WASM_EARG;
+    if (i >= t->size) return AWASM_EARG;
     out->type = t->elem;
-    if (t->elem == WASM_FUNCREF) out->of.funcref = t->elems[i];
+    if (t->elem == AWASM_FUNCREF) out->of.funcref = t->elems[i];
     else out->of.externref = t->elems[i];
     return 0;
 }
 
-int wasm_table_set(wasm_table_t *t, uint32_t i, wasm_val_t v)
+int awasm_table_set(awasm_table_t *t, uint32_t i, awasm_val_t v)
 {
-    if (i >= t->size || v.type != t->elem) return WASM_EARG;
-    t->elems[i] = t->elem == WASM_FUNCREF ? (void *)v.of.funcref : v.of.externref;
+    if (i >= t->size || v.type != t->elem) return AWASM_EARG;
+    t->elems[i] = t->elem == AWASM_FUNCREF ? (void *)v.of.funcref : v.of.externref;
     return 0;
 }
 
 /* ---- globals ------------------------------------------------------------------ */
 
-static uint64_t val_bits(wasm_val_t v)
+static uint64_t val_bits(awasm_val_t v)
 {
     switch ((int)v.type) {
-    case WASM_I32: return (uint32_t)v.of.i32;
-    case WASM_I64: return (uint64_t)v.of.i64;
-    case WASM_F32: return v.of.f32_bits;
-    case WASM_F64: return v.of.f64_bits;
-    case WASM_FUNCREF: return (uint64_t)(uintptr_t)v.of.funcref;
-    case WASM_EXTERNREF: return (uint64_t)(uintptr_t)v.of.externref;
+    case AWASM_I32: return (uint32_t)v.of.i32;
+    case AWASM_I64: return (uint64_t)v.of.i64;
+    case AWASM_F32: return v.of.f32_bits;
+    case AWASM_F64: return v.of.f64_bits;
+    case AWASM_FUNCREF: return (uint64_t)(uintptr_t)v.of.funcref;
+    case AWASM_EXTERNREF: return (uint64_t)(uintptr_t)v.of.externref;
     default: return 0;
     }
 }
 
-static wasm_val_t bits_val(wasm_valtype_t t, uint64_t b)
+static awasm_val_t bits_val(awasm_valtype_t t, uint64_t b)
 {
-    wasm_val_t v;
+    awasm_val_t v;
     memset(&v, 0, sizeof v);
     v.type = t;
     switch ((int)t) {
-    case WASM_I32: v.of.i32 = (int32_t)(uint32_t)b; break;
-    case WASM_I64: v.of.i64 = (int64_t)b; break;
-    case WASM_F32: v.of.f32_bits = (uint32_t)b; break;
-    case WASM_F64: v.of.f64_bits = b; break;
-    case WASM_FUNCREF: v.of.funcref = (wasm_func_t *)(uintptr_t)b; break;
-    case WASM_EXTERNREF: v.of.externref = (void *)(uintptr_t)b; break;
+    case AWASM_I32: v.of.i32 = (int32_t)(uint32_t)b; break;
+    case AWASM_I64: v.of.i64 = (int64_t)b; break;
+    case AWASM_F32: v.of.f32_bits = (uint32_t)b; break;
+    case AWASM_F64: v.of.f64_bits = b; break;
+    case AWASM_FUNCREF: v.of.funcref = (awasm_func_t *)(uintptr_t)b; break;
+    case AWASM_EXTERNREF: v.of.externref = (void *)(uintptr_t)b; break;
     default: break;
     }
     return v;
 }
 
-wasm_global_t *wasm_global_new(wasm_store_t *s, wasm_valtype_t type, bool mutable_,
-                               wasm_val_t init, err_t *err)
+awasm_global_t *awasm_global_new(awasm_store_t *s, awasm_valtype_t type, bool mutable_,
+                               awasm_val_t init, err_t *err)
 {
     if (init.type != type) {
-        err_set(err, WASM_EARG, "wasm: global of type %s initialised with %s",
-                wasm_valtype_name(type), wasm_valtype_name(init.type));
+        err_set(err, AWASM_EARG, "wasm: global of type %s initialised with %s",
+                awasm_valtype_name(type), awasm_valtype_name(init.type));
         return NULL;
     }
-    wasm_global_t *g = calloc(1, sizeof *g);
-    if (!g || !track(s, WASM_EXTERN_GLOBAL, g)) {
+    awasm_global_t *g = calloc(1, sizeof *g);
+    if (!g || !track(s, AWASM_EXTERN_GLOBAL, g)) {
         free(g);
-        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        err_set(err, AWASM_ENOMEM, "wasm: out of memory");
         return NULL;
     }
     g->type = type;
@@ -471,87 +471,87 @@ wasm_global_t *wasm_global_new(wasm_store_t *s, wasm_valtype_t type, bool mutabl
     return g;
 }
 
-wasm_valtype_t wasm_global_type(const wasm_global_t *g) { return g->type; }
-bool wasm_global_mutable(const wasm_global_t *g) { return g->mut; }
-wasm_val_t wasm_global_get(const wasm_global_t *g) { return bits_val(g->type, g->val); }
+awasm_valtype_t awasm_global_type(const awasm_global_t *g) { return g->type; }
+bool awasm_global_mutable(const awasm_global_t *g) { return g->mut; }
+awasm_val_t awasm_global_get(const awasm_global_t *g) { return bits_val(g->type, g->val); }
 
-int wasm_global_set(wasm_global_t *g, wasm_val_t v)
+int awasm_global_set(awasm_global_t *g, awasm_val_t v)
 {
-    if (!g->mut || v.type != g->type) return WASM_EARG;
+    if (!g->mut || v.type != g->type) return AWASM_EARG;
     g->val = val_bits(v);
     return 0;
 }
 
 /* ---- host functions ----------------------------------------------------------- */
 
-int wasm_sig_parse(const char *sig, wasm_functype_t *out, wasm_valtype_t *params,
-                   wasm_valtype_t *results, err_t *err)
+int awasm_sig_parse(const char *sig, awasm_functype_t *out, awasm_valtype_t *params,
+                   awasm_valtype_t *results, err_t *err)
 {
     const char *p = sig;
-    if (!sig || *p != '(') return err_set(err, WASM_EARG, "wasm: signature \"%s\" must start with '('",
+    if (!sig || *p != '(') return err_set(err, AWASM_EARG, "wasm: signature \"%s\" must start with '('",
                                           sig ? sig : "");
     p++;
     uint32_t np = 0, nr = 0;
     bool in_params = true;
     for (; *p; p++) {
-        wasm_valtype_t t;
+        awasm_valtype_t t;
         if (*p == ')') {
             if (!in_params) break;
             in_params = false;
             continue;
         }
         switch (*p) {
-        case 'i': t = WASM_I32; break;
-        case 'I': t = WASM_I64; break;
-        case 'f': t = WASM_F32; break;
-        case 'F': t = WASM_F64; break;
-        case 'r': t = WASM_EXTERNREF; break;
-        case 'c': t = WASM_FUNCREF; break;
+        case 'i': t = AWASM_I32; break;
+        case 'I': t = AWASM_I64; break;
+        case 'f': t = AWASM_F32; break;
+        case 'F': t = AWASM_F64; break;
+        case 'r': t = AWASM_EXTERNREF; break;
+        case 'c': t = AWASM_FUNCREF; break;
         default:
-            return err_set(err, WASM_EARG, "wasm: bad character '%c' in signature \"%s\"", *p, sig);
+            return err_set(err, AWASM_EARG, "wasm: bad character '%c' in signature \"%s\"", *p, sig);
         }
         if (in_params) {
-            if (np == WASM_SIG_MAX) return err_set(err, WASM_EARG, "wasm: signature too long");
+            if (np == AWASM_SIG_MAX) return err_set(err, AWASM_EARG, "wasm: signature too long");
             params[np++] = t;
         } else {
-            if (nr == WASM_SIG_MAX) return err_set(err, WASM_EARG, "wasm: signature too long");
+            if (nr == AWASM_SIG_MAX) return err_set(err, AWASM_EARG, "wasm: signature too long");
             results[nr++] = t;
         }
     }
-    if (in_params || *p) return err_set(err, WASM_EARG, "wasm: malformed signature \"%s\"", sig);
-    *out = (wasm_functype_t){np, nr, params, results};
+    if (in_params || *p) return err_set(err, AWASM_EARG, "wasm: malformed signature \"%s\"", sig);
+    *out = (awasm_functype_t){np, nr, params, results};
     return 0;
 }
 
-wasm_func_t *wasm_func_new_host(wasm_store_t *s, const wasm_functype_t *type, wasm_host_fn_t fn,
+awasm_func_t *awasm_func_new_host(awasm_store_t *s, const awasm_functype_t *type, awasm_host_fn_t fn,
                                 void *user, err_t *err)
 {
     size_t n = (size_t)type->n_params + type->n_results;
-    wasm_func_t *f = calloc(1, sizeof *f + (n ? n : 1) * sizeof(wasm_valtype_t));
+    awasm_func_t *f = calloc(1, sizeof *f + (n ? n : 1) * sizeof(awasm_valtype_t));
     if (!f || !track(s, OBJ_HOSTFUNC, f)) {
         free(f);
-        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        err_set(err, AWASM_ENOMEM, "wasm: out of memory");
         return NULL;
     }
-    if (type->n_params) memcpy(f->host_types, type->params, type->n_params * sizeof(wasm_valtype_t));
+    if (type->n_params) memcpy(f->host_types, type->params, type->n_params * sizeof(awasm_valtype_t));
     if (type->n_results)
         memcpy(f->host_types + type->n_params, type->results,
-               type->n_results * sizeof(wasm_valtype_t));
-    f->type = (wasm_functype_t){type->n_params, type->n_results, f->host_types,
+               type->n_results * sizeof(awasm_valtype_t));
+    f->type = (awasm_functype_t){type->n_params, type->n_results, f->host_types,
                                 f->host_types + type->n_params};
     f->host = fn;
     f->user = user;
     return f;
 }
 
-wasm_instance_t *wasm_ctx_instance(wasm_ctx_t *ctx) { return ctx->inst; }
-wasm_store_t *wasm_ctx_store(wasm_ctx_t *ctx) { return ctx->store; }
-wasm_memory_t *wasm_ctx_memory(wasm_ctx_t *ctx) { return ctx->inst ? ctx->inst->mem0 : NULL; }
+awasm_instance_t *awasm_ctx_instance(awasm_ctx_t *ctx) { return ctx->inst; }
+awasm_store_t *awasm_ctx_store(awasm_ctx_t *ctx) { return ctx->store; }
+awasm_memory_t *awasm_ctx_memory(awasm_ctx_t *ctx) { return ctx->inst ? ctx->inst->mem0 : NULL; }
 
-int wasm_ctx_trap(wasm_ctx_t *ctx, wasm_trap_kind_t kind, const char *fmt, ...)
+int awasm_ctx_trap(awasm_ctx_t *ctx, awasm_trap_kind_t kind, const char *fmt, ...)
 {
-    wasm_store_t *s = ctx->store;
-    s->trap = kind == WASM_TRAP_NONE ? WASM_TRAP_HOST : kind;
+    awasm_store_t *s = ctx->store;
+    s->trap = kind == AWASM_TRAP_NONE ? AWASM_TRAP_HOST : kind;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->trap_msg, sizeof s->trap_msg, fmt, ap);
@@ -559,37 +559,37 @@ int wasm_ctx_trap(wasm_ctx_t *ctx, wasm_trap_kind_t kind, const char *fmt, ...)
     return -1;
 }
 
-int wasm_ctx_exit(wasm_ctx_t *ctx, int32_t code)
+int awasm_ctx_exit(awasm_ctx_t *ctx, int32_t code)
 {
-    ctx->store->trap = WASM_TRAP_EXIT;
+    ctx->store->trap = AWASM_TRAP_EXIT;
     ctx->store->exit_code = code;
     snprintf(ctx->store->trap_msg, sizeof ctx->store->trap_msg, "exit code %d", (int)code);
     return -1;
 }
 
-wasm_trap_kind_t wasm_call_host(wasm_store_t *s, wasm_instance_t *caller, wasm_func_t *f,
+awasm_trap_kind_t awasm_call_host(awasm_store_t *s, awasm_instance_t *caller, awasm_func_t *f,
                                 uint64_t *slots)
 {
-    wasm_val_t small[16];
+    awasm_val_t small[16];
     uint32_t np = f->type.n_params, nr = f->type.n_results;
     size_t n = (size_t)np + nr;
-    wasm_val_t *v = n <= 16 ? small : malloc(n * sizeof *v);
+    awasm_val_t *v = n <= 16 ? small : malloc(n * sizeof *v);
     if (!v) {
         snprintf(s->trap_msg, sizeof s->trap_msg, "out of memory calling a host function");
-        return WASM_TRAP_HOST;
+        return AWASM_TRAP_HOST;
     }
     for (uint32_t i = 0; i < np; i++) v[i] = bits_val(f->type.params[i], slots[i]);
     for (uint32_t i = 0; i < nr; i++) {
         memset(&v[np + i], 0, sizeof v[0]);
         v[np + i].type = f->type.results[i];
     }
-    wasm_ctx_t ctx = {s, caller};
-    s->trap = WASM_TRAP_NONE;
+    awasm_ctx_t ctx = {s, caller};
+    s->trap = AWASM_TRAP_NONE;
     int rc = f->host(&ctx, v, v + np, f->user);
-    wasm_trap_kind_t k = WASM_TRAP_NONE;
+    awasm_trap_kind_t k = AWASM_TRAP_NONE;
     if (rc != 0) {
-        k = s->trap != WASM_TRAP_NONE ? s->trap : WASM_TRAP_HOST;
-        if (s->trap == WASM_TRAP_NONE)
+        k = s->trap != AWASM_TRAP_NONE ? s->trap : AWASM_TRAP_HOST;
+        if (s->trap == AWASM_TRAP_NONE)
             snprintf(s->trap_msg, sizeof s->trap_msg, "host function returned %d", rc);
     } else {
         for (uint32_t i = 0; i < nr; i++) slots[i] = val_bits(v[np + i]);
@@ -603,21 +603,21 @@ wasm_trap_kind_t wasm_call_host(wasm_store_t *s, wasm_instance_t *caller, wasm_f
 typedef struct import_entry {
     char *module, *name;
     bool host;
-    wasm_extern_t item;
-    wasm_functype_t type;
-    wasm_valtype_t types[2 * WASM_SIG_MAX];
-    wasm_host_fn_t fn;
+    awasm_extern_t item;
+    awasm_functype_t type;
+    awasm_valtype_t types[2 * AWASM_SIG_MAX];
+    awasm_host_fn_t fn;
     void *user;
 } import_entry_t;
 
-struct wasm_imports {
+struct awasm_imports {
     import_entry_t *v;
     size_t n, cap;
 };
 
-wasm_imports_t *wasm_imports_new(void) { return calloc(1, sizeof(wasm_imports_t)); }
+awasm_imports_t *awasm_imports_new(void) { return calloc(1, sizeof(awasm_imports_t)); }
 
-void wasm_imports_free(wasm_imports_t *imps)
+void awasm_imports_free(awasm_imports_t *imps)
 {
     if (!imps) return;
     for (size_t i = 0; i < imps->n; i++) {
@@ -628,7 +628,7 @@ void wasm_imports_free(wasm_imports_t *imps)
     free(imps);
 }
 
-static import_entry_t *imports_slot(wasm_imports_t *imps, const char *module, const char *name,
+static import_entry_t *imports_slot(awasm_imports_t *imps, const char *module, const char *name,
                                     err_t *err)
 {
     for (size_t i = 0; i < imps->n; i++)
@@ -638,7 +638,7 @@ static import_entry_t *imports_slot(wasm_imports_t *imps, const char *module, co
         size_t cap = imps->cap ? imps->cap * 2 : 16;
         import_entry_t *v = realloc(imps->v, cap * sizeof *v);
         if (!v) {
-            err_set(err, WASM_ENOMEM, "wasm: out of memory");
+            err_set(err, AWASM_ENOMEM, "wasm: out of memory");
             return NULL;
         }
         imps->v = v;
@@ -651,51 +651,51 @@ static import_entry_t *imports_slot(wasm_imports_t *imps, const char *module, co
     if (!e->module || !e->name) {
         free(e->module);
         free(e->name);
-        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        err_set(err, AWASM_ENOMEM, "wasm: out of memory");
         return NULL;
     }
     imps->n++;
     return e;
 }
 
-int wasm_imports_add_host(wasm_imports_t *imps, const char *module, const char *name,
-                          const char *sig, wasm_host_fn_t fn, void *user, err_t *err)
+int awasm_imports_add_host(awasm_imports_t *imps, const char *module, const char *name,
+                          const char *sig, awasm_host_fn_t fn, void *user, err_t *err)
 {
-    wasm_functype_t t;
-    wasm_valtype_t p[WASM_SIG_MAX], r[WASM_SIG_MAX];
-    if (!fn) return err_set(err, WASM_EARG, "wasm: host function %s.%s has no callback", module, name);
-    int rc = wasm_sig_parse(sig, &t, p, r, err);
+    awasm_functype_t t;
+    awasm_valtype_t p[AWASM_SIG_MAX], r[AWASM_SIG_MAX];
+    if (!fn) return err_set(err, AWASM_EARG, "wasm: host function %s.%s has no callback", module, name);
+    int rc = awasm_sig_parse(sig, &t, p, r, err);
     if (rc) return rc;
     import_entry_t *e = imports_slot(imps, module, name, err);
-    if (!e) return WASM_ENOMEM;
+    if (!e) return AWASM_ENOMEM;
     e->host = true;
     memcpy(e->types, p, t.n_params * sizeof *p);
-    memcpy(e->types + WASM_SIG_MAX, r, t.n_results * sizeof *r);
-    e->type = (wasm_functype_t){t.n_params, t.n_results, NULL, NULL};
+    memcpy(e->types + AWASM_SIG_MAX, r, t.n_results * sizeof *r);
+    e->type = (awasm_functype_t){t.n_params, t.n_results, NULL, NULL};
     e->fn = fn;
     e->user = user;
     return 0;
 }
 
-int wasm_imports_add_extern(wasm_imports_t *imps, const char *module, const char *name,
-                            wasm_extern_t item, err_t *err)
+int awasm_imports_add_extern(awasm_imports_t *imps, const char *module, const char *name,
+                            awasm_extern_t item, err_t *err)
 {
-    if (!item.of.func) return err_set(err, WASM_EARG, "wasm: import %s.%s is NULL", module, name);
+    if (!item.of.func) return err_set(err, AWASM_EARG, "wasm: import %s.%s is NULL", module, name);
     import_entry_t *e = imports_slot(imps, module, name, err);
-    if (!e) return WASM_ENOMEM;
+    if (!e) return AWASM_ENOMEM;
     e->host = false;
     e->item = item;
     return 0;
 }
 
-int wasm_imports_add_instance(wasm_imports_t *imps, const char *module, wasm_instance_t *inst,
+int awasm_imports_add_instance(awasm_imports_t *imps, const char *module, awasm_instance_t *inst,
                               err_t *err)
 {
-    const wasm_module_t *m = inst->module;
+    const awasm_module_t *m = inst->module;
     for (uint32_t i = 0; i < m->n_exports; i++) {
-        wasm_extern_t x;
-        if (wasm_instance_export_n(inst, m->exports[i].name, m->exports[i].name_len, &x)) continue;
-        int rc = wasm_imports_add_extern(imps, module, m->exports[i].name, x, err);
+        awasm_extern_t x;
+        if (awasm_instance_export_n(inst, m->exports[i].name, m->exports[i].name_len, &x)) continue;
+        int rc = awasm_imports_add_extern(imps, module, m->exports[i].name, x, err);
         if (rc) return rc;
     }
     return 0;
@@ -703,7 +703,7 @@ int wasm_imports_add_instance(wasm_imports_t *imps, const char *module, wasm_ins
 
 /* ---- instantiation ------------------------------------------------------------- */
 
-static bool limits_match(wasm_limits_t have, uint64_t have_min, wasm_limits_t want)
+static bool limits_match(awasm_limits_t have, uint64_t have_min, awasm_limits_t want)
 {
     if (have_min < want.min) return false;
     if (want.has_max) {
@@ -712,7 +712,7 @@ static bool limits_match(wasm_limits_t have, uint64_t have_min, wasm_limits_t wa
     return true;
 }
 
-static uint64_t eval_cexpr(wasm_instance_t *inst, const cexpr_t *e)
+static uint64_t eval_cexpr(awasm_instance_t *inst, const cexpr_t *e)
 {
     switch (e->op) {
     case CE_I32: case CE_I64: case CE_F32: case CE_F64: return e->v;
@@ -723,10 +723,10 @@ static uint64_t eval_cexpr(wasm_instance_t *inst, const cexpr_t *e)
     return 0;
 }
 
-static int link_imports(wasm_store_t *s, wasm_instance_t *inst, const wasm_imports_t *imps,
+static int link_imports(awasm_store_t *s, awasm_instance_t *inst, const awasm_imports_t *imps,
                         err_t *err)
 {
-    wasm_module_t *m = inst->module;
+    awasm_module_t *m = inst->module;
     uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
     for (uint32_t i = 0; i < m->n_imports; i++) {
         const mimport_t *im = &m->imports[i];
@@ -737,50 +737,50 @@ static int link_imports(wasm_store_t *s, wasm_instance_t *inst, const wasm_impor
                 break;
             }
         if (!e)
-            return err_set(err, WASM_ELINK, "wasm: unknown import %s.%s", im->module, im->name);
-        wasm_extern_t x = e->item;
+            return err_set(err, AWASM_ELINK, "wasm: unknown import %s.%s", im->module, im->name);
+        awasm_extern_t x = e->item;
         if (e->host) {
-            if (im->kind != WASM_EXTERN_FUNC)
-                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (host "
+            if (im->kind != AWASM_EXTERN_FUNC)
+                return err_set(err, AWASM_ELINK, "wasm: incompatible import type for %s.%s (host "
                                "function given)", im->module, im->name);
-            wasm_functype_t t = {e->type.n_params, e->type.n_results, e->types,
-                                 e->types + WASM_SIG_MAX};
-            x.kind = WASM_EXTERN_FUNC;
-            x.of.func = wasm_func_new_host(s, &t, e->fn, e->user, err);
-            if (!x.of.func) return WASM_ENOMEM;
+            awasm_functype_t t = {e->type.n_params, e->type.n_results, e->types,
+                                 e->types + AWASM_SIG_MAX};
+            x.kind = AWASM_EXTERN_FUNC;
+            x.of.func = awasm_func_new_host(s, &t, e->fn, e->user, err);
+            if (!x.of.func) return AWASM_ENOMEM;
         }
         if (x.kind != im->kind)
-            return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (kind)",
+            return err_set(err, AWASM_ELINK, "wasm: incompatible import type for %s.%s (kind)",
                            im->module, im->name);
         switch (im->kind) {
-        case WASM_EXTERN_FUNC:
-            if (!wasm_functype_eq(&x.of.func->type, &m->types[im->type_idx]))
-                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s "
+        case AWASM_EXTERN_FUNC:
+            if (!awasm_functype_eq(&x.of.func->type, &m->types[im->type_idx]))
+                return err_set(err, AWASM_ELINK, "wasm: incompatible import type for %s.%s "
                                "(signature)", im->module, im->name);
             inst->funcs[nf++] = x.of.func;
             break;
-        case WASM_EXTERN_TABLE: {
-            wasm_table_t *t = x.of.table;
-            wasm_limits_t have = t->limits;
+        case AWASM_EXTERN_TABLE: {
+            awasm_table_t *t = x.of.table;
+            awasm_limits_t have = t->limits;
             have.max = t->limits.has_max ? t->limits.max : 0;
             if (t->elem != im->table.elem || !limits_match(have, t->size, im->table.limits))
-                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (table)",
+                return err_set(err, AWASM_ELINK, "wasm: incompatible import type for %s.%s (table)",
                                im->module, im->name);
             inst->tables[nt++] = t;
             break;
         }
-        case WASM_EXTERN_MEMORY: {
-            wasm_memory_t *mem = x.of.memory;
+        case AWASM_EXTERN_MEMORY: {
+            awasm_memory_t *mem = x.of.memory;
             if (!limits_match(mem->limits, mem->pages, im->mem))
-                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (memory)",
+                return err_set(err, AWASM_ELINK, "wasm: incompatible import type for %s.%s (memory)",
                                im->module, im->name);
             inst->mems[nm++] = mem;
             break;
         }
-        case WASM_EXTERN_GLOBAL: {
-            wasm_global_t *g = x.of.global;
+        case AWASM_EXTERN_GLOBAL: {
+            awasm_global_t *g = x.of.global;
             if (g->type != im->global.type || g->mut != im->global.mut)
-                return err_set(err, WASM_ELINK, "wasm: incompatible import type for %s.%s (global)",
+                return err_set(err, AWASM_ELINK, "wasm: incompatible import type for %s.%s (global)",
                                im->module, im->name);
             inst->globals[ng++] = g;
             break;
@@ -790,27 +790,27 @@ static int link_imports(wasm_store_t *s, wasm_instance_t *inst, const wasm_impor
     return 0;
 }
 
-static int run_start(wasm_store_t *s, wasm_func_t *f, err_t *err)
+static int run_start(awasm_store_t *s, awasm_func_t *f, err_t *err)
 {
-    return wasm_func_call(s, f, NULL, 0, NULL, 0, err);
+    return awasm_func_call(s, f, NULL, 0, NULL, 0, err);
 }
 
-wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm_imports_t *imps,
+awasm_instance_t *awasm_instance_new(awasm_store_t *s, awasm_module_t *m, const awasm_imports_t *imps,
                                    err_t *err)
 {
     if (!s || !m) {
-        err_set(err, WASM_EARG, "wasm: no store or module");
+        err_set(err, AWASM_EARG, "wasm: no store or module");
         return NULL;
     }
     if (m->cfg.fuel != s->cfg.fuel || m->cfg.deterministic != s->cfg.deterministic) {
-        err_set(err, WASM_EARG, "wasm: module was compiled with other fuel/determinism settings "
+        err_set(err, AWASM_EARG, "wasm: module was compiled with other fuel/determinism settings "
                 "than the store");
         return NULL;
     }
-    wasm_instance_t *inst = calloc(1, sizeof *inst);
+    awasm_instance_t *inst = calloc(1, sizeof *inst);
     if (!inst || !track(s, OBJ_INSTANCE, inst)) {
         free(inst);
-        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        err_set(err, AWASM_ENOMEM, "wasm: out of memory");
         return NULL;
     }
     inst->store = s;
@@ -824,16 +824,16 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm
     inst->data_dropped = calloc(m->n_datas + 1, 1);
     if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals || !inst->elem_dropped ||
         !inst->data_dropped) {
-        err_set(err, WASM_ENOMEM, "wasm: out of memory");
+        err_set(err, AWASM_ENOMEM, "wasm: out of memory");
         return NULL;
     }
     if (link_imports(s, inst, imps, err)) return NULL;
 
     for (uint32_t i = m->n_func_imports; i < m->n_funcs; i++) {
-        wasm_func_t *f = calloc(1, sizeof *f);
-        if (!f || !track(s, WASM_EXTERN_FUNC, f)) {
+        awasm_func_t *f = calloc(1, sizeof *f);
+        if (!f || !track(s, AWASM_EXTERN_FUNC, f)) {
             free(f);
-            err_set(err, WASM_ENOMEM, "wasm: out of memory");
+            err_set(err, AWASM_ENOMEM, "wasm: out of memory");
             return NULL;
         }
         f->type = m->types[m->func_types[i]];
@@ -842,10 +842,10 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->n_global_imports; i < m->n_globals; i++) {
-        wasm_global_t *g = calloc(1, sizeof *g);
-        if (!g || !track(s, WASM_EXTERN_GLOBAL, g)) {
+        awasm_global_t *g = calloc(1, sizeof *g);
+        if (!g || !track(s, AWASM_EXTERN_GLOBAL, g)) {
             free(g);
-            err_set(err, WASM_ENOMEM, "wasm: out of memory");
+            err_set(err, AWASM_ENOMEM, "wasm: out of memory");
             return NULL;
         }
         g->type = m->globals[i].type;
@@ -869,11 +869,11 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm
         const melem_t *e = &m->elems[i];
         if (e->mode == SEG_PASSIVE) continue;
         if (e->mode == SEG_ACTIVE) {
-            wasm_table_t *t = inst->tables[e->table];
+            awasm_table_t *t = inst->tables[e->table];
             uint64_t off = (uint32_t)eval_cexpr(inst, &e->offset);
             if (off + e->n > t->size) {
-                s->trap = WASM_TRAP_OOB_TABLE;
-                err_set(err, WASM_ETRAP, "wasm: out of bounds table access (element segment %u)", i);
+                s->trap = AWASM_TRAP_OOB_TABLE;
+                err_set(err, AWASM_ETRAP, "wasm: out of bounds table access (element segment %u)", i);
                 return NULL;
             }
             for (uint32_t k = 0; k < e->n; k++)
@@ -884,11 +884,11 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm
     for (uint32_t i = 0; i < m->n_datas; i++) {
         const mdata_t *d = &m->datas[i];
         if (d->mode != SEG_ACTIVE) continue;
-        wasm_memory_t *mem = inst->mems[d->mem];
+        awasm_memory_t *mem = inst->mems[d->mem];
         uint64_t off = (uint32_t)eval_cexpr(inst, &d->offset);
         if (off + d->len > mem->size) {
-            s->trap = WASM_TRAP_OOB_MEMORY;
-            err_set(err, WASM_ETRAP, "wasm: out of bounds memory access (data segment %u)", i);
+            s->trap = AWASM_TRAP_OOB_MEMORY;
+            err_set(err, AWASM_ETRAP, "wasm: out of bounds memory access (data segment %u)", i);
             return NULL;
         }
         if (d->len) memcpy(mem->data + off, d->bytes, d->len);
@@ -898,93 +898,93 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, wasm_module_t *m, const wasm
     return inst;
 }
 
-wasm_store_t *wasm_instance_store(const wasm_instance_t *inst) { return inst->store; }
-const wasm_module_t *wasm_instance_module(const wasm_instance_t *inst) { return inst->module; }
-void wasm_instance_set_user(wasm_instance_t *inst, void *user) { inst->user = user; }
-void *wasm_instance_user(const wasm_instance_t *inst) { return inst->user; }
+awasm_store_t *awasm_instance_store(const awasm_instance_t *inst) { return inst->store; }
+const awasm_module_t *awasm_instance_module(const awasm_instance_t *inst) { return inst->module; }
+void awasm_instance_set_user(awasm_instance_t *inst, void *user) { inst->user = user; }
+void *awasm_instance_user(const awasm_instance_t *inst) { return inst->user; }
 
-int wasm_instance_export(wasm_instance_t *inst, const char *name, wasm_extern_t *out)
+int awasm_instance_export(awasm_instance_t *inst, const char *name, awasm_extern_t *out)
 {
-    return wasm_instance_export_n(inst, name, strlen(name), out);
+    return awasm_instance_export_n(inst, name, strlen(name), out);
 }
 
-int wasm_instance_export_n(wasm_instance_t *inst, const char *name, size_t len, wasm_extern_t *out)
+int awasm_instance_export_n(awasm_instance_t *inst, const char *name, size_t len, awasm_extern_t *out)
 {
-    const wasm_module_t *m = inst->module;
+    const awasm_module_t *m = inst->module;
     for (uint32_t i = 0; i < m->n_exports; i++) {
         const mexport_t *e = &m->exports[i];
         if (e->name_len != len || memcmp(e->name, name, len) != 0) continue;
         out->kind = e->kind;
         switch (e->kind) {
-        case WASM_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
-        case WASM_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
-        case WASM_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
-        case WASM_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+        case AWASM_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+        case AWASM_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+        case AWASM_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
+        case AWASM_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
         }
         return 0;
     }
-    return WASM_ENOTFOUND;
+    return AWASM_ENOTFOUND;
 }
 
 #define EXPORT_OF(fn, type, kind_, field) \
-    type *fn(wasm_instance_t *inst, const char *name) \
+    type *fn(awasm_instance_t *inst, const char *name) \
     { \
-        wasm_extern_t x; \
-        if (wasm_instance_export(inst, name, &x) || x.kind != kind_) return NULL; \
+        awasm_extern_t x; \
+        if (awasm_instance_export(inst, name, &x) || x.kind != kind_) return NULL; \
         return x.of.field; \
     }
-EXPORT_OF(wasm_instance_func, wasm_func_t, WASM_EXTERN_FUNC, func)
-EXPORT_OF(wasm_instance_memory, wasm_memory_t, WASM_EXTERN_MEMORY, memory)
-EXPORT_OF(wasm_instance_global, wasm_global_t, WASM_EXTERN_GLOBAL, global)
-EXPORT_OF(wasm_instance_table, wasm_table_t, WASM_EXTERN_TABLE, table)
+EXPORT_OF(awasm_instance_func, awasm_func_t, AWASM_EXTERN_FUNC, func)
+EXPORT_OF(awasm_instance_memory, awasm_memory_t, AWASM_EXTERN_MEMORY, memory)
+EXPORT_OF(awasm_instance_global, awasm_global_t, AWASM_EXTERN_GLOBAL, global)
+EXPORT_OF(awasm_instance_table, awasm_table_t, AWASM_EXTERN_TABLE, table)
 
 /* ---- calls ---------------------------------------------------------------------- */
 
-wasm_functype_t wasm_func_type(const wasm_func_t *f) { return f->type; }
+awasm_functype_t awasm_func_type(const awasm_func_t *f) { return f->type; }
 
-int wasm_func_call(wasm_store_t *s, wasm_func_t *f, const wasm_val_t *args, size_t n_args,
-                   wasm_val_t *results, size_t n_results, err_t *err)
+int awasm_func_call(awasm_store_t *s, awasm_func_t *f, const awasm_val_t *args, size_t n_args,
+                   awasm_val_t *results, size_t n_results, err_t *err)
 {
-    if (!s || !f) return err_set(err, WASM_EARG, "wasm: no store or function");
-    if (s->running) return err_set(err, WASM_EARG, "wasm: the store is already running a call");
+    if (!s || !f) return err_set(err, AWASM_EARG, "wasm: no store or function");
+    if (s->running) return err_set(err, AWASM_EARG, "wasm: the store is already running a call");
     if (f->inst && f->inst->store != s)
-        return err_set(err, WASM_EARG, "wasm: function belongs to another store");
-    const wasm_functype_t *t = &f->type;
+        return err_set(err, AWASM_EARG, "wasm: function belongs to another store");
+    const awasm_functype_t *t = &f->type;
     if (n_args != t->n_params || n_results != t->n_results)
-        return err_set(err, WASM_EARG, "wasm: function takes %u arguments and returns %u results "
+        return err_set(err, AWASM_EARG, "wasm: function takes %u arguments and returns %u results "
                        "(%zu and %zu given)", t->n_params, t->n_results, n_args, n_results);
     for (uint32_t i = 0; i < t->n_params; i++)
         if (args[i].type != t->params[i])
-            return err_set(err, WASM_EARG, "wasm: argument %u must be %s, not %s", i,
-                           wasm_valtype_name(t->params[i]), wasm_valtype_name(args[i].type));
+            return err_set(err, AWASM_EARG, "wasm: argument %u must be %s, not %s", i,
+                           awasm_valtype_name(t->params[i]), awasm_valtype_name(args[i].type));
     size_t need = t->n_params > t->n_results ? t->n_params : t->n_results;
-    if (need > s->stack_slots) return err_set(err, WASM_EARG, "wasm: too many arguments");
+    if (need > s->stack_slots) return err_set(err, AWASM_EARG, "wasm: too many arguments");
     for (uint32_t i = 0; i < t->n_params; i++) s->stack[i] = val_bits(args[i]);
-    s->trap = WASM_TRAP_NONE;
+    s->trap = AWASM_TRAP_NONE;
     s->exit_code = 0;
     s->trap_msg[0] = 0;
     s->running = true;
-    wasm_trap_kind_t k;
+    awasm_trap_kind_t k;
     if (f->cf) {
-        k = wasm_interp_run(s, f);
+        k = awasm_interp_run(s, f);
     } else {
-        k = wasm_call_host(s, NULL, f, s->stack);
+        k = awasm_call_host(s, NULL, f, s->stack);
     }
     s->running = false;
-    if (k != WASM_TRAP_NONE) {
+    if (k != AWASM_TRAP_NONE) {
         s->trap = k;
         if (s->trap_msg[0])
-            return err_set(err, WASM_ETRAP, "wasm: trap: %s (%s)", wasm_trap_kind_str(k), s->trap_msg);
-        return err_set(err, WASM_ETRAP, "wasm: trap: %s", wasm_trap_kind_str(k));
+            return err_set(err, AWASM_ETRAP, "wasm: trap: %s (%s)", awasm_trap_kind_str(k), s->trap_msg);
+        return err_set(err, AWASM_ETRAP, "wasm: trap: %s", awasm_trap_kind_str(k));
     }
     for (uint32_t i = 0; i < t->n_results; i++) results[i] = bits_val(t->results[i], s->stack[i]);
     return 0;
 }
 
-int wasm_instance_call(wasm_instance_t *inst, const char *name, const wasm_val_t *args,
-                       size_t n_args, wasm_val_t *results, size_t n_results, err_t *err)
+int awasm_instance_call(awasm_instance_t *inst, const char *name, const awasm_val_t *args,
+                       size_t n_args, awasm_val_t *results, size_t n_results, err_t *err)
 {
-    wasm_func_t *f = wasm_instance_func(inst, name);
-    if (!f) return err_set(err, WASM_ENOTFOUND, "wasm: no exported function \"%s\"", name);
-    return wasm_func_call(inst->store, f, args, n_args, results, n_results, err);
+    awasm_func_t *f = awasm_instance_func(inst, name);
+    if (!f) return err_set(err, AWASM_ENOTFOUND, "wasm: no exported function \"%s\"", name);
+    return awasm_func_call(inst->store, f, args, n_args, results, n_results, err);
 }

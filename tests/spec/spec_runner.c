@@ -35,18 +35,18 @@ typedef struct counts {
 
 typedef struct named {
     char *name;
-    wasm_instance_t *inst;
+    awasm_instance_t *inst;
 } named_t;
 
 typedef struct ctx {
     const char *dir;       /* the file's folder */
     const char *file;      /* json name */
-    wasm_store_t *store;
-    wasm_imports_t *imps;
-    wasm_instance_t *current;
+    awasm_store_t *store;
+    awasm_imports_t *imps;
+    awasm_instance_t *current;
     named_t *named;
     size_t n_named;
-    wasm_module_t **modules;  /* kept alive until the file ends */
+    awasm_module_t **modules;  /* kept alive until the file ends */
     size_t n_modules;
     bool verbose;
     int shown;
@@ -55,12 +55,12 @@ typedef struct ctx {
 
 static bool g_fuel, g_det;
 
-static const wasm_config_t *config(void)
+static const awasm_config_t *config(void)
 {
-    static wasm_config_t cfg;
+    static awasm_config_t cfg;
     static bool init;
     if (!init) {
-        wasm_config_default(&cfg);
+        awasm_config_default(&cfg);
         cfg.fuel = g_fuel;
         cfg.deterministic = g_det;
         cfg.max_call_depth = 2000;
@@ -85,13 +85,13 @@ static void fail(ctx_t *x, json_t *cmd, const char *fmt, ...)
 
 /* ---- spectest ------------------------------------------------------------------- */
 
-static int host_print(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *results, void *user)
+static int host_print(awasm_ctx_t *ctx, const awasm_val_t *args, awasm_val_t *results, void *user)
 {
     (void)ctx; (void)args; (void)results; (void)user;
     return 0;
 }
 
-static int add_spectest(wasm_store_t *s, wasm_imports_t *imps)
+static int add_spectest(awasm_store_t *s, awasm_imports_t *imps)
 {
     static const struct { const char *name, *sig; } prints[] = {
         {"print", "()"}, {"print_i32", "(i)"}, {"print_i64", "(I)"}, {"print_f32", "(f)"},
@@ -99,51 +99,51 @@ static int add_spectest(wasm_store_t *s, wasm_imports_t *imps)
     };
     err_t e;
     for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
-        if (wasm_imports_add_host(imps, "spectest", prints[i].name, prints[i].sig, host_print, NULL,
+        if (awasm_imports_add_host(imps, "spectest", prints[i].name, prints[i].sig, host_print, NULL,
                                   &e))
             return -1;
-    wasm_val_t v;
+    awasm_val_t v;
     memset(&v, 0, sizeof v);
-    struct { const char *name; wasm_valtype_t t; } gl[] = {
-        {"global_i32", WASM_I32}, {"global_i64", WASM_I64}, {"global_f32", WASM_F32},
-        {"global_f64", WASM_F64}};
+    struct { const char *name; awasm_valtype_t t; } gl[] = {
+        {"global_i32", AWASM_I32}, {"global_i64", AWASM_I64}, {"global_f32", AWASM_F32},
+        {"global_f64", AWASM_F64}};
     for (size_t i = 0; i < 4; i++) {
         v.type = gl[i].t;
         switch ((int)gl[i].t) {
-        case WASM_I32: v.of.i32 = 666; break;
-        case WASM_I64: v.of.i64 = 666; break;
-        case WASM_F32: v.of.f32 = 666.6f; break;
+        case AWASM_I32: v.of.i32 = 666; break;
+        case AWASM_I64: v.of.i64 = 666; break;
+        case AWASM_F32: v.of.f32 = 666.6f; break;
         default: v.of.f64 = 666.6; break;
         }
-        wasm_extern_t x = {.kind = WASM_EXTERN_GLOBAL};
-        x.of.global = wasm_global_new(s, gl[i].t, false, v, &e);
-        if (!x.of.global || wasm_imports_add_extern(imps, "spectest", gl[i].name, x, &e)) return -1;
+        awasm_extern_t x = {.kind = AWASM_EXTERN_GLOBAL};
+        x.of.global = awasm_global_new(s, gl[i].t, false, v, &e);
+        if (!x.of.global || awasm_imports_add_extern(imps, "spectest", gl[i].name, x, &e)) return -1;
     }
-    wasm_extern_t t = {.kind = WASM_EXTERN_TABLE};
-    t.of.table = wasm_table_new(s, WASM_FUNCREF, (wasm_limits_t){10, 20, true}, &e);
-    if (!t.of.table || wasm_imports_add_extern(imps, "spectest", "table", t, &e)) return -1;
-    wasm_extern_t m = {.kind = WASM_EXTERN_MEMORY};
-    m.of.memory = wasm_memory_new(s, (wasm_limits_t){1, 2, true}, &e);
-    if (!m.of.memory || wasm_imports_add_extern(imps, "spectest", "memory", m, &e)) return -1;
+    awasm_extern_t t = {.kind = AWASM_EXTERN_TABLE};
+    t.of.table = awasm_table_new(s, AWASM_FUNCREF, (awasm_limits_t){10, 20, true}, &e);
+    if (!t.of.table || awasm_imports_add_extern(imps, "spectest", "table", t, &e)) return -1;
+    awasm_extern_t m = {.kind = AWASM_EXTERN_MEMORY};
+    m.of.memory = awasm_memory_new(s, (awasm_limits_t){1, 2, true}, &e);
+    if (!m.of.memory || awasm_imports_add_extern(imps, "spectest", "memory", m, &e)) return -1;
     return 0;
 }
 
 /* ---- values ----------------------------------------------------------------------- */
 
-static wasm_valtype_t type_of(const char *s)
+static awasm_valtype_t type_of(const char *s)
 {
-    if (!strcmp(s, "i32")) return WASM_I32;
-    if (!strcmp(s, "i64")) return WASM_I64;
-    if (!strcmp(s, "f32")) return WASM_F32;
-    if (!strcmp(s, "f64")) return WASM_F64;
-    if (!strcmp(s, "funcref")) return WASM_FUNCREF;
-    if (!strcmp(s, "externref")) return WASM_EXTERNREF;
+    if (!strcmp(s, "i32")) return AWASM_I32;
+    if (!strcmp(s, "i64")) return AWASM_I64;
+    if (!strcmp(s, "f32")) return AWASM_F32;
+    if (!strcmp(s, "f64")) return AWASM_F64;
+    if (!strcmp(s, "funcref")) return AWASM_FUNCREF;
+    if (!strcmp(s, "externref")) return AWASM_EXTERNREF;
     return 0;
 }
 
 /* Parses an argument value. externref N is the host pointer N+1 (so that
  * ref.extern 0 is not null). */
-static bool parse_val(json_t *j, wasm_val_t *v)
+static bool parse_val(json_t *j, awasm_val_t *v)
 {
     const char *ts = json_string_value(json_object_get(j, "type"));
     const char *vs = json_string_value(json_object_get(j, "value"));
@@ -151,34 +151,34 @@ static bool parse_val(json_t *j, wasm_val_t *v)
     memset(v, 0, sizeof *v);
     v->type = type_of(ts);
     if (!v->type) return false;
-    if (v->type == WASM_FUNCREF || v->type == WASM_EXTERNREF) {
+    if (v->type == AWASM_FUNCREF || v->type == AWASM_EXTERNREF) {
         if (!vs || !strcmp(vs, "null")) return true;
-        if (v->type == WASM_FUNCREF) return false;
+        if (v->type == AWASM_FUNCREF) return false;
         v->of.externref = (void *)(uintptr_t)(strtoull(vs, NULL, 10) + 1);
         return true;
     }
     if (!vs) return false;
     uint64_t bits = strtoull(vs, NULL, 10);
     switch ((int)v->type) {
-    case WASM_I32: v->of.i32 = (int32_t)(uint32_t)bits; break;
-    case WASM_I64: v->of.i64 = (int64_t)bits; break;
-    case WASM_F32: v->of.f32_bits = (uint32_t)bits; break;
-    case WASM_F64: v->of.f64_bits = bits; break;
+    case AWASM_I32: v->of.i32 = (int32_t)(uint32_t)bits; break;
+    case AWASM_I64: v->of.i64 = (int64_t)bits; break;
+    case AWASM_F32: v->of.f32_bits = (uint32_t)bits; break;
+    case AWASM_F64: v->of.f64_bits = bits; break;
     }
     return true;
 }
 
-static bool match_val(json_t *j, const wasm_val_t *got, char *why, size_t n)
+static bool match_val(json_t *j, const awasm_val_t *got, char *why, size_t n)
 {
     const char *ts = json_string_value(json_object_get(j, "type"));
     const char *vs = json_string_value(json_object_get(j, "value"));
-    wasm_valtype_t t = ts ? type_of(ts) : 0;
+    awasm_valtype_t t = ts ? type_of(ts) : 0;
     if (t != got->type) {
-        snprintf(why, n, "type %s, expected %s", wasm_valtype_name(got->type), ts ? ts : "?");
+        snprintf(why, n, "type %s, expected %s", awasm_valtype_name(got->type), ts ? ts : "?");
         return false;
     }
-    if (t == WASM_FUNCREF || t == WASM_EXTERNREF) {
-        void *p = t == WASM_FUNCREF ? (void *)got->of.funcref : got->of.externref;
+    if (t == AWASM_FUNCREF || t == AWASM_EXTERNREF) {
+        void *p = t == AWASM_FUNCREF ? (void *)got->of.funcref : got->of.externref;
         if (!vs) {
             if (p) return true;
             snprintf(why, n, "null reference, expected non-null");
@@ -195,7 +195,7 @@ static bool match_val(json_t *j, const wasm_val_t *got, char *why, size_t n)
         return false;
     }
     if (!vs) return false;
-    if (t == WASM_F32 && !strncmp(vs, "nan:", 4)) {
+    if (t == AWASM_F32 && !strncmp(vs, "nan:", 4)) {
         uint32_t b = got->of.f32_bits;
         bool nan = (b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffffu);
         bool ok = !strcmp(vs, "nan:canonical") ? (b & 0x7fffffffu) == 0x7fc00000u
@@ -203,7 +203,7 @@ static bool match_val(json_t *j, const wasm_val_t *got, char *why, size_t n)
         if (!ok) snprintf(why, n, "f32 bits 0x%08x, expected %s", b, vs);
         return ok;
     }
-    if (t == WASM_F64 && !strncmp(vs, "nan:", 4)) {
+    if (t == AWASM_F64 && !strncmp(vs, "nan:", 4)) {
         uint64_t b = got->of.f64_bits;
         bool nan = (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0xfffffffffffffull);
         bool ok = !strcmp(vs, "nan:canonical")
@@ -214,10 +214,10 @@ static bool match_val(json_t *j, const wasm_val_t *got, char *why, size_t n)
     }
     uint64_t want = strtoull(vs, NULL, 10), have = 0;
     switch ((int)t) {
-    case WASM_I32: have = (uint32_t)got->of.i32; break;
-    case WASM_I64: have = (uint64_t)got->of.i64; break;
-    case WASM_F32: have = got->of.f32_bits; break;
-    case WASM_F64: have = got->of.f64_bits; break;
+    case AWASM_I32: have = (uint32_t)got->of.i32; break;
+    case AWASM_I64: have = (uint64_t)got->of.i64; break;
+    case AWASM_F32: have = got->of.f32_bits; break;
+    case AWASM_F64: have = got->of.f64_bits; break;
     }
     if (have == want) return true;
     snprintf(why, n, "%s %" PRIu64 ", expected %s", ts, have, vs);
@@ -226,30 +226,30 @@ static bool match_val(json_t *j, const wasm_val_t *got, char *why, size_t n)
 
 /* ---- modules and actions -------------------------------------------------------- */
 
-static wasm_module_t *load(ctx_t *x, const char *filename, err_t *e)
+static awasm_module_t *load(ctx_t *x, const char *filename, err_t *e)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", x->dir, filename);
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (file_read_all(path, 64u << 20, &bytes, &len, e)) return NULL;
-    wasm_module_t *m = wasm_module_decode(bytes, len, config(), e);
+    awasm_module_t *m = awasm_module_decode(bytes, len, config(), e);
     free(bytes);
     return m;
 }
 
-static void keep_module(ctx_t *x, wasm_module_t *m)
+static void keep_module(ctx_t *x, awasm_module_t *m)
 {
-    wasm_module_t **v = realloc(x->modules, (x->n_modules + 1) * sizeof *v);
+    awasm_module_t **v = realloc(x->modules, (x->n_modules + 1) * sizeof *v);
     if (!v) {
-        wasm_module_free(m);
+        awasm_module_free(m);
         return;
     }
     x->modules = v;
     x->modules[x->n_modules++] = m;
 }
 
-static wasm_instance_t *find_instance(ctx_t *x, json_t *name)
+static awasm_instance_t *find_instance(ctx_t *x, json_t *name)
 {
     const char *n = json_string_value(name);
     if (!n) return x->current;
@@ -258,40 +258,40 @@ static wasm_instance_t *find_instance(ctx_t *x, json_t *name)
     return NULL;
 }
 
-/* Runs an action; returns 0, WASM_ETRAP (trap kind in *trap), or another
+/* Runs an action; returns 0, AWASM_ETRAP (trap kind in *trap), or another
  * error (the action itself is broken: counted as a failure). */
-static int do_action(ctx_t *x, json_t *act, wasm_val_t *results, size_t *n_results,
-                     wasm_trap_kind_t *trap, err_t *e)
+static int do_action(ctx_t *x, json_t *act, awasm_val_t *results, size_t *n_results,
+                     awasm_trap_kind_t *trap, err_t *e)
 {
     const char *type = json_string_value(json_object_get(act, "type"));
     const char *field = json_string_value(json_object_get(act, "field"));
-    wasm_instance_t *inst = find_instance(x, json_object_get(act, "module"));
-    *trap = WASM_TRAP_NONE;
-    if (!inst || !field || !type) return err_set(e, WASM_EARG, "no such module or field");
-    wasm_extern_t item;
+    awasm_instance_t *inst = find_instance(x, json_object_get(act, "module"));
+    *trap = AWASM_TRAP_NONE;
+    if (!inst || !field || !type) return err_set(e, AWASM_EARG, "no such module or field");
+    awasm_extern_t item;
     size_t flen = json_string_length(json_object_get(act, "field"));
-    if (wasm_instance_export_n(inst, field, flen, &item))
-        return err_set(e, WASM_ENOTFOUND, "no export %s", field);
+    if (awasm_instance_export_n(inst, field, flen, &item))
+        return err_set(e, AWASM_ENOTFOUND, "no export %s", field);
     if (!strcmp(type, "get")) {
-        if (item.kind != WASM_EXTERN_GLOBAL) return err_set(e, WASM_ENOTFOUND, "no global %s", field);
-        results[0] = wasm_global_get(item.of.global);
+        if (item.kind != AWASM_EXTERN_GLOBAL) return err_set(e, AWASM_ENOTFOUND, "no global %s", field);
+        results[0] = awasm_global_get(item.of.global);
         *n_results = 1;
         return 0;
     }
-    if (item.kind != WASM_EXTERN_FUNC) return err_set(e, WASM_ENOTFOUND, "no function %s", field);
-    wasm_func_t *f = item.of.func;
+    if (item.kind != AWASM_EXTERN_FUNC) return err_set(e, AWASM_ENOTFOUND, "no function %s", field);
+    awasm_func_t *f = item.of.func;
     json_t *args = json_object_get(act, "args");
     size_t n = json_array_size(args);
-    wasm_val_t av[64];
-    if (n > 64) return err_set(e, WASM_EARG, "too many args");
+    awasm_val_t av[64];
+    if (n > 64) return err_set(e, AWASM_EARG, "too many args");
     for (size_t i = 0; i < n; i++)
-        if (!parse_val(json_array_get(args, i), &av[i])) return err_set(e, WASM_EARG, "bad arg");
-    wasm_functype_t ft = wasm_func_type(f);
-    if (ft.n_results > 64) return err_set(e, WASM_EARG, "too many results");
+        if (!parse_val(json_array_get(args, i), &av[i])) return err_set(e, AWASM_EARG, "bad arg");
+    awasm_functype_t ft = awasm_func_type(f);
+    if (ft.n_results > 64) return err_set(e, AWASM_EARG, "too many results");
     *n_results = ft.n_results;
-    wasm_store_set_fuel(x->store, UINT64_MAX / 2);
-    int rc = wasm_func_call(x->store, f, av, n, results, ft.n_results, e);
-    if (rc == WASM_ETRAP) *trap = wasm_store_trap(x->store);
+    awasm_store_set_fuel(x->store, UINT64_MAX / 2);
+    int rc = awasm_func_call(x->store, f, av, n, results, ft.n_results, e);
+    if (rc == AWASM_ETRAP) *trap = awasm_store_trap(x->store);
     return rc;
 }
 
@@ -299,14 +299,14 @@ static void cmd_module(ctx_t *x, json_t *cmd)
 {
     err_t e;
     err_clear(&e);
-    wasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
+    awasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
     if (!m) {
         fail(x, cmd, "module did not load: %s", e.msg);
         x->current = NULL;
         return;
     }
     keep_module(x, m);
-    wasm_instance_t *inst = wasm_instance_new(x->store, m, x->imps, &e);
+    awasm_instance_t *inst = awasm_instance_new(x->store, m, x->imps, &e);
     if (!inst) {
         fail(x, cmd, "module did not instantiate: %s", e.msg);
         x->current = NULL;
@@ -338,17 +338,17 @@ static void run_command(ctx_t *x, json_t *cmd)
     if (!strcmp(type, "module")) {
         cmd_module(x, cmd);
     } else if (!strcmp(type, "register")) {
-        wasm_instance_t *inst = find_instance(x, json_object_get(cmd, "name"));
+        awasm_instance_t *inst = find_instance(x, json_object_get(cmd, "name"));
         const char *as = json_string_value(json_object_get(cmd, "as"));
-        if (!inst || !as || wasm_imports_add_instance(x->imps, as, inst, &e)) {
+        if (!inst || !as || awasm_imports_add_instance(x->imps, as, inst, &e)) {
             fail(x, cmd, "register failed");
             return;
         }
         x->c.passed++;
     } else if (!strcmp(type, "action") || !strcmp(type, "assert_return")) {
-        wasm_val_t res[64];
+        awasm_val_t res[64];
         size_t nres = 0;
-        wasm_trap_kind_t trap;
+        awasm_trap_kind_t trap;
         if (do_action(x, json_object_get(cmd, "action"), res, &nres, &trap, &e)) {
             fail(x, cmd, "%s: %s", type, e.msg);
             return;
@@ -369,20 +369,20 @@ static void run_command(ctx_t *x, json_t *cmd)
         }
         x->c.passed++;
     } else if (!strcmp(type, "assert_trap") || !strcmp(type, "assert_exhaustion")) {
-        wasm_val_t res[64];
+        awasm_val_t res[64];
         size_t nres = 0;
-        wasm_trap_kind_t trap;
+        awasm_trap_kind_t trap;
         int rc = do_action(x, json_object_get(cmd, "action"), res, &nres, &trap, &e);
         const char *want = json_string_value(json_object_get(cmd, "text"));
-        if (rc != WASM_ETRAP) {
+        if (rc != AWASM_ETRAP) {
             fail(x, cmd, "expected trap \"%s\", got %s", want ? want : "?",
                  rc ? e.msg : "a normal return");
             return;
         }
-        const char *got = wasm_trap_kind_str(trap);
+        const char *got = awasm_trap_kind_str(trap);
         /* the suite says "undefined element" for a call_indirect index past
          * the table's end: our out-of-bounds table access */
-        bool alias = want && trap == WASM_TRAP_OOB_TABLE && !strncmp(want, "undefined element", 17);
+        bool alias = want && trap == AWASM_TRAP_OOB_TABLE && !strncmp(want, "undefined element", 17);
         if (want && !alias && strncmp(want, got, strlen(got)) != 0) {
             fail(x, cmd, "trap \"%s\", expected \"%s\"", got, want);
             return;
@@ -394,9 +394,9 @@ static void run_command(ctx_t *x, json_t *cmd)
             x->c.skipped++;
             return;
         }
-        wasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
+        awasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
         if (m) {
-            wasm_module_free(m);
+            awasm_module_free(m);
             fail(x, cmd, "%s module loaded (expected \"%s\")", type,
                  json_string_value(json_object_get(cmd, "text")));
             return;
@@ -406,19 +406,19 @@ static void run_command(ctx_t *x, json_t *cmd)
                     json_string_value(json_object_get(cmd, "text")), e.msg);
         x->c.passed++;
     } else if (!strcmp(type, "assert_unlinkable") || !strcmp(type, "assert_uninstantiable")) {
-        wasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
+        awasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
         if (!m) {
             fail(x, cmd, "%s module did not load: %s", type, e.msg);
             return;
         }
         keep_module(x, m);
-        wasm_instance_t *inst = wasm_instance_new(x->store, m, x->imps, &e);
+        awasm_instance_t *inst = awasm_instance_new(x->store, m, x->imps, &e);
         if (inst) {
             fail(x, cmd, "%s module instantiated", type);
             return;
         }
         bool unlink = !strcmp(type, "assert_unlinkable");
-        if (unlink ? (e.code != WASM_ELINK && e.code != WASM_ELIMIT) : e.code != WASM_ETRAP) {
+        if (unlink ? (e.code != AWASM_ELINK && e.code != AWASM_ELIMIT) : e.code != AWASM_ETRAP) {
             fail(x, cmd, "%s: wrong failure: %s", type, e.msg);
             return;
         }
@@ -452,18 +452,18 @@ static counts_t run_file(const char *root, const char *name, bool verbose)
         json_decref(doc);
         return x.c;
     }
-    x.store = wasm_store_new(config());
-    x.imps = wasm_imports_new();
-    if (x.store) wasm_store_set_fuel(x.store, UINT64_MAX / 2);   /* start functions */
+    x.store = awasm_store_new(config());
+    x.imps = awasm_imports_new();
+    if (x.store) awasm_store_set_fuel(x.store, UINT64_MAX / 2);   /* start functions */
     if (!x.store || !x.imps || add_spectest(x.store, x.imps)) {
         fprintf(stderr, "  FAIL %s: cannot set up the store\n", name);
         x.c.failed++;
     } else {
         for (size_t i = 0; i < json_array_size(cmds); i++) run_command(&x, json_array_get(cmds, i));
     }
-    wasm_imports_free(x.imps);
-    wasm_store_free(x.store);
-    for (size_t i = 0; i < x.n_modules; i++) wasm_module_free(x.modules[i]);
+    awasm_imports_free(x.imps);
+    awasm_store_free(x.store);
+    for (size_t i = 0; i < x.n_modules; i++) awasm_module_free(x.modules[i]);
     free(x.modules);
     for (size_t i = 0; i < x.n_named; i++) free(x.named[i].name);
     free(x.named);

@@ -1,7 +1,7 @@
 /*
  * wasm/wasi: WASI preview1 host functions (see wasi.h for the scope).
  *
- * Every guest pointer is a u32 offset checked through wasm_memory_ptr()
+ * Every guest pointer is a u32 offset checked through awasm_memory_ptr()
  * before use; a bad pointer is EFAULT for the guest, never a host fault.
  * Layouts follow the preview1 witx (wasi_snapshot_preview1.witx):
  *   iovec / ciovec   {buf u32 @0, len u32 @4}                       8 bytes
@@ -26,7 +26,7 @@
 typedef struct wasi_stub {
     struct wasi_stub *next;
     uint32_t n_results;
-    wasm_valtype_t results[WASM_SIG_MAX];
+    awasm_valtype_t results[AWASM_SIG_MAX];
 } wasi_stub_t;
 
 struct wasi {
@@ -52,15 +52,15 @@ struct wasi {
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static uint32_t u32_arg(const wasm_val_t *a)
+static uint32_t u32_arg(const awasm_val_t *a)
 {
     return (uint32_t)a->of.i32;
 }
 
-static void *guest(wasm_ctx_t *ctx, uint32_t off, uint64_t len)
+static void *guest(awasm_ctx_t *ctx, uint32_t off, uint64_t len)
 {
-    wasm_memory_t *mem = wasm_ctx_memory(ctx);
-    return mem ? wasm_memory_ptr(mem, off, len) : NULL;
+    awasm_memory_t *mem = awasm_ctx_memory(ctx);
+    return mem ? awasm_memory_ptr(mem, off, len) : NULL;
 }
 
 static void put_u16(uint8_t *p, uint16_t v)
@@ -91,14 +91,14 @@ static uint64_t get_u64(const uint8_t *p)
     return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-static int ret(wasm_val_t *results, int errno_)
+static int ret(awasm_val_t *results, int errno_)
 {
     results[0].of.i32 = errno_;
     return 0;
 }
 
 /* Writes a u32 result through a guest pointer. */
-static int out_u32(wasm_ctx_t *ctx, uint32_t ptr, uint32_t v)
+static int out_u32(awasm_ctx_t *ctx, uint32_t ptr, uint32_t v)
 {
     uint8_t *p = guest(ctx, ptr, 4);
     if (!p)
@@ -109,7 +109,7 @@ static int out_u32(wasm_ctx_t *ctx, uint32_t ptr, uint32_t v)
 
 /* ---- args and environ ---------------------------------------------------- */
 
-static int sizes_get(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *results, size_t n,
+static int sizes_get(awasm_ctx_t *ctx, const awasm_val_t *args, awasm_val_t *results, size_t n,
                      size_t bytes)
 {
     int rc = out_u32(ctx, u32_arg(&args[0]), (uint32_t)n);
@@ -118,7 +118,7 @@ static int sizes_get(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *result
     return ret(results, rc);
 }
 
-static int strings_get(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *results,
+static int strings_get(awasm_ctx_t *ctx, const awasm_val_t *args, awasm_val_t *results,
                        char *const *strs, size_t n, size_t bytes)
 {
     uint32_t ptrs = u32_arg(&args[0]), buf = u32_arg(&args[1]);
@@ -136,25 +136,25 @@ static int strings_get(wasm_ctx_t *ctx, const wasm_val_t *args, wasm_val_t *resu
     return ret(results, WASI_ESUCCESS);
 }
 
-static int h_args_sizes_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_args_sizes_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     return sizes_get(ctx, a, r, w->argc, w->args_bytes);
 }
 
-static int h_args_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_args_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     return strings_get(ctx, a, r, w->argv, w->argc, w->args_bytes);
 }
 
-static int h_environ_sizes_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_environ_sizes_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     return sizes_get(ctx, a, r, w->envc, w->env_bytes);
 }
 
-static int h_environ_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_environ_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     return strings_get(ctx, a, r, w->envp, w->envc, w->env_bytes);
@@ -199,7 +199,7 @@ static bool read_clock(wasi_t *w, uint32_t id, uint64_t *ns)
     return true;
 }
 
-static int h_clock_res_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_clock_res_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     clockid_t id;
@@ -215,7 +215,7 @@ static int h_clock_res_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, 
     return ret(r, WASI_ESUCCESS);
 }
 
-static int h_clock_time_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_clock_time_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint64_t ns;
@@ -265,7 +265,7 @@ static void chacha_block(wasi_t *w)
     w->chacha_avail = 64;
 }
 
-static int h_random_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_random_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint32_t len = u32_arg(&a[1]);
@@ -302,7 +302,7 @@ static bool open_stream(const wasi_t *w, uint32_t fd)
     return fd < 3 && !w->closed[fd];
 }
 
-static int h_fd_read(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_read(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint32_t fd = u32_arg(&a[0]), iovs = u32_arg(&a[1]), n_iovs = u32_arg(&a[2]);
@@ -334,7 +334,7 @@ static int h_fd_read(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *
     return ret(r, out_u32(ctx, u32_arg(&a[3]), (uint32_t)total));
 }
 
-static int h_fd_write(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_write(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint32_t fd = u32_arg(&a[0]), iovs = u32_arg(&a[1]), n_iovs = u32_arg(&a[2]);
@@ -364,7 +364,7 @@ static int h_fd_write(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void 
     return ret(r, out_u32(ctx, u32_arg(&a[3]), (uint32_t)total));
 }
 
-static int h_fd_close(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_close(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint32_t fd = u32_arg(&a[0]);
@@ -378,7 +378,7 @@ static int h_fd_close(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void 
 #define RIGHT_FD_WRITE (1ull << 6)
 #define RIGHT_POLL_FD_READWRITE (1ull << 27)
 
-static int h_fd_fdstat_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_fdstat_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint32_t fd = u32_arg(&a[0]);
@@ -398,17 +398,17 @@ static int h_fd_fdstat_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, 
     return ret(r, WASI_ESUCCESS);
 }
 
-static int h_fd_prestat_get(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_prestat_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     return ret(r, WASI_EBADF); /* no preopened directories: the sandbox has no files */
 }
 
-static int h_fd_prestat_dir_name(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_prestat_dir_name(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     return ret(r, WASI_EBADF);
 }
 
-static int h_fd_seek(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_fd_seek(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     return ret(r, open_stream(w, u32_arg(&a[0])) ? WASI_ESPIPE : WASI_EBADF);
@@ -416,12 +416,12 @@ static int h_fd_seek(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *
 
 /* ---- process --------------------------------------------------------------- */
 
-static int h_proc_exit(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_proc_exit(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
-    return wasm_ctx_exit(ctx, a[0].of.i32);
+    return awasm_ctx_exit(ctx, a[0].of.i32);
 }
 
-static int h_sched_yield(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_sched_yield(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     return ret(r, WASI_ESUCCESS);
 }
@@ -467,7 +467,7 @@ static bool clock_deadline(wasi_t *w, const uint8_t *sub, uint64_t *deadline)
     return true;
 }
 
-static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_poll_oneoff(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
     uint32_t n = u32_arg(&a[2]);
@@ -553,15 +553,15 @@ static int h_poll_oneoff(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, vo
 
 /* ---- stubs, table, linking -------------------------------------------------- */
 
-static int h_enosys(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u)
+static int h_enosys(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     const wasi_stub_t *t = u;
     for (uint32_t i = 0; i < t->n_results; i++) {
         switch (t->results[i]) {
-        case WASM_I32: r[i].of.i32 = i == 0 ? WASI_ENOSYS : 0; break;
-        case WASM_I64: r[i].of.i64 = 0; break;
-        case WASM_F32: r[i].of.f32_bits = 0; break;
-        case WASM_F64: r[i].of.f64_bits = 0; break;
+        case AWASM_I32: r[i].of.i32 = i == 0 ? WASI_ENOSYS : 0; break;
+        case AWASM_I64: r[i].of.i64 = 0; break;
+        case AWASM_F32: r[i].of.f32_bits = 0; break;
+        case AWASM_F64: r[i].of.f64_bits = 0; break;
         default: r[i].of.externref = NULL; break;
         }
     }
@@ -571,7 +571,7 @@ static int h_enosys(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *u
 typedef struct wasi_fn {
     const char *name;
     const char *sig;
-    wasm_host_fn_t fn;
+    awasm_host_fn_t fn;
 } wasi_fn_t;
 
 static const wasi_fn_t functions[] = {
@@ -604,25 +604,25 @@ bool wasi_implements(const char *name)
 }
 
 /* Writes the signature string of t ("(iI)i") into out. */
-static bool sig_string(const wasm_functype_t *t, char *out, size_t cap)
+static bool sig_string(const awasm_functype_t *t, char *out, size_t cap)
 {
     size_t k = 0;
-    if (t->n_params > WASM_SIG_MAX || t->n_results > WASM_SIG_MAX ||
+    if (t->n_params > AWASM_SIG_MAX || t->n_results > AWASM_SIG_MAX ||
         (size_t)t->n_params + t->n_results + 3 > cap)
         return false;
     out[k++] = '(';
     for (int pass = 0; pass < 2; pass++) {
         uint32_t n = pass ? t->n_results : t->n_params;
-        const wasm_valtype_t *v = pass ? t->results : t->params;
+        const awasm_valtype_t *v = pass ? t->results : t->params;
         for (uint32_t i = 0; i < n; i++) {
             char c;
             switch (v[i]) {
-            case WASM_I32: c = 'i'; break;
-            case WASM_I64: c = 'I'; break;
-            case WASM_F32: c = 'f'; break;
-            case WASM_F64: c = 'F'; break;
-            case WASM_EXTERNREF: c = 'r'; break;
-            case WASM_FUNCREF: c = 'c'; break;
+            case AWASM_I32: c = 'i'; break;
+            case AWASM_I64: c = 'I'; break;
+            case AWASM_F32: c = 'f'; break;
+            case AWASM_F64: c = 'F'; break;
+            case AWASM_EXTERNREF: c = 'r'; break;
+            case AWASM_FUNCREF: c = 'c'; break;
             default: return false;
             }
             out[k++] = c;
@@ -634,17 +634,17 @@ static bool sig_string(const wasm_functype_t *t, char *out, size_t cap)
     return true;
 }
 
-int wasi_link(wasi_t *w, const wasm_module_t *m, wasm_imports_t *imps, err_t *e)
+int wasi_link(wasi_t *w, const awasm_module_t *m, awasm_imports_t *imps, err_t *e)
 {
-    uint32_t n = wasm_module_import_count(m);
+    uint32_t n = awasm_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
-        wasm_import_desc_t d;
-        if (wasm_module_import(m, i, &d) != WASM_OK)
-            return err_set(e, WASM_EARG, "wasi: cannot read import %u", i);
+        awasm_import_desc_t d;
+        if (awasm_module_import(m, i, &d) != AWASM_OK)
+            return err_set(e, AWASM_EARG, "wasi: cannot read import %u", i);
         if (strcmp(d.module, WASI_MODULE) != 0)
             continue;
-        if (d.kind != WASM_EXTERN_FUNC)
-            return err_set(e, WASM_ELINK, "wasi: import %s.%s is not a function", d.module,
+        if (d.kind != AWASM_EXTERN_FUNC)
+            return err_set(e, AWASM_ELINK, "wasi: import %s.%s is not a function", d.module,
                            d.name);
         const wasi_fn_t *f = NULL;
         for (size_t k = 0; k < N_FUNCTIONS; k++)
@@ -653,25 +653,25 @@ int wasi_link(wasi_t *w, const wasm_module_t *m, wasm_imports_t *imps, err_t *e)
         int rc;
         if (f) {
             /* A mismatched signature is reported by instantiation. */
-            rc = wasm_imports_add_host(imps, WASI_MODULE, d.name, f->sig, f->fn, w, e);
+            rc = awasm_imports_add_host(imps, WASI_MODULE, d.name, f->sig, f->fn, w, e);
         } else {
-            char sig[2 * WASM_SIG_MAX + 4];
+            char sig[2 * AWASM_SIG_MAX + 4];
             if (!sig_string(&d.func, sig, sizeof sig))
-                return err_set(e, WASM_ELINK, "wasi: import %s.%s has an unsupported signature",
+                return err_set(e, AWASM_ELINK, "wasi: import %s.%s has an unsupported signature",
                                d.module, d.name);
             wasi_stub_t *st = calloc(1, sizeof *st);
             if (!st)
-                return err_set(e, WASM_ENOMEM, "wasi: out of memory");
+                return err_set(e, AWASM_ENOMEM, "wasi: out of memory");
             st->n_results = d.func.n_results;
             memcpy(st->results, d.func.results, d.func.n_results * sizeof *st->results);
             st->next = w->stubs;
             w->stubs = st;
-            rc = wasm_imports_add_host(imps, WASI_MODULE, d.name, sig, h_enosys, st, e);
+            rc = awasm_imports_add_host(imps, WASI_MODULE, d.name, sig, h_enosys, st, e);
         }
-        if (rc != WASM_OK)
+        if (rc != AWASM_OK)
             return rc;
     }
-    return WASM_OK;
+    return AWASM_OK;
 }
 
 /* ---- lifetime and running ------------------------------------------------------ */
@@ -707,7 +707,7 @@ static void free_strings(char **v, size_t n)
 wasi_t *wasi_new(const wasi_config_t *cfg, err_t *e)
 {
     if (!cfg || (cfg->argc && !cfg->argv) || (cfg->envc && !cfg->envp)) {
-        err_set(e, WASM_EARG, "wasi: bad configuration");
+        err_set(e, AWASM_EARG, "wasi: bad configuration");
         return NULL;
     }
     wasi_t *w = calloc(1, sizeof *w);
@@ -721,7 +721,7 @@ wasi_t *wasi_new(const wasi_config_t *cfg, err_t *e)
         goto oom;
     if (w->args_bytes > UINT32_MAX || w->env_bytes > UINT32_MAX) {
         wasi_free(w);
-        err_set(e, WASM_EARG, "wasi: arguments or environment larger than 4 GiB");
+        err_set(e, AWASM_EARG, "wasi: arguments or environment larger than 4 GiB");
         return NULL;
     }
     w->io = cfg->io;
@@ -734,7 +734,7 @@ wasi_t *wasi_new(const wasi_config_t *cfg, err_t *e)
     return w;
 oom:
     wasi_free(w);
-    err_set(e, WASM_ENOMEM, "wasi: out of memory");
+    err_set(e, AWASM_ENOMEM, "wasi: out of memory");
     return NULL;
 }
 
@@ -758,22 +758,22 @@ void wasi_cancel(wasi_t *w)
     atomic_store(&w->cancelled, true);
 }
 
-int wasi_run(wasi_t *w, wasm_instance_t *inst, int32_t *exit_code, err_t *e)
+int wasi_run(wasi_t *w, awasm_instance_t *inst, int32_t *exit_code, err_t *e)
 {
     *exit_code = 0;
-    wasm_extern_t ex;
-    if (wasm_instance_export(inst, "_start", &ex) != WASM_OK || ex.kind != WASM_EXTERN_FUNC)
-        return err_set(e, WASM_ENOTFOUND,
+    awasm_extern_t ex;
+    if (awasm_instance_export(inst, "_start", &ex) != AWASM_OK || ex.kind != AWASM_EXTERN_FUNC)
+        return err_set(e, AWASM_ENOTFOUND,
                        "wasi: the module exports no _start function (not a WASI command)");
-    wasm_functype_t t = wasm_func_type(ex.of.func);
+    awasm_functype_t t = awasm_func_type(ex.of.func);
     if (t.n_params != 0 || t.n_results != 0)
-        return err_set(e, WASM_ELINK, "wasi: _start must take and return nothing");
-    wasm_store_t *s = wasm_instance_store(inst);
-    int rc = wasm_func_call(s, ex.of.func, NULL, 0, NULL, 0, e);
-    if (rc == WASM_ETRAP && wasm_store_trap(s) == WASM_TRAP_EXIT) {
-        *exit_code = wasm_store_exit_code(s);
+        return err_set(e, AWASM_ELINK, "wasi: _start must take and return nothing");
+    awasm_store_t *s = awasm_instance_store(inst);
+    int rc = awasm_func_call(s, ex.of.func, NULL, 0, NULL, 0, e);
+    if (rc == AWASM_ETRAP && awasm_store_trap(s) == AWASM_TRAP_EXIT) {
+        *exit_code = awasm_store_exit_code(s);
         err_clear(e);
-        return WASM_OK;
+        return AWASM_OK;
     }
     return rc;
 }

@@ -26,12 +26,12 @@
  *
  * Usage:
  *   wasi_t *w = wasi_new(&cfg, &err);
- *   wasi_link(w, module, imports, &err);     // before wasm_instance_new()
- *   inst = wasm_instance_new(store, module, imports, &err);
+ *   wasi_link(w, module, imports, &err);     // before awasm_instance_new()
+ *   inst = awasm_instance_new(store, module, imports, &err);
  *   rc = wasi_run(w, inst, &exit_code, &err); // calls _start
  * wasi_run returns 0 with *exit_code (0 when _start returned, n for
- * proc_exit(n)), or the engine's error (WASM_ETRAP with the trap kind in
- * wasm_store_trap(): out of fuel, interrupted, ...).
+ * proc_exit(n)), or the engine's error (AWASM_ETRAP with the trap kind in
+ * awasm_store_trap(): out of fuel, interrupted, ...).
  *
  * A wasi_t is used by one store at a time; wasi_cancel() may be called from
  * any thread (the timeout watchdog) and makes pending and future
@@ -100,10 +100,10 @@ void wasi_free(wasi_t *w);  /* accepts NULL */
  * module m imports: the real one when implemented, else an ENOSYS stub with
  * the imported signature. Imports from other modules are left alone (they
  * fail at instantiation, naming the import). */
-int wasi_link(wasi_t *w, const wasm_module_t *m, wasm_imports_t *imps, err_t *e) BASE_MUST_CHECK;
+int wasi_link(wasi_t *w, const awasm_module_t *m, awasm_imports_t *imps, err_t *e) BASE_MUST_CHECK;
 
 /* Calls the instance's `_start: () -> ()`; see the header comment. */
-int wasi_run(wasi_t *w, wasm_instance_t *inst, int32_t *exit_code, err_t *e) BASE_MUST_CHECK;
+int wasi_run(wasi_t *w, awasm_instance_t *inst, int32_t *exit_code, err_t *e) BASE_MUST_CHECK;
 
 /* Thread-safe: wakes and disables poll_oneoff sleeps. */
 void wasi_cancel(wasi_t *w);

@@ -33,12 +33,12 @@ typedef struct io {
 } io_t;
 
 typedef struct fixture {
-    wasm_module_t *m;
-    wasm_store_t *s;
-    wasm_imports_t *imps;
+    awasm_module_t *m;
+    awasm_store_t *s;
+    awasm_imports_t *imps;
     wasi_t *w;
-    wasm_instance_t *inst;
-    wasm_memory_t *mem;
+    awasm_instance_t *inst;
+    awasm_memory_t *mem;
     io_t io;
 } fixture_t;
 
@@ -76,11 +76,11 @@ static fixture_t *make(bool seeded, const char *in)
     size_t len;
     err_t e = {0};
     assert_int_equal(file_read_all(module_path, 1 << 20, &bytes, &len, &e), 0);
-    f->m = wasm_module_decode(bytes, len, NULL, &e);
+    f->m = awasm_module_decode(bytes, len, NULL, &e);
     free(bytes);
     assert_non_null(f->m);
-    f->s = wasm_store_new(NULL);
-    f->imps = wasm_imports_new();
+    f->s = awasm_store_new(NULL);
+    f->imps = awasm_imports_new();
     static const char *const argv[] = {"prog", "a b", ""};
     static const char *const envp[] = {"K=V", "EMPTY="};
     f->io.in = in;
@@ -93,20 +93,20 @@ static fixture_t *make(bool seeded, const char *in)
     f->w = wasi_new(&cfg, &e);
     assert_non_null(f->w);
     assert_int_equal(wasi_link(f->w, f->m, f->imps, &e), 0);
-    f->inst = wasm_instance_new(f->s, f->m, f->imps, &e);
+    f->inst = awasm_instance_new(f->s, f->m, f->imps, &e);
     if (!f->inst)
         fail_msg("instantiate: %s", e.msg);
-    f->mem = wasm_instance_memory(f->inst, "memory");
+    f->mem = awasm_instance_memory(f->inst, "memory");
     assert_non_null(f->mem);
     return f;
 }
 
 static void destroy(fixture_t *f)
 {
-    wasm_imports_free(f->imps);
+    awasm_imports_free(f->imps);
     wasi_free(f->w);
-    wasm_store_free(f->s);
-    wasm_module_free(f->m);
+    awasm_store_free(f->s);
+    awasm_module_free(f->m);
     free(f);
 }
 
@@ -114,23 +114,23 @@ static void destroy(fixture_t *f)
  * the i32 result. */
 static int32_t call(fixture_t *f, const char *name, const char *types, ...)
 {
-    wasm_val_t args[12];
+    awasm_val_t args[12];
     size_t n = strlen(types);
     va_list ap;
     va_start(ap, types);
     for (size_t i = 0; i < n; i++) {
         if (types[i] == 'I') {
-            args[i].type = WASM_I64;
+            args[i].type = AWASM_I64;
             args[i].of.i64 = va_arg(ap, int64_t);
         } else {
-            args[i].type = WASM_I32;
+            args[i].type = AWASM_I32;
             args[i].of.i32 = va_arg(ap, int32_t);
         }
     }
     va_end(ap);
-    wasm_val_t res = {.type = WASM_I32};
+    awasm_val_t res = {.type = AWASM_I32};
     err_t e = {0};
-    int rc = wasm_instance_call(f->inst, name, args, n, &res, 1, &e);
+    int rc = awasm_instance_call(f->inst, name, args, n, &res, 1, &e);
     if (rc != 0)
         fail_msg("%s: %s", name, e.msg);
     return res.of.i32;
@@ -139,7 +139,7 @@ static int32_t call(fixture_t *f, const char *name, const char *types, ...)
 static uint32_t rd32(fixture_t *f, uint32_t off)
 {
     uint8_t b[4];
-    assert_true(wasm_memory_read(f->mem, off, b, 4));
+    assert_true(awasm_memory_read(f->mem, off, b, 4));
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
@@ -151,7 +151,7 @@ static uint64_t rd64(fixture_t *f, uint32_t off)
 static void wr32(fixture_t *f, uint32_t off, uint32_t v)
 {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    assert_true(wasm_memory_write(f->mem, off, b, 4));
+    assert_true(awasm_memory_write(f->mem, off, b, 4));
 }
 
 static void wr64(fixture_t *f, uint32_t off, uint64_t v)
@@ -173,13 +173,13 @@ static void args_and_environ(void **state)
     assert_int_equal(rd32(f, 100), 200);
     assert_int_equal(rd32(f, 104), 205);
     assert_int_equal(rd32(f, 108), 209);
-    assert_true(wasm_memory_read(f->mem, 200, buf, 10));
+    assert_true(awasm_memory_read(f->mem, 200, buf, 10));
     assert_memory_equal(buf, "prog\0a b\0\0", 10);
     assert_int_equal(call(f, "environ_sizes_get", "ii", 0, 4), 0);
     assert_int_equal(rd32(f, 0), 2);
     assert_int_equal(rd32(f, 4), 4 + 7);
     assert_int_equal(call(f, "environ_get", "ii", 300, 400), 0);
-    assert_true(wasm_memory_read(f->mem, 400, buf, 11));
+    assert_true(awasm_memory_read(f->mem, 400, buf, 11));
     assert_memory_equal(buf, "K=V\0EMPTY=\0", 11);
     assert_int_equal(rd32(f, 304), 404);
     /* Pointers outside memory are EFAULT, never a host fault. */
@@ -192,7 +192,7 @@ static void args_and_environ(void **state)
 static void fd_write_gathers_and_checks(void **state)
 {
     fixture_t *f = make(false, NULL);
-    assert_true(wasm_memory_write(f->mem, 1000, "hello, world", 12));
+    assert_true(awasm_memory_write(f->mem, 1000, "hello, world", 12));
     wr32(f, 0, 1000);  /* iov 0: "hello" */
     wr32(f, 4, 5);
     wr32(f, 8, 1005);  /* iov 1: empty */
@@ -236,9 +236,9 @@ static void fd_read_scatters_and_stops_short(void **state)
     assert_int_equal(call(f, "fd_read", "iiii", 0, 0, 2, 64), 0);
     assert_int_equal(rd32(f, 64), 10);
     char buf[8];
-    assert_true(wasm_memory_read(f->mem, 1000, buf, 4));
+    assert_true(awasm_memory_read(f->mem, 1000, buf, 4));
     assert_memory_equal(buf, "abcd", 4);
-    assert_true(wasm_memory_read(f->mem, 2000, buf, 6));
+    assert_true(awasm_memory_read(f->mem, 2000, buf, 6));
     assert_memory_equal(buf, "efghij", 6);
     /* end of input: 0 bytes */
     assert_int_equal(call(f, "fd_read", "iiii", 0, 0, 2, 64), 0);
@@ -263,7 +263,7 @@ static void fdstat_prestat_seek(void **state)
     fixture_t *f = make(false, NULL);
     assert_int_equal(call(f, "fd_fdstat_get", "ii", 0, 100), 0);
     uint8_t st[24];
-    assert_true(wasm_memory_read(f->mem, 100, st, 24));
+    assert_true(awasm_memory_read(f->mem, 100, st, 24));
     assert_int_equal(st[0], 0);                        /* filetype unknown */
     assert_int_equal(rd64(f, 108), (1u << 1) | (1u << 27)); /* fd_read | poll */
     assert_int_equal(call(f, "fd_fdstat_get", "ii", 1, 100), 0);
@@ -312,13 +312,13 @@ static void random_seeded_and_not(void **state)
     uint8_t a[100], b[100], c[100];
     fixture_t *f = make(true, NULL);
     assert_int_equal(call(f, "random_get", "ii", 0, 100), 0);
-    assert_true(wasm_memory_read(f->mem, 0, a, 100));
+    assert_true(awasm_memory_read(f->mem, 0, a, 100));
     destroy(f);
     f = make(true, NULL);
     /* the same stream, asked for in two pieces */
     assert_int_equal(call(f, "random_get", "ii", 0, 37), 0);
     assert_int_equal(call(f, "random_get", "ii", 37, 63), 0);
-    assert_true(wasm_memory_read(f->mem, 0, b, 100));
+    assert_true(awasm_memory_read(f->mem, 0, b, 100));
     assert_memory_equal(a, b, 100);
     assert_int_equal(call(f, "random_get", "ii", 65530, 100), WASI_EFAULT);
     destroy(f);
@@ -327,7 +327,7 @@ static void random_seeded_and_not(void **state)
     seed_byte = 0;
     f = make(true, NULL);
     assert_int_equal(call(f, "random_get", "ii", 0, 64), 0);
-    assert_true(wasm_memory_read(f->mem, 0, c, 64));
+    assert_true(awasm_memory_read(f->mem, 0, c, 64));
     static const uint8_t a1[64] = {
         0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90, 0x40, 0x5d, 0x6a, 0xe5, 0x53, 0x86, 0xbd,
         0x28, 0xbd, 0xd2, 0x19, 0xb8, 0xa0, 0x8d, 0xed, 0x1a, 0xa8, 0x36, 0xef, 0xcc, 0x8b, 0x77,
@@ -340,7 +340,7 @@ static void random_seeded_and_not(void **state)
     /* Unseeded output comes from the OS and differs from the seeded one. */
     f = make(false, NULL);
     assert_int_equal(call(f, "random_get", "ii", 0, 100), 0);
-    assert_true(wasm_memory_read(f->mem, 0, c, 100));
+    assert_true(awasm_memory_read(f->mem, 0, c, 100));
     assert_memory_not_equal(a, c, 100);
     destroy(f);
 }
@@ -351,7 +351,7 @@ static void put_clock_sub(fixture_t *f, uint32_t at, uint64_t userdata, uint32_t
                           uint64_t timeout)
 {
     uint8_t zero[48] = {0};
-    assert_true(wasm_memory_write(f->mem, at, zero, 48));
+    assert_true(awasm_memory_write(f->mem, at, zero, 48));
     wr64(f, at, userdata);
     wr32(f, at + 16, id);
     wr64(f, at + 24, timeout);
@@ -382,7 +382,7 @@ static void poll_oneoff_clocks(void **state)
     assert_int_equal(rd32(f, 2000), 1);
     assert_int_equal(rd64(f, 1000), 0xabc);
     uint8_t ev[4];
-    assert_true(wasm_memory_read(f->mem, 1008, ev, 4));
+    assert_true(awasm_memory_read(f->mem, 1008, ev, 4));
     assert_int_equal(ev[0] | ev[1] << 8, 0); /* error */
     assert_int_equal(ev[2], 0);              /* type clock */
     /* Two clocks: only the earlier one fires. */
@@ -395,7 +395,7 @@ static void poll_oneoff_clocks(void **state)
     put_clock_sub(f, 0, 5, 1, 10000000000ull);
     put_clock_sub(f, 48, 6, 0, 0);
     uint8_t tag = 1; /* fd_read */
-    assert_true(wasm_memory_write(f->mem, 56, &tag, 1));
+    assert_true(awasm_memory_write(f->mem, 56, &tag, 1));
     wr32(f, 48 + 16, 0);
     t0 = mono_ms();
     assert_int_equal(call(f, "poll_oneoff", "iiii", 0, 1000, 2, 2000), 0);
@@ -450,10 +450,10 @@ static void proc_exit_and_run(void **state)
     err_t e = {0};
     assert_int_equal(wasi_run(f->w, f->inst, &code, &e), 0);
     assert_int_equal(code, 9);
-    wasm_val_t arg = {.type = WASM_I32, .of.i32 = 77};
-    assert_int_equal(wasm_instance_call(f->inst, "proc_exit", &arg, 1, NULL, 0, &e), WASM_ETRAP);
-    assert_int_equal(wasm_store_trap(f->s), WASM_TRAP_EXIT);
-    assert_int_equal(wasm_store_exit_code(f->s), 77);
+    awasm_val_t arg = {.type = AWASM_I32, .of.i32 = 77};
+    assert_int_equal(awasm_instance_call(f->inst, "proc_exit", &arg, 1, NULL, 0, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(f->s), AWASM_TRAP_EXIT);
+    assert_int_equal(awasm_store_exit_code(f->s), 77);
     destroy(f);
 }
 
@@ -462,7 +462,7 @@ static void bad_config(void **state)
     err_t e = {0};
     wasi_config_t cfg = {.argc = 2, .argv = NULL};
     assert_null(wasi_new(&cfg, &e));
-    assert_int_equal(e.code, WASM_EARG);
+    assert_int_equal(e.code, AWASM_EARG);
     assert_null(wasi_new(NULL, &e));
 }
 

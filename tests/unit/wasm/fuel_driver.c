@@ -33,43 +33,43 @@ static int run_case(const char *label, const char *path, const char *func, int32
         fprintf(stderr, "fuel_driver: %s\n", e.msg);
         return 1;
     }
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.fuel = true;
     cfg.deterministic = true;
-    wasm_module_t *m = wasm_module_decode(bytes, len, &cfg, &e);
+    awasm_module_t *m = awasm_module_decode(bytes, len, &cfg, &e);
     free(bytes);
-    wasm_store_t *s = wasm_store_new(&cfg);
-    wasm_instance_t *inst = m && s ? wasm_instance_new(s, m, NULL, &e) : NULL;
+    awasm_store_t *s = awasm_store_new(&cfg);
+    awasm_instance_t *inst = m && s ? awasm_instance_new(s, m, NULL, &e) : NULL;
     if (!inst) {
         fprintf(stderr, "fuel_driver: %s: %s\n", path, e.msg);
-        wasm_store_free(s);
-        wasm_module_free(m);
+        awasm_store_free(s);
+        awasm_module_free(m);
         return 1;
     }
-    wasm_store_set_fuel(s, fuel);
-    wasm_val_t arg_v = {.type = WASM_I32, .of.i32 = arg}, res[1];
-    wasm_export_desc_t ex;
-    if (wasm_module_find_export(m, func, &ex) || ex.func.n_results > 1) {
+    awasm_store_set_fuel(s, fuel);
+    awasm_val_t arg_v = {.type = AWASM_I32, .of.i32 = arg}, res[1];
+    awasm_export_desc_t ex;
+    if (awasm_module_find_export(m, func, &ex) || ex.func.n_results > 1) {
         fprintf(stderr, "fuel_driver: no export %s\n", func);
         return 1;
     }
-    int rc = wasm_instance_call(inst, func, &arg_v, has_arg ? 1 : 0, res, ex.func.n_results, &e);
-    printf("%s fuel_used=%" PRIu64, label, fuel - wasm_store_fuel(s));
-    if (rc == WASM_ETRAP) {
-        printf(" trap=\"%s\"", wasm_trap_kind_str(wasm_store_trap(s)));
+    int rc = awasm_instance_call(inst, func, &arg_v, has_arg ? 1 : 0, res, ex.func.n_results, &e);
+    printf("%s fuel_used=%" PRIu64, label, fuel - awasm_store_fuel(s));
+    if (rc == AWASM_ETRAP) {
+        printf(" trap=\"%s\"", awasm_trap_kind_str(awasm_store_trap(s)));
     } else if (rc) {
         printf(" error=\"%s\"", e.msg);
     } else if (ex.func.n_results == 1) {
-        uint64_t bits = res[0].type == WASM_I32 ? (uint32_t)res[0].of.i32
-                      : res[0].type == WASM_F64 ? res[0].of.f64_bits : (uint64_t)res[0].of.i64;
+        uint64_t bits = res[0].type == AWASM_I32 ? (uint32_t)res[0].of.i32
+                      : res[0].type == AWASM_F64 ? res[0].of.f64_bits : (uint64_t)res[0].of.i64;
         printf(" result=0x%" PRIx64, bits);
     }
-    wasm_memory_t *mem = wasm_instance_memory(inst, "memory");
-    if (mem) printf(" memory=%" PRIx64, fnv(wasm_memory_data(mem), wasm_memory_size(mem)));
+    awasm_memory_t *mem = awasm_instance_memory(inst, "memory");
+    if (mem) printf(" memory=%" PRIx64, fnv(awasm_memory_data(mem), awasm_memory_size(mem)));
     printf("\n");
-    wasm_store_free(s);
-    wasm_module_free(m);
+    awasm_store_free(s);
+    awasm_module_free(m);
     return 0;
 }
 

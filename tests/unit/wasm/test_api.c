@@ -63,9 +63,9 @@ static void one_func_module(buf_t *mod, const buf_t *body)
     buf_free(&s);
 }
 
-static wasm_module_t *decode(const buf_t *b, const wasm_config_t *cfg, err_t *e)
+static awasm_module_t *decode(const buf_t *b, const awasm_config_t *cfg, err_t *e)
 {
-    return wasm_module_decode(b->data, b->len, cfg, e);
+    return awasm_module_decode(b->data, b->len, cfg, e);
 }
 
 /* (module (import "env" "add3" (func (param i32 i64 f64) (result f64)))
@@ -122,51 +122,51 @@ static void host_module(buf_t *m)
     buf_free(&s);
 }
 
-static int add3(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *user)
+static int add3(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *user)
 {
     int *calls = user;
     (*calls)++;
-    assert_int_equal(a[0].type, WASM_I32);
-    assert_int_equal(a[1].type, WASM_I64);
-    assert_int_equal(a[2].type, WASM_F64);
-    assert_non_null(wasm_ctx_instance(ctx));
-    wasm_memory_t *mem = wasm_ctx_memory(ctx);
+    assert_int_equal(a[0].type, AWASM_I32);
+    assert_int_equal(a[1].type, AWASM_I64);
+    assert_int_equal(a[2].type, AWASM_F64);
+    assert_non_null(awasm_ctx_instance(ctx));
+    awasm_memory_t *mem = awasm_ctx_memory(ctx);
     assert_non_null(mem);
-    assert_int_equal(wasm_memory_size(mem), 65536);
-    assert_non_null(wasm_memory_ptr(mem, 65536 - 4, 4));
-    assert_null(wasm_memory_ptr(mem, 65536 - 3, 4));
-    assert_null(wasm_memory_ptr(mem, UINT64_MAX, 2));
-    assert_non_null(wasm_memory_ptr(mem, 65536, 0));
-    assert_true(wasm_memory_write(mem, 100, "hi", 2));
-    assert_false(wasm_memory_write(mem, 65535, "hi", 2));
+    assert_int_equal(awasm_memory_size(mem), 65536);
+    assert_non_null(awasm_memory_ptr(mem, 65536 - 4, 4));
+    assert_null(awasm_memory_ptr(mem, 65536 - 3, 4));
+    assert_null(awasm_memory_ptr(mem, UINT64_MAX, 2));
+    assert_non_null(awasm_memory_ptr(mem, 65536, 0));
+    assert_true(awasm_memory_write(mem, 100, "hi", 2));
+    assert_false(awasm_memory_write(mem, 65535, "hi", 2));
     r[0].of.f64 = a[0].of.i32 + (double)a[1].of.i64 + a[2].of.f64;
     return 0;
 }
 
-static int bye(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *user)
+static int bye(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *user)
 {
-    return wasm_ctx_exit(ctx, a[0].of.i32);
+    return awasm_ctx_exit(ctx, a[0].of.i32);
 }
 
-static int boom(wasm_ctx_t *ctx, const wasm_val_t *a, wasm_val_t *r, void *user)
+static int boom(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *user)
 {
-    return wasm_ctx_trap(ctx, WASM_TRAP_HOST, "boom %d", 42);
+    return awasm_ctx_trap(ctx, AWASM_TRAP_HOST, "boom %d", 42);
 }
 
-static wasm_instance_t *host_instance(wasm_store_t *s, wasm_module_t **mod, int *calls)
+static awasm_instance_t *host_instance(awasm_store_t *s, awasm_module_t **mod, int *calls)
 {
     buf_t b;
     err_t e;
     host_module(&b);
-    *mod = wasm_module_decode(b.data, b.len, wasm_store_config(s), &e);
+    *mod = awasm_module_decode(b.data, b.len, awasm_store_config(s), &e);
     buf_free(&b);
     assert_non_null(*mod);
-    wasm_imports_t *imps = wasm_imports_new();
-    assert_int_equal(wasm_imports_add_host(imps, "env", "add3", "(iIF)F", add3, calls, &e), 0);
-    assert_int_equal(wasm_imports_add_host(imps, "env", "bye", "(i)", bye, NULL, &e), 0);
-    assert_int_equal(wasm_imports_add_host(imps, "env", "boom", "()", boom, NULL, &e), 0);
-    wasm_instance_t *inst = wasm_instance_new(s, *mod, imps, &e);
-    wasm_imports_free(imps);
+    awasm_imports_t *imps = awasm_imports_new();
+    assert_int_equal(awasm_imports_add_host(imps, "env", "add3", "(iIF)F", add3, calls, &e), 0);
+    assert_int_equal(awasm_imports_add_host(imps, "env", "bye", "(i)", bye, NULL, &e), 0);
+    assert_int_equal(awasm_imports_add_host(imps, "env", "boom", "()", boom, NULL, &e), 0);
+    awasm_instance_t *inst = awasm_instance_new(s, *mod, imps, &e);
+    awasm_imports_free(imps);
     assert_non_null(inst);
     return inst;
 }
@@ -174,35 +174,35 @@ static wasm_instance_t *host_instance(wasm_store_t *s, wasm_module_t **mod, int 
 static void test_host_functions(void **state)
 {
     (void)state;
-    wasm_store_t *s = wasm_store_new(NULL);
-    wasm_module_t *m;
+    awasm_store_t *s = awasm_store_new(NULL);
+    awasm_module_t *m;
     int calls = 0;
-    wasm_instance_t *inst = host_instance(s, &m, &calls);
+    awasm_instance_t *inst = host_instance(s, &m, &calls);
     err_t e;
-    wasm_val_t r;
-    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
-    assert_int_equal(r.type, WASM_F64);
+    awasm_val_t r;
+    assert_int_equal(awasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    assert_int_equal(r.type, AWASM_F64);
     assert_true(r.of.f64 == 3.5);
     assert_int_equal(calls, 1);
-    assert_memory_equal(wasm_memory_data(wasm_instance_memory(inst, "memory")) + 100, "hi", 2);
+    assert_memory_equal(awasm_memory_data(awasm_instance_memory(inst, "memory")) + 100, "hi", 2);
 
-    assert_int_equal(wasm_instance_call(inst, "exit7", NULL, 0, NULL, 0, &e), WASM_ETRAP);
-    assert_int_equal(wasm_store_trap(s), WASM_TRAP_EXIT);
-    assert_int_equal(wasm_store_exit_code(s), 7);
+    assert_int_equal(awasm_instance_call(inst, "exit7", NULL, 0, NULL, 0, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(s), AWASM_TRAP_EXIT);
+    assert_int_equal(awasm_store_exit_code(s), 7);
 
-    assert_int_equal(wasm_instance_call(inst, "boom", NULL, 0, NULL, 0, &e), WASM_ETRAP);
-    assert_int_equal(wasm_store_trap(s), WASM_TRAP_HOST);
+    assert_int_equal(awasm_instance_call(inst, "boom", NULL, 0, NULL, 0, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(s), AWASM_TRAP_HOST);
     assert_non_null(strstr(e.msg, "boom 42"));
 
     /* the store is usable after traps */
-    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    assert_int_equal(awasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
     /* wrong arity / types are argument errors, not crashes */
-    wasm_val_t bad = {.type = WASM_I64};
-    assert_int_equal(wasm_instance_call(inst, "call_add3", &bad, 1, &r, 1, &e), WASM_EARG);
-    assert_int_equal(wasm_instance_call(inst, "nope", NULL, 0, NULL, 0, &e), WASM_ENOTFOUND);
-    wasm_module_free(m);   /* instances keep the module alive */
-    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
-    wasm_store_free(s);
+    awasm_val_t bad = {.type = AWASM_I64};
+    assert_int_equal(awasm_instance_call(inst, "call_add3", &bad, 1, &r, 1, &e), AWASM_EARG);
+    assert_int_equal(awasm_instance_call(inst, "nope", NULL, 0, NULL, 0, &e), AWASM_ENOTFOUND);
+    awasm_module_free(m);   /* instances keep the module alive */
+    assert_int_equal(awasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    awasm_store_free(s);
 }
 
 static void test_link_errors(void **state)
@@ -211,102 +211,102 @@ static void test_link_errors(void **state)
     buf_t b;
     err_t e;
     host_module(&b);
-    wasm_store_t *s = wasm_store_new(NULL);
-    wasm_module_t *m = wasm_module_decode(b.data, b.len, NULL, &e);
+    awasm_store_t *s = awasm_store_new(NULL);
+    awasm_module_t *m = awasm_module_decode(b.data, b.len, NULL, &e);
     buf_free(&b);
     assert_non_null(m);
-    assert_int_equal(wasm_module_import_count(m), 3);
-    wasm_import_desc_t d;
-    assert_int_equal(wasm_module_import(m, 0, &d), 0);
+    assert_int_equal(awasm_module_import_count(m), 3);
+    awasm_import_desc_t d;
+    assert_int_equal(awasm_module_import(m, 0, &d), 0);
     assert_string_equal(d.module, "env");
     assert_string_equal(d.name, "add3");
     assert_int_equal(d.func.n_params, 3);
     assert_int_equal(d.func.n_results, 1);
-    assert_int_equal(wasm_module_import(m, 3, &d), WASM_EARG);
+    assert_int_equal(awasm_module_import(m, 3, &d), AWASM_EARG);
     /* missing import */
-    assert_null(wasm_instance_new(s, m, NULL, &e));
-    assert_int_equal(e.code, WASM_ELINK);
+    assert_null(awasm_instance_new(s, m, NULL, &e));
+    assert_int_equal(e.code, AWASM_ELINK);
     assert_non_null(strstr(e.msg, "env.add3"));
     /* wrong signature */
-    wasm_imports_t *imps = wasm_imports_new();
-    wasm_imports_add_host(imps, "env", "add3", "(iIf)F", add3, NULL, &e);
-    wasm_imports_add_host(imps, "env", "bye", "(i)", bye, NULL, &e);
-    wasm_imports_add_host(imps, "env", "boom", "()", boom, NULL, &e);
-    assert_null(wasm_instance_new(s, m, imps, &e));
-    assert_int_equal(e.code, WASM_ELINK);
-    wasm_imports_free(imps);
-    wasm_functype_t ft;
-    wasm_valtype_t p[WASM_SIG_MAX], r[WASM_SIG_MAX];
-    assert_int_equal(wasm_sig_parse("(ii", &ft, p, r, &e), WASM_EARG);
-    assert_int_equal(wasm_sig_parse("(ix)i", &ft, p, r, &e), WASM_EARG);
-    assert_int_equal(wasm_sig_parse("(cr)IF", &ft, p, r, &e), 0);
+    awasm_imports_t *imps = awasm_imports_new();
+    awasm_imports_add_host(imps, "env", "add3", "(iIf)F", add3, NULL, &e);
+    awasm_imports_add_host(imps, "env", "bye", "(i)", bye, NULL, &e);
+    awasm_imports_add_host(imps, "env", "boom", "()", boom, NULL, &e);
+    assert_null(awasm_instance_new(s, m, imps, &e));
+    assert_int_equal(e.code, AWASM_ELINK);
+    awasm_imports_free(imps);
+    awasm_functype_t ft;
+    awasm_valtype_t p[AWASM_SIG_MAX], r[AWASM_SIG_MAX];
+    assert_int_equal(awasm_sig_parse("(ii", &ft, p, r, &e), AWASM_EARG);
+    assert_int_equal(awasm_sig_parse("(ix)i", &ft, p, r, &e), AWASM_EARG);
+    assert_int_equal(awasm_sig_parse("(cr)IF", &ft, p, r, &e), 0);
     assert_int_equal(ft.n_params, 2);
-    assert_int_equal(r[1], WASM_F64);
-    wasm_module_free(m);
-    wasm_store_free(s);
+    assert_int_equal(r[1], AWASM_F64);
+    awasm_module_free(m);
+    awasm_store_free(s);
 }
 
 static void test_fuel(void **state)
 {
     (void)state;
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.fuel = true;
-    wasm_store_t *s = wasm_store_new(&cfg);
-    wasm_module_t *m;
+    awasm_store_t *s = awasm_store_new(&cfg);
+    awasm_module_t *m;
     int calls = 0;
-    wasm_instance_t *inst = host_instance(s, &m, &calls);
+    awasm_instance_t *inst = host_instance(s, &m, &calls);
     err_t e;
-    wasm_store_set_fuel(s, 1000);
-    assert_int_equal(wasm_instance_call(inst, "spin", NULL, 0, NULL, 0, &e), WASM_ETRAP);
-    assert_int_equal(wasm_store_trap(s), WASM_TRAP_OUT_OF_FUEL);
-    assert_true(wasm_store_fuel(s) < 1000);
-    wasm_store_set_fuel(s, 1000000);
-    wasm_val_t r;
-    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
-    uint64_t used = 1000000 - wasm_store_fuel(s);
+    awasm_store_set_fuel(s, 1000);
+    assert_int_equal(awasm_instance_call(inst, "spin", NULL, 0, NULL, 0, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(s), AWASM_TRAP_OUT_OF_FUEL);
+    assert_true(awasm_store_fuel(s) < 1000);
+    awasm_store_set_fuel(s, 1000000);
+    awasm_val_t r;
+    assert_int_equal(awasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    uint64_t used = 1000000 - awasm_store_fuel(s);
     assert_true(used > 0 && used < 100);
     /* the same call uses the same fuel again */
-    wasm_store_set_fuel(s, 1000000);
-    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
-    assert_int_equal(1000000 - wasm_store_fuel(s), used);
+    awasm_store_set_fuel(s, 1000000);
+    assert_int_equal(awasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    assert_int_equal(1000000 - awasm_store_fuel(s), used);
     /* a module compiled without fuel cannot go into a metered store */
     buf_t b;
     host_module(&b);
-    wasm_module_t *plain = wasm_module_decode(b.data, b.len, NULL, &e);
+    awasm_module_t *plain = awasm_module_decode(b.data, b.len, NULL, &e);
     buf_free(&b);
-    assert_null(wasm_instance_new(s, plain, NULL, &e));
-    assert_int_equal(e.code, WASM_EARG);
-    wasm_module_free(plain);
-    wasm_module_free(m);
-    wasm_store_free(s);
+    assert_null(awasm_instance_new(s, plain, NULL, &e));
+    assert_int_equal(e.code, AWASM_EARG);
+    awasm_module_free(plain);
+    awasm_module_free(m);
+    awasm_store_free(s);
 }
 
 static void *watchdog(void *arg)
 {
     usleep(50000);
-    wasm_store_interrupt(arg);
+    awasm_store_interrupt(arg);
     return NULL;
 }
 
 static void test_interrupt(void **state)
 {
     (void)state;
-    wasm_store_t *s = wasm_store_new(NULL);   /* no fuel: only the interrupt stops "spin" */
-    wasm_module_t *m;
+    awasm_store_t *s = awasm_store_new(NULL);   /* no fuel: only the interrupt stops "spin" */
+    awasm_module_t *m;
     int calls = 0;
-    wasm_instance_t *inst = host_instance(s, &m, &calls);
+    awasm_instance_t *inst = host_instance(s, &m, &calls);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, watchdog, s), 0);
     err_t e;
-    assert_int_equal(wasm_instance_call(inst, "spin", NULL, 0, NULL, 0, &e), WASM_ETRAP);
-    assert_int_equal(wasm_store_trap(s), WASM_TRAP_INTERRUPTED);
+    assert_int_equal(awasm_instance_call(inst, "spin", NULL, 0, NULL, 0, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(s), AWASM_TRAP_INTERRUPTED);
     pthread_join(t, NULL);
     /* the request was consumed */
-    wasm_val_t r;
-    assert_int_equal(wasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
-    wasm_module_free(m);
-    wasm_store_free(s);
+    awasm_val_t r;
+    assert_int_equal(awasm_instance_call(inst, "call_add3", NULL, 0, &r, 1, &e), 0);
+    awasm_module_free(m);
+    awasm_store_free(s);
 }
 
 /* ---- hostile modules ---------------------------------------------------- */
@@ -328,16 +328,16 @@ static void test_truncated_everywhere(void **state)
     }
     for (size_t n = 0; n < b.len; n++) {
         err_t e;
-        wasm_module_t *m = wasm_module_decode(b.data, n, NULL, &e);
+        awasm_module_t *m = awasm_module_decode(b.data, n, NULL, &e);
         bool boundary = false;
         for (size_t i = 0; i < nb; i++) boundary |= bounds[i] == n;
         if (m) {
             /* only before the function section (which needs its code) */
             assert_true(boundary);
-            wasm_module_free(m);
+            awasm_module_free(m);
             continue;
         }
-        assert_true(e.code == WASM_EMALFORMED || e.code == WASM_EINVALID);
+        assert_true(e.code == AWASM_EMALFORMED || e.code == AWASM_EINVALID);
         assert_non_null(strstr(e.msg, "wasm:"));
     }
     /* flipping each byte never crashes */
@@ -345,7 +345,7 @@ static void test_truncated_everywhere(void **state)
         uint8_t save = b.data[i];
         b.data[i] ^= 0x5a;
         err_t e;
-        wasm_module_free(wasm_module_decode(b.data, b.len, NULL, &e));
+        awasm_module_free(awasm_module_decode(b.data, b.len, NULL, &e));
         b.data[i] = save;
     }
     buf_free(&b);
@@ -362,7 +362,7 @@ static void test_huge_declarations(void **state)
     put_u32(&s, 0xffffffffu);
     section(&m, 1, &s);
     assert_null(decode(&m, NULL, &e));
-    assert_int_equal(e.code, WASM_EMALFORMED);
+    assert_int_equal(e.code, AWASM_EMALFORMED);
     buf_free(&m);
     /* a memory of 65536 pages with a limit of 16 pages: a clean error at
      * instantiation, nothing allocated */
@@ -371,16 +371,16 @@ static void test_huge_declarations(void **state)
     buf_append(&s, "\x01\x00", 2);
     put_u32(&s, 65536);
     section(&m, 5, &s);
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.max_memory_pages = 16;
-    wasm_module_t *mod = decode(&m, &cfg, &e);
+    awasm_module_t *mod = decode(&m, &cfg, &e);
     assert_non_null(mod);
-    wasm_store_t *st = wasm_store_new(&cfg);
-    assert_null(wasm_instance_new(st, mod, NULL, &e));
-    assert_int_equal(e.code, WASM_ELIMIT);
-    wasm_module_free(mod);
-    wasm_store_free(st);
+    awasm_store_t *st = awasm_store_new(&cfg);
+    assert_null(awasm_instance_new(st, mod, NULL, &e));
+    assert_int_equal(e.code, AWASM_ELIMIT);
+    awasm_module_free(mod);
+    awasm_store_free(st);
     buf_free(&m);
     /* a table of 4 billion elements */
     header(&m);
@@ -390,11 +390,11 @@ static void test_huge_declarations(void **state)
     section(&m, 4, &s);
     mod = decode(&m, NULL, &e);
     assert_non_null(mod);
-    st = wasm_store_new(NULL);
-    assert_null(wasm_instance_new(st, mod, NULL, &e));
-    assert_int_equal(e.code, WASM_ELIMIT);
-    wasm_module_free(mod);
-    wasm_store_free(st);
+    st = awasm_store_new(NULL);
+    assert_null(awasm_instance_new(st, mod, NULL, &e));
+    assert_int_equal(e.code, AWASM_ELIMIT);
+    awasm_module_free(mod);
+    awasm_store_free(st);
     buf_free(&m);
     /* a data segment claiming more bytes than the module has */
     header(&m);
@@ -403,13 +403,13 @@ static void test_huge_declarations(void **state)
     put_u32(&s, 0x7fffffffu);
     section(&m, 11, &s);
     assert_null(decode(&m, NULL, &e));
-    assert_int_equal(e.code, WASM_EMALFORMED);
+    assert_int_equal(e.code, AWASM_EMALFORMED);
     buf_free(&m);
     /* bigger than max_module_size */
     header(&m);
     cfg.max_module_size = 4;
     assert_null(decode(&m, &cfg, &e));
-    assert_int_equal(e.code, WASM_ELIMIT);
+    assert_int_equal(e.code, AWASM_ELIMIT);
     buf_free(&m);
     buf_free(&s);
 }
@@ -426,19 +426,19 @@ static void test_many_locals(void **state)
     buf_append_byte(&body, 0x0b);
     one_func_module(&m, &body);
     assert_null(decode(&m, NULL, &e));             /* default limit: 50,000 */
-    assert_int_equal(e.code, WASM_ELIMIT);
+    assert_int_equal(e.code, AWASM_ELIMIT);
     assert_non_null(strstr(e.msg, "locals"));
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.max_locals = 200000;                       /* allowed: it runs */
-    wasm_module_t *mod = decode(&m, &cfg, &e);
+    awasm_module_t *mod = decode(&m, &cfg, &e);
     assert_non_null(mod);
-    wasm_store_t *s = wasm_store_new(&cfg);
-    wasm_instance_t *inst = wasm_instance_new(s, mod, NULL, &e);
+    awasm_store_t *s = awasm_store_new(&cfg);
+    awasm_instance_t *inst = awasm_instance_new(s, mod, NULL, &e);
     assert_non_null(inst);
-    assert_int_equal(wasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), 0);
-    wasm_store_free(s);
-    wasm_module_free(mod);
+    assert_int_equal(awasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), 0);
+    awasm_store_free(s);
+    awasm_module_free(mod);
     buf_free(&m);
     /* 2^32 locals in total is malformed */
     buf_reset(&body);
@@ -466,13 +466,13 @@ static void test_deep_nesting(void **state)
     for (int i = 0; i < depth; i++) buf_append_byte(&body, 0x0b);
     buf_append_byte(&body, 0x0b);
     one_func_module(&m, &body);
-    wasm_module_t *mod = decode(&m, NULL, &e);
+    awasm_module_t *mod = decode(&m, NULL, &e);
     assert_non_null(mod);                          /* valid: compiled without recursion */
-    wasm_store_t *s = wasm_store_new(NULL);
-    wasm_instance_t *inst = wasm_instance_new(s, mod, NULL, &e);
-    assert_int_equal(wasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), 0);
-    wasm_store_free(s);
-    wasm_module_free(mod);
+    awasm_store_t *s = awasm_store_new(NULL);
+    awasm_instance_t *inst = awasm_instance_new(s, mod, NULL, &e);
+    assert_int_equal(awasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), 0);
+    awasm_store_free(s);
+    awasm_module_free(mod);
     buf_free(&m);
     /* unbalanced: never closed */
     buf_reset(&body);
@@ -480,7 +480,7 @@ static void test_deep_nesting(void **state)
     for (int i = 0; i < depth; i++) buf_append(&body, "\x02\x40", 2);
     one_func_module(&m, &body);
     assert_null(decode(&m, NULL, &e));
-    assert_int_equal(e.code, WASM_EMALFORMED);
+    assert_int_equal(e.code, AWASM_EMALFORMED);
     buf_free(&m);
     buf_free(&body);
 }
@@ -493,18 +493,18 @@ static void test_deep_recursion(void **state)
     buf_init(&body, 0);
     buf_append(&body, "\x00\x10\x00\x0b", 4);      /* f: call f */
     one_func_module(&m, &body);
-    wasm_config_t cfg;
-    wasm_config_default(&cfg);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
     cfg.max_call_depth = 1000000;                  /* the value stack runs out first */
-    wasm_module_t *mod = decode(&m, &cfg, &e);
+    awasm_module_t *mod = decode(&m, &cfg, &e);
     assert_non_null(mod);
-    wasm_store_t *s = wasm_store_new(&cfg);
-    wasm_instance_t *inst = wasm_instance_new(s, mod, NULL, &e);
-    assert_int_equal(wasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), WASM_ETRAP);
-    assert_int_equal(wasm_store_trap(s), WASM_TRAP_STACK_EXHAUSTED);
-    assert_string_equal(wasm_trap_kind_str(WASM_TRAP_STACK_EXHAUSTED), "call stack exhausted");
-    wasm_store_free(s);
-    wasm_module_free(mod);
+    awasm_store_t *s = awasm_store_new(&cfg);
+    awasm_instance_t *inst = awasm_instance_new(s, mod, NULL, &e);
+    assert_int_equal(awasm_instance_call(inst, "f", NULL, 0, NULL, 0, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(s), AWASM_TRAP_STACK_EXHAUSTED);
+    assert_string_equal(awasm_trap_kind_str(AWASM_TRAP_STACK_EXHAUSTED), "call stack exhausted");
+    awasm_store_free(s);
+    awasm_module_free(mod);
     buf_free(&m);
     buf_free(&body);
 }
