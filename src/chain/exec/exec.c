@@ -222,6 +222,17 @@ static int utxo_would_succeed(chain_state_t *st, const chain_tx_t *tx, const cha
     return 0;
 }
 
+chain_u128_t chain_exec_tx_cost(const chain_tx_t *tx)
+{
+    if (tx->kind == CHAIN_TX_TRANSFER) {
+        chain_u128_t sum;
+        if (!chain_u128_add(tx->fee, tx->amount, &sum))
+            memset(&sum, 0xff, sizeof sum);   /* saturate: all ones = 2^128 - 1 */
+        return sum;
+    }
+    return chain_u128_cmp(tx->from_balance, tx->fee) > 0 ? tx->from_balance : tx->fee;
+}
+
 int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_t *tx,
                         chain_account_t *sender, err_t *e)
 {

@@ -60,6 +60,12 @@ typedef struct chain_exec_cfg {
 int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_t *tx,
                         chain_account_t *sender, err_t *e) BASE_MUST_CHECK;
 
+/* What a tx can take from its sender's account balance at most: fee +
+ * amount for a transfer; for a UTxO spend max(from_balance, fee) (it debits
+ * from_balance on success, the fee on failure). Saturates at 2^128 - 1. The
+ * mempool orders and bounds a sender's pooled txs by this. */
+chain_u128_t chain_exec_tx_cost(const chain_tx_t *tx);
+
 /* Apply one tx (signature assumed checked) to ov. 0 with *r filled when the
  * tx is included (success or failed receipt); CHAIN_ETXINVALID when it is
  * invalid (ov unchanged). *fee_sum is increased by the fee paid. */

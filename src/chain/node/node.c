@@ -421,19 +421,6 @@ uint64_t node_chain_id(const node_t *n)
     return n->xcfg.chain_id;
 }
 
-static mempool_u128_t tx_cost(const chain_tx_t *tx)
-{
-    mempool_u128_t fee = to_native(tx->fee);
-    if (tx->kind == CHAIN_TX_TRANSFER) {
-        mempool_u128_t amt = to_native(tx->amount);
-        mempool_u128_t sum = fee + amt;
-        return sum < fee ? ~(mempool_u128_t)0 : sum;
-    }
-    /* UTxO spend: debits from_balance on success, the fee on failure. */
-    mempool_u128_t fb = to_native(tx->from_balance);
-    return fb > fee ? fb : fee;
-}
-
 int node_submit_tx(node_t *n, const uint8_t *raw, size_t len, chain_hash_t *hash,
                    mempool_reason_t *reason, err_t *e)
 {
@@ -479,7 +466,7 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
     memcpy(info.sender, tx->sender.b, sizeof info.sender);
     info.nonce = tx->nonce;
     info.fee = to_native(tx->fee);
-    info.cost = tx_cost(tx);
+    info.cost = to_native(chain_exec_tx_cost(tx));
     info.size = tx->size;
     pthread_mutex_lock(&n->mu);
     /* Re-read the account under the pool lock: the producer commits a block

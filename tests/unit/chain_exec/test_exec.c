@@ -311,6 +311,31 @@ static void test_apply_rejects(void **state)
     env_close(&w);
 }
 
+/* chain_exec_tx_cost: what the mempool may expect a tx to take at most. */
+static void test_tx_cost(void **state)
+{
+    (void)state;
+    chain_tx_t *t = xfer(A, B, 0, 500, 30);
+    chain_u128_t c = chain_exec_tx_cost(t);
+    assert_true(c.lo == 530 && c.hi == 0);
+    /* fee + amount above 2^128 - 1 saturates instead of wrapping */
+    t->amount = (chain_u128_t){UINT64_MAX, UINT64_MAX};
+    c = chain_exec_tx_cost(t);
+    assert_true(c.lo == UINT64_MAX && c.hi == UINT64_MAX);
+    chain_tx_free(t);
+    chain_utxo_id_t in = {{{0}}, 0};
+    chain_utxo_t out = {addr[B], u(10)};
+    err_t e = {0};
+    t = chain_tx_new_utxo(CHAIN, pk[A], 0, u(40), u(25), &in, 1, &out, 1, &e);
+    assert_non_null(t);
+    c = chain_exec_tx_cost(t);   /* a failed spend still charges the fee */
+    assert_true(c.lo == 40 && c.hi == 0);
+    t->from_balance = u(900);
+    c = chain_exec_tx_cost(t);
+    assert_true(c.lo == 900 && c.hi == 0);
+    chain_tx_free(t);
+}
+
 static void test_check_tx(void **state)
 {
     (void)state;
@@ -473,6 +498,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_rules),
         cmocka_unit_test(test_apply_rejects),
+        cmocka_unit_test(test_tx_cost),
         cmocka_unit_test(test_check_tx),
         cmocka_unit_test(test_random_vs_model),
     };
