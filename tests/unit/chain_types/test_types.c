@@ -596,6 +596,120 @@ static void test_proof_forms(void **state)
     assert_int_equal(chain_proof_verify(&z, NULL, &e), CHAIN_EPROOF);
 }
 
+/* ---- golden bytes: the layout of DESIGN.md §7, pinned (golden.h is built
+ * field by field from the documented layout by golden_gen.py, not by this
+ * encoder, so any change of order, width or endianness fails here) ---- */
+
+#include "golden.h"
+
+static void assert_golden(const char *what, const buf_t *b, const uint8_t *want, size_t n)
+{
+    if (b->len != n)
+        fail_msg("%s: encoded %zu bytes, golden %zu", what, b->len, n);
+    for (size_t i = 0; i < n; i++)
+        if (b->data[i] != want[i])
+            fail_msg("%s: byte %zu is 0x%02x, golden 0x%02x", what, i, b->data[i], want[i]);
+}
+
+static void test_golden_bytes(void **state)
+{
+    (void)state;
+    uint8_t gpk[32], gsk[64];
+    crypto_ed25519_from_seed(golden_seed, gpk, gsk);
+    assert_memory_equal(gpk, golden_pk, 32);
+    err_t e = {0};
+    buf_t b;
+    /* transfer */
+    chain_addr_t to;
+    for (int i = 0; i < 20; i++)
+        to.b[i] = (uint8_t)(0xa0 + i);
+    chain_tx_t *tx = chain_tx_new_transfer(GOLDEN_CHAIN_ID, gpk, 7, (chain_u128_t){1000, 3}, &to,
+                                           u(123456789));
+    assert_non_null(tx);
+    assert_int_equal(chain_tx_sign(tx, gsk, &e), 0);
+    buf_init(&b, 0);
+    assert_int_equal(chain_tx_encode(tx, true, &b), 0);
+    assert_golden("transfer", &b, golden_transfer, sizeof golden_transfer);
+    assert_memory_equal(tx->hash.b, golden_transfer_hash, 32);
+    buf_free(&b);
+    chain_tx_t *d = chain_tx_decode(golden_transfer, sizeof golden_transfer, &e);
+    assert_non_null(d);
+    assert_int_equal(d->kind, CHAIN_TX_TRANSFER);
+    assert_true(d->chain_id == GOLDEN_CHAIN_ID && d->nonce == 7);
+    assert_true(d->fee.lo == 1000 && d->fee.hi == 3);
+    assert_true(d->amount.lo == 123456789 && d->amount.hi == 0);
+    assert_memory_equal(d->to.b, to.b, 20);
+    assert_memory_equal(d->hash.b, golden_transfer_hash, 32);
+    assert_int_equal(chain_tx_verify(d, &e), 0);
+    chain_tx_free(d);
+    /* UTxO spend (inputs given unsorted: the constructor sorts them) */
+    chain_utxo_id_t ins[3];
+    memset(ins, 0, sizeof ins);
+    memset(ins[0].tx_hash.b, 2, 32), ins[0].index = 0;
+    memset(ins[1].tx_hash.b, 1, 32), ins[1].index = 9;
+    memset(ins[2].tx_hash.b, 1, 32), ins[2].index = 2;
+    chain_utxo_t outs[2];
+    memset(outs[0].owner.b, 0xc0, 20), outs[0].amount = u(70);
+    memset(outs[1].owner.b, 0xd0, 20), outs[1].amount = (chain_u128_t){0, 1ull << 36};
+    chain_tx_t *ut = chain_tx_new_utxo(GOLDEN_CHAIN_ID, gpk, 8, u(2000), u(5), ins, 3, outs, 2, &e);
+    assert_non_null(ut);
+    assert_int_equal(chain_tx_sign(ut, gsk, &e), 0);
+    buf_init(&b, 0);
+    assert_int_equal(chain_tx_encode(ut, true, &b), 0);
+    assert_golden("utxo spend", &b, golden_utxo, sizeof golden_utxo);
+    assert_memory_equal(ut->hash.b, golden_utxo_hash, 32);
+    buf_free(&b);
+    d = chain_tx_decode(golden_utxo, sizeof golden_utxo, &e);
+    assert_non_null(d);
+    assert_int_equal(d->kind, CHAIN_TX_UTXO);
+    assert_int_equal(d->n_inputs, 3);
+    assert_int_equal(d->inputs[0].index, 2);
+    assert_int_equal(d->inputs[2].tx_hash.b[0], 2);
+    assert_int_equal(d->n_outputs, 2);
+    assert_true(d->outputs[1].amount.hi == 1ull << 36 && d->outputs[1].amount.lo == 0);
+    assert_true(d->from_balance.lo == 5 && d->fee.lo == 2000 && d->nonce == 8);
+    assert_int_equal(chain_tx_verify(d, &e), 0);
+    chain_tx_free(d);
+    chain_tx_free(ut);
+    /* block header */
+    chain_header_t h;
+    memset(&h, 0, sizeof h);
+    h.version = 1;
+    h.chain_id = GOLDEN_CHAIN_ID;
+    h.height = 42;
+    h.timestamp_ms = 1700000000123ull;
+    memset(h.parent_hash.b, 0x10, 32);
+    memset(h.state_root.b, 0x20, 32);
+    memset(h.txs_root.b, 0x30, 32);
+    memset(h.receipts_root.b, 0x40, 32);
+    memcpy(h.proposer_pk, gpk, 32);
+    h.n_txs = 2;
+    buf_init(&b, 0);
+    assert_int_equal(chain_header_encode(&h, &b), 0);
+    assert_golden("block header", &b, golden_header, sizeof golden_header);
+    buf_free(&b);
+    chain_hash_t hh;
+    chain_header_hash(&h, &hh);
+    assert_memory_equal(hh.b, golden_header_hash, 32);
+    chain_header_t dh;
+    assert_int_equal(chain_header_decode(golden_header, sizeof golden_header, &dh, &e), 0);
+    assert_true(dh.height == 42 && dh.timestamp_ms == 1700000000123ull && dh.n_txs == 2);
+    assert_int_equal(dh.state_root.b[31], 0x20);
+    /* receipt (of the transfer, status overflow) */
+    chain_receipt_t r = {.status = CHAIN_STATUS_OVERFLOW, .fee_paid = {1000, 3}}, dr;
+    memcpy(r.tx_hash.b, tx->hash.b, 32);
+    buf_init(&b, 0);
+    assert_int_equal(chain_receipt_encode(&r, &b), 0);
+    assert_golden("receipt", &b, golden_receipt, sizeof golden_receipt);
+    buf_free(&b);
+    chain_receipt_hash(&r, &hh);
+    assert_memory_equal(hh.b, golden_receipt_hash, 32);
+    assert_int_equal(chain_receipt_decode(golden_receipt, sizeof golden_receipt, &dr, &e), 0);
+    assert_int_equal(dr.status, CHAIN_STATUS_OVERFLOW);
+    assert_string_equal(chain_status_name(dr.status), "overflow");
+    chain_tx_free(tx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_tx_json),       cmocka_unit_test(test_receipt),
         cmocka_unit_test(test_merkle),        cmocka_unit_test(test_block_roundtrip),
         cmocka_unit_test(test_block_tamper),  cmocka_unit_test(test_proof_forms),
+        cmocka_unit_test(test_golden_bytes),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
