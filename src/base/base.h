@@ -37,17 +37,124 @@
 
 /* ---- errors ------------------------------------------------------------ */
 
+/* One error space for the whole project (DESIGN.md §3): functions return 0 or
+ * a negative code, each module owns a range, and base names every code
+ * (err_name(), err_str()), as LMDB's mdb_strerror does. The ranges:
+ *   base           -1 ..  -99     crypto          -100 .. -199
+ *   crypto/ecvrf -200 .. -249     crypto/bls      -250 .. -299
+ *   p2p          -300 .. -399     phase           -400 .. -499
+ *   wasm         -500 .. -599     rpc             -600 .. -699
+ *   chain/types  -700 .. -749     chain/mempool   -750 .. -799
+ *   chain/rpc    -800 .. -849     chain/node      -850 .. -899
+ *   chain/consensus -900 .. -949  chain/client    -950 .. -999
+ *   chain/state -1000 .. -1049    chain/exec     -1050 .. -1099
+ * (WASI errnos returned to guests are a separate, positive space: wasi.h.)
+ * A new code goes here, in its module's range, never reusing a number. */
+#define AETHER_ERRORS(X) \
+    /* base */ \
+    X(BASE_EINVAL, -1, "malformed input") \
+    X(BASE_ENOMEM, -2, "allocation failed or size cap exceeded") \
+    X(BASE_EIO, -3, "operating system I/O error") \
+    X(BASE_ETRUNC, -4, "input ended early") \
+    X(BASE_EOVERFLOW, -5, "value does not fit") \
+    X(BASE_ENONMINIMAL, -6, "encoding is valid but not the shortest") \
+    X(BASE_ERANGE, -7, "output buffer too small") \
+    X(BASE_ENOENT, -8, "file does not exist") \
+    /* crypto */ \
+    X(CRYPTO_EINIT, -100, "libsodium failed to initialise") \
+    X(CRYPTO_EBADKEY, -101, "public key is not a valid curve point") \
+    X(CRYPTO_EBADSIG, -102, "signature does not verify") \
+    /* crypto/ecvrf */ \
+    X(ECVRF_EINVAL, -200, "bad argument (unknown suite, NULL buffer)") \
+    X(ECVRF_EBADKEY, -201, "public key: not a point, non-canonical or small order") \
+    X(ECVRF_EBADPROOF, -202, "proof does not decode: Gamma invalid or s >= L") \
+    X(ECVRF_EVERIFY, -203, "proof decodes but does not verify") \
+    X(ECVRF_EHASH, -204, "encode_to_curve failed (try-and-increment ran out)") \
+    /* crypto/bls */ \
+    X(BLS_EARG, -250, "bad argument: short IKM, sk = 0 or >= r, empty aggregate") \
+    X(BLS_EDECODE, -251, "a point encoding was rejected") \
+    X(BLS_EINVALID, -252, "INVALID: the key or signature does not validate/verify") \
+    X(BLS_ENOMEM, -253, "allocation failed") \
+    /* p2p */ \
+    X(P2P_EINVAL, -300, "malformed input") \
+    X(P2P_ENOMEM, -301, "allocation failed") \
+    X(P2P_EPROTO, -302, "the peer broke a protocol") \
+    X(P2P_EIO, -303, "socket error") \
+    X(P2P_ETIMEOUT, -304, "handshake, idle or request timeout") \
+    X(P2P_ELIMIT, -305, "a configured limit was reached") \
+    X(P2P_ECLOSED, -306, "connection or stream closed") \
+    X(P2P_ENOTSUP, -307, "protocol not supported by the peer (\"na\")") \
+    X(P2P_EAUTH, -308, "identity check failed (signature, wrong peer id)") \
+    X(P2P_ENOTFOUND, -309, "lookup found nothing") \
+    /* phase */ \
+    X(PHASE_EINVAL, -400, "malformed JSON or a field of the wrong shape") \
+    X(PHASE_ESCHEMA, -401, "UnsupportedSchema: schema_version > 1") \
+    X(PHASE_EBADKEY, -402, "BadPublicKey: not 64 hex digits or not a curve point") \
+    X(PHASE_EBADSIG, -403, "BadSignature: not 128 hex digits or does not verify") \
+    X(PHASE_EEXPIRED, -404, "Expired: now > expires_at") \
+    X(PHASE_EIO, -405, "file system error") \
+    X(PHASE_EEXIST, -406, "identity already exists") \
+    X(PHASE_ENOENT, -407, "identity does not exist") \
+    X(PHASE_EMISMATCH, -408, "pinned key, commitment or job id does not match") \
+    X(PHASE_EDENIED, -409, "the manifest's signer is not authorised (SEC-01)") \
+    X(PHASE_EUNSUPPORTED, -410, "the payload is not a wasm JobSpec") \
+    /* wasm */ \
+    X(AWASM_EMALFORMED, -500, "bytes are not a well-formed binary module") \
+    X(AWASM_EINVALID, -501, "well-formed but fails validation") \
+    X(AWASM_ELIMIT, -502, "exceeds a awasm_config_t limit") \
+    X(AWASM_ELINK, -503, "an import is missing or has the wrong type") \
+    X(AWASM_ETRAP, -504, "execution trapped (see awasm_store_trap())") \
+    X(AWASM_EARG, -505, "bad argument to an API function") \
+    X(AWASM_ENOTFOUND, -506, "no such export") \
+    X(AWASM_ENOMEM, -507, "allocation failed") \
+    /* rpc (HTTP + JSON-RPC 2.0 client and server; chain/rpc until it moves) */ \
+    X(RPC_EINVAL, -600, "bad argument or malformed response") \
+    X(RPC_EIO, -601, "socket / HTTP failure (unreachable node, timeout)") \
+    X(RPC_EREMOTE, -602, "the server answered with a JSON-RPC error") \
+    X(RPC_ENOMEM, -603, "allocation failed") \
+    /* chain/types */ \
+    X(CHAIN_EINVAL, -700, "malformed encoding or argument") \
+    X(CHAIN_EBADSIG, -701, "signature or key does not verify") \
+    X(CHAIN_ETXINVALID, -702, "tx can never be included at this point (see reason)") \
+    X(CHAIN_EBLOCK, -703, "block does not match its header / parent / roots") \
+    X(CHAIN_ENOTFOUND, -704, "no such block / tx / account") \
+    X(CHAIN_EIO, -705, "storage failure (RocksDB, file)") \
+    X(CHAIN_EPROOF, -706, "proof does not verify against the root") \
+    X(CHAIN_ENOMEM, -707, "allocation failed") \
+    /* chain/mempool */ \
+    X(MEMPOOL_EREJECT, -750, "the transaction was refused; *reason says why") \
+    X(MEMPOOL_ENOMEM, -751, "allocation failed") \
+    X(MEMPOOL_EINVAL, -752, "bad argument (NULL, zero size)") \
+    /* chain/node */ \
+    X(NODE_EINVAL, -850, "bad file / argument") \
+    X(NODE_ETXINVALID, -851, "tx undecodable or invalid against the chain") \
+    X(NODE_ETXREJECTED, -852, "mempool refused the tx (see the reason)") \
+    X(NODE_ESTATE, -853, "store failure") \
+    X(NODE_ENOMEM, -854, "allocation failed") \
+    X(NODE_EKNOWN, -855, "tx already committed")
+
 enum {
     BASE_OK = 0,
-    BASE_EINVAL = -1,      /* malformed input */
-    BASE_ENOMEM = -2,      /* allocation failed or size cap exceeded */
-    BASE_EIO = -3,         /* operating system I/O error */
-    BASE_ETRUNC = -4,      /* input ended early */
-    BASE_EOVERFLOW = -5,   /* value does not fit */
-    BASE_ENONMINIMAL = -6, /* encoding is valid but not the shortest */
-    BASE_ERANGE = -7,      /* output buffer too small */
-    BASE_ENOENT = -8,      /* file does not exist */
+    CRYPTO_OK = 0,
+    ECVRF_OK = 0,
+    BLS_OK = 0,
+    P2P_OK = 0,
+    PHASE_OK = 0,
+    AWASM_OK = 0,
+    CHAIN_OK = 0,
+    MEMPOOL_OK = 0,
+    RPC_OK = 0,
+    NODE_OK = 0,
+#define AETHER_ERROR_ENUM(name, code, text) name = code,
+    AETHER_ERRORS(AETHER_ERROR_ENUM)
+#undef AETHER_ERROR_ENUM
 };
+
+/* The symbolic name of a code ("AWASM_EMALFORMED"; "OK" for 0) and its
+ * description ("bytes are not a well-formed binary module"). Unknown codes
+ * give "E?" / "unknown error code". Never NULL. */
+const char *err_name(int code);
+const char *err_str(int code);
 
 #define ERR_MSG_MAX 256
 
@@ -63,6 +170,59 @@ int err_setv(err_t *e, int code, const char *fmt, va_list ap);
 /* Prepends "prefix: " to the message already in e. Returns e->code. */
 int err_prefix(err_t *e, const char *fmt, ...) BASE_PRINTF(2, 3);
 void err_clear(err_t *e);
+
+/* ---- byte order ---------------------------------------------------------- */
+
+/* The one set of load/store helpers (DESIGN.md §3): unaligned, any host byte
+ * order; compilers turn each into a single move (plus bswap for BE on x86). */
+static inline uint16_t load_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
+}
+static inline uint16_t load_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t load_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    return (uint64_t)load_be32(p) << 32 | (uint64_t)load_be32(p + 4);
+}
+static inline void store_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void store_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void store_le64(uint8_t *p, uint64_t v)
+{
+    store_le32(p, (uint32_t)v);
+    store_le32(p + 4, (uint32_t)(v >> 32));
+}
+static inline void store_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void store_be32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+static inline void store_be64(uint8_t *p, uint64_t v)
+{
+    store_be32(p, (uint32_t)(v >> 32));
+    store_be32(p + 4, (uint32_t)v);
+}
 
 /* ---- growable byte buffer ---------------------------------------------- */
 

@@ -56,3 +56,32 @@ void err_clear(err_t *e)
         e->msg[0] = '\0';
     }
 }
+
+static const struct {
+    int code;
+    const char *name, *text;
+} err_table[] = {
+#define AETHER_ERROR_ROW(name, code, text) {code, #name, text},
+    AETHER_ERRORS(AETHER_ERROR_ROW)
+#undef AETHER_ERROR_ROW
+};
+
+const char *err_name(int code)
+{
+    if (code == 0)
+        return "OK";
+    for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++)
+        if (err_table[i].code == code)
+            return err_table[i].name;
+    return "E?";
+}
+
+const char *err_str(int code)
+{
+    if (code == 0)
+        return "success";
+    for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++)
+        if (err_table[i].code == code)
+            return err_table[i].text;
+    return "unknown error code";
+}

@@ -24,12 +24,8 @@
 #define CRYPTO_ED25519_SK_BYTES 64   /* libsodium form: seed || pk */
 #define CRYPTO_ED25519_SIG_BYTES 64
 
-enum {
-    CRYPTO_OK = 0,
-    CRYPTO_EINIT = -100,     /* libsodium failed to initialise */
-    CRYPTO_EBADKEY = -101,   /* public key is not a valid curve point */
-    CRYPTO_EBADSIG = -102,   /* signature does not verify */
-};
+/* Error codes CRYPTO_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -100. */
 
 int crypto_init(void) BASE_MUST_CHECK;
 

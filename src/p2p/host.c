@@ -329,8 +329,7 @@ void hc_flush(p2p_conn_t *c)
     while (off < n) {
         size_t k = n - off < NOISE_MAX_PLAIN ? n - off : NOISE_MAX_PLAIN;
         size_t cl = k + NOISE_TAG;
-        w->data[o] = (uint8_t)(cl >> 8);
-        w->data[o + 1] = (uint8_t)cl;
+        store_be16(w->data + o, (uint16_t)cl);
         if (noise_encrypt(&c->tx_c, NULL, 0, c->txplain.data + off, k, w->data + o + 2)) {
             free(w);
             hc_fail(c, P2P_EPROTO, "noise: send nonce exhausted");
@@ -620,8 +619,7 @@ static void noise_send(p2p_conn_t *c, const uint8_t *payload, size_t n)
         hc_fail(c, P2P_EPROTO, "%s", e.msg);
         return;
     }
-    out.data[0] = (uint8_t)((out.len - 2) >> 8);
-    out.data[1] = (uint8_t)(out.len - 2);
+    store_be16(out.data, (uint16_t)(out.len - 2));
     conn_write_raw(c, out.data, out.len);
     buf_free(&out);
 }
@@ -671,7 +669,7 @@ static int noise_step(p2p_conn_t *c)
 {
     if (c->rx.len < 2)
         return 0;
-    size_t n = (size_t)c->rx.data[0] << 8 | c->rx.data[1];
+    size_t n = load_be16(c->rx.data);
     if (c->rx.len - 2 < n)
         return 0;
     buf_t pl;
@@ -724,7 +722,7 @@ static int decrypt_frames(p2p_conn_t *c)
     size_t off = 0;
     while (c->rx.len - off >= 2) {
         const uint8_t *f = c->rx.data + off;
-        size_t n = (size_t)f[0] << 8 | f[1];
+        size_t n = load_be16(f);
         if (n < NOISE_TAG) {
             hc_fail(c, P2P_EPROTO, "noise: transport message of %zu bytes", n);
             return -1;

@@ -147,15 +147,14 @@ int mdns_parse(const uint8_t *p, size_t n, bool *is_query, bool *asks_us,
         return err_set(e, P2P_EPROTO, "mdns: packet of %zu bytes", n);
     *is_query = !(p[2] & 0x80);
     *asks_us = false;
-    unsigned qd = (unsigned)p[4] << 8 | p[5];
-    unsigned rr = ((unsigned)p[6] << 8 | p[7]) + ((unsigned)p[8] << 8 | p[9]) +
-                  ((unsigned)p[10] << 8 | p[11]);
+    unsigned qd = load_be16(p + 4);
+    unsigned rr = (unsigned)load_be16(p + 6) + load_be16(p + 8) + load_be16(p + 10);
     size_t off = 12;
     char name[256];
     for (unsigned i = 0; i < qd; i++) {
         if (read_name(p, n, &off, name) || off + 4 > n)
             return err_set(e, P2P_EPROTO, "mdns: question %u malformed", i);
-        uint16_t type = (uint16_t)(p[off] << 8 | p[off + 1]);
+        uint16_t type = load_be16(p + off);
         off += 4;
         if (strcmp(name, service) == 0 && (type == DNS_PTR || type == 255))
             *asks_us = true;
@@ -163,8 +162,8 @@ int mdns_parse(const uint8_t *p, size_t n, bool *is_query, bool *asks_us,
     for (unsigned i = 0; i < rr; i++) {
         if (read_name(p, n, &off, name) || off + 10 > n)
             return err_set(e, P2P_EPROTO, "mdns: record %u malformed", i);
-        uint16_t type = (uint16_t)(p[off] << 8 | p[off + 1]);
-        size_t rdlen = (size_t)p[off + 8] << 8 | p[off + 9];
+        uint16_t type = load_be16(p + off);
+        size_t rdlen = load_be16(p + off + 8);
         off += 10;
         if (rdlen > n - off)
             return err_set(e, P2P_EPROTO, "mdns: record %u data truncated", i);

@@ -274,7 +274,7 @@ int p2p_maddr_format(const uint8_t *m, size_t n, buf_t *out, err_t *e)
             break;
         case P2P_PROTO_TCP:
         case P2P_PROTO_UDP:
-            buf_printf(out, "/%u", (unsigned)v[0] << 8 | v[1]);
+            buf_printf(out, "/%u", (unsigned)load_be16(v));
             break;
         case P2P_PROTO_P2P: {
             p2p_peer_id_t id;
@@ -347,7 +347,7 @@ int p2p_maddr_to_sockaddr(const uint8_t *m, size_t n, struct sockaddr_storage *s
                            k3 < 0 ? "?" : pr3->name,
                            k3 >= 0 && pr3->code == P2P_PROTO_P2P ? " twice" : "");
     }
-    uint16_t port = (uint16_t)(v2[0] << 8 | v2[1]);
+    uint16_t port = load_be16(v2);
     memset(sa, 0, sizeof *sa);
     if (pr->code == P2P_PROTO_IP4) {
         struct sockaddr_in *s4 = (struct sockaddr_in *)sa;

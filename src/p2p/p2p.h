@@ -44,19 +44,8 @@
 
 #include "base/base.h"
 
-enum {
-    P2P_OK = 0,
-    P2P_EINVAL = -300,    /* malformed input */
-    P2P_ENOMEM = -301,    /* allocation failed */
-    P2P_EPROTO = -302,    /* the peer broke a protocol */
-    P2P_EIO = -303,       /* socket error */
-    P2P_ETIMEOUT = -304,  /* handshake, idle or request timeout */
-    P2P_ELIMIT = -305,    /* a configured limit was reached */
-    P2P_ECLOSED = -306,   /* connection or stream closed */
-    P2P_ENOTSUP = -307,   /* protocol not supported by the peer ("na") */
-    P2P_EAUTH = -308,     /* identity check failed (signature, wrong peer id) */
-    P2P_ENOTFOUND = -309, /* lookup found nothing */
-};
+/* Error codes P2P_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -300. */
 
 const char *p2p_strerror(int code);
 

@@ -59,20 +59,8 @@
 #define PHASE_CHUNK_MAX 65536
 #define PHASE_JSON_MAX (64u << 20) /* cap on manifest/receipt files we read */
 
-enum {
-    PHASE_OK = 0,
-    PHASE_EINVAL = -400,    /* malformed JSON or a field of the wrong shape */
-    PHASE_ESCHEMA = -401,   /* UnsupportedSchema: schema_version > 1 */
-    PHASE_EBADKEY = -402,   /* BadPublicKey: not 64 hex digits or not a curve point */
-    PHASE_EBADSIG = -403,   /* BadSignature: not 128 hex digits or does not verify */
-    PHASE_EEXPIRED = -404,  /* Expired: now > expires_at */
-    PHASE_EIO = -405,       /* file system error */
-    PHASE_EEXIST = -406,    /* identity already exists */
-    PHASE_ENOENT = -407,    /* identity does not exist */
-    PHASE_EMISMATCH = -408, /* pinned key, commitment or job id does not match */
-    PHASE_EDENIED = -409,   /* the manifest's signer is not authorised (SEC-01) */
-    PHASE_EUNSUPPORTED = -410, /* the payload is not a wasm JobSpec */
-};
+/* Error codes PHASE_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -400. */
 
 /* ---- identity ------------------------------------------------------------ */
 

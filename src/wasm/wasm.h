@@ -50,17 +50,8 @@
 #include "base/base.h"
 
 /* ---- error codes (negative, returned by functions and in err_t.code) ---- */
-enum {
-    AWASM_OK = 0,
-    AWASM_EMALFORMED = -100,  /* bytes are not a well-formed binary module */
-    AWASM_EINVALID = -101,    /* well-formed but fails validation */
-    AWASM_ELIMIT = -102,      /* exceeds a awasm_config_t limit */
-    AWASM_ELINK = -103,       /* an import is missing or has the wrong type */
-    AWASM_ETRAP = -104,       /* execution trapped (see awasm_store_trap()) */
-    AWASM_EARG = -105,        /* bad argument to an API function */
-    AWASM_ENOTFOUND = -106,   /* no such export */
-    AWASM_ENOMEM = -107,      /* allocation failed */
-};
+/* Error codes AWASM_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -500. */
 
 /* ---- value types and values ------------------------------------------- */
 

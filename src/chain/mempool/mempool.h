@@ -51,12 +51,8 @@
 /* u128 amounts (balances and fees), as in the chain's types. */
 typedef unsigned __int128 mempool_u128_t;
 
-enum {
-    MEMPOOL_OK = 0,
-    MEMPOOL_EREJECT = -750, /* the transaction was refused; *reason says why */
-    MEMPOOL_ENOMEM = -751,
-    MEMPOOL_EINVAL = -752,  /* bad argument (NULL, zero size) */
-};
+/* Error codes MEMPOOL_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -750. */
 
 typedef enum mempool_reason {
     MEMPOOL_ACCEPTED = 0,

@@ -45,15 +45,8 @@
 #include "chain/state/state.h"
 #include "chain/types/types.h"
 
-enum {
-    NODE_OK = 0,
-    NODE_EINVAL = -850,     /* bad file / argument */
-    NODE_ETXINVALID = -851, /* tx undecodable or invalid against the chain */
-    NODE_ETXREJECTED = -852,/* mempool refused the tx (see the reason) */
-    NODE_ESTATE = -853,     /* store failure */
-    NODE_ENOMEM = -854,
-    NODE_EKNOWN = -855,     /* tx already committed */
-};
+/* Error codes NODE_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -850. */
 
 /* ---- key files ------------------------------------------------------------- */
 

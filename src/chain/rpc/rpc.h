@@ -51,13 +51,8 @@
 #define RPC_RATE_LIMITED -32005    /* HTTP 429 */
 #define RPC_BODY_TOO_LARGE -32006  /* HTTP 413 */
 
-enum {
-    RPC_OK = 0,
-    RPC_EINVAL = -800,     /* bad argument or malformed response */
-    RPC_EIO = -801,        /* socket / HTTP failure (unreachable node, timeout) */
-    RPC_EREMOTE = -802,    /* the server answered with a JSON-RPC error */
-    RPC_ENOMEM = -803,
-};
+/* Error codes RPC_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; the rpc range starts at -600. */
 
 typedef struct rpc_error {
     int code;

@@ -64,10 +64,7 @@ int chain_overlay_put_account(chain_overlay_t *ov, const chain_addr_t *a,
 static void utxo_key(const chain_utxo_id_t *id, uint8_t k[36])
 {
     memcpy(k, id->tx_hash.b, 32);
-    k[32] = (uint8_t)id->index;
-    k[33] = (uint8_t)(id->index >> 8);
-    k[34] = (uint8_t)(id->index >> 16);
-    k[35] = (uint8_t)(id->index >> 24);
+    store_le32(k + 32, id->index);
 }
 
 int chain_overlay_get_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, chain_utxo_t *out,

@@ -362,8 +362,7 @@ int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
             } else {
                 chain_utxo_id_t id;
                 memcpy(id.tx_hash.b, en->key, 32);
-                id.index = (uint32_t)en->key[32] | (uint32_t)en->key[33] << 8 |
-                           (uint32_t)en->key[34] << 16 | (uint32_t)en->key[35] << 24;
+                id.index = load_le32(en->key + 32);
                 chain_smt_key_utxo(&id, &x->key);
             }
             /* for UTxOs, vlen 0 is a spend; accounts are never deleted */

@@ -70,18 +70,6 @@ static void zo_finish(zout_t *w)
     }
 }
 
-static void le32w(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static void le64w(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
 {
     int rc = 0;
@@ -158,12 +146,12 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     crypto_sha256_init(&w.sha);
     uint8_t hdr[16];
     memcpy(hdr, SNAP_MAGIC, 8);
-    le32w(hdr + 8, SNAP_VERSION);
-    le32w(hdr + 12, (uint32_t)blen);
+    store_le32(hdr + 8, SNAP_VERSION);
+    store_le32(hdr + 12, (uint32_t)blen);
     zo_write(&w, hdr, sizeof hdr, true);
     zo_write(&w, blk, blen, true);
     uint8_t gl[4];
-    le32w(gl, (uint32_t)glen);
+    store_le32(gl, (uint32_t)glen);
     zo_write(&w, gl, 4, true);
     zo_write(&w, gen, glen, true);
     static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
@@ -201,8 +189,8 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     }
     uint8_t end[1 + 16 + 32];
     end[0] = 0;
-    le64w(end + 1, n_acc);
-    le64w(end + 9, n_utxo);
+    store_le64(end + 1, n_acc);
+    store_le64(end + 9, n_utxo);
     zo_write(&w, end, 17, true);
     crypto_sha256_final(&w.sha, end + 17);
     zo_write(&w, end + 17, 32, false);
@@ -295,11 +283,6 @@ static int trunc_err(zin_t *r, const char *what)
                    (unsigned long long)r->consumed);
 }
 
-static uint32_t le32r(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Reads a block of len bytes from the stream: its raw encoding (kept for the
  * store) and its decoded form; what ("tip block") names it in errors. */
 static int read_block(zin_t *r, uint32_t len, const char *what, uint8_t **raw,
@@ -367,8 +350,8 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
         rc = err_set(e, CHAIN_EINVAL, "snapshot: not an Aether snapshot (bad magic)");
         goto out;
     }
-    uint32_t ver = le32r(hdr + 8);
-    uint32_t blen = le32r(hdr + 12);
+    uint32_t ver = load_le32(hdr + 8);
+    uint32_t blen = load_le32(hdr + 12);
     if (ver != SNAP_VERSION) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: unsupported version %u", ver);
         goto out;
@@ -385,7 +368,7 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
         rc = trunc_err(&r, "genesis block length");
         goto out;
     }
-    glen = le32r(gl);
+    glen = load_le32(gl);
     if ((rc = read_block(&r, glen, "genesis block", &graw, &gblk, e)))
         goto out;
     if (gblk->header.height != 0 || gblk->header.chain_id != blk->header.chain_id ||
@@ -437,8 +420,7 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
             chain_utxo_id_t id;
             chain_utxo_t u;
             memcpy(id.tx_hash.b, rec, 32);
-            id.index = (uint32_t)rec[32] | (uint32_t)rec[33] << 8 | (uint32_t)rec[34] << 16 |
-                       (uint32_t)rec[35] << 24;
+            id.index = load_le32(rec + 32);
             if ((rc = chain_utxo_decode(rec + 36, vl, &u, e))) {
                 err_prefix(e, "snapshot");
                 goto out;
@@ -600,8 +582,7 @@ int chain_state_check(chain_state_t *st, err_t *e)
             } else {
                 chain_utxo_id_t id;
                 memcpy(id.tx_hash.b, k, 32);
-                id.index = (uint32_t)k[32] | (uint32_t)k[33] << 8 | (uint32_t)k[34] << 16 |
-                           (uint32_t)k[35] << 24;
+                id.index = load_le32(k + 32);
                 chain_smt_key_utxo(&id, &leaves[n].key);
                 n_utxo++;
             }

@@ -17,28 +17,8 @@ static const char *const cf_names[CF_COUNT] = {
 
 #define CACHE_MAX_DEFAULT (1u << 19)   /* per generation: ~60 MB each at most */
 
-static void be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* txs record: height_be8, index, offset, length (u32 LE each), receipt */
 #define TX_REC_BYTES (20 + CHAIN_RECEIPT_BYTES)
-
-static void le32put(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t rbe64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 int store_get(chain_state_t *st, int cf, const void *key, size_t klen, uint8_t **val,
               size_t *vlen, err_t *e)
@@ -68,7 +48,7 @@ static int load_block(chain_state_t *st, uint64_t height, chain_block_t **out, e
 {
     uint8_t k[8], *v = NULL;
     size_t n = 0;
-    be64(k, height);
+    store_be64(k, height);
     int rc = store_get(st, CF_BLOCKS, k, 8, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return err_set(e, CHAIN_ENOTFOUND, "state: no block at height %llu",
@@ -99,7 +79,7 @@ int store_reload_tip(chain_state_t *st, err_t *e)
         free(v);
         return err_set(e, CHAIN_EIO, "state: corrupt tip record (%zu bytes)", n);
     }
-    uint64_t height = rbe64(v);
+    uint64_t height = load_be64(v);
     chain_hash_t hash;
     memcpy(hash.b, v + 8, 32);
     free(v);
@@ -325,10 +305,7 @@ int chain_state_get_account(chain_state_t *st, const chain_addr_t *a, chain_acco
 static void utxo_key(const chain_utxo_id_t *id, uint8_t k[36])
 {
     memcpy(k, id->tx_hash.b, 32);
-    k[32] = (uint8_t)id->index;
-    k[33] = (uint8_t)(id->index >> 8);
-    k[34] = (uint8_t)(id->index >> 16);
-    k[35] = (uint8_t)(id->index >> 24);
+    store_le32(k + 32, id->index);
 }
 
 int chain_state_get_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_utxo_t *out,
@@ -370,8 +347,7 @@ int chain_state_list_utxos(chain_state_t *st, const chain_addr_t *owner, size_t 
         chain_utxo_entry_t en;
         memcpy(en.id.tx_hash.b, k + 20, 32);
         const uint8_t *ix = (const uint8_t *)k + 52;
-        en.id.index = (uint32_t)ix[0] | (uint32_t)ix[1] << 8 | (uint32_t)ix[2] << 16 |
-                      (uint32_t)ix[3] << 24;
+        en.id.index = load_le32(ix);
         bool exists;
         if ((rc = chain_state_get_utxo(st, &en.id, &en.utxo, &exists, e)))
             break;
@@ -416,7 +392,7 @@ int chain_state_get_block_raw(chain_state_t *st, uint64_t height, uint8_t **out,
                               err_t *e)
 {
     uint8_t k[8];
-    be64(k, height);
+    store_be64(k, height);
     int rc = store_get(st, CF_BLOCKS, k, 8, out, len, e);
     if (rc == CHAIN_ENOTFOUND)
         return err_set(e, CHAIN_ENOTFOUND, "state: no block at height %llu",
@@ -439,7 +415,7 @@ int chain_state_get_block_by_hash(chain_state_t *st, const chain_hash_t *hash,
         free(v);
         return err_set(e, CHAIN_EIO, "state: corrupt block index record");
     }
-    uint64_t h = rbe64(v);
+    uint64_t h = load_be64(v);
     free(v);
     return load_block(st, h, out, e);
 }
@@ -460,13 +436,10 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
         free(v);
         return err_set(e, CHAIN_EIO, "state: corrupt tx index record");
     }
-    uint64_t h = rbe64(v);
-    uint32_t ix = (uint32_t)v[8] | (uint32_t)v[9] << 8 | (uint32_t)v[10] << 16 |
-                  (uint32_t)v[11] << 24;
-    uint32_t off = (uint32_t)v[12] | (uint32_t)v[13] << 8 | (uint32_t)v[14] << 16 |
-                   (uint32_t)v[15] << 24;
-    uint32_t len = (uint32_t)v[16] | (uint32_t)v[17] << 8 | (uint32_t)v[18] << 16 |
-                   (uint32_t)v[19] << 24;
+    uint64_t h = load_be64(v);
+    uint32_t ix = load_le32(v + 8);
+    uint32_t off = load_le32(v + 12);
+    uint32_t len = load_le32(v + 16);
     if (receipt && chain_receipt_decode(v + 20, CHAIN_RECEIPT_BYTES, receipt, e) != 0) {
         free(v);
         return err_prefix(e, "state: corrupt receipt"), CHAIN_EIO;
@@ -480,7 +453,7 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
         /* decode just this tx from its slice of the stored block */
         uint8_t k[8];
         char *err = NULL;
-        be64(k, h);
+        store_be64(k, h);
         rocksdb_pinnableslice_t *ps =
             rocksdb_get_pinned_cf(st->db, st->ro, st->cf[CF_BLOCKS], (const char *)k, 8, &err);
         if (err) {
@@ -574,9 +547,9 @@ static int put_tx_records(chain_state_t *st, rocksdb_writebatch_t *wb, const cha
         off += 4;
         r[i].hash = block->txs[i]->hash.b;
         memcpy(r[i].v, hk, 8);
-        le32put(r[i].v + 8, i);
-        le32put(r[i].v + 12, off);
-        le32put(r[i].v + 16, len);
+        store_le32(r[i].v + 8, i);
+        store_le32(r[i].v + 12, off);
+        store_le32(r[i].v + 16, len);
         memcpy(r[i].v + 20, receipts[i].tx_hash.b, 32);
         r[i].v[52] = receipts[i].status;
         chain_u128_put(r[i].v + 53, receipts[i].fee_paid);
@@ -670,7 +643,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
     free(utx);
     /* block, indexes, receipts, tip */
     uint8_t hk[8];
-    be64(hk, block->header.height);
+    store_be64(hk, block->header.height);
     rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)hk, 8, (const char *)enc.data,
                               enc.len);
     rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bhash.b, 32,

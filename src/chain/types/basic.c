@@ -97,13 +97,13 @@ size_t chain_u128_format(chain_u128_t a, char out[CHAIN_U128_STR_MAX])
 
 void chain_u128_put(uint8_t out[16], chain_u128_t a)
 {
-    put64(out, a.lo);
-    put64(out + 8, a.hi);
+    store_le64(out, a.lo);
+    store_le64(out + 8, a.hi);
 }
 
 chain_u128_t chain_u128_get(const uint8_t in[16])
 {
-    chain_u128_t r = {le64(in), le64(in + 8)};
+    chain_u128_t r = {load_le64(in), load_le64(in + 8)};
     return r;
 }
 
@@ -210,7 +210,7 @@ bool rd_u32(rd_t *r, uint32_t *v, const char *field)
     const uint8_t *p = rd_take(r, 4, field);
     if (!p)
         return false;
-    *v = le32(p);
+    *v = load_le32(p);
     return true;
 }
 
@@ -219,7 +219,7 @@ bool rd_u64(rd_t *r, uint64_t *v, const char *field)
     const uint8_t *p = rd_take(r, 8, field);
     if (!p)
         return false;
-    *v = le64(p);
+    *v = load_le64(p);
     return true;
 }
 
@@ -280,7 +280,7 @@ json_t *ju64(uint64_t v)
 void chain_account_encode(const chain_account_t *a, uint8_t out[CHAIN_ACCOUNT_BYTES])
 {
     chain_u128_put(out, a->balance);
-    put64(out + 16, a->nonce);
+    store_le64(out + 16, a->nonce);
 }
 
 int chain_account_decode(const uint8_t *in, size_t n, chain_account_t *out, err_t *e)
@@ -288,7 +288,7 @@ int chain_account_decode(const uint8_t *in, size_t n, chain_account_t *out, err_
     if (n != CHAIN_ACCOUNT_BYTES)
         return err_set(e, CHAIN_EINVAL, "account: %zu bytes, expected %d", n, CHAIN_ACCOUNT_BYTES);
     out->balance = chain_u128_get(in);
-    out->nonce = le64(in + 16);
+    out->nonce = load_le64(in + 16);
     return 0;
 }
 

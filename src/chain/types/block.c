@@ -67,16 +67,16 @@ json_t *chain_receipt_to_json(const chain_receipt_t *r)
 static void header_write(const chain_header_t *h, uint8_t out[CHAIN_HEADER_BYTES])
 {
     uint8_t *p = out;
-    put32(p, h->version), p += 4;
-    put64(p, h->chain_id), p += 8;
-    put64(p, h->height), p += 8;
-    put64(p, h->timestamp_ms), p += 8;
+    store_le32(p, h->version), p += 4;
+    store_le64(p, h->chain_id), p += 8;
+    store_le64(p, h->height), p += 8;
+    store_le64(p, h->timestamp_ms), p += 8;
     memcpy(p, h->parent_hash.b, 32), p += 32;
     memcpy(p, h->state_root.b, 32), p += 32;
     memcpy(p, h->txs_root.b, 32), p += 32;
     memcpy(p, h->receipts_root.b, 32), p += 32;
     memcpy(p, h->proposer_pk, 32), p += 32;
-    put32(p, h->n_txs);
+    store_le32(p, h->n_txs);
 }
 
 int chain_header_encode(const chain_header_t *h, buf_t *out)

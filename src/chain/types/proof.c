@@ -20,7 +20,7 @@ void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key)
     uint8_t buf[1 + 32 + 4];
     buf[0] = 0x02;
     memcpy(buf + 1, id->tx_hash.b, 32);
-    put32(buf + 33, id->index);
+    store_le32(buf + 33, id->index);
     crypto_sha256(buf, sizeof buf, key->b);
 }
 

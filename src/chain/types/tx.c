@@ -122,21 +122,21 @@ static size_t tx_write(const chain_tx_t *tx, uint8_t *out, bool with_sig)
 {
     uint8_t *p = out;
     *p++ = tx->kind;
-    put64(p, tx->chain_id), p += 8;
+    store_le64(p, tx->chain_id), p += 8;
     memcpy(p, tx->sender_pk, 32), p += 32;
-    put64(p, tx->nonce), p += 8;
+    store_le64(p, tx->nonce), p += 8;
     chain_u128_put(p, tx->fee), p += 16;
     if (tx->kind == CHAIN_TX_TRANSFER) {
         memcpy(p, tx->to.b, 20), p += 20;
         chain_u128_put(p, tx->amount), p += 16;
     } else if (tx->kind == CHAIN_TX_UTXO) {
         chain_u128_put(p, tx->from_balance), p += 16;
-        put32(p, tx->n_inputs), p += 4;
+        store_le32(p, tx->n_inputs), p += 4;
         for (uint32_t i = 0; i < tx->n_inputs; i++) {
             memcpy(p, tx->inputs[i].tx_hash.b, 32), p += 32;
-            put32(p, tx->inputs[i].index), p += 4;
+            store_le32(p, tx->inputs[i].index), p += 4;
         }
-        put32(p, tx->n_outputs), p += 4;
+        store_le32(p, tx->n_outputs), p += 4;
         for (uint32_t i = 0; i < tx->n_outputs; i++) {
             memcpy(p, tx->outputs[i].owner.b, 20), p += 20;
             chain_u128_put(p, tx->outputs[i].amount), p += 16;

@@ -76,17 +76,8 @@
 #define CHAIN_HEADER_BYTES (4 + 8 + 8 + 8 + 32 * 4 + 32 + 4)   /* 192 */
 #define CHAIN_RECEIPT_BYTES (32 + 1 + 16)                       /* 49 */
 
-enum {
-    CHAIN_OK = 0,
-    CHAIN_EINVAL = -700,    /* malformed encoding or argument */
-    CHAIN_EBADSIG = -701,   /* signature or key does not verify */
-    CHAIN_ETXINVALID = -702,/* tx can never be included at this point (see reason) */
-    CHAIN_EBLOCK = -703,    /* block does not match its header / parent / roots */
-    CHAIN_ENOTFOUND = -704, /* no such block / tx / account */
-    CHAIN_EIO = -705,       /* storage failure (RocksDB, file) */
-    CHAIN_EPROOF = -706,    /* proof does not verify against the root */
-    CHAIN_ENOMEM = -707,
-};
+/* Error codes CHAIN_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -700. */
 
 /* ---- u128 amounts --------------------------------------------------------- */
 

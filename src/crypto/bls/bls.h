@@ -47,13 +47,8 @@
 #define BLS_DST_SIG "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_"
 #define BLS_DST_POP "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_"
 
-enum {
-    BLS_OK = 0,
-    BLS_EARG = -200,      /* bad argument: short IKM, sk = 0 or >= r, empty aggregate */
-    BLS_EDECODE = -201,   /* a point encoding was rejected */
-    BLS_EINVALID = -202,  /* INVALID: the key or signature does not validate/verify */
-    BLS_ENOMEM = -203,
-};
+/* Error codes BLS_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -250. */
 
 /* Decoded, validated points, for callers that check many signatures against
  * the same keys (decode and KeyValidate once, then reuse). */

@@ -48,14 +48,8 @@ typedef enum ecvrf_suite {
     ECVRF_SUITE_ELL2 = 0x04,
 } ecvrf_suite_t;
 
-enum {
-    ECVRF_OK = 0,
-    ECVRF_EINVAL = -200,     /* bad argument (unknown suite, NULL buffer) */
-    ECVRF_EBADKEY = -201,    /* public key: not a point, non-canonical or small order */
-    ECVRF_EBADPROOF = -202,  /* proof does not decode: Gamma invalid or s >= L */
-    ECVRF_EVERIFY = -203,    /* proof decodes but does not verify */
-    ECVRF_EHASH = -204,      /* encode_to_curve failed (try-and-increment ran out) */
-};
+/* Error codes ECVRF_E* are defined in base/base.h (AETHER_ERRORS), the one
+ * error space of the project; this module's range starts at -200. */
 
 /* Name of a suite ("ECVRF-EDWARDS25519-SHA512-TAI"), or NULL when unknown. */
 const char *ecvrf_suite_name(ecvrf_suite_t suite);

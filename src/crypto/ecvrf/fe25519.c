@@ -16,14 +16,6 @@ typedef unsigned __int128 u128;
 
 #define MASK51 ((UINT64_C(1) << 51) - 1)
 
-static uint64_t load64_le(const uint8_t *s)
-{
-    uint64_t r = 0;
-    for (int i = 7; i >= 0; i--)
-        r = (r << 8) | s[i];
-    return r;
-}
-
 void fe25519_0(fe25519_t *h)
 {
     memset(h, 0, sizeof *h);
@@ -42,11 +34,11 @@ void fe25519_copy(fe25519_t *h, const fe25519_t *f)
 
 void fe25519_frombytes(fe25519_t *h, const uint8_t s[32])
 {
-    h->v[0] = load64_le(s) & MASK51;
-    h->v[1] = (load64_le(s + 6) >> 3) & MASK51;
-    h->v[2] = (load64_le(s + 12) >> 6) & MASK51;
-    h->v[3] = (load64_le(s + 19) >> 1) & MASK51;
-    h->v[4] = (load64_le(s + 24) >> 12) & MASK51;
+    h->v[0] = load_le64(s) & MASK51;
+    h->v[1] = (load_le64(s + 6) >> 3) & MASK51;
+    h->v[2] = (load_le64(s + 12) >> 6) & MASK51;
+    h->v[3] = (load_le64(s + 19) >> 1) & MASK51;
+    h->v[4] = (load_le64(s + 24) >> 12) & MASK51;
 }
 
 /* One carry pass: limbs < 2^51 except v[0] < 2^51 + 19 * 2^13. */

@@ -63,34 +63,6 @@ static void *guest(awasm_ctx_t *ctx, uint32_t off, uint64_t len)
     return mem ? awasm_memory_ptr(mem, off, len) : NULL;
 }
 
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
 static int ret(awasm_val_t *results, int errno_)
 {
     results[0].of.i32 = errno_;
@@ -103,7 +75,7 @@ static int out_u32(awasm_ctx_t *ctx, uint32_t ptr, uint32_t v)
     uint8_t *p = guest(ctx, ptr, 4);
     if (!p)
         return WASI_EFAULT;
-    put_u32(p, v);
+    store_le32(p, v);
     return WASI_ESUCCESS;
 }
 
@@ -129,7 +101,7 @@ static int strings_get(awasm_ctx_t *ctx, const awasm_val_t *args, awasm_val_t *r
     uint32_t off = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(strs[i]) + 1;
-        put_u32(pp + 4 * i, buf + off);
+        store_le32(pp + 4 * i, buf + off);
         memcpy(bp + off, strs[i], len);
         off += (uint32_t)len;
     }
@@ -211,7 +183,7 @@ static int h_clock_res_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *
     uint8_t *p = guest(ctx, u32_arg(&a[1]), 8);
     if (!p)
         return ret(r, WASI_EFAULT);
-    put_u64(p, ns_of(&t));
+    store_le64(p, ns_of(&t));
     return ret(r, WASI_ESUCCESS);
 }
 
@@ -224,7 +196,7 @@ static int h_clock_time_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t 
     uint8_t *p = guest(ctx, u32_arg(&a[2]), 8);
     if (!p)
         return ret(r, WASI_EFAULT);
-    put_u64(p, ns);
+    store_le64(p, ns);
     return ret(r, WASI_ESUCCESS);
 }
 
@@ -260,7 +232,7 @@ static void chacha_block(wasi_t *w)
         QR(x[3], x[4], x[9], x[14]);
     }
     for (int i = 0; i < 16; i++)
-        put_u32(w->chacha_buf + 4 * i, x[i] + s[i]);
+        store_le32(w->chacha_buf + 4 * i, x[i] + s[i]);
     w->chacha_counter++;
     w->chacha_avail = 64;
 }
@@ -315,8 +287,8 @@ static int h_fd_read(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, voi
         return ret(r, WASI_EFAULT);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n_iovs; i++) {
-        uint32_t len = get_u32(iov + 8 * i + 4);
-        uint8_t *dst = guest(ctx, get_u32(iov + 8 * i), len);
+        uint32_t len = load_le32(iov + 8 * i + 4);
+        uint8_t *dst = guest(ctx, load_le32(iov + 8 * i), len);
         if (!dst)
             return ret(r, WASI_EFAULT);
         if (len == 0)
@@ -345,8 +317,8 @@ static int h_fd_write(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, vo
         return ret(r, WASI_EFAULT);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n_iovs; i++) {
-        uint32_t len = get_u32(iov + 8 * i + 4);
-        const uint8_t *src = guest(ctx, get_u32(iov + 8 * i), len);
+        uint32_t len = load_le32(iov + 8 * i + 4);
+        const uint8_t *src = guest(ctx, load_le32(iov + 8 * i), len);
         if (!src)
             return ret(r, WASI_EFAULT);
         if (len == 0)
@@ -391,10 +363,10 @@ static int h_fd_fdstat_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *
     /* filetype unknown (a pipe, as wasmtime reports one): not a tty, so
      * wasi-libc buffers stdout fully instead of line by line. */
     p[0] = 0;
-    put_u16(p + 2, 0);
+    store_le16(p + 2, 0);
     uint64_t rights = (fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE) | RIGHT_POLL_FD_READWRITE;
-    put_u64(p + 8, rights);
-    put_u64(p + 16, 0);
+    store_le64(p + 8, rights);
+    store_le64(p + 16, 0);
     return ret(r, WASI_ESUCCESS);
 }
 
@@ -454,8 +426,8 @@ static void sleep_until(wasi_t *w, uint64_t deadline)
 /* Deadline of a clock subscription on the monotonic clock, in ns. */
 static bool clock_deadline(wasi_t *w, const uint8_t *sub, uint64_t *deadline)
 {
-    uint32_t id = get_u32(sub + 16);
-    uint64_t timeout = get_u64(sub + 24);
+    uint32_t id = load_le32(sub + 16);
+    uint64_t timeout = load_le64(sub + 24);
     uint16_t flags = (uint16_t)(sub[40] | sub[41] << 8);
     uint64_t now, m;
     if (!read_clock(w, id, &now) || !read_clock(w, 1, &m))
@@ -506,11 +478,11 @@ static int h_poll_oneoff(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r,
         memset(ev, 0, EVENT_SIZE);
         memcpy(ev, s, 8);
         ev[10] = tag;
-        uint32_t fd = get_u32(s + 16);
+        uint32_t fd = load_le32(s + 16);
         if (tag > EVENTTYPE_FD_WRITE)
-            put_u16(ev + 8, WASI_EINVAL);
+            store_le16(ev + 8, WASI_EINVAL);
         else if (!open_stream(w, fd) || (tag == EVENTTYPE_FD_READ) != (fd == 0))
-            put_u16(ev + 8, WASI_EBADF);
+            store_le16(ev + 8, WASI_EBADF);
     }
     bool any_bad = false;
     for (uint32_t i = 0; i < n; i++)
@@ -544,7 +516,7 @@ static int h_poll_oneoff(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r,
         memcpy(ev, s, 8);
         ev[10] = EVENTTYPE_CLOCK;
         if (bad)
-            put_u16(ev + 8, WASI_EINVAL);
+            store_le16(ev + 8, WASI_EINVAL);
     }
     free(deadline);
     free(subs);
@@ -729,7 +701,7 @@ wasi_t *wasi_new(const wasi_config_t *cfg, err_t *e)
     w->virtual_clocks = cfg->virtual_clocks;
     w->clock_base = cfg->clock_base_ns;
     for (int i = 0; i < 8; i++)
-        w->chacha_key[i] = get_u32(cfg->random_seed + 4 * i);
+        w->chacha_key[i] = load_le32(cfg->random_seed + 4 * i);
     atomic_init(&w->cancelled, false);
     return w;
 oom:

@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
@@ -109,6 +110,56 @@ static void test_err(void **state)
     assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 1);
 }
 
+/* The one error space: every code negative, unique, inside its module's
+ * documented range (base.h), and named. */
+static void test_error_space(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *prefix;
+        int hi, lo;
+    } ranges[] = {
+        {"BASE_", -1, -99},        {"CRYPTO_", -100, -199}, {"ECVRF_", -200, -249},
+        {"BLS_", -250, -299},      {"P2P_", -300, -399},    {"PHASE_", -400, -499},
+        {"AWASM_", -500, -599},    {"RPC_", -600, -699},    {"CHAIN_", -700, -749},
+        {"MEMPOOL_", -750, -799},  {"NODE_", -850, -899},   {"CONSENSUS_", -900, -949},
+        {"CLIENT_", -950, -999},   {"STATE_", -1000, -1049}, {"EXEC_", -1050, -1099},
+    };
+    static const struct {
+        int code;
+        const char *name;
+    } all[] = {
+#define ROW(name, code, text) {code, #name},
+        AETHER_ERRORS(ROW)
+#undef ROW
+    };
+    size_t n = sizeof all / sizeof all[0];
+    assert_true(n > 50);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(all[i].code < 0);
+        for (size_t j = i + 1; j < n; j++)
+            if (all[i].code == all[j].code)
+                fail_msg("%s and %s share code %d", all[i].name, all[j].name, all[i].code);
+        bool placed = false;
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+            if (!strncmp(all[i].name, ranges[r].prefix, strlen(ranges[r].prefix))) {
+                if (all[i].code > ranges[r].hi || all[i].code < ranges[r].lo)
+                    fail_msg("%s = %d is outside %s's range %d..%d", all[i].name, all[i].code,
+                             ranges[r].prefix, ranges[r].hi, ranges[r].lo);
+                placed = true;
+            }
+        if (!placed)
+            fail_msg("%s has no documented range", all[i].name);
+        assert_string_equal(err_name(all[i].code), all[i].name);
+        assert_true(strlen(err_str(all[i].code)) > 0);
+    }
+    assert_string_equal(err_name(AWASM_EMALFORMED), "AWASM_EMALFORMED");
+    assert_string_equal(err_str(AWASM_EMALFORMED), "bytes are not a well-formed binary module");
+    assert_string_equal(err_name(0), "OK");
+    assert_string_equal(err_name(-99999), "E?");
+    assert_string_equal(err_str(-99999), "unknown error code");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_huge_reserve_fails_cleanly),
         cmocka_unit_test(test_printf_terminate_steal),
         cmocka_unit_test(test_err),
+        cmocka_unit_test(test_error_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
