@@ -58,7 +58,7 @@ static double mempool_insert_rate(void)
     enum { N = 50000, SENDERS = 1000 };
     mempool_tx_info_t *info = calloc(N, sizeof *info);
     uint8_t raw[165] = {0};
-    mempool_account_t acct = {0, (mempool_u128_t)1 << 100};
+    mempool_account_t acct = {0, (chain_u128_t){0, UINT64_C(1) << 36}}; /* 2^100 */
     for (uint32_t i = 0; i < N; i++) {
         uint32_t s = i % SENDERS;
         crypto_sha256(&i, sizeof i, info[i].hash);
@@ -66,8 +66,8 @@ static double mempool_insert_rate(void)
         crypto_sha256(&s, sizeof s, h);
         memcpy(info[i].sender, h, sizeof info[i].sender);
         info[i].nonce = i / SENDERS;
-        info[i].fee = 2000 + (i % 97);
-        info[i].cost = info[i].fee + 10;
+        info[i].fee = chain_u128_from_u64(2000 + (i % 97));
+        info[i].cost = chain_u128_from_u64(2000 + (i % 97) + 10);
         info[i].size = sizeof raw;
     }
     uint64_t t0 = h_now_ms();

@@ -113,7 +113,7 @@ int aetherd_run_main(int argc, char **argv)
             if ((r = parse_num(prog, "--min-fee", optarg, UINT64_MAX, &v)) >= 0)
                 return r;
             cfg.min_fee = chain_u128_from_u64(v);
-            cfg.mempool.min_fee = v;
+            cfg.mempool.min_fee = cfg.min_fee;
             break;
         case 'R':
             if ((r = parse_num(prog, "--rpc-rate", optarg, 100000000, &v)) >= 0)

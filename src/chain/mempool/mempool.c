@@ -33,8 +33,8 @@ typedef struct entry {
 struct sender {
     uint8_t addr[MEMPOOL_ADDR_BYTES];
     uint64_t base_nonce;          /* committed account nonce */
-    mempool_u128_t balance;       /* committed balance */
-    mempool_u128_t pooled_cost;   /* sum of the entries' cost */
+    chain_u128_t balance;       /* committed balance */
+    chain_u128_t pooled_cost;   /* sum of the entries' cost */
     entry_t **txs;                /* sorted by nonce, all >= base_nonce */
     size_t n, cap;
     size_t heap_idx;              /* position in mp->tails */
@@ -87,24 +87,16 @@ void mempool_config_default(mempool_config_t *cfg)
     cfg->max_tx_bytes = 65536;
     cfg->max_per_sender = 4096;
     cfg->max_nonce_gap = 64;
-    cfg->min_fee = 1000;
-    cfg->fee_per_byte = 1;
+    cfg->min_fee = chain_u128_from_u64(1000);
+    cfg->fee_per_byte = chain_u128_from_u64(1);
     cfg->rbf_bump_percent = 10;
     cfg->ttl_ms = 600000;
 }
 
-/* Decimal text of a u128 for messages; buf holds at least 40 chars. */
-static const char *u128_str(mempool_u128_t v, char buf[48])
+/* Decimal text of a u128 for messages. */
+static const char *u128_str(chain_u128_t v, char buf[CHAIN_U128_STR_MAX])
 {
-    char tmp[48];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = 0;
+    chain_u128_format(v, buf);
     return buf;
 }
 
@@ -218,8 +210,9 @@ static sender_t *find_sender(const mempool_t *mp, const uint8_t *addr)
 static bool tail_worse(const sender_t *a, const sender_t *b)
 {
     const mempool_tx_t *ta = &a->txs[a->n - 1]->tx, *tb = &b->txs[b->n - 1]->tx;
-    if (ta->info.fee != tb->info.fee)
-        return ta->info.fee < tb->info.fee;
+    int fc = chain_u128_cmp(ta->info.fee, tb->info.fee);
+    if (fc != 0)
+        return fc < 0;
     return ta->seq > tb->seq;
 }
 
@@ -290,7 +283,8 @@ static void entry_drop(mempool_t *mp, sender_t *s, size_t idx)
     entry_t *en = s->txs[idx];
     htab_del(mp, &mp->by_hash, entry_key, MEMPOOL_HASH_BYTES, en->tx.info.hash);
     arrival_unlink(mp, en);
-    s->pooled_cost -= en->tx.info.cost;
+    if (!chain_u128_sub(s->pooled_cost, en->tx.info.cost, &s->pooled_cost))
+        s->pooled_cost = chain_u128_from_u64(0); /* cannot happen: the sum includes it */
     memmove(&s->txs[idx], &s->txs[idx + 1], (s->n - idx - 1) * sizeof *s->txs);
     s->n--;
     mp->count--;
@@ -340,7 +334,7 @@ static size_t sender_refresh(mempool_t *mp, sender_t *s, const mempool_account_t
     for (size_t i = 0; i < stale; i++)
         entry_drop(mp, s, 0);
     dropped += stale;
-    while (s->n > 0 && s->pooled_cost > s->balance) {
+    while (s->n > 0 && chain_u128_cmp(s->pooled_cost, s->balance) > 0) {
         entry_drop(mp, s, s->n - 1);
         dropped++;
     }
@@ -466,13 +460,10 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
         return reject(mp, MEMPOOL_R_TOO_LARGE, reason, e,
                       "transaction of %zu bytes exceeds the %zu-byte limit", raw_len,
                       c->max_tx_bytes);
-    /* fee_per_byte * raw_len cannot overflow: raw_len < 2^32 and a sane per-byte fee;
-     * saturate anyway so a huge configured value cannot wrap to a low floor */
-    mempool_u128_t per = c->fee_per_byte * (mempool_u128_t)raw_len;
-    if (raw_len && per / raw_len != c->fee_per_byte)
-        per = ~(mempool_u128_t)0;
-    mempool_u128_t floor = c->min_fee + per < per ? ~(mempool_u128_t)0 : c->min_fee + per;
-    if (info->fee < floor)
+    /* saturating, so a huge configured per-byte fee cannot wrap to a low floor */
+    chain_u128_t per = chain_u128_mul_u64_sat(c->fee_per_byte, raw_len);
+    chain_u128_t floor = chain_u128_add_sat(c->min_fee, per);
+    if (chain_u128_cmp(info->fee, floor) < 0)
         return reject(mp, MEMPOOL_R_FEE_TOO_LOW, reason, e,
                       "fee %s below floor %s (%s + %s/byte * %zu bytes)", u128_str(info->fee, b1),
                       u128_str(floor, b2), u128_str(c->min_fee, b3),
@@ -495,7 +486,7 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
         return reject(mp, MEMPOOL_R_NONCE_TOO_LOW, reason, e,
                       "nonce %llu already used (account nonce is %llu)",
                       (unsigned long long)info->nonce, (unsigned long long)acct->nonce);
-    if (s && (s->base_nonce != acct->nonce || s->balance != acct->balance)) {
+    if (s && (s->base_nonce != acct->nonce || chain_u128_cmp(s->balance, acct->balance) != 0)) {
         /* The chain moved on since this sender was last seen: catch up first
          * (this may free the sender record). */
         mp->st.removed += sender_refresh(mp, s, acct);
@@ -508,10 +499,13 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
                                                                                  : NULL;
     if (old) {
         /* old * (100 + bump) / 100 without overflowing u128 (saturating) */
-        mempool_u128_t of = old->tx.info.fee, bump = of / 100 * c->rbf_bump_percent +
-                                                     of % 100 * c->rbf_bump_percent / 100;
-        mempool_u128_t need = of + bump < of ? ~(mempool_u128_t)0 : of + bump;
-        if (info->fee < need)
+        chain_u128_t of = old->tx.info.fee;
+        uint64_t rem;
+        chain_u128_t hundredths = chain_u128_div_u64(of, 100, &rem);
+        chain_u128_t bump = chain_u128_add_sat(chain_u128_mul_u64_sat(hundredths, c->rbf_bump_percent),
+                                               chain_u128_from_u64(rem * c->rbf_bump_percent / 100));
+        chain_u128_t need = chain_u128_add_sat(of, bump);
+        if (chain_u128_cmp(info->fee, need) < 0)
             return reject(mp, MEMPOOL_R_UNDERPRICED, reason, e,
                           "replacement fee %s too low: nonce %llu is pooled with fee %s, "
                           "a replacement needs at least %s (+%u%%)",
@@ -531,8 +525,12 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
                           "sender already has %zu pooled transactions (limit %zu)", s->n,
                           c->max_per_sender);
     }
-    mempool_u128_t pooled = s ? s->pooled_cost - (old ? old->tx.info.cost : 0) : 0;
-    if (info->cost > acct->balance || pooled > acct->balance - info->cost)
+    chain_u128_t pooled = chain_u128_from_u64(0), left;
+    if (s)
+        pooled = s->pooled_cost;
+    if (old && !chain_u128_sub(pooled, old->tx.info.cost, &pooled))
+        pooled = chain_u128_from_u64(0); /* cannot happen: the sum includes it */
+    if (!chain_u128_sub(acct->balance, info->cost, &left) || chain_u128_cmp(pooled, left) > 0)
         return reject(mp, MEMPOOL_R_INSUFFICIENT_FUNDS, reason, e,
                       "insufficient funds: balance %s cannot cover this transaction's cost %s "
                       "plus %s already pooled by the sender",
@@ -542,7 +540,7 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
     if (!old && mp->count >= c->max_txs) {
         sender_t *w = mp->tails[0];
         const mempool_tx_t *wt = &w->txs[w->n - 1]->tx;
-        if (info->fee <= wt->info.fee || (w == s && info->nonce > wt->info.nonce))
+        if (chain_u128_cmp(info->fee, wt->info.fee) <= 0 || (w == s && info->nonce > wt->info.nonce))
             return reject(mp, MEMPOOL_R_FULL, reason, e,
                           "pool full (%zu transactions) and fee %s does not beat the cheapest "
                           "evictable fee %s",
@@ -601,7 +599,7 @@ int mempool_add(mempool_t *mp, const mempool_tx_info_t *info, const uint8_t *raw
     memmove(&s->txs[pos + 1], &s->txs[pos], (s->n - pos) * sizeof *s->txs);
     s->txs[pos] = en;
     s->n++;
-    s->pooled_cost += info->cost;
+    s->pooled_cost = chain_u128_add_sat(s->pooled_cost, info->cost);
     en->snd = s;
     htab_put(mp, &mp->by_hash, entry_key, MEMPOOL_HASH_BYTES, en);
     en->older = mp->newest;
@@ -668,8 +666,9 @@ size_t mempool_expire(mempool_t *mp, uint64_t now_ms)
 static bool sel_better(const sender_t *a, const sender_t *b)
 {
     const mempool_tx_t *ta = &a->txs[a->sel_pos]->tx, *tb = &b->txs[b->sel_pos]->tx;
-    if (ta->info.fee != tb->info.fee)
-        return ta->info.fee > tb->info.fee;
+    int fc = chain_u128_cmp(ta->info.fee, tb->info.fee);
+    if (fc != 0)
+        return fc > 0;
     return ta->seq < tb->seq;
 }
 

@@ -44,12 +44,11 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "chain/types/types.h"
 
 #define MEMPOOL_HASH_BYTES 32
 #define MEMPOOL_ADDR_BYTES 20
 
-/* u128 amounts (balances and fees), as in the chain's types. */
-typedef unsigned __int128 mempool_u128_t;
 
 /* Error codes MEMPOOL_E* are defined in base/base.h (AETHER_ERRORS), the one
  * error space of the project; this module's range starts at -750. */
@@ -76,8 +75,8 @@ typedef struct mempool_config {
     size_t max_tx_bytes;        /* default 65,536 */
     size_t max_per_sender;      /* default 4,096 */
     uint64_t max_nonce_gap;     /* default 64 */
-    mempool_u128_t min_fee;     /* default 1,000 */
-    mempool_u128_t fee_per_byte;/* default 1 */
+    chain_u128_t min_fee;     /* default 1,000 */
+    chain_u128_t fee_per_byte;/* default 1 */
     uint32_t rbf_bump_percent;  /* default 10 */
     uint64_t ttl_ms;            /* default 600,000 (10 minutes); 0 = never expire */
     /* Called with an entry's user pointer whenever the pool drops the entry
@@ -92,15 +91,15 @@ typedef struct mempool_tx_info {
     uint8_t hash[MEMPOOL_HASH_BYTES];
     uint8_t sender[MEMPOOL_ADDR_BYTES];
     uint64_t nonce;
-    mempool_u128_t fee;
-    mempool_u128_t cost; /* most the tx can debit from the sender's balance (amount + fee) */
+    chain_u128_t fee;
+    chain_u128_t cost; /* most the tx can debit from the sender's balance (amount + fee) */
     uint32_t size;       /* encoded size in bytes */
 } mempool_tx_info_t;
 
 /* The sender's committed account. */
 typedef struct mempool_account {
     uint64_t nonce;
-    mempool_u128_t balance;
+    chain_u128_t balance;
 } mempool_account_t;
 
 /* A pooled transaction. */

@@ -50,11 +50,6 @@ static uint64_t mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static mempool_u128_t to_native(chain_u128_t v)
-{
-    return ((mempool_u128_t)v.hi << 64) | v.lo;
-}
-
 static void free_tx_ud(void *ud)
 {
     chain_tx_free(ud);
@@ -317,7 +312,7 @@ static void pool_after_block(node_t *n, const chain_block_t *b, const chain_exec
         if (chain_state_get_account(n->st, &senders[i], &a, &exists, NULL) != 0)
             a.nonce = 0, a.balance = chain_u128_from_u64(0);
         accts[i].nonce = a.nonce;
-        accts[i].balance = to_native(a.balance);
+        accts[i].balance = a.balance;
     }
     pthread_mutex_lock(&n->mu);
     for (size_t i = 0; i < u; i++)
@@ -465,8 +460,8 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
     memcpy(info.hash, tx->hash.b, sizeof info.hash);
     memcpy(info.sender, tx->sender.b, sizeof info.sender);
     info.nonce = tx->nonce;
-    info.fee = to_native(tx->fee);
-    info.cost = to_native(chain_exec_tx_cost(tx));
+    info.fee = tx->fee;
+    info.cost = chain_exec_tx_cost(tx);
     info.size = tx->size;
     pthread_mutex_lock(&n->mu);
     /* Re-read the account under the pool lock: the producer commits a block
@@ -480,7 +475,7 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
         chain_tx_free(tx);
         return err_set(e, NODE_ESTATE, "node: reading the sender's account failed");
     }
-    mempool_account_t ma = {acct.nonce, to_native(acct.balance)};
+    mempool_account_t ma = {acct.nonce, acct.balance};
     bool was_empty = mempool_count(n->mp) == 0;
     rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), reason, NULL, e);
     if (rc == 0 && was_empty) {

@@ -59,6 +59,30 @@ bool chain_u128_mul_u64(chain_u128_t a, uint64_t b, chain_u128_t *r)
     return true;
 }
 
+chain_u128_t chain_u128_add_sat(chain_u128_t a, chain_u128_t b)
+{
+    chain_u128_t r;
+    if (!chain_u128_add(a, b, &r))
+        r.lo = r.hi = UINT64_MAX;
+    return r;
+}
+
+chain_u128_t chain_u128_mul_u64_sat(chain_u128_t a, uint64_t b)
+{
+    chain_u128_t r;
+    if (!chain_u128_mul_u64(a, b, &r))
+        r.lo = r.hi = UINT64_MAX;
+    return r;
+}
+
+chain_u128_t chain_u128_div_u64(chain_u128_t a, uint64_t d, uint64_t *rem)
+{
+    u128n x = to_n(a);
+    if (rem)
+        *rem = (uint64_t)(x % d);
+    return from_n(x / d);
+}
+
 int chain_u128_parse(const char *s, size_t n, chain_u128_t *out, err_t *e)
 {
     if (!s || n == 0)

@@ -97,6 +97,11 @@ int chain_u128_cmp(chain_u128_t a, chain_u128_t b);   /* -1, 0, 1 */
 bool chain_u128_add(chain_u128_t a, chain_u128_t b, chain_u128_t *r) BASE_MUST_CHECK;
 bool chain_u128_sub(chain_u128_t a, chain_u128_t b, chain_u128_t *r) BASE_MUST_CHECK;
 bool chain_u128_mul_u64(chain_u128_t a, uint64_t b, chain_u128_t *r) BASE_MUST_CHECK;
+/* Saturating forms (clamp at 2^128 - 1) for limits and floors, and division
+ * by a u64 (d != 0) with the remainder in *rem when rem is not NULL. */
+chain_u128_t chain_u128_add_sat(chain_u128_t a, chain_u128_t b);
+chain_u128_t chain_u128_mul_u64_sat(chain_u128_t a, uint64_t b);
+chain_u128_t chain_u128_div_u64(chain_u128_t a, uint64_t d, uint64_t *rem);
 /* Decimal: digits only, no sign, no leading zeros except "0" itself, value
  * < 2^128. Errors name what was wrong. */
 int chain_u128_parse(const char *s, size_t n, chain_u128_t *out, err_t *e) BASE_MUST_CHECK;

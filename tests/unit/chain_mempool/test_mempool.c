@@ -32,15 +32,15 @@ static mempool_tx_info_t tx(int sender, uint64_t nonce, uint64_t fee)
     memset(seed + 20, 0, 4);
     crypto_sha256(seed, sizeof seed, t.hash);
     t.nonce = nonce;
-    t.fee = fee;
-    t.cost = fee + 100;
+    t.fee = chain_u128_from_u64(fee);
+    t.cost = chain_u128_from_u64(fee + 100);
     t.size = 100;
     return t;
 }
 
 static mempool_account_t acct(uint64_t nonce, uint64_t balance)
 {
-    mempool_account_t a = {nonce, balance};
+    mempool_account_t a = {nonce, chain_u128_from_u64(balance)};
     return a;
 }
 
@@ -52,8 +52,8 @@ static mempool_config_t small_cfg(void)
     c.max_per_sender = 4;
     c.max_nonce_gap = 2;
     c.max_tx_bytes = 150;
-    c.min_fee = 1000;
-    c.fee_per_byte = 1; /* floor = 1100 for 100 bytes */
+    c.min_fee = chain_u128_from_u64(1000);
+    c.fee_per_byte = chain_u128_from_u64(1); /* floor = 1100 for 100 bytes */
     c.ttl_ms = 1000;
     return c;
 }
@@ -108,7 +108,7 @@ static void test_reasons(void **state)
     assert_int_equal(add(mp, tx(2, 1, 2000), poor, 0, NULL), 0);
     expect_reject(mp, tx(2, 2, 2000), poor, MEMPOOL_R_INSUFFICIENT_FUNDS, "insufficient funds");
     mempool_tx_info_t huge = tx(3, 0, 1200);
-    huge.cost = (mempool_u128_t)1 << 100;
+    huge.cost = (chain_u128_t){0, UINT64_C(1) << 36}; /* 2^100 */
     expect_reject(mp, huge, poor, MEMPOOL_R_INSUFFICIENT_FUNDS, "balance 5000");
 
     mempool_stats_t st;
@@ -150,18 +150,18 @@ static void test_replace_by_fee(void **state)
     assert_int_equal(mempool_count(mp), 3);
     /* replacement arithmetic near 2^128 saturates instead of wrapping */
     mempool_account_t rich = acct(0, 0);
-    rich.balance = ~(mempool_u128_t)0;
+    rich.balance = (chain_u128_t){UINT64_MAX, UINT64_MAX};
     mempool_tx_info_t big = tx(3, 0, 0);
-    big.fee = ~(mempool_u128_t)0 - 5;
+    big.fee = (chain_u128_t){UINT64_MAX - 5, UINT64_MAX};
     big.cost = big.fee;
     assert_int_equal(add(mp, big, rich, 0, NULL), 0);
     mempool_tx_info_t big2 = tx(3, 0, 1);
-    big2.fee = ~(mempool_u128_t)0 - 1;
-    big2.cost = 1;
+    big2.fee = (chain_u128_t){UINT64_MAX - 1, UINT64_MAX};
+    big2.cost = chain_u128_from_u64(1);
     expect_reject(mp, big2, rich, MEMPOOL_R_UNDERPRICED, "replacement");
     big2 = tx(3, 0, 2);
-    big2.fee = ~(mempool_u128_t)0;
-    big2.cost = 1;
+    big2.fee = (chain_u128_t){UINT64_MAX, UINT64_MAX};
+    big2.cost = chain_u128_from_u64(1);
     assert_int_equal(add(mp, big2, rich, 0, NULL), 0);
     mempool_stats_t st;
     mempool_get_stats(mp, &st);
@@ -392,7 +392,7 @@ static void test_random_invariants(void **state)
                 memcpy(hashes[i], out[i]->info.hash, 32);
                 who[i] = out[i]->info.sender[0];
                 assert_true(out[i]->info.nonce == nonce[who[i]]);
-                costs[i] = (uint64_t)out[i]->info.cost;
+                costs[i] = out[i]->info.cost.lo;
                 nonce[who[i]]++;
                 bal[who[i]] -= costs[i];
             }
@@ -434,7 +434,7 @@ static void test_capacity_50k(void **state)
     size_t n = mempool_select(mp, out, 50000, 0);
     assert_int_equal(n, 50000);
     for (size_t i = 1; i < n; i++)
-        assert_true(out[i - 1]->info.fee >= out[i]->info.fee);
+        assert_true(chain_u128_cmp(out[i - 1]->info.fee, out[i]->info.fee) >= 0);
     free(out);
     mempool_free(mp);
 }
