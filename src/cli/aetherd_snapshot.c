@@ -9,13 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "chain/node/node.h"
 #include "chain/state/state.h"
 
 static const char usage[] =
     "Usage: aetherd snapshot <command>\n"
     "\n"
     "State snapshots: the tip block plus every account and UTxO, zstd-compressed,\n"
-    "verified against the tip's state root on import.\n";
+    "verified on import against the genesis file (block 0 and the validator that\n"
+    "signed the tip) and against the tip's state root.\n";
 
 static const char export_usage[] =
     "Usage: aetherd snapshot export --data DIR --out FILE\n"
@@ -24,35 +26,44 @@ static const char export_usage[] =
     "the node runs: the snapshot is the state as of the moment the store is read.\n";
 
 static const char import_usage[] =
-    "Usage: aetherd snapshot import --data DIR --in FILE\n"
+    "Usage: aetherd snapshot import --data DIR --in FILE --genesis FILE\n"
     "\n"
-    "Loads FILE into the empty node store DIR after checking its digest, counts and\n"
-    "that the rebuilt state root equals the tip block's. The node then continues\n"
-    "from that block (`aetherd run --data DIR ...`).\n";
+    "Loads FILE into the empty node store DIR after checking that its block 0 is the\n"
+    "block of the genesis file and its tip is signed by that genesis's validator,\n"
+    "then its digest, counts and that the rebuilt state root equals the tip block's.\n"
+    "The node then continues from that block (`aetherd run --data DIR ...` with the\n"
+    "same genesis file).\n";
 
 static const char check_usage[] =
-    "Usage: aetherd snapshot check --data DIR\n"
+    "Usage: aetherd snapshot check --data DIR --genesis FILE\n"
     "\n"
-    "Checks the node store in DIR (read-only, safe beside a running node):\n"
-    "rebuilds the state root from every stored account and UTxO and compares it\n"
-    "with the tip block's state_root, and checks the UTxO owner index.\n"
+    "Checks the node store in DIR (read-only, safe beside a running node): its\n"
+    "block 0 is the block of the genesis file and its tip is signed by that\n"
+    "genesis's validator; the state root rebuilt from every stored account and\n"
+    "UTxO equals the tip block's state_root; the UTxO owner index is exact.\n"
     "Exit status 0 consistent, 1 inconsistent or unreadable.\n";
 
 static int parse(const char *prog, const char *help, const char *file_opt, int argc, char **argv,
-                 const char **data, const char **file)
+                 const char **data, const char **file, const char **genesis)
 {
     const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},
         {file_opt, required_argument, NULL, 'f'},
+        {"genesis", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:f:g:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': *data = optarg; break;
+        case 'g':
+            if (!genesis)
+                return cli_bad_option(prog, argv, optind, optopt, false);
+            *genesis = optarg;
+            break;
         case 'f':
             if (!file)
                 return cli_bad_option(prog, argv, optind, optopt, false);
@@ -69,6 +80,8 @@ static int parse(const char *prog, const char *help, const char *file_opt, int a
         return cli_usage_error(prog, "--data DIR is required");
     if (file && !*file)
         return cli_usage_error(prog, "--%s FILE is required", file_opt);
+    if (genesis && !*genesis)
+        return cli_usage_error(prog, "--genesis FILE (the chain's genesis) is required");
     return 0;
 }
 
@@ -97,7 +110,7 @@ static bool print_tip(chain_state_t *st, const char *verb, const char *file)
 static int snap_export(int argc, char **argv)
 {
     const char *prog = "aetherd snapshot export", *data = NULL, *out = NULL;
-    int rc = parse(prog, export_usage, "out", argc, argv, &data, &out);
+    int rc = parse(prog, export_usage, "out", argc, argv, &data, &out, NULL);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     if (crypto_init() != 0)
@@ -117,17 +130,24 @@ static int snap_export(int argc, char **argv)
 
 static int snap_import(int argc, char **argv)
 {
-    const char *prog = "aetherd snapshot import", *data = NULL, *in = NULL;
-    int rc = parse(prog, import_usage, "in", argc, argv, &data, &in);
+    const char *prog = "aetherd snapshot import", *data = NULL, *in = NULL, *gpath = NULL;
+    int rc = parse(prog, import_usage, "in", argc, argv, &data, &in, &gpath);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     if (crypto_init() != 0)
         return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
     err_t e = {0};
+    node_genesis_t g;
+    if (node_genesis_load(gpath, &g, &e) != 0)
+        return cli_error(prog, CLI_USAGE, "%s", e.msg);
     chain_state_t *st = chain_state_open(data, false, &e);
-    if (!st)
+    if (!st) {
+        node_genesis_free(&g);
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
-    if (chain_state_snapshot_import(st, in, &e) != 0) {
+    }
+    rc = chain_state_snapshot_import(st, in, &g.g, &e);
+    node_genesis_free(&g);
+    if (rc != 0) {
         chain_state_close(st);
         /* a file that is not a valid snapshot is malformed input */
         return cli_error(prog, e.code == CHAIN_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e.msg);
@@ -139,17 +159,25 @@ static int snap_import(int argc, char **argv)
 
 static int snap_check(int argc, char **argv)
 {
-    const char *prog = "aetherd snapshot check", *data = NULL;
-    int rc = parse(prog, check_usage, "unused", argc, argv, &data, NULL);
+    const char *prog = "aetherd snapshot check", *data = NULL, *gpath = NULL;
+    int rc = parse(prog, check_usage, "unused", argc, argv, &data, NULL, &gpath);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     if (crypto_init() != 0)
         return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
     err_t e = {0};
+    node_genesis_t g;
+    if (node_genesis_load(gpath, &g, &e) != 0)
+        return cli_error(prog, CLI_USAGE, "%s", e.msg);
     chain_state_t *st = chain_state_open(data, true, &e);
-    if (!st)
+    if (!st) {
+        node_genesis_free(&g);
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
-    if (chain_state_check(st, &e) != 0) {
+    }
+    /* an empty store has no origin to prove: the message below says so */
+    rc = chain_state_has_tip(st) ? chain_state_check_origin(st, &g.g, &e) : 0;
+    node_genesis_free(&g);
+    if (rc != 0 || chain_state_check(st, &e) != 0) {
         chain_state_close(st);
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
     }

@@ -119,7 +119,9 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
             err_prefix(e, "node: writing genesis");
             goto fail;
         }
-    } else if (chain_state_genesis_matches(n->st, g, e) != 0) {
+    } else if (chain_state_check_origin(n->st, g, e) != 0) {
+        /* block 0 alone is not enough: a forged store can carry the real
+         * block 0 under a tip signed by another key */
         err_prefix(e, "node: %s holds another chain", cfg->data_dir);
         goto fail;
     }

@@ -301,8 +301,11 @@ static int read_block(zin_t *r, uint32_t len, const char *what, uint8_t **raw,
     return 0;
 }
 
-int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
+int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain_genesis_t *g,
+                                err_t *e)
 {
+    if (!g)
+        return err_set(e, CHAIN_EINVAL, "snapshot: import needs the genesis to check it against");
     if (st->read_only)
         return err_set(e, CHAIN_EINVAL, "snapshot: store is open read-only");
     if (chain_state_has_tip(st))
@@ -374,6 +377,12 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e)
     if (gblk->header.height != 0 || gblk->header.chain_id != blk->header.chain_id ||
         (rc = chain_block_check(gblk, e)) != 0) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: block 0 is not this chain's genesis block");
+        goto out;
+    }
+    /* before anything else is read: the tip must prove itself against the
+     * genesis this node runs with */
+    if ((rc = chain_check_origin(blk, gblk, g, e)) != 0) {
+        err_prefix(e, "snapshot refused");
         goto out;
     }
     for (;;) {

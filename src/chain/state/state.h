@@ -88,6 +88,22 @@ int chain_state_init_genesis(chain_state_t *st, const chain_genesis_t *g, err_t 
  * naming the difference otherwise. */
 int chain_state_genesis_matches(chain_state_t *st, const chain_genesis_t *g, err_t *e)
     BASE_MUST_CHECK;
+/* Proves a tip against the genesis a node is started with, so a store (or a
+ * snapshot) whose state was produced under another validator key is refused
+ * even when its block 0 was swapped for the real one:
+ *   - genesis: block 0 hashes to the block g describes (chain id, time,
+ *     validator, allocations);
+ *   - validator set: the tip (and block 0's successor chain, once consensus
+ *     brings QCs) is signed by a member of the genesis validator set, which
+ *     today is {g->proposer_pk}: the tip's proposer must be that key and its
+ *     signature over the block hash must verify (chain_block_check).
+ * Once consensus lands this is where the QC chain / finality proof of the
+ * tip is checked. CHAIN_EINVAL naming the mismatch. */
+int chain_state_check_origin(chain_state_t *st, const chain_genesis_t *g, err_t *e)
+    BASE_MUST_CHECK;
+/* The same proof for a tip block and a block 0 (e.g. read from a snapshot). */
+int chain_check_origin(const chain_block_t *tip, const chain_block_t *block0,
+                       const chain_genesis_t *g, err_t *e) BASE_MUST_CHECK;
 
 /* ---- committed state (reads) ---------------------------------------------- */
 
@@ -179,10 +195,12 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
  *   2 utxo: [32] tx, u32 index, utxo bytes; 0 end: u64 n_accounts,
  *   u64 n_utxos, [32] SHA-256 of everything before the end tag).
  * Export writes it atomically (tmp + fsync + rename). Import requires an
- * empty store, rebuilds the tree from the records and accepts the file only
- * when the digest, the counts and the rebuilt root equal the tip header's
- * state_root; then the node continues from that tip (blocks between 0 and
- * the tip are not included). */
+ * empty store and the genesis the node will run with: it accepts the file
+ * only when block 0 and the tip prove themselves against that genesis
+ * (chain_check_origin: the digest is a plain hash anyone can recompute, so
+ * it proves nothing about origin), and the digest, the counts and the
+ * rebuilt root equal the tip header's state_root; then the node continues
+ * from that tip (blocks between 0 and the tip are not included). */
 int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
 
 /* Full consistency check (fsck): rebuilds the tree from every stored account
@@ -190,6 +208,7 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e) B
  * the tip's state_root; also checks that the owner index lists exactly the
  * stored UTxOs. O(state size); CHAIN_EIO naming the first mismatch. */
 int chain_state_check(chain_state_t *st, err_t *e) BASE_MUST_CHECK;
-int chain_state_snapshot_import(chain_state_t *st, const char *path, err_t *e) BASE_MUST_CHECK;
+int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain_genesis_t *g,
+                                err_t *e) BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_STATE_H */

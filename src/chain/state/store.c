@@ -800,3 +800,71 @@ int chain_state_genesis_matches(chain_state_t *st, const chain_genesis_t *g, err
     chain_block_free(have);
     return rc;
 }
+
+int chain_check_origin(const chain_block_t *tip, const chain_block_t *block0,
+                       const chain_genesis_t *g, err_t *e)
+{
+    chain_block_t *want = NULL;
+    int rc = chain_genesis_block(g, &want, e);
+    if (rc)
+        return rc;
+    chain_hash_t a, b;
+    chain_header_hash(&want->header, &a);
+    chain_header_hash(&block0->header, &b);
+    if (block0->header.height != 0 || !chain_hash_equal(&a, &b)) {
+        rc = err_set(e, CHAIN_EINVAL, "block 0 is not this genesis's block (%s differs)",
+                     want->header.chain_id != block0->header.chain_id ? "chain id"
+                     : !chain_hash_equal(&want->header.state_root, &block0->header.state_root)
+                         ? "allocations"
+                         : "timestamp or validator");
+        goto out;
+    }
+    if (tip->header.chain_id != g->chain_id) {
+        rc = err_set(e, CHAIN_EINVAL, "tip block %llu is of chain %llu, not %llu",
+                     (unsigned long long)tip->header.height,
+                     (unsigned long long)tip->header.chain_id, (unsigned long long)g->chain_id);
+        goto out;
+    }
+    if (tip->header.height == 0) {
+        chain_header_hash(&tip->header, &b);
+        if (!chain_hash_equal(&a, &b))
+            rc = err_set(e, CHAIN_EINVAL, "tip block 0 is not this genesis's block");
+        goto out;
+    }
+    /* the genesis validator set is {g->proposer_pk} until consensus brings
+     * QCs: the tip must be signed by it */
+    if (memcmp(tip->header.proposer_pk, g->proposer_pk, CHAIN_PK_BYTES) != 0) {
+        char hx[2 * CHAIN_PK_BYTES + 1];
+        hex_encode(tip->header.proposer_pk, CHAIN_PK_BYTES, hx);
+        rc = err_set(e, CHAIN_EINVAL,
+                     "tip block %llu was proposed by %s, which is not in the genesis validator "
+                     "set",
+                     (unsigned long long)tip->header.height, hx);
+        goto out;
+    }
+    if (chain_block_check(tip, e) != 0) {
+        err_prefix(e, "tip block %llu", (unsigned long long)tip->header.height);
+        if (e)
+            e->code = CHAIN_EINVAL;
+        rc = CHAIN_EINVAL;
+    }
+out:
+    chain_block_free(want);
+    return rc;
+}
+
+int chain_state_check_origin(chain_state_t *st, const chain_genesis_t *g, err_t *e)
+{
+    chain_header_t tip;
+    memset(&tip, 0, sizeof tip);
+    int rc = chain_state_tip(st, &tip, NULL, e);
+    if (rc)
+        return rc;
+    chain_block_t *b0 = NULL, *bt = NULL;
+    if ((rc = chain_state_get_block(st, 0, &b0, e)) == 0 &&
+        (rc = chain_state_get_block(st, tip.height, &bt, e)) == 0)
+        rc = chain_check_origin(bt, b0, g, e);
+    chain_block_free(b0);
+    chain_block_free(bt);
+    return rc;
+}

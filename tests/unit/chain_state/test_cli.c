@@ -25,6 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rocksdb/c.h>
+#include <zstd.h>
+
+#include "chain/node/node.h"
 #include "chain/state/state.h"
 
 static const char *aetherd_bin, *aether_bin;
@@ -108,6 +112,17 @@ static int setup(void **state)
     memcpy(g.proposer_pk, pk, 32);
     if (chain_state_init_genesis(st, &g, &e) != 0)
         return -1;
+    /* its genesis file, for import and check */
+    {
+        char gp[256];
+        path(gp, "g9.json");
+        json_t *j = node_genesis_to_json(&g);
+        char *txt = j ? cjson_encode_pretty_str(j, NULL) : NULL;
+        json_decref(j);
+        if (!txt || file_write_atomic(gp, txt, strlen(txt), 0600, false, &e) != 0)
+            return -1;
+        free(txt);
+    }
     for (unsigned b = 1; b <= 2; b++) {
         chain_overlay_t *ov = chain_overlay_new(st, &e);
         for (unsigned i = 0; i < 10; i++) {
@@ -146,7 +161,8 @@ static int teardown(void **state)
 static void test_snapshot_commands(void **state)
 {
     (void)state;
-    char db[256], db2[256], snap[256], out[256], bad[256];
+    char db[256], db2[256], snap[256], out[256], bad[256], g9[256];
+    path(g9, "g9.json");
     path(db, "db");
     path(db2, "db2");
     path(snap, "s.zst");
@@ -166,7 +182,8 @@ static void test_snapshot_commands(void **state)
     chain_hash_t root;
     chain_state_root(w, &root);
     chain_state_close(w);
-    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", db2, "--in", snap, NULL};
+    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", db2, "--in", snap,
+                        "--genesis", g9, NULL};
     rc = run(im, NULL, out);
     txt = slurp(out);
     if (rc != 0)
@@ -181,7 +198,7 @@ static void test_snapshot_commands(void **state)
     assert_non_null(strstr(txt, "empty"));
     free(txt);
     /* both stores pass the full check */
-    const char *ck[] = {aetherd_bin, "snapshot", "check", "--data", db2, NULL};
+    const char *ck[] = {aetherd_bin, "snapshot", "check", "--data", db2, "--genesis", g9, NULL};
     assert_int_equal(run(ck, NULL, out), 0);
     txt = slurp(out);
     assert_non_null(strstr(txt, rh));
@@ -210,19 +227,21 @@ static void test_snapshot_commands(void **state)
     free(d);
     char db3[256];
     path(db3, "db3");
-    const char *im3[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", bad, NULL};
+    const char *im3[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", bad,
+                         "--genesis", g9, NULL};
     assert_int_equal(run(im3, NULL, out), 2);
     txt = slurp(out);
     assert_non_null(strstr(txt, "snapshot"));
     free(txt);
     /* the store it left is empty: check says so instead of passing silently */
-    const char *ck3[] = {aetherd_bin, "snapshot", "check", "--data", db3, NULL};
+    const char *ck3[] = {aetherd_bin, "snapshot", "check", "--data", db3, "--genesis", g9, NULL};
     assert_int_equal(run(ck3, NULL, out), 1);
     txt = slurp(out);
     assert_non_null(strstr(txt, "no chain"));
     free(txt);
     /* a directory given as the snapshot file is named as such */
-    const char *im4[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", db2, NULL};
+    const char *im4[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", db2,
+                         "--genesis", g9, NULL};
     assert_int_equal(run(im4, NULL, out), 2);
     txt = slurp(out);
     assert_non_null(strstr(txt, "is a directory"));
@@ -230,13 +249,20 @@ static void test_snapshot_commands(void **state)
     /* check and export of a missing store fail without creating it */
     char none[256];
     path(none, "none");
-    const char *ck4[] = {aetherd_bin, "snapshot", "check", "--data", none, NULL};
+    const char *ck4[] = {aetherd_bin, "snapshot", "check", "--data", none, "--genesis", g9, NULL};
     assert_int_equal(run(ck4, NULL, out), 1);
     const char *ex4[] = {aetherd_bin, "snapshot", "export", "--data", none, "--out", snap, NULL};
     assert_int_equal(run(ex4, NULL, out), 1);
     struct stat nst;
     assert_int_not_equal(stat(none, &nst), 0);
     /* usage errors */
+    const char *u0[] = {aetherd_bin, "snapshot", "import", "--data", db3, "--in", snap, NULL};
+    assert_int_equal(run(u0, NULL, out), 2);
+    txt = slurp(out);
+    assert_non_null(strstr(txt, "--genesis"));
+    free(txt);
+    const char *u00[] = {aetherd_bin, "snapshot", "check", "--data", db2, NULL};
+    assert_int_equal(run(u00, NULL, out), 2);
     const char *u1[] = {aetherd_bin, "snapshot", "export", "--data", db, NULL};
     assert_int_equal(run(u1, NULL, out), 2);
     const char *u2[] = {aetherd_bin, "snapshot", "export", "--bogus", NULL};
@@ -406,7 +432,8 @@ static void test_verify_proof_from_node(void **state)
     if (r4 != 0)
         fail_msg("export beside the node: %d %s", r4, t4);
     free(t4);
-    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", data2, "--in", snap, NULL};
+    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", data2, "--in", snap,
+                        "--genesis", gen, NULL};
     int r5 = run(im, NULL, res);
     char *t5 = slurp(res);
     if (r5 != 0)
@@ -432,6 +459,218 @@ static void test_verify_proof_from_node(void **state)
     free(t3);
 }
 
+/* Issue 19 finding 1, the attack as reported: an attacker makes a genesis
+ * with the real chain id, its own validator key and a huge allocation, runs
+ * it, exports a snapshot, swaps the snapshot's block 0 for the real chain's
+ * block 0, recomputes the trailing SHA-256 and recompresses. Import and
+ * check with the real genesis must refuse it, and `aetherd run` with the real
+ * genesis and key must refuse a store holding that state (as an older
+ * binary would have imported it). */
+static void must(int rc, const char *what, const char *out)
+{
+    if (rc != 0) {
+        char *t = slurp(out);
+        fail_msg("%s: exit %d: %s", what, rc, t);
+    }
+}
+
+static void test_forged_snapshot(void **state)
+{
+    (void)state;
+    char rkey[256], rgen[256], akey[256], agen[256], astore[256], asnap[256], forged[256];
+    char out[256], imp[256], fstore[256], portf[256];
+    path(rkey, "real.key");
+    path(rgen, "real.json");
+    path(akey, "attacker.key");
+    path(agen, "attacker.json");
+    path(astore, "attacker_db");
+    path(asnap, "attacker.zst");
+    path(forged, "forged.zst");
+    path(out, "forge_out.txt");
+    path(imp, "forge_import");
+    path(fstore, "forged_db");
+    path(portf, "forge_port");
+    const char *k1[] = {aetherd_bin, "keys", "new", "--out", rkey, NULL};
+    const char *k2[] = {aetherd_bin, "keys", "new", "--out", akey, NULL};
+    must(run(k1, NULL, out), "keys new", out);
+    must(run(k2, NULL, out), "keys new", out);
+    const char *g1[] = {aetherd_bin, "init-genesis", "--key", rkey, "--chain-id", "77",
+                        "--timestamp-ms", "1000",
+                        "--alloc", "00000000000000000000000000000000000000a1=777", "--out", rgen,
+                        NULL};
+    must(run(g1, NULL, out), "init-genesis (real)", out);
+    node_key_t ak;
+    err_t e = {0};
+    assert_int_equal(node_key_load(akey, &ak, &e), 0);
+    char alloc[128];
+    char ahex[41];
+    chain_addr_to_hex(&ak.addr, ahex);
+    snprintf(alloc, sizeof alloc, "%s=1000000000000000000000000000000", ahex);
+    const char *g2[] = {aetherd_bin, "init-genesis", "--key", akey, "--chain-id", "77",
+                        "--timestamp-ms", "1000", "--alloc", alloc, "--out", agen, NULL};
+    must(run(g2, NULL, out), "init-genesis (attacker)", out);
+
+    /* the attacker's chain: genesis plus one block it signs */
+    node_genesis_t ag, rg;
+    assert_int_equal(node_genesis_load(agen, &ag, &e), 0);
+    assert_int_equal(node_genesis_load(rgen, &rg, &e), 0);
+    chain_state_t *st = chain_state_open(astore, false, &e);
+    assert_non_null(st);
+    assert_int_equal(chain_state_init_genesis(st, &ag.g, &e), 0);
+    chain_overlay_t *ov = chain_overlay_new(st, &e);
+    chain_hash_t root, th;
+    chain_header_t tip;
+    assert_int_equal(chain_overlay_root(ov, &root, &e), 0);
+    assert_int_equal(chain_state_tip(st, &tip, &th, &e), 0);
+    chain_block_t *blk = chain_block_new();
+    blk->header.chain_id = 77;
+    blk->header.height = 1;
+    blk->header.timestamp_ms = 2000;
+    blk->header.parent_hash = th;
+    blk->header.state_root = root;
+    chain_merkle_root(NULL, 0, &blk->header.receipts_root);
+    chain_block_seal(blk, ak.sk);
+    assert_int_equal(chain_state_commit(st, ov, blk, NULL, &e), 0);
+    chain_block_free(blk);
+    chain_state_close(st);
+    node_key_wipe(&ak);
+    const char *ex[] = {aetherd_bin, "snapshot", "export", "--data", astore, "--out", asnap, NULL};
+    must(run(ex, NULL, out), "export (attacker)", out);
+
+    /* forge: the real block 0 in place of the attacker's, digest recomputed */
+    chain_block_t *real0 = NULL;
+    assert_int_equal(chain_genesis_block(&rg.g, &real0, &e), 0);
+    buf_t r0;
+    buf_init(&r0, 0);
+    assert_int_equal(chain_block_encode(real0, &r0), 0);
+    uint8_t *z;
+    size_t zn;
+    assert_int_equal(file_read_all(asnap, 1 << 24, &z, &zn, NULL), 0);
+    unsigned long long cap = ZSTD_getFrameContentSize(z, zn);
+    assert_true(cap != ZSTD_CONTENTSIZE_ERROR);
+    if (cap == ZSTD_CONTENTSIZE_UNKNOWN)   /* written as a stream */
+        cap = 1 << 24;
+    uint8_t *raw = malloc(cap + r0.len);
+    size_t rn = ZSTD_decompress(raw, cap, z, zn);
+    assert_false(ZSTD_isError(rn));
+    free(z);
+    size_t blen = (size_t)raw[12] | (size_t)raw[13] << 8 | (size_t)raw[14] << 16 |
+                  (size_t)raw[15] << 24;
+    size_t goff = 16 + blen;
+    size_t glen = (size_t)raw[goff] | (size_t)raw[goff + 1] << 8 | (size_t)raw[goff + 2] << 16 |
+                  (size_t)raw[goff + 3] << 24;
+    uint8_t *fr = malloc(rn - glen + r0.len);
+    size_t fn = 0;
+    memcpy(fr, raw, goff), fn = goff;
+    fr[fn++] = (uint8_t)r0.len, fr[fn++] = (uint8_t)(r0.len >> 8);
+    fr[fn++] = (uint8_t)(r0.len >> 16), fr[fn++] = (uint8_t)(r0.len >> 24);
+    memcpy(fr + fn, r0.data, r0.len), fn += r0.len;
+    memcpy(fr + fn, raw + goff + 4 + glen, rn - goff - 4 - glen), fn += rn - goff - 4 - glen;
+    crypto_sha256(fr, fn - 32, fr + fn - 32);
+    size_t zc = ZSTD_compressBound(fn);
+    z = malloc(zc);
+    zn = ZSTD_compress(z, zc, fr, fn, 3);
+    assert_false(ZSTD_isError(zn));
+    assert_int_equal(file_write_atomic(forged, z, zn, 0600, false, NULL), 0);
+    free(z);
+    free(fr);
+    free(raw);
+
+    /* import with the real genesis: refused, the store stays empty */
+    const char *im[] = {aetherd_bin, "snapshot", "import", "--data", imp, "--in", forged,
+                        "--genesis", rgen, NULL};
+    int rc = run(im, NULL, out);
+    char *t = slurp(out);
+    if (rc == 0 || !strstr(t, "validator"))
+        fail_msg("forged snapshot import: exit %d: %s", rc, t);
+    free(t);
+    /* and with the attacker's genesis: its block 0 is no longer in the file */
+    const char *im2[] = {aetherd_bin, "snapshot", "import", "--data", imp, "--in", forged,
+                         "--genesis", agen, NULL};
+    rc = run(im2, NULL, out);
+    t = slurp(out);
+    if (rc == 0 || !strstr(t, "block 0"))
+        fail_msg("forged snapshot with the attacker's genesis: exit %d: %s", rc, t);
+    free(t);
+    st = chain_state_open(imp, true, &e);
+    assert_non_null(st);
+    assert_false(chain_state_has_tip(st));
+    chain_state_close(st);
+    /* the genuine attacker snapshot imports only against its own genesis */
+    const char *im3[] = {aetherd_bin, "snapshot", "import", "--data", imp, "--in", asnap,
+                         "--genesis", rgen, NULL};
+    assert_int_not_equal(run(im3, NULL, out), 0);
+
+    /* a store holding the forged state (as an old binary imported it): the
+     * attacker's store with the real block 0 written over its own */
+    const char *cp[] = {"/bin/cp", "-a", astore, fstore, NULL};
+    must(run(cp, NULL, out), "cp", out);
+    {
+        static const char *names[] = {"default", "accounts", "utxos", "owner_utxo", "smt",
+                                      "blocks",  "block_idx", "txs",  "meta"};
+        enum { NCF = sizeof names / sizeof names[0] };
+        rocksdb_options_t *o = rocksdb_options_create();
+        const rocksdb_options_t *co[NCF];
+        rocksdb_column_family_handle_t *h[NCF];
+        for (int i = 0; i < NCF; i++)
+            co[i] = o;
+        char *err = NULL;
+        rocksdb_t *db = rocksdb_open_column_families(o, fstore, NCF, names, co, h, &err);
+        if (err)
+            fail_msg("raw open: %s", err);
+        rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+        static const char k0[8] = {0};
+        rocksdb_put_cf(db, wo, h[5], k0, 8, (const char *)r0.data, r0.len, &err);
+        assert_null(err);
+        rocksdb_writeoptions_destroy(wo);
+        for (int i = 0; i < NCF; i++)
+            rocksdb_column_family_handle_destroy(h[i]);
+        rocksdb_close(db);
+        rocksdb_options_destroy(o);
+    }
+    const char *ck[] = {aetherd_bin, "snapshot", "check", "--data", fstore, "--genesis", rgen,
+                        NULL};
+    rc = run(ck, NULL, out);
+    t = slurp(out);
+    if (rc != 1 || !strstr(t, "validator"))
+        fail_msg("check of the forged store: exit %d: %s", rc, t);
+    free(t);
+    /* run refuses it at once (bounded: a node that starts is killed) */
+    unlink(portf);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o >= 0) {
+            dup2(o, 1);
+            dup2(o, 2);
+        }
+        execl(aetherd_bin, aetherd_bin, "run", "--data", fstore, "--genesis", rgen, "--key", rkey,
+              "--rpc", "127.0.0.1:0", "--port-file", portf, "--log-level", "warn", (char *)NULL);
+        _exit(127);
+    }
+    int ws = 0;
+    pid_t w = 0;
+    for (int i = 0; i < 300 && (w = waitpid(pid, &ws, WNOHANG)) == 0; i++)
+        usleep(100 * 1000);
+    if (w == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &ws, 0);
+        fail_msg("aetherd run served the forged store");
+    }
+    t = slurp(out);
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) == 0 || !strstr(t, "validator"))
+        fail_msg("aetherd run on the forged store: status %d: %s", ws, t);
+    free(t);
+    /* the real chain still checks out against its genesis */
+    const char *ck2[] = {aetherd_bin, "snapshot", "check", "--data", astore, "--genesis", agen,
+                         NULL};
+    must(run(ck2, NULL, out), "check (attacker store, own genesis)", out);
+    buf_free(&r0);
+    chain_block_free(real0);
+    node_genesis_free(&ag);
+    node_genesis_free(&rg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -444,6 +683,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_snapshot_commands),
         cmocka_unit_test(test_verify_proof_command),
         cmocka_unit_test(test_verify_proof_from_node),
+        cmocka_unit_test(test_forged_snapshot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -174,10 +174,17 @@ static chain_block_t *next_block(chain_state_t *st, const chain_hash_t *root)
     return b;
 }
 
+/* the genesis genesis_from_model wrote last (for snapshot imports) */
+static chain_genesis_t last_genesis;
+static chain_genesis_alloc_t *last_al;
+static chain_utxo_t *last_us;
+
 static void genesis_from_model(chain_state_t *st, model_t *m, size_t na, size_t nu)
 {
-    chain_genesis_alloc_t *al = calloc(na + 1, sizeof *al);
-    chain_utxo_t *us = calloc(nu + 1, sizeof *us);
+    free(last_al);
+    free(last_us);
+    chain_genesis_alloc_t *al = last_al = calloc(na + 1, sizeof *al);
+    chain_utxo_t *us = last_us = calloc(nu + 1, sizeof *us);
     for (size_t i = 0; i < na; i++) {
         al[i].addr = addr_n((unsigned)i);
         al[i].balance = chain_u128_from_u64(1000 + i);
@@ -199,8 +206,8 @@ static void genesis_from_model(chain_state_t *st, model_t *m, size_t na, size_t 
     g.timestamp_ms++;
     assert_int_not_equal(chain_state_genesis_matches(st, &g, &e), 0);
     assert_int_not_equal(chain_state_init_genesis(st, &g, &e), 0);
-    free(al);
-    free(us);
+    g.timestamp_ms--;
+    last_genesis = g;
 }
 
 static void check_proofs(chain_state_t *st, const model_t *m)
@@ -562,7 +569,7 @@ static void test_snapshot(void **state)
 
     chain_state_t *im = chain_state_open(sub, false, &e);
     assert_non_null(im);
-    assert_int_equal(chain_state_snapshot_import(im, snap, &e), 0);
+    assert_int_equal(chain_state_snapshot_import(im, snap, &last_genesis, &e), 0);
     chain_header_t tip2;
     chain_hash_t th2, root2;
     assert_int_equal(chain_state_tip(im, &tip2, &th2, &e), 0);
@@ -583,7 +590,7 @@ static void test_snapshot(void **state)
     assert_int_equal(g0->header.chain_id, 42);
     chain_block_free(g0);
     /* a non-empty store refuses */
-    assert_int_not_equal(chain_state_snapshot_import(im, snap, &e), 0);
+    assert_int_not_equal(chain_state_snapshot_import(im, snap, &last_genesis, &e), 0);
     assert_non_null(strstr(e.msg, "empty"));
     /* the imported node keeps producing blocks */
     random_block(im, &m, 10);
@@ -598,12 +605,12 @@ static void test_snapshot(void **state)
     write_file(bad, d, n);
     d[n / 2] ^= 0x10;
     im = chain_state_open(sub, false, &e);
-    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &last_genesis, &e), 0);
     print_message("flipped byte: %s\n", e.msg);
     assert_false(chain_state_has_tip(im));
     /* 2: truncated */
     write_file(bad, d, n - 10);
-    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &last_genesis, &e), 0);
     assert_false(chain_state_has_tip(im));
     /* 3: a balance changed and the digest recomputed: only the root catches it */
     size_t cap = ZSTD_getFrameContentSize(d, n);
@@ -627,7 +634,7 @@ static void test_snapshot(void **state)
     size_t zn = ZSTD_compress(z, zc, raw, rn, 3);
     assert_false(ZSTD_isError(zn));
     write_file(bad, z, zn);
-    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &last_genesis, &e), 0);
     print_message("altered balance: %s\n", e.msg);
     assert_non_null(strstr(e.msg, "state root"));
     assert_false(chain_state_has_tip(im));
@@ -636,13 +643,24 @@ static void test_snapshot(void **state)
     raw[first + 1 + 21] ^= 1;
     zn = ZSTD_compress(z, zc, raw, rn, 3);
     write_file(bad, z, zn);
-    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &last_genesis, &e), 0);
     assert_non_null(strstr(e.msg, "digest"));
+    /* 5: the genesis the node runs with names another validator (or other
+     * allocations): the tip does not prove itself against it */
+    chain_genesis_t other = last_genesis;
+    other.proposer_pk[0] ^= 1;
+    assert_int_not_equal(chain_state_snapshot_import(im, snap, &other, &e), 0);
+    assert_non_null(strstr(e.msg, "block 0"));
+    other = last_genesis;
+    other.n_accounts--;
+    assert_int_not_equal(chain_state_snapshot_import(im, snap, &other, &e), 0);
+    assert_non_null(strstr(e.msg, "allocations"));
+    assert_false(chain_state_has_tip(im));
     /* 5: not a snapshot at all */
     write_file(bad, (const uint8_t *)"hello", 5);
-    assert_int_not_equal(chain_state_snapshot_import(im, bad, &e), 0);
+    assert_int_not_equal(chain_state_snapshot_import(im, bad, &last_genesis, &e), 0);
     /* the untouched file still imports */
-    assert_int_equal(chain_state_snapshot_import(im, snap, &e), 0);
+    assert_int_equal(chain_state_snapshot_import(im, snap, &last_genesis, &e), 0);
     chain_state_close(im);
     free(raw);
     free(z);
@@ -867,6 +885,14 @@ static void test_check_detects_tamper(void **state)
     free(dir);
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    free(last_al);
+    free(last_us);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,5 +901,5 @@ int main(void)
         cmocka_unit_test(test_open_errors),  cmocka_unit_test(test_overlay_rollback),
         cmocka_unit_test(test_concurrent_readers), cmocka_unit_test(test_check_detects_tamper),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, group_teardown);
 }
