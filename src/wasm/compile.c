@@ -19,13 +19,19 @@
  * its value retargets that instruction's destination to the local. A
  * comparison followed by `br_if`/`if` fuses into a compare-and-branch.
  *
+ * Every opcode is looked up in the opcode table (optab.h): unknown ones are
+ * malformed, rows of a generic class (unary, binary, load, store ...) are
+ * validated and compiled from the row's types and handler, the others have
+ * their own case below.
+ *
  * Branches: a label's values are copied to the slots the target expects
  * (only when the heights differ), then a relative jump. Returns copy the
  * results to slots [0, n_results) of the frame, where the caller finds them.
  *
  * Fuel (when metered): each basic block starts with FUEL k (LOOP k at loop
  * headers, which also polls the interrupt flag) and k is the sum of the fixed
- * costs of the block's wasm instructions (cost_of()). A block starts at the
+ * costs of the block's wasm instructions, from the opcode table (optab.c)
+ * under the module's fuel schedule version. A block starts at the
  * function entry, a loop header, an else, and at a block end that some
  * branch targets. A block is charged in full on entry, so a branch taken out
  * of its middle has paid for the rest: the same every run and every build.
@@ -35,6 +41,7 @@
 
 #include "wasm/internal.h"
 #include "wasm/ops.h"
+#include "wasm/optab.h"
 
 enum { K_FUNC, K_BLOCK, K_LOOP, K_IF, K_ELSE };
 #define T_ANY 0   /* unknown type from the polymorphic stack */
@@ -487,19 +494,21 @@ static void set_unreachable(comp_t *c)
 
 /* ---- instruction groups ------------------------------------------------------- */
 
-static int op_unary(comp_t *c, uint8_t in, uint8_t out, int op)
+static void emit_canon(comp_t *c, uint8_t canon, uint32_t d)
+{
+    if (!c->det || dead(c)) return;
+    if (canon == CANON_F32) emit(c, OP_CANON32, 1, d);
+    else if (canon == CANON_F64) emit(c, OP_CANON64, 1, d);
+}
+
+static int op_unary(comp_t *c, uint8_t in, uint8_t out, int op, uint8_t canon)
 {
     uint32_t a;
     if (pop_slot(c, in, &a)) return c->err->code;
     uint32_t d = vpush_home(c, out);
     if (!dead(c)) {
         emit_simple(c, emit(c, op, 2, d, a), op);
-        if (c->det && (op == OP_F32_CEIL || op == OP_F32_FLOOR || op == OP_F32_TRUNC ||
-                       op == OP_F32_NEAREST || op == OP_F32_SQRT || op == OP_F32_DEMOTE_F64))
-            emit(c, OP_CANON32, 1, d);
-        if (c->det && (op == OP_F64_CEIL || op == OP_F64_FLOOR || op == OP_F64_TRUNC ||
-                       op == OP_F64_NEAREST || op == OP_F64_SQRT || op == OP_F64_PROMOTE_F32))
-            emit(c, OP_CANON64, 1, d);
+        emit_canon(c, canon, d);
     }
     return 0;
 }
@@ -523,7 +532,7 @@ static int kform(int op)
     }
 }
 
-static int op_binary(comp_t *c, uint8_t in, uint8_t out, int op)
+static int op_binary(comp_t *c, uint8_t in, uint8_t out, int op, uint8_t canon)
 {
     uint32_t a, b;
     int kop = kform(op);
@@ -559,8 +568,7 @@ static int op_binary(comp_t *c, uint8_t in, uint8_t out, int op)
     uint32_t d = vpush_home(c, out);
     if (!dead(c)) {
         emit_simple(c, emit(c, op, 3, d, a, b), op);
-        if (c->det && op >= OP_F32_ADD && op <= OP_F32_MAX) emit(c, OP_CANON32, 1, d);
-        if (c->det && op >= OP_F64_ADD && op <= OP_F64_MAX) emit(c, OP_CANON64, 1, d);
+        emit_canon(c, canon, d);
     }
     return 0;
 }
@@ -666,15 +674,22 @@ static void emit_cond_jump(comp_t *c, uint32_t cond, bool invert, ctl_t *t, int6
     else branch_operand(c, t, at, pos);
 }
 
-static int cost_of(uint8_t opcode)
+/* The fuel an instruction adds to its block under the module's schedule. */
+static uint32_t op_cost(comp_t *c, const opinfo_t *oi)
 {
-    switch (opcode) {
-    case 0x05: case 0x0b: return 0;          /* else, end: structure only */
-    case 0x10: return 3;                     /* call */
-    case 0x11: return 4;                     /* call_indirect */
-    case 0x40: return 8;                     /* memory.grow (+16 per page at run time) */
-    case 0xfc: return 4;                     /* bulk ops (+ length at run time) */
-    default: return 1;
+    (void)c;   /* version 1 is the only schedule so far (see optab.c) */
+    return oi->cost1;
+}
+
+/* Validates and compiles an instruction of a generic class from its row. */
+static int generic_op(comp_t *c, const opinfo_t *oi)
+{
+    switch (oi->cls) {
+    case CL_UNARY: return op_unary(c, oi->in[0], oi->out, oi->op, oi->canon);
+    case CL_BINARY: return op_binary(c, oi->in[0], oi->out, oi->op, oi->canon);
+    case CL_LOAD: return op_load(c, oi->out, oi->op, oi->aux);
+    case CL_STORE: return op_store(c, oi->in[1], oi->op, oi->aux);
+    default: return fail(c, AWASM_EMALFORMED, "illegal opcode %s", oi->name);
     }
 }
 
@@ -731,46 +746,17 @@ static int compile_body(comp_t *c)
         uint8_t opc;
         if (r->p >= r->end) return fail(c, AWASM_EMALFORMED, "unexpected end of function body");
         opc = *r->p++;
-        add_fuel(c, (uint32_t)cost_of(opc));
+        const opinfo_t *oi = NULL;
+        if (opc != 0xfc && opc != 0xfd) {
+            oi = awasm_op_info(0, opc);
+            if (!oi) return fail(c, AWASM_EMALFORMED, "illegal opcode 0x%02x", opc);
+            add_fuel(c, op_cost(c, oi));
+        }
         ventry_t e;
         uint32_t a, b, idx;
 
-        if (opc >= 0x45 && opc <= 0xc4) {
-            int op = OP_I32_EQZ + (opc - 0x45);
-            uint8_t in, out;
-            bool unary = false;
-            if (opc == 0x45) { in = AWASM_I32; out = AWASM_I32; unary = true; }
-            else if (opc <= 0x4f) { in = AWASM_I32; out = AWASM_I32; }
-            else if (opc == 0x50) { in = AWASM_I64; out = AWASM_I32; unary = true; }
-            else if (opc <= 0x5a) { in = AWASM_I64; out = AWASM_I32; }
-            else if (opc <= 0x60) { in = AWASM_F32; out = AWASM_I32; }
-            else if (opc <= 0x66) { in = AWASM_F64; out = AWASM_I32; }
-            else if (opc <= 0x69) { in = out = AWASM_I32; unary = true; }
-            else if (opc <= 0x78) { in = out = AWASM_I32; }
-            else if (opc <= 0x7b) { in = out = AWASM_I64; unary = true; }
-            else if (opc <= 0x8a) { in = out = AWASM_I64; }
-            else if (opc <= 0x91) { in = out = AWASM_F32; unary = true; }
-            else if (opc <= 0x98) { in = out = AWASM_F32; }
-            else if (opc <= 0x9f) { in = out = AWASM_F64; unary = true; }
-            else if (opc <= 0xa6) { in = out = AWASM_F64; }
-            else {
-                static const uint8_t conv[][2] = {
-                    {AWASM_I64, AWASM_I32}, {AWASM_F32, AWASM_I32}, {AWASM_F32, AWASM_I32},
-                    {AWASM_F64, AWASM_I32}, {AWASM_F64, AWASM_I32}, {AWASM_I32, AWASM_I64},
-                    {AWASM_I32, AWASM_I64}, {AWASM_F32, AWASM_I64}, {AWASM_F32, AWASM_I64},
-                    {AWASM_F64, AWASM_I64}, {AWASM_F64, AWASM_I64}, {AWASM_I32, AWASM_F32},
-                    {AWASM_I32, AWASM_F32}, {AWASM_I64, AWASM_F32}, {AWASM_I64, AWASM_F32},
-                    {AWASM_F64, AWASM_F32}, {AWASM_I32, AWASM_F64}, {AWASM_I32, AWASM_F64},
-                    {AWASM_I64, AWASM_F64}, {AWASM_I64, AWASM_F64}, {AWASM_F32, AWASM_F64},
-                    {AWASM_F32, AWASM_I32}, {AWASM_F64, AWASM_I64}, {AWASM_I32, AWASM_F32},
-                    {AWASM_I64, AWASM_F64}, {AWASM_I32, AWASM_I32}, {AWASM_I32, AWASM_I32},
-                    {AWASM_I64, AWASM_I64}, {AWASM_I64, AWASM_I64}, {AWASM_I64, AWASM_I64},
-                };
-                in = conv[opc - 0xa7][0];
-                out = conv[opc - 0xa7][1];
-                unary = true;
-            }
-            if (unary ? op_unary(c, in, out, op) : op_binary(c, in, out, op)) return err->code;
+        if (oi && oi->cls != CL_SPECIAL) {
+            if (generic_op(c, oi)) return err->code;
             continue;
         }
 
@@ -1106,29 +1092,6 @@ static int compile_body(comp_t *c)
             }
             break;
         }
-        case 0x28: if (op_load(c, AWASM_I32, OP_I32_LOAD, 2)) return err->code; break;
-        case 0x29: if (op_load(c, AWASM_I64, OP_I64_LOAD, 3)) return err->code; break;
-        case 0x2a: if (op_load(c, AWASM_F32, OP_I32_LOAD, 2)) return err->code; break;
-        case 0x2b: if (op_load(c, AWASM_F64, OP_I64_LOAD, 3)) return err->code; break;
-        case 0x2c: if (op_load(c, AWASM_I32, OP_I32_LOAD8_S, 0)) return err->code; break;
-        case 0x2d: if (op_load(c, AWASM_I32, OP_I32_LOAD8_U, 0)) return err->code; break;
-        case 0x2e: if (op_load(c, AWASM_I32, OP_I32_LOAD16_S, 1)) return err->code; break;
-        case 0x2f: if (op_load(c, AWASM_I32, OP_I32_LOAD16_U, 1)) return err->code; break;
-        case 0x30: if (op_load(c, AWASM_I64, OP_I64_LOAD8_S, 0)) return err->code; break;
-        case 0x31: if (op_load(c, AWASM_I64, OP_I32_LOAD8_U, 0)) return err->code; break;
-        case 0x32: if (op_load(c, AWASM_I64, OP_I64_LOAD16_S, 1)) return err->code; break;
-        case 0x33: if (op_load(c, AWASM_I64, OP_I32_LOAD16_U, 1)) return err->code; break;
-        case 0x34: if (op_load(c, AWASM_I64, OP_I64_LOAD32_S, 2)) return err->code; break;
-        case 0x35: if (op_load(c, AWASM_I64, OP_I32_LOAD, 2)) return err->code; break;
-        case 0x36: if (op_store(c, AWASM_I32, OP_STORE32, 2)) return err->code; break;
-        case 0x37: if (op_store(c, AWASM_I64, OP_STORE64, 3)) return err->code; break;
-        case 0x38: if (op_store(c, AWASM_F32, OP_STORE32, 2)) return err->code; break;
-        case 0x39: if (op_store(c, AWASM_F64, OP_STORE64, 3)) return err->code; break;
-        case 0x3a: if (op_store(c, AWASM_I32, OP_STORE8, 0)) return err->code; break;
-        case 0x3b: if (op_store(c, AWASM_I32, OP_STORE16, 1)) return err->code; break;
-        case 0x3c: if (op_store(c, AWASM_I64, OP_STORE8, 0)) return err->code; break;
-        case 0x3d: if (op_store(c, AWASM_I64, OP_STORE16, 1)) return err->code; break;
-        case 0x3e: if (op_store(c, AWASM_I64, OP_STORE32, 2)) return err->code; break;
         case 0x3f: case 0x40: { /* memory.size, memory.grow */
             uint8_t z;
             if (rd_u8(r, &z, err)) return err->code;
@@ -1208,13 +1171,11 @@ static int compile_body(comp_t *c)
         case 0xfc: {
             uint32_t sub;
             if (rd_u32(r, &sub, err)) return err->code;
-            if (sub <= 7) {
-                static const uint8_t io[8][2] = {
-                    {AWASM_F32, AWASM_I32}, {AWASM_F32, AWASM_I32}, {AWASM_F64, AWASM_I32},
-                    {AWASM_F64, AWASM_I32}, {AWASM_F32, AWASM_I64}, {AWASM_F32, AWASM_I64},
-                    {AWASM_F64, AWASM_I64}, {AWASM_F64, AWASM_I64}};
-                if (op_unary(c, io[sub][0], io[sub][1], OP_I32_TRUNC_SAT_F32_S + (int)sub))
-                    return err->code;
+            oi = awasm_op_info(0xfc, sub);
+            if (!oi) return fail(c, AWASM_EMALFORMED, "illegal opcode 0xfc %u", sub);
+            add_fuel(c, op_cost(c, oi));
+            if (oi->cls != CL_SPECIAL) {
+                if (generic_op(c, oi)) return err->code;
                 break;
             }
             uint32_t x, y, n_, s_, d_;

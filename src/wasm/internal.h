@@ -215,6 +215,7 @@ typedef struct frame {
 
 struct awasm_store {
     awasm_config_t cfg;
+    const awasm_fuel_schedule_t *sched;   /* of cfg.fuel_schedule */
     sobj_t *objs;
     uint64_t *stack;
     size_t stack_slots;

@@ -288,21 +288,21 @@ L_MEMORY_SIZE:
     NEXT(1);
 L_MEMORY_GROW: {
     uint32_t delta = (uint32_t)S(3);
-    CHARGE((uint64_t)delta * 16);
+    CHARGE((uint64_t)delta * s->sched->memory_grow_per_page);
     S(2) = (uint32_t)awasm_mem_grow(mem, delta);
     RELOAD_MEM();
     NEXT(2);
 }
 L_MEMORY_FILL: {
     uint64_t d = (uint32_t)S(2), n = (uint32_t)S(4);
-    CHARGE(n / 64);
+    CHARGE(n / s->sched->bulk_memory_bytes_per_unit);
     if (UNLIKELY(d + n > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
     memset(membase + d, (int)(uint8_t)S(3), n);
     NEXT(3);
 }
 L_MEMORY_COPY: {
     uint64_t d = (uint32_t)S(2), src = (uint32_t)S(3), n = (uint32_t)S(4);
-    CHARGE(n / 64);
+    CHARGE(n / s->sched->bulk_memory_bytes_per_unit);
     if (UNLIKELY(d + n > memsize || src + n > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
     memmove(membase + d, membase + src, n);
     NEXT(3);
@@ -311,7 +311,7 @@ L_MEMORY_INIT: {
     const mdata_t *seg = &inst->module->datas[ip[2]];
     uint64_t d = (uint32_t)S(3), src = (uint32_t)S(4), n = (uint32_t)S(5);
     uint64_t seglen = inst->data_dropped[ip[2]] ? 0 : seg->len;
-    CHARGE(n / 64);
+    CHARGE(n / s->sched->bulk_memory_bytes_per_unit);
     if (UNLIKELY(d + n > memsize || src + n > seglen)) TRAP(AWASM_TRAP_OOB_MEMORY);
     if (n) memcpy(membase + d, seg->bytes + src, n);
     NEXT(4);
@@ -338,7 +338,7 @@ L_TABLE_SIZE:
     NEXT(2);
 L_TABLE_GROW: {
     uint32_t n = (uint32_t)S(5);
-    CHARGE(n / 8);
+    CHARGE(n / s->sched->bulk_table_elems_per_unit);
     S(2) = (uint32_t)awasm_tab_grow(inst->tables[ip[3]], n, (void *)(uintptr_t)S(4));
     NEXT(4);
 }
@@ -346,7 +346,7 @@ L_TABLE_FILL: {
     awasm_table_t *t = inst->tables[ip[2]];
     uint64_t i = (uint32_t)S(3), n = (uint32_t)S(5);
     void *v = (void *)(uintptr_t)S(4);
-    CHARGE(n / 8);
+    CHARGE(n / s->sched->bulk_table_elems_per_unit);
     if (UNLIKELY(i + n > t->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
     NEXT(4);
@@ -354,7 +354,7 @@ L_TABLE_FILL: {
 L_TABLE_COPY: {
     awasm_table_t *dt = inst->tables[ip[2]], *st = inst->tables[ip[3]];
     uint64_t d = (uint32_t)S(4), src = (uint32_t)S(5), n = (uint32_t)S(6);
-    CHARGE(n / 8);
+    CHARGE(n / s->sched->bulk_table_elems_per_unit);
     if (UNLIKELY(d + n > dt->size || src + n > st->size)) TRAP(AWASM_TRAP_OOB_TABLE);
     if (n) memmove(dt->elems + d, st->elems + src, n * sizeof(void *));
     NEXT(5);
@@ -364,7 +364,7 @@ L_TABLE_INIT: {
     const melem_t *seg = &inst->module->elems[ip[3]];
     uint64_t d = (uint32_t)S(4), src = (uint32_t)S(5), n = (uint32_t)S(6);
     uint64_t seglen = inst->elem_dropped[ip[3]] ? 0 : seg->n;
-    CHARGE(n / 8);
+    CHARGE(n / s->sched->bulk_table_elems_per_unit);
     if (UNLIKELY(d + n > t->size || src + n > seglen)) TRAP(AWASM_TRAP_OOB_TABLE);
     for (uint64_t k = 0; k < n; k++) {
         const cexpr_t *e = &seg->items[src + k];

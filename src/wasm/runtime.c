@@ -67,6 +67,7 @@ void awasm_config_default(awasm_config_t *cfg)
         .stack_slots = 4u << 20,
         .fuel = false,
         .deterministic = false,
+        .fuel_schedule = 1,
     };
 }
 
@@ -99,6 +100,12 @@ awasm_module_t *awasm_module_decode(const uint8_t *bytes, size_t len, const awas
     m->refs = 1;
     if (cfg) m->cfg = *cfg;
     else awasm_config_default(&m->cfg);
+    if (m->cfg.fuel_schedule == 0) m->cfg.fuel_schedule = 1;
+    if (!awasm_fuel_schedule(m->cfg.fuel_schedule)) {
+        err_set(err, AWASM_EARG, "wasm: no fuel schedule version %u (latest is %u)",
+                m->cfg.fuel_schedule, AWASM_FUEL_SCHEDULE_LATEST);
+        goto fail;
+    }
     if (len > m->cfg.max_module_size) {
         err_set(err, AWASM_ELIMIT, "wasm: module of %zu bytes exceeds the limit of %zu", len,
                 m->cfg.max_module_size);
@@ -193,6 +200,12 @@ awasm_store_t *awasm_store_new(const awasm_config_t *cfg)
     if (!s) return NULL;
     if (cfg) s->cfg = *cfg;
     else awasm_config_default(&s->cfg);
+    if (s->cfg.fuel_schedule == 0) s->cfg.fuel_schedule = 1;
+    s->sched = awasm_fuel_schedule(s->cfg.fuel_schedule);
+    if (!s->sched) {
+        free(s);
+        return NULL;
+    }
     s->stack_slots = s->cfg.stack_slots ? s->cfg.stack_slots : 1024;
     s->max_frames = s->cfg.max_call_depth ? s->cfg.max_call_depth : 1;
     s->stack = calloc(s->stack_slots, sizeof *s->stack);
@@ -802,7 +815,8 @@ awasm_instance_t *awasm_instance_new(awasm_store_t *s, awasm_module_t *m, const 
         err_set(err, AWASM_EARG, "wasm: no store or module");
         return NULL;
     }
-    if (m->cfg.fuel != s->cfg.fuel || m->cfg.deterministic != s->cfg.deterministic) {
+    if (m->cfg.fuel != s->cfg.fuel || m->cfg.deterministic != s->cfg.deterministic ||
+        (m->cfg.fuel && m->cfg.fuel_schedule != s->cfg.fuel_schedule)) {
         err_set(err, AWASM_EARG, "wasm: module was compiled with other fuel/determinism settings "
                 "than the store");
         return NULL;

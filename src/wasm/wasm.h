@@ -29,8 +29,11 @@
  * Fuel: when awasm_config_t.fuel is set, every instruction costs a fixed
  * amount (1 for most; calls, memory.grow and bulk memory/table operations
  * more, bulk ones in proportion to their length), charged per basic block on
- * entry. The same module with the same inputs uses exactly the same fuel on
- * every machine and build. Running out is the trap AWASM_TRAP_OUT_OF_FUEL; the
+ * entry. The costs form a versioned schedule (awasm_config_t.fuel_schedule,
+ * awasm_fuel_schedule(), awasm_fuel_cost()): a version never changes once
+ * published, so a chain can charge gas from it; new costs are a new version.
+ * The same module with the same inputs uses exactly the same fuel on every
+ * machine and build. Running out is the trap AWASM_TRAP_OUT_OF_FUEL; the
  * fuel left is then whatever was left before the block that could not be paid.
  *
  * Determinism mode (awasm_config_t.deterministic): every NaN produced by float
@@ -163,19 +166,54 @@ typedef struct awasm_config {
     size_t stack_slots;          /* 8-byte value-stack slots per store (default 4 Mi) */
     bool fuel;                   /* meter execution (default false) */
     bool deterministic;          /* canonicalise NaN results (default false) */
+    uint32_t fuel_schedule;      /* fuel schedule version (default 1; 0 means 1) */
 } awasm_config_t;
 
 /* Fills *cfg with the defaults listed above. */
 void awasm_config_default(awasm_config_t *cfg);
 
+/* ---- the fuel schedule ------------------------------------------------------ */
+
+/* The newest published schedule version. */
+#define AWASM_FUEL_SCHEDULE_LATEST 1
+
+/* The run-time (per-length) part of a schedule version. Version 1:
+ *   every instruction 1, except else/end 0, call 3, call_indirect 4,
+ *   memory.grow 8, every 0xfc-prefixed instruction (saturating truncations,
+ *   bulk memory and table operations) 4; SIMD (0xfd) instructions 1, a few
+ *   heavy ones 2 (see awasm_fuel_cost());
+ *   memory.grow: + memory_grow_per_page (16) per page asked for;
+ *   memory.fill/copy/init: + n / bulk_memory_bytes_per_unit (n / 64);
+ *   table.grow/fill/copy/init: + n / bulk_table_elems_per_unit (n / 8);
+ *   a call of a host function costs its call instruction (3, or 4 through
+ *   call_indirect) plus host_call_extra (0); host functions that do work in
+ *   proportion to their input may charge more through the store's fuel.
+ * Divisions round down and are charged before the operation runs. */
+typedef struct awasm_fuel_schedule {
+    uint32_t version;
+    uint32_t memory_grow_per_page;
+    uint32_t bulk_memory_bytes_per_unit;
+    uint32_t bulk_table_elems_per_unit;
+    uint32_t host_call_extra;
+} awasm_fuel_schedule_t;
+
+/* The schedule of a version (0 = 1), or NULL when there is no such version. */
+const awasm_fuel_schedule_t *awasm_fuel_schedule(uint32_t version);
+
+/* The fixed cost of one instruction under a schedule version: prefix 0 and
+ * the opcode byte for single-byte instructions, or prefix 0xfc / 0xfd and
+ * the sub-opcode. -1 when the version or the instruction does not exist. */
+int64_t awasm_fuel_cost(uint32_t version, uint32_t prefix, uint32_t opcode);
+
 /* ---- modules -------------------------------------------------------------- */
 
 /* Decodes, validates and compiles a binary module. bytes are not referenced
- * after the call. cfg may be NULL (defaults); fuel metering and determinism
- * are compiled in, so a module must be decoded with the same fuel and
- * deterministic settings as the store it is instantiated in (checked).
- * Errors: AWASM_EMALFORMED / AWASM_EINVALID / AWASM_ELIMIT / AWASM_ENOMEM, with
- * the byte offset in the message. */
+ * after the call. cfg may be NULL (defaults); fuel metering (with its
+ * schedule version) and determinism are compiled in, so a module must be
+ * decoded with the same fuel, schedule and deterministic settings as the
+ * store it is instantiated in (checked). Errors: AWASM_EMALFORMED /
+ * AWASM_EINVALID / AWASM_ELIMIT / AWASM_ENOMEM, with the byte offset in the
+ * message; AWASM_EARG for an unknown fuel schedule version. */
 awasm_module_t *awasm_module_decode(const uint8_t *bytes, size_t len, const awasm_config_t *cfg,
                                   err_t *err);
 void awasm_module_free(awasm_module_t *m);   /* accepts NULL */
@@ -212,7 +250,8 @@ int awasm_module_find_export(const awasm_module_t *m, const char *name, awasm_ex
 
 /* ---- stores ------------------------------------------------------------- */
 
-/* cfg may be NULL (defaults). Returns NULL when out of memory. */
+/* cfg may be NULL (defaults). Returns NULL when out of memory or when
+ * cfg->fuel_schedule names no schedule version. */
 awasm_store_t *awasm_store_new(const awasm_config_t *cfg);
 void awasm_store_free(awasm_store_t *s);     /* accepts NULL */
 const awasm_config_t *awasm_store_config(const awasm_store_t *s);

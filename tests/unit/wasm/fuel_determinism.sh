@@ -27,7 +27,7 @@ check() {
   fi
 }
 label="current build"; check "$current"
-srcs="$src/src/wasm/decode.c $src/src/wasm/compile.c $src/src/wasm/interp.c $src/src/wasm/runtime.c"
+srcs=$(ls "$src"/src/wasm/*.c)
 base=$(ls "$src"/src/base/*.c)
 for cc in gcc clang; do
   if ! command -v $cc >/dev/null 2>&1; then echo "FAIL $cc not installed"; status=1; continue; fi

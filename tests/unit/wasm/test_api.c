@@ -282,6 +282,43 @@ static void test_fuel(void **state)
     awasm_store_free(s);
 }
 
+/* The published fuel schedule: version 1 is frozen (the chain charges gas
+ * from it), unknown versions are refused everywhere. */
+static void test_fuel_schedule(void **state)
+{
+    (void)state;
+    const awasm_fuel_schedule_t *v1 = awasm_fuel_schedule(1);
+    assert_non_null(v1);
+    assert_ptr_equal(awasm_fuel_schedule(0), v1);
+    assert_non_null(awasm_fuel_schedule(AWASM_FUEL_SCHEDULE_LATEST));
+    assert_null(awasm_fuel_schedule(AWASM_FUEL_SCHEDULE_LATEST + 1));
+    assert_int_equal(v1->memory_grow_per_page, 16);
+    assert_int_equal(v1->bulk_memory_bytes_per_unit, 64);
+    assert_int_equal(v1->bulk_table_elems_per_unit, 8);
+    assert_int_equal(v1->host_call_extra, 0);
+    static const struct { uint32_t prefix, op; int64_t cost; } want[] = {
+        {0, 0x6a, 1}, {0, 0x28, 1}, {0, 0x05, 0}, {0, 0x0b, 0}, {0, 0x10, 3}, {0, 0x11, 4},
+        {0, 0x40, 8}, {0, 0x3f, 1}, {0xfc, 0, 4}, {0xfc, 10, 4}, {0xfc, 17, 4},
+        {0, 0x06, -1}, {0, 0xff, -1}, {0xfc, 18, -1}, {0xfd, 0x1000, -1}, {7, 0, -1},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_int_equal(awasm_fuel_cost(1, want[i].prefix, want[i].op), want[i].cost);
+    assert_int_equal(awasm_fuel_cost(AWASM_FUEL_SCHEDULE_LATEST + 1, 0, 0x6a), -1);
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
+    assert_int_equal(cfg.fuel_schedule, 1);
+    cfg.fuel = true;
+    cfg.fuel_schedule = AWASM_FUEL_SCHEDULE_LATEST + 1;
+    assert_null(awasm_store_new(&cfg));
+    buf_t b;
+    host_module(&b);
+    err_t e;
+    assert_null(awasm_module_decode(b.data, b.len, &cfg, &e));
+    assert_int_equal(e.code, AWASM_EARG);
+    assert_non_null(strstr(e.msg, "fuel schedule"));
+    buf_free(&b);
+}
+
 static void *watchdog(void *arg)
 {
     usleep(50000);
@@ -515,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_host_functions),
         cmocka_unit_test(test_link_errors),
         cmocka_unit_test(test_fuel),
+        cmocka_unit_test(test_fuel_schedule),
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_huge_declarations),
