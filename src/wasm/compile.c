@@ -1185,6 +1185,7 @@ static int compile_body(comp_t *c)
                 if (rd_u32(r, &x, err) || rd_u8(r, &z, err)) return err->code;
                 if (z != 0) return fail(c, AWASM_EMALFORMED, "zero byte expected");
                 if (m->n_mems == 0) INVALID("unknown memory 0");
+                if (!m->has_data_count && x >= m->n_datas) INVALID("unknown data segment %u", x);
                 if (!m->has_data_count) return fail(c, AWASM_EMALFORMED, "data count section required");
                 if (x >= m->data_count) INVALID("unknown data segment %u", x);
                 if (pop_slot(c, AWASM_I32, &n_) || pop_slot(c, AWASM_I32, &s_) ||
@@ -1194,6 +1195,7 @@ static int compile_body(comp_t *c)
             }
             case 9: /* data.drop */
                 if (rd_u32(r, &x, err)) return err->code;
+                if (!m->has_data_count && x >= m->n_datas) INVALID("unknown data segment %u", x);
                 if (!m->has_data_count) return fail(c, AWASM_EMALFORMED, "data count section required");
                 if (x >= m->data_count) INVALID("unknown data segment %u", x);
                 if (!dead(c)) emit(c, OP_DATA_DROP, 1, x);
@@ -1274,6 +1276,18 @@ static int compile_body(comp_t *c)
     return 0;
 }
 
+/* Skips the local declarations (already checked by read_locals()). */
+static int read_locals_skip(reader_t *r, err_t *err)
+{
+    uint32_t ngroups, n;
+    if (rd_u32(r, &ngroups, err)) return err->code;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint8_t t;
+        if (rd_u32(r, &n, err) || rd_u8(r, &t, err)) return err->code;
+    }
+    return 0;
+}
+
 static int read_locals(comp_t *c, const awasm_functype_t *ft)
 {
     reader_t *r = &c->r;
@@ -1311,6 +1325,82 @@ static int read_locals(comp_t *c, const awasm_functype_t *ft)
     return 0;
 }
 
+/* Decodes a body without validating it, from the opcode table's immediates:
+ * 0 when it is well formed, else the malformed error. The binary format is
+ * decoded in full before validation, so when validation fails this tells
+ * whether the body was in fact malformed (that error wins). */
+static int skim_body(reader_t *r, err_t *err)
+{
+    int64_t depth = 0;
+    while (r->p < r->end) {
+        uint8_t opc = *r->p++;
+        uint32_t sub = 0, u;
+        int64_t s;
+        const opinfo_t *oi;
+        if (opc == 0xfc || opc == 0xfd) {
+            if (rd_u32(r, &sub, err)) return err->code;
+            oi = awasm_op_info(opc, sub);
+        } else {
+            oi = awasm_op_info(0, opc);
+        }
+        if (!oi) return err_set(err, AWASM_EMALFORMED, "wasm: illegal opcode at offset %zu", rd_off(r));
+        int rc = 0;
+        switch (oi->imm) {
+        case IM_NONE: break;
+        case IM_BLOCKTYPE: rc = rd_s33(r, &s, err); depth++; break;
+        case IM_LABEL: case IM_FUNC: case IM_LOCAL: case IM_GLOBAL: case IM_TABLE: case IM_DATA:
+        case IM_ELEM: case IM_LANE:
+            if (oi->imm == IM_LANE) { uint8_t b; rc = rd_u8(r, &b, err); }
+            else rc = rd_u32(r, &u, err);
+            break;
+        case IM_BR_TABLE: {
+            uint32_t n;
+            rc = rd_u32(r, &n, err);
+            for (uint64_t k = 0; !rc && k <= n; k++) rc = rd_u32(r, &u, err);
+            break;
+        }
+        case IM_CALL_INDIRECT: case IM_ELEM_TABLE: case IM_TABLE_TABLE:
+            rc = rd_u32(r, &u, err);
+            if (!rc) rc = rd_u32(r, &u, err);
+            break;
+        case IM_MEMARG: case IM_MEMARG_LANE:
+            rc = rd_u32(r, &u, err);
+            if (!rc) rc = rd_u32(r, &u, err);
+            if (!rc && oi->imm == IM_MEMARG_LANE) { uint8_t b; rc = rd_u8(r, &b, err); }
+            break;
+        case IM_ZERO: case IM_REFTYPE: { uint8_t b; rc = rd_u8(r, &b, err); break; }
+        case IM_ZERO_ZERO: { uint8_t b; rc = rd_u8(r, &b, err); if (!rc) rc = rd_u8(r, &b, err); break; }
+        case IM_DATA_ZERO: { uint8_t b; rc = rd_u32(r, &u, err); if (!rc) rc = rd_u8(r, &b, err); break; }
+        case IM_I32: case IM_I64: rc = rd_s64(r, &s, err); break;
+        case IM_F32: rc = rd_f32(r, &u, err); break;
+        case IM_F64: { uint64_t d; rc = rd_f64(r, &d, err); break; }
+        case IM_SELECT_T: {
+            uint32_t n;
+            rc = rd_u32(r, &n, err);
+            if (!rc && (size_t)(r->end - r->p) < n)
+                rc = err_set(err, AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+            if (!rc) r->p += n;
+            break;
+        }
+        case IM_V128: case IM_SHUFFLE:
+            if ((size_t)(r->end - r->p) < 16)
+                rc = err_set(err, AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+            else r->p += 16;
+            break;
+        default: break;
+        }
+        if (rc) return rc;
+        if (opc == 0x0b && --depth < 0) {
+            if (r->p != r->end)
+                return err_set(err, AWASM_EMALFORMED, "wasm: section size mismatch: code after the "
+                               "function's end at offset %zu", rd_off(r));
+            return 0;
+        }
+    }
+    return err_set(err, AWASM_EMALFORMED, "wasm: unexpected end of function body at offset %zu",
+                   rd_off(r));
+}
+
 int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err)
 {
     cfunc_t *cf = &m->cfuncs[i];
@@ -1324,6 +1414,16 @@ int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_
     c.max_cells = 64 * (size_t)cf->body_len + 4096;
     int rc = read_locals(&c, ft);
     if (rc == 0) rc = compile_body(&c);
+    if (rc == AWASM_EINVALID) {
+        /* a malformed body is reported as such, even past a validation error */
+        reader_t sk = {bytes, bytes + cf->body_off, bytes + cf->body_off + cf->body_len};
+        err_t e2;
+        err_clear(&e2);
+        if (read_locals_skip(&sk, &e2) == 0 && skim_body(&sk, &e2) == AWASM_EMALFORMED) {
+            *err = e2;
+            rc = AWASM_EMALFORMED;
+        }
+    }
     if (rc == 0) {
         cf->code = c.code;
         cf->code_len = c.pc;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "wasm/internal.h"
+#include "wasm/optab.h"
 
 /* err_set() returns its code, but the compiler cannot see that; this form
  * lets it know the failure paths return non-zero. */
@@ -211,8 +212,9 @@ static int rd_limits(reader_t *r, awasm_limits_t *l, uint64_t bound, const char 
         l->max = v;
     }
     if (l->min > bound || (l->has_max && l->max > bound))
-        return ERR(AWASM_EINVALID, "wasm: %s size must be at most %llu (offset %zu)", what,
-                       (unsigned long long)bound, at);
+        return ERR(AWASM_EINVALID, "wasm: %s size must be at most %llu%s (offset %zu)", what,
+                       (unsigned long long)bound,
+                       bound == AWASM_MAX_PAGES ? " pages (4GiB)" : " entries", at);
     if (l->has_max && l->max < l->min)
         return ERR(AWASM_EINVALID,
                        "wasm: %s size minimum must not be greater than maximum (offset %zu)", what,
@@ -262,11 +264,29 @@ static int rd_cexpr(reader_t *r, awasm_module_t *m, awasm_valtype_t want, uint32
         if (op == 0x0b)
             return ERR(AWASM_EINVALID, "wasm: type mismatch: empty constant expression at "
                            "offset %zu", at);
+        if (op != 0xfc && op != 0xfd && !awasm_op_info(0, op))
+            return ERR(AWASM_EMALFORMED, "wasm: illegal opcode 0x%02x at offset %zu", op, at);
         return ERR(AWASM_EINVALID, "wasm: constant expression required (opcode 0x%02x) "
                        "at offset %zu", op, at);
     }
     at = rd_off(r);
     if (rd_u8(r, &op, err)) return err->code;
+    /* more constant instructions up to the end leave too many values (a type
+     * mismatch); any other instruction is not constant */
+    for (bool extra = false; op != 0x0b || extra; extra = true) {
+        int64_t skip;
+        uint32_t u;
+        if (op == 0x0b && extra)
+            return ERR(AWASM_EINVALID, "wasm: type mismatch: constant expression leaves more "
+                           "than one value at offset %zu", at);
+        if (op == 0x41 || op == 0x42) { if (rd_s64(r, &skip, err)) return err->code; }
+        else if (op == 0x43) { if (rd_f32(r, &u, err)) return err->code; }
+        else if (op == 0x44) { uint64_t d; if (rd_f64(r, &d, err)) return err->code; }
+        else if (op == 0xd0) { if (rd_u8(r, &op, err)) return err->code; }
+        else if (op == 0xd2 || op == 0x23) { if (rd_u32(r, &u, err)) return err->code; }
+        else break;
+        if (rd_u8(r, &op, err)) return err->code;
+    }
     if (op != 0x0b)
         return ERR(AWASM_EINVALID, "wasm: constant expression required (more than one "
                        "instruction) at offset %zu", at);
@@ -451,7 +471,7 @@ static int sec_memory(reader_t *r, awasm_module_t *m, err_t *err)
 static int sec_global(reader_t *r, awasm_module_t *m, err_t *err)
 {
     uint32_t n;
-    if (rd_count(r, &n, 4, "global", err)) return err->code;
+    if (rd_count(r, &n, 3, "global", err)) return err->code;   /* type, mut, end */
     if (grow_globals(m, n, err)) return err->code;
     for (uint32_t i = 0; i < n; i++) {
         mglobal_t *g = &m->globals[m->n_globals];
@@ -494,7 +514,9 @@ static int sec_export(reader_t *r, awasm_module_t *m, err_t *err)
                            kind, at);
         }
         if (idx >= limit)
-            return ERR(AWASM_EINVALID, "wasm: export \"%s\" names unknown index %u", e->name,
+            return ERR(AWASM_EINVALID, "wasm: export \"%s\" names unknown %s %u", e->name,
+                           kind == 0 ? "function" : kind == 1 ? "table" : kind == 2 ? "memory"
+                                                                                    : "global",
                            idx);
         e->kind = (awasm_extern_kind_t)kind;
         e->index = idx;

@@ -6,11 +6,24 @@
  * Every command kind of the suite is run: module, register, action,
  * assert_return (incl. nan:canonical / nan:arithmetic), assert_trap,
  * assert_exhaustion, assert_invalid, assert_malformed, assert_unlinkable,
- * assert_uninstantiable. Text-format modules (.wat files, only used by
- * assert_malformed/assert_invalid) and the SIMD files are counted as
- * skipped; nothing else is. Prints per-file counts and ends with
- * "N passed, N failed, N skipped"; exit status 1 when anything failed, 77
- * (ctest's skip code) when the suite is not present.
+ * assert_uninstantiable. Each assertion checks the KIND of failure: a
+ * malformed module must fail to decode (AWASM_EMALFORMED), an invalid one
+ * to validate (AWASM_EINVALID), an unlinkable one to link (AWASM_ELINK), an
+ * uninstantiable one with a trap while instantiating, assert_trap with a
+ * trap and assert_exhaustion with call stack exhaustion; and the spec's
+ * expected text is compared with our message or trap (see text_matches()).
+ * A module file the JSON names must exist. Text-format modules (.wat files,
+ * only used by assert_malformed/assert_invalid) are counted as skipped;
+ * nothing else is.
+ *
+ * Completeness: every command of every file is counted exactly once; a file
+ * whose commands are fewer than ../convert-summary.json lists for it, a file
+ * the summary lists that is missing, or an empty json/ folder is a failure.
+ * Prints per-file counts, the assertions apart from the module/register/
+ * action commands, and ends with "N passed, N failed, N skipped" over all
+ * commands; exit status 1 when anything failed, 77 (ctest's skip code) when
+ * the suite is not present, unless CI=true or AETHER_STRICT=1 is set, which
+ * makes a missing suite a failure.
  *
  * Usage: spec_runner [-v] [--fuel] [--deterministic] [json-dir] [name...]
  * --fuel runs everything metered (with fuel to spare), which compiles every
@@ -31,6 +44,8 @@
 
 typedef struct counts {
     long passed, failed, skipped;
+    long a_passed, a_failed, a_skipped;   /* assertions only */
+    long commands;                        /* commands seen in the JSON */
 } counts_t;
 
 typedef struct named {
@@ -226,16 +241,68 @@ static bool match_val(json_t *j, const awasm_val_t *got, char *why, size_t n)
 
 /* ---- modules and actions -------------------------------------------------------- */
 
+/* Reads and decodes a module file of the current folder. A missing file
+ * (or a command without one) is AWASM_ENOTFOUND, never a decode error, so
+ * that no assertion can pass on it. */
 static awasm_module_t *load(ctx_t *x, const char *filename, err_t *e)
 {
+    if (!filename) {
+        err_set(e, AWASM_ENOTFOUND, "command names no module file");
+        return NULL;
+    }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", x->dir, filename);
     uint8_t *bytes = NULL;
     size_t len = 0;
-    if (file_read_all(path, 64u << 20, &bytes, &len, e)) return NULL;
+    if (file_read_all(path, 64u << 20, &bytes, &len, e)) {
+        err_set(e, AWASM_ENOTFOUND, "module file %s is missing or unreadable", path);
+        return NULL;
+    }
     awasm_module_t *m = awasm_module_decode(bytes, len, config(), e);
     free(bytes);
     return m;
+}
+
+/* Whether our error message says what the spec expects. Compared for the
+ * texts that name one check of the engine (below); not for the texts about
+ * LEB128 integers, lengths and ends ("integer too large", "unexpected end",
+ * "length out of bounds", "section size mismatch" ...): there the reference
+ * interpreter and our single-pass decoder may trip over a different one of
+ * several defects of the same truncated bytes, and the kind (decode error)
+ * is what is checked. */
+static bool text_matches(const char *want, const char *got)
+{
+    static const char *const compared[] = {
+        "type mismatch", "unknown local", "unknown label", "unknown global", "unknown function",
+        "unknown table", "unknown memory", "unknown type", "unknown data segment",
+        "unknown elem segment", "alignment must not be larger than natural",
+        "global is immutable", "undeclared function reference", "zero byte expected",
+        "malformed UTF-8 encoding", "magic header not detected", "unknown binary version",
+        "malformed section id", "too many locals", "data count section required",
+        "duplicate export name", "invalid lane index", "constant expression required",
+        "multiple memories", "start function", "size minimum must not be greater than maximum",
+        "memory size must be at most", "malformed mutability", "malformed reference type",
+        "illegal opcode", "incompatible import type", "unknown import",
+        "out of bounds memory access", "out of bounds table access", "unreachable",
+    };
+    if (!want) return false;
+    for (size_t i = 0; i < sizeof compared / sizeof compared[0]; i++)
+        if (!strncmp(want, compared[i], strlen(compared[i]))) return strstr(got, want) != NULL;
+    return true;
+}
+
+static const char *code_kind(int code)
+{
+    switch (code) {
+    case AWASM_EMALFORMED: return "decode error";
+    case AWASM_EINVALID: return "validation error";
+    case AWASM_ELIMIT: return "limit error";
+    case AWASM_ELINK: return "link error";
+    case AWASM_ETRAP: return "trap";
+    case AWASM_ENOTFOUND: return "missing file";
+    case 0: return "success";
+    default: return "other error";
+    }
 }
 
 static void keep_module(ctx_t *x, awasm_module_t *m)
@@ -326,7 +393,7 @@ static void cmd_module(ctx_t *x, json_t *cmd)
     x->c.passed++;
 }
 
-static void run_command(ctx_t *x, json_t *cmd)
+static void run_command1(ctx_t *x, json_t *cmd)
 {
     const char *type = json_string_value(json_object_get(cmd, "type"));
     err_t e;
@@ -380,16 +447,22 @@ static void run_command(ctx_t *x, json_t *cmd)
             return;
         }
         const char *got = awasm_trap_kind_str(trap);
+        bool exhaustion = !strcmp(type, "assert_exhaustion");
+        if (exhaustion != (trap == AWASM_TRAP_STACK_EXHAUSTED)) {
+            fail(x, cmd, "%s: trap \"%s\"", type, got);
+            return;
+        }
         /* the suite says "undefined element" for a call_indirect index past
          * the table's end: our out-of-bounds table access */
         bool alias = want && trap == AWASM_TRAP_OOB_TABLE && !strncmp(want, "undefined element", 17);
-        if (want && !alias && strncmp(want, got, strlen(got)) != 0) {
-            fail(x, cmd, "trap \"%s\", expected \"%s\"", got, want);
+        if (!want || (!alias && strncmp(want, got, strlen(got)) != 0)) {
+            fail(x, cmd, "trap \"%s\", expected \"%s\"", got, want ? want : "?");
             return;
         }
         x->c.passed++;
     } else if (!strcmp(type, "assert_invalid") || !strcmp(type, "assert_malformed")) {
         const char *mt = json_string_value(json_object_get(cmd, "module_type"));
+        const char *want = json_string_value(json_object_get(cmd, "text"));
         if (mt && strcmp(mt, "binary") != 0) {
             x->c.skipped++;
             return;
@@ -397,15 +470,23 @@ static void run_command(ctx_t *x, json_t *cmd)
         awasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
         if (m) {
             awasm_module_free(m);
-            fail(x, cmd, "%s module loaded (expected \"%s\")", type,
-                 json_string_value(json_object_get(cmd, "text")));
+            fail(x, cmd, "%s module loaded (expected \"%s\")", type, want ? want : "?");
             return;
         }
-        if (x->verbose)
-            fprintf(stderr, "  ok %s: want \"%s\", got %s\n", type,
-                    json_string_value(json_object_get(cmd, "text")), e.msg);
+        int kind = !strcmp(type, "assert_invalid") ? AWASM_EINVALID : AWASM_EMALFORMED;
+        if (e.code != kind) {
+            fail(x, cmd, "%s: got a %s (%s), expected a %s \"%s\"", type, code_kind(e.code), e.msg,
+                 code_kind(kind), want ? want : "?");
+            return;
+        }
+        if (!text_matches(want, e.msg)) {
+            fail(x, cmd, "%s: message \"%s\" does not say \"%s\"", type, e.msg, want ? want : "?");
+            return;
+        }
+        if (x->verbose) fprintf(stderr, "  ok %s: want \"%s\", got %s\n", type, want, e.msg);
         x->c.passed++;
     } else if (!strcmp(type, "assert_unlinkable") || !strcmp(type, "assert_uninstantiable")) {
+        const char *want = json_string_value(json_object_get(cmd, "text"));
         awasm_module_t *m = load(x, json_string_value(json_object_get(cmd, "filename")), &e);
         if (!m) {
             fail(x, cmd, "%s module did not load: %s", type, e.msg);
@@ -418,14 +499,68 @@ static void run_command(ctx_t *x, json_t *cmd)
             return;
         }
         bool unlink = !strcmp(type, "assert_unlinkable");
-        if (unlink ? (e.code != AWASM_ELINK && e.code != AWASM_ELIMIT) : e.code != AWASM_ETRAP) {
-            fail(x, cmd, "%s: wrong failure: %s", type, e.msg);
+        int kind = unlink ? AWASM_ELINK : AWASM_ETRAP;
+        if (e.code != kind) {
+            fail(x, cmd, "%s: got a %s (%s), expected a %s", type, code_kind(e.code), e.msg,
+                 code_kind(kind));
+            return;
+        }
+        const char *got = unlink ? e.msg : awasm_trap_kind_str(awasm_store_trap(x->store));
+        if (!text_matches(want, got)) {
+            fail(x, cmd, "%s: \"%s\" does not say \"%s\"", type, got, want ? want : "?");
             return;
         }
         x->c.passed++;
     } else {
         fail(x, cmd, "unknown command %s", type);
     }
+}
+
+static bool is_assertion(const char *type)
+{
+    return type && strncmp(type, "assert_", 7) == 0;
+}
+
+/* Runs one command and counts it exactly once (assertions also apart). */
+static void run_command(ctx_t *x, json_t *cmd)
+{
+    counts_t before = x->c;
+    run_command1(x, cmd);
+    long dp = x->c.passed - before.passed, df = x->c.failed - before.failed,
+         ds = x->c.skipped - before.skipped;
+    if (dp + df + ds != 1) {
+        /* never happens by construction; if it did, it must not pass */
+        x->c = before;
+        fail(x, cmd, "command counted %ld times", dp + df + ds);
+        df = 1;
+        dp = ds = 0;
+    }
+    x->c.commands++;
+    if (is_assertion(json_string_value(json_object_get(cmd, "type")))) {
+        x->c.a_passed += dp;
+        x->c.a_failed += df;
+        x->c.a_skipped += ds;
+    }
+}
+
+/* ../convert-summary.json: per .wast file the command counts wast2json
+ * wrote; NULL when absent (then only the files' own lists count). */
+static json_t *g_summary;
+
+static long summary_count(const char *name)
+{
+    for (size_t i = 0; i < json_array_size(g_summary); i++) {
+        json_t *f = json_array_get(g_summary, i);
+        const char *fn = json_string_value(json_object_get(f, "file"));
+        size_t n = strlen(name);
+        if (!fn || strncmp(fn, name, n) != 0 || strcmp(fn + n, ".wast") != 0) continue;
+        long total = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(f, "counts"), k, v) total += (long)json_integer_value(v);
+        return total;
+    }
+    return -1;
 }
 
 static counts_t run_file(const char *root, const char *name, bool verbose)
@@ -447,8 +582,15 @@ static counts_t run_file(const char *root, const char *name, bool verbose)
         json_decref(doc);
         return x.c;
     }
+    long listed = summary_count(name);
+    if (g_summary && (listed < 0 || (long)json_array_size(cmds) < listed)) {
+        fprintf(stderr, "  FAIL %s: %zu commands, the suite's summary lists %ld\n", name,
+                json_array_size(cmds), listed);
+        x.c.failed += listed > (long)json_array_size(cmds) ? listed - (long)json_array_size(cmds) : 1;
+    }
     if (!strncmp(name, "simd", 4)) {
-        x.c.skipped = (long)json_array_size(cmds);
+        x.c.skipped += (long)json_array_size(cmds);
+        x.c.commands += (long)json_array_size(cmds);
         json_decref(doc);
         return x.c;
     }
@@ -460,6 +602,11 @@ static counts_t run_file(const char *root, const char *name, bool verbose)
         x.c.failed++;
     } else {
         for (size_t i = 0; i < json_array_size(cmds); i++) run_command(&x, json_array_get(cmds, i));
+        if (x.c.commands != (long)json_array_size(cmds)) {
+            fprintf(stderr, "  FAIL %s: ran %ld of %zu commands\n", name, x.c.commands,
+                    json_array_size(cmds));
+            x.c.failed++;
+        }
     }
     awasm_imports_free(x.imps);
     awasm_store_free(x.store);
@@ -496,10 +643,24 @@ int main(int argc, char **argv)
         const char *shared = getenv("AETHER_SHARED");
         snprintf(root, sizeof root, "%.1900s/testdata/wasm-spec/json", shared ? shared : "../shared");
     }
+    bool strict = (getenv("CI") && !strcmp(getenv("CI"), "true")) ||
+                  (getenv("AETHER_STRICT") && !strcmp(getenv("AETHER_STRICT"), "1"));
     DIR *d = opendir(root);
     if (!d) {
+        if (strict) {
+            printf("FAIL: spec suite not found at %s (%s); required with CI=true or "
+                   "AETHER_STRICT=1\n", root, strerror(errno));
+            return 1;
+        }
         printf("SKIP: spec suite not found at %s (%s)\n", root, strerror(errno));
         return 77;
+    }
+    char sumpath[2200];
+    snprintf(sumpath, sizeof sumpath, "%s/../convert-summary.json", root);
+    g_summary = json_load_file(sumpath, 0, NULL);
+    if (g_summary && !json_is_array(g_summary)) {
+        json_decref(g_summary);
+        g_summary = NULL;
     }
     char **names = NULL;
     size_t n = 0;
@@ -513,22 +674,52 @@ int main(int argc, char **argv)
     }
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
-    counts_t total = {0, 0, 0};
+    counts_t total;
+    memset(&total, 0, sizeof total);
+    size_t ran = 0;
     for (size_t i = 0; i < n; i++) {
         bool want = ai >= argc;
         for (int k = ai; k < argc; k++)
             if (!strcmp(argv[k], names[i])) want = true;
         if (want) {
             counts_t c = run_file(root, names[i], verbose);
+            ran++;
             printf("%-36s %6ld passed, %4ld failed, %5ld skipped\n", names[i], c.passed, c.failed,
                    c.skipped);
             total.passed += c.passed;
             total.failed += c.failed;
             total.skipped += c.skipped;
+            total.a_passed += c.a_passed;
+            total.a_failed += c.a_failed;
+            total.a_skipped += c.a_skipped;
+            total.commands += c.commands;
         }
-        free(names[i]);
     }
+    /* every file of the suite's summary must be there (when all are run) */
+    if (ai >= argc) {
+        for (size_t i = 0; i < json_array_size(g_summary); i++) {
+            const char *fn = json_string_value(json_object_get(json_array_get(g_summary, i), "file"));
+            if (!fn) continue;
+            size_t len = strlen(fn);
+            bool found = false;
+            for (size_t k = 0; k < n && !found; k++)
+                found = len > 5 && strlen(names[k]) == len - 5 && !strncmp(names[k], fn, len - 5);
+            if (!found) {
+                fprintf(stderr, "  FAIL %s: listed in the suite's summary but missing\n", fn);
+                total.failed++;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
+    json_decref(g_summary);
+    if (ran == 0) {
+        fprintf(stderr, "  FAIL: no spec files to run in %s\n", root);
+        total.failed++;
+    }
+    printf("assertions: %ld passed, %ld failed, %ld skipped (module/register/action commands: %ld)\n",
+           total.a_passed, total.a_failed, total.a_skipped,
+           total.commands - total.a_passed - total.a_failed - total.a_skipped);
     printf("%ld passed, %ld failed, %ld skipped\n", total.passed, total.failed, total.skipped);
     return total.failed ? 1 : 0;
 }
