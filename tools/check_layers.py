@@ -1,38 +1,57 @@
 #!/usr/bin/env python3
-"""Checks the module layering of DESIGN.md §1.
+"""Checks the module layering of DESIGN.md §1 against cmake/modules.txt.
 
 Every quoted #include of a project header under src/ must name either a file of
 the including module itself, or the public header of a module the including
-module may use. Exit status 1 lists every violation.
+module may use; every <...> include of a known library header must be of a
+library of the module's row. The same table drives CMake's link dependencies.
+Exit status 1 lists every violation.
 """
 import os
 import re
 import sys
 
-# module -> modules it may use (its own files are always allowed)
-ALLOWED = {
-    "base": [],
-    "crypto": ["base"],
-    "crypto/ecvrf": ["crypto", "base"],
-    "crypto/bls": ["crypto", "base"],
-    "wasm": ["base"],
-    "wasm/wasi": ["wasm", "base"],
-    "p2p": ["crypto", "crypto/ecvrf", "crypto/bls", "base"],
-    "phase": ["wasm", "wasm/wasi", "p2p", "crypto", "crypto/ecvrf", "crypto/bls", "base"],
-    "chain/types": ["crypto", "crypto/ecvrf", "crypto/bls", "base"],
-    "chain/state": ["chain/types", "crypto", "crypto/ecvrf", "crypto/bls", "base"],
-    "chain/mempool": ["chain/types", "crypto", "crypto/ecvrf", "crypto/bls", "base"],
-    "chain/consensus": ["chain/types", "crypto", "crypto/ecvrf", "crypto/bls", "base"],
-    "chain/exec": ["chain/state", "chain/types", "phase", "wasm", "wasm/wasi", "crypto",
-                   "crypto/ecvrf", "crypto/bls", "base"],
+
+LIB_HEADERS = {
+    "jansson": ["jansson.h"],
+    "sodium": ["sodium.h", "sodium/"],
+    "uv": ["uv.h", "uv/"],
+    "zstd": ["zstd.h"],
+    "protobuf-c": ["protobuf-c/"],
+    "microhttpd": ["microhttpd.h"],
+    "rocksdb": ["rocksdb/"],
+    "cbor": ["cbor.h", "cbor/"],
+    "valgrind": ["valgrind/"],
+    "cmocka": ["cmocka.h"],
 }
-CHAIN_ALL = [m for m in ALLOWED if m.startswith("chain/")]
-EVERYTHING = ["phase", "p2p", "wasm", "wasm/wasi", "crypto", "crypto/ecvrf", "crypto/bls", "base"]
-ALLOWED["chain/rpc"] = CHAIN_ALL + ["chain/node"] + EVERYTHING
-ALLOWED["chain/node"] = CHAIN_ALL + ["chain/rpc"] + EVERYTHING
-ALLOWED["cli"] = list(ALLOWED.keys())
+
+
+def load_table(root):
+    """cmake/modules.txt -> (module -> allowed modules, module -> allowed libs)."""
+    mods, libs = {}, {}
+    with open(os.path.join(root, "cmake", "modules.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            cols = [c.strip() for c in line.split("|")]
+            if len(cols) != 3:
+                sys.exit(f"cmake/modules.txt: bad row {line!r}")
+            name, uses, lib = cols
+            mods[name] = [] if uses == "-" else uses.split()
+            libs[name] = [] if lib == "-" else lib.split()
+    for m in mods:
+        if mods[m] == ["*"]:
+            mods[m] = [x for x in mods if x != m]
+        if libs[m] == ["*"]:
+            libs[m] = list(LIB_HEADERS)
+    return mods, libs
+
+
+ALLOWED, LIBS = {}, {}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+SYSINCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>')
 
 
 def module_of(rel_dir):
@@ -51,6 +70,9 @@ def public_header(m):
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "."
+    mods, libs = load_table(root)
+    ALLOWED.update(mods)
+    LIBS.update(libs)
     src = os.path.join(root, "src")
     errors = []
     for dirpath, _, files in os.walk(src):
@@ -65,6 +87,15 @@ def main():
                 continue
             with open(path, encoding="utf-8", errors="replace") as fh:
                 for lineno, line in enumerate(fh, 1):
+                    ms = SYSINCLUDE.match(line)
+                    if ms:
+                        hdr = ms.group(1)
+                        for lib, prefixes in LIB_HEADERS.items():
+                            if any(hdr == p or (p.endswith("/") and hdr.startswith(p))
+                                   for p in prefixes) and lib not in LIBS[mod]:
+                                errors.append(f"{path}:{lineno}: module {mod} may not use "
+                                              f"library {lib} (<{hdr}>)")
+                        continue
                     mt = INCLUDE.match(line)
                     if not mt:
                         continue

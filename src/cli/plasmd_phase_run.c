@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef AETHER_PHASE_WORKER
-
 #define MODULE_MAX (256u << 20)
 #define MAX_ENV 1024
 #define MAX_ALLOW 64
@@ -546,16 +544,3 @@ int plasmd_execute_job(int argc, char **argv)
     return rc == CLI_OK ? status : rc;
 }
 
-#else /* built before the engine existed: the commands say so */
-
-int plasmd_run(int argc, char **argv)
-{
-    return cli_error("plasmd run", CLI_FAIL, "this build has no WebAssembly engine");
-}
-
-int plasmd_execute_job(int argc, char **argv)
-{
-    return cli_error("plasmd execute-job", CLI_FAIL, "this build has no WebAssembly engine");
-}
-
-#endif
