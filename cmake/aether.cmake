@@ -111,13 +111,50 @@ endfunction()
 function(aether_unit_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
-  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
+  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA aether_testenv)
   add_test(NAME ${name} COMMAND ${name} ${T_ARGS} WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set(labels unit ${T_LABELS})
   set_tests_properties(${name} PROPERTIES LABELS "${labels}" SKIP_RETURN_CODE 77
     ENVIRONMENT "AETHER_SHARED=${AETHER_SHARED_DIR};AETHER_BUILD=${CMAKE_BINARY_DIR}")
   if(T_TIMEOUT)
     set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  endif()
+endfunction()
+
+# Skip/strict convention of every test (DESIGN.md §8): a test that cannot do
+# its work because a tool or datum is missing prints "SKIP: <reason>" and exits
+# 77; with CI=true or AETHER_STRICT=1 it fails instead. Helpers for C
+# (testenv.h; link aether_testenv), sh (testenv.sh), python (testenv.py) and
+# node (testenv.mjs) live in tests/common.
+add_library(aether_testenv INTERFACE)
+target_include_directories(aether_testenv INTERFACE ${CMAKE_SOURCE_DIR}/tests/common)
+
+# aether_skip_test(<name> <reason> [INAPPLICABLE] [LABELS ...])
+# Registers <name> for a test that cannot be built or run because a tool was
+# missing at configure time, so it still shows: it reports "SKIP: <reason>"
+# (exit 77), or fails in strict mode. INAPPLICABLE: the test does not apply to
+# this build type (e.g. valgrind on a sanitizer build) and skips even in strict
+# mode, since another build of the same run covers it.
+function(aether_skip_test name reason)
+  cmake_parse_arguments(S "INAPPLICABLE" "" "LABELS" ${ARGN})
+  add_test(NAME ${name} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/common/missing.sh "${reason}")
+  set(env "AETHER_INAPPLICABLE=0")
+  if(S_INAPPLICABLE)
+    set(env "AETHER_INAPPLICABLE=1")
+  endif()
+  set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT "${env}")
+  if(S_LABELS)
+    set_tests_properties(${name} PROPERTIES LABELS "${S_LABELS}")
+  endif()
+endfunction()
+
+# aether_find_tool(<VAR> <program> <test names...>) finds a program; when it is
+# missing, says which tests will report themselves skipped (use with
+# aether_skip_test in the else branch).
+function(aether_find_tool var prog)
+  find_program(${var} ${prog})
+  if(NOT ${var})
+    message(STATUS "${prog} not found: ${ARGN} will report SKIP (fail with CI=true)")
   endif()
 endfunction()
 

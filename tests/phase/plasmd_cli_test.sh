@@ -16,7 +16,12 @@ pass=0 fail=0 skipped=0
 
 ok() { pass=$((pass + 1)); echo "ok   - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "       $2"; }
-skip() { skipped=$((skipped + 1)); echo "skip - $1"; }
+. "$(dirname "$0")/../common/testenv.sh"
+# A part whose toolchain is missing: SKIP (exit 77 at the end), FAIL in strict mode.
+skip() {
+    skipped=$((skipped + 1))
+    testenv_skip_part "$1" || fail=$((fail + 1))
+}
 # expect_rc NAME WANT CMD...: runs CMD (stdout > $T/out, stderr > $T/err).
 expect_rc() {
     local name=$1 want=$2
@@ -73,8 +78,7 @@ check "  ... as expired" has "$T/err" "expired"
 if has "$T/err" "no WebAssembly engine"; then
     skip "run: this plasmd was built without the WebAssembly engine"
     echo "$pass passed, $fail failed, $skipped skipped"
-    [ "$fail" -eq 0 ] || exit 1
-    exit 0
+    testenv_exit "$fail"
 fi
 expect_rc "run without a module is a usage error" 2 "$P" run
 expect_rc "run with a missing file" 2 "$P" run "$T/nope.wasm"
@@ -266,4 +270,4 @@ else
 fi
 
 echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" -eq 0 ]
+testenv_exit "$fail"

@@ -11,11 +11,11 @@ import { tmpdir, networkInterfaces } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { missing } from '../../common/testenv.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 if (!existsSync(join(here, 'node_modules', 'libp2p'))) {
-  console.log('SKIP: tests/interop/libp2p/node_modules missing (run npm ci there)')
-  process.exit(77)
+  missing('tests/interop/libp2p/node_modules missing (run npm ci there)')
 }
 // js-libp2p 3.x uses Promise.withResolvers, which Node 20 lacks.
 if (typeof Promise.withResolvers !== 'function') {

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { missing } from '../../common/testenv.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 if (!existsSync(join(here, 'node_modules', '@libp2p', 'mdns'))) {
-  console.log('SKIP: tests/interop/libp2p/node_modules missing (run npm ci there)')
-  process.exit(77)
+  missing('tests/interop/libp2p/node_modules missing (run npm ci there)')
 }
 if (typeof Promise.withResolvers !== 'function') {
   Promise.withResolvers = function () {

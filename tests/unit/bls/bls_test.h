@@ -18,18 +18,20 @@
 #include "base/base.h"
 #include "crypto/bls/internal.h"
 #include "crypto/crypto.h"
+#include "testenv.h"
 
-/* Loads a file under the shared folder; NULL (after printing why) when the
- * shared data is absent, so the caller can skip(). */
+/* Loads a file under the shared folder. When it is absent the calling case is
+ * skipped (the binary then exits 77) or, in strict mode, fails; a present
+ * file that does not parse fails the case. */
 static inline json_t *bls_load_json(const char *rel)
 {
-    const char *root = getenv("AETHER_SHARED");
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", root && *root ? root : "../shared", rel);
+    if (!testenv_shared_file(rel, path, sizeof path))
+        TESTENV_SKIP("%s not found (shared test data absent)", path);
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
     if (!j)
-        fprintf(stderr, "SKIP: %s not readable (%s): shared test data absent\n", path, je.text);
+        fail_msg("%s does not parse: %s", path, je.text);
     return j;
 }
 

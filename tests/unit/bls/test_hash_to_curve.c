@@ -154,5 +154,5 @@ int main(void)
         cmocka_unit_test(test_g1_suite),
         cmocka_unit_test(test_g2_suite),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return testenv_cmocka_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -6,7 +6,8 @@
 # Usage: cli_test.sh path/to/aether
 set -u
 AETHER=${1:?usage: cli_test.sh path/to/aether}
-SHARED=${AETHER_SHARED:-../shared}
+. "$(dirname "$0")/../../common/testenv.sh"
+SHARED=$(testenv_shared)
 fails=0
 n=0
 
@@ -58,7 +59,8 @@ PY
     rm -f /tmp/vrf_cli_vec.$$
     [ "$n" -ge 24 ] || fail "expected at least 6 RFC examples, ran $((n / 4))"
 else
-    echo "SKIP: RFC 9381 examples (no $SHARED/testdata/vectors/ecvrf.json or no python3)"
+    testenv_skip_part "RFC 9381 examples (no $SHARED/testdata/vectors/ecvrf.json or no python3)" ||
+        fail "RFC 9381 examples not run (strict mode)"
 fi
 
 # ---- round trips ------------------------------------------------------------------
@@ -113,3 +115,4 @@ if [ "$fails" -ne 0 ]; then
     exit 1
 fi
 echo "all $n checks passed"
+testenv_exit 0

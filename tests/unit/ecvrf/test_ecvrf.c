@@ -497,5 +497,5 @@ int main(void)
         cmocka_unit_test(test_round_trip_random),
         cmocka_unit_test(test_arguments),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return testenv_cmocka_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

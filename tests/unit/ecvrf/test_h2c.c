@@ -304,5 +304,5 @@ int main(void)
         cmocka_unit_test(test_fe_algebra),
         cmocka_unit_test(test_fe_from_be48),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return testenv_cmocka_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

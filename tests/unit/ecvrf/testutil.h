@@ -15,40 +15,23 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-/* The shared data directory, or NULL when it is absent. */
-static inline const char *shared_dir(void)
-{
-    static char dir[4096];
-    struct stat st;
-    const char *env = getenv("AETHER_SHARED");
+#include "testenv.h"
 
-    if (env && *env && stat(env, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    if (stat("../shared", &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(dir, sizeof dir, "../shared");
-        return dir;
-    }
-    return NULL;
-}
-
-/* Loads shared/<rel>; NULL (after printing why) when the data is absent. */
+/* Loads shared/<rel> (AETHER_SHARED or ../shared). When the file is absent
+ * the calling case is skipped (the binary then exits 77) or, in strict mode,
+ * fails; a present file that does not parse fails the case. */
 static inline json_t *load_vectors(const char *rel)
 {
-    char path[8192];
+    char path[4096];
     json_error_t jerr;
-    const char *dir = shared_dir();
     json_t *j;
 
-    if (!dir) {
-        print_message("SKIP: shared test data not found (set AETHER_SHARED or provide ../shared)\n");
-        return NULL;
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (!testenv_shared_file(rel, path, sizeof path))
+        TESTENV_SKIP("%s not found (shared test data absent; set AETHER_SHARED or provide ../shared)",
+                     path);
     j = json_load_file(path, 0, &jerr);
     if (!j)
-        print_message("SKIP: cannot load %s: %s\n", path, jerr.text);
+        fail_msg("cannot load %s: %s", path, jerr.text);
     return j;
 }
 

@@ -17,6 +17,7 @@
 
 #include "crypto/crypto.h"
 #include "phase/phase.h"
+#include "testenv.h"
 
 static char tmpdir[256];
 
@@ -142,15 +143,13 @@ static void home_search_order(void **state)
 
 static void peer_id_vectors(void **state)
 {
-    const char *shared = getenv("AETHER_SHARED");
     char path[512];
-    snprintf(path, sizeof path, "%s/testdata/vectors/libp2p-ids.json", shared ? shared : "../shared");
     uint8_t *data;
     size_t len;
-    if (file_read_all(path, 1 << 22, &data, &len, NULL) != 0) {
-        fprintf(stderr, "SKIP: %s not found (shared test data absent)\n", path);
-        skip();
-    }
+    if (!testenv_shared_file("testdata/vectors/libp2p-ids.json", path, sizeof path))
+        TESTENV_SKIP("%s not found (shared test data absent)", path);
+    if (file_read_all(path, 1 << 22, &data, &len, NULL) != 0)
+        fail_msg("cannot read %s", path);
     json_t *j = cjson_parse((const char *)data, len, NULL);
     free(data);
     assert_non_null(j);
@@ -181,5 +180,5 @@ int main(void)
         cmocka_unit_test(home_search_order),
         cmocka_unit_test(peer_id_vectors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return testenv_cmocka_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

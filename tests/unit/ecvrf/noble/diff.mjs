@@ -10,6 +10,7 @@
 // Exit 0 = all agree, 1 = a mismatch, 77 = skipped (no @noble/curves).
 import { spawnSync } from 'node:child_process';
 import { randomBytes as nodeRandom } from 'node:crypto';
+import { missing } from '../../../common/testenv.mjs';
 
 let ed25519, ed25519_hasher, sha512, bytesToHex, hexToBytes, concatBytes, utf8ToBytes;
 try {
@@ -17,8 +18,7 @@ try {
   ({ sha512 } = await import('@noble/hashes/sha2.js'));
   ({ bytesToHex, hexToBytes, concatBytes, utf8ToBytes } = await import('@noble/hashes/utils.js'));
 } catch (e) {
-  console.log(`SKIP: @noble/curves not installed (run npm ci in this folder): ${e.message}`);
-  process.exit(77);
+  missing(`@noble/curves not installed (run npm ci in tests/unit/ecvrf/noble): ${e.message}`);
 }
 
 const batch = process.argv[2];
