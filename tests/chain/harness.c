@@ -318,6 +318,56 @@ int h_post_batch(rpc_client_t *c, const h_batch_t *b, h_send_stats_t *st)
     return 0;
 }
 
+int h_receipts(rpc_client_t *c, const h_tx_t *txs, size_t n, int *state)
+{
+    memset(state, 0, n * sizeof *state);
+    for (size_t at = 0; at < n; at += 100) {
+        size_t m = n - at < 100 ? n - at : 100;
+        json_t *req = json_array();
+        for (size_t i = 0; i < m; i++) {
+            char hex[65];
+            chain_hash_to_hex(&txs[at + i].hash, hex);
+            json_array_append_new(req, json_pack("{s:s, s:s, s:[s], s:I}", "jsonrpc", "2.0", "method",
+                                                 "aeth_getReceipt", "params", hex, "id",
+                                                 (json_int_t)i));
+        }
+        char *body = json_dumps(req, JSON_COMPACT);
+        json_decref(req);
+        int status = 0;
+        char *resp = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        int rc = body ? rpc_client_post(c, body, strlen(body), &status, &resp, &len, &e) : -1;
+        free(body);
+        if (rc != 0) {
+            fprintf(stderr, "harness: receipts: %s\n", e.msg);
+            return -1;
+        }
+        json_t *arr = json_loadb(resp, len, 0, NULL);
+        free(resp);
+        if (!json_is_array(arr) || json_array_size(arr) != m) {
+            fprintf(stderr, "harness: receipts: answer (HTTP %d) is not an array of %zu\n", status, m);
+            json_decref(arr);
+            return -1;
+        }
+        size_t k;
+        json_t *r;
+        json_array_foreach(arr, k, r) {
+            json_int_t id = json_integer_value(json_object_get(r, "id"));
+            json_t *res = json_object_get(r, "result");
+            if (id < 0 || (size_t)id >= m || json_object_get(r, "error")) {
+                fprintf(stderr, "harness: receipts: bad answer %zu\n", k);
+                json_decref(arr);
+                return -1;
+            }
+            if (json_is_object(res))
+                state[at + (size_t)id] = json_is_true(json_object_get(res, "success")) ? 1 : 2;
+        }
+        json_decref(arr);
+    }
+    return 0;
+}
+
 json_t *h_call(rpc_client_t *c, const char *method, json_t *params)
 {
     json_t *res = NULL;

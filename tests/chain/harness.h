@@ -85,6 +85,11 @@ typedef struct h_send_stats {
 } h_send_stats_t;
 int h_post_batch(rpc_client_t *c, const h_batch_t *b, h_send_stats_t *st);
 
+/* Asks for the receipts of txs[0..n) (aeth_getReceipt, batches of 100):
+ * state[i] = 1 when a receipt with success exists, 2 when a receipt without
+ * success exists, 0 when there is none. Returns 0, or -1 when the node did not
+ * answer (state[] then holds what was learnt so far, the rest 0). */
+int h_receipts(rpc_client_t *c, const h_tx_t *txs, size_t n, int *state);
 /* Waits until each account i in [0, n) has committed nonce >= want[i]
  * (polling aeth_getAccount in batches). Returns 0, or -1 on timeout. */
 int h_wait_nonces(rpc_client_t *c, uint32_t n, const uint64_t *want, unsigned timeout_ms);
