@@ -464,11 +464,15 @@ static int submit(const char *prog, rpc_client_t *c, const send_opts_t *o, chain
         json_object_set_new(out, "receipt", r);
         json_t *ok = json_object_get(r, "success");
         if (!json_is_true(ok)) {
+            /* copied before out (which owns r) is freed */
             json_t *st = json_object_get(r, "status");
+            char status[64];
+            snprintf(status, sizeof status, "%s",
+                     json_is_string(st) ? json_string_value(st) : "unknown");
             print_json(out);
             json_decref(out);
             return cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
-                             json_is_string(st) ? json_string_value(st) : "unknown");
+                             status);
         }
     }
     print_json(out);

@@ -34,6 +34,13 @@ struct node {
     _Atomic uint64_t blocks, txs_ok, txs_failed, txs_skipped, submit_invalid, submit_known;
     _Atomic uint64_t build_us, commit_us, update_us;
     _Atomic uint64_t last_block_txs;
+    /* block production health: set when node_produce_block fails (store
+     * full or failing, a block that cannot be built), cleared by the next
+     * success; /health reports it at once */
+    _Atomic bool halted;
+    _Atomic uint64_t halted_since_ms, produce_failures;
+    pthread_mutex_t halt_mu;   /* halt_err */
+    char halt_err[ERR_MSG_MAX];
 };
 
 static uint64_t wall_ms(void)
@@ -91,6 +98,7 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
         n->cfg.mempool.max_tx_bytes = CHAIN_MAX_TX_BYTES;
     n->cfg.mempool.free_ud = free_tx_ud;
     pthread_mutex_init(&n->mu, NULL);
+    pthread_mutex_init(&n->halt_mu, NULL);
     pthread_cond_init(&n->cv, NULL);
 
     const chain_genesis_t *g = &cfg->genesis->g;
@@ -156,6 +164,7 @@ void node_close(node_t *n)
     chain_state_close(n->st);
     node_key_wipe(&n->key);
     pthread_mutex_destroy(&n->mu);
+    pthread_mutex_destroy(&n->halt_mu);
     pthread_cond_destroy(&n->cv);
     free(n);
 }
@@ -222,6 +231,9 @@ void node_stop(node_t *n)
 
 typedef struct solo {
     uint32_t interval_ms, heartbeat_ms;
+    uint32_t retry_ms;       /* after a failed block */
+    bool failing;
+    uint64_t last_log_ms;
 } solo_t;
 
 static uint32_t solo_tick(void *self, node_t *n, uint64_t now_ms)
@@ -234,9 +246,20 @@ static uint32_t solo_tick(void *self, node_t *n, uint64_t now_ms)
         err_t e = {0};
         uint64_t h = 0;
         if (node_produce_block(n, now_ms, &h, &e) != 0) {
-            log_error("node", "block production failed", "err=\"%s\"", e.msg);
-            return s->interval_ms; /* retry later; the store refuses partial blocks */
+            /* node_produce_block marked the node halted (see /health); log
+             * the first failure and then every 10 s, not every retry */
+            if (!s->failing || now_ms - s->last_log_ms >= 10000) {
+                log_error("node", s->failing ? "block production still halted"
+                                             : "block production halted",
+                          "err=\"%s\" retry_ms=%u", e.msg, s->retry_ms);
+                s->last_log_ms = now_ms;
+            }
+            s->failing = true;
+            return s->retry_ms; /* retry later; the store refuses partial blocks */
         }
+        if (s->failing)
+            log_info("node", "block production resumed", "height=%llu", (unsigned long long)h);
+        s->failing = false;
         return s->interval_ms;
     }
     uint64_t left = ready > 0 ? s->interval_ms - age : s->heartbeat_ms - age;
@@ -256,6 +279,7 @@ node_engine_t node_engine_solo(const node_config_t *cfg)
         s->heartbeat_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms : 5000;
         if (s->heartbeat_ms < s->interval_ms)
             s->heartbeat_ms = s->interval_ms;
+        s->retry_ms = s->interval_ms > 1000 ? s->interval_ms : 1000;
     }
     return eng;
 }
@@ -333,6 +357,16 @@ static void count_receipts(node_t *n, const chain_receipt_t *r, size_t k)
     atomic_fetch_add(&n->txs_failed, k - ok);
 }
 
+static void note_halt(node_t *n, uint64_t now_ms, const err_t *e)
+{
+    pthread_mutex_lock(&n->halt_mu);
+    snprintf(n->halt_err, sizeof n->halt_err, "%s", e && e->msg[0] ? e->msg : "unknown error");
+    pthread_mutex_unlock(&n->halt_mu);
+    if (!atomic_exchange(&n->halted, true))
+        atomic_store(&n->halted_since_ms, now_ms);
+    atomic_fetch_add(&n->produce_failures, 1);
+}
+
 int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
 {
     uint64_t t0 = mono_us();
@@ -358,6 +392,7 @@ int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
     if (rc != 0) {
         chain_built_free(&built);
         err_prefix(e, "node: building block");
+        note_halt(n, now_ms, e);
         return NODE_ESTATE;
     }
     uint64_t t1 = mono_us();
@@ -365,8 +400,10 @@ int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
     if (rc != 0) {
         chain_built_free(&built);
         err_prefix(e, "node: committing block");
+        note_halt(n, now_ms, e);
         return NODE_ESTATE;
     }
+    atomic_store(&n->halted, false);
     uint64_t t2 = mono_us();
     const chain_block_t *b = built.block;
     pool_after_block(n, b, built.skipped, built.n_skipped);
@@ -531,12 +568,25 @@ int node_health(node_t *n, json_t **body)
     char hex[2 * CHAIN_HASH_BYTES + 1] = "";
     if (chain_state_tip(n->st, &tip, &h, NULL) == 0)
         chain_hash_to_hex(&h, hex);
+    bool halted = running && atomic_load(&n->halted);
     *body = json_pack("{s:s,s:I,s:s,s:o,s:I,s:I,s:b}", "status",
-                      !running ? "stopped" : stale ? "stalled" : "ok", "height",
-                      (json_int_t)atomic_load(&n->height), "block_hash", hex, "chain_id",
-                      cjson_u64(n->xcfg.chain_id), "last_block_age_ms", (json_int_t)age,
-                      "mempool", (json_int_t)mempool_count(n->mp), "producing", running);
-    return running && !stale ? 200 : 503;
+                      !running ? "stopped" : halted ? "halted" : stale ? "stalled" : "ok",
+                      "height", (json_int_t)atomic_load(&n->height), "block_hash", hex,
+                      "chain_id", cjson_u64(n->xcfg.chain_id), "last_block_age_ms",
+                      (json_int_t)age, "mempool", (json_int_t)mempool_count(n->mp), "producing",
+                      running && !halted);
+    if (halted && *body) {
+        /* why, and since when: the operator's first question */
+        char msg[ERR_MSG_MAX];
+        pthread_mutex_lock(&n->halt_mu);
+        snprintf(msg, sizeof msg, "%s", n->halt_err);
+        pthread_mutex_unlock(&n->halt_mu);
+        uint64_t since = atomic_load(&n->halted_since_ms);
+        json_object_set_new(*body, "error", json_string(msg));
+        json_object_set_new(*body, "halted_ms",
+                            json_integer((json_int_t)(now > since ? now - since : 0)));
+    }
+    return running && !stale && !halted ? 200 : 503;
 }
 
 void node_metrics(node_t *n, buf_t *out)
@@ -558,6 +608,10 @@ void node_metrics(node_t *n, buf_t *out)
           node_last_block_age_ms(n, wall_ms()));
     COUNTER("aether_blocks_committed_total", "Blocks committed by this node.",
             atomic_load(&n->blocks));
+    COUNTER("aether_block_production_failures_total",
+            "Failed attempts to build or commit a block.", atomic_load(&n->produce_failures));
+    GAUGE("aether_block_production_halted",
+          "1 while the last attempt to produce a block failed.", atomic_load(&n->halted) ? 1 : 0);
     buf_printf(out, "# HELP aether_txs_committed_total Transactions committed, by receipt.\n"
                     "# TYPE aether_txs_committed_total counter\n"
                     "aether_txs_committed_total{status=\"ok\"} %llu\n"

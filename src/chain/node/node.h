@@ -149,8 +149,10 @@ chain_tx_t *node_pending_tx(node_t *n, const chain_hash_t *hash);
  * contiguous run of pooled transactions. */
 int node_next_nonce(node_t *n, const chain_addr_t *a, uint64_t *nonce, err_t *e)
     BASE_MUST_CHECK;
-/* /health body; returns the HTTP status (200, or 503 when the loop is not
- * running or no block was made for 3 heartbeats). */
+/* /health body; returns the HTTP status: 200 with "status":"ok", or 503
+ * with "stopped" (loop not running), "halted" (the last attempt to produce
+ * a block failed: "error" says why, "halted_ms" since when; cleared by the
+ * next block) or "stalled" (no block for 3 heartbeats). */
 int node_health(node_t *n, json_t **body);
 /* Prometheus text for the node and its mempool. */
 void node_metrics(node_t *n, buf_t *out);

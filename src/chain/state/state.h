@@ -67,7 +67,9 @@ typedef struct chain_genesis_alloc {
 /* Genesis is a pure function of this description, so every node derives the
  * same block 0: height 0, zero parent, zero signature, no transactions,
  * state_root = SMT root of the allocations. UTxO allocation i gets the id
- * (32 zero bytes, i). Addresses must be unique. */
+ * (32 zero bytes, i). Addresses must be unique. The total supply (all
+ * balances and UTxO amounts) must fit in a u128, so no credit can ever
+ * overflow (CHAIN_EINVAL otherwise). */
 typedef struct chain_genesis {
     uint64_t chain_id;
     uint64_t timestamp_ms;

@@ -716,6 +716,20 @@ int chain_genesis_block(const chain_genesis_t *g, chain_block_t **out, err_t *e)
     *out = NULL;
     if (g->n_utxos > UINT32_MAX)
         return err_set(e, CHAIN_EINVAL, "genesis: too many UTxOs");
+    /* Every balance and UTxO is at most the total supply, which transfers
+     * conserve: a supply that fits in a u128 means no credit (and no fee to
+     * the proposer) can ever overflow one. */
+    chain_u128_t supply = chain_u128_from_u64(0);
+    for (size_t i = 0; i < g->n_accounts + g->n_utxos; i++) {
+        chain_u128_t v = i < g->n_accounts ? g->accounts[i].balance
+                                           : g->utxos[i - g->n_accounts].amount;
+        if (!chain_u128_add(supply, v, &supply))
+            return err_set(e, CHAIN_EINVAL,
+                           "genesis: total supply exceeds 2^128 - 1 (at %s %zu of the "
+                           "allocations)",
+                           i < g->n_accounts ? "account" : "UTxO",
+                           i < g->n_accounts ? i : i - g->n_accounts);
+    }
     smt_leaf_t *l = NULL;
     int rc = genesis_leaves(g, &l, e);
     if (rc)
