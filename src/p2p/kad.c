@@ -9,8 +9,10 @@
  * (§Client and server mode). A full bucket keeps its old entries (they are
  * the ones that have proved to stay up) and drops the newcomer.
  *
- * Stores: values validated by a per-namespace validator ("/pk/" built in) and
- * provider records expiring after provider_ttl (default 48 h). Server RPCs
+ * Stores: values validated by a per-namespace validator ("/pk/" built in),
+ * expiring after record_ttl (36 h) and bounded in count and bytes, in total
+ * and per storing peer (p2p_kad_limits_t), so one peer cannot fill the store
+ * and lock out others; provider records expire after provider_ttl (48 h). Server RPCs
  * (§RPC messages): FIND_NODE, GET_VALUE, PUT_VALUE (echoes the request),
  * ADD_PROVIDER (only the sender may announce itself; no reply), GET_PROVIDERS.
  */
@@ -21,7 +23,6 @@
 
 #include "crypto/crypto.h"
 
-#define MAX_RECORDS 4096
 #define MAX_PROVIDERS 16384
 #define MAX_VALUE (64 * 1024)
 
@@ -280,34 +281,110 @@ int p2p_kad_check_record(p2p_kad_t *kad, const uint8_t *key, size_t kn, const ui
     return kad_validate(kad, key, kn, val, vn, e);
 }
 
-int kad_store_value(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val,
-                    size_t vn)
+static void record_free(kad_record_t *r)
 {
-    kad_record_t *r;
-    for (r = kad->records; r; r = r->next)
-        if (r->key.len == kn && memcmp(r->key.data, key, kn) == 0)
-            break;
+    buf_free(&r->key);
+    buf_free(&r->val);
+    free(r);
+}
+
+void kad_expire_records(p2p_kad_t *kad)
+{
+    uint64_t now = uv_now(p2p_host_loop(kad->h));
+    for (kad_record_t **rp = &kad->records; *rp;) {
+        kad_record_t *r = *rp;
+        if (r->expires_ms <= now) {
+            *rp = r->next;
+            kad->record_bytes -= r->key.len + r->val.len;
+            kad->n_records--;
+            record_free(r);
+        } else {
+            rp = &r->next;
+        }
+    }
+}
+
+int kad_store_value(p2p_kad_t *kad, const p2p_peer_id_t *from, const uint8_t *key, size_t kn,
+                    const uint8_t *val, size_t vn, err_t *e)
+{
+    static const p2p_peer_id_t self = {0};
+    if (!from)
+        from = &self;
+    kad_expire_records(kad);
+    const p2p_kad_limits_t *L = &kad->lim;
+    kad_record_t *r = NULL;
+    size_t peer_n = 0, peer_bytes = 0;
+    for (kad_record_t *x = kad->records; x; x = x->next) {
+        if (x->key.len == kn && memcmp(x->key.data, key, kn) == 0)
+            r = x;
+        else if (p2p_peer_id_equal(&x->from, from))
+            peer_n++, peer_bytes += x->key.len + x->val.len;
+    }
+    size_t size = kn + vn, old = r ? r->key.len + r->val.len : 0;
+    if (from->len && (peer_n + 1 > L->per_peer_records || peer_bytes + size > L->per_peer_bytes))
+        return err_set(e, P2P_ELIMIT,
+                       "kad: peer quota reached (%zu records, %zu bytes stored; limits %zu, %zu)",
+                       peer_n, peer_bytes, L->per_peer_records, L->per_peer_bytes);
+    if ((!r && kad->n_records >= L->max_records) ||
+        kad->record_bytes - old + size > L->max_bytes)
+        return err_set(e, P2P_ELIMIT, "kad: record store full (%zu records, %zu bytes)",
+                       kad->n_records, kad->record_bytes);
     if (!r) {
-        if (kad->n_records >= MAX_RECORDS)
-            return P2P_ELIMIT;
         r = calloc(1, sizeof *r);
         if (!r)
-            return P2P_ENOMEM;
+            return err_set(e, P2P_ENOMEM, "kad: out of memory");
         buf_init(&r->key, 0);
         buf_init(&r->val, 0);
-        buf_append(&r->key, key, kn);
+        if (buf_append(&r->key, key, kn)) {
+            record_free(r);
+            return err_set(e, P2P_ENOMEM, "kad: out of memory");
+        }
         r->next = kad->records;
         kad->records = r;
         kad->n_records++;
+        kad->record_bytes += kn;
     }
+    kad->record_bytes -= r->val.len;
     buf_reset(&r->val);
-    buf_append(&r->val, val, vn);
+    if (buf_append(&r->val, val, vn))
+        buf_free(&r->val); /* an empty value is never served: see kad_find_value */
+    kad->record_bytes += r->val.len;
+    r->from = *from;
     r->received = ts_now();
-    return 0;
+    r->expires_ms = uv_now(p2p_host_loop(kad->h)) + L->record_ttl_ms;
+    return r->val.len == vn ? 0 : err_set(e, P2P_ENOMEM, "kad: out of memory");
+}
+
+void p2p_kad_set_limits(p2p_kad_t *kad, const p2p_kad_limits_t *lim)
+{
+    p2p_kad_limits_t d = {36ull * 3600 * 1000, 4096, 32u << 20, 64, 1u << 20};
+    if (lim) {
+        if (lim->record_ttl_ms)
+            d.record_ttl_ms = lim->record_ttl_ms;
+        if (lim->max_records)
+            d.max_records = lim->max_records;
+        if (lim->max_bytes)
+            d.max_bytes = lim->max_bytes;
+        if (lim->per_peer_records)
+            d.per_peer_records = lim->per_peer_records;
+        if (lim->per_peer_bytes)
+            d.per_peer_bytes = lim->per_peer_bytes;
+    }
+    kad->lim = d;
+}
+
+void p2p_kad_store_usage(p2p_kad_t *kad, size_t *records, size_t *bytes)
+{
+    kad_expire_records(kad);
+    if (records)
+        *records = kad->n_records;
+    if (bytes)
+        *bytes = kad->record_bytes;
 }
 
 const kad_record_t *kad_find_value(p2p_kad_t *kad, const uint8_t *key, size_t kn)
 {
+    kad_expire_records(kad);
     for (kad_record_t *r = kad->records; r; r = r->next)
         if (r->key.len == kn && memcmp(r->key.data, key, kn) == 0)
             return r;
@@ -474,9 +551,9 @@ static int handle_request_with(p2p_kad_t *kad, p2p_stream_t *s, const DhtMessage
         int rc = kad_validate(kad, key, kn, req->record->value.data, req->record->value.len, e);
         if (rc)
             return rc;
-        if ((rc = kad_store_value(kad, key, kn, req->record->value.data,
-                                  req->record->value.len)))
-            return err_set(e, rc, "kad: record store full");
+        if ((rc = kad_store_value(kad, from, key, kn, req->record->value.data,
+                                  req->record->value.len, e)))
+            return rc;
         /* §PUT_VALUE: the response echoes the request. */
         DhtMessage echo = *req;
         size_t n = dht_message__get_packed_size(&echo);
@@ -587,6 +664,7 @@ p2p_kad_t *p2p_kad_new(p2p_host_t *h, err_t *e)
     }
     kad->h = h;
     kad->provider_ttl_ms = 48ull * 3600 * 1000;
+    p2p_kad_set_limits(kad, NULL);
     const p2p_peer_id_t *self = p2p_host_peer_id(h);
     kad_hash(self->b, self->len, kad->self_key);
     p2p_kad_add_validator(kad, "/pk/", validate_pk);
@@ -612,9 +690,7 @@ void p2p_kad_free(p2p_kad_t *kad)
     while (kad->records) {
         kad_record_t *r = kad->records;
         kad->records = r->next;
-        buf_free(&r->key);
-        buf_free(&r->val);
-        free(r);
+        record_free(r);
     }
     while (kad->providers) {
         kad_provider_t *p = kad->providers;

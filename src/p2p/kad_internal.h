@@ -23,6 +23,8 @@ typedef struct kad_record {
     struct kad_record *next;
     buf_t key, val;
     ts_t received;
+    p2p_peer_id_t from;   /* who stored it (len 0: this node) */
+    uint64_t expires_ms;  /* loop time */
 } kad_record_t;
 
 typedef struct kad_provider {
@@ -41,6 +43,8 @@ struct p2p_kad {
     size_t table_size;
     kad_record_t *records;
     size_t n_records;
+    size_t record_bytes;  /* sum of key + value sizes */
+    p2p_kad_limits_t lim;
     kad_provider_t *providers;
     size_t n_providers;
     uint64_t provider_ttl_ms;
@@ -61,8 +65,11 @@ void kad_table_remove(p2p_kad_t *kad, const p2p_peer_id_t *id);
 void kad_peer_add_addr(p2p_peer_addrs_t *p, const uint8_t *m, size_t n);
 int kad_validate(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
                  err_t *e);
-int kad_store_value(p2p_kad_t *kad, const uint8_t *key, size_t kn, const uint8_t *val,
-                    size_t vn);
+/* Stores a record for `from` (NULL: this node, exempt from the per-peer
+ * quota); P2P_ELIMIT with the reason in e when a quota or bound refuses it. */
+int kad_store_value(p2p_kad_t *kad, const p2p_peer_id_t *from, const uint8_t *key, size_t kn,
+                    const uint8_t *val, size_t vn, err_t *e);
+void kad_expire_records(p2p_kad_t *kad);
 const kad_record_t *kad_find_value(p2p_kad_t *kad, const uint8_t *key, size_t kn);
 int kad_add_provider(p2p_kad_t *kad, const uint8_t *key, size_t kn,
                      const p2p_peer_addrs_t *peer);

@@ -457,7 +457,8 @@ static void q_store_phase(kad_query_t *q)
         rec.value = (ProtobufCBinaryData){q->val.len, q->val.data};
         m.record = &rec;
         if (p2p_host_is_kad_server(q->kad->h))
-            (void)kad_store_value(q->kad, q->key.data, q->key.len, q->val.data, q->val.len);
+            (void)kad_store_value(q->kad, NULL, q->key.data, q->key.len, q->val.data, q->val.len,
+                                  NULL);
     }
     size_t sent = 0;
     for (size_t i = 0; i < q->n_cands && sent < P2P_KAD_K; i++) {

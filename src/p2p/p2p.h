@@ -313,6 +313,19 @@ void p2p_kad_add_peer(p2p_kad_t *kad, const p2p_peer_id_t *id, const uint8_t *ma
 size_t p2p_kad_table_size(const p2p_kad_t *kad);
 /* Provider records expire after this many ms (default 48 h). */
 void p2p_kad_set_provider_ttl(p2p_kad_t *kad, uint64_t ms);
+/* Bounds of the value store, so no peer can fill it (zero fields keep the
+ * default). Records expire record_ttl_ms after they were (last) stored, as in
+ * go/js-libp2p kad, so their originators re-put them before that. */
+typedef struct p2p_kad_limits {
+    uint64_t record_ttl_ms;   /* default 36 h */
+    size_t max_records;       /* default 4096 */
+    size_t max_bytes;         /* keys + values, default 32 MiB */
+    size_t per_peer_records;  /* records one remote peer may hold here, default 64 */
+    size_t per_peer_bytes;    /* and their bytes, default 1 MiB */
+} p2p_kad_limits_t;
+void p2p_kad_set_limits(p2p_kad_t *kad, const p2p_kad_limits_t *lim);
+/* Current store use (for status and tests). */
+void p2p_kad_store_usage(p2p_kad_t *kad, size_t *records, size_t *bytes);
 
 int p2p_kad_bootstrap(p2p_kad_t *kad, p2p_kad_cb cb, void *ud);
 int p2p_kad_find_peer(p2p_kad_t *kad, const p2p_peer_id_t *id, p2p_kad_cb cb, void *ud);

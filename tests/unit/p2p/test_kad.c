@@ -1,10 +1,12 @@
 /* Kademlia internals: XOR distance ordering, the k-bucket routing table
  * (closest-first answers, k per bucket, self excluded), record validators
- * (/pk/ built in, unknown namespaces refused), provider expiry. */
+ * (/pk/ built in, unknown namespaces refused), provider expiry, the value
+ * store's quotas, bounds and expiry. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -145,6 +147,84 @@ static void test_provider_expiry(void **st)
     uv_run(&loop, UV_RUN_DEFAULT);
 }
 
+/* Issue 19 finding 9: one peer spamming PUT_VALUE filled the store for ever
+ * (4,095 records of 60 KB, 270 MB) and locked others out. A peer now has a
+ * quota, the store a total bound, and records expire. */
+static void test_record_quotas(void **st)
+{
+    err_t e;
+    p2p_host_t *h = p2p_host_new(&loop, NULL, &e);
+    p2p_kad_t *kad = p2p_kad_new(h, &e);
+    p2p_kad_limits_t lim = {.max_records = 100, .max_bytes = 4u << 20,
+                            .per_peer_records = 10, .per_peer_bytes = 300 * 1024};
+    p2p_kad_set_limits(kad, &lim);
+    p2p_peer_id_t spammer, honest;
+    random_peer(&spammer);
+    random_peer(&honest);
+    static uint8_t big[60 * 1024];
+    char key[32];
+    uv_update_time(&loop);
+    int stored = 0;
+    for (int i = 0; i < 4200; i++) {
+        int n = snprintf(key, sizeof key, "/aether/spam%d", i);
+        if (kad_store_value(kad, &spammer, (uint8_t *)key, (size_t)n, big, sizeof big, &e) == 0)
+            stored++;
+        else
+            assert_non_null(strstr(e.msg, "peer quota"));
+    }
+    assert_int_equal(stored, 4); /* 300 KiB / ~60 KiB */
+    size_t nrec, nbytes;
+    p2p_kad_store_usage(kad, &nrec, &nbytes);
+    assert_int_equal(nrec, 4);
+    assert_true(nbytes <= 300 * 1024);
+    /* re-putting its own key does not count twice */
+    assert_int_equal(kad_store_value(kad, &spammer, (uint8_t *)"/aether/spam0", 13, big, 100, &e), 0);
+    /* another peer is not locked out */
+    assert_int_equal(kad_store_value(kad, &honest, (uint8_t *)"/aether/ok", 10, big, 1000, &e), 0);
+    assert_non_null(kad_find_value(kad, (uint8_t *)"/aether/ok", 10));
+    /* the total bound holds against many peers */
+    int total = 0;
+    for (int i = 0; i < 300; i++) {
+        p2p_peer_id_t p;
+        random_peer(&p);
+        int n = snprintf(key, sizeof key, "/aether/p%d", i);
+        if (kad_store_value(kad, &p, (uint8_t *)key, (size_t)n, big, 1000, &e) == 0)
+            total++;
+        else
+            assert_non_null(strstr(e.msg, "store full"));
+    }
+    p2p_kad_store_usage(kad, &nrec, &nbytes);
+    assert_int_equal(nrec, 100);
+    assert_int_equal(total, 100 - 5); /* 4 of the spammer, 1 honest */
+    p2p_kad_free(kad);
+    p2p_host_free(h);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+static void test_record_expiry(void **st)
+{
+    err_t e;
+    p2p_host_t *h = p2p_host_new(&loop, NULL, &e);
+    p2p_kad_t *kad = p2p_kad_new(h, &e);
+    p2p_kad_limits_t lim = {.record_ttl_ms = 30};
+    p2p_kad_set_limits(kad, &lim);
+    p2p_peer_id_t p;
+    random_peer(&p);
+    uv_update_time(&loop);
+    assert_int_equal(kad_store_value(kad, &p, (uint8_t *)"/aether/a", 9, (uint8_t *)"v", 1, &e), 0);
+    assert_non_null(kad_find_value(kad, (uint8_t *)"/aether/a", 9));
+    usleep(60 * 1000);
+    uv_update_time(&loop);
+    assert_null(kad_find_value(kad, (uint8_t *)"/aether/a", 9));
+    size_t nrec, nbytes;
+    p2p_kad_store_usage(kad, &nrec, &nbytes);
+    assert_int_equal(nrec, 0);
+    assert_int_equal(nbytes, 0);
+    p2p_kad_free(kad);
+    p2p_host_free(h);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
 int main(void)
 {
     if (crypto_init() != 0)
@@ -155,6 +235,8 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_validators),
         cmocka_unit_test(test_provider_expiry),
+        cmocka_unit_test(test_record_quotas),
+        cmocka_unit_test(test_record_expiry),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     uv_loop_close(&loop);
