@@ -1,11 +1,12 @@
-/* libFuzzer target: the JSON-RPC 2.0 request processor (chain/rpc dispatch)
- * with a method table exercising the params helpers. Any input must produce
- * either nothing (only notifications) or a JSON response, never a crash. */
+/* libFuzzer target: the JSON-RPC 2.0 request processor (rpc dispatch) with a
+ * method table exercising the params helpers, a batch handler and the
+ * response size limit. Any input must produce either nothing (only
+ * notifications) or a JSON response, never a crash. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "chain/rpc/rpc.h"
+#include "rpc/rpc.h"
 
 static int m_params(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
@@ -33,16 +34,26 @@ static int m_fail(void *ud, const json_t *params, json_t **result, rpc_error_t *
     (void)ud;
     (void)params;
     (void)result;
-    rpc_fail(err, RPC_TX_REJECTED, "rejected");
+    rpc_fail(err, -32001, "rejected");
     err->data = json_pack("{s:s}", "reason", "test");
     return -1;
 }
 
-static const rpc_method_t methods[] = {{"p", m_params}, {"f", m_fail}, {NULL, NULL}};
+static void b_params(void *ud, size_t n, const json_t *const *params, json_t **results,
+                     rpc_error_t *errs)
+{
+    for (size_t i = 0; i < n; i++)
+        if (i % 3 != 2)   /* leaves every third slot empty: an internal error */
+            m_params(ud, params[i], &results[i], &errs[i]);
+}
+
+static const rpc_method_t methods[] = {
+    {"p", m_params, NULL}, {"b", m_params, b_params}, {"f", m_fail, NULL}, {NULL, NULL, NULL}};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = 64};
+    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = 64,
+                              .max_response = size & 1 ? 2048 : 0};
     buf_t out;
     buf_init(&out, 1u << 24);
     size_t n = rpc_dispatch(&cfg, (const char *)data, size, &out, NULL, NULL, NULL);

@@ -230,139 +230,98 @@ static int m_get_utxos(void *ud, const json_t *params, json_t **result, rpc_erro
     return 0;
 }
 
-/* Batches of aeth_sendRawTransaction: before the requests run one by one,
- * batch_begin decodes every transaction of the batch and verifies all the
- * signatures in parallel on every core (chain_tx_verify_batch), so a client
- * on a single connection is not limited to one core's worth of Ed25519
- * checks. The results wait in a per-thread list that m_send_raw consumes, in
- * order, matching on the params string it was made from. */
-typedef struct pre_tx {
-    const json_t *param;
-    chain_tx_t *tx;
-    uint8_t *raw;
-    size_t len;
-} pre_tx_t;
-
-#define PREVERIFY_MIN 8
-
-static _Thread_local pre_tx_t *tl_pre;
-static _Thread_local size_t tl_n, tl_next;
-
-static const json_t *raw_tx_param(const json_t *req)
+/* The answer to one aeth_sendRawTransaction from node_submit_*'s outcome. */
+static int send_result(int rc, const chain_hash_t *h, mempool_reason_t reason, const err_t *e,
+                       json_t **result, rpc_error_t *err)
 {
-    const json_t *m = json_object_get(req, "method");
-    const json_t *p = json_object_get(req, "params");
-    if (!json_is_string(m) || strcmp(json_string_value(m), "aeth_sendRawTransaction") != 0 ||
-        !json_is_array(p) || json_array_size(p) != 1 || !json_is_string(json_array_get(p, 0)))
-        return NULL;
-    return json_array_get(p, 0);
-}
-
-static void batch_end(void *ud)
-{
-    (void)ud;
-    for (size_t i = 0; i < tl_n; i++) {
-        chain_tx_free(tl_pre[i].tx);
-        free(tl_pre[i].raw);
+    if (rc == 0) {
+        *result = hash_hex(h);
+        return 0;
     }
-    free(tl_pre);
-    tl_pre = NULL;
-    tl_n = tl_next = 0;
-}
-
-static void batch_begin(void *ud, const json_t *batch)
-{
-    batch_end(ud);
-    size_t n = json_array_size(batch), k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += raw_tx_param(json_array_get(batch, i)) != NULL;
-    if (k < PREVERIFY_MIN)
-        return;
-    pre_tx_t *pre = calloc(k, sizeof *pre);
-    chain_tx_t **txs = calloc(k, sizeof *txs);
-    if (!pre || !txs) {
-        free(pre);
-        free(txs);
-        return; /* the requests simply run unassisted */
+    if (rc == NODE_ETXREJECTED) {
+        rpc_fail(err, RPC_TX_REJECTED, "%s", e->msg);
+        err->data = json_pack("{s:s,s:o}", "reason", mempool_reason_name(reason), "hash",
+                              hash_hex(h));
+        return -1;
     }
-    size_t m = 0, nt = 0;
-    for (size_t i = 0; i < n; i++) {
-        const json_t *p = raw_tx_param(json_array_get(batch, i));
-        if (!p)
-            continue;
-        const char *s = json_string_value(p);
-        size_t len = json_string_length(p);
-        if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-            s += 2;
-            len -= 2;
-        }
-        pre_tx_t *e = &pre[m++];
-        e->param = p;
-        if (len == 0 || len / 2 > CHAIN_MAX_TX_BYTES ||
-            hex_decode_alloc(s, len, &e->raw, &e->len, NULL) != 0)
-            continue; /* m_send_raw reports the error */
-        e->tx = chain_tx_decode(e->raw, e->len, NULL);
-        if (e->tx)
-            txs[nt++] = e->tx;
+    if (rc == NODE_EKNOWN) {
+        rpc_fail(err, RPC_TX_REJECTED, "%s", e->msg);
+        err->data = json_pack("{s:s,s:o}", "reason", "already_committed", "hash", hash_hex(h));
+        return -1;
     }
-    chain_tx_verify_batch(txs, nt, 0);
-    free(txs);
-    tl_pre = pre;
-    tl_n = m;
-    tl_next = 0;
-}
-
-/* The pre-decoded entry for this params string, or NULL. */
-static pre_tx_t *pre_lookup(const json_t *p)
-{
-    if (!tl_pre || !p)
-        return NULL;
-    if (tl_next < tl_n && tl_pre[tl_next].param == p)
-        return &tl_pre[tl_next++];
-    for (size_t i = 0; i < tl_n; i++)
-        if (tl_pre[i].param == p)
-            return &tl_pre[i];
-    return NULL;
+    return rpc_fail(err, RPC_TX_INVALID, "%s", e->msg);
 }
 
 static int m_send_raw(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
     uint8_t *raw = NULL;
     size_t n = 0;
+    if (rpc_param_count_check(params, 1, 1, err) ||
+        rpc_param_hex_alloc(params, 0, CHAIN_MAX_TX_BYTES, &raw, &n, err))
+        return -1;
     chain_hash_t h;
     mempool_reason_t reason = MEMPOOL_ACCEPTED;
     err_t e = {0};
-    int rc;
-    pre_tx_t *pre = rpc_param_count_check(params, 1, 1, NULL) == 0
-                        ? pre_lookup(rpc_param(params, 0))
-                        : NULL;
-    if (pre && pre->tx) {
-        chain_tx_t *tx = pre->tx;
-        pre->tx = NULL;
-        rc = node_submit_decoded(ud, tx, pre->raw, pre->len, &h, &reason, &e);
-    } else {
-        if (rpc_param_count_check(params, 1, 1, err) ||
-            rpc_param_hex_alloc(params, 0, CHAIN_MAX_TX_BYTES, &raw, &n, err))
-            return -1;
-        rc = node_submit_tx(ud, raw, n, &h, &reason, &e);
-    }
+    int rc = node_submit_tx(ud, raw, n, &h, &reason, &e);
     free(raw);
-    if (rc == 0) {
-        *result = hash_hex(&h);
-        return 0;
+    return send_result(rc, &h, reason, &e, result, err);
+}
+
+/* A run of aeth_sendRawTransaction in a batch: every transaction of the run
+ * is decoded first and all the signatures verified in parallel on every core
+ * (chain_tx_verify_batch), so a client on a single connection is not limited
+ * to one core's worth of Ed25519 checks; then they are admitted one by one,
+ * in order, exactly as single requests would be. Below PREVERIFY_MIN
+ * requests, or for a request that does not decode, m_send_raw answers. */
+#define PREVERIFY_MIN 8
+
+static void b_send_raw(void *ud, size_t n, const json_t *const *params, json_t **results,
+                       rpc_error_t *errs)
+{
+    chain_tx_t **txs = n >= PREVERIFY_MIN ? calloc(n, sizeof *txs) : NULL;
+    chain_tx_t **todo = txs ? calloc(n, sizeof *todo) : NULL;
+    uint8_t **raws = todo ? calloc(n, sizeof *raws) : NULL;
+    size_t *lens = raws ? calloc(n, sizeof *lens) : NULL;
+    size_t nt = 0;
+    if (lens) {
+        for (size_t i = 0; i < n; i++) {
+            if (rpc_param_count_check(params[i], 1, 1, NULL) != 0)
+                continue;
+            const json_t *p = rpc_param(params[i], 0);
+            if (!json_is_string(p))
+                continue;
+            const char *s = json_string_value(p);
+            size_t len = json_string_length(p);
+            if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+                s += 2;
+                len -= 2;
+            }
+            if (len == 0 || len / 2 > CHAIN_MAX_TX_BYTES ||
+                hex_decode_alloc(s, len, &raws[i], &lens[i], NULL) != 0)
+                continue; /* m_send_raw reports the error */
+            todo[i] = chain_tx_decode(raws[i], lens[i], NULL);
+            if (todo[i])
+                txs[nt++] = todo[i];
+        }
+        chain_tx_verify_batch(txs, nt, 0);
     }
-    if (rc == NODE_ETXREJECTED) {
-        rpc_fail(err, RPC_TX_REJECTED, "%s", e.msg);
-        err->data = json_pack("{s:s,s:o}", "reason", mempool_reason_name(reason), "hash",
-                              hash_hex(&h));
-        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (todo && todo[i]) {
+            chain_hash_t h;
+            mempool_reason_t reason = MEMPOOL_ACCEPTED;
+            err_t e = {0};
+            int rc = node_submit_decoded(ud, todo[i], raws[i], lens[i], &h, &reason, &e);
+            send_result(rc, &h, reason, &e, &results[i], &errs[i]);
+        } else {
+            m_send_raw(ud, params[i], &results[i], &errs[i]);
+        }
+        if (raws)
+            free(raws[i]);
     }
-    if (rc == NODE_EKNOWN) {
-        rpc_fail(err, RPC_TX_REJECTED, "%s", e.msg);
-        err->data = json_pack("{s:s,s:o}", "reason", "already_committed", "hash", hash_hex(&h));
-        return -1;
-    }
-    return rpc_fail(err, RPC_TX_INVALID, "%s", e.msg);
+    free(lens);
+    free(raws);
+    free(todo);
+    free(txs);
 }
 
 static int m_state_root(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
@@ -422,19 +381,21 @@ static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_erro
 }
 
 const rpc_method_t rpc_chain_methods[] = {
-    {"aeth_chainId", m_chain_id},
-    {"aeth_blockNumber", m_block_number},
-    {"aeth_getBlockByNumber", m_block_by_number},
-    {"aeth_getBlockByHash", m_block_by_hash},
-    {"aeth_getTransaction", m_get_tx},
-    {"aeth_getReceipt", m_get_receipt},
-    {"aeth_getAccount", m_get_account},
-    {"aeth_getUtxos", m_get_utxos},
-    {"aeth_sendRawTransaction", m_send_raw},
-    {"aeth_getStateRoot", m_state_root},
-    {"aeth_getProof", m_get_proof},
-    {NULL, NULL},
+    {"aeth_chainId", m_chain_id, NULL},
+    {"aeth_blockNumber", m_block_number, NULL},
+    {"aeth_getBlockByNumber", m_block_by_number, NULL},
+    {"aeth_getBlockByHash", m_block_by_hash, NULL},
+    {"aeth_getTransaction", m_get_tx, NULL},
+    {"aeth_getReceipt", m_get_receipt, NULL},
+    {"aeth_getAccount", m_get_account, NULL},
+    {"aeth_getUtxos", m_get_utxos, NULL},
+    {"aeth_sendRawTransaction", m_send_raw, b_send_raw},
+    {"aeth_getStateRoot", m_state_root, NULL},
+    {"aeth_getProof", m_get_proof, NULL},
+    {NULL, NULL, NULL},
 };
+
+const int rpc_chain_codes[] = {RPC_TX_INVALID, RPC_TX_REJECTED, RPC_NOT_READY, 0};
 
 static int health_cb(void *ud, json_t **body)
 {
@@ -450,8 +411,7 @@ void rpc_chain_server_cfg(rpc_server_cfg_t *cfg, node_t *node)
 {
     cfg->dispatch.methods = rpc_chain_methods;
     cfg->dispatch.ud = node;
-    cfg->dispatch.batch_begin = batch_begin;
-    cfg->dispatch.batch_end = batch_end;
+    cfg->app_codes = rpc_chain_codes;
     cfg->health = health_cb;
     cfg->metrics = metrics_cb;
 }

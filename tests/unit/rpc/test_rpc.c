@@ -1,4 +1,4 @@
-/* Unit tests of chain/rpc: JSON-RPC 2.0 dispatch (single, batch,
+/* Unit tests of rpc: JSON-RPC 2.0 dispatch (single, batch, batch handlers,
  * notifications, every error class, params helpers) and the HTTP server and
  * client together on loopback with a fake method table (limits, routes,
  * /health, /metrics, keep-alive reuse, unreachable endpoint). */
@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
-#include "chain/rpc/rpc.h"
+#include "rpc/rpc.h"
+
+#define APP_ERROR -32001   /* an application's own code, as chain/rpc's */
 
 static int calls;
 
@@ -31,7 +33,7 @@ static int m_fail(void *ud, const json_t *params, json_t **result, rpc_error_t *
     (void)params;
     (void)result;
     calls++;
-    rpc_fail(err, RPC_TX_REJECTED, "nope: %d", 42);
+    rpc_fail(err, APP_ERROR, "nope: %d", 42);
     err->data = json_pack("{s:s}", "reason", "pool_full");
     return -1;
 }
@@ -69,34 +71,50 @@ static int m_u64max(void *ud, const json_t *params, json_t **result, rpc_error_t
     return 0;
 }
 
+/* "seq" answers its call number; in a batch, runs of it go to b_seq, which
+ * records the length of each run. */
+static int seq_calls, n_runs, runs[16];
+
+static int m_seq(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    (void)params;
+    (void)err;
+    *result = json_integer(++seq_calls);
+    return 0;
+}
+
+static void b_seq(void *ud, size_t n, const json_t *const *params, json_t **results,
+                  rpc_error_t *errs)
+{
+    (void)ud;
+    if (n_runs < 16)
+        runs[n_runs++] = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        if (json_is_array(params[i]) && json_array_size(params[i]) > 0) {
+            rpc_fail(&errs[i], RPC_INVALID_PARAMS, "seq takes no params");
+            continue;
+        }
+        /* errs[] arrive zeroed and a slot may be left empty: internal error */
+        if (i == 3)
+            continue;
+        results[i] = json_integer(++seq_calls);
+    }
+}
+
 static const rpc_method_t methods[] = {
-    {"u64max", m_u64max},
-    {"echo", m_echo},
-    {"fail", m_fail},
-    {"broken", m_broken},
-    {"hexsum", m_hexsum},
-    {NULL, NULL},
+    {"u64max", m_u64max, NULL},
+    {"echo", m_echo, NULL},
+    {"fail", m_fail, NULL},
+    {"broken", m_broken, NULL},
+    {"hexsum", m_hexsum, NULL},
+    {"seq", m_seq, b_seq},
+    {NULL, NULL, NULL},
 };
-
-static int batches_begun, batches_ended;
-
-static void batch_begin(void *ud, const json_t *batch)
-{
-    (void)ud;
-    assert_true(json_is_array(batch));
-    batches_begun++;
-}
-
-static void batch_end(void *ud)
-{
-    (void)ud;
-    batches_ended++;
-}
 
 static json_t *dispatch(const char *body, size_t max_batch, rpc_dispatch_info_t *info)
 {
-    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = max_batch,
-                              .batch_begin = batch_begin, .batch_end = batch_end};
+    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_batch = max_batch};
     buf_t out;
     buf_init(&out, 0);
     size_t n = rpc_dispatch(&cfg, body, strlen(body), &out, info, NULL, NULL);
@@ -149,7 +167,7 @@ static void test_single(void **state)
     json_decref(r);
     /* server error with data */
     r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"fail\",\"id\":null}", 0, NULL);
-    assert_int_equal(code_of(r), RPC_TX_REJECTED);
+    assert_int_equal(code_of(r), APP_ERROR);
     assert_string_equal(msg_of(r), "nope: 42");
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(json_object_get(r, "error"), "data"), "reason")),
@@ -232,7 +250,6 @@ static void test_batch(void **state)
 {
     (void)state;
     calls = 0;
-    batches_begun = batches_ended = 0;
     rpc_dispatch_info_t info;
     json_t *r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1},"
                          "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[2]},"
@@ -246,13 +263,11 @@ static void test_batch(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "id")), 1);
     assert_int_equal(code_of(json_array_get(r, 1)), RPC_INVALID_REQUEST);
     assert_int_equal(code_of(json_array_get(r, 2)), RPC_METHOD_NOT_FOUND);
-    assert_int_equal(code_of(json_array_get(r, 3)), RPC_TX_REJECTED);
+    assert_int_equal(code_of(json_array_get(r, 3)), APP_ERROR);
     assert_int_equal(calls, 3);
     assert_int_equal(info.n_calls, 5);
     assert_int_equal(info.n_errors, 3);
     assert_int_equal(info.first_error, RPC_INVALID_REQUEST);
-    assert_int_equal(batches_begun, 1);
-    assert_int_equal(batches_ended, 1);
     json_decref(r);
     /* all notifications: nothing at all */
     r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"method\":\"echo\"}]",
@@ -278,6 +293,39 @@ static void test_batch(void **state)
     json_decref(r);
 }
 
+/* Runs of a method with a batch handler go to it in one call, in order with
+ * the requests around them; a single request uses the plain handler. */
+static void test_batch_handler(void **state)
+{
+    (void)state;
+    seq_calls = n_runs = 0;
+    json_t *r = dispatch("[{\"jsonrpc\":\"2.0\",\"method\":\"seq\",\"id\":1},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"seq\",\"id\":2},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"seq\",\"params\":[1],\"id\":3},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"seq\",\"id\":4},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":5},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"seq\"},"
+                         "{\"jsonrpc\":\"2.0\",\"method\":\"seq\",\"id\":7}]",
+                         0, NULL);
+    assert_int_equal(json_array_size(r), 6);   /* the notification is not answered */
+    assert_int_equal(n_runs, 2);
+    assert_int_equal(runs[0], 4);
+    assert_int_equal(runs[1], 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "result")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 1), "result")), 2);
+    assert_int_equal(code_of(json_array_get(r, 2)), RPC_INVALID_PARAMS);
+    assert_int_equal(code_of(json_array_get(r, 3)), RPC_INTERNAL_ERROR);
+    assert_non_null(strstr(msg_of(json_array_get(r, 3)), "internal error in seq"));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 4), "id")), 5);
+    /* the notification ran (call 3) before request 7 (call 4) */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 5), "result")), 4);
+    json_decref(r);
+    r = dispatch("{\"jsonrpc\":\"2.0\",\"method\":\"seq\",\"id\":1}", 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(r, "result")), 5);
+    assert_int_equal(n_runs, 2);
+    json_decref(r);
+}
+
 /* ---- server + client -------------------------------------------------------- */
 
 static int health(void *ud, json_t **body)
@@ -293,6 +341,8 @@ static void metrics(void *ud, buf_t *out)
     buf_append_str(out, "test_metric 7\n");
 }
 
+static const int app_codes[] = {APP_ERROR, 0};
+
 static rpc_server_t *start(double rate, size_t max_body)
 {
     rpc_server_cfg_t cfg;
@@ -303,6 +353,7 @@ static rpc_server_t *start(double rate, size_t max_body)
     if (max_body)
         cfg.max_body = max_body;
     cfg.dispatch.methods = methods;
+    cfg.app_codes = app_codes;
     cfg.health = health;
     cfg.metrics = metrics;
     err_t e = {0};
@@ -338,7 +389,7 @@ static void test_http(void **state)
         json_decref(p);
     }
     assert_int_equal(rpc_client_call(c, "fail", NULL, &res, &code, &e), RPC_EREMOTE);
-    assert_int_equal(code, RPC_TX_REJECTED);
+    assert_int_equal(code, APP_ERROR);
     assert_string_equal(e.msg, "nope: 42");
     assert_null(res);
 
@@ -479,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_batch),      cmocka_unit_test(test_http),
         cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_client_errors),
         cmocka_unit_test(test_reconnect),  cmocka_unit_test(test_u64_exact),
+        cmocka_unit_test(test_batch_handler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

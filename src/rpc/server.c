@@ -14,7 +14,7 @@
  *     colliding clients share a bucket, which can only make the limit
  *     stricter, and the table never grows.
  */
-#include "chain/rpc/rpc.h"
+#include "rpc/rpc.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,12 +29,14 @@
 #include <microhttpd.h>
 
 #define RATE_BUCKETS 1024
-#define N_CODES 11
+#define MAX_CODES 32
 
-static const int known_codes[N_CODES] = {
-    RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_INVALID_PARAMS,
-    RPC_INTERNAL_ERROR, RPC_TX_INVALID, RPC_TX_REJECTED, RPC_NOT_READY, RPC_RATE_LIMITED,
-    RPC_BODY_TOO_LARGE, 0 /* any other */};
+/* Codes with their own label in /metrics, in this order: the standard ones,
+ * the application's, the transport's; then "other". */
+static const int std_codes[] = {RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND,
+                                RPC_INVALID_PARAMS, RPC_INTERNAL_ERROR};
+static const int transport_codes[] = {RPC_RATE_LIMITED, RPC_BODY_TOO_LARGE,
+                                      RPC_RESPONSE_TOO_LARGE};
 
 typedef struct bucket {
     double tokens;
@@ -51,7 +53,9 @@ struct rpc_server {
     uint64_t rate_key;
     size_t n_methods;
     _Atomic uint64_t *method_calls; /* n_methods + 1 (unknown / invalid) */
-    _Atomic uint64_t code_counts[N_CODES];
+    int known_codes[MAX_CODES];    /* n_codes labelled ones, then 0 = "other" */
+    int n_codes;
+    _Atomic uint64_t code_counts[MAX_CODES];
     _Atomic uint64_t http_rpc, http_health, http_metrics, http_other;
     _Atomic uint64_t limited, too_large;
 };
@@ -68,6 +72,7 @@ void rpc_server_cfg_default(rpc_server_cfg_t *cfg)
     cfg->port = 8545;
     cfg->max_body = 8u << 20;
     cfg->max_batch = 10000;
+    cfg->max_response = 64u << 20;
     cfg->rate = 50000;
     cfg->burst = 100000;
     cfg->max_conns = 64;
@@ -160,7 +165,7 @@ static void rate_charge(rpc_server_t *s, bucket_t *b, size_t calls)
 static void count_code(rpc_server_t *s, int code)
 {
     int i = 0;
-    while (i < N_CODES - 1 && known_codes[i] != code)
+    while (i < s->n_codes && s->known_codes[i] != code)
         i++;
     atomic_fetch_add(&s->code_counts[i], 1);
 }
@@ -193,6 +198,24 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
     return ret;
 }
 
+/* Like reply(), handing the buffer's memory to MHD instead of copying it (an
+ * answer may be tens of MiB). */
+static enum MHD_Result reply_buf(struct MHD_Connection *conn, unsigned status, buf_t *b)
+{
+    size_t len = 0;
+    uint8_t *data = buf_steal(b, &len);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, int code,
                                    const char *msg)
 {
@@ -214,10 +237,10 @@ static void append_metrics(rpc_server_t *s, buf_t *out)
                    (unsigned long long)atomic_load(&s->method_calls[i]));
     buf_append_str(out, "# HELP aether_rpc_errors_total JSON-RPC error responses by code.\n"
                         "# TYPE aether_rpc_errors_total counter\n");
-    for (int i = 0; i < N_CODES; i++) {
+    for (int i = 0; i <= s->n_codes; i++) {
         char label[16];
-        if (known_codes[i])
-            snprintf(label, sizeof label, "%d", known_codes[i]);
+        if (i < s->n_codes)
+            snprintf(label, sizeof label, "%d", s->known_codes[i]);
         else
             snprintf(label, sizeof label, "other");
         buf_printf(out, "aether_rpc_errors_total{code=\"%s\"} %llu\n", label,
@@ -341,7 +364,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     else if (n == 0)
         r = reply(conn, 204, "application/json", "", 0);
     else
-        r = reply(conn, 200, "application/json", out.data, out.len);
+        r = reply_buf(conn, 200, &out);
     buf_free(&out);
     return r;
 }
@@ -375,6 +398,13 @@ rpc_server_t *rpc_server_start(const rpc_server_cfg_t *cfg, err_t *e)
     if (!s->cfg.max_batch)
         s->cfg.max_batch = 10000;
     s->cfg.dispatch.max_batch = s->cfg.max_batch;
+    s->cfg.dispatch.max_response = s->cfg.max_response;
+    for (size_t i = 0; i < sizeof std_codes / sizeof *std_codes; i++)
+        s->known_codes[s->n_codes++] = std_codes[i];
+    for (const int *c = cfg->app_codes; c && *c && s->n_codes < MAX_CODES - 4; c++)
+        s->known_codes[s->n_codes++] = *c;
+    for (size_t i = 0; i < sizeof transport_codes / sizeof *transport_codes; i++)
+        s->known_codes[s->n_codes++] = transport_codes[i];
     if (!s->cfg.max_conns)
         s->cfg.max_conns = 64;
     if (s->cfg.burst <= 0)

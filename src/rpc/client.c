@@ -4,9 +4,13 @@
  * Content-Length or chunked transfer coding (or, for HTTP/1.0-style replies,
  * by connection close). Every read and write is bounded by the timeout
  * (poll), response headers are capped at 64 KiB and bodies at 256 MiB, so a
- * misbehaving server cannot hang or exhaust the client.
+ * misbehaving server cannot hang or exhaust the client. Text a server sends
+ * (error messages, a body that is not JSON-RPC) reaches the caller escaped
+ * by rpc_text_sanitize, since the CLI prints it to a terminal.
+ * rpc_client_parse_response runs the same parser over bytes in memory (a
+ * client without a socket, whose data ends at the input's end).
  */
-#include "chain/rpc/rpc.h"
+#include "rpc/rpc.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -195,9 +199,12 @@ static int send_all(rpc_client_t *c, const char *p, size_t n, uint64_t deadline,
     return 0;
 }
 
-/* Reads more bytes into c->in. Returns bytes read, 0 on EOF, -1 on error. */
+/* Reads more bytes into c->in. Returns bytes read, 0 on EOF, -1 on error.
+ * Without a socket (rpc_client_parse_response) the data in c->in is all. */
 static ssize_t recv_more(rpc_client_t *c, uint64_t deadline, err_t *e)
 {
+    if (c->fd < 0)
+        return 0;
     for (;;) {
         if (buf_reserve(&c->in, 65536) != 0) {
             err_set(e, RPC_ENOMEM, "rpc: out of memory");
@@ -284,7 +291,17 @@ static int read_response(rpc_client_t *c, uint64_t deadline, int *status, buf_t 
     size_t hlen = (size_t)(hend - (const char *)c->in.data);
     const char *h = (const char *)c->in.data;
     int maj = 0, min = 0, st = 0;
-    if (sscanf(h, "HTTP/%d.%d %d", &maj, &min, &st) != 3 || st < 100 || st > 999)
+    /* the status line alone, NUL-terminated: sscanf must not run past it */
+    char line[64];
+    const char *sl_end = memchr(h, '\n', hlen);
+    size_t ll = sl_end ? (size_t)(sl_end - h) : 0;
+    if (ll >= sizeof line)
+        ll = sizeof line - 1;
+    memcpy(line, h, ll);
+    line[ll] = 0;
+    char sp = 0;
+    if (sscanf(line, "HTTP/%d.%d%c%d", &maj, &min, &sp, &st) != 4 || sp != ' ' || st < 100 ||
+        st > 999)
         return err_set(e, RPC_EIO, "rpc: malformed HTTP status line from %s:%s", c->host,
                        c->port);
     *status = st;
@@ -299,7 +316,11 @@ static int read_response(rpc_client_t *c, uint64_t deadline, int *status, buf_t 
         char *endp;
         clen = strtoll(v, &endp, 10);
         if (*endp || clen < 0 || clen > (long long)MAX_RESP_BODY)
-            return err_set(e, RPC_EIO, "rpc: invalid Content-Length \"%s\"", v);
+        {
+            char safe[sizeof v * 4];
+            rpc_text_sanitize(v, strlen(v), safe, sizeof safe);
+            return err_set(e, RPC_EIO, "rpc: invalid Content-Length \"%s\"", safe);
+        }
     }
     consume(c, hlen);
     if (head_only || st == 204 || st == 304 || (st >= 100 && st < 200))
@@ -430,6 +451,43 @@ int rpc_client_get(rpc_client_t *c, const char *path, int *status, char **resp, 
     return request(c, "GET", path, NULL, 0, status, resp, resp_len, e);
 }
 
+/* The JSON-RPC side of a response: body resp[0..rlen) with HTTP status. */
+static int parse_rpc_body(int status, const char *resp, size_t rlen, json_t **result,
+                          int *rpc_code, err_t *e)
+{
+    /* Text from the server reaches the user's terminal: escaped. */
+    char safe[ERR_MSG_MAX];
+    json_t *r = cjson_parse(resp, rlen, NULL);
+    if (!r || !json_is_object(r)) {
+        json_decref(r);
+        rpc_text_sanitize(resp, rlen < 120 ? rlen : 120, safe, sizeof safe);
+        return err_set(e, RPC_EINVAL,
+                       "rpc: HTTP %d with a response that is not a JSON-RPC object%s%s",
+                       status, rlen ? ": " : "", safe);
+    }
+    int rc;
+    json_t *err = json_object_get(r, "error");
+    if (err) {
+        json_t *code = json_object_get(err, "code");
+        json_t *msg = json_object_get(err, "message");
+        if (rpc_code)
+            *rpc_code = (int)json_integer_value(code);
+        if (json_is_string(msg))
+            rpc_text_sanitize(json_string_value(msg), json_string_length(msg), safe, sizeof safe);
+        rc = err_set(e, RPC_EREMOTE, "%s", json_is_string(msg) ? safe : "error without a message");
+        json_decref(r);
+        return rc;
+    }
+    json_t *res = json_object_get(r, "result");
+    if (!res) {
+        json_decref(r);
+        return err_set(e, RPC_EINVAL, "rpc: response has neither result nor error");
+    }
+    *result = json_incref(res);
+    json_decref(r);
+    return 0;
+}
+
 int rpc_client_call(rpc_client_t *c, const char *method, json_t *params, json_t **result,
                     int *rpc_code, err_t *e)
 {
@@ -452,32 +510,100 @@ int rpc_client_call(rpc_client_t *c, const char *method, json_t *params, json_t 
     free(txt);
     if (rc != 0)
         return rc;
-    json_t *r = cjson_parse(resp, rlen, NULL);
-    if (!r || !json_is_object(r)) {
-        json_decref(r);
-        rc = err_set(e, RPC_EINVAL, "rpc: HTTP %d with a response that is not a JSON-RPC object%s%.120s",
-                     status, rlen ? ": " : "", resp);
-        free(resp);
-        return rc;
-    }
+    rc = parse_rpc_body(status, resp, rlen, result, rpc_code, e);
     free(resp);
-    json_t *err = json_object_get(r, "error");
-    if (err) {
-        json_t *code = json_object_get(err, "code");
-        json_t *msg = json_object_get(err, "message");
-        if (rpc_code)
-            *rpc_code = (int)json_integer_value(code);
-        rc = err_set(e, RPC_EREMOTE, "%s", json_is_string(msg) ? json_string_value(msg)
-                                                                : "error without a message");
-        json_decref(r);
-        return rc;
+    return rc;
+}
+
+int rpc_client_parse_response(const char *data, size_t len, json_t **result, int *rpc_code,
+                              err_t *e)
+{
+    *result = NULL;
+    if (rpc_code)
+        *rpc_code = 0;
+    if (!data && len)
+        return err_set(e, RPC_EINVAL, "rpc: no response data");
+    rpc_client_t c;
+    memset(&c, 0, sizeof c);
+    c.fd = -1;
+    strcpy(c.host, "server");
+    strcpy(c.port, "0");
+    buf_init(&c.in, 0);
+    buf_t body;
+    buf_init(&body, 0);
+    int status = 0, rc;
+    bool closed = false;
+    if (buf_append(&c.in, data, len) != 0) {
+        rc = err_set(e, RPC_ENOMEM, "rpc: out of memory");
+    } else if ((rc = read_response(&c, UINT64_MAX, &status, &body, &closed, false, e)) == 0) {
+        if (buf_terminate(&body) != 0)
+            rc = err_set(e, RPC_ENOMEM, "rpc: out of memory");
+        else
+            rc = parse_rpc_body(status, (const char *)body.data, body.len, result, rpc_code, e);
+    } else {
+        rc = e && e->code ? e->code : RPC_EIO;
     }
-    json_t *res = json_object_get(r, "result");
-    if (!res) {
-        json_decref(r);
-        return err_set(e, RPC_EINVAL, "rpc: response has neither result nor error");
+    buf_free(&body);
+    buf_free(&c.in);
+    return rc;
+}
+
+/* Length of the valid UTF-8 sequence at p[0..n) (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned char b = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF)
+        len = 2;
+    else if (b >= 0xE0 && b <= 0xEF) {
+        len = 3;
+        if (b == 0xE0)
+            lo = 0xA0;
+        else if (b == 0xED)
+            hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4;
+        if (b == 0xF0)
+            lo = 0x90;
+        else if (b == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+size_t rpc_text_sanitize(const char *in, size_t n, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return 0;
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    for (size_t i = 0; in && i < n;) {
+        size_t k = p[i] >= 0x20 && p[i] < 0x7F ? 1 : p[i] >= 0x80 ? utf8_seq(p + i, n - i) : 0;
+        /* C1 controls (U+0080..U+009F) act on terminals too */
+        if (k == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)
+            k = 0;
+        if (k) {
+            if (o + k >= cap)
+                break;
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+        } else {
+            if (o + 4 >= cap)
+                break;
+            snprintf(out + o, 5, "\\x%02x", p[i]);
+            o += 4;
+            i++;
+        }
     }
-    *result = json_incref(res);
-    json_decref(r);
-    return 0;
+    out[o] = 0;
+    return o;
 }
