@@ -10,7 +10,7 @@ PKGS="
   libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev libcmocka-dev
   wabt wasi-libc libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32
   php-cli php-xml php-mbstring phpunit
-  iproute2 python3 valgrind
+  iproute2 python3 valgrind time
 "
 
 missing=""

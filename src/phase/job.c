@@ -3,7 +3,8 @@
  * upstream wasm JobSpec payload, the exit status a process reports for an
  * outcome, and the JobResult of an outcome (reference §4.2 step 8: completion
  * stop on exit 0 else error, total_duration_ms, metrics.extra {module_hash,
- * exit_code}; we add extra.error with the reason when the job did not exit).
+ * exit_code}; when the job did not exit we add extra.error with the reason
+ * and extra.status: timeout, out_of_fuel, trap or load_error).
  */
 #include "phase.h"
 
@@ -36,6 +37,18 @@ int phase_job_exit_status(const phase_job_outcome_t *o)
     }
 }
 
+const char *phase_job_status_name(phase_job_status_t s)
+{
+    switch (s) {
+    case PHASE_JOB_EXITED: return "exited";
+    case PHASE_JOB_OUT_OF_FUEL: return "out_of_fuel";
+    case PHASE_JOB_TIMEOUT: return "timeout";
+    case PHASE_JOB_TRAP: return "trap";
+    case PHASE_JOB_LOAD_ERROR: return "load_error";
+    }
+    return "trap";
+}
+
 json_t *phase_wasm_job_spec(const uint8_t *module, size_t n, uint64_t max_duration_ms,
                             uint64_t max_memory_bytes)
 {
@@ -65,6 +78,13 @@ int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHAS
     r->extra = json_pack("{s:s, s:s}", "module_hash", o->module_hash, "exit_code", code);
     if (!r->extra)
         return err_set(e, BASE_ENOMEM, "job result: out of memory");
+    /* Upstream's Completion has no variant for these, so a job that did not
+     * exit says how it ended in extra.status ("timeout", ...). */
+    if (o->status != PHASE_JOB_EXITED &&
+        json_object_set_new(r->extra, "status", json_string(phase_job_status_name(o->status)))) {
+        phase_job_result_free(r);
+        return err_set(e, BASE_ENOMEM, "job result: out of memory");
+    }
     char msg[ERR_MSG_MAX];
     size_t k = 0;
     for (; o->message[k] && k + 1 < sizeof msg; k++) /* ASCII only: always valid UTF-8 */

@@ -256,6 +256,10 @@ typedef enum {
     PHASE_JOB_LOAD_ERROR,   /* decode, validation, link or instantiation failed */
 } phase_job_status_t;
 
+/* "exited", "out_of_fuel", "timeout", "trap", "load_error": the
+ * metrics.extra.status of a receipt (set when the job did not exit). */
+const char *phase_job_status_name(phase_job_status_t s);
+
 typedef struct phase_job_outcome {
     phase_job_status_t status;
     int32_t exit_code;          /* PHASE_JOB_EXITED */
@@ -296,7 +300,9 @@ int phase_wasm_job_id(const uint8_t *module, size_t n, uint64_t max_duration_ms,
                       uint8_t out[PHASE_HASH_BYTES], err_t *e) BASE_MUST_CHECK;
 /* Fills a JobResult for an outcome: job_spec_hash = job_id, the commitment
  * over the captured output, completion stop/error, total_duration_ms and
- * metrics.extra {module_hash, exit_code, error?}. */
+ * metrics.extra {module_hash, exit_code, error?, status?} (error and status
+ * when the job did not exit: status "timeout" for a timed-out job, whose
+ * exit_code is "124"). */
 int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHASE_HASH_BYTES],
                          phase_job_result_t *r, err_t *e) BASE_MUST_CHECK;
 

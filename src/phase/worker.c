@@ -8,9 +8,11 @@
  * the engine's max_memory_pages (memory.grow past it returns -1, so the
  * job's allocator fails cleanly; a module whose initial memory is already
  * larger fails to instantiate); the timeout is a watchdog thread that calls
- * awasm_store_interrupt() (the engine stops at the next call or loop
- * back-edge) and wasi_cancel() (ends poll_oneoff sleeps); stdin is read with
- * poll() in short slices so a job blocked on input is stopped as well.
+ * awasm_store_interrupt() (the engine stops at the next call, loop
+ * back-edge or slice of a bulk operation or host call) and wasi_cancel()
+ * (ends poll_oneoff sleeps); stdin is read with poll() in short slices so a
+ * job blocked on input is stopped as well. Once the watchdog fired, the
+ * outcome is PHASE_JOB_TIMEOUT whatever the job did afterwards.
  */
 #include "phase.h"
 
@@ -207,6 +209,15 @@ static void set_load_error(phase_job_outcome_t *out, const err_t *we, const char
 static void outcome_from_call(phase_job_outcome_t *out, int rc, int32_t code, const err_t *we,
                               job_t *j)
 {
+    /* Once the watchdog fired the job timed out, however it then ended (as
+     * timeout(1) reports 124): a guest that the cancelled sleep or stdin
+     * read let go on to exit must not look like a job that finished. */
+    if (j->timed_out) {
+        out->status = PHASE_JOB_TIMEOUT;
+        snprintf(out->message, sizeof out->message, "timed out after %llu ms",
+                 (unsigned long long)j->o->timeout_ms);
+        return;
+    }
     if (rc == AWASM_OK) {
         out->status = PHASE_JOB_EXITED;
         out->exit_code = code;
@@ -221,10 +232,6 @@ static void outcome_from_call(phase_job_outcome_t *out, int rc, int32_t code, co
         out->status = PHASE_JOB_OUT_OF_FUEL;
         snprintf(out->message, sizeof out->message, "out of fuel after %llu units",
                  (unsigned long long)j->o->fuel);
-    } else if (k == AWASM_TRAP_INTERRUPTED && j->timed_out) {
-        out->status = PHASE_JOB_TIMEOUT;
-        snprintf(out->message, sizeof out->message, "timed out after %llu ms",
-                 (unsigned long long)j->o->timeout_ms);
     } else {
         out->status = PHASE_JOB_TRAP;
         if (we->msg[0]) /* the engine's message names the trap already */

@@ -241,6 +241,9 @@ const void *const *awasm_interp_labels(void);
 /* Runs f with args already in s->stack[0..n_params); results land in
  * s->stack[0..n_results). Returns AWASM_TRAP_NONE or the trap kind. */
 awasm_trap_kind_t awasm_interp_run(awasm_store_t *s, awasm_func_t *f);
+/* memmove in slices with an interrupt poll between them; false when the
+ * store's interrupt flag stopped it (the flag is consumed). */
+bool awasm_bulk_move(awasm_store_t *s, void *dst, const void *src, uint64_t n);
 
 /* runtime.c helpers used by the interpreter */
 int64_t awasm_mem_grow(awasm_memory_t *m, uint32_t delta);

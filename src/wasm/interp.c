@@ -68,6 +68,62 @@ static double fmax64(double a, double b)
     return a > b ? a : b;
 }
 
+/* Bulk memory and table operations run in slices with an interrupt poll
+ * between them, so a timeout stops even a 4 GiB memory.fill or a 10M-entry
+ * table.fill within a few milliseconds (fuel is charged for the whole
+ * operation up front). They return false when interrupted, having done a
+ * prefix of the work; the caller then traps. */
+#define BULK_SLICE ((uint64_t)1 << 22) /* bytes: about a millisecond of memset */
+
+static bool bulk_interrupted(awasm_store_t *s)
+{
+    if (!atomic_load_explicit(&s->interrupt, memory_order_relaxed))
+        return false;
+    atomic_store(&s->interrupt, 0);
+    return true;
+}
+
+static bool bulk_fill(awasm_store_t *s, uint8_t *d, int v, uint64_t n)
+{
+    for (;;) {
+        uint64_t k = n < BULK_SLICE ? n : BULK_SLICE;
+        memset(d, v, k);
+        d += k;
+        n -= k;
+        if (!n) return true;
+        if (bulk_interrupted(s)) return false;
+    }
+}
+
+bool awasm_bulk_move(awasm_store_t *s, void *dst, const void *src, uint64_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *p = src;
+    if (n <= BULK_SLICE) {
+        if (n) memmove(d, p, n);
+        return true;
+    }
+    bool forward = d <= p;  /* memmove's rule, slice by slice */
+    for (uint64_t done = 0; done < n;) {
+        uint64_t k = n - done < BULK_SLICE ? n - done : BULK_SLICE;
+        uint64_t at = forward ? done : n - done - k;
+        memmove(d + at, p + at, k);
+        done += k;
+        if (done < n && bulk_interrupted(s)) return false;
+    }
+    return true;
+}
+
+static bool bulk_fill_ptr(awasm_store_t *s, void **d, void *v, uint64_t n)
+{
+    for (uint64_t k = 0; k < n; k++) {
+        d[k] = v;
+        if ((k & (BULK_SLICE / 8 - 1)) == BULK_SLICE / 8 - 1 && k + 1 < n && bulk_interrupted(s))
+            return false;
+    }
+    return true;
+}
+
 static const void *const *g_labels;
 static pthread_once_t g_labels_once = PTHREAD_ONCE_INIT;
 static uint32_t g_halt_code[2];
@@ -210,6 +266,10 @@ L_CALL_INDIRECT: {
 }
 do_call: {
     if (UNLIKELY(depth >= max_frames)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
+    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
+        atomic_store(&s->interrupt, 0);
+        TRAP(AWASM_TRAP_INTERRUPTED);
+    }
     if (UNLIKELY(!callee->cf)) {
         s->fuel = fuel;
         awasm_trap_kind_t k = awasm_call_host(s, depth ? inst : NULL, callee, nfp);
@@ -218,10 +278,6 @@ do_call: {
         RELOAD_MEM();
         ip = next_ip;
         DISPATCH();
-    }
-    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
-        atomic_store(&s->interrupt, 0);
-        TRAP(AWASM_TRAP_INTERRUPTED);
     }
     const cfunc_t *cf = callee->cf;
     if (UNLIKELY((size_t)(stack_end - nfp) < cf->frame_size)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
@@ -297,14 +353,15 @@ L_MEMORY_FILL: {
     uint64_t d = (uint32_t)S(2), n = (uint32_t)S(4);
     CHARGE(n / s->sched->bulk_memory_bytes_per_unit);
     if (UNLIKELY(d + n > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
-    memset(membase + d, (int)(uint8_t)S(3), n);
+    if (UNLIKELY(!bulk_fill(s, membase + d, (int)(uint8_t)S(3), n))) TRAP(AWASM_TRAP_INTERRUPTED);
     NEXT(3);
 }
 L_MEMORY_COPY: {
     uint64_t d = (uint32_t)S(2), src = (uint32_t)S(3), n = (uint32_t)S(4);
     CHARGE(n / s->sched->bulk_memory_bytes_per_unit);
     if (UNLIKELY(d + n > memsize || src + n > memsize)) TRAP(AWASM_TRAP_OOB_MEMORY);
-    memmove(membase + d, membase + src, n);
+    if (UNLIKELY(!awasm_bulk_move(s, membase + d, membase + src, n)))
+        TRAP(AWASM_TRAP_INTERRUPTED);
     NEXT(3);
 }
 L_MEMORY_INIT: {
@@ -313,7 +370,8 @@ L_MEMORY_INIT: {
     uint64_t seglen = inst->data_dropped[ip[2]] ? 0 : seg->len;
     CHARGE(n / s->sched->bulk_memory_bytes_per_unit);
     if (UNLIKELY(d + n > memsize || src + n > seglen)) TRAP(AWASM_TRAP_OOB_MEMORY);
-    if (n) memcpy(membase + d, seg->bytes + src, n);
+    if (UNLIKELY(n && !awasm_bulk_move(s, membase + d, seg->bytes + src, n)))
+        TRAP(AWASM_TRAP_INTERRUPTED);
     NEXT(4);
 }
 L_DATA_DROP:
@@ -348,7 +406,7 @@ L_TABLE_FILL: {
     void *v = (void *)(uintptr_t)S(4);
     CHARGE(n / s->sched->bulk_table_elems_per_unit);
     if (UNLIKELY(i + n > t->size)) TRAP(AWASM_TRAP_OOB_TABLE);
-    for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+    if (UNLIKELY(!bulk_fill_ptr(s, t->elems + i, v, n))) TRAP(AWASM_TRAP_INTERRUPTED);
     NEXT(4);
 }
 L_TABLE_COPY: {
@@ -356,7 +414,8 @@ L_TABLE_COPY: {
     uint64_t d = (uint32_t)S(4), src = (uint32_t)S(5), n = (uint32_t)S(6);
     CHARGE(n / s->sched->bulk_table_elems_per_unit);
     if (UNLIKELY(d + n > dt->size || src + n > st->size)) TRAP(AWASM_TRAP_OOB_TABLE);
-    if (n) memmove(dt->elems + d, st->elems + src, n * sizeof(void *));
+    if (UNLIKELY(n && !awasm_bulk_move(s, dt->elems + d, st->elems + src, n * sizeof(void *))))
+        TRAP(AWASM_TRAP_INTERRUPTED);
     NEXT(5);
 }
 L_TABLE_INIT: {
@@ -372,6 +431,7 @@ L_TABLE_INIT: {
         if (e->op == CE_REF_FUNC) v = inst->funcs[e->v];
         else if (e->op == CE_GLOBAL_GET) v = (void *)(uintptr_t)inst->globals[e->v]->val;
         t->elems[d + k] = v;
+        if (UNLIKELY((k & 0xfffff) == 0xfffff && bulk_interrupted(s))) TRAP(AWASM_TRAP_INTERRUPTED);
     }
     NEXT(5);
 }

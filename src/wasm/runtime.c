@@ -580,6 +580,22 @@ int awasm_ctx_exit(awasm_ctx_t *ctx, int32_t code)
     return -1;
 }
 
+int awasm_ctx_charge(awasm_ctx_t *ctx, uint64_t units)
+{
+    awasm_store_t *s = ctx->store;
+    if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) {
+        atomic_store(&s->interrupt, 0);
+        return awasm_ctx_trap(ctx, AWASM_TRAP_INTERRUPTED, "interrupted in a host function");
+    }
+    if (s->cfg.fuel) {
+        if (s->fuel < units)
+            return awasm_ctx_trap(ctx, AWASM_TRAP_OUT_OF_FUEL, "host function needs %llu units",
+                                  (unsigned long long)units);
+        s->fuel -= units;
+    }
+    return 0;
+}
+
 awasm_trap_kind_t awasm_call_host(awasm_store_t *s, awasm_instance_t *caller, awasm_func_t *f,
                                 uint64_t *slots)
 {
@@ -905,7 +921,11 @@ awasm_instance_t *awasm_instance_new(awasm_store_t *s, awasm_module_t *m, const 
             err_set(err, AWASM_ETRAP, "wasm: out of bounds memory access (data segment %u)", i);
             return NULL;
         }
-        if (d->len) memcpy(mem->data + off, d->bytes, d->len);
+        if (d->len && !awasm_bulk_move(s, mem->data + off, d->bytes, d->len)) {
+            s->trap = AWASM_TRAP_INTERRUPTED;
+            err_set(err, AWASM_ETRAP, "wasm: trap: interrupted (data segment %u)", i);
+            return NULL;
+        }
         inst->data_dropped[i] = 1;
     }
     if (m->start >= 0 && run_start(s, inst->funcs[m->start], err)) return NULL;

@@ -261,8 +261,10 @@ void awasm_store_set_fuel(awasm_store_t *s, uint64_t fuel);
 uint64_t awasm_store_fuel(const awasm_store_t *s);
 
 /* Thread-safe: asks the running (or the next) call in this store to stop with
- * AWASM_TRAP_INTERRUPTED at the next function entry or loop back-edge. The
- * request is consumed when that trap is delivered. Async-signal-safe too. */
+ * AWASM_TRAP_INTERRUPTED at the next function entry (wasm or host), loop
+ * back-edge, slice of a bulk memory/table operation, or awasm_ctx_charge()
+ * of a host function. The request is consumed when that trap is delivered.
+ * Async-signal-safe too. */
 void awasm_store_interrupt(awasm_store_t *s);
 
 /* After a call returned AWASM_ETRAP: the kind, and for AWASM_TRAP_EXIT the exit
@@ -299,6 +301,14 @@ int awasm_ctx_trap(awasm_ctx_t *ctx, awasm_trap_kind_t kind, const char *fmt, ..
  * AWASM_TRAP_EXIT and awasm_store_exit_code() == code. Use as
  * `return awasm_ctx_exit(ctx, code);`. */
 int awasm_ctx_exit(awasm_ctx_t *ctx, int32_t code);
+/* For host functions whose work grows with their arguments (bytes copied,
+ * iovecs, subscriptions): charges `units` of fuel (nothing when the store is
+ * not metered) and polls the interrupt flag. Returns 0 to go on; otherwise it
+ * recorded AWASM_TRAP_OUT_OF_FUEL (nothing charged) or AWASM_TRAP_INTERRUPTED
+ * and the host function must stop and return that value. A long host
+ * function calls it every slice of work (a few ms at most), so fuel and
+ * awasm_store_interrupt() stop it as they stop wasm code. */
+int awasm_ctx_charge(awasm_ctx_t *ctx, uint64_t units);
 
 /* Signature strings, as in WAMR: "(params)results", one letter per value:
  * i = i32, I = i64, f = f32, F = f64, r = externref, c = funcref.

@@ -63,6 +63,23 @@ static void *guest(awasm_ctx_t *ctx, uint32_t off, uint64_t len)
     return mem ? awasm_memory_ptr(mem, off, len) : NULL;
 }
 
+/* Fuel for host work (see wasi.h, "Fuel"): charged before the work it pays
+ * for, one slice at a time, so the charge is the same on every machine. */
+#define FUEL_PER_IOVEC 4u            /* each iovec of fd_read / fd_write */
+#define FUEL_BYTES_PER_UNIT 8u       /* bytes moved by fd_read/fd_write/args/environ */
+#define FUEL_PER_RANDOM_BYTE 1u      /* random_get: a ChaCha20 or getrandom byte */
+#define FUEL_PER_STRING 4u           /* each args_get / environ_get pointer */
+#define FUEL_PER_SUBSCRIPTION 16u    /* each poll_oneoff subscription */
+#define IO_SLICE (1u << 20)          /* bytes per fd_read/fd_write callback */
+#define RANDOM_SLICE (1u << 16)      /* bytes per random_get slice */
+#define IOVEC_SLICE (1u << 16)       /* iovecs between interrupt polls */
+#define MAX_SUBSCRIPTIONS (1u << 16) /* per poll_oneoff call: bounds its host copy */
+
+static uint64_t byte_units(uint64_t n)
+{
+    return (n + FUEL_BYTES_PER_UNIT - 1) / FUEL_BYTES_PER_UNIT;
+}
+
 static int ret(awasm_val_t *results, int errno_)
 {
     results[0].of.i32 = errno_;
@@ -98,6 +115,9 @@ static int strings_get(awasm_ctx_t *ctx, const awasm_val_t *args, awasm_val_t *r
     uint8_t *bp = guest(ctx, buf, bytes);
     if (!pp || !bp)
         return ret(results, WASI_EFAULT);
+    int trap = awasm_ctx_charge(ctx, (uint64_t)n * FUEL_PER_STRING + byte_units(bytes));
+    if (trap)
+        return trap;
     uint32_t off = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(strs[i]) + 1;
@@ -237,6 +257,8 @@ static void chacha_block(wasi_t *w)
     w->chacha_avail = 64;
 }
 
+static int random_fill(wasi_t *w, uint8_t *p, uint32_t len);
+
 static int h_random_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, void *u)
 {
     wasi_t *w = u;
@@ -244,6 +266,23 @@ static int h_random_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, 
     uint8_t *p = guest(ctx, u32_arg(&a[0]), len);
     if (!p)
         return ret(r, WASI_EFAULT);
+    while (len > 0) {
+        /* one slice at a time: fuel first, and a timeout stops it */
+        uint32_t slice = len < RANDOM_SLICE ? len : RANDOM_SLICE;
+        int trap = awasm_ctx_charge(ctx, (uint64_t)slice * FUEL_PER_RANDOM_BYTE);
+        if (trap)
+            return trap;
+        if (random_fill(w, p, slice) != 0)
+            return ret(r, WASI_EIO);
+        p += slice;
+        len -= slice;
+    }
+    return ret(r, WASI_ESUCCESS);
+}
+
+/* Fills p[0..len) from the seeded stream or the OS generator; -1 on error. */
+static int random_fill(wasi_t *w, uint8_t *p, uint32_t len)
+{
     while (len > 0) {
         size_t n;
         if (w->seeded) {
@@ -257,14 +296,14 @@ static int h_random_get(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, 
             if (got < 0) {
                 if (errno == EINTR)
                     continue;
-                return ret(r, WASI_EIO);
+                return -1;
             }
             n = (size_t)got;
         }
         p += n;
         len -= (uint32_t)n;
     }
-    return ret(r, WASI_ESUCCESS);
+    return 0;
 }
 
 /* ---- file descriptors -------------------------------------------------------- */
@@ -285,21 +324,32 @@ static int h_fd_read(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, voi
     const uint8_t *iov = guest(ctx, iovs, (uint64_t)n_iovs * 8);
     if (!iov)
         return ret(r, WASI_EFAULT);
+    int trap = awasm_ctx_charge(ctx, (uint64_t)n_iovs * FUEL_PER_IOVEC);
+    if (trap)
+        return trap;
     uint64_t total = 0;
     for (uint32_t i = 0; i < n_iovs; i++) {
+        if ((i & (IOVEC_SLICE - 1)) == IOVEC_SLICE - 1 && (trap = awasm_ctx_charge(ctx, 0)))
+            return trap;
         uint32_t len = load_le32(iov + 8 * i + 4);
         uint8_t *dst = guest(ctx, load_le32(iov + 8 * i), len);
         if (!dst)
             return ret(r, WASI_EFAULT);
         if (len == 0)
             continue;
-        ssize_t got = w->io.read ? w->io.read(w->io.user, dst, len) : 0;
+        /* at most IO_SLICE bytes per call: a short read, as POSIX allows */
+        uint32_t want = len < IO_SLICE ? len : IO_SLICE;
+        ssize_t got = w->io.read ? w->io.read(w->io.user, dst, want) : 0;
+        if (got < 0 && (trap = awasm_ctx_charge(ctx, 0)))
+            return trap; /* the read was cut short by a timeout */
         if (got < 0) {
             if (total > 0)
                 break; /* report what was read; the error comes next call */
             return ret(r, (int)-got);
         }
         total += (uint64_t)got;
+        if ((trap = awasm_ctx_charge(ctx, byte_units((uint64_t)got))))
+            return trap;
         if ((size_t)got < len)
             break; /* short read: do not block for more */
     }
@@ -315,22 +365,32 @@ static int h_fd_write(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r, vo
     const uint8_t *iov = guest(ctx, iovs, (uint64_t)n_iovs * 8);
     if (!iov)
         return ret(r, WASI_EFAULT);
+    int trap = awasm_ctx_charge(ctx, (uint64_t)n_iovs * FUEL_PER_IOVEC);
+    if (trap)
+        return trap;
     uint64_t total = 0;
-    for (uint32_t i = 0; i < n_iovs; i++) {
+    int rc = 0;
+    for (uint32_t i = 0; i < n_iovs && rc == 0; i++) {
+        if ((i & (IOVEC_SLICE - 1)) == IOVEC_SLICE - 1 && (trap = awasm_ctx_charge(ctx, 0)))
+            return trap;
         uint32_t len = load_le32(iov + 8 * i + 4);
         const uint8_t *src = guest(ctx, load_le32(iov + 8 * i), len);
         if (!src)
             return ret(r, WASI_EFAULT);
-        if (len == 0)
-            continue;
-        int rc = w->io.write ? w->io.write(w->io.user, (int)fd, src, len) : 0;
-        if (rc != 0) {
-            if (total > 0)
+        /* slice by slice: fuel first, and a timeout stops a long write */
+        for (uint32_t off = 0; off < len;) {
+            uint32_t n = len - off < IO_SLICE ? len - off : IO_SLICE;
+            if ((trap = awasm_ctx_charge(ctx, byte_units(n))))
+                return trap;
+            rc = w->io.write ? w->io.write(w->io.user, (int)fd, src + off, n) : 0;
+            if (rc != 0)
                 break;
-            return ret(r, rc);
+            total += n;
+            off += n;
         }
-        total += len;
     }
+    if (rc != 0 && total == 0)
+        return ret(r, rc);
     if (total > UINT32_MAX)
         total = UINT32_MAX;
     return ret(r, out_u32(ctx, u32_arg(&a[3]), (uint32_t)total));
@@ -443,12 +503,15 @@ static int h_poll_oneoff(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r,
 {
     wasi_t *w = u;
     uint32_t n = u32_arg(&a[2]);
-    if (n == 0)
+    if (n == 0 || n > MAX_SUBSCRIPTIONS)
         return ret(r, WASI_EINVAL);
     const uint8_t *gsubs = guest(ctx, u32_arg(&a[0]), (uint64_t)n * SUB_SIZE);
     uint8_t *events = guest(ctx, u32_arg(&a[1]), (uint64_t)n * EVENT_SIZE);
     if (!gsubs || !events || !guest(ctx, u32_arg(&a[3]), 4))
         return ret(r, WASI_EFAULT);
+    int trap = awasm_ctx_charge(ctx, (uint64_t)n * FUEL_PER_SUBSCRIPTION);
+    if (trap)
+        return trap;
     /* The guest may let the event array overlap the subscriptions: work on a
      * copy of them. Deadlines are fixed once, on entry; UINT64_MAX marks a
      * bad clock id. */
@@ -520,6 +583,10 @@ static int h_poll_oneoff(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r,
     }
     free(deadline);
     free(subs);
+    /* A sleep cut short by wasi_cancel() (the timeout) ends the job: the
+     * clock event above is only what a guest sees if it is resumed. */
+    if (cancelled)
+        return awasm_ctx_trap(ctx, AWASM_TRAP_INTERRUPTED, "poll_oneoff sleep cancelled");
     return ret(r, out_u32(ctx, u32_arg(&a[3]), n_ev));
 }
 

@@ -19,7 +19,8 @@
  *                          path_* call can ever name a host file
  *   proc_exit              unwinds the whole call and reports the real code
  *   sched_yield, poll_oneoff (clock subscriptions sleep, interruptibly;
- *                          fd subscriptions on the streams are ready at once)
+ *                          fd subscriptions on the streams are ready at once;
+ *                          at most 65,536 subscriptions per call, else EINVAL)
  * Every other function the module imports from wasi_snapshot_preview1 is
  * linked to a stub of the imported signature that returns ENOSYS (52), so
  * programs load even when they import the file-system calls they never use.
@@ -33,9 +34,22 @@
  * proc_exit(n)), or the engine's error (AWASM_ETRAP with the trap kind in
  * awasm_store_trap(): out of fuel, interrupted, ...).
  *
+ * Fuel and interruption: host work is paid for like instructions, in
+ * proportion to what the guest asks for, charged (awasm_ctx_charge) before
+ * each slice of work, so --fuel bounds it and the charge is deterministic:
+ *   fd_read, fd_write       4 per iovec, then 1 per 8 bytes moved
+ *   random_get              1 per byte
+ *   args_get, environ_get   4 per string + 1 per 8 bytes copied
+ *   poll_oneoff             16 per subscription
+ *   everything else         nothing beyond the call instruction
+ * Long calls work in slices (1 MiB of I/O per callback, 64 KiB of random,
+ * 65,536 iovecs) and poll the store's interrupt flag between them, so
+ * awasm_store_interrupt() stops a host call within about a millisecond.
+ *
  * A wasi_t is used by one store at a time; wasi_cancel() may be called from
- * any thread (the timeout watchdog) and makes pending and future
- * poll_oneoff sleeps return at once.
+ * any thread (the timeout watchdog): pending and future poll_oneoff sleeps
+ * end at once and the call traps with AWASM_TRAP_INTERRUPTED (the job is
+ * over; it does not go on as if its clock had fired).
  */
 #ifndef AETHER_WASI_H
 #define AETHER_WASI_H

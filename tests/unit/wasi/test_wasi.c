@@ -22,6 +22,7 @@
 static const char *module_path;
 static uint8_t seed_byte = 0x11;
 static bool virtual_clocks;
+static bool metered; /* make(): fuel on, 1,000,000 units */
 
 typedef struct io {
     const char *in;
@@ -76,10 +77,14 @@ static fixture_t *make(bool seeded, const char *in)
     size_t len;
     err_t e = {0};
     assert_int_equal(file_read_all(module_path, 1 << 20, &bytes, &len, &e), 0);
-    f->m = awasm_module_decode(bytes, len, NULL, &e);
+    awasm_config_t ecfg;
+    awasm_config_default(&ecfg);
+    ecfg.fuel = metered;
+    f->m = awasm_module_decode(bytes, len, &ecfg, &e);
     free(bytes);
     assert_non_null(f->m);
-    f->s = awasm_store_new(NULL);
+    f->s = awasm_store_new(&ecfg);
+    awasm_store_set_fuel(f->s, 1000000);
     f->imps = awasm_imports_new();
     static const char *const argv[] = {"prog", "a b", ""};
     static const char *const envp[] = {"K=V", "EMPTY="};
@@ -134,6 +139,18 @@ static int32_t call(fixture_t *f, const char *name, const char *types, ...)
     if (rc != 0)
         fail_msg("%s: %s", name, e.msg);
     return res.of.i32;
+}
+
+/* Like call() for a call that must trap; returns the trap kind. */
+static awasm_trap_kind_t call_trap(fixture_t *f, const char *name, int32_t a0, int32_t a1,
+                                   int32_t a2, int32_t a3, size_t n)
+{
+    awasm_val_t args[4] = {{.type = AWASM_I32, .of.i32 = a0}, {.type = AWASM_I32, .of.i32 = a1},
+                           {.type = AWASM_I32, .of.i32 = a2}, {.type = AWASM_I32, .of.i32 = a3}};
+    awasm_val_t res = {.type = AWASM_I32};
+    err_t e = {0};
+    assert_int_equal(awasm_instance_call(f->inst, name, args, n, &res, 1, &e), AWASM_ETRAP);
+    return awasm_store_trap(f->s);
 }
 
 static uint32_t rd32(fixture_t *f, uint32_t off)
@@ -404,15 +421,78 @@ static void poll_oneoff_clocks(void **state)
     assert_int_equal(rd64(f, 1000), 6);
     assert_int_equal(call(f, "poll_oneoff", "iiii", 0, 1000, 0, 2000), WASI_EINVAL);
     assert_int_equal(call(f, "poll_oneoff", "iiii", OOB, 1000, 1, 2000), WASI_EFAULT);
-    /* A 10 s sleep ends promptly when the watchdog cancels. */
+    /* More subscriptions than the per-call cap: EINVAL, nothing allocated. */
+    assert_int_equal(call(f, "poll_oneoff", "iiii", 0, 1000, 65537, 2000), WASI_EINVAL);
+    /* A 10 s sleep ends promptly when the watchdog cancels, and the call
+     * traps (interrupted): the job does not go on as if the clock fired. */
     put_clock_sub(f, 0, 7, 1, 10000000000ull);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, cancel_later, f->w), 0);
     t0 = mono_ms();
-    assert_int_equal(call(f, "poll_oneoff", "iiii", 0, 1000, 1, 2000), 0);
+    assert_int_equal(call_trap(f, "poll_oneoff", 0, 1000, 1, 2000, 4), AWASM_TRAP_INTERRUPTED);
     assert_true(mono_ms() - t0 < 2000);
     pthread_join(th, NULL);
     destroy(f);
+}
+
+/* Fuel used by one call of export name (which must succeed). */
+static uint64_t fuel_of(fixture_t *f, const char *name, int32_t a0, int32_t a1, int32_t a2,
+                        int32_t a3)
+{
+    uint64_t before = awasm_store_fuel(f->s);
+    if (strcmp(name, "random_get") == 0 || strcmp(name, "args_get") == 0)
+        assert_int_equal(call(f, name, "ii", a0, a1), 0);
+    else
+        assert_int_equal(call(f, name, "iiii", a0, a1, a2, a3), 0);
+    return before - awasm_store_fuel(f->s);
+}
+
+static void host_calls_charge_fuel(void **state)
+{
+    metered = true;
+    fixture_t *f = make(true, "0123456789");
+    /* random_get: 1 unit per byte on top of the call itself */
+    uint64_t base = fuel_of(f, "random_get", 0, 0, 0, 0);
+    assert_int_equal(fuel_of(f, "random_get", 0, 1000, 0, 0), base + 1000);
+    assert_int_equal(fuel_of(f, "random_get", 0, 65536, 0, 0), base + 65536);
+    /* fd_write: 4 per iovec, 1 per 8 bytes (rounded up per slice) */
+    base = fuel_of(f, "fd_write", 1, 100, 0, 96);
+    for (int i = 0; i < 10; i++) {
+        wr32(f, 100 + 8 * i, 0);
+        wr32(f, 104 + 8 * i, 16);
+    }
+    assert_int_equal(fuel_of(f, "fd_write", 1, 100, 10, 96), base + 10 * 4 + 10 * 2);
+    assert_int_equal(rd32(f, 96), 160);
+    wr32(f, 104, 0); /* zero-length iovecs still cost 4 each */
+    assert_int_equal(fuel_of(f, "fd_write", 1, 100, 1, 96), base + 4);
+    /* fd_read: per iovec, then per byte actually read */
+    base = fuel_of(f, "fd_read", 0, 100, 0, 96);
+    wr32(f, 100, 300);
+    wr32(f, 104, 64);
+    assert_int_equal(fuel_of(f, "fd_read", 0, 100, 1, 96), base + 4 + 2); /* 10 bytes */
+    /* poll_oneoff: 16 per subscription */
+    put_clock_sub(f, 0, 1, 1, 0);
+    put_clock_sub(f, 48, 2, 1, 0);
+    uint64_t one = fuel_of(f, "poll_oneoff", 0, 1000, 1, 2000);
+    assert_int_equal(fuel_of(f, "poll_oneoff", 0, 1000, 2, 2000), one + 16);
+    /* args_get: 4 per string + 1 per 8 bytes (3 strings, 10 bytes) */
+    base = fuel_of(f, "random_get", 0, 0, 0, 0);
+    assert_int_equal(fuel_of(f, "args_get", 100, 200, 0, 0), base + 3 * 4 + 2);
+    /* Too little fuel for the work: out of fuel, nothing charged for it. */
+    awasm_store_set_fuel(f->s, base + 500);
+    assert_int_equal(call_trap(f, "random_get", 0, 1000, 0, 0, 2), AWASM_TRAP_OUT_OF_FUEL);
+    assert_true(awasm_store_fuel(f->s) <= base + 500 && awasm_store_fuel(f->s) >= 500);
+    /* 8,000 zero-length iovecs cost 32,000: more than there is */
+    memset(awasm_memory_data(f->mem), 0, 64000);
+    awasm_store_set_fuel(f->s, 20000);
+    assert_int_equal(call_trap(f, "fd_write", 1, 0, 8000, 64000, 4), AWASM_TRAP_OUT_OF_FUEL);
+    /* An interrupt stops a host call like wasm code. */
+    awasm_store_set_fuel(f->s, 1000000);
+    awasm_store_interrupt(f->s);
+    assert_int_equal(call_trap(f, "random_get", 0, 1000, 0, 0, 2), AWASM_TRAP_INTERRUPTED);
+    assert_int_equal(fuel_of(f, "random_get", 0, 0, 0, 0), base); /* consumed: runs again */
+    destroy(f);
+    metered = false;
 }
 
 static void virtual_clocks_are_deterministic(void **state)
@@ -482,6 +562,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(random_seeded_and_not),
         cmocka_unit_test(poll_oneoff_clocks),
         cmocka_unit_test(virtual_clocks_are_deterministic),
+        cmocka_unit_test(host_calls_charge_fuel),
         cmocka_unit_test(proc_exit_and_run),
         cmocka_unit_test(bad_config),
     };
