@@ -83,10 +83,12 @@ void rpc_error_response(buf_t *out, int code, const char *message)
     json_decref(r);
 }
 
-static const rpc_method_t *find_method(const rpc_dispatch_cfg_t *cfg, const char *name)
+/* By the whole JSON string: "aeth_chainId\u0000x" is not aeth_chainId. */
+static const rpc_method_t *find_method(const rpc_dispatch_cfg_t *cfg, const char *name,
+                                       size_t len)
 {
     for (const rpc_method_t *m = cfg->methods; m && m->name; m++)
-        if (strcmp(m->name, name) == 0)
+        if (strlen(m->name) == len && memcmp(m->name, name, len) == 0)
             return m;
     return NULL;
 }
@@ -145,10 +147,14 @@ static void check_one(const rpc_dispatch_cfg_t *cfg, const json_t *req, call_t *
         goto invalid;
     }
     const char *name = json_string_value(method);
-    c->m = find_method(cfg, name);
+    size_t name_len = json_string_length(method);
+    c->m = find_method(cfg, name, name_len);
     c->params = params;
-    if (!c->m)
-        rpc_fail(&c->err, RPC_METHOD_NOT_FOUND, "method not found: \"%.80s\"", name);
+    if (!c->m) {
+        char safe[100];
+        rpc_text_sanitize(name, name_len < 80 ? name_len : 80, safe, sizeof safe);
+        rpc_fail(&c->err, RPC_METHOD_NOT_FOUND, "method not found: \"%s\"", safe);
+    }
     return;
 
 invalid:

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -297,6 +298,25 @@ static enum MHD_Result on_get(rpc_server_t *s, struct MHD_Connection *conn, cons
                        "not found: GET serves /health and /metrics; JSON-RPC is POST /");
 }
 
+/* Content-Type is application/json, parameters (";charset=utf-8") allowed. A
+ * browser's form post (text/plain, x-www-form-urlencoded) is not served: a
+ * cross-site page cannot make a simple request that is JSON-RPC. */
+static bool json_content_type(struct MHD_Connection *conn)
+{
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    static const char want[] = "application/json";
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, want, sizeof want - 1) != 0)
+        return false;
+    ct += sizeof want - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == 0 || *ct == ';';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -311,6 +331,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             atomic_fetch_add(&s->http_other, 1);
             return reply_error(conn, 405, RPC_INVALID_REQUEST,
                                "method not allowed: use POST for JSON-RPC");
+        }
+        if (!json_content_type(conn)) {
+            atomic_fetch_add(&s->http_other, 1);
+            return reply_error(conn, 415, RPC_INVALID_REQUEST,
+                               "unsupported media type: JSON-RPC requests need "
+                               "\"Content-Type: application/json\"");
         }
         cc = calloc(1, sizeof *cc);
         if (!cc)

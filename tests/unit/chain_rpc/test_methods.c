@@ -160,6 +160,11 @@ static void test_reads(void **state)
     json_t *r = run(&f, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_chainId\",\"id\":1}");
     assert_int_equal(json_integer_value(json_object_get(r, "result")), 91);
     json_decref(r);
+    /* issue 19: an embedded NUL is part of the name, not its end */
+    r = run(&f, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_chainId\\u0000x\",\"id\":1}");
+    assert_int_equal(code_of(r), RPC_METHOD_NOT_FOUND);
+    assert_null(json_object_get(r, "result"));
+    json_decref(r);
     r = run(&f, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_getBlockByNumber\",\"params\":[0,true],"
                 "\"id\":2}");
     assert_int_equal(json_integer_value(json_object_get(

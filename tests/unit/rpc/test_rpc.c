@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "rpc/rpc.h"
@@ -102,7 +108,28 @@ static void b_seq(void *ud, size_t n, const json_t *const *params, json_t **resu
     }
 }
 
+/* "big" [n]: a string of n bytes (the response amplification of issue 19). */
+static int big_calls;
+
+static int m_big(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    (void)ud;
+    uint64_t n;
+    if (rpc_param_count_check(params, 1, 1, err) || rpc_param_u64(params, 0, &n, err))
+        return -1;
+    if (n > (64u << 20))
+        return rpc_fail(err, RPC_INVALID_PARAMS, "too big");
+    big_calls++;
+    char *s = malloc(n + 1);
+    memset(s, 'a', n);
+    s[n] = 0;
+    *result = json_stringn(s, n);
+    free(s);
+    return 0;
+}
+
 static const rpc_method_t methods[] = {
+    {"big", m_big, NULL},
     {"u64max", m_u64max, NULL},
     {"echo", m_echo, NULL},
     {"fail", m_fail, NULL},
@@ -204,6 +231,13 @@ static void test_errors(void **state)
                  RPC_INVALID_REQUEST, "unknown member \"param\"");
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":1}", RPC_METHOD_NOT_FOUND,
                  "\"nope\"");
+    /* a method name is the whole string: an embedded NUL does not cut it */
+    calls = 0;
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\\u0000x\",\"id\":1}",
+                 RPC_METHOD_NOT_FOUND, "method not found: \"echo\\x00x\"");
+    expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\\u0000\",\"id\":1}",
+                 RPC_METHOD_NOT_FOUND, "\"echo\\x00\"");
+    assert_int_equal(calls, 0);
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":[],\"id\":1}",
                  RPC_INVALID_PARAMS, "expected 2 to 3 parameters, got 0");
     expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"hexsum\",\"params\":{},\"id\":1}",
@@ -326,6 +360,50 @@ static void test_batch_handler(void **state)
     json_decref(r);
 }
 
+/* Response amplification (issue 19 finding 6): a batch whose answers would
+ * pass max_response is cut there: the request that would pass it gets
+ * -32007, the ones after it are not run; the body stays bounded. */
+static void test_response_limit(void **state)
+{
+    (void)state;
+    rpc_dispatch_cfg_t cfg = {.methods = methods, .max_response = 64 * 1024};
+    buf_t body, out;
+    buf_init(&body, 0);
+    buf_init(&out, 0);
+    buf_append_str(&body, "[");
+    for (int i = 0; i < 200; i++)
+        buf_printf(&body, "%s{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":[16384],"
+                          "\"id\":%d}", i ? "," : "", i);
+    buf_append_str(&body, "]");
+    big_calls = 0;
+    rpc_dispatch_info_t info;
+    rpc_dispatch(&cfg, (const char *)body.data, body.len, &out, &info, NULL, NULL);
+    /* 3 answers of 16 KiB fit, the 4th would pass 64 KiB; 196 small errors */
+    assert_true(out.len < 64 * 1024 + 200 * 300);
+    assert_int_equal(big_calls, 4);
+    assert_int_equal(info.n_calls, 200);
+    assert_int_equal(info.n_errors, 197);
+    assert_int_equal(info.first_error, RPC_RESPONSE_TOO_LARGE);
+    json_t *r = cjson_parse((const char *)out.data, out.len, NULL);
+    assert_int_equal(json_array_size(r), 200);
+    assert_true(json_is_string(json_object_get(json_array_get(r, 2), "result")));
+    assert_int_equal(code_of(json_array_get(r, 3)), RPC_RESPONSE_TOO_LARGE);
+    assert_non_null(strstr(msg_of(json_array_get(r, 3)), "limit of 65536 bytes"));
+    assert_int_equal(code_of(json_array_get(r, 199)), RPC_RESPONSE_TOO_LARGE);
+    assert_non_null(strstr(msg_of(json_array_get(r, 199)), "not run"));
+    json_decref(r);
+    /* a single answer over the limit */
+    const char *one = "{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":[70000],\"id\":1}";
+    buf_reset(&out);
+    rpc_dispatch(&cfg, one, strlen(one), &out, NULL, NULL, NULL);
+    assert_true(out.len < 400);
+    r = cjson_parse((const char *)out.data, out.len, NULL);
+    assert_int_equal(code_of(r), RPC_RESPONSE_TOO_LARGE);
+    json_decref(r);
+    buf_free(&body);
+    buf_free(&out);
+}
+
 /* ---- server + client -------------------------------------------------------- */
 
 static int health(void *ud, json_t **body)
@@ -433,6 +511,63 @@ static void test_http(void **state)
     rpc_server_stop(s);
 }
 
+/* Sends a raw request and returns what the server answered (until close). */
+static char *raw_http(uint16_t port, const char *req)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    shutdown(fd, SHUT_WR);
+    buf_t b;
+    buf_init(&b, 0);
+    char tmp[4096];
+    ssize_t r;
+    while ((r = recv(fd, tmp, sizeof tmp, 0)) > 0)
+        buf_append(&b, tmp, (size_t)r);
+    close(fd);
+    buf_terminate(&b);
+    return (char *)buf_steal(&b, NULL);
+}
+
+/* POST is served for application/json only: 415 with a message otherwise. */
+static void test_content_type(void **state)
+{
+    (void)state;
+    rpc_server_t *s = start(0, 0);
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1}";
+    static const char *const types[] = {"text/plain", "application/x-www-form-urlencoded",
+                                        "application/jsonx", NULL};
+    char req[512];
+    calls = 0;
+    for (int i = 0; i < 4; i++) {
+        if (types[i])
+            snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", types[i],
+                     sizeof body - 1, body);
+        else
+            snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s", sizeof body - 1, body);
+        char *resp = raw_http(rpc_server_port(s), req);
+        if (strncmp(resp, "HTTP/1.1 415", 12) != 0 || !strstr(resp, "application/json\\\""))
+            fail_msg("type %s: %s", types[i] ? types[i] : "(none)", resp);
+        free(resp);
+    }
+    assert_int_equal(calls, 0);
+    snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: Application/JSON; "
+             "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             sizeof body - 1, body);
+    char *resp = raw_http(rpc_server_port(s), req);
+    assert_int_equal(strncmp(resp, "HTTP/1.1 200", 12), 0);
+    free(resp);
+    assert_int_equal(calls, 1);
+    rpc_server_stop(s);
+}
+
 static void test_rate_limit(void **state)
 {
     (void)state;
@@ -530,7 +665,8 @@ int main(void)
         cmocka_unit_test(test_batch),      cmocka_unit_test(test_http),
         cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_client_errors),
         cmocka_unit_test(test_reconnect),  cmocka_unit_test(test_u64_exact),
-        cmocka_unit_test(test_batch_handler),
+        cmocka_unit_test(test_batch_handler), cmocka_unit_test(test_response_limit),
+        cmocka_unit_test(test_content_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
