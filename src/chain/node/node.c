@@ -369,6 +369,19 @@ static void note_halt(node_t *n, uint64_t now_ms, const err_t *e)
 
 int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
 {
+    if (chain_state_write_stopped(n->st)) {
+        /* a commit failed (disk full?): try to reopen the store for writing */
+        if (chain_state_recover(n->st, e) != 0) {
+            err_prefix(e, "node: store");
+            note_halt(n, now_ms, e);
+            return NODE_ESTATE;
+        }
+        chain_header_t tip;
+        if (chain_state_tip(n->st, &tip, NULL, e) == 0)
+            atomic_store(&n->height, tip.height);
+        log_info("node", "store writable again", "height=%llu",
+                 (unsigned long long)atomic_load(&n->height));
+    }
     uint64_t t0 = mono_us();
     pthread_mutex_lock(&n->mu);
     mempool_expire(n->mp, now_ms);

@@ -7,7 +7,6 @@
 #include "state.h"
 
 #include <pthread.h>
-#include <rocksdb/c.h>
 
 enum {
     CF_DEFAULT,
@@ -21,6 +20,52 @@ enum {
     CF_META,
     CF_COUNT
 };
+
+/* ---- the RocksDB wrapper (db.c: the only file that calls RocksDB) ----
+ * One column family per kind (the enum above). Reads return malloc'd
+ * copies (free()); CHAIN_ENOTFOUND when absent, CHAIN_EIO naming the
+ * family on failure. Every batch is written with the sync option
+ * (DB_SYNC_WRITES in db.c, the single durability switch). A failed write
+ * stops writes: the handle is reopened read-only at once (reads go on) and
+ * db_recover() tries to reopen it read-write. Thread-safe; iterators and
+ * snapshots pin the handle until freed. */
+typedef struct db db_t;
+typedef struct db_batch db_batch_t;
+typedef struct db_iter db_iter_t;
+typedef struct db_snap db_snap_t;
+
+db_t *db_open(const char *dir, bool read_only, err_t *e);
+void db_close(db_t *d);                       /* accepts NULL */
+bool db_is_read_only(const db_t *d);
+const char *db_cf_name(int cf);
+/* snap may be NULL (latest) */
+int db_get(db_t *d, const db_snap_t *snap, int cf, const void *key, size_t klen, uint8_t **val,
+           size_t *vlen, err_t *e);
+/* bytes [off, off+len) of a value, without copying the rest */
+int db_get_slice(db_t *d, int cf, const void *key, size_t klen, size_t off, size_t len,
+                 uint8_t **out, err_t *e);
+db_snap_t *db_snapshot(db_t *d, err_t *e);
+void db_snapshot_release(db_t *d, db_snap_t *s);   /* accepts NULL */
+db_iter_t *db_iter_new(db_t *d, const db_snap_t *snap, int cf, err_t *e);
+void db_iter_first(db_iter_t *it);
+void db_iter_seek(db_iter_t *it, const void *key, size_t klen);
+bool db_iter_valid(const db_iter_t *it);
+void db_iter_next(db_iter_t *it);
+const uint8_t *db_iter_key(const db_iter_t *it, size_t *len);
+const uint8_t *db_iter_value(const db_iter_t *it, size_t *len);
+int db_iter_status(const db_iter_t *it, err_t *e);  /* CHAIN_EIO if the scan failed */
+void db_iter_free(db_iter_t *it);                    /* accepts NULL */
+db_batch_t *db_batch_new(void);
+void db_batch_free(db_batch_t *b);                   /* accepts NULL */
+void db_batch_put(db_t *d, db_batch_t *b, int cf, const void *key, size_t klen, const void *val,
+                  size_t vlen);
+void db_batch_delete(db_t *d, db_batch_t *b, int cf, const void *key, size_t klen);
+/* Writes the batch atomically and durably (synced) before returning 0. */
+int db_write(db_t *d, db_batch_t *b, err_t *e);
+/* A write failed and writes are stopped (until db_recover succeeds). */
+bool db_failed(db_t *d);
+/* Reopens read-write after a failed write (0, or the reason it cannot yet). */
+int db_recover(db_t *d, err_t *e);
 
 /* ---- a hash map over fixed-size byte keys with an undo log ----
  * Entries are appended and never moved; a slot points at the newest entry
@@ -80,12 +125,7 @@ typedef struct smt_node {
 enum { SMT_EMPTY = 0, SMT_INTERNAL = 1, SMT_LEAF = 2 };
 
 struct chain_state {
-    rocksdb_t *db;
-    rocksdb_options_t *opts;
-    rocksdb_options_t *cf_opts[CF_COUNT];
-    rocksdb_column_family_handle_t *cf[CF_COUNT];
-    rocksdb_readoptions_t *ro;
-    rocksdb_writeoptions_t *wo;
+    db_t *db;
     bool read_only;
     pthread_rwlock_t lock;       /* readers vs. commit */
     pthread_mutex_t cache_mu;    /* node cache */
@@ -109,9 +149,6 @@ struct chain_overlay {
     chain_hash_t root;
 };
 
-/* RocksDB helpers; *val malloc'd (free()). CHAIN_ENOTFOUND when absent. */
-int store_get(chain_state_t *st, int cf, const void *key, size_t klen, uint8_t **val,
-              size_t *vlen, err_t *e);
 
 /* SMT: committed node at pos (cache, then RocksDB); pending map first when
  * given. */
@@ -122,7 +159,7 @@ void smt_pos(unsigned depth, const chain_hash_t *path, uint8_t pos[SMT_POS_BYTES
  * applied; fills ov->nodes with the node records to write. */
 int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e);
 /* Adds ov->nodes to batch and, after a successful write, to the cache. */
-int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb);
+int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, db_batch_t *wb);
 void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes);
 /* Empties both cache generations (caller holds cache_mu). */
 void smt_cache_clear(chain_state_t *st);

@@ -140,7 +140,7 @@ int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[S
     pthread_mutex_unlock(&st->cache_mu);
     uint8_t *val = NULL;
     size_t vlen = 0;
-    int rc = store_get(st, CF_SMT, pos, SMT_POS_BYTES, &val, &vlen, e);
+    int rc = db_get(st->db, NULL, CF_SMT, pos, SMT_POS_BYTES, &val, &vlen, e);
     if (rc == CHAIN_ENOTFOUND) {
         memset(out, 0, sizeof *out);
         vlen = 0;
@@ -423,7 +423,7 @@ int smt_build(const smt_leaf_t *leaves, size_t n, kv_map_t *nodes, chain_hash_t 
     return 0;
 }
 
-int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch_t *wb)
+int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, db_batch_t *wb)
 {
     size_t n;
     const kv_entry_t **sorted = kv_sorted_heads(nodes, &n);
@@ -432,11 +432,9 @@ int smt_batch_nodes(chain_state_t *st, const kv_map_t *nodes, rocksdb_writebatch
     for (size_t i = 0; i < n; i++) {
         const kv_entry_t *en = sorted[i];
         if (en->vlen)
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_SMT], (const char *)en->key, SMT_POS_BYTES,
-                                      (const char *)en->val, en->vlen);
+            db_batch_put(st->db, wb, CF_SMT, en->key, SMT_POS_BYTES, en->val, en->vlen);
         else
-            rocksdb_writebatch_delete_cf(wb, st->cf[CF_SMT], (const char *)en->key,
-                                         SMT_POS_BYTES);
+            db_batch_delete(st->db, wb, CF_SMT, en->key, SMT_POS_BYTES);
     }
     free(sorted);
     return 0;

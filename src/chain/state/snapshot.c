@@ -83,53 +83,36 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
         return err_set(e, CHAIN_ENOTFOUND, "snapshot: the store is empty (no genesis)");
     }
     uint64_t height = st->tip.height;
-    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(st->db);
+    db_snap_t *snap = db_snapshot(st->db, e);
     pthread_rwlock_unlock(&st->lock);
+    if (!snap)
+        return err_prefix(e, "snapshot"), CHAIN_EIO;
 
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_snapshot(ro, snap);
-    rocksdb_iterator_t *it = NULL;
+    db_iter_t *it = NULL;
     zout_t w = {.e = e};
     uint8_t *blk = NULL, *gen = NULL;
     size_t blen = 0, glen = 0;
     uint64_t n_acc = 0, n_utxo = 0;
     {
         static const uint8_t k0[8] = {0};
-        char *err = NULL;
-        char *v = rocksdb_get_cf(st->db, ro, st->cf[CF_BLOCKS], (const char *)k0, 8, &glen, &err);
-        if (err || !v) {
-            rc = err_set(e, CHAIN_EIO, "snapshot: cannot read block 0: %s", err ? err : "absent");
-            rocksdb_free(err);
+        if ((rc = db_get(st->db, snap, CF_BLOCKS, k0, 8, &gen, &glen, e)) != 0) {
+            if (rc == CHAIN_ENOTFOUND)
+                err_set(e, CHAIN_EIO, "snapshot: block 0 is absent");
+            err_prefix(e, "snapshot: cannot read block 0");
+            rc = CHAIN_EIO;
             goto out;
         }
-        gen = malloc(glen);
-        if (!gen) {
-            rocksdb_free(v);
-            rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
-            goto out;
-        }
-        memcpy(gen, v, glen);
-        rocksdb_free(v);
     }
     {
         uint8_t k[8];
-        for (int i = 7, x = 0; i >= 0; i--, x++)
-            k[i] = (uint8_t)(height >> (8 * x));
-        char *err = NULL;
-        char *v = rocksdb_get_cf(st->db, ro, st->cf[CF_BLOCKS], (const char *)k, 8, &blen, &err);
-        if (err || !v) {
-            rc = err_set(e, CHAIN_EIO, "snapshot: cannot read tip block: %s", err ? err : "absent");
-            rocksdb_free(err);
+        store_be64(k, height);
+        if ((rc = db_get(st->db, snap, CF_BLOCKS, k, 8, &blk, &blen, e)) != 0) {
+            if (rc == CHAIN_ENOTFOUND)
+                err_set(e, CHAIN_EIO, "snapshot: the tip block is absent");
+            err_prefix(e, "snapshot: cannot read the tip block");
+            rc = CHAIN_EIO;
             goto out;
         }
-        blk = malloc(blen);
-        if (!blk) {
-            rocksdb_free(v);
-            rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
-            goto out;
-        }
-        memcpy(blk, v, blen);
-        rocksdb_free(v);
     }
     w.f = fopen(tmp, "wbx");
     if (!w.f) {
@@ -156,12 +139,14 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     zo_write(&w, gen, glen, true);
     static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
     for (int c = 0; c < 2 && !w.rc; c++) {
-        it = rocksdb_create_iterator_cf(st->db, ro, st->cf[cfs[c]]);
-        for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !w.rc;
-             rocksdb_iter_next(it)) {
+        if (!(it = db_iter_new(st->db, snap, cfs[c], e))) {
+            rc = w.rc = CHAIN_EIO;
+            break;
+        }
+        for (db_iter_first(it); db_iter_valid(it) && !w.rc; db_iter_next(it)) {
             size_t kl, vl;
-            const char *k = rocksdb_iter_key(it, &kl);
-            const char *v = rocksdb_iter_value(it, &vl);
+            const uint8_t *k = db_iter_key(it, &kl);
+            const uint8_t *v = db_iter_value(it, &vl);
             size_t want_k = c == 0 ? 20 : 36, want_v = c == 0 ? CHAIN_ACCOUNT_BYTES : CHAIN_UTXO_BYTES;
             if (kl != want_k || vl != want_v) {
                 rc = w.rc = err_set(e, CHAIN_EIO, "snapshot: corrupt %s record",
@@ -177,14 +162,11 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
             else
                 n_utxo++;
         }
-        char *err = NULL;
-        rocksdb_iter_get_error(it, &err);
-        if (err) {
-            if (!w.rc)
-                rc = w.rc = err_set(e, CHAIN_EIO, "snapshot: scan failed: %s", err);
-            rocksdb_free(err);
+        if (!w.rc && db_iter_status(it, e) != 0) {
+            err_prefix(e, "snapshot");
+            rc = w.rc = CHAIN_EIO;
         }
-        rocksdb_iter_destroy(it);
+        db_iter_free(it);
         it = NULL;
     }
     uint8_t end[1 + 16 + 32];
@@ -211,8 +193,7 @@ out:
     ZSTD_freeCCtx(w.z);
     free(blk);
     free(gen);
-    rocksdb_readoptions_destroy(ro);
-    rocksdb_release_snapshot(st->db, snap);
+    db_snapshot_release(st->db, snap);
     return rc;
 }
 
@@ -321,7 +302,7 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
     size_t n_leaves = 0, cap = 0;
     kv_map_t nodes;
     kv_init(&nodes, SMT_POS_BYTES);
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    db_batch_t *wb = db_batch_new();
     uint64_t n_acc = 0, n_utxo = 0;
 
     r.f = fopen(path, "rb");
@@ -422,8 +403,7 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
             if ((rc = chain_account_decode(rec + 20, vl, &acct, e)))
                 goto out;
             chain_smt_key_account(&a, &l->key);
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_ACCOUNTS], (const char *)rec, 20,
-                                      (const char *)rec + 20, vl);
+            db_batch_put(st->db, wb, CF_ACCOUNTS, rec, 20, rec + 20, vl);
             n_acc++;
         } else {
             chain_utxo_id_t id;
@@ -438,9 +418,8 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
             uint8_t ok[56];
             memcpy(ok, u.owner.b, 20);
             memcpy(ok + 20, rec, 36);
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_UTXOS], (const char *)rec, 36,
-                                      (const char *)rec + 36, vl);
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56, "", 0);
+            db_batch_put(st->db, wb, CF_UTXOS, rec, 36, rec + 36, vl);
+            db_batch_put(st->db, wb, CF_OWNER_UTXO, ok, 56, "", 0);
             n_utxo++;
         }
         crypto_sha256(rec + kl, vl, l->vh.b);
@@ -492,36 +471,28 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
     }
     {
         uint8_t hk[8], tip[40];
-        for (int i = 7, x = 0; i >= 0; i--, x++)
-            hk[i] = (uint8_t)(blk->header.height >> (8 * x));
+        store_be64(hk, blk->header.height);
         chain_hash_t bh;
         chain_header_hash(&blk->header, &bh);
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)hk, 8, (const char *)braw,
-                                  blen);
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bh.b, 32,
-                                  (const char *)hk, 8);
+        db_batch_put(st->db, wb, CF_BLOCKS, hk, 8, braw, blen);
+        db_batch_put(st->db, wb, CF_BLOCK_IDX, bh.b, 32, hk, 8);
         if (blk->header.height != 0) {
             static const uint8_t k0[8] = {0};
             chain_hash_t gh;
             chain_header_hash(&gblk->header, &gh);
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)k0, 8,
-                                      (const char *)graw, glen);
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)gh.b, 32,
-                                      (const char *)k0, 8);
+            db_batch_put(st->db, wb, CF_BLOCKS, k0, 8, graw, glen);
+            db_batch_put(st->db, wb, CF_BLOCK_IDX, gh.b, 32, k0, 8);
         }
         memcpy(tip, hk, 8);
         memcpy(tip + 8, bh.b, 32);
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_META], "tip", 3, (const char *)tip, 40);
+        db_batch_put(st->db, wb, CF_META, "tip", 3, tip, 40);
     }
     pthread_rwlock_wrlock(&st->lock);
     if (st->has_tip) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: the store got a chain during import");
     } else {
-        char *err = NULL;
-        rocksdb_write(st->db, st->wo, wb, &err);
-        if (err) {
-            rc = err_set(e, CHAIN_EIO, "snapshot: writing the state failed: %s", err);
-            rocksdb_free(err);
+        if ((rc = db_write(st->db, wb, e)) != 0) {
+            err_prefix(e, "snapshot: writing the state");
         } else {
             pthread_mutex_lock(&st->cache_mu);
             smt_cache_clear(st);
@@ -534,7 +505,7 @@ out:
     if (r.f)
         fclose(r.f);
     ZSTD_freeDCtx(r.z);
-    rocksdb_writebatch_destroy(wb);
+    db_batch_free(wb);
     kv_free(&nodes);
     free(leaves);
     free(braw);
@@ -552,22 +523,25 @@ int chain_state_check(chain_state_t *st, err_t *e)
     pthread_rwlock_rdlock(&st->lock);
     chain_hash_t want = st->root;
     bool has_tip = st->has_tip;
-    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(st->db);
+    db_snap_t *snap = db_snapshot(st->db, e);
     pthread_rwlock_unlock(&st->lock);
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_snapshot(ro, snap);
+    if (!snap)
+        return err_prefix(e, "state check"), CHAIN_EIO;
     smt_leaf_t *leaves = NULL;
     size_t n = 0, cap = 0, n_utxo = 0, n_index = 0;
     kv_map_t nodes;
     kv_init(&nodes, SMT_POS_BYTES);
     static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
     for (int c = 0; c < 2 && !rc; c++) {
-        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(st->db, ro, st->cf[cfs[c]]);
-        for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !rc;
-             rocksdb_iter_next(it)) {
+        db_iter_t *it = db_iter_new(st->db, snap, cfs[c], e);
+        if (!it) {
+            rc = CHAIN_EIO;
+            break;
+        }
+        for (db_iter_first(it); db_iter_valid(it) && !rc; db_iter_next(it)) {
             size_t kl, vl;
-            const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
-            const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
+            const uint8_t *k = db_iter_key(it, &kl);
+            const uint8_t *v = db_iter_value(it, &vl);
             if (kl != (c == 0 ? 20u : 36u) ||
                 vl != (c == 0 ? (size_t)CHAIN_ACCOUNT_BYTES : (size_t)CHAIN_UTXO_BYTES)) {
                 rc = err_set(e, CHAIN_EIO, "state check: malformed %s record",
@@ -598,29 +572,34 @@ int chain_state_check(chain_state_t *st, err_t *e)
             crypto_sha256(v, vl, leaves[n].vh.b);
             n++;
         }
-        rocksdb_iter_destroy(it);
+        if (!rc && db_iter_status(it, e) != 0)
+            rc = (err_prefix(e, "state check"), CHAIN_EIO);
+        db_iter_free(it);
     }
     if (!rc) {
         /* every index entry must name a stored UTxO of that owner */
-        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(st->db, ro, st->cf[CF_OWNER_UTXO]);
-        for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !rc;
-             rocksdb_iter_next(it)) {
-            size_t kl, vl;
-            const char *k = rocksdb_iter_key(it, &kl);
-            char *err = NULL;
-            char *v = kl == 56 ? rocksdb_get_cf(st->db, ro, st->cf[CF_UTXOS], k + 20, 36, &vl, &err)
-                               : NULL;
-            if (err) {
-                rc = err_set(e, CHAIN_EIO, "state check: %s", err);
-                rocksdb_free(err);
-            } else if (!v || vl != CHAIN_UTXO_BYTES || memcmp(v, k, 20) != 0) {
+        db_iter_t *it = db_iter_new(st->db, snap, CF_OWNER_UTXO, e);
+        if (!it)
+            rc = CHAIN_EIO;
+        else
+            db_iter_first(it);
+        for (; it && db_iter_valid(it) && !rc; db_iter_next(it)) {
+            size_t kl, vl = 0;
+            const uint8_t *k = db_iter_key(it, &kl);
+            uint8_t *v = NULL;
+            int g = kl == 56 ? db_get(st->db, snap, CF_UTXOS, k + 20, 36, &v, &vl, e)
+                             : CHAIN_ENOTFOUND;
+            if (g != 0 && g != CHAIN_ENOTFOUND)
+                rc = (err_prefix(e, "state check"), CHAIN_EIO);
+            else if (!v || vl != CHAIN_UTXO_BYTES || memcmp(v, k, 20) != 0)
                 rc = err_set(e, CHAIN_EIO, "state check: owner index names a missing or "
                                            "foreign UTxO");
-            }
-            rocksdb_free(v);
+            free(v);
             n_index++;
         }
-        rocksdb_iter_destroy(it);
+        if (it && !rc && db_iter_status(it, e) != 0)
+            rc = (err_prefix(e, "state check"), CHAIN_EIO);
+        db_iter_free(it);
         if (!rc && n_index != n_utxo)
             rc = err_set(e, CHAIN_EIO, "state check: %zu UTxOs but %zu owner index entries",
                          n_utxo, n_index);
@@ -636,7 +615,6 @@ int chain_state_check(chain_state_t *st, err_t *e)
     }
     kv_free(&nodes);
     free(leaves);
-    rocksdb_readoptions_destroy(ro);
-    rocksdb_release_snapshot(st->db, snap);
+    db_snapshot_release(st->db, snap);
     return rc;
 }

@@ -187,6 +187,17 @@ int chain_overlay_root(chain_overlay_t *ov, chain_hash_t *root, err_t *e) BASE_M
 int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
                        const chain_receipt_t *receipts, err_t *e) BASE_MUST_CHECK;
 
+/* A failed commit (full disk, I/O error) stops writes: the store reopens
+ * read-only at once (RocksDB must not go on working in its error state;
+ * reads keep being served) and every commit is refused until
+ * chain_state_recover() reopens it read-write, which works once space
+ * returns. Nothing acknowledged is lost; a batch whose log record did reach
+ * the disk before the failure is replayed by the reopen, and the tip is
+ * reloaded from the store. */
+bool chain_state_write_stopped(chain_state_t *st);
+/* 0 when writes work (again); CHAIN_EIO with the reason otherwise. */
+int chain_state_recover(chain_state_t *st, err_t *e) BASE_MUST_CHECK;
+
 /* ---- snapshots ---------------------------------------------------------------- */
 
 /* Snapshot file: zstd frame over

@@ -1,6 +1,7 @@
-/* chain/state: the RocksDB store — opening (one column family per kind, see
+/* chain/state: the store — opening (one column family per kind, see
  * state.h), tip recovery, committed reads, genesis, and the single synced
- * write batch that commits a block with its receipts, state and tip. */
+ * write batch that commits a block with its receipts, state and tip. All
+ * RocksDB access goes through db.c. */
 #include "internal.h"
 
 #include <errno.h>
@@ -10,46 +11,17 @@
 
 _Static_assert(sizeof(size_t) >= 8, "overlay marks pack two 32-bit logs");
 
-static const char *const cf_names[CF_COUNT] = {
-    "default", "accounts", "utxos", "owner_utxo", "smt",
-    "blocks",  "block_idx", "txs",  "meta",
-};
-
 #define CACHE_MAX_DEFAULT (1u << 19)   /* per generation: ~60 MB each at most */
 
 /* txs record: height_be8, index, offset, length (u32 LE each), receipt */
 #define TX_REC_BYTES (20 + CHAIN_RECEIPT_BYTES)
-
-int store_get(chain_state_t *st, int cf, const void *key, size_t klen, uint8_t **val,
-              size_t *vlen, err_t *e)
-{
-    char *err = NULL;
-    size_t n = 0;
-    char *v = rocksdb_get_cf(st->db, st->ro, st->cf[cf], key, klen, &n, &err);
-    if (err) {
-        err_set(e, CHAIN_EIO, "state: read from %s failed: %s", cf_names[cf], err);
-        rocksdb_free(err);
-        return CHAIN_EIO;
-    }
-    if (!v)
-        return CHAIN_ENOTFOUND;
-    *val = malloc(n ? n : 1);
-    if (!*val) {
-        rocksdb_free(v);
-        return err_set(e, CHAIN_ENOMEM, "state: out of memory");
-    }
-    memcpy(*val, v, n);
-    *vlen = n;
-    rocksdb_free(v);
-    return 0;
-}
 
 static int load_block(chain_state_t *st, uint64_t height, chain_block_t **out, err_t *e)
 {
     uint8_t k[8], *v = NULL;
     size_t n = 0;
     store_be64(k, height);
-    int rc = store_get(st, CF_BLOCKS, k, 8, &v, &n, e);
+    int rc = db_get(st->db, NULL, CF_BLOCKS, k, 8, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return err_set(e, CHAIN_ENOTFOUND, "state: no block at height %llu",
                        (unsigned long long)height);
@@ -68,7 +40,7 @@ int store_reload_tip(chain_state_t *st, err_t *e)
 {
     uint8_t *v = NULL;
     size_t n = 0;
-    int rc = store_get(st, CF_META, "tip", 3, &v, &n, e);
+    int rc = db_get(st->db, NULL, CF_META, "tip", 3, &v, &n, e);
     memset(st->root.b, 0, 32);
     st->has_tip = false;
     if (rc == CHAIN_ENOTFOUND)
@@ -116,7 +88,6 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
         err_set(e, CHAIN_ENOMEM, "state: out of memory");
         return NULL;
     }
-    char *err = NULL;
     st->read_only = read_only;
     pthread_rwlockattr_t ra;
     pthread_rwlockattr_init(&ra);
@@ -132,77 +103,8 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
         err_prefix(e, "state: cannot create %s", dir);
         goto fail;
     }
-    /* a read-only open must not leave anything behind: RocksDB would create
-     * a missing directory before failing on the missing CURRENT file */
-    if (read_only) {
-        struct stat sb;
-        int se = stat(dir, &sb) != 0 ? errno : 0;
-        if (se || !S_ISDIR(sb.st_mode)) {
-            err_set(e, CHAIN_EIO, "state: no chain store at %s (%s)", dir,
-                    se ? strerror(se) : "not a directory");
-            goto fail;
-        }
-    }
-    st->opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(st->opts, 1);
-    rocksdb_options_set_create_missing_column_families(st->opts, 1);
-    rocksdb_options_increase_parallelism(st->opts, 2);
-    rocksdb_options_set_max_open_files(st->opts, 512);
-    rocksdb_block_based_table_options_t *bbo = rocksdb_block_based_options_create();
-    rocksdb_block_based_options_set_filter_policy(bbo, rocksdb_filterpolicy_create_bloom(10));
-    for (int i = 0; i < CF_COUNT; i++) {
-        st->cf_opts[i] = rocksdb_options_create();
-        rocksdb_options_set_block_based_table_factory(st->cf_opts[i], bbo);
-        rocksdb_options_set_write_buffer_size(st->cf_opts[i], 32u << 20);
-    }
-    rocksdb_block_based_options_destroy(bbo);
-    /* a store written by another layout would fail with RocksDB's terse
-     * message; name the stray column family instead */
-    {
-        size_t n_have = 0;
-        char *lerr = NULL;
-        char **have = rocksdb_list_column_families(st->opts, dir, &n_have, &lerr);
-        if (lerr) {
-            rocksdb_free(lerr);   /* a new directory has none yet */
-            if (have)
-                rocksdb_list_column_families_destroy(have, n_have);
-        } else {
-            const char *stray = NULL;
-            for (size_t i = 0; i < n_have && !stray; i++) {
-                bool known = false;
-                for (int k = 0; k < CF_COUNT; k++)
-                    known = known || strcmp(have[i], cf_names[k]) == 0;
-                if (!known)
-                    stray = have[i];
-            }
-            if (stray)
-                err_set(e, CHAIN_EIO,
-                        "state: %s was written by an incompatible version (column family "
-                        "\"%s\")",
-                        dir, stray);
-            rocksdb_list_column_families_destroy(have, n_have);
-            if (stray)
-                goto fail;
-        }
-    }
-    const rocksdb_options_t *cfo[CF_COUNT];
-    for (int i = 0; i < CF_COUNT; i++)
-        cfo[i] = st->cf_opts[i];
-    if (read_only)
-        st->db = rocksdb_open_for_read_only_column_families(st->opts, dir, CF_COUNT, cf_names, cfo,
-                                                            st->cf, 0, &err);
-    else
-        st->db = rocksdb_open_column_families(st->opts, dir, CF_COUNT, cf_names, cfo, st->cf,
-                                              &err);
-    if (err) {
-        err_set(e, CHAIN_EIO, "state: cannot open %s: %s", dir, err);
-        rocksdb_free(err);
-        st->db = NULL;
+    if (!(st->db = db_open(dir, read_only, e)))
         goto fail;
-    }
-    st->ro = rocksdb_readoptions_create();
-    st->wo = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_set_sync(st->wo, 1);
     if (store_reload_tip(st, e) != 0) {
         err_prefix(e, "state: %s", dir);
         goto fail;
@@ -217,26 +119,37 @@ void chain_state_close(chain_state_t *st)
 {
     if (!st)
         return;
-    if (st->db) {
-        for (int i = 0; i < CF_COUNT; i++)
-            if (st->cf[i])
-                rocksdb_column_family_handle_destroy(st->cf[i]);
-        rocksdb_close(st->db);
-    }
-    for (int i = 0; i < CF_COUNT; i++)
-        if (st->cf_opts[i])
-            rocksdb_options_destroy(st->cf_opts[i]);
-    if (st->opts)
-        rocksdb_options_destroy(st->opts);
-    if (st->ro)
-        rocksdb_readoptions_destroy(st->ro);
-    if (st->wo)
-        rocksdb_writeoptions_destroy(st->wo);
+    db_close(st->db);
     kv_free(&st->cache);
     kv_free(&st->cache_old);
     pthread_mutex_destroy(&st->cache_mu);
     pthread_rwlock_destroy(&st->lock);
     free(st);
+}
+
+bool chain_state_write_stopped(chain_state_t *st)
+{
+    return db_failed(st->db);
+}
+
+int chain_state_recover(chain_state_t *st, err_t *e)
+{
+    if (!db_failed(st->db))
+        return 0;
+    pthread_rwlock_wrlock(&st->lock);
+    int rc = db_recover(st->db, e);
+    if (rc == 0) {
+        /* the failed batch may have reached the log and been replayed:
+         * the tip and the committed tree are whatever the store says */
+        pthread_mutex_lock(&st->cache_mu);
+        smt_cache_clear(st);
+        pthread_mutex_unlock(&st->cache_mu);
+        rc = store_reload_tip(st, e);
+    }
+    pthread_rwlock_unlock(&st->lock);
+    if (rc)
+        err_prefix(e, "state: writes still stopped");
+    return rc;
 }
 
 void chain_state_set_cache_entries(chain_state_t *st, size_t n)
@@ -285,7 +198,7 @@ int chain_state_get_account(chain_state_t *st, const chain_addr_t *a, chain_acco
 {
     uint8_t *v = NULL;
     size_t n = 0;
-    int rc = store_get(st, CF_ACCOUNTS, a->b, CHAIN_ADDR_BYTES, &v, &n, e);
+    int rc = db_get(st->db, NULL, CF_ACCOUNTS, a->b, CHAIN_ADDR_BYTES, &v, &n, e);
     memset(out, 0, sizeof *out);
     if (exists)
         *exists = false;
@@ -316,7 +229,7 @@ int chain_state_get_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_utx
     utxo_key(id, k);
     memset(out, 0, sizeof *out);
     *exists = false;
-    int rc = store_get(st, CF_UTXOS, k, 36, &v, &n, e);
+    int rc = db_get(st->db, NULL, CF_UTXOS, k, 36, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return 0;
     if (rc)
@@ -335,19 +248,19 @@ int chain_state_list_utxos(chain_state_t *st, const chain_addr_t *owner, size_t 
     *out = NULL;
     *n = 0;
     pthread_rwlock_rdlock(&st->lock);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(st->db, st->ro, st->cf[CF_OWNER_UTXO]);
+    db_iter_t *it = db_iter_new(st->db, NULL, CF_OWNER_UTXO, e);
     size_t cap = 0;
-    int rc = 0;
-    rocksdb_iter_seek(it, (const char *)owner->b, CHAIN_ADDR_BYTES);
-    for (; rocksdb_iter_valid(it) && *n < max; rocksdb_iter_next(it)) {
+    int rc = it ? 0 : CHAIN_EIO;
+    if (it)
+        db_iter_seek(it, owner->b, CHAIN_ADDR_BYTES);
+    for (; it && db_iter_valid(it) && *n < max; db_iter_next(it)) {
         size_t kl;
-        const char *k = rocksdb_iter_key(it, &kl);
+        const uint8_t *k = db_iter_key(it, &kl);
         if (kl != 20 + 36 || memcmp(k, owner->b, 20) != 0)
             break;
         chain_utxo_entry_t en;
         memcpy(en.id.tx_hash.b, k + 20, 32);
-        const uint8_t *ix = (const uint8_t *)k + 52;
-        en.id.index = load_le32(ix);
+        en.id.index = load_le32(k + 52);
         bool exists;
         if ((rc = chain_state_get_utxo(st, &en.id, &en.utxo, &exists, e)))
             break;
@@ -365,14 +278,9 @@ int chain_state_list_utxos(chain_state_t *st, const chain_addr_t *owner, size_t 
         }
         (*out)[(*n)++] = en;
     }
-    char *err = NULL;
-    rocksdb_iter_get_error(it, &err);
-    if (err && !rc) {
-        rc = err_set(e, CHAIN_EIO, "state: UTxO index scan failed: %s", err);
-    }
-    if (err)
-        rocksdb_free(err);
-    rocksdb_iter_destroy(it);
+    if (it && !rc && db_iter_status(it, e) != 0)
+        rc = (err_prefix(e, "state: UTxO index scan"), CHAIN_EIO);
+    db_iter_free(it);
     pthread_rwlock_unlock(&st->lock);
     if (rc) {
         free(*out);
@@ -393,7 +301,7 @@ int chain_state_get_block_raw(chain_state_t *st, uint64_t height, uint8_t **out,
 {
     uint8_t k[8];
     store_be64(k, height);
-    int rc = store_get(st, CF_BLOCKS, k, 8, out, len, e);
+    int rc = db_get(st->db, NULL, CF_BLOCKS, k, 8, out, len, e);
     if (rc == CHAIN_ENOTFOUND)
         return err_set(e, CHAIN_ENOTFOUND, "state: no block at height %llu",
                        (unsigned long long)height);
@@ -406,7 +314,7 @@ int chain_state_get_block_by_hash(chain_state_t *st, const chain_hash_t *hash,
     uint8_t *v = NULL;
     size_t n = 0;
     *out = NULL;
-    int rc = store_get(st, CF_BLOCK_IDX, hash->b, 32, &v, &n, e);
+    int rc = db_get(st->db, NULL, CF_BLOCK_IDX, hash->b, 32, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return err_set(e, CHAIN_ENOTFOUND, "state: no block with that hash");
     if (rc)
@@ -427,7 +335,7 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
     size_t n = 0;
     if (tx)
         *tx = NULL;
-    int rc = store_get(st, CF_TXS, tx_hash->b, 32, &v, &n, e);
+    int rc = db_get(st->db, NULL, CF_TXS, tx_hash->b, 32, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return err_set(e, CHAIN_ENOTFOUND, "state: transaction not found in any committed block");
     if (rc)
@@ -451,25 +359,16 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
         *index = ix;
     if (tx) {
         /* decode just this tx from its slice of the stored block */
-        uint8_t k[8];
-        char *err = NULL;
+        uint8_t k[8], *slice = NULL;
         store_be64(k, h);
-        rocksdb_pinnableslice_t *ps =
-            rocksdb_get_pinned_cf(st->db, st->ro, st->cf[CF_BLOCKS], (const char *)k, 8, &err);
-        if (err) {
-            rc = err_set(e, CHAIN_EIO, "state: read from blocks failed: %s", err);
-            rocksdb_free(err);
-            return rc;
-        }
-        size_t bl = 0;
-        const char *bv = ps ? rocksdb_pinnableslice_value(ps, &bl) : NULL;
-        if (!bv || (size_t)off + len > bl) {
-            rocksdb_pinnableslice_destroy(ps);
-            return err_set(e, CHAIN_EIO, "state: tx index points outside block %llu",
+        rc = db_get_slice(st->db, CF_BLOCKS, k, 8, off, len, &slice, e);
+        if (rc == CHAIN_ENOTFOUND)
+            return err_set(e, CHAIN_EIO, "state: tx index points at missing block %llu",
                            (unsigned long long)h);
-        }
-        *tx = chain_tx_decode((const uint8_t *)bv + off, len, e);
-        rocksdb_pinnableslice_destroy(ps);
+        if (rc)
+            return err_prefix(e, "state: tx index into block %llu", (unsigned long long)h), rc;
+        *tx = chain_tx_decode(slice, len, e);
+        free(slice);
         if (!*tx || !chain_hash_equal(&(*tx)->hash, tx_hash)) {
             chain_tx_free(*tx);
             *tx = NULL;
@@ -535,7 +434,7 @@ static int tx_rec_cmp(const void *a, const void *b)
     return memcmp(((const tx_rec_t *)a)->hash, ((const tx_rec_t *)b)->hash, 32);
 }
 
-static int put_tx_records(chain_state_t *st, rocksdb_writebatch_t *wb, const chain_block_t *block,
+static int put_tx_records(chain_state_t *st, db_batch_t *wb, const chain_block_t *block,
                           const chain_receipt_t *receipts, const uint8_t hk[8], err_t *e)
 {
     tx_rec_t *r = malloc(block->n_txs * sizeof *r);
@@ -557,8 +456,7 @@ static int put_tx_records(chain_state_t *st, rocksdb_writebatch_t *wb, const cha
     }
     qsort(r, block->n_txs, sizeof *r, tx_rec_cmp);
     for (uint32_t i = 0; i < block->n_txs; i++)
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_TXS], (const char *)r[i].hash, 32,
-                                  (const char *)r[i].v, TX_REC_BYTES);
+        db_batch_put(st->db, wb, CF_TXS, r[i].hash, 32, r[i].v, TX_REC_BYTES);
     free(r);
     return 0;
 }
@@ -568,7 +466,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
 {
     chain_hash_t root, bhash;
     int rc = 0;
-    rocksdb_writebatch_t *wb = NULL;
+    db_batch_t *wb = NULL;
     buf_t enc;
     buf_init(&enc, 0);
     if (ov->st != st) {
@@ -607,7 +505,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         pthread_rwlock_unlock(&st->lock);
         goto out;
     }
-    wb = rocksdb_writebatch_create();
+    wb = db_batch_new();
     size_t n_acc = 0, n_utxo = 0;
     const kv_entry_t **acc = kv_sorted_heads(&ov->accounts, &n_acc);
     const kv_entry_t **utx = kv_sorted_heads(&ov->utxos, &n_utxo);
@@ -621,8 +519,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
     /* accounts */
     for (size_t i = 0; i < n_acc; i++) {
         const kv_entry_t *en = acc[i];
-        rocksdb_writebatch_put_cf(wb, st->cf[CF_ACCOUNTS], (const char *)en->key, 20,
-                                  (const char *)en->val, CHAIN_ACCOUNT_BYTES);
+        db_batch_put(st->db, wb, CF_ACCOUNTS, en->key, 20, en->val, CHAIN_ACCOUNT_BYTES);
     }
     free(acc);
     /* UTxOs and the owner index */
@@ -632,22 +529,19 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         memcpy(ok, en->val, 20);   /* owner */
         memcpy(ok + 20, en->key, 36);
         if (en->val[CHAIN_UTXO_BYTES]) {
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_UTXOS], (const char *)en->key, 36,
-                                      (const char *)en->val, CHAIN_UTXO_BYTES);
-            rocksdb_writebatch_put_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56, "", 0);
+            db_batch_put(st->db, wb, CF_UTXOS, en->key, 36, en->val, CHAIN_UTXO_BYTES);
+            db_batch_put(st->db, wb, CF_OWNER_UTXO, ok, 56, "", 0);
         } else {
-            rocksdb_writebatch_delete_cf(wb, st->cf[CF_UTXOS], (const char *)en->key, 36);
-            rocksdb_writebatch_delete_cf(wb, st->cf[CF_OWNER_UTXO], (const char *)ok, 56);
+            db_batch_delete(st->db, wb, CF_UTXOS, en->key, 36);
+            db_batch_delete(st->db, wb, CF_OWNER_UTXO, ok, 56);
         }
     }
     free(utx);
     /* block, indexes, receipts, tip */
     uint8_t hk[8];
     store_be64(hk, block->header.height);
-    rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCKS], (const char *)hk, 8, (const char *)enc.data,
-                              enc.len);
-    rocksdb_writebatch_put_cf(wb, st->cf[CF_BLOCK_IDX], (const char *)bhash.b, 32,
-                              (const char *)hk, 8);
+    db_batch_put(st->db, wb, CF_BLOCKS, hk, 8, enc.data, enc.len);
+    db_batch_put(st->db, wb, CF_BLOCK_IDX, bhash.b, 32, hk, 8);
     /* tx records: height, position, the tx's byte range in the block
      * encoding (header, signature, u32 count, then u32 length + tx each) and
      * the receipt; written in tx-hash order (see kv_sorted_heads) */
@@ -658,13 +552,9 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
     uint8_t tip[40];
     memcpy(tip, hk, 8);
     memcpy(tip + 8, bhash.b, 32);
-    rocksdb_writebatch_put_cf(wb, st->cf[CF_META], "tip", 3, (const char *)tip, sizeof tip);
-    char *err = NULL;
-    rocksdb_write(st->db, st->wo, wb, &err);
-    if (err) {
-        rc = err_set(e, CHAIN_EIO, "state: committing block %llu failed: %s",
-                     (unsigned long long)block->header.height, err);
-        rocksdb_free(err);
+    db_batch_put(st->db, wb, CF_META, "tip", 3, tip, sizeof tip);
+    if ((rc = db_write(st->db, wb, e)) != 0) {
+        err_prefix(e, "state: committing block %llu", (unsigned long long)block->header.height);
     } else {
         st->tip = block->header;
         st->tip_hash = bhash;
@@ -674,8 +564,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
     }
     pthread_rwlock_unlock(&st->lock);
 out:
-    if (wb)
-        rocksdb_writebatch_destroy(wb);
+    db_batch_free(wb);
     buf_free(&enc);
     chain_overlay_free(ov);
     return rc;
