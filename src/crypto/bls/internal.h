@@ -58,7 +58,10 @@ extern const fp2_t BLS_ISO2_XNUM[4], BLS_ISO2_XDEN[2], BLS_ISO2_YNUM[4], BLS_ISO
 #define BLS_X_ABS 0xd201000000010000ULL
 
 /* ---- Fp (fp.c) ---- */
-#if defined(__x86_64__) && defined(__GNUC__)
+/* Compiled with -DAETHER_BLS_NO_ASM, every field operation (add and sub
+ * included) is the portable C code, as on other CPUs; tests/unit/bls builds
+ * and tests the module that way too. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AETHER_BLS_NO_ASM)
 #define FP_HAVE_ADX_PATH 1
 /* p, -p^-1 mod 2^64 and a zero word, for the assembly (RIP-relative). */
 __attribute__((unused)) static const uint64_t FP_ASM_K[8] = {
