@@ -33,7 +33,9 @@ static const char run_usage[] =
     "\n"
     "  -q, --quiet        print nothing but the job's own output\n"
     "  --fuel N           stop after N units of fuel (about one per instruction)\n"
-    "  --memory BYTES     cap linear memory (rounded down to 64 KiB pages)\n"
+    "  --memory BYTES     cap linear memory (rounded down to 64 KiB pages) and,\n"
+    "                     apart from it, the tables, globals and functions the\n"
+    "                     module makes plasmd hold\n"
     "  --timeout MS       stop after MS milliseconds of wall-clock time\n"
     "  --receipt FILE     write a SignedReceipt<JobResult> (v1) signed by the node\n"
     "                     identity; its commitment covers the real stdout/stderr\n"
@@ -53,8 +55,9 @@ static const char run_usage[] =
     "  --allow-unauthenticated  authorise any validly signed manifest\n"
     "\n"
     "Exit status: the job's exit code (proc_exit(n) gives n; codes above 255\n"
-    "give 1), 1 when the job trapped or hit --memory at instantiation,\n"
-    "2 for a malformed or non-WASI module, a malformed manifest or bad usage,\n"
+    "give 1), 1 when the job trapped or hit --memory or another limit at\n"
+    "instantiation, 2 for a malformed or non-WASI module (including one past\n"
+    "a decoding limit), a malformed manifest or bad usage,\n"
     "1 for a manifest that is invalid, expired, not authorised or not wasm,\n"
     "124 when --timeout stopped it, 125 when it ran out of --fuel.\n";
 
@@ -247,8 +250,6 @@ static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
     } else {
         report(c->prog, c->manifest, &out, o, c->quiet);
         status = phase_job_exit_status(&out);
-        if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == AWASM_ELIMIT)
-            status = CLI_FAIL;
         if (c->receipt && (write_receipt(c->prog, &r, c->receipt) != CLI_OK ||
                            (c->events && write_events(c->prog, &out, r.result, c->events) !=
                                              CLI_OK)) &&
@@ -397,8 +398,6 @@ int plasmd_run(int argc, char **argv)
     }
     report(prog, path, &out, &o, quiet);
     int status = phase_job_exit_status(&out);
-    if (out.status == PHASE_JOB_LOAD_ERROR && out.load_error == AWASM_ELIMIT)
-        status = CLI_FAIL; /* the module is fine; --memory or a limit refused it */
     if (receipt && sign_receipt(prog, &o, &out, receipt, events) != CLI_OK && status == 0)
         status = CLI_FAIL;
     phase_job_outcome_free(&out);

@@ -119,6 +119,8 @@ int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t 
                                                                        : mem_cap;
     if (o.timeout_ms == 0)
         o.timeout_ms = 1; /* a zero budget stops the job at once, never disables the cap */
+    if (o.memory_max == 0)
+        o.memory_max = 1; /* zero bytes: no memory at all (0 pages), never "no cap" */
     static const char *const argv0[] = {"job.wasm"};
     if (!o.argc) {
         o.argc = 1;

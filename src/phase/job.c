@@ -31,7 +31,7 @@ int phase_job_exit_status(const phase_job_outcome_t *o)
         return o->exit_code >= 0 && o->exit_code <= 255 ? o->exit_code : 1;
     case PHASE_JOB_OUT_OF_FUEL: return PHASE_EXIT_OUT_OF_FUEL;
     case PHASE_JOB_TIMEOUT: return PHASE_EXIT_TIMEOUT;
-    case PHASE_JOB_LOAD_ERROR: return PHASE_EXIT_LOAD;
+    case PHASE_JOB_LOAD_ERROR: return o->over_limit ? PHASE_EXIT_TRAP : PHASE_EXIT_LOAD;
     case PHASE_JOB_TRAP:
     default: return PHASE_EXIT_TRAP;
     }

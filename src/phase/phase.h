@@ -231,7 +231,8 @@ typedef struct phase_job_opts {
     size_t envc;
     const char *const *envp;      /* "KEY=VALUE" */
     uint64_t fuel;                /* 0 = not metered */
-    uint64_t memory_max;          /* bytes of linear memory, 0 = engine default */
+    uint64_t memory_max;          /* bytes of linear memory and, apart from it, of
+                                     tables/globals/functions; 0 = engine default */
     uint64_t timeout_ms;          /* wall clock, 0 = none */
     int stdin_fd;                 /* read on demand; -1 = use stdin_data */
     const uint8_t *stdin_data;
@@ -264,6 +265,8 @@ typedef struct phase_job_outcome {
     phase_job_status_t status;
     int32_t exit_code;          /* PHASE_JOB_EXITED */
     int load_error;             /* the AWASM_E* code for PHASE_JOB_LOAD_ERROR */
+    bool over_limit;            /* LOAD_ERROR at instantiation: the module is fine but
+                                   --memory or a limit refused it (exit 1, not 2) */
     char message[ERR_MSG_MAX];  /* what went wrong, empty for EXITED */
     uint8_t *out;               /* captured stdout (malloc'd) */
     size_t out_len;
@@ -281,7 +284,10 @@ typedef struct phase_job_outcome {
 int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e) BASE_MUST_CHECK;
 void phase_job_outcome_free(phase_job_outcome_t *out);
 /* The exit code a process reports for an outcome: the job's code for
- * EXITED (codes outside 0..255 become 1), else PHASE_EXIT_* below. */
+ * EXITED (codes outside 0..255 become 1), else PHASE_EXIT_* below: a module
+ * that does not decode, validate or link (including one past a decoding
+ * limit such as max_locals) is PHASE_EXIT_LOAD; one refused at instantiation
+ * by the memory cap or a limit (over_limit) is PHASE_EXIT_TRAP. */
 #define PHASE_EXIT_TRAP 1
 #define PHASE_EXIT_LOAD 2
 #define PHASE_EXIT_OUT_OF_FUEL 125

@@ -7,7 +7,10 @@
  * Limits: fuel is the engine's per-instruction metering; the memory cap is
  * the engine's max_memory_pages (memory.grow past it returns -1, so the
  * job's allocator fails cleanly; a module whose initial memory is already
- * larger fails to instantiate); the timeout is a watchdog thread that calls
+ * larger fails to instantiate) and, separately, the engine's max_store_bytes
+ * for the other host memory a module causes (tables, globals, functions:
+ * table.grow past it returns -1, a module declaring more fails to
+ * instantiate); the timeout is a watchdog thread that calls
  * awasm_store_interrupt() (the engine stops at the next call, loop
  * back-edge or slice of a bulk operation or host call) and wasi_cancel()
  * (ends poll_oneoff sleeps); stdin is read with poll() in short slices so a
@@ -261,8 +264,12 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     cfg.fuel = o->fuel > 0;
     cfg.deterministic = o->deterministic;
     if (o->memory_max) {
+        /* --memory bounds linear memory and, apart from it, everything else
+         * the module makes the host hold: tables, globals, functions. */
         uint64_t pages = o->memory_max / 65536u;
         cfg.max_memory_pages = pages < cfg.max_memory_pages ? (uint32_t)pages : cfg.max_memory_pages;
+        if (o->memory_max < cfg.max_store_bytes)
+            cfg.max_store_bytes = o->memory_max;
     }
 
     uint64_t t0 = now_ms();
@@ -313,8 +320,11 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     int crc = inst ? wasi_run(w, inst, &code, &we) : we.code;
     j.timed_out = watch_stop(watch);
     watch = NULL;
-    if (!inst && we.code != AWASM_ETRAP)
+    if (!inst && we.code != AWASM_ETRAP && !j.timed_out) {
         set_load_error(out, &we, "cannot instantiate the module");
+        /* a well-formed module the memory cap or a limit refused */
+        out->over_limit = we.code == AWASM_ELIMIT || we.code == AWASM_ENOMEM;
+    }
     else
         outcome_from_call(out, crc, code, &we, &j);
     if (o->fuel)

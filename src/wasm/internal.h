@@ -179,6 +179,7 @@ struct awasm_table {
     uint32_t max;                /* effective max */
     awasm_limits_t limits;
     void **elems;                /* awasm_func_t * or externref */
+    awasm_store_t *store;        /* charged for cap slots (max_store_bytes) */
 };
 
 struct awasm_global {
@@ -228,7 +229,12 @@ struct awasm_store {
     int32_t exit_code;
     char trap_msg[160];
     void *user;
+    uint64_t host_bytes;         /* charged against cfg.max_store_bytes */
 };
+
+/* runtime.c: charges n bytes of module-caused host memory to the store;
+ * false (nothing charged) when that would pass cfg.max_store_bytes. */
+bool awasm_store_reserve(awasm_store_t *s, uint64_t n);
 
 struct awasm_ctx {
     awasm_store_t *store;

@@ -68,6 +68,8 @@ void awasm_config_default(awasm_config_t *cfg)
         .fuel = false,
         .deterministic = false,
         .fuel_schedule = 1,
+        .max_tables = 100000,
+        .max_store_bytes = (uint64_t)4 << 30,
     };
 }
 
@@ -267,6 +269,23 @@ void *awasm_store_user(const awasm_store_t *s) { return s->user; }
 
 /* ---- memories ---------------------------------------------------------------- */
 
+bool awasm_store_reserve(awasm_store_t *s, uint64_t n)
+{
+    if (n > s->cfg.max_store_bytes || s->host_bytes > s->cfg.max_store_bytes - n)
+        return false;
+    s->host_bytes += n;
+    return true;
+}
+
+/* AWASM_ELIMIT naming what did not fit in max_store_bytes. */
+static void *over_budget(awasm_store_t *s, err_t *err, const char *what, uint64_t n)
+{
+    err_set(err, AWASM_ELIMIT, "wasm: %s (%llu bytes) exceeds the store's host memory limit of "
+            "%llu bytes (%llu in use)", what, (unsigned long long)n,
+            (unsigned long long)s->cfg.max_store_bytes, (unsigned long long)s->host_bytes);
+    return NULL;
+}
+
 static awasm_memory_t *memory_create(awasm_store_t *s, awasm_limits_t lim, err_t *err)
 {
     uint64_t maxp = lim.has_max ? lim.max : AWASM_MAX_PAGES;
@@ -364,8 +383,12 @@ static awasm_table_t *table_create(awasm_store_t *s, awasm_valtype_t elem, awasm
                 (unsigned long long)lim.min, (unsigned long long)maxn);
         return NULL;
     }
+    uint64_t bytes = sizeof(awasm_table_t) + sizeof(sobj_t) + lim.min * sizeof(void *);
+    if (!awasm_store_reserve(s, bytes))
+        return over_budget(s, err, "a table of that many elements", bytes);
     awasm_table_t *t = calloc(1, sizeof *t);
     if (!t) goto oom;
+    t->store = s;
     t->elem = elem;
     t->limits = lim;
     t->max = (uint32_t)maxn;
@@ -393,8 +416,17 @@ int64_t awasm_tab_grow(awasm_table_t *t, uint32_t delta, void *init)
         uint64_t cap = (uint64_t)t->cap * 2;
         if (cap < want) cap = want;
         if (cap > t->max) cap = t->max;
+        uint64_t more = (cap - t->cap) * sizeof(void *);
+        if (!awasm_store_reserve(t->store, more)) {
+            cap = want; /* no headroom: try the exact size */
+            more = (cap - t->cap) * sizeof(void *);
+            if (!awasm_store_reserve(t->store, more)) return -1;
+        }
         void **e = realloc(t->elems, (size_t)cap * sizeof *e);
-        if (!e) return -1;
+        if (!e) {
+            t->store->host_bytes -= more;
+            return -1;
+        }
         t->elems = e;
         t->cap = (uint32_t)cap;
     }
@@ -472,6 +504,8 @@ awasm_global_t *awasm_global_new(awasm_store_t *s, awasm_valtype_t type, bool mu
                 awasm_valtype_name(type), awasm_valtype_name(init.type));
         return NULL;
     }
+    if (!awasm_store_reserve(s, sizeof(awasm_global_t) + sizeof(sobj_t)))
+        return over_budget(s, err, "a global", sizeof(awasm_global_t) + sizeof(sobj_t));
     awasm_global_t *g = calloc(1, sizeof *g);
     if (!g || !track(s, AWASM_EXTERN_GLOBAL, g)) {
         free(g);
@@ -837,6 +871,23 @@ awasm_instance_t *awasm_instance_new(awasm_store_t *s, awasm_module_t *m, const 
                 "than the store");
         return NULL;
     }
+    if (m->n_tables > s->cfg.max_tables) {
+        err_set(err, AWASM_ELIMIT, "wasm: %u tables exceed the limit of %u", m->n_tables,
+                s->cfg.max_tables);
+        return NULL;
+    }
+    /* What the instance itself holds: its index arrays, one object per
+     * defined function and global (tables and memories are charged as
+     * they are created). */
+    uint64_t own = sizeof(awasm_instance_t) + sizeof(sobj_t) +
+                   ((uint64_t)m->n_funcs + m->n_tables + m->n_mems + m->n_globals + 4) *
+                       sizeof(void *) + (uint64_t)m->n_elems + m->n_datas + 2 +
+                   (uint64_t)(m->n_funcs - m->n_func_imports) * (sizeof(awasm_func_t) +
+                                                                  sizeof(sobj_t)) +
+                   (uint64_t)(m->n_globals - m->n_global_imports) * (sizeof(awasm_global_t) +
+                                                                      sizeof(sobj_t));
+    if (!awasm_store_reserve(s, own))
+        return over_budget(s, err, "the instance's functions and globals", own);
     awasm_instance_t *inst = calloc(1, sizeof *inst);
     if (!inst || !track(s, OBJ_INSTANCE, inst)) {
         free(inst);

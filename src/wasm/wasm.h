@@ -167,6 +167,15 @@ typedef struct awasm_config {
     bool fuel;                   /* meter execution (default false) */
     bool deterministic;          /* canonicalise NaN results (default false) */
     uint32_t fuel_schedule;      /* fuel schedule version (default 1; 0 means 1) */
+    uint32_t max_tables;         /* tables per instance incl. imports (default 100,000) */
+    /* Host memory besides linear memory (which max_memory_pages bounds)
+     * that a store's instances may hold because of what their modules
+     * declare or do: table slots (8 bytes each, plus the table), globals,
+     * functions and instance bookkeeping, summed over the store (default
+     * 4 GiB). Past it, instantiation fails with AWASM_ELIMIT and table.grow
+     * returns -1. The value stack (stack_slots) and decoded module data (a
+     * small multiple of max_module_size) have limits of their own. */
+    uint64_t max_store_bytes;
 } awasm_config_t;
 
 /* Fills *cfg with the defaults listed above. */

@@ -10,7 +10,9 @@
 #      a poll_oneoff sleep ends at the timeout; the exit code is 124 and the
 #      receipt says timeout. Wall time over --timeout stays under 100 ms.
 #   3  "max_memory_bytes": 0 in a manifest allows no memory (not unlimited).
-#   4  tables, globals and the number of tables count against --memory.
+#   4  tables, globals and the number of tables count against --memory;
+#      100,001 tables are refused even without --memory.
+#   -  a function with 4294967295 locals exits 2 (malformed), not 1.
 #   10 --events streams: bounded RSS, and `plasmd verify --events` accepts
 #      what run --events wrote.
 #
@@ -196,6 +198,98 @@ for b in fill copy tfill tcopy; do
     ms=$(receipt_ms "$T/$b-r.json")
     check "  ... job wall time ${ms:-?} ms <= 150 + $SLACK" test "${ms:-99999}" -le $((150 + SLACK))
 done
+
+# ---- finding 3: "max_memory_bytes": 0 ---------------------------------------------
+# A module whose initial memory is the whole 4 GiB, touching 64 MiB of it.
+cat >"$T/big.wat" <<EOF
+(module (memory (export "memory") 65536)
+  (func (export "_start") (memory.fill (i32.const 0) (i32.const 1) (i32.const 67108864))))
+EOF
+cat >"$T/small.wat" <<EOF
+(module (memory (export "memory") 1)
+  (func (export "_start") (i32.store8 (i32.const 100) (i32.const 1))))
+EOF
+# manifest NAME MODULE MAX_MEMORY_BYTES: a signed wasm JobSpec
+manifest() {
+    printf '{"kind":"wasm","module_cid":"inline","input":[%s],"max_duration_ms":10000,"max_memory_bytes":%s}' \
+        "$(od -An -v -tu1 "$2" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')" "$3" >"$T/$1.payload"
+    "$P" manifest sign --payload "$T/$1.payload" --out "$T/$1.json" >/dev/null 2>&1
+}
+if asm big && asm small; then
+    manifest big0 "$T/big.wasm" 0
+    run_job '"max_memory_bytes": 0 does not lift the cap: a 4 GiB module is refused (1)' 1 0 \
+        "$P" run --memory 1048576 --manifest "$T/big0.json"
+    check "  ... as a load error" has "$T/err" "cannot load the module"
+    check "  ... peak RSS ${RSS} KiB < 64 MiB" test "$RSS" -lt 65536
+    manifest bignull "$T/big.wasm" null
+    run_job '  ... as null is (the node ceiling --memory 1 MiB applies)' 1 0 \
+        "$P" run --memory 1048576 --manifest "$T/bignull.json"
+    manifest small0 "$T/small.wasm" 0
+    run_job '  ... and it allows no memory at all, even one page (1)' 1 0 \
+        "$P" run --manifest "$T/small0.json"
+    manifest small64k "$T/small.wasm" 65536
+    run_job '  ... while 65536 bytes run a one-page module (0)' 0 0 \
+        "$P" run --manifest "$T/small64k.json"
+fi
+
+# ---- finding 4: tables, globals, number of tables ----------------------------------
+# Two tables of 10M entries, filled (160 MB of host memory), under --memory 64 KiB.
+cat >"$T/tables.wat" <<EOF
+(module (memory (export "memory") 1)
+  (table \$a 10000000 funcref) (table \$b 10000000 funcref)
+  (func \$f) (elem declare func \$f)
+  (func (export "_start")
+    (table.fill \$a (i32.const 0) (ref.func \$f) (i32.const 10000000))
+    (table.fill \$b (i32.const 0) (ref.func \$f) (i32.const 10000000))))
+EOF
+if asm tables; then
+    run_job "two 10M-entry tables under --memory 65536 are refused (1)" 1 0 \
+        "$P" run --memory 65536 "$T/tables.wasm"
+    check "  ... naming the memory limit" has "$T/err" "memory limit"
+    check "  ... peak RSS ${RSS} KiB < 64 MiB" test "$RSS" -lt 65536
+    run_job "  ... and run (0) under --memory 256 MiB" 0 0 "$P" run --memory 268435456 "$T/tables.wasm"
+fi
+# table.grow past --memory returns -1 (exit 3), like memory.grow
+cat >"$T/tgrow.wat" <<EOF
+(module $WASI "proc_exit" (func \$exit (param i32)))
+  (memory (export "memory") 1) (table \$t 0 funcref)
+  (func (export "_start")
+    (if (i32.eq (table.grow \$t (ref.null func) (i32.const 10000000)) (i32.const -1))
+      (then (call \$exit (i32.const 3))))
+    (call \$exit (i32.const 4))))
+EOF
+asm tgrow && run_job "table.grow by 10M under --memory 1 MiB returns -1 (exit 3)" 3 0 \
+    "$P" run --memory 1048576 "$T/tgrow.wasm"
+# 100,000 globals (each a host object) under --memory 1 MiB
+{
+    echo '(module (memory (export "memory") 1)'
+    repeat 100000 '(global i32 (i32.const 0))'
+    echo '(func (export "_start")))'
+} >"$T/globals.wat"
+if asm globals; then
+    run_job "100,000 globals under --memory 1 MiB are refused (1)" 1 0 \
+        "$P" run --memory 1048576 "$T/globals.wasm"
+    check "  ... naming the memory limit" has "$T/err" "memory limit"
+fi
+# more tables than the engine allows (100,000), with no --memory at all
+{
+    echo '(module'
+    repeat 100001 '(table 0 funcref)'
+    echo '(func (export "_start")))'
+} >"$T/ntables.wat"
+if asm ntables; then
+    run_job "100,001 tables are refused (1)" 1 0 "$P" run "$T/ntables.wasm"
+    check "  ... naming the limit" has "$T/err" "tables exceed the limit"
+fi
+
+# ---- smaller: 4294967295 locals is a malformed module (2) -----------------------------
+# header, type ()->(), one function, export "_start", body declaring 2^32-1 i32 locals
+printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\7\x0a\1\6_start\0\0\x0a\x0a\1\x08\1\xff\xff\xff\xff\x0f\x7f\x0b' >"$T/locals.wasm"
+run_job "a function with 4294967295 locals exits 2 like other malformed modules" 2 0 \
+    "$P" run "$T/locals.wasm"
+check "  ... naming the locals" has "$T/err" "locals"
+head -c 100 /dev/urandom >"$T/junk.wasm"
+run_job "  ... (random bytes: 2)" 2 0 "$P" run "$T/junk.wasm"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
