@@ -98,6 +98,12 @@
     X(PHASE_EMISMATCH, -408, "pinned key, commitment or job id does not match") \
     X(PHASE_EDENIED, -409, "the manifest's signer is not authorised (SEC-01)") \
     X(PHASE_EUNSUPPORTED, -410, "the payload is not a wasm JobSpec") \
+    X(PHASE_EBUSY, -411, "the provider's queue is full (QueueFull / busy)") \
+    X(PHASE_EREJECTED, -412, "a provider rejected an offer (reason in the message)") \
+    X(PHASE_ENET, -413, "a network step failed (dial, stream, disconnect)") \
+    X(PHASE_ETIMEOUT, -414, "a network wait timed out") \
+    X(PHASE_ECONFIG, -415, "a config file or option is invalid") \
+    X(PHASE_ECANCELLED, -416, "a queued job was cancelled") \
     /* wasm */ \
     X(AWASM_EMALFORMED, -500, "bytes are not a well-formed binary module") \
     X(AWASM_EINVALID, -501, "well-formed but fails validation") \

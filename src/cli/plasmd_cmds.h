@@ -9,8 +9,13 @@ int plasmd_manifest(int argc, char **argv);
 int plasmd_execute_job(int argc, char **argv);
 int plasmd_identity(int argc, char **argv);
 
+/* plasmd_net.c: the Phase network */
+int plasmd_start(int argc, char **argv);
+int plasmd_init(int argc, char **argv);
+int plasmd_submit(int argc, char **argv);
+int plasmd_discover(int argc, char **argv);
+
 /* plasmd_p2p.c */
-int plasmd_p2p_start(int argc, char **argv);
 int plasmd_p2p_ping(int argc, char **argv);
 int plasmd_p2p_id(int argc, char **argv);
 int plasmd_p2p_dht(int argc, char **argv);

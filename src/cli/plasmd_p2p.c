@@ -1,4 +1,5 @@
-/* plasmd start | ping | id | dht: the libp2p node and its client commands.
+/* plasmd ping | id | dht: libp2p client commands (plasmd start, the provider
+ * node, is in plasmd_net.c over src/phase).
  * Thin glue over src/p2p: option parsing, key loading, printing. */
 #include "cli.h"
 #include "plasmd_cmds.h"
@@ -45,32 +46,6 @@ static void on_deadline(uv_timer_t *t)
     fprintf(stderr, "%s: timed out\n", n->prog);
     n->rc = CLI_FAIL;
     stop_loop(n);
-}
-
-/* Reads the node key: --key FILE, else the Phase identity (the same file
- * `plasmd identity init` creates, see phase_identity_path), else none
- * (ephemeral). Returns 0, 1 = no key, < 0. */
-static int load_seed(const char *prog, const char *path, uint8_t seed[32])
-{
-    char def[1024];
-    err_t e = {0};
-    bool explicit = path != NULL;
-    if (!path) {
-        if (phase_identity_path(def, sizeof def, &e) != 0)
-            return 1; /* no home directory to look in */
-        path = def;
-    }
-    phase_identity_t id;
-    int rc = phase_identity_load(path, &id, &e);
-    if (rc == PHASE_ENOENT && !explicit)
-        return 1;
-    if (rc) {
-        fprintf(stderr, "%s: key file %s\n", prog, e.msg);
-        return -1;
-    }
-    memcpy(seed, id.seed, 32);
-    phase_identity_wipe(&id);
-    return 0;
 }
 
 static int node_init(node_t *n, const char *prog, const uint8_t *seed, bool server,
@@ -176,196 +151,6 @@ static json_t *peer_json(const p2p_peer_id_t *id)
     char s[P2P_PEER_ID_STR_MAX];
     p2p_peer_id_format(id, s);
     return json_string(s);
-}
-
-/* ---- plasmd start ---- */
-
-static const char start_usage[] =
-    "Usage: plasmd start [--listen MULTIADDR]... [--bootstrap MULTIADDR]... [--key FILE]\n"
-    "                    [--mdns] [--log-level LEVEL]\n"
-    "\n"
-    "Runs a libp2p node (identify, ping, Kademlia server) until SIGINT/SIGTERM.\n"
-    "Prints one JSON line at start: {\"peer_id\":...,\"listen\":[...]}.\n"
-    "The key is FILE (32-byte Ed25519 seed), else $PLASMD_HOME/identity.key\n"
-    "(default $XDG_DATA_HOME/plasmd), else an ephemeral key.\n"
-    "Default listen address: /ip4/127.0.0.1/tcp/4001.\n"
-    "--mdns announces the node and finds peers on the local link (_p2p._udp.local,\n"
-    "224.0.0.251:5353); off by default.\n";
-
-static void on_boot_done(p2p_kad_t *kad, const p2p_kad_result_t *res, void *ud)
-{
-    log_info("plasmd", "kad bootstrap done", "status=%d table=%zu", res->status,
-             p2p_kad_table_size(kad));
-}
-
-static void on_boot_dial(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg, void *ud)
-{
-    if (status)
-        log_warn("plasmd", "bootstrap dial failed", "reason=\"%s\"", msg);
-}
-
-static void on_mdns_dial(p2p_host_t *h, p2p_conn_t *c, int status, const char *msg, void *ud)
-{
-    if (status)
-        log_debug("plasmd", "mdns peer dial failed", "reason=\"%s\"", msg);
-}
-
-static void on_mdns_peer(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *maddr, size_t n,
-                         void *ud)
-{
-    node_t *node = ud;
-    err_t e;
-    char ids[P2P_PEER_ID_STR_MAX];
-    p2p_peer_id_format(id, ids);
-    log_debug("plasmd", "mdns peer", "peer=%s", ids);
-    if (!p2p_host_find_conn(node->host, id) &&
-        p2p_host_dial(node->host, maddr, n, on_mdns_dial, node, &e))
-        log_debug("plasmd", "mdns peer not dialed", "reason=\"%s\"", e.msg);
-}
-
-static void boot_timer_cb(uv_timer_t *t)
-{
-    node_t *n = t->data;
-    if (p2p_kad_table_size(n->kad) == 0)
-        return; /* nobody to ask yet */
-    (void)p2p_kad_bootstrap(n->kad, on_boot_done, n);
-}
-
-static int cmd_start(int argc, char **argv)
-{
-    const char *prog = "plasmd start";
-    const char *listen[MAX_ADDRS], *boot[MAX_ADDRS], *key = NULL;
-    bool use_mdns = false;
-    p2p_mdns_t *mdns = NULL;
-    size_t n_listen = 0, n_boot = 0;
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},   {"bootstrap", required_argument, NULL, 'b'},
-        {"key", required_argument, NULL, 'k'},      {"log-level", required_argument, NULL, 'L'},
-        {"mdns", no_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
-    opterr = 0;
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'l':
-            if (n_listen == MAX_ADDRS)
-                return cli_usage_error(prog, "at most %d --listen", MAX_ADDRS);
-            listen[n_listen++] = optarg;
-            break;
-        case 'b':
-            if (n_boot == MAX_ADDRS)
-                return cli_usage_error(prog, "at most %d --bootstrap", MAX_ADDRS);
-            boot[n_boot++] = optarg;
-            break;
-        case 'k':
-            key = optarg;
-            break;
-        case 'm':
-            use_mdns = true;
-            break;
-        case 'L': {
-            log_level_t lvl;
-            if (log_level_parse(optarg, &lvl))
-                return cli_usage_error(prog, "bad --log-level '%s'", optarg);
-            log_set_level(lvl);
-            break;
-        }
-        case 'h':
-            fputs(start_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, ch == ':');
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    if (n_listen == 0)
-        listen[n_listen++] = "/ip4/127.0.0.1/tcp/4001";
-    for (size_t i = 0; i < n_listen; i++) {
-        buf_t tmp;
-        err_t e;
-        struct sockaddr_storage sa;
-        buf_init(&tmp, 0);
-        int bad = p2p_maddr_parse(listen[i], &tmp, &e) ||
-                  p2p_maddr_to_sockaddr(tmp.data, tmp.len, &sa, &e);
-        buf_free(&tmp);
-        if (bad)
-            return cli_usage_error(prog, "%s: %s", listen[i], e.msg);
-    }
-    buf_t boot_bin[MAX_ADDRS];
-    for (size_t i = 0; i < n_boot; i++) {
-        int rc = parse_maddr(prog, boot[i], &boot_bin[i]);
-        if (rc) {
-            for (size_t j = 0; j < i; j++)
-                buf_free(&boot_bin[j]);
-            return rc;
-        }
-    }
-    if (crypto_init() != 0)
-        return CLI_FAIL;
-    uint8_t seed[32];
-    int kr = load_seed(prog, key, seed);
-    if (kr < 0)
-        return CLI_USAGE;
-    if (kr == 1)
-        log_warn("plasmd", "no identity key found, using an ephemeral key", "%s", "");
-    else
-        log_info("plasmd", "identity key loaded", "file=%s", key ? key : "(default identity.key)");
-    node_t n;
-    int rc = node_init(&n, prog, kr == 0 ? seed : NULL, true, 0);
-    crypto_wipe(seed, sizeof seed);
-    uv_timer_t boot_timer;
-    uv_timer_init(&n.loop, &boot_timer);
-    boot_timer.data = &n;
-    for (size_t i = 0; !rc && i < n_listen; i++) {
-        err_t e;
-        if (p2p_host_listen(n.host, listen[i], &e)) {
-            fprintf(stderr, "%s: %s\n", prog, e.msg);
-            rc = CLI_FAIL;
-        }
-    }
-    if (!rc) {
-        json_t *j = json_object();
-        json_object_set_new(j, "peer_id", peer_json(p2p_host_peer_id(n.host)));
-        json_t *arr = json_array();
-        buf_t text;
-        buf_init(&text, 0);
-        if (p2p_host_listen_addrs_text(n.host, &text) == 0) {
-            char *save = NULL;
-            for (char *l = strtok_r((char *)text.data, "\n", &save); l;
-                 l = strtok_r(NULL, "\n", &save))
-                json_array_append_new(arr, json_string(l));
-        }
-        buf_free(&text);
-        json_object_set_new(j, "listen", arr);
-        print_json(j);
-        for (size_t i = 0; i < n_boot; i++) {
-            err_t e;
-            /* bootstrap nodes are DHT servers by definition (needs /p2p/ID) */
-            p2p_kad_add_peer(n.kad, NULL, boot_bin[i].data, boot_bin[i].len);
-            if (p2p_host_dial(n.host, boot_bin[i].data, boot_bin[i].len, on_boot_dial, &n, &e))
-                log_warn("plasmd", "bootstrap dial failed", "reason=\"%s\"", e.msg);
-        }
-        /* bootstrap shortly after the dials, then refresh the routing table
-         * every 5 minutes (a lookup of our own id) */
-        uv_timer_start(&boot_timer, boot_timer_cb, n_boot ? 500 : 300000, 300000);
-        if (use_mdns) {
-            err_t e;
-            mdns = p2p_mdns_new(n.host, 10000, on_mdns_peer, &n, &e);
-            if (!mdns)
-                log_warn("plasmd", "mdns disabled", "reason=\"%s\"", e.msg);
-        }
-        uv_ref((uv_handle_t *)&n.sigint);
-        uv_run(&n.loop, UV_RUN_DEFAULT);
-    }
-    uv_close((uv_handle_t *)&boot_timer, NULL);
-    p2p_mdns_free(mdns);
-    for (size_t i = 0; i < n_boot; i++)
-        buf_free(&boot_bin[i]);
-    node_fini(&n);
-    return rc;
 }
 
 /* ---- client commands: dial one node, do one thing ---- */
@@ -716,11 +501,6 @@ static int cmd_dht(int argc, char **argv)
     buf_free(&c.key);
     buf_free(&c.val);
     return rc;
-}
-
-int plasmd_p2p_start(int argc, char **argv)
-{
-    return cmd_start(argc, argv);
 }
 
 int plasmd_p2p_ping(int argc, char **argv)

@@ -156,6 +156,7 @@ static void report(const char *prog, const char *path, const phase_job_outcome_t
         fprintf(stderr, "%s: %s: job %s (--timeout)\n", prog, path, out->message);
         break;
     case PHASE_JOB_TRAP:
+    case PHASE_JOB_CANCELLED: /* plasmd run never sets opts.cancel */
         fprintf(stderr, "%s: %s: job failed: %s\n", prog, path, out->message);
         break;
     case PHASE_JOB_LOAD_ERROR:

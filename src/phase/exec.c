@@ -113,6 +113,19 @@ int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t 
     phase_job_opts_t o = *tmpl;
     o.module = spec.module;
     o.module_len = spec.module_len;
+    if (spec.module_len == 0 && tmpl->module) {
+        /* a module by reference (input [], module_cid "sha256:<hex>"): the
+         * caller supplies the bytes, which must be the ones signed for */
+        char h[PHASE_MODULE_HASH_LEN + 1];
+        phase_module_hash(tmpl->module, tmpl->module_len, h);
+        if (strcmp(h, spec.module_cid) != 0) {
+            phase_wasm_spec_free(&spec);
+            return err_set(e, PHASE_EMISMATCH, "module %s is not the module_cid the manifest "
+                           "names", h);
+        }
+        o.module = tmpl->module;
+        o.module_len = tmpl->module_len;
+    }
     o.timeout_ms = spec.has_duration && spec.max_duration_ms < dur_cap ? spec.max_duration_ms
                                                                         : dur_cap;
     o.memory_max = spec.has_memory && spec.max_memory_bytes < mem_cap ? spec.max_memory_bytes

@@ -70,7 +70,8 @@ int phase_job_result_for(const phase_job_outcome_t *o, const uint8_t job_id[PHAS
     r->output_chunk_count = c.count;
     int status = phase_job_exit_status(o);
     r->completion = status == 0 && o->status == PHASE_JOB_EXITED ? PHASE_COMPLETION_STOP
-                                                                 : PHASE_COMPLETION_ERROR;
+                    : o->status == PHASE_JOB_CANCELLED                 ? PHASE_COMPLETION_CANCELLED
+                                                                       : PHASE_COMPLETION_ERROR;
     r->total_duration_ms = o->wall_ms;
     char code[16];
     snprintf(code, sizeof code, "%d",

@@ -247,6 +247,10 @@ typedef struct phase_job_opts {
      * clock_base_ns, and random_get from random_seed (zeros unless seeded). */
     bool deterministic;
     uint64_t clock_base_ns;
+    /* When not NULL: set to non-zero (by any thread, __atomic_store_n) to
+     * stop the job within ~20 ms (needs timeout_ms, which the watchdog
+     * serves); the outcome is PHASE_JOB_CANCELLED. */
+    const int *cancel;
 } phase_job_opts_t;
 
 typedef enum {
@@ -255,6 +259,7 @@ typedef enum {
     PHASE_JOB_TIMEOUT,
     PHASE_JOB_TRAP,         /* any other trap (message says which) */
     PHASE_JOB_LOAD_ERROR,   /* decode, validation, link or instantiation failed */
+    PHASE_JOB_CANCELLED,    /* stopped through opts.cancel (JobResult completion "cancelled") */
 } phase_job_status_t;
 
 /* "exited", "out_of_fuel", "timeout", "trap", "load_error": the
@@ -366,5 +371,288 @@ int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t 
 
 /* Exactly 2*n hex digits of either case into out. */
 int phase_hex_key(const char *hex, uint8_t *out, size_t n, err_t *e) BASE_MUST_CHECK;
+
+
+/* ---- the Phase network: wire codecs (netproto.c) ------------------------------
+ *
+ * Upstream's request-response protocols (reference §5.1-5.5), one request per
+ * substream, the body written and the write side closed, read to EOF under a
+ * cap (no length prefix):
+ *   /phase/job-offer/1.0.0  JSON JobOffer -> JSON JobResponse, 64 KiB caps
+ *   /phase/job-relay/1.0.0  CBOR {"payload": bstr(JSON SignedManifest<JobSpec>)}
+ *                           -> CBOR {"Ok": {"events": bstr(JSON [JobEvent]),
+ *                                           "receipt": bstr(JSON SignedReceipt)}}
+ *                              | {"Err": {"reason": tstr}}; 256 KiB / 8 MiB caps
+ * Our extensions of the wasm JobSpec payload (signed with it, ignored by
+ * upstream): "args" [str] (argv after argv[0]), "stdin" [bytes], "max_fuel"
+ * u64. The provider clamps each to its own limits. */
+
+#define PHASE_OFFER_PROTO "/phase/job-offer/1.0.0"
+#define PHASE_RELAY_PROTO "/phase/job-relay/1.0.0"
+#define PHASE_OFFER_MAX (64u << 10)
+#define PHASE_RELAY_REQ_MAX (256u << 10)
+#define PHASE_RELAY_RESP_MAX (8u << 20)
+#define PHASE_RUNTIME_NAME "wasm-aether-" AETHER_VERSION
+#define PHASE_CAP_NS "/phase-cap/"          /* DHT key namespace of capability records */
+#define PHASE_CAP_DOMAIN "phase-capability:v1:"
+
+typedef struct phase_offer {
+    char job_id[256];
+    char nonce[256];
+    char module_hash[128];
+    uint32_t cpu_cores;
+    uint64_t memory_mb;
+    uint64_t timeout_seconds;
+    char arch[64];
+    char wasm_runtime[128];
+} phase_offer_t;
+
+typedef enum {
+    PHASE_OFFER_ACCEPTED = 0,
+    PHASE_REJECT_INSUFFICIENT,   /* InsufficientResources{missing} */
+    PHASE_REJECT_ARCH,           /* ArchMismatch{required, available} */
+    PHASE_REJECT_RUNTIME,        /* RuntimeNotSupported{required} */
+    PHASE_REJECT_QUEUE_FULL,     /* "QueueFull" */
+    PHASE_REJECT_INVALID,        /* InvalidRequest{details} */
+} phase_offer_verdict_t;
+
+typedef struct phase_offer_response {
+    phase_offer_verdict_t verdict;
+    char job_id[256];
+    uint64_t estimated_start;     /* Accepted: unix seconds */
+    char node_peer_id[128];       /* Accepted */
+    char detail[256];             /* missing / required / details */
+    char available[64];           /* ArchMismatch */
+} phase_offer_response_t;
+
+/* What evaluate_offer compares against. */
+typedef struct phase_offer_caps {
+    const char *arch;
+    const char *peer_id;
+    uint32_t cpu_count;
+    uint64_t memory_mb;
+    uint64_t max_timeout_seconds;  /* ours, after upstream's four checks; 0 = none */
+    bool queue_full;
+} phase_offer_caps_t;
+
+int phase_offer_parse(const uint8_t *p, size_t n, phase_offer_t *o, err_t *e) BASE_MUST_CHECK;
+json_t *phase_offer_to_json(const phase_offer_t *o);
+/* Upstream's order: arch, runtime (prefix before '-': wasmtime|wasm|wasm3),
+ * cpu, memory; then ours: timeout, queue. */
+void phase_offer_evaluate(const phase_offer_t *o, const phase_offer_caps_t *c, uint64_t now_s,
+                          phase_offer_response_t *r);
+json_t *phase_offer_response_to_json(const phase_offer_response_t *r);
+int phase_offer_response_parse(const uint8_t *p, size_t n, phase_offer_response_t *r, err_t *e)
+    BASE_MUST_CHECK;
+/* "ArchMismatch: required riscv64, available x86_64", for people. */
+void phase_offer_reason_text(const phase_offer_response_t *r, char *out, size_t cap);
+
+int phase_relay_request_encode(const uint8_t *payload, size_t n, buf_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* *payload malloc'd. */
+int phase_relay_request_decode(const uint8_t *p, size_t n, uint8_t **payload,
+                               size_t *payload_len, err_t *e) BASE_MUST_CHECK;
+
+typedef struct phase_relay_response {
+    bool ok;
+    uint8_t *events;     /* malloc'd JSON */
+    size_t events_len;
+    uint8_t *receipt;    /* malloc'd JSON, may be empty */
+    size_t receipt_len;
+    char *reason;        /* malloc'd, Err */
+} phase_relay_response_t;
+
+int phase_relay_response_encode(const phase_relay_response_t *r, buf_t *out, err_t *e)
+    BASE_MUST_CHECK;
+int phase_relay_response_decode(const uint8_t *p, size_t n, phase_relay_response_t *r, err_t *e)
+    BASE_MUST_CHECK;
+void phase_relay_response_free(phase_relay_response_t *r);
+
+/* ---- capability records (netproto.c) -------------------------------------------
+ * Upstream's PeerCapabilities fields with real values plus ours, signed by
+ * the provider: the DHT value under PHASE_CAP_NS "<peer id>" is the JSON
+ *   {"capabilities":{...},"expires_at":"<ts>","peer_id":"12D3...",
+ *    "signature":"<128 hex>"}
+ * with signature = Ed25519(PHASE_CAP_DOMAIN || canonical_json(the object
+ * without "signature")) by the key inside peer_id. */
+typedef struct phase_capabilities {
+    char peer_id[PHASE_PEER_ID_MAX * 2];
+    char arch[64];
+    uint32_t cpu_count;
+    uint64_t memory_mb;              /* the memory a job may have (limit), MiB */
+    uint32_t max_concurrent_jobs;
+    uint32_t queue_max;
+    uint32_t current_concurrency;    /* jobs running */
+    uint32_t queue_depth;            /* jobs waiting */
+    uint64_t max_memory_bytes;
+    uint64_t max_timeout_seconds;
+    uint64_t max_fuel;
+    uint64_t price_per_fuel;         /* price per million fuel units, smallest unit */
+    char engine_version[64];
+    char addrs[4][256];              /* text multiaddrs with /p2p/ */
+    size_t n_addrs;
+    ts_t expires_at;
+} phase_capabilities_t;
+
+int phase_cap_record_sign(const phase_capabilities_t *c, const phase_identity_t *id, buf_t *out,
+                          err_t *e) BASE_MUST_CHECK;
+/* Checks shape, signature, that key (when not NULL) is PHASE_CAP_NS + the
+ * signer's peer id, and expiry against now. out may be NULL. */
+int phase_cap_record_verify(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
+                            ts_t now, phase_capabilities_t *out, err_t *e) BASE_MUST_CHECK;
+/* The DHT validator for PHASE_CAP_NS (p2p_kad_validator_fn shape). */
+int phase_cap_validator(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn, err_t *e);
+
+/* The machine's arch as upstream names it (std::env::consts::ARCH: x86_64,
+ * aarch64, ...). */
+const char *phase_arch(void);
+
+/* ---- node config (config.c) --------------------------------------------------
+ * JSON. Upstream's keys (§3.2): listen_addrs, peer_addrs, bootstrap_peers,
+ * max_concurrent_jobs, limits {max_memory_bytes, max_cpu_cores,
+ * max_timeout_seconds}; ours: queue_depth, max_fuel, price_per_fuel, mdns,
+ * allow_unauthenticated, authorized_submitters, identity_path,
+ * record_ttl_seconds. Unknown keys are errors naming the key and file. */
+#define PHASE_CFG_MAX_ADDRS 16
+
+typedef struct phase_node_config {
+    char *listen_addrs[PHASE_CFG_MAX_ADDRS];
+    size_t n_listen;
+    char *peer_addrs[PHASE_CFG_MAX_ADDRS];
+    size_t n_peers;
+    char *bootstrap_peers[PHASE_CFG_MAX_ADDRS];
+    size_t n_bootstrap;
+    uint32_t max_concurrent_jobs;    /* default 4 */
+    uint32_t queue_depth;            /* jobs waiting beyond those running; default 16 */
+    uint64_t max_memory_bytes;       /* default 128 MiB */
+    uint32_t max_cpu_cores;          /* default 1 */
+    uint64_t max_timeout_seconds;    /* default 300 */
+    uint64_t max_fuel;               /* default 10^10 */
+    uint64_t price_per_fuel;         /* default 0 */
+    bool mdns;                       /* default false */
+    bool allow_unauthenticated;      /* default true (see docs/phase-protocol.md) */
+    uint8_t (*authorized)[PHASE_PK_BYTES];
+    size_t n_authorized;
+    char *identity_path;             /* NULL = phase_identity_path() */
+    uint64_t record_ttl_seconds;     /* capability record lifetime; default 600 */
+} phase_node_config_t;
+
+void phase_config_init(phase_node_config_t *c);
+/* Reads FILE over the defaults already in c. */
+int phase_config_load(const char *path, phase_node_config_t *c, err_t *e) BASE_MUST_CHECK;
+json_t *phase_config_to_json(const phase_node_config_t *c);
+/* Replaces a list (listen_addrs, peer_addrs, bootstrap_peers) with items. */
+int phase_config_set_list(char **list, size_t *n, const char *const *items, size_t count,
+                          err_t *e) BASE_MUST_CHECK;
+void phase_config_free(phase_node_config_t *c);
+
+/* ---- provider node (node.c) ---------------------------------------------------
+ * One libuv loop thread: libp2p host (identify, ping, Kademlia server, mDNS
+ * when asked), the offer and relay protocols, capability advertisement, and a
+ * worker pool running up to max_concurrent_jobs jobs on uv_queue_work with at
+ * most queue_depth more waiting. Every job's fuel, memory and wall time are
+ * clamped to the node's limits. Everything below is called on the loop
+ * thread; callbacks run there too. */
+
+struct uv_loop_s;
+typedef struct phase_node phase_node_t;
+
+/* The identity is copied. */
+phase_node_t *phase_node_new(struct uv_loop_s *loop, const phase_node_config_t *cfg,
+                             const phase_identity_t *id, err_t *e);
+/* Listens, dials peers and bootstrap nodes, starts mDNS and advertising. */
+int phase_node_start(phase_node_t *n, err_t *e) BASE_MUST_CHECK;
+/* Stops accepting work, closes the host; running jobs finish in the pool
+ * and are discarded. The loop must run until it is empty afterwards. */
+void phase_node_free(phase_node_t *n);
+const char *phase_node_peer_id(const phase_node_t *n);
+/* Text listen addresses with /p2p/, one per line. */
+int phase_node_listen_addrs(const phase_node_t *n, buf_t *out) BASE_MUST_CHECK;
+/* {peer_id, pubkey, listen, peers, running, queued, limits, jobs_done} */
+json_t *phase_node_status(const phase_node_t *n);
+/* The node's current capability record values. */
+void phase_node_capabilities(const phase_node_t *n, phase_capabilities_t *c);
+
+/* Local job submission (for an HTTP API): a verified manifest runs through
+ * the same queue as remote jobs. on_done gets the outcome and the signed
+ * receipt (both NULL with status < 0 when the job did not run: busy,
+ * rejected manifest, cancelled while queued). events is the JobEvent list. */
+typedef struct phase_node_job_cbs {
+    void (*on_done)(phase_node_t *n, uint64_t job, int status, const char *message,
+                    const phase_job_outcome_t *out, const json_t *events,
+                    const phase_receipt_t *receipt, void *ud);
+    void *ud;
+} phase_node_job_cbs_t;
+
+/* Takes ownership of *m (left zeroed). PHASE_EBUSY when the queue is full. */
+int phase_node_submit(phase_node_t *n, phase_manifest_t *m, const phase_node_job_cbs_t *cbs,
+                      uint64_t *job, err_t *e) BASE_MUST_CHECK;
+/* Cancels a queued job (on_done runs with PHASE_ECANCELLED). Returns
+ * PHASE_ENOENT when the job is not waiting (running jobs run to their
+ * clamped wall-time limit). */
+int phase_node_cancel(phase_node_t *n, uint64_t job) BASE_MUST_CHECK;
+
+/* ---- client (client.c) ----------------------------------------------------------
+ * Finds providers (DHT provider records for /phase/capability/<arch>/wasm and
+ * their signed capability records), offers, relays, verifies. Each call runs
+ * its own libuv loop until done. */
+
+typedef struct phase_provider {
+    phase_capabilities_t caps;
+    uint8_t pk[PHASE_PK_BYTES];
+} phase_provider_t;
+
+typedef struct phase_discover_opts {
+    const char *const *bootstrap;   /* multiaddrs with /p2p/ */
+    size_t n_bootstrap;
+    const char *arch;               /* NULL = phase_arch() */
+    uint64_t min_memory_bytes;
+    uint64_t timeout_ms;            /* default 10 s */
+} phase_discover_opts_t;
+
+/* *out malloc'd (free()), sorted best first: fits the limits, shortest queue,
+ * lowest price. */
+int phase_discover(const phase_discover_opts_t *o, phase_provider_t **out, size_t *n, err_t *e)
+    BASE_MUST_CHECK;
+
+typedef struct phase_submit_opts {
+    const uint8_t *module;
+    size_t module_len;
+    const char *const *args;        /* argv[1..] */
+    size_t n_args;
+    const uint8_t *stdin_data;
+    size_t stdin_len;
+    uint64_t fuel, memory_bytes, timeout_ms;   /* 0 = the provider's limit */
+    const char *const *providers;   /* peer ids or multiaddrs, tried in order */
+    size_t n_providers;
+    const char *const *bootstrap;
+    size_t n_bootstrap;
+    const phase_identity_t *signer; /* signs the manifest */
+    uint64_t attempt_timeout_ms;    /* per provider, default timeout_ms + 30 s */
+    /* progress lines ("provider X rejected: ...; trying the next one") */
+    void (*on_note)(const char *line, void *ud);
+    void *ud;
+} phase_submit_opts_t;
+
+typedef struct phase_submit_result {
+    int exit_code;                  /* as phase_job_exit_status */
+    buf_t out, err;                 /* the verified stdout and stderr */
+    char *receipt_json;             /* the provider's SignedReceipt */
+    char provider[PHASE_PEER_ID_MAX * 2];
+    unsigned attempts;
+} phase_submit_result_t;
+
+/* Returns 0 with a verified result, or an error (PHASE_EMISMATCH when a
+ * provider's receipt does not match what it sent; that is never retried). */
+int phase_submit(const phase_submit_opts_t *o, phase_submit_result_t *r, err_t *e)
+    BASE_MUST_CHECK;
+void phase_submit_result_free(phase_submit_result_t *r);
+
+/* Checks a relay answer as the client does: receipt signature by pk, job_id
+ * = JobId, the events' Output chunks replayed into the receipt's commitment
+ * and count; fills stdout/stderr from the chunks and the exit code. */
+int phase_verify_relay_answer(const phase_relay_response_t *resp, const uint8_t pk[PHASE_PK_BYTES],
+                              const uint8_t job_id[PHASE_HASH_BYTES], buf_t *out, buf_t *err,
+                              int *exit_code, err_t *e) BASE_MUST_CHECK;
 
 #endif /* AETHER_PHASE_H */

@@ -58,6 +58,7 @@ typedef struct watch {
     int refs;
     bool done;
     bool fired;
+    bool cancelled;             /* fired because of opts.cancel */
     struct timespec deadline;   /* CLOCK_MONOTONIC */
     job_t *job;
 } watch_t;
@@ -145,6 +146,28 @@ static void *watchdog(void *arg)
     watch_t *w = arg;
     pthread_mutex_lock(&w->mu);
     while (!w->done) {
+        if (w->job->o->cancel && !w->cancelled) { /* wake every 20 ms to look at the flag */
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            t.tv_nsec += 20000000L;
+            if (t.tv_nsec >= 1000000000L) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000L;
+            }
+            bool last = t.tv_sec > w->deadline.tv_sec ||
+                        (t.tv_sec == w->deadline.tv_sec && t.tv_nsec >= w->deadline.tv_nsec);
+            if (!last) {
+                pthread_cond_timedwait(&w->cv, &w->mu, &t);
+                if (!w->done && __atomic_load_n(w->job->o->cancel, __ATOMIC_ACQUIRE)) {
+                    w->cancelled = w->fired = true;
+                    atomic_store(&w->job->stop, true);
+                    awasm_store_interrupt(w->job->store);
+                    wasi_cancel(w->job->wasi);
+                    break;
+                }
+                continue;
+            }
+        }
         if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT && !w->done) {
             w->fired = true;
             atomic_store(&w->job->stop, true);
@@ -189,14 +212,16 @@ static watch_t *watch_start(job_t *j, uint64_t timeout_ms)
     return w;
 }
 
-/* Ends the watch; returns whether the watchdog fired. */
-static bool watch_stop(watch_t *w)
+/* Ends the watch; returns whether the watchdog fired (and why, in *cancelled). */
+static bool watch_stop(watch_t *w, bool *cancelled)
 {
     if (!w)
         return false;
     pthread_mutex_lock(&w->mu);
     w->done = true;
     bool fired = w->fired;
+    if (cancelled)
+        *cancelled = w->cancelled;
     pthread_cond_signal(&w->cv);
     watch_release(w); /* unlocks */
     return fired;
@@ -318,7 +343,8 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     awasm_instance_t *inst = awasm_instance_new(j.store, m, imps, &we);
     int32_t code = 0;
     int crc = inst ? wasi_run(w, inst, &code, &we) : we.code;
-    j.timed_out = watch_stop(watch);
+    bool cancelled = false;
+    j.timed_out = watch_stop(watch, &cancelled);
     watch = NULL;
     if (!inst && we.code != AWASM_ETRAP && !j.timed_out) {
         set_load_error(out, &we, "cannot instantiate the module");
@@ -327,11 +353,15 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     }
     else
         outcome_from_call(out, crc, code, &we, &j);
+    if (cancelled && out->status == PHASE_JOB_TIMEOUT) {
+        out->status = PHASE_JOB_CANCELLED;
+        snprintf(out->message, sizeof out->message, "cancelled by the requester");
+    }
     if (o->fuel)
         out->fuel_used = o->fuel - awasm_store_fuel(j.store);
 
 done:
-    watch_stop(watch);
+    watch_stop(watch, NULL);
     out->wall_ms = now_ms() - t0;
     out->output_truncated = j.truncated;
     awasm_imports_free(imps);
