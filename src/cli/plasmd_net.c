@@ -545,10 +545,10 @@ int plasmd_submit(int argc, char **argv)
     uint8_t *mod = NULL, *in = NULL;
     size_t mod_len = 0, in_len = 0;
     err_t e = {0};
-    if (file_read_all(wasm, PHASE_RELAY_REQ_MAX, &mod, &mod_len, &e) != 0)
+    if (file_read_all(wasm, PHASE_MODULE_MAX, &mod, &mod_len, &e) != 0)
         return cli_usage_error(prog, "%s", e.msg);
     buf_t inb;
-    buf_init(&inb, PHASE_RELAY_REQ_MAX);
+    buf_init(&inb, PHASE_STDIN_MAX);
     if (!isatty(0)) {
         uint8_t chunk[65536];
         ssize_t r;
@@ -558,7 +558,7 @@ int plasmd_submit(int argc, char **argv)
         if (!buf_ok(&inb)) {
             free(mod);
             buf_free(&inb);
-            return cli_usage_error(prog, "stdin exceeds %u bytes", PHASE_RELAY_REQ_MAX);
+            return cli_usage_error(prog, "stdin exceeds %u bytes", PHASE_STDIN_MAX);
         }
     }
     in = inb.data;

@@ -39,7 +39,11 @@ typedef struct cand {
     uint32_t rnd;
 } cand_t;
 
-enum { ST_DISCOVER, ST_OFFER, ST_RELAY, ST_DONE };
+enum { ST_DISCOVER, ST_OFFER, ST_RELAY, ST_STREAM, ST_DONE };
+
+#define PUMP_CHUNK (128u << 10)
+#define PUMP_HIGH (4u << 20)
+#define OUTPUT_MAX (64u << 20)
 
 typedef struct cl {
     uv_loop_t loop;
@@ -58,8 +62,15 @@ typedef struct cl {
     const phase_submit_opts_t *sopts;
     phase_submit_result_t *res;
     phase_manifest_t m;
-    uint8_t job_id[PHASE_HASH_BYTES];
-    buf_t relay_req;
+    uint8_t job_id[PHASE_HASH_BYTES];      /* of the relay (inline) manifest */
+    buf_t relay_req;                       /* empty when the job does not fit the relay */
+    char *stream_manifest;                 /* module by reference, for /phase/job/1.0.0 */
+    uint8_t stream_job_id[PHASE_HASH_BYTES];
+    uv_timer_t pump_timer;
+    const uint8_t *pump_p;                 /* module or stdin bytes still to send */
+    size_t pump_left;
+    uint8_t pump_type, pump_end;
+    bool stdin_next;                       /* after the module, nothing: stdin follows ACCEPTED */
     phase_offer_t offer;
     size_t cur;
     unsigned attempt_serial;
@@ -94,7 +105,7 @@ static int cl_init(cl_t *c, err_t *e)
 {
     if (uv_loop_init(&c->loop) != 0)
         return err_set(e, PHASE_ENET, "cannot create an event loop");
-    p2p_host_config_t hc = {.seed = NULL, .kad_server = false, .agent = "plasmd-client/" AETHER_VERSION};
+    p2p_host_config_t hc = {.seed = NULL, .kad_server = false};
     c->host = p2p_host_new(&c->loop, &hc, e);
     if (!c->host)
         return PHASE_ENET;
@@ -107,6 +118,8 @@ static int cl_init(cl_t *c, err_t *e)
         return err_set(e, PHASE_ENET, "cannot register the capability validator");
     uv_timer_init(&c->loop, &c->timer);
     c->timer.data = c;
+    uv_timer_init(&c->loop, &c->pump_timer);
+    c->pump_timer.data = c;
     buf_init(&c->in, 0);
     buf_init(&c->relay_req, 0);
     return PHASE_OK;
@@ -132,6 +145,7 @@ static void cl_fini(cl_t *c)
         buf_free(&c->cands[i].addr);
     buf_free(&c->in);
     buf_free(&c->relay_req);
+    free(c->stream_manifest);
     phase_manifest_free(&c->m);
 }
 
@@ -515,9 +529,11 @@ static void attempt_failed(cl_t *c, const char *fmt, ...)
 static void on_attempt_timeout(uv_timer_t *t)
 {
     cl_t *c = t->data;
-    if (c->state == ST_OFFER || c->state == ST_RELAY)
+    if (c->state == ST_OFFER || c->state == ST_RELAY || c->state == ST_STREAM)
         attempt_failed(c, "timed out");
 }
+
+static void stream_frames(cl_t *c);
 
 static size_t st_on_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
 {
@@ -529,10 +545,14 @@ static size_t st_on_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
         return n;
     }
     buf_append(&c->in, p, n);
+    if (c->state == ST_STREAM)
+        stream_frames(c);
     return n;
 }
 
 static void send_relay(cl_t *c);
+
+static void send_stream(cl_t *c);
 
 static void on_offer_answer(cl_t *c)
 {
@@ -548,7 +568,7 @@ static void on_offer_answer(cl_t *c)
         attempt_failed(c, "rejected the offer: %s", why);
         return;
     }
-    send_relay(c);
+    send_stream(c);
 }
 
 static void on_relay_answer(cl_t *c)
@@ -605,6 +625,8 @@ static void st_on_eof(p2p_stream_t *s, void *ud)
         on_offer_answer(c);
     else if (c->state == ST_RELAY)
         on_relay_answer(c);
+    else if (c->state == ST_STREAM)
+        attempt_failed(c, "closed the job stream before the result");
 }
 
 static void st_on_close(p2p_stream_t *s, int status, void *ud)
@@ -613,7 +635,7 @@ static void st_on_close(p2p_stream_t *s, int status, void *ud)
     if (s != c->stream)
         return;
     c->stream = NULL;
-    if (c->state == ST_OFFER || c->state == ST_RELAY)
+    if (c->state == ST_OFFER || c->state == ST_RELAY || c->state == ST_STREAM)
         attempt_failed(c, "stream closed before the answer (%s)",
                        status ? p2p_strerror(status) : "no data");
 }
@@ -634,9 +656,18 @@ static void on_stream_open(p2p_stream_t *s, int status, void *ud)
             p2p_stream_reset(s);
         return;
     }
+    if ((status || !s) && c->state == ST_STREAM && status == P2P_ENOTSUP && c->relay_req.len) {
+        /* an upstream node: no streaming protocol, the batch relay instead */
+        log_info("phase", "provider has no /phase/job/1.0.0, using the relay", "peer=%s",
+                 c->cands[c->cur].name);
+        send_relay(c);
+        return;
+    }
     if (status || !s) {
         attempt_failed(c, "cannot open %s: %s",
-                       c->state == ST_OFFER ? PHASE_OFFER_PROTO : PHASE_RELAY_PROTO,
+                       c->state == ST_OFFER    ? PHASE_OFFER_PROTO
+                       : c->state == ST_STREAM ? PHASE_JOB_PROTO
+                                               : PHASE_RELAY_PROTO,
                        p2p_strerror(status));
         return;
     }
@@ -646,7 +677,18 @@ static void on_stream_open(p2p_stream_t *s, int status, void *ud)
                             .ud = c};
     p2p_stream_set_cbs(s, &cbs);
     int rc;
-    if (c->state == ST_OFFER) {
+    if (c->state == ST_STREAM) {
+        buf_t f;
+        buf_init(&f, 0);
+        rc = phase_frame_append(&f, PHASE_F_MANIFEST, c->stream_manifest,
+                                strlen(c->stream_manifest));
+        if (rc == 0)
+            rc = p2p_stream_write(s, f.data, f.len);
+        buf_free(&f);
+        if (rc)
+            attempt_failed(c, "cannot send the manifest");
+        return; /* the stream stays open both ways */
+    } else if (c->state == ST_OFFER) {
         json_t *j = phase_offer_to_json(&c->offer);
         char *txt = j ? cjson_encode_str(j, NULL) : NULL;
         json_decref(j);
@@ -682,6 +724,221 @@ static void open_proto(cl_t *c, const char *proto)
         free(oc);
         attempt_failed(c, "cannot open %s: %s", proto, e.msg);
     }
+}
+
+/* ---- /phase/job/1.0.0 ---- */
+
+static void pump(cl_t *c);
+
+static void pump_timer_cb(uv_timer_t *t)
+{
+    pump(t->data);
+}
+
+/* Sends the bytes in pump_p as frames while little is waiting, then the end
+ * frame. */
+static void pump(cl_t *c)
+{
+    if (c->state != ST_STREAM || !c->stream)
+        return;
+    while (c->pump_left || c->pump_end) {
+        if (p2p_stream_pending(c->stream) > PUMP_HIGH) {
+            uv_timer_start(&c->pump_timer, pump_timer_cb, 5, 0);
+            return;
+        }
+        buf_t f;
+        buf_init(&f, 0);
+        int rc;
+        if (c->pump_left) {
+            size_t k = c->pump_left < PUMP_CHUNK ? c->pump_left : PUMP_CHUNK;
+            rc = phase_frame_append(&f, c->pump_type, c->pump_p, k);
+            c->pump_p += k;
+            c->pump_left -= k;
+        } else {
+            rc = phase_frame_append(&f, c->pump_end, NULL, 0);
+            c->pump_end = 0;
+        }
+        if (rc == 0)
+            rc = p2p_stream_write(c->stream, f.data, f.len);
+        buf_free(&f);
+        if (rc) {
+            attempt_failed(c, "cannot send the job");
+            return;
+        }
+    }
+}
+
+static void pump_start(cl_t *c, uint8_t type, const uint8_t *p, size_t n, uint8_t end)
+{
+    c->pump_type = type;
+    c->pump_p = p;
+    c->pump_left = n;
+    c->pump_end = end;
+    pump(c);
+}
+
+static int collect_output(cl_t *c, const uint8_t *b, size_t n)
+{
+    err_t je = {0};
+    json_t *ev = cjson_parse((const char *)b, n, &je);
+    const json_t *o = ev ? json_object_get(ev, "Output") : NULL;
+    const char *kind = o ? json_string_value(json_object_get(o, "kind")) : NULL;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = PHASE_EINVAL;
+    if (kind && cjson_get_bytes(json_object_get(o, "data"), SIZE_MAX, &data, &len, NULL) == 0) {
+        buf_t *dst = strcmp(kind, "stdout") == 0 ? &c->res->out
+                     : strcmp(kind, "stderr") == 0 ? &c->res->err
+                                                    : NULL;
+        if (dst && c->res->out.len + c->res->err.len + len <= OUTPUT_MAX)
+            rc = buf_append(dst, data, len) == 0 ? PHASE_OK : BASE_ENOMEM;
+        else if (!dst)
+            rc = PHASE_OK; /* other kinds (progress_log, ...) are not ours to print */
+    }
+    free(data);
+    json_decref(ev);
+    return rc;
+}
+
+static void on_stream_result(cl_t *c, const uint8_t *b, size_t n)
+{
+    cand_t *k = &c->cands[c->cur];
+    err_t e = {0};
+    err_t je = {0};
+    json_t *res = cjson_parse((const char *)b, n, &je);
+    const json_t *fin = res ? json_object_get(json_object_get(res, "final"), "Final") : NULL;
+    const json_t *rec = res ? json_object_get(res, "receipt") : NULL;
+    phase_receipt_t r;
+    phase_job_result_t jr;
+    memset(&r, 0, sizeof r);
+    memset(&jr, 0, sizeof jr);
+    uint8_t pk[PHASE_PK_BYTES], rid[PHASE_HASH_BYTES];
+    char *rj = rec ? cjson_encode_str(rec, NULL) : NULL;
+    int rc = PHASE_EMISMATCH;
+    phase_commit_t cm;
+    if (!fin || !rj) {
+        err_set(&e, PHASE_EINVAL, "RESULT without final and receipt");
+        rc = PHASE_EINVAL;
+    } else if ((rc = p2p_peer_id_pubkey(&k->id, pk, &e)) != 0 ||
+               (rc = phase_receipt_parse(rj, strlen(rj), &r, &e)) != 0 ||
+               (rc = phase_receipt_verify(&r, pk, &e)) != 0 ||
+               (rc = phase_receipt_job_id_bytes(&r, rid, &e)) != 0 ||
+               (rc = phase_job_result_from_json(r.result, &jr, &e)) != 0) {
+        err_prefix(&e, "receipt");
+    } else if (!crypto_equal(rid, c->stream_job_id, PHASE_HASH_BYTES) ||
+               !crypto_equal(jr.job_spec_hash, c->stream_job_id, PHASE_HASH_BYTES)) {
+        rc = err_set(&e, PHASE_EMISMATCH, "receipt: not for this job's JobId");
+    } else {
+        phase_commit_output(&cm, c->res->out.data, c->res->out.len, c->res->err.data,
+                            c->res->err.len);
+        if (!crypto_equal(cm.state, jr.output_commitment, PHASE_HASH_BYTES) ||
+            cm.count != jr.output_chunk_count)
+            rc = err_set(&e, PHASE_EMISMATCH,
+                         "receipt: the output received (%zu + %zu bytes) does not match the "
+                         "receipt's commitment",
+                         c->res->out.len, c->res->err.len);
+        else if (!json_equal((json_t *)json_object_get(fin, "result"), r.result))
+            rc = err_set(&e, PHASE_EMISMATCH, "receipt: the Final event differs from the signed "
+                         "result");
+        else
+            rc = PHASE_OK;
+    }
+    if (rc == PHASE_OK) {
+        const char *code = jr.extra ? json_string_value(json_object_get(jr.extra, "exit_code"))
+                                    : NULL;
+        long v = code ? strtol(code, NULL, 10) : 1;
+        c->res->exit_code = v >= 0 && v <= 255 ? (int)v : 1;
+        c->res->receipt_json = rj;
+        rj = NULL;
+        snprintf(c->res->provider, sizeof c->res->provider, "%s", k->name);
+    }
+    free(rj);
+    phase_receipt_free(&r);
+    phase_job_result_free(&jr);
+    json_decref(res);
+    if (rc != PHASE_OK) {
+        err_set(&c->err, rc == PHASE_EINVAL ? PHASE_EINVAL : PHASE_EMISMATCH, "provider %s: %s",
+                k->name, e.msg);
+        note(c, "provider %s: receipt check failed: %s", k->name, e.msg);
+        finish(c, c->err.code);
+        return;
+    }
+    if (c->stream) {
+        p2p_stream_t *s = c->stream;
+        c->stream = NULL;
+        p2p_stream_reset(s);
+    }
+    finish(c, PHASE_OK);
+}
+
+static void stream_frames(cl_t *c)
+{
+    size_t off = 0;
+    while (c->state == ST_STREAM && c->stream) {
+        uint8_t type;
+        const uint8_t *b;
+        size_t n, used;
+        err_t e = {0};
+        int r = phase_frame_next(c->in.data + off, c->in.len - off, &type, &b, &n, &used, &e);
+        if (r < 0) {
+            attempt_failed(c, "%s", e.msg);
+            return;
+        }
+        if (r == 0)
+            break;
+        off += used;
+        switch (type) {
+        case PHASE_F_NEED_MODULE:
+            log_info("phase", "sending the module", "bytes=%zu", c->sopts->module_len);
+            pump_start(c, PHASE_F_MODULE, c->sopts->module, c->sopts->module_len,
+                       PHASE_F_MODULE_END);
+            break;
+        case PHASE_F_ACCEPTED:
+            pump_start(c, PHASE_F_STDIN, c->sopts->stdin_data, c->sopts->stdin_len,
+                       PHASE_F_STDIN_END);
+            break;
+        case PHASE_F_EVENT:
+            if (collect_output(c, b, n) != 0) {
+                attempt_failed(c, "bad or oversized output event");
+                return;
+            }
+            break;
+        case PHASE_F_REJECTED: {
+            err_t je = {0};
+            json_t *j = cjson_parse((const char *)b, n, &je);
+            const char *why = j ? json_string_value(json_object_get(j, "reason")) : NULL;
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s", why ? why : "(no reason)");
+            json_decref(j);
+            attempt_failed(c, "refused the job: %s", msg);
+            return;
+        }
+        case PHASE_F_RESULT:
+            on_stream_result(c, b, n);
+            return;
+        default:
+            attempt_failed(c, "unexpected frame 0x%02x", type);
+            return;
+        }
+    }
+    if (off && c->state == ST_STREAM) {
+        memmove(c->in.data, c->in.data + off, c->in.len - off);
+        c->in.len -= off;
+    }
+}
+
+static void send_stream(cl_t *c)
+{
+    if (c->stream) {
+        p2p_stream_t *s = c->stream;
+        c->stream = NULL;
+        p2p_stream_reset(s);
+    }
+    buf_reset(&c->res->out);
+    buf_reset(&c->res->err);
+    c->state = ST_STREAM;
+    c->in_cap = PHASE_FRAME_MAX + 16;
+    open_proto(c, PHASE_JOB_PROTO);
 }
 
 static void send_relay(cl_t *c)
@@ -759,45 +1016,76 @@ static void start_submit(cl_t *c)
     try_next(c);
 }
 
-/* The manifest: upstream's wasm JobSpec plus our args/stdin/max_fuel. */
-static int build_manifest(cl_t *c, err_t *e)
+/* The manifests: upstream's wasm JobSpec plus our args/stdin/max_fuel. For
+ * /phase/job/1.0.0 the module goes by reference (input [], module_cid
+ * "sha256:<hex>") and stdin is streamed; for the relay (an upstream node)
+ * everything is inline, when it fits the 256 KiB request cap. */
+static json_t *spec_for(const phase_submit_opts_t *o, bool inline_all)
 {
-    const phase_submit_opts_t *o = c->sopts;
-    json_t *p = phase_wasm_job_spec(o->module, o->module_len, o->timeout_ms, o->memory_bytes);
+    json_t *p = inline_all
+                    ? phase_wasm_job_spec(o->module, o->module_len, o->timeout_ms, o->memory_bytes)
+                    : phase_wasm_job_spec(NULL, 0, o->timeout_ms, o->memory_bytes);
     if (!p)
-        return err_set(e, BASE_ENOMEM, "out of memory");
+        return NULL;
+    if (!inline_all) {
+        char h[PHASE_MODULE_HASH_LEN + 1];
+        phase_module_hash(o->module, o->module_len, h);
+        json_object_set_new(p, "module_cid", json_string(h));
+    }
     if (o->n_args) {
         json_t *a = json_array();
         for (size_t i = 0; i < o->n_args; i++)
             json_array_append_new(a, json_string(o->args[i]));
         json_object_set_new(p, "args", a);
     }
-    if (o->stdin_len)
+    if (inline_all && o->stdin_len)
         json_object_set_new(p, "stdin", cjson_bytes(o->stdin_data, o->stdin_len));
     if (o->fuel)
         json_object_set_new(p, "max_fuel", cjson_u64(o->fuel));
-    int rc = phase_manifest_sign(p, o->signer, ts_now(), NULL, &c->m, e);
+    return p;
+}
+
+static int build_manifest(cl_t *c, err_t *e)
+{
+    const phase_submit_opts_t *o = c->sopts;
+    ts_t now = ts_now();
+    phase_manifest_t sm;
+    json_t *p = spec_for(o, false);
+    if (!p)
+        return err_set(e, BASE_ENOMEM, "out of memory");
+    int rc = phase_manifest_sign(p, o->signer, now, NULL, &sm, e);
     json_decref(p);
     if (rc)
         return rc;
-    if ((rc = phase_manifest_hash(&c->m, c->job_id, e)) != 0)
-        return rc;
-    char *mj = phase_manifest_to_json(&c->m, e);
-    if (!mj)
-        return e && e->code ? e->code : BASE_ENOMEM;
-    size_t ml = strlen(mj);
-    rc = phase_relay_request_encode((const uint8_t *)mj, ml, &c->relay_req, e);
-    free(mj);
-    if (rc)
-        return rc;
-    if (c->relay_req.len > PHASE_RELAY_REQ_MAX)
-        return err_set(e, PHASE_EINVAL,
-                       "the job (module %zu bytes, stdin %zu bytes) makes a %zu byte relay "
-                       "request, over upstream's %u byte cap",
-                       o->module_len, o->stdin_len, c->relay_req.len, PHASE_RELAY_REQ_MAX);
+    rc = phase_manifest_hash(&sm, c->stream_job_id, e);
+    c->stream_manifest = rc ? NULL : phase_manifest_to_json(&sm, e);
+    phase_manifest_free(&sm);
+    if (rc || !c->stream_manifest)
+        return rc ? rc : BASE_ENOMEM;
+    if (strlen(c->stream_manifest) > PHASE_FRAME_MAX - 1)
+        return err_set(e, PHASE_EINVAL, "the manifest exceeds the %u byte frame cap",
+                       PHASE_FRAME_MAX);
+    /* the relay form, only when it can fit: bytes become up to 4 JSON chars */
+    if ((o->module_len + o->stdin_len) * 4 < PHASE_RELAY_REQ_MAX) {
+        if (!(p = spec_for(o, true)))
+            return err_set(e, BASE_ENOMEM, "out of memory");
+        rc = phase_manifest_sign(p, o->signer, now, NULL, &c->m, e);
+        json_decref(p);
+        if (rc || (rc = phase_manifest_hash(&c->m, c->job_id, e)) != 0)
+            return rc;
+        char *mj = phase_manifest_to_json(&c->m, e);
+        if (!mj)
+            return e && e->code ? e->code : BASE_ENOMEM;
+        rc = phase_relay_request_encode((const uint8_t *)mj, strlen(mj), &c->relay_req, e);
+        free(mj);
+        if (rc)
+            return rc;
+        if (c->relay_req.len > PHASE_RELAY_REQ_MAX)
+            buf_reset(&c->relay_req);
+    }
     /* the offer */
     phase_offer_t *f = &c->offer;
-    hex_encode(c->job_id, PHASE_HASH_BYTES, f->job_id);
+    hex_encode(c->stream_job_id, PHASE_HASH_BYTES, f->job_id);
     uint8_t nonce[16];
     crypto_random(nonce, sizeof nonce);
     hex_encode(nonce, sizeof nonce, f->nonce);

@@ -708,3 +708,35 @@ int phase_cap_validator(const uint8_t *key, size_t kn, const uint8_t *val, size_
 {
     return phase_cap_record_verify(key, kn, val, vn, ts_now(), NULL, e);
 }
+
+/* ---- /phase/job/1.0.0 frames ---- */
+
+int phase_frame_append(buf_t *out, uint8_t type, const void *body, size_t n)
+{
+    uint8_t hdr[10];
+    size_t hl = uvarint_encode((uint64_t)n + 1, hdr);
+    if (buf_append(out, hdr, hl) || buf_append_byte(out, type) || (n && buf_append(out, body, n)))
+        return BASE_ENOMEM;
+    return PHASE_OK;
+}
+
+int phase_frame_next(const uint8_t *p, size_t n, uint8_t *type, const uint8_t **body,
+                     size_t *body_len, size_t *used, err_t *e)
+{
+    uint64_t len = 0;
+    int k = uvarint_decode(p, n, &len, NULL);
+    if (k == BASE_ETRUNC)
+        return n >= 10 ? err_set(e, PHASE_EINVAL, "frame: length prefix too long") : 0;
+    if (k < 0)
+        return err_set(e, PHASE_EINVAL, "frame: bad length prefix");
+    if (len == 0 || len > PHASE_FRAME_MAX)
+        return err_set(e, PHASE_EINVAL, "frame: length %llu outside 1..%u",
+                       (unsigned long long)len, PHASE_FRAME_MAX);
+    if (n - (size_t)k < len)
+        return 0;
+    *type = p[k];
+    *body = p + k + 1;
+    *body_len = (size_t)len - 1;
+    *used = (size_t)k + (size_t)len;
+    return 1;
+}

@@ -20,10 +20,9 @@
  * too much, sends garbage or stalls has its stream reset and the node keeps
  * serving everyone else.
  */
-#include "phase.h"
+#include "internal.h"
 
 #include "crypto/crypto.h"
-#include "p2p/p2p.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,8 @@
 #define OFFER_READ_MS 10000
 #define RELAY_READ_MS 60000
 #define MAX_ARGS 64
+#define CACHE_SLOTS 64
+#define CACHE_BYTES (256u << 20)
 
 typedef struct njob njob_t;
 
@@ -54,6 +55,15 @@ struct phase_node {
     uint64_t jobs_done, jobs_refused;
     buf_t cap_key;
     struct rstream *streams;  /* inbound offer/relay streams */
+    struct pjob *pjobs;       /* inbound /phase/job/1.0.0 streams (jobproto.c) */
+    struct mcache {
+        char hash[PHASE_MODULE_HASH_LEN + 1];
+        uint8_t *data;
+        size_t len;
+        uint64_t used;
+    } cache[CACHE_SLOTS];
+    size_t cache_bytes;
+    uint64_t cache_clock;
 };
 
 struct njob {
@@ -67,6 +77,10 @@ struct njob {
     uint8_t *stdin_data;
     size_t stdin_len;
     uint64_t fuel;
+    uint8_t *module;           /* by-reference module bytes (copy) */
+    size_t module_len;
+    int stdin_fd, stdout_fd, stderr_fd;
+    const int *cancel;
     /* filled on the pool thread */
     int rc;
     err_t err;
@@ -85,6 +99,7 @@ static void njob_free(njob_t *j)
     for (size_t i = 0; i < j->argc; i++)
         free(j->argv[i]);
     free(j->stdin_data);
+    free(j->module);
     phase_job_outcome_free(&j->out);
     phase_receipt_free(&j->receipt);
     free(j);
@@ -105,11 +120,14 @@ static void work_run(uv_work_t *w)
         .argc = j->argc,
         .argv = (const char *const *)j->argv,
         .fuel = j->fuel,
-        .stdin_fd = -1,
+        .module = j->module,
+        .module_len = j->module_len,
+        .stdin_fd = j->stdin_fd,
         .stdin_data = j->stdin_data,
         .stdin_len = j->stdin_len,
-        .stdout_fd = -1,
-        .stderr_fd = -1,
+        .stdout_fd = j->stdout_fd,
+        .stderr_fd = j->stderr_fd,
+        .cancel = j->cancel,
         .output_max = PHASE_RELAY_RESP_MAX / 8, /* fits the relay answer as JSON */
     };
     j->rc = phase_worker_execute(&j->m, &pol, &j->node->id, &t, ts_now(), &j->out, &j->receipt,
@@ -223,6 +241,12 @@ static int read_extensions(njob_t *j, err_t *e)
 int phase_node_submit(phase_node_t *n, phase_manifest_t *m, const phase_node_job_cbs_t *cbs,
                       uint64_t *job, err_t *e)
 {
+    return phase_node_submit_io(n, m, NULL, cbs, job, e);
+}
+
+int phase_node_submit_io(phase_node_t *n, phase_manifest_t *m, const phase_node_job_io_t *io,
+                         const phase_node_job_cbs_t *cbs, uint64_t *job, err_t *e)
+{
     if (n->freed)
         return err_set(e, PHASE_ENET, "node is shutting down");
     if (queue_full(n)) {
@@ -238,7 +262,27 @@ int phase_node_submit(phase_node_t *n, phase_manifest_t *m, const phase_node_job
     memset(m, 0, sizeof *m);
     if (cbs)
         j->cbs = *cbs;
+    j->stdin_fd = j->stdout_fd = j->stderr_fd = -1;
     int rc = read_extensions(j, e);
+    if (rc == 0 && io) {
+        j->stdin_fd = io->stdin_fd;
+        j->stdout_fd = io->stdout_fd;
+        j->stderr_fd = io->stderr_fd;
+        j->cancel = io->cancel;
+        if (io->stdin_fd >= 0) { /* streamed stdin replaces the payload's */
+            free(j->stdin_data);
+            j->stdin_data = NULL;
+            j->stdin_len = 0;
+        }
+        if (io->module_len) {
+            j->module = malloc(io->module_len);
+            if (!j->module)
+                rc = err_set(e, BASE_ENOMEM, "out of memory");
+            else
+                memcpy(j->module, io->module, io->module_len);
+            j->module_len = io->module_len;
+        }
+    }
     if (rc) {
         njob_free(j);
         return rc;
@@ -648,6 +692,88 @@ static void on_mdns_peer(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *
         log_debug("phase", "mdns peer not dialed", "reason=\"%s\"", e.msg);
 }
 
+/* ---- for jobproto.c ---- */
+
+uv_loop_t *node_loop(phase_node_t *n)
+{
+    return n->loop;
+}
+
+void node_hold(phase_node_t *n)
+{
+    n->handles++;
+}
+
+void node_unhold(phase_node_t *n)
+{
+    n->handles--;
+    node_maybe_release(n);
+}
+
+bool node_closing(const phase_node_t *n)
+{
+    return n->freed;
+}
+
+struct pjob **node_pjobs(phase_node_t *n)
+{
+    return &n->pjobs;
+}
+
+/* ---- module cache ---- */
+
+const uint8_t *phase_node_module_get(phase_node_t *n, const char *hash, size_t *len)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (n->cache[i].data && strcmp(n->cache[i].hash, hash) == 0) {
+            n->cache[i].used = ++n->cache_clock;
+            *len = n->cache[i].len;
+            return n->cache[i].data;
+        }
+    return NULL;
+}
+
+static void cache_evict(phase_node_t *n, size_t i)
+{
+    n->cache_bytes -= n->cache[i].len;
+    free(n->cache[i].data);
+    memset(&n->cache[i], 0, sizeof n->cache[i]);
+}
+
+int phase_node_module_put(phase_node_t *n, const uint8_t *module, size_t len)
+{
+    char h[PHASE_MODULE_HASH_LEN + 1];
+    size_t have;
+    phase_module_hash(module, len, h);
+    if (len > CACHE_BYTES || phase_node_module_get(n, h, &have))
+        return PHASE_OK;
+    /* least recently used first, until a slot and the bytes are free */
+    for (;;) {
+        size_t free_slot = CACHE_SLOTS, lru = CACHE_SLOTS;
+        for (size_t i = 0; i < CACHE_SLOTS; i++) {
+            if (!n->cache[i].data)
+                free_slot = free_slot == CACHE_SLOTS ? i : free_slot;
+            else if (lru == CACHE_SLOTS || n->cache[i].used < n->cache[lru].used)
+                lru = i;
+        }
+        if (free_slot != CACHE_SLOTS && n->cache_bytes + len <= CACHE_BYTES) {
+            uint8_t *d = malloc(len ? len : 1);
+            if (!d)
+                return BASE_ENOMEM;
+            memcpy(d, module, len);
+            n->cache[free_slot].data = d;
+            n->cache[free_slot].len = len;
+            memcpy(n->cache[free_slot].hash, h, sizeof h);
+            n->cache[free_slot].used = ++n->cache_clock;
+            n->cache_bytes += len;
+            return PHASE_OK;
+        }
+        if (lru == CACHE_SLOTS)
+            return BASE_ENOMEM;
+        cache_evict(n, lru);
+    }
+}
+
 /* ---- lifecycle ---- */
 
 phase_node_t *phase_node_new(uv_loop_t *loop, const phase_node_config_t *cfg,
@@ -675,14 +801,14 @@ phase_node_t *phase_node_new(uv_loop_t *loop, const phase_node_config_t *cfg,
     buf_init(&n->cap_key, 0);
     buf_append_str(&n->cap_key, PHASE_CAP_NS);
     buf_append_str(&n->cap_key, n->peer_id);
-    p2p_host_config_t hc = {.seed = id->seed, .kad_server = true, .idle_timeout_ms = 300000,
-                            .agent = "plasmd/" AETHER_VERSION};
+    p2p_host_config_t hc = {.seed = id->seed, .kad_server = true, .idle_timeout_ms = 300000};
     n->host = p2p_host_new(loop, &hc, e);
     if (!n->host)
         goto fail;
     if (p2p_ping_enable(n->host) || p2p_identify_enable(n->host) ||
         p2p_host_handle(n->host, PHASE_OFFER_PROTO, on_offer_stream, n) ||
-        p2p_host_handle(n->host, PHASE_RELAY_PROTO, on_relay_stream, n)) {
+        p2p_host_handle(n->host, PHASE_RELAY_PROTO, on_relay_stream, n) ||
+        p2p_host_handle(n->host, PHASE_JOB_PROTO, jobproto_on_stream, n)) {
         err_set(e, PHASE_ENET, "cannot register protocols");
         goto fail;
     }
@@ -807,6 +933,9 @@ static void node_maybe_release(phase_node_t *n)
 {
     if (!n->freed || n->outstanding || n->handles)
         return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (n->cache[i].data)
+            cache_evict(n, i);
     buf_free(&n->cap_key);
     phase_identity_wipe(&n->id);
     free(n);
@@ -838,6 +967,7 @@ void phase_node_free(phase_node_t *n)
         uv_timer_stop(&rs->timer);
         rs_maybe_free(rs);
     }
+    jobproto_shutdown(n);
     n->kad = NULL;
     n->host = NULL;
     uv_close((uv_handle_t *)&n->boot_timer, timer_closed);

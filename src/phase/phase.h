@@ -592,6 +592,56 @@ int phase_node_submit(phase_node_t *n, phase_manifest_t *m, const phase_node_job
  * clamped wall-time limit). */
 int phase_node_cancel(phase_node_t *n, uint64_t job) BASE_MUST_CHECK;
 
+/* ---- our streaming job protocol /phase/job/1.0.0 (netproto.c, jobproto.c) ------
+ * docs/phase-protocol.md is the specification. Frames: uvarint(1 + |body|) ||
+ * type || body, at most PHASE_FRAME_MAX bytes after the length. */
+#define PHASE_JOB_PROTO "/phase/job/1.0.0"
+#define PHASE_FRAME_MAX (256u << 10)
+#define PHASE_MODULE_MAX (64u << 20)    /* largest module a provider takes */
+#define PHASE_STDIN_MAX (64u << 20)     /* most stdin one job may stream */
+
+enum {
+    /* client -> provider */
+    PHASE_F_MANIFEST = 0x01,    /* JSON SignedManifest<JobSpec> */
+    PHASE_F_MODULE = 0x02,      /* module bytes (after NEED_MODULE) */
+    PHASE_F_MODULE_END = 0x03,  /* empty */
+    PHASE_F_STDIN = 0x04,       /* stdin bytes (after ACCEPTED) */
+    PHASE_F_STDIN_END = 0x05,   /* empty */
+    PHASE_F_CANCEL = 0x06,      /* empty: stop the job, still answer RESULT */
+    /* provider -> client */
+    PHASE_F_NEED_MODULE = 0x10, /* JSON {"module_cid"} */
+    PHASE_F_ACCEPTED = 0x11,    /* JSON {"job_id","cached"} */
+    PHASE_F_REJECTED = 0x12,    /* JSON {"reason"} then the stream closes */
+    PHASE_F_EVENT = 0x13,       /* JSON JobEvent (Output while the job runs) */
+    PHASE_F_RESULT = 0x14,      /* JSON {"final": JobEvent Final, "receipt": SignedReceipt} */
+};
+
+/* Appends one frame. */
+int phase_frame_append(buf_t *out, uint8_t type, const void *body, size_t n) BASE_MUST_CHECK;
+/* Parses the frame at the start of p: 1 with *type, *body, *body_len and
+ * *used set; 0 when more bytes are needed; PHASE_EINVAL for a bad length
+ * (zero, non-minimal, over PHASE_FRAME_MAX). */
+int phase_frame_next(const uint8_t *p, size_t n, uint8_t *type, const uint8_t **body,
+                     size_t *body_len, size_t *used, err_t *e) BASE_MUST_CHECK;
+
+/* Jobs whose io the caller supplies (the streaming protocol, an HTTP API):
+ * the module when the manifest references it by hash (copied), pipes for
+ * stdin/stdout/stderr (the fds stay the caller's; close them after on_done)
+ * and a cancel flag (see phase_job_opts_t.cancel). */
+typedef struct phase_node_job_io {
+    const uint8_t *module;
+    size_t module_len;
+    int stdin_fd, stdout_fd, stderr_fd;
+    const int *cancel;
+} phase_node_job_io_t;
+int phase_node_submit_io(phase_node_t *n, phase_manifest_t *m, const phase_node_job_io_t *io,
+                         const phase_node_job_cbs_t *cbs, uint64_t *job, err_t *e)
+    BASE_MUST_CHECK;
+/* The node's content-addressed module cache ("sha256:<hex>"): NULL when
+ * absent. The pointer is valid until the next phase_node_* call. */
+const uint8_t *phase_node_module_get(phase_node_t *n, const char *hash, size_t *len);
+int phase_node_module_put(phase_node_t *n, const uint8_t *module, size_t len) BASE_MUST_CHECK;
+
 /* ---- client (client.c) ----------------------------------------------------------
  * Finds providers (DHT provider records for /phase/capability/<arch>/wasm and
  * their signed capability records), offers, relays, verifies. Each call runs

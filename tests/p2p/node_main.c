@@ -10,7 +10,7 @@
 static const char usage[] = "Usage: p2p_node <command> [args]\n\nplasmd's libp2p commands.\n";
 
 static const cli_cmd_t commands[] = {
-    {"start", plasmd_p2p_start, "run a libp2p node"},
+    {"start", plasmd_start, "run the provider node (libp2p, Kademlia, job protocols)"},
     {"ping", plasmd_p2p_ping, "ping a libp2p node"},
     {"id", plasmd_p2p_id, "identify a libp2p node"},
     {"dht", plasmd_p2p_dht, "Kademlia operations"},
