@@ -295,6 +295,18 @@ def main():
     check("start --config FILE with -l overriding its listen address",
           ok["addr"].startswith("/ip4/127.0.0.1/"), ok["addr"])
 
+    # ---- SIGTERM: every provider still up shuts down cleanly (sanitizers: no leaks) ----
+    codes = []
+    for x in p + [full, ok]:
+        if x["proc"].poll() is None:
+            x["proc"].send_signal(signal.SIGTERM)
+            try:
+                codes.append(x["proc"].wait(timeout=30))
+            except subprocess.TimeoutExpired:
+                codes.append("hung")
+    check("providers stop on SIGTERM with exit 0", codes and all(c == 0 for c in codes),
+          (codes, [open(x["log"]).read()[-1500:] for x in p[:1]]))
+
 
 try:
     main()

@@ -90,6 +90,7 @@ static void cancel_frames(tool_t *t)
             }
             char *s = json_dumps(o, JSON_COMPACT);
             printf("%s\n", s);
+            fflush(stdout);
             free(s);
             json_decref(o);
             json_decref(j);
@@ -177,10 +178,19 @@ static int run_client(tool_t *t, const char *maddr, uint64_t timeout_ms)
     return 0;
 }
 
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
 static void finish_client(tool_t *t)
 {
+    fflush(stdout);
     p2p_host_free(t->host);
     uv_close((uv_handle_t *)&t->timer, NULL);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    uv_walk(&t->loop, close_walk, NULL);
     uv_run(&t->loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&t->loop);
     buf_free(&t->out);
