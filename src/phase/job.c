@@ -45,6 +45,7 @@ const char *phase_job_status_name(phase_job_status_t s)
     case PHASE_JOB_TIMEOUT: return "timeout";
     case PHASE_JOB_TRAP: return "trap";
     case PHASE_JOB_LOAD_ERROR: return "load_error";
+    case PHASE_JOB_CANCELLED: return "cancelled";
     }
     return "trap";
 }

@@ -262,7 +262,7 @@ typedef enum {
     PHASE_JOB_CANCELLED,    /* stopped through opts.cancel (JobResult completion "cancelled") */
 } phase_job_status_t;
 
-/* "exited", "out_of_fuel", "timeout", "trap", "load_error": the
+/* "exited", "out_of_fuel", "timeout", "trap", "load_error", "cancelled": the
  * metrics.extra.status of a receipt (set when the job did not exit). */
 const char *phase_job_status_name(phase_job_status_t s);
 
