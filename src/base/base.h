@@ -131,6 +131,14 @@
     X(MEMPOOL_EREJECT, -750, "the transaction was refused; *reason says why") \
     X(MEMPOOL_ENOMEM, -751, "allocation failed") \
     X(MEMPOOL_EINVAL, -752, "bad argument (NULL, zero size)") \
+    /* chain/client (the wallet) */ \
+    X(CHAIN_CLIENT_EINVAL, -800, "bad argument or key file") \
+    X(CHAIN_CLIENT_EUNREACHABLE, -801, "the node cannot be reached") \
+    X(CHAIN_CLIENT_EREFUSED, -802, "the node refused the call (JSON-RPC error)") \
+    X(CHAIN_CLIENT_EPROTO, -803, "an answer of the wrong shape (not an Aether node?)") \
+    X(CHAIN_CLIENT_EFUNDS, -804, "insufficient funds") \
+    X(CHAIN_CLIENT_ETIMEOUT, -805, "not committed within the time allowed") \
+    X(CHAIN_CLIENT_ENOMEM, -806, "allocation failed") \
     /* chain/node */ \
     X(NODE_EINVAL, -850, "bad file / argument") \
     X(NODE_ETXINVALID, -851, "tx undecodable or invalid against the chain") \
@@ -151,6 +159,7 @@ enum {
     MEMPOOL_OK = 0,
     RPC_OK = 0,
     NODE_OK = 0,
+    CHAIN_CLIENT_OK = 0,
 #define AETHER_ERROR_ENUM(name, code, text) name = code,
     AETHER_ERRORS(AETHER_ERROR_ENUM)
 #undef AETHER_ERROR_ENUM

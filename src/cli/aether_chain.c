@@ -1,5 +1,6 @@
 /* aether status | balance | transfer | tx | utxos | utxo send: the chain
- * client commands over JSON-RPC (chain/rpc's HTTP client). The endpoint is
+ * client commands; the work (calls, checks, building and signing, UTxO
+ * choice, waiting) is chain/client's, this file parses and prints. The endpoint is
  * --rpc URL, else $AETHER_RPC, else http://127.0.0.1:8545. Output is JSON on
  * stdout; errors go to stderr with exit 1 (node unreachable, rejected,
  * failed) or 2 (bad arguments: address, amount, key file). */
@@ -13,15 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "chain/node/node.h"
-#include "chain/rpc/rpc.h"
-
-#define DEFAULT_RPC "http://127.0.0.1:8545"
-#define DEFAULT_FEE 2000
-#define DEFAULT_MIN_FEE 1000 /* aetherd's default floor: this + 1 per byte */
+#include "chain/client/client.h"
 
 static const char endpoint_help[] =
-    "The node is --rpc URL, else $AETHER_RPC, else " DEFAULT_RPC ".\n";
+    "The node is --rpc URL, else $AETHER_RPC, else " CHAIN_CLIENT_DEFAULT_RPC ".\n";
 
 static void print_json(const json_t *j)
 {
@@ -36,37 +32,37 @@ static void print_json(const json_t *j)
 
 static const char *endpoint(const char *opt)
 {
-    if (opt)
-        return opt;
-    const char *env = getenv("AETHER_RPC");
-    return env && *env ? env : DEFAULT_RPC;
+    return opt ? opt : chain_client_default_url();
 }
 
-static rpc_client_t *open_client(const char *prog, const char *url, int *rc)
+static chain_client_t *open_client(const char *prog, const char *url, int *rc)
 {
     err_t e = {0};
-    rpc_client_t *c = rpc_client_new(endpoint(url), 30000, &e);
+    chain_client_t *c = chain_client_new(url, 30000, &e);
     if (!c)
         *rc = cli_usage_error(prog, "--rpc: %s", e.msg);
     return c;
 }
 
-/* One call; on failure prints the error (naming the endpoint when it is
- * unreachable) and returns NULL. */
-static json_t *call(const char *prog, rpc_client_t *c, const char *url, const char *method,
-                    json_t *params)
+/* Prints a chain/client error: exit 1, with a hint when the node is not
+ * reachable. */
+static int client_error(const char *prog, const err_t *e)
+{
+    if (e->code == CHAIN_CLIENT_EUNREACHABLE)
+        return cli_error(prog, CLI_FAIL, "%s; set --rpc or AETHER_RPC", e->msg);
+    return cli_error(prog, e->code == CHAIN_CLIENT_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e->msg);
+}
+
+/* One call; on failure prints the error and returns NULL. */
+static json_t *call(const char *prog, chain_client_t *c, const char *method, json_t *params)
 {
     json_t *res = NULL;
-    int code = 0;
     err_t e = {0};
-    int rc = rpc_client_call(c, method, params, &res, &code, &e);
-    json_decref(params);
-    if (rc == RPC_EREMOTE)
-        cli_error(prog, CLI_FAIL, "node refused %s (%d): %s", method, code, e.msg);
-    else if (rc != 0)
-        cli_error(prog, CLI_FAIL, "%s (node endpoint %s; set --rpc or AETHER_RPC)", e.msg,
-                  endpoint(url));
-    return rc == 0 ? res : NULL;
+    if (chain_client_call(c, method, params, &res, &e) != 0) {
+        client_error(prog, &e);
+        return NULL;
+    }
+    return res;
 }
 
 /* ADDR is 40 hex digits (0x optional), or a key file whose address is used. */
@@ -76,11 +72,11 @@ static int parse_addr(const char *prog, const char *what, const char *arg, chain
     if (chain_addr_from_hex(arg, a, &e) == 0)
         return -1;
     if (access(arg, R_OK) == 0) {
-        node_key_t k;
+        chain_key_t k;
         err_t ke = {0};
-        if (node_key_load(arg, &k, &ke) == 0) {
+        if (chain_key_load(arg, &k, &ke) == 0) {
             *a = k.addr;
-            node_key_wipe(&k);
+            chain_key_wipe(&k);
             return -1;
         }
         return cli_usage_error(prog, "%s '%s': %s", what, arg, ke.msg);
@@ -160,14 +156,14 @@ int aether_status_main(int argc, char **argv)
         return rc;
     if (optind < argc)
         return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    rpc_client_t *c = open_client(prog, url, &rc);
+    chain_client_t *c = open_client(prog, url, &rc);
     if (!c)
         return rc;
     rc = CLI_FAIL;
     uint64_t u;
-    json_t *chain = call(prog, c, url, "aeth_chainId", NULL);
+    json_t *chain = call(prog, c, "aeth_chainId", NULL);
     chain = expect(prog, url, "aeth_chainId", chain, cjson_get_u64(chain, &u));
-    json_t *root = chain ? call(prog, c, url, "aeth_getStateRoot", NULL) : NULL;
+    json_t *root = chain ? call(prog, c, "aeth_getStateRoot", NULL) : NULL;
     root = expect(prog, url, "aeth_getStateRoot", root,
                   cjson_get_u64(json_object_get(root, "height"), &u) &&
                       is_hash_field(root, "root") && is_hash_field(root, "block_hash"));
@@ -179,21 +175,17 @@ int aether_status_main(int argc, char **argv)
         json_object_set(out, "state_root", json_object_get(root, "root"));
         json_object_set(out, "block_hash", json_object_get(root, "block_hash"));
         int status = 0;
-        char *body = NULL;
-        size_t len = 0;
+        json_t *h = NULL;
         err_t e = {0};
-        if (rpc_client_get(c, "/health", &status, &body, &len, &e) == 0) {
-            json_t *h = cjson_parse(body, len, NULL);
-            json_object_set_new(out, "health", h ? h : json_string(body));
-        }
-        free(body);
+        if (chain_client_health(c, &status, &h, &e) == 0)
+            json_object_set_new(out, "health", h);
         print_json(out);
         json_decref(out);
         rc = CLI_OK;
     }
     json_decref(chain);
     json_decref(root);
-    rpc_client_free(c);
+    chain_client_free(c);
     return rc;
 }
 
@@ -216,13 +208,13 @@ static json_t *call_with_addr(const char *prog, const char *usage, const char *m
     chain_addr_t a;
     if ((*rc = parse_addr(prog, "address", argv[optind], &a)) >= 0)
         return NULL;
-    rpc_client_t *c = open_client(prog, *url, rc);
+    chain_client_t *c = open_client(prog, *url, rc);
     if (!c)
         return NULL;
     char hex[2 * CHAIN_ADDR_BYTES + 1];
     chain_addr_to_hex(&a, hex);
-    json_t *res = call(prog, c, *url, method, json_pack("[s]", hex));
-    rpc_client_free(c);
+    json_t *res = call(prog, c, method, json_pack("[s]", hex));
+    chain_client_free(c);
     *rc = CLI_FAIL;
     return res;
 }
@@ -259,12 +251,12 @@ int aether_tx_main(int argc, char **argv)
     err_t e = {0};
     if (chain_hash_from_hex(argv[optind], &h, &e) != 0)
         return cli_usage_error(prog, "TXHASH '%s': %s", argv[optind], e.msg);
-    rpc_client_t *c = open_client(prog, url, &rc);
+    chain_client_t *c = open_client(prog, url, &rc);
     if (!c)
         return rc;
     char hex[2 * CHAIN_HASH_BYTES + 1];
     chain_hash_to_hex(&h, hex);
-    json_t *tx = call(prog, c, url, "aeth_getTransaction", json_pack("[s]", hex));
+    json_t *tx = call(prog, c, "aeth_getTransaction", json_pack("[s]", hex));
     tx = expect(prog, url, "aeth_getTransaction", tx,
                 json_is_null(tx) || json_is_string(json_object_get(tx, "status")));
     rc = CLI_FAIL;
@@ -273,7 +265,7 @@ int aether_tx_main(int argc, char **argv)
     } else if (tx) {
         json_t *st = json_object_get(tx, "status");
         if (json_is_string(st) && strcmp(json_string_value(st), "committed") == 0) {
-            json_t *r = call(prog, c, url, "aeth_getReceipt", json_pack("[s]", hex));
+            json_t *r = call(prog, c, "aeth_getReceipt", json_pack("[s]", hex));
             if (r)
                 json_object_set_new(tx, "receipt", r);
         }
@@ -281,7 +273,7 @@ int aether_tx_main(int argc, char **argv)
         rc = CLI_OK;
     }
     json_decref(tx);
-    rpc_client_free(c);
+    chain_client_free(c);
     return rc;
 }
 
@@ -352,7 +344,7 @@ static int parse_send_opts(const char *prog, const char *use, bool utxo, int arg
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->fee = chain_u128_from_u64(DEFAULT_FEE);
+    o->fee = chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
     o->timeout_s = 30;
     int c, rc;
     opterr = 0;
@@ -419,102 +411,62 @@ static int parse_send_opts(const char *prog, const char *use, bool utxo, int arg
     return -1;
 }
 
-/* Submits tx; with wait, polls for the receipt. Prints the result. */
-static int submit(const char *prog, rpc_client_t *c, const send_opts_t *o, chain_tx_t *tx)
+/* Prints what was sent and, with --wait, the receipt; exit 1 when the
+ * transaction failed or was not committed in time. */
+static int report(const char *prog, chain_client_t *c, const send_opts_t *o, const chain_tx_t *tx)
 {
-    buf_t raw;
-    buf_init(&raw, 0);
-    if (chain_tx_encode(tx, true, &raw) != 0) {
-        buf_free(&raw);
-        return cli_error(prog, CLI_FAIL, "cannot encode the transaction");
-    }
-    json_t *hexj = rpc_hex_json(raw.data, raw.len);
-    buf_free(&raw);
-    json_t *res = call(prog, c, o->url, "aeth_sendRawTransaction", json_pack("[o]", hexj));
-    if (!res)
-        return CLI_FAIL;
     char hash[2 * CHAIN_HASH_BYTES + 1];
     chain_hash_to_hex(&tx->hash, hash);
-    json_t *out = json_pack("{s:O,s:I}", "hash", res, "nonce", (json_int_t)tx->nonce);
-    json_decref(res);
-    int rc = CLI_OK;
-    if (o->wait) {
-        struct timespec start, now;
-        clock_gettime(CLOCK_MONOTONIC, &start);
-        json_t *r = NULL;
-        for (;;) {
-            r = call(prog, c, o->url, "aeth_getReceipt", json_pack("[s]", hash));
-            if (!r) {
-                json_decref(out);
-                return CLI_FAIL;
-            }
-            if (!json_is_null(r))
-                break;
-            json_decref(r);
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if ((uint64_t)(now.tv_sec - start.tv_sec) >= o->timeout_s) {
-                print_json(out);
-                json_decref(out);
-                return cli_error(prog, CLI_FAIL,
-                                 "transaction 0x%s not committed within %llu s (still pending)",
-                                 hash, (unsigned long long)o->timeout_s);
-            }
-            nanosleep(&(struct timespec){0, 50 * 1000000}, NULL);
-        }
-        json_object_set_new(out, "receipt", r);
-        json_t *ok = json_object_get(r, "success");
-        if (!json_is_true(ok)) {
-            /* copied before out (which owns r) is freed */
-            json_t *st = json_object_get(r, "status");
-            char status[64];
-            snprintf(status, sizeof status, "%s",
-                     json_is_string(st) ? json_string_value(st) : "unknown");
-            print_json(out);
-            json_decref(out);
-            return cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
-                             status);
-        }
+    json_t *out = json_pack("{s:s,s:o}", "hash", hash, "nonce", cjson_u64(tx->nonce));
+    if (!o->wait) {
+        print_json(out);
+        json_decref(out);
+        return CLI_OK;
     }
+    chain_client_receipt_t r;
+    json_t *raw = NULL;
+    err_t e = {0};
+    int rc = chain_client_wait_receipt(c, &tx->hash, o->timeout_s * 1000, &r, &raw, &e);
+    if (rc == 0)
+        json_object_set_new(out, "receipt", raw);
     print_json(out);
     json_decref(out);
-    return rc;
+    if (rc != 0)
+        return client_error(prog, &e);
+    if (r.receipt.status != CHAIN_STATUS_OK)
+        return cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
+                         r.status);
+    return CLI_OK;
 }
 
-/* Loads the key, and fetches the chain id and the sender's account. */
-static int prepare(const char *prog, const send_opts_t *o, rpc_client_t **cp, node_key_t *k,
-                   uint64_t *chain_id, chain_u128_t *balance, uint64_t *nonce)
+/* Loads the key and opens the client. */
+static int prepare(const char *prog, const send_opts_t *o, chain_client_t **cp, chain_key_t *k)
 {
     err_t e = {0};
     int rc = CLI_OK;
     if (crypto_init() != 0)
         return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
-    if (node_key_load(o->key_path, k, &e) != 0)
+    if (chain_key_load(o->key_path, k, &e) != 0)
         return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    rpc_client_t *c = open_client(prog, o->url, &rc);
-    if (!c)
-        return rc;
-    json_t *cid = call(prog, c, o->url, "aeth_chainId", NULL);
-    char hex[2 * CHAIN_ADDR_BYTES + 1];
-    chain_addr_to_hex(&k->addr, hex);
-    json_t *acct = cid ? call(prog, c, o->url, "aeth_getAccount", json_pack("[s]", hex)) : NULL;
-    rc = CLI_FAIL;
-    json_t *nn = json_object_get(acct, "next_nonce");
-    if (acct && cjson_get_u64(cid, chain_id) && json_is_integer(nn) &&
-        get_u128_field(acct, "balance", balance)) {
-        *nonce = o->have_nonce ? o->nonce : (uint64_t)json_integer_value(nn);
-        rc = CLI_OK;
-    } else if (acct) {
-        cli_error(prog, CLI_FAIL, "unexpected answer from the node");
-    }
-    json_decref(cid);
-    json_decref(acct);
-    if (rc != CLI_OK) {
-        rpc_client_free(c);
-        node_key_wipe(k);
+    if (!(*cp = open_client(prog, o->url, &rc))) {
+        chain_key_wipe(k);
         return rc;
     }
-    *cp = c;
     return CLI_OK;
+}
+
+static void to_send(const send_opts_t *o, chain_client_send_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->to = o->to;
+    s->amount = o->amount;
+    s->have_fee = o->have_fee;
+    s->fee = o->fee;
+    s->have_nonce = o->have_nonce;
+    s->nonce = o->nonce;
+    s->from_balance = o->from_balance;
+    s->inputs = o->n_inputs ? o->inputs : NULL;
+    s->n_inputs = o->n_inputs;
 }
 
 static const char transfer_usage[] =
@@ -526,40 +478,34 @@ static const char transfer_usage[] =
     "the account's next nonce (pending transactions included). Prints the\n"
     "transaction hash; with --wait, waits for the receipt (exit 1 if it failed).\n";
 
-int aether_transfer_main(int argc, char **argv)
+/* transfer (utxo false) or utxo send */
+static int send_main(const char *prog, const char *usage, bool utxo, int argc, char **argv)
 {
-    const char *prog = "aether transfer";
     send_opts_t o;
-    int rc = parse_send_opts(prog, transfer_usage, false, argc, argv, &o);
+    int rc = parse_send_opts(prog, usage, utxo, argc, argv, &o);
     if (rc >= 0)
         return rc;
-    rpc_client_t *c = NULL;
-    node_key_t k;
-    uint64_t chain_id = 0, nonce = 0;
-    chain_u128_t balance, need;
-    if ((rc = prepare(prog, &o, &c, &k, &chain_id, &balance, &nonce)) != CLI_OK)
+    chain_client_t *c = NULL;
+    chain_key_t k;
+    if ((rc = prepare(prog, &o, &c, &k)) != CLI_OK)
         return rc;
-    if (!chain_u128_add(o.amount, o.fee, &need) || chain_u128_cmp(balance, need) < 0) {
-        char b[CHAIN_U128_STR_MAX], a[CHAIN_U128_STR_MAX], f[CHAIN_U128_STR_MAX];
-        chain_u128_format(balance, b);
-        chain_u128_format(o.amount, a);
-        chain_u128_format(o.fee, f);
-        rpc_client_free(c);
-        node_key_wipe(&k);
-        return cli_error(prog, CLI_FAIL, "insufficient funds: balance %s is less than amount %s "
-                         "+ fee %s", b, a, f);
-    }
-    chain_tx_t *tx = chain_tx_new_transfer(chain_id, k.pk, nonce, o.fee, &o.to, o.amount);
+    chain_client_send_t s;
+    to_send(&o, &s);
+    chain_tx_t *tx = NULL;
     err_t e = {0};
-    if (!tx || chain_tx_sign(tx, k.sk, &e) != 0) {
-        rc = cli_error(prog, CLI_FAIL, "cannot build the transaction: %s", tx ? e.msg : "out of memory");
-    } else {
-        rc = submit(prog, c, &o, tx);
-    }
+    if ((utxo ? chain_client_utxo_send(c, &k, &s, &tx, &e) : chain_client_transfer(c, &k, &s, &tx, &e)) != 0)
+        rc = client_error(prog, &e);
+    else
+        rc = report(prog, c, &o, tx);
     chain_tx_free(tx);
-    node_key_wipe(&k);
-    rpc_client_free(c);
+    chain_key_wipe(&k);
+    chain_client_free(c);
     return rc;
+}
+
+int aether_transfer_main(int argc, char **argv)
+{
+    return send_main("aether transfer", transfer_usage, false, argc, argv);
 }
 
 static const char utxo_usage[] =
@@ -572,108 +518,9 @@ static const char utxo_usage[] =
     "--from-balance, that much of the account balance is added to the inputs.\n"
     "The surplus (inputs - N - fee) returns to the sender's account balance.\n";
 
-static int cmp_amount_desc(const void *a, const void *b)
-{
-    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    chain_u128_t u = {0, 0}, v = {0, 0};
-    get_u128_field(x, "amount", &u);
-    get_u128_field(y, "amount", &v);
-    return chain_u128_cmp(v, u);
-}
-
 static int utxo_send(int argc, char **argv)
 {
-    const char *prog = "aether utxo send";
-    send_opts_t o;
-    int rc = parse_send_opts(prog, utxo_usage, true, argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    rpc_client_t *c = NULL;
-    node_key_t k;
-    uint64_t chain_id = 0, nonce = 0;
-    chain_u128_t balance, need;
-    if ((rc = prepare(prog, &o, &c, &k, &chain_id, &balance, &nonce)) != CLI_OK)
-        return rc;
-    rc = CLI_FAIL;
-    chain_tx_t *tx = NULL;
-    json_t *list = NULL;
-    if (!chain_u128_add(o.amount, o.fee, &need)) {
-        cli_error(prog, CLI_USAGE, "amount + fee overflows");
-        goto done;
-    }
-    if (chain_u128_cmp(balance, o.from_balance) < 0) {
-        cli_error(prog, CLI_FAIL, "insufficient funds: --from-balance exceeds the account balance");
-        goto done;
-    }
-    chain_u128_t have = o.from_balance;
-    if (o.n_inputs == 0) {
-        char hex[2 * CHAIN_ADDR_BYTES + 1];
-        chain_addr_to_hex(&k.addr, hex);
-        list = call(prog, c, o.url, "aeth_getUtxos", json_pack("[s]", hex));
-        if (!list || !json_is_array(list))
-            goto done;
-        size_t n = json_array_size(list);
-        json_t **items = calloc(n ? n : 1, sizeof *items);
-        if (!items)
-            goto done;
-        for (size_t i = 0; i < n; i++)
-            items[i] = json_array_get(list, i);
-        qsort(items, n, sizeof *items, cmp_amount_desc);
-        for (size_t i = 0; i < n && chain_u128_cmp(have, need) < 0 &&
-                           o.n_inputs < CHAIN_MAX_TX_INPUTS; i++) {
-            chain_u128_t amt;
-            err_t e = {0};
-            json_t *tx_h = json_object_get(items[i], "tx"), *idx = json_object_get(items[i], "index");
-            if (!get_u128_field(items[i], "amount", &amt) || !json_is_string(tx_h) ||
-                !json_is_integer(idx) ||
-                chain_hash_from_hex(json_string_value(tx_h), &o.inputs[o.n_inputs].tx_hash, &e) != 0)
-                continue;
-            o.inputs[o.n_inputs].index = (uint32_t)json_integer_value(idx);
-            o.n_inputs++;
-            if (!chain_u128_add(have, amt, &have))
-                break;
-        }
-        free(items);
-        if (chain_u128_cmp(have, need) < 0) {
-            char h[CHAIN_U128_STR_MAX], w[CHAIN_U128_STR_MAX];
-            chain_u128_format(have, h);
-            chain_u128_format(need, w);
-            cli_error(prog, CLI_FAIL, "insufficient funds: UTxOs (and --from-balance) total %s, "
-                      "amount + fee is %s", h, w);
-            goto done;
-        }
-    }
-    chain_utxo_t out = {o.to, o.amount};
-    err_t e = {0};
-    tx = chain_tx_new_utxo(chain_id, k.pk, nonce, o.fee, o.from_balance, o.inputs, o.n_inputs,
-                           &out, 1, &e);
-    if (tx && !o.have_fee && DEFAULT_MIN_FEE + tx->size > DEFAULT_FEE) {
-        /* Many inputs: raise the default fee above the default floor (min fee
-         * + 1 per byte); the inputs chosen above already cover it or the
-         * node reports the shortfall. */
-        tx->fee = chain_u128_from_u64(DEFAULT_MIN_FEE + 2 * (uint64_t)tx->size);
-        chain_tx_finalize(tx);
-        chain_u128_t need2;
-        if (list && (!chain_u128_add(o.amount, tx->fee, &need2) || chain_u128_cmp(have, need2) < 0)) {
-            char f[CHAIN_U128_STR_MAX];
-            chain_u128_format(tx->fee, f);
-            cli_error(prog, CLI_FAIL, "insufficient funds: the selected UTxOs do not cover the "
-                      "amount plus the fee of %s this %u-byte transaction needs (give --fee or "
-                      "--from-balance)", f, tx->size);
-            goto done;
-        }
-    }
-    if (!tx || chain_tx_sign(tx, k.sk, &e) != 0) {
-        cli_error(prog, CLI_FAIL, "cannot build the transaction: %s", e.msg);
-        goto done;
-    }
-    rc = submit(prog, c, &o, tx);
-done:
-    json_decref(list);
-    chain_tx_free(tx);
-    node_key_wipe(&k);
-    rpc_client_free(c);
-    return rc;
+    return send_main("aether utxo send", utxo_usage, true, argc, argv);
 }
 
 int aether_utxo_main(int argc, char **argv)

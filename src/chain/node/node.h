@@ -24,9 +24,10 @@
  * resubmission of a committed transaction is reported as already committed).
  *
  * Files:
- *   key file (node_key_*): JSON {"type":"ed25519","public_key","address",
- *     "secret_seed"} (hex), mode 0600, written atomically; loading checks that
- *     the public key and address match the seed.
+ *   key file (node_key_* = chain/client's chain_key_*): JSON
+ *     {"type":"ed25519","public_key","address","secret_seed"} (hex), mode
+ *     0600, written atomically; loading checks that the public key and
+ *     address match the seed.
  *   genesis file (node_genesis_*): JSON {"chain_id": N, "timestamp_ms": N,
  *     "validator": "<pk hex>", "accounts": [{"address","balance"}],
  *     "utxos": [{"owner","amount"}]}, amounts as decimal strings; unknown
@@ -40,6 +41,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "chain/client/client.h"
 #include "chain/exec/exec.h"
 #include "chain/mempool/mempool.h"
 #include "chain/state/state.h"
@@ -50,22 +52,37 @@
 
 /* ---- key files ------------------------------------------------------------- */
 
-typedef struct node_key {
-    uint8_t seed[CRYPTO_ED25519_SEED_BYTES];
-    uint8_t pk[CRYPTO_ED25519_PK_BYTES];
-    uint8_t sk[CRYPTO_ED25519_SK_BYTES];
-    chain_addr_t addr;
-} node_key_t;
+/* Key files are chain/client's (the wallet and the node share the format);
+ * the node's callers keep these names. */
+typedef chain_key_t node_key_t;
 
-void node_key_generate(node_key_t *k);
-void node_key_from_seed(node_key_t *k, const uint8_t seed[CRYPTO_ED25519_SEED_BYTES]);
+static inline void node_key_generate(node_key_t *k)
+{
+    chain_key_generate(k);
+}
+static inline void node_key_from_seed(node_key_t *k, const uint8_t seed[CRYPTO_ED25519_SEED_BYTES])
+{
+    chain_key_from_seed(k, seed);
+}
 /* Refuses to overwrite an existing file unless overwrite. */
-int node_key_save(const char *path, const node_key_t *k, bool overwrite, err_t *e)
-    BASE_MUST_CHECK;
-int node_key_load(const char *path, node_key_t *k, err_t *e) BASE_MUST_CHECK;
+static inline BASE_MUST_CHECK int node_key_save(const char *path, const node_key_t *k,
+                                                bool overwrite, err_t *e)
+{
+    return chain_key_save(path, k, overwrite, e);
+}
+static inline BASE_MUST_CHECK int node_key_load(const char *path, node_key_t *k, err_t *e)
+{
+    return chain_key_load(path, k, e);
+}
 /* {"type","public_key","address"} (no secret). */
-json_t *node_key_public_json(const node_key_t *k);
-void node_key_wipe(node_key_t *k);
+static inline json_t *node_key_public_json(const node_key_t *k)
+{
+    return chain_key_public_json(k);
+}
+static inline void node_key_wipe(node_key_t *k)
+{
+    chain_key_wipe(k);
+}
 
 /* ---- genesis files ------------------------------------------------------------ */
 

@@ -73,7 +73,7 @@ static void test_key_files(void **state)
         write_text("bad.key", bad[i].text);
         path_in(p, sizeof p, "bad.key");
         memset(&e, 0, sizeof e);
-        assert_int_equal(node_key_load(p, &back, &e), NODE_EINVAL);
+        assert_int_equal(node_key_load(p, &back, &e), CHAIN_CLIENT_EINVAL);
         if (!strstr(e.msg, bad[i].needle))
             fail_msg("case %zu: '%s' lacks '%s'", i, e.msg, bad[i].needle);
         if (!strstr(e.msg, "bad.key")) /* every error names the file */
@@ -90,10 +90,10 @@ static void test_key_files(void **state)
              "{\"type\":\"ed25519\",\"secret_seed\":\"%s\",\"public_key\":\"%s\",\"address\":\"%s\"}",
              seed, pk, addr);
     write_text("bad.key", text);
-    assert_int_equal(node_key_load(p, &back, &e), NODE_EINVAL);
+    assert_int_equal(node_key_load(p, &back, &e), CHAIN_CLIENT_EINVAL);
     assert_non_null(strstr(e.msg, "does not belong"));
     path_in(p, sizeof p, "missing.key");
-    assert_int_equal(node_key_load(p, &back, &e), NODE_EINVAL);
+    assert_int_equal(node_key_load(p, &back, &e), CHAIN_CLIENT_EINVAL);
 }
 
 static void test_genesis_files(void **state)
