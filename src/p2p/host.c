@@ -20,7 +20,16 @@
  * Limits and misbehaviour: a frame or message above its cap, a Data frame
  * beyond the receive window, an unknown frame type, a failed decryption, a bad
  * identity signature, or a handshake not finished within handshake_timeout_ms
- * closes the connection with a log line naming the reason. Inbound streams
+ * closes the connection with a log line naming the reason.
+ *
+ * Handshake slots (issue 19 finding 8): inbound connections still in their
+ * handshake are capped in total (max_pending) and per IP address
+ * (max_pending_per_ip), apart from max_conns. A new connection that finds its
+ * IP's share, or all slots, taken evicts the pending handshake that got least
+ * far (then: has been silent longest), taken from the IP holding the most
+ * slots; a real peer's handshake makes progress every round trip, a staller
+ * never does, so stalling connections cannot lock real peers out. Refusals and evictions
+ * are logged at most once a second, with counts. Inbound streams
  * beyond max_streams are refused with RST; more than YAMUX_MAX_UNACKED of our
  * own streams awaiting ACK refuses new opens (yamux §ACK backlog).
  */
@@ -82,6 +91,10 @@ p2p_host_t *p2p_host_new(uv_loop_t *loop, const p2p_host_config_t *cfg, err_t *e
     h->cfg.agent = h->agent;
     if (!h->cfg.max_conns)
         h->cfg.max_conns = 256;
+    if (!h->cfg.max_pending)
+        h->cfg.max_pending = 64;
+    if (!h->cfg.max_pending_per_ip)
+        h->cfg.max_pending_per_ip = 16;
     if (!h->cfg.max_streams)
         h->cfg.max_streams = 256;
     if (!h->cfg.max_msg)
@@ -911,13 +924,98 @@ size_t p2p_host_conn_count(const p2p_host_t *h)
     return n;
 }
 
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return false;
+}
+
+static bool pending_inbound(const p2p_conn_t *c)
+{
+    return !c->outbound && !c->closing && c->state != C_YAMUX;
+}
+
+/* How far a handshake got: the connection state, and within Noise the
+ * message count. A staller never gets past its first line of protocol. */
+static int handshake_progress(const p2p_conn_t *c)
+{
+    return (int)c->state * 8 + (c->state == C_NOISE ? c->hs.step : 0);
+}
+
+/* The refusal and eviction log, at most one line a second. */
+static void note_refusal(p2p_host_t *h, bool evicted)
+{
+    if (evicted)
+        h->n_evicted++;
+    else
+        h->n_refused++;
+    uint64_t now = now_ms(h);
+    if (h->refuse_log_ms && now - h->refuse_log_ms < 1000)
+        return;
+    h->refuse_log_ms = now;
+    log_warn(P2P_LOG, "connection limits reached",
+             "refused=%zu evicted_stalled_handshakes=%zu max_conns=%zu max_pending=%zu "
+             "max_pending_per_ip=%zu",
+             h->n_refused, h->n_evicted, h->cfg.max_conns, h->cfg.max_pending,
+             h->cfg.max_pending_per_ip);
+    h->n_refused = h->n_evicted = 0;
+}
+
+/* Makes room for one more inbound handshake from `from`, evicting the
+ * stalest pending handshake of the IP that holds the most slots when needed. */
+static void make_handshake_room(p2p_host_t *h, const struct sockaddr_storage *from)
+{
+    size_t n_pending = 0, n_from = 0;
+    for (p2p_conn_t *c = h->conns; c; c = c->next)
+        if (pending_inbound(c)) {
+            n_pending++;
+            n_from += same_ip(&c->remote, from);
+        }
+    bool over_ip = n_from >= h->cfg.max_pending_per_ip;
+    if (!over_ip && n_pending < h->cfg.max_pending)
+        return;
+    /* over its own share: evict from the same IP; all slots taken: from the
+     * IP holding the most */
+    const struct sockaddr_storage *heavy = from;
+    if (!over_ip) {
+        size_t best = 0;
+        for (p2p_conn_t *c = h->conns; c; c = c->next) {
+            if (!pending_inbound(c))
+                continue;
+            size_t k = 0;
+            for (p2p_conn_t *d = h->conns; d; d = d->next)
+                k += pending_inbound(d) && same_ip(&d->remote, &c->remote);
+            if (k > best)
+                best = k, heavy = &c->remote;
+        }
+    }
+    p2p_conn_t *victim = NULL;
+    for (p2p_conn_t *c = h->conns; c; c = c->next) {
+        if (!pending_inbound(c) || !same_ip(&c->remote, heavy))
+            continue;
+        int pc = handshake_progress(c), pv = victim ? handshake_progress(victim) : 0;
+        if (!victim || pc < pv || (pc == pv && c->last_ms < victim->last_ms))
+            victim = c;
+    }
+    if (victim) {
+        note_refusal(h, true);
+        conn_teardown(victim, P2P_ELIMIT, false);
+    }
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     listener_t *l = server->data;
     p2p_host_t *h = l->h;
     if (status < 0 || h->freeing)
         return;
-    bool full = p2p_host_conn_count(h) >= h->cfg.max_conns;
     p2p_conn_t *c = conn_new(h, false);
     if (!c)
         return;
@@ -925,9 +1023,13 @@ static void on_connection(uv_stream_t *server, int status)
         conn_teardown(c, P2P_EIO, false);
         return;
     }
-    if (full) {
-        log_warn(P2P_LOG, "refusing connection", "reason=\"%zu connections open\"",
-                 h->cfg.max_conns);
+    int len = sizeof c->remote;
+    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->remote, &len);
+    c->closing = true; /* not counted while room is made */
+    make_handshake_room(h, &c->remote);
+    c->closing = false;
+    if (p2p_host_conn_count(h) > h->cfg.max_conns) {
+        note_refusal(h, false);
         conn_teardown(c, P2P_ELIMIT, false);
         return;
     }

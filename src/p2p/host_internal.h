@@ -106,6 +106,8 @@ struct p2p_host {
     void *identify_ops;
     bool freeing;
     int n_handles;
+    uint64_t refuse_log_ms;   /* rate limit of the refusal/eviction log line */
+    size_t n_refused, n_evicted;
 };
 
 /* host.c */

@@ -135,6 +135,8 @@ typedef struct p2p_host_config {
     const uint8_t *seed;            /* 32-byte Ed25519 seed; NULL = ephemeral key */
     const char *agent;              /* identify agentVersion */
     size_t max_conns;               /* default 256 */
+    size_t max_pending;             /* inbound handshakes in progress, default 64 */
+    size_t max_pending_per_ip;      /* of them from one IP address, default 16 */
     size_t max_streams;             /* per connection, default 256 */
     size_t max_msg;                 /* length-prefixed message cap, default 1 MiB */
     uint64_t handshake_timeout_ms;  /* default 10 s */
