@@ -7,10 +7,13 @@
  * keep-alive connections (threads) and measures from the first post until
  * every sender's committed nonce is M, i.e. until every transfer is executed
  * and committed (synced RocksDB batch per block). It also measures the
- * in-process mempool insert rate (no RPC, no signature checks).
+ * in-process mempool insert rate (no RPC, no signature checks), and the
+ * wallet path (chain/client, what `aether transfer --wait` does): W
+ * transfers one after another, each built, signed, submitted and waited for
+ * until its receipt is committed; it prints their median and worst latency.
  *
  * Usage: chain_bench AETHERD AETHER [--senders S] [--per-sender M] [--batch B]
- *                    [--conns C] [--block-ms N] [--max-block-txs N]
+ *                    [--conns C] [--block-ms N] [--max-block-txs N] [--wallet W]
  */
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain/client/client.h"
 #include "harness.h"
 
 typedef struct poster {
@@ -141,14 +145,63 @@ static unsigned long long metric(const char *url, const char *name)
     return v;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The wallet path: n transfers from account `from`, each through
+ * chain_client_transfer + chain_client_wait_receipt. */
+static int wallet_latency(const char *url, uint32_t from, uint32_t to, uint32_t n)
+{
+    err_t e = {0};
+    chain_client_t *c = chain_client_new(url, 60000, &e);
+    if (!c) {
+        fprintf(stderr, "wallet: %s\n", e.msg);
+        return -1;
+    }
+    chain_key_t k, dst;
+    h_account(from, &k);
+    h_account(to, &dst);
+    uint64_t *lat = calloc(n ? n : 1, sizeof *lat);
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        chain_client_send_t s = {.to = dst.addr, .amount = chain_u128_from_u64(1 + i)};
+        chain_tx_t *tx = NULL;
+        chain_client_receipt_t r;
+        uint64_t t0 = h_now_ms();
+        if (chain_client_transfer(c, &k, &s, &tx, &e) != 0 ||
+            chain_client_wait_receipt(c, &tx->hash, 30000, &r, NULL, &e) != 0) {
+            fprintf(stderr, "wallet: transfer %u: %s\n", i, e.msg);
+            rc = -1;
+        } else if (r.receipt.status != CHAIN_STATUS_OK) {
+            fprintf(stderr, "wallet: transfer %u failed: %s\n", i, r.status);
+            rc = -1;
+        }
+        lat[i] = h_now_ms() - t0;
+        chain_tx_free(tx);
+    }
+    if (!rc && n) {
+        qsort(lat, n, sizeof *lat, cmp_u64);
+        printf("RESULT wallet: %u sequential transfers (chain/client build, sign, submit, wait "
+               "for the receipt): median %llu ms, worst %llu ms\n",
+               n, (unsigned long long)lat[n / 2], (unsigned long long)lat[n - 1]);
+    }
+    free(lat);
+    chain_key_wipe(&k);
+    chain_client_free(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: %s AETHERD AETHER [--senders S] [--per-sender M] [--batch B] "
-                        "[--conns C] [--block-ms N] [--max-block-txs N]\n", argv[0]);
+                        "[--conns C] [--block-ms N] [--max-block-txs N] [--wallet W]\n", argv[0]);
         return 2;
     }
-    uint32_t senders = 1000, per = 100, batch = 1000, conns = 2;
+    uint32_t senders = 1000, per = 100, batch = 1000, conns = 2, wallet = 20;
     const char *block_ms = "100", *max_block = "20000";
     for (int i = 3; i + 1 < argc; i += 2) {
         unsigned long v = strtoul(argv[i + 1], NULL, 10);
@@ -158,6 +211,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--conns")) conns = (uint32_t)v;
         else if (!strcmp(argv[i], "--block-ms")) block_ms = argv[i + 1];
         else if (!strcmp(argv[i], "--max-block-txs")) max_block = argv[i + 1];
+        else if (!strcmp(argv[i], "--wallet")) wallet = (uint32_t)v;
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -268,6 +322,9 @@ int main(int argc, char **argv)
     printf("%s", lbuf);
     printf("CPU-bound ceiling on 2 cores for the node: %.0f transfers/s\n",
            per_tx_us > 0 ? 2e6 / per_tx_us : 0.0);
+    /* the wallet path on the now idle node (senders' nonces are all `per`) */
+    if (wallet_latency(h.url, 0, 1, wallet) != 0)
+        goto fail;
     h_stop(&h, SIGTERM);
     h_batches_free(batches, nb);
     for (size_t i = 0; i < n; i++)
