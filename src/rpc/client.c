@@ -275,7 +275,7 @@ static bool header_value(const char *hdr, size_t n, const char *name, char *out,
 
 /* Reads one response. *closed tells whether the server ends the connection. */
 static int read_response(rpc_client_t *c, uint64_t deadline, int *status, buf_t *body,
-                         bool *closed, bool head_only, err_t *e)
+                         bool *closed, bool head_only, int *retry_after, err_t *e)
 {
     const char *hend;
     while (!(hend = find_crlf2(&c->in))) {
@@ -309,6 +309,9 @@ static int read_response(rpc_client_t *c, uint64_t deadline, int *status, buf_t 
     *closed = (maj == 1 && min == 0);
     if (header_value(h, hlen, "Connection", v, sizeof v))
         *closed = strcasecmp(v, "close") == 0 || (*closed && strcasecmp(v, "keep-alive") != 0);
+    *retry_after = -1;
+    if (header_value(h, hlen, "Retry-After", v, sizeof v) && v[0] >= '0' && v[0] <= '9')
+        *retry_after = atoi(v);
     bool chunked = header_value(h, hlen, "Transfer-Encoding", v, sizeof v) &&
                    strcasestr(v, "chunked") != NULL;
     long long clen = -1;
@@ -398,8 +401,11 @@ static int request(rpc_client_t *c, const char *method, const char *path, const 
         return err_set(e, RPC_ENOMEM, "rpc: out of memory");
     }
     int rc = -1;
+    uint64_t first_deadline = mono_ms() + c->timeout_ms;
+    int busy_retries = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         uint64_t deadline = mono_ms() + c->timeout_ms;
+        int retry_after = -1;
         bool reused = c->fd >= 0;
         c->timed_out = false;
         c->got = 0;
@@ -415,9 +421,23 @@ static int request(rpc_client_t *c, const char *method, const char *path, const 
         if (send_all(c, (const char *)req.data, req.len, deadline, &le) == 0 &&
             (!body || send_all(c, body, len, deadline, &le) == 0) &&
             read_response(c, deadline, status, &out, &closed, strcmp(method, "HEAD") == 0,
-                          &le) == 0) {
+                          &retry_after, &le) == 0) {
             if (closed)
                 disconnect(c);
+            /* A server at its connection limit answers 503 + Retry-After
+             * without running the request: waiting and retrying is safe for
+             * any method. A few times, within the caller's timeout. */
+            uint64_t wait = retry_after > 0 ? 1000 : 200;
+            if (*status == 503 && retry_after >= 0 && busy_retries < 3 &&
+                mono_ms() + wait < first_deadline) {
+                buf_free(&out);
+                disconnect(c);
+                busy_retries++;
+                attempt--;
+                nanosleep(&(struct timespec){(time_t)(wait / 1000), (long)(wait % 1000) * 1000000},
+                          NULL);
+                continue;
+            }
             buf_terminate(&out);
             *resp = (char *)buf_steal(&out, resp_len);
             rc = 0;
@@ -531,11 +551,12 @@ int rpc_client_parse_response(const char *data, size_t len, json_t **result, int
     buf_init(&c.in, 0);
     buf_t body;
     buf_init(&body, 0);
-    int status = 0, rc;
+    int status = 0, rc, retry_after;
     bool closed = false;
     if (buf_append(&c.in, data, len) != 0) {
         rc = err_set(e, RPC_ENOMEM, "rpc: out of memory");
-    } else if ((rc = read_response(&c, UINT64_MAX, &status, &body, &closed, false, e)) == 0) {
+    } else if ((rc = read_response(&c, UINT64_MAX, &status, &body, &closed, false, &retry_after,
+                                   e)) == 0) {
         if (buf_terminate(&body) != 0)
             rc = err_set(e, RPC_ENOMEM, "rpc: out of memory");
         else

@@ -32,9 +32,13 @@
  * Functions of this module return 0 or a negative RPC_E* code (base.h).
  *
  * HTTP mapping: a body over the size limit gets 413, a client over its rate
- * 429, both with a JSON-RPC error body; everything else JSON-RPC answers with
- * 200 (errors inside the body, as the spec intends), and a body of only
- * notifications with 204.
+ * 429, a POST that is not Content-Type application/json 415, a connection
+ * over the connection limits (total or per client address) 503 with
+ * Retry-After, all with a JSON-RPC error body; everything else JSON-RPC
+ * answers with 200 (errors inside the body, as the spec intends), and a body
+ * of only notifications with 204. A request that does not arrive in full
+ * within request_timeout_ms is cut off (slowloris); GET /health answers even
+ * when the server is full.
  */
 #ifndef AETHER_RPC_H
 #define AETHER_RPC_H
@@ -57,6 +61,7 @@
 #define RPC_RATE_LIMITED -32005       /* HTTP 429 */
 #define RPC_BODY_TOO_LARGE -32006     /* HTTP 413 */
 #define RPC_RESPONSE_TOO_LARGE -32007 /* answer over the response size limit */
+#define RPC_SERVER_BUSY -32008        /* HTTP 503 + Retry-After: connection limits */
 
 /* Error codes RPC_E* (RPC_EINVAL, RPC_EIO, RPC_EREMOTE, RPC_ENOMEM) are
  * defined in base/base.h (AETHER_ERRORS), the one error space of the
@@ -147,6 +152,8 @@ typedef struct rpc_server_cfg {
     double rate;               /* calls per second per client IP; 0 = unlimited */
     double burst;              /* bucket size (calls); default 2 * rate */
     unsigned max_conns;        /* concurrent connections (one thread each), default 64 */
+    unsigned max_conns_per_ip; /* of which from one client address, default max_conns / 2 */
+    unsigned request_timeout_ms; /* a whole request, however slow its bytes; default 10 s */
     rpc_dispatch_cfg_t dispatch;
     /* Application error codes counted under their own label in /metrics
      * (the others count as "other"); terminated by 0, may be NULL. */

@@ -3,8 +3,13 @@
  * connection (handlers therefore run concurrently and must be thread-safe).
  * With MHD's thread pool every connection of a client could land on the same
  * worker, which serialised signature checks of a batched load onto one core.
+ * Sockets are accepted by admit.c, which enforces the connection limits
+ * (total and per client address, 503 + Retry-After beyond them, /health
+ * still answered) and the whole-request deadline, and hands the admitted
+ * ones to MHD.
  *
- * Limits, checked in this order:
+ * Limits of a request, checked in this order:
+ *   - POST needs Content-Type application/json: 415 otherwise;
  *   - Content-Length (or the bytes actually received) above max_body: 413 and
  *     a -32006 error; the rest of the upload is discarded, not buffered;
  *   - per-client-IP token bucket: a request needs at least one token and then
@@ -12,9 +17,11 @@
  *     may go into debt and a flood of batches is throttled with 429 / -32005.
  *     Buckets live in a fixed table indexed by a keyed hash of the IP;
  *     colliding clients share a bucket, which can only make the limit
- *     stricter, and the table never grows.
+ *     stricter, and the table never grows;
+ *   - the answer is capped at max_response bytes by the dispatcher (-32007
+ *     for what does not fit) and handed to MHD without a copy.
  */
-#include "rpc/rpc.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -37,7 +44,7 @@
 static const int std_codes[] = {RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND,
                                 RPC_INVALID_PARAMS, RPC_INTERNAL_ERROR};
 static const int transport_codes[] = {RPC_RATE_LIMITED, RPC_BODY_TOO_LARGE,
-                                      RPC_RESPONSE_TOO_LARGE};
+                                      RPC_RESPONSE_TOO_LARGE, RPC_SERVER_BUSY};
 
 typedef struct bucket {
     double tokens;
@@ -48,6 +55,7 @@ typedef struct bucket {
 struct rpc_server {
     rpc_server_cfg_t cfg;
     struct MHD_Daemon *mhd;
+    rpc_admit_t *admit;        /* accept thread, connection limits, deadlines */
     uint16_t port;
     pthread_mutex_t rate_mu;
     bucket_t buckets[RATE_BUCKETS];
@@ -77,6 +85,8 @@ void rpc_server_cfg_default(rpc_server_cfg_t *cfg)
     cfg->rate = 50000;
     cfg->burst = 100000;
     cfg->max_conns = 64;
+    cfg->max_conns_per_ip = 32;
+    cfg->request_timeout_ms = 10000;
 }
 
 int rpc_parse_listen(const char *s, char host_out[64], uint16_t *port, err_t *e)
@@ -263,18 +273,37 @@ static void append_metrics(rpc_server_t *s, buf_t *out)
     buf_printf(out, "# TYPE aether_rpc_body_too_large_total counter\n"
                     "aether_rpc_body_too_large_total %llu\n",
                (unsigned long long)atomic_load(&s->too_large));
+    buf_printf(out, "# HELP aether_rpc_busy_total Connections answered 503 (connection limits).\n"
+                    "# TYPE aether_rpc_busy_total counter\n"
+                    "aether_rpc_busy_total %llu\n",
+               (unsigned long long)rpc_admit_busy(s->admit));
+    buf_printf(out, "# HELP aether_rpc_request_timeouts_total Connections cut because a request "
+                    "did not arrive in full in time.\n"
+                    "# TYPE aether_rpc_request_timeouts_total counter\n"
+                    "aether_rpc_request_timeouts_total %llu\n",
+               (unsigned long long)rpc_admit_timeouts(s->admit));
+}
+
+/* The /health answer: HTTP status and JSON text (malloc'd, may be NULL). Also
+ * called by the accept thread for a connection it did not admit. */
+static int health_text(void *ud, char **txt)
+{
+    rpc_server_t *s = ud;
+    atomic_fetch_add(&s->http_health, 1);
+    json_t *body = NULL;
+    int status = s->cfg.health ? s->cfg.health(s->cfg.dispatch.ud, &body) : 200;
+    if (!body)
+        body = json_pack("{s:s}", "status", status == 200 ? "ok" : "unavailable");
+    *txt = cjson_encode_str(body, NULL);
+    json_decref(body);
+    return status;
 }
 
 static enum MHD_Result on_get(rpc_server_t *s, struct MHD_Connection *conn, const char *url)
 {
     if (strcmp(url, "/health") == 0) {
-        atomic_fetch_add(&s->http_health, 1);
-        json_t *body = NULL;
-        int status = s->cfg.health ? s->cfg.health(s->cfg.dispatch.ud, &body) : 200;
-        if (!body)
-            body = json_pack("{s:s}", "status", status == 200 ? "ok" : "unavailable");
-        char *txt = cjson_encode_str(body, NULL);
-        json_decref(body);
+        char *txt = NULL;
+        int status = health_text(s, &txt);
         enum MHD_Result r = reply(conn, (unsigned)status, "application/json", txt ? txt : "{}",
                                   txt ? strlen(txt) : 2);
         free(txt);
@@ -325,6 +354,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     conn_ctx_t *cc = *con_cls;
     if (!cc) {
+        if (strcmp(method, "POST") != 0)
+            rpc_admit_request_received(s->admit, conn);   /* no body to wait for */
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
             return on_get(s, conn, url);
         if (strcmp(method, "POST") != 0) {
@@ -333,6 +364,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                "method not allowed: use POST for JSON-RPC");
         }
         if (!json_content_type(conn)) {
+            rpc_admit_request_received(s->admit, conn);
             atomic_fetch_add(&s->http_other, 1);
             return reply_error(conn, 415, RPC_INVALID_REQUEST,
                                "unsupported media type: JSON-RPC requests need "
@@ -359,6 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
 
+    rpc_admit_request_received(s->admit, conn);
     atomic_fetch_add(&s->http_rpc, 1);
     if (strcmp(url, "/") != 0)
         return reply_error(conn, 404, RPC_INVALID_REQUEST, "not found: JSON-RPC is served at /");
@@ -398,9 +431,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)conn;
+    rpc_server_t *s = cls;
     (void)toe;
+    rpc_admit_response_sent(s->admit, conn);
     conn_ctx_t *cc = *con_cls;
     if (cc) {
         buf_free(&cc->body);
@@ -448,31 +481,42 @@ rpc_server_t *rpc_server_start(const rpc_server_cfg_t *cfg, err_t *e)
     }
     s->rate_key = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uintptr_t)s;
 
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(cfg->port);
-    if (inet_pton(AF_INET, s->cfg.host, &sin.sin_addr) != 1) {
-        err_set(e, RPC_EINVAL, "rpc: host \"%s\" is not an IPv4 address", s->cfg.host);
+    if (!s->cfg.max_conns_per_ip || s->cfg.max_conns_per_ip > s->cfg.max_conns)
+        s->cfg.max_conns_per_ip = s->cfg.max_conns > 1 ? s->cfg.max_conns / 2 : 1;
+    if (!s->cfg.request_timeout_ms)
+        s->cfg.request_timeout_ms = 10000;
+    rpc_admit_cfg_t acfg = {
+        .host = s->cfg.host, .port = cfg->port, .max_conns = s->cfg.max_conns,
+        .max_conns_per_ip = s->cfg.max_conns_per_ip,
+        .request_timeout_ms = s->cfg.request_timeout_ms, .health = health_text, .ud = s};
+    s->admit = rpc_admit_new(&acfg, e);
+    if (!s->admit) {
         rpc_server_stop(s);
         return NULL;
     }
+    s->port = rpc_admit_port(s->admit);
+    /* Sockets come from the accept thread (admit.c); MHD's own limit is only
+     * a backstop well above ours (MHD forgets a closed connection a little
+     * after telling us). The idle timeout stays as a second guard. */
     s->mhd = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
-        cfg->port, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->cfg.max_conns,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+            MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+        0, NULL, NULL, on_request, s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->cfg.max_conns * 4 + 64,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, rpc_admit_notify, s->admit,
         MHD_OPTION_END);
     if (!s->mhd) {
-        err_set(e, RPC_EIO, "rpc: cannot listen on %s:%u (address in use or not permitted)",
-                s->cfg.host, cfg->port);
+        err_set(e, RPC_EIO, "rpc: cannot start the HTTP server on %s:%u", s->cfg.host,
+                s->port);
         rpc_server_stop(s);
         return NULL;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : cfg->port;
+    if (rpc_admit_run(s->admit, s->mhd, e) != 0) {
+        rpc_server_stop(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -485,8 +529,10 @@ void rpc_server_stop(rpc_server_t *s)
 {
     if (!s)
         return;
+    rpc_admit_stop(s->admit);   /* no new connections, then close the open ones */
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
+    rpc_admit_free(s->admit);
     pthread_mutex_destroy(&s->rate_mu);
     free(s->method_calls);
     free(s);

@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -568,6 +570,92 @@ static void test_content_type(void **state)
     rpc_server_stop(s);
 }
 
+static int connect_raw(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Connection limits (issue 19 finding 5): over the limit a client gets 503
+ * with Retry-After and a -32008 error instead of a silent close, /health is
+ * still answered, the client retries a 503 within its timeout, and a
+ * request that trickles in is cut at the whole-request deadline however
+ * often its bytes come. */
+static void test_busy_and_deadline(void **state)
+{
+    (void)state;
+    rpc_server_cfg_t cfg;
+    rpc_server_cfg_default(&cfg);
+    cfg.port = 0;
+    cfg.rate = 0;
+    cfg.max_conns = 2;
+    cfg.max_conns_per_ip = 2;
+    cfg.request_timeout_ms = 600;
+    cfg.dispatch.methods = methods;
+    cfg.health = health;
+    err_t e = {0};
+    rpc_server_t *s = rpc_server_start(&cfg, &e);
+    assert_non_null(s);
+    uint16_t port = rpc_server_port(s);
+    /* two idle connections fill the server */
+    int idle[2] = {connect_raw(port), connect_raw(port)};
+    usleep(200 * 1000);
+    const char *post = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 47\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}";
+    char *resp = raw_http(port, post);
+    if (strncmp(resp, "HTTP/1.1 503", 12) != 0 || !strstr(resp, "Retry-After: 1\r\n") ||
+        !strstr(resp, "-32008") || !strstr(resp, "server busy"))
+        fail_msg("full server answered: %s", resp);
+    free(resp);
+    resp = raw_http(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    if (strncmp(resp, "HTTP/1.1 200", 12) != 0 || !strstr(resp, "{\"status\":\"ok\"}"))
+        fail_msg("/health on a full server: %s", resp);
+    free(resp);
+    /* the client is refused, waits Retry-After and retries; meanwhile the
+     * idle connections are cut at the deadline (600 ms), so it gets served */
+    rpc_client_t *c = client_for(s);
+    json_t *res = NULL;
+    int code = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(rpc_client_call(c, "echo", NULL, &res, &code, &e), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    json_decref(res);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(waited > 0.5 && waited < 3.5);
+    for (int i = 0; i < 2; i++) {
+        char b[16];
+        assert_int_equal(recv(idle[i], b, sizeof b, 0), 0);
+        close(idle[i]);
+    }
+    rpc_client_free(c);
+    /* a request trickling one byte every 100 ms is cut at ~600 ms, not served */
+    int fd = connect_raw(port);
+    const char *req = "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    size_t sent = 0;
+    bool closed = false;
+    for (int i = 0; i < 30 && !closed; i++) {
+        if (sent < strlen(req) && send(fd, req + sent, 1, MSG_NOSIGNAL) == 1)
+            sent++;
+        usleep(100 * 1000);
+        char b[64];
+        ssize_t r = recv(fd, b, sizeof b, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            closed = true;
+        assert_true(r <= 0);   /* never answered */
+    }
+    assert_true(closed);
+    assert_true(sent < 15);
+    close(fd);
+    rpc_server_stop(s);
+}
+
 static void test_rate_limit(void **state)
 {
     (void)state;
@@ -666,7 +754,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit), cmocka_unit_test(test_client_errors),
         cmocka_unit_test(test_reconnect),  cmocka_unit_test(test_u64_exact),
         cmocka_unit_test(test_batch_handler), cmocka_unit_test(test_response_limit),
-        cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_content_type), cmocka_unit_test(test_busy_and_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
