@@ -397,7 +397,7 @@ static void cut_locked(const char *why)
             bytes_lost += (size_t)(st.st_size - in->durable_size);
         (void)!real_ftruncate(in->held_fd, in->durable_size);
         for (undo_t *u = in->undo; u; u = u->next) /* newest first */
-            (void)!pwrite(in->held_fd, u->bytes, u->len, u->off);
+            (void)!real_pwrite(in->held_fd, u->bytes, u->len, u->off);
         real_fsync(in->held_fd);
         files++;
     }
