@@ -295,9 +295,28 @@ def main():
     check("start --config FILE with -l overriding its listen address",
           ok["addr"].startswith("/ip4/127.0.0.1/"), ok["addr"])
 
+    # ---- the provider's limits win over what the job asks ----
+    cfg2 = os.path.join(tmp, "tight.json")
+    with open(cfg2, "w") as f:
+        json.dump({"max_fuel": 1000000, "limits": {"max_timeout_seconds": 2}}, f)
+    tight = start("tight", "--config", cfg2)
+    rc, out, err = run(["submit", "--provider", tight["addr"], "--fuel", str(10 ** 12), SPIN])
+    check("fuel is clamped to the provider's max_fuel (exit 125, out of fuel)",
+          rc == 125, (rc, err))
+    rc, out, err = run(["submit", "--provider", tight["addr"], SPIN])
+    check("a job asking no limit still gets the provider's fuel cap (exit 125)", rc == 125,
+          (rc, err))
+
+    # ---- --provider PEER_ID: the address comes from the signed capability record ----
+    rc, out, err = run(["submit", "--provider", p[1]["peer_id"], "--bootstrap", boot,
+                        "--receipt", os.path.join(tmp, "byid.json"), REV], stdin=b"by id")
+    rec = json.load(open(os.path.join(tmp, "byid.json"))) if rc == 0 else {}
+    check("submit --provider PEER_ID runs on that provider", rc == 0 and out == b"di yb" and
+          rec.get("worker_pubkey") == pubkey_of("p1"), (rc, out, err))
+
     # ---- SIGTERM: every provider still up shuts down cleanly (sanitizers: no leaks) ----
     codes = []
-    for x in p + [full, ok]:
+    for x in p + [full, ok, tight]:
         if x["proc"].poll() is None:
             x["proc"].send_signal(signal.SIGTERM)
             try:
