@@ -352,10 +352,55 @@ int phase_relay_request_encode(const uint8_t *payload, size_t n, buf_t *out, err
     return cbor_out(m, out, e);
 }
 
+/* cbor_load allocates a definite array or map for the count its header
+ * declares before reading the items, so 10 bytes could ask for gigabytes.
+ * This walk over the item headers (libcbor's streaming decoder) refuses any
+ * count larger than the bytes left: each element takes at least one. */
+typedef struct cbor_guard {
+    size_t left;
+    bool bad;
+} cbor_guard_t;
+
+static void guard_array(void *ctx, size_t size)
+{
+    cbor_guard_t *g = ctx;
+    if (size > g->left)
+        g->bad = true;
+}
+
+static void guard_map(void *ctx, size_t size)
+{
+    cbor_guard_t *g = ctx;
+    if (size > g->left / 2)
+        g->bad = true;
+}
+
+static bool cbor_sizes_ok(const uint8_t *p, size_t n)
+{
+    struct cbor_callbacks cb = cbor_empty_callbacks;
+    cb.array_start = guard_array;
+    cb.map_start = guard_map;
+    cbor_guard_t g = {0};
+    size_t off = 0;
+    while (off < n) {
+        g.left = n - off;
+        struct cbor_decoder_result r = cbor_stream_decode(p + off, n - off, &cb, &g);
+        if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || g.bad)
+            return false;
+        off += r.read;
+    }
+    return true;
+}
+
 /* Loads exactly one CBOR item covering all of p. */
 static cbor_item_t *cbor_whole(const uint8_t *p, size_t n, const char *what, err_t *e)
 {
     struct cbor_load_result res;
+    if (!cbor_sizes_ok(p, n)) {
+        err_set(e, PHASE_EINVAL, "%s: malformed CBOR (a truncated item or a count larger "
+                "than the bytes that follow)", what);
+        return NULL;
+    }
     cbor_item_t *it = cbor_load(p, n, &res);
     if (!it || res.error.code != CBOR_ERR_NONE) {
         if (it)
