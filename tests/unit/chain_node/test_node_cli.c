@@ -203,6 +203,36 @@ static void test_genesis_supply_cap(void **state)
     free(t);
     struct stat sb;
     assert_int_not_equal(stat(gen, &sb), 0);   /* nothing written */
+    /* the issue's genesis, written by hand (the validator holds 2^128 - 1001,
+     * another account enough to pay a fee): aetherd run refuses it instead
+     * of halting at the first fee */
+    {
+        char *kt = slurp(key);
+        char *pk = strstr(kt, "\"public_key\": \"");
+        assert_non_null(pk);
+        pk += 15;
+        pk[64] = 0;
+        char json[1024], hand[256], data[256];
+        path(hand, "hand.json");
+        path(data, "hand_db");
+        int n = snprintf(json, sizeof json,
+                         "{\"chain_id\": 900, \"timestamp_ms\": 1, \"validator\": \"%s\", "
+                         "\"accounts\": [{\"address\": \"%s\", \"balance\": "
+                         "\"340282366920938463463374607431768210455\"}, {\"address\": "
+                         "\"00000000000000000000000000000000000000a1\", \"balance\": "
+                         "\"1000000\"}], \"utxos\": []}\n",
+                         pk, addr);
+        free(kt);
+        assert_int_equal(file_write_atomic(hand, json, (size_t)n, 0600, false, NULL), 0);
+        /* bounded: a node that starts anyway is stopped after 20 s */
+        const char *rn[] = {"/usr/bin/timeout", "20", aetherd_bin, "run", "--data", data,
+                            "--genesis", hand, "--key", key, "--rpc", "127.0.0.1:0", NULL};
+        int rc = run(rn, out);
+        t = slurp(out);
+        if (rc == 0 || !strstr(t, "total supply"))
+            fail_msg("aetherd run on a genesis over 2^128: exit %d: %s", rc, t);
+        free(t);
+    }
     /* exactly 2^128 - 1 fits */
     const char *g2[] = {aetherd_bin, "init-genesis", "--key", key,
                         "--alloc", "00000000000000000000000000000000000000a1="
