@@ -124,6 +124,7 @@ fi
 # Summary: the result line of each stage, then every skipped test with the
 # reason it printed ("SKIP: ..." lines of its output, from ctest's log).
 step "summary"
+n_skipped=0
 for s in "${summaries[@]}"; do
   name=${s%%:*}; dir=${s#*:}
   printf -- '-- %s: %s\n' "$name" "$(grep -E 'tests passed|No tests were found' "$dir/ctest-output.txt" | tail -n 1)"
@@ -143,7 +144,8 @@ for s in "${summaries[@]}"; do
       printf "   SKIPPED %-30s %s\n", name, (cnt[name] ? why[name, 0] : $4 " (no reason printed)")
       for (i = 1; i < cnt[name]; i++) printf "   %-38s %s\n", "", why[name, i]
     }
-  ' "$dir/Testing/Temporary/LastTest.log" "$dir/ctest-output.txt"
+  ' "$dir/Testing/Temporary/LastTest.log" "$dir/ctest-output.txt" | tee "$dir/skipped.txt"
+  n_skipped=$((n_skipped + $(grep -c '^   SKIPPED' "$dir/skipped.txt")))
   grep -E '^[[:space:]]*[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception|Not Run)\)' \
     "$dir/ctest-output.txt" | sed 's/^[[:space:]]*/   FAILED /'
 done
@@ -152,4 +154,9 @@ if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFAILED: %s\n' "${failed[*]}"
   exit 1
 fi
-printf '\nAll stages passed.\n'
+if [ "$n_skipped" -gt 0 ]; then
+  printf '\nAll stages passed, but %d test run(s) were SKIPPED (listed above with the reason);\n' "$n_skipped"
+  printf 'CI (CI=true or --strict) requires every one of them.\n'
+else
+  printf '\nAll stages passed.\n'
+fi

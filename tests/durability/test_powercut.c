@@ -20,6 +20,7 @@
  * Usage: test_powercut AETHERD AETHER POWERCUT_SO [CUTS]   (ctest passes them)
  * Env: POWERCUT_CUTS overrides CUTS, POWERCUT_SEED the random seed.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -454,6 +455,15 @@ int main(int argc, char **argv)
             break;
         /* A stream of transfers, then the cut. */
         stop_senders = false;
+        /* The clients' complaints while the node is down ("connection
+         * refused") would drown the report: their stderr goes to /dev/null
+         * while they run (nothing else prints meanwhile). */
+        fflush(stderr);
+        int saved_err = dup(2), devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 2);
+            close(devnull);
+        }
         pthread_t th[N_SENDERS];
         for (int s = 0; s < N_SENDERS; s++)
             pthread_create(&th[s], NULL, sender, (void *)(intptr_t)s);
@@ -474,6 +484,10 @@ int main(int argc, char **argv)
         stop_senders = true;
         for (int s = 0; s < N_SENDERS; s++)
             pthread_join(th[s], NULL);
+        if (saved_err >= 0) {
+            dup2(saved_err, 2);
+            close(saved_err);
+        }
         rpc_client_free(c);
         c = NULL;
         if (cut != 1) {
