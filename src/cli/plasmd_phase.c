@@ -372,22 +372,13 @@ static int check_output(const char *prog, const phase_receipt_t *r, const char *
 
 static int check_events(const char *prog, const phase_receipt_t *r, const char *path)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int rc = read_file(prog, path, PHASE_JSON_MAX, &data, &len);
-    if (rc != CLI_OK)
-        return rc;
     err_t e = {0};
-    json_t *ev = cjson_parse((const char *)data, len, &e);
-    free(data);
-    if (!ev)
-        return cli_error(prog, CLI_USAGE, "%s: %s", path, e.msg);
     phase_commit_t c;
-    const json_t *fin = NULL;
+    json_t *fin = NULL;
     phase_job_result_t res;
-    rc = phase_events_replay(ev, &c, &fin, &e);
-    if (rc == PHASE_EINVAL) {
-        rc = cli_error(prog, CLI_USAGE, "%s: %s", path, e.msg);
+    int rc = phase_events_replay_file(path, &c, &fin, &e);
+    if (rc == PHASE_EINVAL || rc == PHASE_EIO) {
+        rc = cli_error(prog, CLI_USAGE, "%s", e.msg);
     } else if (rc != PHASE_OK) {
         rc = cli_error(prog, CLI_FAIL, "INVALID: %s: %s", path, e.msg);
     } else if (phase_job_result_from_json(r->result, &res, &e) != PHASE_OK) {
@@ -405,7 +396,7 @@ static int check_events(const char *prog, const phase_receipt_t *r, const char *
         free(b);
         phase_job_result_free(&res);
     }
-    json_decref(ev);
+    json_decref(fin);
     return rc;
 }
 

@@ -90,14 +90,9 @@ static int write_events(const char *prog, const phase_job_outcome_t *out, const 
                         const char *path)
 {
     err_t e = {0};
-    json_t *ev = phase_job_events(out, result, &e);
-    char *text = ev ? cjson_encode_str(ev, &e) : NULL;
-    json_decref(ev);
-    if (!text)
-        return cli_error(prog, CLI_FAIL, "cannot encode the events: %s", e.msg);
-    int rc = write_text(prog, "events", path, text);
-    free(text);
-    return rc;
+    if (phase_job_events_write(path, out, result, &e) != PHASE_OK)
+        return cli_error(prog, CLI_FAIL, "cannot write the events: %s", e.msg);
+    return CLI_OK;
 }
 
 /* Signs a wasm JobSpec manifest (JobId) and a receipt over the outcome. */

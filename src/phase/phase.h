@@ -19,6 +19,8 @@
  *              "version|module_hash|exit_code|wall_time_ms|timestamp")
  *   worker     runs a wasm32-wasi module (src/wasm + src/wasm/wasi) with
  *              captured stdout/stderr and signs a receipt over the output
+ *   events     the JobEvent stream of a job: as JSON, written to a file by
+ *              streaming, replayed by a verifier one event at a time
  *
  * Verification follows upstream's order and errors: schema version, then the
  * public key (hex, 32 bytes, valid point), then the signature (hex, 64 bytes,
@@ -239,7 +241,8 @@ typedef struct phase_job_opts {
     size_t stdin_len;
     int stdout_fd;                /* write-through copies, -1 = capture only */
     int stderr_fd;
-    size_t output_max;            /* cap on captured stdout + stderr; 0 = 64 MiB */
+    size_t output_max;            /* cap on captured stdout + stderr; 0 (and any value
+                                     above it) = PHASE_OUTPUT_MAX, 64 MiB */
     bool seeded_random;
     uint8_t random_seed[32];
     /* Same module + input + options => same output, on every machine:
@@ -331,6 +334,27 @@ json_t *phase_job_events(const phase_job_outcome_t *o, const json_t *result, err
  * Final's result in *final_result. */
 int phase_events_replay(const json_t *events, phase_commit_t *c, const json_t **final_result,
                         err_t *e) BASE_MUST_CHECK;
+
+/* Limits that the events writer and verifier share: a job captures at most
+ * PHASE_OUTPUT_MAX bytes of stdout + stderr (the default and the ceiling of
+ * phase_job_opts_t.output_max); one JobEvent is at most PHASE_EVENT_MAX
+ * bytes of JSON (an Output chunk of PHASE_CHUNK_MAX bytes is at most
+ * 262,192); so a stream file is at most PHASE_EVENTS_MAX bytes. */
+#define PHASE_OUTPUT_MAX (64u << 20)
+#define PHASE_EVENT_MAX (1u << 20)
+#define PHASE_EVENTS_MAX \
+    ((uint64_t)(PHASE_OUTPUT_MAX / PHASE_CHUNK_MAX + 3) * (PHASE_EVENT_MAX + 1) + 3)
+/* Writes the events of phase_job_events() to path as its canonical JSON and
+ * a newline, streaming (memory independent of the output's size), through a
+ * temp file, fsync and rename. */
+int phase_job_events_write(const char *path, const phase_job_outcome_t *o, const json_t *result,
+                           err_t *e) BASE_MUST_CHECK;
+/* phase_events_replay() over a stream file, one event at a time (memory
+ * bounded by PHASE_EVENT_MAX whatever the file's size). *final_result is a
+ * new reference (NULL on error). PHASE_EIO when the file cannot be read,
+ * PHASE_EINVAL when it is malformed or past a limit above (naming it). */
+int phase_events_replay_file(const char *path, phase_commit_t *c, json_t **final_result,
+                             err_t *e) BASE_MUST_CHECK;
 
 /* ---- worker path: SignedManifest<JobSpec> in, SignedReceipt out --------------- */
 

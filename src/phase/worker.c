@@ -33,8 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_OUTPUT_MAX (64u << 20)
-
 typedef struct job {
     const phase_job_opts_t *o;
     size_t stdin_off;
@@ -279,7 +277,9 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     job_t j;
     memset(&j, 0, sizeof j);
     j.o = o;
-    j.output_max = o->output_max ? o->output_max : DEFAULT_OUTPUT_MAX;
+    /* never more than a verifier accepts in an events stream */
+    j.output_max = o->output_max && o->output_max < PHASE_OUTPUT_MAX ? o->output_max
+                                                                     : PHASE_OUTPUT_MAX;
     buf_init(&j.out, 0);
     buf_init(&j.err, 0);
     atomic_init(&j.stop, false);

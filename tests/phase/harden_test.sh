@@ -291,5 +291,43 @@ check "  ... naming the locals" has "$T/err" "locals"
 head -c 100 /dev/urandom >"$T/junk.wasm"
 run_job "  ... (random bytes: 2)" 2 0 "$P" run "$T/junk.wasm"
 
+# ---- finding 10: --events with 64 MiB of output ---------------------------------------
+# 64 fd_write calls of 1 MiB: exactly the output cap (PHASE_OUTPUT_MAX).
+cat >"$T/out64.wat" <<EOF
+(module $WASI "fd_write" (func \$w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 17)
+  (func (export "_start") (local \$i i32)
+    (memory.fill (i32.const 0) (i32.const 65) (i32.const 1048576))
+    (i32.store (i32.const 1048576) (i32.const 0))
+    (i32.store (i32.const 1048580) (i32.const 1048576))
+    (loop \$l
+      (drop (call \$w (i32.const 1) (i32.const 1048576) (i32.const 1) (i32.const 1048600)))
+      (local.set \$i (i32.add (local.get \$i) (i32.const 1)))
+      (br_if \$l (i32.lt_u (local.get \$i) (i32.const 64))))))
+EOF
+if asm out64; then
+    run_job "64 MiB of output with --events (0)" 0 0 \
+        "$P" run --quiet --receipt "$T/o64-r.json" --events "$T/o64-ev.json" "$T/out64.wasm"
+    check "  ... peak RSS ${RSS} KiB < 400 MiB (was 2.9 GB)" test "$RSS" -lt 409600
+    check "  ... all of it captured" test "$(stat -c %s "$T/out")" -eq 67108864
+    size=$(stat -c %s "$T/o64-ev.json" 2>/dev/null || echo 0)
+    run_job "plasmd verify --events accepts the $((size / 1048576)) MiB stream run wrote" 0 0 \
+        "$P" verify --events "$T/o64-ev.json" "$T/o64-r.json"
+    check "  ... peak RSS ${RSS} KiB < 100 MiB" test "$RSS" -lt 102400
+    # a stream whose one event is past the per-event limit is refused, naming it
+    { printf '[{"Progress":{"kind":"'; head -c 1100000 /dev/zero | tr '\0' x; printf '"}}]'; } >"$T/big-ev.json"
+    run_job "  ... and refuses an event longer than the limit (2)" 2 0 \
+        "$P" verify --events "$T/big-ev.json" "$T/o64-r.json"
+    check "  ... naming it" has "$T/err" "limit"
+    # one byte of output more than the cap: the job is told EFBIG, the
+    # receipt and its events still verify
+    sed 's/(i32.const 64)/(i32.const 65)/' "$T/out64.wat" >"$T/out65.wat"
+    asm out65 && run_job "65 MiB of output: capped at 64 MiB, events still verify" 0 0 \
+        "$P" run --quiet --receipt "$T/o65-r.json" --events "$T/o65-ev.json" "$T/out65.wasm"
+    check "  ... the cap is reported" has "$T/err" "output cap reached"
+    run_job "  ... verify --events (0)" 0 0 "$P" verify --events "$T/o65-ev.json" "$T/o65-r.json"
+    rm -f "$T/o64-ev.json" "$T/o65-ev.json" "$T/big-ev.json" "$T/out"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "phase/phase.h"
@@ -520,6 +521,109 @@ static void job_events(void **state)
     phase_job_result_free(&r);
 }
 
+/* The streamed events file is the tree's canonical JSON byte for byte, and
+ * the streaming replay agrees with the in-memory one and keeps the limits. */
+static void job_events_file(void **state)
+{
+    char dir[] = "/tmp/phase-events-XXXXXX", path[128], bad[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/ev.json", dir);
+    snprintf(bad, sizeof bad, "%s/bad.json", dir);
+    phase_job_outcome_t o;
+    memset(&o, 0, sizeof o);
+    o.status = PHASE_JOB_TIMEOUT;
+    strcpy(o.message, "timed out after 5 ms \"quoted\"");
+    size_t n = 3 * PHASE_CHUNK_MAX + 17; /* 4 stdout chunks, every byte value */
+    uint8_t *out = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(i * 7);
+    o.out = out;
+    o.out_len = n;
+    o.err = (uint8_t *)"warn\n";
+    o.err_len = 5;
+    strcpy(o.module_hash, "sha256:00");
+    uint8_t job[32] = {2};
+    phase_job_result_t r;
+    assert_int_equal(phase_job_result_for(&o, job, &r, NULL), 0);
+    json_t *rj = phase_job_result_to_json(&r, NULL);
+    json_t *ev = phase_job_events(&o, rj, NULL);
+    char *want = cjson_encode_str(ev, NULL);
+    assert_int_equal(phase_job_events_write(path, &o, rj, NULL), 0);
+    uint8_t *got;
+    size_t got_len;
+    assert_int_equal(file_read_all(path, 1 << 24, &got, &got_len, NULL), 0);
+    assert_int_equal(got_len, strlen(want) + 1);
+    assert_memory_equal(got, want, strlen(want));
+    assert_int_equal(got[got_len - 1], '\n');
+    phase_commit_t c;
+    json_t *fin = NULL;
+    err_t e = {0};
+    assert_int_equal(phase_events_replay_file(path, &c, &fin, &e), 0);
+    assert_memory_equal(c.state, r.output_commitment, 32);
+    assert_int_equal(c.count, 5);
+    char *a = cjson_encode_str(fin, NULL), *b = cjson_encode_str(rj, NULL);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(fin);
+    /* any other spelling of the same events (pretty: whitespace, key order
+     * kept) replays through the strict parser to the same commitment */
+    char *pretty = cjson_encode_pretty_str(ev, NULL);
+    FILE *f = fopen(bad, "w");
+    fputs(pretty, f);
+    fclose(f);
+    free(pretty);
+    phase_commit_t c2;
+    assert_int_equal(phase_events_replay_file(bad, &c2, &fin, &e), 0);
+    assert_memory_equal(c2.state, c.state, 32);
+    json_decref(fin);
+    /* out of order (seq 1 first) is a mismatch on the fast path too */
+    char *swapped = strstr(want, "\"seq\":0");
+    swapped[6] = '1';
+    f = fopen(bad, "w");
+    fputs(want, f);
+    fclose(f);
+    assert_int_equal(phase_events_replay_file(bad, &c2, &fin, &e), PHASE_EMISMATCH);
+    /* malformed streams: truncated, trailing bytes, not an array, no Final */
+    f = fopen(bad, "w");
+    fwrite(got, 1, got_len / 2, f);
+    fclose(f);
+    assert_int_equal(phase_events_replay_file(bad, &c, &fin, &e), PHASE_EINVAL);
+    assert_null(fin);
+    f = fopen(bad, "w");
+    fwrite(got, 1, got_len, f);
+    fputs("[]", f);
+    fclose(f);
+    assert_int_equal(phase_events_replay_file(bad, &c, &fin, &e), PHASE_EINVAL);
+    f = fopen(bad, "w");
+    fputs("{\"Final\":{}}", f);
+    fclose(f);
+    assert_int_equal(phase_events_replay_file(bad, &c, &fin, &e), PHASE_EINVAL);
+    f = fopen(bad, "w");
+    fputs(" [ ] ", f);
+    fclose(f);
+    assert_int_equal(phase_events_replay_file(bad, &c, &fin, &e), PHASE_EINVAL);
+    /* one event longer than PHASE_EVENT_MAX is refused, naming the limit */
+    f = fopen(bad, "w");
+    fputs("[{\"Progress\":{\"kind\":\"", f);
+    for (size_t i = 0; i <= PHASE_EVENT_MAX; i++)
+        fputc('x', f);
+    fputs("\"}}]", f);
+    fclose(f);
+    assert_int_equal(phase_events_replay_file(bad, &c, &fin, &e), PHASE_EINVAL);
+    assert_non_null(strstr(e.msg, "limit"));
+    assert_int_equal(phase_events_replay_file("/nonexistent/ev.json", &c, &fin, &e), PHASE_EIO);
+    unlink(bad);
+    unlink(path);
+    rmdir(dir);
+    free(got);
+    free(want);
+    free(out);
+    json_decref(ev);
+    json_decref(rj);
+    phase_job_result_free(&r);
+}
+
 /* base's canonical JSON against the fixture the PHP SDK must match too. */
 static void canonical_json_fixture(void **state)
 {
@@ -582,6 +686,7 @@ int main(void)
         cmocka_unit_test(wasm_job_id_fast_path),
         cmocka_unit_test(canonical_json_fixture),
         cmocka_unit_test(job_events),
+        cmocka_unit_test(job_events_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
