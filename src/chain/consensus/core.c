@@ -24,7 +24,8 @@
 
 #define RING 256           /* committed blocks kept for sync */
 #define MAX_PENDING 256    /* proposals waiting for an ancestor */
-#define MAX_SEEN 4096      /* equivocation records */
+#define MAX_PENDING_BYTES (64u << 20)   /* and their payloads, in total */
+#define MAX_SEEN 1024      /* equivocation records */
 
 typedef struct tnode {
     cons_block_t *b;        /* NULL for a restart anchor */
@@ -760,9 +761,13 @@ static void stash(cons_t *c, uint32_t from, cons_block_t *b, const cons_tc_t *tc
         cons_block_free(b);
         return;
     }
-    if (c->n_pend == MAX_PENDING) {
+    size_t bytes = b->payload_len;
+    for (size_t i = 0; i < c->n_pend; i++)
+        bytes += c->pend[i].b->payload_len;
+    while (c->n_pend && (c->n_pend == MAX_PENDING || bytes > MAX_PENDING_BYTES)) {
+        bytes -= c->pend[0].b->payload_len;
         cons_block_free(c->pend[0].b);
-        memmove(c->pend, c->pend + 1, (MAX_PENDING - 1) * sizeof *c->pend);
+        memmove(c->pend, c->pend + 1, (c->n_pend - 1) * sizeof *c->pend);
         c->n_pend--;
     }
     if (!c->pend) {
@@ -906,6 +911,14 @@ static int handle_block(cons_t *c, uint32_t from, cons_block_t *b, const cons_tc
         cons_block_free(b);
         return 0;   /* old news (or a fork below the commit: never ours) */
     }
+    /* signed by its proposer before we keep it, even while its parent is missing */
+    uint8_t m[64];
+    size_t mn = cons_proposal_msg(c->cfg.chain_id, &b->id, m);
+    if (c->cr->verify(c->vs->keys, h->proposer, m, mn, b->sig, e) != 0) {
+        rc = err_set(e, CONS_EBADSIG, "consensus: proposal signature of round %llu does not verify",
+                     (unsigned long long)h->round);
+        goto fail;
+    }
     tnode_t *p = find(c, &h->qc.block_id);
     if (!p) {
         stash(c, from, b, tc);
@@ -917,7 +930,7 @@ static int handle_block(cons_t *c, uint32_t from, cons_block_t *b, const cons_tc
                      (unsigned long long)p->round, (unsigned long long)p->height);
         goto fail;
     }
-    uint8_t seed[32], alpha[53], beta[CONS_VRF_OUT_BYTES], m[64];
+    uint8_t seed[32], alpha[53], beta[CONS_VRF_OUT_BYTES];
     uint32_t leader = leader_after(c, p, h->round, seed);
     if (leader != h->proposer) {
         rc = err_set(e, CONS_EREJECT, "consensus: validator %u is not the leader of round %llu (%u is)",
@@ -928,12 +941,6 @@ static int handle_block(cons_t *c, uint32_t from, cons_block_t *b, const cons_tc
     if (c->cr->vrf_verify(c->vs->v[h->proposer].vrf_pk, alpha, sizeof alpha, h->vrf_proof, beta,
                           e) != 0) {
         rc = err_set(e, CONS_EBADSIG, "consensus: VRF proof of round %llu does not verify",
-                     (unsigned long long)h->round);
-        goto fail;
-    }
-    size_t mn = cons_proposal_msg(c->cfg.chain_id, &b->id, m);
-    if (c->cr->verify(c->vs->keys, h->proposer, m, mn, b->sig, e) != 0) {
-        rc = err_set(e, CONS_EBADSIG, "consensus: proposal signature of round %llu does not verify",
                      (unsigned long long)h->round);
         goto fail;
     }
