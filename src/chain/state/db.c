@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 /* THE durability switch: RocksDB fsyncs its write-ahead log before a batch
  * is acknowledged. A block, its receipts, the state change and the tip are
@@ -226,10 +227,23 @@ static void fail_over(db_t *d)
     pthread_rwlock_unlock(&d->lock);
 }
 
+/* Free space below which a reopen is not even tried: opening writes a new
+ * log and manifest, and retrying every second on a full disk would only
+ * churn files. */
+#define DB_RECOVER_MIN_FREE (4u << 20)
+
 int db_recover(db_t *d, err_t *e)
 {
     if (!atomic_load(&d->failed))
         return 0;
+    struct statvfs vs;
+    if (statvfs(d->dir, &vs) == 0) {
+        unsigned long long avail = (unsigned long long)vs.f_bavail * vs.f_frsize;
+        if (avail < DB_RECOVER_MIN_FREE)
+            return err_set(e, CHAIN_EIO,
+                           "state: only %llu bytes free for %s, waiting for %u (last error: %s)",
+                           avail, d->dir, DB_RECOVER_MIN_FREE, d->fail_msg);
+    }
     pthread_rwlock_wrlock(&d->lock);
     handle_close(d);
     int rc = handle_open(d, false, e);
