@@ -132,13 +132,13 @@
     X(MEMPOOL_ENOMEM, -751, "allocation failed") \
     X(MEMPOOL_EINVAL, -752, "bad argument (NULL, zero size)") \
     /* chain/client (the wallet) */ \
-    X(CHAIN_CLIENT_EINVAL, -800, "bad argument or key file") \
-    X(CHAIN_CLIENT_EUNREACHABLE, -801, "the node cannot be reached") \
-    X(CHAIN_CLIENT_EREFUSED, -802, "the node refused the call (JSON-RPC error)") \
-    X(CHAIN_CLIENT_EPROTO, -803, "an answer of the wrong shape (not an Aether node?)") \
-    X(CHAIN_CLIENT_EFUNDS, -804, "insufficient funds") \
-    X(CHAIN_CLIENT_ETIMEOUT, -805, "not committed within the time allowed") \
-    X(CHAIN_CLIENT_ENOMEM, -806, "allocation failed") \
+    X(CHAIN_CLIENT_EINVAL, -950, "bad argument or key file") \
+    X(CHAIN_CLIENT_EUNREACHABLE, -951, "the node cannot be reached") \
+    X(CHAIN_CLIENT_EREFUSED, -952, "the node refused the call (JSON-RPC error)") \
+    X(CHAIN_CLIENT_EPROTO, -953, "an answer of the wrong shape (not an Aether node?)") \
+    X(CHAIN_CLIENT_EFUNDS, -954, "insufficient funds") \
+    X(CHAIN_CLIENT_ETIMEOUT, -955, "not committed within the time allowed") \
+    X(CHAIN_CLIENT_ENOMEM, -956, "allocation failed") \
     /* chain/node */ \
     X(NODE_EINVAL, -850, "bad file / argument") \
     X(NODE_ETXINVALID, -851, "tx undecodable or invalid against the chain") \

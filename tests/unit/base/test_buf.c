@@ -123,7 +123,7 @@ static void test_error_space(void **state)
         {"BLS_", -250, -299},      {"P2P_", -300, -399},    {"PHASE_", -400, -499},
         {"AWASM_", -500, -599},    {"RPC_", -600, -699},    {"CHAIN_", -700, -749},
         {"MEMPOOL_", -750, -799},  {"NODE_", -850, -899},   {"CONSENSUS_", -900, -949},
-        {"CLIENT_", -950, -999},   {"STATE_", -1000, -1049}, {"EXEC_", -1050, -1099},
+        {"CHAIN_CLIENT_", -950, -999}, {"STATE_", -1000, -1049}, {"EXEC_", -1050, -1099},
     };
     static const struct {
         int code;
@@ -140,16 +140,18 @@ static void test_error_space(void **state)
         for (size_t j = i + 1; j < n; j++)
             if (all[i].code == all[j].code)
                 fail_msg("%s and %s share code %d", all[i].name, all[j].name, all[i].code);
-        bool placed = false;
-        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
-            if (!strncmp(all[i].name, ranges[r].prefix, strlen(ranges[r].prefix))) {
-                if (all[i].code > ranges[r].hi || all[i].code < ranges[r].lo)
-                    fail_msg("%s = %d is outside %s's range %d..%d", all[i].name, all[i].code,
-                             ranges[r].prefix, ranges[r].hi, ranges[r].lo);
-                placed = true;
-            }
-        if (!placed)
+        /* the longest matching prefix names the module (CHAIN_CLIENT_ before CHAIN_) */
+        size_t best = SIZE_MAX, best_len = 0;
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+            size_t l = strlen(ranges[r].prefix);
+            if (l > best_len && !strncmp(all[i].name, ranges[r].prefix, l))
+                best = r, best_len = l;
+        }
+        if (best == SIZE_MAX)
             fail_msg("%s has no documented range", all[i].name);
+        if (all[i].code > ranges[best].hi || all[i].code < ranges[best].lo)
+            fail_msg("%s = %d is outside %s's range %d..%d", all[i].name, all[i].code,
+                     ranges[best].prefix, ranges[best].hi, ranges[best].lo);
         assert_string_equal(err_name(all[i].code), all[i].name);
         assert_true(strlen(err_str(all[i].code)) > 0);
     }
