@@ -217,6 +217,11 @@ static void discovery_done(cl_t *c)
     for (size_t i = k; i < c->n_cands; i++)
         buf_free(&c->cands[i].addr);
     c->n_cands = k;
+    /* the signed record's addresses when the DHT gave none */
+    for (size_t i = 0; i < c->n_cands; i++)
+        if (c->cands[i].addr.len == 0 && c->cands[i].caps.n_addrs &&
+            p2p_maddr_parse(c->cands[i].caps.addrs[0], &c->cands[i].addr, NULL) != 0)
+            buf_reset(&c->cands[i].addr);
     qsort(c->cands, c->n_cands, sizeof c->cands[0], cand_cmp);
     if (c->sopts)
         start_submit(c);

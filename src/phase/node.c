@@ -24,6 +24,7 @@
 
 #include "crypto/crypto.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct phase_node {
     bool freed;
     uint32_t running, queued;
     njob_t *q_head, *q_tail;
+    njob_t *run_head;         /* jobs in the pool (for cancel and state) */
     uint64_t next_job;
     uint64_t jobs_done, jobs_refused;
     buf_t cap_key;
@@ -81,6 +83,8 @@ struct njob {
     size_t module_len;
     int stdin_fd, stdout_fd, stderr_fd;
     const int *cancel;
+    int own_cancel;            /* the flag phase_node_cancel sets when io gave none */
+    njob_t *run_next;
     /* filled on the pool thread */
     int rc;
     err_t err;
@@ -143,6 +147,11 @@ static void work_done(uv_work_t *w, int status)
     phase_node_t *n = j->node;
     n->running--;
     n->outstanding--;
+    for (njob_t **pp = &n->run_head; *pp; pp = &(*pp)->run_next)
+        if (*pp == j) {
+            *pp = j->run_next;
+            break;
+        }
     if (status == UV_ECANCELED && j->rc == 0)
         j->rc = err_set(&j->err, PHASE_ECANCELLED, "job cancelled");
     n->jobs_done++;
@@ -182,9 +191,12 @@ static void start_next(phase_node_t *n)
         j->work.data = j;
         n->running++;
         n->outstanding++;
+        j->run_next = n->run_head;
+        n->run_head = j;
         if (uv_queue_work(n->loop, &j->work, work_run, work_done) != 0) {
             n->running--;
             n->outstanding--;
+            n->run_head = j->run_next;
             if (j->cbs.on_done)
                 j->cbs.on_done(n, j->id, PHASE_ENET, "cannot queue work", NULL, NULL, NULL,
                                j->cbs.ud);
@@ -263,12 +275,14 @@ int phase_node_submit_io(phase_node_t *n, phase_manifest_t *m, const phase_node_
     if (cbs)
         j->cbs = *cbs;
     j->stdin_fd = j->stdout_fd = j->stderr_fd = -1;
+    j->cancel = &j->own_cancel;
     int rc = read_extensions(j, e);
     if (rc == 0 && io) {
         j->stdin_fd = io->stdin_fd;
         j->stdout_fd = io->stdout_fd;
         j->stderr_fd = io->stderr_fd;
-        j->cancel = io->cancel;
+        if (io->cancel)
+            j->cancel = io->cancel;
         if (io->stdin_fd >= 0) { /* streamed stdin replaces the payload's */
             free(j->stdin_data);
             j->stdin_data = NULL;
@@ -317,7 +331,25 @@ int phase_node_cancel(phase_node_t *n, uint64_t job)
         njob_free(j);
         return PHASE_OK;
     }
+    for (njob_t *j = n->run_head; j; j = j->run_next)
+        if (j->id == job) {
+            if (j->cancel != &j->own_cancel)
+                return PHASE_EINVAL; /* the submitter holds this job's cancel flag */
+            __atomic_store_n(&j->own_cancel, 1, __ATOMIC_RELEASE);
+            return PHASE_OK;
+        }
     return PHASE_ENOENT;
+}
+
+phase_node_job_state_t phase_node_job_state(const phase_node_t *n, uint64_t job)
+{
+    for (const njob_t *j = n->q_head; j; j = j->next)
+        if (j->id == job)
+            return PHASE_NODE_JOB_QUEUED;
+    for (const njob_t *j = n->run_head; j; j = j->run_next)
+        if (j->id == job)
+            return PHASE_NODE_JOB_RUNNING;
+    return PHASE_NODE_JOB_UNKNOWN;
 }
 
 /* ---- inbound streams: offer and relay ---- */
@@ -606,9 +638,30 @@ void phase_node_capabilities(const phase_node_t *n, phase_capabilities_t *c)
     if (n->host && p2p_host_listen_addrs_text(n->host, &t) == 0 && t.len) {
         char *save = NULL;
         for (char *l = strtok_r((char *)t.data, "\n", &save); l && c->n_addrs < 4;
-             l = strtok_r(NULL, "\n", &save))
-            if (strlen(l) < sizeof c->addrs[0] && strncmp(l, "/ip4/0.0.0.0/", 13) != 0)
+             l = strtok_r(NULL, "\n", &save)) {
+            if (strlen(l) >= sizeof c->addrs[0])
+                continue;
+            if (strncmp(l, "/ip4/0.0.0.0/", 13) != 0) {
                 snprintf(c->addrs[c->n_addrs++], sizeof c->addrs[0], "%s", l);
+                continue;
+            }
+            /* a wildcard listener: one address per IPv4 interface, external first */
+            uv_interface_address_t *ifs = NULL;
+            int nif = 0;
+            if (uv_interface_addresses(&ifs, &nif) != 0)
+                continue;
+            for (int pass = 0; pass < 2; pass++)
+                for (int i = 0; i < nif && c->n_addrs < 4; i++) {
+                    if (ifs[i].address.address4.sin_family != AF_INET ||
+                        (pass == 0) == (ifs[i].is_internal != 0))
+                        continue;
+                    char ip[INET_ADDRSTRLEN];
+                    uv_ip4_name(&ifs[i].address.address4, ip, sizeof ip);
+                    snprintf(c->addrs[c->n_addrs++], sizeof c->addrs[0], "/ip4/%s/%s", ip,
+                             l + 13);
+                }
+            uv_free_interface_addresses(ifs, nif);
+        }
     }
     buf_free(&t);
     ts_t exp = ts_now();

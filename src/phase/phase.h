@@ -597,8 +597,10 @@ json_t *phase_node_status(const phase_node_t *n);
 /* The node's current capability record values. */
 void phase_node_capabilities(const phase_node_t *n, phase_capabilities_t *c);
 
-/* Local job submission (for an HTTP API): a verified manifest runs through
- * the same queue as remote jobs. on_done gets the outcome and the signed
+/* Local job submission (for an HTTP API: submit, phase_node_job_state,
+ * live output through phase_node_submit_io's pipes, phase_node_cancel,
+ * phase_node_status): a verified manifest runs through the same queue as
+ * remote jobs. on_done gets the outcome and the signed
  * receipt (both NULL with status < 0 when the job did not run: busy,
  * rejected manifest, cancelled while queued). events is the JobEvent list. */
 typedef struct phase_node_job_cbs {
@@ -611,10 +613,18 @@ typedef struct phase_node_job_cbs {
 /* Takes ownership of *m (left zeroed). PHASE_EBUSY when the queue is full. */
 int phase_node_submit(phase_node_t *n, phase_manifest_t *m, const phase_node_job_cbs_t *cbs,
                       uint64_t *job, err_t *e) BASE_MUST_CHECK;
-/* Cancels a queued job (on_done runs with PHASE_ECANCELLED). Returns
- * PHASE_ENOENT when the job is not waiting (running jobs run to their
- * clamped wall-time limit). */
+/* Cancels a job: a queued one never runs (on_done with PHASE_ECANCELLED); a
+ * running one stops within ~20 ms and on_done still gets its outcome
+ * (PHASE_JOB_CANCELLED) and a receipt for the partial output. PHASE_ENOENT
+ * when the job is unknown or done; PHASE_EINVAL when it was submitted with
+ * its own io.cancel flag (set that one instead). */
 int phase_node_cancel(phase_node_t *n, uint64_t job) BASE_MUST_CHECK;
+typedef enum {
+    PHASE_NODE_JOB_UNKNOWN = 0, /* never submitted, or done (on_done has run) */
+    PHASE_NODE_JOB_QUEUED,
+    PHASE_NODE_JOB_RUNNING,
+} phase_node_job_state_t;
+phase_node_job_state_t phase_node_job_state(const phase_node_t *n, uint64_t job);
 
 /* ---- our streaming job protocol /phase/job/1.0.0 (netproto.c, jobproto.c) ------
  * docs/phase-protocol.md is the specification. Frames: uvarint(1 + |body|) ||
