@@ -739,6 +739,9 @@ static void on_mdns_peer(p2p_mdns_t *m, const p2p_peer_id_t *id, const uint8_t *
 {
     phase_node_t *n = ud;
     err_t e;
+    char ids[P2P_PEER_ID_STR_MAX];
+    p2p_peer_id_format(id, ids);
+    log_debug("phase", "mdns peer", "peer=%s", ids);
     p2p_kad_add_peer(n->kad, id, maddr, len);
     if (!p2p_host_find_conn(n->host, id) &&
         p2p_host_dial(n->host, maddr, len, on_dial, "mdns peer", &e))
