@@ -153,19 +153,6 @@ static void start_node(const char *data, const char *gen, const char *key, const
     free(port);
 }
 
-/* GET url/health with curl-free plain sockets is overkill: use `aether
- * status`, which prints the node's health. Returns the exit status and
- * leaves the output in *txt. */
-static __attribute__((unused)) int status(const char *url, char **txt)
-{
-    char out[256];
-    path(out, "status.txt");
-    const char *st[] = {aether_bin, "status", "--rpc", url, NULL};
-    int rc = run(st, out);
-    *txt = slurp(out);
-    return rc;
-}
-
 static int setup(void **state)
 {
     (void)state;
