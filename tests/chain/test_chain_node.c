@@ -273,12 +273,16 @@ static int receipt_exists(rpc_client_t *c, const chain_hash_t *h)
     return ok;
 }
 
-/* Posts txs in batches of 50, pace_us apart, until done or the node goes away. */
+/* Posts txs in batches of 50, pace_us apart, until done or the node goes
+ * away. With kill_next set, it kills the node (SIGKILL) the moment the node
+ * has accepted its next batch: that batch is in the pool, not yet in a block. */
 typedef struct bg_sender {
     const h_tx_t *txs;
     size_t n;
     _Atomic size_t posted;
     unsigned pace_us;
+    pid_t pid;
+    _Atomic bool kill_next, killed;
 } bg_sender_t;
 
 static void *bg_send(void *arg)
@@ -291,7 +295,13 @@ static void *bg_send(void *arg)
         h_send_stats_t st = {0};
         if (h_post_batch(c, &bt[i], &st) != 0)
             break; /* the node was killed */
+        if (b->kill_next) {
+            kill(b->pid, SIGKILL);
+            b->killed = true;
+        }
         b->posted += bt[i].n;
+        if (b->killed)
+            break;
         if (b->pace_us)
             usleep(b->pace_us);
     }
@@ -785,8 +795,7 @@ int main(int argc, char **argv)
     CHECK(compare_with_model(c, &m, "after restart") == 0, "model after restart");
 
     /* 3. kill -9 while a busy run commits. Blocks every 200 ms here, so that
-     * the kill can be placed right after a block, with transfers accepted
-     * since then waiting in the pool. */
+     * a batch accepted just before the kill is still waiting in the pool. */
     {
         const char *slow[] = {"--block-ms", "200", "--heartbeat-ms", "400", NULL};
         CHECK(h_stop(&H, SIGTERM) == 0, "clean stop before the kill -9 run");
@@ -801,42 +810,31 @@ int main(int argc, char **argv)
     more = make_transfers(400, first, 2);
     CHECK(more, "signing 2,000 transfers");
     /* A second connection keeps posting batches while this thread watches the
-     * first commits and then kills the node: the crash lands mid-stream, with
-     * blocks being built and RPC requests in flight. */
-    bg_sender_t bg = {more, n_more, 0, 25000}; /* ~2,000 transfers/s: a stream over ~5 blocks */
+     * first commits; the crash then lands mid-stream, with blocks being built
+     * and a just-accepted batch in the pool. */
+    bg_sender_t bg = {more, n_more, 0, 40000, H.pid, false, false}; /* ~1,250 transfers/s */
     pthread_t bg_thread;
     CHECK(pthread_create(&bg_thread, NULL, bg_send, &bg) == 0, "sender thread");
-    /* Wait for a new block while the sender is posting, then for two more
-     * accepted batches (the second one sent after the block was seen, so it
-     * waits for the next block, 200 ms away), read the receipt of every
-     * transfer posted so far (the client's acknowledgements) and kill at once. */
+    /* Read the receipt of every transfer posted so far (the client's
+     * acknowledgements) until some are committed, then have the sender kill
+     * the node right after its next batch is accepted. */
     int *acked = calloc(n_more, sizeof *acked), *after = calloc(n_more, sizeof *after);
     CHECK(acked && after, "memory");
     size_t n_acked = 0;
-    uint64_t t_end = h_now_ms() + 20000, height = 0, h_now = 0;
-    CHECK(node_root(c, &root_after, &height) == 0, "height");
+    uint64_t t_end = h_now_ms() + 20000;
     while (n_acked < 2 && h_now_ms() < t_end && bg.posted < n_more) {
-        usleep(1000);
-        if (node_root(c, &root_after, &h_now) != 0 || h_now == height)
-            continue;
-        height = h_now;
-        size_t p0 = bg.posted, p1 = p0;
-        uint64_t t_batch = h_now_ms() + 300;
-        while (h_now_ms() < t_batch && p1 == p0)
-            p1 = bg.posted;
-        while (h_now_ms() < t_batch && bg.posted == p1)
-            ;
-        if (bg.posted == p1)
-            continue;
+        usleep(20000);
         size_t posted = bg.posted;
         CHECK(h_receipts(c, more, posted, acked) == 0, "receipts before the kill");
         n_acked = 0;
         for (size_t i = 0; i < posted; i++)
             n_acked += acked[i] == 1;
     }
-    CHECK(n_acked >= 2, "no block with the posted transfers within 20 s (%zu posted)", bg.posted);
-    int kill_status = h_stop(&H, SIGKILL);
+    bg.kill_next = true;
     pthread_join(bg_thread, NULL);
+    CHECK(n_acked >= 2, "no transfer committed within 20 s (%zu posted)", bg.posted);
+    CHECK(bg.killed, "the sender ran out of transfers before the kill (%zu posted)", bg.posted);
+    int kill_status = h_stop(&H, SIGKILL); /* reaps it */
     fprintf(stderr, "kill -9: %zu of %zu transfers had been posted (accepted) when the node died; "
             "the client had seen %zu receipts\n", bg.posted, n_more, n_acked);
     CHECK(kill_status == 128 + SIGKILL, "kill -9");
