@@ -32,12 +32,20 @@ static const char usage[] =
     "                        limit (default 50000; burst twice that)\n"
     "  --rpc-max-body N      request body limit in bytes (default 8388608)\n"
     "  --rpc-max-conns N     concurrent RPC connections, one thread each (default 64)\n"
+    "  --rpc-max-conns-per-ip N  of which from one client address (default 32);\n"
+    "                        beyond either limit: HTTP 503 + Retry-After\n"
+    "  --rpc-request-timeout-ms N  a whole request must arrive within N ms,\n"
+    "                        however slowly its bytes come (default 10000)\n"
+    "  --rpc-max-response N  bytes of JSON one request or batch is answered with\n"
+    "                        (default 67108864; beyond: -32007)\n"
     "  --port-file FILE      write the RPC port there once listening\n"
     "  --log-level L         debug, info, warn, error (default info)\n"
     "\n"
     "JSON-RPC server error codes besides the standard ones: -32000 invalid\n"
     "transaction, -32001 rejected by the mempool (data.reason), -32002 not\n"
-    "ready, -32005 rate limited (HTTP 429), -32006 body too large (HTTP 413).\n";
+    "ready, -32005 rate limited (HTTP 429), -32006 body too large (HTTP 413),\n"
+    "-32007 response too large, -32008 server busy (HTTP 503). POST needs\n"
+    "Content-Type: application/json (HTTP 415 otherwise).\n";
 
 static int parse_num(const char *prog, const char *name, const char *arg, uint64_t max,
                      uint64_t *out)
@@ -64,6 +72,9 @@ int aetherd_run_main(int argc, char **argv)
         {"rpc-rate", required_argument, NULL, 'R'},
         {"rpc-max-body", required_argument, NULL, 'B'},
         {"rpc-max-conns", required_argument, NULL, 'T'},
+        {"rpc-max-conns-per-ip", required_argument, NULL, 1001},
+        {"rpc-request-timeout-ms", required_argument, NULL, 1002},
+        {"rpc-max-response", required_argument, NULL, 1003},
         {"port-file", required_argument, NULL, 'p'},
         {"log-level", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -130,6 +141,21 @@ int aetherd_run_main(int argc, char **argv)
             if ((r = parse_num(prog, "--rpc-max-conns", optarg, 4096, &v)) >= 0)
                 return r;
             rcfg.max_conns = v ? (unsigned)v : 1;
+            break;
+        case 1001:
+            if ((r = parse_num(prog, "--rpc-max-conns-per-ip", optarg, 4096, &v)) >= 0)
+                return r;
+            rcfg.max_conns_per_ip = v ? (unsigned)v : 1;
+            break;
+        case 1002:
+            if ((r = parse_num(prog, "--rpc-request-timeout-ms", optarg, 3600000, &v)) >= 0)
+                return r;
+            rcfg.request_timeout_ms = v ? (unsigned)v : 1;
+            break;
+        case 1003:
+            if ((r = parse_num(prog, "--rpc-max-response", optarg, 1u << 30, &v)) >= 0)
+                return r;
+            rcfg.max_response = v ? (size_t)v : 1;
             break;
         case 'l': {
             log_level_t lvl;
