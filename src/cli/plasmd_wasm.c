@@ -30,11 +30,15 @@ static const char validate_usage[] =
 
 static const char run_usage[] =
     "Usage: plasmd wasm run module.wasm --invoke NAME [ARGS...] [--fuel N]\n"
+    "                       [--v128-shape i8x16|i16x8|i32x4|i64x2|f32x4|f64x2]\n"
     "\n"
     "Instantiates the module (it may not import anything) and calls the export NAME\n"
     "with ARGS parsed by its signature. Results print one per line as type:value\n"
-    "(i32:5). With --fuel N execution is metered: out of fuel is a trap, and the fuel\n"
-    "used is printed to stderr. A trap prints its kind and exits 1.\n";
+    "(i32:5). A v128 argument is one word in the spec's text form, shape and lanes:\n"
+    "'i32x4 1 2 3 4'; a v128 result prints in that form too (v128:i32x4 1 2 3 4), in\n"
+    "the shape of --v128-shape (default i32x4). With --fuel N execution is metered:\n"
+    "out of fuel is a trap, and the fuel used is printed to stderr. A trap prints its\n"
+    "kind and exits 1.\n";
 
 static int load(const char *prog, const char *path, const awasm_config_t *cfg, awasm_module_t **out)
 {
@@ -95,14 +99,20 @@ static bool parse_arg(const char *s, awasm_valtype_t t, awasm_val_t *v)
         return end != s && !*end;
     case AWASM_FUNCREF: case AWASM_EXTERNREF:
         return strcmp(s, "null") == 0;
+    case AWASM_V128:
+        return awasm_v128_parse(s, v->of.v128, NULL) == 0;
     default:
         return false;
     }
 }
 
-static void print_val(const awasm_val_t *v)
+static void print_val(const awasm_val_t *v, const char *shape)
 {
+    char text[AWASM_V128_TEXT_MAX];
     switch ((int)v->type) {
+    case AWASM_V128:
+        if (awasm_v128_format(v->of.v128, shape, text, sizeof text) == 0) printf("v128:%s\n", text);
+        break;
     case AWASM_I32: printf("i32:%" PRId32 "\n", v->of.i32); break;
     case AWASM_I64: printf("i64:%" PRId64 "\n", v->of.i64); break;
     case AWASM_F32:
@@ -133,6 +143,7 @@ static int cmd_run(int argc, char **argv)
     const char *path = NULL, *name = NULL;
     bool metered = false;
     uint64_t fuel = 0;
+    const char *shape = "i32x4";
     const char **args = calloc((size_t)argc, sizeof *args);
     size_t n_args = 0;
     bool opts_done = false;
@@ -145,7 +156,8 @@ static int cmd_run(int argc, char **argv)
             if (!strcmp(a, "--")) { opts_done = true; continue; }
             if (!strncmp(a, "--invoke=", 9)) val = a + 9;
             else if (!strncmp(a, "--fuel=", 7)) val = a + 7;
-            else if (!strcmp(a, "--invoke") || !strcmp(a, "--fuel")) {
+            else if (!strncmp(a, "--v128-shape=", 13)) val = a + 13;
+            else if (!strcmp(a, "--invoke") || !strcmp(a, "--fuel") || !strcmp(a, "--v128-shape")) {
                 if (i + 1 >= argc) { rc = cli_usage_error(prog, "option '%s' needs a value", a); goto out; }
                 val = argv[++i];
             } else {
@@ -154,6 +166,15 @@ static int cmd_run(int argc, char **argv)
             }
             if (!strncmp(a, "--invoke", 8)) {
                 name = val;
+            } else if (!strncmp(a, "--v128-shape", 12)) {
+                static const uint8_t zero[16];
+                char probe[AWASM_V128_TEXT_MAX];
+                if (awasm_v128_format(zero, val, probe, sizeof probe)) {
+                    rc = cli_usage_error(prog, "--v128-shape must be i8x16, i16x8, i32x4, i64x2, f32x4 "
+                                         "or f64x2, not '%s'", val);
+                    goto out;
+                }
+                shape = val;
             } else if (!cli_parse_u64(val, &fuel)) {
                 rc = cli_usage_error(prog, "--fuel needs a non-negative integer, not '%s'", val);
                 goto out;
@@ -215,7 +236,7 @@ static int cmd_run(int argc, char **argv)
         rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
         goto done;
     }
-    for (uint32_t i = 0; i < ex.func.n_results; i++) print_val(&rv[i]);
+    for (uint32_t i = 0; i < ex.func.n_results; i++) print_val(&rv[i], shape);
 done:
     free(av);
     free(rv);

@@ -3,8 +3,10 @@
  * algorithm of the spec's validation appendix) and, in the same single
  * pass, compiles it to the slot-addressed code that interp.c runs.
  *
- * Frame layout: slots [0, n_locals) are the locals (params first), and the
- * operand stack position h lives in slot n_locals + h ("home" slot). Since
+ * Frame layout: the locals come first (params first), then the operand
+ * stack: every value takes one 8-byte slot except a v128, which takes two
+ * consecutive ones, so stack position h lives at the locals' slots plus the
+ * slots of the positions below it ("home" slot). Since
  * validation knows the stack height at every instruction, each instruction
  * names its operand and result slots explicitly.
  *
@@ -52,7 +54,11 @@ typedef struct ventry {
     uint8_t type;
     uint32_t src;      /* slot holding the value; SRC_CONST for a constant */
     uint32_t k;        /* the constant (i32, or i64 that fits sign-extended) */
+    uint32_t off;      /* slot offset of this stack position above the locals */
 } ventry_t;
+
+/* Slots a value takes: a v128 two consecutive ones, everything else one. */
+static inline uint32_t W(uint8_t t) { return t == AWASM_V128 ? 2u : 1u; }
 
 typedef struct ctl {
     uint8_t kind;
@@ -88,9 +94,13 @@ typedef struct comp {
 
     awasm_valtype_t *locals;
     uint32_t n_locals;
+    uint32_t *loff;             /* slot of each local (v128 locals take two) */
+    uint32_t n_lslots;          /* slots of all locals */
+    uint32_t n_pslots;          /* slots of the params */
+    uint32_t max_slots;         /* deepest operand stack, in slots */
 
     ventry_t *vs;
-    uint32_t h, vcap, max_h;
+    uint32_t h, vcap;
     uint32_t lazy_from;         /* entries below this index are materialised */
 
     ctl_t *cs;
@@ -124,7 +134,12 @@ static int fail(comp_t *c, int code, const char *fmt, ...)
 
 static inline ctl_t *top(comp_t *c) { return &c->cs[c->nc - 1]; }
 static inline bool dead(comp_t *c) { ctl_t *t = top(c); return t->unreachable || t->dead_start; }
-static inline uint32_t home(comp_t *c, uint32_t i) { return c->n_locals + i; }
+/* Slot offset of stack position i (positions below it are all known). */
+static inline uint32_t pos_off(comp_t *c, uint32_t i)
+{
+    return i == 0 ? 0 : c->vs[i - 1].off + W(c->vs[i - 1].type);
+}
+static inline uint32_t home(comp_t *c, uint32_t i) { return c->n_lslots + pos_off(c, i); }
 
 /* ---- emission ---------------------------------------------------------------- */
 
@@ -218,10 +233,16 @@ static bool vpush(comp_t *c, uint8_t type, uint32_t src, uint32_t k)
         c->vs = v;
         c->vcap = cap;
     }
-    c->vs[c->h] = (ventry_t){type, src, k};
+    uint32_t off = pos_off(c, c->h);
+    c->vs[c->h] = (ventry_t){type, src, k, off};
     c->h++;
-    if (c->h > c->max_h) c->max_h = c->h;
+    if (off + 2 > c->max_slots) c->max_slots = off + 2;
     return true;
+}
+
+static size_t emit_copy(comp_t *c, uint8_t type, uint32_t dst, uint32_t src)
+{
+    return type == AWASM_V128 ? emit(c, OP_COPY128, 2, dst, src) : emit(c, OP_COPY, 2, dst, src);
 }
 
 static void materialize(comp_t *c, uint32_t i)
@@ -237,7 +258,7 @@ static void materialize(comp_t *c, uint32_t i)
             else
                 at = emit(c, OP_CONST32, 2, hs, e->k);
         } else {
-            at = emit(c, OP_COPY, 2, hs, e->src);
+            at = emit_copy(c, e->type, hs, e->src);
         }
         emit_simple(c, at, OP_COPY);
     }
@@ -272,7 +293,7 @@ static int pop_any(comp_t *c, ventry_t *out)
     ctl_t *t = top(c);
     if (c->h == t->height) {
         if (t->unreachable) {
-            *out = (ventry_t){T_ANY, home(c, c->h), 0};
+            *out = (ventry_t){T_ANY, home(c, c->h), 0, pos_off(c, c->h)};
             return 0;
         }
         INVALID("type mismatch: operand stack underflow");
@@ -295,7 +316,7 @@ static int pop_type(comp_t *c, uint8_t want, ventry_t *out)
  * the entry's home slot, which is free once popped). */
 static int pop_slot_t(comp_t *c, uint8_t want, uint32_t *slot, uint8_t *type)
 {
-    ventry_t e = {0, 0, 0};
+    ventry_t e = {0, 0, 0, 0};
     if (pop_type(c, want, &e)) return c->err->code;
     *type = e.type;
     if (e.src == SRC_CONST) {
@@ -319,7 +340,8 @@ static int pop_slot(comp_t *c, uint8_t want, uint32_t *slot)
 
 static bool is_num(uint8_t t)
 {
-    return t == AWASM_I32 || t == AWASM_I64 || t == AWASM_F32 || t == AWASM_F64 || t == T_ANY;
+    return t == AWASM_I32 || t == AWASM_I64 || t == AWASM_F32 || t == AWASM_F64 ||
+           t == AWASM_V128 || t == T_ANY;
 }
 static bool is_ref(uint8_t t) { return t == AWASM_FUNCREF || t == AWASM_EXTERNREF || t == T_ANY; }
 
@@ -359,11 +381,11 @@ static int read_blocktype(comp_t *c, uint32_t *np, const awasm_valtype_t **param
     if (bt < 0) {
         uint8_t b = (uint8_t)(bt & 0x7f);
         if (b != AWASM_I32 && b != AWASM_I64 && b != AWASM_F32 && b != AWASM_F64 &&
-            b != AWASM_FUNCREF && b != AWASM_EXTERNREF)
+            b != AWASM_V128 && b != AWASM_FUNCREF && b != AWASM_EXTERNREF)
             return fail(c, AWASM_EMALFORMED, "malformed block type");
         static const awasm_valtype_t one[] = {AWASM_I32, AWASM_I64, AWASM_F32, AWASM_F64,
-                                             AWASM_FUNCREF, AWASM_EXTERNREF};
-        for (int i = 0; i < 6; i++)
+                                             AWASM_V128, AWASM_FUNCREF, AWASM_EXTERNREF};
+        for (int i = 0; i < 7; i++)
             if (one[i] == b) *results = &one[i];
         *single = (awasm_valtype_t)b;
         *nr = 1;
@@ -404,34 +426,40 @@ static int check_top(comp_t *c, uint32_t n, const awasm_valtype_t *types)
 
 /* Emits the copies that move the top n values to the label's slots; returns
  * whether any copy was needed when only_check. */
+/* Slot of the label's i-th value (v128 values take two slots). */
+static uint32_t label_slot(comp_t *c, const ctl_t *t, uint32_t i)
+{
+    uint32_t at = t->kind == K_FUNC ? 0 : home(c, t->height);
+    const awasm_valtype_t *ty = label_types(t);
+    for (uint32_t j = 0; j < i; j++) at += W(ty[j]);
+    return at;
+}
+
+/* Whether any value must be copied to reach the slots the label expects. */
 static bool branch_needs_copies(comp_t *c, const ctl_t *t)
 {
     uint32_t n = label_arity(t);
-    if (t->kind == K_FUNC) {
-        for (uint32_t i = 0; i < n; i++)
-            if (c->vs[c->h - n + i].src != i) return true;
-        return false;
-    }
-    uint32_t dst = home(c, t->height);
     for (uint32_t i = 0; i < n; i++)
-        if (c->vs[c->h - n + i].src != dst + i) return true;
+        if (c->vs[c->h - n + i].src != label_slot(c, t, i)) return true;
     return false;
 }
 
 static void branch_copies(comp_t *c, const ctl_t *t)
 {
     uint32_t n = label_arity(t);
-    uint32_t dst = t->kind == K_FUNC ? 0 : home(c, t->height);
     if (t->kind == K_FUNC) {
-        /* results go to slots [0, n): values aliasing those locals first */
+        /* results go to slots [0, rslots): values aliasing those locals first */
+        uint32_t rslots = label_slot(c, t, n);
         for (uint32_t i = 0; i < n; i++) {
             ventry_t *e = &c->vs[c->h - n + i];
-            if (e->src != SRC_CONST && e->src < n && e->src != dst + i) materialize(c, c->h - n + i);
+            if (e->src != SRC_CONST && e->src < rslots && e->src != label_slot(c, t, i))
+                materialize(c, c->h - n + i);
         }
     }
     if (n == 1) {
         /* the value was just computed: compute it straight into place */
         ventry_t *e = &c->vs[c->h - 1];
+        uint32_t dst = label_slot(c, t, 0);
         if (e->src == home(c, c->h - 1) && c->last_end == c->pc && c->code[c->last_dst] == e->src) {
             c->code[c->last_dst] = dst;
             e->src = dst;
@@ -441,13 +469,14 @@ static void branch_copies(comp_t *c, const ctl_t *t)
     }
     for (uint32_t i = 0; i < n; i++) {
         ventry_t *e = &c->vs[c->h - n + i];
+        uint32_t dst = label_slot(c, t, i);
         if (e->src == SRC_CONST) {
             if (e->type == AWASM_I64)
-                emit(c, OP_CONST64, 3, dst + i, e->k, (int32_t)e->k < 0 ? ~0u : 0u);
+                emit(c, OP_CONST64, 3, dst, e->k, (int32_t)e->k < 0 ? ~0u : 0u);
             else
-                emit(c, OP_CONST32, 2, dst + i, e->k);
-        } else if (e->src != dst + i) {
-            emit(c, OP_COPY, 2, dst + i, e->src);
+                emit(c, OP_CONST32, 2, dst, e->k);
+        } else if (e->src != dst) {
+            emit_copy(c, label_types(t)[i], dst, e->src);
         }
     }
 }
@@ -499,6 +528,8 @@ static void emit_canon(comp_t *c, uint8_t canon, uint32_t d)
     if (!c->det || dead(c)) return;
     if (canon == CANON_F32) emit(c, OP_CANON32, 1, d);
     else if (canon == CANON_F64) emit(c, OP_CANON64, 1, d);
+    else if (canon == CANON_F32X4) emit(c, OP_CANON_F32X4, 1, d);
+    else if (canon == CANON_F64X2) emit(c, OP_CANON_F64X2, 1, d);
 }
 
 static int op_unary(comp_t *c, uint8_t in, uint8_t out, int op, uint8_t canon)
@@ -532,10 +563,10 @@ static int kform(int op)
     }
 }
 
-static int op_binary(comp_t *c, uint8_t in, uint8_t out, int op, uint8_t canon)
+static int op_binary2(comp_t *c, uint8_t in, uint8_t in1, uint8_t out, int op, uint8_t canon)
 {
     uint32_t a, b;
-    int kop = kform(op);
+    int kop = in == in1 ? kform(op) : -1;
     if (kop >= 0 && c->h > top(c)->height && c->vs[c->h - 1].src == SRC_CONST &&
         c->vs[c->h - 1].type == in) {
         uint32_t k = c->vs[c->h - 1].k;
@@ -564,7 +595,7 @@ static int op_binary(comp_t *c, uint8_t in, uint8_t out, int op, uint8_t canon)
         emit_simple(c, emit(c, kop, 3, d, a, k), kop);
         return 0;
     }
-    if (pop_slot(c, in, &b) || pop_slot(c, in, &a)) return c->err->code;
+    if (pop_slot(c, in1, &b) || pop_slot(c, in, &a)) return c->err->code;
     uint32_t d = vpush_home(c, out);
     if (!dead(c)) {
         emit_simple(c, emit(c, op, 3, d, a, b), op);
@@ -684,11 +715,60 @@ static uint32_t op_cost(comp_t *c, const opinfo_t *oi)
 /* Validates and compiles an instruction of a generic class from its row. */
 static int generic_op(comp_t *c, const opinfo_t *oi)
 {
+    reader_t *r = &c->r;
+    uint32_t a, b, v, off, d, k[4];
+    uint8_t lane = 0;
     switch (oi->cls) {
     case CL_UNARY: return op_unary(c, oi->in[0], oi->out, oi->op, oi->canon);
-    case CL_BINARY: return op_binary(c, oi->in[0], oi->out, oi->op, oi->canon);
+    case CL_BINARY: return op_binary2(c, oi->in[0], oi->in[1], oi->out, oi->op, oi->canon);
     case CL_LOAD: return op_load(c, oi->out, oi->op, oi->aux);
     case CL_STORE: return op_store(c, oi->in[1], oi->op, oi->aux);
+    case CL_TERNARY:
+        if (pop_slot(c, oi->in[2], &v) || pop_slot(c, oi->in[1], &b) || pop_slot(c, oi->in[0], &a))
+            return c->err->code;
+        d = vpush_home(c, oi->out);
+        if (!dead(c)) emit_simple(c, emit(c, oi->op, 4, d, a, b, v), oi->op);
+        return 0;
+    case CL_V128_CONST: case CL_SHUFFLE:
+        if ((size_t)(r->end - r->p) < 16) return fail(c, AWASM_EMALFORMED, "unexpected end");
+        memcpy(k, r->p, 16);
+        if (oi->cls == CL_SHUFFLE) {
+            for (int i = 0; i < 16; i++)
+                if (r->p[i] >= 32) INVALID("invalid lane index %u", r->p[i]);
+            r->p += 16;
+            if (pop_slot(c, AWASM_V128, &b) || pop_slot(c, AWASM_V128, &a)) return c->err->code;
+            d = vpush_home(c, AWASM_V128);
+            if (!dead(c)) emit_simple(c, emit(c, oi->op, 7, d, a, b, k[0], k[1], k[2], k[3]), oi->op);
+            return 0;
+        }
+        r->p += 16;
+        d = vpush_home(c, AWASM_V128);
+        if (!dead(c)) emit_simple(c, emit(c, oi->op, 5, d, k[0], k[1], k[2], k[3]), oi->op);
+        return 0;
+    case CL_EXTRACT: case CL_REPLACE:
+        if (rd_u8(r, &lane, c->err)) return c->err->code;
+        if (lane >= oi->aux) INVALID("invalid lane index %u", lane);
+        if (oi->cls == CL_EXTRACT) {
+            if (pop_slot(c, AWASM_V128, &a)) return c->err->code;
+            d = vpush_home(c, oi->out);
+            if (!dead(c)) emit_simple(c, emit(c, oi->op, 3, d, a, (uint32_t)lane), oi->op);
+            return 0;
+        }
+        if (pop_slot(c, oi->in[1], &b) || pop_slot(c, AWASM_V128, &a)) return c->err->code;
+        d = vpush_home(c, AWASM_V128);
+        if (!dead(c)) emit_simple(c, emit(c, oi->op, 4, d, a, b, (uint32_t)lane), oi->op);
+        return 0;
+    case CL_LOAD_LANE: case CL_STORE_LANE:
+        if (read_memarg(c, oi->aux, &off) || rd_u8(r, &lane, c->err)) return c->err->code;
+        if (lane >= 16u >> oi->aux) INVALID("invalid lane index %u", lane);
+        if (pop_slot(c, AWASM_V128, &v) || pop_slot(c, AWASM_I32, &a)) return c->err->code;
+        if (oi->cls == CL_STORE_LANE) {
+            if (!dead(c)) emit(c, oi->op, 4, a, v, off, (uint32_t)lane);
+            return 0;
+        }
+        d = vpush_home(c, AWASM_V128);
+        if (!dead(c)) emit_simple(c, emit(c, oi->op, 5, d, a, off, v, (uint32_t)lane), oi->op);
+        return 0;
     default: return fail(c, AWASM_EMALFORMED, "illegal opcode %s", oi->name);
     }
 }
@@ -1029,13 +1109,15 @@ static int compile_body(comp_t *c)
                 t = ta != T_ANY ? ta : tb;
             }
             uint32_t d = vpush_home(c, t);
-            if (!dead(c)) emit_simple(c, emit(c, OP_SELECT, 4, d, as, bs, cs_), OP_SELECT);
+            if (!dead(c))
+                emit_simple(c, emit(c, t == AWASM_V128 ? OP_SELECT128 : OP_SELECT, 4, d, as, bs, cs_),
+                            OP_SELECT);
             break;
         }
         case 0x20: { /* local.get */
             if (rd_u32(r, &idx, err)) return err->code;
             if (idx >= c->n_locals) INVALID("unknown local %u", idx);
-            vpush_lazy(c, c->locals[idx], idx, 0);
+            vpush_lazy(c, c->locals[idx], c->loff[idx], 0);
             break;
         }
         case 0x21: case 0x22: { /* local.set, local.tee */
@@ -1043,31 +1125,33 @@ static int compile_body(comp_t *c)
             if (idx >= c->n_locals) INVALID("unknown local %u", idx);
             if (pop_type(c, c->locals[idx], &e)) return err->code;
             if (!dead(c)) {
+                uint32_t ls = c->loff[idx];
                 for (uint32_t i = c->lazy_from; i < c->h; i++)
-                    if (c->vs[i].src == idx) materialize(c, i);
+                    if (c->vs[i].src == ls) materialize(c, i);
                 uint32_t hs = home(c, c->h);
                 if (e.src == SRC_CONST) {
                     if (e.type == AWASM_I64)
-                        emit(c, OP_CONST64, 3, idx, e.k, (int32_t)e.k < 0 ? ~0u : 0u);
+                        emit(c, OP_CONST64, 3, ls, e.k, (int32_t)e.k < 0 ? ~0u : 0u);
                     else
-                        emit(c, OP_CONST32, 2, idx, e.k);
+                        emit(c, OP_CONST32, 2, ls, e.k);
                 } else if (e.src == hs && c->last_end == c->pc && c->code[c->last_dst] == hs) {
-                    c->code[c->last_dst] = idx;      /* retarget the producer */
-                } else if (e.src != idx) {
-                    emit(c, OP_COPY, 2, idx, e.src);
+                    c->code[c->last_dst] = ls;      /* retarget the producer */
+                } else if (e.src != ls) {
+                    emit_copy(c, c->locals[idx], ls, e.src);
                 }
                 size_t ld_end = c->ld_end;
                 label_here(c);
                 c->ld_end = ld_end;   /* a retargeted load still writes the local */
             }
-            if (opc == 0x22) vpush_lazy(c, c->locals[idx], idx, 0);
+            if (opc == 0x22) vpush_lazy(c, c->locals[idx], c->loff[idx], 0);
             break;
         }
         case 0x23: { /* global.get */
             if (rd_u32(r, &idx, err)) return err->code;
             if (idx >= m->n_globals) INVALID("unknown global %u", idx);
             uint32_t d = vpush_home(c, m->globals[idx].type);
-            if (!dead(c)) emit_simple(c, emit(c, OP_GLOBAL_GET, 2, d, idx), OP_GLOBAL_GET);
+            int gop = m->globals[idx].type == AWASM_V128 ? OP_GLOBAL_GET128 : OP_GLOBAL_GET;
+            if (!dead(c)) emit_simple(c, emit(c, gop, 2, d, idx), gop);
             break;
         }
         case 0x24: { /* global.set */
@@ -1075,7 +1159,8 @@ static int compile_body(comp_t *c)
             if (idx >= m->n_globals) INVALID("unknown global %u", idx);
             if (!m->globals[idx].mut) INVALID("global is immutable: %u", idx);
             if (pop_slot(c, m->globals[idx].type, &a)) return err->code;
-            if (!dead(c)) emit(c, OP_GLOBAL_SET, 2, idx, a);
+            if (!dead(c))
+                emit(c, m->globals[idx].type == AWASM_V128 ? OP_GLOBAL_SET128 : OP_GLOBAL_SET, 2, idx, a);
             break;
         }
         case 0x25: case 0x26: { /* table.get, table.set */
@@ -1166,6 +1251,15 @@ static int compile_body(comp_t *c)
                 INVALID("undeclared function reference %u", idx);
             uint32_t d = vpush_home(c, AWASM_FUNCREF);
             if (!dead(c)) emit(c, OP_REF_FUNC, 2, d, idx);
+            break;
+        }
+        case 0xfd: {
+            uint32_t sub;
+            if (rd_u32(r, &sub, err)) return err->code;
+            oi = awasm_op_info(0xfd, sub);
+            if (!oi) return fail(c, AWASM_EMALFORMED, "illegal opcode 0xfd %u", sub);
+            add_fuel(c, op_cost(c, oi));
+            if (generic_op(c, oi)) return err->code;
             break;
         }
         case 0xfc: {
@@ -1305,14 +1399,15 @@ static int read_locals(comp_t *c, const awasm_functype_t *ft)
         t = (awasm_valtype_t)*r->p++;
         if (!is_num(t) && !is_ref(t)) return fail(c, AWASM_EMALFORMED, "malformed value type");
         total += n;
-        if (total > UINT32_MAX) return fail(c, AWASM_EMALFORMED, "too many locals");
+        if (total > UINT32_MAX / 2) return fail(c, AWASM_EMALFORMED, "too many locals");
     }
     if (total > c->m->cfg.max_locals)
         return fail(c, AWASM_ELIMIT, "%llu locals exceed the limit of %u", (unsigned long long)total,
                     c->m->cfg.max_locals);
     c->n_locals = (uint32_t)total;
     c->locals = malloc((total ? total : 1) * sizeof *c->locals);
-    if (!c->locals) return fail(c, AWASM_ENOMEM, "out of memory");
+    c->loff = malloc((total ? total : 1) * sizeof *c->loff);
+    if (!c->locals || !c->loff) return fail(c, AWASM_ENOMEM, "out of memory");
     memcpy(c->locals, ft->params, ft->n_params * sizeof *c->locals);
     r->p = save;
     uint32_t at = ft->n_params;
@@ -1322,6 +1417,14 @@ static int read_locals(comp_t *c, const awasm_functype_t *ft)
         awasm_valtype_t t = (awasm_valtype_t)*r->p++;
         for (uint32_t k = 0; k < n; k++) c->locals[at++] = t;
     }
+    uint32_t slot = 0;
+    for (uint32_t i = 0; i < c->n_locals; i++) {
+        if (i == ft->n_params) c->n_pslots = slot;
+        c->loff[i] = slot;
+        slot += W(c->locals[i]);
+    }
+    if (c->n_locals == ft->n_params) c->n_pslots = slot;
+    c->n_lslots = slot;
     return 0;
 }
 
@@ -1427,11 +1530,14 @@ int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_
     if (rc == 0) {
         cf->code = c.code;
         cf->code_len = c.pc;
-        cf->n_params = ft->n_params;
-        cf->n_results = ft->n_results;
-        cf->n_locals = c.n_locals;
-        uint64_t fs = (uint64_t)c.n_locals + c.max_h + 1;
-        if (fs < ft->n_results) fs = ft->n_results;
+        /* in slots: a v128 takes two */
+        uint32_t rslots = 0;
+        for (uint32_t k = 0; k < ft->n_results; k++) rslots += W(ft->results[k]);
+        cf->n_params = c.n_pslots;
+        cf->n_results = rslots;
+        cf->n_locals = c.n_lslots;
+        uint64_t fs = (uint64_t)c.n_lslots + c.max_slots + 1;
+        if (fs < rslots) fs = rslots;
         cf->frame_size = (uint32_t)fs;
         c.code = NULL;
     } else {
@@ -1439,6 +1545,7 @@ int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_
     }
     free(c.code);
     free(c.locals);
+    free(c.loff);
     free(c.vs);
     free(c.cs);
     free(c.fx);

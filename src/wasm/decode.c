@@ -168,7 +168,7 @@ static int rd_count(reader_t *r, uint32_t *n, size_t min_bytes, const char *what
 
 static bool is_valtype(uint8_t b)
 {
-    return b == AWASM_I32 || b == AWASM_I64 || b == AWASM_F32 || b == AWASM_F64 ||
+    return b == AWASM_I32 || b == AWASM_I64 || b == AWASM_F32 || b == AWASM_F64 || b == AWASM_V128 ||
            b == AWASM_FUNCREF || b == AWASM_EXTERNREF;
 }
 
@@ -252,6 +252,14 @@ static int rd_cexpr(reader_t *r, awasm_module_t *m, awasm_valtype_t want, uint32
         ce->op = CE_REF_FUNC; ce->v = f; got = AWASM_FUNCREF;
         m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
         break; }
+    case 0xfd: { uint32_t sub; if (rd_u32(r, &sub, err)) return err->code;
+        if (sub != 12)
+            return ERR(AWASM_EINVALID, "wasm: constant expression required (opcode 0xfd %u) "
+                           "at offset %zu", sub, at);
+        if ((size_t)(r->end - r->p) < 16)
+            return ERR(AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+        ce->op = CE_V128; memcpy(&ce->v, r->p, 8); memcpy(&ce->v_hi, r->p + 8, 8); r->p += 16;
+        got = AWASM_V128; break; }
     case 0x23: { uint32_t g; if (rd_u32(r, &g, err)) return err->code;
         if (g >= n_globals_visible)
             return ERR(AWASM_EINVALID, "wasm: unknown global %u in constant expression at "
@@ -284,6 +292,11 @@ static int rd_cexpr(reader_t *r, awasm_module_t *m, awasm_valtype_t want, uint32
         else if (op == 0x44) { uint64_t d; if (rd_f64(r, &d, err)) return err->code; }
         else if (op == 0xd0) { if (rd_u8(r, &op, err)) return err->code; }
         else if (op == 0xd2 || op == 0x23) { if (rd_u32(r, &u, err)) return err->code; }
+        else if (op == 0xfd) {
+            if (rd_u32(r, &u, err)) return err->code;
+            if (u != 12 || (size_t)(r->end - r->p) < 16) break;
+            r->p += 16;
+        }
         else break;
         if (rd_u8(r, &op, err)) return err->code;
     }
@@ -595,7 +608,7 @@ static int sec_elem(reader_t *r, awasm_module_t *m, err_t *err)
                 if (f >= m->n_funcs)
                     return ERR(AWASM_EINVALID, "wasm: unknown function %u at offset %zu", f,
                                    at);
-                e->items[k] = (cexpr_t){CE_REF_FUNC, f};
+                e->items[k] = (cexpr_t){CE_REF_FUNC, f, 0};
                 m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
             }
         }

@@ -25,10 +25,11 @@
 /* ---- module ------------------------------------------------------------ */
 
 /* A constant expression of WebAssembly 2.0: a single instruction. */
-enum { CE_I32, CE_I64, CE_F32, CE_F64, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET };
+enum { CE_I32, CE_I64, CE_F32, CE_F64, CE_REF_NULL, CE_REF_FUNC, CE_GLOBAL_GET, CE_V128 };
 typedef struct cexpr {
     uint8_t op;
     uint64_t v;       /* constant bits, function index or global index */
+    uint64_t v_hi;    /* v128.const: the high 64 bits */
 } cexpr_t;
 
 typedef struct mtable {
@@ -84,7 +85,7 @@ typedef struct cfunc {
     uint32_t *code;
     size_t code_len;       /* cells */
     uint32_t type_idx;
-    uint32_t n_params;
+    uint32_t n_params;     /* all in slots: a v128 takes two */
     uint32_t n_results;
     uint32_t n_locals;     /* including params */
     uint32_t frame_size;   /* slots: locals + deepest operand stack, >= n_results */
@@ -184,6 +185,7 @@ struct awasm_table {
 
 struct awasm_global {
     uint64_t val;                /* first: the interpreter reads it directly */
+    uint64_t val_hi;             /* v128: the high half, right after val */
     awasm_valtype_t type;
     bool mut;
 };

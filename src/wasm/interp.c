@@ -148,6 +148,7 @@ awasm_trap_kind_t awasm_interp_run(awasm_store_t *s, awasm_func_t *entry)
     static const void *const labels[] = {
 #define AWASM_OP_LABEL(name, n) &&L_##name,
         AWASM_OPS(AWASM_OP_LABEL)
+        AWASM_SIMD_OPS(AWASM_OP_LABEL)
 #undef AWASM_OP_LABEL
     };
     if (!s) {
@@ -714,6 +715,9 @@ L_##name: { __typeof__(get(0)) x = get(S(3)); \
     SAT(I64_TRUNC_SAT_F64_U, f64_of, x > -1.0, x < 18446744073709551616.0, 0,
         0xffffffffffffffffull, (uint64_t)x)
 #undef SAT
+
+#include "wasm/interp_simd.h"
+#undef EA
 
 trapped:
     s->fuel = fuel;

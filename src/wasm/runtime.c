@@ -479,6 +479,33 @@ static uint64_t val_bits(awasm_val_t v)
     }
 }
 
+/* A value in 1 slot, or 2 for a v128 (as the interpreter's frames hold it);
+ * returns the slots used. */
+static uint32_t val_put(uint64_t *slot, awasm_val_t v)
+{
+    if (v.type == AWASM_V128) {
+        memcpy(slot, v.of.v128, 16);
+        return 2;
+    }
+    slot[0] = val_bits(v);
+    return 1;
+}
+
+static awasm_val_t bits_val(awasm_valtype_t t, uint64_t b);
+static awasm_val_t val_get(awasm_valtype_t t, const uint64_t *slot, uint32_t *used)
+{
+    if (t == AWASM_V128) {
+        awasm_val_t v;
+        memset(&v, 0, sizeof v);
+        v.type = t;
+        memcpy(v.of.v128, slot, 16);
+        *used += 2;
+        return v;
+    }
+    *used += 1;
+    return bits_val(t, slot[0]);
+}
+
 static awasm_val_t bits_val(awasm_valtype_t t, uint64_t b)
 {
     awasm_val_t v;
@@ -514,18 +541,22 @@ awasm_global_t *awasm_global_new(awasm_store_t *s, awasm_valtype_t type, bool mu
     }
     g->type = type;
     g->mut = mutable_;
-    g->val = val_bits(init);
+    val_put(&g->val, init);   /* a v128 fills val and val_hi */
     return g;
 }
 
 awasm_valtype_t awasm_global_type(const awasm_global_t *g) { return g->type; }
 bool awasm_global_mutable(const awasm_global_t *g) { return g->mut; }
-awasm_val_t awasm_global_get(const awasm_global_t *g) { return bits_val(g->type, g->val); }
+awasm_val_t awasm_global_get(const awasm_global_t *g)
+{
+    uint32_t used = 0;
+    return val_get(g->type, &g->val, &used);
+}
 
 int awasm_global_set(awasm_global_t *g, awasm_val_t v)
 {
     if (!g->mut || v.type != g->type) return AWASM_EARG;
-    g->val = val_bits(v);
+    val_put(&g->val, v);
     return 0;
 }
 
@@ -554,6 +585,7 @@ int awasm_sig_parse(const char *sig, awasm_functype_t *out, awasm_valtype_t *par
         case 'F': t = AWASM_F64; break;
         case 'r': t = AWASM_EXTERNREF; break;
         case 'c': t = AWASM_FUNCREF; break;
+        case 'V': t = AWASM_V128; break;
         default:
             return err_set(err, AWASM_EARG, "wasm: bad character '%c' in signature \"%s\"", *p, sig);
         }
@@ -641,7 +673,8 @@ awasm_trap_kind_t awasm_call_host(awasm_store_t *s, awasm_instance_t *caller, aw
         snprintf(s->trap_msg, sizeof s->trap_msg, "out of memory calling a host function");
         return AWASM_TRAP_HOST;
     }
-    for (uint32_t i = 0; i < np; i++) v[i] = bits_val(f->type.params[i], slots[i]);
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < np; i++) v[i] = val_get(f->type.params[i], slots + at, &at);
     for (uint32_t i = 0; i < nr; i++) {
         memset(&v[np + i], 0, sizeof v[0]);
         v[np + i].type = f->type.results[i];
@@ -655,7 +688,11 @@ awasm_trap_kind_t awasm_call_host(awasm_store_t *s, awasm_instance_t *caller, aw
         if (s->trap == AWASM_TRAP_NONE)
             snprintf(s->trap_msg, sizeof s->trap_msg, "host function returned %d", rc);
     } else {
-        for (uint32_t i = 0; i < nr; i++) slots[i] = val_bits(v[np + i]);
+        at = 0;
+        for (uint32_t i = 0; i < nr; i++) {
+            v[np + i].type = f->type.results[i];   /* the type stays the signature's */
+            at += val_put(slots + at, v[np + i]);
+        }
     }
     if (v != small) free(v);
     return k;
@@ -778,7 +815,7 @@ static bool limits_match(awasm_limits_t have, uint64_t have_min, awasm_limits_t 
 static uint64_t eval_cexpr(awasm_instance_t *inst, const cexpr_t *e)
 {
     switch (e->op) {
-    case CE_I32: case CE_I64: case CE_F32: case CE_F64: return e->v;
+    case CE_I32: case CE_I64: case CE_F32: case CE_F64: case CE_V128: return e->v;
     case CE_REF_NULL: return 0;
     case CE_REF_FUNC: return (uint64_t)(uintptr_t)inst->funcs[e->v];
     case CE_GLOBAL_GET: return inst->globals[e->v]->val;
@@ -931,7 +968,10 @@ awasm_instance_t *awasm_instance_new(awasm_store_t *s, awasm_module_t *m, const 
         }
         g->type = m->globals[i].type;
         g->mut = m->globals[i].mut;
-        g->val = eval_cexpr(inst, &m->globals[i].init);
+        const cexpr_t *ie = &m->globals[i].init;
+        g->val = eval_cexpr(inst, ie);
+        if (ie->op == CE_V128) g->val_hi = ie->v_hi;
+        else if (ie->op == CE_GLOBAL_GET) g->val_hi = inst->globals[ie->v]->val_hi;
         inst->globals[i] = g;
     }
     for (uint32_t i = m->n_table_imports; i < m->n_tables; i++) {
@@ -1042,9 +1082,10 @@ int awasm_func_call(awasm_store_t *s, awasm_func_t *f, const awasm_val_t *args, 
         if (args[i].type != t->params[i])
             return err_set(err, AWASM_EARG, "wasm: argument %u must be %s, not %s", i,
                            awasm_valtype_name(t->params[i]), awasm_valtype_name(args[i].type));
-    size_t need = t->n_params > t->n_results ? t->n_params : t->n_results;
+    size_t need = 2 * (size_t)(t->n_params > t->n_results ? t->n_params : t->n_results);
     if (need > s->stack_slots) return err_set(err, AWASM_EARG, "wasm: too many arguments");
-    for (uint32_t i = 0; i < t->n_params; i++) s->stack[i] = val_bits(args[i]);
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < t->n_params; i++) at += val_put(s->stack + at, args[i]);
     s->trap = AWASM_TRAP_NONE;
     s->exit_code = 0;
     s->trap_msg[0] = 0;
@@ -1062,7 +1103,8 @@ int awasm_func_call(awasm_store_t *s, awasm_func_t *f, const awasm_val_t *args, 
             return err_set(err, AWASM_ETRAP, "wasm: trap: %s (%s)", awasm_trap_kind_str(k), s->trap_msg);
         return err_set(err, AWASM_ETRAP, "wasm: trap: %s", awasm_trap_kind_str(k));
     }
-    for (uint32_t i = 0; i < t->n_results; i++) results[i] = bits_val(t->results[i], s->stack[i]);
+    at = 0;
+    for (uint32_t i = 0; i < t->n_results; i++) results[i] = val_get(t->results[i], s->stack + at, &at);
     return 0;
 }
 

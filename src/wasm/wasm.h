@@ -1,6 +1,6 @@
 /*
  * wasm: the WebAssembly 2.0 core engine (MVP, sign-extension, non-trapping
- * float-to-int, multi-value, bulk memory, reference types; no SIMD yet).
+ * float-to-int, multi-value, bulk memory, reference types, fixed-width SIMD).
  *
  * Pipeline: awasm_module_decode() decodes (every length bounds-checked),
  * validates (full type checking) and compiles each function once into a
@@ -38,7 +38,8 @@
  *
  * Determinism mode (awasm_config_t.deterministic): every NaN produced by float
  * arithmetic (add, sub, mul, div, sqrt, min, max, ceil, floor, trunc, nearest,
- * demote, promote) is replaced by the canonical NaN (0x7fc00000 /
+ * demote, promote; scalar and in every lane of f32x4/f64x2) is replaced by
+ * the canonical NaN (0x7fc00000 /
  * 0x7ff8000000000000), the only results whose bits the wasm spec leaves to
  * the machine. Bit-level operations (abs, neg, copysign, reinterpret, const,
  * load, store) keep their operand's bits, which are deterministic already.
@@ -95,6 +96,7 @@ typedef struct awasm_val {
         uint64_t f64_bits;
         awasm_func_t *funcref;
         void *externref;
+        uint8_t v128[16];   /* little-endian: lane 0 in the first bytes */
     } of;
 } awasm_val_t;
 
@@ -320,7 +322,7 @@ int awasm_ctx_exit(awasm_ctx_t *ctx, int32_t code);
 int awasm_ctx_charge(awasm_ctx_t *ctx, uint64_t units);
 
 /* Signature strings, as in WAMR: "(params)results", one letter per value:
- * i = i32, I = i64, f = f32, F = f64, r = externref, c = funcref.
+ * i = i32, I = i64, f = f32, F = f64, V = v128, r = externref, c = funcref.
  * "(iiii)i" takes four i32 and returns one i32; "()" takes and returns
  * nothing. Parses into caller storage: params/results arrays must each hold
  * AWASM_SIG_MAX entries. Returns 0 or AWASM_EARG. */
@@ -400,6 +402,20 @@ int awasm_func_call(awasm_store_t *s, awasm_func_t *f, const awasm_val_t *args, 
 /* awasm_func_call() on an export of inst by name (AWASM_ENOTFOUND if absent). */
 int awasm_instance_call(awasm_instance_t *inst, const char *name, const awasm_val_t *args,
                        size_t n_args, awasm_val_t *results, size_t n_results, err_t *err);
+
+/* ---- v128 values ----------------------------------------------------------- */
+
+/* The spec's text form of a v128: a shape (i8x16, i16x8, i32x4, i64x2,
+ * f32x4, f64x2) and its lanes, lane 0 first, separated by spaces:
+ * "i32x4 1 2 3 -4", "f32x4 1.5 -0 inf nan". Integer lanes take signed or
+ * unsigned values of their width (decimal, or hex with 0x); float lanes
+ * what strtod takes. Parse: 0 or AWASM_EARG (message in err). */
+int awasm_v128_parse(const char *text, uint8_t out[16], err_t *err);
+/* Formats v in the given shape (integer lanes signed, a NaN lane as
+ * nan:0x<bits>) into buf; 0, or AWASM_EARG for an unknown shape or a buf
+ * too small (128 bytes always suffice). */
+#define AWASM_V128_TEXT_MAX 128
+int awasm_v128_format(const uint8_t v[16], const char *shape, char *buf, size_t n);
 
 /* ---- memories -------------------------------------------------------------- */
 

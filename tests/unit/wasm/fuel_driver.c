@@ -90,6 +90,12 @@ int main(int argc, char **argv)
     rc |= run_case("trapper-starved", fuel_wasm, "trapper", 1000, true, 4321);
     rc |= run_case("bulk", fuel_wasm, "bulk", 60000, true, 100000);
     rc |= run_case("bulk-starved", fuel_wasm, "bulk", 60000, true, 1000);
+    char simd_wasm[2048];
+    snprintf(simd_wasm, sizeof simd_wasm, "%s/simd.wasm", argv[1]);
+    rc |= run_case("simd-floats", simd_wasm, "simd_floats", 3000, true, 10000000);
+    rc |= run_case("simd-floats-starved", simd_wasm, "simd_floats", 3000, true, 54321);
+    rc |= run_case("simd-ints", simd_wasm, "simd_ints", 5000, true, 10000000);
+    rc |= run_case("simd-ints-starved", simd_wasm, "simd_ints", 5000, true, 77777);
     if (argc > 2) {
         snprintf(cm, sizeof cm, "%s/bench/coremark-bare-1k.wasm", argv[2]);
         rc |= run_case("coremark-starved-1", cm, "run", 0, false, 3000000);

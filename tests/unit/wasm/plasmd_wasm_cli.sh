@@ -41,6 +41,21 @@ expect 0 "i32:1" -- run "$l" --invoke b8 100
 expect 0 "i32:2" -- run "$l" --invoke b8 101
 expect 0 "i32:5" -- run "$l" --invoke b8v 100
 expect 0 "i32:77" -- run "$l" --invoke b8v 101
+# v128 arguments and results in the spec's text form
+v=$data/simd.wasm
+expect 0 "valid" -- validate "$v"
+expect 0 "v128:i32x4 11 22 33 2147483643" -- run "$v" --invoke add_i32x4 'i32x4 1 2 3 -4' 'i32x4 10 20 30 0x7fffffff'
+expect 0 "v128:i8x16 0 2 3 4 4 6 7 8 10 10 11 12 13 14 15 -1" -- run "$v" --invoke add_i32x4 \
+  'i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 255' 'i64x2 -1 1' --v128-shape i8x16
+expect 0 "v128:f32x4 2 -5 inf nan:0x7fc00000
+i32:7" -- run "$v" --invoke scale_f32x4 'f32x4 1 -2.5 inf nan' 2 --v128-shape=f32x4
+expect 0 "v128:f64x2 2.121995791459338e-314 4.2439915829186759e-314" -- run "$v" --invoke add_i32x4 \
+  'i32x4 1 1 2 2' 'i32x4 0 0 0 0' --v128-shape f64x2
+expect 2 "" -- run "$v" --invoke add_i32x4 'i32x4 1 2 3' 'i32x4 1 2 3 4'
+grep -q "not a valid v128" "$work/err" || { echo "FAIL: no v128 argument message"; fails=$((fails + 1)); }
+expect 2 "" -- run "$v" --invoke add_i32x4 'i32x4 1 2 3 4' 'i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 256'
+expect 2 "" -- run "$v" --invoke add_i32x4 'i32x4 1 2 3 4' 'i32x4 1 2 3 4' --v128-shape i7x16
+expect 0 "i32:578585340" -- run "$v" --invoke simd_ints 100 --fuel 100000
 printf 'garbage' > "$work/bad.wasm"
 expect 2 "" -- validate "$work/bad.wasm"
 grep -q "magic" "$work/err" || { echo "FAIL: malformed message"; fails=$((fails + 1)); }

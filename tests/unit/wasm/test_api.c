@@ -299,7 +299,9 @@ static void test_fuel_schedule(void **state)
     static const struct { uint32_t prefix, op; int64_t cost; } want[] = {
         {0, 0x6a, 1}, {0, 0x28, 1}, {0, 0x05, 0}, {0, 0x0b, 0}, {0, 0x10, 3}, {0, 0x11, 4},
         {0, 0x40, 8}, {0, 0x3f, 1}, {0xfc, 0, 4}, {0xfc, 10, 4}, {0xfc, 17, 4},
-        {0, 0x06, -1}, {0, 0xff, -1}, {0xfc, 18, -1}, {0xfd, 0x1000, -1}, {7, 0, -1},
+        {0xfd, 0, 1}, {0xfd, 13, 2}, {0xfd, 0xce, 1}, {0xfd, 0xe3, 2}, {0xfd, 0xba, 2},
+        {0, 0x06, -1}, {0, 0xff, -1}, {0xfc, 18, -1}, {0xfd, 0x1000, -1}, {0xfd, 154, -1},
+        {0xfd, 0x100, -1}, {7, 0, -1},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         assert_int_equal(awasm_fuel_cost(1, want[i].prefix, want[i].op), want[i].cost);
@@ -317,6 +319,108 @@ static void test_fuel_schedule(void **state)
     assert_int_equal(e.code, AWASM_EARG);
     assert_non_null(strstr(e.msg, "fuel schedule"));
     buf_free(&b);
+}
+
+/* A SIMD module (from:
+ *   (import "host" "flip" (func $flip (param v128 i32) (result v128)))
+ *   (global $g (export "g") (mut v128) (v128.const i32x4 1 2 3 4))
+ *   (func (export "div") (param v128 v128) (result v128) f32x4.div)
+ *   (func (export "call_flip") (param v128) (result v128 i32)
+ *     (call $flip (local.get 0) (i32.const 5))
+ *     (global.set $g (global.get $g)) (i32x4.extract_lane 3 (global.get $g))))
+ */
+static const uint8_t simd_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x13, 0x03, 0x60,
+  0x02, 0x7b, 0x7f, 0x01, 0x7b, 0x60, 0x02, 0x7b, 0x7b, 0x01, 0x7b, 0x60,
+  0x01, 0x7b, 0x02, 0x7b, 0x7f, 0x02, 0x0d, 0x01, 0x04, 0x68, 0x6f, 0x73,
+  0x74, 0x04, 0x66, 0x6c, 0x69, 0x70, 0x00, 0x00, 0x03, 0x03, 0x02, 0x01,
+  0x02, 0x06, 0x16, 0x01, 0x7b, 0x01, 0xfd, 0x0c, 0x01, 0x00, 0x00, 0x00,
+  0x02, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+  0x0b, 0x07, 0x17, 0x03, 0x01, 0x67, 0x03, 0x00, 0x03, 0x64, 0x69, 0x76,
+  0x00, 0x01, 0x09, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x66, 0x6c, 0x69, 0x70,
+  0x00, 0x02, 0x0a, 0x1d, 0x02, 0x09, 0x00, 0x20, 0x00, 0x20, 0x01, 0xfd,
+  0xe7, 0x01, 0x0b, 0x11, 0x00, 0x20, 0x00, 0x41, 0x05, 0x10, 0x00, 0x23,
+  0x00, 0x24, 0x00, 0x23, 0x00, 0xfd, 0x1b, 0x03, 0x0b
+};
+
+/* The host function reverses the 4 i32 lanes and adds its i32 argument. */
+static int host_flip(awasm_ctx_t *ctx, const awasm_val_t *args, awasm_val_t *results, void *user)
+{
+    (void)ctx; (void)user;
+    assert_int_equal(args[0].type, AWASM_V128);
+    assert_int_equal(args[1].type, AWASM_I32);
+    uint32_t in[4], out[4];
+    memcpy(in, args[0].of.v128, 16);
+    for (int i = 0; i < 4; i++) out[i] = in[3 - i] + (uint32_t)args[1].of.i32;
+    memcpy(results[0].of.v128, out, 16);
+    return 0;
+}
+
+static awasm_val_t v128_of(const char *text)
+{
+    awasm_val_t v;
+    memset(&v, 0, sizeof v);
+    v.type = AWASM_V128;
+    assert_int_equal(awasm_v128_parse(text, v.of.v128, NULL), 0);
+    return v;
+}
+
+/* v128 values through calls, host functions and globals; in determinism
+ * mode every NaN lane of float SIMD arithmetic is the canonical NaN. */
+static void test_simd_values(void **state)
+{
+    (void)state;
+    for (int det = 0; det < 2; det++) {
+        awasm_config_t cfg;
+        awasm_config_default(&cfg);
+        cfg.deterministic = det;
+        err_t e;
+        awasm_module_t *m = awasm_module_decode(simd_wasm, sizeof simd_wasm, &cfg, &e);
+        assert_non_null(m);
+        awasm_store_t *s = awasm_store_new(&cfg);
+        awasm_imports_t *imps = awasm_imports_new();
+        assert_int_equal(awasm_imports_add_host(imps, "host", "flip", "(Vi)V", host_flip, NULL, &e), 0);
+        awasm_instance_t *inst = awasm_instance_new(s, m, imps, &e);
+        assert_non_null(inst);
+        /* 0/0 and inf-scaled lanes: x86 makes the negative default NaN 0xffc00000 */
+        awasm_val_t args[2] = {v128_of("f32x4 0 1 -0 6"), v128_of("f32x4 0 0 0 -2")}, res[2];
+        assert_int_equal(awasm_instance_call(inst, "div", args, 2, res, 1, &e), 0);
+        uint32_t lanes[4];
+        memcpy(lanes, res[0].of.v128, 16);
+        assert_true((lanes[0] & 0x7fc00000u) == 0x7fc00000u);
+        if (det) assert_int_equal(lanes[0], 0x7fc00000u);
+        if (det) assert_int_equal(lanes[2], 0x7fc00000u);
+        assert_int_equal(lanes[1], 0x7f800000u);
+        assert_int_equal(lanes[3], 0xc0400000u);   /* -3 */
+        char text[AWASM_V128_TEXT_MAX];
+        assert_int_equal(awasm_v128_format(res[0].of.v128, "f32x4", text, sizeof text), 0);
+        if (det) assert_string_equal(text, "f32x4 nan:0x7fc00000 inf nan:0x7fc00000 -3");
+        /* through the host and a v128 global */
+        args[0] = v128_of("i32x4 10 20 30 -1");
+        assert_int_equal(awasm_instance_call(inst, "call_flip", args, 1, res, 2, &e), 0);
+        assert_int_equal(awasm_v128_format(res[0].of.v128, "i32x4", text, sizeof text), 0);
+        assert_string_equal(text, "i32x4 4 35 25 15");
+        assert_int_equal(res[1].of.i32, 4);
+        awasm_global_t *g = awasm_instance_global(inst, "g");
+        awasm_val_t gv = awasm_global_get(g);
+        assert_int_equal(gv.type, AWASM_V128);
+        assert_int_equal(awasm_v128_format(gv.of.v128, "i64x2", text, sizeof text), 0);
+        assert_string_equal(text, "i64x2 8589934593 17179869187");
+        assert_int_equal(awasm_global_set(g, v128_of("i32x4 0 0 0 99")), 0);
+        assert_int_equal(awasm_instance_call(inst, "call_flip", args, 1, res, 2, &e), 0);
+        assert_int_equal(res[1].of.i32, 99);
+        /* wrong argument type and bad text are refused */
+        awasm_val_t bad = {.type = AWASM_I32, .of.i32 = 1};
+        assert_int_equal(awasm_instance_call(inst, "call_flip", &bad, 1, res, 2, &e), AWASM_EARG);
+        uint8_t junk[16];
+        assert_int_equal(awasm_v128_parse("i32x4 1 2 3", junk, &e), AWASM_EARG);
+        assert_int_equal(awasm_v128_parse("i16x8 1 2 3 4 5 6 7 65536", junk, &e), AWASM_EARG);
+        assert_int_equal(awasm_v128_parse("q32x4 1 2 3 4", junk, &e), AWASM_EARG);
+        assert_int_equal(awasm_v128_format(junk, "i32x4", text, 8), AWASM_EARG);
+        awasm_imports_free(imps);
+        awasm_store_free(s);
+        awasm_module_free(m);
+    }
 }
 
 static void *watchdog(void *arg)
@@ -553,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_link_errors),
         cmocka_unit_test(test_fuel),
         cmocka_unit_test(test_fuel_schedule),
+        cmocka_unit_test(test_simd_values),
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_huge_declarations),
