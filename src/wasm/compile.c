@@ -712,9 +712,48 @@ static uint32_t op_cost(comp_t *c, const opinfo_t *oi)
     return oi->cost1;
 }
 
+/* Emits OP_SIMD_1/2/X: the row's lane function (two cells), then the
+ * operands (the destination first, so the producer can be retargeted). */
+static void emit_fn(comp_t *c, const opinfo_t *oi, int n, const uint32_t *operands)
+{
+    if (dead(c) || !reserve(c, 4 + (size_t)n)) return;
+    size_t at = c->pc;
+    memcpy(&c->code[at], &c->labels[oi->op], sizeof(void *));
+    memcpy(&c->code[at + 2], &oi->fn, sizeof oi->fn);
+    memcpy(&c->code[at + 4], operands, (size_t)n * sizeof *operands);
+    c->pc += 4 + (size_t)n;
+    c->last_op = at;
+    c->last_dst = at + 4;
+    c->last_end = c->pc;
+    c->last_opcode = oi->op;
+}
+
+/* A SIMD lane operation of its row: pops per the row's types, pushes the
+ * result, calls the row's function. */
+static int simd_fn_op(comp_t *c, const opinfo_t *oi)
+{
+    uint32_t ops[5] = {0, 0, 0, 0, 0};   /* d a b c k */
+    uint8_t lane = 0;
+    int nin = oi->in[2] ? 3 : oi->in[1] ? 2 : 1;
+    if (oi->cls == CL_EXTRACT || oi->cls == CL_REPLACE) {
+        if (rd_u8(&c->r, &lane, c->err)) return c->err->code;
+        if (lane >= oi->aux) INVALID("invalid lane index %u", lane);
+    }
+    for (int i = nin; i-- > 0;)
+        if (pop_slot(c, oi->in[i], &ops[1 + i])) return c->err->code;
+    ops[0] = vpush_home(c, oi->out);
+    ops[4] = lane;
+    if (oi->op == OP_SIMD_1) emit_fn(c, oi, 2, ops);
+    else if (oi->op == OP_SIMD_2) emit_fn(c, oi, 3, ops);
+    else emit_fn(c, oi, 5, ops);
+    emit_canon(c, oi->canon, ops[0]);
+    return 0;
+}
+
 /* Validates and compiles an instruction of a generic class from its row. */
 static int generic_op(comp_t *c, const opinfo_t *oi)
 {
+    if (oi->fn) return simd_fn_op(c, oi);
     reader_t *r = &c->r;
     uint32_t a, b, v, off, d, k[4];
     uint8_t lane = 0;
@@ -1370,18 +1409,6 @@ static int compile_body(comp_t *c)
     return 0;
 }
 
-/* Skips the local declarations (already checked by read_locals()). */
-static int read_locals_skip(reader_t *r, err_t *err)
-{
-    uint32_t ngroups, n;
-    if (rd_u32(r, &ngroups, err)) return err->code;
-    for (uint32_t i = 0; i < ngroups; i++) {
-        uint8_t t;
-        if (rd_u32(r, &n, err) || rd_u8(r, &t, err)) return err->code;
-    }
-    return 0;
-}
-
 static int read_locals(comp_t *c, const awasm_functype_t *ft)
 {
     reader_t *r = &c->r;
@@ -1428,82 +1455,6 @@ static int read_locals(comp_t *c, const awasm_functype_t *ft)
     return 0;
 }
 
-/* Decodes a body without validating it, from the opcode table's immediates:
- * 0 when it is well formed, else the malformed error. The binary format is
- * decoded in full before validation, so when validation fails this tells
- * whether the body was in fact malformed (that error wins). */
-static int skim_body(reader_t *r, err_t *err)
-{
-    int64_t depth = 0;
-    while (r->p < r->end) {
-        uint8_t opc = *r->p++;
-        uint32_t sub = 0, u;
-        int64_t s;
-        const opinfo_t *oi;
-        if (opc == 0xfc || opc == 0xfd) {
-            if (rd_u32(r, &sub, err)) return err->code;
-            oi = awasm_op_info(opc, sub);
-        } else {
-            oi = awasm_op_info(0, opc);
-        }
-        if (!oi) return err_set(err, AWASM_EMALFORMED, "wasm: illegal opcode at offset %zu", rd_off(r));
-        int rc = 0;
-        switch (oi->imm) {
-        case IM_NONE: break;
-        case IM_BLOCKTYPE: rc = rd_s33(r, &s, err); depth++; break;
-        case IM_LABEL: case IM_FUNC: case IM_LOCAL: case IM_GLOBAL: case IM_TABLE: case IM_DATA:
-        case IM_ELEM: case IM_LANE:
-            if (oi->imm == IM_LANE) { uint8_t b; rc = rd_u8(r, &b, err); }
-            else rc = rd_u32(r, &u, err);
-            break;
-        case IM_BR_TABLE: {
-            uint32_t n;
-            rc = rd_u32(r, &n, err);
-            for (uint64_t k = 0; !rc && k <= n; k++) rc = rd_u32(r, &u, err);
-            break;
-        }
-        case IM_CALL_INDIRECT: case IM_ELEM_TABLE: case IM_TABLE_TABLE:
-            rc = rd_u32(r, &u, err);
-            if (!rc) rc = rd_u32(r, &u, err);
-            break;
-        case IM_MEMARG: case IM_MEMARG_LANE:
-            rc = rd_u32(r, &u, err);
-            if (!rc) rc = rd_u32(r, &u, err);
-            if (!rc && oi->imm == IM_MEMARG_LANE) { uint8_t b; rc = rd_u8(r, &b, err); }
-            break;
-        case IM_ZERO: case IM_REFTYPE: { uint8_t b; rc = rd_u8(r, &b, err); break; }
-        case IM_ZERO_ZERO: { uint8_t b; rc = rd_u8(r, &b, err); if (!rc) rc = rd_u8(r, &b, err); break; }
-        case IM_DATA_ZERO: { uint8_t b; rc = rd_u32(r, &u, err); if (!rc) rc = rd_u8(r, &b, err); break; }
-        case IM_I32: case IM_I64: rc = rd_s64(r, &s, err); break;
-        case IM_F32: rc = rd_f32(r, &u, err); break;
-        case IM_F64: { uint64_t d; rc = rd_f64(r, &d, err); break; }
-        case IM_SELECT_T: {
-            uint32_t n;
-            rc = rd_u32(r, &n, err);
-            if (!rc && (size_t)(r->end - r->p) < n)
-                rc = err_set(err, AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
-            if (!rc) r->p += n;
-            break;
-        }
-        case IM_V128: case IM_SHUFFLE:
-            if ((size_t)(r->end - r->p) < 16)
-                rc = err_set(err, AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
-            else r->p += 16;
-            break;
-        default: break;
-        }
-        if (rc) return rc;
-        if (opc == 0x0b && --depth < 0) {
-            if (r->p != r->end)
-                return err_set(err, AWASM_EMALFORMED, "wasm: section size mismatch: code after the "
-                               "function's end at offset %zu", rd_off(r));
-            return 0;
-        }
-    }
-    return err_set(err, AWASM_EMALFORMED, "wasm: unexpected end of function body at offset %zu",
-                   rd_off(r));
-}
-
 int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_t *err)
 {
     cfunc_t *cf = &m->cfuncs[i];
@@ -1522,7 +1473,7 @@ int awasm_compile_func(awasm_module_t *m, const uint8_t *bytes, uint32_t i, err_
         reader_t sk = {bytes, bytes + cf->body_off, bytes + cf->body_off + cf->body_len};
         err_t e2;
         err_clear(&e2);
-        if (read_locals_skip(&sk, &e2) == 0 && skim_body(&sk, &e2) == AWASM_EMALFORMED) {
+        if (awasm_skim_body(&sk, &e2) == AWASM_EMALFORMED) {
             *err = e2;
             rc = AWASM_EMALFORMED;
         }

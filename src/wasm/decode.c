@@ -785,3 +785,94 @@ void awasm_module_release(awasm_module_t *m)
     free(m->declared_funcs);
     free(m);
 }
+
+/* ---- function bodies, decoded without validation ------------------------------ */
+
+/* Skips the local declarations of a body. */
+static int skim_locals(reader_t *r, err_t *err)
+{
+    uint32_t ngroups, n;
+    if (rd_u32(r, &ngroups, err)) return err->code;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint8_t t;
+        if (rd_u32(r, &n, err) || rd_u8(r, &t, err)) return err->code;
+    }
+    return 0;
+}
+
+/* Decodes a body without validating it, from the opcode table's immediates:
+ * 0 when it is well formed, else the malformed error. The binary format is
+ * decoded in full before validation, so when validation fails this tells
+ * whether the body was in fact malformed (that error wins). */
+int awasm_skim_body(reader_t *r, err_t *err)
+{
+    if (skim_locals(r, err)) return err->code;
+    int64_t depth = 0;
+    while (r->p < r->end) {
+        uint8_t opc = *r->p++;
+        uint32_t sub = 0, u;
+        int64_t s;
+        const opinfo_t *oi;
+        if (opc == 0xfc || opc == 0xfd) {
+            if (rd_u32(r, &sub, err)) return err->code;
+            oi = awasm_op_info(opc, sub);
+        } else {
+            oi = awasm_op_info(0, opc);
+        }
+        if (!oi) return err_set(err, AWASM_EMALFORMED, "wasm: illegal opcode at offset %zu", rd_off(r));
+        int rc = 0;
+        switch (oi->imm) {
+        case IM_NONE: break;
+        case IM_BLOCKTYPE: rc = rd_s33(r, &s, err); depth++; break;
+        case IM_LABEL: case IM_FUNC: case IM_LOCAL: case IM_GLOBAL: case IM_TABLE: case IM_DATA:
+        case IM_ELEM: case IM_LANE:
+            if (oi->imm == IM_LANE) { uint8_t b; rc = rd_u8(r, &b, err); }
+            else rc = rd_u32(r, &u, err);
+            break;
+        case IM_BR_TABLE: {
+            uint32_t n;
+            rc = rd_u32(r, &n, err);
+            for (uint64_t k = 0; !rc && k <= n; k++) rc = rd_u32(r, &u, err);
+            break;
+        }
+        case IM_CALL_INDIRECT: case IM_ELEM_TABLE: case IM_TABLE_TABLE:
+            rc = rd_u32(r, &u, err);
+            if (!rc) rc = rd_u32(r, &u, err);
+            break;
+        case IM_MEMARG: case IM_MEMARG_LANE:
+            rc = rd_u32(r, &u, err);
+            if (!rc) rc = rd_u32(r, &u, err);
+            if (!rc && oi->imm == IM_MEMARG_LANE) { uint8_t b; rc = rd_u8(r, &b, err); }
+            break;
+        case IM_ZERO: case IM_REFTYPE: { uint8_t b; rc = rd_u8(r, &b, err); break; }
+        case IM_ZERO_ZERO: { uint8_t b; rc = rd_u8(r, &b, err); if (!rc) rc = rd_u8(r, &b, err); break; }
+        case IM_DATA_ZERO: { uint8_t b; rc = rd_u32(r, &u, err); if (!rc) rc = rd_u8(r, &b, err); break; }
+        case IM_I32: case IM_I64: rc = rd_s64(r, &s, err); break;
+        case IM_F32: rc = rd_f32(r, &u, err); break;
+        case IM_F64: { uint64_t d; rc = rd_f64(r, &d, err); break; }
+        case IM_SELECT_T: {
+            uint32_t n;
+            rc = rd_u32(r, &n, err);
+            if (!rc && (size_t)(r->end - r->p) < n)
+                rc = err_set(err, AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+            if (!rc) r->p += n;
+            break;
+        }
+        case IM_V128: case IM_SHUFFLE:
+            if ((size_t)(r->end - r->p) < 16)
+                rc = err_set(err, AWASM_EMALFORMED, "wasm: unexpected end at offset %zu", rd_off(r));
+            else r->p += 16;
+            break;
+        default: break;
+        }
+        if (rc) return rc;
+        if (opc == 0x0b && --depth < 0) {
+            if (r->p != r->end)
+                return err_set(err, AWASM_EMALFORMED, "wasm: section size mismatch: code after the "
+                               "function's end at offset %zu", rd_off(r));
+            return 0;
+        }
+    }
+    return err_set(err, AWASM_EMALFORMED, "wasm: unexpected end of function body at offset %zu",
+                   rd_off(r));
+}

@@ -153,6 +153,12 @@ int rd_f32(reader_t *r, uint32_t *v, err_t *err);
 int rd_f64(reader_t *r, uint64_t *v, err_t *err);
 static inline size_t rd_off(const reader_t *r) { return (size_t)(r->p - r->base); }
 
+/* decode.c: decodes a function body (locals and instructions, r spanning
+ * exactly the body) without validating it, from the opcode table's
+ * immediates: 0, or the AWASM_EMALFORMED error that the binary format's
+ * decoding, which precedes validation, reports. */
+int awasm_skim_body(reader_t *r, err_t *err);
+
 /* ---- run time ------------------------------------------------------------ */
 
 struct awasm_func {

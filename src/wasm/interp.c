@@ -30,6 +30,7 @@
 
 #include "wasm/internal.h"
 #include "wasm/ops.h"
+#include "wasm/optab.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the wasm interpreter assumes a little-endian host"

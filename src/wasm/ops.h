@@ -141,9 +141,12 @@
     X(I32_TRUNC_SAT_F64_U, 2) X(I64_TRUNC_SAT_F32_S, 2) X(I64_TRUNC_SAT_F32_U, 2) \
     X(I64_TRUNC_SAT_F64_S, 2) X(I64_TRUNC_SAT_F64_U, 2)
 
-/* The SIMD instructions (0xfd prefix) and the compiler's 128-bit helpers
- * (COPY128, SELECT128, GLOBAL_GET128/SET128, CANON_F32X4/F64X2). A v128
- * value takes two consecutive slots. Handlers: interp_simd.h. */
+/* The SIMD instructions (0xfd prefix) that touch memory or carry 16 bytes
+ * of immediates, the compiler's 128-bit helpers (COPY128, SELECT128,
+ * GLOBAL_GET128/SET128, CANON_F32X4/F64X2), and SIMD_1/2/X, which call the
+ * lane function of the instruction's opcode-table row (simd.c): fn (two
+ * cells), then d a / d a b / d a b c k. A v128 takes two consecutive slots.
+ * Handlers: interp_simd.h. */
 #define AWASM_SIMD_OPS(X) \
     X(V128_LOAD, 3) \
     X(V128_LOAD8X8_S, 3) \
@@ -159,70 +162,6 @@
     X(V128_STORE, 3) \
     X(V128_CONST, 5) \
     X(I8X16_SHUFFLE, 7) \
-    X(I8X16_SWIZZLE, 3) \
-    X(I8X16_SPLAT, 2) \
-    X(I16X8_SPLAT, 2) \
-    X(I32X4_SPLAT, 2) \
-    X(I64X2_SPLAT, 2) \
-    X(I8X16_EXTRACT_LANE_S, 3) \
-    X(I8X16_EXTRACT_LANE_U, 3) \
-    X(I8X16_REPLACE_LANE, 4) \
-    X(I16X8_EXTRACT_LANE_S, 3) \
-    X(I16X8_EXTRACT_LANE_U, 3) \
-    X(I16X8_REPLACE_LANE, 4) \
-    X(I32X4_EXTRACT_LANE, 3) \
-    X(I32X4_REPLACE_LANE, 4) \
-    X(I64X2_EXTRACT_LANE, 3) \
-    X(I64X2_REPLACE_LANE, 4) \
-    X(I8X16_EQ, 3) \
-    X(I8X16_NE, 3) \
-    X(I8X16_LT_S, 3) \
-    X(I8X16_LT_U, 3) \
-    X(I8X16_GT_S, 3) \
-    X(I8X16_GT_U, 3) \
-    X(I8X16_LE_S, 3) \
-    X(I8X16_LE_U, 3) \
-    X(I8X16_GE_S, 3) \
-    X(I8X16_GE_U, 3) \
-    X(I16X8_EQ, 3) \
-    X(I16X8_NE, 3) \
-    X(I16X8_LT_S, 3) \
-    X(I16X8_LT_U, 3) \
-    X(I16X8_GT_S, 3) \
-    X(I16X8_GT_U, 3) \
-    X(I16X8_LE_S, 3) \
-    X(I16X8_LE_U, 3) \
-    X(I16X8_GE_S, 3) \
-    X(I16X8_GE_U, 3) \
-    X(I32X4_EQ, 3) \
-    X(I32X4_NE, 3) \
-    X(I32X4_LT_S, 3) \
-    X(I32X4_LT_U, 3) \
-    X(I32X4_GT_S, 3) \
-    X(I32X4_GT_U, 3) \
-    X(I32X4_LE_S, 3) \
-    X(I32X4_LE_U, 3) \
-    X(I32X4_GE_S, 3) \
-    X(I32X4_GE_U, 3) \
-    X(F32X4_EQ, 3) \
-    X(F32X4_NE, 3) \
-    X(F32X4_LT, 3) \
-    X(F32X4_GT, 3) \
-    X(F32X4_LE, 3) \
-    X(F32X4_GE, 3) \
-    X(F64X2_EQ, 3) \
-    X(F64X2_NE, 3) \
-    X(F64X2_LT, 3) \
-    X(F64X2_GT, 3) \
-    X(F64X2_LE, 3) \
-    X(F64X2_GE, 3) \
-    X(V128_NOT, 2) \
-    X(V128_AND, 3) \
-    X(V128_ANDNOT, 3) \
-    X(V128_OR, 3) \
-    X(V128_XOR, 3) \
-    X(V128_BITSELECT, 4) \
-    X(V128_ANY_TRUE, 2) \
     X(V128_LOAD8_LANE, 5) \
     X(V128_LOAD16_LANE, 5) \
     X(V128_LOAD32_LANE, 5) \
@@ -233,154 +172,15 @@
     X(V128_STORE64_LANE, 4) \
     X(V128_LOAD32_ZERO, 3) \
     X(V128_LOAD64_ZERO, 3) \
-    X(F32X4_DEMOTE_F64X2_ZERO, 2) \
-    X(F64X2_PROMOTE_LOW_F32X4, 2) \
-    X(I8X16_ABS, 2) \
-    X(I8X16_NEG, 2) \
-    X(I8X16_POPCNT, 2) \
-    X(I8X16_ALL_TRUE, 2) \
-    X(I8X16_BITMASK, 2) \
-    X(I8X16_NARROW_I16X8_S, 3) \
-    X(I8X16_NARROW_I16X8_U, 3) \
-    X(F32X4_CEIL, 2) \
-    X(F32X4_FLOOR, 2) \
-    X(F32X4_TRUNC, 2) \
-    X(F32X4_NEAREST, 2) \
-    X(I8X16_SHL, 3) \
-    X(I8X16_SHR_S, 3) \
-    X(I8X16_SHR_U, 3) \
-    X(I8X16_ADD, 3) \
-    X(I8X16_ADD_SAT_S, 3) \
-    X(I8X16_ADD_SAT_U, 3) \
-    X(I8X16_SUB, 3) \
-    X(I8X16_SUB_SAT_S, 3) \
-    X(I8X16_SUB_SAT_U, 3) \
-    X(I16X8_ADD_SAT_S, 3) \
-    X(I16X8_ADD_SAT_U, 3) \
-    X(I16X8_SUB, 3) \
-    X(I16X8_SUB_SAT_S, 3) \
-    X(I16X8_SUB_SAT_U, 3) \
-    X(F64X2_CEIL, 2) \
-    X(F64X2_FLOOR, 2) \
-    X(I8X16_MIN_S, 3) \
-    X(I8X16_MIN_U, 3) \
-    X(I8X16_MAX_S, 3) \
-    X(I8X16_MAX_U, 3) \
-    X(F64X2_TRUNC, 2) \
-    X(I8X16_AVGR_U, 3) \
-    X(I16X8_EXTADD_PAIRWISE_I8X16_S, 2) \
-    X(I16X8_EXTADD_PAIRWISE_I8X16_U, 2) \
-    X(I32X4_EXTADD_PAIRWISE_I16X8_S, 2) \
-    X(I32X4_EXTADD_PAIRWISE_I16X8_U, 2) \
-    X(I16X8_ABS, 2) \
-    X(I16X8_NEG, 2) \
-    X(I16X8_Q15MULR_SAT_S, 3) \
-    X(I16X8_ALL_TRUE, 2) \
-    X(I16X8_BITMASK, 2) \
-    X(I16X8_NARROW_I32X4_S, 3) \
-    X(I16X8_NARROW_I32X4_U, 3) \
-    X(I16X8_EXTEND_LOW_I8X16_S, 2) \
-    X(I16X8_EXTEND_HIGH_I8X16_S, 2) \
-    X(I16X8_EXTEND_LOW_I8X16_U, 2) \
-    X(I16X8_EXTEND_HIGH_I8X16_U, 2) \
-    X(I16X8_SHL, 3) \
-    X(I16X8_SHR_S, 3) \
-    X(I16X8_SHR_U, 3) \
-    X(I16X8_ADD, 3) \
-    X(F64X2_NEAREST, 2) \
-    X(I16X8_MUL, 3) \
-    X(I16X8_MIN_S, 3) \
-    X(I16X8_MIN_U, 3) \
-    X(I16X8_MAX_S, 3) \
-    X(I16X8_MAX_U, 3) \
-    X(I16X8_AVGR_U, 3) \
-    X(I16X8_EXTMUL_LOW_I8X16_S, 3) \
-    X(I16X8_EXTMUL_HIGH_I8X16_S, 3) \
-    X(I16X8_EXTMUL_LOW_I8X16_U, 3) \
-    X(I16X8_EXTMUL_HIGH_I8X16_U, 3) \
-    X(I32X4_ABS, 2) \
-    X(I32X4_NEG, 2) \
-    X(I32X4_ALL_TRUE, 2) \
-    X(I32X4_BITMASK, 2) \
-    X(I32X4_EXTEND_LOW_I16X8_S, 2) \
-    X(I32X4_EXTEND_HIGH_I16X8_S, 2) \
-    X(I32X4_EXTEND_LOW_I16X8_U, 2) \
-    X(I32X4_EXTEND_HIGH_I16X8_U, 2) \
-    X(I32X4_SHL, 3) \
-    X(I32X4_SHR_S, 3) \
-    X(I32X4_SHR_U, 3) \
-    X(I32X4_ADD, 3) \
-    X(I32X4_SUB, 3) \
-    X(I32X4_MUL, 3) \
-    X(I32X4_MIN_S, 3) \
-    X(I32X4_MIN_U, 3) \
-    X(I32X4_MAX_S, 3) \
-    X(I32X4_MAX_U, 3) \
-    X(I32X4_DOT_I16X8_S, 3) \
-    X(I32X4_EXTMUL_LOW_I16X8_S, 3) \
-    X(I32X4_EXTMUL_HIGH_I16X8_S, 3) \
-    X(I32X4_EXTMUL_LOW_I16X8_U, 3) \
-    X(I32X4_EXTMUL_HIGH_I16X8_U, 3) \
-    X(I64X2_ABS, 2) \
-    X(I64X2_NEG, 2) \
-    X(I64X2_ALL_TRUE, 2) \
-    X(I64X2_BITMASK, 2) \
-    X(I64X2_EXTEND_LOW_I32X4_S, 2) \
-    X(I64X2_EXTEND_HIGH_I32X4_S, 2) \
-    X(I64X2_EXTEND_LOW_I32X4_U, 2) \
-    X(I64X2_EXTEND_HIGH_I32X4_U, 2) \
-    X(I64X2_SHL, 3) \
-    X(I64X2_SHR_S, 3) \
-    X(I64X2_SHR_U, 3) \
-    X(I64X2_ADD, 3) \
-    X(I64X2_SUB, 3) \
-    X(I64X2_MUL, 3) \
-    X(I64X2_EQ, 3) \
-    X(I64X2_NE, 3) \
-    X(I64X2_LT_S, 3) \
-    X(I64X2_GT_S, 3) \
-    X(I64X2_LE_S, 3) \
-    X(I64X2_GE_S, 3) \
-    X(I64X2_EXTMUL_LOW_I32X4_S, 3) \
-    X(I64X2_EXTMUL_HIGH_I32X4_S, 3) \
-    X(I64X2_EXTMUL_LOW_I32X4_U, 3) \
-    X(I64X2_EXTMUL_HIGH_I32X4_U, 3) \
-    X(F32X4_ABS, 2) \
-    X(F32X4_NEG, 2) \
-    X(F32X4_SQRT, 2) \
-    X(F32X4_ADD, 3) \
-    X(F32X4_SUB, 3) \
-    X(F32X4_MUL, 3) \
-    X(F32X4_DIV, 3) \
-    X(F32X4_MIN, 3) \
-    X(F32X4_MAX, 3) \
-    X(F32X4_PMIN, 3) \
-    X(F32X4_PMAX, 3) \
-    X(F64X2_ABS, 2) \
-    X(F64X2_NEG, 2) \
-    X(F64X2_SQRT, 2) \
-    X(F64X2_ADD, 3) \
-    X(F64X2_SUB, 3) \
-    X(F64X2_MUL, 3) \
-    X(F64X2_DIV, 3) \
-    X(F64X2_MIN, 3) \
-    X(F64X2_MAX, 3) \
-    X(F64X2_PMIN, 3) \
-    X(F64X2_PMAX, 3) \
-    X(I32X4_TRUNC_SAT_F32X4_S, 2) \
-    X(I32X4_TRUNC_SAT_F32X4_U, 2) \
-    X(F32X4_CONVERT_I32X4_S, 2) \
-    X(F32X4_CONVERT_I32X4_U, 2) \
-    X(I32X4_TRUNC_SAT_F64X2_S_ZERO, 2) \
-    X(I32X4_TRUNC_SAT_F64X2_U_ZERO, 2) \
-    X(F64X2_CONVERT_LOW_I32X4_S, 2) \
-    X(F64X2_CONVERT_LOW_I32X4_U, 2) \
     X(COPY128, 2) \
     X(SELECT128, 4) \
     X(GLOBAL_GET128, 2) \
     X(GLOBAL_SET128, 2) \
     X(CANON_F32X4, 1) \
-    X(CANON_F64X2, 1)
+    X(CANON_F64X2, 1) \
+    X(SIMD_1, 4) \
+    X(SIMD_2, 5) \
+    X(SIMD_X, 7)
 
 enum {
 #define AWASM_OP_ENUM(name, n) OP_##name,

@@ -44,6 +44,11 @@ enum {
 /* NaN canonicalisation of the result in determinism mode. */
 enum { CANON_NONE = 0, CANON_F32, CANON_F64, CANON_F32X4, CANON_F64X2 };
 
+/* A SIMD lane operation (simd.c): d, a, b, c are frame slots (a v128 is two
+ * slots), k an immediate (a lane index). */
+typedef void (*awasm_simd_fn)(uint64_t *d, const uint64_t *a, const uint64_t *b, const uint64_t *c,
+                              uint32_t k);
+
 typedef struct opinfo {
     const char *name;     /* text format name; NULL = no such opcode */
     uint16_t op;          /* OP_* handler (generic classes) */
@@ -54,7 +59,12 @@ typedef struct opinfo {
     uint8_t aux;          /* memory ops: natural alignment (log2); lane ops: lane count */
     uint8_t canon;        /* CANON_* */
     uint8_t cost1;        /* fuel under schedule version 1 */
+    awasm_simd_fn fn;     /* SIMD lane ops: the function OP_SIMD_1/2/X calls */
 } opinfo_t;
+
+/* The rows of the 0xfd-prefixed (SIMD) instructions, in simd.c next to
+ * their lane functions. */
+extern const opinfo_t awasm_optab_fd[256];
 
 /* prefix 0 for a single-byte opcode, else 0xfc / 0xfd with the sub-opcode.
  * Returns NULL when there is no such instruction. */
