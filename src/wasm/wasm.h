@@ -198,7 +198,8 @@ void awasm_config_default(awasm_config_t *cfg);
  *   table.grow/fill/copy/init: + n / bulk_table_elems_per_unit (n / 8);
  *   a call of a host function costs its call instruction (3, or 4 through
  *   call_indirect) plus host_call_extra (0); host functions that do work in
- *   proportion to their input may charge more through the store's fuel.
+ *   proportion to their input charge for it with awasm_ctx_charge() (the
+ *   WASI layer documents its per-byte/per-iovec costs in wasi.h).
  * Divisions round down and are charged before the operation runs. */
 typedef struct awasm_fuel_schedule {
     uint32_t version;
