@@ -95,43 +95,15 @@ static int write_events(const char *prog, const phase_job_outcome_t *out, const 
     return CLI_OK;
 }
 
-/* Signs a wasm JobSpec manifest (JobId) and a receipt over the outcome. */
-static int sign_receipt(const char *prog, const phase_job_opts_t *o,
-                        const phase_job_outcome_t *out, const char *path, const char *events)
+/* The node identity (created on first use) that signs receipts. */
+static int load_node_identity(const char *prog, phase_identity_t *id)
 {
     char id_path[4096];
     err_t e = {0};
-    phase_identity_t id;
     if (phase_identity_path(id_path, sizeof id_path, &e) != PHASE_OK ||
-        phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK)
+        phase_identity_load_or_create(id_path, id, NULL, &e) != PHASE_OK)
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
-    int rc = CLI_FAIL;
-    json_t *res_json = NULL;
-    phase_receipt_t r = {0};
-    phase_job_result_t res = {0};
-    char *json = NULL;
-    uint8_t job_id[PHASE_HASH_BYTES];
-    /* JobId: the hash of the wasm JobSpec manifest signing message for this
-     * module and these limits, created now. */
-    if (phase_wasm_job_id(o->module, o->module_len, o->timeout_ms, o->memory_max, ts_now(),
-                          job_id, &e) != PHASE_OK ||
-        phase_job_result_for(out, job_id, &res, &e) != PHASE_OK ||
-        !(res_json = phase_job_result_to_json(&res, &e)) ||
-        phase_receipt_sign(res_json, job_id, &id, ts_now(), &r, &e) != PHASE_OK ||
-        !(json = phase_receipt_to_json(&r, &e))) {
-        cli_error(prog, CLI_FAIL, "cannot sign the receipt: %s", e.msg);
-        goto done;
-    }
-    rc = write_text(prog, "receipt", path, json);
-    if (rc == CLI_OK && events)
-        rc = write_events(prog, out, res_json, events);
-done:
-    free(json);
-    phase_receipt_free(&r);
-    json_decref(res_json);
-    phase_job_result_free(&res);
-    phase_identity_wipe(&id);
-    return rc;
+    return CLI_OK;
 }
 
 static void report(const char *prog, const char *path, const phase_job_outcome_t *out,
@@ -189,6 +161,19 @@ static int write_receipt(const char *prog, const phase_receipt_t *r, const char 
     return rc;
 }
 
+/* --receipt FILE [--events FILE]: writes what phase signed; a failure turns
+ * a successful job's status into 1. */
+static int write_outputs(const char *prog, const phase_receipt_t *r,
+                         const phase_job_outcome_t *out, const char *receipt,
+                         const char *events, int status)
+{
+    if (receipt && (write_receipt(prog, r, receipt) != CLI_OK ||
+                    (events && write_events(prog, out, r->result, events) != CLI_OK)) &&
+        status == 0)
+        return CLI_FAIL;
+    return status;
+}
+
 /* plasmd run --manifest: upstream's worker path over a SignedManifest. */
 static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
 {
@@ -203,11 +188,9 @@ static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
     if (rc != PHASE_OK)
         return cli_error(c->prog, CLI_USAGE, "%s: %s", c->manifest, e.msg);
     phase_identity_t id;
-    char id_path[4096];
-    if (phase_identity_path(id_path, sizeof id_path, &e) != PHASE_OK ||
-        phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK) {
+    if ((rc = load_node_identity(c->prog, &id)) != CLI_OK) {
         phase_manifest_free(&m);
-        return cli_error(c->prog, CLI_FAIL, "%s", e.msg);
+        return rc;
     }
     /* The node's own key is always authorised. */
     memcpy(c->allowed[c->n_allowed], id.pk, PHASE_PK_BYTES);
@@ -245,12 +228,8 @@ static int run_manifest(const run_ctx_t *c, phase_job_opts_t *o)
         status = cli_error(c->prog, CLI_FAIL, "%s: rejected: %s", c->manifest, e.msg);
     } else {
         report(c->prog, c->manifest, &out, o, c->quiet);
-        status = phase_job_exit_status(&out);
-        if (c->receipt && (write_receipt(c->prog, &r, c->receipt) != CLI_OK ||
-                           (c->events && write_events(c->prog, &out, r.result, c->events) !=
-                                             CLI_OK)) &&
-            status == 0)
-            status = CLI_FAIL;
+        status = write_outputs(c->prog, &r, &out, c->receipt, c->events,
+                               phase_job_exit_status(&out));
         phase_receipt_free(&r);
         phase_job_outcome_free(&out);
     }
@@ -386,17 +365,26 @@ int plasmd_run(int argc, char **argv)
     o.stdout_fd = STDOUT_FILENO;
     o.stderr_fd = STDERR_FILENO;
     fflush(stdout);
-    phase_job_outcome_t out;
-    if (phase_job_run(&o, &out, &e) != PHASE_OK) {
+    phase_identity_t id;
+    if (receipt && (rc = load_node_identity(prog, &id)) != CLI_OK) {
         free(jargv);
         free(module);
-        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+        return rc;
     }
-    report(prog, path, &out, &o, quiet);
-    int status = phase_job_exit_status(&out);
-    if (receipt && sign_receipt(prog, &o, &out, receipt, events) != CLI_OK && status == 0)
-        status = CLI_FAIL;
-    phase_job_outcome_free(&out);
+    phase_job_outcome_t out;
+    phase_receipt_t r;
+    rc = phase_worker_run(&o, receipt ? &id : NULL, ts_now(), &out, &r, &e);
+    if (receipt)
+        phase_identity_wipe(&id);
+    int status;
+    if (rc != PHASE_OK) {
+        status = cli_error(prog, CLI_FAIL, "%s", e.msg);
+    } else {
+        report(prog, path, &out, &o, quiet);
+        status = write_outputs(prog, &r, &out, receipt, events, phase_job_exit_status(&out));
+        phase_receipt_free(&r);
+        phase_job_outcome_free(&out);
+    }
     free(jargv);
     free(module);
     return status;
@@ -494,12 +482,8 @@ int plasmd_execute_job(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, out.message);
     int status = phase_job_exit_status(&out);
     phase_identity_t id;
-    char id_path[4096];
     rc = CLI_FAIL;
-    if (phase_identity_path(id_path, sizeof id_path, &e) != PHASE_OK ||
-        phase_identity_load_or_create(id_path, &id, NULL, &e) != PHASE_OK) {
-        cli_error(prog, CLI_FAIL, "%s", e.msg);
-    } else {
+    if (load_node_identity(prog, &id) == CLI_OK) {
         phase_legacy_receipt_t lr = {.version = "0.1"};
         memcpy(lr.module_hash, out.module_hash, sizeof lr.module_hash);
         lr.exit_code = (uint32_t)status;

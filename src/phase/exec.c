@@ -4,7 +4,9 @@
  * be on the allowlist unless allow_unauthenticated), require a wasm JobSpec,
  * clamp its duration and memory to the node's ceilings, run it, and sign a
  * receipt whose job_id and job_spec_hash are the manifest's JobId. Unlike
- * upstream, the committed output is the job's real stdout and stderr.
+ * upstream, the committed output is the job's real stdout and stderr. A
+ * plain run (no manifest, phase_worker_run) signs its receipt through the
+ * same code, over the JobId of the manifest that would have asked for it.
  */
 #include "phase.h"
 
@@ -89,6 +91,31 @@ static bool authorised(const phase_worker_policy_t *p, const uint8_t pk[PHASE_PK
     return false;
 }
 
+/* The one place a receipt is made for a run: JobResult of the outcome with
+ * job_spec_hash = job_id, signed by id now. On failure the outcome is freed. */
+static int sign_outcome(phase_job_outcome_t *out, const uint8_t job_id[PHASE_HASH_BYTES],
+                        const phase_identity_t *id, phase_receipt_t *receipt, err_t *e)
+{
+    phase_job_result_t res;
+    json_t *rj = NULL;
+    int rc = phase_job_result_for(out, job_id, &res, e);
+    if (rc != PHASE_OK)
+        goto fail;
+    rj = phase_job_result_to_json(&res, e);
+    phase_job_result_free(&res);
+    if (!rj) {
+        rc = e ? e->code : BASE_ENOMEM;
+        goto fail;
+    }
+    rc = phase_receipt_sign(rj, job_id, id, ts_now(), receipt, e);
+    json_decref(rj);
+    if (rc == PHASE_OK)
+        return PHASE_OK;
+fail:
+    phase_job_outcome_free(out);
+    return rc;
+}
+
 int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t *policy,
                          const phase_identity_t *id, const phase_job_opts_t *tmpl, ts_t now,
                          phase_job_outcome_t *out, phase_receipt_t *receipt, err_t *e)
@@ -143,21 +170,21 @@ int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t 
     phase_wasm_spec_free(&spec);
     if (rc != PHASE_OK)
         return rc;
-    phase_job_result_t res;
-    json_t *rj = NULL;
-    if ((rc = phase_job_result_for(out, job_id, &res, e)) != PHASE_OK)
-        goto fail;
-    rj = phase_job_result_to_json(&res, e);
-    phase_job_result_free(&res);
-    if (!rj) {
-        rc = e ? e->code : BASE_ENOMEM;
-        goto fail;
-    }
-    rc = phase_receipt_sign(rj, job_id, id, ts_now(), receipt, e);
-    json_decref(rj);
-    if (rc == PHASE_OK)
-        return PHASE_OK;
-fail:
-    phase_job_outcome_free(out);
-    return rc;
+    return sign_outcome(out, job_id, id, receipt, e);
+}
+
+int phase_worker_run(const phase_job_opts_t *o, const phase_identity_t *id, ts_t created_at,
+                     phase_job_outcome_t *out, phase_receipt_t *receipt, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    memset(receipt, 0, sizeof *receipt);
+    uint8_t job_id[PHASE_HASH_BYTES];
+    int rc;
+    /* the JobId first: a bad timestamp refuses the run before it starts */
+    if (id && (rc = phase_wasm_job_id(o->module, o->module_len, o->timeout_ms, o->memory_max,
+                                      created_at, job_id, e)) != PHASE_OK)
+        return rc;
+    if ((rc = phase_job_run(o, out, e)) != PHASE_OK)
+        return rc;
+    return id ? sign_outcome(out, job_id, id, receipt, e) : PHASE_OK;
 }

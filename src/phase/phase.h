@@ -391,6 +391,16 @@ int phase_worker_execute(const phase_manifest_t *m, const phase_worker_policy_t 
                          phase_job_outcome_t *out, phase_receipt_t *receipt, err_t *e)
     BASE_MUST_CHECK;
 
+/* A plain run (`plasmd run` without a manifest): runs o as phase_job_run()
+ * does and, when id is not NULL, signs a receipt exactly as
+ * phase_worker_execute() does, with job_id = phase_wasm_job_id(module,
+ * o->timeout_ms, o->memory_max, created_at): the JobId of the manifest that
+ * would have asked for this run. Returns 0 with the outcome (and receipt)
+ * whatever the job did; on an error nothing is left to free. */
+int phase_worker_run(const phase_job_opts_t *o, const phase_identity_t *id, ts_t created_at,
+                     phase_job_outcome_t *out, phase_receipt_t *receipt, err_t *e)
+    BASE_MUST_CHECK;
+
 /* ---- hex helpers shared by the formats -------------------------------------- */
 
 /* Exactly 2*n hex digits of either case into out. */
