@@ -29,6 +29,11 @@
  * tip record, the tip block's hash and the persisted tree's root are checked
  * against each other (an inconsistent store is refused).
  *
+ * RocksDB is reached only through the module's wrapper (db.c: open, reads,
+ * snapshots, iterators, synced write batches; DB_SYNC_WRITES there is the one
+ * durability switch). A failed write (full disk) stops writes and keeps
+ * reads going until chain_state_recover() reopens the store (see below).
+ *
  * Threads: every chain_state_* function may be called from any thread
  * (RPC readers while the producer commits); readers see either the old or the
  * new tip. An overlay belongs to one thread at a time, and only one overlay
