@@ -81,8 +81,8 @@ typedef struct sim {
     uint8_t **log_bytes;     /* committed blocks by height (the chain store) */
     size_t *log_len;
     size_t log_cap;
-    uint32_t drop_pm;
-    uint64_t dmin, dmax;
+    uint32_t drop_pm, chaos_drop_pm;
+    uint64_t dmin, dmax, chaos_dmax;   /* chaos: during the fault window only */
     bool failed;
 } sim_t;
 
@@ -167,9 +167,12 @@ static void deliver(sim_t *s, int from, int to, const uint8_t *data, size_t len)
 {
     if (!s->in[to].up || s->in[from].group != s->in[to].group)
         return;
-    if (s->drop_pm && rr(s, 0, 999) < s->drop_pm)
+    bool chaos = s->chaos_dmax && s->now < s->o.fault_ms;
+    uint32_t drop = chaos ? s->chaos_drop_pm : s->drop_pm;
+    if (drop && rr(s, 0, 999) < drop)
         return;
-    ev_t ev = {.t = s->now + rr(s, s->dmin, s->dmax), .kind = EV_MSG, .dst = to,
+    ev_t ev = {.t = s->now + rr(s, s->dmin, chaos ? s->chaos_dmax : s->dmax), .kind = EV_MSG,
+               .dst = to,
                .inc = s->in[to].inc, .from = s->in[from].handle, .len = len};
     ev.data = malloc(len);
     if (!ev.data) {
@@ -541,6 +544,12 @@ static int setup(sim_t *s)
     s->dmin = rr(s, 1, 10);
     s->dmax = s->dmin + rr(s, 5, 50);
     s->drop_pm = rr(s, 0, 3) == 0 ? 0 : (uint32_t)rr(s, 0, 50);
+    /* a third of the seeds: during the faults, delays up to about the round
+     * timeout and up to 20% loss, so QCs and TCs race each other */
+    if (rr(s, 0, 2) == 0) {
+        s->chaos_dmax = s->dmin + rr(s, 100, 600);
+        s->chaos_drop_pm = (uint32_t)rr(s, 0, 200);
+    }
     return 0;
 }
 

@@ -309,6 +309,10 @@ typedef struct net {
     size_t nq;
     uint64_t height[N];
     unsigned evidence, votes_sent[N];
+    uint8_t *last_prop[N];   /* the last proposal each validator processed */
+    size_t last_prop_len[N];
+    struct kept { uint64_t round; uint8_t *d; size_t len; } kept[512];   /* validator 1's BLOCKs */
+    size_t n_kept;
     int mute;   /* validator whose outputs are discarded (-1: none) */
 } net_t;
 
@@ -326,6 +330,12 @@ static void drain_outputs(net_t *n, int i)
         } else if (o[j].kind == CONS_OUT_COMMIT) {
             assert_int_equal(o[j].anchor.height, n->height[i] + 1);
             n->height[i] = o[j].anchor.height;
+        } else if (o[j].kind == CONS_OUT_BLOCK && i == 1 && n->n_kept < 512) {
+            struct kept *kp = &n->kept[n->n_kept++];
+            kp->round = o[j].round;
+            kp->d = malloc(o[j].len);
+            memcpy(kp->d, o[j].data, o[j].len);
+            kp->len = o[j].len;
         } else if (o[j].kind == CONS_OUT_EVIDENCE) {
             n->evidence++;
         } else if (o[j].kind == CONS_OUT_NEED_PAYLOAD) {
@@ -363,7 +373,13 @@ static void run_queue(net_t *n, size_t max)
         n->nq--;
         (void)cons_on_message(n->c[m.to], (uint32_t)m.from, m.d, m.len, NULL);
         drain_outputs(n, m.to);
-        free(m.d);
+        if (m.d[0] == CONS_MSG_PROPOSAL) {
+            free(n->last_prop[m.to]);
+            n->last_prop[m.to] = m.d;
+            n->last_prop_len[m.to] = m.len;
+        } else {
+            free(m.d);
+        }
         done++;
     }
 }
@@ -419,6 +435,34 @@ static void test_core_commits_and_restart(void **state)
     assert_non_null(n->c[1]);
     assert_int_equal(cons_last_voted_round(n->c[1]), lvr);
     assert_true(cons_round(n->c[1]) >= lvr);
+    /* the proposal it last voted for, again, after restoring the blocks below
+     * it: no second vote. A validator that lost its safety data (same blocks,
+     * no PERSIST data) votes again: that is what the safety data prevents. */
+    assert_non_null(n->last_prop[1]);
+    uint64_t pr = 0;
+    for (int b = 7; b >= 0; b--)
+        pr = pr << 8 | n->last_prop[1][13 + b];
+    assert_true(pr > 0 && pr <= lvr);
+    cons_t *amnesiac = cons_new(&c1, n->vs, NULL, NULL, 0, &e);
+    assert_non_null(amnesiac);
+    for (size_t k = 0; k < n->n_kept; k++)
+        if (n->kept[k].round < pr) {
+            assert_int_equal(cons_restore(n->c[1], n->kept[k].d, n->kept[k].len, &e), 0);
+            assert_int_equal(cons_restore(amnesiac, n->kept[k].d, n->kept[k].len, &e), 0);
+        }
+    size_t nout;
+    const cons_out_t *o;
+    assert_int_equal(cons_on_message(n->c[1], 0, n->last_prop[1], n->last_prop_len[1], &e), 0);
+    o = cons_outputs(n->c[1], &nout);
+    for (size_t k = 0; k < nout; k++)
+        assert_false(o[k].kind == CONS_OUT_SEND && o[k].data[0] == CONS_MSG_VOTE);
+    assert_int_equal(cons_on_message(amnesiac, 0, n->last_prop[1], n->last_prop_len[1], &e), 0);
+    o = cons_outputs(amnesiac, &nout);
+    bool voted = false;
+    for (size_t k = 0; k < nout; k++)
+        voted |= o[k].kind == CONS_OUT_SEND && o[k].data[0] == CONS_MSG_VOTE;
+    assert_true(voted);
+    cons_free(amnesiac);
     /* corrupted safety data is refused, naming it */
     uint8_t *bad = malloc(n->safety_len[1]);
     memcpy(bad, n->safety[1], n->safety_len[1]);
@@ -436,8 +480,12 @@ static void test_core_commits_and_restart(void **state)
         cons_free(n->c[i]);
     for (size_t i = 0; i < n->nq; i++)
         free(n->q[i].d);
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < N; i++) {
         free(n->safety[i]);
+        free(n->last_prop[i]);
+    }
+    for (size_t k = 0; k < n->n_kept; k++)
+        free(n->kept[k].d);
     cons_valset_free(n->vs);
     free(n);
 }
