@@ -164,7 +164,7 @@ int phase_config_load(const char *path, phase_node_config_t *c, err_t *e)
         else if (strcmp(k, "allow_unauthenticated") == 0)
             rc = read_bool(path, k, v, &c->allow_unauthenticated, e);
         else if (strcmp(k, "record_ttl_seconds") == 0)
-            rc = read_u64(path, k, v, 60, 86400, &c->record_ttl_seconds, e);
+            rc = read_u64(path, k, v, 10, 86400, &c->record_ttl_seconds, e);
         else if (strcmp(k, "identity_path") == 0) {
             const char *s = json_string_value(v);
             if (!s || !*s) {

@@ -119,6 +119,12 @@ def main():
     for i in range(1, 5):
         p.append(start("p%d" % i, "--bootstrap", boot, "--max-jobs", "2"))
     ids = {x["peer_id"] for x in p}
+    # a provider whose capability record lives 10 s (refreshed every 2.5 s)
+    short_cfg = os.path.join(tmp, "short.json")
+    with open(short_cfg, "w") as f:
+        json.dump({"record_ttl_seconds": 10}, f)
+    short = start("short", "--config", short_cfg, "--bootstrap", boot)
+    short_t0 = time.time()
 
     found = set()
     deadline = time.time() + 30
@@ -313,6 +319,23 @@ def main():
     rec = json.load(open(os.path.join(tmp, "byid.json"))) if rc == 0 else {}
     check("submit --provider PEER_ID runs on that provider", rc == 0 and out == b"di yb" and
           rec.get("worker_pubkey") == pubkey_of("p1"), (rc, out, err))
+
+    # ---- records are refreshed before they expire; a dead provider's record lapses ----
+    while time.time() < short_t0 + 12:
+        time.sleep(0.2)
+    rc, out, err = run(["discover", "--bootstrap", boot, "--json"])
+    listed = {x["peer_id"] for x in json.loads(out)} if rc == 0 else set()
+    check("a live provider is still listed after its record's lifetime (refreshed)",
+          short["peer_id"] in listed, (rc, err))
+    short["proc"].kill()
+    t_kill = time.time()
+    gone = False
+    while time.time() < t_kill + 20 and not gone:
+        time.sleep(1)
+        rc, out, err = run(["discover", "--bootstrap", boot, "--json"])
+        gone = rc == 0 and short["peer_id"] not in {x["peer_id"] for x in json.loads(out)}
+    check("a dead provider drops out of discover once its record expires (%.0f s)" %
+          (time.time() - t_kill), gone and time.time() - t_kill >= 3, err)
 
     # ---- SIGTERM: every provider still up shuts down cleanly (sanitizers: no leaks) ----
     codes = []
