@@ -11,6 +11,7 @@ PKGS="
   wabt wasi-libc libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32
   php-cli php-xml php-mbstring phpunit
   iproute2 python3 valgrind time
+  debhelper lintian scdoc mmdebstrap systemd-container
 "
 
 missing=""

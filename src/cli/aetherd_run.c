@@ -13,7 +13,8 @@
 #include "chain/rpc/rpc.h"
 
 static const char usage[] =
-    "Usage: aetherd run --data DIR --genesis FILE --key FILE [--rpc HOST:PORT] [options]\n"
+    "Usage: aetherd run [--config FILE] --data DIR --genesis FILE --key FILE\n"
+    "                   [--rpc HOST:PORT] [options]\n"
     "\n"
     "Runs a single-validator node: opens (or creates) the chain in DIR from the\n"
     "genesis file, produces a block every --block-ms while transactions are\n"
@@ -23,6 +24,9 @@ static const char usage[] =
     "on SIGINT or SIGTERM; a kill -9 never leaves a partial block.\n"
     "\n"
     "Options:\n"
+    "  --config FILE         read these options from FILE, 'key = value' lines\n"
+    "                        (key: an option name without --); flags given here\n"
+    "                        override it; unknown keys are errors (aetherd.conf(5))\n"
     "  --block-ms N          block interval while transactions wait (default 200)\n"
     "  --heartbeat-ms N      empty-block interval when idle (default 5000)\n"
     "  --max-block-txs N     transactions per block (default 10000)\n"
@@ -56,30 +60,47 @@ static int parse_num(const char *prog, const char *name, const char *arg, uint64
     return -1;
 }
 
+static const struct option opts[] = {
+    {"data", required_argument, NULL, 'd'},
+    {"genesis", required_argument, NULL, 'g'},
+    {"key", required_argument, NULL, 'k'},
+    {"rpc", required_argument, NULL, 'r'},
+    {"block-ms", required_argument, NULL, 'b'},
+    {"heartbeat-ms", required_argument, NULL, 'H'},
+    {"max-block-txs", required_argument, NULL, 'm'},
+    {"mempool-max", required_argument, NULL, 'M'},
+    {"min-fee", required_argument, NULL, 'f'},
+    {"rpc-rate", required_argument, NULL, 'R'},
+    {"rpc-max-body", required_argument, NULL, 'B'},
+    {"rpc-max-conns", required_argument, NULL, 'T'},
+    {"rpc-max-conns-per-ip", required_argument, NULL, 1001},
+    {"rpc-request-timeout-ms", required_argument, NULL, 1002},
+    {"rpc-max-response", required_argument, NULL, 1003},
+    {"port-file", required_argument, NULL, 'p'},
+    {"log-level", required_argument, NULL, 'l'},
+    {"config", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int run_main(int argc, char **argv);
+
+/* --config FILE: the file's keys become options placed before the command
+ * line's, which therefore override them (aetherd.conf(5), cli_conf_argv). */
 int aetherd_run_main(int argc, char **argv)
 {
+    cli_conf_t conf;
+    int rc = cli_conf_argv("aetherd run", opts, &argc, &argv, &conf);
+    if (rc != CLI_OK)
+        return rc;
+    rc = run_main(argc, argv);
+    cli_conf_free(&conf);
+    return rc;
+}
+
+static int run_main(int argc, char **argv)
+{
     const char *prog = "aetherd run";
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"genesis", required_argument, NULL, 'g'},
-        {"key", required_argument, NULL, 'k'},
-        {"rpc", required_argument, NULL, 'r'},
-        {"block-ms", required_argument, NULL, 'b'},
-        {"heartbeat-ms", required_argument, NULL, 'H'},
-        {"max-block-txs", required_argument, NULL, 'm'},
-        {"mempool-max", required_argument, NULL, 'M'},
-        {"min-fee", required_argument, NULL, 'f'},
-        {"rpc-rate", required_argument, NULL, 'R'},
-        {"rpc-max-body", required_argument, NULL, 'B'},
-        {"rpc-max-conns", required_argument, NULL, 'T'},
-        {"rpc-max-conns-per-ip", required_argument, NULL, 1001},
-        {"rpc-request-timeout-ms", required_argument, NULL, 1002},
-        {"rpc-max-response", required_argument, NULL, 1003},
-        {"port-file", required_argument, NULL, 'p'},
-        {"log-level", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *data = NULL, *genesis_path = NULL, *key_path = NULL, *listen = "127.0.0.1:8545";
     const char *port_file = NULL;
     node_config_t cfg;
@@ -96,6 +117,7 @@ int aetherd_run_main(int argc, char **argv)
         case 'k': key_path = optarg; break;
         case 'r': listen = optarg; break;
         case 'p': port_file = optarg; break;
+        case 'c': break; /* read by cli_conf_argv */
         case 'b':
             if ((r = parse_num(prog, "--block-ms", optarg, 3600000, &v)) >= 0)
                 return r;

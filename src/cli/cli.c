@@ -64,6 +64,25 @@ bool cli_wants_help(int argc, char **argv, const char *usage)
     return false;
 }
 
+void cli_print_version(const char *prog)
+{
+    printf("%s %s\ncommit: %s\nbuild: %s\n", prog, aether_build_version, aether_build_commit,
+           aether_build_type);
+}
+
+int cli_version_cmd(const char *prog, int argc, char **argv)
+{
+    char usage[256];
+    snprintf(usage, sizeof usage,
+             "Usage: %s version\n\nPrints the version, the commit and the build type.\n", prog);
+    if (cli_wants_help(argc, argv, usage))
+        return CLI_OK;
+    if (argc > 1)
+        return cli_usage_error(prog, "version: unexpected argument '%s'", argv[1]);
+    cli_print_version(prog);
+    return CLI_OK;
+}
+
 int cli_dispatch(const char *prog, const char *usage, const cli_cmd_t *cmds, int argc,
                  char **argv)
 {
@@ -77,7 +96,7 @@ int cli_dispatch(const char *prog, const char *usage, const cli_cmd_t *cmds, int
         return CLI_OK;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-        printf("%s %s\n", prog, AETHER_VERSION);
+        cli_print_version(prog);
         return CLI_OK;
     }
     if (name[0] == '-')

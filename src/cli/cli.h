@@ -14,6 +14,7 @@
 #define AETHER_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CLI_OK 0
@@ -49,5 +50,36 @@ bool cli_parse_i64(const char *s, int64_t *out);
 
 /* True when argv[1] is -h/--help: prints usage to stdout. */
 bool cli_wants_help(int argc, char **argv, const char *usage);
+
+/* Config files (aetherd.conf(5)): lines "key = value", '#' comments, blank
+ * lines. A key is a long option of the command that takes a value (not
+ * "config"); each key at most once. cli_conf_argv() finds --config FILE in
+ * *argv and, if present, replaces *argc and *argv with argv[0], the file's
+ * settings as "--key=value", then the original arguments, so the caller's
+ * getopt loop sees the file first and command-line flags override it (the
+ * loop must accept and ignore --config). Unknown keys and syntax errors are
+ * reported naming the file, line and key; returns CLI_OK or an exit code.
+ * The arrays stay valid until cli_conf_free(). */
+struct option;
+typedef struct cli_conf {
+    char **args;
+    size_t n;
+    char **argv;
+} cli_conf_t;
+int cli_conf_argv(const char *prog, const struct option *opts, int *argc, char ***argv,
+                  cli_conf_t *c);
+void cli_conf_free(cli_conf_t *c);
+
+/* The build stamp, generated at build time by cmake/version.cmake: the version
+ * (git tag or package version), the commit ("-dirty" when the tree had local
+ * changes) and the CMake build type. */
+extern const char aether_build_version[];
+extern const char aether_build_commit[];
+extern const char aether_build_type[];
+
+/* Prints "prog VERSION", "commit: ..." and "build: ..." to stdout. */
+void cli_print_version(const char *prog);
+/* `prog version`: the same as `prog --version`; takes no arguments. */
+int cli_version_cmd(const char *prog, int argc, char **argv);
 
 #endif /* AETHER_CLI_H */

@@ -11,6 +11,11 @@ static const char usage[] =
     "\n"
     "Phase node: runs WebAssembly jobs in a metered sandbox and signs receipts.\n";
 
+static int cmd_version(int argc, char **argv)
+{
+    return cli_version_cmd("plasmd", argc, argv);
+}
+
 static const cli_cmd_t commands[] = {
     /* command groups register here */
     {"run", plasmd_run, "run a WASI module as a local job (stdin/stdout, exit code, receipt)"},
@@ -26,6 +31,7 @@ static const cli_cmd_t commands[] = {
     {"id", plasmd_p2p_id, "identify a libp2p node (agent, protocols, addresses)"},
     {"dht", plasmd_p2p_dht, "Kademlia DHT operations through a bootstrap node"},
     {"wasm", plasmd_wasm, "validate a WebAssembly module or call one of its exports"},
+    {"version", cmd_version, "print the version, commit and build type"},
     {NULL, NULL, NULL},
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A module inside a manifest is a JSON array of byte values (about 4 bytes of
  * text and one JSON node per byte), so manifests carry at most 8 MiB. */
@@ -87,30 +88,115 @@ static void print_identity(const char *path, const phase_identity_t *id)
 }
 
 static const char identity_usage[] =
-    "Usage: plasmd identity <init|show>\n"
+    "Usage: plasmd identity <init|show|import>\n"
     "\n"
     "The node's Ed25519 identity: a 32-byte seed in $PLASMD_HOME/identity.key\n"
     "(default $XDG_DATA_HOME/plasmd, then ~/.local/share/plasmd), file mode 0600,\n"
     "directory 0700. It signs receipts and is the node's libp2p peer id.\n";
 
+static void hint_upstream(void)
+{
+    char up[4096];
+    err_t e = {0};
+    if (phase_identity_upstream_path(up, sizeof up, &e) == PHASE_OK && access(up, F_OK) == 0)
+        fprintf(stderr, "note: an upstream Phase identity exists at %s; 'plasmd identity import' "
+                        "would keep its peer id\n", up);
+}
+
 static int identity_init(int argc, char **argv)
 {
     const char *prog = "plasmd identity init";
-    if (cli_wants_help(argc, argv, "Usage: plasmd identity init\n\nCreates a new identity; "
-                                   "fails when one exists.\n"))
+    if (cli_wants_help(argc, argv, "Usage: plasmd identity init [--if-missing]\n\nCreates a new "
+                                   "identity; fails when one exists, unless --if-missing\n"
+                                   "(then prints the existing one).\n"))
         return CLI_OK;
-    if (argc > 1)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[1]);
+    bool if_missing = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--if-missing") == 0)
+            if_missing = true;
+        else
+            return cli_usage_error(prog, "unexpected argument '%s'", argv[i]);
+    }
     int rc = init_crypto(prog);
     if (rc != CLI_OK)
         return rc;
     char path[4096];
     err_t e = {0};
     phase_identity_t id;
-    if (phase_identity_path(path, sizeof path, &e) != PHASE_OK ||
-        phase_identity_create(path, &id, &e) != PHASE_OK)
+    bool created = true;
+    if (phase_identity_path(path, sizeof path, &e) != PHASE_OK)
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    rc = if_missing ? phase_identity_load_or_create(path, &id, &created, &e)
+                    : phase_identity_create(path, &id, &e);
+    if (rc != PHASE_OK)
+        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    if (created)
+        hint_upstream();
     print_identity(path, &id);
+    phase_identity_wipe(&id);
+    return CLI_OK;
+}
+
+static const char identity_import_usage[] =
+    "Usage: plasmd identity import [--from FILE] [--force]\n"
+    "\n"
+    "Imports an upstream Phase node key, so the node keeps its peer id. FILE\n"
+    "defaults to upstream's location: $XDG_CONFIG_HOME/phase/identity.key, else\n"
+    "~/.config/phase/identity.key (32 raw bytes, the Ed25519 seed). The key is\n"
+    "written to $PLASMD_HOME/identity.key (mode 0600); run as root into a\n"
+    "directory owned by another user (e.g. /var/lib/plasmd), it takes that owner.\n"
+    "An existing, different key is kept unless --force.\n";
+
+static int identity_import(int argc, char **argv)
+{
+    const char *prog = "plasmd identity import";
+    const char *from = NULL;
+    bool force = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(identity_import_usage, stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--force") == 0) {
+            force = true;
+        } else if (strcmp(argv[i], "--from") == 0) {
+            if (++i == argc)
+                return cli_usage_error(prog, "option '--from' needs a value");
+            from = argv[i];
+        } else if (strncmp(argv[i], "--from=", 7) == 0) {
+            from = argv[i] + 7;
+        } else {
+            return cli_usage_error(prog, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    int rc = init_crypto(prog);
+    if (rc != CLI_OK)
+        return rc;
+    char src[4096], dst[4096];
+    err_t e = {0};
+    if (!from) {
+        if (phase_identity_upstream_path(src, sizeof src, &e) != PHASE_OK)
+            return cli_error(prog, CLI_FAIL, "%s (give --from FILE)", e.msg);
+        if (access(src, F_OK) != 0)
+            return cli_error(prog, CLI_FAIL, "no upstream Phase identity at %s (give --from FILE)",
+                             src);
+        from = src;
+    }
+    if (phase_identity_path(dst, sizeof dst, &e) != PHASE_OK)
+        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    phase_identity_t id;
+    bool unchanged = false;
+    rc = phase_identity_import(from, dst, force, &id, &unchanged, &e);
+    if (rc == PHASE_EEXIST)
+        return cli_error(prog, CLI_FAIL, "%s (--force replaces it)", e.msg);
+    if (rc == PHASE_EINVAL || rc == PHASE_ENOENT)
+        return cli_error(prog, CLI_USAGE, "%s", e.msg);
+    if (rc != PHASE_OK)
+        return cli_error(prog, CLI_FAIL, "%s", e.msg);
+    if (unchanged)
+        fprintf(stderr, "%s already holds the key of %s\n", dst, from);
+    else
+        fprintf(stderr, "imported %s into %s\n", from, dst);
+    print_identity(dst, &id);
     phase_identity_wipe(&id);
     return CLI_OK;
 }
@@ -143,6 +229,7 @@ int plasmd_identity(int argc, char **argv)
     static const cli_cmd_t cmds[] = {
         {"init", identity_init, "create the node identity"},
         {"show", identity_show, "print the public key and peer id"},
+        {"import", identity_import, "import an upstream Phase key (keeps the peer id)"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("plasmd identity", identity_usage, cmds, argc, argv);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int phase_home_dir(char *out, size_t cap, err_t *e)
 {
@@ -82,6 +83,8 @@ int phase_identity_load(const char *path, phase_identity_t *id, err_t *e)
     return PHASE_OK;
 }
 
+static int give_to_dir_owner(const char *path, err_t *e);
+
 static int make_dir(const char *path, err_t *e)
 {
     char dir[4096];
@@ -124,7 +127,7 @@ int phase_identity_create(const char *path, phase_identity_t *id, err_t *e)
     }
     phase_identity_from_seed(seed, id);
     crypto_wipe(seed, sizeof seed);
-    return PHASE_OK;
+    return give_to_dir_owner(path, e);
 }
 
 int phase_identity_load_or_create(const char *path, phase_identity_t *id, bool *created,
@@ -153,4 +156,99 @@ size_t phase_peer_id(const uint8_t pk[PHASE_PK_BYTES], char out[PHASE_PEER_ID_MA
     uint8_t mh[6 + PHASE_PK_BYTES] = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
     memcpy(mh + 6, pk, PHASE_PK_BYTES);
     return base58_encode(mh, sizeof mh, out);
+}
+
+int phase_identity_upstream_path(char *out, size_t cap, err_t *e)
+{
+    const char *v = getenv("XDG_CONFIG_HOME");
+    int n;
+    if (v && *v)
+        n = snprintf(out, cap, "%s/phase/identity.key", v);
+    else if ((v = getenv("HOME")) && *v)
+        n = snprintf(out, cap, "%s/.config/phase/identity.key", v);
+    else
+        return err_set(e, PHASE_EINVAL,
+                       "identity: no upstream config directory (set XDG_CONFIG_HOME or HOME)");
+    if (n < 0 || (size_t)n >= cap)
+        return err_set(e, PHASE_EINVAL, "identity: upstream path too long");
+    return PHASE_OK;
+}
+
+/* Run as root into a directory someone else owns (e.g. /var/lib/plasmd, owned
+ * by the service user): the key takes the directory's owner, or the service
+ * could not read it. Mode stays 0600. */
+static int give_to_dir_owner(const char *path, err_t *e)
+{
+    if (geteuid() != 0)
+        return PHASE_OK;
+    char dir[4096];
+    int n = snprintf(dir, sizeof dir, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return err_set(e, PHASE_EINVAL, "identity: path too long");
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return err_set(e, PHASE_EIO, "identity: stat %s: %s", dir, strerror(errno));
+    if (st.st_uid == 0 && st.st_gid == 0)
+        return PHASE_OK;
+    if (chown(path, st.st_uid, st.st_gid) != 0)
+        return err_set(e, PHASE_EIO, "identity: chown %s: %s", path, strerror(errno));
+    return PHASE_OK;
+}
+
+int phase_identity_import(const char *from, const char *to, bool force, phase_identity_t *id,
+                          bool *unchanged, err_t *e)
+{
+    *unchanged = false;
+    int rc = phase_identity_load(from, id, e);
+    if (rc != PHASE_OK)
+        return rc;
+    phase_identity_t cur;
+    err_t ce = {0};
+    rc = phase_identity_load(to, &cur, &ce);
+    if (rc == PHASE_OK) {
+        bool same = crypto_equal(cur.seed, id->seed, PHASE_SEED_BYTES);
+        char peer[PHASE_PEER_ID_MAX];
+        phase_peer_id(cur.pk, peer);
+        phase_identity_wipe(&cur);
+        if (same) {
+            *unchanged = true;
+            return PHASE_OK;
+        }
+        if (!force) {
+            phase_identity_wipe(id);
+            return err_set(e, PHASE_EEXIST,
+                           "identity: %s already holds another key (peer id %s); "
+                           "importing would replace it",
+                           to, peer);
+        }
+    } else if (rc != PHASE_ENOENT && !force) {
+        phase_identity_wipe(id);
+        return err_set(e, rc, "%s", ce.msg);
+    }
+    if ((rc = make_dir(to, e)) != PHASE_OK) {
+        phase_identity_wipe(id);
+        return rc;
+    }
+    err_t fe = {0};
+    /* force replaces with rename (atomic); otherwise link() refuses to clobber
+     * a key that appeared meanwhile */
+    if (file_write_atomic(to, id->seed, PHASE_SEED_BYTES, 0600, !force, &fe) != BASE_OK) {
+        phase_identity_wipe(id);
+        struct stat st;
+        if (!force && stat(to, &st) == 0)
+            return err_set(e, PHASE_EEXIST, "identity: %s already exists", to);
+        return err_set(e, PHASE_EIO, "identity: %s", fe.msg);
+    }
+    if ((rc = give_to_dir_owner(to, e)) != PHASE_OK) {
+        phase_identity_wipe(id);
+        return rc;
+    }
+    return PHASE_OK;
 }

@@ -88,6 +88,17 @@ int phase_identity_create(const char *path, phase_identity_t *id, err_t *e) BASE
 int phase_identity_load_or_create(const char *path, phase_identity_t *id, bool *created,
                                   err_t *e) BASE_MUST_CHECK;
 void phase_identity_wipe(phase_identity_t *id);
+/* Where upstream Phase keeps its node key (reference §3.3, same 32-byte raw
+ * seed format): $XDG_CONFIG_HOME/phase/identity.key, else
+ * $HOME/.config/phase/identity.key. */
+int phase_identity_upstream_path(char *out, size_t cap, err_t *e) BASE_MUST_CHECK;
+/* Copies the key at `from` to `to` (mode 0600, directory 0700), so the node
+ * keeps its peer id. When `to` already holds the same key: *unchanged = true,
+ * nothing written. Another key there: PHASE_EEXIST unless force (then replaced
+ * atomically). Run as root into a directory owned by another user, the file
+ * takes the directory's owner and group. On success *id is the imported key. */
+int phase_identity_import(const char *from, const char *to, bool force, phase_identity_t *id,
+                          bool *unchanged, err_t *e) BASE_MUST_CHECK;
 
 /* libp2p peer id: base58btc(00 24 08 01 12 20 || pk). Returns its length. */
 size_t phase_peer_id(const uint8_t pk[PHASE_PK_BYTES], char out[PHASE_PEER_ID_MAX]);
