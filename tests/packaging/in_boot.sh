@@ -34,8 +34,10 @@ check "... with no_new_privs, no capabilities and a seccomp filter" \
 kill -KILL "$pid"
 restarted() { local p; p=$(mainpid plasmd); [ "$p" != 0 ] && [ "$p" != "$pid" ] && systemctl is-active --quiet plasmd; }
 check "Restart=on-failure brings plasmd back after a crash" wait_for 20 restarted
-check "... with the same key (peer id in the journal again)" \
-    bash -c "[ \$(journalctl -u plasmd --no-pager -o cat | grep -Ec '\"peer_id\": *\"$peer\"') -ge 2 ]"
+announced_twice() {
+    [ "$(journalctl -u plasmd --no-pager -o cat | grep -Ec "\"peer_id\": *\"$peer\"")" -ge 2 ]
+}
+check "... with the same key (peer id in the journal again)" wait_for 20 announced_twice
 
 # ---- aetherd.service and the aetherd@ template ----
 # (in_root.sh install made the validator key and genesis that aetherd.conf names)

@@ -77,9 +77,10 @@ else
                 -not -path './.git/*' -printf '%P\0'; }
     COMMIT=${AETHER_COMMIT:-unknown}
 fi
-# tests/ goes into no package (the package build compiles only the programs
-# and man pages): left out of the key, so editing a test does not rebuild them
-KEY=$(files | grep -zv '^tests/' | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+# tests/, docs/ and the .md files go into no package (the package build
+# compiles only the programs and man pages): left out of the key, so editing
+# them does not rebuild the packages
+KEY=$(files | grep -zv '^tests/\|^docs/\|\.md$' | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 DEBS=$CACHE/debs-$KEY
 if [ -f "$DEBS/done" ]; then
     step "reusing the packages built from this same tree (key $KEY) in $DEBS"
