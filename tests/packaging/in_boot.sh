@@ -24,7 +24,7 @@ peer=$(PLASMD_HOME=/var/lib/plasmd plasmd identity show | sed -n 's/^peer id: */
 has_peer() { journalctl -u plasmd --no-pager -o cat | grep -Eq "\"peer_id\": *\"$peer\""; }
 check "journalctl -u plasmd shows the peer id $peer" wait_for 20 has_peer ||
     journalctl -u plasmd --no-pager >&2
-check "plasmd listens on 4001 (the unit's --listen)" wait_for 10 listening 4001
+check "plasmd listens on 4001 (/etc/plasmd/config.json)" wait_for 10 listening 4001
 pid=$(mainpid plasmd)
 check "plasmd runs as user plasmd" \
     test "$(status_field "$pid" Uid | cut -f1)" = "$(id -u plasmd)"

@@ -43,10 +43,12 @@ for f in /usr/bin/plasmd /usr/bin/aetherd /usr/bin/aether; do
     check "$f is root:root 0755" stat_is $f "root:root 755"
 done
 for f in /lib/systemd/system/plasmd.service /lib/systemd/system/aetherd.service \
-         /lib/systemd/system/aetherd@.service /etc/aetherd/aetherd.conf; do
+         /lib/systemd/system/aetherd@.service /etc/aetherd/aetherd.conf /etc/plasmd/config.json; do
     check "$f is root:root 0644" stat_is $f "root:root 644"
 done
 check "aetherd.conf is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' aetherd | grep -q /etc/aetherd/aetherd.conf"
+check "plasmd's config.json is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' plasmd | grep -q /etc/plasmd/config.json"
+check "the shipped plasmd config listens on /ip4/0.0.0.0/tcp/4001" grep -q '"/ip4/0.0.0.0/tcp/4001"' /etc/plasmd/config.json
 for m in man1/plasmd.1 man1/aetherd.1 man1/aether.1 man5/aetherd.conf.5; do
     check "man page $m" bash -c "zcat /usr/share/man/$m.gz | grep -q '^\.TH'"
 done
@@ -85,7 +87,9 @@ out=$(runuser -u plasmd -- env $unit_env plasmd identity init --if-missing)
 newpeer=$(echo "$out" | sed -n 's/^peer id: *//p')
 check "first start creates a key: plasmd:plasmd 0600" stat_is /var/lib/plasmd/identity.key "plasmd:plasmd 600"
 check "first start prints the new peer id" contains "$newpeer" 12D3KooW
-runuser -u plasmd -- env $unit_env timeout 3 plasmd start --listen /ip4/127.0.0.1/tcp/0 \
+# the unit's command line, with the listen address overridden by a flag
+runuser -u plasmd -- env $unit_env timeout 3 plasmd start --config /etc/plasmd/config.json \
+    --listen /ip4/127.0.0.1/tcp/0 \
     > /tmp/start.out 2>/tmp/start.err
 check "plasmd start (as the service) announces the same peer id" \
     grep -q "\"peer_id\": *\"$newpeer\"" /tmp/start.out || cat /tmp/start.out /tmp/start.err >&2
@@ -143,7 +147,7 @@ for f in $PKG_FILES; do
     [ -f "$f" ] || [ -L "$f" ] && left="$left $f"
 done
 check "purge removed every packaged file" test -z "$left" || echo "  left:$left" >&2
-for d in /var/lib/plasmd /var/lib/aetherd /etc/aetherd /usr/share/php/aether-phase-sdk; do
+for d in /var/lib/plasmd /var/lib/aetherd /etc/aetherd /etc/plasmd /usr/share/php/aether-phase-sdk; do
     check "purge removed $d" test ! -e $d
 done
 owned=$(find / -xdev \( -user plasmd -o -user aetherd \) -print 2>/dev/null | head)
