@@ -506,3 +506,8 @@ uint64_t rpc_admit_timeouts(const rpc_admit_t *a)
 {
     return atomic_load(&a->timeouts);
 }
+
+uint64_t rpc_admit_evicted(const rpc_admit_t *a)
+{
+    return atomic_load(&a->evicted);
+}

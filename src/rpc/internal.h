@@ -42,5 +42,6 @@ void rpc_admit_response_sent(rpc_admit_t *a, struct MHD_Connection *conn);
 /* Counters for /metrics. */
 uint64_t rpc_admit_busy(const rpc_admit_t *a);       /* answered 503 */
 uint64_t rpc_admit_timeouts(const rpc_admit_t *a);   /* cut at the deadline */
+uint64_t rpc_admit_evicted(const rpc_admit_t *a);    /* made room for a lighter client */
 
 #endif /* AETHER_RPC_INTERNAL_H */

@@ -24,8 +24,8 @@
  * once: chain/rpc verifies all the signatures of a batch of
  * aeth_sendRawTransaction on every core before admitting them one by one.
  *
- * Error codes: the JSON-RPC 2.0 standard ones, the transport's (-32005,
- * -32006, -32007, below) and each application's own (chain/rpc: -32000..-32002).
+ * Error codes: the JSON-RPC 2.0 standard ones, the transport's (-32005..
+ * -32008, below) and each application's own (chain/rpc: -32000..-32002).
  * Every message says what was wrong ("params[0]: expected a 0x-prefixed hex
  * string"). A method handler sets *result (a new reference; JSON null is a
  * valid result, e.g. for an unknown block) or fills the rpc_error_t.

@@ -282,6 +282,11 @@ static void append_metrics(rpc_server_t *s, buf_t *out)
                     "# TYPE aether_rpc_request_timeouts_total counter\n"
                     "aether_rpc_request_timeouts_total %llu\n",
                (unsigned long long)rpc_admit_timeouts(s->admit));
+    buf_printf(out, "# HELP aether_rpc_evicted_total Waiting connections shut to make room for a "
+                    "client with fewer connections.\n"
+                    "# TYPE aether_rpc_evicted_total counter\n"
+                    "aether_rpc_evicted_total %llu\n",
+               (unsigned long long)rpc_admit_evicted(s->admit));
 }
 
 /* The /health answer: HTTP status and JSON text (malloc'd, may be NULL). Also

@@ -355,6 +355,28 @@ int main(int argc, char **argv)
            atomic_load(&probe_failures), (unsigned long long)atomic_load(&probe_worst_ms));
     CHECK(atomic_load(&probe_failures) == 0, "/health did not answer 200 within 1 s every time");
     CHECK(atomic_load(&probes) >= 20, "too few /health probes ran");
+    /* the server's own account of it */
+    err_t e = {0};
+    rpc_client_t *c = rpc_client_new(H.url, 5000, &e);
+    int status = 0;
+    char *m = NULL;
+    size_t mlen = 0;
+    if (c && rpc_client_get(c, "/metrics", &status, &m, &mlen, &e) == 0 && status == 200) {
+        static const char *const names[] = {"\naether_rpc_busy_total ",
+                                            "\naether_rpc_request_timeouts_total ",
+                                            "\naether_rpc_evicted_total "};
+        for (int i = 0; i < 3; i++) {
+            const char *at = strstr(m, names[i]);
+            unsigned long long v = at ? strtoull(at + strlen(names[i]), NULL, 10) : 0;
+            printf("rpc load: %s%llu\n", names[i] + 1, v);
+            /* evictions depend on timing here; tests/unit/rpc checks them */
+            CHECK(i == 2 || v > 0, "%sis 0", names[i] + 1);
+        }
+    } else {
+        CHECK(0, "GET /metrics failed: %s", e.msg);
+    }
+    free(m);
+    rpc_client_free(c);
     h_stop(&H, SIGTERM);
     h_cleanup(&H);
     if (failures)

@@ -656,6 +656,59 @@ static void test_busy_and_deadline(void **state)
     rpc_server_stop(s);
 }
 
+/* A full server makes room for a client with fewer connections: the
+ * heaviest address's connection that has waited longest without a request
+ * is shut, and the newcomer is served at once (no 503, no retry). */
+static void test_evict(void **state)
+{
+    (void)state;
+    rpc_server_cfg_t cfg;
+    rpc_server_cfg_default(&cfg);
+    cfg.port = 0;
+    cfg.rate = 0;
+    cfg.max_conns = 2;
+    cfg.max_conns_per_ip = 2;
+    cfg.request_timeout_ms = 20000;
+    cfg.dispatch.methods = methods;
+    err_t e = {0};
+    rpc_server_t *s = rpc_server_start(&cfg, &e);
+    assert_non_null(s);
+    int idle[2];
+    for (int i = 0; i < 2; i++) {
+        idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        inet_pton(AF_INET, "127.0.0.2", &src.sin_addr);
+        struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(rpc_server_port(s))};
+        dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(idle[i], (struct sockaddr *)&src, sizeof src), 0);
+        assert_int_equal(connect(idle[i], (struct sockaddr *)&dst, sizeof dst), 0);
+        struct timeval tv = {3, 0};
+        setsockopt(idle[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    usleep(1300 * 1000);   /* both have waited past the 1 s grace */
+    rpc_client_t *c = client_for(s);
+    json_t *res = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(rpc_client_call(c, "echo", NULL, &res, NULL, &e), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    json_decref(res);
+    assert_true(t1.tv_sec - t0.tv_sec < 1);   /* not refused and retried */
+    char b[8];
+    int closed = (recv(idle[0], b, sizeof b, MSG_DONTWAIT) == 0) +
+                 (recv(idle[1], b, sizeof b, MSG_DONTWAIT) == 0);
+    if (closed == 0) {   /* the shutdown may take a moment to show */
+        usleep(200 * 1000);
+        closed = (recv(idle[0], b, sizeof b, MSG_DONTWAIT) == 0) +
+                 (recv(idle[1], b, sizeof b, MSG_DONTWAIT) == 0);
+    }
+    assert_int_equal(closed, 1);
+    close(idle[0]);
+    close(idle[1]);
+    rpc_client_free(c);
+    rpc_server_stop(s);
+}
+
 static void test_rate_limit(void **state)
 {
     (void)state;
@@ -755,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_reconnect),  cmocka_unit_test(test_u64_exact),
         cmocka_unit_test(test_batch_handler), cmocka_unit_test(test_response_limit),
         cmocka_unit_test(test_content_type), cmocka_unit_test(test_busy_and_deadline),
+        cmocka_unit_test(test_evict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
