@@ -28,6 +28,10 @@ static int check_inclusion(const chain_exec_cfg_t *cfg, const chain_tx_t *tx, er
     int rc = chain_tx_check_static(tx, e);
     if (rc)
         return rc;
+    if (tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL)
+        return err_set(e, CHAIN_ETXINVALID,
+                       "tx: contract %s transactions are not executed by this ledger yet",
+                       tx->kind == CHAIN_TX_DEPLOY ? "deploy" : "call");
     if (chain_u128_cmp(tx->fee, cfg->min_fee) < 0) {
         char f[CHAIN_U128_STR_MAX], m[CHAIN_U128_STR_MAX];
         chain_u128_format(tx->fee, f);
@@ -224,6 +228,8 @@ static int utxo_would_succeed(chain_state_t *st, const chain_tx_t *tx, const cha
 
 chain_u128_t chain_exec_tx_cost(const chain_tx_t *tx)
 {
+    if (tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL)
+        return chain_tx_contract_max_cost(tx);
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t sum;
         if (!chain_u128_add(tx->fee, tx->amount, &sum))

@@ -13,22 +13,38 @@
 #include <string.h>
 #include <unistd.h>
 
-static size_t tx_alloc_size(uint32_t n_in, uint32_t n_out)
+static size_t tx_alloc_size(uint32_t n_in, uint32_t n_out, uint32_t n_code, uint32_t n_input)
 {
     return sizeof(chain_tx_t) + (size_t)n_out * sizeof(chain_utxo_t) +
-           (size_t)n_in * sizeof(chain_utxo_id_t);
+           (size_t)n_in * sizeof(chain_utxo_id_t) + n_code + n_input;
 }
 
-static chain_tx_t *tx_alloc(uint32_t n_in, uint32_t n_out)
+/* Points the arrays of tx (already sized) into its own allocation. */
+static void tx_fix_pointers(chain_tx_t *tx)
 {
-    chain_tx_t *tx = calloc(1, tx_alloc_size(n_in, n_out));
+    tx->outputs = (chain_utxo_t *)(tx + 1);
+    tx->inputs = (chain_utxo_id_t *)(tx->outputs + tx->n_outputs);
+    uint8_t *bytes = (uint8_t *)(tx->inputs + tx->n_inputs);
+    tx->code = tx->code_len ? bytes : NULL;
+    tx->input = tx->input_len ? bytes + tx->code_len : NULL;
+}
+
+static chain_tx_t *tx_alloc_ex(uint32_t n_in, uint32_t n_out, uint32_t n_code, uint32_t n_input)
+{
+    chain_tx_t *tx = calloc(1, tx_alloc_size(n_in, n_out, n_code, n_input));
     if (!tx)
         return NULL;
     tx->n_inputs = n_in;
     tx->n_outputs = n_out;
-    tx->outputs = (chain_utxo_t *)(tx + 1);
-    tx->inputs = (chain_utxo_id_t *)(tx->outputs + n_out);
+    tx->code_len = n_code;
+    tx->input_len = n_input;
+    tx_fix_pointers(tx);
     return tx;
+}
+
+static chain_tx_t *tx_alloc(uint32_t n_in, uint32_t n_out)
+{
+    return tx_alloc_ex(n_in, n_out, 0, 0);
 }
 
 void chain_tx_free(chain_tx_t *tx)
@@ -40,16 +56,20 @@ chain_tx_t *chain_tx_dup(const chain_tx_t *tx)
 {
     if (!tx)
         return NULL;
-    chain_tx_t *c = malloc(tx_alloc_size(tx->n_inputs, tx->n_outputs));
+    size_t sz = tx_alloc_size(tx->n_inputs, tx->n_outputs, tx->code_len, tx->input_len);
+    chain_tx_t *c = malloc(sz);
     if (!c)
         return NULL;
     memcpy(c, tx, sizeof *tx);
-    c->outputs = (chain_utxo_t *)(c + 1);
-    c->inputs = (chain_utxo_id_t *)(c->outputs + c->n_outputs);
+    tx_fix_pointers(c);
     if (c->n_outputs)
         memcpy(c->outputs, tx->outputs, c->n_outputs * sizeof(chain_utxo_t));
     if (c->n_inputs)
         memcpy(c->inputs, tx->inputs, c->n_inputs * sizeof(chain_utxo_id_t));
+    if (c->code_len)
+        memcpy(c->code, tx->code, c->code_len);
+    if (c->input_len)
+        memcpy(c->input, tx->input, c->input_len);
     return c;
 }
 
@@ -116,8 +136,89 @@ chain_tx_t *chain_tx_new_utxo(uint64_t chain_id, const uint8_t sender_pk[CHAIN_P
     return tx;
 }
 
-/* Writes the encoding into out (at least CHAIN_MAX_TX_BYTES, which the
- * input/output bounds guarantee is enough); returns its length. */
+static int contract_lens_ok(uint32_t code_len, uint32_t input_len, bool deploy, err_t *e)
+{
+    if (deploy && (code_len < 8 || code_len > CHAIN_MAX_CODE_BYTES))
+        return err_set(e, CHAIN_EINVAL, "tx: code of %u bytes, need 8..%d", code_len,
+                       CHAIN_MAX_CODE_BYTES);
+    if (input_len > CHAIN_MAX_INPUT_BYTES)
+        return err_set(e, CHAIN_EINVAL, "tx: input of %u bytes, at most %d", input_len,
+                       CHAIN_MAX_INPUT_BYTES);
+    return 0;
+}
+
+static chain_tx_t *contract_tx(uint8_t kind, uint64_t chain_id, const uint8_t *sender_pk,
+                               uint64_t nonce, chain_u128_t fee, chain_u128_t value,
+                               uint64_t gas_limit, chain_u128_t gas_price, const uint8_t *code,
+                               uint32_t code_len, const uint8_t *input, uint32_t input_len,
+                               err_t *e)
+{
+    if (contract_lens_ok(code_len, input_len, kind == CHAIN_TX_DEPLOY, e))
+        return NULL;
+    chain_tx_t *tx = tx_alloc_ex(0, 0, code_len, input_len);
+    if (!tx) {
+        err_set(e, CHAIN_ENOMEM, "tx: out of memory");
+        return NULL;
+    }
+    tx->kind = kind;
+    tx->chain_id = chain_id;
+    memcpy(tx->sender_pk, sender_pk, CHAIN_PK_BYTES);
+    tx->nonce = nonce;
+    tx->fee = fee;
+    tx->value = value;
+    tx->gas_limit = gas_limit;
+    tx->gas_price = gas_price;
+    if (code_len)
+        memcpy(tx->code, code, code_len);
+    if (input_len)
+        memcpy(tx->input, input, input_len);
+    chain_tx_finalize(tx);
+    return tx;
+}
+
+chain_tx_t *chain_tx_new_deploy(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                                uint64_t nonce, chain_u128_t fee, chain_u128_t value,
+                                uint64_t gas_limit, chain_u128_t gas_price, const uint8_t *code,
+                                uint32_t code_len, const uint8_t *input, uint32_t input_len,
+                                err_t *e)
+{
+    return contract_tx(CHAIN_TX_DEPLOY, chain_id, sender_pk, nonce, fee, value, gas_limit,
+                       gas_price, code, code_len, input, input_len, e);
+}
+
+chain_tx_t *chain_tx_new_call(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                              uint64_t nonce, chain_u128_t fee, const chain_addr_t *contract,
+                              chain_u128_t value, uint64_t gas_limit, chain_u128_t gas_price,
+                              const uint8_t *input, uint32_t input_len, err_t *e)
+{
+    chain_tx_t *tx = contract_tx(CHAIN_TX_CALL, chain_id, sender_pk, nonce, fee, value,
+                                 gas_limit, gas_price, NULL, 0, input, input_len, e);
+    if (tx) {
+        tx->to = *contract;
+        chain_tx_finalize(tx);
+    }
+    return tx;
+}
+
+void chain_contract_address(const chain_addr_t *deployer, uint64_t nonce, chain_addr_t *out)
+{
+    static const char dom[] = "aether-contract:v1";
+    uint8_t buf[sizeof dom - 1 + CHAIN_ADDR_BYTES + 8], h[32];
+    memcpy(buf, dom, sizeof dom - 1);
+    memcpy(buf + sizeof dom - 1, deployer->b, CHAIN_ADDR_BYTES);
+    store_le64(buf + sizeof dom - 1 + CHAIN_ADDR_BYTES, nonce);
+    crypto_sha256(buf, sizeof buf, h);
+    memcpy(out->b, h, CHAIN_ADDR_BYTES);
+}
+
+chain_u128_t chain_tx_contract_max_cost(const chain_tx_t *tx)
+{
+    chain_u128_t gas = chain_u128_mul_u64_sat(tx->gas_price, tx->gas_limit);
+    return chain_u128_add_sat(chain_u128_add_sat(tx->fee, gas), tx->value);
+}
+
+/* Writes the encoding into out (chain_tx_encoded_size bytes, which the
+ * codec bounds keep within CHAIN_MAX_TX_BYTES); returns its length. */
 static size_t tx_write(const chain_tx_t *tx, uint8_t *out, bool with_sig)
 {
     uint8_t *p = out;
@@ -141,6 +242,20 @@ static size_t tx_write(const chain_tx_t *tx, uint8_t *out, bool with_sig)
             memcpy(p, tx->outputs[i].owner.b, 20), p += 20;
             chain_u128_put(p, tx->outputs[i].amount), p += 16;
         }
+    } else {   /* DEPLOY, CALL */
+        if (tx->kind == CHAIN_TX_CALL)
+            memcpy(p, tx->to.b, 20), p += 20;
+        chain_u128_put(p, tx->value), p += 16;
+        store_le64(p, tx->gas_limit), p += 8;
+        chain_u128_put(p, tx->gas_price), p += 16;
+        if (tx->kind == CHAIN_TX_DEPLOY) {
+            store_le32(p, tx->code_len), p += 4;
+            if (tx->code_len)
+                memcpy(p, tx->code, tx->code_len), p += tx->code_len;
+        }
+        store_le32(p, tx->input_len), p += 4;
+        if (tx->input_len)
+            memcpy(p, tx->input, tx->input_len), p += tx->input_len;
     }
     if (with_sig)
         memcpy(p, tx->sig, 64), p += 64;
@@ -154,22 +269,34 @@ size_t chain_tx_encoded_size(const chain_tx_t *tx)
         n += 36;
     else if (tx->kind == CHAIN_TX_UTXO)
         n += 16 + 4 + 36 * (size_t)tx->n_inputs + 4 + 36 * (size_t)tx->n_outputs;
+    else if (tx->kind == CHAIN_TX_DEPLOY)
+        n += 16 + 8 + 16 + 4 + (size_t)tx->code_len + 4 + tx->input_len;
+    else if (tx->kind == CHAIN_TX_CALL)
+        n += 20 + 16 + 8 + 16 + 4 + (size_t)tx->input_len;
     return n;
 }
 
 static bool tx_shape_ok(const chain_tx_t *tx)
 {
-    return (tx->kind == CHAIN_TX_TRANSFER || tx->kind == CHAIN_TX_UTXO) &&
-           tx->n_inputs <= CHAIN_MAX_TX_INPUTS && tx->n_outputs <= CHAIN_MAX_TX_OUTPUTS;
+    bool contract = tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL;
+    if (!contract && tx->kind != CHAIN_TX_TRANSFER && tx->kind != CHAIN_TX_UTXO)
+        return false;
+    if (contract && (contract_lens_ok(tx->code_len, tx->input_len, tx->kind == CHAIN_TX_DEPLOY,
+                                      NULL) != 0 ||
+                     (tx->kind == CHAIN_TX_CALL && tx->code_len != 0)))
+        return false;
+    return tx->n_inputs <= CHAIN_MAX_TX_INPUTS && tx->n_outputs <= CHAIN_MAX_TX_OUTPUTS;
 }
 
 int chain_tx_encode(const chain_tx_t *tx, bool with_sig, buf_t *out)
 {
     if (!tx_shape_ok(tx))
         return CHAIN_EINVAL;
-    uint8_t tmp[CHAIN_MAX_TX_BYTES];
-    size_t n = tx_write(tx, tmp, with_sig);
-    return buf_append(out, tmp, n) == 0 ? 0 : CHAIN_ENOMEM;
+    if (buf_reserve(out, chain_tx_encoded_size(tx)) != 0)
+        return CHAIN_ENOMEM;
+    size_t n = tx_write(tx, out->data + out->len, with_sig);
+    out->len += n;
+    return 0;
 }
 
 void chain_tx_finalize(chain_tx_t *tx)
@@ -181,10 +308,19 @@ void chain_tx_finalize(chain_tx_t *tx)
         tx->size = 0;
         return;
     }
-    uint8_t tmp[CHAIN_MAX_TX_BYTES];
+    uint8_t stack[1024];
+    size_t need = chain_tx_encoded_size(tx);
+    uint8_t *tmp = need <= sizeof stack ? stack : malloc(need);
+    if (!tmp) {   /* leaves the tx unencodable: sign and verify then fail */
+        memset(tx->hash.b, 0, 32);
+        tx->size = 0;
+        return;
+    }
     size_t n = tx_write(tx, tmp, false);
     crypto_sha256(tmp, n, tx->hash.b);
     tx->size = (uint32_t)(n + CHAIN_SIG_BYTES);
+    if (tmp != stack)
+        free(tmp);
 }
 
 int chain_tx_sign(chain_tx_t *tx, const uint8_t sk[CRYPTO_ED25519_SK_BYTES], err_t *e)
@@ -278,7 +414,8 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e)
     uint8_t kind = 0;
     if (!rd_u8(&r, &kind, "kind"))
         return NULL;
-    if (kind != CHAIN_TX_TRANSFER && kind != CHAIN_TX_UTXO) {
+    if (kind != CHAIN_TX_TRANSFER && kind != CHAIN_TX_UTXO && kind != CHAIN_TX_DEPLOY &&
+        kind != CHAIN_TX_CALL) {
         err_set(e, CHAIN_EINVAL, "tx: unknown kind %u at offset 0", kind);
         return NULL;
     }
@@ -307,6 +444,46 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e)
         *tx = head;
         tx->outputs = o;
         tx->inputs = i;
+    } else if (kind == CHAIN_TX_DEPLOY || kind == CHAIN_TX_CALL) {
+        if (kind == CHAIN_TX_CALL)
+            rd_bytes(&r, head.to.b, 20, "contract");
+        rd_u128(&r, &head.value, "value");
+        size_t off = r.off;
+        if (rd_u64(&r, &head.gas_limit, "gas_limit") &&
+            (head.gas_limit == 0 || head.gas_limit > CHAIN_MAX_TX_GAS))
+            rd_fail(&r, "gas_limit %llu at offset %zu, need 1..%llu",
+                    (unsigned long long)head.gas_limit, off, CHAIN_MAX_TX_GAS);
+        rd_u128(&r, &head.gas_price, "gas_price");
+        const uint8_t *code = NULL, *input = NULL;
+        uint32_t code_len = 0, input_len = 0;
+        if (kind == CHAIN_TX_DEPLOY) {
+            off = r.off;
+            if (rd_u32(&r, &code_len, "code length") &&
+                (code_len < 8 || code_len > CHAIN_MAX_CODE_BYTES))
+                rd_fail(&r, "code length %u at offset %zu, need 8..%d", code_len, off,
+                        CHAIN_MAX_CODE_BYTES);
+            code = rd_take(&r, code_len, "code");
+        }
+        off = r.off;
+        if (rd_u32(&r, &input_len, "input length") && input_len > CHAIN_MAX_INPUT_BYTES)
+            rd_fail(&r, "input length %u at offset %zu, at most %d", input_len, off,
+                    CHAIN_MAX_INPUT_BYTES);
+        input = rd_take(&r, input_len, "input");
+        if (r.failed)
+            return NULL;
+        tx = tx_alloc_ex(0, 0, code_len, input_len);
+        if (!tx) {
+            err_set(e, CHAIN_ENOMEM, "tx: out of memory");
+            return NULL;
+        }
+        head.code_len = code_len;
+        head.input_len = input_len;
+        *tx = head;
+        tx_fix_pointers(tx);
+        if (code_len)
+            memcpy(tx->code, code, code_len);
+        if (input_len)
+            memcpy(tx->input, input, input_len);
     } else {
         rd_u128(&r, &head.from_balance, "from_balance");
         uint32_t n_in = 0, n_out = 0;
@@ -382,6 +559,17 @@ int chain_tx_check_static(const chain_tx_t *tx, err_t *e)
             return err_set(e, CHAIN_ETXINVALID, "tx: transfer amount is zero");
         if (!chain_u128_add(tx->amount, tx->fee, &s))
             return err_set(e, CHAIN_ETXINVALID, "tx: amount + fee exceeds 2^128 - 1");
+    } else if (tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL) {
+        chain_u128_t gas, s;
+        if (tx->gas_limit == 0 || tx->gas_limit > CHAIN_MAX_TX_GAS)
+            return err_set(e, CHAIN_ETXINVALID, "tx: gas_limit %llu, need 1..%llu",
+                           (unsigned long long)tx->gas_limit, CHAIN_MAX_TX_GAS);
+        if (!chain_u128_mul_u64(tx->gas_price, tx->gas_limit, &gas) ||
+            !chain_u128_add(gas, tx->fee, &s) || !chain_u128_add(s, tx->value, &s))
+            return err_set(e, CHAIN_ETXINVALID,
+                           "tx: fee + gas_limit x gas_price + value exceeds 2^128 - 1");
+        if (tx->kind == CHAIN_TX_DEPLOY && memcmp(tx->code, "\0asm", 4) != 0)
+            return err_set(e, CHAIN_ETXINVALID, "tx: code is not a WASM module (no \\0asm magic)");
     } else {
         chain_u128_t s = tx->fee;
         for (uint32_t i = 0; i < tx->n_outputs; i++) {
@@ -404,8 +592,12 @@ json_t *chain_tx_to_json(const chain_tx_t *tx)
         return NULL;
     char addr[41];
     json_object_set_new(j, "hash", jhex(tx->hash.b, 32));
-    json_object_set_new(j, "kind",
-                        json_string(tx->kind == CHAIN_TX_TRANSFER ? "transfer" : "utxo"));
+    static const char *const kinds[] = {[CHAIN_TX_TRANSFER] = "transfer",
+                                        [CHAIN_TX_UTXO] = "utxo",
+                                        [CHAIN_TX_DEPLOY] = "deploy",
+                                        [CHAIN_TX_CALL] = "call"};
+    const char *kn = tx->kind < sizeof kinds / sizeof *kinds ? kinds[tx->kind] : NULL;
+    json_object_set_new(j, "kind", json_string(kn ? kn : "unknown"));
     json_object_set_new(j, "chain_id", ju64(tx->chain_id));
     chain_addr_to_hex(&tx->sender, addr);
     json_object_set_new(j, "sender", json_string(addr));
@@ -416,6 +608,21 @@ json_t *chain_tx_to_json(const chain_tx_t *tx)
         chain_addr_to_hex(&tx->to, addr);
         json_object_set_new(j, "to", json_string(addr));
         json_object_set_new(j, "amount", ju128(tx->amount));
+    } else if (tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL) {
+        chain_addr_t c = tx->to;
+        if (tx->kind == CHAIN_TX_DEPLOY) {
+            uint8_t ch[32];
+            crypto_sha256(tx->code, tx->code_len, ch);
+            json_object_set_new(j, "code_hash", jhex(ch, 32));
+            json_object_set_new(j, "code_len", json_integer(tx->code_len));
+            chain_contract_address(&tx->sender, tx->nonce, &c);
+        }
+        chain_addr_to_hex(&c, addr);
+        json_object_set_new(j, "contract", json_string(addr));
+        json_object_set_new(j, "value", ju128(tx->value));
+        json_object_set_new(j, "gas_limit", ju64(tx->gas_limit));
+        json_object_set_new(j, "gas_price", ju128(tx->gas_price));
+        json_object_set_new(j, "input", jhex(tx->input, tx->input_len));
     } else {
         json_object_set_new(j, "from_balance", ju128(tx->from_balance));
         json_t *ins = json_array(), *outs = json_array();

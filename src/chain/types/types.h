@@ -16,7 +16,8 @@
  *   Hashes are SHA-256 of those encodings. Address = SHA-256(Ed25519 pk)[0..20].
  *
  * Transaction encoding (the "unsigned" encoding is all but the last field):
- *   u8   kind            CHAIN_TX_TRANSFER | CHAIN_TX_UTXO (room for more)
+ *   u8   kind            CHAIN_TX_TRANSFER | CHAIN_TX_UTXO | CHAIN_TX_DEPLOY |
+ *                        CHAIN_TX_CALL (room for more)
  *   u64  chain_id
  *   [32] sender_pk       Ed25519 public key; sender = address(sender_pk)
  *   u64  nonce           must equal the sender account's nonce
@@ -26,8 +27,19 @@
  *     UTXO:     u128 from_balance       (debited from the sender's account)
  *               u32 n_in, n_in x ([32] tx_hash, u32 index)   0..64, sorted, unique
  *               u32 n_out, n_out x ([20] owner, u128 amount > 0)   0..64
+ *     DEPLOY:   u128 value, u64 gas_limit (1..CHAIN_MAX_TX_GAS), u128 gas_price,
+ *               u32 code_len (8..CHAIN_MAX_CODE_BYTES), code (a WASM module),
+ *               u32 input_len (0..CHAIN_MAX_INPUT_BYTES), input (init input)
+ *     CALL:     [20] contract, u128 value, u64 gas_limit (1..CHAIN_MAX_TX_GAS),
+ *               u128 gas_price, u32 input_len (0..CHAIN_MAX_INPUT_BYTES), input
  *   [64] sig             Ed25519 over the 32-byte tx hash
  *   tx hash = SHA-256(unsigned encoding). The tx hash is also the tx id.
+ *
+ * Contract transactions pay `fee` (the inclusion fee, as every tx) plus
+ * gas_used x gas_price, at most gas_limit x gas_price, whatever the outcome;
+ * `value` moves from the sender to the contract. The address of a deployed
+ * contract is chain_contract_address(sender, nonce of the deploy tx):
+ *   SHA-256("aether-contract:v1" ‖ sender20 ‖ nonce_u64le)[0..20].
  *
  * UTxO spend rule: Σ inputs + from_balance >= Σ outputs + fee; every input
  * must exist and be owned by the sender; the surplus (Σin + from_balance −
@@ -69,7 +81,10 @@
 
 #define CHAIN_MAX_TX_INPUTS 64
 #define CHAIN_MAX_TX_OUTPUTS 64
-#define CHAIN_MAX_TX_BYTES 8192        /* encoded signed tx */
+#define CHAIN_MAX_TX_BYTES 65536       /* encoded signed tx (a deploy carries code) */
+#define CHAIN_MAX_CODE_BYTES 61440     /* contract code in a deploy tx (60 KiB) */
+#define CHAIN_MAX_INPUT_BYTES 4096     /* contract input in a deploy / call tx */
+#define CHAIN_MAX_TX_GAS 1000000000ull /* gas_limit of one contract tx */
 #define CHAIN_MAX_BLOCK_TXS 20000
 #define CHAIN_MAX_BLOCK_BYTES (16u * 1024 * 1024)
 #define CHAIN_BLOCK_VERSION 1
@@ -134,9 +149,10 @@ bool chain_hash_equal(const chain_hash_t *a, const chain_hash_t *b);
 typedef enum chain_tx_kind {
     CHAIN_TX_TRANSFER = 1,
     CHAIN_TX_UTXO = 2,
-    /* reserved for later issues: 3 stake, 4 unstake, 5 delegate,
-     * 6 contract deploy, 7 contract call, 8 job post, 9 job claim,
-     * 10 job challenge */
+    /* reserved for later issues: 3 stake, 4 unstake, 5 delegate */
+    CHAIN_TX_DEPLOY = 6,
+    CHAIN_TX_CALL = 7,
+    /* reserved: 8 job post, 9 job claim, 10 job challenge */
 } chain_tx_kind_t;
 
 typedef struct chain_utxo_id {
@@ -172,6 +188,12 @@ typedef struct chain_tx {
     uint32_t n_inputs, n_outputs;
     chain_utxo_id_t *inputs;      /* point into this allocation */
     chain_utxo_t *outputs;
+    /* CHAIN_TX_DEPLOY, CHAIN_TX_CALL (CALL's contract address is `to`) */
+    chain_u128_t value;           /* moved from the sender to the contract */
+    uint64_t gas_limit;
+    chain_u128_t gas_price;
+    uint32_t code_len, input_len;
+    uint8_t *code, *input;        /* point into this allocation (NULL when empty) */
     uint8_t sig[CHAIN_SIG_BYTES];
     /* cached, derived */
     chain_addr_t sender;          /* address(sender_pk) */
@@ -189,6 +211,23 @@ chain_tx_t *chain_tx_new_utxo(uint64_t chain_id, const uint8_t sender_pk[CHAIN_P
                               uint64_t nonce, chain_u128_t fee, chain_u128_t from_balance,
                               const chain_utxo_id_t *inputs, uint32_t n_inputs,
                               const chain_utxo_t *outputs, uint32_t n_outputs, err_t *e);
+/* Contract deploy / call; code and input are copied. NULL (with e set) when
+ * a length exceeds its bound. */
+chain_tx_t *chain_tx_new_deploy(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                                uint64_t nonce, chain_u128_t fee, chain_u128_t value,
+                                uint64_t gas_limit, chain_u128_t gas_price, const uint8_t *code,
+                                uint32_t code_len, const uint8_t *input, uint32_t input_len,
+                                err_t *e);
+chain_tx_t *chain_tx_new_call(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                              uint64_t nonce, chain_u128_t fee, const chain_addr_t *contract,
+                              chain_u128_t value, uint64_t gas_limit, chain_u128_t gas_price,
+                              const uint8_t *input, uint32_t input_len, err_t *e);
+/* The address a deploy by `deployer` with tx nonce `nonce` creates (see the
+ * top comment). */
+void chain_contract_address(const chain_addr_t *deployer, uint64_t nonce, chain_addr_t *out);
+/* fee + gas_limit x gas_price + value for a contract tx (saturating): the
+ * most it can take from the sender. */
+chain_u128_t chain_tx_contract_max_cost(const chain_tx_t *tx);
 void chain_tx_free(chain_tx_t *tx);           /* accepts NULL */
 chain_tx_t *chain_tx_dup(const chain_tx_t *tx);
 /* Recomputes sender, hash and size from the fields; clears sig_ok. */
@@ -215,9 +254,12 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e);
 int chain_tx_check_static(const chain_tx_t *tx, err_t *e) BASE_MUST_CHECK;
 
 /* JSON view for RPC / CLI (hex bytes, decimal-string u128):
- *   {"hash","kind":"transfer"|"utxo","chain_id","sender","sender_pk","nonce",
- *    "fee", "to","amount" | "from_balance","inputs":[{"tx","index"}],
- *    "outputs":[{"owner","amount"}], "sig","size"}
+ *   {"hash","kind":"transfer"|"utxo"|"deploy"|"call","chain_id","sender",
+ *    "sender_pk","nonce","fee", "to","amount" | "from_balance",
+ *    "inputs":[{"tx","index"}], "outputs":[{"owner","amount"}] |
+ *    deploy: "value","gas_limit","gas_price","code_hash","code_len","input",
+ *    "contract" (the address it creates) | call: "contract","value",
+ *    "gas_limit","gas_price","input";  "sig","size"}
  * The raw transaction travels as hex of the signed encoding. */
 json_t *chain_tx_to_json(const chain_tx_t *tx);
 

@@ -493,6 +493,34 @@ static void test_random_vs_model(void **state)
     env_close(&v);
 }
 
+/* Contract deploy / call transactions decode (chain/types) but this ledger
+ * does not execute them yet: they must be refused with a reason, never
+ * included as a no-op that only burns the fee. */
+static void test_contract_txs_refused(void **state)
+{
+    (void)state;
+    env_t v;
+    env_open(&v, 1000, 0);
+    err_t e = {0};
+    static const uint8_t code[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    chain_tx_t *d = chain_tx_new_deploy(CHAIN, pk[A], 0, u(5), u(0), 100, u(1), code, 8, NULL,
+                                        0, &e);
+    assert_non_null(d);
+    assert_int_equal(chain_tx_sign(d, sk[A], NULL), 0);
+    chain_u128_t c = chain_exec_tx_cost(d);   /* fee + gas_limit x gas_price + value */
+    assert_true(c.lo == 105 && c.hi == 0);
+    assert_int_equal(chain_exec_check_tx(v.st, &cfg, d, NULL, &e), CHAIN_ETXINVALID);
+    assert_non_null(strstr(e.msg, "contract deploy"));
+    chain_built_t built;
+    assert_int_equal(chain_exec_build_block(v.st, &cfg, &d, 1, 6000, sk[P], &built, &e), 0);
+    assert_int_equal(built.block->n_txs, 0);
+    assert_int_equal(built.n_skipped, 1);
+    chain_built_free(&built);
+    assert_int_equal(bal(v.st, A, NULL), 1000);
+    chain_tx_free(d);
+    env_close(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_tx_cost),
         cmocka_unit_test(test_check_tx),
         cmocka_unit_test(test_random_vs_model),
+        cmocka_unit_test(test_contract_txs_refused),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

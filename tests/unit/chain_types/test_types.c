@@ -710,6 +710,117 @@ static void test_golden_bytes(void **state)
     chain_tx_free(tx);
 }
 
+/* Contract deploy and call: golden layout, the derived contract address,
+ * round trips through decode / dup, strict bounds and the JSON view. */
+static void test_contract_txs(void **state)
+{
+    (void)state;
+    uint8_t gpk[32], gsk[64];
+    crypto_ed25519_from_seed(golden_seed, gpk, gsk);
+    err_t e = {0};
+    buf_t b;
+    static const uint8_t code[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    chain_tx_t *dp = chain_tx_new_deploy(GOLDEN_CHAIN_ID, gpk, 9, u(300), u(77), 50000, u(2),
+                                         code, 8, (const uint8_t *)"ini", 3, &e);
+    assert_non_null(dp);
+    assert_int_equal(chain_tx_sign(dp, gsk, &e), 0);
+    buf_init(&b, 0);
+    assert_int_equal(chain_tx_encode(dp, true, &b), 0);
+    assert_golden("deploy", &b, golden_deploy, sizeof golden_deploy);
+    assert_int_equal(dp->size, sizeof golden_deploy);
+    assert_int_equal(chain_tx_encoded_size(dp), sizeof golden_deploy);
+    assert_memory_equal(dp->hash.b, golden_deploy_hash, 32);
+    buf_free(&b);
+    chain_addr_t ca;
+    chain_contract_address(&dp->sender, dp->nonce, &ca);
+    assert_memory_equal(ca.b, golden_deploy_contract, 20);
+    chain_contract_address(&dp->sender, dp->nonce + 1, &ca);
+    assert_memory_not_equal(ca.b, golden_deploy_contract, 20);
+
+    chain_tx_t *d = chain_tx_decode(golden_deploy, sizeof golden_deploy, &e);
+    assert_non_null(d);
+    assert_int_equal(d->kind, CHAIN_TX_DEPLOY);
+    assert_true(d->value.lo == 77 && d->gas_limit == 50000 && d->gas_price.lo == 2);
+    assert_int_equal(d->code_len, 8);
+    assert_memory_equal(d->code, code, 8);
+    assert_int_equal(d->input_len, 3);
+    assert_memory_equal(d->input, "ini", 3);
+    assert_int_equal(chain_tx_verify(d, &e), 0);
+    assert_int_equal(chain_tx_check_static(d, &e), 0);
+    chain_tx_t *c = chain_tx_dup(d);
+    assert_non_null(c);
+    assert_true(c->code != d->code && c->input != d->input);
+    assert_tx_same(c, d);
+    chain_tx_free(c);
+    json_t *j = chain_tx_to_json(d);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "deploy");
+    assert_string_equal(json_string_value(json_object_get(j, "input")), "696e69");
+    assert_int_equal(json_integer_value(json_object_get(j, "code_len")), 8);
+    char hex[41];
+    hex_encode(golden_deploy_contract, 20, hex);
+    assert_string_equal(json_string_value(json_object_get(j, "contract")), hex);
+    json_decref(j);
+    /* every truncation fails */
+    for (size_t n = 0; n < sizeof golden_deploy; n++)
+        expect_tx_reject(golden_deploy, n, n == 0 ? "kind" : "truncated");
+    uint8_t x[sizeof golden_deploy];
+    size_t gas_at = 1 + 8 + 32 + 8 + 16 + 16, code_len_at = gas_at + 8 + 16;
+    memcpy(x, golden_deploy, sizeof x);
+    memset(x + gas_at, 0, 8);
+    expect_tx_reject(x, sizeof x, "gas_limit 0");
+    memcpy(x, golden_deploy, sizeof x);
+    store_le32(x + code_len_at, CHAIN_MAX_CODE_BYTES + 1);
+    expect_tx_reject(x, sizeof x, "code length 61441");
+    memcpy(x, golden_deploy, sizeof x);
+    store_le32(x + code_len_at + 4 + 8, CHAIN_MAX_INPUT_BYTES + 1);
+    expect_tx_reject(x, sizeof x, "input length 4097");
+    /* static rules: code without the WASM magic */
+    d->code[0] = 'X';
+    assert_int_equal(chain_tx_check_static(d, &e), CHAIN_ETXINVALID);
+    assert_non_null(strstr(e.msg, "magic"));
+    chain_tx_free(d);
+    /* constructor bounds */
+    assert_null(chain_tx_new_deploy(1, pk1, 0, u(0), u(0), 1, u(0), code, 4, NULL, 0, &e));
+    assert_non_null(strstr(e.msg, "code of 4 bytes"));
+    static uint8_t big[CHAIN_MAX_INPUT_BYTES + 1];
+    assert_null(chain_tx_new_call(1, pk1, 0, u(0), &ca, u(0), 1, u(0), big, sizeof big, &e));
+    assert_non_null(strstr(e.msg, "input of 4097 bytes"));
+
+    /* call */
+    chain_addr_t target;
+    memcpy(target.b, golden_deploy_contract, 20);
+    chain_tx_t *cl = chain_tx_new_call(GOLDEN_CHAIN_ID, gpk, 10, u(300), &target, u(0), 1000000,
+                                       (chain_u128_t){0, 3}, (const uint8_t *)"\1\2\3\4\5", 5,
+                                       &e);
+    assert_non_null(cl);
+    assert_int_equal(chain_tx_sign(cl, gsk, &e), 0);
+    buf_init(&b, 0);
+    assert_int_equal(chain_tx_encode(cl, true, &b), 0);
+    assert_golden("call", &b, golden_call, sizeof golden_call);
+    assert_memory_equal(cl->hash.b, golden_call_hash, 32);
+    buf_free(&b);
+    d = chain_tx_decode(golden_call, sizeof golden_call, &e);
+    assert_non_null(d);
+    assert_int_equal(d->kind, CHAIN_TX_CALL);
+    assert_memory_equal(d->to.b, golden_deploy_contract, 20);
+    assert_true(d->gas_limit == 1000000 && d->gas_price.hi == 3 && d->gas_price.lo == 0);
+    assert_int_equal(d->input_len, 5);
+    assert_null(d->code);
+    assert_int_equal(chain_tx_verify(d, &e), 0);
+    for (size_t n = 0; n < sizeof golden_call; n++)
+        expect_tx_reject(golden_call, n, n == 0 ? "kind" : "truncated");
+    /* max cost = fee + gas_limit x gas_price + value; an overflowing one is
+     * refused statically */
+    chain_u128_t mc = chain_tx_contract_max_cost(d);
+    assert_true(mc.lo == 300 && mc.hi == 3000000);
+    d->gas_price = (chain_u128_t){0, 1ull << 63};
+    assert_int_equal(chain_tx_check_static(d, &e), CHAIN_ETXINVALID);
+    assert_non_null(strstr(e.msg, "exceeds"));
+    chain_tx_free(d);
+    chain_tx_free(cl);
+    chain_tx_free(dp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,7 +831,7 @@ int main(void)
         cmocka_unit_test(test_tx_json),       cmocka_unit_test(test_receipt),
         cmocka_unit_test(test_merkle),        cmocka_unit_test(test_block_roundtrip),
         cmocka_unit_test(test_block_tamper),  cmocka_unit_test(test_proof_forms),
-        cmocka_unit_test(test_golden_bytes),
+        cmocka_unit_test(test_golden_bytes),  cmocka_unit_test(test_contract_txs),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
