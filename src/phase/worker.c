@@ -41,7 +41,8 @@ typedef struct job {
     bool truncated;
     atomic_bool stop;
     bool timed_out;     /* set from the watchdog's verdict once the call is over */
-    awasm_store_t *store;
+    atomic_int decode_cancel; /* awasm_config_t.cancel: the watchdog stops decoding */
+    awasm_store_t *store;     /* NULL until created; set under the watch's mu */
     wasi_t *wasi;
 } job_t;
 
@@ -139,6 +140,32 @@ static void watch_release(watch_t *w)
     }
 }
 
+/* Stops the job (under mu): decoding, the engine, WASI sleeps, stdin. */
+static void fire(watch_t *w)
+{
+    w->fired = true;
+    atomic_store(&w->job->stop, true);
+    atomic_store(&w->job->decode_cancel, 1);
+    if (w->job->store)
+        awasm_store_interrupt(w->job->store);
+    if (w->job->wasi)
+        wasi_cancel(w->job->wasi);
+}
+
+/* Publishes the job's store and wasi to the watchdog (w may be NULL); when
+ * it fired already (during decoding), they get the stop at once. */
+static void watch_attach(watch_t *w, job_t *j, awasm_store_t *s, wasi_t *wasi)
+{
+    if (w)
+        pthread_mutex_lock(&w->mu);
+    j->store = s;
+    j->wasi = wasi;
+    if (w && w->fired)
+        fire(w);
+    if (w)
+        pthread_mutex_unlock(&w->mu);
+}
+
 static void *watchdog(void *arg)
 {
     watch_t *w = arg;
@@ -157,20 +184,15 @@ static void *watchdog(void *arg)
             if (!last) {
                 pthread_cond_timedwait(&w->cv, &w->mu, &t);
                 if (!w->done && __atomic_load_n(w->job->o->cancel, __ATOMIC_ACQUIRE)) {
-                    w->cancelled = w->fired = true;
-                    atomic_store(&w->job->stop, true);
-                    awasm_store_interrupt(w->job->store);
-                    wasi_cancel(w->job->wasi);
+                    w->cancelled = true;
+                    fire(w);
                     break;
                 }
                 continue;
             }
         }
         if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT && !w->done) {
-            w->fired = true;
-            atomic_store(&w->job->stop, true);
-            awasm_store_interrupt(w->job->store);
-            wasi_cancel(w->job->wasi);
+            fire(w);
             break;
         }
     }
@@ -283,11 +305,13 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     buf_init(&j.out, 0);
     buf_init(&j.err, 0);
     atomic_init(&j.stop, false);
+    atomic_init(&j.decode_cancel, 0);
 
     awasm_config_t cfg;
     awasm_config_default(&cfg);
     cfg.fuel = o->fuel > 0;
     cfg.deterministic = o->deterministic;
+    cfg.cancel = &j.decode_cancel;
     if (o->memory_max) {
         /* --memory bounds linear memory and, apart from it, everything else
          * the module makes the host hold: tables, globals, functions. */
@@ -304,13 +328,25 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     wasi_t *w = NULL;
     int rc = PHASE_OK;
     watch_t *watch = NULL;
+    bool cancelled = false;
 
-    m = awasm_module_decode(o->module, o->module_len, &cfg, &we);
-    if (!m) {
-        set_load_error(out, &we, "cannot decode the module");
+    /* The watchdog runs from the start: decoding a huge module counts
+     * against the timeout too (the decoder polls j.decode_cancel). */
+    if (o->timeout_ms && !(watch = watch_start(&j, o->timeout_ms))) {
+        rc = err_set(e, PHASE_EIO, "job: cannot start the timeout watchdog");
         goto done;
     }
-    j.store = awasm_store_new(&cfg);
+    m = awasm_module_decode(o->module, o->module_len, &cfg, &we);
+    if (!m) {
+        j.timed_out = watch_stop(watch, &cancelled);
+        watch = NULL;
+        if (j.timed_out)
+            outcome_from_call(out, AWASM_ETRAP, 0, &we, &j);
+        else
+            set_load_error(out, &we, "cannot decode the module");
+        goto verdict;
+    }
+    watch_attach(watch, &j, awasm_store_new(&cfg), NULL);
     imps = awasm_imports_new();
     wasi_config_t wc = {
         .argc = o->argc,
@@ -327,15 +363,11 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
         rc = err_set(e, PHASE_EINVAL, "job: %s", we.msg[0] ? we.msg : "out of memory");
         goto done;
     }
-    j.wasi = w;
+    watch_attach(watch, &j, j.store, w);
     if (o->fuel)
         awasm_store_set_fuel(j.store, o->fuel);
     if (wasi_link(w, m, imps, &we) != AWASM_OK) {
         set_load_error(out, &we, "cannot link WASI");
-        goto done;
-    }
-    if (o->timeout_ms && !(watch = watch_start(&j, o->timeout_ms))) {
-        rc = err_set(e, PHASE_EIO, "job: cannot start the timeout watchdog");
         goto done;
     }
     /* Instantiation runs the start function and data segments, so it is
@@ -343,7 +375,6 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     awasm_instance_t *inst = awasm_instance_new(j.store, m, imps, &we);
     int32_t code = 0;
     int crc = inst ? wasi_run(w, inst, &code, &we) : we.code;
-    bool cancelled = false;
     j.timed_out = watch_stop(watch, &cancelled);
     watch = NULL;
     if (!inst && we.code != AWASM_ETRAP && !j.timed_out) {
@@ -353,11 +384,12 @@ int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e)
     }
     else
         outcome_from_call(out, crc, code, &we, &j);
+verdict:
     if (cancelled && out->status == PHASE_JOB_TIMEOUT) {
         out->status = PHASE_JOB_CANCELLED;
         snprintf(out->message, sizeof out->message, "cancelled by the requester");
     }
-    if (o->fuel)
+    if (o->fuel && j.store)
         out->fuel_used = o->fuel - awasm_store_fuel(j.store);
 
 done:

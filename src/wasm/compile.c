@@ -860,8 +860,10 @@ static int compile_body(comp_t *c)
     if (push_ctl(c, K_FUNC, 0, NULL, ft->n_results, ft->results)) return err->code;
     start_block(c, false);
 
+    uint32_t polls = 0;
     while (c->nc > 0) {
         if (c->oom) return fail(c, AWASM_ELIMIT, "function too large or out of memory");
+        if ((++polls & 0xffff) == 0 && awasm_decode_cancelled(m, err)) return err->code;
         uint8_t opc;
         if (r->p >= r->end) return fail(c, AWASM_EMALFORMED, "unexpected end of function body");
         opc = *r->p++;

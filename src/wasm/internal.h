@@ -243,6 +243,8 @@ struct awasm_store {
 /* runtime.c: charges n bytes of module-caused host memory to the store;
  * false (nothing charged) when that would pass cfg.max_store_bytes. */
 bool awasm_store_reserve(awasm_store_t *s, uint64_t n);
+/* runtime.c: AWASM_ELIMIT (err set) once cfg.cancel is set, else 0. */
+int awasm_decode_cancelled(const awasm_module_t *m, err_t *err);
 
 struct awasm_ctx {
     awasm_store_t *store;

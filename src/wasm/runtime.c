@@ -115,7 +115,7 @@ awasm_module_t *awasm_module_decode(const uint8_t *bytes, size_t len, const awas
     }
     if (awasm_decode_module(m, bytes, len, err)) goto fail;
     for (uint32_t i = 0; i < m->n_funcs - m->n_func_imports; i++)
-        if (awasm_compile_func(m, bytes, i, err)) goto fail;
+        if (awasm_decode_cancelled(m, err) || awasm_compile_func(m, bytes, i, err)) goto fail;
     return m;
 fail:
     awasm_module_release(m);
@@ -268,6 +268,12 @@ void awasm_store_set_user(awasm_store_t *s, void *user) { s->user = user; }
 void *awasm_store_user(const awasm_store_t *s) { return s->user; }
 
 /* ---- memories ---------------------------------------------------------------- */
+
+int awasm_decode_cancelled(const awasm_module_t *m, err_t *err)
+{
+    if (!m->cfg.cancel || !atomic_load(m->cfg.cancel)) return 0;
+    return err_set(err, AWASM_ELIMIT, "wasm: decoding interrupted");
+}
 
 bool awasm_store_reserve(awasm_store_t *s, uint64_t n)
 {

@@ -47,6 +47,7 @@
 #ifndef AETHER_WASM_H
 #define AETHER_WASM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -178,6 +179,11 @@ typedef struct awasm_config {
      * returns -1. The value stack (stack_slots) and decoded module data (a
      * small multiple of max_module_size) have limits of their own. */
     uint64_t max_store_bytes;
+    /* When not NULL, awasm_module_decode() polls *cancel (another thread may
+     * set it, e.g. a timeout watchdog) between functions and every 65,536
+     * instructions, and fails with AWASM_ELIMIT "decoding interrupted" once
+     * it is non-zero, so decoding a huge module stops promptly too. */
+    const atomic_int *cancel;
 } awasm_config_t;
 
 /* Fills *cfg with the defaults listed above. */

@@ -199,6 +199,37 @@ for b in fill copy tfill tcopy; do
     check "  ... job wall time ${ms:-?} ms <= 150 + $SLACK" test "${ms:-99999}" -le $((150 + SLACK))
 done
 
+# ---- finding 2: a huge module: decoding counts against --timeout -------------------------
+# One function of 20M straight-line (i32.const 1, drop) pairs, then an endless
+# loop: 60 MB, whose decoding alone takes longer than the timeout.
+leb() { # leb N: unsigned LEB128 as printf escapes
+    local n=$1 b out=""
+    while :; do
+        b=$((n & 127))
+        n=$((n >> 7))
+        if [ "$n" -gt 0 ]; then out="$out$(printf '\\x%02x' $((b | 128)))"; else out="$out$(printf '\\x%02x' $b)"; break; fi
+    done
+    printf '%s' "$out"
+}
+N=20000000
+body_len=$((1 + 3 * N + 5 + 1))
+code_len=$((1 + $(printf "$(leb $body_len)" | wc -c) + body_len))
+{
+    printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\5\3\1\0\1\7\x0a\1\6_start\0\0\x0a'
+    printf "$(leb $code_len)"
+    printf '\1'
+    printf "$(leb $body_len)"
+    printf '\0'
+    yes "$(printf '\x41\x01\x1a')" | tr -d '\n' | head -c $((3 * N))
+    printf '\x03\x40\x0c\x00\x0b\x0b'
+} >"$T/huge.wasm"
+run_job "a 60 MB module under --timeout 100 stops in time (124)" 124 0 \
+    "$P" run --timeout 100 --receipt "$T/huge-r.json" "$T/huge.wasm"
+ms=$(receipt_ms "$T/huge-r.json")
+check "  ... job wall time ${ms:-?} ms <= 100 + $SLACK (decoding included)" test "${ms:-99999}" -le $((100 + SLACK))
+check "  ... the receipt says timeout" has "$T/huge-r.json" '"status":"timeout"'
+rm -f "$T/huge.wasm"
+
 # ---- finding 3: "max_memory_bytes": 0 ---------------------------------------------
 # A module whose initial memory is the whole 4 GiB, touching 64 MiB of it.
 cat >"$T/big.wat" <<EOF
