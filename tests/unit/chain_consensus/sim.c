@@ -327,6 +327,17 @@ static void outputs(sim_t *s, int i)
     size_t n;
     const cons_out_t *o = cons_outputs(in->core, &n);
     uint64_t lead = 0;
+    /* the 2-chain rule, checked on every batch of commits: the last block
+     * committed is the parent of the block the commit QC certifies, one round
+     * below it; earlier ones are its ancestors */
+    size_t last_commit = n;
+    for (size_t k = 0; k < n; k++)
+        if (o[k].kind == CONS_OUT_COMMIT)
+            last_commit = k;
+    if (last_commit < n && o[last_commit].round + 1 != o[last_commit].qc.round)
+        violation(s, "inst %d committed round %llu on a QC of round %llu (not the next round)", i,
+                  (unsigned long long)o[last_commit].round,
+                  (unsigned long long)o[last_commit].qc.round);
     for (size_t k = 0; k < n; k++) {
         switch (o[k].kind) {
         case CONS_OUT_PERSIST:
