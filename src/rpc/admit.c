@@ -332,8 +332,11 @@ static void accept_some(rpc_admit_t *a)
         struct sockaddr_in sin;
         socklen_t sl = sizeof sin;
         int fd = accept4(a->lfd, (struct sockaddr *)&sin, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                usleep(TICK_MS * 1000);   /* out of descriptors: do not spin on poll */
             return;
+        }
         if (sin.sin_family != AF_INET) {
             close(fd);
             continue;
@@ -419,12 +422,20 @@ static bool evict_for(rpc_admit_t *a, unsigned slot)
 static void cut_late(rpc_admit_t *a, uint64_t now)
 {
     pthread_mutex_lock(&a->mu);
-    for (conn_t *c = a->conns; c; c = c->next)
-        if (c->receiving && !c->cut && elapsed(now, c->since_ms) >= a->cfg.request_timeout_ms) {
+    for (conn_t *c = a->conns, *next; c; c = next) {
+        next = c->next;
+        uint64_t waited = elapsed(now, c->since_ms);
+        if (c->receiving && !c->cut && waited >= a->cfg.request_timeout_ms) {
             c->cut = true;
             shutdown(c->dupfd, SHUT_RDWR);
             atomic_fetch_add(&a->timeouts, 1);
         }
+        /* MHD queues a socket we hand it and announces it from its own
+         * thread; one it dropped before announcing (its own limit, no
+         * memory) would hold a slot forever: forget it well after its cut */
+        if (!c->started && c->cut && waited >= a->cfg.request_timeout_ms + 5000)
+            release(a, c);
+    }
     pthread_mutex_unlock(&a->mu);
 }
 
