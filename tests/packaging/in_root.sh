@@ -103,6 +103,20 @@ php_out=$(php -r '
     echo ($r->verify($argv[2]) && $r->matchesOutput("dlroW ,olleH", "")) ? "verified" : "rejected";
 ' /var/lib/plasmd/r.json "$pk" 2>&1)
 check "the packaged PHP SDK verifies the receipt (pinned key)" test "$php_out" = verified || echo "$php_out" >&2
+# the SDK as a Composer path repository, with the commands docs/packaging.md gives
+# (packagist is switched off: the root reaches only the Debian archive)
+apt-get install -y -q --no-install-recommends composer > /tmp/composer-apt.log 2>&1 ||
+    { tail -n 20 /tmp/composer-apt.log; bad "apt-get install composer"; }
+mkdir -p /tmp/app && echo '{}' > /tmp/app/composer.json
+composer_out=$(cd /tmp/app && export COMPOSER_ALLOW_SUPERUSER=1 COMPOSER_HOME=/tmp/composer-home &&
+    composer config repositories.aether-phase-sdk path /usr/share/php/aether-phase-sdk &&
+    composer config repo.packagist false &&
+    composer require --no-interaction 'aether/phase-sdk:*@dev' 2>&1 &&
+    php -r 'require "vendor/autoload.php";
+        $r = Aether\Phase\Receipt::fromFile($argv[1]);
+        echo $r->verify($argv[2]) ? "verified" : "rejected";' /var/lib/plasmd/r.json "$pk" 2>&1)
+check "composer require aether/phase-sdk from /usr/share/php/aether-phase-sdk works" \
+    contains "$composer_out" verified
 
 # ---- aetherd: key, genesis, the shipped config, aether --version / status ----
 A="runuser -u aetherd -- aetherd"
