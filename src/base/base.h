@@ -145,7 +145,11 @@
     X(NODE_ETXREJECTED, -852, "mempool refused the tx (see the reason)") \
     X(NODE_ESTATE, -853, "store failure") \
     X(NODE_ENOMEM, -854, "allocation failed") \
-    X(NODE_EKNOWN, -855, "tx already committed")
+    X(NODE_EKNOWN, -855, "tx already committed") \
+    /* chain/exec (contract runtime) */ \
+    X(CONTRACT_ECODE, -1050, "contract code refused (format, imports, limits)") \
+    X(CONTRACT_ENOMEM, -1051, "allocation failed") \
+    X(CONTRACT_EINVAL, -1052, "bad argument to the contract runtime")
 
 enum {
     BASE_OK = 0,

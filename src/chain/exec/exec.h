@@ -119,4 +119,129 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
                    chain_receipt_t *receipts, chain_hash_t *state_root,
                    chain_hash_t *receipts_root, err_t *e) BASE_MUST_CHECK;
 
+/* ---- contract runtime (contract.c) ------------------------------------------
+ *
+ * A contract is a WASM module run on our engine with fuel on, determinism
+ * mode (NaN canonicalisation) and fuel schedule CHAIN_CONTRACT_FUEL_SCHEDULE:
+ * gas = fuel. The ledger does not route transactions here yet (see
+ * chain_exec_tx); this is the runtime it will call.
+ *
+ * Code rules (chain_contract_compile, at deploy): at most
+ * CHAIN_MAX_CODE_BYTES; a module the engine decodes and validates under the
+ * contract limits (memory, tables, functions, locals); imports only functions of module "env" named in
+ * the ABI below with exactly that signature (no imported memory, table or
+ * global); exports a memory named "memory" (at most
+ * CHAIN_CONTRACT_MAX_PAGES pages) and `call: () -> i32`; may export
+ * `init: () -> i32`, run once at deploy.
+ *
+ * Entry points return 0 for success; any other value reverts with the
+ * reason "returned N". Gas: CHAIN_CONTRACT_GAS_BASE up front, then the
+ * engine's fuel per instruction, plus each host call's cost (below, charged
+ * through awasm_ctx_charge before the work). Out of gas, a trap, a bad
+ * pointer or revert() end the run: every write and log of the run is
+ * discarded and the status says why; gas used is still reported.
+ *
+ * Host ABI, module "env" (pointers and lengths are i32 offsets into the
+ * contract's memory; a range outside it traps the run, never the node):
+ *   storage_read(key_ptr, key_len, val_ptr) -> i32     200 + 1/byte read
+ *       value length (0 when absent); key <= 256 bytes, else -1. Writes
+ *       the value at val_ptr (the range must fit the value).
+ *   storage_write(key_ptr, key_len, val_ptr, val_len) -> i32
+ *       5000 + 20/value byte, + 20000 when the key is new; 0, or -1 when
+ *       key > 256 / value > 4096 bytes / CHAIN_CONTRACT_MAX_WRITES keys.
+ *       An empty value is stored as such (use storage_remove to delete).
+ *   storage_remove(key_ptr, key_len) -> i32            5000; 1 removed, 0 absent
+ *   emit_log(data_ptr, data_len) -> i32                375 + 8/byte; no topic
+ *   emit_event(topic_ptr, data_ptr, data_len) -> i32   375 + 8/byte; 32-byte topic
+ *       0, or -1 past CHAIN_CONTRACT_MAX_LOGS logs / 4096 bytes.
+ *   set_return(ptr, len) -> i32                        100 + 1/byte; <= 4096 B, overwrites
+ *   block_number() -> i64, timestamp() -> i64 (ms)     2
+ *   caller(out20), self_address(out20)                 2
+ *   call_value(out16)                                  2   (u128 LE)
+ *   input_len() -> i32                                 2
+ *   input(out_ptr) -> i32                              2 + 1/byte; copies all input
+ *   sha256(ptr, len, out32)                            60 + 12/32-byte word
+ *   revert(reason_ptr, reason_len)                     0; ends the run (reason <= 256 B)
+ * Storage keys and values are raw bytes; the SDK uses fixed-size keys.
+ */
+#define CHAIN_CONTRACT_FUEL_SCHEDULE 1
+#define CHAIN_CONTRACT_MAX_PAGES 256          /* 16 MiB of linear memory */
+#define CHAIN_CONTRACT_MAX_CALL_DEPTH 1024    /* nested wasm calls */
+#define CHAIN_CONTRACT_MAX_KEY 256
+#define CHAIN_CONTRACT_MAX_VALUE 4096
+#define CHAIN_CONTRACT_MAX_RETURN 4096
+#define CHAIN_CONTRACT_MAX_LOGS 100
+#define CHAIN_CONTRACT_MAX_LOG_BYTES 4096
+#define CHAIN_CONTRACT_MAX_WRITES 1024        /* distinct keys written per run */
+#define CHAIN_CONTRACT_MAX_REASON 256
+#define CHAIN_CONTRACT_GAS_BASE 1000
+
+typedef enum chain_contract_status {
+    CHAIN_CONTRACT_OK = 0,
+    CHAIN_CONTRACT_REVERT = 1,        /* revert() or a non-zero return */
+    CHAIN_CONTRACT_OUT_OF_GAS = 2,
+    CHAIN_CONTRACT_TRAP = 3,          /* wasm trap, bad pointer, depth, memory */
+} chain_contract_status_t;
+
+const char *chain_contract_status_name(uint8_t status);   /* "ok", "revert", ... */
+
+typedef struct chain_contract chain_contract_t;   /* compiled code, reusable */
+
+/* Validates (rules above) and compiles code; CONTRACT_ECODE naming the
+ * offending import / export / limit, or the engine's message. */
+chain_contract_t *chain_contract_compile(const uint8_t *code, size_t len, err_t *e);
+void chain_contract_free(chain_contract_t *c);    /* accepts NULL */
+bool chain_contract_has_init(const chain_contract_t *c);
+
+/* The committed storage of the running contract, read through the
+ * embedder: fill val (room for CHAIN_CONTRACT_MAX_VALUE bytes) and *vlen,
+ * *found; non-zero is a storage failure (the run fails with it). */
+typedef int (*chain_contract_get_fn)(void *user, const uint8_t *key, uint32_t klen, uint8_t *val,
+                                     uint32_t *vlen, bool *found);
+
+typedef struct chain_contract_env {
+    chain_addr_t self, caller;
+    chain_u128_t value;
+    uint64_t block_number, timestamp_ms;
+    const uint8_t *input;
+    uint32_t input_len;
+    uint64_t gas_limit;
+    chain_contract_get_fn storage_get;
+    void *user;
+} chain_contract_env_t;
+
+typedef struct chain_contract_write {
+    uint8_t *key, *val;              /* val NULL when removed */
+    uint32_t klen, vlen;
+    bool removed;
+} chain_contract_write_t;
+
+typedef struct chain_contract_log {
+    bool has_topic;
+    uint8_t topic[32];
+    uint8_t *data;
+    uint32_t len;
+} chain_contract_log_t;
+
+typedef struct chain_contract_result {
+    uint8_t status;                  /* chain_contract_status_t */
+    uint64_t gas_used;               /* <= gas_limit */
+    uint8_t *ret;                    /* set_return data (OK and REVERT) */
+    uint32_t ret_len;
+    char reason[ERR_MSG_MAX];        /* why it failed ("" when OK) */
+    chain_contract_write_t *writes;  /* in first-write order; empty unless OK */
+    size_t n_writes;
+    chain_contract_log_t *logs;      /* empty unless OK */
+    size_t n_logs;
+} chain_contract_result_t;
+
+/* Runs entry ("call" or "init") of c in a fresh instance. 0 with *r filled
+ * (whatever the contract did; see r->status); CONTRACT_EINVAL for a missing
+ * entry or bad env, CONTRACT_ENOMEM, or the storage callback's error.
+ * Free r with chain_contract_result_free in every case. */
+int chain_contract_run(const chain_contract_t *c, const char *entry,
+                       const chain_contract_env_t *env, chain_contract_result_t *r, err_t *e)
+    BASE_MUST_CHECK;
+void chain_contract_result_free(chain_contract_result_t *r);   /* zeroes *r */
+
 #endif /* AETHER_CHAIN_EXEC_H */

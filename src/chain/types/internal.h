@@ -5,6 +5,20 @@
 
 #include "types.h"
 
+/* The reader's functions are extern (shared by the codec files), so they
+ * carry a module prefix in the object files: a binary that links this
+ * module beside src/wasm (whose decoder has rd_u8/rd_u32 of its own) must
+ * not see two definitions. */
+#define rd_fail chain_rd_fail
+#define rd_take chain_rd_take
+#define rd_u8 chain_rd_u8
+#define rd_u16 chain_rd_u16
+#define rd_u32 chain_rd_u32
+#define rd_u64 chain_rd_u64
+#define rd_u128 chain_rd_u128
+#define rd_bytes chain_rd_bytes
+#define rd_end chain_rd_end
+
 /* Reader over [p, p+n). Every read checks what remains first; the first
  * failure sets e naming `what` (e.g. "tx") and the field and offset, and all
  * later reads fail too. */
