@@ -126,6 +126,7 @@ static const char start_usage[] =
     "Usage: plasmd start [-c|--config FILE] [-l|--listen MULTIADDR]... [-p|--peer MULTIADDR]...\n"
     "                    [--bootstrap MULTIADDR]... [--key FILE] [--mdns] [--max-jobs N]\n"
     "                    [--queue N] [--log-level LEVEL]\n"
+    "                    [--http HOST:PORT] [--http-token-file FILE]\n"
     "\n"
     "Runs the Phase provider node until SIGINT/SIGTERM: libp2p (identify, ping,\n"
     "Kademlia server, optional mDNS), the job protocols /phase/job-offer/1.0.0 and\n"
@@ -136,7 +137,10 @@ static const char start_usage[] =
     "(plasmd init writes one); flags override the file (lists replace its lists).\n"
     "Key: --key FILE, else the config's identity_path, else the node identity\n"
     "($PLASMD_HOME/identity.key), created when absent.\n"
-    "Default listen address: /ip4/127.0.0.1/tcp/4001.\n";
+    "Default listen address: /ip4/127.0.0.1/tcp/4001.\n"
+    "--http serves the local HTTP API (docs/phase-http-api.md; config http_listen);\n"
+    "an address other than 127.x needs a bearer token: --http-token-file FILE,\n"
+    "$PLASMD_HTTP_TOKEN, or the config's http_token_file / http_token.\n";
 
 static void on_signal(uv_signal_t *s, int signum)
 {
@@ -165,7 +169,7 @@ int plasmd_start(int argc, char **argv)
     const char *prog = "plasmd start";
     const char *listen[MAX_LIST], *peers[MAX_LIST], *boot[MAX_LIST];
     size_t n_listen = 0, n_peers = 0, n_boot = 0;
-    const char *cfg_path = NULL, *key = NULL;
+    const char *cfg_path = NULL, *key = NULL, *http = NULL, *http_token_file = NULL;
     bool mdns = false;
     uint64_t max_jobs = 0, queue = UINT64_MAX;
     static const struct option opts[] = {
@@ -174,6 +178,7 @@ int plasmd_start(int argc, char **argv)
         {"key", required_argument, NULL, 'k'},     {"log-level", required_argument, NULL, 'L'},
         {"mdns", no_argument, NULL, 'm'},          {"max-jobs", required_argument, NULL, 'j'},
         {"queue", required_argument, NULL, 'q'},   {"help", no_argument, NULL, 'h'},
+        {"http", required_argument, NULL, 'H'},    {"http-token-file", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -196,6 +201,12 @@ int plasmd_start(int argc, char **argv)
         }
         case 'k':
             key = optarg;
+            break;
+        case 'H':
+            http = optarg;
+            break;
+        case 'T':
+            http_token_file = optarg;
             break;
         case 'm':
             mdns = true;
@@ -259,6 +270,23 @@ int plasmd_start(int argc, char **argv)
         }
     if (mdns)
         cfg.mdns = true;
+    if ((http && !(cfg.http_listen = strdup(http))) ||
+        (http_token_file && !(cfg.http_token_file = strdup(http_token_file)))) {
+        phase_config_free(&cfg);
+        return cli_error(prog, CLI_FAIL, "out of memory");
+    }
+    if (http_token_file) {
+        free(cfg.http_token);
+        cfg.http_token = NULL;
+    }
+    const char *env_token = getenv("PLASMD_HTTP_TOKEN");
+    if (env_token && *env_token && !http_token_file) {
+        free(cfg.http_token);
+        if (!(cfg.http_token = strdup(env_token))) {
+            phase_config_free(&cfg);
+            return cli_error(prog, CLI_FAIL, "out of memory");
+        }
+    }
     if (max_jobs)
         cfg.max_concurrent_jobs = (uint32_t)max_jobs;
     if (queue != UINT64_MAX)
@@ -290,9 +318,20 @@ int plasmd_start(int argc, char **argv)
     uv_signal_t sigint, sigterm;
     uv_signal_init(&loop, &sigint);
     uv_signal_init(&loop, &sigterm);
+    phase_http_t *api = NULL;
+    char *token = NULL;
     if (!node) {
         rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
     } else if (phase_node_start(node, &e) != 0) {
+        rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
+    } else if (cfg.http_listen && phase_config_http_token(&cfg, &token, &e) != 0) {
+        rc = cli_usage_error(prog, "%s", e.msg);
+    } else if (cfg.http_listen &&
+               !(api = phase_http_start(node,
+                                        &(phase_http_cfg_t){.listen = cfg.http_listen,
+                                                            .token = token,
+                                                            .max_body = cfg.http_max_body},
+                                        &e))) {
         rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
     } else {
         buf_t text;
@@ -306,6 +345,15 @@ int plasmd_start(int argc, char **argv)
         }
         buf_free(&text);
         json_t *j = json_pack("{s:s,s:o}", "peer_id", phase_node_peer_id(node), "listen", arr);
+        if (api) {
+            char url[64];
+            snprintf(url, sizeof url, "%.40s", cfg.http_listen);
+            char *colon = strrchr(url, ':');
+            if (colon)
+                snprintf(colon + 1, sizeof url - (size_t)(colon + 1 - url), "%u",
+                         (unsigned)phase_http_port(api));
+            json_object_set_new(j, "http", json_string(url));
+        }
         char *s = json_dumps(j, JSON_COMPACT);
         if (s)
             printf("%s\n", s);
@@ -316,6 +364,11 @@ int plasmd_start(int argc, char **argv)
         uv_signal_start(&sigterm, on_signal, SIGTERM);
         uv_run(&loop, UV_RUN_DEFAULT);
     }
+    if (token) {
+        memset(token, 0, strlen(token));
+        free(token);
+    }
+    phase_http_stop(api);
     phase_node_free(node);
     uv_close((uv_handle_t *)&sigint, NULL);
     uv_close((uv_handle_t *)&sigterm, NULL);

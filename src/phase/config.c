@@ -5,8 +5,10 @@
  */
 #include "phase.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void phase_config_init(phase_node_config_t *c)
 {
@@ -38,6 +40,65 @@ void phase_config_free(phase_node_config_t *c)
     c->n_authorized = 0;
     free(c->identity_path);
     c->identity_path = NULL;
+    free(c->http_listen);
+    free(c->http_token);
+    free(c->http_token_file);
+    c->http_listen = c->http_token = c->http_token_file = NULL;
+}
+
+int phase_config_http_token(const phase_node_config_t *c, char **out, err_t *e)
+{
+    *out = NULL;
+    if (c->http_token) {
+        if (!(*out = strdup(c->http_token)))
+            return err_set(e, BASE_ENOMEM, "config: out of memory");
+        return PHASE_OK;
+    }
+    if (!c->http_token_file)
+        return PHASE_OK;
+    struct stat st;
+    if (stat(c->http_token_file, &st) != 0)
+        return err_set(e, PHASE_ECONFIG, "http token file %s: %s", c->http_token_file,
+                       strerror(errno));
+    if (st.st_mode & 0077)
+        return err_set(e, PHASE_ECONFIG, "http token file %s is readable by others (chmod 600)",
+                       c->http_token_file);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    err_t fe = {0};
+    if (file_read_all(c->http_token_file, 4096, &data, &len, &fe) != 0)
+        return err_set(e, PHASE_ECONFIG, "http token file: %s", fe.msg);
+    size_t n = 0;
+    while (n < len && data[n] != '\n' && data[n] != '\r')
+        n++;
+    char *t = malloc(n + 1);
+    if (!t) {
+        free(data);
+        return err_set(e, BASE_ENOMEM, "config: out of memory");
+    }
+    memcpy(t, data, n);
+    t[n] = 0;
+    free(data);
+    if (n == 0 || strlen(t) != n) {
+        free(t);
+        return err_set(e, PHASE_ECONFIG, "http token file %s: the first line is empty",
+                       c->http_token_file);
+    }
+    *out = t;
+    return PHASE_OK;
+}
+
+static int read_str(const char *file, const char *key, const json_t *v, char **out, err_t *e)
+{
+    const char *s = json_string_value(v);
+    if (!s || !*s)
+        return err_set(e, PHASE_ECONFIG, "%s: \"%s\" must be a non-empty string", file, key);
+    char *d = strdup(s);
+    if (!d)
+        return err_set(e, BASE_ENOMEM, "config: out of memory");
+    free(*out);
+    *out = d;
+    return PHASE_OK;
 }
 
 int phase_config_set_list(char **list, size_t *n, const char *const *items, size_t count,
@@ -165,6 +226,14 @@ int phase_config_load(const char *path, phase_node_config_t *c, err_t *e)
             rc = read_bool(path, k, v, &c->allow_unauthenticated, e);
         else if (strcmp(k, "record_ttl_seconds") == 0)
             rc = read_u64(path, k, v, 10, 86400, &c->record_ttl_seconds, e);
+        else if (strcmp(k, "http_listen") == 0)
+            rc = read_str(path, k, v, &c->http_listen, e);
+        else if (strcmp(k, "http_max_body") == 0)
+            rc = read_u64(path, k, v, 1024, 1ull << 32, &c->http_max_body, e);
+        else if (strcmp(k, "http_token") == 0)
+            rc = read_str(path, k, v, &c->http_token, e);
+        else if (strcmp(k, "http_token_file") == 0)
+            rc = read_str(path, k, v, &c->http_token_file, e);
         else if (strcmp(k, "identity_path") == 0) {
             const char *s = json_string_value(v);
             if (!s || !*s) {
@@ -239,6 +308,10 @@ json_t *phase_config_to_json(const phase_node_config_t *c)
         cjson_u64(c->price_per_fuel), "mdns", c->mdns, "allow_unauthenticated",
         c->allow_unauthenticated, "authorized_submitters", auth, "record_ttl_seconds",
         cjson_u64(c->record_ttl_seconds));
+    if (j && c->http_listen)
+        json_object_set_new(j, "http_listen", json_string(c->http_listen));
+    if (j && c->http_token_file)
+        json_object_set_new(j, "http_token_file", json_string(c->http_token_file));
     if (j && c->identity_path)
         json_object_set_new(j, "identity_path", json_string(c->identity_path));
     return j;

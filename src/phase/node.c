@@ -771,6 +771,16 @@ bool node_closing(const phase_node_t *n)
     return n->freed;
 }
 
+const phase_identity_t *node_identity(const phase_node_t *n)
+{
+    return &n->id;
+}
+
+const phase_node_config_t *node_config(const phase_node_t *n)
+{
+    return n->cfg;
+}
+
 struct pjob **node_pjobs(phase_node_t *n)
 {
     return &n->pjobs;

@@ -580,6 +580,11 @@ typedef struct phase_node_config {
     size_t n_authorized;
     char *identity_path;             /* NULL = phase_identity_path() */
     uint64_t record_ttl_seconds;     /* capability record lifetime; default 600 */
+    /* the local HTTP API (httpapi.c): off unless http_listen is set */
+    char *http_listen;               /* "HOST:PORT" */
+    char *http_token;                /* bearer token, or */
+    char *http_token_file;           /* a file holding it (first line) */
+    uint64_t http_max_body;          /* bytes of a request body; 0 = the API's default */
 } phase_node_config_t;
 
 void phase_config_init(phase_node_config_t *c);
@@ -590,6 +595,10 @@ json_t *phase_config_to_json(const phase_node_config_t *c);
 int phase_config_set_list(char **list, size_t *n, const char *const *items, size_t count,
                           err_t *e) BASE_MUST_CHECK;
 void phase_config_free(phase_node_config_t *c);
+/* The HTTP API's bearer token: http_token, else the first line of
+ * http_token_file (which must not be readable by others), else NULL.
+ * *out malloc'd. */
+int phase_config_http_token(const phase_node_config_t *c, char **out, err_t *e) BASE_MUST_CHECK;
 
 /* ---- provider node (node.c) ---------------------------------------------------
  * One libuv loop thread: libp2p host (identify, ping, Kademlia server, mDNS
@@ -646,6 +655,39 @@ typedef enum {
     PHASE_NODE_JOB_RUNNING,
 } phase_node_job_state_t;
 phase_node_job_state_t phase_node_job_state(const phase_node_t *n, uint64_t job);
+
+/* ---- local HTTP API (httpapi.c) ------------------------------------------------
+ * `plasmd start --http HOST:PORT`: JSON over HTTP on the shared server of
+ * src/rpc; docs/phase-http-api.md is the reference. Loopback by default; any
+ * other address needs a bearer token (at least 16 characters, compared in
+ * constant time). Started and stopped on the node's loop thread, stopped
+ * before phase_node_free. */
+typedef struct phase_http_cfg {
+    const char *listen;     /* "HOST:PORT" (IPv4), default "127.0.0.1:8080" */
+    const char *token;      /* NULL = none (loopback only) */
+    size_t max_body;        /* default 2 * PHASE_MODULE_MAX + 1 MiB */
+} phase_http_cfg_t;
+typedef struct phase_http phase_http_t;
+phase_http_t *phase_http_start(phase_node_t *n, const phase_http_cfg_t *cfg, err_t *e);
+uint16_t phase_http_port(const phase_http_t *h);
+void phase_http_stop(phase_http_t *h);   /* accepts NULL */
+
+/* The body of POST /jobs, parsed (also the fuzzer's entry point). */
+typedef struct phase_http_submit {
+    char module_ref[PHASE_MODULE_HASH_LEN + 1];   /* "sha256:<hex>" or "" */
+    uint8_t *module;                              /* module_hex, decoded */
+    size_t module_len;
+    char **args;
+    size_t n_args;
+    uint8_t *stdin_data;
+    size_t stdin_len;
+    uint64_t fuel, memory_bytes, timeout_ms;      /* 0 = the provider's limit */
+    char target[256];       /* "local", "remote" (discovery), a peer id or multiaddr */
+    bool wait;
+} phase_http_submit_t;
+int phase_http_parse_submit(const uint8_t *body, size_t n, phase_http_submit_t *s, err_t *e)
+    BASE_MUST_CHECK;
+void phase_http_submit_free(phase_http_submit_t *s);
 
 /* ---- our streaming job protocol /phase/job/1.0.0 (netproto.c, jobproto.c) ------
  * docs/phase-protocol.md is the specification. Frames: uvarint(1 + |body|) ||

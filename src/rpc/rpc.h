@@ -143,6 +143,24 @@ json_t *rpc_hex_json(const uint8_t *p, size_t n);
 
 typedef struct rpc_server rpc_server_t;
 
+/* A request for an application's own routes (rpc_server_cfg_t.route): every
+ * request that is not POST / (JSON-RPC), GET /health or GET /metrics. The
+ * body (POST, PUT, PATCH) is read under max_body whatever its Content-Type
+ * (the route checks it); too_large is set instead when it was over. */
+typedef struct rpc_http_req {
+    const char *method;          /* "GET", "POST", "DELETE", ... */
+    const char *path;            /* without the query string */
+    const char *content_type;    /* header value or NULL */
+    const char *authorization;   /* header value or NULL */
+    const uint8_t *body;
+    size_t body_len;
+    bool too_large;
+    void *conn_;                 /* private: for rpc_http_query */
+} rpc_http_req_t;
+
+/* A query-string argument of the request (decoded), or NULL. */
+const char *rpc_http_query(const rpc_http_req_t *r, const char *name);
+
 typedef struct rpc_server_cfg {
     const char *host;          /* listen address, default "127.0.0.1" */
     uint16_t port;             /* 0 = any free port (see rpc_server_port) */
@@ -162,6 +180,11 @@ typedef struct rpc_server_cfg {
     int (*health)(void *ud, json_t **body);
     /* GET /metrics: appends Prometheus text (the server adds its own). */
     void (*metrics)(void *ud, buf_t *out);
+    /* Optional: the application's other routes (rpc_http_req_t above). Returns
+     * the HTTP status and sets *body (a new reference, sent as JSON; NULL =
+     * empty). Runs on the connection's thread, like methods. Without it such
+     * requests get 404/405. */
+    int (*route)(void *ud, const rpc_http_req_t *req, json_t **body);
 } rpc_server_cfg_t;
 
 void rpc_server_cfg_default(rpc_server_cfg_t *cfg);

@@ -72,6 +72,7 @@ struct rpc_server {
 typedef struct conn_ctx {
     buf_t body;
     bool too_big;
+    bool routed;   /* for cfg.route */
 } conn_ctx_t;
 
 void rpc_server_cfg_default(rpc_server_cfg_t *cfg)
@@ -332,6 +333,60 @@ static enum MHD_Result on_get(rpc_server_t *s, struct MHD_Connection *conn, cons
                        "not found: GET serves /health and /metrics; JSON-RPC is POST /");
 }
 
+const char *rpc_http_query(const rpc_http_req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn_, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* A request for cfg.route: the body (if any) has been read. */
+static enum MHD_Result on_route(rpc_server_t *s, struct MHD_Connection *conn, const char *url,
+                                const char *method, conn_ctx_t *cc)
+{
+    atomic_fetch_add(&s->http_other, 1);
+    bucket_t *b = bucket_for(s, conn);
+    if (!rate_admit(s, b)) {
+        atomic_fetch_add(&s->limited, 1);
+        char msg[128];
+        snprintf(msg, sizeof msg, "rate limit exceeded: %.0f calls/s per client", s->cfg.rate);
+        return reply_error(conn, 429, RPC_RATE_LIMITED, msg);
+    }
+    rate_charge(s, b, 1);
+    rpc_http_req_t req = {
+        .method = method,
+        .path = url,
+        .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
+        .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+        .body = cc && !cc->too_big ? cc->body.data : NULL,
+        .body_len = cc && !cc->too_big ? cc->body.len : 0,
+        .too_large = cc && cc->too_big,
+        .conn_ = conn,
+    };
+    if (cc && !cc->too_big && !buf_ok(&cc->body))
+        return reply_error(conn, 500, RPC_INTERNAL_ERROR, "out of memory reading the request");
+    if (req.too_large)
+        atomic_fetch_add(&s->too_large, 1);
+    json_t *body = NULL;
+    int status = s->cfg.route(s->cfg.dispatch.ud, &req, &body);
+    buf_t out;
+    buf_init(&out, 0);
+    if (body && cjson_encode(body, &out, NULL) != 0)
+        buf_free(&out);
+    json_decref(body);
+    if (!buf_ok(&out)) {
+        buf_free(&out);
+        return reply_error(conn, 500, RPC_INTERNAL_ERROR, "out of memory building the response");
+    }
+    enum MHD_Result r = reply_buf(conn, (unsigned)status, &out);
+    buf_free(&out);
+    return r;
+}
+
+static bool has_body(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0;
+}
+
 /* Content-Type is application/json, parameters (";charset=utf-8") allowed. A
  * browser's form post (text/plain, x-www-form-urlencoded) is not served: a
  * cross-site page cannot make a simple request that is JSON-RPC. */
@@ -358,6 +413,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rpc_server_t *s = cls;
     (void)version;
     conn_ctx_t *cc = *con_cls;
+    bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (!cc && s->cfg.route &&
+        !(strcmp(method, "POST") == 0 && strcmp(url, "/") == 0) &&
+        !(is_get && (strcmp(url, "/health") == 0 || strcmp(url, "/metrics") == 0))) {
+        if (!has_body(method)) {
+            rpc_admit_request_received(s->admit, conn);
+            return on_route(s, conn, url, method, NULL);
+        }
+        cc = calloc(1, sizeof *cc);
+        if (!cc)
+            return MHD_NO;
+        buf_init(&cc->body, 0);
+        cc->routed = true;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body)
+            cc->too_big = true;
+        *con_cls = cc;
+        return MHD_YES;
+    }
     if (!cc) {
         if (strcmp(method, "POST") != 0)
             rpc_admit_request_received(s->admit, conn);   /* no body to wait for */
@@ -397,6 +471,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     rpc_admit_request_received(s->admit, conn);
+    if (cc->routed)
+        return on_route(s, conn, url, method, cc);
     atomic_fetch_add(&s->http_rpc, 1);
     if (strcmp(url, "/") != 0)
         return reply_error(conn, 404, RPC_INVALID_REQUEST, "not found: JSON-RPC is served at /");
