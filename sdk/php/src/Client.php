@@ -4,19 +4,27 @@ declare(strict_types=1);
 
 namespace Aether\Phase;
 
+use Aether\Phase\Transport\HttpTransport;
 use Aether\Phase\Transport\LocalTransport;
 use Aether\Phase\Transport\TransportInterface;
 
 /**
- * Entry point: `new Client(['plasmd_path' => '/usr/bin/plasmd'])`, then
- * createJob('hello.wasm')->submit('Hello, World'). Only the local mode
- * exists so far; a remote mode (a running `plasmd start`) is not written yet.
+ * Entry point.
+ *   local:  `new Client(['plasmd_path' => '/usr/bin/plasmd'])`, then
+ *           createJob('hello.wasm')->submit('Hello, World') (runs `plasmd run`);
+ *   remote: `new Client(['mode' => 'remote', 'url' => 'http://127.0.0.1:8080',
+ *           'token' => ...])` talks to a node's HTTP API (`plasmd start --http`):
+ *           discover() lists providers, submit() runs a job on one of them (or
+ *           on the node) and verifies its receipt against the provider's key.
  */
 final class Client
 {
     private TransportInterface $transport;
 
-    /** @param array{mode?: string, plasmd_path?: string, transport?: TransportInterface} $options */
+    /**
+     * @param array{mode?: string, plasmd_path?: string, url?: string, token?: string,
+     *              timeout?: float, transport?: TransportInterface} $options
+     */
     public function __construct(array $options = [])
     {
         if (isset($options['transport'])) {
@@ -26,7 +34,8 @@ final class Client
         $mode = $options['mode'] ?? 'local';
         $this->transport = match ($mode) {
             'local' => new LocalTransport($options['plasmd_path'] ?? 'plasmd'),
-            'remote' => throw new \RuntimeException('Remote transport is not implemented yet'),
+            'remote' => new HttpTransport($options['url'] ?? 'http://127.0.0.1:8080',
+                $options['token'] ?? null, (float)($options['timeout'] ?? 120.0)),
             default => throw new \InvalidArgumentException("Unknown mode '$mode'"),
         };
     }
@@ -38,6 +47,82 @@ final class Client
 
     public function getTransport(): TransportInterface
     {
+        return $this->transport;
+    }
+
+    /**
+     * Live providers found through the node's DHT (GET /providers), best first.
+     * @return list<Provider>
+     */
+    public function discover(int $timeoutMs = 5000): array
+    {
+        return array_map([Provider::class, 'fromArray'], $this->http()->providers($timeoutMs));
+    }
+
+    /**
+     * Runs a module and returns its verified Result.
+     *
+     * $provider: run on that provider (its receipt must be signed by the key
+     * discovery reported, $provider->pubkey); null: run on the node itself,
+     * pinned to the node's own key from GET /status. $onEvent: stream the job
+     * (called with each JobEvent as an array, in order, while the feed is
+     * followed); without it the call waits for the result in one request.
+     * Throws VerificationException when the receipt is not signed by the
+     * pinned key or does not commit to the output received, PhaseException
+     * for API errors (code "busy", "unknown_module", ...) and jobs that did
+     * not run.
+     *
+     * @param list<string> $args
+     * @param array{fuel?: int, memory_bytes?: int, timeout_ms?: int} $limits
+     */
+    public function submit(string $wasmPath, ?string $stdin = null, ?Provider $provider = null,
+                           array $args = [], array $limits = [], ?callable $onEvent = null): Result
+    {
+        $http = $this->http();
+        $wasm = @file_get_contents($wasmPath);
+        if ($wasm === false) {
+            throw new \RuntimeException("Cannot read $wasmPath");
+        }
+        $pinned = $provider?->pubkey ?? strtolower((string)$http->status()['pubkey']);
+        $job = [
+            'module' => $http->uploadModule($wasm),
+            'args' => array_values(array_map('strval', $args)),
+            'stdin_hex' => bin2hex($stdin ?? ''),
+            'target' => $provider?->peerId ?? 'local',
+            'wait' => $onEvent === null,
+        ];
+        if ($limits) {
+            $job['limits'] = $limits;
+        }
+        $r = $http->submitJob($job);
+        if ($onEvent !== null) {
+            $from = 0;
+            $deadline = microtime(true) + 3600;
+            do {
+                $feed = $http->events($r['id'], $from, 10000);
+                foreach ($feed['events'] as $ev) {
+                    $onEvent($ev);
+                }
+                $from = $feed['next'];
+            } while (!$feed['done'] && microtime(true) < $deadline);
+            $r = $http->result($r['id']);
+        }
+        $result = $http->toResult($r);
+        if ($provider !== null && ($r['provider'] ?? '') !== $provider->peerId) {
+            throw new VerificationException(sprintf('the job ran on %s, not on %s',
+                $r['provider'] ?? '?', $provider->peerId));
+        }
+        if (!$result->isVerified($pinned)) {
+            throw new VerificationException("the receipt is not signed by $pinned over this output");
+        }
+        return $result;
+    }
+
+    private function http(): HttpTransport
+    {
+        if (!$this->transport instanceof HttpTransport) {
+            throw new \LogicException("discover() and submit() need mode 'remote' (the HTTP API)");
+        }
         return $this->transport;
     }
 }

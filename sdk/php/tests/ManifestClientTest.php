@@ -56,9 +56,17 @@ final class ManifestClientTest extends TestCase
         new Client(['mode' => 'carrier-pigeon']);
     }
 
-    public function testRemoteModeIsNotImplementedYet(): void
+    public function testRemoteModeTalksHttpAndRefusesABadUrl(): void
     {
-        $this->expectException(\RuntimeException::class);
-        new Client(['mode' => 'remote']);
+        $c = new Client(['mode' => 'remote', 'url' => 'http://127.0.0.1:1']);
+        $this->assertInstanceOf(\Aether\Phase\Transport\HttpTransport::class, $c->getTransport());
+        $this->expectException(\InvalidArgumentException::class);
+        new Client(['mode' => 'remote', 'url' => 'ftp://nowhere']);
+    }
+
+    public function testDiscoverNeedsTheRemoteMode(): void
+    {
+        $this->expectException(\LogicException::class);
+        (new Client(['plasmd_path' => '/nonexistent']))->discover();
     }
 }
