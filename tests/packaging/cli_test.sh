@@ -144,6 +144,11 @@ for o in $("$AETHERD" run --help | grep -oE '^  --[a-z-]+' | sed 's/^  --//' | g
         bad "aetherd run --$o is missing from aetherd.conf(5), dist/config/aetherd.conf or the completion"
 done
 ok "every aetherd run option is documented as a config key"
+# every key plasmd's config accepts is listed in plasmd(1)
+for k in $(grep -o 'strcmp(k, "[a-z_]*")' "$SRCROOT/src/phase/config.c" | sed 's/.*"\(.*\)".*/\1/' | sort -u); do
+    grep -q "\*$k\*" "$SRCROOT/dist/man/plasmd.1.scd" || bad "plasmd config key $k is missing from plasmd(1)"
+done
+ok "every plasmd config key is in plasmd(1)"
 
 echo "cli_test: $fails failure(s)"
 [ "$fails" = 0 ]
