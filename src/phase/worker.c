@@ -24,12 +24,14 @@
 #include "wasm/wasm.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,10 +101,31 @@ static ssize_t job_read(void *user, uint8_t *buf, size_t n)
     }
 }
 
-static void write_through(int fd, const uint8_t *p, size_t n)
+/* Copies job output to fd. A pipe or socket nobody reads would block a
+ * plain write() past the timeout, so those are written in PIPE_BUF pieces
+ * once poll() says there is room, looking at the stop flag every 20 ms:
+ * after a timeout only the capture goes on. */
+static void write_through(job_t *j, int fd, const uint8_t *p, size_t n)
 {
+    struct stat st;
+    bool may_block = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
     while (n > 0) {
-        ssize_t w = write(fd, p, n);
+        size_t k = n;
+        if (may_block) {
+            if (atomic_load(&j->stop))
+                return;
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            int r = poll(&pfd, 1, 20);
+            if (r < 0 && errno != EINTR)
+                return;
+            if (r <= 0)
+                continue;
+            if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+                return; /* the reader is gone (| head): the job goes on */
+            if (k > PIPE_BUF)
+                k = PIPE_BUF; /* what POLLOUT guarantees to fit */
+        }
+        ssize_t w = write(fd, p, k);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -125,7 +148,7 @@ static int job_write(void *user, int fd, const uint8_t *p, size_t n)
     if (buf_append(b, p, n) != BASE_OK)
         return WASI_ENOSPC;
     if (through >= 0)
-        write_through(through, p, n);
+        write_through(j, through, p, n);
     return WASI_ESUCCESS;
 }
 

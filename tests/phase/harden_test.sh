@@ -230,6 +230,32 @@ check "  ... job wall time ${ms:-?} ms <= 100 + $SLACK (decoding included)" test
 check "  ... the receipt says timeout" has "$T/huge-r.json" '"status":"timeout"'
 rm -f "$T/huge.wasm"
 
+# ---- finding 2: stdout a pipe that nobody reads ------------------------------------------
+# The job writes 1 MiB at a time forever; plasmd's stdout is a pipe to a
+# process that never reads. The write-through must not hold the job past
+# --timeout (only the capture goes on).
+cat >"$T/stall.wat" <<EOF
+(module $WASI "fd_write" (func \$w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 17)
+  (func (export "_start")
+    (i32.store (i32.const 1048576) (i32.const 0))
+    (i32.store (i32.const 1048580) (i32.const 1048576))
+    (loop \$l
+      (drop (call \$w (i32.const 1) (i32.const 1048576) (i32.const 1) (i32.const 1048600)))
+      (br \$l))))
+EOF
+if asm stall; then
+    (
+        t0=$(date +%s%N)
+        timeout -k 2 30 "$P" run --timeout 300 "$T/stall.wasm" 2>"$T/err"
+        echo $? >"$T/stall.rc"
+        echo $((($(date +%s%N) - t0) / 1000000)) >"$T/stall.ms"
+    ) | sleep 3
+    rc=$(cat "$T/stall.rc") ms=$(cat "$T/stall.ms")
+    check "a job writing to a pipe nobody reads stops at --timeout 300 (exit $rc, $ms ms)" \
+        test "$rc" -eq 124 -a "$ms" -le $((300 + SLACK + PROC))
+fi
+
 # ---- finding 3: "max_memory_bytes": 0 ---------------------------------------------
 # A module whose initial memory is the whole 4 GiB, touching 64 MiB of it.
 cat >"$T/big.wat" <<EOF
