@@ -18,6 +18,8 @@
 #include "crypto/crypto.h"
 #include "rpc/rpc.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_JOBS 1024
 #define MAX_ARGS 63
@@ -44,6 +47,69 @@ typedef enum {
 static const char *const state_names[] = {"queued", "running", "succeeded",
                                           "failed", "cancelled", "error"};
 
+/* Live output of a local job: the worker writes a copy of stdout/stderr into
+ * pipes while it runs; a reader thread drains them into these buffers (so the
+ * worker never blocks). Shared by the job and the thread (refs). */
+typedef struct hlive {
+    pthread_mutex_t mu;
+    buf_t out, err;
+    bool eof;
+    int refs;
+    int rfd[2];      /* read ends (the thread's) */
+} hlive_t;
+
+static void live_unref(hlive_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    bool last = --l->refs == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (last) {
+        buf_free(&l->out);
+        buf_free(&l->err);
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+    }
+}
+
+static void *live_thread(void *arg)
+{
+    hlive_t *l = arg;
+    bool open[2] = {true, true};
+    uint8_t tmp[16384];
+    while (open[0] || open[1]) {
+        struct pollfd pf[2] = {{.fd = open[0] ? l->rfd[0] : -1, .events = POLLIN},
+                               {.fd = open[1] ? l->rfd[1] : -1, .events = POLLIN}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (!open[i] || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(l->rfd[i], tmp, sizeof tmp);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                open[i] = false;
+                continue;
+            }
+            pthread_mutex_lock(&l->mu);
+            buf_t *b = i == 0 ? &l->out : &l->err;
+            if (b->len + (size_t)n <= PHASE_OUTPUT_MAX)
+                (void)buf_append(b, tmp, (size_t)n);
+            pthread_mutex_unlock(&l->mu);
+        }
+    }
+    close(l->rfd[0]);
+    close(l->rfd[1]);
+    pthread_mutex_lock(&l->mu);
+    l->eof = true;
+    pthread_mutex_unlock(&l->mu);
+    live_unref(l);
+    return NULL;
+}
+
 typedef struct hjob {
     char id[33];
     hj_state_t state;
@@ -58,6 +124,8 @@ typedef struct hjob {
     char provider[PHASE_PEER_ID_MAX * 2];
     char provider_pubkey[2 * PHASE_PK_BYTES + 1];
     json_t *notes;               /* remote: the client's progress lines */
+    hlive_t *live;               /* local: live output (NULL when pipes failed) */
+    int wfd[2];                  /* local: the worker's write ends until on_done */
     int64_t submitted_ms;
     struct hjob *next;
 } hjob_t;
@@ -91,6 +159,7 @@ struct phase_http {
     size_t n_jobs;
     unsigned threads;            /* remote jobs still running */
     unsigned local_pending;      /* local jobs whose on_done has not run */
+    struct hjob *orphans;        /* stopped: local jobs still in the node's pool */
     bool released;               /* stopped: freed when local_pending is 0 */
     phase_identity_t id;
     char **boot;                 /* bootstrap for discovery: config + our own */
@@ -366,6 +435,11 @@ static hjob_t *job_find(phase_http_t *h, const char *id)
 
 static void job_free(hjob_t *j)
 {
+    for (int i = 0; i < 2; i++)
+        if (j->wfd[i] >= 0)
+            close(j->wfd[i]);
+    if (j->live)
+        live_unref(j->live);
     json_decref(j->events);
     json_decref(j->notes);
     free(j->out);
@@ -475,6 +549,14 @@ static void local_done(phase_node_t *n, uint64_t job, int status, const char *me
     char *rj = receipt ? phase_receipt_to_json(receipt, NULL) : NULL;
     pthread_mutex_lock(&h->mu);
     h->local_pending--;
+    hjob_t *j = NULL;
+    for (hjob_t **pp = &h->orphans; *pp; pp = &(*pp)->next)
+        if ((*pp)->node_job == job) { /* stopped meanwhile: the worker is done with the pipes */
+            j = *pp;
+            *pp = j->next;
+            job_free(j);
+            break;
+        }
     if (h->released) {
         bool last = h->local_pending == 0;
         pthread_mutex_unlock(&h->mu);
@@ -483,7 +565,7 @@ static void local_done(phase_node_t *n, uint64_t job, int status, const char *me
             http_release(h);
         return;
     }
-    hjob_t *j = NULL;
+    j = NULL;
     for (hjob_t *x = h->jobs; x; x = x->next)
         if (!x->remote && x->node_job == job && !job_done(x)) {
             j = x;
@@ -494,6 +576,12 @@ static void local_done(phase_node_t *n, uint64_t job, int status, const char *me
         free(rj);
         return;
     }
+    /* the worker has finished writing: the reader sees EOF */
+    for (int i = 0; i < 2; i++)
+        if (j->wfd[i] >= 0) {
+            close(j->wfd[i]);
+            j->wfd[i] = -1;
+        }
     if (status == PHASE_OK && out) {
         j->exit_code = phase_job_exit_status(out);
         j->state = out->status == PHASE_JOB_CANCELLED ? HJ_CANCELLED
@@ -557,11 +645,13 @@ static void call_submit_local(phase_http_t *h, call_t *c)
         c->rc = rc;
         return;
     }
+    hjob_t *j = c->job;
     phase_node_job_io_t io = {.module = mod, .module_len = mlen, .stdin_fd = -1,
-                              .stdout_fd = -1, .stderr_fd = -1};
+                              .stdout_fd = j->wfd[0], .stderr_fd = j->wfd[1]};
     phase_node_job_cbs_t cbs = {.on_done = local_done, .ud = h};
     uint64_t id = 0;
     rc = phase_node_submit_io(h->node, &m, &io, &cbs, &id, &c->err);
+    (void)j;
     phase_manifest_free(&m);
     if (rc) {
         c->rc = rc;
@@ -713,6 +803,44 @@ static void *remote_thread(void *arg)
     return NULL;
 }
 
+/* Pipes and the reader thread for a local job's live output; on failure the
+ * job simply has none (its output still comes with the result). */
+static void live_open(hjob_t *j)
+{
+    int po[2] = {-1, -1}, pe[2] = {-1, -1};
+    hlive_t *l = calloc(1, sizeof *l);
+    if (!l || pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
+        goto fail;
+    pthread_mutex_init(&l->mu, NULL);
+    buf_init(&l->out, 0);
+    buf_init(&l->err, 0);
+    l->rfd[0] = po[0];
+    l->rfd[1] = pe[0];
+    l->refs = 2;
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &at, live_thread, l);
+    pthread_attr_destroy(&at);
+    if (rc != 0) {
+        pthread_mutex_destroy(&l->mu);
+        goto fail;
+    }
+    j->live = l;
+    j->wfd[0] = po[1];
+    j->wfd[1] = pe[1];
+    return;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (po[i] >= 0)
+            close(po[i]);
+        if (pe[i] >= 0)
+            close(pe[i]);
+    }
+    free(l);
+}
+
 /* ---- handlers ---- */
 
 static int authorized(phase_http_t *h, const rpc_http_req_t *req)
@@ -779,6 +907,7 @@ static int h_submit(phase_http_t *h, const rpc_http_req_t *req, json_t **body)
         free(s);
         return fail(body, 500, "internal", "out of memory");
     }
+    j->wfd[0] = j->wfd[1] = -1;
     uint8_t rnd[16];
     crypto_random(rnd, sizeof rnd);
     hex_encode(rnd, sizeof rnd, j->id);
@@ -800,6 +929,9 @@ static int h_submit(phase_http_t *h, const rpc_http_req_t *req, json_t **body)
         return fail(body, 503, "busy", "the job table is full (%d jobs not finished)", MAX_JOBS);
     }
     int status = 202;
+    j->wfd[0] = j->wfd[1] = -1;
+    if (!j->remote)
+        live_open(j);
     if (!j->remote) {
         call_t c = {.fn = call_submit_local, .sub = s, .job = j};
         if (on_loop(h, &c) != 0)
@@ -815,7 +947,7 @@ static int h_submit(phase_http_t *h, const rpc_http_req_t *req, json_t **body)
                     break;
                 }
             pthread_mutex_unlock(&h->mu);
-            free(j);
+            job_free(j);
             if (c.rc == PHASE_EBUSY)
                 return fail(body, 503, "busy", "%s", c.err.msg);
             if (c.rc == PHASE_ENOENT)
@@ -941,7 +1073,7 @@ static int h_job_get(phase_http_t *h, const rpc_http_req_t *req, const char *id,
     }
     bool local_pending = !j->remote && !job_done(j);
     pthread_mutex_unlock(&h->mu);
-    if (local_pending && strcmp(what, "") == 0) {
+    if (local_pending) {
         call_t c = {.fn = call_state, .job = j};
         if (on_loop(h, &c) == 0) {
             pthread_mutex_lock(&h->mu);
@@ -974,18 +1106,37 @@ static int h_job_get(phase_http_t *h, const rpc_http_req_t *req, const char *id,
         bool bad = false;
         uint64_t from = query_u64(req, "from", 0, &bad);
         uint64_t wait = query_u64(req, "wait_ms", 0, &bad);
+        bool live = rpc_http_query(req, "out_from") || rpc_http_query(req, "err_from");
+        uint64_t out_from = query_u64(req, "out_from", 0, &bad);
+        uint64_t err_from = query_u64(req, "err_from", 0, &bad);
         if (bad) {
             pthread_mutex_unlock(&h->mu);
-            return fail(body, 400, "bad_request", "\"from\" and \"wait_ms\" must be decimal "
-                                                  "integers");
+            return fail(body, 400, "bad_request", "\"from\", \"wait_ms\", \"out_from\" and "
+                                                  "\"err_from\" must be decimal integers");
         }
         if (wait > WAIT_MAX_MS)
             wait = WAIT_MAX_MS;
         struct timespec dl;
         deadline_in(&dl, wait);
-        while (!job_done(j) && !h->closing && wait)
-            if (pthread_cond_timedwait(&h->cv, &h->mu, &dl) != 0)
+        int64_t end = now_ms() + (int64_t)wait;
+        while (!job_done(j) && !h->closing && wait) {
+            if (live && j->live) {
+                /* live output has no wake-up of its own: look every 20 ms */
+                pthread_mutex_lock(&j->live->mu);
+                bool more = j->live->out.len > out_from || j->live->err.len > err_from;
+                pthread_mutex_unlock(&j->live->mu);
+                if (more)
+                    break;
+                int64_t left = end - now_ms();
+                if (left <= 0)
+                    break;
+                struct timespec slice;
+                deadline_in(&slice, left < 20 ? (uint64_t)left : 20);
+                pthread_cond_timedwait(&h->cv, &h->mu, &slice);
+            } else if (pthread_cond_timedwait(&h->cv, &h->mu, &dl) != 0) {
                 break;
+            }
+        }
         json_t *ev = json_array();
         size_t n = j->events ? json_array_size(j->events) : 0;
         for (size_t i = (size_t)(from < n ? from : n); i < n; i++)
@@ -995,6 +1146,32 @@ static int h_job_get(phase_http_t *h, const rpc_http_req_t *req, const char *id,
                           job_done(j));
         if (j->error[0])
             json_object_set_new(*body, "error", json_string(j->error));
+        if (live) {
+            /* what the job has written so far (done: its whole output) */
+            const uint8_t *o = j->out, *er = j->err;
+            size_t on = j->out_len, en = j->err_len;
+            if (!job_done(j) && j->live)
+                pthread_mutex_lock(&j->live->mu);
+            if (!job_done(j) && j->live && (j->live->out.len || j->live->err.len)) {
+                j->state = HJ_RUNNING; /* it has written: it runs */
+                json_object_set_new(*body, "state", json_string(state_names[HJ_RUNNING]));
+            }
+            if (!job_done(j)) {
+                o = j->live ? j->live->out.data : NULL;
+                on = j->live ? j->live->out.len : 0;
+                er = j->live ? j->live->err.data : NULL;
+                en = j->live ? j->live->err.len : 0;
+            }
+            size_t a = out_from < on ? (size_t)out_from : on;
+            size_t b = err_from < en ? (size_t)err_from : en;
+            json_object_set_new(*body, "output",
+                                json_pack("{s:o,s:o,s:I,s:I}", "stdout_hex",
+                                          hex_json(o ? o + a : NULL, on - a), "stderr_hex",
+                                          hex_json(er ? er + b : NULL, en - b), "stdout_next",
+                                          (json_int_t)on, "stderr_next", (json_int_t)en));
+            if (!job_done(j) && j->live)
+                pthread_mutex_unlock(&j->live->mu);
+        }
     } else {
         status = fail(body, 404, "not_found", "unknown path /jobs/%s/%.40s (status: /jobs/ID, "
                       "result, receipt, events, cancel)", j->id, what);
@@ -1344,7 +1521,12 @@ void phase_http_stop(phase_http_t *h)
     while (h->jobs) {
         hjob_t *j = h->jobs;
         h->jobs = j->next;
-        job_free(j);
+        if (!j->remote && !job_done(j) && j->node_job) {
+            j->next = h->orphans; /* the worker may still write into its pipes */
+            h->orphans = j;
+        } else {
+            job_free(j);
+        }
     }
     pthread_mutex_unlock(&h->mu);
     for (size_t i = 0; i < h->n_boot; i++)

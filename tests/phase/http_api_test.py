@@ -26,6 +26,7 @@ PLASMD = os.environ["PLASMD"]
 PROGS = os.environ["PROGS"]
 REV = os.path.join(PROGS, "rev.wasm")
 LOOP = os.path.join(PROGS, "loop.wasm")
+TICK = os.path.join(PROGS, "tick.wasm")
 procs = []
 failures = []
 tmp = tempfile.mkdtemp(prefix="phase-http-")
@@ -108,7 +109,7 @@ def verify_receipt(result, pubkey):
 
 
 def main():
-    for f in (REV, LOOP):
+    for f in (REV, LOOP, TICK):
         if not os.path.isfile(f):
             testenv.missing(f + " not built (wat2wasm missing at configure time)")
     _, b = start("b", [])
@@ -183,6 +184,22 @@ def main():
     st, c = http(url + "/jobs/%s/cancel" % lid, "POST")
     check(st == 409 and err_code(c) == "finished", "cancelling a finished job: 409 finished")
     http(url + "/jobs/%s/events?wait_ms=10000" % q["id"])
+
+    # live output: a running job's stdout is visible before it ends
+    st, tj = post_json(url + "/jobs", {"module_hex": open(TICK, "rb").read().hex(),
+                                       "limits": {"timeout_ms": 40000}})
+    t0 = time.time()
+    st, lv = http(url + "/jobs/%s/events?out_from=0&err_from=0&wait_ms=10000" % tj["id"])
+    check(st == 200 and not lv["done"] and lv["state"] == "running"
+          and bytes.fromhex(lv["output"]["stdout_hex"]) == b"tick\n"
+          and lv["output"]["stdout_next"] == 5 and time.time() - t0 < 8,
+          "live output: 'tick' arrives while the job runs: %r" % (lv,))
+    st, lv2 = http(url + "/jobs/%s/events?out_from=5&err_from=0&wait_ms=300" % tj["id"])
+    check(st == 200 and lv2["output"]["stdout_hex"] == "" and not lv2["done"],
+          "live output from stdout_next: nothing new, the wait ends at wait_ms")
+    http(url + "/jobs/%s/cancel" % tj["id"], "POST")
+    st, lv3 = http(url + "/jobs/%s/events?out_from=5&wait_ms=10000" % tj["id"])
+    check(lv3["done"] and lv3["state"] == "cancelled", "the ticking job is cancelled")
 
     # bad input: clear errors, the node keeps serving
     st, e = http(url + "/jobs", "POST", b"{bad json", "application/json")

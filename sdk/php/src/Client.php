@@ -66,7 +66,9 @@ final class Client
      * discovery reported, $provider->pubkey); null: run on the node itself,
      * pinned to the node's own key from GET /status. $onEvent: stream the job
      * (called with each JobEvent as an array, in order, while the feed is
-     * followed); without it the call waits for the result in one request.
+     * followed); $onOutput: called with ('stdout'|'stderr', bytes) as the job
+     * writes, while it runs (local jobs; a remote job's output arrives when it
+     * ends). Without either the call waits for the result in one request.
      * Throws VerificationException when the receipt is not signed by the
      * pinned key or does not commit to the output received, PhaseException
      * for API errors (code "busy", "unknown_module", ...) and jobs that did
@@ -76,7 +78,8 @@ final class Client
      * @param array{fuel?: int, memory_bytes?: int, timeout_ms?: int} $limits
      */
     public function submit(string $wasmPath, ?string $stdin = null, ?Provider $provider = null,
-                           array $args = [], array $limits = [], ?callable $onEvent = null): Result
+                           array $args = [], array $limits = [], ?callable $onEvent = null,
+                           ?callable $onOutput = null): Result
     {
         $http = $this->http();
         $wasm = @file_get_contents($wasmPath);
@@ -89,18 +92,31 @@ final class Client
             'args' => array_values(array_map('strval', $args)),
             'stdin_hex' => bin2hex($stdin ?? ''),
             'target' => $provider?->peerId ?? 'local',
-            'wait' => $onEvent === null,
+            'wait' => $onEvent === null && $onOutput === null,
         ];
         if ($limits) {
             $job['limits'] = $limits;
         }
         $r = $http->submitJob($job);
-        if ($onEvent !== null) {
-            $from = 0;
+        if ($onEvent !== null || $onOutput !== null) {
+            $from = $outFrom = $errFrom = 0;
             $deadline = microtime(true) + 3600;
             do {
-                $feed = $http->events($r['id'], $from, 10000);
-                foreach ($feed['events'] as $ev) {
+                $feed = $onOutput !== null
+                    ? $http->events($r['id'], $from, 10000, $outFrom, $errFrom)
+                    : $http->events($r['id'], $from, 10000);
+                if ($onOutput !== null && isset($feed['output'])) {
+                    $o = $feed['output'];
+                    if ($o['stdout_hex'] !== '') {
+                        $onOutput('stdout', (string)hex2bin($o['stdout_hex']));
+                    }
+                    if ($o['stderr_hex'] !== '') {
+                        $onOutput('stderr', (string)hex2bin($o['stderr_hex']));
+                    }
+                    $outFrom = $o['stdout_next'];
+                    $errFrom = $o['stderr_next'];
+                }
+                foreach ($onEvent !== null ? $feed['events'] : [] as $ev) {
                     $onEvent($ev);
                 }
                 $from = $feed['next'];

@@ -122,6 +122,19 @@ final class HttpTransportTest extends TestCase
         $this->assertTrue($r->isVerified($c->getTransport()->status()['pubkey']));
     }
 
+    public function testLiveOutputIsTheJobsOutput(): void
+    {
+        $c = $this->client();
+        $live = ['stdout' => '', 'stderr' => ''];
+        $r = $c->submit(self::$hello, 'live', null, [], [], null,
+            function (string $stream, string $bytes) use (&$live): void {
+                $live[$stream] .= $bytes;
+            });
+        $this->assertSame('evil', $r->stdout());
+        $this->assertSame('evil', $live['stdout']);
+        $this->assertSame($r->stderr(), $live['stderr']);
+    }
+
     public function testLocalTransportInterfaceRunsOnTheNode(): void
     {
         $c = $this->client();

@@ -136,12 +136,19 @@ final class HttpTransport implements TransportInterface
     /**
      * The event feed: JobEvents from index $from, waiting up to $waitMs for the
      * job to finish. Returns ['events' => [...], 'next' => n, 'done' => bool, 'state' => s].
+     * With $outFrom/$errFrom (live output offsets) the wait also ends when the
+     * job has written more, and 'output' => ['stdout_hex', 'stderr_hex',
+     * 'stdout_next', 'stderr_next'] carries the new bytes.
      * @return array<string,mixed>
      */
-    public function events(string $id, int $from = 0, int $waitMs = 0): array
+    public function events(string $id, int $from = 0, int $waitMs = 0, ?int $outFrom = null,
+                           ?int $errFrom = null): array
     {
-        return $this->request('GET', sprintf('/jobs/%s/events?from=%d&wait_ms=%d',
-            rawurlencode($id), $from, $waitMs));
+        $q = sprintf('/jobs/%s/events?from=%d&wait_ms=%d', rawurlencode($id), $from, $waitMs);
+        if ($outFrom !== null || $errFrom !== null) {
+            $q .= sprintf('&out_from=%d&err_from=%d', $outFrom ?? 0, $errFrom ?? 0);
+        }
+        return $this->request('GET', $q);
     }
 
     /** @return array<string,mixed> */
