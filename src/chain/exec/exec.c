@@ -116,6 +116,7 @@ int chain_exec_tx(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, const chain_
     size_t mark = chain_overlay_mark(ov);
     int io = 0;
     uint8_t status = tx->kind == CHAIN_TX_TRANSFER ? apply_transfer(ov, tx, &acct, e, &io)
+                     : chain_tx_is_job(tx->kind)   ? chain_escrow_apply(ov, tx, &acct, e, &io)
                                                    : apply_utxo(ov, tx, &acct, e, &io);
     if (io) {   /* storage failure, not a rule: the caller must give up */
         chain_overlay_rollback(ov, mark);
@@ -230,6 +231,8 @@ chain_u128_t chain_exec_tx_cost(const chain_tx_t *tx)
 {
     if (tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL)
         return chain_tx_contract_max_cost(tx);
+    if (chain_tx_is_job(tx->kind))
+        return chain_escrow_tx_cost(tx);
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t sum;
         if (!chain_u128_add(tx->fee, tx->amount, &sum))
@@ -272,6 +275,8 @@ int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx
          * input would be included only to burn the fee; refuse it up front. */
         return utxo_would_succeed(st, tx, &acct, e);
     }
+    if (chain_tx_is_job(tx->kind) && tx->nonce == acct.nonce)
+        return chain_escrow_check(st, tx, &acct, e);
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t need;
         if (chain_u128_add(tx->fee, tx->amount, &need) && chain_u128_cmp(acct.balance, need) < 0 &&

@@ -244,4 +244,124 @@ int chain_contract_run(const chain_contract_t *c, const char *entry,
     BASE_MUST_CHECK;
 void chain_contract_result_free(chain_contract_result_t *r);   /* zeroes *r */
 
+/* ---- job escrow: the state machine (issue 16, docs/escrow.md) --------------
+ *
+ * One job record per job id; each CHAIN_TX_JOB_* tx is one step:
+ *   POST      (no record yet) requester locks `payment`  -> POSTED
+ *   CANCEL    POSTED, sender = requester: payment back   -> CANCELLED
+ *   ACCEPT    POSTED, height <= deadline, sender on the allow-list (when
+ *             one is given): provider locks provider_bond and names its
+ *             Phase key                                  -> ACCEPTED
+ *   CLAIM     ACCEPTED, sender = provider, height <= deadline, receipt
+ *             verified (chain_escrow_verify_claim)        -> CLAIMED,
+ *             window closes at claim height + window
+ *   FINALIZE  CLAIMED, height >= closes_at (anyone): provider gets payment
+ *             + bond back, reputation + 1                 -> FINALIZED
+ *   CHALLENGE CLAIMED, height < closes_at, challenger locks a bond >=
+ *             provider_bond (minimum 1); resolution by re-execution
+ *             (chain_escrow_resolve)                      -> CHALLENGED
+ *   EXPIRE    (anyone) height > deadline and POSTED: refund -> EXPIRED;
+ *             ACCEPTED (provider never claimed): refund, provider bond
+ *             slashed: half to the requester, the rest burned -> EXPIRED
+ * Resolution: the recomputed output commitment equals the claimed one ->
+ * provider paid + bond back, challenger bond: half to the provider, rest
+ * burned -> FINALIZED (reputation + 1); differs -> requester refunded,
+ * challenger bond back + half the provider bond, rest burned -> SLASHED.
+ * Value is conserved: every unit locked by a step is paid out exactly once
+ * by a later step, except the documented burns (fx.burned). */
+typedef enum chain_job_status {
+    CHAIN_JOB_POSTED = 1,
+    CHAIN_JOB_ACCEPTED = 2,
+    CHAIN_JOB_CLAIMED = 3,
+    CHAIN_JOB_CHALLENGED = 4,
+    CHAIN_JOB_FINALIZED = 5,
+    CHAIN_JOB_CANCELLED = 6,
+    CHAIN_JOB_EXPIRED = 7,
+    CHAIN_JOB_SLASHED = 8,
+} chain_job_status_t;
+
+const char *chain_job_status_name(uint8_t status);   /* "posted", ... */
+
+typedef struct chain_job {
+    chain_hash_t id;
+    uint8_t status;                       /* chain_job_status_t */
+    chain_addr_t requester, provider, challenger;
+    uint8_t phase_pk[CHAIN_PK_BYTES];     /* the provider's Phase identity */
+    chain_hash_t module_hash, input_commitment;
+    chain_hash_t output_commitment;       /* claimed */
+    chain_hash_t receipt_hash;            /* SHA-256 of the claimed receipt bytes */
+    uint64_t fuel, memory_max, deadline;
+    uint32_t window;
+    uint64_t posted_at, claimed_at, closes_at;
+    chain_u128_t payment, provider_bond, challenger_bond;
+    uint32_t n_allow;
+    chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
+} chain_job_t;
+
+/* Canonical record encoding (for the state tree; docs/escrow.md). */
+#define CHAIN_JOB_RECORD_MAX (32 + 1 + 20 * 3 + 32 * 5 + 8 * 3 + 4 + 8 * 3 + 16 * 3 + 4 + \
+                              20 * CHAIN_JOB_MAX_ALLOW)
+int chain_job_encode(const chain_job_t *j, buf_t *out) BASE_MUST_CHECK;
+int chain_job_decode(const uint8_t *in, size_t n, chain_job_t *out, err_t *e) BASE_MUST_CHECK;
+json_t *chain_job_to_json(const chain_job_t *j);
+
+/* What a step moves. `locked` is taken from the sender's balance into the
+ * escrow; credits are paid out of the escrow; burned leaves the supply. */
+#define CHAIN_ESCROW_MAX_CREDITS 3
+typedef struct chain_escrow_fx {
+    chain_u128_t locked;
+    uint32_t n_credits;
+    struct {
+        chain_addr_t to;
+        chain_u128_t amount;
+    } credits[CHAIN_ESCROW_MAX_CREDITS];
+    chain_u128_t burned;
+    bool reputation_up;                   /* +1 for job->provider */
+    bool needs_resolution;                /* CHALLENGE: call chain_escrow_resolve */
+} chain_escrow_fx_t;
+
+/* One step: job/exists is the record before (exists false for a new id),
+ * updated in place on success. CHAIN_ETXINVALID with the reason when the
+ * step is not allowed now (nothing changed). A CLAIM's receipt is verified
+ * here (chain_escrow_verify_claim). */
+int chain_escrow_step(chain_job_t *job, bool *exists, const chain_job_body_t *b,
+                      const chain_addr_t *sender, uint64_t height, chain_escrow_fx_t *fx,
+                      err_t *e) BASE_MUST_CHECK;
+
+/* Admission check of a claim: the receipt parses as a SignedReceipt v1, its
+ * signature verifies against job->phase_pk (the key the provider named at
+ * accept), its job_id and result.job_spec_hash equal job->id. Fills the
+ * claimed output commitment and the receipt's hash. CHAIN_ETXINVALID with
+ * the reason ("receipt is for job 1a2b..., not 3c4d..."). */
+int chain_escrow_verify_claim(const chain_job_t *job, const uint8_t *receipt, size_t n,
+                              chain_hash_t *commitment, chain_hash_t *receipt_hash, err_t *e)
+    BASE_MUST_CHECK;
+
+/* Settles a CHALLENGED job given the output commitment a re-execution
+ * produced (see the rules above). */
+int chain_escrow_resolve(chain_job_t *job, const chain_hash_t *recomputed, chain_escrow_fx_t *fx,
+                         err_t *e) BASE_MUST_CHECK;
+
+/* Execution of a job tx inside chain_exec_tx (fee and nonce as any tx):
+ * reads the job record (state data leaf CHAIN_DATA_JOB), runs the step at
+ * the overlay's block height, moves the balances (sender pays fee + what it
+ * locks; credits paid out; burns leave the supply), bumps the provider's
+ * reputation leaf on a finalize and writes the record back. Returns the
+ * receipt status: OK, JOB_REFUSED (the step is not allowed now),
+ * INSUFFICIENT_BALANCE or OVERFLOW; *io is set on a storage failure. */
+uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_account_t *acct,
+                           err_t *e, int *io);
+/* Admission (chain_exec_check_tx, tx at the account nonce): the step must be
+ * allowed against the committed state at the next height and the balance
+ * must cover fee + the amount it locks; CHAIN_ETXINVALID with the reason. */
+int chain_escrow_check(chain_state_t *st, const chain_tx_t *tx, const chain_account_t *acct,
+                       err_t *e) BASE_MUST_CHECK;
+/* fee + the most the tx can lock (payment, bond), saturating. */
+chain_u128_t chain_escrow_tx_cost(const chain_tx_t *tx);
+/* A job record and a provider's reputation (finalized jobs) from the
+ * committed state. */
+int chain_escrow_get_job(chain_state_t *st, const chain_hash_t *id, chain_job_t *job,
+                         bool *exists, err_t *e) BASE_MUST_CHECK;
+uint64_t chain_escrow_reputation(chain_state_t *st, const chain_addr_t *provider);
+
 #endif /* AETHER_CHAIN_EXEC_H */

@@ -17,6 +17,10 @@
  *   aeth_sendRawTransaction [hex] -> "<tx hash hex>"
  *   aeth_getStateRoot     []      -> {"root","height","block_hash"}
  *   aeth_getProof         [addr] | [{"tx","index"}] -> proof JSON (types.h)
+ *   aeth_getJob           [job_id] -> job JSON (chain_job_to_json) plus
+ *                         "provider_reputation" | null (docs/escrow.md)
+ *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?}]
+ *                         -> [job JSON], in job id order, at most max (100)
  */
 #include "chain/rpc/rpc.h"
 
@@ -24,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/exec/exec.h"
 #include "chain/node/node.h"
 
 #define MAX_UTXOS 1000
@@ -380,6 +385,124 @@ static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_erro
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding proof");
 }
 
+/* ---- job escrow (issue 16) ---- */
+
+#define MAX_JOBS 100
+
+static json_t *job_json(chain_state_t *st, const chain_job_t *j)
+{
+    json_t *o = chain_job_to_json(j);
+    static const uint8_t zero[CHAIN_ADDR_BYTES];
+    if (o && memcmp(j->provider.b, zero, sizeof zero) != 0)
+        json_object_set_new(o, "provider_reputation",
+                            cjson_u64(chain_escrow_reputation(st, &j->provider)));
+    return o;
+}
+
+static int m_get_job(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t id;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &id, err))
+        return -1;
+    chain_job_t j;
+    bool exists = false;
+    err_t e = {0};
+    if (chain_escrow_get_job(node_state(ud), &id, &j, &exists, &e) != 0)
+        return internal(err, &e);
+    *result = exists ? job_json(node_state(ud), &j) : json_null();
+    return 0;
+}
+
+typedef struct jobs_q {
+    chain_state_t *st;
+    bool by_req, by_prov;
+    chain_addr_t req, prov;
+    int status;   /* -1 = any */
+    size_t max;
+    json_t *out;
+    err_t *e;
+} jobs_q_t;
+
+static int jobs_cb(void *arg, const uint8_t id[32], const uint8_t *val, size_t n)
+{
+    (void)id;
+    jobs_q_t *q = arg;
+    chain_job_t j;
+    if (chain_job_decode(val, n, &j, q->e) != 0)
+        return CHAIN_EIO;
+    if ((q->by_req && memcmp(j.requester.b, q->req.b, CHAIN_ADDR_BYTES) != 0) ||
+        (q->by_prov && memcmp(j.provider.b, q->prov.b, CHAIN_ADDR_BYTES) != 0) ||
+        (q->status >= 0 && j.status != q->status))
+        return 0;
+    json_array_append_new(q->out, job_json(q->st, &j));
+    return json_array_size(q->out) >= q->max ? 1 : 0;
+}
+
+static int filter_addr(const json_t *f, const char *key, bool *set, chain_addr_t *a,
+                       rpc_error_t *err)
+{
+    const json_t *v = json_object_get(f, key);
+    if (!v)
+        return 0;
+    err_t e = {0};
+    if (!json_is_string(v) || chain_addr_from_hex(json_string_value(v), a, &e) != 0)
+        return rpc_fail(err, RPC_INVALID_PARAMS, "params[0].%s: expected a 40-digit hex address",
+                        key);
+    *set = true;
+    return 0;
+}
+
+static int m_get_jobs(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 1, err))
+        return -1;
+    jobs_q_t q = {.st = node_state(ud), .status = -1, .max = MAX_JOBS};
+    const json_t *f = rpc_param(params, 0);
+    if (f && !json_is_null(f)) {
+        if (!json_is_object(f))
+            return rpc_fail(err, RPC_INVALID_PARAMS,
+                            "params[0]: expected {\"requester\"?, \"provider\"?, \"status\"?, "
+                            "\"max\"?}");
+        const char *k;
+        const json_t *v;
+        json_object_foreach((json_t *)f, k, v) {
+            if (strcmp(k, "requester") && strcmp(k, "provider") && strcmp(k, "status") &&
+                strcmp(k, "max"))
+                return rpc_fail(err, RPC_INVALID_PARAMS, "params[0]: unknown filter \"%s\"", k);
+        }
+        if (filter_addr(f, "requester", &q.by_req, &q.req, err) ||
+            filter_addr(f, "provider", &q.by_prov, &q.prov, err))
+            return -1;
+        const json_t *s = json_object_get(f, "status");
+        if (s) {
+            for (int i = CHAIN_JOB_POSTED; i <= CHAIN_JOB_SLASHED && json_is_string(s); i++)
+                if (strcmp(json_string_value(s), chain_job_status_name((uint8_t)i)) == 0)
+                    q.status = i;
+            if (q.status < 0)
+                return rpc_fail(err, RPC_INVALID_PARAMS,
+                                "params[0].status: one of posted, accepted, claimed, challenged, "
+                                "finalized, cancelled, expired, slashed");
+        }
+        const json_t *m = json_object_get(f, "max");
+        if (m) {
+            if (!json_is_integer(m) || json_integer_value(m) < 1 ||
+                json_integer_value(m) > MAX_JOBS)
+                return rpc_fail(err, RPC_INVALID_PARAMS, "params[0].max: 1..%d", MAX_JOBS);
+            q.max = (size_t)json_integer_value(m);
+        }
+    }
+    err_t e = {0};
+    q.e = &e;
+    q.out = json_array();
+    int rc = chain_state_each_data(q.st, CHAIN_DATA_JOB, jobs_cb, &q, &e);
+    if (rc < 0) {
+        json_decref(q.out);
+        return internal(err, &e);
+    }
+    *result = q.out;
+    return 0;
+}
+
 const rpc_method_t rpc_chain_methods[] = {
     {"aeth_chainId", m_chain_id, NULL},
     {"aeth_blockNumber", m_block_number, NULL},
@@ -392,6 +515,8 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_sendRawTransaction", m_send_raw, b_send_raw},
     {"aeth_getStateRoot", m_state_root, NULL},
     {"aeth_getProof", m_get_proof, NULL},
+    {"aeth_getJob", m_get_job, NULL},
+    {"aeth_getJobs", m_get_jobs, NULL},
     {NULL, NULL, NULL},
 };
 

@@ -18,6 +18,7 @@ enum {
     CF_BLOCK_IDX,
     CF_TXS,
     CF_META,
+    CF_DATA,      /* tag ‖ id32 -> data value (issue 16) */
     CF_COUNT
 };
 
@@ -142,8 +143,12 @@ struct chain_overlay {
     chain_state_t *st;
     chain_hash_t base_tip;
     bool base_has_tip;
+    uint64_t base_height;        /* the tip's height when created */
     kv_map_t accounts;           /* addr20 -> account bytes */
     kv_map_t utxos;              /* id36 -> utxo bytes, or vlen 0 = spent (val keeps owner) */
+    kv_map_t data;               /* tag ‖ id32 -> [32] value hash ‖ u32 off ‖ u32 len in arena */
+    uint8_t *arena;              /* data values (append only) */
+    size_t arena_len, arena_cap;
     kv_map_t nodes;              /* SMT changes of the last root computation */
     bool root_valid;
     chain_hash_t root;

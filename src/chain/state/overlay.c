@@ -22,9 +22,11 @@ chain_overlay_t *chain_overlay_new(chain_state_t *st, err_t *e)
     ov->st = st;
     kv_init(&ov->accounts, CHAIN_ADDR_BYTES);
     kv_init(&ov->utxos, 36);
+    kv_init(&ov->data, 33);
     kv_init(&ov->nodes, SMT_POS_BYTES);
     pthread_rwlock_rdlock(&st->lock);
     ov->base_has_tip = st->has_tip;
+    ov->base_height = st->has_tip ? st->tip.height : 0;
     ov->base_tip = st->tip_hash;
     pthread_rwlock_unlock(&st->lock);
     return ov;
@@ -36,6 +38,8 @@ void chain_overlay_free(chain_overlay_t *ov)
         return;
     kv_free(&ov->accounts);
     kv_free(&ov->utxos);
+    kv_free(&ov->data);
+    free(ov->arena);
     kv_free(&ov->nodes);
     free(ov);
 }
@@ -119,16 +123,79 @@ int chain_overlay_del_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, err_t
     return 0;
 }
 
+uint64_t chain_overlay_height(const chain_overlay_t *ov)
+{
+    return ov->base_has_tip ? ov->base_height + 1 : 0;
+}
+
+/* ---- data leaves ---- */
+
+static void data_key(uint8_t tag, const uint8_t id[32], uint8_t k[33])
+{
+    k[0] = tag;
+    memcpy(k + 1, id, 32);
+}
+
+int chain_overlay_get_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32], buf_t *out,
+                           bool *exists, err_t *e)
+{
+    uint8_t k[33];
+    data_key(tag, id, k);
+    kv_entry_t *en = kv_get(&ov->data, k);
+    if (!en)
+        return chain_state_get_data(ov->st, tag, id, out, exists, e);
+    out->len = 0;
+    if (buf_append(out, ov->arena + load_le32(en->val + 32), load_le32(en->val + 36)) != 0)
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory (overlay)");
+    *exists = true;
+    return 0;
+}
+
+int chain_overlay_put_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32],
+                           const uint8_t *val, size_t n, err_t *e)
+{
+    if (n == 0 || n > CHAIN_DATA_MAX)
+        return err_set(e, CHAIN_EINVAL, "state: data value of %zu bytes, must be 1..%d", n,
+                       CHAIN_DATA_MAX);
+    if (ov->arena_len + n > UINT32_MAX)
+        return err_set(e, CHAIN_ENOMEM, "state: overlay data arena full");
+    if (ov->arena_len + n > ov->arena_cap) {
+        size_t c = ov->arena_cap ? ov->arena_cap * 2 : 4096;
+        while (c < ov->arena_len + n)
+            c *= 2;
+        uint8_t *p = realloc(ov->arena, c);
+        if (!p)
+            return err_set(e, CHAIN_ENOMEM, "state: out of memory (overlay)");
+        ov->arena = p;
+        ov->arena_cap = c;
+    }
+    memcpy(ov->arena + ov->arena_len, val, n);
+    uint8_t k[33], v[40];
+    data_key(tag, id, k);
+    crypto_sha256(val, n, v);
+    store_le32(v + 32, (uint32_t)ov->arena_len);
+    store_le32(v + 36, (uint32_t)n);
+    if (kv_put(&ov->data, k, v, sizeof v) != 0)
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory (overlay)");
+    ov->arena_len += n;   /* the arena only grows; a rollback drops the entry */
+    ov->root_valid = false;
+    return 0;
+}
+
+/* The three undo logs only grow between a mark and its rollback: pack their
+ * lengths (accounts and UTxOs 24 bits each, data 16 bits; a block stays far
+ * below: at most 20,000 txs of at most 128 UTxO writes). */
 size_t chain_overlay_mark(const chain_overlay_t *ov)
 {
-    /* both logs only grow between a mark and its rollback: pack them */
-    return ov->accounts.n_ents | (ov->utxos.n_ents << 32);
+    return (size_t)ov->accounts.n_ents | ((size_t)ov->utxos.n_ents << 24) |
+           ((size_t)ov->data.n_ents << 48);
 }
 
 void chain_overlay_rollback(chain_overlay_t *ov, size_t mark)
 {
-    kv_rollback(&ov->accounts, mark & 0xffffffffu);
-    kv_rollback(&ov->utxos, mark >> 32);
+    kv_rollback(&ov->accounts, mark & 0xffffffu);
+    kv_rollback(&ov->utxos, (mark >> 24) & 0xffffffu);
+    kv_rollback(&ov->data, (mark >> 48) & 0xffffu);
     ov->root_valid = false;
 }
 

@@ -337,7 +337,7 @@ static int upd_cmp(const void *a, const void *b)
 int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
 {
     kv_clear(&ov->nodes);
-    size_t n = ov->accounts.n_used + ov->utxos.n_used, m = 0;
+    size_t n = ov->accounts.n_used + ov->utxos.n_used + ov->data.n_used, m = 0;
     chain_hash_t zero = {{0}};
     if (n == 0) {
         *root = ov->base_has_tip ? ov->st->root : zero;
@@ -346,8 +346,8 @@ int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
     upd_t *u = malloc(n * sizeof *u);
     if (!u)
         return err_set(e, CHAIN_ENOMEM, "state: out of memory (SMT)");
-    const kv_map_t *maps[2] = {&ov->accounts, &ov->utxos};
-    for (int which = 0; which < 2; which++) {
+    const kv_map_t *maps[3] = {&ov->accounts, &ov->utxos, &ov->data};
+    for (int which = 0; which < 3; which++) {
         const kv_map_t *km = maps[which];
         for (size_t i = 0; i < km->n_slots; i++) {
             const kv_slot_t *s = &km->slots[i];
@@ -355,6 +355,12 @@ int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
                 continue;
             const kv_entry_t *en = &km->ents[s->head];
             upd_t *x = &u[m++];
+            if (which == 2) {   /* data leaf: the value hash is kept in the entry */
+                chain_smt_key_data(en->key[0], en->key + 1, &x->key);
+                x->del = false;
+                memcpy(x->vh.b, en->val, 32);
+                continue;
+            }
             if (which == 0) {
                 chain_addr_t a;
                 memcpy(a.b, en->key, 20);

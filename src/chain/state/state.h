@@ -176,6 +176,26 @@ int chain_overlay_put_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id,
 int chain_overlay_del_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, err_t *e)
     BASE_MUST_CHECK;
 
+/* Height of the block this overlay builds: the tip's height + 1 (0 on an
+ * empty store). */
+uint64_t chain_overlay_height(const chain_overlay_t *ov);
+
+/* Data leaves (types.h: CHAIN_DATA_*; job escrow records and provider
+ * reputation): values of 1..CHAIN_DATA_MAX bytes under (tag, id32), in the
+ * state tree like accounts; never deleted. get: *out receives a copy (its
+ * previous content replaced); absent = *exists false, *out empty. */
+int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], buf_t *out,
+                         bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_overlay_get_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32], buf_t *out,
+                           bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_overlay_put_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32],
+                           const uint8_t *val, size_t n, err_t *e) BASE_MUST_CHECK;
+/* Calls fn for every committed data value of tag, in id order, until fn
+ * returns non-zero (that value is returned). */
+int chain_state_each_data(chain_state_t *st, uint8_t tag,
+                          int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
+                          void *arg, err_t *e) BASE_MUST_CHECK;
+
 /* Savepoints let the executor undo one failed transaction's partial writes. */
 size_t chain_overlay_mark(const chain_overlay_t *ov);
 void chain_overlay_rollback(chain_overlay_t *ov, size_t mark);

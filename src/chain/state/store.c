@@ -193,6 +193,48 @@ void chain_state_root(chain_state_t *st, chain_hash_t *root)
     pthread_rwlock_unlock(&st->lock);
 }
 
+int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], buf_t *out,
+                         bool *exists, err_t *e)
+{
+    uint8_t k[33], *v = NULL;
+    size_t n = 0;
+    k[0] = tag;
+    memcpy(k + 1, id, 32);
+    out->len = 0;
+    *exists = false;
+    int rc = db_get(st->db, NULL, CF_DATA, k, sizeof k, &v, &n, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    rc = buf_append(out, v, n) == 0 ? 0 : err_set(e, CHAIN_ENOMEM, "state: out of memory");
+    free(v);
+    *exists = rc == 0;
+    return rc;
+}
+
+int chain_state_each_data(chain_state_t *st, uint8_t tag,
+                          int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
+                          void *arg, err_t *e)
+{
+    db_iter_t *it = db_iter_new(st->db, NULL, CF_DATA, e);
+    if (!it)
+        return CHAIN_EIO;
+    int rc = 0;
+    for (db_iter_seek(it, &tag, 1); db_iter_valid(it) && !rc; db_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = db_iter_key(it, &kl);
+        const uint8_t *v = db_iter_value(it, &vl);
+        if (kl != 33 || k[0] != tag)
+            break;
+        rc = fn(arg, k + 1, v, vl);
+    }
+    if (!rc && db_iter_status(it, e) != 0)
+        rc = CHAIN_EIO;
+    db_iter_free(it);
+    return rc;
+}
+
 int chain_state_get_account(chain_state_t *st, const chain_addr_t *a, chain_account_t *out,
                             bool *exists, err_t *e)
 {
@@ -537,6 +579,18 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         }
     }
     free(utx);
+    /* data leaves (job escrow records, reputation) */
+    size_t n_data = 0;
+    const kv_entry_t **dat = kv_sorted_heads(&ov->data, &n_data);
+    if (!dat) {
+        pthread_rwlock_unlock(&st->lock);
+        rc = err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
+        goto out;
+    }
+    for (size_t i = 0; i < n_data; i++)
+        db_batch_put(st->db, wb, CF_DATA, dat[i]->key, 33, ov->arena + load_le32(dat[i]->val + 32),
+                     load_le32(dat[i]->val + 36));
+    free(dat);
     /* block, indexes, receipts, tip */
     uint8_t hk[8];
     store_be64(hk, block->header.height);

@@ -15,6 +15,14 @@ void chain_smt_key_account(const chain_addr_t *a, chain_hash_t *key)
     crypto_sha256(buf, sizeof buf, key->b);
 }
 
+void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key)
+{
+    uint8_t buf[1 + 32];
+    buf[0] = tag;
+    memcpy(buf + 1, id, 32);
+    crypto_sha256(buf, sizeof buf, key->b);
+}
+
 void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key)
 {
     uint8_t buf[1 + 32 + 4];

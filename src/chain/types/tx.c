@@ -27,6 +27,7 @@ static void tx_fix_pointers(chain_tx_t *tx)
     uint8_t *bytes = (uint8_t *)(tx->inputs + tx->n_inputs);
     tx->code = tx->code_len ? bytes : NULL;
     tx->input = tx->input_len ? bytes + tx->code_len : NULL;
+    tx->job = tx->job_len ? bytes + tx->code_len + tx->input_len : NULL;   /* job kinds */
 }
 
 static chain_tx_t *tx_alloc_ex(uint32_t n_in, uint32_t n_out, uint32_t n_code, uint32_t n_input)
@@ -56,12 +57,15 @@ chain_tx_t *chain_tx_dup(const chain_tx_t *tx)
 {
     if (!tx)
         return NULL;
-    size_t sz = tx_alloc_size(tx->n_inputs, tx->n_outputs, tx->code_len, tx->input_len);
+    size_t sz = tx_alloc_size(tx->n_inputs, tx->n_outputs, tx->code_len, tx->input_len) +
+                tx->job_len;
     chain_tx_t *c = malloc(sz);
     if (!c)
         return NULL;
     memcpy(c, tx, sizeof *tx);
     tx_fix_pointers(c);
+    if (tx->job_len)
+        memcpy(c->job, tx->job, tx->job_len);
     if (c->n_outputs)
         memcpy(c->outputs, tx->outputs, c->n_outputs * sizeof(chain_utxo_t));
     if (c->n_inputs)
@@ -242,6 +246,10 @@ static size_t tx_write(const chain_tx_t *tx, uint8_t *out, bool with_sig)
             memcpy(p, tx->outputs[i].owner.b, 20), p += 20;
             chain_u128_put(p, tx->outputs[i].amount), p += 16;
         }
+    } else if (chain_tx_is_job(tx->kind)) {
+        store_le32(p, tx->job_len), p += 4;
+        if (tx->job_len)
+            memcpy(p, tx->job, tx->job_len), p += tx->job_len;
     } else {   /* DEPLOY, CALL */
         if (tx->kind == CHAIN_TX_CALL)
             memcpy(p, tx->to.b, 20), p += 20;
@@ -273,11 +281,16 @@ size_t chain_tx_encoded_size(const chain_tx_t *tx)
         n += 16 + 8 + 16 + 4 + (size_t)tx->code_len + 4 + tx->input_len;
     else if (tx->kind == CHAIN_TX_CALL)
         n += 20 + 16 + 8 + 16 + 4 + (size_t)tx->input_len;
+    else if (chain_tx_is_job(tx->kind))
+        n += 4 + (size_t)tx->job_len;
     return n;
 }
 
 static bool tx_shape_ok(const chain_tx_t *tx)
 {
+    if (chain_tx_is_job(tx->kind))
+        return tx->job_len <= CHAIN_JOB_MAX_BODY && tx->n_inputs == 0 && tx->n_outputs == 0 &&
+               tx->code_len == 0 && tx->input_len == 0;
     bool contract = tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL;
     if (!contract && tx->kind != CHAIN_TX_TRANSFER && tx->kind != CHAIN_TX_UTXO)
         return false;
@@ -415,7 +428,7 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e)
     if (!rd_u8(&r, &kind, "kind"))
         return NULL;
     if (kind != CHAIN_TX_TRANSFER && kind != CHAIN_TX_UTXO && kind != CHAIN_TX_DEPLOY &&
-        kind != CHAIN_TX_CALL) {
+        kind != CHAIN_TX_CALL && !chain_tx_is_job(kind)) {
         err_set(e, CHAIN_EINVAL, "tx: unknown kind %u at offset 0", kind);
         return NULL;
     }
@@ -426,7 +439,11 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e)
     rd_u64(&r, &head.nonce, "nonce");
     rd_u128(&r, &head.fee, "fee");
     chain_tx_t *tx = NULL;
-    if (kind == CHAIN_TX_TRANSFER) {
+    if (chain_tx_is_job(kind)) {
+        tx = chain_job_tx_decode_body(&r, &head);
+        if (!tx)
+            return NULL;
+    } else if (kind == CHAIN_TX_TRANSFER) {
         rd_bytes(&r, head.to.b, 20, "to");
         size_t off = r.off;
         rd_u128(&r, &head.amount, "amount");
@@ -553,7 +570,14 @@ int chain_tx_check_static(const chain_tx_t *tx, err_t *e)
     /* a verified signature implies a valid key; skip the costly decode then */
     if (!tx->sig_ok && !crypto_ed25519_pk_valid(tx->sender_pk))
         return err_set(e, CHAIN_ETXINVALID, "tx: sender_pk is not a valid Ed25519 key");
-    if (tx->kind == CHAIN_TX_TRANSFER) {
+    if (chain_tx_is_job(tx->kind)) {
+        chain_job_body_t b;
+        if (chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, e) != 0) {
+            if (e)
+                e->code = CHAIN_ETXINVALID;
+            return CHAIN_ETXINVALID;
+        }
+    } else if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t s;
         if (chain_u128_is_zero(tx->amount))
             return err_set(e, CHAIN_ETXINVALID, "tx: transfer amount is zero");
@@ -592,19 +616,18 @@ json_t *chain_tx_to_json(const chain_tx_t *tx)
         return NULL;
     char addr[41];
     json_object_set_new(j, "hash", jhex(tx->hash.b, 32));
-    static const char *const kinds[] = {[CHAIN_TX_TRANSFER] = "transfer",
-                                        [CHAIN_TX_UTXO] = "utxo",
-                                        [CHAIN_TX_DEPLOY] = "deploy",
-                                        [CHAIN_TX_CALL] = "call"};
-    const char *kn = tx->kind < sizeof kinds / sizeof *kinds ? kinds[tx->kind] : NULL;
-    json_object_set_new(j, "kind", json_string(kn ? kn : "unknown"));
+    json_object_set_new(j, "kind", json_string(chain_tx_kind_name(tx->kind)));
     json_object_set_new(j, "chain_id", ju64(tx->chain_id));
     chain_addr_to_hex(&tx->sender, addr);
     json_object_set_new(j, "sender", json_string(addr));
     json_object_set_new(j, "sender_pk", jhex(tx->sender_pk, 32));
     json_object_set_new(j, "nonce", ju64(tx->nonce));
     json_object_set_new(j, "fee", ju128(tx->fee));
-    if (tx->kind == CHAIN_TX_TRANSFER) {
+    if (chain_tx_is_job(tx->kind)) {
+        chain_job_body_t b;
+        if (chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, NULL) == 0)
+            json_object_set_new(j, "job", chain_job_body_to_json(&b));
+    } else if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_addr_to_hex(&tx->to, addr);
         json_object_set_new(j, "to", json_string(addr));
         json_object_set_new(j, "amount", ju128(tx->amount));

@@ -153,6 +153,14 @@ typedef enum chain_tx_kind {
     CHAIN_TX_DEPLOY = 6,
     CHAIN_TX_CALL = 7,
     /* reserved: 8 job post, 9 job claim, 10 job challenge */
+    /* job escrow (issue 16, docs/escrow.md): body = u32 len, job body */
+    CHAIN_TX_JOB_POST = 0x20,
+    CHAIN_TX_JOB_ACCEPT = 0x21,
+    CHAIN_TX_JOB_CLAIM = 0x22,
+    CHAIN_TX_JOB_FINALIZE = 0x23,
+    CHAIN_TX_JOB_CHALLENGE = 0x24,
+    CHAIN_TX_JOB_CANCEL = 0x25,
+    CHAIN_TX_JOB_EXPIRE = 0x26,
 } chain_tx_kind_t;
 
 typedef struct chain_utxo_id {
@@ -194,6 +202,9 @@ typedef struct chain_tx {
     chain_u128_t gas_price;
     uint32_t code_len, input_len;
     uint8_t *code, *input;        /* point into this allocation (NULL when empty) */
+    /* CHAIN_TX_JOB_*: the job body bytes (see chain_job_body_t) */
+    uint32_t job_len;
+    uint8_t *job;                 /* points into this allocation (NULL when none) */
     uint8_t sig[CHAIN_SIG_BYTES];
     /* cached, derived */
     chain_addr_t sender;          /* address(sender_pk) */
@@ -263,6 +274,66 @@ int chain_tx_check_static(const chain_tx_t *tx, err_t *e) BASE_MUST_CHECK;
  * The raw transaction travels as hex of the signed encoding. */
 json_t *chain_tx_to_json(const chain_tx_t *tx);
 
+/* ---- job escrow transactions (issue 16; docs/escrow.md) --------------------- *
+ *
+ * A job tx is the common tx head, then u32 body_len and the body, then the
+ * signature. Every body starts with [32] job_id (the JobId of the Phase
+ * SignedManifest<JobSpec::Wasm> = SHA-256 of its signing message), then:
+ *   POST:      [32] module_hash (SHA-256 of the module bytes),
+ *              [32] input_commitment (SHA-256 of the input bytes),
+ *              u64 fuel (> 0), u64 memory_max (bytes, > 0),
+ *              u64 deadline (block height), u128 payment (> 0),
+ *              u128 provider_bond, u32 window (challenge window, blocks,
+ *              1..CHAIN_JOB_MAX_WINDOW), u32 n_allow (0..CHAIN_JOB_MAX_ALLOW),
+ *              n_allow x [20] provider address (strictly ascending; empty =
+ *              any provider)
+ *   ACCEPT:    [32] phase_pk (the provider's Phase identity: the signed link
+ *              between that identity and the sender's account)
+ *   CLAIM:     u32 receipt_len (1..CHAIN_JOB_MAX_RECEIPT), the
+ *              SignedReceipt<JobResult> JSON bytes as plasmd wrote them
+ *   CHALLENGE: u128 challenger_bond (> 0)
+ *   FINALIZE, CANCEL, EXPIRE: nothing more
+ * Parsing is strict (no trailing bytes, bounds named with their offset). */
+#define CHAIN_JOB_MAX_ALLOW 16
+#define CHAIN_JOB_MAX_RECEIPT 4096
+#define CHAIN_JOB_MAX_WINDOW 100000
+#define CHAIN_JOB_MAX_BODY (32 + 4 + CHAIN_JOB_MAX_RECEIPT)
+
+typedef struct chain_job_body {
+    uint8_t kind;                      /* CHAIN_TX_JOB_* */
+    chain_hash_t job_id;
+    /* POST */
+    chain_hash_t module_hash, input_commitment;
+    uint64_t fuel, memory_max, deadline;
+    chain_u128_t payment, provider_bond;
+    uint32_t window;
+    uint32_t n_allow;
+    chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
+    /* ACCEPT */
+    uint8_t phase_pk[CHAIN_PK_BYTES];
+    /* CLAIM: borrowed from the parsed bytes */
+    const uint8_t *receipt;
+    uint32_t receipt_len;
+    /* CHALLENGE */
+    chain_u128_t challenger_bond;
+} chain_job_body_t;
+
+bool chain_tx_is_job(uint8_t kind);
+/* "transfer", "utxo", "job_post", "job_accept", ... ("unknown" otherwise) */
+const char *chain_tx_kind_name(uint8_t kind);
+/* Strict parse of a job body of tx kind `kind` (also checks the static
+ * rules above). CHAIN_EINVAL naming the field and offset. */
+int chain_job_body_parse(uint8_t kind, const uint8_t *p, size_t n, chain_job_body_t *out,
+                         err_t *e) BASE_MUST_CHECK;
+/* Appends the body encoding of b (b->kind chooses the fields). */
+int chain_job_body_encode(const chain_job_body_t *b, buf_t *out) BASE_MUST_CHECK;
+/* A job tx carrying b (encoded, bounds checked); NULL with e set. */
+chain_tx_t *chain_tx_new_job(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                             uint64_t nonce, chain_u128_t fee, const chain_job_body_t *b,
+                             err_t *e);
+/* JSON of a job body: {"job_id", ...kind's fields} (receipt as a string). */
+json_t *chain_job_body_to_json(const chain_job_body_t *b);
+
 /* ---- receipts ---------------------------------------------------------------- */
 
 typedef enum chain_status {
@@ -273,7 +344,8 @@ typedef enum chain_status {
     CHAIN_STATUS_UTXO_NOT_OWNED = 3,        /* an input belongs to someone else */
     CHAIN_STATUS_UTXO_UNDERFUNDED = 4,      /* Σin + from_balance < Σout + fee */
     CHAIN_STATUS_OVERFLOW = 5,              /* a credit would exceed 2^128 - 1 */
-    CHAIN_STATUS_MAX_ = 5,
+    CHAIN_STATUS_JOB_REFUSED = 6,           /* the job escrow step is not allowed now */
+    CHAIN_STATUS_MAX_ = 6,
 } chain_status_t;
 
 const char *chain_status_name(uint8_t status);   /* "ok", "insufficient_balance", ... */
@@ -429,6 +501,14 @@ typedef struct chain_proof {
 
 void chain_smt_key_account(const chain_addr_t *a, chain_hash_t *key);
 void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key);
+/* Data leaves (issue 16): key = SHA-256(tag ‖ id32), value hash = SHA-256 of
+ * the value bytes. Tags: CHAIN_DATA_JOB (id = job id, value = the job record
+ * of chain/exec), CHAIN_DATA_REPUTATION (id = provider address ‖ 12 zero
+ * bytes, value = u64 finalized jobs). */
+#define CHAIN_DATA_JOB 0x03
+#define CHAIN_DATA_REPUTATION 0x04
+#define CHAIN_DATA_MAX 1024   /* bytes of one data value */
+void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key);
 void chain_smt_leaf_hash(const chain_hash_t *key, const chain_hash_t *value_hash,
                          chain_hash_t *out);
 void chain_smt_node_hash(const chain_hash_t *l, const chain_hash_t *r, chain_hash_t *out);
