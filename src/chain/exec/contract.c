@@ -438,7 +438,7 @@ static void config(awasm_config_t *cfg)
     cfg->max_tables = 16;
     cfg->max_functions = 10000;
     cfg->max_locals = 10000;
-    cfg->stack_slots = 64 * 1024;          /* 512 KiB of value stack per run */
+    cfg->stack_slots = 8 * 1024;           /* 64 KiB of value stack per run (zeroed per run) */
     cfg->max_store_bytes = 32u << 20;
 }
 
