@@ -32,6 +32,8 @@ static json_t *reencode(const phase_http_submit_t *s)
     for (size_t i = 0; i < s->n_args; i++)
         json_array_append_new(a, json_string(s->args[i]));
     json_object_set_new(o, "args", a);
+    if (s->env)
+        json_object_set(o, "env", s->env);
     json_object_set_new(o, "stdin_hex", hexj(s->stdin_data, s->stdin_len));
     json_object_set_new(o, "limits",
                         json_pack("{s:o,s:o,s:o}", "fuel", cjson_u64(s->fuel), "memory_bytes",
@@ -49,7 +51,8 @@ static bool same(const phase_http_submit_t *a, const phase_http_submit_t *b)
         a->n_args != b->n_args || a->stdin_len != b->stdin_len ||
         (a->stdin_len && memcmp(a->stdin_data, b->stdin_data, a->stdin_len)) ||
         a->fuel != b->fuel || a->memory_bytes != b->memory_bytes ||
-        a->timeout_ms != b->timeout_ms || strcmp(a->target, b->target) || a->wait != b->wait)
+        a->timeout_ms != b->timeout_ms || strcmp(a->target, b->target) || a->wait != b->wait ||
+        (a->env == NULL) != (b->env == NULL) || (a->env && !json_equal(a->env, b->env)))
         return false;
     for (size_t i = 0; i < a->n_args; i++)
         if (strcmp(a->args[i], b->args[i]))
@@ -62,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     phase_http_submit_t s;
     err_t e = {0};
     if (phase_http_parse_submit(data, size, &s, &e) != PHASE_OK) {
-        if (!e.msg[0] || s.module || s.args || s.stdin_data)
+        if (!e.msg[0] || s.module || s.args || s.stdin_data || s.env)
             abort(); /* an error names what was wrong and frees everything */
         return 0;
     }

@@ -213,6 +213,7 @@ void phase_http_submit_free(phase_http_submit_t *s)
         free(s->args[i]);
     free(s->args);
     free(s->stdin_data);
+    json_decref(s->env);
     memset(s, 0, sizeof *s);
 }
 
@@ -304,9 +305,20 @@ int phase_http_parse_submit(const uint8_t *body, size_t n, phase_http_submit_t *
             rc = err_set(e, PHASE_EINVAL, "\"env\" must be an object of strings");
             goto out;
         }
-        if (json_object_size(env)) {
-            rc = err_set(e, PHASE_EUNSUPPORTED, "\"env\": environment variables are not "
-                         "supported: jobs run with an empty WASI environment (use \"args\")");
+        if (json_object_size(env) > MAX_ARGS + 1) {
+            rc = err_set(e, PHASE_EINVAL, "\"env\" has more than %d variables", MAX_ARGS + 1);
+            goto out;
+        }
+        json_object_foreach((json_t *)env, k, v) {
+            if (!json_is_string(v) || !*k || strchr(k, '=') ||
+                strlen(json_string_value(v)) != json_string_length(v)) {
+                rc = err_set(e, PHASE_EINVAL, "\"env\".\"%.64s\" must be a string without NUL "
+                             "under a name without '='", k);
+                goto out;
+            }
+        }
+        if (json_object_size(env) && !(s->env = json_deep_copy(env))) {
+            rc = err_set(e, BASE_ENOMEM, "out of memory");
             goto out;
         }
     }
@@ -636,6 +648,8 @@ static void call_submit_local(phase_http_t *h, call_t *c)
     }
     if (s->stdin_len)
         json_object_set_new(p, "stdin", cjson_bytes(s->stdin_data, s->stdin_len));
+    if (s->env)
+        json_object_set(p, "env", s->env);
     if (s->fuel)
         json_object_set_new(p, "max_fuel", cjson_u64(s->fuel));
     phase_manifest_t m;
@@ -913,6 +927,13 @@ static int h_submit(phase_http_t *h, const rpc_http_req_t *req, json_t **body)
     hex_encode(rnd, sizeof rnd, j->id);
     j->submitted_ms = now_ms();
     j->remote = strcmp(s->target, "local") != 0;
+    if (j->remote && s->env) {
+        free(j);
+        phase_http_submit_free(s);
+        free(s);
+        return fail(body, 400, "unsupported", "\"env\" is supported for local jobs only (the "
+                    "network client does not send it yet)");
+    }
     bool wait = s->wait;
     pthread_mutex_lock(&h->mu);
     bool room = job_room(h);

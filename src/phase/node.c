@@ -33,6 +33,7 @@
 #define OFFER_READ_MS 10000
 #define RELAY_READ_MS 60000
 #define MAX_ARGS 64
+#define MAX_ENV 64
 #define CACHE_SLOTS 64
 #define CACHE_BYTES (256u << 20)
 
@@ -76,6 +77,8 @@ struct njob {
     uv_work_t work;
     char *argv[MAX_ARGS + 1];
     size_t argc;
+    char *envp[MAX_ENV + 1];   /* "KEY=VALUE" from the JobSpec's "env" */
+    size_t envc;
     uint8_t *stdin_data;
     size_t stdin_len;
     uint64_t fuel;
@@ -102,6 +105,8 @@ static void njob_free(njob_t *j)
     phase_manifest_free(&j->m);
     for (size_t i = 0; i < j->argc; i++)
         free(j->argv[i]);
+    for (size_t i = 0; i < j->envc; i++)
+        free(j->envp[i]);
     free(j->stdin_data);
     free(j->module);
     phase_job_outcome_free(&j->out);
@@ -123,6 +128,8 @@ static void work_run(uv_work_t *w)
     phase_job_opts_t t = {
         .argc = j->argc,
         .argv = (const char *const *)j->argv,
+        .envc = j->envc,
+        .envp = (const char *const *)j->envp,
         .fuel = j->fuel,
         .module = j->module,
         .module_len = j->module_len,
@@ -210,7 +217,7 @@ static bool queue_full(const phase_node_t *n)
     return n->running + n->queued >= n->cfg->max_concurrent_jobs + n->cfg->queue_depth;
 }
 
-/* Our JobSpec extensions: args, stdin, max_fuel. */
+/* Our JobSpec extensions: args, env, stdin, max_fuel. */
 static int read_extensions(njob_t *j, err_t *e)
 {
     const json_t *p = j->m.payload;
@@ -230,6 +237,25 @@ static int read_extensions(njob_t *j, err_t *e)
             if (!(j->argv[j->argc] = strdup(s)))
                 return err_set(e, BASE_ENOMEM, "out of memory");
             j->argc++;
+        }
+    }
+    const json_t *env = json_object_get(p, "env");
+    if (env && !json_is_null(env)) {
+        if (!json_is_object(env) || json_object_size(env) > MAX_ENV)
+            return err_set(e, PHASE_EINVAL, "job spec: \"env\" must be an object of at most %d "
+                           "strings", MAX_ENV);
+        const char *k;
+        const json_t *v;
+        json_object_foreach((json_t *)env, k, v) {
+            const char *val = json_string_value(v);
+            if (!val || !*k || strchr(k, '='))
+                return err_set(e, PHASE_EINVAL, "job spec: \"env\".\"%.64s\" must be a string "
+                               "under a name without '='", k);
+            size_t n = strlen(k) + strlen(val) + 2;
+            if (!(j->envp[j->envc] = malloc(n)))
+                return err_set(e, BASE_ENOMEM, "out of memory");
+            snprintf(j->envp[j->envc], n, "%s=%s", k, val);
+            j->envc++;
         }
     }
     const json_t *in = json_object_get(p, "stdin");

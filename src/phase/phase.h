@@ -429,8 +429,9 @@ int phase_hex_key(const char *hex, uint8_t *out, size_t n, err_t *e) BASE_MUST_C
  *                                           "receipt": bstr(JSON SignedReceipt)}}
  *                              | {"Err": {"reason": tstr}}; 256 KiB / 8 MiB caps
  * Our extensions of the wasm JobSpec payload (signed with it, ignored by
- * upstream): "args" [str] (argv after argv[0]), "stdin" [bytes], "max_fuel"
- * u64. The provider clamps each to its own limits. */
+ * upstream): "args" [str] (argv after argv[0]), "env" {name: str} (the WASI
+ * environment, at most 64), "stdin" [bytes], "max_fuel" u64. The provider
+ * clamps each to its own limits. */
 
 #define PHASE_OFFER_PROTO "/phase/job-offer/1.0.0"
 #define PHASE_RELAY_PROTO "/phase/job-relay/1.0.0"
@@ -679,6 +680,7 @@ typedef struct phase_http_submit {
     size_t module_len;
     char **args;
     size_t n_args;
+    json_t *env;            /* object of strings (NULL = none); local jobs only */
     uint8_t *stdin_data;
     size_t stdin_len;
     uint64_t fuel, memory_bytes, timeout_ms;      /* 0 = the provider's limit */

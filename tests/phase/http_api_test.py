@@ -27,6 +27,7 @@ PROGS = os.environ["PROGS"]
 REV = os.path.join(PROGS, "rev.wasm")
 LOOP = os.path.join(PROGS, "loop.wasm")
 TICK = os.path.join(PROGS, "tick.wasm")
+PRINTENV = os.path.join(PROGS, "printenv.wasm")
 procs = []
 failures = []
 tmp = tempfile.mkdtemp(prefix="phase-http-")
@@ -109,7 +110,7 @@ def verify_receipt(result, pubkey):
 
 
 def main():
-    for f in (REV, LOOP, TICK):
+    for f in (REV, LOOP, TICK, PRINTENV):
         if not os.path.isfile(f):
             testenv.missing(f + " not built (wat2wasm missing at configure time)")
     _, b = start("b", [])
@@ -209,9 +210,20 @@ def main():
     check(st == 400 and "bogus" in e["error"]["message"], "unknown field named")
     st, e = post_json(url + "/jobs", {"module": "sha256:" + "0" * 64})
     check(st == 404 and err_code(e) == "unknown_module", "unknown module reference: 404")
-    st, e = post_json(url + "/jobs", {"module": m["module"], "env": {"A": "1"}})
-    check(st == 400 and err_code(e) == "unsupported" and "env" in e["error"]["message"],
-          "env variables: 400 unsupported, said so")
+    st, r = post_json(url + "/jobs", {"module_hex": open(PRINTENV, "rb").read().hex(),
+                                      "env": {"GREETING": "hi there", "N": "1"}, "wait": True})
+    check(st == 200 and bytes.fromhex(r["stdout_hex"]) == b"GREETING=hi there\0N=1\0",
+          "env reaches the job's WASI environment")
+    st, r = post_json(url + "/jobs", {"module_hex": open(PRINTENV, "rb").read().hex(),
+                                      "wait": True})
+    check(st == 200 and r["stdout_hex"] == "", "no env: an empty environment")
+    st, e = post_json(url + "/jobs", {"module": m["module"], "env": {"A=B": "1"}})
+    check(st == 400 and "A=B" in e["error"]["message"], "an env name with '=': 400 naming it")
+    st, e = post_json(url + "/jobs", {"module": m["module"], "env": {"A": 1}})
+    check(st == 400 and err_code(e) == "bad_request", "a non-string env value: 400")
+    st, e = post_json(url + "/jobs", {"module": m["module"], "env": {"A": "1"},
+                                      "target": "remote"})
+    check(st == 400 and err_code(e) == "unsupported", "env on a remote job: 400 unsupported")
     st, e = post_json(url + "/jobs", {"module": m["module"], "limits": {"fuel": -1}})
     check(st == 400 and "fuel" in e["error"]["message"], "negative fuel named")
     st, e = http(url + "/jobs", "POST", b"{}", "text/plain")
