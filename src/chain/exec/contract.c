@@ -19,6 +19,7 @@
 struct chain_contract {
     awasm_config_t cfg;
     awasm_module_t *mod;
+    awasm_imports_t *imps;       /* the host ABI, shared by every run */
     bool has_init;
 };
 
@@ -106,11 +107,18 @@ static int io_fail(awasm_ctx_t *ctx, run_t *run, int rc)
     return awasm_ctx_trap(ctx, AWASM_TRAP_HOST, "contract storage read failed (%d)", rc);
 }
 
-/* ---- host functions ---- */
+/* ---- host functions ----
+ * The import list is built once per compiled contract, so a host function
+ * finds its run through the store's user pointer, not its own. */
+
+static run_t *R(awasm_ctx_t *ctx)
+{
+    return awasm_store_user(awasm_ctx_store(ctx));
+}
 
 static int h_storage_read(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
-    run_t *run = u;
+    run_t *run = R(ctx);
     CHARGE(ctx, 200);
     int32_t klen = a[1].of.i32;
     if (klen < 0 || klen > CHAIN_CONTRACT_MAX_KEY) {
@@ -177,7 +185,7 @@ static int put_write(awasm_ctx_t *ctx, run_t *run, const uint8_t *key, uint32_t 
 
 static int h_storage_write(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
-    run_t *run = u;
+    run_t *run = R(ctx);
     int32_t klen = a[1].of.i32, vlen = a[3].of.i32;
     CHARGE(ctx, 5000);
     if (klen < 0 || klen > CHAIN_CONTRACT_MAX_KEY || vlen < 0 || vlen > CHAIN_CONTRACT_MAX_VALUE) {
@@ -203,7 +211,7 @@ static int h_storage_write(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *
 
 static int h_storage_remove(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
-    run_t *run = u;
+    run_t *run = R(ctx);
     int32_t klen = a[1].of.i32;
     CHARGE(ctx, 5000);
     if (klen < 0 || klen > CHAIN_CONTRACT_MAX_KEY) {
@@ -261,18 +269,18 @@ static int add_log(awasm_ctx_t *ctx, run_t *run, const uint8_t *topic, int32_t d
 
 static int h_emit_log(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
-    return add_log(ctx, u, NULL, a[0].of.i32, a[1].of.i32, res);
+    return add_log(ctx, R(ctx), NULL, a[0].of.i32, a[1].of.i32, res);
 }
 
 static int h_emit_event(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
     RANGE(topic, ctx, a[0].of.i32, 32, "emit_event topic");
-    return add_log(ctx, u, topic, a[1].of.i32, a[2].of.i32, res);
+    return add_log(ctx, R(ctx), topic, a[1].of.i32, a[2].of.i32, res);
 }
 
 static int h_set_return(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
-    run_t *run = u;
+    run_t *run = R(ctx);
     int32_t len = a[1].of.i32;
     CHARGE(ctx, 100);
     if (len < 0 || len > CHAIN_CONTRACT_MAX_RETURN) {
@@ -297,7 +305,7 @@ static int h_block_number(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *r
 {
     (void)a;
     CHARGE(ctx, 2);
-    res[0].of.i64 = (int64_t)((run_t *)u)->env->block_number;
+    res[0].of.i64 = (int64_t)R(ctx)->env->block_number;
     return 0;
 }
 
@@ -305,7 +313,7 @@ static int h_timestamp(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res,
 {
     (void)a;
     CHARGE(ctx, 2);
-    res[0].of.i64 = (int64_t)((run_t *)u)->env->timestamp_ms;
+    res[0].of.i64 = (int64_t)R(ctx)->env->timestamp_ms;
     return 0;
 }
 
@@ -320,20 +328,20 @@ static int put_bytes(awasm_ctx_t *ctx, int32_t ptr, const void *src, int32_t n, 
 static int h_caller(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
     (void)res;
-    return put_bytes(ctx, a[0].of.i32, ((run_t *)u)->env->caller.b, 20, "caller");
+    return put_bytes(ctx, a[0].of.i32, R(ctx)->env->caller.b, 20, "caller");
 }
 
 static int h_self_address(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
     (void)res;
-    return put_bytes(ctx, a[0].of.i32, ((run_t *)u)->env->self.b, 20, "self_address");
+    return put_bytes(ctx, a[0].of.i32, R(ctx)->env->self.b, 20, "self_address");
 }
 
 static int h_call_value(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
     (void)res;
     uint8_t v[16];
-    chain_u128_put(v, ((run_t *)u)->env->value);
+    chain_u128_put(v, R(ctx)->env->value);
     return put_bytes(ctx, a[0].of.i32, v, 16, "call_value");
 }
 
@@ -341,13 +349,13 @@ static int h_input_len(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res,
 {
     (void)a;
     CHARGE(ctx, 2);
-    res[0].of.i32 = (int32_t)((run_t *)u)->env->input_len;
+    res[0].of.i32 = (int32_t)R(ctx)->env->input_len;
     return 0;
 }
 
 static int h_input(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
-    const chain_contract_env_t *env = ((run_t *)u)->env;
+    const chain_contract_env_t *env = R(ctx)->env;
     CHARGE(ctx, 2 + (uint64_t)env->input_len);
     RANGE(out, ctx, a[0].of.i32, (int32_t)env->input_len, "input");
     if (env->input_len)
@@ -374,7 +382,7 @@ static int h_sha256(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, vo
 static int h_revert(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)
 {
     (void)res;
-    run_t *run = u;
+    run_t *run = R(ctx);
     int32_t len = a[1].of.i32;
     if (len < 0 || len > CHAIN_CONTRACT_MAX_REASON)
         len = len < 0 ? 0 : CHAIN_CONTRACT_MAX_REASON;
@@ -520,7 +528,17 @@ chain_contract_t *chain_contract_compile(const uint8_t *code, size_t len, err_t 
     if (check_entry(c->mod, "call", true, &present, e) ||
         check_entry(c->mod, "init", false, &c->has_init, e))
         goto fail;
+    c->imps = awasm_imports_new();
+    if (!c->imps)
+        goto nomem;
+    for (size_t k = 0; k < N_HOST; k++)
+        if (awasm_imports_add_host(c->imps, "env", HOST[k].name, HOST[k].sig, HOST[k].fn, NULL,
+                                   NULL) != 0)
+            goto nomem;
     return c;
+nomem:
+    err_set(e, CONTRACT_ENOMEM, "contract: out of memory");
+    goto fail;
 bad_import:
     err_set(e, CONTRACT_ECODE, "contract: unreadable import");
 fail:
@@ -532,6 +550,7 @@ void chain_contract_free(chain_contract_t *c)
 {
     if (!c)
         return;
+    awasm_imports_free(c->imps);
     awasm_module_free(c->mod);
     free(c);
 }
@@ -590,24 +609,18 @@ int chain_contract_run(const chain_contract_t *c, const char *entry,
     }
     run_t run = {.env = env, .r = r};
     awasm_store_t *s = awasm_store_new(&c->cfg);
-    awasm_imports_t *imps = awasm_imports_new();
     int rc = 0;
-    if (!s || !imps) {
+    if (!s) {
         rc = err_set(e, CONTRACT_ENOMEM, "contract: out of memory");
         goto out;
     }
-    for (size_t k = 0; k < N_HOST; k++)
-        if (awasm_imports_add_host(imps, "env", HOST[k].name, HOST[k].sig, HOST[k].fn, &run,
-                                   NULL) != 0) {
-            rc = err_set(e, CONTRACT_ENOMEM, "contract: out of memory");
-            goto out;
-        }
+    awasm_store_set_user(s, &run);
     uint64_t fuel = env->gas_limit - CHAIN_CONTRACT_GAS_BASE;
     awasm_store_set_fuel(s, fuel);
     err_t we = {0};
     awasm_val_t res = {.type = AWASM_I32};
     int wrc;
-    awasm_instance_t *inst = awasm_instance_new(s, c->mod, imps, &we);
+    awasm_instance_t *inst = awasm_instance_new(s, c->mod, c->imps, &we);
     if (!inst)
         wrc = we.code ? we.code : AWASM_ETRAP;
     else
@@ -635,7 +648,6 @@ int chain_contract_run(const chain_contract_t *c, const char *entry,
         fail_with(r, CHAIN_CONTRACT_TRAP, we.msg[0] ? we.msg : "trap");
     }
 out:
-    awasm_imports_free(imps);
     awasm_store_free(s);
     return rc;
 }
