@@ -126,6 +126,7 @@ typedef struct hjob {
     json_t *notes;               /* remote: the client's progress lines */
     hlive_t *live;               /* local: live output (NULL when pipes failed) */
     int wfd[2];                  /* local: the worker's write ends until on_done */
+    unsigned busy;               /* handlers holding it across an unlock: not evicted */
     int64_t submitted_ms;
     struct hjob *next;
 } hjob_t;
@@ -472,7 +473,7 @@ static bool job_room(phase_http_t *h)
         return true;
     hjob_t **victim = NULL;
     for (hjob_t **pp = &h->jobs; *pp; pp = &(*pp)->next)
-        if (job_done(*pp))
+        if (job_done(*pp) && !(*pp)->busy)
             victim = pp;
     if (!victim)
         return false;
@@ -922,6 +923,7 @@ static int h_submit(phase_http_t *h, const rpc_http_req_t *req, json_t **body)
         return fail(body, 500, "internal", "out of memory");
     }
     j->wfd[0] = j->wfd[1] = -1;
+    j->busy = 1; /* this handler's, until it answers */
     uint8_t rnd[16];
     crypto_random(rnd, sizeof rnd);
     hex_encode(rnd, sizeof rnd, j->id);
@@ -1062,6 +1064,7 @@ static int h_submit(phase_http_t *h, const rpc_http_req_t *req, json_t **body)
     }
     if (!*body)
         *body = job_status_json(j);
+    j->busy--;
     pthread_mutex_unlock(&h->mu);
     return status;
 }
@@ -1093,6 +1096,7 @@ static int h_job_get(phase_http_t *h, const rpc_http_req_t *req, const char *id,
         return fail(body, 404, "unknown_job", "no job \"%.40s\" on this node", id);
     }
     bool local_pending = !j->remote && !job_done(j);
+    j->busy++;
     pthread_mutex_unlock(&h->mu);
     if (local_pending) {
         call_t c = {.fn = call_state, .job = j};
@@ -1131,6 +1135,7 @@ static int h_job_get(phase_http_t *h, const rpc_http_req_t *req, const char *id,
         uint64_t out_from = query_u64(req, "out_from", 0, &bad);
         uint64_t err_from = query_u64(req, "err_from", 0, &bad);
         if (bad) {
+            j->busy--;
             pthread_mutex_unlock(&h->mu);
             return fail(body, 400, "bad_request", "\"from\", \"wait_ms\", \"out_from\" and "
                                                   "\"err_from\" must be decimal integers");
@@ -1197,6 +1202,7 @@ static int h_job_get(phase_http_t *h, const rpc_http_req_t *req, const char *id,
         status = fail(body, 404, "not_found", "unknown path /jobs/%s/%.40s (status: /jobs/ID, "
                       "result, receipt, events, cancel)", j->id, what);
     }
+    j->busy--;
     pthread_mutex_unlock(&h->mu);
     return status;
 }
@@ -1215,13 +1221,19 @@ static int h_cancel(phase_http_t *h, const char *id, json_t **body)
         status = fail(body, 409, "not_cancellable",
                       "job %s runs on a remote provider; cancelling remote jobs through the "
                       "HTTP API is not supported", j->id);
+    if (!status)
+        j->busy++;
     pthread_mutex_unlock(&h->mu);
     if (status)
         return status;
     call_t c = {.fn = call_cancel, .job = j};
-    if (on_loop(h, &c) != 0)
-        return fail(body, 503, "unavailable", "the node is shutting down");
+    int lrc = on_loop(h, &c);
     pthread_mutex_lock(&h->mu);
+    j->busy--;
+    if (lrc != 0) {
+        pthread_mutex_unlock(&h->mu);
+        return fail(body, 503, "unavailable", "the node is shutting down");
+    }
     if (c.rc && !job_done(j))
         status = fail(body, 409, "not_cancellable", "job %s cannot be cancelled: %s", j->id,
                       err_str(c.rc));

@@ -306,6 +306,21 @@ def main():
     st, s2 = http(durl + "/status", token=tok)
     check(st == 200 and s2["peer_id"] == d["peer_id"], "the right token: 200")
 
+    # the job table keeps the newest 1,024 jobs: the oldest finished ones go
+    first = jid
+    t0 = time.time()
+    last = None
+    for i in range(1030):
+        st, last = post_json(url + "/jobs", {"module": m["module"], "stdin": str(i),
+                                             "wait": True})
+        if st != 200:
+            break
+    check(st == 200 and last["stdout"] == "9201", "1,030 more jobs run (%.1f s)" % (time.time() - t0))
+    st, e = http(url + "/jobs/" + first)
+    check(st == 404 and err_code(e) == "unknown_job", "the oldest finished job is forgotten")
+    st, e = http(url + "/jobs/%s/result" % last["id"])
+    check(st == 200 and e["stdout"] == "9201", "the newest is kept")
+
     st, h = http(url + "/health")
     check(st == 200 and a_proc.poll() is None, "node A still serving after all of it")
     # every node that came up stops cleanly (under ASan: no leak, no error)
