@@ -14,5 +14,6 @@ int aether_tx_main(int argc, char **argv);
 int aether_utxos_main(int argc, char **argv);
 int aether_utxo_main(int argc, char **argv);
 int aether_verify_proof_main(int argc, char **argv);   /* aether_proof.c */
+int aether_job_main(int argc, char **argv);            /* aether_job.c (issue 16) */
 
 #endif

@@ -432,3 +432,43 @@ int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
     }
     return sign_submit(c, key, tx, tx_out, e);
 }
+
+/* ---- job escrow (issue 16) ---- */
+
+int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain_client_send_t *s,
+                          const chain_job_body_t *b, chain_tx_t **tx_out, err_t *e)
+{
+    if (tx_out)
+        *tx_out = NULL;
+    uint64_t chain_id = 0, nonce = 0;
+    chain_client_account_t acct;
+    int rc = prepare(c, key, s, &chain_id, &acct, &nonce, e);
+    if (rc)
+        return rc;
+    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
+    err_t te = {0};
+    chain_tx_t *tx = chain_tx_new_job(chain_id, key->pk, nonce, fee, b, &te);
+    if (!tx)
+        return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
+    if (!s->have_fee) {   /* a claim carries a receipt: the floor grows with the size */
+        chain_u128_t floor = chain_client_fee_floor(tx->size);
+        if (chain_u128_cmp(floor, tx->fee) > 0) {
+            tx->fee = floor;
+            chain_tx_finalize(tx);
+        }
+    }
+    return sign_submit(c, key, tx, tx_out, e);
+}
+
+int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job, err_t *e)
+{
+    char hex[2 * CHAIN_HASH_BYTES + 1];
+    chain_hash_to_hex(id, hex);
+    return chain_client_call(c, "aeth_getJob", json_pack("[s]", hex), job, e);
+}
+
+int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_t *e)
+{
+    return chain_client_call(c, "aeth_getJobs", json_pack("[o]", filter ? filter : json_null()),
+                             jobs, e);
+}

@@ -164,4 +164,19 @@ int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
                            const chain_client_send_t *s, chain_tx_t **tx_out, err_t *e)
     BASE_MUST_CHECK;
 
+/* ---- job escrow (issue 16, docs/escrow.md) ---------------------------------- */
+
+/* Builds, signs and submits a job tx carrying b from key's account (chain
+ * id and nonce from the node, as a transfer; s->to/amount/inputs unused).
+ * Without a fee: the default, raised to chain_client_fee_floor(size). */
+int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain_client_send_t *s,
+                          const chain_job_body_t *b, chain_tx_t **tx_out, err_t *e)
+    BASE_MUST_CHECK;
+/* aeth_getJob: the job JSON, or JSON null when there is no such job. */
+int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job, err_t *e)
+    BASE_MUST_CHECK;
+/* aeth_getJobs with a filter object (taken; NULL = all). */
+int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_t *e)
+    BASE_MUST_CHECK;
+
 #endif /* AETHER_CHAIN_CLIENT_H */

@@ -1,0 +1,427 @@
+/* aether job: the job escrow of issue 16 (docs/escrow.md) from the command
+ * line: post, accept, claim, finalize, challenge, cancel, expire, status,
+ * list. Parses arguments and prints; the transactions are built and sent by
+ * chain/client, the manifest and receipt formats are phase's. */
+#include "cli.h"
+#include "aether_cmds.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/client/client.h"
+#include "phase/phase.h"
+
+typedef struct job_opts {
+    const char *key, *rpc, *manifest, *input, *identity, *receipt, *status;
+    const char *requester, *provider;
+    bool have_job, have_fee, wait, have_phase_pk;
+    chain_hash_t job;
+    chain_u128_t fee, payment, bond;
+    uint64_t deadline, window, fuel, memory, timeout_s;
+    uint8_t phase_pk[32];
+    uint32_t n_allow;
+    chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
+} job_opts_t;
+
+static void print_json(const json_t *j)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    if (cjson_encode_pretty(j, &b, NULL) == BASE_OK) {
+        fwrite(b.data, 1, b.len, stdout);
+        fputc('\n', stdout);
+    }
+    buf_free(&b);
+}
+
+static int client_error(const char *prog, const err_t *e)
+{
+    if (e->code == CHAIN_CLIENT_EUNREACHABLE)
+        return cli_error(prog, CLI_FAIL, "%s; set --rpc or AETHER_RPC", e->msg);
+    return cli_error(prog, e->code == CHAIN_CLIENT_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e->msg);
+}
+
+static bool parse_amount(const char *s, chain_u128_t *v)
+{
+    return chain_u128_parse(s, strlen(s), v, NULL) == 0;
+}
+
+static const char common_help[] =
+    "\nCommon options: --key FILE (account key), --fee N, --wait, --timeout S,\n"
+    "--rpc URL (default $AETHER_RPC, else http://127.0.0.1:8545).\n";
+
+/* Returns -1 when parsing succeeded, else the exit code. */
+static int parse(const char *prog, const char *usage, int argc, char **argv, job_opts_t *o)
+{
+    static const struct option longs[] = {
+        {"key", required_argument, NULL, 'k'},      {"rpc", required_argument, NULL, 'r'},
+        {"fee", required_argument, NULL, 'f'},      {"wait", no_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 'T'},  {"job", required_argument, NULL, 'j'},
+        {"manifest", required_argument, NULL, 'm'}, {"input", required_argument, NULL, 'i'},
+        {"payment", required_argument, NULL, 'p'},  {"bond", required_argument, NULL, 'b'},
+        {"deadline", required_argument, NULL, 'd'}, {"window", required_argument, NULL, 'W'},
+        {"fuel", required_argument, NULL, 'F'},     {"memory", required_argument, NULL, 'M'},
+        {"allow", required_argument, NULL, 'a'},    {"phase-identity", required_argument, NULL, 'I'},
+        {"phase-pk", required_argument, NULL, 'P'}, {"receipt", required_argument, NULL, 'R'},
+        {"requester", required_argument, NULL, 'q'}, {"provider", required_argument, NULL, 'v'},
+        {"status", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->timeout_s = 60;
+    o->window = 10;
+    opterr = 0;
+    optind = 1;
+    int c;
+    err_t e = {0};
+    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'k': o->key = optarg; break;
+        case 'r': o->rpc = optarg; break;
+        case 'w': o->wait = true; break;
+        case 'm': o->manifest = optarg; break;
+        case 'i': o->input = optarg; break;
+        case 'I': o->identity = optarg; break;
+        case 'R': o->receipt = optarg; break;
+        case 'q': o->requester = optarg; break;
+        case 'v': o->provider = optarg; break;
+        case 's': o->status = optarg; break;
+        case 'f':
+            if (!parse_amount(optarg, &o->fee))
+                return cli_usage_error(prog, "--fee '%s' is not a decimal amount", optarg);
+            o->have_fee = true;
+            break;
+        case 'p':
+            if (!parse_amount(optarg, &o->payment))
+                return cli_usage_error(prog, "--payment '%s' is not a decimal amount", optarg);
+            break;
+        case 'b':
+            if (!parse_amount(optarg, &o->bond))
+                return cli_usage_error(prog, "--bond '%s' is not a decimal amount", optarg);
+            break;
+        case 'T':
+            if (!cli_parse_u64(optarg, &o->timeout_s) || o->timeout_s == 0)
+                return cli_usage_error(prog, "--timeout '%s' is not a positive number", optarg);
+            break;
+        case 'd':
+            if (!cli_parse_u64(optarg, &o->deadline))
+                return cli_usage_error(prog, "--deadline '%s' is not a block height", optarg);
+            break;
+        case 'W':
+            if (!cli_parse_u64(optarg, &o->window) || o->window == 0 ||
+                o->window > CHAIN_JOB_MAX_WINDOW)
+                return cli_usage_error(prog, "--window '%s': 1..%d blocks", optarg,
+                                       CHAIN_JOB_MAX_WINDOW);
+            break;
+        case 'F':
+            if (!cli_parse_u64(optarg, &o->fuel) || o->fuel == 0)
+                return cli_usage_error(prog, "--fuel '%s' is not a positive number", optarg);
+            break;
+        case 'M':
+            if (!cli_parse_u64(optarg, &o->memory) || o->memory == 0)
+                return cli_usage_error(prog, "--memory '%s' is not a positive number", optarg);
+            break;
+        case 'j':
+            if (chain_hash_from_hex(optarg, &o->job, &e) != 0)
+                return cli_usage_error(prog, "--job: %s", e.msg);
+            o->have_job = true;
+            break;
+        case 'P':
+            if (phase_hex_key(optarg, o->phase_pk, 32, &e) != 0)
+                return cli_usage_error(prog, "--phase-pk: %s", e.msg);
+            o->have_phase_pk = true;
+            break;
+        case 'a':
+            if (o->n_allow == CHAIN_JOB_MAX_ALLOW)
+                return cli_usage_error(prog, "at most %d --allow", CHAIN_JOB_MAX_ALLOW);
+            if (chain_addr_from_hex(optarg, &o->allow[o->n_allow], &e) != 0)
+                return cli_usage_error(prog, "--allow: %s", e.msg);
+            o->n_allow++;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            fputs(common_help, stdout);
+            return CLI_OK;
+        default:
+            return cli_bad_option(prog, argv, optind, optopt, c == ':');
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+static int read_buf(const char *path, size_t max, buf_t *b, err_t *e)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    int rc = file_read_all(path, max, &d, &n, e);
+    if (rc == 0 && buf_append(b, d ? d : (const uint8_t *)"", n) != 0)
+        rc = err_set(e, BASE_ENOMEM, "out of memory");
+    free(d);
+    return rc;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+    return memcmp(a, b, CHAIN_ADDR_BYTES);
+}
+
+/* post: job id, module hash and limits from the SignedManifest<JobSpec::Wasm> */
+static int fill_post(const char *prog, job_opts_t *o, chain_job_body_t *b)
+{
+    if (!o->manifest || chain_u128_is_zero(o->payment) || !o->deadline || !o->fuel)
+        return cli_usage_error(prog, "--manifest FILE, --payment N, --deadline H and --fuel N "
+                                     "are required");
+    err_t e = {0};
+    buf_t m = {0}, in = {0};
+    int rc = -1;
+    phase_manifest_t man = {0};
+    phase_wasm_spec_t spec = {0};
+    if (read_buf(o->manifest, PHASE_JSON_MAX, &m, &e) != 0 ||
+        phase_manifest_parse((const char *)m.data, m.len, &man, &e) != 0 ||
+        phase_manifest_verify(&man, ts_now(), &e) != 0 ||
+        phase_manifest_hash(&man, b->job_id.b, &e) != 0 ||
+        phase_wasm_spec_parse(man.payload, &spec, &e) != 0) {
+        rc = cli_error(prog, CLI_USAGE, "%s: %s", o->manifest, e.msg);
+        goto out;
+    }
+    if (o->input && read_buf(o->input, 64u << 20, &in, &e) != 0) {
+        rc = cli_error(prog, CLI_USAGE, "%s: %s", o->input, e.msg);
+        goto out;
+    }
+    crypto_sha256(spec.module, spec.module_len, b->module_hash.b);
+    crypto_sha256(in.data ? in.data : (const uint8_t *)"", in.len, b->input_commitment.b);
+    b->fuel = o->fuel;
+    b->memory_max = o->memory ? o->memory
+                    : spec.has_memory ? spec.max_memory_bytes
+                                      : 128u << 20;
+    b->deadline = o->deadline;
+    b->payment = o->payment;
+    b->provider_bond = o->bond;
+    b->window = (uint32_t)o->window;
+    qsort(o->allow, o->n_allow, sizeof o->allow[0], cmp_addr);
+    b->n_allow = o->n_allow;
+    memcpy(b->allow, o->allow, sizeof b->allow);
+out:
+    phase_wasm_spec_free(&spec);
+    phase_manifest_free(&man);
+    buf_free(&m);
+    buf_free(&in);
+    return rc;
+}
+
+static int send_step(const char *prog, const char *usage, uint8_t kind, int argc, char **argv)
+{
+    job_opts_t o;
+    int rc = parse(prog, usage, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (!o.key)
+        return cli_usage_error(prog, "--key FILE is required");
+    if (crypto_init() != 0)
+        return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
+    chain_job_body_t b;
+    memset(&b, 0, sizeof b);
+    b.kind = kind;
+    buf_t receipt = {0};
+    err_t e = {0};
+    if (kind == CHAIN_TX_JOB_POST) {
+        if ((rc = fill_post(prog, &o, &b)) >= 0)
+            return rc;
+    } else if (!o.have_job) {
+        return cli_usage_error(prog, "--job ID is required");
+    } else {
+        b.job_id = o.job;
+    }
+    if (kind == CHAIN_TX_JOB_ACCEPT) {
+        if (o.identity) {
+            phase_identity_t id;
+            if (phase_identity_load(o.identity, &id, &e) != 0)
+                return cli_error(prog, CLI_USAGE, "--phase-identity: %s", e.msg);
+            memcpy(b.phase_pk, id.pk, 32);
+            phase_identity_wipe(&id);
+        } else if (o.have_phase_pk) {
+            memcpy(b.phase_pk, o.phase_pk, 32);
+        } else {
+            return cli_usage_error(prog, "--phase-identity FILE or --phase-pk HEX is required");
+        }
+    }
+    if (kind == CHAIN_TX_JOB_CLAIM) {
+        if (!o.receipt)
+            return cli_usage_error(prog, "--receipt FILE is required");
+        if (read_buf(o.receipt, CHAIN_JOB_MAX_RECEIPT + 1, &receipt, &e) != 0)
+            return cli_error(prog, CLI_USAGE, "%s: %s", o.receipt, e.msg);
+        while (receipt.len && (receipt.data[receipt.len - 1] == '\n'))
+            receipt.len--;   /* the file's final newline is not part of the JSON */
+        b.receipt = receipt.data;
+        b.receipt_len = (uint32_t)receipt.len;
+    }
+    if (kind == CHAIN_TX_JOB_CHALLENGE) {
+        if (chain_u128_is_zero(o.bond))
+            return cli_usage_error(prog, "--bond N (the challenger bond) is required");
+        b.challenger_bond = o.bond;
+    }
+    chain_key_t k;
+    if (chain_key_load(o.key, &k, &e) != 0) {
+        buf_free(&receipt);
+        return cli_error(prog, CLI_USAGE, "%s", e.msg);
+    }
+    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    if (!c) {
+        buf_free(&receipt);
+        chain_key_wipe(&k);
+        return cli_usage_error(prog, "--rpc: %s", e.msg);
+    }
+    chain_client_send_t s;
+    memset(&s, 0, sizeof s);
+    s.have_fee = o.have_fee;
+    s.fee = o.fee;
+    chain_tx_t *tx = NULL;
+    rc = CLI_OK;
+    if (chain_client_job_send(c, &k, &s, &b, &tx, &e) != 0) {
+        rc = client_error(prog, &e);
+        goto out;
+    }
+    char hash[65], job[65];
+    chain_hash_to_hex(&tx->hash, hash);
+    chain_hash_to_hex(&b.job_id, job);
+    json_t *out = json_pack("{s:s,s:s,s:s}", "hash", hash, "kind", chain_tx_kind_name(kind),
+                            "job_id", job);
+    if (o.wait) {
+        chain_client_receipt_t r;
+        json_t *raw = NULL;
+        if (chain_client_wait_receipt(c, &tx->hash, o.timeout_s * 1000, &r, &raw, &e) != 0) {
+            print_json(out);
+            json_decref(out);
+            rc = client_error(prog, &e);
+            goto out;
+        }
+        json_object_set_new(out, "receipt", raw);
+        if (r.receipt.status != CHAIN_STATUS_OK)
+            rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
+                           chain_status_name(r.receipt.status));
+    }
+    print_json(out);
+    json_decref(out);
+out:
+    chain_tx_free(tx);
+    buf_free(&receipt);
+    chain_key_wipe(&k);
+    chain_client_free(c);
+    return rc;
+}
+
+#define STEP(name, kind, text)                                                   \
+    static int job_##name(int argc, char **argv)                                 \
+    {                                                                            \
+        return send_step("aether job " #name, text, kind, argc, argv);          \
+    }
+
+STEP(post, CHAIN_TX_JOB_POST,
+     "Usage: aether job post --key FILE --manifest FILE --payment N --fuel N --deadline H\n"
+     "                       [--bond N] [--window BLOCKS] [--memory BYTES] [--input FILE]\n"
+     "                       [--allow ADDR]...\n"
+     "\nLocks N for the job of a SignedManifest<JobSpec::Wasm> (plasmd manifest sign):\n"
+     "job id = its JobId, module hash from its payload. A provider must accept by\n"
+     "height H and lock --bond; --window is the challenge window (default 10).\n")
+STEP(accept, CHAIN_TX_JOB_ACCEPT,
+     "Usage: aether job accept --key FILE --job ID (--phase-identity FILE | --phase-pk HEX)\n"
+     "\nAccepts a posted job, locking its provider bond and naming the Phase identity\n"
+     "whose receipt will claim it.\n")
+STEP(claim, CHAIN_TX_JOB_CLAIM,
+     "Usage: aether job claim --key FILE --job ID --receipt FILE\n"
+     "\nClaims an accepted job with the SignedReceipt<JobResult> plasmd wrote.\n")
+STEP(finalize, CHAIN_TX_JOB_FINALIZE,
+     "Usage: aether job finalize --key FILE --job ID\n"
+     "\nPays a claimed job once its challenge window has closed (anyone may send it).\n")
+STEP(challenge, CHAIN_TX_JOB_CHALLENGE,
+     "Usage: aether job challenge --key FILE --job ID --bond N\n"
+     "\nChallenges a claim inside its window, locking a bond >= the provider's.\n")
+STEP(cancel, CHAIN_TX_JOB_CANCEL,
+     "Usage: aether job cancel --key FILE --job ID\n"
+     "\nCancels a posted job nobody accepted; the payment returns to the requester.\n")
+STEP(expire, CHAIN_TX_JOB_EXPIRE,
+     "Usage: aether job expire --key FILE --job ID\n"
+     "\nCloses a job past its deadline without a claim: refund, provider bond slashed.\n")
+
+static const char status_usage[] = "Usage: aether job status --job ID [--rpc URL]\n"
+                                   "\nPrints the job record (aeth_getJob); exit 1 if unknown.\n";
+
+static int job_status(int argc, char **argv)
+{
+    const char *prog = "aether job status";
+    job_opts_t o;
+    int rc = parse(prog, status_usage, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (!o.have_job)
+        return cli_usage_error(prog, "--job ID is required");
+    err_t e = {0};
+    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    if (!c)
+        return cli_usage_error(prog, "--rpc: %s", e.msg);
+    json_t *j = NULL;
+    if (chain_client_get_job(c, &o.job, &j, &e) != 0)
+        rc = client_error(prog, &e);
+    else if (json_is_null(j))
+        rc = cli_error(prog, CLI_FAIL, "no job %s on this chain", argv[optind - 1]);
+    else
+        print_json(j), rc = CLI_OK;
+    json_decref(j);
+    chain_client_free(c);
+    return rc;
+}
+
+static const char list_usage[] =
+    "Usage: aether job list [--requester ADDR] [--provider ADDR] [--status S] [--rpc URL]\n"
+    "\nLists jobs (aeth_getJobs), at most 100.\n";
+
+static int job_list(int argc, char **argv)
+{
+    const char *prog = "aether job list";
+    job_opts_t o;
+    int rc = parse(prog, list_usage, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    json_t *f = json_object();
+    if (o.requester)
+        json_object_set_new(f, "requester", json_string(o.requester));
+    if (o.provider)
+        json_object_set_new(f, "provider", json_string(o.provider));
+    if (o.status)
+        json_object_set_new(f, "status", json_string(o.status));
+    err_t e = {0};
+    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    if (!c) {
+        json_decref(f);
+        return cli_usage_error(prog, "--rpc: %s", e.msg);
+    }
+    json_t *j = NULL;
+    if (chain_client_get_jobs(c, f, &j, &e) != 0)
+        rc = client_error(prog, &e);
+    else
+        print_json(j), rc = CLI_OK;
+    json_decref(j);
+    chain_client_free(c);
+    return rc;
+}
+
+int aether_job_main(int argc, char **argv)
+{
+    static const cli_cmd_t cmds[] = {
+        {"post", job_post, "lock payment for a Phase wasm job (its SignedManifest)"},
+        {"accept", job_accept, "accept a posted job, locking the provider bond"},
+        {"claim", job_claim, "claim an accepted job with its Phase receipt"},
+        {"finalize", job_finalize, "pay a claimed job after its challenge window"},
+        {"challenge", job_challenge, "challenge a claim (re-execution; not yet on chain)"},
+        {"cancel", job_cancel, "cancel a posted, unaccepted job"},
+        {"expire", job_expire, "close a job past its deadline"},
+        {"status", job_status, "show a job"},
+        {"list", job_list, "list jobs by requester, provider, status"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch("aether job", "Usage: aether job <command> [args]\n", cmds, argc, argv);
+}
