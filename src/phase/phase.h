@@ -558,7 +558,8 @@ const char *phase_arch(void);
  * max_concurrent_jobs, limits {max_memory_bytes, max_cpu_cores,
  * max_timeout_seconds}; ours: queue_depth, max_fuel, price_per_fuel, mdns,
  * allow_unauthenticated, authorized_submitters, identity_path,
- * record_ttl_seconds. Unknown keys are errors naming the key and file. */
+ * record_ttl_seconds, http_listen, http_token, http_token_file, http_max_body.
+ * Unknown keys are errors naming the key and file. */
 #define PHASE_CFG_MAX_ADDRS 16
 
 typedef struct phase_node_config {

@@ -184,10 +184,60 @@ final class HttpTransportTest extends TestCase
         $this->assertContains($feed['state'], ['cancelled', 'succeeded']);
     }
 
-    public function testBadTokenIsRefused(): void
+    public function testBearerToken(): void
     {
-        $t = new HttpTransport(self::$a->url(), 'wrong-token-wrong-token');
-        // the node has no token: a bearer header is ignored
-        $this->assertSame(self::$a->info['peer_id'], $t->status()['peer_id']);
+        $tok = 'php-test-token-' . bin2hex(random_bytes(8));
+        $file = tempnam(sys_get_temp_dir(), 'phase-token-');
+        file_put_contents($file, $tok . "\n");
+        chmod($file, 0600);
+        $node = new PlasmdNode((string)getenv('PLASMD_BIN'),
+            ['--http', '127.0.0.1:0', '--http-token-file', $file]);
+        try {
+            foreach ([null, $tok . 'x', strrev($tok)] as $bad) {
+                try {
+                    (new HttpTransport($node->url(), $bad))->status();
+                    $this->fail('a missing or wrong token must be refused');
+                } catch (PhaseException $e) {
+                    $this->assertSame('unauthorized', $e->errorCode);
+                    $this->assertSame(401, $e->httpStatus);
+                }
+            }
+            $c = new Client(['mode' => 'remote', 'url' => $node->url(), 'token' => $tok]);
+            $this->assertSame($node->info['peer_id'], $c->getTransport()->status()['peer_id']);
+            $this->assertSame('olleh', $c->submit(self::$hello, 'hello')->stdout());
+        } finally {
+            $node->stop();
+            unlink($file);
+        }
+    }
+
+    /** examples/php/local_test.php and remote_test.php, as a user runs them. */
+    public function testExamplesRun(): void
+    {
+        $dir = dirname(__DIR__, 3) . '/examples/php';
+        $plasmd = (string)getenv('PLASMD_BIN');
+        $home = sys_get_temp_dir() . '/phase-php-ex-' . bin2hex(random_bytes(6));
+        mkdir($home, 0700);
+        $run = static function (array $cmd, array $env) {
+            $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null,
+                array_merge(getenv(), $env));
+            $out = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
+            fclose($pipes[1]);
+            fclose($pipes[2]);
+            return [proc_close($p), $out];
+        };
+        try {
+            [$rc, $out] = $run([PHP_BINARY, "$dir/local_test.php", $plasmd, self::$hello],
+                ['PLASMD_HOME' => $home]);
+            $this->assertSame(0, $rc, $out);
+            $this->assertStringContainsString('Output: dlroW ,olleH', $out);
+            [$rc, $out] = $run([PHP_BINARY, "$dir/remote_test.php", self::$a->url(), self::$hello], []);
+            $this->assertSame(0, $rc, $out);
+            $this->assertStringContainsString('✓ Signature valid', $out);
+            $this->assertStringContainsString('Output: dlroW ,olleH', $out);
+        } finally {
+            @unlink("$home/identity.key");
+            @rmdir($home);
+        }
     }
 }

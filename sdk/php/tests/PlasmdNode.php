@@ -29,6 +29,7 @@ final class PlasmdNode
         $proc = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['file', $this->home . '/log', 'w']],
             $this->pipes, null, $env);
         if (!is_resource($proc)) {
+            @rmdir($this->home);
             throw new \RuntimeException('cannot start plasmd');
         }
         $this->proc = $proc;
