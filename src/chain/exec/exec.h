@@ -364,4 +364,19 @@ int chain_escrow_get_job(chain_state_t *st, const chain_hash_t *id, chain_job_t 
                          bool *exists, err_t *e) BASE_MUST_CHECK;
 uint64_t chain_escrow_reputation(chain_state_t *st, const chain_addr_t *provider);
 
+/* Compiled code by code hash (SHA-256 of the code), shared by every run on
+ * any thread: code is compiled once and kept while the cache holds at most
+ * max_entries unreferenced entries (least recently used evicted first).
+ * get returns the compiled contract (refcounted: release it when the run is
+ * done) and fills code_hash; NULL with CONTRACT_ECODE when the code is
+ * refused (not cached). */
+typedef struct chain_contract_cache chain_contract_cache_t;
+chain_contract_cache_t *chain_contract_cache_new(size_t max_entries);
+void chain_contract_cache_free(chain_contract_cache_t *cc);   /* accepts NULL */
+const chain_contract_t *chain_contract_cache_get(chain_contract_cache_t *cc, const uint8_t *code,
+                                                 size_t len, chain_hash_t *code_hash, err_t *e);
+void chain_contract_cache_release(chain_contract_cache_t *cc, const chain_contract_t *c);
+/* Compilations done so far (a hit does not count). */
+uint64_t chain_contract_cache_compiles(chain_contract_cache_t *cc);
+
 #endif /* AETHER_CHAIN_EXEC_H */

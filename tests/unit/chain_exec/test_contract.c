@@ -261,6 +261,50 @@ static void test_hostile(void **state)
     chain_contract_free(c);
 }
 
+static void test_cache(void **state)
+{
+    (void)state;
+    size_t n1, n2;
+    uint8_t *probe = load("probe", &n1), *other = load("no_call", &n2);
+    chain_contract_cache_t *cc = chain_contract_cache_new(1);
+    assert_non_null(cc);
+    err_t e = {0};
+    chain_hash_t h1, h2;
+    const chain_contract_t *a = chain_contract_cache_get(cc, probe, n1, &h1, &e);
+    const chain_contract_t *b = chain_contract_cache_get(cc, probe, n1, &h2, &e);
+    assert_non_null(a);
+    assert_ptr_equal(a, b);                      /* compiled once */
+    assert_int_equal(chain_contract_cache_compiles(cc), 1);
+    uint8_t want[32];
+    crypto_sha256(probe, n1, want);
+    assert_memory_equal(h1.b, want, 32);
+    /* refused code is reported and not cached */
+    assert_null(chain_contract_cache_get(cc, other, n2, &h2, &e));
+    assert_int_equal(e.code, CONTRACT_ECODE);
+    /* a cached contract runs */
+    chain_contract_result_t r;
+    chain_contract_env_t env = env_for(8, 100000);
+    assert_int_equal(chain_contract_run(a, "call", &env, &r, &e), 0);
+    assert_int_equal(r.status, CHAIN_CONTRACT_OK);
+    chain_contract_result_free(&r);
+    /* with room for one entry, a second code evicts the first once released */
+    chain_contract_cache_release(cc, a);
+    chain_contract_cache_release(cc, b);
+    probe[n1 - 1] ^= 1;   /* a data byte changed: another code hash */
+    const chain_contract_t *c = chain_contract_cache_get(cc, probe, n1, &h2, &e);
+    assert_non_null(c);
+    assert_int_equal(chain_contract_cache_compiles(cc), 2);
+    probe[n1 - 1] ^= 1;
+    const chain_contract_t *d = chain_contract_cache_get(cc, probe, n1, &h2, &e);
+    assert_non_null(d);
+    assert_int_equal(chain_contract_cache_compiles(cc), 3);   /* was evicted */
+    chain_contract_cache_release(cc, c);
+    chain_contract_cache_release(cc, d);
+    chain_contract_cache_free(cc);
+    free(probe);
+    free(other);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -274,6 +318,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_code_rules),
         cmocka_unit_test(test_host_abi),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
