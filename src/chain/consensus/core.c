@@ -107,7 +107,7 @@ struct cons {
     size_t n_pend;
     ring_ent_t ring[RING];
     size_t ring_next;
-    chain_hash_t asked[16];    /* fetched since the last timer expiry */
+    chain_hash_t asked[16];    /* fetched since the last timer expiry or new round */
     size_t n_asked;
     /* outputs of the current step */
     cons_out_t *out;
@@ -442,6 +442,7 @@ static void advance_round(cons_t *c, uint64_t r, bool by_tc)
     c->round = r;
     c->consecutive = by_tc ? c->consecutive + 1 : 0;
     c->fires = 0;
+    c->n_asked = 0;   /* a node whose rounds outrun its timer may ask again */
     prune_rounds(c);
     arm_timer(c);
     maybe_lead(c);

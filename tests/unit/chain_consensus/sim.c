@@ -356,6 +356,9 @@ static void outputs(sim_t *s, int i)
                     deliver(s, i, j, o[k].data, o[k].len);
             break;
         case CONS_OUT_SEND:
+            if (s->o.verbose && getenv("SIM_TRACE_SEND"))
+                fprintf(stderr, "  t=%llu inst %d SEND kind %u to %u len %zu\n",
+                        (unsigned long long)s->now, i, o[k].data[0], o[k].to, o[k].len);
             for (int j = 0; j < s->ni; j++)
                 if (j != i && s->in[j].handle == o[k].to)
                     deliver(s, i, j, o[k].data, o[k].len);
