@@ -23,6 +23,7 @@ typedef struct job_opts {
     uint8_t phase_pk[32];
     uint32_t n_allow;
     chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
+    uint8_t *inline_data;   /* post: the module and input carried on chain (owned) */
 } job_opts_t;
 
 static void print_json(const json_t *j)
@@ -194,6 +195,25 @@ static int fill_post(const char *prog, job_opts_t *o, chain_job_body_t *b)
     }
     crypto_sha256(spec.module, spec.module_len, b->module_hash.b);
     crypto_sha256(in.data ? in.data : (const uint8_t *)"", in.len, b->input_commitment.b);
+    if (spec.module_len <= CHAIN_JOB_MAX_MODULE && in.len <= CHAIN_JOB_MAX_INPUT) {
+        /* on chain, so that a wrong claim can be challenged by re-execution */
+        o->inline_data = malloc(spec.module_len + in.len + 1);
+        if (!o->inline_data) {
+            rc = cli_error(prog, CLI_FAIL, "out of memory");
+            goto out;
+        }
+        memcpy(o->inline_data, spec.module, spec.module_len);
+        if (in.len)
+            memcpy(o->inline_data + spec.module_len, in.data, in.len);
+        b->module = o->inline_data;
+        b->module_len = (uint32_t)spec.module_len;
+        b->input = in.len ? o->inline_data + spec.module_len : NULL;
+        b->input_len = (uint32_t)in.len;
+    } else {
+        fprintf(stderr, "%s: the module (%zu bytes) or input (%zu bytes) is over the on-chain "
+                "limit (%d / %d): the job is posted without them and cannot be challenged\n",
+                prog, spec.module_len, in.len, CHAIN_JOB_MAX_MODULE, CHAIN_JOB_MAX_INPUT);
+    }
     b->fuel = o->fuel;
     b->memory_max = o->memory ? o->memory
                     : spec.has_memory ? spec.max_memory_bytes
@@ -229,8 +249,10 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     buf_t receipt = {0};
     err_t e = {0};
     if (kind == CHAIN_TX_JOB_POST) {
-        if ((rc = fill_post(prog, &o, &b)) >= 0)
+        if ((rc = fill_post(prog, &o, &b)) >= 0) {
+            free(o.inline_data);
             return rc;
+        }
     } else if (!o.have_job) {
         return cli_usage_error(prog, "--job ID is required");
     } else {
@@ -266,11 +288,13 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     }
     chain_key_t k;
     if (chain_key_load(o.key, &k, &e) != 0) {
+        free(o.inline_data);
         buf_free(&receipt);
         return cli_error(prog, CLI_USAGE, "%s", e.msg);
     }
     chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
     if (!c) {
+        free(o.inline_data);
         buf_free(&receipt);
         chain_key_wipe(&k);
         return cli_usage_error(prog, "--rpc: %s", e.msg);
@@ -307,6 +331,7 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     print_json(out);
     json_decref(out);
 out:
+    free(o.inline_data);
     chain_tx_free(tx);
     buf_free(&receipt);
     chain_key_wipe(&k);

@@ -135,4 +135,53 @@ OF=$(echo "$OUT" | sum_fee)
 [ "$(balance "$T/other.json")" = $((O0 - OF)) ] || fail "other after expiry"
 [ "$("$AETHER" job status --job "$JOB2" | jget '["status"]')" = expired ] || fail "status 2"
 echo "ok: vanished provider lost its bond"
+
+# ---- disputes settled by re-execution inside block execution ---------------------
+# job 3: the provider claims a receipt whose output is wrong (it ran the job on
+# other input); a challenger re-runs it on chain and wins.
+printf 'escrowed input' >"$T/input.txt"
+dispute() {   # $1 = manifest, $2 = the input the provider really runs on; prints the job id
+    H=$(height)
+    OUT=$("$AETHER" job post --key "$T/req.json" --manifest "$1" --input "$T/input.txt" \
+        --payment 4000 --bond 1000 --fuel 10000000 --deadline $((H + 100)) --window 50 --wait) ||
+        fail "post: $OUT"
+    J=$(echo "$OUT" | jget '["job_id"]')
+    "$AETHER" job accept --key "$T/prov.json" --job "$J" \
+        --phase-identity "$T/prov-phase/identity.key" --wait >/dev/null || fail "accept $J"
+    printf '%s' "$2" | PLASMD_HOME="$T/prov-phase" "$PLASMD" run --quiet --manifest "$1" \
+        --allow "$REQ_PK" --deterministic --fuel 10000000 --receipt "$T/r-$J.json" >/dev/null ||
+        fail "plasmd run $J"
+    "$AETHER" job claim --key "$T/prov.json" --job "$J" --receipt "$T/r-$J.json" --wait >/dev/null ||
+        fail "claim $J"
+    echo "$J"
+}
+PLASMD_HOME="$T/req-phase" "$PLASMD" manifest sign "$T/rev.wasm" --max-duration-ms 2000 \
+    --out "$T/manifest3.json" 2>/dev/null || fail "manifest 3"
+R0=$(balance "$T/req.json") P0=$(balance "$T/prov.json") O0=$(balance "$T/other.json")
+JOB3=$(dispute "$T/manifest3.json" "not the input")
+OUT=$("$AETHER" job challenge --key "$T/other.json" --job "$JOB3" --bond 1000 --wait) ||
+    fail "challenge of a wrong claim: $OUT"
+[ "$("$AETHER" job status --job "$JOB3" | jget '["status"]')" = slashed ] || fail "job 3 not slashed"
+# requester refunded (only its fees spent), provider lost its bond (half to the
+# challenger, half burned), challenger got its bond back plus 500
+FEES_R=$(( R0 - $(balance "$T/req.json") ))
+[ "$FEES_R" -gt 0 ] && [ "$FEES_R" -lt 10000 ] || fail "requester not refunded: paid $FEES_R"
+O1=$(balance "$T/other.json")
+OF=$(echo "$OUT" | sum_fee)
+[ "$O1" = $((O0 - OF + 500)) ] || fail "challenger balance $O1, expected $((O0 - OF + 500))"
+echo "ok: wrong output challenged, provider slashed, requester refunded"
+
+# job 4: an honest claim; the challenger loses its bond (half to the provider)
+PLASMD_HOME="$T/req-phase" "$PLASMD" manifest sign "$T/rev.wasm" --max-duration-ms 3000 \
+    --out "$T/manifest4.json" 2>/dev/null || fail "manifest 4"
+JOB4=$(dispute "$T/manifest4.json" "escrowed input")
+P2=$(balance "$T/prov.json")
+OUT=$("$AETHER" job challenge --key "$T/other.json" --job "$JOB4" --bond 1200 --wait) ||
+    fail "challenge of an honest claim: $OUT"
+OF=$(echo "$OUT" | sum_fee)
+[ "$("$AETHER" job status --job "$JOB4" | jget '["status"]')" = finalized ] || fail "job 4 not paid"
+# provider: its bond back + payment 4000 + 600 of the challenger's bond
+[ "$(balance "$T/prov.json")" = $((P2 + 1000 + 4000 + 600)) ] || fail "provider after honest challenge"
+[ "$(balance "$T/other.json")" = $((O1 - OF - 1200)) ] || fail "challenger after losing"
+echo "ok: a challenge of an honest claim cost the challenger"
 exit 0

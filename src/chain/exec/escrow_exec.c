@@ -5,7 +5,10 @@
  * state_root. The rules are escrow.c's (exec.h). */
 #include "exec.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "phase/phase.h"
 
 static void rep_id(const chain_addr_t *a, uint8_t id[32])
 {
@@ -53,24 +56,56 @@ uint64_t chain_escrow_reputation(chain_state_t *st, const chain_addr_t *provider
     return n;
 }
 
-/* A challenge is settled by re-running the job; the module and input bytes
- * are not on chain yet (docs/escrow.md), so a challenge is refused rather
- * than left unresolvable with funds locked. */
-static int challenge_supported(const chain_job_body_t *b, err_t *e)
+/* Re-runs a job from its on-chain module and input in determinism mode
+ * with the job's fuel and memory, as `plasmd run --manifest --deterministic
+ * --fuel` does (argv[0] "job.wasm", no clock or random source but the
+ * virtual ones), and gives the output commitment of its receipt.
+ * CHAIN_ETXINVALID when the job has no module on chain. */
+int chain_escrow_reexecute(const chain_job_t *job, const uint8_t *code, size_t n,
+                           chain_hash_t *commitment, uint64_t *fuel_used, err_t *e)
 {
-    if (b->kind != CHAIN_TX_JOB_CHALLENGE)
-        return 0;
-    return err_set(e, CHAIN_ETXINVALID,
-                   "job: challenges need the job's module and input on chain for re-execution, "
-                   "which this chain does not carry yet");
+    if (n < 4 || load_le32(code) > n - 4)
+        return err_set(e, CHAIN_ETXINVALID, "job: no module on chain to re-execute");
+    uint32_t mlen = load_le32(code);
+    const char *argv[] = {"job.wasm"};
+    phase_job_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.module = code + 4;
+    o.module_len = mlen;
+    o.argc = 1;
+    o.argv = argv;
+    o.fuel = job->fuel;
+    o.memory_max = job->memory_max;
+    o.stdin_fd = -1;
+    o.stdin_data = code + 4 + mlen;
+    o.stdin_len = n - 4 - mlen;
+    o.stdout_fd = -1;
+    o.stderr_fd = -1;
+    o.deterministic = true;
+    phase_job_outcome_t out;
+    memset(&out, 0, sizeof out);
+    err_t pe = {0};
+    if (phase_job_run(&o, &out, &pe) != 0)
+        return err_set(e, CHAIN_ENOMEM, "job: re-execution could not run: %s", pe.msg);
+    phase_job_result_t r;
+    memset(&r, 0, sizeof r);
+    int rc = phase_job_result_for(&out, job->id.b, &r, &pe);
+    if (rc == 0)
+        memcpy(commitment->b, r.output_commitment, 32);
+    else
+        rc = err_set(e, CHAIN_ENOMEM, "job: re-execution result: %s", pe.msg);
+    if (fuel_used)
+        *fuel_used = out.fuel_used;
+    phase_job_result_free(&r);
+    phase_job_outcome_free(&out);
+    return rc;
 }
 
 uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_account_t *acct,
                            err_t *e, int *io)
 {
     chain_job_body_t b;
-    if (chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, NULL) != 0 ||
-        challenge_supported(&b, NULL) != 0)
+    if (chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, NULL) != 0)
         return CHAIN_STATUS_JOB_REFUSED;
     uint64_t height = chain_overlay_height(ov);
     buf_t v = {0};
@@ -84,10 +119,22 @@ uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_acco
         *io = (err_prefix(e, "state: corrupt job record"), CHAIN_EIO);
         goto out;
     }
-    chain_escrow_fx_t fx;
+    chain_escrow_fx_t fx, fx2;
+    memset(&fx2, 0, sizeof fx2);
     if (chain_escrow_step(&job, &exists, &b, &tx->sender, height, &fx, NULL) != 0) {
         status = CHAIN_STATUS_JOB_REFUSED;
         goto out;
+    }
+    if (fx.needs_resolution) {   /* a challenge is settled right here by re-execution */
+        bool has_code = false;
+        chain_hash_t c;
+        if ((*io = chain_overlay_get_data(ov, CHAIN_DATA_JOB_CODE, b.job_id.b, &v, &has_code, e)))
+            goto out;
+        if (!has_code || chain_escrow_reexecute(&job, v.data, v.len, &c, NULL, NULL) != 0 ||
+            chain_escrow_resolve(&job, &c, &fx2, NULL) != 0) {
+            status = CHAIN_STATUS_JOB_REFUSED;
+            goto out;
+        }
     }
     chain_u128_t need, nb;
     if (!chain_u128_add(tx->fee, fx.locked, &need)) {
@@ -112,8 +159,19 @@ uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_acco
         if ((*io = chain_overlay_put_account(ov, &fx.credits[i].to, &to, e)))
             goto out;
     }
-    /* fx.burned is credited to no one: it leaves the supply */
-    if (fx.reputation_up) {
+    for (uint32_t i = 0; i < fx2.n_credits; i++) {   /* the resolution's payouts */
+        chain_account_t to;
+        if ((*io = chain_overlay_get_account(ov, &fx2.credits[i].to, &to, e)))
+            goto out;
+        if (!chain_u128_add(to.balance, fx2.credits[i].amount, &to.balance)) {
+            status = CHAIN_STATUS_OVERFLOW;
+            goto out;
+        }
+        if ((*io = chain_overlay_put_account(ov, &fx2.credits[i].to, &to, e)))
+            goto out;
+    }
+    /* fx.burned and fx2.burned are credited to no one: they leave the supply */
+    if (fx.reputation_up || fx2.reputation_up) {
         uint8_t id[32], n8[8];
         rep_id(&job.provider, id);
         bool had = false;
@@ -121,6 +179,21 @@ uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_acco
             goto out;
         store_le64(n8, (had && v.len == 8 ? load_le64(v.data) : 0) + 1);
         if ((*io = chain_overlay_put_data(ov, CHAIN_DATA_REPUTATION, id, n8, 8, e)))
+            goto out;
+    }
+    if (b.kind == CHAIN_TX_JOB_POST && b.module_len) {   /* keep the bytes for challenges */
+        buf_t code = {0};
+        uint8_t l4[4];
+        store_le32(l4, b.module_len);
+        if (buf_append(&code, l4, 4) != 0 || buf_append(&code, b.module, b.module_len) != 0 ||
+            (b.input_len && buf_append(&code, b.input, b.input_len) != 0)) {
+            buf_free(&code);
+            *io = err_set(e, CHAIN_ENOMEM, "exec: out of memory");
+            goto out;
+        }
+        *io = chain_overlay_put_data(ov, CHAIN_DATA_JOB_CODE, b.job_id.b, code.data, code.len, e);
+        buf_free(&code);
+        if (*io)
             goto out;
     }
     v.len = 0;
@@ -141,8 +214,6 @@ int chain_escrow_check(chain_state_t *st, const chain_tx_t *tx, const chain_acco
     int rc = chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, e);
     if (rc)
         return e ? (e->code = CHAIN_ETXINVALID) : CHAIN_ETXINVALID;
-    if ((rc = challenge_supported(&b, e)))
-        return rc;
     chain_header_t tip;
     chain_hash_t tip_hash;
     if ((rc = chain_state_tip(st, &tip, &tip_hash, e)))
@@ -154,6 +225,19 @@ int chain_escrow_check(chain_state_t *st, const chain_tx_t *tx, const chain_acco
     chain_escrow_fx_t fx;
     if ((rc = chain_escrow_step(&job, &exists, &b, &tx->sender, tip.height + 1, &fx, e)))
         return err_prefix(e, "tx"), rc;
+    if (fx.needs_resolution) {
+        buf_t code = {0};
+        bool has = false;
+        rc = chain_state_get_data(st, CHAIN_DATA_JOB_CODE, b.job_id.b, &code, &has, e);
+        buf_free(&code);
+        if (rc)
+            return rc;
+        if (!has)
+            return err_set(e, CHAIN_ETXINVALID,
+                           "tx: job %02x%02x%02x%02x...: posted without its module and input, "
+                           "so it cannot be re-executed and cannot be challenged",
+                           b.job_id.b[0], b.job_id.b[1], b.job_id.b[2], b.job_id.b[3]);
+    }
     chain_u128_t need;
     if (!chain_u128_add(tx->fee, fx.locked, &need) || chain_u128_cmp(acct->balance, need) < 0) {
         char bal[CHAIN_U128_STR_MAX], n[CHAIN_U128_STR_MAX];

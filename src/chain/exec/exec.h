@@ -363,6 +363,13 @@ chain_u128_t chain_escrow_tx_cost(const chain_tx_t *tx);
 int chain_escrow_get_job(chain_state_t *st, const chain_hash_t *id, chain_job_t *job,
                          bool *exists, err_t *e) BASE_MUST_CHECK;
 uint64_t chain_escrow_reputation(chain_state_t *st, const chain_addr_t *provider);
+/* Re-runs a job from its CHAIN_DATA_JOB_CODE bytes (u32 module_len, module,
+ * input) in determinism mode with the job's fuel and memory, argv[0]
+ * "job.wasm" (as `plasmd run --manifest --deterministic --fuel F` runs it)
+ * and gives the output commitment its receipt must carry. */
+int chain_escrow_reexecute(const chain_job_t *job, const uint8_t *code, size_t n,
+                           chain_hash_t *commitment, uint64_t *fuel_used, err_t *e)
+    BASE_MUST_CHECK;
 
 /* Compiled code by code hash (SHA-256 of the code), shared by every run on
  * any thread: code is compiled once and kept while the cache holds at most

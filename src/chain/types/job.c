@@ -74,6 +74,32 @@ int chain_job_body_parse(uint8_t kind, const uint8_t *p, size_t n, chain_job_bod
                 rd_fail(&r, "allowed provider %u at offset %zu is not in strictly ascending order",
                         i, at);
         }
+        at = r.off;
+        if (rd_u32(&r, &out->module_len, "module length") &&
+            out->module_len > CHAIN_JOB_MAX_MODULE) {
+            rd_fail(&r, "module of %u bytes at offset %zu, at most %d", out->module_len, at,
+                    CHAIN_JOB_MAX_MODULE);
+            break;
+        }
+        out->module = out->module_len ? rd_take(&r, out->module_len, "module") : NULL;
+        at = r.off;
+        if (rd_u32(&r, &out->input_len, "input length") && out->input_len > CHAIN_JOB_MAX_INPUT) {
+            rd_fail(&r, "input of %u bytes at offset %zu, at most %d", out->input_len, at,
+                    CHAIN_JOB_MAX_INPUT);
+            break;
+        }
+        out->input = out->input_len ? rd_take(&r, out->input_len, "input") : NULL;
+        if (!r.failed && out->module_len) {
+            uint8_t h[32];
+            crypto_sha256(out->module, out->module_len, h);
+            if (memcmp(h, out->module_hash.b, 32) != 0)
+                rd_fail(&r, "the module bytes do not hash to module_hash");
+            crypto_sha256(out->input ? out->input : (const uint8_t *)"", out->input_len, h);
+            if (!r.failed && memcmp(h, out->input_commitment.b, 32) != 0)
+                rd_fail(&r, "the input bytes do not hash to input_commitment");
+        } else if (!r.failed && out->input_len) {
+            rd_fail(&r, "input bytes without a module");
+        }
         break;
     }
     case CHAIN_TX_JOB_ACCEPT:
@@ -110,7 +136,9 @@ int chain_job_body_parse(uint8_t kind, const uint8_t *p, size_t n, chain_job_bod
 static size_t body_size(const chain_job_body_t *b)
 {
     switch (b->kind) {
-    case CHAIN_TX_JOB_POST: return 32 * 3 + 8 * 3 + 16 * 2 + 4 + 4 + 20 * (size_t)b->n_allow;
+    case CHAIN_TX_JOB_POST:
+        return 32 * 3 + 8 * 3 + 16 * 2 + 4 + 4 + 20 * (size_t)b->n_allow + 4 +
+               (size_t)b->module_len + 4 + (size_t)b->input_len;
     case CHAIN_TX_JOB_ACCEPT: return 64;
     case CHAIN_TX_JOB_CLAIM: return 32 + 4 + (size_t)b->receipt_len;
     case CHAIN_TX_JOB_CHALLENGE: return 32 + 16;
@@ -134,6 +162,12 @@ static void body_write(const chain_job_body_t *b, uint8_t *p)
         store_le32(p, b->n_allow), p += 4;
         for (uint32_t i = 0; i < b->n_allow; i++)
             memcpy(p, b->allow[i].b, 20), p += 20;
+        store_le32(p, b->module_len), p += 4;
+        if (b->module_len)
+            memcpy(p, b->module, b->module_len), p += b->module_len;
+        store_le32(p, b->input_len), p += 4;
+        if (b->input_len)
+            memcpy(p, b->input, b->input_len);
         break;
     case CHAIN_TX_JOB_ACCEPT:
         memcpy(p, b->phase_pk, 32);
@@ -154,16 +188,21 @@ static void body_write(const chain_job_body_t *b, uint8_t *p)
 static bool body_bounds_ok(const chain_job_body_t *b)
 {
     return chain_tx_is_job(b->kind) && b->n_allow <= CHAIN_JOB_MAX_ALLOW &&
-           b->receipt_len <= CHAIN_JOB_MAX_RECEIPT;
+           b->receipt_len <= CHAIN_JOB_MAX_RECEIPT && b->module_len <= CHAIN_JOB_MAX_MODULE &&
+           b->input_len <= CHAIN_JOB_MAX_INPUT;
 }
 
 int chain_job_body_encode(const chain_job_body_t *b, buf_t *out)
 {
     if (!body_bounds_ok(b))
         return CHAIN_EINVAL;
-    uint8_t tmp[CHAIN_JOB_MAX_BODY];
+    uint8_t *tmp = malloc(body_size(b));
+    if (!tmp)
+        return CHAIN_ENOMEM;
     body_write(b, tmp);
-    return buf_append(out, tmp, body_size(b)) == 0 ? 0 : CHAIN_ENOMEM;
+    int rc = buf_append(out, tmp, body_size(b)) == 0 ? 0 : CHAIN_ENOMEM;
+    free(tmp);
+    return rc;
 }
 
 static chain_tx_t *job_tx_alloc(uint32_t body_len)
@@ -269,6 +308,8 @@ json_t *chain_job_body_to_json(const chain_job_body_t *b)
             json_array_append_new(a, json_string(h));
         }
         json_object_set_new(j, "allow", a);
+        json_object_set_new(j, "module_len", json_integer(b->module_len));
+        json_object_set_new(j, "input_len", json_integer(b->input_len));
         break;
     }
     case CHAIN_TX_JOB_ACCEPT:

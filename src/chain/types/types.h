@@ -286,7 +286,12 @@ json_t *chain_tx_to_json(const chain_tx_t *tx);
  *              u128 provider_bond, u32 window (challenge window, blocks,
  *              1..CHAIN_JOB_MAX_WINDOW), u32 n_allow (0..CHAIN_JOB_MAX_ALLOW),
  *              n_allow x [20] provider address (strictly ascending; empty =
- *              any provider)
+ *              any provider), u32 module_len (0..CHAIN_JOB_MAX_MODULE),
+ *              module bytes, u32 input_len (0..CHAIN_JOB_MAX_INPUT), input
+ *              bytes. With a module, SHA-256(module) must be module_hash
+ *              and SHA-256(input) input_commitment: the bytes are kept on
+ *              chain so that a challenge can re-run the job; without one
+ *              the job cannot be challenged.
  *   ACCEPT:    [32] phase_pk (the provider's Phase identity: the signed link
  *              between that identity and the sender's account)
  *   CLAIM:     u32 receipt_len (1..CHAIN_JOB_MAX_RECEIPT), the
@@ -297,7 +302,10 @@ json_t *chain_tx_to_json(const chain_tx_t *tx);
 #define CHAIN_JOB_MAX_ALLOW 16
 #define CHAIN_JOB_MAX_RECEIPT 4096
 #define CHAIN_JOB_MAX_WINDOW 100000
-#define CHAIN_JOB_MAX_BODY (32 + 4 + CHAIN_JOB_MAX_RECEIPT)
+#define CHAIN_JOB_MAX_MODULE 49152
+#define CHAIN_JOB_MAX_INPUT 8192
+#define CHAIN_JOB_MAX_BODY (32 * 3 + 56 + 8 + 20 * CHAIN_JOB_MAX_ALLOW + 8 + \
+                            CHAIN_JOB_MAX_MODULE + CHAIN_JOB_MAX_INPUT)
 
 typedef struct chain_job_body {
     uint8_t kind;                      /* CHAIN_TX_JOB_* */
@@ -309,6 +317,8 @@ typedef struct chain_job_body {
     uint32_t window;
     uint32_t n_allow;
     chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
+    const uint8_t *module, *input;     /* borrowed; NULL when empty */
+    uint32_t module_len, input_len;
     /* ACCEPT */
     uint8_t phase_pk[CHAIN_PK_BYTES];
     /* CLAIM: borrowed from the parsed bytes */
@@ -507,7 +517,8 @@ void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key);
  * bytes, value = u64 finalized jobs). */
 #define CHAIN_DATA_JOB 0x03
 #define CHAIN_DATA_REPUTATION 0x04
-#define CHAIN_DATA_MAX 1024   /* bytes of one data value */
+#define CHAIN_DATA_JOB_CODE 0x05   /* id = job id: u32 module_len, module, input */
+#define CHAIN_DATA_MAX 65536   /* bytes of one data value */
 void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key);
 void chain_smt_leaf_hash(const chain_hash_t *key, const chain_hash_t *value_hash,
                          chain_hash_t *out);

@@ -302,10 +302,10 @@ static void test_vanished_provider(void **state)
     assert_int_equal(supply(&a), 3 * START - 1000);
     err_t e = {0};
     assert_int_equal(chain_state_check(a.st, &e), 0);
-    /* a challenge is refused with the reason (no module on chain yet) */
+    /* an expired job cannot be challenged */
     chain_job_body_t ch = body(CHAIN_TX_JOB_CHALLENGE, 0x22);
     ch.challenger_bond = chain_u128_from_u64(5);
-    refused(&a, job_tx(&a, O, &ch), "re-execution");
+    refused(&a, job_tx(&a, O, &ch), "cannot challenge: the job is expired");
     node_close(&a);
     node_close(&b);
 }

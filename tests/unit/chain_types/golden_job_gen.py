@@ -31,7 +31,7 @@ RECEIPT = b'{"schema_version":1}'
 bodies = [
     ('post', 0x20, JOB + bytes([0x51]) * 32 + bytes([0x52]) * 32 + u64(1000000) + u64(1 << 24) +
      u64(50) + u128(5000 + (1 << 70)) + u128(700) + u32(3) + u32(2) + bytes([0xa1]) * 20 +
-     bytes([0xb2]) * 20),
+     bytes([0xb2]) * 20 + u32(0) + u32(0)),
     ('accept', 0x21, JOB + PPK),
     ('claim', 0x22, JOB + u32(len(RECEIPT)) + RECEIPT),
     ('finalize', 0x23, JOB),
