@@ -47,6 +47,9 @@ int chain_job_body_parse(uint8_t kind, const uint8_t *p, size_t n, chain_job_bod
         size_t at = r.off;
         if (rd_u64(&r, &out->fuel, "fuel") && out->fuel == 0)
             rd_fail(&r, "fuel is zero (offset %zu)", at);
+        else if (!r.failed && out->fuel > CHAIN_JOB_MAX_FUEL)
+            rd_fail(&r, "fuel %llu at offset %zu is over the limit %llu (the gas bound of a "
+                    "dispute)", (unsigned long long)out->fuel, at, CHAIN_JOB_MAX_FUEL);
         at = r.off;
         if (rd_u64(&r, &out->memory_max, "memory_max") && out->memory_max == 0)
             rd_fail(&r, "memory_max is zero (offset %zu)", at);

@@ -281,7 +281,7 @@ json_t *chain_tx_to_json(const chain_tx_t *tx);
  * SignedManifest<JobSpec::Wasm> = SHA-256 of its signing message), then:
  *   POST:      [32] module_hash (SHA-256 of the module bytes),
  *              [32] input_commitment (SHA-256 of the input bytes),
- *              u64 fuel (> 0), u64 memory_max (bytes, > 0),
+ *              u64 fuel (1..CHAIN_JOB_MAX_FUEL), u64 memory_max (bytes, > 0),
  *              u64 deadline (block height), u128 payment (> 0),
  *              u128 provider_bond, u32 window (challenge window, blocks,
  *              1..CHAIN_JOB_MAX_WINDOW), u32 n_allow (0..CHAIN_JOB_MAX_ALLOW),
@@ -303,6 +303,9 @@ json_t *chain_tx_to_json(const chain_tx_t *tx);
 #define CHAIN_JOB_MAX_RECEIPT 4096
 #define CHAIN_JOB_MAX_WINDOW 100000
 #define CHAIN_JOB_MAX_MODULE 49152
+/* fuel of one job = the gas bound of its re-execution inside a block (about
+ * 1.5 s of wasm on the bench machine, docs/performance.md) */
+#define CHAIN_JOB_MAX_FUEL 10000000000ull
 #define CHAIN_JOB_MAX_INPUT 8192
 #define CHAIN_JOB_MAX_BODY (32 * 3 + 56 + 8 + 20 * CHAIN_JOB_MAX_ALLOW + 8 + \
                             CHAIN_JOB_MAX_MODULE + CHAIN_JOB_MAX_INPUT)

@@ -160,6 +160,10 @@ static void test_strict(void **state)
     memcpy(m, gj_post, sizeof m);
     memset(m + body + 96, 0, 8);
     expect_bad(m, sizeof m, "fuel is zero");
+    /* fuel over the dispute gas bound */
+    memcpy(m, gj_post, sizeof m);
+    store_le64(m + body + 96, CHAIN_JOB_MAX_FUEL + 1);
+    expect_bad(m, sizeof m, "over the limit");
     /* zero payment */
     memcpy(m, gj_post, sizeof m);
     memset(m + body + 96 + 24, 0, 16);
