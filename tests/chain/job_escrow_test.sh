@@ -122,6 +122,11 @@ RF=$(echo "$OUT" | sum_fee)
 OUT=$("$AETHER" job accept --key "$T/prov.json" --job "$JOB2" \
     --phase-identity "$T/prov-phase/identity.key" --wait) || fail "accept 2: $OUT"
 PF=$(echo "$OUT" | sum_fee)
+# the receipt of the first job does not claim this one
+if OUT=$("$AETHER" job claim --key "$T/prov.json" --job "$JOB2" --receipt "$T/receipt.json" 2>&1); then
+    fail "a receipt for another job was accepted"
+fi
+echo "$OUT" | grep -q "receipt is for job" || fail "wrong reason for another job's receipt: $OUT"
 if OUT=$("$AETHER" job expire --key "$T/other.json" --job "$JOB2" 2>&1); then
     fail "expired before the deadline"
 fi
