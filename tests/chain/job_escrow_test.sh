@@ -103,6 +103,16 @@ ST=$("$AETHER" job status --job "$JOB")
 [ "$(balance "$T/req.json")" = $((START - 5000 - REQ_FEES)) ] || fail "requester balance $(balance "$T/req.json")"
 [ "$(balance "$T/prov.json")" = $((START + 5000 - PROV_FEES)) ] || fail "provider balance $(balance "$T/prov.json")"
 [ "$(balance "$T/other.json")" = $((START - OTHER_FEES)) ] || fail "other balance"
+# the job record is in the state tree: aeth_getJobProof against the current root
+PROOF=$(python3 -c "
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], json.dumps({'jsonrpc': '2.0', 'id': 1,
+    'method': 'aeth_getJobProof', 'params': [sys.argv[2]]}).encode(),
+    {'Content-Type': 'application/json'})
+r = json.load(urllib.request.urlopen(req, timeout=10))['result']
+print(r['exists'], r['value'] is not None, r['job_id'] == sys.argv[2], len(r['root']))
+" "$AETHER_RPC" "$JOB") || fail "aeth_getJobProof"
+[ "$PROOF" = "True True True 64" ] || fail "aeth_getJobProof: $PROOF"
 PROV_ADDR=$(jget '["address"]' <"$T/prov.json")
 N=$("$AETHER" job list --provider "$PROV_ADDR" | jget '.__len__()')
 [ "$N" = 1 ] || fail "job list --provider: $N"

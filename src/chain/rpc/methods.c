@@ -19,6 +19,10 @@
  *   aeth_getProof         [addr] | [{"tx","index"}] -> proof JSON (types.h)
  *   aeth_getJob           [job_id] -> job JSON (chain_job_to_json) plus
  *                         "provider_reputation" | null (docs/escrow.md)
+ *   aeth_getJobProof      [job_id] -> {"root","job_id","key","exists","value"
+ *                         (hex of the job record | null),"siblings":[hex],
+ *                         "other_leaf":{"key","value_hash"} | null}: the SMT
+ *                         proof of the job's data leaf (docs/escrow.md)
  *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?}]
  *                         -> [job JSON], in job id order, at most max (100)
  */
@@ -413,6 +417,38 @@ static int m_get_job(void *ud, const json_t *params, json_t **result, rpc_error_
     return 0;
 }
 
+static int m_get_job_proof(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t id;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &id, err))
+        return -1;
+    chain_proof_t *p = malloc(sizeof *p);
+    buf_t v = {0};
+    err_t e = {0};
+    if (!p)
+        return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
+    if (chain_state_prove_data(node_state(ud), CHAIN_DATA_JOB, id.b, p, &v, &e) != 0) {
+        free(p);
+        buf_free(&v);
+        return internal(err, &e);
+    }
+    chain_hash_t key;
+    chain_smt_key_data(CHAIN_DATA_JOB, id.b, &key);
+    json_t *sib = json_array();
+    for (uint16_t i = 0; i < p->n_siblings; i++)
+        json_array_append_new(sib, hash_hex(&p->siblings[i]));
+    json_t *other = p->has_other ? json_pack("{s:o,s:o}", "key", hash_hex(&p->other_key),
+                                             "value_hash", hash_hex(&p->other_value_hash))
+                                 : json_null();
+    *result = json_pack("{s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "root", hash_hex(&p->root), "job_id",
+                        hash_hex(&id), "key", hash_hex(&key), "exists", p->exists, "value",
+                        p->exists ? rpc_hex_json(v.data, v.len) : json_null(), "siblings", sib,
+                        "other_leaf", other);
+    free(p);
+    buf_free(&v);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding proof");
+}
+
 typedef struct jobs_q {
     chain_state_t *st;
     bool by_req, by_prov;
@@ -517,6 +553,7 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getProof", m_get_proof, NULL},
     {"aeth_getJob", m_get_job, NULL},
     {"aeth_getJobs", m_get_jobs, NULL},
+    {"aeth_getJobProof", m_get_job_proof, NULL},
     {NULL, NULL, NULL},
 };
 

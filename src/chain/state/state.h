@@ -190,6 +190,11 @@ int chain_overlay_get_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32
                            bool *exists, err_t *e) BASE_MUST_CHECK;
 int chain_overlay_put_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32],
                            const uint8_t *val, size_t n, err_t *e) BASE_MUST_CHECK;
+/* Proof of a data leaf against the current root: p gets root, siblings,
+ * exists and the other leaf (kind is left 0: chain_proof_to_json does not
+ * carry data leaves; see chain_data_proof_verify); *value the bytes. */
+int chain_state_prove_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], chain_proof_t *p,
+                           buf_t *value, err_t *e) BASE_MUST_CHECK;
 /* Calls fn for every committed data value of tag, in id order, until fn
  * returns non-zero (that value is returned). */
 int chain_state_each_data(chain_state_t *st, uint8_t tag,

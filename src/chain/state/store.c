@@ -213,6 +213,26 @@ int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], b
     return rc;
 }
 
+int chain_state_prove_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], chain_proof_t *p,
+                           buf_t *value, err_t *e)
+{
+    memset(p, 0, sizeof *p);
+    chain_hash_t key;
+    chain_smt_key_data(tag, id, &key);
+    pthread_rwlock_rdlock(&st->lock);
+    p->root = st->root;
+    int rc = smt_prove(st, &key, p, e);
+    value->len = 0;
+    if (!rc && p->exists) {
+        bool exists = false;
+        rc = chain_state_get_data(st, tag, id, value, &exists, e);
+        if (!rc && !exists)
+            rc = err_set(e, CHAIN_EIO, "state: tree has a leaf for a missing data value");
+    }
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
+
 int chain_state_each_data(chain_state_t *st, uint8_t tag,
                           int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
                           void *arg, err_t *e)

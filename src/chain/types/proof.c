@@ -56,6 +56,40 @@ static inline int key_bit(const chain_hash_t *k, unsigned i)
     return (k->b[i >> 3] >> (7 - (i & 7))) & 1;
 }
 
+int chain_data_proof_verify(uint8_t tag, const uint8_t id[32], const uint8_t *value, size_t n,
+                            const chain_hash_t *siblings, size_t n_siblings,
+                            const chain_hash_t *other_key, const chain_hash_t *other_vh,
+                            const chain_hash_t *root, err_t *e)
+{
+    if (n_siblings > CHAIN_SMT_MAX_DEPTH)
+        return err_set(e, CHAIN_EPROOF, "proof: %zu siblings, at most %d", n_siblings,
+                       CHAIN_SMT_MAX_DEPTH);
+    chain_hash_t key, h = {{0}}, vh;
+    chain_smt_key_data(tag, id, &key);
+    if (value) {
+        crypto_sha256(value, n, vh.b);
+        chain_smt_leaf_hash(&key, &vh, &h);
+    } else if (other_key) {
+        if (chain_hash_equal(other_key, &key))
+            return err_set(e, CHAIN_EPROOF, "proof: the other leaf has the proven key");
+        for (size_t i = 0; i < n_siblings; i++)
+            if (key_bit(other_key, (unsigned)i) != key_bit(&key, (unsigned)i))
+                return err_set(e, CHAIN_EPROOF, "proof: the other leaf is off the key's path");
+        chain_smt_leaf_hash(other_key, other_vh, &h);
+    }
+    for (size_t i = n_siblings; i-- > 0;) {
+        chain_hash_t t;
+        if (key_bit(&key, (unsigned)i))
+            chain_smt_node_hash(&siblings[i], &h, &t);
+        else
+            chain_smt_node_hash(&h, &siblings[i], &t);
+        h = t;
+    }
+    if (!chain_hash_equal(&h, root))
+        return err_set(e, CHAIN_EPROOF, "proof: the path does not hash to the state root");
+    return 0;
+}
+
 static void proof_key(const chain_proof_t *p, chain_hash_t *key)
 {
     if (p->kind == CHAIN_PROOF_ACCOUNT)

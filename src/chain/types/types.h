@@ -523,6 +523,14 @@ void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key);
 #define CHAIN_DATA_JOB_CODE 0x05   /* id = job id: u32 module_len, module, input */
 #define CHAIN_DATA_MAX 65536   /* bytes of one data value */
 void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key);
+/* Verifies a data leaf proof: the value bytes (present) or absence (value
+ * NULL) of (tag, id) under root, with siblings root-first as in
+ * chain_proof_t and, for absence via another leaf, that leaf's key and value
+ * hash (other_key NULL otherwise). 0 or CHAIN_EPROOF with the reason. */
+int chain_data_proof_verify(uint8_t tag, const uint8_t id[32], const uint8_t *value, size_t n,
+                            const chain_hash_t *siblings, size_t n_siblings,
+                            const chain_hash_t *other_key, const chain_hash_t *other_vh,
+                            const chain_hash_t *root, err_t *e) BASE_MUST_CHECK;
 void chain_smt_leaf_hash(const chain_hash_t *key, const chain_hash_t *value_hash,
                          chain_hash_t *out);
 void chain_smt_node_hash(const chain_hash_t *l, const chain_hash_t *r, chain_hash_t *out);

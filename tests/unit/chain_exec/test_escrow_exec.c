@@ -269,6 +269,34 @@ static void test_paid_job(void **state)
     assert_int_equal(j.output_commitment.b[0], 0x5a);
     assert_int_equal(chain_escrow_reputation(a.st, &addr[PV]), 1);
     assert_int_equal(chain_escrow_reputation(b.st, &addr[PV]), 1);
+    /* the job record is provable against the state root */
+    static chain_proof_t pr;
+    buf_t val = {0};
+    assert_int_equal(chain_state_prove_data(a.st, CHAIN_DATA_JOB, id.b, &pr, &val, &e), 0);
+    assert_true(pr.exists);
+    chain_hash_t root;
+    chain_state_root(a.st, &root);
+    assert_memory_equal(pr.root.b, root.b, 32);
+    if (chain_data_proof_verify(CHAIN_DATA_JOB, id.b, val.data, val.len, pr.siblings,
+                                pr.n_siblings, NULL, NULL, &root, &e) != 0)
+        fail_msg("job proof: %s", e.msg);
+    chain_job_t pj;
+    assert_int_equal(chain_job_decode(val.data, val.len, &pj, &e), 0);
+    assert_int_equal(pj.status, CHAIN_JOB_FINALIZED);
+    val.data[40] ^= 1;   /* a tampered record does not verify */
+    assert_int_equal(chain_data_proof_verify(CHAIN_DATA_JOB, id.b, val.data, val.len, pr.siblings,
+                                             pr.n_siblings, NULL, NULL, &root, &e),
+                     CHAIN_EPROOF);
+    /* absence of a job that was never posted */
+    chain_hash_t none;
+    memset(none.b, 0x77, 32);
+    assert_int_equal(chain_state_prove_data(a.st, CHAIN_DATA_JOB, none.b, &pr, &val, &e), 0);
+    assert_false(pr.exists);
+    if (chain_data_proof_verify(CHAIN_DATA_JOB, none.b, NULL, 0, pr.siblings, pr.n_siblings,
+                                pr.has_other ? &pr.other_key : NULL,
+                                pr.has_other ? &pr.other_value_hash : NULL, &root, &e) != 0)
+        fail_msg("absence proof: %s", e.msg);
+    buf_free(&val);
     /* the stored records hash to the committed root */
     assert_int_equal(chain_state_check(a.st, &e), 0);
     assert_int_equal(chain_state_check(b.st, &e), 0);
