@@ -161,6 +161,7 @@ dispute() {   # $1 = manifest, $2 = the input the provider really runs on; print
         --payment 4000 --bond 1000 --fuel 10000000 --deadline $((H + 100)) --window 50 --wait) ||
         fail "post: $OUT"
     J=$(echo "$OUT" | jget '["job_id"]')
+    echo "$OUT" | sum_fee >"$T/postfee-$J"
     "$AETHER" job accept --key "$T/prov.json" --job "$J" \
         --phase-identity "$T/prov-phase/identity.key" --wait >/dev/null || fail "accept $J"
     printf '%s' "$2" | PLASMD_HOME="$T/prov-phase" "$PLASMD" run --quiet --manifest "$1" \
@@ -179,8 +180,8 @@ OUT=$("$AETHER" job challenge --key "$T/other.json" --job "$JOB3" --bond 1000 --
 [ "$("$AETHER" job status --job "$JOB3" | jget '["status"]')" = slashed ] || fail "job 3 not slashed"
 # requester refunded (only its fees spent), provider lost its bond (half to the
 # challenger, half burned), challenger got its bond back plus 500
-FEES_R=$(( R0 - $(balance "$T/req.json") ))
-[ "$FEES_R" -gt 0 ] && [ "$FEES_R" -lt 10000 ] || fail "requester not refunded: paid $FEES_R"
+[ "$(balance "$T/req.json")" = $((R0 - $(cat "$T/postfee-$JOB3"))) ] ||
+    fail "requester not refunded: $(balance "$T/req.json")"
 O1=$(balance "$T/other.json")
 OF=$(echo "$OUT" | sum_fee)
 [ "$O1" = $((O0 - OF + 500)) ] || fail "challenger balance $O1, expected $((O0 - OF + 500))"
