@@ -392,40 +392,6 @@ int plasmd_run(int argc, char **argv)
 
 /* ---- execute-job ----------------------------------------------------------------- */
 
-/* Rust's String::from_utf8_lossy: invalid sequences become U+FFFD. */
-static json_t *lossy_string(const uint8_t *p, size_t n)
-{
-    buf_t b;
-    buf_init(&b, 0);
-    size_t i = 0;
-    while (i < n) {
-        size_t k = 1;
-        uint8_t c = p[i];
-        if (c >= 0xC2 && c <= 0xF4)
-            k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        bool ok = c < 0x80 || (k > 1 && i + k <= n);
-        for (size_t x = 1; ok && x < k; x++)
-            ok = (p[i + x] & 0xC0) == 0x80;
-        if (ok && k == 3) {
-            uint8_t d = p[i + 1];
-            ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0);
-        } else if (ok && k == 4) {
-            uint8_t d = p[i + 1];
-            ok = !(c == 0xF0 && d < 0x90) && !(c == 0xF4 && d >= 0x90);
-        }
-        if (ok) {
-            buf_append(&b, p + i, k);
-            i += k;
-        } else {
-            buf_append(&b, "\xEF\xBF\xBD", 3);
-            i += 1;
-        }
-    }
-    json_t *s = !buf_ok(&b) ? NULL : b.len ? json_stringn((const char *)b.data, b.len) : json_string("");
-    buf_free(&b);
-    return s;
-}
-
 int plasmd_execute_job(int argc, char **argv)
 {
     const char *prog = "plasmd execute-job";
@@ -484,37 +450,16 @@ int plasmd_execute_job(int argc, char **argv)
     phase_identity_t id;
     rc = CLI_FAIL;
     if (load_node_identity(prog, &id) == CLI_OK) {
-        phase_legacy_receipt_t lr = {.version = "0.1"};
-        memcpy(lr.module_hash, out.module_hash, sizeof lr.module_hash);
-        lr.exit_code = (uint32_t)status;
-        lr.wall_time_ms = out.wall_ms;
-        lr.timestamp = (uint64_t)ts_now().sec;
-        uint8_t uuid[16];
-        crypto_random(uuid, sizeof uuid);
-        uuid[6] = (uint8_t)((uuid[6] & 0x0F) | 0x40);
-        uuid[8] = (uint8_t)((uuid[8] & 0x3F) | 0x80);
-        char hex[33], job_id[48];
-        hex_encode(uuid, sizeof uuid, hex);
-        snprintf(job_id, sizeof job_id, "job-%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-                 hex + 16, hex + 20);
-        if (phase_legacy_sign(&lr, &id, &e) != PHASE_OK) {
+        json_t *doc = phase_execute_job_doc(&out, status, &id, &e);
+        char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        if (!doc)
             cli_error(prog, CLI_FAIL, "%s", e.msg);
-        } else {
-            json_t *doc = json_object();
-            if (doc && !json_object_set_new(doc, "job_id", json_string(job_id)) &&
-                !json_object_set_new(doc, "exit_code", json_integer(status)) &&
-                !json_object_set_new(doc, "stdout", lossy_string(out.out, out.out_len)) &&
-                !json_object_set_new(doc, "stderr", lossy_string(out.err, out.err_len)) &&
-                !json_object_set_new(doc, "receipt", phase_legacy_to_json(&lr))) {
-                char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-                if (s && puts(s) >= 0)
-                    rc = CLI_OK;
-                free(s);
-            }
-            json_decref(doc);
-            if (rc != CLI_OK)
-                cli_error(prog, CLI_FAIL, "cannot print the result");
-        }
+        else if (text && puts(text) >= 0)
+            rc = CLI_OK;
+        else
+            cli_error(prog, CLI_FAIL, "cannot print the result");
+        free(text);
+        json_decref(doc);
         phase_identity_wipe(&id);
     }
     phase_job_outcome_free(&out);

@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -149,4 +150,70 @@ json_t *phase_legacy_to_json(const phase_legacy_receipt_t *r)
                      "wall_time_ms", cjson_u64(r->wall_time_ms), "timestamp",
                      cjson_u64(r->timestamp), "node_pubkey", r->node_pubkey, "signature",
                      r->signature);
+}
+
+/* Job output as a JSON string: invalid UTF-8 becomes U+FFFD, as upstream's
+ * String::from_utf8_lossy does. */
+static json_t *lossy_string(const uint8_t *p, size_t n)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    size_t i = 0;
+    while (i < n) {
+        size_t k = 1;
+        uint8_t c = p[i];
+        if (c >= 0xC2 && c <= 0xF4)
+            k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        bool ok = c < 0x80 || (k > 1 && i + k <= n);
+        for (size_t x = 1; ok && x < k; x++)
+            ok = (p[i + x] & 0xC0) == 0x80;
+        if (ok && k == 3) {
+            uint8_t d = p[i + 1];
+            ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0);
+        } else if (ok && k == 4) {
+            uint8_t d = p[i + 1];
+            ok = !(c == 0xF0 && d < 0x90) && !(c == 0xF4 && d >= 0x90);
+        }
+        if (ok) {
+            buf_append(&b, p + i, k);
+            i += k;
+        } else {
+            buf_append(&b, "\xEF\xBF\xBD", 3);
+            i += 1;
+        }
+    }
+    json_t *s = !buf_ok(&b) ? NULL : b.len ? json_stringn((const char *)b.data, b.len) : json_string("");
+    buf_free(&b);
+    return s;
+}
+
+json_t *phase_execute_job_doc(const phase_job_outcome_t *out, int exit_status,
+                              const phase_identity_t *id, err_t *e)
+{
+    phase_legacy_receipt_t lr = {.version = "0.1"};
+    memcpy(lr.module_hash, out->module_hash, sizeof lr.module_hash);
+    lr.exit_code = (uint32_t)exit_status;
+    lr.wall_time_ms = out->wall_ms;
+    lr.timestamp = (uint64_t)ts_now().sec;
+    if (phase_legacy_sign(&lr, id, e) != PHASE_OK)
+        return NULL;
+    /* upstream's job id: "job-" + a random (v4) UUID */
+    uint8_t uuid[16];
+    crypto_random(uuid, sizeof uuid);
+    uuid[6] = (uint8_t)((uuid[6] & 0x0F) | 0x40);
+    uuid[8] = (uint8_t)((uuid[8] & 0x3F) | 0x80);
+    char hex[33], job_id[48];
+    hex_encode(uuid, sizeof uuid, hex);
+    snprintf(job_id, sizeof job_id, "job-%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+             hex + 16, hex + 20);
+    json_t *doc = json_object();
+    if (doc && !json_object_set_new(doc, "job_id", json_string(job_id)) &&
+        !json_object_set_new(doc, "exit_code", json_integer(exit_status)) &&
+        !json_object_set_new(doc, "stdout", lossy_string(out->out, out->out_len)) &&
+        !json_object_set_new(doc, "stderr", lossy_string(out->err, out->err_len)) &&
+        !json_object_set_new(doc, "receipt", phase_legacy_to_json(&lr)))
+        return doc;
+    json_decref(doc);
+    err_set(e, PHASE_EINVAL, "execute-job: out of memory building the result");
+    return NULL;
 }

@@ -302,6 +302,12 @@ typedef struct phase_job_outcome {
  * code only for bad options or when the host runs out of resources. */
 int phase_job_run(const phase_job_opts_t *o, phase_job_outcome_t *out, err_t *e) BASE_MUST_CHECK;
 void phase_job_outcome_free(phase_job_outcome_t *out);
+/* upstream `execute-job`'s output document {job_id, exit_code, stdout, stderr,
+ * receipt}: a fresh job-<uuid>, output as lossy UTF-8 and a legacy v0.1
+ * receipt signed by id. The caller json_decref()s it; NULL with e set on
+ * failure. */
+json_t *phase_execute_job_doc(const phase_job_outcome_t *out, int exit_status,
+                              const phase_identity_t *id, err_t *e);
 /* The exit code a process reports for an outcome: the job's code for
  * EXITED (codes outside 0..255 become 1), else PHASE_EXIT_* below: a module
  * that does not decode, validate or link (including one past a decoding
