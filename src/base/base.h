@@ -47,7 +47,7 @@
  *   chain/types  -700 .. -749     chain/mempool   -750 .. -799
  *   chain/rpc    -800 .. -849     chain/node      -850 .. -899
  *   chain/consensus -900 .. -949  chain/client    -950 .. -999
- *   chain/state -1000 .. -1049    chain/exec     -1050 .. -1099
+ *   chain/state -1000 .. -1049    chain/exec     -1050 .. -1099 (EXEC_, CONTRACT_)
  * (WASI errnos returned to guests are a separate, positive space: wasi.h.)
  * A new code goes here, in its module's range, never reusing a number. */
 #define AETHER_ERRORS(X) \
@@ -113,7 +113,7 @@
     X(AWASM_EARG, -505, "bad argument to an API function") \
     X(AWASM_ENOTFOUND, -506, "no such export") \
     X(AWASM_ENOMEM, -507, "allocation failed") \
-    /* rpc (HTTP + JSON-RPC 2.0 client and server; chain/rpc until it moves) */ \
+    /* rpc (HTTP + JSON-RPC 2.0 client and server) */ \
     X(RPC_EINVAL, -600, "bad argument or malformed response") \
     X(RPC_EIO, -601, "socket / HTTP failure (unreachable node, timeout)") \
     X(RPC_EREMOTE, -602, "the server answered with a JSON-RPC error") \
