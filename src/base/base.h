@@ -397,6 +397,14 @@ json_t *cjson_bytes(const uint8_t *p, size_t n);
  * want bytes when want != SIZE_MAX. Output malloc'd. */
 int cjson_get_bytes(const json_t *j, size_t want, uint8_t **out, size_t *out_len, err_t *e)
     BASE_MUST_CHECK;
+/* obj[name] as exactly n bytes of hex (either case, optional "0x"); errors
+ * say `what: "name"` and what was wrong. BASE_EINVAL on failure. */
+int cjson_get_hex(const json_t *obj, const char *name, uint8_t *out, size_t n, const char *what,
+                  err_t *e) BASE_MUST_CHECK;
+/* Fails with BASE_EINVAL naming the first key of obj that is not in allowed
+ * (a NULL-terminated list): `what: unknown field "key"`. */
+int cjson_check_keys(const json_t *obj, const char *const *allowed, const char *what, err_t *e)
+    BASE_MUST_CHECK;
 
 /* ---- timestamps ------------------------------------------------------------ */
 

@@ -737,3 +737,38 @@ int cjson_get_bytes(const json_t *j, size_t want, uint8_t **out, size_t *out_len
     *out_len = n;
     return BASE_OK;
 }
+
+int cjson_get_hex(const json_t *obj, const char *name, uint8_t *out, size_t n, const char *what,
+                  err_t *e)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!json_is_string(v))
+        return err_set(e, BASE_EINVAL, "%s: \"%s\" missing or not a string", what, name);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (len > 2 && s[0] == '0' && s[1] == 'x') {
+        s += 2;
+        len -= 2;
+    }
+    if (hex_decode(s, len, out, n, e) != 0) {
+        err_prefix(e, "%s: \"%s\"", what, name);
+        if (e)
+            e->code = BASE_EINVAL;
+        return BASE_EINVAL;
+    }
+    return 0;
+}
+
+int cjson_check_keys(const json_t *obj, const char *const *allowed, const char *what, err_t *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(*a, key) == 0;
+        if (!ok)
+            return err_set(e, BASE_EINVAL, "%s: unknown field \"%.64s\"", what, key);
+    }
+    return 0;
+}

@@ -11,39 +11,24 @@
 
 #define GENESIS_FILE_MAX (64u << 20)
 
+/* base's JSON field checks (cjson_get_hex, cjson_check_keys) under this
+ * module's error code */
+static int as_einval(err_t *e)
+{
+    if (e)
+        e->code = NODE_EINVAL;
+    return NODE_EINVAL;
+}
+
 static int get_hex_field(const json_t *j, const char *name, uint8_t *out, size_t n,
                          const char *what, err_t *e)
 {
-    json_t *v = json_object_get(j, name);
-    if (!json_is_string(v))
-        return err_set(e, NODE_EINVAL, "%s: \"%s\" missing or not a string", what, name);
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    if (len > 2 && s[0] == '0' && s[1] == 'x') {
-        s += 2;
-        len -= 2;
-    }
-    if (hex_decode(s, len, out, n, e) != 0) {
-        err_prefix(e, "%s: \"%s\"", what, name);
-        if (e)
-            e->code = NODE_EINVAL;
-        return NODE_EINVAL;
-    }
-    return 0;
+    return cjson_get_hex(j, name, out, n, what, e) ? as_einval(e) : 0;
 }
 
 static int check_keys(const json_t *j, const char *const *allowed, const char *what, err_t *e)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)j, key, v) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a; a++)
-            ok |= strcmp(*a, key) == 0;
-        if (!ok)
-            return err_set(e, NODE_EINVAL, "%s: unknown field \"%.64s\"", what, key);
-    }
-    return 0;
+    return cjson_check_keys(j, allowed, what, e) ? as_einval(e) : 0;
 }
 
 /* ---- genesis ----------------------------------------------------------------- */

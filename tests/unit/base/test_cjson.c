@@ -216,6 +216,27 @@ static void test_phase_manifest_message(void **state)
                   "67108864,\"module_cid\":\"inline\"},\"schema_version\":1}");
 }
 
+static void test_field_helpers(void **state)
+{
+    (void)state;
+    err_t e;
+    json_t *j = cjson_parse("{\"k\":\"0xA0b1\",\"short\":\"a0\",\"n\":5}", 33, &e);
+    assert_non_null(j);
+    uint8_t b[2];
+    assert_int_equal(cjson_get_hex(j, "k", b, 2, "key", &e), 0);
+    assert_int_equal(b[0], 0xa0);
+    assert_int_equal(b[1], 0xb1);
+    assert_int_equal(cjson_get_hex(j, "short", b, 2, "key", &e), BASE_EINVAL);
+    assert_non_null(strstr(e.msg, "key: \"short\""));
+    assert_int_equal(cjson_get_hex(j, "n", b, 2, "key", &e), BASE_EINVAL);
+    assert_non_null(strstr(e.msg, "missing or not a string"));
+    static const char *const ok[] = {"k", "short", "n", NULL}, *const fewer[] = {"k", NULL};
+    assert_int_equal(cjson_check_keys(j, ok, "doc", &e), 0);
+    assert_int_equal(cjson_check_keys(j, fewer, "doc", &e), BASE_EINVAL);
+    assert_non_null(strstr(e.msg, "doc: unknown field"));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_phase_manifest_message),
+        cmocka_unit_test(test_field_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
