@@ -13,11 +13,39 @@
 #ifndef AETHER_WASM_INTERNAL_H
 #define AETHER_WASM_INTERNAL_H
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "wasm/wasm.h"
+
+/* wasm min/max (spec 4.3.3): NaN if either operand is NaN, -0 < +0; shared by
+ * the scalar handlers (interp.c) and the f32x4/f64x2 lanes (simd.c). */
+static inline float fmin32(float a, float b)
+{
+    if (isnan(a) || isnan(b)) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline float fmax32(float a, float b)
+{
+    if (isnan(a) || isnan(b)) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static inline double fmin64(double a, double b)
+{
+    if (isnan(a) || isnan(b)) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline double fmax64(double a, double b)
+{
+    if (isnan(a) || isnan(b)) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
 
 #define AWASM_PAGE 65536u
 #define AWASM_MAX_PAGES 65536u

@@ -44,30 +44,6 @@ static inline double f64_of(uint64_t v) { double d; memcpy(&d, &v, 8); return d;
 static inline uint64_t bits_f32(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline uint64_t bits_f64(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 
-static float fmin32(float a, float b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static float fmax32(float a, float b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static double fmin64(double a, double b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static double fmax64(double a, double b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
 
 /* Bulk memory and table operations run in slices with an interrupt poll
  * between them, so a timeout stops even a 4 GiB memory.fill or a 10M-entry

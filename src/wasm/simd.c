@@ -21,31 +21,6 @@
 #define LD(arr, p) memcpy((arr), (p), 16)
 #define ST(arr) memcpy(d, (arr), 16)
 
-static float fmin32(float a, float b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static float fmax32(float a, float b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static double fmin64(double a, double b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static double fmax64(double a, double b)
-{
-    if (isnan(a) || isnan(b)) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
 static void f_I8X16_SWIZZLE(uint64_t *d, const uint64_t *pa, const uint64_t *pb, const uint64_t *pc, uint32_t k)
 {
     uint8_t a[16], sw[16], r[16]; LD(a, pa); LD(sw, pb); for (int i = 0; i < 16; i++) r[i] = sw[i] < 16 ? a[sw[i] & 15] : 0; ST(r);
