@@ -154,6 +154,16 @@ static void close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+/* --log-level for start, discover and submit. */
+static int set_log_level(const char *prog, const char *arg)
+{
+    log_level_t lvl;
+    if (log_level_parse(arg, &lvl))
+        return cli_usage_error(prog, "bad --log-level '%s'", arg);
+    log_set_level(lvl);
+    return CLI_OK;
+}
+
 static int check_listen(const char *prog, const char *a)
 {
     buf_t tmp;
@@ -220,10 +230,9 @@ int plasmd_start(int argc, char **argv)
                 return cli_usage_error(prog, "bad --queue '%s' (0..100000)", optarg);
             break;
         case 'L': {
-            log_level_t lvl;
-            if (log_level_parse(optarg, &lvl))
-                return cli_usage_error(prog, "bad --log-level '%s'", optarg);
-            log_set_level(lvl);
+            int lr = set_log_level(prog, optarg);
+            if (lr != CLI_OK)
+                return lr;
             break;
         }
         case 'h':
@@ -451,10 +460,9 @@ int plasmd_discover(int argc, char **argv)
             as_json = true;
             break;
         case 'L': {
-            log_level_t lvl;
-            if (log_level_parse(optarg, &lvl))
-                return cli_usage_error(prog, "bad --log-level '%s'", optarg);
-            log_set_level(lvl);
+            int lr = set_log_level(prog, optarg);
+            if (lr != CLI_OK)
+                return lr;
             break;
         }
         case 'h':
@@ -572,10 +580,9 @@ int plasmd_submit(int argc, char **argv)
                 return cli_usage_error(prog, "bad --timeout '%s'", optarg);
             break;
         case 'L': {
-            log_level_t lvl;
-            if (log_level_parse(optarg, &lvl))
-                return cli_usage_error(prog, "bad --log-level '%s'", optarg);
-            log_set_level(lvl);
+            int lr = set_log_level(prog, optarg);
+            if (lr != CLI_OK)
+                return lr;
             break;
         }
         case 'h':
