@@ -752,11 +752,16 @@ static void test_reconnect(void **state)
     json_decref(res);
     cfg.port = rpc_server_port(s);
     rpc_server_stop(s);
+    /* Rebind the same port; another process may hold it for a moment
+     * (TIME_WAIT is covered by SO_REUSEADDR), so retry, bounded. */
     s = rpc_server_start(&cfg, &e);
-    if (!s) {
-        rpc_client_free(c);
-        skip(); /* the port was taken meanwhile */
+    for (int i = 0; !s && i < 50; i++) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        s = rpc_server_start(&cfg, &e);
     }
+    if (!s)
+        fail_msg("cannot rebind port %u for the reconnect test: %s", cfg.port, e.msg);
     assert_int_equal(rpc_client_call(c, "echo", NULL, &res, NULL, &e), 0);
     json_decref(res);
     rpc_client_free(c);
