@@ -368,6 +368,20 @@ int h_receipts(rpc_client_t *c, const h_tx_t *txs, size_t n, int *state)
     return 0;
 }
 
+int h_rpc_raw(rpc_client_t *c, const char *body, int *status, json_t **resp)
+{
+    char *out = NULL;
+    size_t len = 0;
+    err_t e = {0};
+    *resp = NULL;
+    if (rpc_client_post(c, body, strlen(body), status, &out, &len, &e) != 0)
+        return -1;
+    json_error_t je;
+    *resp = len ? json_loadb(out, len, 0, &je) : NULL;
+    free(out);
+    return 0;
+}
+
 json_t *h_call(rpc_client_t *c, const char *method, json_t *params)
 {
     json_t *res = NULL;

@@ -98,6 +98,10 @@ int h_wait_nonces(rpc_client_t *c, uint32_t n, const uint64_t *want, unsigned ti
  * and nonce. */
 int h_get_account(rpc_client_t *c, uint32_t i, uint64_t *balance, uint64_t *nonce);
 
+/* Posts a raw JSON-RPC body; *status = HTTP status, *resp = the parsed
+ * answer (NULL when the body is empty or not JSON). -1 when no answer. */
+int h_rpc_raw(rpc_client_t *c, const char *body, int *status, json_t **resp);
+
 /* Calls a method with params (stolen); returns the result (new ref) or NULL. */
 json_t *h_call(rpc_client_t *c, const char *method, json_t *params);
 

@@ -312,19 +312,6 @@ static void *bg_send(void *arg)
 
 /* ---- scenario ------------------------------------------------------------------- */
 
-static int rpc_raw(rpc_client_t *c, const char *body, int *status, json_t **resp)
-{
-    char *out = NULL;
-    size_t len = 0;
-    err_t e = {0};
-    if (rpc_client_post(c, body, strlen(body), status, &out, &len, &e) != 0)
-        return -1;
-    json_error_t je;
-    *resp = len ? json_loadb(out, len, 0, &je) : NULL;
-    free(out);
-    return 0;
-}
-
 static int error_code(const json_t *resp)
 {
     return (int)json_integer_value(json_object_get(json_object_get(resp, "error"), "code"));
@@ -353,7 +340,7 @@ static void test_malformed(rpc_client_t *c)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         r = NULL;
-        CHECK(rpc_raw(c, cases[i].body, &status, &r) == 0 && status == 200,
+        CHECK(h_rpc_raw(c, cases[i].body, &status, &r) == 0 && status == 200,
               "case %zu: HTTP %d", i, status);
         CHECK(error_code(r) == cases[i].code, "case %zu (%s): code %d, want %d", i,
               cases[i].body, error_code(r), cases[i].code);
@@ -374,7 +361,7 @@ static void test_malformed(rpc_client_t *c)
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
              "\"params\":[\"%s\"],\"id\":7}", t.hex);
     h_tx_free(&t);
-    CHECK(rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_INVALID,
+    CHECK(h_rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_INVALID,
           "bad signature: code %d", error_code(r));
     json_decref(r);
     r = NULL;
@@ -383,7 +370,7 @@ static void test_malformed(rpc_client_t *c)
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
              "\"params\":[\"%s\"],\"id\":8}", t.hex);
     h_tx_free(&t);
-    CHECK(rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_INVALID,
+    CHECK(h_rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_INVALID,
           "wrong chain id: code %d", error_code(r));
     json_decref(r);
     r = NULL;
@@ -391,7 +378,7 @@ static void test_malformed(rpc_client_t *c)
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
              "\"params\":[\"%s\"],\"id\":9}", t.hex);
     h_tx_free(&t);
-    CHECK(rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_REJECTED,
+    CHECK(h_rpc_raw(c, body, &status, &r) == 0 && error_code(r) == RPC_TX_REJECTED,
           "fee below floor: code %d", error_code(r));
     CHECK(strcmp(json_string_value(json_object_get(
                      json_object_get(json_object_get(r, "error"), "data"), "reason")),
@@ -404,7 +391,7 @@ static void test_malformed(rpc_client_t *c)
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_sendRawTransaction\","
              "\"params\":[\"%s\"],\"id\":10}", old.hex);
     h_tx_free(&old);
-    CHECK(rpc_raw(c, body, &status, &r) == 0 &&
+    CHECK(h_rpc_raw(c, body, &status, &r) == 0 &&
               (error_code(r) == RPC_TX_INVALID || error_code(r) == RPC_TX_REJECTED),
           "used nonce: code %d", error_code(r));
     json_decref(r);
@@ -437,14 +424,14 @@ static void test_malformed(rpc_client_t *c)
     CHECK(huge, "malloc");
     memset(huge, ' ', big);
     huge[big] = 0;
-    int rc = rpc_raw(c, huge, &status, &r);
+    int rc = h_rpc_raw(c, huge, &status, &r);
     free(huge);
     CHECK(rc == 0 && status == 413 && error_code(r) == RPC_BODY_TOO_LARGE,
           "oversized body: HTTP %d code %d", status, error_code(r));
     json_decref(r);
     r = NULL;
     /* Notifications only: 204 and no body. */
-    CHECK(rpc_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_chainId\"}", &status, &r) == 0 &&
+    CHECK(h_rpc_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_chainId\"}", &status, &r) == 0 &&
               status == 204, "notification: HTTP %d", status);
     json_decref(r);
     r = NULL;
@@ -915,7 +902,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 20; i++) {
             int status = 0;
             json_t *r = NULL;
-            if (rpc_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_blockNumber\",\"id\":1}",
+            if (h_rpc_raw(c, "{\"jsonrpc\":\"2.0\",\"method\":\"aeth_blockNumber\",\"id\":1}",
                         &status, &r) == 0 &&
                 status == 429 && error_code(r) == RPC_RATE_LIMITED)
                 n429++;

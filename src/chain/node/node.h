@@ -128,6 +128,9 @@ typedef struct node_engine {
      * (the loop also wakes early when a transaction arrives). */
     uint32_t (*tick)(void *self, node_t *node, uint64_t now_ms);
     void (*destroy)(void *self);   /* may be NULL */
+    /* May be NULL (one block per slot). The round of the committed block at
+     * height; called from RPC threads, so it must be thread-safe. 0 = found. */
+    int (*block_round)(void *self, uint64_t height, uint64_t *round);
 } node_engine_t;
 
 /* The solo producer (single validator); freed by engine->destroy. */
@@ -149,6 +152,25 @@ size_t node_ready_count(node_t *n);
 uint64_t node_last_block_age_ms(node_t *n, uint64_t now_ms);
 
 /* ---- for RPC (any thread) ---------------------------------------------------- */
+/* Consensus position, as upstream's slots (aeth_getSlotNumber,
+ * aeth_getFinalizedSlot) and `aether status` report it. An engine with
+ * rounds (BFT) publishes it from the loop thread whenever it changes; until
+ * one does, a node's slot is its tip height (the solo engine makes one
+ * block per slot and its blocks are final when committed). */
+typedef struct node_slots {
+    uint64_t round;             /* the round the engine is in (current slot) */
+    uint64_t committed_round;   /* round of the last committed block (finalized slot) */
+    uint64_t committed_height;  /* its height */
+    bool from_engine;           /* false: derived from the tip */
+} node_slots_t;
+
+void node_publish_slots(node_t *n, uint64_t round, uint64_t committed_round,
+                        uint64_t committed_height);
+void node_get_slots(node_t *n, node_slots_t *out);
+/* The slot of the committed block at height: its round (engine->block_round),
+ * or the height when the engine has no rounds. */
+uint64_t node_block_slot(node_t *n, uint64_t height);
+
 
 chain_state_t *node_state(node_t *n);
 uint64_t node_chain_id(const node_t *n);

@@ -25,6 +25,25 @@
  *                         proof of the job's data leaf (docs/escrow.md)
  *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?}]
  *                         -> [job JSON], in job id order, at most max (100)
+ *
+ * Upstream names (reference/aether-original.md §8.2), for upstream's SDKs
+ * and explorer; hex and decimal strings as above, not upstream's integer
+ * arrays:
+ *   aeth_getSlotNumber    []      -> the node's current slot: the consensus
+ *                                    round it is in (node_get_slots; the solo
+ *                                    engine's slot is its tip height)
+ *   aeth_getFinalizedSlot []      -> the slot (round) of the last committed
+ *                                    block; committed blocks are final
+ *   aeth_getTransactionReceipt [hash] -> {"tx_hash","block_hash","slot",
+ *                         "block_height","index","status": "Success" |
+ *                         {"Failed":{"reason":<status name>}},"success",
+ *                         "fee_paid","state_root"} | null. status is
+ *                         upstream's serde form of TransactionStatus;
+ *                         state_root is the root after the block (upstream's
+ *                         was after the tx; we keep no per-tx roots); a
+ *                         failed tx paid its fee (upstream's paid nothing).
+ *                         Upstream's gas_used and logs are absent: our
+ *                         receipts record neither.
  */
 #include "chain/rpc/rpc.h"
 
@@ -187,6 +206,61 @@ static int m_get_receipt(void *ud, const json_t *params, json_t **result, rpc_er
     json_object_set_new(j, "index", json_integer(index));
     *result = j;
     return 0;
+}
+
+static int m_slot_number(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    node_slots_t s;
+    node_get_slots(ud, &s);
+    *result = cjson_u64(s.round);
+    return 0;
+}
+
+static int m_finalized_slot(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    node_slots_t s;
+    node_get_slots(ud, &s);
+    *result = cjson_u64(s.committed_round);
+    return 0;
+}
+
+static int m_tx_receipt(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t h;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &h, err))
+        return -1;
+    chain_state_t *st = node_state(ud);
+    uint64_t height = 0;
+    uint32_t index = 0;
+    chain_receipt_t r;
+    err_t e = {0};
+    int rc = chain_state_get_tx(st, &h, &height, &index, NULL, &r, &e);
+    if (rc == CHAIN_ENOTFOUND) {
+        *result = json_null();
+        return 0;
+    }
+    if (rc != 0)
+        return internal(err, &e);
+    chain_block_t *b = NULL;
+    if (chain_state_get_block(st, height, &b, &e) != 0)
+        return internal(err, &e);
+    json_t *status = r.status == CHAIN_STATUS_OK
+                         ? json_string("Success")
+                         : json_pack("{s:{s:s}}", "Failed", "reason", chain_status_name(r.status));
+    char fee[CHAIN_U128_STR_MAX];
+    chain_u128_format(r.fee_paid, fee);
+    *result = json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:b,s:s,s:o}", "tx_hash", hash_hex(&r.tx_hash),
+                        "block_hash", hash_hex(&b->hash), "slot",
+                        cjson_u64(node_block_slot(ud, height)), "block_height", cjson_u64(height),
+                        "index", (json_int_t)index, "status", status, "success",
+                        r.status == CHAIN_STATUS_OK, "fee_paid", fee, "state_root",
+                        hash_hex(&b->header.state_root));
+    chain_block_free(b);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding receipt");
 }
 
 static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
@@ -546,6 +620,9 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getBlockByHash", m_block_by_hash, NULL},
     {"aeth_getTransaction", m_get_tx, NULL},
     {"aeth_getReceipt", m_get_receipt, NULL},
+    {"aeth_getTransactionReceipt", m_tx_receipt, NULL},
+    {"aeth_getSlotNumber", m_slot_number, NULL},
+    {"aeth_getFinalizedSlot", m_finalized_slot, NULL},
     {"aeth_getAccount", m_get_account, NULL},
     {"aeth_getUtxos", m_get_utxos, NULL},
     {"aeth_sendRawTransaction", m_send_raw, b_send_raw},
