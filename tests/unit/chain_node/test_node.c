@@ -315,7 +315,7 @@ static void test_engine_and_apply(void **state)
     counting_t cnt;
     atomic_init(&cnt.ticks, 0);
     atomic_init(&cnt.blocks, 0);
-    node_engine_t eng = {"counting", &cnt, counting_tick, NULL};
+    node_engine_t eng = {.name = "counting", .self = &cnt, .tick = counting_tick};
     assert_int_equal(node_start(a, eng, &e), 0);
     for (int i = 0; i < 2000 && cnt.blocks < 3; i++)
         usleep(5000);
