@@ -43,9 +43,9 @@ static slot_t *find(const uint8_t *k, uint32_t n, bool add)
     }
 }
 
-static int get(void *u, const uint8_t *k, uint32_t n, uint8_t *v, uint32_t *vl, bool *found)
+static int get(void *u, const chain_addr_t *contract, const uint8_t *k, uint32_t n, uint8_t *v, uint32_t *vl, bool *found)
 {
-    (void)u;
+    (void)u, (void)contract;
     slot_t *s = find(k, n, false);
     *found = s && s->vlen;
     *vl = *found ? s->vlen : 0;

@@ -53,6 +53,13 @@ AEC_IMPORT("input_len") int32_t aec_input_len(void);
 AEC_IMPORT("input") int32_t aec_input_into(void *out);
 AEC_IMPORT("sha256") void aec_sha256(const void *data, int32_t len, void *out32);
 AEC_IMPORT("revert") void aec_revert_raw(const void *reason, int32_t len);
+AEC_IMPORT("balance") void aec_balance_into(const void *addr20, void *out16);
+AEC_IMPORT("transfer") int32_t aec_transfer_raw(const void *addr20, const void *amount16);
+AEC_IMPORT("call_contract")
+int32_t aec_call_contract_raw(const void *addr20, const void *input, int32_t len,
+                              const void *value16, int64_t gas_limit);
+AEC_IMPORT("return_data_size") int32_t aec_return_data_size(void);
+AEC_IMPORT("return_data_copy") void aec_return_data_copy(void *dst, int32_t offset, int32_t len);
 
 /* ---- freestanding basics ---- */
 __attribute__((weak)) void *memcpy(void *d, const void *s, size_t n)
@@ -136,6 +143,33 @@ static inline aec_u128 aec_call_value(void)
     uint8_t v[16];
     aec_call_value_into(v);
     return aec_u128_get(v);
+}
+
+/* ---- value and other contracts ---- */
+/* The balance of a as this transaction sees it. */
+static inline aec_u128 aec_balance(const aec_addr *a)
+{
+    uint8_t v[16];
+    aec_balance_into(a->b, v);
+    return aec_u128_get(v);
+}
+/* Pays amount from this contract to `to`; 1 done, 0 balance short. */
+static inline int aec_transfer(const aec_addr *to, aec_u128 amount)
+{
+    uint8_t v[16];
+    aec_u128_put(v, amount);
+    return aec_transfer_raw(to->b, v);
+}
+/* Calls contract `to` synchronously (its "call" entry) with input, value
+ * and a gas limit (0 = all but 1/64 of what is left). 1 when it succeeded,
+ * 0 when it failed (its effects are undone) or does not exist; its
+ * set_return data is then in aec_return_data_*. */
+static inline int aec_call(const aec_addr *to, const void *input, int32_t len, aec_u128 value,
+                           int64_t gas_limit)
+{
+    uint8_t v[16];
+    aec_u128_put(v, value);
+    return aec_call_contract_raw(to->b, input, len, v, gas_limit);
 }
 
 /* ---- storage ---- */

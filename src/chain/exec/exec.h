@@ -123,8 +123,7 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
  *
  * A contract is a WASM module run on our engine with fuel on, determinism
  * mode (NaN canonicalisation) and fuel schedule CHAIN_CONTRACT_FUEL_SCHEDULE:
- * gas = fuel. The ledger does not route transactions here yet (see
- * chain_exec_tx); this is the runtime it will call.
+ * gas = fuel.
  *
  * Code rules (chain_contract_compile, at deploy): at most
  * CHAIN_MAX_CODE_BYTES; a module the engine decodes and validates under the
@@ -138,11 +137,12 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
  * reason "returned N". Gas: CHAIN_CONTRACT_GAS_BASE up front, then the
  * engine's fuel per instruction, plus each host call's cost (below, charged
  * through awasm_ctx_charge before the work). Out of gas, a trap, a bad
- * pointer or revert() end the run: every write and log of the run is
- * discarded and the status says why; gas used is still reported.
+ * pointer or revert() end the run: every write, log and value move of the
+ * run is discarded and the status says why; gas used is still reported.
  *
  * Host ABI, module "env" (pointers and lengths are i32 offsets into the
- * contract's memory; a range outside it traps the run, never the node):
+ * contract's memory; a range outside it traps the run, never the node;
+ * addresses are 20 bytes, amounts u128 little-endian, 16 bytes):
  *   storage_read(key_ptr, key_len, val_ptr) -> i32     200 + 1/byte read
  *       value length (0 when absent); key <= 256 bytes, else -1. Writes
  *       the value at val_ptr (the range must fit the value).
@@ -162,19 +162,57 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
  *   input(out_ptr) -> i32                              2 + 1/byte; copies all input
  *   sha256(ptr, len, out32)                            60 + 12/32-byte word
  *   revert(reason_ptr, reason_len)                     0; ends the run (reason <= 256 B)
+ *   balance(addr_ptr, out_u128_ptr)                    100
+ *       the balance of any address as this run sees it (committed balance
+ *       plus the value moves of the transaction so far).
+ *   transfer(addr_ptr, amount_u128_ptr) -> i32         9000
+ *       moves amount from this contract to addr (no code runs there):
+ *       1 done (also for 0 or to itself), 0 when the balance is short, the
+ *       recipient would overflow, or the transaction already made
+ *       CHAIN_CONTRACT_MAX_TRANSFERS moves.
+ *   call_contract(addr_ptr, input_ptr, input_len, value_u128_ptr, gas_limit_i64) -> i32
+ *       700 + 1/input byte (input <= CHAIN_MAX_INPUT_BYTES, else a trap),
+ *       + 9000 when value > 0; then the callee's gas used. Runs "call" of
+ *       the contract at addr synchronously in a fresh instance, with caller
+ *       = this contract, call_value = value (moved from this contract
+ *       first) and gas = min(gas_limit, all but one 64th of the gas left
+ *       after the charges above); gas_limit <= 0 means that maximum.
+ *       1 when the callee succeeded; 0 when it reverted, trapped, ran out
+ *       of gas, does not exist (no code at addr), this contract's balance
+ *       cannot pay value, or the call would be frame number
+ *       CHAIN_CONTRACT_MAX_DEPTH + 1 (the transaction's own call is frame
+ *       1). A callee that fails takes back everything it did (storage
+ *       writes, logs, value moves, its callees' effects, the value sent to
+ *       it) and nothing else; the caller goes on either way. Re-entrancy is
+ *       allowed: a callee (or the caller itself, re-entered) sees every
+ *       write made before it in the transaction. Linear memory of all live
+ *       frames together is capped at CHAIN_CONTRACT_MAX_TOTAL_PAGES (a
+ *       callee whose memory does not fit traps at instantiation).
+ *   return_data_size() -> i32                          2
+ *       bytes the last call_contract of this frame returned (its
+ *       set_return data when it succeeded or reverted, else 0).
+ *   return_data_copy(dst_ptr, offset, len)             2 + 1/byte
+ *       copies [offset, offset+len) of that data; a range outside it traps.
  * Storage keys and values are raw bytes; the SDK uses fixed-size keys.
  */
 #define CHAIN_CONTRACT_FUEL_SCHEDULE 1
 #define CHAIN_CONTRACT_MAX_PAGES 256          /* 16 MiB of linear memory */
-#define CHAIN_CONTRACT_MAX_CALL_DEPTH 1024    /* nested wasm calls */
+#define CHAIN_CONTRACT_MAX_TOTAL_PAGES 1024   /* 64 MiB over all live frames */
+#define CHAIN_CONTRACT_MAX_CALL_DEPTH 1024    /* nested wasm calls inside a frame */
+#define CHAIN_CONTRACT_MAX_DEPTH 64           /* nested contract frames (call_contract) */
 #define CHAIN_CONTRACT_MAX_KEY 256
 #define CHAIN_CONTRACT_MAX_VALUE 4096
 #define CHAIN_CONTRACT_MAX_RETURN 4096
-#define CHAIN_CONTRACT_MAX_LOGS 100
+#define CHAIN_CONTRACT_MAX_LOGS 100           /* per transaction, all frames */
 #define CHAIN_CONTRACT_MAX_LOG_BYTES 4096
-#define CHAIN_CONTRACT_MAX_WRITES 1024        /* distinct keys written per run */
+#define CHAIN_CONTRACT_MAX_WRITES 1024        /* distinct (contract, key) written per tx */
+#define CHAIN_CONTRACT_MAX_TRANSFERS 1024     /* value moves per tx */
 #define CHAIN_CONTRACT_MAX_REASON 256
-#define CHAIN_CONTRACT_GAS_BASE 1000
+#define CHAIN_CONTRACT_GAS_BASE 1000          /* per frame (instantiation) */
+#define CHAIN_CONTRACT_GAS_BALANCE 100
+#define CHAIN_CONTRACT_GAS_TRANSFER 9000
+#define CHAIN_CONTRACT_GAS_CALL 700
+#define CHAIN_CONTRACT_GAS_CALL_VALUE 9000
 
 typedef enum chain_contract_status {
     CHAIN_CONTRACT_OK = 0,
@@ -193,51 +231,90 @@ chain_contract_t *chain_contract_compile(const uint8_t *code, size_t len, err_t 
 void chain_contract_free(chain_contract_t *c);    /* accepts NULL */
 bool chain_contract_has_init(const chain_contract_t *c);
 
-/* The committed storage of the running contract, read through the
- * embedder: fill val (room for CHAIN_CONTRACT_MAX_VALUE bytes) and *vlen,
- * *found; non-zero is a storage failure (the run fails with it). */
-typedef int (*chain_contract_get_fn)(void *user, const uint8_t *key, uint32_t klen, uint8_t *val,
+/* The world as the embedder (the ledger) committed it before the
+ * transaction, read through callbacks; the runtime keeps every change the
+ * transaction makes (storage writes, value moves, logs, in nested frames)
+ * in its own journal and reads it before asking the embedder. Each callback
+ * returns 0, or a negative code: a storage failure, which fails the whole
+ * run (chain_contract_run returns it), never the contract's fault. A NULL
+ * callback means "nothing there" (empty storage, zero balances, no code). */
+/* Storage of `contract`: fill val (room for CHAIN_CONTRACT_MAX_VALUE
+ * bytes), *vlen and *found. */
+typedef int (*chain_contract_get_fn)(void *user, const chain_addr_t *contract,
+                                     const uint8_t *key, uint32_t klen, uint8_t *val,
                                      uint32_t *vlen, bool *found);
+/* Balance of any address (0 for an unknown one). */
+typedef int (*chain_contract_balance_fn)(void *user, const chain_addr_t *a, chain_u128_t *out);
+/* The compiled code of the contract at a, *c = NULL when a has none; the
+ * runtime hands each non-NULL *c back to code_release (when not NULL) once
+ * that frame is done. E.g. chain_contract_cache_get over the code stored
+ * for a. */
+typedef int (*chain_contract_code_fn)(void *user, const chain_addr_t *a,
+                                      const chain_contract_t **c);
+typedef void (*chain_contract_release_fn)(void *user, const chain_contract_t *c);
 
 typedef struct chain_contract_env {
     chain_addr_t self, caller;
+    /* What the caller sent with this call. The embedder moves it to self
+     * before the run (and undoes that when the run fails); balance_get must
+     * already include it. */
     chain_u128_t value;
     uint64_t block_number, timestamp_ms;
     const uint8_t *input;
     uint32_t input_len;
     uint64_t gas_limit;
     chain_contract_get_fn storage_get;
+    chain_contract_balance_fn balance_get;
+    chain_contract_code_fn code_get;
+    chain_contract_release_fn code_release;
     void *user;
 } chain_contract_env_t;
 
 typedef struct chain_contract_write {
+    chain_addr_t contract;           /* whose storage */
     uint8_t *key, *val;              /* val NULL when removed */
     uint32_t klen, vlen;
     bool removed;
 } chain_contract_write_t;
 
 typedef struct chain_contract_log {
+    chain_addr_t contract;           /* the contract that emitted it */
     bool has_topic;
     uint8_t topic[32];
     uint8_t *data;
     uint32_t len;
 } chain_contract_log_t;
 
+/* A value move made by transfer() or by a call_contract with value. */
+typedef struct chain_contract_transfer {
+    chain_addr_t from, to;
+    chain_u128_t amount;
+} chain_contract_transfer_t;
+
+/* The transaction's effects when status is OK: the embedder applies all of
+ * them (writes: the final value of each (contract, key), in first-write
+ * order; transfers in order: each is covered by the balances its
+ * balance_get reported plus the earlier transfers) or none. Effects of
+ * frames that failed are not in them. */
 typedef struct chain_contract_result {
     uint8_t status;                  /* chain_contract_status_t */
-    uint64_t gas_used;               /* <= gas_limit */
+    uint64_t gas_used;               /* <= gas_limit, nested calls included */
     uint8_t *ret;                    /* set_return data (OK and REVERT) */
     uint32_t ret_len;
     char reason[ERR_MSG_MAX];        /* why it failed ("" when OK) */
-    chain_contract_write_t *writes;  /* in first-write order; empty unless OK */
+    chain_contract_write_t *writes;  /* empty unless OK */
     size_t n_writes;
-    chain_contract_log_t *logs;      /* empty unless OK */
+    chain_contract_log_t *logs;      /* in emission order; empty unless OK */
     size_t n_logs;
+    chain_contract_transfer_t *transfers;   /* empty unless OK */
+    size_t n_transfers;
+    uint32_t max_depth;              /* deepest frame reached (1 = no nested call) */
 } chain_contract_result_t;
 
-/* Runs entry ("call" or "init") of c in a fresh instance. 0 with *r filled
+/* Runs entry ("call" or "init") of c in a fresh instance as frame 1 of a
+ * transaction, with nested calls as the ABI describes. 0 with *r filled
  * (whatever the contract did; see r->status); CONTRACT_EINVAL for a missing
- * entry or bad env, CONTRACT_ENOMEM, or the storage callback's error.
+ * entry or bad env, CONTRACT_ENOMEM, or a callback's error.
  * Free r with chain_contract_result_free in every case. */
 int chain_contract_run(const chain_contract_t *c, const char *entry,
                        const chain_contract_env_t *env, chain_contract_result_t *r, err_t *e)

@@ -26,10 +26,10 @@ typedef struct kv {
 static kv_t g_store[64];
 static int g_reads;
 
-static int store_get(void *user, const uint8_t *key, uint32_t klen, uint8_t *val, uint32_t *vlen,
+static int store_get(void *user, const chain_addr_t *contract, const uint8_t *key, uint32_t klen, uint8_t *val, uint32_t *vlen,
                      bool *found)
 {
-    (void)user;
+    (void)user, (void)contract;
     g_reads++;
     *found = false;
     for (size_t i = 0; i < 64; i++)

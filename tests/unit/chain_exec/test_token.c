@@ -35,10 +35,10 @@ static kv_t *find(const uint8_t *key, uint32_t klen)
     return NULL;
 }
 
-static int get(void *u, const uint8_t *key, uint32_t klen, uint8_t *val, uint32_t *vlen,
+static int get(void *u, const chain_addr_t *contract, const uint8_t *key, uint32_t klen, uint8_t *val, uint32_t *vlen,
                bool *found)
 {
-    (void)u;
+    (void)u, (void)contract;
     kv_t *s = find(key, klen);
     *found = s != NULL;
     *vlen = s ? s->vlen : 0;
