@@ -368,6 +368,48 @@ int h_receipts(rpc_client_t *c, const h_tx_t *txs, size_t n, int *state)
     return 0;
 }
 
+int h_block_txs(rpc_client_t *c, uint64_t height, chain_hash_t *block_hash, chain_hash_t **hashes,
+                size_t *n)
+{
+    *hashes = NULL;
+    *n = 0;
+    json_t *b = h_call(c, "aeth_getBlockByNumber", json_pack("[I,b]", (json_int_t)height, 0));
+    if (!b)
+        return -1;
+    if (json_is_null(b)) {
+        json_decref(b);
+        return 1;
+    }
+    json_t *txs = json_object_get(b, "transactions");
+    const char *bh = json_string_value(json_object_get(b, "hash"));
+    err_t e = {0};
+    size_t k = json_array_size(txs);
+    chain_hash_t *out = malloc((k ? k : 1) * sizeof *out);
+    int rc = out && bh && chain_hash_from_hex(bh, block_hash, &e) == 0 ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        const char *th = json_string_value(json_array_get(txs, i));
+        if (!th || chain_hash_from_hex(th, &out[i], &e) != 0)
+            rc = -1;
+    }
+    json_decref(b);
+    if (rc != 0) {
+        fprintf(stderr, "harness: block %llu: unexpected JSON\n", (unsigned long long)height);
+        free(out);
+        return -1;
+    }
+    *hashes = out;
+    *n = k;
+    return 0;
+}
+
+int h_height(rpc_client_t *c, uint64_t *height)
+{
+    json_t *r = h_call(c, "aeth_blockNumber", json_array());
+    bool ok = r && cjson_get_u64(r, height);
+    json_decref(r);
+    return ok ? 0 : -1;
+}
+
 int h_rpc_raw(rpc_client_t *c, const char *body, int *status, json_t **resp)
 {
     char *out = NULL;

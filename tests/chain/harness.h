@@ -94,6 +94,14 @@ int h_receipts(rpc_client_t *c, const h_tx_t *txs, size_t n, int *state);
  * (polling aeth_getAccount in batches). Returns 0, or -1 on timeout. */
 int h_wait_nonces(rpc_client_t *c, uint32_t n, const uint64_t *want, unsigned timeout_ms);
 
+/* The committed block at height: its hash and its transactions' hashes
+ * (*hashes malloc'd, *n of them). 1 when the node has no block there yet,
+ * 0 on success, -1 when the node did not answer. */
+int h_block_txs(rpc_client_t *c, uint64_t height, chain_hash_t *block_hash, chain_hash_t **hashes,
+                size_t *n);
+/* aeth_blockNumber, or -1. */
+int h_height(rpc_client_t *c, uint64_t *height);
+
 /* Reads account i's committed balance (low 64 bits; tests use small amounts)
  * and nonce. */
 int h_get_account(rpc_client_t *c, uint32_t i, uint64_t *balance, uint64_t *nonce);
