@@ -117,6 +117,7 @@ int chain_exec_tx(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, const chain_
     int io = 0;
     uint8_t status = tx->kind == CHAIN_TX_TRANSFER ? apply_transfer(ov, tx, &acct, e, &io)
                      : chain_tx_is_job(tx->kind)   ? chain_escrow_apply(ov, tx, &acct, e, &io)
+                     : chain_tx_is_stake(tx->kind) ? chain_staking_apply(ov, tx, &acct, NULL, e, &io)
                                                    : apply_utxo(ov, tx, &acct, e, &io);
     if (io) {   /* storage failure, not a rule: the caller must give up */
         chain_overlay_rollback(ov, mark);
@@ -156,6 +157,15 @@ static int credit_proposer(chain_overlay_t *ov, const uint8_t pk[CHAIN_PK_BYTES]
     return chain_overlay_put_account(ov, &a, &acct, e);
 }
 
+/* Staking's end of block: until consensus hands over the QC's signers, the
+ * proposer is the one signer of its block. */
+static int end_block(chain_overlay_t *ov, const uint8_t proposer_pk[CHAIN_PK_BYTES], err_t *e)
+{
+    chain_addr_t signer;
+    chain_addr_from_pk(proposer_pk, &signer);
+    return chain_staking_end_block(ov, &signer, 1, e);
+}
+
 static int finish_roots(chain_overlay_t *ov, const chain_receipt_t *receipts, size_t n,
                         chain_hash_t *state_root, chain_hash_t *receipts_root, err_t *e)
 {
@@ -191,7 +201,9 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
             return rc;
         }
     }
-    int rc = credit_proposer(ov, proposer_pk, fees, e);
+    int rc = end_block(ov, proposer_pk, e);
+    if (!rc)
+        rc = credit_proposer(ov, proposer_pk, fees, e);
     if (rc)
         return rc;
     return finish_roots(ov, receipts, n, state_root, receipts_root, e);
@@ -233,6 +245,8 @@ chain_u128_t chain_exec_tx_cost(const chain_tx_t *tx)
         return chain_tx_contract_max_cost(tx);
     if (chain_tx_is_job(tx->kind))
         return chain_escrow_tx_cost(tx);
+    if (chain_tx_is_stake(tx->kind))
+        return chain_staking_tx_cost(tx);
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t sum;
         if (!chain_u128_add(tx->fee, tx->amount, &sum))
@@ -277,6 +291,8 @@ int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx
     }
     if (chain_tx_is_job(tx->kind) && tx->nonce == acct.nonce)
         return chain_escrow_check(st, tx, &acct, e);
+    if (chain_tx_is_stake(tx->kind) && tx->nonce == acct.nonce)
+        return chain_staking_check(st, tx, &acct, e);
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t need;
         if (chain_u128_add(tx->fee, tx->amount, &need) && chain_u128_cmp(acct.balance, need) < 0 &&
@@ -398,7 +414,7 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     }
     out->n_considered = i;
     chain_header_t *h = &out->block->header;
-    if ((rc = credit_proposer(out->ov, sk + 32, fees, e)) ||
+    if ((rc = end_block(out->ov, sk + 32, e)) || (rc = credit_proposer(out->ov, sk + 32, fees, e)) ||
         (rc = finish_roots(out->ov, out->receipts, out->block->n_txs, &h->state_root,
                            &h->receipts_root, e)))
         goto fail;

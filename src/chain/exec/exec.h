@@ -463,4 +463,186 @@ void chain_contract_cache_release(chain_contract_cache_t *cc, const chain_contra
 /* Compilations done so far (a hit does not count). */
 uint64_t chain_contract_cache_compiles(chain_contract_cache_t *cc);
 
+/* ---- staking (issue 15, docs/staking.md) --------------------------------------
+ *
+ * Staking lives in the state tree as data leaves (types.h CHAIN_DATA_*):
+ *   STAKING   (one) parameters, current epoch, supply counters (genesis
+ *             supply, emitted, burned) and the totals staking holds (bonded,
+ *             unbonding, unclaimed rewards), the registered validators;
+ *   VALIDATOR (per validator) keys, commission, jail state, and its
+ *             delegations (the validator's own = self-stake), unbonding
+ *             entries and outgoing redelegations (slashable until mature);
+ *   VALSET    (per epoch) the active set: members, keys, stake at the
+ *             epoch's start, QC signatures counted so far;
+ *   OFFENCE   (per slashed offence) the height it was slashed at;
+ *   BLS key index (VALIDATOR tag, id = SHA-256("aether/bls/v1" ‖ bls_pk)).
+ * Staked, unbonding and reward amounts are out of every liquid balance, so
+ *   Σ balances + Σ UTxOs + bonded + unbonding + rewards
+ *     = genesis supply + emitted - burned          (exactly, every block).
+ * Epoch e covers heights e*L+1 .. (e+1)*L (L = epoch_blocks); at the end of
+ * block (e+1)*L, inside the block, chain_staking_end_block pays the epoch's
+ * rewards, jails the validators that missed too many QCs and computes the
+ * set of epoch e+1 (top max_validators by total stake among the eligible:
+ * not jailed, self-stake >= its min_self_stake; ties by address). */
+#define CHAIN_STAKE_MAX_REGISTERED 512   /* validators ever registered */
+#define CHAIN_STAKE_MAX_SET 256          /* = CONS_MAX_VALIDATORS */
+#define CHAIN_STAKE_MAX_DELEGATIONS 256  /* per validator */
+#define CHAIN_STAKE_MAX_UNBONDING 256    /* pending entries per validator */
+#define CHAIN_STAKE_MAX_REDELEGATIONS 128
+
+typedef struct chain_stake_params {
+    uint64_t epoch_blocks;            /* L >= 1 */
+    uint64_t unbonding_blocks;        /* undelegate -> withdraw; evidence age limit */
+    uint32_t max_validators;          /* N: 1..CHAIN_STAKE_MAX_SET */
+    uint32_t min_validators;          /* a smaller computed set is not adopted */
+    chain_u128_t min_self_stake;      /* floor for a validator's own minimum */
+    chain_u128_t min_delegation;      /* smallest delegate / redelegate amount */
+    uint16_t max_commission_change_bps;   /* per epoch */
+    uint16_t slash_double_bps;        /* fraction of stake slashed for a double sign */
+    uint16_t reporter_bps;            /* fraction of the slashed amount to the reporter */
+    uint16_t downtime_min_signed_bps; /* below this share of the epoch's QCs: jailed */
+    uint64_t jail_downtime_blocks, jail_double_blocks;
+    uint64_t block_ms;                /* nominal block time: blocks per emission year */
+} chain_stake_params_t;
+
+/* Defaults (docs/staking.md): L 100, unbonding 300, N 100, min set 1, min
+ * self-stake 1, min delegation 1, commission change 100 bps/epoch, slash
+ * 500 bps (5%), reporter 1000 bps of it, downtime below 5000 bps, jail 100 /
+ * 10,000 blocks, block_ms 500. */
+void chain_stake_params_default(chain_stake_params_t *p);
+/* Checks ranges; CHAIN_EINVAL naming the field. */
+int chain_stake_params_check(const chain_stake_params_t *p, err_t *e) BASE_MUST_CHECK;
+
+typedef struct chain_stake_global {
+    chain_stake_params_t p;
+    uint64_t epoch;                   /* current epoch */
+    uint64_t epoch_blocks_seen;       /* blocks of the current epoch executed */
+    chain_u128_t genesis_supply, emitted, burned;
+    chain_u128_t bonded, unbonding, rewards;
+    uint32_t n_validators;
+    chain_addr_t validators[CHAIN_STAKE_MAX_REGISTERED];   /* ascending */
+} chain_stake_global_t;
+
+typedef struct chain_stake_delegation {
+    chain_addr_t who;
+    chain_u128_t amount, reward;      /* bonded; unclaimed rewards */
+} chain_stake_delegation_t;
+
+typedef struct chain_stake_unbonding {
+    chain_addr_t who;
+    chain_u128_t amount;
+    uint64_t complete;                /* withdrawable from this height */
+} chain_stake_unbonding_t;
+
+typedef struct chain_stake_redelegation {
+    chain_addr_t who, to;
+    chain_u128_t amount;
+    uint64_t complete;                /* slashable here until this height */
+} chain_stake_redelegation_t;
+
+typedef struct chain_validator {
+    chain_addr_t addr;
+    uint8_t pk[CHAIN_PK_BYTES];
+    uint8_t bls_pk[CHAIN_BLS_PK_BYTES];
+    uint8_t vrf_pk[CHAIN_VRF_PK_BYTES];
+    uint16_t commission_bps;
+    uint64_t commission_epoch;        /* epoch + 1 of the last change; 0 = never */
+    chain_u128_t min_self_stake;
+    bool jailed;
+    uint64_t jailed_until;
+    uint32_t slash_count;
+    uint32_t n_del, n_unb, n_red;
+    chain_stake_delegation_t del[CHAIN_STAKE_MAX_DELEGATIONS];     /* ascending by who */
+    chain_stake_unbonding_t unb[CHAIN_STAKE_MAX_UNBONDING];
+    chain_stake_redelegation_t red[CHAIN_STAKE_MAX_REDELEGATIONS];
+} chain_validator_t;
+
+typedef struct chain_valset_member {
+    chain_addr_t addr;
+    uint8_t bls_pk[CHAIN_BLS_PK_BYTES];
+    uint8_t vrf_pk[CHAIN_VRF_PK_BYTES];
+    chain_u128_t stake;               /* total stake when the set was made */
+    uint64_t signed_qcs;              /* QCs signed in this epoch so far */
+} chain_valset_member_t;
+
+typedef struct chain_valset {
+    uint64_t epoch;
+    uint32_t n;
+    chain_valset_member_t m[CHAIN_STAKE_MAX_SET];
+} chain_valset_t;
+
+/* Totals of a validator record. */
+chain_u128_t chain_validator_stake(const chain_validator_t *v);       /* Σ delegations */
+chain_u128_t chain_validator_self_stake(const chain_validator_t *v);
+const char *chain_validator_status(const chain_validator_t *v, const chain_valset_t *set);
+
+/* Genesis validators: registered stakers from block 0, all in the set of
+ * epoch 0. stake is the self-stake (part of the genesis supply). */
+typedef struct chain_stake_genesis_validator {
+    uint8_t pk[CHAIN_PK_BYTES];
+    uint8_t bls_pk[CHAIN_BLS_PK_BYTES];
+    uint8_t vrf_pk[CHAIN_VRF_PK_BYTES];
+    chain_u128_t stake;
+    uint16_t commission_bps;
+} chain_stake_genesis_validator_t;
+
+/* The staking leaves of a genesis: *out (n_out entries, pointing into
+ * *store, both freed with free()) go into chain_genesis_t.data.
+ * other_supply = Σ genesis balances and UTxOs. */
+int chain_staking_genesis(const chain_stake_params_t *p, const chain_stake_genesis_validator_t *v,
+                          size_t n, chain_u128_t other_supply, chain_genesis_data_t **out,
+                          size_t *n_out, uint8_t **store, err_t *e) BASE_MUST_CHECK;
+
+/* Execution of a staking tx inside chain_exec_tx (fee and nonce as any tx):
+ * returns OK, STAKE_REFUSED (reason in *why when not NULL),
+ * INSUFFICIENT_BALANCE or OVERFLOW; *io on a storage failure. */
+uint8_t chain_staking_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_account_t *acct,
+                            err_t *why, err_t *e, int *io);
+/* Admission against the committed state at the next height:
+ * CHAIN_ETXINVALID with the reason. */
+int chain_staking_check(chain_state_t *st, const chain_tx_t *tx, const chain_account_t *acct,
+                        err_t *e) BASE_MUST_CHECK;
+chain_u128_t chain_staking_tx_cost(const chain_tx_t *tx);
+/* After a block's txs: counts the QC signatures (signers: the addresses
+ * that signed the block's QC; the solo producer passes its own) and, at an
+ * epoch's last block, runs the epoch transition above. No-op on a chain
+ * without staking (no STAKING leaf). */
+int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, size_t n_signers,
+                            err_t *e) BASE_MUST_CHECK;
+
+/* Reads of the committed state (RPC, CLI, consensus). *exists false when
+ * absent (no staking / no such validator / epoch). */
+int chain_staking_get_global(chain_state_t *st, chain_stake_global_t *g, bool *exists,
+                             err_t *e) BASE_MUST_CHECK;
+int chain_staking_get_validator(chain_state_t *st, const chain_addr_t *a, chain_validator_t *v,
+                                bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_staking_get_valset(chain_state_t *st, uint64_t epoch, chain_valset_t *s, bool *exists,
+                             err_t *e) BASE_MUST_CHECK;
+/* The seam for consensus: the active set of `epoch` as consensus validators
+ * (stake scaled down by a power of two so the total fits in 62 bits, each
+ * at least 1). Returns the count (0 when no staking / no such epoch). */
+int chain_staking_cons_set(chain_state_t *st, uint64_t epoch, uint8_t (*bls_pks)[CHAIN_BLS_PK_BYTES],
+                           uint8_t (*vrf_pks)[CHAIN_VRF_PK_BYTES], uint64_t *stakes,
+                           chain_addr_t *addrs, uint32_t *n, err_t *e) BASE_MUST_CHECK;
+/* Record codecs (docs/staking.md). */
+int chain_stake_global_encode(const chain_stake_global_t *g, buf_t *out) BASE_MUST_CHECK;
+int chain_stake_global_decode(const uint8_t *in, size_t n, chain_stake_global_t *g, err_t *e)
+    BASE_MUST_CHECK;
+int chain_validator_encode(const chain_validator_t *v, buf_t *out) BASE_MUST_CHECK;
+int chain_validator_decode(const uint8_t *in, size_t n, chain_validator_t *v, err_t *e)
+    BASE_MUST_CHECK;
+int chain_valset_encode(const chain_valset_t *s, buf_t *out) BASE_MUST_CHECK;
+int chain_valset_decode(const uint8_t *in, size_t n, chain_valset_t *s, err_t *e)
+    BASE_MUST_CHECK;
+/* Data-leaf ids. */
+void chain_stake_validator_id(const chain_addr_t *a, uint8_t id[32]);
+void chain_stake_valset_id(uint64_t epoch, uint8_t id[32]);
+json_t *chain_validator_to_json(const chain_validator_t *v, const chain_valset_t *set);
+json_t *chain_stake_global_to_json(const chain_stake_global_t *g);
+/* Emission of one epoch ending at height h on supply (docs/staking.md):
+ * supply x rate(year) / (10,000 x epochs per year), rate 500, 400, 300,
+ * 200 then 100 bps by year index h / blocks per year. */
+chain_u128_t chain_stake_epoch_emission(const chain_stake_params_t *p, uint64_t h,
+                                        chain_u128_t supply);
+
 #endif /* AETHER_CHAIN_EXEC_H */

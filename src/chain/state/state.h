@@ -69,6 +69,15 @@ typedef struct chain_genesis_alloc {
     chain_u128_t balance;
 } chain_genesis_alloc_t;
 
+/* A data leaf written at genesis (types.h CHAIN_DATA_*; e.g. chain/exec's
+ * staking records for the genesis validators, chain_staking_genesis). */
+typedef struct chain_genesis_data {
+    uint8_t tag;
+    uint8_t id[32];
+    const uint8_t *val;   /* 1..CHAIN_DATA_MAX bytes */
+    size_t len;
+} chain_genesis_data_t;
+
 /* Genesis is a pure function of this description, so every node derives the
  * same block 0: height 0, zero parent, zero signature, no transactions,
  * state_root = SMT root of the allocations. UTxO allocation i gets the id
@@ -83,6 +92,8 @@ typedef struct chain_genesis {
     size_t n_accounts;
     const chain_utxo_t *utxos;
     size_t n_utxos;
+    const chain_genesis_data_t *data;   /* data leaves (distinct (tag, id)); may be NULL */
+    size_t n_data;
 } chain_genesis_t;
 
 /* Builds the genesis block (without writing) — e.g. to print its hash. */

@@ -648,7 +648,7 @@ out:
 
 static int genesis_leaves(const chain_genesis_t *g, smt_leaf_t **out, err_t *e)
 {
-    size_t n = g->n_accounts + g->n_utxos;
+    size_t n = g->n_accounts + g->n_utxos + g->n_data;
     smt_leaf_t *l = malloc((n ? n : 1) * sizeof *l);
     if (!l)
         return err_set(e, CHAIN_ENOMEM, "genesis: out of memory");
@@ -669,6 +669,16 @@ static int genesis_leaves(const chain_genesis_t *g, smt_leaf_t **out, err_t *e)
         chain_utxo_encode(&g->utxos[i], v);
         chain_smt_key_utxo(&id, &l[g->n_accounts + i].key);
         crypto_sha256(v, sizeof v, l[g->n_accounts + i].vh.b);
+    }
+    for (size_t i = 0; i < g->n_data; i++) {
+        smt_leaf_t *d = &l[g->n_accounts + g->n_utxos + i];
+        if (g->data[i].len == 0 || g->data[i].len > CHAIN_DATA_MAX) {
+            free(l);
+            return err_set(e, CHAIN_EINVAL, "genesis: data leaf %zu has %zu bytes, must be 1..%d",
+                           i, g->data[i].len, CHAIN_DATA_MAX);
+        }
+        chain_smt_key_data(g->data[i].tag, g->data[i].id, &d->key);
+        crypto_sha256(g->data[i].val, g->data[i].len, d->vh.b);
     }
     *out = l;
     return 0;
@@ -704,7 +714,8 @@ int chain_genesis_block(const chain_genesis_t *g, chain_block_t **out, err_t *e)
         rc = err_set(e, CHAIN_ENOMEM, "genesis: out of memory");
         goto out;
     }
-    if ((rc = smt_build(l, g->n_accounts + g->n_utxos, &nodes, &b->header.state_root, e))) {
+    if ((rc = smt_build(l, g->n_accounts + g->n_utxos + g->n_data, &nodes,
+                        &b->header.state_root, e))) {
         err_prefix(e, "genesis");
         goto out;
     }
@@ -745,6 +756,9 @@ int chain_state_init_genesis(chain_state_t *st, const chain_genesis_t *g, err_t 
         chain_utxo_id_t id = {{{0}}, (uint32_t)i};
         rc = chain_overlay_put_utxo(ov, &id, &g->utxos[i], e);
     }
+    for (size_t i = 0; i < g->n_data && !rc; i++)
+        rc = chain_overlay_put_data(ov, g->data[i].tag, g->data[i].id, g->data[i].val,
+                                    g->data[i].len, e);
     if (rc) {
         chain_overlay_free(ov);
         chain_block_free(b);

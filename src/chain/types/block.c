@@ -10,7 +10,7 @@
 
 static const char *const status_names[] = {
     "ok", "insufficient_balance", "utxo_missing", "utxo_not_owned", "utxo_underfunded",
-    "overflow", "job_refused",
+    "overflow", "job_refused", "stake_refused",
 };
 
 const char *chain_status_name(uint8_t status)

@@ -56,7 +56,7 @@ json_t *jhex(const uint8_t *p, size_t n);
 json_t *ju128(chain_u128_t v);
 json_t *ju64(uint64_t v);
 
-/* job.c: reads u32 body_len and the body at r (strictly parsed), then
+/* job.c: reads u32 body_len and the body (job or staking kind) at r (strictly parsed), then
  * allocates the tx from head plus the body; NULL with r's error set. */
 chain_tx_t *chain_job_tx_decode_body(rd_t *r, const chain_tx_t *head);
 

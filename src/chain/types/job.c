@@ -26,6 +26,16 @@ const char *chain_tx_kind_name(uint8_t kind)
     case CHAIN_TX_JOB_CHALLENGE: return "job_challenge";
     case CHAIN_TX_JOB_CANCEL: return "job_cancel";
     case CHAIN_TX_JOB_EXPIRE: return "job_expire";
+    case CHAIN_TX_STAKE_REGISTER: return "validator_register";
+    case CHAIN_TX_STAKE_ADD: return "stake";
+    case CHAIN_TX_STAKE_DELEGATE: return "delegate";
+    case CHAIN_TX_STAKE_UNDELEGATE: return "undelegate";
+    case CHAIN_TX_STAKE_REDELEGATE: return "redelegate";
+    case CHAIN_TX_STAKE_WITHDRAW: return "withdraw";
+    case CHAIN_TX_STAKE_COMMISSION: return "commission";
+    case CHAIN_TX_STAKE_UNJAIL: return "unjail";
+    case CHAIN_TX_STAKE_EVIDENCE: return "evidence";
+    case CHAIN_TX_STAKE_CLAIM: return "claim_rewards";
     default: return "unknown";
     }
 }
@@ -254,18 +264,23 @@ chain_tx_t *chain_job_tx_decode_body(rd_t *r, const chain_tx_t *head)
 {
     uint32_t len = 0;
     size_t off = r->off;
-    if (!rd_u32(r, &len, "job body length"))
+    bool is_job = chain_tx_is_job(head->kind);
+    uint32_t max = is_job ? CHAIN_JOB_MAX_BODY : CHAIN_STAKE_MAX_BODY;
+    if (!rd_u32(r, &len, is_job ? "job body length" : "stake body length"))
         return NULL;
-    if (len > CHAIN_JOB_MAX_BODY) {
-        rd_fail(r, "job body of %u bytes at offset %zu, at most %d", len, off, CHAIN_JOB_MAX_BODY);
+    if (len > max) {
+        rd_fail(r, "%s body of %u bytes at offset %zu, at most %u", is_job ? "job" : "stake", len,
+                off, max);
         return NULL;
     }
-    const uint8_t *p = rd_take(r, len, "job body");
+    const uint8_t *p = rd_take(r, len, is_job ? "job body" : "stake body");
     if (!p)
         return NULL;
     chain_job_body_t b;
+    chain_stake_body_t sb;
     err_t be = {0};
-    if (chain_job_body_parse(head->kind, p, len, &b, &be) != 0) {
+    if ((is_job ? chain_job_body_parse(head->kind, p, len, &b, &be)
+                                     : chain_stake_body_parse(head->kind, p, len, &sb, &be)) != 0) {
         rd_fail(r, "%s (body at offset %zu)", be.msg, off + 4);
         return NULL;
     }

@@ -246,7 +246,7 @@ static size_t tx_write(const chain_tx_t *tx, uint8_t *out, bool with_sig)
             memcpy(p, tx->outputs[i].owner.b, 20), p += 20;
             chain_u128_put(p, tx->outputs[i].amount), p += 16;
         }
-    } else if (chain_tx_is_job(tx->kind)) {
+    } else if (chain_tx_has_body(tx->kind)) {
         store_le32(p, tx->job_len), p += 4;
         if (tx->job_len)
             memcpy(p, tx->job, tx->job_len), p += tx->job_len;
@@ -281,14 +281,14 @@ size_t chain_tx_encoded_size(const chain_tx_t *tx)
         n += 16 + 8 + 16 + 4 + (size_t)tx->code_len + 4 + tx->input_len;
     else if (tx->kind == CHAIN_TX_CALL)
         n += 20 + 16 + 8 + 16 + 4 + (size_t)tx->input_len;
-    else if (chain_tx_is_job(tx->kind))
+    else if (chain_tx_has_body(tx->kind))
         n += 4 + (size_t)tx->job_len;
     return n;
 }
 
 static bool tx_shape_ok(const chain_tx_t *tx)
 {
-    if (chain_tx_is_job(tx->kind))
+    if (chain_tx_has_body(tx->kind))
         return tx->job_len <= CHAIN_JOB_MAX_BODY && tx->n_inputs == 0 && tx->n_outputs == 0 &&
                tx->code_len == 0 && tx->input_len == 0;
     bool contract = tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL;
@@ -428,7 +428,7 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e)
     if (!rd_u8(&r, &kind, "kind"))
         return NULL;
     if (kind != CHAIN_TX_TRANSFER && kind != CHAIN_TX_UTXO && kind != CHAIN_TX_DEPLOY &&
-        kind != CHAIN_TX_CALL && !chain_tx_is_job(kind)) {
+        kind != CHAIN_TX_CALL && !chain_tx_has_body(kind)) {
         err_set(e, CHAIN_EINVAL, "tx: unknown kind %u at offset 0", kind);
         return NULL;
     }
@@ -439,7 +439,7 @@ chain_tx_t *chain_tx_decode(const uint8_t *in, size_t n, err_t *e)
     rd_u64(&r, &head.nonce, "nonce");
     rd_u128(&r, &head.fee, "fee");
     chain_tx_t *tx = NULL;
-    if (chain_tx_is_job(kind)) {
+    if (chain_tx_has_body(kind)) {
         tx = chain_job_tx_decode_body(&r, &head);
         if (!tx)
             return NULL;
@@ -570,9 +570,12 @@ int chain_tx_check_static(const chain_tx_t *tx, err_t *e)
     /* a verified signature implies a valid key; skip the costly decode then */
     if (!tx->sig_ok && !crypto_ed25519_pk_valid(tx->sender_pk))
         return err_set(e, CHAIN_ETXINVALID, "tx: sender_pk is not a valid Ed25519 key");
-    if (chain_tx_is_job(tx->kind)) {
+    if (chain_tx_has_body(tx->kind)) {
         chain_job_body_t b;
-        if (chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, e) != 0) {
+        chain_stake_body_t sb;
+        if ((chain_tx_is_job(tx->kind)
+                 ? chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, e)
+                 : chain_stake_body_parse(tx->kind, tx->job, tx->job_len, &sb, e)) != 0) {
             if (e)
                 e->code = CHAIN_ETXINVALID;
             return CHAIN_ETXINVALID;
@@ -627,6 +630,10 @@ json_t *chain_tx_to_json(const chain_tx_t *tx)
         chain_job_body_t b;
         if (chain_job_body_parse(tx->kind, tx->job, tx->job_len, &b, NULL) == 0)
             json_object_set_new(j, "job", chain_job_body_to_json(&b));
+    } else if (chain_tx_is_stake(tx->kind)) {
+        chain_stake_body_t b;
+        if (chain_stake_body_parse(tx->kind, tx->job, tx->job_len, &b, NULL) == 0)
+            json_object_set_new(j, "stake", chain_stake_body_to_json(&b));
     } else if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_addr_to_hex(&tx->to, addr);
         json_object_set_new(j, "to", json_string(addr));

@@ -161,6 +161,18 @@ typedef enum chain_tx_kind {
     CHAIN_TX_JOB_CHALLENGE = 0x24,
     CHAIN_TX_JOB_CANCEL = 0x25,
     CHAIN_TX_JOB_EXPIRE = 0x26,
+    /* staking (issue 15, docs/staking.md): body = u32 len, stake body;
+     * 0x10..0x1f are staking's */
+    CHAIN_TX_STAKE_REGISTER = 0x10,
+    CHAIN_TX_STAKE_ADD = 0x11,
+    CHAIN_TX_STAKE_DELEGATE = 0x12,
+    CHAIN_TX_STAKE_UNDELEGATE = 0x13,
+    CHAIN_TX_STAKE_REDELEGATE = 0x14,
+    CHAIN_TX_STAKE_WITHDRAW = 0x15,
+    CHAIN_TX_STAKE_COMMISSION = 0x16,
+    CHAIN_TX_STAKE_UNJAIL = 0x17,
+    CHAIN_TX_STAKE_EVIDENCE = 0x18,
+    CHAIN_TX_STAKE_CLAIM = 0x19,
 } chain_tx_kind_t;
 
 typedef struct chain_utxo_id {
@@ -202,7 +214,8 @@ typedef struct chain_tx {
     chain_u128_t gas_price;
     uint32_t code_len, input_len;
     uint8_t *code, *input;        /* point into this allocation (NULL when empty) */
-    /* CHAIN_TX_JOB_*: the job body bytes (see chain_job_body_t) */
+    /* CHAIN_TX_JOB_* / CHAIN_TX_STAKE_*: the body bytes (chain_job_body_t,
+     * chain_stake_body_t) */
     uint32_t job_len;
     uint8_t *job;                 /* points into this allocation (NULL when none) */
     uint8_t sig[CHAIN_SIG_BYTES];
@@ -347,6 +360,61 @@ chain_tx_t *chain_tx_new_job(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK
 /* JSON of a job body: {"job_id", ...kind's fields} (receipt as a string). */
 json_t *chain_job_body_to_json(const chain_job_body_t *b);
 
+/* ---- staking transactions (issue 15; docs/staking.md) ----------------------- *
+ *
+ * A staking tx is the common tx head, then u32 body_len and the body, then
+ * the signature (as a job tx). The validator's account key is the sender's
+ * Ed25519 key; its address is the validator's id. Bodies:
+ *   REGISTER:   [48] bls_pk (BLS12-381 G1 compressed), [96] bls_pop (its
+ *               proof of possession), [32] vrf_pk (ECVRF edwards25519),
+ *               u16 commission_bps (0..10000), u128 min_self_stake,
+ *               u128 amount (the first self-stake, > 0)
+ *   ADD:        u128 amount (> 0): more self-stake
+ *   DELEGATE:   [20] validator, u128 amount (> 0)
+ *   UNDELEGATE: [20] validator, u128 amount (> 0): starts unbonding
+ *   REDELEGATE: [20] validator (from), [20] to (!= from), u128 amount (> 0)
+ *   WITHDRAW:   [20] validator: the sender's matured unbondings there
+ *   COMMISSION: u16 commission_bps (0..10000)
+ *   UNJAIL:     (empty)
+ *   EVIDENCE:   u64 epoch (whose validator set signed), u32 len
+ *               (1..CHAIN_STAKE_MAX_EVIDENCE), the consensus EVIDENCE message
+ *               (chain/consensus: kind 6, double votes or double proposals)
+ *   CLAIM:      [20] validator: the sender's unclaimed rewards there
+ * Parsing is strict (no trailing bytes; fields named with their offset). */
+#define CHAIN_BLS_PK_BYTES 48
+#define CHAIN_BLS_SIG_BYTES 96
+#define CHAIN_VRF_PK_BYTES 32
+#define CHAIN_STAKE_MAX_EVIDENCE 4096
+#define CHAIN_STAKE_MAX_BODY (12 + CHAIN_STAKE_MAX_EVIDENCE)
+
+typedef struct chain_stake_body {
+    uint8_t kind;                          /* CHAIN_TX_STAKE_* */
+    chain_addr_t validator;                /* DELEGATE .. WITHDRAW, CLAIM */
+    chain_addr_t to;                       /* REDELEGATE */
+    chain_u128_t amount;                   /* REGISTER, ADD .. REDELEGATE */
+    uint8_t bls_pk[CHAIN_BLS_PK_BYTES];    /* REGISTER */
+    uint8_t bls_pop[CHAIN_BLS_SIG_BYTES];
+    uint8_t vrf_pk[CHAIN_VRF_PK_BYTES];
+    uint16_t commission_bps;               /* REGISTER, COMMISSION */
+    chain_u128_t min_self_stake;           /* REGISTER */
+    uint64_t epoch;                        /* EVIDENCE */
+    const uint8_t *evidence;               /* EVIDENCE: borrowed from the parsed bytes */
+    uint32_t evidence_len;
+} chain_stake_body_t;
+
+bool chain_tx_is_stake(uint8_t kind);
+/* Job and staking kinds: the tx carries a length-prefixed body. */
+bool chain_tx_has_body(uint8_t kind);
+int chain_stake_body_parse(uint8_t kind, const uint8_t *p, size_t n, chain_stake_body_t *out,
+                           err_t *e) BASE_MUST_CHECK;
+int chain_stake_body_encode(const chain_stake_body_t *b, buf_t *out) BASE_MUST_CHECK;
+/* A staking tx carrying b (encoded, then parsed back); NULL with e set. */
+chain_tx_t *chain_tx_new_stake(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
+                               uint64_t nonce, chain_u128_t fee, const chain_stake_body_t *b,
+                               err_t *e);
+/* JSON of a staking body (the kind's fields; evidence as hex). */
+json_t *chain_stake_body_to_json(const chain_stake_body_t *b);
+
 /* ---- receipts ---------------------------------------------------------------- */
 
 typedef enum chain_status {
@@ -358,7 +426,8 @@ typedef enum chain_status {
     CHAIN_STATUS_UTXO_UNDERFUNDED = 4,      /* Σin + from_balance < Σout + fee */
     CHAIN_STATUS_OVERFLOW = 5,              /* a credit would exceed 2^128 - 1 */
     CHAIN_STATUS_JOB_REFUSED = 6,           /* the job escrow step is not allowed now */
-    CHAIN_STATUS_MAX_ = 6,
+    CHAIN_STATUS_STAKE_REFUSED = 7,         /* the staking step is not allowed now */
+    CHAIN_STATUS_MAX_ = 7,
 } chain_status_t;
 
 const char *chain_status_name(uint8_t status);   /* "ok", "insufficient_balance", ... */
@@ -521,6 +590,12 @@ void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key);
 #define CHAIN_DATA_JOB 0x03
 #define CHAIN_DATA_REPUTATION 0x04
 #define CHAIN_DATA_JOB_CODE 0x05   /* id = job id: u32 module_len, module, input */
+/* staking (issue 15, docs/staking.md; records encoded by chain/exec) */
+#define CHAIN_DATA_STAKING 0x10    /* id = 32 zero bytes: parameters and totals */
+#define CHAIN_DATA_VALIDATOR 0x11  /* id = address ‖ 12 zero bytes: validator record */
+#define CHAIN_DATA_VALSET 0x12     /* id = epoch u64le ‖ 24 zero bytes: that epoch's set */
+#define CHAIN_DATA_OFFENCE 0x13    /* id = SHA-256(offence): height it was slashed at */
+#define CHAIN_DATA_BLSKEY 0x14     /* id = SHA-256("aether/bls/v1" ‖ bls_pk): the validator address */
 #define CHAIN_DATA_MAX 65536   /* bytes of one data value */
 void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key);
 /* Verifies a data leaf proof: the value bytes (present) or absence (value
