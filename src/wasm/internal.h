@@ -205,6 +205,7 @@ struct awasm_memory {
     uint32_t max_pages;          /* effective (declared max and config) */
     awasm_limits_t limits;        /* as declared (import matching) */
     size_t reserved;             /* bytes mapped */
+    size_t rw;                   /* bytes at the start mapped read-write (>= size) */
 };
 
 struct awasm_table {
@@ -255,8 +256,10 @@ struct awasm_store {
     const awasm_fuel_schedule_t *sched;   /* of cfg.fuel_schedule */
     sobj_t *objs;
     uint64_t *stack;
-    size_t stack_slots;
+    size_t stack_slots;          /* allocated now (grows on demand) */
+    size_t stack_max;            /* cfg.stack_slots: the limit */
     frame_t *frames;
+    uint32_t frames_cap;         /* allocated now (grows on demand) */
     uint32_t max_frames;
     uint64_t fuel;
     atomic_int interrupt;
@@ -288,6 +291,15 @@ awasm_trap_kind_t awasm_interp_run(awasm_store_t *s, awasm_func_t *f);
 /* memmove in slices with an interrupt poll between them; false when the
  * store's interrupt flag stopped it (the flag is consumed). */
 bool awasm_bulk_move(awasm_store_t *s, void *dst, const void *src, uint64_t n);
+
+/* runtime.c: grow the value stack to hold at least `need` slots (at most
+ * stack_max), rebasing the saved frame pointers frames[0..depth); the
+ * caller rebases its own pointers from offsets. False when over the limit
+ * or out of memory (nothing changed). */
+bool awasm_stack_grow(awasm_store_t *s, size_t need, uint32_t depth);
+/* runtime.c: double the call-frame array (at most max_frames); false when
+ * at the limit or out of memory. */
+bool awasm_frames_grow(awasm_store_t *s);
 
 /* runtime.c helpers used by the interpreter */
 int64_t awasm_mem_grow(awasm_memory_t *m, uint32_t delta);

@@ -135,8 +135,9 @@ awasm_trap_kind_t awasm_interp_run(awasm_store_t *s, awasm_func_t *entry)
 
     const uint32_t *ip;
     uint64_t *fp = s->stack;
-    uint64_t *const stack_end = s->stack + s->stack_slots;
-    frame_t *const frames = s->frames;
+    uint64_t *stack_end = s->stack + s->stack_slots;
+    frame_t *frames = s->frames;
+    uint32_t frames_cap = s->frames_cap;
     const uint32_t max_frames = s->max_frames;
     uint32_t depth = 0;
     awasm_instance_t *inst = entry->inst;
@@ -243,7 +244,11 @@ L_CALL_INDIRECT: {
     goto do_call;
 }
 do_call: {
-    if (UNLIKELY(depth >= max_frames)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
+    if (UNLIKELY(depth >= frames_cap)) {
+        if (depth >= max_frames || !awasm_frames_grow(s)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
+        frames = s->frames;
+        frames_cap = s->frames_cap;
+    }
     if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {
         atomic_store(&s->interrupt, 0);
         TRAP(AWASM_TRAP_INTERRUPTED);
@@ -258,7 +263,14 @@ do_call: {
         DISPATCH();
     }
     const cfunc_t *cf = callee->cf;
-    if (UNLIKELY((size_t)(stack_end - nfp) < cf->frame_size)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
+    if (UNLIKELY((size_t)(stack_end - nfp) < cf->frame_size)) {
+        /* grow the value stack (it may move: rebase from offsets) */
+        size_t fo = (size_t)(fp - s->stack), no = (size_t)(nfp - s->stack);
+        if (!awasm_stack_grow(s, no + cf->frame_size, depth)) TRAP(AWASM_TRAP_STACK_EXHAUSTED);
+        fp = s->stack + fo;
+        nfp = s->stack + no;
+        stack_end = s->stack + s->stack_slots;
+    }
     frames[depth].ret_ip = next_ip;
     frames[depth].fp = fp;
     frames[depth].inst = inst;

@@ -12,6 +12,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -196,6 +197,9 @@ static bool track(awasm_store_t *s, int kind, void *obj)
     return true;
 }
 
+#define STACK_INITIAL_SLOTS 512   /* 4 KiB */
+#define FRAMES_INITIAL 64
+
 awasm_store_t *awasm_store_new(const awasm_config_t *cfg)
 {
     awasm_store_t *s = calloc(1, sizeof *s);
@@ -208,10 +212,16 @@ awasm_store_t *awasm_store_new(const awasm_config_t *cfg)
         free(s);
         return NULL;
     }
-    s->stack_slots = s->cfg.stack_slots ? s->cfg.stack_slots : 1024;
+    /* The value stack and the frame array start small and grow on demand
+     * (awasm_stack_grow, awasm_frames_grow): most calls use a few KiB, and
+     * an embedder that creates many short-lived stores (a contract call
+     * each) should not pay for the limits up front. */
+    s->stack_max = s->cfg.stack_slots ? s->cfg.stack_slots : 1024;
+    s->stack_slots = s->stack_max < STACK_INITIAL_SLOTS ? s->stack_max : STACK_INITIAL_SLOTS;
     s->max_frames = s->cfg.max_call_depth ? s->cfg.max_call_depth : 1;
+    s->frames_cap = s->max_frames < FRAMES_INITIAL ? s->max_frames : FRAMES_INITIAL;
     s->stack = calloc(s->stack_slots, sizeof *s->stack);
-    s->frames = calloc((size_t)s->max_frames + 1, sizeof *s->frames);
+    s->frames = calloc((size_t)s->frames_cap + 1, sizeof *s->frames);
     if (!s->stack || !s->frames) {
         free(s->stack);
         free(s->frames);
@@ -222,10 +232,88 @@ awasm_store_t *awasm_store_new(const awasm_config_t *cfg)
     return s;
 }
 
+bool awasm_stack_grow(awasm_store_t *s, size_t need, uint32_t depth)
+{
+    if (need <= s->stack_slots) return true;
+    if (need > s->stack_max) return false;
+    size_t cap = s->stack_slots * 2;
+    if (cap < need) cap = need;
+    if (cap > s->stack_max) cap = s->stack_max;
+    uintptr_t old = (uintptr_t)s->stack;
+    uint64_t *p = realloc(s->stack, cap * sizeof *p);
+    if (!p) return false;
+    memset(p + s->stack_slots, 0, (cap - s->stack_slots) * sizeof *p);
+    for (uint32_t i = 0; i < depth; i++)
+        s->frames[i].fp = (uint64_t *)((uintptr_t)s->frames[i].fp - old + (uintptr_t)p);
+    s->stack = p;
+    s->stack_slots = cap;
+    return true;
+}
+
+bool awasm_frames_grow(awasm_store_t *s)
+{
+    if (s->frames_cap >= s->max_frames) return false;
+    uint32_t cap = s->frames_cap > s->max_frames / 2 ? s->max_frames : s->frames_cap * 2;
+    frame_t *p = realloc(s->frames, ((size_t)cap + 1) * sizeof *p);
+    if (!p) return false;
+    s->frames = p;
+    s->frames_cap = cap;
+    return true;
+}
+
+/* Released linear memories are kept for reuse, zeroed: mapping a
+ * reservation, faulting its pages in and unmapping it again costs more than
+ * a short contract call itself (a chain block runs thousands of them, each
+ * in a fresh instance). Only small ones (at most POOL_MAX_BYTES in use, the
+ * bytes zeroed on release) are kept, at most POOL_MAX of them, shared by
+ * all threads under a mutex. Pages past a reused memory's size may already
+ * be read-write: they are zero, and every access is bounds-checked in
+ * software, so that changes nothing observable. */
+#define POOL_MAX 32
+#define POOL_MAX_BYTES ((size_t)1 << 20)
+static struct {
+    uint8_t *data;
+    size_t reserved, rw;
+} g_pool[POOL_MAX];
+static size_t g_pool_n;
+static pthread_mutex_t g_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void memory_free(awasm_memory_t *mem)
 {
-    if (mem->data && mem->reserved) munmap(mem->data, mem->reserved);
+    if (mem->data && mem->reserved) {
+        bool kept = false;
+        if (mem->size <= POOL_MAX_BYTES) {
+            memset(mem->data, 0, mem->size);
+            pthread_mutex_lock(&g_pool_mu);
+            if (g_pool_n < POOL_MAX) {
+                g_pool[g_pool_n].data = mem->data;
+                g_pool[g_pool_n].reserved = mem->reserved;
+                g_pool[g_pool_n].rw = mem->rw;
+                g_pool_n++;
+                kept = true;
+            }
+            pthread_mutex_unlock(&g_pool_mu);
+        }
+        if (!kept) munmap(mem->data, mem->reserved);
+    }
     free(mem);
+}
+
+/* A zeroed reservation of `reserved` bytes from the pool (*rw: its bytes
+ * already read-write), or NULL. */
+static uint8_t *pool_take(size_t reserved, size_t *rw)
+{
+    uint8_t *p = NULL;
+    pthread_mutex_lock(&g_pool_mu);
+    for (size_t i = g_pool_n; i-- > 0;)
+        if (g_pool[i].reserved == reserved) {
+            p = g_pool[i].data;
+            *rw = g_pool[i].rw;
+            g_pool[i] = g_pool[--g_pool_n];
+            break;
+        }
+    pthread_mutex_unlock(&g_pool_mu);
+    return p;
 }
 
 void awasm_store_free(awasm_store_t *s)
@@ -307,18 +395,26 @@ static awasm_memory_t *memory_create(awasm_store_t *s, awasm_limits_t lim, err_t
     mem->max_pages = (uint32_t)maxp;
     mem->reserved = (size_t)maxp * AWASM_PAGE;
     if (mem->reserved == 0) mem->reserved = AWASM_PAGE;   /* a valid base for size 0 */
-    void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED) {
-        free(mem);
-        goto oom;
+    size_t rw = 0;
+    void *p = pool_take(mem->reserved, &rw);
+    if (!p) {
+        p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            free(mem);
+            goto oom;
+        }
     }
     mem->data = p;
-    if (lim.min && mprotect(p, (size_t)lim.min * AWASM_PAGE, PROT_READ | PROT_WRITE) != 0) {
-        munmap(p, mem->reserved);
-        free(mem);
-        goto oom;
+    size_t want = (size_t)lim.min * AWASM_PAGE;
+    if (want > rw) {
+        if (mprotect((uint8_t *)p + rw, want - rw, PROT_READ | PROT_WRITE) != 0) {
+            munmap(p, mem->reserved);
+            free(mem);
+            goto oom;
+        }
+        rw = want;
     }
+    mem->rw = rw;
     mem->pages = (uint32_t)lim.min;
     mem->size = lim.min * AWASM_PAGE;
     if (!track(s, AWASM_EXTERN_MEMORY, mem)) {
@@ -337,8 +433,11 @@ int64_t awasm_mem_grow(awasm_memory_t *m, uint32_t delta)
     uint32_t old = m->pages;
     if (delta == 0) return old;
     if ((uint64_t)old + delta > m->max_pages) return -1;
-    if (mprotect(m->data + m->size, (size_t)delta * AWASM_PAGE, PROT_READ | PROT_WRITE) != 0)
-        return -1;
+    size_t want = ((size_t)old + delta) * AWASM_PAGE;
+    if (want > m->rw) {
+        if (mprotect(m->data + m->rw, want - m->rw, PROT_READ | PROT_WRITE) != 0) return -1;
+        m->rw = want;
+    }
     m->pages = old + delta;
     m->size = (uint64_t)m->pages * AWASM_PAGE;
     return old;
@@ -1089,7 +1188,7 @@ int awasm_func_call(awasm_store_t *s, awasm_func_t *f, const awasm_val_t *args, 
             return err_set(err, AWASM_EARG, "wasm: argument %u must be %s, not %s", i,
                            awasm_valtype_name(t->params[i]), awasm_valtype_name(args[i].type));
     size_t need = 2 * (size_t)(t->n_params > t->n_results ? t->n_params : t->n_results);
-    if (need > s->stack_slots) return err_set(err, AWASM_EARG, "wasm: too many arguments");
+    if (!awasm_stack_grow(s, need, 0)) return err_set(err, AWASM_EARG, "wasm: too many arguments");
     uint32_t at = 0;
     for (uint32_t i = 0; i < t->n_params; i++) at += val_put(s->stack + at, args[i]);
     s->trap = AWASM_TRAP_NONE;

@@ -650,6 +650,120 @@ static void test_deep_recursion(void **state)
     buf_free(&body);
 }
 
+/* The value stack and linear memories of short-lived stores:
+ * (module
+ *   (memory (export "memory") 1)
+ *   (func $sum (export "sum") (param i64) (result i64)
+ *     (local i64)
+ *     (if (result i64) (i64.eqz (local.get 0))
+ *       (then (i64.const 0))
+ *       (else
+ *         (local.set 1 (local.get 0))
+ *         (i64.add (local.get 1) (call $sum (i64.sub (local.get 0) (i64.const 1)))))))
+ *   (func (export "poke") (param i32 i32)
+ *     (i32.store (local.get 0) (local.get 1)))
+ *   (func (export "peek") (param i32) (result i32)
+ *     (i32.load (local.get 0)))
+ *   (func (export "grow") (param i32) (result i32)
+ *     (memory.grow (local.get 0))))
+ * (wat2wasm output below) */
+static const uint8_t stack_mem_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x10, 0x03, 0x60,
+  0x01, 0x7e, 0x01, 0x7e, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7f,
+  0x01, 0x7f, 0x03, 0x05, 0x04, 0x00, 0x01, 0x02, 0x02, 0x05, 0x03, 0x01,
+  0x00, 0x01, 0x07, 0x25, 0x05, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79,
+  0x02, 0x00, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00, 0x04, 0x70, 0x6f, 0x6b,
+  0x65, 0x00, 0x01, 0x04, 0x70, 0x65, 0x65, 0x6b, 0x00, 0x02, 0x04, 0x67,
+  0x72, 0x6f, 0x77, 0x00, 0x03, 0x0a, 0x36, 0x04, 0x1b, 0x01, 0x01, 0x7e,
+  0x20, 0x00, 0x50, 0x04, 0x7e, 0x42, 0x00, 0x05, 0x20, 0x00, 0x21, 0x01,
+  0x20, 0x01, 0x20, 0x00, 0x42, 0x01, 0x7d, 0x10, 0x00, 0x7c, 0x0b, 0x0b,
+  0x09, 0x00, 0x20, 0x00, 0x20, 0x01, 0x36, 0x02, 0x00, 0x0b, 0x07, 0x00,
+  0x20, 0x00, 0x28, 0x02, 0x00, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00,
+  0x0b
+};
+
+static awasm_val_t i32v(int32_t v)
+{
+    awasm_val_t x = {.type = AWASM_I32};
+    x.of.i32 = v;
+    return x;
+}
+
+/* The value stack starts small and grows by reallocation while calls are
+ * live: every frame's values survive the moves (sum(n) recursing n deep
+ * adds the n saved locals back up); the configured size stays the limit. */
+static void test_stack_grows(void **state)
+{
+    (void)state;
+    err_t e;
+    awasm_config_t cfg;
+    awasm_config_default(&cfg);
+    cfg.max_call_depth = 100000;
+    cfg.stack_slots = 1u << 20;
+    awasm_module_t *mod = awasm_module_decode(stack_mem_wasm, sizeof stack_mem_wasm, &cfg, &e);
+    assert_non_null(mod);
+    awasm_store_t *s = awasm_store_new(&cfg);
+    awasm_instance_t *inst = awasm_instance_new(s, mod, NULL, &e);
+    assert_non_null(inst);
+    for (int64_t n = 1; n <= 40000; n *= 3) {
+        awasm_val_t arg = {.type = AWASM_I64}, res = {.type = AWASM_I64};
+        arg.of.i64 = n;
+        assert_int_equal(awasm_instance_call(inst, "sum", &arg, 1, &res, 1, &e), 0);
+        assert_int_equal(res.of.i64, n * (n + 1) / 2);
+    }
+    awasm_store_free(s);
+    /* a store limited to 4,096 slots: the same recursion runs out cleanly */
+    cfg.stack_slots = 4096;
+    s = awasm_store_new(&cfg);
+    inst = awasm_instance_new(s, mod, NULL, &e);
+    awasm_val_t arg = {.type = AWASM_I64}, res = {.type = AWASM_I64};
+    arg.of.i64 = 40000;
+    assert_int_equal(awasm_instance_call(inst, "sum", &arg, 1, &res, 1, &e), AWASM_ETRAP);
+    assert_int_equal(awasm_store_trap(s), AWASM_TRAP_STACK_EXHAUSTED);
+    arg.of.i64 = 100;                              /* shallow calls still run */
+    assert_int_equal(awasm_instance_call(inst, "sum", &arg, 1, &res, 1, &e), 0);
+    assert_int_equal(res.of.i64, 5050);
+    awasm_store_free(s);
+    awasm_module_free(mod);
+}
+
+/* Linear memories are recycled between stores: a new instance never sees
+ * what an earlier one wrote, in its first pages or in pages it grows into. */
+static void test_memory_reuse_zeroed(void **state)
+{
+    (void)state;
+    err_t e;
+    awasm_module_t *mod = awasm_module_decode(stack_mem_wasm, sizeof stack_mem_wasm, NULL, &e);
+    assert_non_null(mod);
+    for (int round = 0; round < 50; round++) {
+        awasm_store_t *s = awasm_store_new(NULL);
+        awasm_instance_t *inst = awasm_instance_new(s, mod, NULL, &e);
+        assert_non_null(inst);
+        awasm_val_t r = {.type = AWASM_I32}, args[2];
+        args[0] = i32v(100);
+        assert_int_equal(awasm_instance_call(inst, "peek", args, 1, &r, 1, &e), 0);
+        assert_int_equal(r.of.i32, 0);
+        /* pages past the start are not accessible until grown */
+        args[0] = i32v(2 * 65536 + 8);
+        assert_int_equal(awasm_instance_call(inst, "peek", args, 1, &r, 1, &e), AWASM_ETRAP);
+        assert_int_equal(awasm_store_trap(s), AWASM_TRAP_OOB_MEMORY);
+        args[0] = i32v(2);
+        assert_int_equal(awasm_instance_call(inst, "grow", args, 1, &r, 1, &e), 0);
+        assert_int_equal(r.of.i32, 1);
+        args[0] = i32v(2 * 65536 + 8);
+        assert_int_equal(awasm_instance_call(inst, "peek", args, 1, &r, 1, &e), 0);
+        assert_int_equal(r.of.i32, 0);
+        /* dirty both, then drop the store */
+        args[0] = i32v(100);
+        args[1] = i32v(0x5a5a5a5a);
+        assert_int_equal(awasm_instance_call(inst, "poke", args, 2, NULL, 0, &e), 0);
+        args[0] = i32v(2 * 65536 + 8);
+        assert_int_equal(awasm_instance_call(inst, "poke", args, 2, NULL, 0, &e), 0);
+        awasm_store_free(s);
+    }
+    awasm_module_free(mod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +778,8 @@ int main(void)
         cmocka_unit_test(test_many_locals),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_deep_recursion),
+        cmocka_unit_test(test_stack_grows),
+        cmocka_unit_test(test_memory_reuse_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
