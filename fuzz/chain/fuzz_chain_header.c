@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 memcmp(b.data, data + 1, size - 1) != 0)
                 abort();
             json_decref(chain_receipt_to_json(&r));
+            chain_receipt_clear(&r);
         }
     }
     buf_free(&b);

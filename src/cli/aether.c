@@ -20,6 +20,7 @@ static const cli_cmd_t commands[] = {
     {"tx", aether_tx_main, "show a transaction and its receipt"},
     {"utxos", aether_utxos_main, "list the UTxOs of an address"},
     {"utxo", aether_utxo_main, "UTxO transactions: send"},
+    {"contract", aether_contract_main, "contracts: deploy, call, query, logs, code, storage"},
     {"job", aether_job_main, "job escrow: post, accept, claim, finalize, challenge, status"},
     {"verify-proof", aether_verify_proof_main, "verify an aeth_getProof result against a state root"},
     {"vrf", aether_vrf_main, "RFC 9381 ECVRF: keygen, prove, verify, hash"},

@@ -15,5 +15,6 @@ int aether_utxos_main(int argc, char **argv);
 int aether_utxo_main(int argc, char **argv);
 int aether_verify_proof_main(int argc, char **argv);   /* aether_proof.c */
 int aether_job_main(int argc, char **argv);            /* aether_job.c (issue 16) */
+int aether_contract_main(int argc, char **argv);       /* aether_contract.c (issue 14) */
 
 #endif

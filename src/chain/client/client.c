@@ -1,7 +1,7 @@
 /* chain/client: the wallet over JSON-RPC (see client.h). Every answer is
  * checked for its shape before use: a server that is not an Aether node gets
  * CHAIN_CLIENT_EPROTO, never a zero balance or a made-up nonce. */
-#include "chain/client/client.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +253,11 @@ int chain_client_wait_receipt(chain_client_t *c, const chain_hash_t *hash, uint6
         return bad_shape(c, "aeth_getReceipt", e);
     }
     out->receipt.tx_hash = th;
+    if (json_object_get(r, "gas_used") &&
+        !cjson_get_u64(json_object_get(r, "gas_used"), &out->receipt.gas_used)) {
+        json_decref(r);
+        return bad_shape(c, "aeth_getReceipt", e);
+    }
     out->block_height = height;
     out->index = (uint32_t)index;
     rpc_text_sanitize(json_string_value(st), json_string_length(st), out->status,
@@ -309,7 +314,7 @@ bool chain_client_select_utxos(chain_client_utxo_t *utxos, size_t n, chain_u128_
 /* ---- sending ---- */
 
 /* chain id and nonce for key's next tx */
-static int prepare(chain_client_t *c, const chain_key_t *key, const chain_client_send_t *s,
+int client_prepare(chain_client_t *c, const chain_key_t *key, const chain_client_send_t *s,
                    uint64_t *chain_id, chain_client_account_t *acct, uint64_t *nonce, err_t *e)
 {
     int rc = chain_client_chain_id(c, chain_id, e);
@@ -320,7 +325,7 @@ static int prepare(chain_client_t *c, const chain_key_t *key, const chain_client
     return rc;
 }
 
-static int sign_submit(chain_client_t *c, const chain_key_t *key, chain_tx_t *tx,
+int client_sign_submit(chain_client_t *c, const chain_key_t *key, chain_tx_t *tx,
                        chain_tx_t **tx_out, err_t *e)
 {
     int rc = chain_tx_sign(tx, key->sk, e);
@@ -345,7 +350,7 @@ int chain_client_transfer(chain_client_t *c, const chain_key_t *key,
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: the amount must be greater than 0");
     uint64_t chain_id = 0, nonce = 0;
     chain_client_account_t acct;
-    int rc = prepare(c, key, s, &chain_id, &acct, &nonce, e);
+    int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
     chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE), need;
@@ -360,7 +365,7 @@ int chain_client_transfer(chain_client_t *c, const chain_key_t *key,
     chain_tx_t *tx = chain_tx_new_transfer(chain_id, key->pk, nonce, fee, &s->to, s->amount);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_ENOMEM, "client: out of memory");
-    return sign_submit(c, key, tx, tx_out, e);
+    return client_sign_submit(c, key, tx, tx_out, e);
 }
 
 int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
@@ -375,7 +380,7 @@ int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
                        CHAIN_MAX_TX_INPUTS);
     uint64_t chain_id = 0, nonce = 0;
     chain_client_account_t acct;
-    int rc = prepare(c, key, s, &chain_id, &acct, &nonce, e);
+    int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
     chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE), need;
@@ -430,7 +435,7 @@ int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
                            "from_balance)", f, size);
         }
     }
-    return sign_submit(c, key, tx, tx_out, e);
+    return client_sign_submit(c, key, tx, tx_out, e);
 }
 
 /* ---- job escrow (issue 16) ---- */
@@ -442,7 +447,7 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
         *tx_out = NULL;
     uint64_t chain_id = 0, nonce = 0;
     chain_client_account_t acct;
-    int rc = prepare(c, key, s, &chain_id, &acct, &nonce, e);
+    int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
     chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
@@ -457,7 +462,7 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
             chain_tx_finalize(tx);
         }
     }
-    return sign_submit(c, key, tx, tx_out, e);
+    return client_sign_submit(c, key, tx, tx_out, e);
 }
 
 int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job, err_t *e)

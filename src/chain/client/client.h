@@ -179,4 +179,37 @@ int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job
 int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_t *e)
     BASE_MUST_CHECK;
 
+/* ---- contracts (issue 14, docs/contracts.md) --------------------------------- */
+
+/* A deploy (code != NULL) or a call of `contract`. gas_limit 0: the node's
+ * estimate (aeth_estimateGas) plus a quarter, at most CHAIN_MAX_TX_GAS;
+ * gas_price zero: CHAIN_CLIENT_DEFAULT_GAS_PRICE. */
+#define CHAIN_CLIENT_DEFAULT_GAS_PRICE 1u
+typedef struct chain_client_contract {
+    chain_addr_t contract;
+    const uint8_t *code;
+    uint32_t code_len;
+    const uint8_t *input;
+    uint32_t input_len;
+    chain_u128_t value, gas_price;
+    uint64_t gas_limit;
+} chain_client_contract_t;
+
+/* Builds, signs and submits the contract tx from key's account (chain id,
+ * nonce and fee as for a transfer, s->to/amount/inputs unused); funds are
+ * checked first against fee + gas_limit x gas_price + value
+ * (CHAIN_CLIENT_EFUNDS). An estimate that fails (the call would revert) is
+ * CHAIN_CLIENT_EREFUSED with the node's reason. */
+int chain_client_contract_send(chain_client_t *c, const chain_key_t *key,
+                               const chain_client_send_t *s, const chain_client_contract_t *k,
+                               chain_tx_t **tx_out, err_t *e) BASE_MUST_CHECK;
+/* aeth_call (read-only, at the tip) of k from `from` (NULL: the zero
+ * address): the node's result JSON. */
+int chain_client_contract_query(chain_client_t *c, const chain_addr_t *from,
+                                const chain_client_contract_t *k, json_t **result, err_t *e)
+    BASE_MUST_CHECK;
+/* aeth_getLogs with a filter object (taken). */
+int chain_client_get_logs(chain_client_t *c, json_t *filter, json_t **logs, err_t *e)
+    BASE_MUST_CHECK;
+
 #endif /* AETHER_CHAIN_CLIENT_H */

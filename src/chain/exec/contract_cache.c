@@ -97,6 +97,22 @@ done:
     return out;
 }
 
+const chain_contract_t *chain_contract_cache_find(chain_contract_cache_t *cc,
+                                                  const chain_hash_t *code_hash)
+{
+    const chain_contract_t *out = NULL;
+    pthread_mutex_lock(&cc->mu);
+    for (size_t i = 0; i < cc->n; i++)
+        if (chain_hash_equal(&cc->v[i].hash, code_hash)) {
+            cc->v[i].refs++;
+            cc->v[i].last_use = ++cc->clock;
+            out = cc->v[i].c;
+            break;
+        }
+    pthread_mutex_unlock(&cc->mu);
+    return out;
+}
+
 void chain_contract_cache_release(chain_contract_cache_t *cc, const chain_contract_t *c)
 {
     if (!cc || !c)

@@ -19,6 +19,17 @@ static void hex_short(const chain_hash_t *h, char out[17])
     hex_encode(h->b, 8, out);
 }
 
+static bool is_contract(const chain_tx_t *tx)
+{
+    return tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL;
+}
+
+/* Gas a tx reserves in a block (CHAIN_MAX_BLOCK_GAS). */
+static uint64_t tx_gas(const chain_tx_t *tx)
+{
+    return is_contract(tx) ? tx->gas_limit : 0;
+}
+
 /* Checks that do not depend on the tx's effects. */
 static int check_inclusion(const chain_exec_cfg_t *cfg, const chain_tx_t *tx, err_t *e)
 {
@@ -28,10 +39,6 @@ static int check_inclusion(const chain_exec_cfg_t *cfg, const chain_tx_t *tx, er
     int rc = chain_tx_check_static(tx, e);
     if (rc)
         return rc;
-    if (tx->kind == CHAIN_TX_DEPLOY || tx->kind == CHAIN_TX_CALL)
-        return err_set(e, CHAIN_ETXINVALID,
-                       "tx: contract %s transactions are not executed by this ledger yet",
-                       tx->kind == CHAIN_TX_DEPLOY ? "deploy" : "call");
     if (chain_u128_cmp(tx->fee, cfg->min_fee) < 0) {
         char f[CHAIN_U128_STR_MAX], m[CHAIN_U128_STR_MAX];
         chain_u128_format(tx->fee, f);
@@ -111,6 +118,14 @@ int chain_exec_tx(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, const chain_
         return err_set(e, CHAIN_ETXINVALID, "tx: nonce %llu, the sender's account nonce is %llu",
                        (unsigned long long)tx->nonce, (unsigned long long)acct.nonce);
     chain_u128_t new_sum;
+    if (is_contract(tx)) {   /* contract_exec.c: fee = fee + gas used x gas price */
+        if (!chain_u128_add(*fee_sum, chain_tx_contract_max_cost(tx), &new_sum))
+            return err_set(e, CHAIN_ETXINVALID, "tx: block fee total would exceed 2^128 - 1");
+        if ((rc = chain_exec_contract_tx(ov, cfg, tx, &acct, r, e)))
+            return rc;
+        *fee_sum = chain_u128_add_sat(*fee_sum, r->fee_paid);
+        return 0;
+    }
     if (!chain_u128_add(*fee_sum, tx->fee, &new_sum))
         return err_set(e, CHAIN_ETXINVALID, "tx: block fee total would exceed 2^128 - 1");
     size_t mark = chain_overlay_mark(ov);
@@ -134,6 +149,7 @@ int chain_exec_tx(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, const chain_
         if ((rc = chain_overlay_put_account(ov, &tx->sender, &s, e)))
             return rc;
     }
+    memset(r, 0, sizeof *r);
     r->tx_hash = tx->hash;
     r->status = status;
     r->fee_paid = tx->fee;
@@ -187,10 +203,19 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
                    chain_hash_t *receipts_root, err_t *e)
 {
     chain_u128_t fees = {0, 0};
+    uint64_t gas = 0;
+    for (size_t i = 0; i < n; i++) {
+        gas += tx_gas(txs[i]);   /* each <= CHAIN_MAX_TX_GAS: no overflow */
+        if (gas > CHAIN_MAX_BLOCK_GAS)
+            return err_set(e, CHAIN_EBLOCK, "block: gas limits of its txs exceed %llu",
+                           (unsigned long long)CHAIN_MAX_BLOCK_GAS);
+    }
     for (size_t i = 0; i < n; i++) {
         int rc = chain_exec_tx(ov, cfg, txs[i], &receipts[i], &fees, e);
         if (rc) {
             char h[17];
+            for (size_t k = 0; k < i; k++)   /* the caller gets no receipts */
+                chain_receipt_clear(&receipts[k]);
             hex_short(&txs[i]->hash, h);
             err_prefix(e, "block tx %zu (%s...)", i, h);
             if (rc == CHAIN_ETXINVALID) {   /* an invalid tx makes the block invalid */
@@ -293,6 +318,8 @@ int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx
         return chain_escrow_check(st, tx, &acct, e);
     if (chain_tx_is_stake(tx->kind) && tx->nonce == acct.nonce)
         return chain_staking_check(st, tx, &acct, e);
+    if (is_contract(tx) && tx->nonce == acct.nonce)
+        return chain_exec_contract_check(cfg, tx, &acct, e);
     if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t need;
         if (chain_u128_add(tx->fee, tx->amount, &need) && chain_u128_cmp(acct.balance, need) < 0 &&
@@ -315,8 +342,8 @@ void chain_built_free(chain_built_t *b)
 {
     if (!b)
         return;
+    chain_receipts_free(b->receipts, b->block ? b->block->n_txs : 0);
     chain_block_free(b->block);
-    free(b->receipts);
     chain_overlay_free(b->ov);
     free(b->skipped);
     memset(b, 0, sizeof *b);
@@ -362,11 +389,16 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
                            ? cfg->max_block_bytes
                            : CHAIN_MAX_BLOCK_BYTES - 4096;
     size_t skip_cap = 0, bytes = 0;
+    uint64_t gas = 0;
     chain_u128_t fees = {0, 0};
+    uint64_t ts = timestamp_ms < tip.timestamp_ms ? tip.timestamp_ms : timestamp_ms;
+    chain_exec_cfg_t bcfg = *cfg;   /* contracts see the block's timestamp */
+    bcfg.block_time_ms = ts;
+    cfg = &bcfg;
 
     /* signatures first, in parallel, for candidates not yet verified */
     chain_tx_t **todo = malloc((n_cands ? n_cands : 1) * sizeof *todo);
-    out->receipts = malloc((n_cands ? n_cands : 1) * sizeof *out->receipts);
+    out->receipts = calloc(n_cands ? n_cands : 1, sizeof *out->receipts);
     out->block = chain_block_new();
     out->ov = chain_overlay_new(st, e);
     if (!todo || !out->receipts || !out->block || !out->ov) {
@@ -385,7 +417,8 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     size_t i = 0;
     for (; i < n_cands; i++) {
         chain_tx_t *tx = cands[i];
-        if (out->block->n_txs >= max_txs || bytes + 4 + tx->size > max_bytes)
+        if (out->block->n_txs >= max_txs || bytes + 4 + tx->size > max_bytes ||
+            gas + tx_gas(tx) > CHAIN_MAX_BLOCK_GAS)
             break;
         if (!tx->sig_ok) {
             if ((rc = add_skip(out, &skip_cap, tx, i, CHAIN_EBADSIG, "signature does not verify")))
@@ -405,12 +438,17 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
             goto fail;
         }
         chain_tx_t *copy = chain_tx_dup(tx);
-        if (!copy)
+        if (!copy) {
+            chain_receipt_clear(&r);
             goto nomem;
-        if ((rc = chain_block_add_tx(out->block, copy, e)))
+        }
+        if ((rc = chain_block_add_tx(out->block, copy, e))) {
+            chain_receipt_clear(&r);
             goto fail;
+        }
         out->receipts[out->block->n_txs - 1] = r;
         bytes += 4 + tx->size;
+        gas += tx_gas(tx);
     }
     out->n_considered = i;
     chain_header_t *h = &out->block->header;
@@ -421,7 +459,7 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     h->version = CHAIN_BLOCK_VERSION;
     h->chain_id = cfg->chain_id;
     h->height = tip.height + 1;
-    h->timestamp_ms = timestamp_ms < tip.timestamp_ms ? tip.timestamp_ms : timestamp_ms;
+    h->timestamp_ms = ts;
     h->parent_hash = tip_hash;
     chain_block_seal(out->block, sk);
     return 0;
@@ -477,8 +515,11 @@ int chain_exec_apply_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
             if (!block->txs[i]->sig_ok)
                 return err_set(e, CHAIN_EBLOCK, "block %llu: tx %u has a bad signature", ht, i);
     }
-    chain_receipt_t *rs = malloc((block->n_txs ? block->n_txs : 1) * sizeof *rs);
+    chain_receipt_t *rs = calloc(block->n_txs ? block->n_txs : 1, sizeof *rs);
     chain_overlay_t *ov = chain_overlay_new(st, e);
+    chain_exec_cfg_t bcfg = *cfg;   /* contracts see the block's timestamp */
+    bcfg.block_time_ms = h->timestamp_ms;
+    cfg = &bcfg;
     if (!rs || !ov) {
         free(rs);
         chain_overlay_free(ov);
@@ -491,7 +532,7 @@ int chain_exec_apply_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
         rc = err_set(e, CHAIN_EBLOCK, "block %llu: receipts_root differs from execution", ht);
     if (rc) {
         chain_overlay_free(ov);
-        free(rs);
+        chain_receipts_free(rs, block->n_txs);
         if (rc == CHAIN_ETXINVALID)
             rc = CHAIN_EBLOCK;
         return rc;
@@ -500,6 +541,6 @@ int chain_exec_apply_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     if (rc == 0 && receipts_out)
         *receipts_out = rs;
     else
-        free(rs);
+        chain_receipts_free(rs, block->n_txs);
     return rc;
 }

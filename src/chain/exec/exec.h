@@ -41,12 +41,16 @@
 #include "chain/state/state.h"
 #include "chain/types/types.h"
 
+typedef struct chain_contract_cache chain_contract_cache_t;
+
 typedef struct chain_exec_cfg {
     uint64_t chain_id;
     chain_u128_t min_fee;        /* per-tx floor enforced by exec (0 = none) */
     uint32_t max_block_txs;      /* 0 = CHAIN_MAX_BLOCK_TXS */
     uint32_t max_block_bytes;    /* encoded txs; 0 = CHAIN_MAX_BLOCK_BYTES */
     unsigned verify_threads;     /* signature threads; 0 = number of CPUs */
+    chain_contract_cache_t *contracts;   /* compiled code (NULL: compile per run) */
+    uint64_t block_time_ms;      /* set by exec: the timestamp of the block being executed */
 } chain_exec_cfg_t;
 
 /* Check a tx against the COMMITTED state, for the mempool and
@@ -118,6 +122,72 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
                    size_t n, const uint8_t proposer_pk[CHAIN_PK_BYTES],
                    chain_receipt_t *receipts, chain_hash_t *state_root,
                    chain_hash_t *receipts_root, err_t *e) BASE_MUST_CHECK;
+
+/* ---- contracts in the ledger (contract_exec.c; docs/contracts.md) ----------
+ *
+ * DEPLOY and CALL txs (types.h) run on the contract runtime below; code,
+ * contract records and storage are data leaves of the state tree
+ * (CHAIN_DATA_CODE / CONTRACT / STORAGE), so aeth_getProof proves a slot.
+ *   Admission / inclusion: balance >= fee + gas_limit x gas_price, else the
+ *   tx is INVALID. Block rule: the txs' gas limits add up to at most
+ *   CHAIN_MAX_BLOCK_GAS.
+ *   Execution: the sender prepays fee + gas_limit x gas_price and its nonce
+ *   increases; then, under a savepoint: value moves sender -> contract;
+ *   DEPLOY charges CHAIN_CONTRACT_DEPLOY_GAS + CHAIN_CONTRACT_CODE_BYTE_GAS
+ *   per code byte, validates and compiles the code (BAD_CODE), stores it
+ *   once by hash, creates the contract record at chain_contract_address and
+ *   runs `init` when exported; CALL runs `call` (NO_CONTRACT without code,
+ *   charged CHAIN_CONTRACT_GAS_BASE). On success the run's storage writes
+ *   and logs are applied; on revert / out of gas / trap / a failed value
+ *   move everything under the savepoint is undone. Either way the sender
+ *   is refunded (gas_limit - gas_used) x gas_price: it pays
+ *   chain_exec_contract_fee(tx, gas_used) = fee + gas_used x gas_price,
+ *   which goes to the proposer with the other fees.
+ *   The receipt carries status, gas_used, the contract, return data, logs
+ *   (address = the contract) and the failure reason. */
+#define CHAIN_MAX_BLOCK_GAS 4000000000ull
+#define CHAIN_CONTRACT_DEPLOY_GAS 32000
+#define CHAIN_CONTRACT_CODE_BYTE_GAS 200
+
+/* THE fee rule of contract txs: fee + gas_used x gas_price (saturating). */
+chain_u128_t chain_exec_contract_fee(const chain_tx_t *tx, uint64_t gas_used);
+
+/* Applies a DEPLOY or CALL tx (signature checked, nonce = the account's,
+ * acct its sender's account) to ov: 0 with *r filled; CHAIN_ETXINVALID (ov
+ * unchanged, r empty) when the sender cannot prepay; another code on a
+ * storage failure. */
+int chain_exec_contract_tx(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, const chain_tx_t *tx,
+                           const chain_account_t *acct, chain_receipt_t *r, err_t *e)
+    BASE_MUST_CHECK;
+/* Admission of a contract tx at the account nonce: balance >= the max
+ * cost (fee + gas_limit x gas_price + value) and, for a deploy, code the
+ * runtime accepts. CHAIN_ETXINVALID with the reason. */
+int chain_exec_contract_check(const chain_exec_cfg_t *cfg, const chain_tx_t *tx,
+                              const chain_account_t *acct, err_t *e) BASE_MUST_CHECK;
+
+/* Read-only execution against the committed tip (aeth_call,
+ * aeth_estimateGas): a deploy (code != NULL) or a call of `to` from
+ * `from`, as the next block would run it, without fee or signature;
+ * nothing is committed. *r gets status, gas used, return data, logs. */
+typedef struct chain_contract_msg {
+    chain_addr_t from, to;
+    chain_u128_t value;
+    uint64_t gas_limit;          /* 0 = CHAIN_MAX_TX_GAS */
+    const uint8_t *code;         /* deploy when not NULL */
+    uint32_t code_len;
+    const uint8_t *input;
+    uint32_t input_len;
+} chain_contract_msg_t;
+int chain_exec_contract_simulate(chain_state_t *st, const chain_exec_cfg_t *cfg,
+                                 const chain_contract_msg_t *m, chain_receipt_t *r, err_t *e)
+    BASE_MUST_CHECK;
+
+/* Committed contract state: the code (NULL *code when no contract; free()),
+ * one storage slot (*found false when absent). */
+int chain_exec_contract_code(chain_state_t *st, const chain_addr_t *a, uint8_t **code,
+                             size_t *len, chain_hash_t *code_hash, err_t *e) BASE_MUST_CHECK;
+int chain_exec_storage_get(chain_state_t *st, const chain_addr_t *a, const uint8_t *key,
+                           uint32_t klen, buf_t *val, bool *found, err_t *e) BASE_MUST_CHECK;
 
 /* ---- contract runtime (contract.c) ------------------------------------------
  *
@@ -454,12 +524,14 @@ int chain_escrow_reexecute(const chain_job_t *job, const uint8_t *code, size_t n
  * get returns the compiled contract (refcounted: release it when the run is
  * done) and fills code_hash; NULL with CONTRACT_ECODE when the code is
  * refused (not cached). */
-typedef struct chain_contract_cache chain_contract_cache_t;
 chain_contract_cache_t *chain_contract_cache_new(size_t max_entries);
 void chain_contract_cache_free(chain_contract_cache_t *cc);   /* accepts NULL */
 const chain_contract_t *chain_contract_cache_get(chain_contract_cache_t *cc, const uint8_t *code,
                                                  size_t len, chain_hash_t *code_hash, err_t *e);
 void chain_contract_cache_release(chain_contract_cache_t *cc, const chain_contract_t *c);
+/* The compiled code of code_hash when cached (refcounted as get), else NULL. */
+const chain_contract_t *chain_contract_cache_find(chain_contract_cache_t *cc,
+                                                  const chain_hash_t *code_hash);
 /* Compilations done so far (a hit does not count). */
 uint64_t chain_contract_cache_compiles(chain_contract_cache_t *cc);
 

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#define NODE_CONTRACT_CACHE 256   /* compiled contracts kept (LRU) */
+
 struct node {
     node_config_t cfg;
     node_key_t key;
@@ -115,6 +117,11 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
     n->xcfg.min_fee = n->cfg.min_fee;
     n->xcfg.max_block_txs = n->cfg.max_block_txs;
     n->xcfg.verify_threads = 0;
+    /* compiled contract code, shared by block execution and RPC reads */
+    if (!(n->xcfg.contracts = chain_contract_cache_new(NODE_CONTRACT_CACHE))) {
+        err_set(e, NODE_ENOMEM, "node: out of memory (contract cache)");
+        goto fail;
+    }
 
     if (file_mkdirs(cfg->data_dir, 0700, e) != 0) {
         err_prefix(e, "node: data dir %s", cfg->data_dir);
@@ -165,6 +172,7 @@ void node_close(node_t *n)
     mempool_free(n->mp);
     free(n->sel);
     chain_state_close(n->st);
+    chain_contract_cache_free(n->xcfg.contracts);
     node_key_wipe(&n->key);
     pthread_mutex_destroy(&n->mu);
     pthread_mutex_destroy(&n->halt_mu);
@@ -453,7 +461,7 @@ int node_apply_block(node_t *n, const chain_block_t *b, err_t *e)
         return rc;
     pool_after_block(n, b, NULL, 0);
     count_receipts(n, receipts, b->n_txs);
-    free(receipts);
+    chain_receipts_free(receipts, b->n_txs);
     atomic_fetch_add(&n->blocks, 1);
     atomic_store(&n->height, b->header.height);
     atomic_store(&n->last_block_ms, wall_ms());
@@ -465,6 +473,11 @@ int node_apply_block(node_t *n, const chain_block_t *b, err_t *e)
 chain_state_t *node_state(node_t *n)
 {
     return n->st;
+}
+
+const chain_exec_cfg_t *node_exec_cfg(node_t *n)
+{
+    return &n->xcfg;
 }
 
 uint64_t node_chain_id(const node_t *n)

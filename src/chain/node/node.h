@@ -173,6 +173,9 @@ uint64_t node_block_slot(node_t *n, uint64_t height);
 
 
 chain_state_t *node_state(node_t *n);
+/* The execution rules the node applies (chain id, fee floor, contract code
+ * cache), for read-only contract execution. */
+const chain_exec_cfg_t *node_exec_cfg(node_t *n);
 uint64_t node_chain_id(const node_t *n);
 /* Decodes, checks and pools a signed tx. 0 with *hash set; NODE_ETXINVALID,
  * NODE_ETXREJECTED (*reason set) or NODE_EKNOWN with e naming why. */

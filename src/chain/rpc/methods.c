@@ -17,6 +17,9 @@
  *   aeth_sendRawTransaction [hex] -> "<tx hash hex>"
  *   aeth_getStateRoot     []      -> {"root","height","block_hash"}
  *   aeth_getProof         [addr] | [{"tx","index"}] -> proof JSON (types.h)
+ *                         | [{"contract","key"}] -> a storage slot's proof
+ *   aeth_call, aeth_estimateGas, aeth_getCode, aeth_getStorageAt,
+ *   aeth_getLogs: contracts (contract_methods.c)
  *   aeth_getJob           [job_id] -> job JSON (chain_job_to_json) plus
  *                         "provider_reputation" | null (docs/escrow.md)
  *   aeth_getJobProof      [job_id] -> {"root","job_id","key","exists","value"
@@ -45,7 +48,7 @@
  *                         Upstream's gas_used and logs are absent: our
  *                         receipts record neither.
  */
-#include "chain/rpc/rpc.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +171,7 @@ static int m_get_tx(void *ud, const json_t *params, json_t **result, rpc_error_t
         json_object_set_new(j, "block_height", cjson_u64(height));
         json_object_set_new(j, "index", json_integer(index));
         json_object_set_new(j, "success", json_boolean(r.status == CHAIN_STATUS_OK));
+        chain_receipt_clear(&r);
         *result = j;
         return 0;
     }
@@ -202,6 +206,7 @@ static int m_get_receipt(void *ud, const json_t *params, json_t **result, rpc_er
     if (rc != 0)
         return internal(err, &e);
     json_t *j = chain_receipt_to_json(&r);
+    chain_receipt_clear(&r);
     json_object_set_new(j, "block_height", cjson_u64(height));
     json_object_set_new(j, "index", json_integer(index));
     *result = j;
@@ -431,6 +436,10 @@ static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_erro
     err_t e = {0};
     int rc;
     const json_t *p0 = rpc_param(params, 0);
+    if (json_is_object(p0) && json_object_get(p0, "contract")) {   /* a storage slot */
+        free(p);
+        return rpc_contract_storage_proof(ud, p0, result, err);
+    }
     if (json_is_object(p0)) {
         chain_utxo_id_t id;
         json_t *tx = json_object_get(p0, "tx"), *idx = json_object_get(p0, "index");
@@ -631,10 +640,15 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getJob", m_get_job, NULL},
     {"aeth_getJobs", m_get_jobs, NULL},
     {"aeth_getJobProof", m_get_job_proof, NULL},
+    {"aeth_call", rpc_m_call, NULL},
+    {"aeth_estimateGas", rpc_m_estimate_gas, NULL},
+    {"aeth_getCode", rpc_m_get_code, NULL},
+    {"aeth_getStorageAt", rpc_m_get_storage_at, NULL},
+    {"aeth_getLogs", rpc_m_get_logs, NULL},
     {NULL, NULL, NULL},
 };
 
-const int rpc_chain_codes[] = {RPC_TX_INVALID, RPC_TX_REJECTED, RPC_NOT_READY, 0};
+const int rpc_chain_codes[] = {RPC_TX_INVALID, RPC_TX_REJECTED, RPC_NOT_READY, RPC_EXEC_FAILED, 0};
 
 static int health_cb(void *ud, json_t **body)
 {

@@ -17,6 +17,7 @@
 #define RPC_TX_INVALID -32000      /* undecodable, bad signature, wrong chain, nonce used */
 #define RPC_TX_REJECTED -32001     /* mempool refused it; data.reason = mempool reason name */
 #define RPC_NOT_READY -32002       /* node has no chain yet / shutting down */
+#define RPC_EXEC_FAILED -32003     /* aeth_estimateGas: the execution fails; data = outcome */
 
 struct node;   /* chain/node/node.h */
 /* The aeth_* method table; ud is a node_t *. */

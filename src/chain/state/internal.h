@@ -19,6 +19,7 @@ enum {
     CF_TXS,
     CF_META,
     CF_DATA,      /* tag ‖ id32 -> data value (issue 16) */
+    CF_LOGS,      /* contract log index (store.c: log_key) */
     CF_COUNT
 };
 
@@ -138,6 +139,8 @@ struct chain_state {
     chain_hash_t tip_hash;
     chain_hash_t root;
 };
+
+#define OV_DATA_MAX 0x3fffff   /* data changes per overlay (the mark packs 22 bits) */
 
 struct chain_overlay {
     chain_state_t *st;

@@ -145,6 +145,10 @@ int chain_overlay_get_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32
     if (!en)
         return chain_state_get_data(ov->st, tag, id, out, exists, e);
     out->len = 0;
+    if (load_le32(en->val + 36) == 0) {   /* deleted in this overlay */
+        *exists = false;
+        return 0;
+    }
     if (buf_append(out, ov->arena + load_le32(en->val + 32), load_le32(en->val + 36)) != 0)
         return err_set(e, CHAIN_ENOMEM, "state: out of memory (overlay)");
     *exists = true;
@@ -159,6 +163,9 @@ int chain_overlay_put_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32
                        CHAIN_DATA_MAX);
     if (ov->arena_len + n > UINT32_MAX)
         return err_set(e, CHAIN_ENOMEM, "state: overlay data arena full");
+    if (ov->data.n_ents >= OV_DATA_MAX)
+        return err_set(e, CHAIN_ENOMEM, "state: overlay holds %d data changes, the most a block "
+                       "may make", OV_DATA_MAX);
     if (ov->arena_len + n > ov->arena_cap) {
         size_t c = ov->arena_cap ? ov->arena_cap * 2 : 4096;
         while (c < ov->arena_len + n)
@@ -182,20 +189,34 @@ int chain_overlay_put_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32
     return 0;
 }
 
+int chain_overlay_del_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32], err_t *e)
+{
+    uint8_t k[33], v[40] = {0};
+    data_key(tag, id, k);
+    if (ov->data.n_ents >= OV_DATA_MAX)
+        return err_set(e, CHAIN_ENOMEM, "state: overlay holds %d data changes, the most a block "
+                       "may make", OV_DATA_MAX);
+    if (kv_put(&ov->data, k, v, sizeof v) != 0)   /* length 0: deleted */
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory (overlay)");
+    ov->root_valid = false;
+    return 0;
+}
+
 /* The three undo logs only grow between a mark and its rollback: pack their
- * lengths (accounts and UTxOs 24 bits each, data 16 bits; a block stays far
- * below: at most 20,000 txs of at most 128 UTxO writes). */
+ * lengths (accounts 20 bits, UTxOs 22 bits, data 22 bits; a block stays far
+ * below: at most 20,000 txs of at most 128 UTxO writes, and data writes are
+ * capped at OV_DATA_MAX, which the block gas limit keeps out of reach). */
 size_t chain_overlay_mark(const chain_overlay_t *ov)
 {
-    return (size_t)ov->accounts.n_ents | ((size_t)ov->utxos.n_ents << 24) |
-           ((size_t)ov->data.n_ents << 48);
+    return (size_t)ov->accounts.n_ents | ((size_t)ov->utxos.n_ents << 20) |
+           ((size_t)ov->data.n_ents << 42);
 }
 
 void chain_overlay_rollback(chain_overlay_t *ov, size_t mark)
 {
-    kv_rollback(&ov->accounts, mark & 0xffffffu);
-    kv_rollback(&ov->utxos, (mark >> 24) & 0xffffffu);
-    kv_rollback(&ov->data, (mark >> 48) & 0xffffu);
+    kv_rollback(&ov->accounts, mark & 0xfffffu);
+    kv_rollback(&ov->utxos, (mark >> 20) & 0x3fffffu);
+    kv_rollback(&ov->data, (mark >> 42) & 0x3fffffu);
     ov->root_valid = false;
 }
 

@@ -357,7 +357,7 @@ int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
             upd_t *x = &u[m++];
             if (which == 2) {   /* data leaf: the value hash is kept in the entry */
                 chain_smt_key_data(en->key[0], en->key + 1, &x->key);
-                x->del = false;
+                x->del = load_le32(en->val + 36) == 0;   /* length 0: deleted */
                 memcpy(x->vh.b, en->val, 32);
                 continue;
             }

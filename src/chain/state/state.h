@@ -14,6 +14,10 @@
  *                                               tx's bytes in the block record) ‖
  *                                               receipt encoding
  *   meta       "tip"                         -> height_u64be ‖ block_hash32
+ *   data       tag ‖ id32                    -> data value (jobs, contracts)
+ *   logs       'a' ‖ address20 ‖ pos,        -> tx_hash32 (contract log index;
+ *              't' ‖ topic32 ‖ pos              pos = height_u64be ‖
+ *                                               tx_index_u32be ‖ log_u32be)
  *
  * All accounts and UTxOs are leaves of ONE sparse Merkle tree (types.h
  * describes keys, hashes and proofs). The tree's nodes are persisted in the
@@ -193,7 +197,7 @@ uint64_t chain_overlay_height(const chain_overlay_t *ov);
 
 /* Data leaves (types.h: CHAIN_DATA_*; job escrow records and provider
  * reputation): values of 1..CHAIN_DATA_MAX bytes under (tag, id32), in the
- * state tree like accounts; never deleted. get: *out receives a copy (its
+ * state tree like accounts; contract storage leaves may be deleted. get: *out receives a copy (its
  * previous content replaced); absent = *exists false, *out empty. */
 int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], buf_t *out,
                          bool *exists, err_t *e) BASE_MUST_CHECK;
@@ -201,6 +205,10 @@ int chain_overlay_get_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32
                            bool *exists, err_t *e) BASE_MUST_CHECK;
 int chain_overlay_put_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32],
                            const uint8_t *val, size_t n, err_t *e) BASE_MUST_CHECK;
+/* Removes a data leaf (contract storage); removing an absent one is a no-op
+ * for the root. */
+int chain_overlay_del_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32], err_t *e)
+    BASE_MUST_CHECK;
 /* Proof of a data leaf against the current root: p gets root, siblings,
  * exists and the other leaf (kind is left 0: chain_proof_to_json does not
  * carry data leaves; see chain_data_proof_verify); *value the bytes. */
@@ -211,6 +219,18 @@ int chain_state_prove_data(chain_state_t *st, uint8_t tag, const uint8_t id[32],
 int chain_state_each_data(chain_state_t *st, uint8_t tag,
                           int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
                           void *arg, err_t *e) BASE_MUST_CHECK;
+
+/* Contract logs by emitter address or topic (an index written with each
+ * block; a query reads only matching entries, never the whole chain): calls
+ * fn for every log of address (when not NULL; else of topic, which must then
+ * be given) in blocks from..to, in (height, tx, log) order, until fn returns
+ * non-zero (returned). When both are given, topic filters the address's
+ * logs (fn receives them all and checks; see chain_receipt_t). */
+typedef int (*chain_log_fn)(void *arg, uint64_t height, uint32_t tx_index, uint32_t log_index,
+                            const chain_hash_t *tx_hash);
+int chain_state_each_log(chain_state_t *st, const chain_addr_t *address,
+                         const chain_hash_t *topic, uint64_t from, uint64_t to, chain_log_fn fn,
+                         void *arg, err_t *e) BASE_MUST_CHECK;
 
 /* Savepoints let the executor undo one failed transaction's partial writes. */
 size_t chain_overlay_mark(const chain_overlay_t *ov);

@@ -14,7 +14,7 @@ _Static_assert(sizeof(size_t) >= 8, "overlay marks pack two 32-bit logs");
 #define CACHE_MAX_DEFAULT (1u << 19)   /* per generation: ~60 MB each at most */
 
 /* txs record: height_be8, index, offset, length (u32 LE each), receipt */
-#define TX_REC_BYTES (20 + CHAIN_RECEIPT_BYTES)
+#define TX_REC_HEAD 20   /* height, index, offset, length; the receipt follows */
 
 static int load_block(chain_state_t *st, uint64_t height, chain_block_t **out, err_t *e)
 {
@@ -233,6 +233,56 @@ int chain_state_prove_data(chain_state_t *st, uint8_t tag, const uint8_t id[32],
     return rc;
 }
 
+/* Log index keys (CF_LOGS): 'a' ‖ address20 ‖ pos and 't' ‖ topic32 ‖ pos,
+ * pos = height_u64be ‖ tx_index_u32be ‖ log_index_u32be, value = tx hash. */
+static size_t log_key(uint8_t *k, uint8_t which, const uint8_t *id, size_t idlen,
+                      const uint8_t hk[8], uint32_t tx, uint32_t li)
+{
+    k[0] = which;
+    memcpy(k + 1, id, idlen);
+    memcpy(k + 1 + idlen, hk, 8);
+    store_be32(k + 9 + idlen, tx);
+    store_be32(k + 13 + idlen, li);
+    return 17 + idlen;
+}
+
+int chain_state_each_log(chain_state_t *st, const chain_addr_t *address,
+                         const chain_hash_t *topic, uint64_t from, uint64_t to, chain_log_fn fn,
+                         void *arg, err_t *e)
+{
+    if (!address && !topic)
+        return err_set(e, CHAIN_EINVAL, "state: a log query needs an address or a topic");
+    uint8_t k[1 + 32 + 16], hk[8];
+    size_t idlen = address ? 20 : 32;
+    store_be64(hk, from);
+    size_t kl = log_key(k, address ? 'a' : 't', address ? address->b : topic->b, idlen, hk, 0, 0);
+    db_iter_t *it = db_iter_new(st->db, NULL, CF_LOGS, e);
+    if (!it)
+        return CHAIN_EIO;
+    int rc = 0;
+    for (db_iter_seek(it, k, kl); db_iter_valid(it) && !rc; db_iter_next(it)) {
+        size_t ikl, vl;
+        const uint8_t *ik = db_iter_key(it, &ikl);
+        const uint8_t *v = db_iter_value(it, &vl);
+        if (ikl != kl || memcmp(ik, k, 1 + idlen) != 0)
+            break;
+        uint64_t h = load_be64(ik + 1 + idlen);
+        if (h > to)
+            break;
+        if (vl != 32) {
+            rc = err_set(e, CHAIN_EIO, "state: corrupt log index record");
+            break;
+        }
+        chain_hash_t th;
+        memcpy(th.b, v, 32);
+        rc = fn(arg, h, load_be32(ik + 9 + idlen), load_be32(ik + 13 + idlen), &th);
+    }
+    if (!rc && db_iter_status(it, e) != 0)
+        rc = CHAIN_EIO;
+    db_iter_free(it);
+    return rc;
+}
+
 int chain_state_each_data(chain_state_t *st, uint8_t tag,
                           int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
                           void *arg, err_t *e)
@@ -402,7 +452,7 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
         return err_set(e, CHAIN_ENOTFOUND, "state: transaction not found in any committed block");
     if (rc)
         return rc;
-    if (n != TX_REC_BYTES) {
+    if (n < TX_REC_HEAD + CHAIN_RECEIPT_MIN_BYTES) {
         free(v);
         return err_set(e, CHAIN_EIO, "state: corrupt tx index record");
     }
@@ -410,7 +460,7 @@ int chain_state_get_tx(chain_state_t *st, const chain_hash_t *tx_hash, uint64_t 
     uint32_t ix = load_le32(v + 8);
     uint32_t off = load_le32(v + 12);
     uint32_t len = load_le32(v + 16);
-    if (receipt && chain_receipt_decode(v + 20, CHAIN_RECEIPT_BYTES, receipt, e) != 0) {
+    if (receipt && chain_receipt_decode(v + TX_REC_HEAD, n - TX_REC_HEAD, receipt, e) != 0) {
         free(v);
         return err_prefix(e, "state: corrupt receipt"), CHAIN_EIO;
     }
@@ -488,7 +538,7 @@ int chain_state_prove_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_p
 
 typedef struct tx_rec {
     const uint8_t *hash;
-    uint8_t v[TX_REC_BYTES];
+    size_t off, len;   /* the record's bytes in the shared buffer */
 } tx_rec_t;
 
 static int tx_rec_cmp(const void *a, const void *b)
@@ -500,26 +550,47 @@ static int put_tx_records(chain_state_t *st, db_batch_t *wb, const chain_block_t
                           const chain_receipt_t *receipts, const uint8_t hk[8], err_t *e)
 {
     tx_rec_t *r = malloc(block->n_txs * sizeof *r);
+    buf_t all;
+    buf_init(&all, 0);
     if (!r)
         return err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
     uint32_t off = CHAIN_HEADER_BYTES + CHAIN_SIG_BYTES + 4;
+    int rc = 0;
     for (uint32_t i = 0; i < block->n_txs; i++) {
         uint32_t len = (uint32_t)chain_tx_encoded_size(block->txs[i]);
+        uint8_t head[TX_REC_HEAD];
         off += 4;
         r[i].hash = block->txs[i]->hash.b;
-        memcpy(r[i].v, hk, 8);
-        store_le32(r[i].v + 8, i);
-        store_le32(r[i].v + 12, off);
-        store_le32(r[i].v + 16, len);
-        memcpy(r[i].v + 20, receipts[i].tx_hash.b, 32);
-        r[i].v[52] = receipts[i].status;
-        chain_u128_put(r[i].v + 53, receipts[i].fee_paid);
+        r[i].off = all.len;
+        memcpy(head, hk, 8);
+        store_le32(head + 8, i);
+        store_le32(head + 12, off);
+        store_le32(head + 16, len);
+        rc |= buf_append(&all, head, sizeof head);
+        rc |= chain_receipt_encode(&receipts[i], &all);
+        r[i].len = all.len - r[i].off;
         off += len;
+        for (uint32_t li = 0; li < receipts[i].n_logs; li++) {
+            const chain_log_t *l = &receipts[i].logs[li];
+            uint8_t k[1 + 32 + 16];
+            size_t kl = log_key(k, 'a', l->address.b, 20, hk, i, li);
+            db_batch_put(st->db, wb, CF_LOGS, k, kl, r[i].hash, 32);
+            if (l->has_topic) {
+                kl = log_key(k, 't', l->topic.b, 32, hk, i, li);
+                db_batch_put(st->db, wb, CF_LOGS, k, kl, r[i].hash, 32);
+            }
+        }
+    }
+    if (rc) {
+        free(r);
+        buf_free(&all);
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
     }
     qsort(r, block->n_txs, sizeof *r, tx_rec_cmp);
     for (uint32_t i = 0; i < block->n_txs; i++)
-        db_batch_put(st->db, wb, CF_TXS, r[i].hash, 32, r[i].v, TX_REC_BYTES);
+        db_batch_put(st->db, wb, CF_TXS, r[i].hash, 32, all.data + r[i].off, r[i].len);
     free(r);
+    buf_free(&all);
     return 0;
 }
 
@@ -607,9 +678,13 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         rc = err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
         goto out;
     }
-    for (size_t i = 0; i < n_data; i++)
-        db_batch_put(st->db, wb, CF_DATA, dat[i]->key, 33, ov->arena + load_le32(dat[i]->val + 32),
-                     load_le32(dat[i]->val + 36));
+    for (size_t i = 0; i < n_data; i++) {
+        if (load_le32(dat[i]->val + 36) == 0)
+            db_batch_delete(st->db, wb, CF_DATA, dat[i]->key, 33);
+        else
+            db_batch_put(st->db, wb, CF_DATA, dat[i]->key, 33,
+                         ov->arena + load_le32(dat[i]->val + 32), load_le32(dat[i]->val + 36));
+    }
     free(dat);
     /* block, indexes, receipts, tip */
     uint8_t hk[8];

@@ -9,8 +9,10 @@
 /* ---- receipts ---- */
 
 static const char *const status_names[] = {
-    "ok", "insufficient_balance", "utxo_missing", "utxo_not_owned", "utxo_underfunded",
-    "overflow", "job_refused", "stake_refused",
+    "ok",         "insufficient_balance", "utxo_missing", "utxo_not_owned",
+    "utxo_underfunded", "overflow",     "job_refused",  "stake_refused",
+    "revert",     "out_of_gas",           "trap",         "no_contract",
+    "bad_code",
 };
 
 const char *chain_status_name(uint8_t status)
@@ -18,36 +20,175 @@ const char *chain_status_name(uint8_t status)
     return status <= CHAIN_STATUS_MAX_ ? status_names[status] : "unknown";
 }
 
-static void receipt_write(const chain_receipt_t *r, uint8_t out[CHAIN_RECEIPT_BYTES])
+void chain_receipt_clear(chain_receipt_t *r)
 {
-    memcpy(out, r->tx_hash.b, 32);
-    out[32] = r->status;
-    chain_u128_put(out + 33, r->fee_paid);
+    if (!r)
+        return;
+    for (uint32_t i = 0; i < r->n_logs; i++)
+        free(r->logs[i].data);
+    free(r->logs);
+    free(r->ret);
+    free(r->reason);
+    memset(r, 0, sizeof *r);
+}
+
+void chain_receipts_free(chain_receipt_t *rs, size_t n)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < n; i++)
+        chain_receipt_clear(&rs[i]);
+    free(rs);
+}
+
+int chain_receipt_set_reason(chain_receipt_t *r, const char *s)
+{
+    size_t n = strnlen(s, CHAIN_MAX_REASON_BYTES);
+    char *p = malloc(n + 1);
+    if (!p)
+        return CHAIN_ENOMEM;
+    memcpy(p, s, n);
+    p[n] = 0;
+    free(r->reason);
+    r->reason = p;
+    return 0;
+}
+
+static void put_u32(buf_t *out, uint32_t v, int *rc)
+{
+    uint8_t b[4];
+    store_le32(b, v);
+    *rc |= buf_append(out, b, 4);
 }
 
 int chain_receipt_encode(const chain_receipt_t *r, buf_t *out)
 {
-    uint8_t tmp[CHAIN_RECEIPT_BYTES];
-    receipt_write(r, tmp);
-    return buf_append(out, tmp, sizeof tmp) == 0 ? 0 : CHAIN_ENOMEM;
+    uint8_t head[32 + 1 + 16 + 8 + 20];
+    memcpy(head, r->tx_hash.b, 32);
+    head[32] = r->status;
+    chain_u128_put(head + 33, r->fee_paid);
+    store_le64(head + 49, r->gas_used);
+    memcpy(head + 57, r->contract.b, 20);
+    int rc = buf_append(out, head, sizeof head);
+    put_u32(out, r->ret_len, &rc);
+    rc |= buf_append(out, r->ret, r->ret_len);
+    put_u32(out, r->n_logs, &rc);
+    for (uint32_t i = 0; i < r->n_logs; i++) {
+        const chain_log_t *l = &r->logs[i];
+        uint8_t t = l->has_topic;
+        rc |= buf_append(out, l->address.b, 20);
+        rc |= buf_append(out, &t, 1);
+        if (l->has_topic)
+            rc |= buf_append(out, l->topic.b, 32);
+        put_u32(out, l->len, &rc);
+        rc |= buf_append(out, l->data, l->len);
+    }
+    uint32_t rl = r->reason ? (uint32_t)strlen(r->reason) : 0;
+    put_u32(out, rl, &rc);
+    rc |= buf_append(out, r->reason, rl);
+    return rc == 0 ? 0 : CHAIN_ENOMEM;
+}
+
+/* A copy of [p, p+n) (NULL for n = 0); false when out of memory. */
+static bool dup_bytes(rd_t *r, const uint8_t *p, uint32_t n, uint8_t **out)
+{
+    *out = NULL;
+    if (!p || n == 0)
+        return p != NULL || r->failed;
+    if (!(*out = malloc(n)))
+        return rd_fail(r, "out of memory");
+    memcpy(*out, p, n);
+    return true;
 }
 
 int chain_receipt_decode(const uint8_t *in, size_t n, chain_receipt_t *out, err_t *e)
 {
     rd_t r;
+    memset(out, 0, sizeof *out);
     rd_init(&r, in, n, "receipt", e);
     rd_bytes(&r, out->tx_hash.b, 32, "tx_hash");
     if (rd_u8(&r, &out->status, "status") && out->status > CHAIN_STATUS_MAX_)
         rd_fail(&r, "unknown status %u at offset 32", out->status);
     rd_u128(&r, &out->fee_paid, "fee_paid");
-    return rd_end(&r) ? 0 : CHAIN_EINVAL;
+    rd_u64(&r, &out->gas_used, "gas_used");
+    rd_bytes(&r, out->contract.b, 20, "contract");
+    uint32_t len = 0;
+    size_t at = r.off;
+    if (rd_u32(&r, &len, "ret_len") && len > CHAIN_MAX_RETURN_BYTES)
+        rd_fail(&r, "ret_len %u at offset %zu exceeds %d", len, at, CHAIN_MAX_RETURN_BYTES);
+    if (!r.failed) {
+        out->ret_len = len;
+        dup_bytes(&r, rd_take(&r, len, "return data"), len, &out->ret);
+    }
+    at = r.off;
+    uint32_t nl = 0;
+    if (rd_u32(&r, &nl, "n_logs") && nl > CHAIN_MAX_RECEIPT_LOGS)
+        rd_fail(&r, "n_logs %u at offset %zu exceeds %d", nl, at, CHAIN_MAX_RECEIPT_LOGS);
+    /* each log takes at least 29 bytes: refuse a count the input cannot hold */
+    if (!r.failed && (size_t)nl * 29 > n - r.off)
+        rd_fail(&r, "n_logs %u at offset %zu: input too short", nl, at);
+    if (!r.failed && nl && !(out->logs = calloc(nl, sizeof *out->logs)))
+        rd_fail(&r, "out of memory");
+    for (uint32_t i = 0; i < nl && !r.failed; i++) {
+        chain_log_t *l = &out->logs[i];
+        out->n_logs = i + 1;
+        uint8_t t = 0;
+        rd_bytes(&r, l->address.b, 20, "log address");
+        at = r.off;
+        if (rd_u8(&r, &t, "log has_topic") && t > 1)
+            rd_fail(&r, "log %u: has_topic %u at offset %zu is not 0 or 1", i, t, at);
+        l->has_topic = t == 1;
+        if (l->has_topic)
+            rd_bytes(&r, l->topic.b, 32, "log topic");
+        at = r.off;
+        if (rd_u32(&r, &len, "log len") && len > CHAIN_MAX_LOG_BYTES)
+            rd_fail(&r, "log %u: len %u at offset %zu exceeds %d", i, len, at,
+                    CHAIN_MAX_LOG_BYTES);
+        if (!r.failed) {
+            l->len = len;
+            dup_bytes(&r, rd_take(&r, len, "log data"), len, &l->data);
+        }
+    }
+    at = r.off;
+    if (rd_u32(&r, &len, "reason_len") && len > CHAIN_MAX_REASON_BYTES)
+        rd_fail(&r, "reason_len %u at offset %zu exceeds %d", len, at, CHAIN_MAX_REASON_BYTES);
+    const uint8_t *rs = r.failed ? NULL : rd_take(&r, len, "reason");
+    if (rs && len) {
+        if (memchr(rs, 0, len))
+            rd_fail(&r, "reason at offset %zu contains a NUL byte", at + 4);
+        else if (!(out->reason = malloc(len + 1)))
+            rd_fail(&r, "out of memory");
+        else {
+            memcpy(out->reason, rs, len);
+            out->reason[len] = 0;
+        }
+    }
+    if (!rd_end(&r)) {
+        chain_receipt_clear(out);
+        return CHAIN_EINVAL;
+    }
+    return 0;
 }
 
 void chain_receipt_hash(const chain_receipt_t *r, chain_hash_t *out)
 {
-    uint8_t tmp[CHAIN_RECEIPT_BYTES];
-    receipt_write(r, tmp);
-    crypto_sha256(tmp, sizeof tmp, out->b);
+    buf_t b;
+    buf_init(&b, 0);
+    if (chain_receipt_encode(r, &b) != 0) {
+        /* out of memory: a hash that cannot match any real receipt */
+        memset(out->b, 0xff, 32);
+        buf_free(&b);
+        return;
+    }
+    crypto_sha256(b.data, b.len, out->b);
+    buf_free(&b);
+}
+
+json_t *chain_log_to_json(const chain_log_t *l)
+{
+    return json_pack("{s:o,s:o,s:o}", "address", jhex(l->address.b, 20), "topic",
+                     l->has_topic ? jhex(l->topic.b, 32) : json_null(), "data",
+                     jhex(l->data, l->len));
 }
 
 json_t *chain_receipt_to_json(const chain_receipt_t *r)
@@ -59,6 +200,17 @@ json_t *chain_receipt_to_json(const chain_receipt_t *r)
     json_object_set_new(j, "status", json_string(chain_status_name(r->status)));
     json_object_set_new(j, "success", json_boolean(r->status == CHAIN_STATUS_OK));
     json_object_set_new(j, "fee_paid", ju128(r->fee_paid));
+    json_object_set_new(j, "gas_used", ju64(r->gas_used));
+    static const uint8_t zero[20];
+    if (memcmp(r->contract.b, zero, 20) != 0 || r->gas_used) {
+        json_object_set_new(j, "contract", jhex(r->contract.b, 20));
+        json_object_set_new(j, "return_data", jhex(r->ret, r->ret_len));
+        json_t *logs = json_array();
+        for (uint32_t i = 0; i < r->n_logs; i++)
+            json_array_append_new(logs, chain_log_to_json(&r->logs[i]));
+        json_object_set_new(j, "logs", logs);
+        json_object_set_new(j, "revert_reason", r->reason ? json_string(r->reason) : json_null());
+    }
     return j;
 }
 

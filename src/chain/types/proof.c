@@ -23,6 +23,22 @@ void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key)
     crypto_sha256(buf, sizeof buf, key->b);
 }
 
+void chain_contract_storage_id(const chain_addr_t *contract, const uint8_t *key, size_t klen,
+                               uint8_t id[32])
+{
+    crypto_sha256_ctx_t s;
+    crypto_sha256_init(&s);
+    crypto_sha256_update(&s, contract->b, CHAIN_ADDR_BYTES);
+    crypto_sha256_update(&s, key, klen);
+    crypto_sha256_final(&s, id);
+}
+
+void chain_contract_record_id(const chain_addr_t *contract, uint8_t id[32])
+{
+    memset(id, 0, 32);
+    memcpy(id, contract->b, CHAIN_ADDR_BYTES);
+}
+
 void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key)
 {
     uint8_t buf[1 + 32 + 4];

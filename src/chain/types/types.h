@@ -55,7 +55,15 @@
  *   block (height 0) is derived from the genesis description by every node:
  *   no transactions and an all-zero signature.
  * Receipt encoding (receipt hash = SHA-256 of it):
- *   [32] tx_hash, u8 status (chain_status_t), u128 fee_paid
+ *   [32] tx_hash, u8 status (chain_status_t), u128 fee_paid,
+ *   u64 gas_used (0 for native txs), [20] contract (the deployed / called
+ *   contract; zero for native txs),
+ *   u32 ret_len (<= CHAIN_MAX_RETURN_BYTES), return data,
+ *   u32 n_logs (<= CHAIN_MAX_RECEIPT_LOGS), n_logs x ([20] address (the
+ *     contract that emitted it), u8 has_topic (0|1), [32] topic if has_topic,
+ *     u32 len (<= CHAIN_MAX_LOG_BYTES), data),
+ *   u32 reason_len (<= CHAIN_MAX_REASON_BYTES), reason (why it failed; empty
+ *     when ok)
  * txs_root / receipts_root: the RFC 6962 Merkle tree hash over the tx
  *   hashes / receipt hashes in block order (leaf = SHA-256(0x00 ‖ h),
  *   node = SHA-256(0x01 ‖ L ‖ R)); empty list = SHA-256("").
@@ -89,7 +97,11 @@
 #define CHAIN_MAX_BLOCK_BYTES (16u * 1024 * 1024)
 #define CHAIN_BLOCK_VERSION 1
 #define CHAIN_HEADER_BYTES (4 + 8 + 8 + 8 + 32 * 4 + 32 + 4)   /* 192 */
-#define CHAIN_RECEIPT_BYTES (32 + 1 + 16)                       /* 49 */
+#define CHAIN_RECEIPT_MIN_BYTES (32 + 1 + 16 + 8 + 20 + 4 + 4 + 4)   /* 89: no data */
+#define CHAIN_MAX_RETURN_BYTES 4096    /* contract return data in a receipt */
+#define CHAIN_MAX_RECEIPT_LOGS 1024
+#define CHAIN_MAX_LOG_BYTES 4096
+#define CHAIN_MAX_REASON_BYTES 512
 
 /* Error codes CHAIN_E* are defined in base/base.h (AETHER_ERRORS), the one
  * error space of the project; this module's range starts at -700. */
@@ -427,23 +439,57 @@ typedef enum chain_status {
     CHAIN_STATUS_OVERFLOW = 5,              /* a credit would exceed 2^128 - 1 */
     CHAIN_STATUS_JOB_REFUSED = 6,           /* the job escrow step is not allowed now */
     CHAIN_STATUS_STAKE_REFUSED = 7,         /* the staking step is not allowed now */
-    CHAIN_STATUS_MAX_ = 7,
+    /* contract txs: fee + gas used charged, the call's effects undone */
+    CHAIN_STATUS_REVERT = 8,                /* revert() or a non-zero return */
+    CHAIN_STATUS_OUT_OF_GAS = 9,
+    CHAIN_STATUS_TRAP = 10,                 /* wasm trap, bad pointer, limits */
+    CHAIN_STATUS_NO_CONTRACT = 11,          /* call of an address without code */
+    CHAIN_STATUS_BAD_CODE = 12,             /* deploy of code the runtime refuses */
+    CHAIN_STATUS_MAX_ = 12,
 } chain_status_t;
 
 const char *chain_status_name(uint8_t status);   /* "ok", "insufficient_balance", ... */
 
+/* A contract log: emitted by `address`, with an optional 32-byte topic. */
+typedef struct chain_log {
+    chain_addr_t address;
+    bool has_topic;
+    chain_hash_t topic;
+    uint8_t *data;               /* malloc'd (NULL when len 0) */
+    uint32_t len;
+} chain_log_t;
+
+/* A receipt owns ret, logs (and each log's data) and reason: release them
+ * with chain_receipt_clear (arrays: chain_receipts_free). A zeroed receipt
+ * owns nothing; native txs leave them empty. */
 typedef struct chain_receipt {
     chain_hash_t tx_hash;
     uint8_t status;              /* chain_status_t */
-    chain_u128_t fee_paid;
+    chain_u128_t fee_paid;       /* everything the sender paid: fee + gas */
+    uint64_t gas_used;
+    chain_addr_t contract;
+    uint8_t *ret;                /* return data */
+    uint32_t ret_len;
+    chain_log_t *logs;
+    uint32_t n_logs;
+    char *reason;                /* NUL-terminated, NULL when none */
 } chain_receipt_t;
 
+void chain_receipt_clear(chain_receipt_t *r);                 /* frees; zeroes *r */
+void chain_receipts_free(chain_receipt_t *rs, size_t n);      /* clears n, frees rs */
+/* Sets r->reason to a copy of the first CHAIN_MAX_REASON_BYTES bytes of s. */
+int chain_receipt_set_reason(chain_receipt_t *r, const char *s) BASE_MUST_CHECK;
+
 int chain_receipt_encode(const chain_receipt_t *r, buf_t *out) BASE_MUST_CHECK;
+/* Strict; *out owns what it decoded (chain_receipt_clear), nothing on failure. */
 int chain_receipt_decode(const uint8_t *in, size_t n, chain_receipt_t *out, err_t *e)
     BASE_MUST_CHECK;
 void chain_receipt_hash(const chain_receipt_t *r, chain_hash_t *out);
-/* {"tx_hash","status":"ok"|..., "success":bool, "fee_paid"} */
+/* {"tx_hash","status":"ok"|..., "success":bool, "fee_paid", "gas_used",
+ *  and for contract txs "contract", "return_data" (hex), "logs":
+ *  [{"address","topic"|null,"data"}], "revert_reason" (string or null)} */
 json_t *chain_receipt_to_json(const chain_receipt_t *r);
+json_t *chain_log_to_json(const chain_log_t *l);
 
 /* ---- block headers and blocks -------------------------------------------------- */
 
@@ -597,6 +643,22 @@ void chain_smt_key_utxo(const chain_utxo_id_t *id, chain_hash_t *key);
 #define CHAIN_DATA_OFFENCE 0x13    /* id = SHA-256(offence): height it was slashed at */
 #define CHAIN_DATA_BLSKEY 0x14     /* id = SHA-256("aether/bls/v1" ‖ bls_pk): the validator address */
 #define CHAIN_DATA_MAX 65536   /* bytes of one data value */
+/* Contracts (issue 14; chain/exec applies them):
+ *   CODE      id = code hash (SHA-256 of the code): the code bytes, stored
+ *             once however many contracts run it
+ *   CONTRACT  id = address20 ‖ 12 zero bytes: [32] code hash ‖
+ *             [20] deployer ‖ u64 deploy height (the contract's balance is
+ *             its ordinary account)
+ *   STORAGE   id = chain_contract_storage_id(address, key): u16 key_len ‖
+ *             key ‖ value (a removed slot has no leaf) */
+#define CHAIN_DATA_CODE 0x20
+#define CHAIN_DATA_CONTRACT 0x21
+#define CHAIN_DATA_STORAGE 0x22
+#define CHAIN_CONTRACT_RECORD_BYTES (32 + 20 + 8)
+/* SHA-256(address20 ‖ key). */
+void chain_contract_storage_id(const chain_addr_t *contract, const uint8_t *key, size_t klen,
+                               uint8_t id[32]);
+void chain_contract_record_id(const chain_addr_t *contract, uint8_t id[32]);
 void chain_smt_key_data(uint8_t tag, const uint8_t id[32], chain_hash_t *key);
 /* Verifies a data leaf proof: the value bytes (present) or absence (value
  * NULL) of (tag, id) under root, with siblings root-first as in

@@ -231,7 +231,7 @@ static void test_block_rules(void **state)
     chain_state_root(w.st, &r2);
     assert_memory_equal(r1.b, r2.b, 32);
     assert_int_equal(rs[4].status, CHAIN_STATUS_UTXO_NOT_OWNED);
-    free(rs);
+    chain_receipts_free(rs, copy->n_txs);
     /* the same block again does not extend the new tip */
     assert_int_equal(chain_exec_apply_block(w.st, &cfg, copy, NULL, &e), CHAIN_EBLOCK);
     chain_block_free(copy);
@@ -493,10 +493,10 @@ static void test_random_vs_model(void **state)
     env_close(&v);
 }
 
-/* Contract deploy / call transactions decode (chain/types) but this ledger
- * does not execute them yet: they must be refused with a reason, never
- * included as a no-op that only burns the fee. */
-static void test_contract_txs_refused(void **state)
+/* A deploy of code the runtime refuses is refused at admission with the
+ * reason; a block that includes one anyway charges fee + gas used (out of
+ * gas here: the limit is below the deploy cost) and bumps the nonce. */
+static void test_contract_bad_deploy(void **state)
 {
     (void)state;
     env_t v;
@@ -510,13 +510,19 @@ static void test_contract_txs_refused(void **state)
     chain_u128_t c = chain_exec_tx_cost(d);   /* fee + gas_limit x gas_price + value */
     assert_true(c.lo == 105 && c.hi == 0);
     assert_int_equal(chain_exec_check_tx(v.st, &cfg, d, NULL, &e), CHAIN_ETXINVALID);
-    assert_non_null(strstr(e.msg, "contract deploy"));
+    assert_non_null(strstr(e.msg, "contract code refused"));
     chain_built_t built;
     assert_int_equal(chain_exec_build_block(v.st, &cfg, &d, 1, 6000, sk[P], &built, &e), 0);
-    assert_int_equal(built.block->n_txs, 0);
-    assert_int_equal(built.n_skipped, 1);
+    assert_int_equal(built.block->n_txs, 1);
+    assert_int_equal(built.receipts[0].status, CHAIN_STATUS_OUT_OF_GAS);
+    assert_true(built.receipts[0].gas_used == 100 && built.receipts[0].fee_paid.lo == 105);
+    assert_non_null(strstr(built.receipts[0].reason, "deploying 8 bytes costs"));
+    assert_int_equal(chain_exec_commit_built(v.st, &built, &e), 0);
     chain_built_free(&built);
-    assert_int_equal(bal(v.st, A, NULL), 1000);
+    uint64_t nonce = 0;
+    assert_int_equal(bal(v.st, A, &nonce), 1000 - 105);
+    assert_true(nonce == 1);
+    assert_int_equal(bal(v.st, P, NULL), 105);
     chain_tx_free(d);
     env_close(&v);
 }
@@ -529,7 +535,7 @@ int main(void)
         cmocka_unit_test(test_tx_cost),
         cmocka_unit_test(test_check_tx),
         cmocka_unit_test(test_random_vs_model),
-        cmocka_unit_test(test_contract_txs_refused),
+        cmocka_unit_test(test_contract_bad_deploy),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -252,6 +252,7 @@ static void test_node_flow(void **state)
     assert_int_equal(chain_state_get_tx(node_state(n), &h[1], &bh, NULL, NULL, &r, &e), 0);
     assert_true(bh == 1);
     assert_int_equal(r.status, CHAIN_STATUS_OK);
+    chain_receipt_clear(&r);
     assert_int_equal(node_next_nonce(n, &f.acct[0].addr, &next, &e), 0);
     assert_true(next == 2);
     /* resubmitting a committed transaction names it */

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes golden.h: the chain codec's byte layout (DESIGN.md §7,
 src/chain/types/types.h) for a transfer, a UTxO spend, a contract deploy and call (and the
-deployed contract's address), a block header and a
-receipt, built here field by field from the documented layout (not from our
+deployed contract's address), a block header and two
+receipts (a native and a contract one), built here field by field from the documented layout (not from our
 encoder), so test_types.c fails loudly when the C layout changes.
 
 Run from this folder: python3 golden_gen.py > golden.h (needs the
@@ -63,9 +63,21 @@ header = (u32(1) + u64(CHAIN_ID) + u64(42) + u64(1700000000123) + bytes([0x10]) 
           bytes([0x20]) * 32 + bytes([0x30]) * 32 + bytes([0x40]) * 32 + PK + u32(2))
 header_hash = hashlib.sha256(header).digest()
 
-# receipt of the transfer: status 5 (overflow), fee paid
-receipt = xfer_hash + bytes([5]) + u128(1000 + (3 << 64))
+# receipt of the transfer: status 5 (overflow), fee paid, gas_used 0, zero
+# contract, no return data, no logs, no reason
+receipt = (xfer_hash + bytes([5]) + u128(1000 + (3 << 64)) + u64(0) + bytes(20) + u32(0) +
+           u32(0) + u32(0))
 receipt_hash = hashlib.sha256(receipt).digest()
+
+# receipt of the contract call: status 8 (revert), fee + gas, gas_used,
+# the called contract, return data, two logs (with and without a topic), the
+# revert reason
+call_receipt = (call_hash + bytes([8]) + u128(300 + 21000 * 3) + u64(21000) + deploy_contract +
+                u32(2) + b'\xaa\xbb' + u32(2) +
+                deploy_contract + bytes([1]) + bytes([0x77]) * 32 + u32(3) + b'abc' +
+                bytes([0x42]) * 20 + bytes([0]) + u32(0) +
+                u32(20) + b'insufficient balance')
+call_receipt_hash = hashlib.sha256(call_receipt).digest()
 
 
 def c_array(name, b):
@@ -85,5 +97,6 @@ for name, b in [('golden_seed', SEED), ('golden_pk', PK), ('golden_transfer', xf
                 ('golden_call', call), ('golden_call_hash', call_hash),
                 ('golden_header', header),
                 ('golden_header_hash', header_hash), ('golden_receipt', receipt),
-                ('golden_receipt_hash', receipt_hash)]:
+                ('golden_receipt_hash', receipt_hash), ('golden_call_receipt', call_receipt),
+                ('golden_call_receipt_hash', call_receipt_hash)]:
     print(c_array(name, b))

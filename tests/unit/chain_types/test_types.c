@@ -361,7 +361,7 @@ static void test_receipt(void **state)
     buf_t b;
     buf_init(&b, 0);
     assert_int_equal(chain_receipt_encode(&r, &b), 0);
-    assert_int_equal(b.len, CHAIN_RECEIPT_BYTES);
+    assert_int_equal(b.len, CHAIN_RECEIPT_MIN_BYTES);
     err_t e = {0};
     assert_int_equal(chain_receipt_decode(b.data, b.len, &d, &e), 0);
     assert_memory_equal(&r.tx_hash, &d.tx_hash, 32);
@@ -372,6 +372,7 @@ static void test_receipt(void **state)
     assert_non_null(strstr(e.msg, "status"));
     assert_int_not_equal(chain_receipt_decode(b.data, b.len - 1, &d, &e), 0);
     assert_string_equal(chain_status_name(CHAIN_STATUS_OK), "ok");
+    assert_string_equal(chain_status_name(CHAIN_STATUS_BAD_CODE), "bad_code");
     assert_string_equal(chain_status_name(200), "unknown");
     buf_free(&b);
 }
@@ -707,7 +708,86 @@ static void test_golden_bytes(void **state)
     assert_int_equal(chain_receipt_decode(golden_receipt, sizeof golden_receipt, &dr, &e), 0);
     assert_int_equal(dr.status, CHAIN_STATUS_OVERFLOW);
     assert_string_equal(chain_status_name(dr.status), "overflow");
+    chain_receipt_clear(&dr);
     chain_tx_free(tx);
+}
+
+/* A contract receipt: golden layout field by field (golden_gen.py), the
+ * round trip, every bound and the JSON view. */
+static void test_contract_receipt(void **state)
+{
+    (void)state;
+    err_t e = {0};
+    chain_receipt_t r = {.status = CHAIN_STATUS_REVERT, .gas_used = 21000}, d;
+    r.fee_paid = chain_u128_from_u64(300 + 21000 * 3);
+    memcpy(r.tx_hash.b, golden_call_hash, 32);
+    memcpy(r.contract.b, golden_deploy_contract, 20);
+    uint8_t ret[2] = {0xaa, 0xbb}, abc[3] = {'a', 'b', 'c'};
+    chain_log_t logs[2] = {{.has_topic = true, .data = abc, .len = 3}, {.has_topic = false}};
+    memcpy(logs[0].address.b, golden_deploy_contract, 20);
+    memset(logs[0].topic.b, 0x77, 32);
+    memset(logs[1].address.b, 0x42, 20);
+    r.ret = ret;
+    r.ret_len = 2;
+    r.logs = logs;
+    r.n_logs = 2;
+    r.reason = (char *)"insufficient balance";
+    buf_t b;
+    buf_init(&b, 0);
+    assert_int_equal(chain_receipt_encode(&r, &b), 0);
+    assert_golden("call receipt", &b, golden_call_receipt, sizeof golden_call_receipt);
+    chain_hash_t hh;
+    chain_receipt_hash(&r, &hh);
+    assert_memory_equal(hh.b, golden_call_receipt_hash, 32);
+    assert_int_equal(chain_receipt_decode(b.data, b.len, &d, &e), 0);
+    assert_int_equal(d.status, CHAIN_STATUS_REVERT);
+    assert_true(d.gas_used == 21000 && d.ret_len == 2 && d.n_logs == 2);
+    assert_memory_equal(d.ret, ret, 2);
+    assert_true(d.logs[0].has_topic && !d.logs[1].has_topic && d.logs[0].len == 3);
+    assert_memory_equal(d.logs[0].data, "abc", 3);
+    assert_null(d.logs[1].data);
+    assert_string_equal(d.reason, "insufficient balance");
+    json_t *j = chain_receipt_to_json(&d);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "revert");
+    assert_string_equal(json_string_value(json_object_get(j, "return_data")), "aabb");
+    assert_string_equal(json_string_value(json_object_get(j, "revert_reason")),
+                        "insufficient balance");
+    assert_int_equal(json_array_size(json_object_get(j, "logs")), 2);
+    json_decref(j);
+    chain_receipt_clear(&d);
+    assert_null(d.logs);
+    /* every truncation fails and leaks nothing */
+    for (size_t n = 0; n < b.len; n++)
+        assert_int_not_equal(chain_receipt_decode(b.data, n, &d, &e), 0);
+    /* bounds: return data, log count, has_topic, log length, reason */
+    size_t off_ret = 32 + 1 + 16 + 8 + 20, off_nlogs = off_ret + 4 + 2;
+    size_t off_topic = off_nlogs + 4 + 20, off_len = off_topic + 1 + 32;
+    size_t off_reason = b.len - 4 - 20;
+    struct {
+        size_t off;
+        uint32_t v;
+        bool u8;
+        const char *msg;
+    } bad[] = {
+        {off_ret, CHAIN_MAX_RETURN_BYTES + 1, false, "ret_len"},
+        {off_nlogs, CHAIN_MAX_RECEIPT_LOGS + 1, false, "n_logs"},
+        {off_nlogs, 1000, false, "n_logs"},
+        {off_topic, 2, true, "has_topic"},
+        {off_len, CHAIN_MAX_LOG_BYTES + 1, false, "len"},
+        {off_reason, CHAIN_MAX_REASON_BYTES + 1, false, "reason_len"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t *m = malloc(b.len);
+        memcpy(m, b.data, b.len);
+        if (bad[i].u8)
+            m[bad[i].off] = (uint8_t)bad[i].v;
+        else
+            store_le32(m + bad[i].off, bad[i].v);
+        assert_int_not_equal(chain_receipt_decode(m, b.len, &d, &e), 0);
+        assert_non_null(strstr(e.msg, bad[i].msg));
+        free(m);
+    }
+    buf_free(&b);
 }
 
 /* Contract deploy and call: golden layout, the derived contract address,
@@ -829,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_tx_signature),  cmocka_unit_test(test_tx_verify_batch),
         cmocka_unit_test(test_tx_strict),     cmocka_unit_test(test_tx_static),
         cmocka_unit_test(test_tx_json),       cmocka_unit_test(test_receipt),
+        cmocka_unit_test(test_contract_receipt),
         cmocka_unit_test(test_merkle),        cmocka_unit_test(test_block_roundtrip),
         cmocka_unit_test(test_block_tamper),  cmocka_unit_test(test_proof_forms),
         cmocka_unit_test(test_golden_bytes),  cmocka_unit_test(test_contract_txs),
