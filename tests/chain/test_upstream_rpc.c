@@ -229,6 +229,10 @@ int main(int argc, char **argv)
               strcmp(json_string_value(json_object_get(r, "status")), "Success") == 0,
           "status of a successful transfer: %s", json_dumps(r, JSON_COMPACT));
     CHECK(json_is_true(json_object_get(r, "success")), "success flag");
+    CHECK(json_is_array(json_object_get(r, "logs")) &&
+              json_array_size(json_object_get(r, "logs")) == 0 &&
+              json_is_integer(json_object_get(r, "gas_used")),
+          "upstream's logs ([] for a transfer) and gas_used: %s", json_dumps(r, JSON_COMPACT));
     CHECK(check_receipt(c, &t.hash, r) == 0, "receipt of the transfer: %s",
           json_dumps(r, JSON_COMPACT));
     json_decref(r);

@@ -37,16 +37,15 @@
  *                                    engine's slot is its tip height)
  *   aeth_getFinalizedSlot []      -> the slot (round) of the last committed
  *                                    block; committed blocks are final
- *   aeth_getTransactionReceipt [hash] -> {"tx_hash","block_hash","slot",
- *                         "block_height","index","status": "Success" |
- *                         {"Failed":{"reason":<status name>}},"success",
- *                         "fee_paid","state_root"} | null. status is
- *                         upstream's serde form of TransactionStatus;
- *                         state_root is the root after the block (upstream's
- *                         was after the tx; we keep no per-tx roots); a
- *                         failed tx paid its fee (upstream's paid nothing).
- *                         Upstream's gas_used and logs are absent: our
- *                         receipts record neither.
+ *   aeth_getTransactionReceipt [hash] -> aeth_getReceipt's fields with
+ *                         upstream's names and shapes: "status": "Success" |
+ *                         {"Failed":{"reason": revert reason or status name}},
+ *                         "logs": [{"address","topics":[..],"data"}], plus
+ *                         "block_hash","slot","block_height","index",
+ *                         "state_root" | null. state_root is the root after
+ *                         the block (upstream's was after the tx; we keep no
+ *                         per-tx roots); a failed tx paid its fee and gas
+ *                         (upstream's paid nothing).
  */
 #include "internal.h"
 
@@ -251,21 +250,35 @@ static int m_tx_receipt(void *ud, const json_t *params, json_t **result, rpc_err
     if (rc != 0)
         return internal(err, &e);
     chain_block_t *b = NULL;
-    if (chain_state_get_block(st, height, &b, &e) != 0)
+    if (chain_state_get_block(st, height, &b, &e) != 0) {
+        chain_receipt_clear(&r);
         return internal(err, &e);
-    json_t *status = r.status == CHAIN_STATUS_OK
-                         ? json_string("Success")
-                         : json_pack("{s:{s:s}}", "Failed", "reason", chain_status_name(r.status));
-    char fee[CHAIN_U128_STR_MAX];
-    chain_u128_format(r.fee_paid, fee);
-    *result = json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:b,s:s,s:o}", "tx_hash", hash_hex(&r.tx_hash),
-                        "block_hash", hash_hex(&b->hash), "slot",
-                        cjson_u64(node_block_slot(ud, height)), "block_height", cjson_u64(height),
-                        "index", (json_int_t)index, "status", status, "success",
-                        r.status == CHAIN_STATUS_OK, "fee_paid", fee, "state_root",
-                        hash_hex(&b->header.state_root));
+    }
+    /* ours (fee_paid, gas_used, contract fields), then upstream's names */
+    json_t *j = chain_receipt_to_json(&r);
+    const char *why = r.reason ? r.reason : chain_status_name(r.status);
+    json_object_set_new(j, "status", r.status == CHAIN_STATUS_OK
+                                         ? json_string("Success")
+                                         : json_pack("{s:{s:s}}", "Failed", "reason", why));
+    json_t *logs = json_array();
+    for (uint32_t i = 0; i < r.n_logs; i++) {
+        json_t *l = chain_log_to_json(&r.logs[i]);
+        json_t *topic = json_object_get(l, "topic");
+        json_object_set_new(l, "topics", json_is_string(topic) ? json_pack("[O]", topic)
+                                                                : json_array());
+        json_object_del(l, "topic");
+        json_array_append_new(logs, l);
+    }
+    json_object_set_new(j, "logs", logs);
+    json_object_set_new(j, "block_hash", hash_hex(&b->hash));
+    json_object_set_new(j, "slot", cjson_u64(node_block_slot(ud, height)));
+    json_object_set_new(j, "block_height", cjson_u64(height));
+    json_object_set_new(j, "index", json_integer(index));
+    json_object_set_new(j, "state_root", hash_hex(&b->header.state_root));
     chain_block_free(b);
-    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding receipt");
+    chain_receipt_clear(&r);
+    *result = j;
+    return j ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding receipt");
 }
 
 static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
