@@ -16,6 +16,7 @@ static const cli_cmd_t commands[] = {
     {"init-genesis", aetherd_genesis_main, "write a genesis file (chain id, allocations, validator)"},
     {"keys", aetherd_keys_main, "validator key files: new"},
     {"run", aetherd_run_main, "run the node with its JSON-RPC server"},
+    {"replay", aetherd_replay_main, "rebuild the state by replaying another node's blocks"},
     {"snapshot", aetherd_snapshot_main, "state snapshots: export, import (zstd, root-checked), check"},
     {NULL, NULL, NULL},
 };

@@ -97,6 +97,27 @@ int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e) BASE_
 json_t *node_genesis_to_json(const chain_genesis_t *g);
 void node_genesis_free(node_genesis_t *g);
 
+/* ---- replay (replay.c) ----------------------------------------------------------- */
+
+/* Replays another node's chain into data_dir (created with the genesis, or
+ * continued from its tip): blocks tip+1..to_height (0 = the source's tip)
+ * are fetched raw from rpc_url (aeth_getRawBlock) and applied with full
+ * validation (chain_exec_apply_block). fn (may be NULL) sees each applied
+ * block with its receipts. min_fee must be the source's fee floor. */
+typedef struct node_replay_cfg {
+    const char *rpc_url, *data_dir;
+    const node_genesis_t *genesis;
+    chain_u128_t min_fee;
+    uint64_t to_height;
+} node_replay_cfg_t;
+typedef struct node_replay_stats {
+    uint64_t height, blocks, txs, gas_used;
+    chain_hash_t state_root;
+} node_replay_stats_t;
+typedef void (*node_replay_fn)(void *arg, const chain_block_t *b, const chain_receipt_t *rs);
+int node_replay(const node_replay_cfg_t *cfg, node_replay_fn fn, void *arg,
+                node_replay_stats_t *out, err_t *e) BASE_MUST_CHECK;
+
 /* ---- the node ----------------------------------------------------------------- */
 
 typedef struct node node_t;

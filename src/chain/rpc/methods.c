@@ -9,6 +9,8 @@
  *   aeth_blockNumber              -> tip height
  *   aeth_getBlockByNumber [N|"latest", full?] -> block JSON | null
  *   aeth_getBlockByHash   [hash, full?]        -> block JSON | null
+ *   aeth_getRawBlock      [N]     -> hex of the block's canonical encoding | null
+ *                                    (what `aetherd replay` applies)
  *   aeth_getTransaction   [hash]  -> {tx..., "status": "committed"|"pending",
  *                                     "block_height", "index"} | null
  *   aeth_getReceipt       [hash]  -> {receipt..., "block_height", "index"} | null
@@ -137,6 +139,26 @@ static int m_block_by_number(void *ud, const json_t *params, json_t **result, rp
     err_t e = {0};
     int rc = chain_state_get_block(st, height, &b, &e);
     return block_result(rc, b, full, &e, result, err);
+}
+
+static int m_raw_block(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    uint64_t height;
+    if (rpc_param_count_check(params, 1, 1, err) || rpc_param_u64(params, 0, &height, err))
+        return -1;
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    err_t e = {0};
+    int rc = chain_state_get_block_raw(node_state(ud), height, &raw, &n, &e);
+    if (rc == CHAIN_ENOTFOUND) {
+        *result = json_null();
+        return 0;
+    }
+    if (rc)
+        return internal(err, &e);
+    *result = rpc_hex_json(raw, n);
+    free(raw);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
 }
 
 static int m_block_by_hash(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
@@ -640,6 +662,7 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_blockNumber", m_block_number, NULL},
     {"aeth_getBlockByNumber", m_block_by_number, NULL},
     {"aeth_getBlockByHash", m_block_by_hash, NULL},
+    {"aeth_getRawBlock", m_raw_block, NULL},
     {"aeth_getTransaction", m_get_tx, NULL},
     {"aeth_getReceipt", m_get_receipt, NULL},
     {"aeth_getTransactionReceipt", m_tx_receipt, NULL},
