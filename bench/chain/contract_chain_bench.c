@@ -194,7 +194,6 @@ static int breakdown(const uint8_t *code, size_t code_len, uint32_t calls)
     /* alternating rounds, the fastest of each kept: on a shared machine the
      * minimum is the figure least disturbed by other processes */
     double t_inst = 1e9, t_run = 1e9, t0;
-    uint64_t gas = 0;
     uint32_t per_round = calls / 10 ? calls / 10 : 1;
     for (int round = 0; round < 10; round++) {
         t0 = now_s();
@@ -210,7 +209,6 @@ static int breakdown(const uint8_t *code, size_t code_len, uint32_t calls)
             if (chain_contract_run(cc, "call", &env, &r, &e) != 0 ||
                 r.status != CHAIN_CONTRACT_OK)
                 return fprintf(stderr, "transfer run failed: %s %s\n", e.msg, r.reason), -1;
-            gas = r.gas_used;
             chain_contract_result_free(&r);
         }
         t = (now_s() - t0) / per_round;
