@@ -16,112 +16,11 @@
 
 #include "chain/exec/exec.h"
 
-static const char *g_dir;
+#include "contract_world.h"
+
 static chain_contract_t *g_code;
-
-/* ---- the in-memory world ---- */
-
-#define W_SLOTS 256
-#define W_ACCTS 16
-
-typedef struct slot {
-    chain_addr_t contract;
-    uint8_t key[CHAIN_CONTRACT_MAX_KEY], val[CHAIN_CONTRACT_MAX_VALUE];
-    uint32_t klen, vlen;
-    bool used;
-} slot_t;
-
-typedef struct world {
-    slot_t slots[W_SLOTS];
-    struct {
-        chain_addr_t a;
-        chain_u128_t bal;
-        bool contract, used;
-    } acct[W_ACCTS];
-    int gets, releases;
-    int fail_reads;            /* storage_get fails with this code when non-zero */
-} world_t;
-
-static world_t W;
-
+static cw_t *W;
 static chain_addr_t A, B, C, X, NOBODY;
-
-static slot_t *slot_find(const chain_addr_t *c, const uint8_t *k, uint32_t n, bool make)
-{
-    for (size_t i = 0; i < W_SLOTS; i++)
-        if (W.slots[i].used && W.slots[i].klen == n && !memcmp(W.slots[i].contract.b, c->b, 20) &&
-            !memcmp(W.slots[i].key, k, n))
-            return &W.slots[i];
-    if (!make)
-        return NULL;
-    for (size_t i = 0; i < W_SLOTS; i++)
-        if (!W.slots[i].used) {
-            W.slots[i].used = true;
-            W.slots[i].contract = *c;
-            memcpy(W.slots[i].key, k, n);
-            W.slots[i].klen = n;
-            return &W.slots[i];
-        }
-    fail_msg("world storage full");
-    return NULL;
-}
-
-static int acct_find(const chain_addr_t *a, bool make)
-{
-    for (int i = 0; i < W_ACCTS; i++)
-        if (W.acct[i].used && !memcmp(W.acct[i].a.b, a->b, 20))
-            return i;
-    if (!make)
-        return -1;
-    for (int i = 0; i < W_ACCTS; i++)
-        if (!W.acct[i].used) {
-            W.acct[i].used = true;
-            W.acct[i].a = *a;
-            W.acct[i].bal = (chain_u128_t){0, 0};
-            return i;
-        }
-    fail_msg("world accounts full");
-    return -1;
-}
-
-static int w_storage(void *u, const chain_addr_t *c, const uint8_t *k, uint32_t n, uint8_t *val,
-                     uint32_t *vlen, bool *found)
-{
-    (void)u;
-    if (W.fail_reads)
-        return W.fail_reads;
-    slot_t *s = slot_find(c, k, n, false);
-    *found = s != NULL;
-    *vlen = s ? s->vlen : 0;
-    if (s)
-        memcpy(val, s->val, s->vlen);
-    return 0;
-}
-
-static int w_balance(void *u, const chain_addr_t *a, chain_u128_t *out)
-{
-    (void)u;
-    int i = acct_find(a, false);
-    *out = i < 0 ? (chain_u128_t){0, 0} : W.acct[i].bal;
-    return 0;
-}
-
-static int w_code(void *u, const chain_addr_t *a, const chain_contract_t **c)
-{
-    (void)u;
-    int i = acct_find(a, false);
-    *c = i >= 0 && W.acct[i].contract ? g_code : NULL;
-    if (*c)
-        W.gets++;
-    return 0;
-}
-
-static void w_release(void *u, const chain_contract_t *c)
-{
-    (void)u;
-    assert_ptr_equal(c, g_code);
-    W.releases++;
-}
 
 static uint64_t u128_lo(chain_u128_t v)
 {
@@ -131,53 +30,31 @@ static uint64_t u128_lo(chain_u128_t v)
 
 static uint64_t bal(const chain_addr_t *a)
 {
-    int i = acct_find(a, false);
-    return i < 0 ? 0 : u128_lo(W.acct[i].bal);
-}
-
-/* Applies a successful run's effects (as the ledger does). */
-static void apply(const chain_contract_result_t *r)
-{
-    assert_int_equal(r->status, CHAIN_CONTRACT_OK);
-    for (size_t i = 0; i < r->n_writes; i++) {
-        const chain_contract_write_t *w = &r->writes[i];
-        slot_t *s = slot_find(&w->contract, w->key, w->klen, !w->removed);
-        if (w->removed) {
-            if (s)
-                s->used = false;
-            continue;
-        }
-        memcpy(s->val, w->val, w->vlen);
-        s->vlen = w->vlen;
-    }
-    for (size_t i = 0; i < r->n_transfers; i++) {
-        const chain_contract_transfer_t *t = &r->transfers[i];
-        int f = acct_find(&t->from, false), to = acct_find(&t->to, true);
-        assert_true(f >= 0);
-        assert_true(chain_u128_sub(W.acct[f].bal, t->amount, &W.acct[f].bal));
-        assert_true(chain_u128_add(W.acct[to].bal, t->amount, &W.acct[to].bal));
-    }
+    return u128_lo(cw_balance(W, a));
 }
 
 static uint64_t stored_u64(const chain_addr_t *c, const char *key)
 {
-    slot_t *s = slot_find(c, (const uint8_t *)key, (uint32_t)strlen(key), false);
-    if (!s)
-        return 0;
-    uint64_t v = 0;
-    memcpy(&v, s->val, s->vlen < 8 ? s->vlen : 8);
-    return v;
+    return cw_get_u64(W, c, key);
 }
 
+/* A, B, C hold the world contract and 1,000 each; X is a plain account. */
 static void world_reset(void)
 {
-    memset(&W, 0, sizeof W);
+    cw_free(W);
+    W = cw_new();
+    assert_non_null(W);
     const chain_addr_t *cs[] = {&A, &B, &C};
     for (size_t i = 0; i < 3; i++) {
-        int k = acct_find(cs[i], true);
-        W.acct[k].contract = true;
-        W.acct[k].bal = chain_u128_from_u64(1000);
+        cw_set_code(W, cs[i], g_code);
+        cw_set_balance(W, cs[i], chain_u128_from_u64(1000));
     }
+}
+
+/* Successful runs are applied by cw_run, as the ledger does. */
+static void apply(const chain_contract_result_t *r)
+{
+    assert_int_equal(r->status, CHAIN_CONTRACT_OK);
 }
 
 /* ---- building inputs ---- */
@@ -248,14 +125,13 @@ static in_t op_call(uint8_t code, const chain_addr_t *to, uint64_t value, int64_
 static int run_in(const chain_addr_t *self, const in_t *in, uint64_t gas,
                   chain_contract_result_t *r)
 {
-    chain_contract_env_t env = {.self = *self, .block_number = 7, .timestamp_ms = 1,
-                                .input = in->b, .input_len = in->n, .gas_limit = gas,
-                                .storage_get = w_storage, .balance_get = w_balance,
-                                .code_get = w_code, .code_release = w_release};
-    memset(env.caller.b, 0xee, 20);
-    err_t e = {0};
-    int rc = chain_contract_run(g_code, "call", &env, r, &e);
-    assert_int_equal(W.gets, W.releases);   /* every callee's code handed back */
+    chain_addr_t caller;
+    memset(caller.b, 0xee, 20);
+    chain_u128_t total = cw_total(W);
+    int rc = cw_run(W, &caller, self, "call", (chain_u128_t){0, 0}, in->b, in->n, gas, r);
+    /* every callee's code handed back; value is only ever moved */
+    assert_int_equal(cw_code_gets(W), cw_code_releases(W));
+    assert_int_equal(chain_u128_cmp(total, cw_total(W)), 0);
     return rc;
 }
 
@@ -322,7 +198,10 @@ static void test_gas_of_callee_charged(void **state)
     assert_true(r.gas_used > alone + CHAIN_CONTRACT_GAS_CALL + inner.n);
     uint64_t nested = r.gas_used;
     chain_contract_result_free(&r);
-    /* the same again: the same gas (determinism) */
+    /* the same again on the same state: the same gas (determinism) */
+    world_reset();
+    run_ok(&B, &inner, 1000000, &r, CHAIN_CONTRACT_OK);
+    chain_contract_result_free(&r);
     run_ok(&A, &in, 1000000, &r, CHAIN_CONTRACT_OK);
     assert_int_equal(r.gas_used, nested);
     chain_contract_result_free(&r);
@@ -342,6 +221,7 @@ static void test_gas_of_callee_charged(void **state)
     chain_contract_result_free(&r);
     /* with less, the 1/64 kept back is too little for the caller's new
      * storage key (25,000+): the caller itself runs out afterwards */
+    world_reset();
     run_ok(&A, &in, 1000000, &r, CHAIN_CONTRACT_OUT_OF_GAS);
     assert_int_equal(r.gas_used, 1000000);
     chain_contract_result_free(&r);
@@ -542,19 +422,13 @@ static void test_missing_and_bad(void **state)
     assert_int_equal(r.n_writes, 0);
     chain_contract_result_free(&r);
     /* a world callback failing in a nested frame fails the whole run */
-    W.fail_reads = CONTRACT_EINVAL;
+    cw_fail_reads(W, CONTRACT_EINVAL);
     in_t rd = op(0x11);
     in = op_call(0x12, &B, 0, 0, &rd);
-    chain_contract_env_t env = {.self = A, .input = in.b, .input_len = in.n,
-                                .gas_limit = 1000000, .storage_get = w_storage,
-                                .balance_get = w_balance, .code_get = w_code,
-                                .code_release = w_release};
-    err_t e = {0};
-    assert_int_equal(chain_contract_run(g_code, "call", &env, &r, &e), CONTRACT_EINVAL);
+    assert_int_equal(run_in(&A, &in, 1000000, &r), CONTRACT_EINVAL);
     assert_int_equal(r.n_writes, 0);
-    assert_int_equal(W.gets, W.releases);
     chain_contract_result_free(&r);
-    W.fail_reads = 0;
+    cw_fail_reads(W, 0);
 }
 
 static void test_memory_budget(void **state)
@@ -579,25 +453,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DIR-WITH-WASM\n", argv[0]);
         return 2;
     }
-    g_dir = argv[1];
     if (crypto_init() != 0)
         return 1;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/world.wasm", g_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
+    g_code = cw_load(argv[1], "world");
+    if (!g_code)
         return 1;
-    }
-    static uint8_t code[1 << 16];
-    size_t n = fread(code, 1, sizeof code, f);
-    fclose(f);
-    err_t e = {0};
-    g_code = chain_contract_compile(code, n, &e);
-    if (!g_code) {
-        fprintf(stderr, "%s: %s\n", path, e.msg);
-        return 1;
-    }
     memset(A.b, 0xa1, 20);
     memset(B.b, 0xb2, 20);
     memset(C.b, 0xc3, 20);
@@ -614,6 +474,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_memory_budget),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    cw_free(W);
     chain_contract_free(g_code);
     return rc;
 }
