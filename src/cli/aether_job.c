@@ -16,11 +16,10 @@
 typedef struct job_opts {
     const char *key, *rpc, *manifest, *input, *identity, *receipt, *status;
     const char *requester, *provider;
-    bool have_job, have_fee, wait, have_phase_pk;
+    bool have_job, have_fee, wait;
     chain_hash_t job;
     chain_u128_t fee, payment, bond;
     uint64_t deadline, window, fuel, memory, timeout_s;
-    uint8_t phase_pk[32];
     uint32_t n_allow;
     chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
     uint8_t *inline_data;   /* post: the module and input carried on chain (owned) */
@@ -65,7 +64,7 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
         {"deadline", required_argument, NULL, 'd'}, {"window", required_argument, NULL, 'W'},
         {"fuel", required_argument, NULL, 'F'},     {"memory", required_argument, NULL, 'M'},
         {"allow", required_argument, NULL, 'a'},    {"phase-identity", required_argument, NULL, 'I'},
-        {"phase-pk", required_argument, NULL, 'P'}, {"receipt", required_argument, NULL, 'R'},
+        {"receipt", required_argument, NULL, 'R'},
         {"requester", required_argument, NULL, 'q'}, {"provider", required_argument, NULL, 'v'},
         {"status", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -128,11 +127,6 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
             if (chain_hash_from_hex(optarg, &o->job, &e) != 0)
                 return cli_usage_error(prog, "--job: %s", e.msg);
             o->have_job = true;
-            break;
-        case 'P':
-            if (phase_hex_key(optarg, o->phase_pk, 32, &e) != 0)
-                return cli_usage_error(prog, "--phase-pk: %s", e.msg);
-            o->have_phase_pk = true;
             break;
         case 'a':
             if (o->n_allow == CHAIN_JOB_MAX_ALLOW)
@@ -258,18 +252,15 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     } else {
         b.job_id = o.job;
     }
+    phase_identity_t pid;
+    memset(&pid, 0, sizeof pid);
     if (kind == CHAIN_TX_JOB_ACCEPT) {
-        if (o.identity) {
-            phase_identity_t id;
-            if (phase_identity_load(o.identity, &id, &e) != 0)
-                return cli_error(prog, CLI_USAGE, "--phase-identity: %s", e.msg);
-            memcpy(b.phase_pk, id.pk, 32);
-            phase_identity_wipe(&id);
-        } else if (o.have_phase_pk) {
-            memcpy(b.phase_pk, o.phase_pk, 32);
-        } else {
-            return cli_usage_error(prog, "--phase-identity FILE or --phase-pk HEX is required");
-        }
+        if (!o.identity)
+            return cli_usage_error(prog, "--phase-identity FILE is required (its key signs the "
+                                   "link to your account)");
+        if (phase_identity_load(o.identity, &pid, &e) != 0)
+            return cli_error(prog, CLI_USAGE, "--phase-identity: %s", e.msg);
+        memcpy(b.phase_pk, pid.pk, 32);
     }
     if (kind == CHAIN_TX_JOB_CLAIM) {
         if (!o.receipt)
@@ -290,6 +281,7 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     if (chain_key_load(o.key, &k, &e) != 0) {
         free(o.inline_data);
         buf_free(&receipt);
+        phase_identity_wipe(&pid);
         return cli_error(prog, CLI_USAGE, "%s", e.msg);
     }
     chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
@@ -297,12 +289,14 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
         free(o.inline_data);
         buf_free(&receipt);
         chain_key_wipe(&k);
+        phase_identity_wipe(&pid);
         return cli_usage_error(prog, "--rpc: %s", e.msg);
     }
     chain_client_send_t s;
     memset(&s, 0, sizeof s);
     s.have_fee = o.have_fee;
     s.fee = o.fee;
+    s.phase_sk = kind == CHAIN_TX_JOB_ACCEPT ? pid.sk : NULL;
     chain_tx_t *tx = NULL;
     rc = CLI_OK;
     if (chain_client_job_send(c, &k, &s, &b, &tx, &e) != 0) {
@@ -335,6 +329,7 @@ out:
     chain_tx_free(tx);
     buf_free(&receipt);
     chain_key_wipe(&k);
+    phase_identity_wipe(&pid);
     chain_client_free(c);
     return rc;
 }
@@ -353,9 +348,10 @@ STEP(post, CHAIN_TX_JOB_POST,
      "job id = its JobId, module hash from its payload. A provider must accept by\n"
      "height H and lock --bond; --window is the challenge window (default 10).\n")
 STEP(accept, CHAIN_TX_JOB_ACCEPT,
-     "Usage: aether job accept --key FILE --job ID (--phase-identity FILE | --phase-pk HEX)\n"
+     "Usage: aether job accept --key FILE --job ID --phase-identity FILE\n"
      "\nAccepts a posted job, locking its provider bond and naming the Phase identity\n"
-     "whose receipt will claim it.\n")
+     "whose receipt will claim it; that identity signs the link to --key's account\n"
+     "(docs/escrow.md).\n")
 STEP(claim, CHAIN_TX_JOB_CLAIM,
      "Usage: aether job claim --key FILE --job ID --receipt FILE\n"
      "\nClaims an accepted job with the SignedReceipt<JobResult> plasmd wrote.\n")

@@ -188,3 +188,44 @@ int phase_worker_run(const phase_job_opts_t *o, const phase_identity_t *id, ts_t
         return rc;
     return id ? sign_outcome(out, job_id, id, receipt, e) : PHASE_OK;
 }
+
+/* The one definition of an escrow job's run (docs/escrow.md): the chain's
+ * dispute re-execution, the provider that claims and the watchtower that
+ * checks all come here, so their commitments cannot drift apart. */
+int phase_escrow_run(const phase_escrow_job_t *j, const phase_identity_t *id,
+                     phase_job_outcome_t *out, phase_job_result_t *result,
+                     phase_receipt_t *receipt, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (receipt)
+        memset(receipt, 0, sizeof *receipt);
+    if (!j || !j->module || !j->module_len || !j->fuel || !j->memory_max || (id && !receipt))
+        return err_set(e, PHASE_EINVAL, "escrow run: module, fuel and memory are required");
+    static const char *const argv0[] = {"job.wasm"};
+    phase_job_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.module = j->module;
+    o.module_len = j->module_len;
+    o.argc = 1;
+    o.argv = argv0;
+    o.fuel = j->fuel;
+    o.memory_max = j->memory_max;
+    o.stdin_fd = -1;
+    o.stdin_data = j->input;
+    o.stdin_len = j->input_len;
+    o.stdout_fd = -1;
+    o.stderr_fd = -1;
+    o.deterministic = true;
+    int rc = phase_job_run(&o, out, e);
+    if (rc != PHASE_OK)
+        return rc;
+    if (result && (rc = phase_job_result_for(out, j->job_id, result, e)) != PHASE_OK) {
+        phase_job_outcome_free(out);
+        return rc;
+    }
+    if (id && (rc = sign_outcome(out, j->job_id, id, receipt, e)) != PHASE_OK && result)
+        phase_job_result_free(result);
+    return rc;
+}

@@ -418,6 +418,30 @@ int phase_worker_run(const phase_job_opts_t *o, const phase_identity_t *id, ts_t
                      phase_job_outcome_t *out, phase_receipt_t *receipt, err_t *e)
     BASE_MUST_CHECK;
 
+/* An escrow job as the chain holds it (docs/escrow.md): module and input
+ * bytes, the job's fuel (the gas bound of a dispute) and memory cap, and its
+ * JobId. */
+typedef struct phase_escrow_job {
+    uint8_t job_id[PHASE_HASH_BYTES];
+    const uint8_t *module;
+    size_t module_len;
+    const uint8_t *input;
+    size_t input_len;
+    uint64_t fuel;
+    uint64_t memory_max;
+} phase_escrow_job_t;
+
+/* Runs an escrow job exactly as the chain re-executes a disputed one:
+ * argv[0] "job.wasm", stdin = the input, determinism mode (virtual clocks
+ * from 0, zero random seed, canonical NaNs), the job's fuel and memory cap,
+ * no wall-clock limit. result (optional) gets the JobResult for job_id
+ * (its output_commitment is what a claim must carry); with id, receipt gets
+ * the SignedReceipt signed by id. Returns 0 whenever an outcome was
+ * produced, whatever the job did; on an error nothing is left to free. */
+int phase_escrow_run(const phase_escrow_job_t *j, const phase_identity_t *id,
+                     phase_job_outcome_t *out, phase_job_result_t *result,
+                     phase_receipt_t *receipt, err_t *e) BASE_MUST_CHECK;
+
 /* ---- hex helpers shared by the formats -------------------------------------- */
 
 /* Exactly 2*n hex digits of either case into out. */

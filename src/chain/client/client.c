@@ -451,6 +451,13 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
     if (rc)
         return rc;
     chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
+    chain_job_body_t linked;
+    if (b->kind == CHAIN_TX_JOB_ACCEPT && s->phase_sk) {
+        /* the link names this chain and this account: known only now */
+        linked = *b;
+        chain_job_link_sign(chain_id, &key->addr, s->phase_sk, linked.link_sig);
+        b = &linked;
+    }
     err_t te = {0};
     chain_tx_t *tx = chain_tx_new_job(chain_id, key->pk, nonce, fee, b, &te);
     if (!tx)
@@ -476,4 +483,38 @@ int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_
 {
     return chain_client_call(c, "aeth_getJobs", json_pack("[o]", filter ? filter : json_null()),
                              jobs, e);
+}
+
+int chain_client_get_job_data(chain_client_t *c, const chain_hash_t *id, buf_t *module,
+                              buf_t *input, bool *exists, err_t *e)
+{
+    char hex[2 * CHAIN_HASH_BYTES + 1];
+    chain_hash_to_hex(id, hex);
+    json_t *r = NULL;
+    *exists = false;
+    int rc = chain_client_call(c, "aeth_getJobData", json_pack("[s]", hex), &r, e);
+    if (rc)
+        return rc;
+    if (json_is_null(r)) {
+        json_decref(r);
+        return 0;
+    }
+    const char *m = json_string_value(json_object_get(r, "module"));
+    const char *in = json_string_value(json_object_get(r, "input"));
+    size_t ml = m ? strlen(m) : 1, il = in ? strlen(in) : 1;
+    module->len = 0;
+    input->len = 0;
+    if (!m || !in || ml % 2 || il % 2 || ml / 2 > CHAIN_JOB_MAX_MODULE ||
+        il / 2 > CHAIN_JOB_MAX_INPUT || buf_reserve(module, ml / 2 + 1) != 0 ||
+        buf_reserve(input, il / 2 + 1) != 0 ||
+        hex_decode(m, ml, module->data, ml / 2, NULL) != 0 ||
+        hex_decode(in, il, input->data, il / 2, NULL) != 0) {
+        json_decref(r);
+        return bad_shape(c, "aeth_getJobData", e);
+    }
+    module->len = ml / 2;
+    input->len = il / 2;
+    *exists = true;
+    json_decref(r);
+    return 0;
 }

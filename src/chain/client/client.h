@@ -146,6 +146,10 @@ typedef struct chain_client_send {
     chain_u128_t from_balance;         /* added from the account balance */
     const chain_utxo_id_t *inputs;     /* NULL: chosen from the key's UTxOs */
     uint32_t n_inputs;
+    /* job accept only: the Phase identity's secret key (seed || pk, for
+     * the body's phase_pk) that signs the link to the key's account on the
+     * node's chain (chain_job_link_sign); NULL: b->link_sig as given */
+    const uint8_t *phase_sk;
 } chain_client_send_t;
 
 /* Builds, signs and submits a transfer of s->amount to s->to from key's
@@ -175,6 +179,11 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
 /* aeth_getJob: the job JSON, or JSON null when there is no such job. */
 int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job, err_t *e)
     BASE_MUST_CHECK;
+/* aeth_getJobData: the module and input bytes a job was posted with (kept
+ * on chain for re-execution); *exists false when the job has none (or does
+ * not exist). module and input are overwritten. */
+int chain_client_get_job_data(chain_client_t *c, const chain_hash_t *id, buf_t *module,
+                              buf_t *input, bool *exists, err_t *e) BASE_MUST_CHECK;
 /* aeth_getJobs with a filter object (taken; NULL = all). */
 int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_t *e)
     BASE_MUST_CHECK;

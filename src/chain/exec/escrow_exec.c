@@ -67,38 +67,26 @@ int chain_escrow_reexecute(const chain_job_t *job, const uint8_t *code, size_t n
     if (n < 4 || load_le32(code) > n - 4)
         return err_set(e, CHAIN_ETXINVALID, "job: no module on chain to re-execute");
     uint32_t mlen = load_le32(code);
-    const char *argv[] = {"job.wasm"};
-    phase_job_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.module = code + 4;
-    o.module_len = mlen;
-    o.argc = 1;
-    o.argv = argv;
-    o.fuel = job->fuel;
-    o.memory_max = job->memory_max;
-    o.stdin_fd = -1;
-    o.stdin_data = code + 4 + mlen;
-    o.stdin_len = n - 4 - mlen;
-    o.stdout_fd = -1;
-    o.stderr_fd = -1;
-    o.deterministic = true;
+    phase_escrow_job_t j = {
+        .module = code + 4,
+        .module_len = mlen,
+        .input = code + 4 + mlen,
+        .input_len = n - 4 - mlen,
+        .fuel = job->fuel,
+        .memory_max = job->memory_max,
+    };
+    memcpy(j.job_id, job->id.b, 32);
     phase_job_outcome_t out;
-    memset(&out, 0, sizeof out);
-    err_t pe = {0};
-    if (phase_job_run(&o, &out, &pe) != 0)
-        return err_set(e, CHAIN_ENOMEM, "job: re-execution could not run: %s", pe.msg);
     phase_job_result_t r;
-    memset(&r, 0, sizeof r);
-    int rc = phase_job_result_for(&out, job->id.b, &r, &pe);
-    if (rc == 0)
-        memcpy(commitment->b, r.output_commitment, 32);
-    else
-        rc = err_set(e, CHAIN_ENOMEM, "job: re-execution result: %s", pe.msg);
+    err_t pe = {0};
+    if (phase_escrow_run(&j, NULL, &out, &r, NULL, &pe) != 0)
+        return err_set(e, CHAIN_ENOMEM, "job: re-execution could not run: %s", pe.msg);
+    memcpy(commitment->b, r.output_commitment, 32);
     if (fuel_used)
         *fuel_used = out.fuel_used;
     phase_job_result_free(&r);
     phase_job_outcome_free(&out);
-    return rc;
+    return 0;
 }
 
 uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_account_t *acct,

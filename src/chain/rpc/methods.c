@@ -28,6 +28,8 @@
  *                         (hex of the job record | null),"siblings":[hex],
  *                         "other_leaf":{"key","value_hash"} | null}: the SMT
  *                         proof of the job's data leaf (docs/escrow.md)
+ *   aeth_getJobData       [job_id] -> {"job_id","module","input"} (hex) | null:
+ *                         the bytes a job was posted with (kept for re-execution)
  *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?}]
  *                         -> [job JSON], in job id order, at most max (100)
  *
@@ -567,6 +569,38 @@ static int m_get_job_proof(void *ud, const json_t *params, json_t **result, rpc_
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding proof");
 }
 
+/* The module and input a job was posted with (data leaf CHAIN_DATA_JOB_CODE:
+ * u32 module_len, module, input): what a provider runs and a watchtower
+ * re-runs. */
+static int m_get_job_data(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t id;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &id, err))
+        return -1;
+    buf_t v = {0};
+    bool exists = false;
+    err_t e = {0};
+    if (chain_state_get_data(node_state(ud), CHAIN_DATA_JOB_CODE, id.b, &v, &exists, &e) != 0) {
+        buf_free(&v);
+        return internal(err, &e);
+    }
+    if (!exists) {
+        buf_free(&v);
+        *result = json_null();
+        return 0;
+    }
+    if (v.len < 4 || load_le32(v.data) > v.len - 4) {
+        buf_free(&v);
+        return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: corrupt job data record");
+    }
+    uint32_t ml = load_le32(v.data);
+    *result = json_pack("{s:o,s:o,s:o}", "job_id", hash_hex(&id), "module",
+                        rpc_hex_json(v.data + 4, ml), "input",
+                        rpc_hex_json(v.data + 4 + ml, v.len - 4 - ml));
+    buf_free(&v);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
+}
+
 typedef struct jobs_q {
     chain_state_t *st;
     bool by_req, by_prov;
@@ -681,6 +715,7 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getCode", rpc_m_get_code, NULL},
     {"aeth_getStorageAt", rpc_m_get_storage_at, NULL},
     {"aeth_getLogs", rpc_m_get_logs, NULL},
+    {"aeth_getJobData", m_get_job_data, NULL},
     {NULL, NULL, NULL},
 };
 

@@ -119,6 +119,7 @@ int chain_job_body_parse(uint8_t kind, const uint8_t *p, size_t n, chain_job_bod
         if (rd_bytes(&r, out->phase_pk, 32, "phase_pk") &&
             !crypto_ed25519_pk_valid(out->phase_pk))
             rd_fail(&r, "phase_pk at offset 32 is not a valid Ed25519 key");
+        rd_bytes(&r, out->link_sig, 64, "link_sig");
         break;
     case CHAIN_TX_JOB_CLAIM: {
         size_t at = r.off;
@@ -152,7 +153,7 @@ static size_t body_size(const chain_job_body_t *b)
     case CHAIN_TX_JOB_POST:
         return 32 * 3 + 8 * 3 + 16 * 2 + 4 + 4 + 20 * (size_t)b->n_allow + 4 +
                (size_t)b->module_len + 4 + (size_t)b->input_len;
-    case CHAIN_TX_JOB_ACCEPT: return 64;
+    case CHAIN_TX_JOB_ACCEPT: return 32 + 32 + 64;
     case CHAIN_TX_JOB_CLAIM: return 32 + 4 + (size_t)b->receipt_len;
     case CHAIN_TX_JOB_CHALLENGE: return 32 + 16;
     default: return 32;
@@ -183,7 +184,8 @@ static void body_write(const chain_job_body_t *b, uint8_t *p)
             memcpy(p, b->input, b->input_len);
         break;
     case CHAIN_TX_JOB_ACCEPT:
-        memcpy(p, b->phase_pk, 32);
+        memcpy(p, b->phase_pk, 32), p += 32;
+        memcpy(p, b->link_sig, 64);
         break;
     case CHAIN_TX_JOB_CLAIM:
         store_le32(p, b->receipt_len), p += 4;
@@ -332,6 +334,7 @@ json_t *chain_job_body_to_json(const chain_job_body_t *b)
     }
     case CHAIN_TX_JOB_ACCEPT:
         json_object_set_new(j, "phase_pk", jhex(b->phase_pk, 32));
+        json_object_set_new(j, "link_sig", jhex(b->link_sig, 64));
         break;
     case CHAIN_TX_JOB_CLAIM:
         json_object_set_new(j, "receipt", json_stringn((const char *)b->receipt, b->receipt_len));
@@ -343,4 +346,39 @@ json_t *chain_job_body_to_json(const chain_job_body_t *b)
         break;
     }
     return j;
+}
+
+/* ---- the Phase identity <-> account link ---- */
+
+void chain_job_link_message(uint64_t chain_id, const chain_addr_t *account,
+                            uint8_t out[CHAIN_JOB_LINK_MSG_BYTES])
+{
+    size_t d = sizeof CHAIN_JOB_LINK_DOMAIN - 1;
+    memcpy(out, CHAIN_JOB_LINK_DOMAIN, d);
+    store_le64(out + d, chain_id);
+    memcpy(out + d + 8, account->b, CHAIN_ADDR_BYTES);
+}
+
+void chain_job_link_sign(uint64_t chain_id, const chain_addr_t *account,
+                         const uint8_t phase_sk[64], uint8_t sig[CHAIN_SIG_BYTES])
+{
+    uint8_t m[CHAIN_JOB_LINK_MSG_BYTES];
+    chain_job_link_message(chain_id, account, m);
+    crypto_ed25519_sign(phase_sk, m, sizeof m, sig);
+}
+
+int chain_job_link_verify(uint64_t chain_id, const chain_addr_t *account,
+                          const uint8_t phase_pk[CHAIN_PK_BYTES],
+                          const uint8_t sig[CHAIN_SIG_BYTES], err_t *e)
+{
+    uint8_t m[CHAIN_JOB_LINK_MSG_BYTES];
+    chain_job_link_message(chain_id, account, m);
+    if (crypto_ed25519_verify(phase_pk, m, sizeof m, sig) == 0)
+        return 0;
+    char pk[17], a[41];
+    hex_encode(phase_pk, 8, pk);
+    hex_encode(account->b, CHAIN_ADDR_BYTES, a);
+    return err_set(e, CHAIN_ETXINVALID,
+                   "tx: link_sig is not Phase key %s...'s signature of the link to account %s "
+                   "on chain %llu", pk, a, (unsigned long long)chain_id);
 }

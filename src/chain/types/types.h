@@ -317,8 +317,12 @@ json_t *chain_tx_to_json(const chain_tx_t *tx);
  *              and SHA-256(input) input_commitment: the bytes are kept on
  *              chain so that a challenge can re-run the job; without one
  *              the job cannot be challenged.
- *   ACCEPT:    [32] phase_pk (the provider's Phase identity: the signed link
- *              between that identity and the sender's account)
+ *   ACCEPT:    [32] phase_pk (the provider's Phase identity), [64] link_sig:
+ *              the Phase identity's Ed25519 signature over
+ *              chain_job_link_message(chain id, sender's address). The tx,
+ *              signed by the account, names the Phase key and link_sig,
+ *              signed by the Phase key, names the account: the link is
+ *              signed both ways (docs/escrow.md)
  *   CLAIM:     u32 receipt_len (1..CHAIN_JOB_MAX_RECEIPT), the
  *              SignedReceipt<JobResult> JSON bytes as plasmd wrote them
  *   CHALLENGE: u128 challenger_bond (> 0)
@@ -349,6 +353,7 @@ typedef struct chain_job_body {
     uint32_t module_len, input_len;
     /* ACCEPT */
     uint8_t phase_pk[CHAIN_PK_BYTES];
+    uint8_t link_sig[CHAIN_SIG_BYTES];
     /* CLAIM: borrowed from the parsed bytes */
     const uint8_t *receipt;
     uint32_t receipt_len;
@@ -369,6 +374,21 @@ int chain_job_body_encode(const chain_job_body_t *b, buf_t *out) BASE_MUST_CHECK
 chain_tx_t *chain_tx_new_job(uint64_t chain_id, const uint8_t sender_pk[CHAIN_PK_BYTES],
                              uint64_t nonce, chain_u128_t fee, const chain_job_body_t *b,
                              err_t *e);
+/* The Phase identity <-> account link of an accept: the message a Phase key
+ * signs to say "account `account` on chain `chain_id` speaks for me":
+ * CHAIN_JOB_LINK_DOMAIN || u64 LE chain_id || [20] account address. */
+#define CHAIN_JOB_LINK_DOMAIN "aether-phase-link:v1:"
+#define CHAIN_JOB_LINK_MSG_BYTES (sizeof CHAIN_JOB_LINK_DOMAIN - 1 + 8 + CHAIN_ADDR_BYTES)
+void chain_job_link_message(uint64_t chain_id, const chain_addr_t *account,
+                            uint8_t out[CHAIN_JOB_LINK_MSG_BYTES]);
+/* phase_sk: the Phase identity's libsodium secret key (seed || pk). */
+void chain_job_link_sign(uint64_t chain_id, const chain_addr_t *account,
+                         const uint8_t phase_sk[64], uint8_t sig[CHAIN_SIG_BYTES]);
+/* CHAIN_ETXINVALID naming the keys when sig is not phase_pk's signature of
+ * the link to account. */
+int chain_job_link_verify(uint64_t chain_id, const chain_addr_t *account,
+                          const uint8_t phase_pk[CHAIN_PK_BYTES],
+                          const uint8_t sig[CHAIN_SIG_BYTES], err_t *e) BASE_MUST_CHECK;
 /* JSON of a job body: {"job_id", ...kind's fields} (receipt as a string). */
 json_t *chain_job_body_to_json(const chain_job_body_t *b);
 

@@ -114,6 +114,13 @@ static chain_tx_t *job_tx(node_t *v, int who, const chain_job_body_t *b)
     return tx;
 }
 
+/* An accept naming Phase identity id, its link signed for account who. */
+static void accept_link(chain_job_body_t *b, const phase_identity_t *id, int who)
+{
+    memcpy(b->phase_pk, id->pk, 32);
+    chain_job_link_sign(CHAIN, &addr[who], id->sk, b->link_sig);
+}
+
 /* Admission must accept tx; then it goes alone into a block that is
  * committed on a and replayed on b (from its encoding). */
 static void block_with(node_t *a, node_t *b, chain_tx_t *tx, uint8_t want_status)
@@ -228,7 +235,10 @@ static void test_paid_job(void **state)
     refused(&a, job_tx(&a, PV, &early), "the job is posted (not accepted)");
 
     chain_job_body_t ab = body(CHAIN_TX_JOB_ACCEPT, 0x11);
-    memcpy(ab.phase_pk, pid.pk, 32);
+    /* the Phase key linked to another account: refused, naming link_sig */
+    accept_link(&ab, &pid, O);
+    refused(&a, job_tx(&a, PV, &ab), "link_sig is not Phase key");
+    accept_link(&ab, &pid, PV);
     block_with(&a, &b, job_tx(&a, PV, &ab), CHAIN_STATUS_OK);   /* height 2 */
     assert_int_equal(bal(&a, PV), START - 2000 - FEE);
 
@@ -316,7 +326,7 @@ static void test_vanished_provider(void **state)
     chain_job_body_t pb = post(0x22, 3);
     block_with(&a, &b, job_tx(&a, R, &pb), CHAIN_STATUS_OK);   /* height 1 */
     chain_job_body_t ab = body(CHAIN_TX_JOB_ACCEPT, 0x22);
-    memcpy(ab.phase_pk, pid.pk, 32);
+    accept_link(&ab, &pid, PV);
     block_with(&a, &b, job_tx(&a, PV, &ab), CHAIN_STATUS_OK);   /* height 2 */
     chain_job_body_t xb = body(CHAIN_TX_JOB_EXPIRE, 0x22);
     refused(&a, job_tx(&a, O, &xb), "has not passed");
@@ -355,7 +365,7 @@ static void test_cancel_and_funds(void **state)
     assert_int_equal(bal(&a, R), START - 2 * FEE);
     assert_int_equal(supply(&a), 3 * START);
     chain_job_body_t ab = body(CHAIN_TX_JOB_ACCEPT, 0x33);
-    memcpy(ab.phase_pk, pid.pk, 32);
+    accept_link(&ab, &pid, PV);
     refused(&a, job_tx(&a, PV, &ab), "cannot accept: the job is cancelled");
     node_close(&a);
     node_close(&b);

@@ -57,9 +57,19 @@ static chain_job_body_t body_of(uint8_t kind)
         memset(b.allow[0].b, 0xa1, 20);
         memset(b.allow[1].b, 0xb2, 20);
         break;
-    case CHAIN_TX_JOB_ACCEPT:
-        memcpy(b.phase_pk, gj_phase_pk, 32);
+    case CHAIN_TX_JOB_ACCEPT: {
+        /* the link signature made here must be the generator's */
+        uint8_t ppk[32], psk[64], seed[32];
+        chain_addr_t a;
+        memset(seed, 0x33, sizeof seed);
+        crypto_ed25519_from_seed(seed, ppk, psk);
+        assert_memory_equal(ppk, gj_phase_pk, 32);
+        chain_addr_from_pk(gpk, &a);
+        memcpy(b.phase_pk, ppk, 32);
+        chain_job_link_sign(CHAIN_ID, &a, psk, b.link_sig);
+        assert_memory_equal(b.link_sig, gj_link_sig, 64);
         break;
+    }
     case CHAIN_TX_JOB_CLAIM:
         b.receipt = (const uint8_t *)receipt_text;
         b.receipt_len = (uint32_t)strlen(receipt_text);
@@ -132,6 +142,37 @@ static void test_golden(void **state)
                  gj_challenge_hash);
     check_golden(CHAIN_TX_JOB_CANCEL, 15, gj_cancel, sizeof gj_cancel, gj_cancel_hash);
     check_golden(CHAIN_TX_JOB_EXPIRE, 16, gj_expire, sizeof gj_expire, gj_expire_hash);
+}
+
+/* An accept whose link signature does not name the sender's account (another
+ * chain, another account, a flipped bit) is refused by the static check. */
+static void test_link(void **state)
+{
+    (void)state;
+    err_t e = {0};
+    chain_tx_t *d = chain_tx_decode(gj_accept, sizeof gj_accept, &e);
+    assert_non_null(d);
+    chain_job_body_t b;
+    assert_int_equal(chain_job_body_parse(d->kind, d->job, d->job_len, &b, &e), 0);
+    assert_int_equal(chain_job_link_verify(CHAIN_ID, &d->sender, b.phase_pk, b.link_sig, &e), 0);
+    assert_int_not_equal(chain_job_link_verify(CHAIN_ID + 1, &d->sender, b.phase_pk, b.link_sig,
+                                               &e), 0);
+    assert_non_null(strstr(e.msg, "link_sig"));
+    chain_addr_t other = d->sender;
+    other.b[0] ^= 1;
+    assert_int_not_equal(chain_job_link_verify(CHAIN_ID, &other, b.phase_pk, b.link_sig, &e), 0);
+    /* a flipped bit in link_sig: the tx itself re-signed, so only the link fails */
+    chain_job_body_t bad = b;
+    bad.link_sig[10] ^= 0x40;
+    chain_tx_t *tx = chain_tx_new_job(CHAIN_ID, gpk, 11, chain_u128_from_u64(77), &bad, &e);
+    assert_non_null(tx);
+    assert_int_equal(chain_tx_sign(tx, gsk, &e), 0);
+    assert_int_equal(chain_tx_verify(tx, &e), 0);
+    assert_int_equal(chain_tx_check_static(tx, &e), CHAIN_ETXINVALID);
+    if (!strstr(e.msg, "link_sig is not Phase key"))
+        fail_msg("wrong reason: %s", e.msg);
+    chain_tx_free(tx);
+    chain_tx_free(d);
 }
 
 /* Decoding a copy of the golden post with one change must fail naming it. */
@@ -214,6 +255,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_link),
         cmocka_unit_test(test_strict),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
