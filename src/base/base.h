@@ -48,6 +48,7 @@
  *   chain/rpc    -800 .. -849     chain/node      -850 .. -899
  *   chain/consensus -900 .. -949  chain/client    -950 .. -999
  *   chain/state -1000 .. -1049    chain/exec     -1050 .. -1099 (EXEC_, CONTRACT_)
+ *   market      -1100 .. -1149
  * (WASI errnos returned to guests are a separate, positive space: wasi.h.)
  * A new code goes here, in its module's range, never reusing a number. */
 #define AETHER_ERRORS(X) \
@@ -149,7 +150,11 @@
     /* chain/exec (contract runtime) */ \
     X(CONTRACT_ECODE, -1050, "contract code refused (format, imports, limits)") \
     X(CONTRACT_ENOMEM, -1051, "allocation failed") \
-    X(CONTRACT_EINVAL, -1052, "bad argument to the contract runtime")
+    X(CONTRACT_EINVAL, -1052, "bad argument to the contract runtime") \
+    /* market (the provider / watchtower on the job escrow) */ \
+    X(MARKET_EINVAL, -1100, "bad market configuration") \
+    X(MARKET_ERPC, -1101, "the chain node could not be asked or answered wrongly") \
+    X(MARKET_ENOMEM, -1102, "allocation or thread creation failed")
 
 enum {
     BASE_OK = 0,
@@ -164,6 +169,7 @@ enum {
     RPC_OK = 0,
     NODE_OK = 0,
     CHAIN_CLIENT_OK = 0,
+    MARKET_OK = 0,
 #define AETHER_ERROR_ENUM(name, code, text) name = code,
     AETHER_ERRORS(AETHER_ERROR_ENUM)
 #undef AETHER_ERROR_ENUM

@@ -16,6 +16,7 @@
 #include "base/base.h"
 #include "crypto/crypto.h"
 #include "p2p/p2p.h"
+#include "market/market.h"
 #include "phase/phase.h"
 
 #define MAX_LIST PHASE_CFG_MAX_ADDRS
@@ -127,6 +128,9 @@ static const char start_usage[] =
     "                    [--bootstrap MULTIADDR]... [--key FILE] [--mdns] [--max-jobs N]\n"
     "                    [--queue N] [--log-level LEVEL]\n"
     "                    [--http HOST:PORT] [--http-token-file FILE]\n"
+    "                    [--chain RPC_URL --account KEYFILE [--watchtower] [--no-serve]\n"
+    "                     [--price N] [--max-bond N] [--max-fuel N] [--max-memory BYTES]\n"
+    "                     [--max-active N] [--poll-ms MS]]\n"
     "\n"
     "Runs the Phase provider node until SIGINT/SIGTERM: libp2p (identify, ping,\n"
     "Kademlia server, optional mDNS), the job protocols /phase/job-offer/1.0.0 and\n"
@@ -140,7 +144,14 @@ static const char start_usage[] =
     "Default listen address: /ip4/127.0.0.1/tcp/4001.\n"
     "--http serves the local HTTP API (docs/phase-http-api.md; config http_listen);\n"
     "an address other than 127.x needs a bearer token: --http-token-file FILE,\n"
-    "$PLASMD_HTTP_TOKEN, or the config's http_token_file / http_token.\n";
+    "$PLASMD_HTTP_TOKEN, or the config's http_token_file / http_token.\n"
+    "--chain works the Aether job escrow with the account of KEYFILE (an `aether\n"
+    "keys new` file) and this node's identity (docs/escrow.md): it accepts posted\n"
+    "jobs it can serve (paying >= --price, bond <= --max-bond, fuel and memory within\n"
+    "--max-fuel / --max-memory, default 128 MiB; at most --max-active at once,\n"
+    "default 4), runs them, claims with its receipt and finalizes after the\n"
+    "window. --watchtower also re-runs others' claims and challenges wrong ones;\n"
+    "--no-serve accepts no jobs (a watchtower only). Polls every --poll-ms (500).\n";
 
 static void on_signal(uv_signal_t *s, int signum)
 {
@@ -182,6 +193,10 @@ int plasmd_start(int argc, char **argv)
     const char *cfg_path = NULL, *key = NULL, *http = NULL, *http_token_file = NULL;
     bool mdns = false;
     uint64_t max_jobs = 0, queue = UINT64_MAX;
+    const char *chain = NULL, *account = NULL;
+    market_cfg_t mc;
+    memset(&mc, 0, sizeof mc);
+    mc.provide = true;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},  {"listen", required_argument, NULL, 'l'},
         {"peer", required_argument, NULL, 'p'},    {"bootstrap", required_argument, NULL, 'b'},
@@ -189,6 +204,11 @@ int plasmd_start(int argc, char **argv)
         {"mdns", no_argument, NULL, 'm'},          {"max-jobs", required_argument, NULL, 'j'},
         {"queue", required_argument, NULL, 'q'},   {"help", no_argument, NULL, 'h'},
         {"http", required_argument, NULL, 'H'},    {"http-token-file", required_argument, NULL, 'T'},
+        {"chain", required_argument, NULL, 'C'},   {"account", required_argument, NULL, 'A'},
+        {"watchtower", no_argument, NULL, 'W'},    {"no-serve", no_argument, NULL, 'N'},
+        {"price", required_argument, NULL, 'P'},   {"max-bond", required_argument, NULL, 'B'},
+        {"max-fuel", required_argument, NULL, 'F'}, {"max-memory", required_argument, NULL, 'M'},
+        {"max-active", required_argument, NULL, 'X'}, {"poll-ms", required_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -235,6 +255,47 @@ int plasmd_start(int argc, char **argv)
                 return lr;
             break;
         }
+        case 'C':
+            chain = optarg;
+            break;
+        case 'A':
+            account = optarg;
+            break;
+        case 'W':
+            mc.watchtower = true;
+            break;
+        case 'N':
+            mc.provide = false;
+            break;
+        case 'P':
+        case 'B': {
+            chain_u128_t *v = ch == 'P' ? &mc.min_payment : &mc.max_bond;
+            if (chain_u128_parse(optarg, strlen(optarg), v, NULL) != 0)
+                return cli_usage_error(prog, "bad --%s '%s' (a decimal amount)",
+                                       ch == 'P' ? "price" : "max-bond", optarg);
+            mc.have_max_bond |= ch == 'B';
+            break;
+        }
+        case 'F':
+            if (!cli_parse_u64(optarg, &mc.max_fuel) || mc.max_fuel == 0 ||
+                mc.max_fuel > CHAIN_JOB_MAX_FUEL)
+                return cli_usage_error(prog, "bad --max-fuel '%s' (1..%llu)", optarg,
+                                       CHAIN_JOB_MAX_FUEL);
+            break;
+        case 'M':
+            if (!cli_parse_u64(optarg, &mc.max_memory) || mc.max_memory == 0)
+                return cli_usage_error(prog, "bad --max-memory '%s' (bytes, > 0)", optarg);
+            break;
+        case 'X':
+        case 'O': {
+            uint64_t v;
+            if (!cli_parse_u64(optarg, &v) || v == 0 || v > (ch == 'X' ? 256 : 60000))
+                return cli_usage_error(prog, "bad --%s '%s' (1..%d)",
+                                       ch == 'X' ? "max-active" : "poll-ms", optarg,
+                                       ch == 'X' ? 256 : 60000);
+            *(ch == 'X' ? &mc.max_active : &mc.poll_ms) = (uint32_t)v;
+            break;
+        }
         case 'h':
             fputs(start_usage, stdout);
             return CLI_OK;
@@ -244,6 +305,12 @@ int plasmd_start(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    if (!chain != !account)
+        return cli_usage_error(prog, "--chain and --account go together");
+    if (!chain && (mc.watchtower || !mc.provide))
+        return cli_usage_error(prog, "--watchtower and --no-serve need --chain");
+    if (chain && !mc.provide && !mc.watchtower)
+        return cli_usage_error(prog, "--no-serve without --watchtower leaves nothing to do");
     for (size_t i = 0; i < n_listen; i++) {
         int rc = check_listen(prog, listen[i]);
         if (rc)
@@ -304,6 +371,11 @@ int plasmd_start(int argc, char **argv)
         phase_config_free(&cfg);
         return CLI_FAIL;
     }
+    if (account && chain_key_load(account, &mc.account, &e) != 0) {
+        phase_config_free(&cfg);
+        return cli_usage_error(prog, "--account: %s", e.msg);
+    }
+    mc.rpc_url = chain;
     char idpath[1100];
     const char *ip = key ? key : cfg.identity_path;
     if (!ip) {
@@ -323,7 +395,9 @@ int plasmd_start(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
     phase_node_t *node = phase_node_new(&loop, &cfg, &id, &e);
+    mc.identity = id;   /* the node's identity signs escrow receipts too */
     phase_identity_wipe(&id);
+    market_t *market = NULL;
     uv_signal_t sigint, sigterm;
     uv_signal_init(&loop, &sigint);
     uv_signal_init(&loop, &sigterm);
@@ -341,6 +415,8 @@ int plasmd_start(int argc, char **argv)
                                                             .token = token,
                                                             .max_body = cfg.http_max_body},
                                         &e))) {
+        rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
+    } else if (chain && (!(market = market_new(&mc, &e)) || market_start(market, &e) != 0)) {
         rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
     } else {
         buf_t text;
@@ -377,6 +453,9 @@ int plasmd_start(int argc, char **argv)
         memset(token, 0, strlen(token));
         free(token);
     }
+    market_free(market);
+    chain_key_wipe(&mc.account);
+    phase_identity_wipe(&mc.identity);
     phase_http_stop(api);
     phase_node_free(node);
     uv_close((uv_handle_t *)&sigint, NULL);

@@ -125,6 +125,7 @@ static void test_error_space(void **state)
         {"MEMPOOL_", -750, -799},  {"NODE_", -850, -899},   {"CONSENSUS_", -900, -949},
         {"CHAIN_CLIENT_", -950, -999}, {"STATE_", -1000, -1049}, {"EXEC_", -1050, -1099},
         {"CONTRACT_", -1050, -1099}, /* chain/exec's contract runtime */
+        {"MARKET_", -1100, -1149},
     };
     static const struct {
         int code;
