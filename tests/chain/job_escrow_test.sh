@@ -292,4 +292,12 @@ OF=$(echo "$OUT" | sum_fee)
 # the watchtower never challenged an honest claim
 [ "$(txs_of "$T/watch.json" | wc -l)" = 1 ] || fail "watchtower txs: $(txs_of "$T/watch.json")"
 echo "ok: a challenge of an honest claim cost the challenger"
+
+# both nodes stop cleanly on SIGTERM (a sanitizer build reports leaks there)
+stop "$PROV"; PROV=
+stop "$WATCH"; WATCH=
+grep -q 'msg="stopping"' "$T/auto.log" || fail "the provider node did not stop on SIGTERM"
+if grep -E "Sanitizer|runtime error" "$T/auto.log" "$T/watch.log" >&2; then
+    fail "sanitizer report from a plasmd node"
+fi
 exit 0
