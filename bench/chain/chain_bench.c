@@ -71,24 +71,6 @@ static double mempool_insert_rate(void)
 }
 
 /* CPU seconds (user + system) used so far by process pid. */
-static double proc_cpu(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    /* fields after the command: state(3) ... utime(14) stime(15) */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static double metric_f(const char *url, const char *name)
 {
     rpc_client_t *c = rpc_client_new(url, 5000, NULL);
@@ -208,7 +190,7 @@ static double cluster_cpu(const cluster_t *cl)
 {
     double s = 0;
     for (int i = 0; i < cl->n; i++)
-        s += proc_cpu(cl->pid[i]);
+        s += h_proc_cpu(cl->pid[i]);
     return s;
 }
 
@@ -560,7 +542,7 @@ int main(int argc, char **argv)
     if (!ps || !th)
         goto done;
     loadavg(la0, sizeof la0);
-    double cpu0 = cluster_cpu(&cl), self0 = proc_cpu(getpid());
+    double cpu0 = cluster_cpu(&cl), self0 = h_proc_cpu(getpid());
     pthread_t wth;
     run.start_ms = h_now_ms();
     pthread_create(&wth, NULL, watch_thread, &w);
@@ -593,7 +575,7 @@ int main(int argc, char **argv)
     pthread_join(wth, NULL);
     if (w.failed)
         goto done;
-    double cpu1 = cluster_cpu(&cl), self1 = proc_cpu(getpid());
+    double cpu1 = cluster_cpu(&cl), self1 = h_proc_cpu(getpid());
     loadavg(la1, sizeof la1);
     uint64_t last = 0;
     uint64_t *lat = malloc(n * sizeof *lat);

@@ -119,4 +119,8 @@ int h_run(const char *const *argv, char **out);
 
 uint64_t h_now_ms(void);
 
+/* CPU seconds (user + system, all threads) process pid has used, from
+ * /proc; 0 when unreadable. */
+double h_proc_cpu(pid_t pid);
+
 #endif
