@@ -1,4 +1,4 @@
-# aether_contract(<name> SOURCES <file.c>... [OUTPUT_VAR <var>])
+# aether_contract(<name> SOURCES <file.c>... [DEPENDS <header>...] [OUTPUT_VAR <var>])
 #
 # Builds a contract (a WASM module for Aether's contract runtime) from C with
 # clang --target=wasm32 -nostdlib and wasm-ld (lld): <binary dir>/<name>.wasm,
@@ -10,7 +10,7 @@ find_program(AETHER_CONTRACT_CLANG NAMES clang clang-14)
 find_program(AETHER_CONTRACT_WASM_LD NAMES wasm-ld wasm-ld-14)
 
 function(aether_contract name)
-  cmake_parse_arguments(C "" "OUTPUT_VAR" "SOURCES" ${ARGN})
+  cmake_parse_arguments(C "" "OUTPUT_VAR" "SOURCES;DEPENDS" ${ARGN})
   if(NOT AETHER_CONTRACT_CLANG OR NOT AETHER_CONTRACT_WASM_LD)
     set(AETHER_CONTRACT_TOOLS_FOUND FALSE PARENT_SCOPE)
     return()
@@ -26,7 +26,7 @@ function(aether_contract name)
     COMMAND ${AETHER_CONTRACT_CLANG} --target=wasm32 -nostdlib -O2 -Wall -Wextra -Werror
             -I${AETHER_CONTRACT_SDK_DIR}
             -Wl,--no-entry -Wl,--strip-all -o ${out} ${srcs}
-    DEPENDS ${srcs} ${AETHER_CONTRACT_SDK_DIR}/aether_contract.h VERBATIM)
+    DEPENDS ${srcs} ${C_DEPENDS} ${AETHER_CONTRACT_SDK_DIR}/aether_contract.h VERBATIM)
   add_custom_target(${name}_wasm ALL DEPENDS ${out})
   if(C_OUTPUT_VAR)
     set(${C_OUTPUT_VAR} ${out} PARENT_SCOPE)
