@@ -15,42 +15,14 @@
 #include <unistd.h>
 
 #include "chain/client/client.h"
+#include "chain_cli.h"
 
 static const char endpoint_help[] =
     "The node is --rpc URL, else $AETHER_RPC, else " CHAIN_CLIENT_DEFAULT_RPC ".\n";
 
-static void print_json(const json_t *j)
-{
-    buf_t b;
-    buf_init(&b, 0);
-    if (cjson_encode_pretty(j, &b, NULL) == BASE_OK) {
-        fwrite(b.data, 1, b.len, stdout);
-        fputc('\n', stdout);
-    }
-    buf_free(&b);
-}
-
 static const char *endpoint(const char *opt)
 {
     return opt ? opt : chain_client_default_url();
-}
-
-static chain_client_t *open_client(const char *prog, const char *url, int *rc)
-{
-    err_t e = {0};
-    chain_client_t *c = chain_client_new(url, 30000, &e);
-    if (!c)
-        *rc = cli_usage_error(prog, "--rpc: %s", e.msg);
-    return c;
-}
-
-/* Prints a chain/client error: exit 1, with a hint when the node is not
- * reachable. */
-static int client_error(const char *prog, const err_t *e)
-{
-    if (e->code == CHAIN_CLIENT_EUNREACHABLE)
-        return cli_error(prog, CLI_FAIL, "%s; set --rpc or AETHER_RPC", e->msg);
-    return cli_error(prog, e->code == CHAIN_CLIENT_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e->msg);
 }
 
 /* One call; on failure prints the error and returns NULL. */
@@ -59,7 +31,7 @@ static json_t *call(const char *prog, chain_client_t *c, const char *method, jso
     json_t *res = NULL;
     err_t e = {0};
     if (chain_client_call(c, method, params, &res, &e) != 0) {
-        client_error(prog, &e);
+        chain_cli_client_error(prog, &e);
         return NULL;
     }
     return res;
@@ -156,7 +128,7 @@ int aether_status_main(int argc, char **argv)
         return rc;
     if (optind < argc)
         return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    chain_client_t *c = open_client(prog, url, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, url, &rc);
     if (!c)
         return rc;
     rc = CLI_FAIL;
@@ -179,7 +151,7 @@ int aether_status_main(int argc, char **argv)
         err_t e = {0};
         if (chain_client_health(c, &status, &h, &e) == 0)
             json_object_set_new(out, "health", h);
-        print_json(out);
+        chain_cli_print_json(out);
         json_decref(out);
         rc = CLI_OK;
     }
@@ -208,7 +180,7 @@ static json_t *call_with_addr(const char *prog, const char *usage, const char *m
     chain_addr_t a;
     if ((*rc = parse_addr(prog, "address", argv[optind], &a)) >= 0)
         return NULL;
-    chain_client_t *c = open_client(prog, *url, rc);
+    chain_client_t *c = chain_cli_open_client(prog, *url, rc);
     if (!c)
         return NULL;
     char hex[2 * CHAIN_ADDR_BYTES + 1];
@@ -230,7 +202,7 @@ int aether_balance_main(int argc, char **argv)
     res = expect(prog, url, "aeth_getAccount", res, get_u128_field(res, "balance", &bal));
     if (!res)
         return CLI_FAIL;
-    print_json(res);
+    chain_cli_print_json(res);
     json_decref(res);
     return CLI_OK;
 }
@@ -251,7 +223,7 @@ int aether_tx_main(int argc, char **argv)
     err_t e = {0};
     if (chain_hash_from_hex(argv[optind], &h, &e) != 0)
         return cli_usage_error(prog, "TXHASH '%s': %s", argv[optind], e.msg);
-    chain_client_t *c = open_client(prog, url, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, url, &rc);
     if (!c)
         return rc;
     char hex[2 * CHAIN_HASH_BYTES + 1];
@@ -269,7 +241,7 @@ int aether_tx_main(int argc, char **argv)
             if (r)
                 json_object_set_new(tx, "receipt", r);
         }
-        print_json(tx);
+        chain_cli_print_json(tx);
         rc = CLI_OK;
     }
     json_decref(tx);
@@ -290,7 +262,7 @@ int aether_utxos_main(int argc, char **argv)
     res = expect(prog, url, "aeth_getUtxos", res, json_is_array(res));
     if (!res)
         return CLI_FAIL;
-    print_json(res);
+    chain_cli_print_json(res);
     json_decref(res);
     return CLI_OK;
 }
@@ -419,7 +391,7 @@ static int report(const char *prog, chain_client_t *c, const send_opts_t *o, con
     chain_hash_to_hex(&tx->hash, hash);
     json_t *out = json_pack("{s:s,s:o}", "hash", hash, "nonce", cjson_u64(tx->nonce));
     if (!o->wait) {
-        print_json(out);
+        chain_cli_print_json(out);
         json_decref(out);
         return CLI_OK;
     }
@@ -429,10 +401,10 @@ static int report(const char *prog, chain_client_t *c, const send_opts_t *o, con
     int rc = chain_client_wait_receipt(c, &tx->hash, o->timeout_s * 1000, &r, &raw, &e);
     if (rc == 0)
         json_object_set_new(out, "receipt", raw);
-    print_json(out);
+    chain_cli_print_json(out);
     json_decref(out);
     if (rc != 0)
-        return client_error(prog, &e);
+        return chain_cli_client_error(prog, &e);
     if (r.receipt.status != CHAIN_STATUS_OK)
         return cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
                          r.status);
@@ -448,7 +420,7 @@ static int prepare(const char *prog, const send_opts_t *o, chain_client_t **cp, 
         return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
     if (chain_key_load(o->key_path, k, &e) != 0)
         return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    if (!(*cp = open_client(prog, o->url, &rc))) {
+    if (!(*cp = chain_cli_open_client(prog, o->url, &rc))) {
         chain_key_wipe(k);
         return rc;
     }
@@ -494,7 +466,7 @@ static int send_main(const char *prog, const char *usage, bool utxo, int argc, c
     chain_tx_t *tx = NULL;
     err_t e = {0};
     if ((utxo ? chain_client_utxo_send(c, &k, &s, &tx, &e) : chain_client_transfer(c, &k, &s, &tx, &e)) != 0)
-        rc = client_error(prog, &e);
+        rc = chain_cli_client_error(prog, &e);
     else
         rc = report(prog, c, &o, tx);
     chain_tx_free(tx);

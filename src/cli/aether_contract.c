@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain/client/client.h"
+#include "chain_cli.h"
 #include "chain/exec/exec.h"
 
 typedef struct c_opts {
@@ -24,24 +25,6 @@ typedef struct c_opts {
     uint8_t *input, *skey;   /* owned */
     size_t input_len, skey_len;
 } c_opts_t;
-
-static void print_json(const json_t *j)
-{
-    buf_t b;
-    buf_init(&b, 0);
-    if (cjson_encode_pretty(j, &b, NULL) == BASE_OK) {
-        fwrite(b.data, 1, b.len, stdout);
-        fputc('\n', stdout);
-    }
-    buf_free(&b);
-}
-
-static int client_error(const char *prog, const err_t *e)
-{
-    if (e->code == CHAIN_CLIENT_EUNREACHABLE)
-        return cli_error(prog, CLI_FAIL, "%s; set --rpc or AETHER_RPC", e->msg);
-    return cli_error(prog, e->code == CHAIN_CLIENT_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e->msg);
-}
 
 static bool parse_amount(const char *s, chain_u128_t *v)
 {
@@ -242,7 +225,7 @@ static int send_tx(const char *prog, c_opts_t *o)
     chain_tx_t *tx = NULL;
     int rc = CLI_OK;
     if (chain_client_contract_send(c, &k, &s, &req, &tx, &e) != 0) {
-        rc = client_error(prog, &e);
+        rc = chain_cli_client_error(prog, &e);
         goto out;
     }
     char hash[65], addr[41];
@@ -257,9 +240,9 @@ static int send_tx(const char *prog, c_opts_t *o)
         chain_client_receipt_t r;
         json_t *raw = NULL;
         if (chain_client_wait_receipt(c, &tx->hash, o->timeout_s * 1000, &r, &raw, &e) != 0) {
-            print_json(out);
+            chain_cli_print_json(out);
             json_decref(out);
-            rc = client_error(prog, &e);
+            rc = chain_cli_client_error(prog, &e);
             goto out;
         }
         json_object_set_new(out, "receipt", raw);
@@ -270,7 +253,7 @@ static int send_tx(const char *prog, c_opts_t *o)
                            json_is_string(why) ? json_string_value(why) : "");
         }
     }
-    print_json(out);
+    chain_cli_print_json(out);
     json_decref(out);
 out:
     chain_tx_free(tx);
@@ -308,21 +291,12 @@ static int c_call(int argc, char **argv)
 
 /* ---- read-only ---- */
 
-static chain_client_t *client(const char *prog, c_opts_t *o, int *rc)
-{
-    err_t e = {0};
-    chain_client_t *c = chain_client_new(o->rpc, 30000, &e);
-    if (!c)
-        *rc = cli_usage_error(prog, "--rpc: %s", e.msg);
-    return c;
-}
-
 static int finish(const char *prog, chain_client_t *c, int rc, json_t *res, const err_t *e)
 {
     chain_client_free(c);
     if (rc)
-        return client_error(prog, e);
-    print_json(res);
+        return chain_cli_client_error(prog, e);
+    chain_cli_print_json(res);
     json_decref(res);
     return CLI_OK;
 }
@@ -332,7 +306,7 @@ static int query_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract && !o->code)
         return cli_usage_error(prog, "--contract ADDRESS (or --code FILE) is required");
     int rc = CLI_OK;
-    chain_client_t *c = client(prog, o, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
     if (!c)
         return rc;
     err_t e = {0};
@@ -382,7 +356,7 @@ static int logs_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract && !o->have_topic)
         return cli_usage_error(prog, "--contract ADDRESS or --topic HEX / --event NAME is required");
     int rc = CLI_OK;
-    chain_client_t *c = client(prog, o, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
     if (!c)
         return rc;
     json_t *f = json_object();
@@ -423,7 +397,7 @@ static int code_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract)
         return cli_usage_error(prog, "--contract ADDRESS is required");
     int rc = CLI_OK;
-    chain_client_t *c = client(prog, o, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
     if (!c)
         return rc;
     char a[41];
@@ -492,7 +466,7 @@ static int storage_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract || !o->skey)
         return cli_usage_error(prog, "--contract ADDRESS and --slot HEX are required");
     int rc = CLI_OK;
-    chain_client_t *c = client(prog, o, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
     if (!c)
         return rc;
     char a[41], *k = malloc(2 * o->skey_len + 1);
@@ -517,7 +491,7 @@ static int storage_fn(const char *prog, c_opts_t *o)
         int vrc = verify_slot(&o->contract, o->skey, o->skey_len, res, &ve);
         json_object_set_new(res, "verified", json_boolean(vrc == 0));
         if (vrc) {
-            print_json(res);
+            chain_cli_print_json(res);
             json_decref(res);
             chain_client_free(c);
             return cli_error(prog, CLI_FAIL, "the node's proof does not verify: %s", ve.msg);

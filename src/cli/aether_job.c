@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain/client/client.h"
+#include "chain_cli.h"
 #include "phase/phase.h"
 
 typedef struct job_opts {
@@ -24,24 +25,6 @@ typedef struct job_opts {
     chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
     uint8_t *inline_data;   /* post: the module and input carried on chain (owned) */
 } job_opts_t;
-
-static void print_json(const json_t *j)
-{
-    buf_t b;
-    buf_init(&b, 0);
-    if (cjson_encode_pretty(j, &b, NULL) == BASE_OK) {
-        fwrite(b.data, 1, b.len, stdout);
-        fputc('\n', stdout);
-    }
-    buf_free(&b);
-}
-
-static int client_error(const char *prog, const err_t *e)
-{
-    if (e->code == CHAIN_CLIENT_EUNREACHABLE)
-        return cli_error(prog, CLI_FAIL, "%s; set --rpc or AETHER_RPC", e->msg);
-    return cli_error(prog, e->code == CHAIN_CLIENT_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e->msg);
-}
 
 static bool parse_amount(const char *s, chain_u128_t *v)
 {
@@ -300,7 +283,7 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     chain_tx_t *tx = NULL;
     rc = CLI_OK;
     if (chain_client_job_send(c, &k, &s, &b, &tx, &e) != 0) {
-        rc = client_error(prog, &e);
+        rc = chain_cli_client_error(prog, &e);
         goto out;
     }
     char hash[65], job[65];
@@ -312,9 +295,9 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
         chain_client_receipt_t r;
         json_t *raw = NULL;
         if (chain_client_wait_receipt(c, &tx->hash, o.timeout_s * 1000, &r, &raw, &e) != 0) {
-            print_json(out);
+            chain_cli_print_json(out);
             json_decref(out);
-            rc = client_error(prog, &e);
+            rc = chain_cli_client_error(prog, &e);
             goto out;
         }
         json_object_set_new(out, "receipt", raw);
@@ -322,7 +305,7 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
             rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
                            chain_status_name(r.receipt.status));
     }
-    print_json(out);
+    chain_cli_print_json(out);
     json_decref(out);
 out:
     free(o.inline_data);
@@ -386,11 +369,11 @@ static int job_status(int argc, char **argv)
         return cli_usage_error(prog, "--rpc: %s", e.msg);
     json_t *j = NULL;
     if (chain_client_get_job(c, &o.job, &j, &e) != 0)
-        rc = client_error(prog, &e);
+        rc = chain_cli_client_error(prog, &e);
     else if (json_is_null(j))
         rc = cli_error(prog, CLI_FAIL, "no job %s on this chain", argv[optind - 1]);
     else
-        print_json(j), rc = CLI_OK;
+        chain_cli_print_json(j), rc = CLI_OK;
     json_decref(j);
     chain_client_free(c);
     return rc;
@@ -422,9 +405,9 @@ static int job_list(int argc, char **argv)
     }
     json_t *j = NULL;
     if (chain_client_get_jobs(c, f, &j, &e) != 0)
-        rc = client_error(prog, &e);
+        rc = chain_cli_client_error(prog, &e);
     else
-        print_json(j), rc = CLI_OK;
+        chain_cli_print_json(j), rc = CLI_OK;
     json_decref(j);
     chain_client_free(c);
     return rc;

@@ -325,6 +325,15 @@ int client_prepare(chain_client_t *c, const chain_key_t *key, const chain_client
     return rc;
 }
 
+void client_raise_to_floor(chain_tx_t *tx)
+{
+    chain_u128_t floor = chain_client_fee_floor(tx->size);
+    if (chain_u128_cmp(floor, tx->fee) > 0) {
+        tx->fee = floor;
+        chain_tx_finalize(tx);
+    }
+}
+
 int client_sign_submit(chain_client_t *c, const chain_key_t *key, chain_tx_t *tx,
                        chain_tx_t **tx_out, err_t *e)
 {
@@ -462,13 +471,8 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
     chain_tx_t *tx = chain_tx_new_job(chain_id, key->pk, nonce, fee, b, &te);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
-    if (!s->have_fee) {   /* a claim carries a receipt: the floor grows with the size */
-        chain_u128_t floor = chain_client_fee_floor(tx->size);
-        if (chain_u128_cmp(floor, tx->fee) > 0) {
-            tx->fee = floor;
-            chain_tx_finalize(tx);
-        }
-    }
+    if (!s->have_fee)   /* a claim carries a receipt: the floor grows with the size */
+        client_raise_to_floor(tx);
     return client_sign_submit(c, key, tx, tx_out, e);
 }
 

@@ -7,17 +7,6 @@
 
 #include "rpc/rpc.h"
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 1);
-    if (!s)
-        return NULL;
-    hex_encode(p, n, s);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
 /* The message object of aeth_call / aeth_estimateGas. */
 static json_t *msg_json(const chain_addr_t *from, const chain_client_contract_t *k)
 {
@@ -27,12 +16,12 @@ static json_t *msg_json(const chain_addr_t *from, const chain_client_contract_t 
     if (!m)
         return NULL;
     chain_addr_t zero = {{0}};
-    json_object_set_new(m, "from", hex_json((from ? from : &zero)->b, CHAIN_ADDR_BYTES));
+    json_object_set_new(m, "from", rpc_hex_json((from ? from : &zero)->b, CHAIN_ADDR_BYTES));
     if (k->code)
-        json_object_set_new(m, "code", hex_json(k->code, k->code_len));
+        json_object_set_new(m, "code", rpc_hex_json(k->code, k->code_len));
     else
-        json_object_set_new(m, "to", hex_json(k->contract.b, CHAIN_ADDR_BYTES));
-    json_object_set_new(m, "input", hex_json(k->input, k->input_len));
+        json_object_set_new(m, "to", rpc_hex_json(k->contract.b, CHAIN_ADDR_BYTES));
+    json_object_set_new(m, "input", rpc_hex_json(k->input, k->input_len));
     json_object_set_new(m, "value", json_string(v));
     if (k->gas_limit)
         json_object_set_new(m, "gas", cjson_u64(k->gas_limit));
@@ -88,13 +77,8 @@ int chain_client_contract_send(chain_client_t *c, const chain_key_t *key,
                                                  &te);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
-    if (!s->have_fee) {   /* code makes a deploy large: the floor grows with the size */
-        chain_u128_t floor = chain_client_fee_floor(tx->size);
-        if (chain_u128_cmp(floor, tx->fee) > 0) {
-            tx->fee = floor;
-            chain_tx_finalize(tx);
-        }
-    }
+    if (!s->have_fee)   /* code makes a deploy large: the floor grows with the size */
+        client_raise_to_floor(tx);
     chain_u128_t cost = chain_tx_contract_max_cost(tx);
     if (chain_u128_cmp(acct.balance, cost) < 0) {
         char b[CHAIN_U128_STR_MAX], n[CHAIN_U128_STR_MAX];

@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/exec/exec.h"
+#include "ledger_env.h"
 
 #define CHAIN 91
 static const char *g_wasm;
@@ -36,19 +36,10 @@ static int setup(void **state)
     (void)state;
     if (crypto_init() != 0)
         return -1;
-    for (int i = 0; i < 4; i++) {
-        uint8_t seed[32];
-        memset(seed, 0x40 + i, 32);
-        crypto_ed25519_from_seed(seed, pk[i], sk[i]);
-        chain_addr_from_pk(pk[i], &addr[i]);
-    }
-    FILE *f = fopen(g_wasm, "rb");
-    if (!f)
-        return -1;
-    g_code = malloc(CHAIN_MAX_CODE_BYTES);
-    g_code_len = fread(g_code, 1, CHAIN_MAX_CODE_BYTES, f);
-    fclose(f);
-    return g_code_len > 8 ? 0 : -1;
+    for (int i = 0; i < 4; i++)
+        ledger_key(0x40, i, pk[i], sk[i], &addr[i]);
+    g_code = ledger_read_code(g_wasm, &g_code_len);
+    return g_code ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -58,43 +49,17 @@ static int teardown(void **state)
     return 0;
 }
 
-static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
-typedef struct env {
-    char dir[64];
-    chain_state_t *st;
-    chain_exec_cfg_t cfg;
-} env_t;
+typedef ledger_env_t env_t;
 
 static void env_open(env_t *v, bool cache)
 {
-    strcpy(v->dir, "/tmp/chain_cexec_test.XXXXXX");
-    assert_non_null(mkdtemp(v->dir));
-    err_t e = {0};
-    v->st = chain_state_open(v->dir, false, &e);
-    assert_non_null(v->st);
     chain_genesis_alloc_t al[3] = {{addr[A], u(10000000)}, {addr[B], u(10000000)},
                                    {addr[C], u(50)}};
-    chain_genesis_t g = {.chain_id = CHAIN, .timestamp_ms = 5000, .accounts = al, .n_accounts = 3};
-    memcpy(g.proposer_pk, pk[P], 32);
-    assert_int_equal(chain_state_init_genesis(v->st, &g, &e), 0);
-    memset(&v->cfg, 0, sizeof v->cfg);
-    v->cfg.chain_id = CHAIN;
+    ledger_env_open(v, CHAIN, al, 3, pk[P], cache);
     v->cfg.min_fee = u(1);
-    v->cfg.verify_threads = 1;
-    v->cfg.contracts = cache ? chain_contract_cache_new(8) : NULL;
 }
 
-static void env_close(env_t *v)
-{
-    chain_contract_cache_free(v->cfg.contracts);
-    chain_state_close(v->st);
-    nftw(v->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
+#define env_close ledger_env_close
 
 static chain_account_t acct(chain_state_t *st, const chain_addr_t *a)
 {

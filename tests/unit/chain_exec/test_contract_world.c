@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/exec/exec.h"
+#include "ledger_env.h"
 
 #define CHAIN 92
 static char g_path[512];
@@ -30,19 +30,10 @@ static int setup(void **state)
     (void)state;
     if (crypto_init() != 0)
         return -1;
-    for (int i = 0; i < 3; i++) {
-        uint8_t seed[32];
-        memset(seed, 0x60 + i, 32);
-        crypto_ed25519_from_seed(seed, pk[i], sk[i]);
-        chain_addr_from_pk(pk[i], &addr[i]);
-    }
-    FILE *f = fopen(g_path, "rb");
-    if (!f)
-        return -1;
-    g_code = malloc(CHAIN_MAX_CODE_BYTES);
-    g_len = fread(g_code, 1, CHAIN_MAX_CODE_BYTES, f);
-    fclose(f);
-    return g_len > 8 ? 0 : -1;
+    for (int i = 0; i < 3; i++)
+        ledger_key(0x60, i, pk[i], sk[i], &addr[i]);
+    g_code = ledger_read_code(g_path, &g_len);
+    return g_code ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -52,41 +43,15 @@ static int teardown(void **state)
     return 0;
 }
 
-static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
-typedef struct env {
-    char dir[64];
-    chain_state_t *st;
-    chain_exec_cfg_t cfg;
-} env_t;
+typedef ledger_env_t env_t;
 
 static void env_open(env_t *v)
 {
-    strcpy(v->dir, "/tmp/chain_world_test.XXXXXX");
-    assert_non_null(mkdtemp(v->dir));
-    err_t e = {0};
-    v->st = chain_state_open(v->dir, false, &e);
-    assert_non_null(v->st);
     chain_genesis_alloc_t al[1] = {{addr[A], chain_u128_from_u64(100000000)}};
-    chain_genesis_t g = {.chain_id = CHAIN, .timestamp_ms = 5000, .accounts = al, .n_accounts = 1};
-    memcpy(g.proposer_pk, pk[P], 32);
-    assert_int_equal(chain_state_init_genesis(v->st, &g, &e), 0);
-    memset(&v->cfg, 0, sizeof v->cfg);
-    v->cfg.chain_id = CHAIN;
-    v->cfg.verify_threads = 1;
-    v->cfg.contracts = chain_contract_cache_new(4);
+    ledger_env_open(v, CHAIN, al, 1, pk[P], true);
 }
 
-static void env_close(env_t *v)
-{
-    chain_contract_cache_free(v->cfg.contracts);
-    chain_state_close(v->st);
-    nftw(v->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
+#define env_close ledger_env_close
 
 static uint64_t balance(chain_state_t *st, const chain_addr_t *a)
 {

@@ -1,0 +1,18 @@
+/* Helpers the aether chain commands share (aether_chain.c, aether_job.c,
+ * aether_contract.c): printing JSON answers, reporting chain/client errors
+ * and opening the client for --rpc. */
+#ifndef AETHER_CLI_CHAIN_CLI_H
+#define AETHER_CLI_CHAIN_CLI_H
+
+#include "chain/client/client.h"
+
+/* Pretty-prints j on stdout with a final newline. */
+void chain_cli_print_json(const json_t *j);
+/* Prints a chain/client error and returns the exit code: 2 for a bad
+ * argument, else 1, with a hint when the node cannot be reached. */
+int chain_cli_client_error(const char *prog, const err_t *e);
+/* A client for url (NULL: $AETHER_RPC or the default); NULL with *rc set to
+ * the usage error when the URL is bad. */
+chain_client_t *chain_cli_open_client(const char *prog, const char *url, int *rc);
+
+#endif
