@@ -17,4 +17,13 @@ int aether_verify_proof_main(int argc, char **argv);   /* aether_proof.c */
 int aether_job_main(int argc, char **argv);            /* aether_job.c (issue 16) */
 int aether_contract_main(int argc, char **argv);       /* aether_contract.c (issue 14) */
 
+/* Staking (aether_stake.c, issue 15). */
+int aether_validator_main(int argc, char **argv);
+int aether_validators_main(int argc, char **argv);
+int aether_delegate_main(int argc, char **argv);
+int aether_undelegate_main(int argc, char **argv);
+int aether_redelegate_main(int argc, char **argv);
+int aether_withdraw_main(int argc, char **argv);
+int aether_rewards_main(int argc, char **argv);
+
 #endif

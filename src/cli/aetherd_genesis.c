@@ -14,12 +14,41 @@
 static const char usage[] =
     "Usage: aetherd init-genesis --key FILE [--chain-id N] [--alloc ADDR=AMOUNT]...\n"
     "                            [--utxo ADDR=AMOUNT]... [--timestamp-ms N] [--out FILE]\n"
+    "                            [--stake N [--commission BPS] [--staking-param NAME=VALUE]...]\n"
     "\n"
     "Writes a genesis file: the chain id (default 900), the validator (the public\n"
     "key of the key file), account allocations and genesis UTxOs. ADDR is 40 hex\n"
     "digits or a key file; AMOUNT is a decimal u128. Without --out the file goes\n"
     "to stdout; with --out it is written atomically (never overwritten) and a\n"
-    "summary with the genesis block hash and state root is printed.\n";
+    "summary with the genesis block hash and state root is printed.\n"
+    "--stake N makes the validator a registered staker from block 0 with a\n"
+    "self-stake of N (on top of the allocations; its BLS and VRF keys are derived\n"
+    "from the key file) and turns staking on (docs/staking.md); --commission in\n"
+    "basis points (default 500); --staking-param sets a staking parameter of the\n"
+    "genesis \"staking\" section, e.g. epoch_blocks=10 or unbonding_blocks=20.\n";
+
+/* NAME=VALUE into the staking section: amounts stay strings, the rest are
+ * integers (the genesis parser checks names and ranges). */
+static int staking_param(const char *prog, const char *arg, json_t *params)
+{
+    const char *eq = strchr(arg, '=');
+    char name[64];
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name)
+        return cli_usage_error(prog, "--staking-param '%s': expected NAME=VALUE", arg);
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = 0;
+    if (strcmp(name, "validators") == 0)
+        return cli_usage_error(prog, "--staking-param: validators come from --key and --stake");
+    if (strcmp(name, "min_self_stake") == 0 || strcmp(name, "min_delegation") == 0) {
+        json_object_set_new(params, name, json_string(eq + 1));
+        return -1;
+    }
+    uint64_t v;
+    if (!cli_parse_u64(eq + 1, &v))
+        return cli_usage_error(prog, "--staking-param '%s': the value is not a number", arg);
+    json_object_set_new(params, name, cjson_u64(v));
+    return -1;
+}
 
 /* ADDR=AMOUNT */
 static int parse_alloc(const char *prog, const char *opt, const char *arg, chain_addr_t *addr,
@@ -58,6 +87,9 @@ int aetherd_genesis_main(int argc, char **argv)
         {"utxo", required_argument, NULL, 'u'},
         {"timestamp-ms", required_argument, NULL, 't'},
         {"out", required_argument, NULL, 'o'},
+        {"stake", required_argument, NULL, 's'},
+        {"commission", required_argument, NULL, 'C'},
+        {"staking-param", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -68,7 +100,10 @@ int aetherd_genesis_main(int argc, char **argv)
     chain_utxo_t *utxos = calloc((size_t)argc + 1, sizeof *utxos);
     size_t na = 0, nu = 0;
     int rc = CLI_OK, c;
-    if (!accts || !utxos) {
+    chain_u128_t stake = {0, 0};
+    uint64_t commission = 500;
+    json_t *sparams = json_object();
+    if (!accts || !utxos || !sparams) {
         rc = cli_error(prog, CLI_FAIL, "out of memory");
         goto done;
     }
@@ -105,14 +140,39 @@ int aetherd_genesis_main(int argc, char **argv)
             }
             nu++;
             break;
+        case 's': {
+            err_t se = {0};
+            if (chain_u128_parse(optarg, strlen(optarg), &stake, &se) != 0 ||
+                chain_u128_is_zero(stake)) {
+                rc = cli_usage_error(prog, "--stake '%s': a decimal amount > 0", optarg);
+                goto done;
+            }
+            break;
+        }
+        case 'C':
+            if (!cli_parse_u64(optarg, &commission) || commission > 10000) {
+                rc = cli_usage_error(prog, "--commission '%s': basis points 0..10000", optarg);
+                goto done;
+            }
+            break;
+        case 'P':
+            if ((r = staking_param(prog, optarg, sparams)) >= 0) {
+                rc = r;
+                goto done;
+            }
+            break;
         case 'h': fputs(usage, stdout); goto done;
         default:
-            rc = cli_bad_option(prog, argv, optind, optopt, c == ':' || (optopt && strchr("kcauto", optopt)));
+            rc = cli_bad_option(prog, argv, optind, optopt, c == ':' || (optopt && strchr("kcautosCP", optopt)));
             goto done;
         }
     }
     if (optind < argc) {
         rc = cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (chain_u128_is_zero(stake) && json_object_size(sparams)) {
+        rc = cli_usage_error(prog, "--staking-param needs --stake (staking is off without it)");
         goto done;
     }
     if (!key_path) {
@@ -139,13 +199,29 @@ int aetherd_genesis_main(int argc, char **argv)
     }
     g.timestamp_ms = ts;
     memcpy(g.proposer_pk, k.pk, CHAIN_PK_BYTES);
-    node_key_wipe(&k);
     g.accounts = accts;
     g.n_accounts = na;
     g.utxos = utxos;
     g.n_utxos = nu;
-    /* Round-trip through the parser so what we write is what nodes accept. */
     json_t *j = node_genesis_to_json(&g);
+    if (!chain_u128_is_zero(stake)) {
+        chain_validator_keys_t vk;
+        if (chain_validator_keys_derive(&k, &vk, &e) != 0) {
+            node_key_wipe(&k);
+            json_decref(j);
+            rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
+            goto done;
+        }
+        chain_stake_params_t p;
+        chain_stake_params_default(&p);
+        json_t *st = node_genesis_staking_json(&p, k.pk, vk.bls_pk, vk.bls_pop, vk.vrf_pk, stake,
+                                               (uint16_t)commission);
+        chain_validator_keys_wipe(&vk);
+        json_object_update(st, sparams);
+        json_object_set_new(j, "staking", st);
+    }
+    node_key_wipe(&k);
+    /* Round-trip through the parser so what we write is what nodes accept. */
     node_genesis_t check;
     chain_block_t *blk = NULL;
     if (node_genesis_from_json(j, &check, &e) != 0 || chain_genesis_block(&check.g, &blk, &e) != 0) {
@@ -193,6 +269,7 @@ int aetherd_genesis_main(int argc, char **argv)
     free(txt);
     chain_block_free(blk);
 done:
+    json_decref(sparams);
     free(accts);
     free(utxos);
     return rc;

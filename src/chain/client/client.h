@@ -220,5 +220,42 @@ int chain_client_contract_query(chain_client_t *c, const chain_addr_t *from,
 /* aeth_getLogs with a filter object (taken). */
 int chain_client_get_logs(chain_client_t *c, json_t *filter, json_t **logs, err_t *e)
     BASE_MUST_CHECK;
+/* ---- staking (issue 15, docs/staking.md) ------------------------------------ */
+
+/* A validator's consensus keys, derived from its Ed25519 key file's seed so
+ * that one key file is the whole validator identity (the node derives the
+ * same keys to sign QCs):
+ *   bls_sk = BLS KeyGen(IKM = SHA-256("aether/validator/bls/v1" ‖ seed))
+ *   vrf_sk = SHA-256("aether/validator/vrf/v1" ‖ seed)
+ * Wipe with chain_validator_keys_wipe. */
+typedef struct chain_validator_keys {
+    uint8_t bls_sk[32];
+    uint8_t bls_pk[CHAIN_BLS_PK_BYTES];
+    uint8_t bls_pop[CHAIN_BLS_SIG_BYTES];
+    uint8_t vrf_sk[32];
+    uint8_t vrf_pk[CHAIN_VRF_PK_BYTES];
+} chain_validator_keys_t;
+
+int chain_validator_keys_derive(const chain_key_t *k, chain_validator_keys_t *out, err_t *e)
+    BASE_MUST_CHECK;
+void chain_validator_keys_wipe(chain_validator_keys_t *k);
+
+/* Builds, signs and submits a staking tx carrying b from key's account
+ * (chain id, nonce and fee as chain_client_job_send). A REGISTER body's
+ * keys are filled from the key (chain_validator_keys_derive) when its
+ * bls_pk is all zero. Funds (fee + what it stakes) are checked against the
+ * balance first: CHAIN_CLIENT_EFUNDS. */
+int chain_client_stake_send(chain_client_t *c, const chain_key_t *key,
+                            const chain_client_send_t *s, const chain_stake_body_t *b,
+                            chain_tx_t **tx_out, err_t *e) BASE_MUST_CHECK;
+/* aeth_getValidators, aeth_getValidator [addr], aeth_getDelegations [addr],
+ * aeth_getStaking: the node's JSON (null on a chain without staking / for
+ * an unknown validator). */
+int chain_client_validators(chain_client_t *c, json_t **out, err_t *e) BASE_MUST_CHECK;
+int chain_client_validator(chain_client_t *c, const chain_addr_t *a, json_t **out, err_t *e)
+    BASE_MUST_CHECK;
+int chain_client_delegations(chain_client_t *c, const chain_addr_t *a, json_t **out, err_t *e)
+    BASE_MUST_CHECK;
+int chain_client_staking(chain_client_t *c, json_t **out, err_t *e) BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_CLIENT_H */

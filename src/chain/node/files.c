@@ -39,6 +39,8 @@ void node_genesis_free(node_genesis_t *g)
         return;
     free(g->accounts);
     free(g->utxos);
+    free(g->stake_data);
+    free(g->stake_store);
     memset(g, 0, sizeof *g);
 }
 
@@ -66,7 +68,7 @@ int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e)
     if (!json_is_object(j))
         return err_set(e, NODE_EINVAL, "genesis: expected a JSON object");
     static const char *const allowed[] = {"chain_id", "timestamp_ms", "validator", "accounts",
-                                          "utxos", NULL};
+                                          "utxos", "staking", NULL};
     if (check_keys(j, allowed, "genesis", e))
         return NODE_EINVAL;
     uint64_t v;
@@ -155,6 +157,11 @@ int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e)
     out->g.n_accounts = na;
     out->g.utxos = out->utxos;
     out->g.n_utxos = nu;
+    const json_t *staking = json_object_get(j, "staking");
+    if (staking && node_genesis_staking_from_json(staking, out, e) != 0) {
+        node_genesis_free(out);
+        return NODE_EINVAL;
+    }
     return 0;
 }
 

@@ -31,7 +31,8 @@
  *   genesis file (node_genesis_*): JSON {"chain_id": N, "timestamp_ms": N,
  *     "validator": "<pk hex>", "accounts": [{"address","balance"}],
  *     "utxos": [{"owner","amount"}]}, amounts as decimal strings; unknown
- *     keys are errors.
+ *     keys are errors. Optional "staking" (issue 15): parameters and the
+ *     genesis validators with their stakes (staking.c, docs/staking.md).
  */
 #ifndef AETHER_CHAIN_NODE_H
 #define AETHER_CHAIN_NODE_H
@@ -90,7 +91,23 @@ typedef struct node_genesis {
     chain_genesis_t g;                  /* points into the arrays below */
     chain_genesis_alloc_t *accounts;
     chain_utxo_t *utxos;
+    /* "staking" (staking.c): the staking leaves of block 0 (g.data) */
+    chain_genesis_data_t *stake_data;
+    size_t n_stake_data;
+    uint8_t *stake_store;
 } node_genesis_t;
+
+/* The optional "staking" section (issue 15; format in staking.c): parsed
+ * after the rest of out (the genesis "validator" must be a staker), sets
+ * out->g.data. */
+int node_genesis_staking_from_json(const json_t *s, node_genesis_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* A "staking" section with params p and one validator. */
+json_t *node_genesis_staking_json(const chain_stake_params_t *p, const uint8_t pk[CHAIN_PK_BYTES],
+                                  const uint8_t bls_pk[CHAIN_BLS_PK_BYTES],
+                                  const uint8_t bls_pop[CHAIN_BLS_SIG_BYTES],
+                                  const uint8_t vrf_pk[CHAIN_VRF_PK_BYTES], chain_u128_t stake,
+                                  uint16_t commission_bps);
 
 int node_genesis_load(const char *path, node_genesis_t *out, err_t *e) BASE_MUST_CHECK;
 int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e) BASE_MUST_CHECK;

@@ -1,9 +1,11 @@
 /* chain/rpc private declarations: the contract methods (contract_methods.c)
- * that methods.c's table and aeth_getProof dispatch to. */
+ * that methods.c's table and aeth_getProof dispatch to, and the staking
+ * methods (staking.c) with the data-proof helper they share. */
 #ifndef AETHER_CHAIN_RPC_INTERNAL_H
 #define AETHER_CHAIN_RPC_INTERNAL_H
 
 #include "rpc.h"
+#include "chain/state/state.h"
 
 int rpc_m_call(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
 int rpc_m_estimate_gas(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
@@ -12,5 +14,18 @@ int rpc_m_get_storage_at(void *ud, const json_t *params, json_t **result, rpc_er
 int rpc_m_get_logs(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
 /* aeth_getProof of a storage slot: obj = {"contract","key"}. */
 int rpc_contract_storage_proof(void *ud, const json_t *obj, json_t **result, rpc_error_t *err);
+
+/* The SMT proof of data leaf (tag, id): {"root", id_name: id_json (taken),
+ * "key", "exists", "value" (hex | null), "siblings", "other_leaf"}. */
+int chain_rpc_data_proof(chain_state_t *st, uint8_t tag, const uint8_t id[32], const char *id_name,
+                         json_t *id_json, json_t **result, rpc_error_t *err);
+
+int chain_rpc_get_staking(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
+int chain_rpc_get_validators(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
+int chain_rpc_get_validator(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
+int chain_rpc_get_valset(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
+int chain_rpc_get_delegations(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
+int chain_rpc_get_validator_proof(void *ud, const json_t *params, json_t **result,
+                                  rpc_error_t *err);
 
 #endif

@@ -32,6 +32,9 @@
  *                         the bytes a job was posted with (kept for re-execution)
  *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?}]
  *                         -> [job JSON], in job id order, at most max (100)
+ *   staking (issue 15, docs/staking.md; staking.c): aeth_getStaking,
+ *   aeth_getValidators, aeth_getValidator, aeth_getValidatorSet,
+ *   aeth_getDelegations, aeth_getValidatorProof
  *
  * Upstream names (reference/aether-original.md §8.2), for upstream's SDKs
  * and explorer; hex and decimal strings as above, not upstream's integer
@@ -537,36 +540,48 @@ static int m_get_job(void *ud, const json_t *params, json_t **result, rpc_error_
     return 0;
 }
 
-static int m_get_job_proof(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+/* The SMT proof of data leaf (tag, id) as JSON: {"root", id_name: id, "key",
+ * "exists", "value" (hex | null), "siblings", "other_leaf"}. */
+int chain_rpc_data_proof(chain_state_t *st, uint8_t tag, const uint8_t id[32], const char *id_name,
+                         json_t *id_json, json_t **result, rpc_error_t *err)
 {
-    chain_hash_t id;
-    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &id, err))
-        return -1;
     chain_proof_t *p = malloc(sizeof *p);
     buf_t v = {0};
     err_t e = {0};
-    if (!p)
+    if (!p) {
+        json_decref(id_json);
         return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
-    if (chain_state_prove_data(node_state(ud), CHAIN_DATA_JOB, id.b, p, &v, &e) != 0) {
+    }
+    if (chain_state_prove_data(st, tag, id, p, &v, &e) != 0) {
         free(p);
         buf_free(&v);
+        json_decref(id_json);
         return internal(err, &e);
     }
     chain_hash_t key;
-    chain_smt_key_data(CHAIN_DATA_JOB, id.b, &key);
+    chain_smt_key_data(tag, id, &key);
     json_t *sib = json_array();
     for (uint16_t i = 0; i < p->n_siblings; i++)
         json_array_append_new(sib, hash_hex(&p->siblings[i]));
     json_t *other = p->has_other ? json_pack("{s:o,s:o}", "key", hash_hex(&p->other_key),
                                              "value_hash", hash_hex(&p->other_value_hash))
                                  : json_null();
-    *result = json_pack("{s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "root", hash_hex(&p->root), "job_id",
-                        hash_hex(&id), "key", hash_hex(&key), "exists", p->exists, "value",
+    *result = json_pack("{s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "root", hash_hex(&p->root), id_name,
+                        id_json, "key", hash_hex(&key), "exists", p->exists, "value",
                         p->exists ? rpc_hex_json(v.data, v.len) : json_null(), "siblings", sib,
                         "other_leaf", other);
     free(p);
     buf_free(&v);
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding proof");
+}
+
+static int m_get_job_proof(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    chain_hash_t id;
+    if (rpc_param_count_check(params, 1, 1, err) || param_hash(params, 0, &id, err))
+        return -1;
+    return chain_rpc_data_proof(node_state(ud), CHAIN_DATA_JOB, id.b, "job_id", hash_hex(&id),
+                                result, err);
 }
 
 /* The module and input a job was posted with (data leaf CHAIN_DATA_JOB_CODE:
@@ -716,6 +731,12 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getStorageAt", rpc_m_get_storage_at, NULL},
     {"aeth_getLogs", rpc_m_get_logs, NULL},
     {"aeth_getJobData", m_get_job_data, NULL},
+    {"aeth_getStaking", chain_rpc_get_staking, NULL},
+    {"aeth_getValidators", chain_rpc_get_validators, NULL},
+    {"aeth_getValidator", chain_rpc_get_validator, NULL},
+    {"aeth_getValidatorSet", chain_rpc_get_valset, NULL},
+    {"aeth_getDelegations", chain_rpc_get_delegations, NULL},
+    {"aeth_getValidatorProof", chain_rpc_get_validator_proof, NULL},
     {NULL, NULL, NULL},
 };
 
