@@ -381,6 +381,22 @@ static int simple_step(market_t *m, round_t *r, uint8_t kind, const mjob_t *j, e
     return send_step(m, r, &b, j, e);
 }
 
+/* A step that locks `lock` from the balance (an accept's bond, a challenge's
+ * bond): LOCK_SHORT when what is left this round cannot cover it, else
+ * send_step's result (the amount given back on a refusal). */
+#define LOCK_SHORT 2
+static int locking_step(market_t *m, round_t *r, uint8_t kind, const mjob_t *j, chain_u128_t lock,
+                        err_t *e)
+{
+    chain_u128_t save = r->avail;
+    if (!afford(r, lock))
+        return LOCK_SHORT;
+    int s = simple_step(m, r, kind, j, e);
+    if (s != 0)
+        r->avail = save;
+    return s;
+}
+
 /* Why a posted job is not for us (NULL: it is). */
 static const char *unfit(const market_t *m, const round_t *r, const mjob_t *j)
 {
@@ -432,21 +448,14 @@ static int accept_jobs(market_t *m, round_t *r, err_t *e)
             not_served(m, j, "no module and input on chain");
             continue;
         }
-        chain_u128_t save = r->avail;
-        if (!afford(r, j->provider_bond)) {
+        int s = locking_step(m, r, CHAIN_TX_JOB_ACCEPT, j, j->provider_bond, e);
+        if (s == LOCK_SHORT)
             not_served(m, j, "balance too low for its bond");
-            continue;
-        }
-        int s = simple_step(m, r, CHAIN_TX_JOB_ACCEPT, j, e);
-        if (s < 0) {
+        if (s < 0)
             rc = s;
-            break;
-        }
         if (s == 0) {
             r->active++;
             count(m, &m->st.accepted);
-        } else {
-            r->avail = save;
         }
     }
     free(jobs);
@@ -505,24 +514,16 @@ static int check_claims(market_t *m, round_t *r, err_t *e)
         }
         chain_u128_t bond = chain_u128_is_zero(j->provider_bond) ? chain_u128_from_u64(1)
                                                                  : j->provider_bond;
-        chain_u128_t save = r->avail;
-        if (!afford(r, bond)) {
-            log_warn(MOD, "wrong claim, but the balance cannot cover the challenger bond",
-                     "job=%s claimed=%s recomputed=%s", j->hex, got, want);
-            continue;
-        }
         log_warn(MOD, "wrong claim: challenging", "job=%s claimed=%s recomputed=%s", j->hex, got,
                  want);
-        int s = simple_step(m, r, CHAIN_TX_JOB_CHALLENGE, j, e);
-        if (s < 0) {
+        int s = locking_step(m, r, CHAIN_TX_JOB_CHALLENGE, j, bond, e);
+        if (s == LOCK_SHORT)
+            log_warn(MOD, "the balance cannot cover the challenger bond", "job=%s", j->hex);
+        if (s < 0)
             rc = s;
-            break;
-        }
         if (s == 0) {
             mark_checked(m, &j->id);
             count(m, &m->st.challenged);
-        } else {
-            r->avail = save;
         }
     }
     free(jobs);

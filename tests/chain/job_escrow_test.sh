@@ -179,6 +179,46 @@ txs_of "$T/auto.json" | grep "$JOBR" | grep -qv " ok " && fail "a failed tx: $(t
     fail "provider balance after the restart"
 echo "ok: restarted provider finished job $JOBR with one accept, one claim, one finalize"
 
+# ---- the chain node goes away: the provider backs off, logs, and resumes ----------
+PORT=$(cat "$T/port")
+stop "$NODE"; NODE=
+i=0
+until grep -q 'msg="round failed"' "$T/auto.log"; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the provider did not report the unreachable node"
+    sleep 0.05
+done
+kill -0 "$PROV" 2>/dev/null || fail "the provider node died with its chain node"
+"$AETHERD" run --data "$T/data" --genesis "$T/genesis.json" --key "$T/val.json" \
+    --rpc "127.0.0.1:$PORT" --block-ms 50 --heartbeat-ms 200 >>"$T/node.log" 2>&1 &
+NODE=$!
+i=0
+until "$AETHER" status >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "aetherd did not restart on port $PORT"
+    sleep 0.1
+done
+sign_manifest "$T/manifest-n.json" 1700
+H=$(height)
+OUT=$("$AETHER" job post --key "$T/req.json" --manifest "$T/manifest-n.json" --input "$T/input.txt" \
+    --payment 3000 --bond 500 --fuel 10000000 --deadline $((H + 200)) --window 5 --wait) ||
+    fail "post n: $OUT"
+wait_status "$(echo "$OUT" | jget '["job_id"]')" finalized
+echo "ok: the provider rode out a chain node restart and served the next job"
+
+# ---- plasmd start --chain refuses bad flags with a reason ----------------------------
+for args in "--chain $AETHER_RPC" "--account $T/auto.json" "--no-serve" \
+            "--chain $AETHER_RPC --account $T/missing.json" \
+            "--chain $AETHER_RPC --account $T/auto.json --no-serve" \
+            "--chain $AETHER_RPC --account $T/auto.json --max-fuel 0" \
+            "--chain $AETHER_RPC --account $T/auto.json --price -1"; do
+    # shellcheck disable=SC2086
+    if OUT=$(PLASMD_HOME="$T/auto-phase" timeout 5 "$PLASMD" start --listen /ip4/127.0.0.1/tcp/0 $args 2>&1); then
+        fail "plasmd start $args was accepted"
+    fi
+    echo "$OUT" | grep -Eq "go together|need --chain|--account|nothing to do|bad --max-fuel|bad --price" ||
+        fail "plasmd start $args: no reason given: $OUT"
+done
+echo "ok: bad plasmd start --chain flags refused"
+
 # ---- a provider that accepts and vanishes; malformed claims refused ---------------
 # (--allow: only the CLI provider may take it, the provider node leaves it)
 sign_manifest "$T/manifest2.json" 2000

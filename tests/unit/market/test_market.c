@@ -1,0 +1,245 @@
+/* Tests of src/market against a fake Aether node (an rpc server whose
+ * answers each test sets): configuration refused with a reason, an
+ * unreachable node failing the round with MARKET_ERPC (and the polling
+ * thread surviving it), answers of the wrong shape refused naming the
+ * field, a pending tx holding the round back, and a posted job outside the
+ * provider's limits left alone. The whole lifecycle against a real node is
+ * tests/chain/job_escrow_test.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "market/market.h"
+#include "rpc/rpc.h"
+
+/* ---- the fake node ---- */
+
+static struct {
+    const char *jobs;      /* aeth_getJobs answer (JSON) */
+    uint64_t nonce, next_nonce;
+    int calls_get_jobs, calls_send;
+} node;
+
+static int m_height(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)p, (void)err;
+    *r = json_integer(10);
+    return 0;
+}
+
+static int m_account(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)err;
+    *r = json_pack("{s:O,s:s,s:I,s:I,s:b}", "address", json_array_get(p, 0), "balance", "1000000",
+                   "nonce", (json_int_t)node.nonce, "next_nonce", (json_int_t)node.next_nonce,
+                   "exists", 1);
+    return 0;
+}
+
+static int m_jobs(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)p, (void)err;
+    node.calls_get_jobs++;
+    const json_t *f = json_array_get(p, 0);
+    /* only the posted list has jobs; ours (provider filter) are empty */
+    if (json_object_get(f, "provider") || strcmp(json_string_value(json_object_get(f, "status")),
+                                                 "posted") != 0) {
+        *r = json_array();
+        return 0;
+    }
+    *r = json_loads(node.jobs, 0, NULL);
+    return 0;
+}
+
+static int m_send(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)p, (void)r;
+    node.calls_send++;
+    return rpc_fail(err, -32001, "not in this test");
+}
+
+/* every job's module is the one byte 00, its input empty */
+#define MODULE_HASH "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+static int m_data(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)err;
+    *r = json_pack("{s:O,s:s,s:s}", "job_id", json_array_get(p, 0), "module", "00", "input", "");
+    return 0;
+}
+
+static int m_chain_id(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)p, (void)err;
+    *r = json_integer(7);
+    return 0;
+}
+
+static const rpc_method_t methods[] = {
+    {"aeth_chainId", m_chain_id, NULL},   {"aeth_blockNumber", m_height, NULL}, {"aeth_getAccount", m_account, NULL},
+    {"aeth_getJobs", m_jobs, NULL},       {"aeth_sendRawTransaction", m_send, NULL},
+    {"aeth_getJobData", m_data, NULL},    {NULL, NULL, NULL},
+};
+
+static rpc_server_t *server;
+static char url[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (crypto_init() != 0)
+        return -1;
+    rpc_server_cfg_t cfg;
+    rpc_server_cfg_default(&cfg);
+    cfg.dispatch.methods = methods;
+    err_t e = {0};
+    if (!(server = rpc_server_start(&cfg, &e)))
+        return -1;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", rpc_server_port(server));
+    log_set_level(LOG_OFF);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rpc_server_stop(server);
+    return 0;
+}
+
+static market_cfg_t cfg_for(const char *u)
+{
+    market_cfg_t c;
+    memset(&c, 0, sizeof c);
+    c.rpc_url = u;
+    c.provide = true;
+    uint8_t seed[32];
+    memset(seed, 0x31, sizeof seed);
+    chain_key_from_seed(&c.account, seed);
+    memset(seed, 0x32, sizeof seed);
+    phase_identity_from_seed(seed, &c.identity);
+    c.poll_ms = 20;
+    c.max_backoff_ms = 40;
+    return c;
+}
+
+static const char job_fmt[] =
+    "[{\"job_id\":\"%s\",\"status\":\"posted\",\"module_hash\":\"%s\",\"fuel\":%s,"
+    "\"memory_max\":1048576,\"deadline\":100,\"payment\":\"5000\",\"provider_bond\":\"10\","
+    "\"provider\":null,\"output_commitment\":null,\"allow\":[]}]";
+
+static void set_jobs(char *buf, size_t cap, const char *id, const char *fuel)
+{
+    snprintf(buf, cap, job_fmt, id, MODULE_HASH, fuel);
+    node.jobs = buf;
+}
+
+static void test_config(void **state)
+{
+    (void)state;
+    err_t e = {0};
+    market_cfg_t c = cfg_for(url);
+    c.provide = false;
+    assert_null(market_new(&c, &e));
+    assert_int_equal(e.code, MARKET_EINVAL);
+    assert_non_null(strstr(e.msg, "nothing to do"));
+    c = cfg_for(url);
+    c.max_fuel = CHAIN_JOB_MAX_FUEL + 1;
+    assert_null(market_new(&c, &e));
+    assert_non_null(strstr(e.msg, "max fuel"));
+    market_free(NULL);
+}
+
+static void test_unreachable(void **state)
+{
+    (void)state;
+    market_cfg_t c = cfg_for("http://127.0.0.1:1/");
+    err_t e = {0};
+    market_t *m = market_new(&c, &e);
+    assert_non_null(m);
+    assert_int_equal(market_poll(m, &e), MARKET_ERPC);
+    assert_non_null(strstr(e.msg, "aeth_blockNumber"));
+    /* the thread keeps polling through errors, backing off, and stops at once */
+    assert_int_equal(market_start(m, &e), 0);
+    market_stats_t st = {0};
+    for (int i = 0; i < 200 && st.rpc_errors < 3; i++) {
+        usleep(10000);
+        market_stats(m, &st);
+    }
+    assert_true(st.rpc_errors >= 3);
+    market_stop(m);
+    market_free(m);
+}
+
+static void test_bad_answers(void **state)
+{
+    (void)state;
+    char buf[1024];
+    market_cfg_t c = cfg_for(url);
+    err_t e = {0};
+    market_t *m = market_new(&c, &e);
+    assert_non_null(m);
+    node.nonce = node.next_nonce = 0;
+    set_jobs(buf, sizeof buf, "zz", "1000");
+    assert_int_equal(market_poll(m, &e), MARKET_ERPC);
+    assert_non_null(strstr(e.msg, "\"job_id\" is missing or malformed"));
+    set_jobs(buf, sizeof buf, "0000000000000000000000000000000000000000000000000000000000000001",
+             "\"many\"");
+    assert_int_equal(market_poll(m, &e), MARKET_ERPC);
+    assert_non_null(strstr(e.msg, "\"fuel\""));
+    node.jobs = "{\"not\":\"a list\"}";
+    assert_int_equal(market_poll(m, &e), MARKET_ERPC);
+    assert_non_null(strstr(e.msg, "did not answer an array"));
+    market_free(m);
+}
+
+static void test_limits_and_pending(void **state)
+{
+    (void)state;
+    char buf[1024];
+    market_cfg_t c = cfg_for(url);
+    c.max_fuel = 500;
+    err_t e = {0};
+    market_t *m = market_new(&c, &e);
+    assert_non_null(m);
+    /* a pending tx of ours: the round does nothing else */
+    node.nonce = 3;
+    node.next_nonce = 4;
+    node.calls_get_jobs = node.calls_send = 0;
+    set_jobs(buf, sizeof buf, "0000000000000000000000000000000000000000000000000000000000000002",
+             "1000");
+    assert_int_equal(market_poll(m, &e), 0);
+    assert_int_equal(node.calls_get_jobs, 0);
+    /* committed: the job is listed but its fuel is above our limit, so no accept */
+    node.next_nonce = 3;
+    assert_int_equal(market_poll(m, &e), 0);
+    assert_true(node.calls_get_jobs > 0);
+    assert_int_equal(node.calls_send, 0);
+    /* within the limit: the accept is sent (and refused by this node: the
+     * round goes on, nothing counted as accepted) */
+    set_jobs(buf, sizeof buf, "0000000000000000000000000000000000000000000000000000000000000002",
+             "500");
+    assert_int_equal(market_poll(m, &e), 0);
+    assert_int_equal(node.calls_send, 1);
+    market_stats_t st;
+    market_stats(m, &st);
+    assert_int_equal(st.accepted, 0);
+    assert_int_equal(st.rounds, 3);
+    market_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_limits_and_pending),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
