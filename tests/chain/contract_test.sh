@@ -142,6 +142,33 @@ echo "$OUT" | grep -q "insufficient funds" || fail "funds message: $OUT"
 if OUT=$("$AETHER" contract logs 2>&1); then fail "logs without a filter"; fi
 if OUT=$("$AETHER" contract query --contract "$TOKEN" --input 01 2>&1); then
     fail "a short input did not fail"; fi
+# the RPC names the offending field
+python3 -c "
+import json, sys, urllib.request
+def call(method, params):
+    req = urllib.request.Request(sys.argv[1], json.dumps({'jsonrpc': '2.0', 'id': 1,
+        'method': method, 'params': params}).encode(), {'Content-Type': 'application/json'})
+    return json.load(urllib.request.urlopen(req, timeout=10))
+z = '00' * 20
+cases = [
+    ('aeth_call', [{'to': 'zz'}], 'msg.to'),
+    ('aeth_call', [{'to': z, 'gas': 0}], 'msg.gas'),
+    ('aeth_call', [{'to': z, 'input': '0g'}], 'msg.input'),
+    ('aeth_call', [{'to': z, 'value': '-1'}], 'msg.value'),
+    ('aeth_call', [{'to': z, 'bogus': 1}], 'bogus'),
+    ('aeth_call', [{'to': z, 'code': '00'}], 'exactly one of'),
+    ('aeth_call', [{'to': z}, 1], 'not kept'),
+    ('aeth_estimateGas', [{'to': z}], 'no_contract'),
+    ('aeth_getLogs', [{}], 'address'),
+    ('aeth_getLogs', [{'address': z, 'from_block': 5, 'to_block': 1}], 'after to_block'),
+    ('aeth_getLogs', [{'topic': '11'}], 'filter.topic'),
+    ('aeth_getStorageAt', [z, 'zz'], 'params[1]'),
+    ('aeth_getProof', [{'contract': z}], 'contract'),
+]
+for m, p, want in cases:
+    r = call(m, p)
+    assert 'error' in r and want in r['error']['message'], (m, p, r)
+" "$AETHER_RPC" || fail "RPC bad input"
 "$AETHER" status >/dev/null || fail "the node is gone"
 echo "ok: bad input refused"
 

@@ -37,8 +37,8 @@ static int internal(rpc_error_t *err, const err_t *e)
 }
 
 /* A field of obj through the positional helpers (they accept "0x"). */
-static int field_hex(const json_t *obj, const char *name, size_t max, uint8_t **out, size_t *n,
-                     bool *present, rpc_error_t *err)
+static int field_hex(const json_t *obj, const char *ctx, const char *name, size_t max,
+                     uint8_t **out, size_t *n, bool *present, rpc_error_t *err)
 {
     json_t *v = json_object_get(obj, name);
     *out = NULL;
@@ -50,13 +50,13 @@ static int field_hex(const json_t *obj, const char *name, size_t max, uint8_t **
     int rc = rpc_param_hex_alloc(wrap, 0, max, out, n, err);
     json_decref(wrap);
     if (rc)
-        return rpc_fail(err, RPC_INVALID_PARAMS, "msg.%s: hex of at most %zu bytes expected",
+        return rpc_fail(err, RPC_INVALID_PARAMS, "%s.%s: hex of at most %zu bytes expected", ctx,
                         name, max);
     return 0;
 }
 
-static int field_addr(const json_t *obj, const char *name, chain_addr_t *a, bool *present,
-                      rpc_error_t *err)
+static int field_addr(const json_t *obj, const char *ctx, const char *name, chain_addr_t *a,
+                      bool *present, rpc_error_t *err)
 {
     json_t *v = json_object_get(obj, name);
     *present = v != NULL;
@@ -66,7 +66,8 @@ static int field_addr(const json_t *obj, const char *name, chain_addr_t *a, bool
     int rc = rpc_param_hex_fixed(wrap, 0, a->b, CHAIN_ADDR_BYTES, err);
     json_decref(wrap);
     if (rc)
-        return rpc_fail(err, RPC_INVALID_PARAMS, "%s: an address (40 hex digits) expected", name);
+        return rpc_fail(err, RPC_INVALID_PARAMS, "%s.%s: an address (40 hex digits) expected",
+                        ctx, name);
     return 0;
 }
 
@@ -101,9 +102,9 @@ static int parse_msg(void *ud, const json_t *params, msg_t *out, rpc_error_t *er
     }
     bool has_to, has_code, has;
     size_t n;
-    if (field_addr(o, "from", &out->m.from, &has, err) ||
-        field_addr(o, "to", &out->m.to, &has_to, err) ||
-        field_hex(o, "code", CHAIN_MAX_CODE_BYTES, &out->code, &n, &has_code, err))
+    if (field_addr(o, "msg", "from", &out->m.from, &has, err) ||
+        field_addr(o, "msg", "to", &out->m.to, &has_to, err) ||
+        field_hex(o, "msg", "code", CHAIN_MAX_CODE_BYTES, &out->code, &n, &has_code, err))
         goto bad;
     out->m.code = out->code;
     out->m.code_len = (uint32_t)n;
@@ -116,7 +117,7 @@ static int parse_msg(void *ud, const json_t *params, msg_t *out, rpc_error_t *er
         rpc_fail(err, RPC_INVALID_PARAMS, "msg.code is empty");
         goto bad;
     }
-    if (field_hex(o, "input", CHAIN_MAX_INPUT_BYTES, &out->input, &n, &has, err))
+    if (field_hex(o, "msg", "input", CHAIN_MAX_INPUT_BYTES, &out->input, &n, &has, err))
         goto bad;
     out->m.input = out->input;
     out->m.input_len = (uint32_t)n;
@@ -270,8 +271,10 @@ int rpc_contract_storage_proof(void *ud, const json_t *obj, json_t **result, rpc
     bool has;
     uint8_t *key = NULL;
     size_t klen = 0;
-    if (json_object_size(obj) != 2 || field_addr(obj, "contract", &a, &has, err) || !has ||
-        field_hex(obj, "key", CHAIN_CONTRACT_MAX_KEY, &key, &klen, &has, err) || !has) {
+    if (json_object_size(obj) != 2 ||
+        field_addr(obj, "params[0]", "contract", &a, &has, err) || !has ||
+        field_hex(obj, "params[0]", "key", CHAIN_CONTRACT_MAX_KEY, &key, &klen, &has, err) ||
+        !has) {
         free(key);
         return rpc_fail(err, RPC_INVALID_PARAMS,
                         "params[0]: expected {\"contract\": 40 hex, \"key\": hex}");
@@ -374,7 +377,7 @@ int rpc_m_get_logs(void *ud, const json_t *params, json_t **result, rpc_error_t 
     logs_q_t q = {.st = node_state(ud), .max = MAX_LOGS};
     chain_addr_t a;
     bool by_addr;
-    if (field_addr(f, "address", &a, &by_addr, err))
+    if (field_addr(f, "filter", "address", &a, &by_addr, err))
         return -1;
     json_t *t = json_object_get(f, "topic");
     if (t) {
@@ -382,7 +385,7 @@ int rpc_m_get_logs(void *ud, const json_t *params, json_t **result, rpc_error_t 
         int rc = rpc_param_hex_fixed(wrap, 0, q.topic.b, 32, err);
         json_decref(wrap);
         if (rc)
-            return rpc_fail(err, RPC_INVALID_PARAMS, "topic: 64 hex digits expected");
+            return rpc_fail(err, RPC_INVALID_PARAMS, "filter.topic: 64 hex digits expected");
         q.by_topic = true;
     }
     if (!by_addr && !q.by_topic)
@@ -390,11 +393,11 @@ int rpc_m_get_logs(void *ud, const json_t *params, json_t **result, rpc_error_t 
     uint64_t from = 0, to = UINT64_MAX, max = MAX_LOGS;
     json_t *v;
     if ((v = json_object_get(f, "from_block")) && !cjson_get_u64(v, &from))
-        return rpc_fail(err, RPC_INVALID_PARAMS, "from_block: a block height expected");
+        return rpc_fail(err, RPC_INVALID_PARAMS, "filter.from_block: a block height expected");
     if ((v = json_object_get(f, "to_block")) && !cjson_get_u64(v, &to))
-        return rpc_fail(err, RPC_INVALID_PARAMS, "to_block: a block height expected");
+        return rpc_fail(err, RPC_INVALID_PARAMS, "filter.to_block: a block height expected");
     if ((v = json_object_get(f, "max")) && (!cjson_get_u64(v, &max) || max == 0 || max > MAX_LOGS))
-        return rpc_fail(err, RPC_INVALID_PARAMS, "max: 1..%d", MAX_LOGS);
+        return rpc_fail(err, RPC_INVALID_PARAMS, "filter.max: 1..%d", MAX_LOGS);
     if (from > to)
         return rpc_fail(err, RPC_INVALID_PARAMS, "from_block %llu is after to_block %llu",
                         (unsigned long long)from, (unsigned long long)to);
