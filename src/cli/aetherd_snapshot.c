@@ -15,7 +15,8 @@
 static const char usage[] =
     "Usage: aetherd snapshot <command>\n"
     "\n"
-    "State snapshots: the tip block plus every account and UTxO, zstd-compressed,\n"
+    "State snapshots: the tip block plus every account, UTxO and data leaf (jobs,\n"
+    "staking, contracts), zstd-compressed,\n"
     "verified on import against the genesis file (block 0 and the validator that\n"
     "signed the tip) and against the tip's state root.\n";
 

@@ -252,4 +252,15 @@ R2=$("$AETHERD" replay --rpc "$AETHER_RPC" --data "$T/replay" --genesis "$T/gene
 if OUT=$("$AETHERD" replay --rpc "$AETHER_RPC" --data "$T/replay2" --genesis "$T/other.json" 2>&1); then
     fail "replay under another genesis succeeded"; fi
 echo "ok: replay of $TIP blocks: same state root $SRC_ROOT and gas"
+
+# ---- a snapshot of the replayed store carries the contracts (code, records, storage) ----
+"$AETHERD" snapshot export --data "$T/replay" --out "$T/snap.zst" >/dev/null || fail "snapshot export"
+"$AETHERD" snapshot import --data "$T/imported" --in "$T/snap.zst" --genesis "$T/genesis.json" \
+    >/dev/null || fail "snapshot import"
+"$AETHERD" snapshot check --data "$T/imported" --genesis "$T/genesis.json" >/dev/null ||
+    fail "snapshot check"
+R3=$("$AETHERD" replay --rpc "$AETHER_RPC" --data "$T/imported" --genesis "$T/genesis.json" \
+    --to "$TIP") || fail "replay onto the imported snapshot: $R3"
+[ "$(echo "$R3" | jget '["state_root"]')" = "$SRC_ROOT" ] || fail "imported root: $R3"
+echo "ok: snapshot export/import of a state with contracts"
 testenv_exit "$FAILS"

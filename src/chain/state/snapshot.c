@@ -1,5 +1,5 @@
-/* chain/state: snapshots — the tip block plus every account and UTxO,
- * zstd-compressed (format in state.h). Export reads through a RocksDB
+/* chain/state: snapshots — the tip block plus every account, UTxO and data
+ * leaf (jobs, staking, contracts), zstd-compressed (format in state.h). Export reads through a RocksDB
  * snapshot so it is consistent even beside a committing node; import
  * rebuilds the sparse Merkle tree from the records and accepts the file only
  * if it reproduces the tip header's state root. */
@@ -14,7 +14,7 @@
 #include <zstd.h>
 
 #define SNAP_MAGIC "AETHSNAP"
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2   /* 2 adds data leaves; version 1 files (no data) still import */
 #define SNAP_MAX_BLOCK (CHAIN_MAX_BLOCK_BYTES + 0u)
 
 /* ---- export: records -> sha256 + zstd stream -> FILE ---- */
@@ -92,7 +92,7 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     zout_t w = {.e = e};
     uint8_t *blk = NULL, *gen = NULL;
     size_t blen = 0, glen = 0;
-    uint64_t n_acc = 0, n_utxo = 0;
+    uint64_t n_acc = 0, n_utxo = 0, n_data = 0;
     {
         static const uint8_t k0[8] = {0};
         if ((rc = db_get(st->db, snap, CF_BLOCKS, k0, 8, &gen, &glen, e)) != 0) {
@@ -111,23 +111,6 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
                 err_set(e, CHAIN_EIO, "snapshot: the tip block is absent");
             err_prefix(e, "snapshot: cannot read the tip block");
             rc = CHAIN_EIO;
-            goto out;
-        }
-    }
-    {
-        /* snapshots carry accounts and UTxOs only (format 1): refuse rather
-         * than write one that imports to another state root */
-        db_iter_t *dit = db_iter_new(st->db, snap, CF_DATA, e);
-        if (!dit) {
-            rc = CHAIN_EIO;
-            goto out;
-        }
-        db_iter_first(dit);
-        bool has_data = db_iter_valid(dit);
-        db_iter_free(dit);
-        if (has_data) {
-            rc = err_set(e, CHAIN_EINVAL, "snapshot: the state holds job escrow records, which "
-                                          "snapshot format 1 does not carry yet");
             goto out;
         }
     }
@@ -154,8 +137,8 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
     store_le32(gl, (uint32_t)glen);
     zo_write(&w, gl, 4, true);
     zo_write(&w, gen, glen, true);
-    static const int cfs[2] = {CF_ACCOUNTS, CF_UTXOS};
-    for (int c = 0; c < 2 && !w.rc; c++) {
+    static const int cfs[3] = {CF_ACCOUNTS, CF_UTXOS, CF_DATA};
+    for (int c = 0; c < 3 && !w.rc; c++) {
         if (!(it = db_iter_new(st->db, snap, cfs[c], e))) {
             rc = w.rc = CHAIN_EIO;
             break;
@@ -164,6 +147,20 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
             size_t kl, vl;
             const uint8_t *k = db_iter_key(it, &kl);
             const uint8_t *v = db_iter_value(it, &vl);
+            if (c == 2) {   /* data: tag ‖ id32, u32 length, value */
+                if (kl != 33 || vl == 0 || vl > CHAIN_DATA_MAX) {
+                    rc = w.rc = err_set(e, CHAIN_EIO, "snapshot: corrupt data record");
+                    break;
+                }
+                uint8_t rec[1 + 33 + 4];
+                rec[0] = 3;
+                memcpy(rec + 1, k, 33);
+                store_le32(rec + 34, (uint32_t)vl);
+                zo_write(&w, rec, sizeof rec, true);
+                zo_write(&w, v, vl, true);
+                n_data++;
+                continue;
+            }
             size_t want_k = c == 0 ? 20 : 36, want_v = c == 0 ? CHAIN_ACCOUNT_BYTES : CHAIN_UTXO_BYTES;
             if (kl != want_k || vl != want_v) {
                 rc = w.rc = err_set(e, CHAIN_EIO, "snapshot: corrupt %s record",
@@ -186,13 +183,14 @@ int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
         db_iter_free(it);
         it = NULL;
     }
-    uint8_t end[1 + 16 + 32];
+    uint8_t end[1 + 24 + 32];
     end[0] = 0;
     store_le64(end + 1, n_acc);
     store_le64(end + 9, n_utxo);
-    zo_write(&w, end, 17, true);
-    crypto_sha256_final(&w.sha, end + 17);
-    zo_write(&w, end + 17, 32, false);
+    store_le64(end + 17, n_data);
+    zo_write(&w, end, 25, true);
+    crypto_sha256_final(&w.sha, end + 25);
+    zo_write(&w, end + 25, 32, false);
     zo_finish(&w);
     rc = w.rc;
     if (!rc && (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0))
@@ -299,6 +297,21 @@ static int read_block(zin_t *r, uint32_t len, const char *what, uint8_t **raw,
     return 0;
 }
 
+/* Makes room for one more leaf (the caller fills leaves[*n - 1]). */
+static int add_leaf(smt_leaf_t **leaves, size_t *n, size_t *cap, err_t *e)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 1024;
+        smt_leaf_t *p = realloc(*leaves, c * sizeof *p);
+        if (!p)
+            return err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+        *leaves = p;
+        *cap = c;
+    }
+    (*n)++;
+    return 0;
+}
+
 int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain_genesis_t *g,
                                 err_t *e)
 {
@@ -320,7 +333,8 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
     kv_map_t nodes;
     kv_init(&nodes, SMT_POS_BYTES);
     db_batch_t *wb = db_batch_new();
-    uint64_t n_acc = 0, n_utxo = 0;
+    uint64_t n_acc = 0, n_utxo = 0, n_data = 0;
+    uint8_t *dval = NULL;   /* a data value being read */
 
     r.f = fopen(path, "rb");
     if (!r.f) {
@@ -353,7 +367,7 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
     }
     uint32_t ver = load_le32(hdr + 8);
     uint32_t blen = load_le32(hdr + 12);
-    if (ver != SNAP_VERSION) {
+    if (ver != 1 && ver != SNAP_VERSION) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: unsupported version %u", ver);
         goto out;
     }
@@ -393,6 +407,35 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
             break;
         uint8_t rec[36 + CHAIN_UTXO_BYTES];
         size_t kl = tag == 1 ? 20 : 36, vl = tag == 1 ? CHAIN_ACCOUNT_BYTES : CHAIN_UTXO_BYTES;
+        if (tag == 3 && ver >= 2) {   /* a data leaf: tag ‖ id32, u32 length, value */
+            uint8_t dh[33 + 4];
+            if (!zi_read(&r, dh, sizeof dh, true)) {
+                rc = trunc_err(&r, "data record");
+                goto out;
+            }
+            uint32_t dl = load_le32(dh + 33);
+            if (dl == 0 || dl > CHAIN_DATA_MAX) {
+                rc = err_set(e, CHAIN_EINVAL, "snapshot: data record of %u bytes at byte %llu "
+                             "(1..%d)", dl, (unsigned long long)r.consumed - 4, CHAIN_DATA_MAX);
+                goto out;
+            }
+            if (!dval && !(dval = malloc(CHAIN_DATA_MAX))) {
+                rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+                goto out;
+            }
+            if (!zi_read(&r, dval, dl, true)) {
+                rc = trunc_err(&r, "data value");
+                goto out;
+            }
+            if ((rc = add_leaf(&leaves, &n_leaves, &cap, e)))
+                goto out;
+            smt_leaf_t *l = &leaves[n_leaves - 1];
+            chain_smt_key_data(dh[0], dh + 1, &l->key);
+            crypto_sha256(dval, dl, l->vh.b);
+            db_batch_put(st->db, wb, CF_DATA, dh, 33, dval, dl);
+            n_data++;
+            continue;
+        }
         if (tag != 1 && tag != 2) {
             rc = err_set(e, CHAIN_EINVAL, "snapshot: unknown record tag %u at byte %llu", tag,
                          (unsigned long long)r.consumed - 1);
@@ -402,17 +445,9 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
             rc = trunc_err(&r, "record");
             goto out;
         }
-        if (n_leaves == cap) {
-            size_t c = cap ? cap * 2 : 1024;
-            smt_leaf_t *p = realloc(leaves, c * sizeof *p);
-            if (!p) {
-                rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
-                goto out;
-            }
-            leaves = p;
-            cap = c;
-        }
-        smt_leaf_t *l = &leaves[n_leaves++];
+        if ((rc = add_leaf(&leaves, &n_leaves, &cap, e)))
+            goto out;
+        smt_leaf_t *l = &leaves[n_leaves - 1];
         if (tag == 1) {
             chain_addr_t a;
             chain_account_t acct;
@@ -441,21 +476,20 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
         }
         crypto_sha256(rec + kl, vl, l->vh.b);
     }
-    uint8_t tail[16], digest[32], want[32];
-    if (!zi_read(&r, tail, 16, true) || !zi_read(&r, digest, 32, false)) {
+    uint8_t tail[24] = {0}, digest[32], want[32];
+    size_t tl = ver >= 2 ? 24 : 16;
+    if (!zi_read(&r, tail, tl, true) || !zi_read(&r, digest, 32, false)) {
         rc = trunc_err(&r, "trailer");
         goto out;
     }
     crypto_sha256_final(&r.sha, want);
-    uint64_t ca = 0, cu = 0;
-    for (int i = 7; i >= 0; i--) {
-        ca = ca << 8 | tail[i];
-        cu = cu << 8 | tail[8 + i];
-    }
-    if (ca != n_acc || cu != n_utxo) {
-        rc = err_set(e, CHAIN_EINVAL, "snapshot: trailer counts %llu/%llu differ from records %llu/%llu",
-                     (unsigned long long)ca, (unsigned long long)cu, (unsigned long long)n_acc,
-                     (unsigned long long)n_utxo);
+    uint64_t ca = load_le64(tail), cu = load_le64(tail + 8), cd = load_le64(tail + 16);
+    if (ca != n_acc || cu != n_utxo || cd != n_data) {
+        rc = err_set(e, CHAIN_EINVAL,
+                     "snapshot: trailer counts %llu/%llu/%llu differ from records %llu/%llu/%llu",
+                     (unsigned long long)ca, (unsigned long long)cu, (unsigned long long)cd,
+                     (unsigned long long)n_acc, (unsigned long long)n_utxo,
+                     (unsigned long long)n_data);
         goto out;
     }
     if (!crypto_equal(digest, want, 32)) {
@@ -525,6 +559,7 @@ out:
     db_batch_free(wb);
     kv_free(&nodes);
     free(leaves);
+    free(dval);
     free(braw);
     free(graw);
     chain_block_free(blk);

@@ -262,12 +262,14 @@ int chain_state_recover(chain_state_t *st, err_t *e) BASE_MUST_CHECK;
 /* ---- snapshots ---------------------------------------------------------------- */
 
 /* Snapshot file: zstd frame over
- *   "AETHSNAP" u32 version(1), u32 block_len, tip block encoding,
+ *   "AETHSNAP" u32 version (2), u32 block_len, tip block encoding,
  *   u32 genesis_len, block 0 encoding (so a restarted node can still check
  *   its genesis file),
  *   then records: u8 tag (1 account: [20] addr, account bytes;
- *   2 utxo: [32] tx, u32 index, utxo bytes; 0 end: u64 n_accounts,
- *   u64 n_utxos, [32] SHA-256 of everything before the end tag).
+ *   2 utxo: [32] tx, u32 index, utxo bytes; 3 data leaf: u8 data tag,
+ *   [32] id, u32 length (1..CHAIN_DATA_MAX), value; 0 end: u64 n_accounts,
+ *   u64 n_utxos, u64 n_data, [32] SHA-256 of everything before the end tag).
+ * Version 1 files (no data records, no n_data) are still imported.
  * Export writes it atomically (tmp + fsync + rename). Import requires an
  * empty store and the genesis the node will run with: it accepts the file
  * only when block 0 and the tip prove themselves against that genesis
