@@ -428,6 +428,8 @@ int chain_exec_contract_tx(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, con
     };
     if ((rc = run_msg(ov, cfg, &m, tx->nonce, r, e)) != 0)
         goto undo_all;
+    if (r->gas_used > tx->gas_limit)   /* the runtime never reports more; stay safe */
+        r->gas_used = tx->gas_limit;
     if (r->status != CHAIN_STATUS_OK) {
         chain_overlay_rollback(ov, mark);
         drop_logs(r);

@@ -5,7 +5,8 @@
  *                    "contract","return_data","logs","revert_reason"}:
  *                    read-only execution on the tip state, nothing committed.
  *                    msg = {"from"?, "to" | "code", "input"?, "value"?,
- *                    "gas"?}; block = "latest" or the tip's height (the
+ *                    "gas"? (default and cap: RPC_CALL_GAS_CAP)}; block =
+ *                    "latest" or the tip's height (the
  *                    node keeps only the tip's state: another height is an
  *                    error that says so).
  *   aeth_estimateGas [msg, block?] -> gas used (integer) when the execution
@@ -30,6 +31,9 @@
 #include "chain/node/node.h"
 
 #define MAX_LOGS 10000
+/* Read-only executions run on an RPC thread: their gas is capped (as
+ * geth's rpc.gascap) so one request cannot hold a core for long. */
+#define RPC_CALL_GAS_CAP 100000000ull
 
 static int internal(rpc_error_t *err, const err_t *e)
 {
@@ -130,11 +134,15 @@ static int parse_msg(void *ud, const json_t *params, msg_t *out, rpc_error_t *er
     }
     v = json_object_get(o, "gas");
     if (v && (!cjson_get_u64(v, &out->m.gas_limit) || out->m.gas_limit == 0 ||
-              out->m.gas_limit > CHAIN_MAX_TX_GAS)) {
-        rpc_fail(err, RPC_INVALID_PARAMS, "msg.gas: an integer 1..%llu expected",
-                 (unsigned long long)CHAIN_MAX_TX_GAS);
+              out->m.gas_limit > RPC_CALL_GAS_CAP)) {
+        rpc_fail(err, RPC_INVALID_PARAMS,
+                 "msg.gas: an integer 1..%llu expected (the node's gas cap for read-only "
+                 "execution)",
+                 (unsigned long long)RPC_CALL_GAS_CAP);
         goto bad;
     }
+    if (!v)
+        out->m.gas_limit = RPC_CALL_GAS_CAP;
     /* the block: only the tip's state is kept */
     const json_t *b = rpc_param(params, 1);
     if (b && !json_is_null(b) && !(json_is_string(b) && !strcmp(json_string_value(b), "latest"))) {
