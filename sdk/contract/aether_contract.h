@@ -172,7 +172,7 @@ static inline void aec__udivmod128(uint64_t nh, uint64_t nl, uint64_t dh, uint64
     *qh = qhi, *ql = qlo, *rh = rhi, *rl = rlo;
 }
 
-__attribute__((weak)) unsigned __int128 __udivti3(unsigned __int128 a, unsigned __int128 b)
+static inline unsigned __int128 aec__divmod(unsigned __int128 a, unsigned __int128 b, int rem)
 {
     aec_u128_parts x, y;
     x.v = a;
@@ -181,19 +181,17 @@ __attribute__((weak)) unsigned __int128 __udivti3(unsigned __int128 a, unsigned 
         __builtin_trap();
     uint64_t qh, ql, rh, rl;
     aec__udivmod128(x.p.hi, x.p.lo, y.p.hi, y.p.lo, &qh, &ql, &rh, &rl);
-    return aec__u128_make(qh, ql);
+    return rem ? aec__u128_make(rh, rl) : aec__u128_make(qh, ql);
+}
+
+__attribute__((weak)) unsigned __int128 __udivti3(unsigned __int128 a, unsigned __int128 b)
+{
+    return aec__divmod(a, b, 0);
 }
 
 __attribute__((weak)) unsigned __int128 __umodti3(unsigned __int128 a, unsigned __int128 b)
 {
-    aec_u128_parts x, y;
-    x.v = a;
-    y.v = b;
-    if (y.p.hi == 0 && y.p.lo == 0)
-        __builtin_trap();
-    uint64_t qh, ql, rh, rl;
-    aec__udivmod128(x.p.hi, x.p.lo, y.p.hi, y.p.lo, &qh, &ql, &rh, &rl);
-    return aec__u128_make(rh, rl);
+    return aec__divmod(a, b, 1);
 }
 
 static inline size_t aec_strlen(const char *s)

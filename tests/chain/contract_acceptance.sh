@@ -82,7 +82,7 @@ ALICE=$(addr alice) BOB=$(addr bob)
 TA=$(deploy token-a "$TOKEN_WASM" "$(u128 1000000)")
 TB=$(deploy token-b "$TOKEN_WASM" "$(u128 1000000)")
 AMM=$(deploy amm "$AMM_WASM" "$(u128 30)")
-PERIOD=15 TIMELOCK=5
+PERIOD=40 TIMELOCK=5   # blocks: ~4 a second here; room for a slow machine
 GOV=$(deploy governance "$GOV_WASM" \
     "${TA}$(u64 $PERIOD)$(u64 $TIMELOCK)$(u64 2000)$(u64 5000)$(u128 1000)")
 echo "ok: deployed token $TA, token $TB, amm $AMM, governance $GOV"

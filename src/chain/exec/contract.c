@@ -649,48 +649,35 @@ static int h_call_contract(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *
     uint32_t used_pages = f->pages_below + (m ? awasm_memory_pages(m) : 0);
     mark_t mk = tx_mark(tx);
     bool ok;
-    if ((rc = move_value(tx, &f->self, &to, value, &ok)))
-        goto fail;
-    if (!ok)
-        goto release;   /* cannot pay value: the callee does not run */
-    uint64_t left = awasm_store_fuel(awasm_ctx_store(ctx));
-    uint64_t gas = left - left / 64;
-    if (want > 0 && (uint64_t)want < gas)
-        gas = (uint64_t)want;
-    frame_t callee = {.tx = tx, .depth = f->depth + 1, .pages_below = used_pages,
-                      .self = to, .caller = f->self, .value = value, .input = input,
-                      .input_len = (uint32_t)in_len};
-    outcome_t o;
-    err_t ce = {0};
-    rc = run_frame(&callee, code, "call", gas, &o, &ce);
-    if (rc) {
-        free(callee.ret);
-        goto fail;
+    outcome_t o = {.status = CHAIN_CONTRACT_REVERT};   /* the callee did not run */
+    if ((rc = move_value(tx, &f->self, &to, value, &ok)) == 0 && ok) {
+        uint64_t left = awasm_store_fuel(awasm_ctx_store(ctx));
+        uint64_t gas = left - left / 64;
+        if (want > 0 && (uint64_t)want < gas)
+            gas = (uint64_t)want;
+        frame_t callee = {.tx = tx, .depth = f->depth + 1, .pages_below = used_pages,
+                          .self = to, .caller = f->self, .value = value, .input = input,
+                          .input_len = (uint32_t)in_len};
+        err_t ce = {0};
+        rc = run_frame(&callee, code, "call", gas, &o, &ce);
+        if (!rc && (o.status == CHAIN_CONTRACT_OK || o.status == CHAIN_CONTRACT_REVERT)) {
+            f->rdata = callee.ret;
+            f->rdata_len = callee.ret_len;
+        } else {
+            free(callee.ret);
+        }
     }
-    if (o.status != CHAIN_CONTRACT_OK)
+    /* a callee that failed (or could not be paid) takes back all it did */
+    if (rc || o.status != CHAIN_CONTRACT_OK)
         tx_rollback(tx, mk);
-    if (o.status == CHAIN_CONTRACT_OK || o.status == CHAIN_CONTRACT_REVERT) {
-        f->rdata = callee.ret;
-        f->rdata_len = callee.ret_len;
-    } else {
-        free(callee.ret);
-    }
     if (tx->env->code_release)
         tx->env->code_release(tx->env->user, code);
+    if (rc)
+        return fatal(ctx, f, rc);
     /* the callee's gas is the caller's: it had at most what was left */
     CHARGE(ctx, o.gas_used);
     res[0].of.i32 = o.status == CHAIN_CONTRACT_OK;
     return 0;
-release:
-    tx_rollback(tx, mk);
-    if (tx->env->code_release)
-        tx->env->code_release(tx->env->user, code);
-    return 0;
-fail:
-    tx_rollback(tx, mk);
-    if (tx->env->code_release)
-        tx->env->code_release(tx->env->user, code);
-    return fatal(ctx, f, rc);
 }
 
 static int h_return_data_size(awasm_ctx_t *ctx, const awasm_val_t *a, awasm_val_t *res, void *u)

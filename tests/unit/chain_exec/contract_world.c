@@ -297,3 +297,60 @@ int cw_run(cw_t *w, const chain_addr_t *caller, const chain_addr_t *self, const 
     }
     return rc;
 }
+
+void cw_msg_u8(cw_msg_t *m, uint8_t v)
+{
+    if (m->n + 1 > sizeof m->b)
+        abort();
+    m->b[m->n++] = v;
+}
+
+void cw_msg_addr(cw_msg_t *m, const chain_addr_t *a)
+{
+    if (m->n + 20 > sizeof m->b)
+        abort();
+    memcpy(m->b + m->n, a->b, 20);
+    m->n += 20;
+}
+
+void cw_msg_u64(cw_msg_t *m, uint64_t v)
+{
+    if (m->n + 8 > sizeof m->b)
+        abort();
+    store_le64(m->b + m->n, v);
+    m->n += 8;
+}
+
+void cw_msg_u128(cw_msg_t *m, cw_u128 v)
+{
+    if (m->n + 16 > sizeof m->b)
+        abort();
+    chain_u128_put(m->b + m->n, (chain_u128_t){(uint64_t)v, (uint64_t)(v >> 64)});
+    m->n += 16;
+}
+
+cw_u128 cw_u128_at(const uint8_t *b)
+{
+    chain_u128_t v = chain_u128_get(b);
+    return ((cw_u128)v.hi << 64) | v.lo;
+}
+
+uint8_t cw_call(cw_t *w, const chain_addr_t *caller, const chain_addr_t *self, const char *entry,
+                const cw_msg_t *m, uint64_t gas, uint8_t *ret, uint32_t *ret_len, char *reason)
+{
+    chain_contract_result_t r;
+    int rc = cw_run(w, caller, self, entry, (chain_u128_t){0, 0}, m->b, m->n, gas, &r);
+    if (rc != 0) {
+        fprintf(stderr, "cw_call %s: the run failed (%d)\n", entry, rc);
+        abort();
+    }
+    if (ret && r.ret_len && r.ret_len <= CW_RET_MAX)
+        memcpy(ret, r.ret, r.ret_len);
+    if (ret_len)
+        *ret_len = r.ret_len;
+    if (reason)
+        snprintf(reason, ERR_MSG_MAX, "%s", r.reason);
+    uint8_t st = r.status;
+    chain_contract_result_free(&r);
+    return st;
+}

@@ -42,4 +42,25 @@ int cw_run(cw_t *w, const chain_addr_t *caller, const chain_addr_t *self, const 
            chain_contract_result_t *r);
 void cw_set_block(cw_t *w, uint64_t height, uint64_t timestamp_ms);
 
+/* Call inputs built field by field (the SDK's encodings: addresses 20
+ * bytes, u64 / u128 little-endian). */
+typedef unsigned __int128 cw_u128;
+typedef struct cw_msg {
+    uint8_t b[512];
+    uint32_t n;
+} cw_msg_t;
+void cw_msg_u8(cw_msg_t *m, uint8_t v);
+void cw_msg_addr(cw_msg_t *m, const chain_addr_t *a);
+void cw_msg_u64(cw_msg_t *m, uint64_t v);
+void cw_msg_u128(cw_msg_t *m, cw_u128 v);
+cw_u128 cw_u128_at(const uint8_t *b);   /* 16 bytes LE */
+
+/* cw_run with no value and a msg: the status; the return data copied to
+ * ret (when not NULL; up to CW_RET_MAX bytes) with its length in *ret_len,
+ * the reason to reason (ERR_MSG_MAX bytes) when not NULL. Aborts when the
+ * run itself fails (no code, a callback error). */
+#define CW_RET_MAX 128
+uint8_t cw_call(cw_t *w, const chain_addr_t *caller, const chain_addr_t *self, const char *entry,
+                const cw_msg_t *m, uint64_t gas, uint8_t *ret, uint32_t *ret_len, char *reason);
+
 #endif

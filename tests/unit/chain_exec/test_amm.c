@@ -18,7 +18,7 @@
 
 #include "contract_world.h"
 
-typedef unsigned __int128 u128;
+typedef cw_u128 u128;
 
 static const char *g_dir;
 static chain_contract_t *g_token, *g_amm;
@@ -28,94 +28,59 @@ static chain_addr_t TA, TB, AMM, DEPLOYER, USERS[4];
 #define FEE 30
 #define GAS 20000000
 
-static chain_u128_t c128(u128 v)
-{
-    return (chain_u128_t){(uint64_t)v, (uint64_t)(v >> 64)};
-}
 
-static u128 get128(const uint8_t *b)
-{
-    chain_u128_t v = chain_u128_get(b);
-    return ((u128)v.hi << 64) | v.lo;
-}
 
-typedef struct msg {
-    uint8_t b[256];
-    uint32_t n;
-} msg_t;
-
-static void m_u8(msg_t *m, uint8_t v)
-{
-    m->b[m->n++] = v;
-}
-
-static void m_addr(msg_t *m, const chain_addr_t *a)
-{
-    memcpy(m->b + m->n, a->b, 20);
-    m->n += 20;
-}
-
-static void m_u128(msg_t *m, u128 v)
-{
-    chain_u128_put(m->b + m->n, c128(v));
-    m->n += 16;
-}
 
 /* Runs entry of self as caller; the result's status, its return data in
  * ret (when not NULL, up to 64 bytes) and *ret_len. Traps and out of gas
  * are test failures: every refusal must be a revert with a reason. */
+/* A call that must not trap or run out of gas: every refusal is a revert
+ * with a reason. */
 static uint8_t run(const chain_addr_t *caller, const chain_addr_t *self, const char *entry,
-                   const msg_t *m, uint8_t *ret, uint32_t *ret_len, char *reason)
+                   const cw_msg_t *m, uint8_t *ret, uint32_t *ret_len, char *reason)
 {
-    chain_contract_result_t r;
+    char why[ERR_MSG_MAX];
     chain_u128_t total = cw_total(W);
-    assert_int_equal(cw_run(W, caller, self, entry, (chain_u128_t){0, 0}, m->b, m->n, GAS, &r),
-                     0);
-    if (r.status == CHAIN_CONTRACT_TRAP || r.status == CHAIN_CONTRACT_OUT_OF_GAS)
-        fail_msg("%s: %s (%s)", entry, chain_contract_status_name(r.status), r.reason);
+    uint8_t st = cw_call(W, caller, self, entry, m, GAS, ret, ret_len, why);
+    if (st == CHAIN_CONTRACT_TRAP || st == CHAIN_CONTRACT_OUT_OF_GAS)
+        fail_msg("%s: %s (%s)", entry, chain_contract_status_name(st), why);
     assert_int_equal(chain_u128_cmp(total, cw_total(W)), 0);
-    if (ret && r.ret_len && r.ret_len <= 64)
-        memcpy(ret, r.ret, r.ret_len);
-    if (ret_len)
-        *ret_len = r.ret_len;
     if (reason)
-        snprintf(reason, ERR_MSG_MAX, "%s", r.reason);
-    uint8_t st = r.status;
-    chain_contract_result_free(&r);
+        snprintf(reason, ERR_MSG_MAX, "%s", why);
     return st;
 }
 
 static void must(const chain_addr_t *caller, const chain_addr_t *self, const char *entry,
-                 const msg_t *m)
+                 const cw_msg_t *m)
 {
     char why[ERR_MSG_MAX];
     if (run(caller, self, entry, m, NULL, NULL, why) != CHAIN_CONTRACT_OK)
         fail_msg("%s failed: %s", entry, why);
 }
 
-static u128 query(const chain_addr_t *self, const msg_t *m, uint32_t want_len, uint8_t *out)
+static u128 query(const chain_addr_t *self, const cw_msg_t *m, uint32_t want_len, uint8_t *out)
 {
-    uint8_t buf[64];
+    uint8_t buf[CW_RET_MAX];
     uint32_t n;
     assert_int_equal(run(&DEPLOYER, self, "call", m, buf, &n, NULL), CHAIN_CONTRACT_OK);
     assert_int_equal(n, want_len);
     if (out)
         memcpy(out, buf, n);
-    return get128(buf);
+    return cw_u128_at(buf);
 }
 
 static u128 token_balance(const chain_addr_t *token, const chain_addr_t *who)
 {
-    msg_t m = {.n = 0};
-    m_u8(&m, 6);
-    m_addr(&m, who);
+    cw_msg_t m = {.n = 0};
+    cw_msg_u8(&m, 6);
+    cw_msg_addr(&m, who);
     return query(token, &m, 16, NULL);
 }
 
 static u128 token_supply(const chain_addr_t *token)
 {
-    msg_t m = {.n = 0};
-    m_u8(&m, 7);
+    cw_msg_t m = {.n = 0};
+    cw_msg_u8(&m, 7);
     return query(token, &m, 16, NULL);
 }
 
@@ -165,33 +130,33 @@ static void deploy(void)
     cw_set_code(W, &TA, g_token);
     cw_set_code(W, &TB, g_token);
     cw_set_code(W, &AMM, g_amm);
-    msg_t m = {.n = 0};
-    m_u128(&m, 10000000000ull);   /* initial supply to the deployer */
+    cw_msg_t m = {.n = 0};
+    cw_msg_u128(&m, 10000000000ull);   /* initial supply to the deployer */
     must(&DEPLOYER, &TA, "init", &m);
     must(&DEPLOYER, &TB, "init", &m);
     m.n = 0;
-    m_u128(&m, FEE);
+    cw_msg_u128(&m, FEE);
     must(&DEPLOYER, &AMM, "init", &m);
 }
 
 static void check_invariants(const model_t *md)
 {
-    msg_t m = {.n = 0};
-    m_u8(&m, 5);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
+    cw_msg_t m = {.n = 0};
+    cw_msg_u8(&m, 5);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
     uint8_t pool[48];
     query(&AMM, &m, 48, pool);
-    assert_true(get128(pool) == md->ra);
-    assert_true(get128(pool + 16) == md->rb);
-    assert_true(get128(pool + 32) == md->supply);
+    assert_true(cw_u128_at(pool) == md->ra);
+    assert_true(cw_u128_at(pool + 16) == md->rb);
+    assert_true(cw_u128_at(pool + 32) == md->supply);
     /* the same pool named the other way round */
     m.n = 0;
-    m_u8(&m, 5);
-    m_addr(&m, &TB);
-    m_addr(&m, &TA);
+    cw_msg_u8(&m, 5);
+    cw_msg_addr(&m, &TB);
+    cw_msg_addr(&m, &TA);
     query(&AMM, &m, 48, pool);
-    assert_true(get128(pool) == md->rb && get128(pool + 16) == md->ra);
+    assert_true(cw_u128_at(pool) == md->rb && cw_u128_at(pool + 16) == md->ra);
     /* the AMM holds exactly its reserves */
     assert_true(token_balance(&TA, &AMM) == md->ra);
     assert_true(token_balance(&TB, &AMM) == md->rb);
@@ -203,10 +168,10 @@ static void check_invariants(const model_t *md)
         sa += md->bal_a[i];
         sb += md->bal_b[i];
         m.n = 0;
-        m_u8(&m, 6);
-        m_addr(&m, &TA);
-        m_addr(&m, &TB);
-        m_addr(&m, &USERS[i]);
+        cw_msg_u8(&m, 6);
+        cw_msg_addr(&m, &TA);
+        cw_msg_addr(&m, &TB);
+        cw_msg_addr(&m, &USERS[i]);
         assert_true(query(&AMM, &m, 16, NULL) == md->lp[i]);
         lp_sum += md->lp[i];
     }
@@ -221,17 +186,17 @@ static void test_amm_model(void **state)
     deploy();
     model_t md;
     memset(&md, 0, sizeof md);
-    msg_t m = {.n = 0};
+    cw_msg_t m = {.n = 0};
     /* a pool of TA/TB; creating it again or with one token twice reverts */
-    m_u8(&m, 1);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
+    cw_msg_u8(&m, 1);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
     must(&USERS[0], &AMM, "call", &m);
     assert_int_equal(run(&USERS[0], &AMM, "call", &m, NULL, NULL, NULL), CHAIN_CONTRACT_REVERT);
-    msg_t same = {.n = 0};
-    m_u8(&same, 1);
-    m_addr(&same, &TA);
-    m_addr(&same, &TA);
+    cw_msg_t same = {.n = 0};
+    cw_msg_u8(&same, 1);
+    cw_msg_addr(&same, &TA);
+    cw_msg_addr(&same, &TA);
     assert_int_equal(run(&USERS[0], &AMM, "call", &same, NULL, NULL, NULL), CHAIN_CONTRACT_REVERT);
     /* the traders get tokens; three of them approve the AMM */
     for (int i = 0; i < 4; i++) {
@@ -239,16 +204,16 @@ static void test_amm_model(void **state)
         const chain_addr_t *toks[2] = {&TA, &TB};
         for (int t = 0; t < 2; t++) {
             m.n = 0;
-            m_u8(&m, 1);
-            m_addr(&m, &USERS[i]);
-            m_u128(&m, 100000000);
+            cw_msg_u8(&m, 1);
+            cw_msg_addr(&m, &USERS[i]);
+            cw_msg_u128(&m, 100000000);
             must(&DEPLOYER, toks[t], "call", &m);
             if (i == 3)
                 continue;
             m.n = 0;
-            m_u8(&m, 2);
-            m_addr(&m, &AMM);
-            m_u128(&m, (u128)1 << 100);
+            cw_msg_u8(&m, 2);
+            cw_msg_addr(&m, &AMM);
+            cw_msg_u128(&m, (u128)1 << 100);
             must(&USERS[i], toks[t], "call", &m);
         }
         md.approved[i] = i != 3;
@@ -266,12 +231,12 @@ static void test_amm_model(void **state)
             u128 a = 1000 + rnd() % 2000000, b = 1000 + rnd() % 2000000, min_lp = 0;
             if (rnd() % 8 == 0)
                 min_lp = (u128)1 << 80;   /* impossible */
-            m_u8(&m, 2);
-            m_addr(&m, &TA);
-            m_addr(&m, &TB);
-            m_u128(&m, a);
-            m_u128(&m, b);
-            m_u128(&m, min_lp);
+            cw_msg_u8(&m, 2);
+            cw_msg_addr(&m, &TA);
+            cw_msg_addr(&m, &TB);
+            cw_msg_u128(&m, a);
+            cw_msg_u128(&m, b);
+            cw_msg_u128(&m, min_lp);
             u128 lp;
             if (md.supply == 0) {
                 lp = isqrt(a * b);
@@ -294,12 +259,12 @@ static void test_amm_model(void **state)
             u128 lp = md.lp[u] ? 1 + rnd() % md.lp[u] : 1 + rnd() % 1000;
             if (rnd() % 10 == 0)
                 lp = md.lp[u] + 1;   /* more than held */
-            m_u8(&m, 3);
-            m_addr(&m, &TA);
-            m_addr(&m, &TB);
-            m_u128(&m, lp);
-            m_u128(&m, 0);
-            m_u128(&m, 0);
+            cw_msg_u8(&m, 3);
+            cw_msg_addr(&m, &TA);
+            cw_msg_addr(&m, &TB);
+            cw_msg_u128(&m, lp);
+            cw_msg_u128(&m, 0);
+            cw_msg_u128(&m, 0);
             ok = lp <= md.lp[u];
             if (ok) {
                 u128 a = lp * md.ra / md.supply, b = lp * md.rb / md.supply;
@@ -311,11 +276,11 @@ static void test_amm_model(void **state)
             bool a_in = rnd() % 2;
             u128 in = 1 + rnd() % 3000000, r_in = a_in ? md.ra : md.rb, r_out = a_in ? md.rb : md.ra;
             u128 out = swap_out(in, r_in, r_out), min_out = rnd() % 6 == 0 ? out + 1 : out / 2;
-            m_u8(&m, 4);
-            m_addr(&m, a_in ? &TA : &TB);
-            m_addr(&m, a_in ? &TB : &TA);
-            m_u128(&m, in);
-            m_u128(&m, min_out);
+            cw_msg_u8(&m, 4);
+            cw_msg_addr(&m, a_in ? &TA : &TB);
+            cw_msg_addr(&m, a_in ? &TB : &TA);
+            cw_msg_u128(&m, in);
+            cw_msg_u128(&m, min_out);
             u128 *bin = a_in ? &md.bal_a[u] : &md.bal_b[u], *bout = a_in ? &md.bal_b[u] : &md.bal_a[u];
             ok = out > 0 && out >= min_out && md.approved[u] && *bin >= in;
             if (ok) {
@@ -327,7 +292,7 @@ static void test_amm_model(void **state)
                 e0 = out;
             }
         }
-        uint8_t ret[64];
+        uint8_t ret[CW_RET_MAX];
         uint32_t n;
         char why[ERR_MSG_MAX];
         uint8_t st = run(&USERS[u], &AMM, "call", &m, ret, &n, why);
@@ -339,15 +304,15 @@ static void test_amm_model(void **state)
         } else if (op == 0) {
             adds++;
             assert_int_equal(n, 48);
-            assert_true(get128(ret) == e0 && get128(ret + 16) == e1 && get128(ret + 32) == e2);
+            assert_true(cw_u128_at(ret) == e0 && cw_u128_at(ret + 16) == e1 && cw_u128_at(ret + 32) == e2);
         } else if (op == 1) {
             removes++;
             assert_int_equal(n, 32);
-            assert_true(get128(ret) == e0 && get128(ret + 16) == e1);
+            assert_true(cw_u128_at(ret) == e0 && cw_u128_at(ret + 16) == e1);
         } else {
             swaps++;
             assert_int_equal(n, 16);
-            assert_true(get128(ret) == e0);
+            assert_true(cw_u128_at(ret) == e0);
             /* k never decreases on a swap */
             assert_true(md.ra * md.rb >= k_prev);
         }
@@ -365,112 +330,112 @@ static void test_swap_formula(void **state)
 {
     (void)state;
     deploy();
-    msg_t m = {.n = 0};
-    m_u8(&m, 1);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
+    cw_msg_t m = {.n = 0};
+    cw_msg_u8(&m, 1);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
     must(&DEPLOYER, &AMM, "call", &m);
     const chain_addr_t *toks[2] = {&TA, &TB};
     for (int t = 0; t < 2; t++) {
         m.n = 0;
-        m_u8(&m, 2);
-        m_addr(&m, &AMM);
-        m_u128(&m, (u128)1 << 100);
+        cw_msg_u8(&m, 2);
+        cw_msg_addr(&m, &AMM);
+        cw_msg_u128(&m, (u128)1 << 100);
         must(&DEPLOYER, toks[t], "call", &m);
     }
     m.n = 0;
-    m_u8(&m, 2);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
-    m_u128(&m, 1000000);
-    m_u128(&m, 4000000);
-    m_u128(&m, 0);
+    cw_msg_u8(&m, 2);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
+    cw_msg_u128(&m, 1000000);
+    cw_msg_u128(&m, 4000000);
+    cw_msg_u128(&m, 0);
     must(&DEPLOYER, &AMM, "call", &m);
     u128 a0 = token_balance(&TA, &DEPLOYER), b0 = token_balance(&TB, &DEPLOYER);
     m.n = 0;
-    m_u8(&m, 7);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
-    m_u128(&m, 10000);
+    cw_msg_u8(&m, 7);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
+    cw_msg_u128(&m, 10000);
     u128 quoted = query(&AMM, &m, 16, NULL);
     u128 want = (u128)10000 * 9970 * 4000000 / ((u128)1000000 * 10000 + (u128)10000 * 9970);
     assert_true(quoted == want);   /* 39,482 */
     m.n = 0;
-    m_u8(&m, 4);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
-    m_u128(&m, 10000);
-    m_u128(&m, want);
+    cw_msg_u8(&m, 4);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
+    cw_msg_u128(&m, 10000);
+    cw_msg_u128(&m, want);
     must(&DEPLOYER, &AMM, "call", &m);
     assert_true(token_balance(&TA, &DEPLOYER) == a0 - 10000);
     assert_true(token_balance(&TB, &DEPLOYER) == b0 + want);
     /* the same swap asking for one more than it gives reverts, nothing moves */
     m.n = 0;
-    m_u8(&m, 4);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
-    m_u128(&m, 10000);
-    m_u128(&m, (u128)1 << 64);
+    cw_msg_u8(&m, 4);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
+    cw_msg_u128(&m, 10000);
+    cw_msg_u128(&m, (u128)1 << 64);
     char why[ERR_MSG_MAX];
     assert_int_equal(run(&DEPLOYER, &AMM, "call", &m, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "min_out"));
     assert_true(token_balance(&TA, &DEPLOYER) == a0 - 10000);
     /* a first deposit below 1,000 shares is refused */
     m.n = 0;
-    m_u8(&m, 1);
-    m_addr(&m, &TB);
-    m_addr(&m, &AMM);
+    cw_msg_u8(&m, 1);
+    cw_msg_addr(&m, &TB);
+    cw_msg_addr(&m, &AMM);
     must(&DEPLOYER, &AMM, "call", &m);
     m.n = 0;
-    m_u8(&m, 2);
-    m_addr(&m, &TB);
-    m_addr(&m, &AMM);
-    m_u128(&m, 10);
-    m_u128(&m, 10);
-    m_u128(&m, 0);
+    cw_msg_u8(&m, 2);
+    cw_msg_addr(&m, &TB);
+    cw_msg_addr(&m, &AMM);
+    cw_msg_u128(&m, 10);
+    cw_msg_u128(&m, 10);
+    cw_msg_u128(&m, 0);
     assert_int_equal(run(&DEPLOYER, &AMM, "call", &m, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "1000 shares"));
     /* big amounts: products past 2^128 go through the 256-bit helpers */
     deploy();
     m.n = 0;
-    m_u8(&m, 4);
-    m_addr(&m, &USERS[0]);
-    m_u128(&m, (u128)1 << 100);
+    cw_msg_u8(&m, 4);
+    cw_msg_addr(&m, &USERS[0]);
+    cw_msg_u128(&m, (u128)1 << 100);
     must(&DEPLOYER, &TA, "call", &m);   /* the deployer owns TA: mint 2^100 */
     must(&DEPLOYER, &TB, "call", &m);
     m.n = 0;
-    m_u8(&m, 1);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
+    cw_msg_u8(&m, 1);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
     must(&DEPLOYER, &AMM, "call", &m);
     for (int t = 0; t < 2; t++) {
         m.n = 0;
-        m_u8(&m, 2);
-        m_addr(&m, &AMM);
-        m_u128(&m, (u128)1 << 101);
+        cw_msg_u8(&m, 2);
+        cw_msg_addr(&m, &AMM);
+        cw_msg_u128(&m, (u128)1 << 101);
         must(&USERS[0], toks[t], "call", &m);
     }
     m.n = 0;
-    m_u8(&m, 2);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
-    m_u128(&m, (u128)1 << 90);
-    m_u128(&m, (u128)1 << 90);
-    m_u128(&m, 0);
-    uint8_t ret[64];
+    cw_msg_u8(&m, 2);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
+    cw_msg_u128(&m, (u128)1 << 90);
+    cw_msg_u128(&m, (u128)1 << 90);
+    cw_msg_u128(&m, 0);
+    uint8_t ret[CW_RET_MAX];
     uint32_t n;
     assert_int_equal(run(&USERS[0], &AMM, "call", &m, ret, &n, why), CHAIN_CONTRACT_OK);
-    assert_true(get128(ret + 32) == (u128)1 << 90);   /* isqrt(2^180) */
+    assert_true(cw_u128_at(ret + 32) == (u128)1 << 90);   /* isqrt(2^180) */
     m.n = 0;
-    m_u8(&m, 4);
-    m_addr(&m, &TA);
-    m_addr(&m, &TB);
-    m_u128(&m, (u128)1 << 89);
-    m_u128(&m, 0);
+    cw_msg_u8(&m, 4);
+    cw_msg_addr(&m, &TA);
+    cw_msg_addr(&m, &TB);
+    cw_msg_u128(&m, (u128)1 << 89);
+    cw_msg_u128(&m, 0);
     assert_int_equal(run(&USERS[0], &AMM, "call", &m, ret, &n, why), CHAIN_CONTRACT_OK);
     /* out = 2^89·9970·2^90 / (2^90·10000 + 2^89·9970) = 2^90·9970/29970 */
     u128 want_big = ((u128)1 << 90) * 9970 / 29970;
-    assert_true(get128(ret) == want_big);
+    assert_true(cw_u128_at(ret) == want_big);
 }
 
 int main(int argc, char **argv)

@@ -21,7 +21,7 @@
 
 #include "contract_world.h"
 
-typedef unsigned __int128 u128;
+typedef cw_u128 u128;
 
 static chain_contract_t *g_token, *g_gov;
 static cw_t *W;
@@ -34,61 +34,24 @@ static chain_addr_t TOK, GOV, DEPLOYER, USERS[4];
 #define MIN_POWER 1000
 #define GAS 20000000
 
-typedef struct msg {
-    uint8_t b[256];
-    uint32_t n;
-} msg_t;
 
-static void m_u8(msg_t *m, uint8_t v)
-{
-    m->b[m->n++] = v;
-}
 
-static void m_addr(msg_t *m, const chain_addr_t *a)
-{
-    memcpy(m->b + m->n, a->b, 20);
-    m->n += 20;
-}
-
-static void m_u64(msg_t *m, uint64_t v)
-{
-    store_le64(m->b + m->n, v);
-    m->n += 8;
-}
-
-static void m_u128(msg_t *m, u128 v)
-{
-    chain_u128_put(m->b + m->n, (chain_u128_t){(uint64_t)v, (uint64_t)(v >> 64)});
-    m->n += 16;
-}
-
-static u128 get128(const uint8_t *b)
-{
-    chain_u128_t v = chain_u128_get(b);
-    return ((u128)v.hi << 64) | v.lo;
-}
-
+/* A call that must not trap or run out of gas: every refusal is a revert
+ * with a reason. */
 static uint8_t run(const chain_addr_t *caller, const chain_addr_t *self, const char *entry,
-                   const msg_t *m, uint8_t *ret, uint32_t *ret_len, char *reason)
+                   const cw_msg_t *m, uint8_t *ret, uint32_t *ret_len, char *reason)
 {
-    chain_contract_result_t r;
-    assert_int_equal(cw_run(W, caller, self, entry, (chain_u128_t){0, 0}, m->b, m->n, GAS, &r),
-                     0);
-    if (r.status == CHAIN_CONTRACT_TRAP || r.status == CHAIN_CONTRACT_OUT_OF_GAS)
-        fail_msg("%s: %s (%s)", entry, chain_contract_status_name(r.status), r.reason);
-    if (ret && r.ret_len && r.ret_len <= 128)
-        memcpy(ret, r.ret, r.ret_len);
-    if (ret_len)
-        *ret_len = r.ret_len;
+    char why[ERR_MSG_MAX];
+    uint8_t st = cw_call(W, caller, self, entry, m, GAS, ret, ret_len, why);
+    if (st == CHAIN_CONTRACT_TRAP || st == CHAIN_CONTRACT_OUT_OF_GAS)
+        fail_msg("%s: %s (%s)", entry, chain_contract_status_name(st), why);
     if (reason)
-        snprintf(reason, ERR_MSG_MAX, "%s", r.reason);
-    uint8_t st = r.status;
-    chain_contract_result_free(&r);
+        snprintf(reason, ERR_MSG_MAX, "%s", why);
     return st;
 }
 
 static void must(const chain_addr_t *caller, const chain_addr_t *self, const char *entry,
-                 const msg_t *m)
+                 const cw_msg_t *m)
 {
     char why[ERR_MSG_MAX];
     if (run(caller, self, entry, m, NULL, NULL, why) != CHAIN_CONTRACT_OK)
@@ -97,15 +60,15 @@ static void must(const chain_addr_t *caller, const chain_addr_t *self, const cha
 
 static u128 q128(const chain_addr_t *self, uint8_t op, const chain_addr_t *a)
 {
-    msg_t m = {.n = 0};
-    m_u8(&m, op);
+    cw_msg_t m = {.n = 0};
+    cw_msg_u8(&m, op);
     if (a)
-        m_addr(&m, a);
-    uint8_t ret[128];
+        cw_msg_addr(&m, a);
+    uint8_t ret[CW_RET_MAX];
     uint32_t n;
     assert_int_equal(run(&DEPLOYER, self, "call", &m, ret, &n, NULL), CHAIN_CONTRACT_OK);
     assert_int_equal(n, 16);
-    return get128(ret);
+    return cw_u128_at(ret);
 }
 
 /* ---- the model ---- */
@@ -146,35 +109,35 @@ static void deploy(model_t *md)
     memset(md, 0, sizeof *md);
     md->height = 1;
     cw_set_block(W, md->height, 1000);
-    msg_t m = {.n = 0};
+    cw_msg_t m = {.n = 0};
     md->supply = md->bal_deployer = 1000000000;
-    m_u128(&m, md->supply);
+    cw_msg_u128(&m, md->supply);
     must(&DEPLOYER, &TOK, "init", &m);
     m.n = 0;
-    m_addr(&m, &TOK);
-    m_u64(&m, PERIOD);
-    m_u64(&m, TIMELOCK);
-    m_u64(&m, QUORUM);
-    m_u64(&m, THRESHOLD);
-    m_u128(&m, MIN_POWER);
+    cw_msg_addr(&m, &TOK);
+    cw_msg_u64(&m, PERIOD);
+    cw_msg_u64(&m, TIMELOCK);
+    cw_msg_u64(&m, QUORUM);
+    cw_msg_u64(&m, THRESHOLD);
+    cw_msg_u128(&m, MIN_POWER);
     must(&DEPLOYER, &GOV, "init", &m);
     /* the token's mint now belongs to governance */
     m.n = 0;
-    m_u8(&m, 9);
-    m_addr(&m, &GOV);
+    cw_msg_u8(&m, 9);
+    cw_msg_addr(&m, &GOV);
     must(&DEPLOYER, &TOK, "call", &m);
     for (int i = 0; i < 4; i++) {
         m.n = 0;
-        m_u8(&m, 1);
-        m_addr(&m, &USERS[i]);
-        m_u128(&m, 1000000);
+        cw_msg_u8(&m, 1);
+        cw_msg_addr(&m, &USERS[i]);
+        cw_msg_u128(&m, 1000000);
         must(&DEPLOYER, &TOK, "call", &m);
         md->bal[i] = 1000000;
         md->bal_deployer -= 1000000;
         m.n = 0;
-        m_u8(&m, 2);
-        m_addr(&m, &GOV);
-        m_u128(&m, (u128)1 << 100);
+        cw_msg_u8(&m, 2);
+        cw_msg_addr(&m, &GOV);
+        cw_msg_u128(&m, (u128)1 << 100);
         must(&USERS[i], &TOK, "call", &m);
     }
 }
@@ -194,15 +157,15 @@ static void check(const model_t *md)
     assert_true(sum == md->supply);   /* conservation, mints included */
     for (int id = 1; id <= md->n_props; id++) {
         const prop_t *p = &md->p[id];
-        msg_t m = {.n = 0};
-        m_u8(&m, 8);
-        m_u64(&m, (uint64_t)id);
-        uint8_t r[128];
+        cw_msg_t m = {.n = 0};
+        cw_msg_u8(&m, 8);
+        cw_msg_u64(&m, (uint64_t)id);
+        uint8_t r[CW_RET_MAX];
         uint32_t n;
         assert_int_equal(run(&DEPLOYER, &GOV, "call", &m, r, &n, NULL), CHAIN_CONTRACT_OK);
         assert_int_equal(n, 1 + 16 + 16 + 8 * 3 + 40);
         assert_int_equal(r[0], p->status);
-        assert_true(get128(r + 1) == p->yes && get128(r + 17) == p->no);
+        assert_true(cw_u128_at(r + 1) == p->yes && cw_u128_at(r + 17) == p->no);
         assert_int_equal(load_le64(r + 33), p->start);
         assert_int_equal(load_le64(r + 41), p->end);
         assert_int_equal(load_le64(r + 49), p->eta);
@@ -226,7 +189,7 @@ static void test_governance_model(void **state)
         int op = 0, u = (int)(rnd() % 4);
         for (int x = (int)(rnd() % 100); x >= weight[op]; op++)
             x -= weight[op];
-        msg_t m = {.n = 0};
+        cw_msg_t m = {.n = 0};
         bool ok = false;
         const chain_addr_t *target = &GOV;
         /* mostly one of the last three proposals, sometimes any or none */
@@ -259,8 +222,8 @@ static void test_governance_model(void **state)
         switch (op) {
         case 1: {   /* deposit */
             u128 amt = rnd() % 4 == 0 ? 0 : rnd() % 300000;
-            m_u8(&m, 1);
-            m_u128(&m, amt);
+            cw_msg_u8(&m, 1);
+            cw_msg_u128(&m, amt);
             ok = amt > 0 && md.bal[u] >= amt;
             if (ok)
                 md.bal[u] -= amt, md.power[u] += amt, md.total += amt;
@@ -268,8 +231,8 @@ static void test_governance_model(void **state)
         }
         case 2: {   /* withdraw */
             u128 amt = 1 + rnd() % 200000;
-            m_u8(&m, 2);
-            m_u128(&m, amt);
+            cw_msg_u8(&m, 2);
+            cw_msg_u128(&m, amt);
             ok = md.height > md.unlock[u] && amt <= md.power[u];
             if (ok)
                 md.bal[u] += amt, md.power[u] -= amt, md.total -= amt;
@@ -280,11 +243,11 @@ static void test_governance_model(void **state)
                 continue;
             int kind = rnd() % 4 == 0, to = (int)(rnd() % 4);
             u128 amount = 1 + rnd() % 50000;
-            m_u8(&m, 3);
-            m_addr(&m, &TOK);
-            m_u8(&m, kind ? 77 : 4);   /* 77: no such token operation */
-            m_addr(&m, &USERS[to]);
-            m_u128(&m, amount);
+            cw_msg_u8(&m, 3);
+            cw_msg_addr(&m, &TOK);
+            cw_msg_u8(&m, kind ? 77 : 4);   /* 77: no such token operation */
+            cw_msg_addr(&m, &USERS[to]);
+            cw_msg_u128(&m, amount);
             ok = md.power[u] >= MIN_POWER;
             if (ok) {
                 prop_t *n = &md.p[++md.n_props];
@@ -297,9 +260,9 @@ static void test_governance_model(void **state)
         }
         case 4: {   /* vote */
             int support = rnd() % 10 < 7;   /* mostly for: proposals pass */
-            m_u8(&m, 4);
-            m_u64(&m, (uint64_t)id);
-            m_u8(&m, (uint8_t)support);
+            cw_msg_u8(&m, 4);
+            cw_msg_u64(&m, (uint64_t)id);
+            cw_msg_u8(&m, (uint8_t)support);
             ok = id <= md.n_props && p->status == 1 && md.height <= p->end && !p->voted[u] &&
                  md.power[u] > 0;
             if (ok) {
@@ -315,8 +278,8 @@ static void test_governance_model(void **state)
             break;
         }
         case 5: {   /* finalize */
-            m_u8(&m, 5);
-            m_u64(&m, (uint64_t)id);
+            cw_msg_u8(&m, 5);
+            cw_msg_u64(&m, (uint64_t)id);
             ok = id <= md.n_props && p->status == 1 && md.height > p->end;
             if (ok) {
                 u128 total = p->yes + p->no;
@@ -329,8 +292,8 @@ static void test_governance_model(void **state)
             break;
         }
         case 6: {   /* execute */
-            m_u8(&m, 6);
-            m_u64(&m, (uint64_t)id);
+            cw_msg_u8(&m, 6);
+            cw_msg_u64(&m, (uint64_t)id);
             ok = id <= md.n_props && p->status == 2 && md.height >= p->eta && p->kind == 0;
             if (ok) {
                 p->status = 4;
@@ -341,8 +304,8 @@ static void test_governance_model(void **state)
             break;
         }
         case 7: {   /* cancel */
-            m_u8(&m, 7);
-            m_u64(&m, (uint64_t)id);
+            cw_msg_u8(&m, 7);
+            cw_msg_u64(&m, (uint64_t)id);
             ok = id <= md.n_props && p->status == 1 && p->proposer == u;
             if (ok)
                 p->status = 5;
@@ -351,9 +314,9 @@ static void test_governance_model(void **state)
         default: {   /* a token transfer between holders */
             int to = (int)(rnd() % 4);
             u128 amt = rnd() % 100000;
-            m_u8(&m, 1);
-            m_addr(&m, &USERS[to]);
-            m_u128(&m, amt);
+            cw_msg_u8(&m, 1);
+            cw_msg_addr(&m, &USERS[to]);
+            cw_msg_u128(&m, amt);
             target = &TOK;
             ok = to != u && md.bal[u] >= amt;
             if (ok)
@@ -396,56 +359,56 @@ static void test_mint_proposal(void **state)
     (void)state;
     model_t md;
     deploy(&md);
-    msg_t m = {.n = 0};
+    cw_msg_t m = {.n = 0};
     char why[ERR_MSG_MAX];
     /* only governance mints now */
-    m_u8(&m, 4);
-    m_addr(&m, &USERS[3]);
-    m_u128(&m, 5);
+    cw_msg_u8(&m, 4);
+    cw_msg_addr(&m, &USERS[3]);
+    cw_msg_u128(&m, 5);
     assert_int_equal(run(&DEPLOYER, &TOK, "call", &m, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "not the owner"));
     for (int i = 0; i < 3; i++) {
         m.n = 0;
-        m_u8(&m, 1);
-        m_u128(&m, 100000);
+        cw_msg_u8(&m, 1);
+        cw_msg_u128(&m, 100000);
         must(&USERS[i], &GOV, "call", &m);
     }
     /* proposal 1: mint 777,000 to user 3 */
     m.n = 0;
-    m_u8(&m, 3);
-    m_addr(&m, &TOK);
-    m_u8(&m, 4);
-    m_addr(&m, &USERS[3]);
-    m_u128(&m, 777000);
-    uint8_t r[128];
+    cw_msg_u8(&m, 3);
+    cw_msg_addr(&m, &TOK);
+    cw_msg_u8(&m, 4);
+    cw_msg_addr(&m, &USERS[3]);
+    cw_msg_u128(&m, 777000);
+    uint8_t r[CW_RET_MAX];
     uint32_t n;
     assert_int_equal(run(&USERS[0], &GOV, "call", &m, r, &n, why), CHAIN_CONTRACT_OK);
     assert_int_equal(n, 8);
     assert_int_equal(load_le64(r), 1);
-    msg_t vote = {.n = 0};
-    m_u8(&vote, 4);
-    m_u64(&vote, 1);
-    m_u8(&vote, 1);
+    cw_msg_t vote = {.n = 0};
+    cw_msg_u8(&vote, 4);
+    cw_msg_u64(&vote, 1);
+    cw_msg_u8(&vote, 1);
     must(&USERS[0], &GOV, "call", &vote);
     must(&USERS[1], &GOV, "call", &vote);
     vote.b[vote.n - 1] = 0;
     must(&USERS[2], &GOV, "call", &vote);
     /* voters cannot take their deposit out before the end */
     m.n = 0;
-    m_u8(&m, 2);
-    m_u128(&m, 1);
+    cw_msg_u8(&m, 2);
+    cw_msg_u128(&m, 1);
     assert_int_equal(run(&USERS[0], &GOV, "call", &m, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "locked"));
-    msg_t fin = {.n = 0};
-    m_u8(&fin, 5);
-    m_u64(&fin, 1);
+    cw_msg_t fin = {.n = 0};
+    cw_msg_u8(&fin, 5);
+    cw_msg_u64(&fin, 1);
     assert_int_equal(run(&USERS[3], &GOV, "call", &fin, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "not ended"));
     cw_set_block(W, 1 + PERIOD + 1, 9000);
     must(&USERS[3], &GOV, "call", &fin);
-    msg_t ex = {.n = 0};
-    m_u8(&ex, 6);
-    m_u64(&ex, 1);
+    cw_msg_t ex = {.n = 0};
+    cw_msg_u8(&ex, 6);
+    cw_msg_u64(&ex, 1);
     assert_int_equal(run(&USERS[3], &GOV, "call", &ex, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "timelock"));
     u128 before = q128(&TOK, 6, &USERS[3]);
@@ -462,35 +425,35 @@ static void test_mint_proposal(void **state)
     cw_set_block(W, h, h * 1000);
     for (int k = 0; k < 2; k++) {
         m.n = 0;
-        m_u8(&m, 3);
-        m_addr(&m, &TOK);
-        m_u8(&m, 4);
-        m_addr(&m, &USERS[3]);
-        m_u128(&m, 1);
+        cw_msg_u8(&m, 3);
+        cw_msg_addr(&m, &TOK);
+        cw_msg_u8(&m, 4);
+        cw_msg_addr(&m, &USERS[3]);
+        cw_msg_u128(&m, 1);
         must(&USERS[0], &GOV, "call", &m);
     }
     vote.n = 0;
-    m_u8(&vote, 4);
-    m_u64(&vote, 2);
-    m_u8(&vote, 0);
+    cw_msg_u8(&vote, 4);
+    cw_msg_u64(&vote, 2);
+    cw_msg_u8(&vote, 0);
     must(&USERS[1], &GOV, "call", &vote);
     cw_set_block(W, h + PERIOD + 1 + TIMELOCK, (h + 10) * 1000);
     for (uint64_t id = 2; id <= 3; id++) {
         fin.n = ex.n = 0;
-        m_u8(&fin, 5);
-        m_u64(&fin, id);
+        cw_msg_u8(&fin, 5);
+        cw_msg_u64(&fin, id);
         must(&USERS[3], &GOV, "call", &fin);
-        m_u8(&ex, 6);
-        m_u64(&ex, id);
+        cw_msg_u8(&ex, 6);
+        cw_msg_u64(&ex, id);
         assert_int_equal(run(&USERS[3], &GOV, "call", &ex, NULL, NULL, why),
                          CHAIN_CONTRACT_REVERT);
         assert_non_null(strstr(why, "not passed"));
     }
     /* bad input names what was wrong */
     m.n = 0;
-    m_u8(&m, 4);
-    m_u64(&m, 99);
-    m_u8(&m, 1);
+    cw_msg_u8(&m, 4);
+    cw_msg_u64(&m, 99);
+    cw_msg_u8(&m, 1);
     assert_int_equal(run(&USERS[0], &GOV, "call", &m, NULL, NULL, why), CHAIN_CONTRACT_REVERT);
     assert_non_null(strstr(why, "no such proposal"));
     m.b[m.n - 1] = 2;
