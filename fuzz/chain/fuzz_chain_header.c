@@ -1,5 +1,7 @@
-/* libFuzzer: block header and receipt decoders (fixed-size records). The
- * first byte picks the decoder. */
+/* libFuzzer: block header and receipt decoders (a header is fixed-size; a
+ * receipt carries contract return data, logs and a reason: every length is
+ * bounded and checked). A decoded value must re-encode to the same bytes.
+ * The first byte picks the decoder. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
