@@ -93,6 +93,13 @@ N=$("$AETHER" contract logs --contract "$TOKEN" --from-block "$H" | jget '.__len
 N=$("$AETHER" contract logs --contract "$TOKEN" --event Approval | jget '.__len__()')
 [ "$N" = 0 ] || fail "Approval logs: $N"
 echo "ok: logs"
+GAS_TOTAL=$(python3 -c "
+import sys, urllib.request
+for line in urllib.request.urlopen(sys.argv[1] + '/metrics', timeout=10).read().decode().splitlines():
+    if line.startswith('aether_gas_used_total '):
+        print(line.split()[1])
+" "$AETHER_RPC")
+[ "${GAS_TOTAL:-0}" -ge $((DEPLOY_GAS + GAS)) ] || fail "aether_gas_used_total $GAS_TOTAL in /metrics"
 
 # ---- failures: the fee and gas are charged, the effects undone ---------------------------
 B0=$(balance "$T/bob.json")

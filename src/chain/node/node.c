@@ -34,6 +34,7 @@ struct node {
     const mempool_tx_t **sel;   /* loop-thread scratch, max_block_txs */
     _Atomic uint64_t last_block_ms, height;
     _Atomic uint64_t blocks, txs_ok, txs_failed, txs_skipped, submit_invalid, submit_known;
+    _Atomic uint64_t gas_used;   /* contract gas of committed receipts */
     _Atomic uint64_t build_us, commit_us, update_us;
     _Atomic uint64_t last_block_txs;
     /* block production health: set when node_produce_block fails (store
@@ -362,10 +363,13 @@ static void pool_after_block(node_t *n, const chain_block_t *b, const chain_exec
 
 static void count_receipts(node_t *n, const chain_receipt_t *r, size_t k)
 {
-    uint64_t ok = 0;
-    for (size_t i = 0; i < k; i++)
+    uint64_t ok = 0, gas = 0;
+    for (size_t i = 0; i < k; i++) {
         ok += r[i].status == CHAIN_STATUS_OK;
+        gas += r[i].gas_used;
+    }
     atomic_fetch_add(&n->txs_ok, ok);
+    atomic_fetch_add(&n->gas_used, gas);
     atomic_fetch_add(&n->txs_failed, k - ok);
 }
 
@@ -681,6 +685,8 @@ void node_metrics(node_t *n, buf_t *out)
                (unsigned long long)atomic_load(&n->txs_failed));
     COUNTER("aether_txs_skipped_total", "Pooled transactions invalid at block time.",
             atomic_load(&n->txs_skipped));
+    COUNTER("aether_gas_used_total", "Contract gas used by committed transactions.",
+            atomic_load(&n->gas_used));
     COUNTER("aether_tx_submit_invalid_total", "Submitted transactions refused as invalid.",
             atomic_load(&n->submit_invalid));
     COUNTER("aether_tx_submit_known_total", "Submitted transactions already committed.",
