@@ -154,7 +154,9 @@
     /* market (the provider / watchtower on the job escrow) */ \
     X(MARKET_EINVAL, -1100, "bad market configuration") \
     X(MARKET_ERPC, -1101, "the chain node could not be asked or answered wrongly") \
-    X(MARKET_ENOMEM, -1102, "allocation or thread creation failed")
+    X(MARKET_ENOMEM, -1102, "allocation or thread creation failed") \
+    X(MARKET_ENOTFOUND, -1103, "no such job, or not claimed yet") \
+    X(MARKET_EVERIFY, -1104, "a claimed receipt does not match the chain's record")
 
 enum {
     BASE_OK = 0,

@@ -9,13 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chain/client/client.h"
 #include "chain_cli.h"
+#include "market/market.h"
 #include "phase/phase.h"
 
 typedef struct job_opts {
-    const char *key, *rpc, *manifest, *input, *identity, *receipt, *status;
+    const char *key, *rpc, *manifest, *input, *identity, *receipt, *status, *out;
     const char *requester, *provider;
     bool have_job, have_fee, wait;
     chain_hash_t job;
@@ -50,6 +52,7 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
         {"receipt", required_argument, NULL, 'R'},
         {"requester", required_argument, NULL, 'q'}, {"provider", required_argument, NULL, 'v'},
         {"status", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
+        {"out", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -71,6 +74,7 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
         case 'q': o->requester = optarg; break;
         case 'v': o->provider = optarg; break;
         case 's': o->status = optarg; break;
+        case 'o': o->out = optarg; break;
         case 'f':
             if (!parse_amount(optarg, &o->fee))
                 return cli_usage_error(prog, "--fee '%s' is not a decimal amount", optarg);
@@ -413,6 +417,58 @@ static int job_list(int argc, char **argv)
     return rc;
 }
 
+static const char receipt_usage[] =
+    "Usage: aether job receipt --job ID [--out FILE] [--wait [--timeout S]] [--rpc URL]\n"
+    "\nFetches the SignedReceipt that claimed the job (from its claim transaction)\n"
+    "and verifies it against the chain's record: its hash, the Phase key the\n"
+    "provider linked when accepting, the job id and the output commitment.\n"
+    "Prints {job_id, status, provider, phase_pk, receipt}; --out writes the receipt\n"
+    "as claimed (for `plasmd verify --stdout ...`). --wait waits for a claim.\n"
+    "Exit 1 when there is no claim (yet) or the receipt does not verify.\n";
+
+static int job_receipt(int argc, char **argv)
+{
+    const char *prog = "aether job receipt";
+    job_opts_t o;
+    int rc = parse(prog, receipt_usage, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (!o.have_job)
+        return cli_usage_error(prog, "--job ID is required");
+    if (crypto_init() != 0)
+        return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
+    err_t e = {0};
+    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    if (!c)
+        return cli_usage_error(prog, "--rpc: %s", e.msg);
+    json_t *job = NULL;
+    char *receipt = NULL;
+    /* --wait: every 100 ms, at most --timeout seconds */
+    uint64_t polls = o.timeout_s * 10;
+    while ((rc = market_job_receipt(c, &o.job, &job, &receipt, &e)) == MARKET_ENOTFOUND &&
+           o.wait && polls-- > 0)
+        usleep(100 * 1000);
+    if (rc) {
+        rc = cli_error(prog, CLI_FAIL, "%s", e.msg);
+    } else if (o.out && file_write_atomic(o.out, receipt, strlen(receipt), 0644, false, &e) != 0) {
+        rc = cli_error(prog, CLI_FAIL, "%s: %s", o.out, e.msg);
+    } else {
+        json_t *r = json_loads(receipt, 0, NULL);
+        json_t *out = json_pack("{s:O,s:O,s:O,s:O,s:o}", "job_id", json_object_get(job, "job_id"),
+                                "status", json_object_get(job, "status"), "provider",
+                                json_object_get(job, "provider"), "phase_pk",
+                                json_object_get(job, "phase_pk"), "receipt",
+                                r ? r : json_string(receipt));
+        chain_cli_print_json(out);
+        json_decref(out);
+        rc = CLI_OK;
+    }
+    free(receipt);
+    json_decref(job);
+    chain_client_free(c);
+    return rc;
+}
+
 int aether_job_main(int argc, char **argv)
 {
     static const cli_cmd_t cmds[] = {
@@ -420,10 +476,11 @@ int aether_job_main(int argc, char **argv)
         {"accept", job_accept, "accept a posted job, locking the provider bond"},
         {"claim", job_claim, "claim an accepted job with its Phase receipt"},
         {"finalize", job_finalize, "pay a claimed job after its challenge window"},
-        {"challenge", job_challenge, "challenge a claim (re-execution; not yet on chain)"},
+        {"challenge", job_challenge, "challenge a claim: re-executed on chain, the loser slashed"},
         {"cancel", job_cancel, "cancel a posted, unaccepted job"},
         {"expire", job_expire, "close a job past its deadline"},
         {"status", job_status, "show a job"},
+        {"receipt", job_receipt, "the receipt that claimed a job, verified against the chain"},
         {"list", job_list, "list jobs by requester, provider, status"},
         {NULL, NULL, NULL},
     };

@@ -91,4 +91,18 @@ int market_start(market_t *m, err_t *e) BASE_MUST_CHECK;
 void market_stop(market_t *m);
 void market_stats(market_t *m, market_stats_t *out);
 
+/* ---- the requester's side ---- */
+
+/* The SignedReceipt that claimed job `id`, read from the claim tx in block
+ * claimed_at and verified against the job record: its SHA-256 is
+ * receipt_hash, it is signed by the Phase key the provider linked on chain
+ * (phase_pk), its job_id is id and its output commitment is the recorded
+ * one. *job (the aeth_getJob JSON) and *receipt (the exact bytes, malloc'd)
+ * are the caller's. MARKET_ENOTFOUND when there is no such job or nobody
+ * claimed it yet, MARKET_EVERIFY naming the mismatch, MARKET_ERPC. A
+ * slashed job's receipt verifies too: it was signed, its output was wrong
+ * (the job's status says so). */
+int market_job_receipt(chain_client_t *c, const chain_hash_t *id, json_t **job, char **receipt,
+                       err_t *e) BASE_MUST_CHECK;
+
 #endif /* AETHER_MARKET_H */

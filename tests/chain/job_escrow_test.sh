@@ -154,6 +154,14 @@ N=$("$AETHER" job list --provider "$(addr auto)" | jget '.__len__()')
 [ "$N" = 1 ] || fail "job list --provider: $N"
 N=$("$AETHER" job list --status finalized | jget '.__len__()')
 [ "$N" = 1 ] || fail "job list --status finalized: $N"
+# the requester's side: the receipt that claimed it, verified against the
+# chain's record, then against the output it expects (rev reverses its input)
+OUT=$("$AETHER" job receipt --job "$JOB" --out "$T/paid.r") || fail "job receipt: $OUT"
+AUTO_PK=$(PLASMD_HOME="$T/auto-phase" "$PLASMD" identity show | python3 -c "import sys,re; print(re.search(r'[0-9a-f]{64}', sys.stdin.read()).group(0))")
+[ "$(echo "$OUT" | jget '["phase_pk"]')" = "$AUTO_PK" ] || fail "job receipt: $OUT"
+printf 'tupni deworcse' >"$T/expected.txt"
+"$PLASMD" verify "$T/paid.r" --pubkey "$AUTO_PK" --stdout "$T/expected.txt" \
+    --manifest "$T/manifest.json" >/dev/null || fail "the paid job's receipt does not verify"
 echo "ok: paid job $JOB served by plasmd start --chain"
 
 # ---- the provider killed mid-job and restarted: nothing done twice --------------------
@@ -271,6 +279,10 @@ OF=$(echo "$OUT" | sum_fee)
 [ "$(balance "$T/prov.json")" = $((P0 - PF - 3000)) ] || fail "provider after expiry"
 [ "$(balance "$T/other.json")" = $((O0 - OF)) ] || fail "other after expiry"
 [ "$(status "$JOB2")" = expired ] || fail "status 2"
+if OUT=$("$AETHER" job receipt --job "$JOB2" 2>&1); then
+    fail "a receipt for a job nobody claimed: $OUT"
+fi
+echo "$OUT" | grep -q "is expired: nobody has claimed it" || fail "wrong reason: $OUT"
 echo "ok: vanished provider lost its bond"
 
 # ---- a cheating provider, caught by the watchtower node --------------------------------
@@ -300,6 +312,12 @@ ST=$("$AETHER" job status --job "$JOB3")
     fail "watchtower txs: $(txs_of "$T/watch.json")"
 [ "$(balance "$T/watch.json")" = $((W0 + 500 - $(fees_of "$T/watch.json"))) ] ||
     fail "watchtower balance $(balance "$T/watch.json")"
+# its receipt is genuinely signed (that is why only re-execution catches it)
+# but does not commit to the job's real output
+"$AETHER" job receipt --job "$JOB3" --out "$T/cheat.r" >/dev/null || fail "job receipt 3"
+if "$PLASMD" verify "$T/cheat.r" --stdout "$T/expected.txt" >/dev/null 2>&1; then
+    fail "the cheat's receipt matches the real output"
+fi
 echo "ok: cheating provider challenged by the watchtower, slashed, requester refunded"
 
 # ---- an honest claim challenged from the CLI: the challenger pays ------------------------

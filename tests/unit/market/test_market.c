@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "market/market.h"
 #include "rpc/rpc.h"
 
@@ -22,6 +23,8 @@
 
 static struct {
     const char *jobs;      /* aeth_getJobs answer (JSON) */
+    json_t *job;           /* aeth_getJob answer */
+    char *receipt;         /* the receipt in block 5's claim tx */
     uint64_t nonce, next_nonce;
     int calls_get_jobs, calls_send;
 } node;
@@ -73,6 +76,23 @@ static int m_data(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
     return 0;
 }
 
+static int m_job(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)p, (void)err;
+    *r = node.job ? json_incref(node.job) : json_null();
+    return 0;
+}
+
+static int m_block(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)err;
+    json_int_t h = json_integer_value(json_array_get(p, 0));
+    *r = json_pack("{s:I,s:[{s:s,s:{s:O,s:s}}]}", "height", h, "transactions", "kind",
+                   "job_claim", "job", "job_id", json_object_get(node.job, "job_id"), "receipt",
+                   h == 5 ? node.receipt : "{}");
+    return 0;
+}
+
 static int m_chain_id(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
 {
     (void)ud, (void)p, (void)err;
@@ -83,7 +103,8 @@ static int m_chain_id(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
 static const rpc_method_t methods[] = {
     {"aeth_chainId", m_chain_id, NULL},   {"aeth_blockNumber", m_height, NULL}, {"aeth_getAccount", m_account, NULL},
     {"aeth_getJobs", m_jobs, NULL},       {"aeth_sendRawTransaction", m_send, NULL},
-    {"aeth_getJobData", m_data, NULL},    {NULL, NULL, NULL},
+    {"aeth_getJobData", m_data, NULL},    {"aeth_getJob", m_job, NULL},
+    {"aeth_getBlockByNumber", m_block, NULL}, {NULL, NULL, NULL},
 };
 
 static rpc_server_t *server;
@@ -233,6 +254,91 @@ static void test_limits_and_pending(void **state)
     market_free(m);
 }
 
+/* market_job_receipt: a real receipt (signed by a Phase identity through
+ * phase_escrow_run) served in block 5, checked against job records that
+ * match it or differ in one field. */
+static void test_receipt(void **state)
+{
+    (void)state;
+    static const uint8_t mod[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04,
+                                  0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03,
+                                  0x01, 0x00, 0x01, 0x07, 0x0a, 0x01, 0x06, 0x5f, 0x73, 0x74,
+                                  0x61, 0x72, 0x74, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00,
+                                  0x0b};
+    phase_identity_t id, other;
+    uint8_t seed[32];
+    memset(seed, 0x44, sizeof seed);
+    phase_identity_from_seed(seed, &id);
+    memset(seed, 0x45, sizeof seed);
+    phase_identity_from_seed(seed, &other);
+    phase_escrow_job_t j = {.module = mod, .module_len = sizeof mod, .fuel = 1000,
+                            .memory_max = 65536};
+    memset(j.job_id, 0x21, 32);
+    phase_job_outcome_t out;
+    phase_job_result_t res;
+    phase_receipt_t r;
+    err_t e = {0};
+    assert_int_equal(phase_escrow_run(&j, &id, &out, &res, &r, &e), 0);
+    node.receipt = phase_receipt_to_json(&r, &e);
+    assert_non_null(node.receipt);
+    char idhex[65], pk[65], opk[65], rh[65], oc[65];
+    hex_encode(j.job_id, 32, idhex);
+    hex_encode(id.pk, 32, pk);
+    hex_encode(other.pk, 32, opk);
+    uint8_t h[32];
+    crypto_sha256(node.receipt, strlen(node.receipt), h);
+    hex_encode(h, 32, rh);
+    hex_encode(res.output_commitment, 32, oc);
+    chain_hash_t cid;
+    memcpy(cid.b, j.job_id, 32);
+    err_t ce = {0};
+    chain_client_t *c = chain_client_new(url, 5000, &ce);
+    assert_non_null(c);
+    json_t *got = NULL;
+    char *text = NULL;
+    struct {
+        const char *field, *value, *needle;   /* field changed in the record; the error */
+    } cases[] = {
+        {NULL, NULL, NULL},
+        {"phase_pk", opk, "does not verify against the linked Phase key"},
+        {"receipt_hash", oc, "does not hash to the recorded receipt_hash"},
+        {"output_commitment", rh, "another output"},
+        {"claimed_at", NULL, "nobody has claimed it"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        node.job = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "job_id", idhex, "status",
+                             "claimed", "provider", "00", "phase_pk", pk, "receipt_hash", rh,
+                             "output_commitment", oc, "claimed_at", (json_int_t)5);
+        if (cases[i].field)
+            json_object_set_new(node.job, cases[i].field,
+                                cases[i].value ? json_string(cases[i].value) : json_null());
+        int rc = market_job_receipt(c, &cid, &got, &text, &e);
+        if (!cases[i].field) {
+            assert_int_equal(rc, 0);
+            assert_string_equal(text, node.receipt);
+            assert_true(json_is_object(got));
+        } else {
+            assert_int_not_equal(rc, 0);
+            assert_null(text);
+            if (!strstr(e.msg, cases[i].needle))
+                fail_msg("%s changed: '%s' does not say '%s'", cases[i].field, e.msg,
+                         cases[i].needle);
+        }
+        free(text);
+        text = NULL;
+        json_decref(got);
+        got = NULL;
+        json_decref(node.job);
+        node.job = NULL;
+    }
+    chain_client_free(c);
+    free(node.receipt);
+    node.receipt = NULL;
+    phase_job_result_free(&res);
+    phase_job_outcome_free(&out);
+    phase_receipt_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_limits_and_pending),
+        cmocka_unit_test(test_receipt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
