@@ -39,7 +39,8 @@ static int staking_param(const char *prog, const char *arg, json_t *params)
     name[eq - arg] = 0;
     if (strcmp(name, "validators") == 0)
         return cli_usage_error(prog, "--staking-param: validators come from --key and --stake");
-    if (strcmp(name, "min_self_stake") == 0 || strcmp(name, "min_delegation") == 0) {
+    if (strcmp(name, "min_self_stake") == 0 || strcmp(name, "min_delegation") == 0 ||
+        strcmp(name, "initial_base_fee") == 0 || strcmp(name, "min_base_fee") == 0) {
         json_object_set_new(params, name, json_string(eq + 1));
         return -1;
     }

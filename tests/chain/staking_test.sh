@@ -77,9 +77,11 @@ START=1000000000
 L=40   # blocks per epoch (a block every 100 ms when idle)
 "$AETHERD" init-genesis --key "$T/val.json" --alloc "$T/d1.json=$START" --alloc "$T/v2.json=$START" \
     --alloc "$T/rep.json=$START" --stake 5000000 --commission 1000 \
-    --staking-param epoch_blocks=$L --staking-param unbonding_blocks=80 \
+    --staking-param epoch_blocks=$L --staking-param unbonding_blocks=120 \
     --staking-param jail_downtime_blocks=5 --staking-param jail_double_blocks=8 \
     --staking-param min_delegation=1000 --staking-param block_ms=7884000 \
+    --staking-param gas_target=300 --staking-param initial_base_fee=2 \
+    --staking-param min_base_fee=1 \
     --out "$T/genesis.json" >/dev/null || fail "init-genesis"
 refused "needs --stake" "$AETHERD" init-genesis --key "$T/val.json" --staking-param epoch_blocks=3
 refused "is over 10000" "$AETHERD" init-genesis --key "$T/val.json" --stake 5 \
@@ -100,6 +102,10 @@ OUT=$("$AETHER" validators --json) || fail "validators: $OUT"
 [ "$(echo "$OUT" | jget '["validators"][0]["status"]')" = active ] || fail "not active: $OUT"
 [ "$(echo "$OUT" | jget '["validators"][0]["stake"]')" = 5000000 ] || fail "stake: $OUT"
 "$AETHER" validators | grep -q "$VAL  active" || fail "validators table: $("$AETHER" validators)"
+
+# ---- the fee market: base fee in the header, the next one over RPC ---------------
+[ "$(rpc aeth_getBlockByNumber '[0]' | jget '["base_fee"]')" = 2 ] || fail "genesis base fee"
+[ "$(rpc aeth_baseFee '[]' | jget '["next_base_fee"]')" -ge 1 ] || fail "aeth_baseFee"
 
 # ---- bad input ------------------------------------------------------------------
 refused "is not a registered validator" "$AETHER" delegate --key "$T/d1.json" --validator "$V2" --amount 5000
@@ -140,7 +146,7 @@ OUT=$("$AETHER" undelegate --key "$T/d1.json" --validator "$VAL" --amount 400000
 F2=$(echo "$OUT" | fee_of)
 HU=$(echo "$OUT" | jget '["receipt"]["block_height"]')
 [ "$(balance "$D1")" = $((B - F2)) ] || fail "undelegate must not pay out yet"
-refused "matures at height $((HU + 80))" "$AETHER" withdraw --key "$T/d1.json" --validator "$VAL"
+refused "matures at height $((HU + 120))" "$AETHER" withdraw --key "$T/d1.json" --validator "$VAL"
 refused "more than the" "$AETHER" undelegate --key "$T/d1.json" --validator "$VAL" --amount 900000
 
 # ---- downtime: v2 never signs a QC on this solo chain, so it is jailed -----------
@@ -161,17 +167,23 @@ BURN0=$(rpc aeth_getStaking '[]' | jget '["burned"]')
 B=$(balance "$REP")
 OUT=$("$AETHER" validator evidence --key "$T/rep.json" --epoch "$E1" --evidence "$EV" --wait) ||
     fail "evidence: $OUT"
+EVOUT=$OUT
 F5=$(echo "$OUT" | fee_of)
+refused "already slashed for round 7" "$AETHER" validator evidence --key "$T/rep.json" --epoch "$E1" \
+    --evidence "$EV"
+
 V=$(rpc aeth_getValidator "[\"$V2\"]")
 SLASHED=$((3000000 - $(echo "$V" | jget '["stake"]')))
 [ "$SLASHED" = 150000 ] || fail "slashed $SLASHED, expected 5% of 3000000"
 [ "$(echo "$V" | jget '["jailed"]')" = True ] || fail "evidence did not jail"
 [ "$(echo "$V" | jget '["slash_count"]')" = 1 ] || fail "slash_count"
 [ "$(balance "$REP")" = $((B - F5 + SLASHED / 10)) ] || fail "reporter reward"
-[ "$(rpc aeth_getStaking '[]' | jget '["burned"]')" = $((BURN0 + SLASHED - SLASHED / 10)) ] ||
-    fail "burned"
-refused "already slashed for round 7" "$AETHER" validator evidence --key "$T/rep.json" --epoch "$E1" \
-    --evidence "$EV"
+# burned: the slash's 90% and the base fee x size of the evidence tx itself
+HB=$(echo "$EVOUT" | jget '["receipt"]["block_height"]')
+BF=$(rpc aeth_getBlockByNumber "[$HB]" | jget '["base_fee"]')
+SZ=$(rpc aeth_getTransaction "[\"$(echo "$EVOUT" | jget '["hash"]')\"]" | jget '["size"]')
+[ "$(rpc aeth_getStaking '[]' | jget '["burned"]')" = $((BURN0 + SLASHED - SLASHED / 10 + BF * SZ)) ] ||
+    fail "burned: $(rpc aeth_getStaking '[]' | jget '["burned"]') != $BURN0 + 90% of $SLASHED + $BF x $SZ"
 "$AETHER" validators | grep -q "$V2  jailed" || fail "slashed v2 is not shown jailed"
 
 # ---- unjail after the jail time ----------------------------------------------------------
@@ -192,7 +204,7 @@ OUT=$("$AETHER" redelegate --key "$T/d1.json" --from "$VAL" --to "$V2" --amount 
 [ "$(rpc aeth_getDelegations "[\"$D1\"]" | jget '["staked"]')" = 600000 ] || fail "redelegate moved stake"
 
 # ---- withdraw after the unbonding period -----------------------------------------------
-wait_height $((HU + 79))
+wait_height $((HU + 119))
 B=$(balance "$D1")
 OUT=$("$AETHER" withdraw --key "$T/d1.json" --validator "$VAL" --wait) || fail "withdraw: $OUT"
 F3=$(echo "$OUT" | fee_of)
@@ -226,6 +238,8 @@ while :; do
     HELD=$(echo "$S" | python3 -c "import json,sys; s=json.load(sys.stdin); print(int(s['bonded'])+int(s['unbonding'])+int(s['rewards']))")
     [ "$((SUM + HELD))" = "$WANT" ] || fail "supply: balances $SUM + staking $HELD != $WANT"
     [ "$(echo "$S" | jget '["emitted"]')" -gt 0 ] || fail "nothing emitted"
+    # burned = the slash's burn + the base fee part of every fee paid
+    [ "$(echo "$S" | jget '["burned"]')" -gt $((SLASHED - SLASHED / 10)) ] || fail "no fee burned"
     break
 done
 GEN=$(echo "$S" | jget '["genesis_supply"]')

@@ -257,5 +257,9 @@ int chain_client_validator(chain_client_t *c, const chain_addr_t *a, json_t **ou
 int chain_client_delegations(chain_client_t *c, const chain_addr_t *a, json_t **out, err_t *e)
     BASE_MUST_CHECK;
 int chain_client_staking(chain_client_t *c, json_t **out, err_t *e) BASE_MUST_CHECK;
+/* aeth_baseFee: the base fee per gas of the next block (0 without a fee
+ * market). chain_client_stake_send without a fee pays at least twice it x
+ * the tx's size, so a rising base fee does not leave it out. */
+int chain_client_next_base_fee(chain_client_t *c, chain_u128_t *base, err_t *e) BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_CLIENT_H */

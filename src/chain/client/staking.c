@@ -68,8 +68,19 @@ int chain_client_stake_send(chain_client_t *c, const chain_key_t *key,
     chain_tx_t *tx = chain_tx_new_stake(chain_id, key->pk, nonce, fee, &body, &te);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
-    if (!s->have_fee)
+    if (!s->have_fee) {
         client_raise_to_floor(tx);
+        chain_u128_t base;
+        if ((rc = chain_client_next_base_fee(c, &base, e))) {
+            chain_tx_free(tx);
+            return rc;
+        }
+        chain_u128_t want = chain_u128_mul_u64_sat(base, 2 * (uint64_t)tx->size);
+        if (chain_u128_cmp(want, tx->fee) > 0) {
+            tx->fee = want;
+            chain_tx_finalize(tx);
+        }
+    }
     chain_u128_t cost = chain_u128_add_sat(tx->fee, (body.kind == CHAIN_TX_STAKE_REGISTER ||
                                                      body.kind == CHAIN_TX_STAKE_ADD ||
                                                      body.kind == CHAIN_TX_STAKE_DELEGATE)
@@ -112,4 +123,21 @@ int chain_client_delegations(chain_client_t *c, const chain_addr_t *a, json_t **
 int chain_client_staking(chain_client_t *c, json_t **out, err_t *e)
 {
     return chain_client_call(c, "aeth_getStaking", json_array(), out, e);
+}
+
+int chain_client_next_base_fee(chain_client_t *c, chain_u128_t *base, err_t *e)
+{
+    json_t *r = NULL;
+    int rc = chain_client_call(c, "aeth_baseFee", json_array(), &r, e);
+    if (rc)
+        return rc;
+    const json_t *n = json_object_get(r, "next_base_fee");
+    if (!json_is_string(n) ||
+        chain_u128_parse(json_string_value(n), json_string_length(n), base, NULL) != 0) {
+        json_decref(r);
+        return err_set(e, CHAIN_CLIENT_EPROTO, "client: aeth_baseFee answered without "
+                       "next_base_fee (not an Aether node?)");
+    }
+    json_decref(r);
+    return 0;
 }

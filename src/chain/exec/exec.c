@@ -173,13 +173,47 @@ static int credit_proposer(chain_overlay_t *ov, const uint8_t pk[CHAIN_PK_BYTES]
     return chain_overlay_put_account(ov, &a, &acct, e);
 }
 
-/* Staking's end of block: until consensus hands over the QC's signers, the
- * proposer is the one signer of its block. */
-static int end_block(chain_overlay_t *ov, const uint8_t proposer_pk[CHAIN_PK_BYTES], err_t *e)
+/* A tx pays at least the base fee for its intrinsic gas (its size). */
+static int covers_base(const chain_tx_t *tx, chain_u128_t base_fee, err_t *e)
 {
+    chain_u128_t need;
+    if (chain_u128_is_zero(base_fee))
+        return 0;
+    if (!chain_u128_mul_u64(base_fee, tx->size, &need) || chain_u128_cmp(tx->fee, need) < 0) {
+        char f[CHAIN_U128_STR_MAX], b[CHAIN_U128_STR_MAX];
+        chain_u128_format(tx->fee, f);
+        chain_u128_format(base_fee, b);
+        return err_set(e, CHAIN_ETXINVALID, "tx: fee %s is below the base fee %s x %u gas (its "
+                       "size in bytes)", f, b, tx->size);
+    }
+    return 0;
+}
+
+/* The end of a block (docs/staking.md): the block's gas; the base fee part
+ * of what each tx paid is burned, the rest is the proposer's tip; then
+ * staking's end of block. Until consensus hands over the QC's signers, the
+ * proposer is the one signer of its block. */
+static int end_block(chain_overlay_t *ov, const uint8_t proposer_pk[CHAIN_PK_BYTES],
+                     chain_tx_t *const *txs, const chain_receipt_t *receipts, size_t n,
+                     chain_u128_t base_fee, chain_u128_t fees, uint64_t *gas_used, err_t *e)
+{
+    chain_u128_t burned = {0, 0}, tip;
+    uint64_t gas = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t g = txs[i]->size + receipts[i].gas_used;   /* sizes and gas are bounded */
+        chain_u128_t b = chain_u128_mul_u64_sat(base_fee, g);
+        if (chain_u128_cmp(b, receipts[i].fee_paid) > 0)
+            b = receipts[i].fee_paid;
+        burned = chain_u128_add_sat(burned, b);
+        gas += g;
+    }
+    *gas_used = gas;
+    if (!chain_u128_sub(fees, burned, &tip))
+        return err_set(e, CHAIN_EBLOCK, "block: burned fees exceed the fees paid");
     chain_addr_t signer;
     chain_addr_from_pk(proposer_pk, &signer);
-    return chain_staking_end_block(ov, &signer, 1, e);
+    int rc = chain_staking_end_block(ov, &signer, 1, burned, e);
+    return rc ? rc : credit_proposer(ov, proposer_pk, tip, e);
 }
 
 static int finish_roots(chain_overlay_t *ov, const chain_receipt_t *receipts, size_t n,
@@ -198,8 +232,8 @@ static int finish_roots(chain_overlay_t *ov, const chain_receipt_t *receipts, si
 }
 
 int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t *const *txs,
-                   size_t n, const uint8_t proposer_pk[CHAIN_PK_BYTES],
-                   chain_receipt_t *receipts, chain_hash_t *state_root,
+                   size_t n, const uint8_t proposer_pk[CHAIN_PK_BYTES], chain_u128_t base_fee,
+                   chain_receipt_t *receipts, uint64_t *gas_used, chain_hash_t *state_root,
                    chain_hash_t *receipts_root, err_t *e)
 {
     chain_u128_t fees = {0, 0};
@@ -211,7 +245,9 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
                            (unsigned long long)CHAIN_MAX_BLOCK_GAS);
     }
     for (size_t i = 0; i < n; i++) {
-        int rc = chain_exec_tx(ov, cfg, txs[i], &receipts[i], &fees, e);
+        int rc = covers_base(txs[i], base_fee, e);
+        if (!rc)
+            rc = chain_exec_tx(ov, cfg, txs[i], &receipts[i], &fees, e);
         if (rc) {
             char h[17];
             for (size_t k = 0; k < i; k++)   /* the caller gets no receipts */
@@ -226,11 +262,12 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
             return rc;
         }
     }
-    int rc = end_block(ov, proposer_pk, e);
-    if (!rc)
-        rc = credit_proposer(ov, proposer_pk, fees, e);
-    if (rc)
+    int rc = end_block(ov, proposer_pk, txs, receipts, n, base_fee, fees, gas_used, e);
+    if (rc) {
+        for (size_t k = 0; k < n; k++)
+            chain_receipt_clear(&receipts[k]);
         return rc;
+    }
     return finish_roots(ov, receipts, n, state_root, receipts_root, e);
 }
 
@@ -298,6 +335,9 @@ int chain_exec_check_tx(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx
     if (tx->nonce < acct.nonce)
         return err_set(e, CHAIN_ETXINVALID, "tx: nonce %llu is below the account nonce %llu",
                        (unsigned long long)tx->nonce, (unsigned long long)acct.nonce);
+    chain_u128_t base_fee;
+    if ((rc = chain_fee_next_base_state(st, &base_fee, e)) || (rc = covers_base(tx, base_fee, e)))
+        return rc;
     if (tx->kind == CHAIN_TX_UTXO && chain_u128_cmp(acct.balance, tx->fee) < 0) {
         /* A UTxO spend pays its fee from its inputs: with an empty account
          * it is acceptable as long as it would succeed on the current state. */
@@ -414,6 +454,9 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
         chain_tx_verify_batch(todo, n_todo, cfg->verify_threads);
     free(todo);
 
+    chain_u128_t base_fee;
+    if ((rc = chain_fee_block_base(out->ov, &tip, &base_fee, e)))
+        goto fail;
     size_t i = 0;
     for (; i < n_cands; i++) {
         chain_tx_t *tx = cands[i];
@@ -427,7 +470,9 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
         }
         err_t te = {0};
         chain_receipt_t r;
-        rc = chain_exec_tx(out->ov, cfg, tx, &r, &fees, &te);
+        rc = covers_base(tx, base_fee, &te);
+        if (!rc)
+            rc = chain_exec_tx(out->ov, cfg, tx, &r, &fees, &te);
         if (rc == CHAIN_ETXINVALID) {
             if ((rc = add_skip(out, &skip_cap, tx, i, CHAIN_ETXINVALID, te.msg)))
                 goto nomem;
@@ -452,7 +497,8 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     }
     out->n_considered = i;
     chain_header_t *h = &out->block->header;
-    if ((rc = end_block(out->ov, sk + 32, e)) || (rc = credit_proposer(out->ov, sk + 32, fees, e)) ||
+    if ((rc = end_block(out->ov, sk + 32, out->block->txs, out->receipts, out->block->n_txs,
+                        base_fee, fees, &h->gas_used, e)) ||
         (rc = finish_roots(out->ov, out->receipts, out->block->n_txs, &h->state_root,
                            &h->receipts_root, e)))
         goto fail;
@@ -461,6 +507,7 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     h->height = tip.height + 1;
     h->timestamp_ms = ts;
     h->parent_hash = tip_hash;
+    h->base_fee = base_fee;
     chain_block_seal(out->block, sk);
     return 0;
 nomem:
@@ -525,7 +572,22 @@ int chain_exec_apply_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
         chain_overlay_free(ov);
         return ov ? err_set(e, CHAIN_ENOMEM, "exec: out of memory") : CHAIN_EINVAL;
     }
-    rc = chain_exec_txs(ov, cfg, block->txs, block->n_txs, h->proposer_pk, rs, &sroot, &rroot, e);
+    chain_u128_t base_fee;
+    uint64_t gas_used = 0;
+    rc = chain_fee_block_base(ov, &tip, &base_fee, e);
+    if (!rc && chain_u128_cmp(base_fee, h->base_fee) != 0) {
+        char want[CHAIN_U128_STR_MAX], have[CHAIN_U128_STR_MAX];
+        chain_u128_format(base_fee, want);
+        chain_u128_format(h->base_fee, have);
+        rc = err_set(e, CHAIN_EBLOCK, "block %llu: base_fee %s, the parent's gives %s", ht, have,
+                     want);
+    }
+    if (!rc)
+        rc = chain_exec_txs(ov, cfg, block->txs, block->n_txs, h->proposer_pk, base_fee, rs,
+                            &gas_used, &sroot, &rroot, e);
+    if (!rc && gas_used != h->gas_used)
+        rc = err_set(e, CHAIN_EBLOCK, "block %llu: gas_used %llu, execution used %llu", ht,
+                     (unsigned long long)h->gas_used, (unsigned long long)gas_used);
     if (!rc && !chain_hash_equal(&sroot, &h->state_root))
         rc = err_set(e, CHAIN_EBLOCK, "block %llu: state_root differs from execution", ht);
     if (!rc && !chain_hash_equal(&rroot, &h->receipts_root))

@@ -19,8 +19,10 @@
  *     In both cases the sender's nonce increases by one. A FAILED tx changes
  *     nothing except: fee debited from the sender's balance and nonce + 1;
  *     its receipt carries the failure status (chain_status_t).
- *   After all txs, the sum of fees paid is credited to address(proposer_pk)
- *   BEFORE the state root is taken (the header's root covers it).
+ *   After all txs, the fees paid minus the burned base fee part (fee market,
+ *   chain_fee_next_base) are credited to address(proposer_pk) BEFORE the
+ *   state root is taken (the header's root covers it); a tx whose fee is
+ *   below base_fee x its size is invalid.
  *   Header checks: version, chain_id, height = parent + 1, parent_hash,
  *   timestamp >= parent's, n_txs/txs_root, proposer signature, then after
  *   execution state_root and receipts_root.
@@ -116,11 +118,13 @@ int chain_exec_apply_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
                            err_t *e) BASE_MUST_CHECK;
 
 /* Pure execution step both of the above use: executes txs (all must be
- * included, none invalid) on ov, credits the fees to the proposer, fills
- * receipts[n] and the resulting state and receipts roots. */
+ * included, none invalid, each paying at least base_fee x its size) on ov,
+ * burns the base fee part of the fees and credits the rest to the proposer
+ * (fee market below), runs staking's end of block, fills receipts[n], the
+ * block's gas and the resulting state and receipts roots. */
 int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t *const *txs,
-                   size_t n, const uint8_t proposer_pk[CHAIN_PK_BYTES],
-                   chain_receipt_t *receipts, chain_hash_t *state_root,
+                   size_t n, const uint8_t proposer_pk[CHAIN_PK_BYTES], chain_u128_t base_fee,
+                   chain_receipt_t *receipts, uint64_t *gas_used, chain_hash_t *state_root,
                    chain_hash_t *receipts_root, err_t *e) BASE_MUST_CHECK;
 
 /* ---- contracts in the ledger (contract_exec.c; docs/contracts.md) ----------
@@ -580,6 +584,11 @@ typedef struct chain_stake_params {
     uint16_t downtime_min_signed_bps; /* below this share of the epoch's QCs: jailed */
     uint64_t jail_downtime_blocks, jail_double_blocks;
     uint64_t block_ms;                /* nominal block time: blocks per emission year */
+    /* fee market (EIP-1559 style, reference §5.5): gas_target 0 = off (base
+     * fee 0, every fee to the proposer) */
+    uint64_t gas_target;              /* gas per block the base fee aims at */
+    chain_u128_t initial_base_fee;    /* block 0's base fee per gas */
+    chain_u128_t min_base_fee;        /* the base fee never falls below it */
 } chain_stake_params_t;
 
 /* Defaults (docs/staking.md): L 100, unbonding 300, N 100, min set 1, min
@@ -685,7 +694,26 @@ chain_u128_t chain_staking_tx_cost(const chain_tx_t *tx);
  * epoch's last block, runs the epoch transition above. No-op on a chain
  * without staking (no STAKING leaf). */
 int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, size_t n_signers,
-                            err_t *e) BASE_MUST_CHECK;
+                            chain_u128_t burned, err_t *e) BASE_MUST_CHECK;
+
+/* ---- fee market (docs/staking.md "Fee market") ----------------------------------
+ * A tx's gas is its signed size in bytes plus, for a contract tx, the gas its
+ * run used; a block's gas_used (in its header) is the sum. The block's
+ * base_fee (in its header) follows the parent's (EIP-1559, §5.5):
+ *   parent gas = target: unchanged;
+ *   above: + max(1, base x (used - target) / target / 8);
+ *   below: - base x (target - used) / target / 8, at least min_base_fee.
+ * A tx is valid in a block only when fee >= base_fee x its size; of what it
+ * paid (fee_paid: a failed tx pays only what it was charged), min(fee_paid,
+ * base_fee x gas) is burned (staking's `burned`) and the rest is the
+ * proposer's tip. */
+chain_u128_t chain_fee_next_base(const chain_stake_params_t *p, chain_u128_t parent_base,
+                                 uint64_t parent_gas);
+/* The base fee of the block on top of parent (0 when the chain has no fee
+ * market). */
+int chain_fee_block_base(chain_overlay_t *ov, const chain_header_t *parent, chain_u128_t *base,
+                         err_t *e) BASE_MUST_CHECK;
+int chain_fee_next_base_state(chain_state_t *st, chain_u128_t *base, err_t *e) BASE_MUST_CHECK;
 
 /* Reads of the committed state (RPC, CLI, consensus). *exists false when
  * absent (no staking / no such validator / epoch). */

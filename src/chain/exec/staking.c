@@ -10,7 +10,8 @@
  *             u128 min_delegation, u16 max_commission_change_bps,
  *             u16 slash_double_bps, u16 reporter_bps,
  *             u16 downtime_min_signed_bps, u64 jail_downtime_blocks,
- *             u64 jail_double_blocks, u64 block_ms), u64 epoch,
+ *             u64 jail_double_blocks, u64 block_ms, u64 gas_target,
+ *             u128 initial_base_fee, u128 min_base_fee), u64 epoch,
  *             u64 epoch_blocks_seen, u128 genesis_supply, emitted, burned,
  *             bonded, unbonding, rewards, u32 n, n x [20] (ascending)
  *   VALIDATOR u32 version 1, [20] addr, [32] pk, [48] bls_pk, [32] vrf_pk,
@@ -45,6 +46,9 @@ void chain_stake_params_default(chain_stake_params_t *p)
     p->jail_downtime_blocks = 100;
     p->jail_double_blocks = 10000;
     p->block_ms = 500;
+    p->gas_target = 0;
+    p->initial_base_fee = chain_u128_from_u64(0);
+    p->min_base_fee = chain_u128_from_u64(0);
 }
 
 int chain_stake_params_check(const chain_stake_params_t *p, err_t *e)
@@ -64,6 +68,10 @@ int chain_stake_params_check(const chain_stake_params_t *p, err_t *e)
         return err_set(e, CHAIN_EINVAL, "staking: block_ms must be >= 1");
     if (chain_u128_is_zero(p->min_delegation))
         return err_set(e, CHAIN_EINVAL, "staking: min_delegation must be >= 1");
+    if (p->gas_target && (chain_u128_is_zero(p->min_base_fee) ||
+                          chain_u128_cmp(p->initial_base_fee, p->min_base_fee) < 0))
+        return err_set(e, CHAIN_EINVAL, "staking: with gas_target, min_base_fee must be >= 1 and "
+                       "initial_base_fee >= min_base_fee");
     return 0;
 }
 
@@ -126,6 +134,22 @@ chain_u128_t chain_stake_epoch_emission(const chain_stake_params_t *p, uint64_t 
         epochs = 1;
     u128n den = (u128n)10000 * epochs;
     return chain_stake_muldiv(supply, chain_u128_from_u64(rate), from_n(den));
+}
+
+chain_u128_t chain_fee_next_base(const chain_stake_params_t *p, chain_u128_t parent_base,
+                                 uint64_t parent_gas)
+{
+    if (!p->gas_target)
+        return chain_u128_from_u64(0);
+    u128n base = to_n(parent_base), t = p->gas_target, used = parent_gas;
+    if (used > t) {   /* base x (used - t) / t / 8, exact through 256 bits */
+        chain_u128_t d = chain_stake_muldiv(parent_base, from_n(used - t), from_n(t * 8));
+        u128n dn = to_n(d) ? to_n(d) : 1;
+        return from_n(base > ~(u128n)0 - dn ? ~(u128n)0 : base + dn);
+    }
+    chain_u128_t d = chain_stake_muldiv(parent_base, from_n(t - used), from_n(t * 8));
+    u128n nb = base - to_n(d), floor = to_n(p->min_base_fee);
+    return from_n(nb < floor ? floor : nb);
 }
 
 /* ---- records ---- */
@@ -292,6 +316,9 @@ int chain_stake_global_encode(const chain_stake_global_t *g, buf_t *out)
     w_u64(&w, p->jail_downtime_blocks);
     w_u64(&w, p->jail_double_blocks);
     w_u64(&w, p->block_ms);
+    w_u64(&w, p->gas_target);
+    w_u128(&w, p->initial_base_fee);
+    w_u128(&w, p->min_base_fee);
     w_u64(&w, g->epoch);
     w_u64(&w, g->epoch_blocks_seen);
     w_u128(&w, g->genesis_supply);
@@ -326,6 +353,9 @@ int chain_stake_global_decode(const uint8_t *in, size_t n, chain_stake_global_t 
     p->jail_downtime_blocks = r_u64(&r);
     p->jail_double_blocks = r_u64(&r);
     p->block_ms = r_u64(&r);
+    p->gas_target = r_u64(&r);
+    p->initial_base_fee = r_u128(&r);
+    p->min_base_fee = r_u128(&r);
     g->epoch = r_u64(&r);
     g->epoch_blocks_seen = r_u64(&r);
     g->genesis_supply = r_u128(&r);
@@ -542,6 +572,9 @@ json_t *chain_stake_global_to_json(const chain_stake_global_t *g)
     json_object_set_new(p, "jail_downtime_blocks", cjson_u64(q->jail_downtime_blocks));
     json_object_set_new(p, "jail_double_blocks", cjson_u64(q->jail_double_blocks));
     json_object_set_new(p, "block_ms", cjson_u64(q->block_ms));
+    json_object_set_new(p, "gas_target", cjson_u64(q->gas_target));
+    json_object_set_new(p, "initial_base_fee", ju128(q->initial_base_fee));
+    json_object_set_new(p, "min_base_fee", ju128(q->min_base_fee));
     json_object_set_new(j, "params", p);
     json_object_set_new(j, "epoch", cjson_u64(g->epoch));
     json_object_set_new(j, "epoch_blocks_seen", cjson_u64(g->epoch_blocks_seen));

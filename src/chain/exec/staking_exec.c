@@ -955,7 +955,7 @@ out:
 }
 
 int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, size_t n_signers,
-                            err_t *e)
+                            chain_u128_t burned, err_t *e)
 {
     chain_stake_global_t *g = malloc(sizeof *g);
     chain_valset_t *set = malloc(sizeof *set);
@@ -975,6 +975,10 @@ int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, si
         goto out;
     }
     uint64_t h = chain_overlay_height(ov);
+    if (!chain_u128_add(g->burned, burned, &g->burned)) {
+        rc = err_set(e, CHAIN_EIO, "staking: burned total overflows");
+        goto out;
+    }
     for (size_t k = 0; k < n_signers; k++)
         for (uint32_t i = 0; i < set->n; i++)
             if (addr_eq(&set->m[i].addr, &signers[k]))
@@ -988,6 +992,41 @@ int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, si
 out:
     free(g);
     free(set);
+    return rc;
+}
+
+/* ---- fee market ---- */
+
+int chain_fee_block_base(chain_overlay_t *ov, const chain_header_t *parent, chain_u128_t *base,
+                         err_t *e)
+{
+    *base = ZERO;
+    chain_stake_global_t *g = malloc(sizeof *g);
+    if (!g)
+        return err_set(e, CHAIN_ENOMEM, "staking: out of memory");
+    bool exists = false;
+    int rc = load_global(ov, g, &exists, e);
+    if (!rc && exists)
+        *base = chain_fee_next_base(&g->p, parent->base_fee, parent->gas_used);
+    free(g);
+    return rc;
+}
+
+int chain_fee_next_base_state(chain_state_t *st, chain_u128_t *base, err_t *e)
+{
+    *base = ZERO;
+    chain_header_t tip;
+    int rc = chain_state_tip(st, &tip, NULL, e);
+    if (rc)
+        return rc;
+    chain_stake_global_t *g = malloc(sizeof *g);
+    if (!g)
+        return err_set(e, CHAIN_ENOMEM, "staking: out of memory");
+    bool exists = false;
+    rc = chain_staking_get_global(st, g, &exists, e);
+    if (!rc && exists)
+        *base = chain_fee_next_base(&g->p, tip.base_fee, tip.gas_used);
+    free(g);
     return rc;
 }
 

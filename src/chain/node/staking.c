@@ -10,6 +10,8 @@
  *     "max_commission_change_bps": N, "slash_double_bps": N,
  *     "reporter_bps": N, "downtime_min_signed_bps": N,
  *     "jail_downtime_blocks": N, "jail_double_blocks": N, "block_ms": N,
+ *     "gas_target": N, "initial_base_fee": "D", "min_base_fee": "D",
+ *                                            (the fee market; gas_target 0 = off)
  *                                            (each optional: the defaults of
  *                                             chain_stake_params_default)
  *     "validators": [{"account": "<Ed25519 pk hex>", "bls_pk": "<96 hex>",
@@ -89,7 +91,7 @@ int node_genesis_staking_from_json(const json_t *s, node_genesis_t *out, err_t *
         "epoch_blocks", "unbonding_blocks", "max_validators", "min_validators", "min_self_stake",
         "min_delegation", "max_commission_change_bps", "slash_double_bps", "reporter_bps",
         "downtime_min_signed_bps", "jail_downtime_blocks", "jail_double_blocks", "block_ms",
-        "validators", NULL};
+        "gas_target", "initial_base_fee", "min_base_fee", "validators", NULL};
     static const char *const vkeys[] = {"account", "bls_pk", "bls_pop", "vrf_pk", "stake",
                                         "commission_bps", NULL};
     if (!json_is_object(s))
@@ -110,7 +112,9 @@ int node_genesis_staking_from_json(const json_t *s, node_genesis_t *out, err_t *
         get_bps(s, "downtime_min_signed_bps", &p.downtime_min_signed_bps, e) ||
         get_u64(s, "jail_downtime_blocks", &p.jail_downtime_blocks, e) ||
         get_u64(s, "jail_double_blocks", &p.jail_double_blocks, e) ||
-        get_u64(s, "block_ms", &p.block_ms, e))
+        get_u64(s, "block_ms", &p.block_ms, e) || get_u64(s, "gas_target", &p.gas_target, e) ||
+        get_amount(s, "initial_base_fee", &p.initial_base_fee, "staking", e) ||
+        get_amount(s, "min_base_fee", &p.min_base_fee, "staking", e))
         return NODE_EINVAL;
     if (chain_stake_params_check(&p, e) != 0) {
         err_prefix(e, "genesis");
@@ -186,6 +190,7 @@ int node_genesis_staking_from_json(const json_t *s, node_genesis_t *out, err_t *
         return rc;
     out->g.data = out->stake_data;
     out->g.n_data = out->n_stake_data;
+    out->g.base_fee = p.gas_target ? p.initial_base_fee : chain_u128_from_u64(0);
     return 0;
 }
 
@@ -221,6 +226,11 @@ json_t *node_genesis_staking_json(const chain_stake_params_t *p, const uint8_t p
     json_object_set_new(s, "jail_downtime_blocks", cjson_u64(p->jail_downtime_blocks));
     json_object_set_new(s, "jail_double_blocks", cjson_u64(p->jail_double_blocks));
     json_object_set_new(s, "block_ms", cjson_u64(p->block_ms));
+    json_object_set_new(s, "gas_target", cjson_u64(p->gas_target));
+    chain_u128_format(p->initial_base_fee, ms);
+    json_object_set_new(s, "initial_base_fee", json_string(ms));
+    chain_u128_format(p->min_base_fee, ms);
+    json_object_set_new(s, "min_base_fee", json_string(ms));
     json_object_set_new(s, "validators", json_pack("[o]", v));
     return s;
 }

@@ -27,5 +27,6 @@ int chain_rpc_get_valset(void *ud, const json_t *params, json_t **result, rpc_er
 int chain_rpc_get_delegations(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
 int chain_rpc_get_validator_proof(void *ud, const json_t *params, json_t **result,
                                   rpc_error_t *err);
+int chain_rpc_base_fee(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
 
 #endif

@@ -34,7 +34,7 @@
  *                         -> [job JSON], in job id order, at most max (100)
  *   staking (issue 15, docs/staking.md; staking.c): aeth_getStaking,
  *   aeth_getValidators, aeth_getValidator, aeth_getValidatorSet,
- *   aeth_getDelegations, aeth_getValidatorProof
+ *   aeth_getDelegations, aeth_getValidatorProof, aeth_baseFee
  *
  * Upstream names (reference/aether-original.md §8.2), for upstream's SDKs
  * and explorer; hex and decimal strings as above, not upstream's integer
@@ -737,6 +737,7 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getValidatorSet", chain_rpc_get_valset, NULL},
     {"aeth_getDelegations", chain_rpc_get_delegations, NULL},
     {"aeth_getValidatorProof", chain_rpc_get_validator_proof, NULL},
+    {"aeth_baseFee", chain_rpc_base_fee, NULL},
     {NULL, NULL, NULL},
 };
 

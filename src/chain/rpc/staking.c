@@ -23,6 +23,9 @@
  *                         "staked","rewards","unbonding_total"}
  *   aeth_getValidatorProof [addr] -> the SMT proof of the validator's record
  *                         (data leaf CHAIN_DATA_VALIDATOR), as aeth_getJobProof
+ *   aeth_baseFee          [] -> {"height","base_fee","gas_used","next_base_fee"}:
+ *                         the tip's base fee and gas, and the base fee per gas
+ *                         of the next block (a tx needs fee >= it x its size)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +284,20 @@ int chain_rpc_get_validator_proof(void *ud, const json_t *params, json_t **resul
     chain_stake_validator_id(&a, id);
     return chain_rpc_data_proof(node_state(ud), CHAIN_DATA_VALIDATOR, id, "address", jaddr(&a),
                                 result, err);
+}
+
+int chain_rpc_base_fee(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    chain_state_t *st = node_state(ud);
+    chain_header_t tip;
+    chain_u128_t next;
+    err_t e = {0};
+    if (chain_state_tip(st, &tip, NULL, &e) != 0 || chain_fee_next_base_state(st, &next, &e) != 0)
+        return fail_state(err, &e);
+    *result = json_pack("{s:o,s:o,s:o,s:o}", "height", cjson_u64(tip.height), "base_fee",
+                        ju128(tip.base_fee), "gas_used", cjson_u64(tip.gas_used), "next_base_fee",
+                        ju128(next));
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
 }

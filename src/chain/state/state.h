@@ -98,6 +98,7 @@ typedef struct chain_genesis {
     size_t n_utxos;
     const chain_genesis_data_t *data;   /* data leaves (distinct (tag, id)); may be NULL */
     size_t n_data;
+    chain_u128_t base_fee;              /* block 0's base fee (fee market; 0 = none) */
 } chain_genesis_t;
 
 /* Builds the genesis block (without writing) — e.g. to print its hash. */

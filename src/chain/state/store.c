@@ -798,6 +798,7 @@ int chain_genesis_block(const chain_genesis_t *g, chain_block_t **out, err_t *e)
     b->header.height = 0;
     b->header.timestamp_ms = g->timestamp_ms;
     memcpy(b->header.proposer_pk, g->proposer_pk, 32);
+    b->header.base_fee = g->base_fee;
     chain_txs_root(NULL, 0, &b->header.txs_root);
     chain_merkle_root(NULL, 0, &b->header.receipts_root);
     chain_header_hash(&b->header, &b->hash);

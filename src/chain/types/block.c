@@ -228,7 +228,9 @@ static void header_write(const chain_header_t *h, uint8_t out[CHAIN_HEADER_BYTES
     memcpy(p, h->txs_root.b, 32), p += 32;
     memcpy(p, h->receipts_root.b, 32), p += 32;
     memcpy(p, h->proposer_pk, 32), p += 32;
-    store_le32(p, h->n_txs);
+    store_le32(p, h->n_txs), p += 4;
+    store_le64(p, h->gas_used), p += 8;
+    chain_u128_put(p, h->base_fee);
 }
 
 int chain_header_encode(const chain_header_t *h, buf_t *out)
@@ -255,6 +257,8 @@ static bool header_read(rd_t *r, chain_header_t *h)
     if (rd_u32(r, &h->n_txs, "n_txs") && h->n_txs > CHAIN_MAX_BLOCK_TXS)
         return rd_fail(r, "%u transactions at offset %zu, at most %d", h->n_txs, at,
                        CHAIN_MAX_BLOCK_TXS);
+    rd_u64(r, &h->gas_used, "gas_used");
+    rd_u128(r, &h->base_fee, "base_fee");
     return !r->failed;
 }
 
@@ -294,6 +298,8 @@ json_t *chain_header_to_json(const chain_header_t *h)
     json_object_set_new(j, "proposer_pk", jhex(h->proposer_pk, 32));
     json_object_set_new(j, "proposer", jhex(prop.b, 20));
     json_object_set_new(j, "n_txs", json_integer(h->n_txs));
+    json_object_set_new(j, "gas_used", ju64(h->gas_used));
+    json_object_set_new(j, "base_fee", ju128(h->base_fee));
     return j;
 }
 

@@ -49,7 +49,8 @@
  * Block header encoding (block hash = SHA-256 of it):
  *   u32 version (CHAIN_BLOCK_VERSION), u64 chain_id, u64 height,
  *   u64 timestamp_ms, [32] parent_hash, [32] state_root, [32] txs_root,
- *   [32] receipts_root, [32] proposer_pk, u32 n_txs
+ *   [32] receipts_root, [32] proposer_pk, u32 n_txs, u64 gas_used,
+ *   u128 base_fee   (fee market, issue 15: docs/staking.md)
  * Block encoding: header, [64] proposer signature over the block hash,
  *   u32 n_txs (equal to header.n_txs), n x (u32 len, tx bytes). The genesis
  *   block (height 0) is derived from the genesis description by every node:
@@ -96,7 +97,7 @@
 #define CHAIN_MAX_BLOCK_TXS 20000
 #define CHAIN_MAX_BLOCK_BYTES (16u * 1024 * 1024)
 #define CHAIN_BLOCK_VERSION 1
-#define CHAIN_HEADER_BYTES (4 + 8 + 8 + 8 + 32 * 4 + 32 + 4)   /* 192 */
+#define CHAIN_HEADER_BYTES (4 + 8 + 8 + 8 + 32 * 4 + 32 + 4 + 8 + 16)   /* 216 */
 #define CHAIN_RECEIPT_MIN_BYTES (32 + 1 + 16 + 8 + 20 + 4 + 4 + 4)   /* 89: no data */
 #define CHAIN_MAX_RETURN_BYTES 4096    /* contract return data in a receipt */
 #define CHAIN_MAX_RECEIPT_LOGS 1024
@@ -524,6 +525,10 @@ typedef struct chain_header {
     chain_hash_t receipts_root;
     uint8_t proposer_pk[CHAIN_PK_BYTES];   /* fees go to address(proposer_pk) */
     uint32_t n_txs;
+    /* fee market (docs/staking.md): the block's gas (Σ tx size + contract
+     * gas used) and its base fee per gas, from the parent's (EIP-1559) */
+    uint64_t gas_used;
+    chain_u128_t base_fee;
 } chain_header_t;
 
 int chain_header_encode(const chain_header_t *h, buf_t *out) BASE_MUST_CHECK;
@@ -531,7 +536,8 @@ int chain_header_decode(const uint8_t *in, size_t n, chain_header_t *out, err_t 
     BASE_MUST_CHECK;
 void chain_header_hash(const chain_header_t *h, chain_hash_t *out);
 /* {"hash","version","chain_id","height","timestamp_ms","parent_hash",
- *  "state_root","txs_root","receipts_root","proposer_pk","proposer","n_txs"} */
+ *  "state_root","txs_root","receipts_root","proposer_pk","proposer","n_txs",
+ *  "gas_used","base_fee"} */
 json_t *chain_header_to_json(const chain_header_t *h);
 
 /* A block owns its transactions (chain_block_free frees them). */

@@ -81,6 +81,10 @@ typedef struct model {
     mset_t sets[256];            /* by epoch */
     uint64_t epoch, seen;
     u128 genesis, emitted, burned;
+    u128 base;                   /* fee market: the tip's base fee and gas */
+    uint64_t last_gas;
+    u128 fees_in_block;          /* what the block's tx paid, for the split */
+    uint64_t gas_in_block;
     uint64_t offence[MAXE][2];   /* (validator, round) slashed */
     int n_off;
     uint64_t h;                  /* tip height */
@@ -135,8 +139,32 @@ static u128 mdiv(u128 a, u128 b, u128 c)   /* floor(a*b/c), operands small enoug
     return c ? a * b / c : 0;
 }
 
+/* EIP-1559 as docs/staking.md writes it */
+static u128 m_next_base(const model_t *m)
+{
+    if (!m->p.gas_target)
+        return 0;
+    u128 t = m->p.gas_target, used = m->last_gas, b = m->base;
+    if (used > t) {
+        u128 d = b * (used - t) / (t * 8);
+        return b + (d ? d : 1);
+    }
+    u128 nb = b - b * (t - used) / (t * 8);
+    return nb < U(m->p.min_base_fee) ? U(m->p.min_base_fee) : nb;
+}
+
 static void m_end_block(model_t *m)
 {
+    /* the fee split of this block: base fee x gas burned, the rest to the proposer */
+    u128 base = m_next_base(m), burn = base * m->gas_in_block;
+    if (burn > m->fees_in_block)
+        burn = m->fees_in_block;
+    m->burned += burn;
+    m->bal[0] += m->fees_in_block - burn;
+    m->base = base;
+    m->last_gas = m->gas_in_block;
+    m->fees_in_block = 0;
+    m->gas_in_block = 0;
     uint64_t h = ++m->h;
     mset_t *s = &m->sets[m->epoch];
     for (int i = 0; i < s->n; i++)
@@ -251,6 +279,7 @@ static void open_node(node_t *n, const chain_stake_params_t *p, u128 gstake)
     chain_genesis_t g = {.chain_id = CHAIN, .timestamp_ms = 1000, .accounts = al,
                          .n_accounts = K, .data = d, .n_data = nd};
     memcpy(g.proposer_pk, pk[0], 32);
+    g.base_fee = p->gas_target ? p->initial_base_fee : chain_u128_from_u64(0);
     if (chain_state_init_genesis(n->st, &g, &e) != 0)
         fail_msg("genesis: %s", e.msg);
     free(d);
@@ -279,6 +308,7 @@ static void model_init(model_t *m, const chain_stake_params_t *p, u128 gstake)
     }
     m->sets[0].n = NG;
     m->genesis = START * K + gstake * NG;
+    m->base = p->gas_target ? U(p->initial_base_fee) : 0;
 }
 
 /* ---- comparison ---- */
@@ -296,6 +326,13 @@ static void check_node(node_t *n, const model_t *m)
                      (unsigned long long)a.nonce, (unsigned long long)m->bal[i],
                      (unsigned long long)m->nonce[i]);
     }
+    chain_header_t tip;
+    assert_int_equal(chain_state_tip(n->st, &tip, NULL, &e), 0);
+    if (U(tip.base_fee) != m->base || tip.gas_used != m->last_gas)
+        fail_msg("height %llu: header base_fee %llu gas %llu, model %llu / %llu",
+                 (unsigned long long)m->h, (unsigned long long)tip.base_fee.lo,
+                 (unsigned long long)tip.gas_used, (unsigned long long)m->base,
+                 (unsigned long long)m->last_gas);
     chain_stake_global_t *g = malloc(sizeof *g);
     chain_validator_t *v = malloc(sizeof *v);
     chain_valset_t *s = malloc(sizeof *s);
@@ -431,7 +468,7 @@ static bool m_apply(model_t *m, int who, const chain_stake_body_t *b, bool trans
             m->bal[who] -= fee + amount;
             m->bal[to] += amount;
             m->nonce[who]++;
-            m->bal[0] += fee;
+            m->fees_in_block = fee;
             return true;
         }
         goto failed;
@@ -582,13 +619,13 @@ static bool m_apply(model_t *m, int who, const chain_stake_body_t *b, bool trans
     if (ok) {
         m->bal[who] = m->bal[who] - fee - lock + back;
         m->nonce[who]++;
-        m->bal[0] += fee;
+        m->fees_in_block = fee;
         return true;
     }
 failed:
     m->bal[who] -= fee;   /* the chain includes only txs whose fee can be paid */
     m->nonce[who]++;
-    m->bal[0] += fee;
+    m->fees_in_block = fee;
     return false;
 }
 
@@ -741,8 +778,46 @@ static void run(uint64_t seed, int steps, const chain_stake_params_t *p)
             tx = chain_tx_new_stake(CHAIN, pk[who], m->nonce[who], C(fee), &bd, &e);
         if (!tx)
             fail_msg("tx: %s", e.msg);
+        bool below_base = false;
+        if (m->p.gas_target) {   /* pay the base fee for its size, plus a tip; sometimes less */
+            u128 need = m_next_base(m) * tx->size;
+            below_base = pick(25) == 0;
+            fee = below_base ? need - 1 : need + (u128)pick(50);
+            tx->fee = C(fee);
+        }
         assert_int_equal(chain_tx_sign(tx, sk[who], &e), 0);
         int adm = chain_exec_check_tx(a.st, &cfg, tx, NULL, &e);
+        if (below_base) {   /* invalid at this base fee: refused, and skipped by the producer */
+            if (adm != CHAIN_ETXINVALID || !strstr(e.msg, "below the base fee"))
+                fail_msg("a fee under the base fee was admitted (%s)", e.msg);
+            chain_built_t built;
+            if (chain_exec_build_block(a.st, &cfg, &tx, 1, 2000 + m->h * 10, sk[0], &built, &e))
+                fail_msg("build: %s", e.msg);
+            assert_int_equal(built.n_skipped, 1);
+            assert_int_equal(built.block->n_txs, 0);
+            assert_non_null(strstr(built.skipped[0].reason, "below the base fee"));
+            /* a block that carries it anyway is rejected */
+            chain_block_t *bad = chain_block_new();
+            bad->header = built.block->header;
+            assert_int_equal(chain_block_add_tx(bad, chain_tx_dup(tx), &e), 0);
+            chain_block_seal(bad, sk[0]);
+            assert_int_equal(chain_exec_apply_block(b.st, &cfg, bad, NULL, &e), CHAIN_EBLOCK);
+            chain_block_free(bad);
+            buf_t enc = {0};
+            assert_int_equal(chain_block_encode(built.block, &enc), 0);
+            assert_int_equal(chain_exec_commit_built(a.st, &built, &e), 0);
+            chain_built_free(&built);
+            chain_block_t *copy = chain_block_decode(enc.data, enc.len, &e);
+            if (chain_exec_apply_block(b.st, &cfg, copy, NULL, &e) != 0)
+                fail_msg("replay: %s", e.msg);
+            chain_block_free(copy);
+            buf_free(&enc);
+            chain_tx_free(tx);
+            m_end_block(m);
+            check_node(&a, m);
+            continue;
+        }
+        m->gas_in_block = tx->size;
         bool ok = m_apply(m, who, &bd, transfer, to, amount, fee, &ev_round, ev_val);
         if (ok != (adm == 0))
             fail_msg("seed %llu step %d (%s by %d): admission %s (%s), the model says %s",
@@ -790,6 +865,9 @@ static void run(uint64_t seed, int steps, const chain_stake_params_t *p)
             fail_msg("seed %llu: no %s succeeded", (unsigned long long)seed,
                      chain_tx_kind_name((uint8_t)(CHAIN_TX_STAKE_REGISTER + k)));
     assert_true(m->emitted > 0 && m->epoch > 10);
+    if (p->gas_target)
+        printf("seed %llu: fee market base fee %llu at the end\n", (unsigned long long)seed,
+               (unsigned long long)m->base);
     close_node(&a);
     close_node(&b);
     free(m);
@@ -798,6 +876,11 @@ static void run(uint64_t seed, int steps, const chain_stake_params_t *p)
 static void params(chain_stake_params_t *p, uint16_t downtime)
 {
     chain_stake_params_default(p);
+    if (downtime == 0) {   /* this set also runs the fee market: one tx of ~160..430 bytes a block */
+        p->gas_target = 250;
+        p->initial_base_fee = chain_u128_from_u64(20);
+        p->min_base_fee = chain_u128_from_u64(3);
+    }
     p->epoch_blocks = 5;
     p->unbonding_blocks = 12;
     p->max_validators = 4;

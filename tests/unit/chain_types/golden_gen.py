@@ -58,9 +58,12 @@ call_unsigned = (bytes([7]) + u64(CHAIN_ID) + PK + u64(10) + u128(300) + deploy_
 call_hash = hashlib.sha256(call_unsigned).digest()
 call = call_unsigned + sk.sign(call_hash)
 
-# block header
+# block header: version, chain id, height, timestamp, parent, state root,
+# txs root, receipts root, proposer pk, n_txs, then the fee market's
+# gas_used (u64) and base_fee (u128)
 header = (u32(1) + u64(CHAIN_ID) + u64(42) + u64(1700000000123) + bytes([0x10]) * 32 +
-          bytes([0x20]) * 32 + bytes([0x30]) * 32 + bytes([0x40]) * 32 + PK + u32(2))
+          bytes([0x20]) * 32 + bytes([0x30]) * 32 + bytes([0x40]) * 32 + PK + u32(2) +
+          u64(123456) + u128(7 + (1 << 70)))
 header_hash = hashlib.sha256(header).digest()
 
 # receipt of the transfer: status 5 (overflow), fee paid, gas_used 0, zero

@@ -505,8 +505,8 @@ static void test_block_tamper(void **state)
     assert_null(chain_block_decode(enc.data, enc.len, &e));
     assert_non_null(strstr(e.msg, "differs from header"));
     /* a huge count cannot allocate beyond the input */
-    enc.data[CHAIN_HEADER_BYTES - 4] = 0xff;
-    enc.data[CHAIN_HEADER_BYTES - 3] = 0x4d;
+    enc.data[CHAIN_HEADER_BYTES - 24 - 4] = 0xff;   /* n_txs (before gas_used, base_fee) */
+    enc.data[CHAIN_HEADER_BYTES - 24 - 3] = 0x4d;
     enc.data[CHAIN_HEADER_BYTES + 64] = 0xff;
     enc.data[CHAIN_HEADER_BYTES + 65] = 0x4d;
     assert_null(chain_block_decode(enc.data, enc.len, &e));
@@ -685,6 +685,9 @@ static void test_golden_bytes(void **state)
     memset(h.receipts_root.b, 0x40, 32);
     memcpy(h.proposer_pk, gpk, 32);
     h.n_txs = 2;
+    h.gas_used = 123456;
+    h.base_fee.lo = 7;
+    h.base_fee.hi = 1u << 6;   /* 7 + 2^70 */
     buf_init(&b, 0);
     assert_int_equal(chain_header_encode(&h, &b), 0);
     assert_golden("block header", &b, golden_header, sizeof golden_header);
@@ -695,6 +698,7 @@ static void test_golden_bytes(void **state)
     chain_header_t dh;
     assert_int_equal(chain_header_decode(golden_header, sizeof golden_header, &dh, &e), 0);
     assert_true(dh.height == 42 && dh.timestamp_ms == 1700000000123ull && dh.n_txs == 2);
+    assert_true(dh.gas_used == 123456 && dh.base_fee.lo == 7 && dh.base_fee.hi == 1u << 6);
     assert_int_equal(dh.state_root.b[31], 0x20);
     /* receipt (of the transfer, status overflow) */
     chain_receipt_t r = {.status = CHAIN_STATUS_OVERFLOW, .fee_paid = {1000, 3}}, dr;
