@@ -5,11 +5,14 @@
  * This is the runtime alone: no signatures, no ledger, no state tree, no
  * commit (the ledger does not execute contract transactions yet).
  *
- *   contract_bench AIC_TOKEN.wasm [--calls N] [--users U]
+ *   contract_bench AIC_TOKEN.wasm [--calls N] [--users U] [--amm AMM.wasm]
  *
  * Prints: compile time; calls/s and µs per call for a read-only query
  * (balance_of: instantiate + input + one storage read) and for transfers
- * (two reads, two writes, one event); gas per transfer. */
+ * (two reads, two writes, one event); gas per transfer. With --amm: swaps
+ * on a pool of two token instances (sdk/contract/examples/amm.c), each three
+ * frames (the AMM, then transfer_from on one token and transfer on the
+ * other through call_contract): swaps/s and gas per swap. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +22,7 @@
 
 #define TBL (1u << 16)
 typedef struct slot {
-    uint8_t key[48], val[32];
+    uint8_t key[128], val[32];   /* key: contract address ‖ storage key */
     uint8_t klen, vlen, used;
 } slot_t;
 static slot_t *g_tbl;
@@ -43,10 +46,29 @@ static slot_t *find(const uint8_t *k, uint32_t n, bool add)
     }
 }
 
-static int get(void *u, const chain_addr_t *contract, const uint8_t *k, uint32_t n, uint8_t *v, uint32_t *vl, bool *found)
+static double now(void)
 {
-    (void)u, (void)contract;
-    slot_t *s = find(k, n, false);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The table's key for (contract, key). */
+static uint32_t ckey(const chain_addr_t *contract, const uint8_t *k, uint32_t n, uint8_t *out)
+{
+    memcpy(out, contract->b, 20);
+    memcpy(out + 20, k, n);
+    return 20 + n;
+}
+
+static int get(void *u, const chain_addr_t *contract, const uint8_t *k, uint32_t n, uint8_t *v,
+               uint32_t *vl, bool *found)
+{
+    (void)u;
+    uint8_t ck[128];
+    if (n > sizeof ck - 20)
+        return -1;
+    slot_t *s = find(ck, ckey(contract, k, n, ck), false);
     *found = s && s->vlen;
     *vl = *found ? s->vlen : 0;
     if (*found)
@@ -58,32 +80,142 @@ static void apply(const chain_contract_result_t *r)
 {
     for (size_t i = 0; i < r->n_writes; i++) {
         const chain_contract_write_t *w = &r->writes[i];
-        slot_t *s = find(w->key, w->klen, true);
+        uint8_t ck[128];
+        if (w->klen > sizeof ck - 20 || w->vlen > 32) {
+            fprintf(stderr, "contract_bench: a key or value too large for the table\n");
+            exit(1);
+        }
+        uint32_t n = ckey(&w->contract, w->key, w->klen, ck);
+        slot_t *s = find(ck, n, true);
         s->used = 1;
-        memcpy(s->key, w->key, w->klen);
-        s->klen = (uint8_t)w->klen;
+        memcpy(s->key, ck, n);
+        s->klen = (uint8_t)n;
         s->vlen = w->removed ? 0 : (uint8_t)w->vlen;   /* vlen 0 = absent */
         if (!w->removed)
             memcpy(s->val, w->val, w->vlen);
     }
 }
 
-static double now(void)
+/* Code by address for nested calls (--amm): the two tokens and the AMM. */
+static chain_addr_t g_addr[3];
+static const chain_contract_t *g_code[3];
+
+static int code_of(void *u, const chain_addr_t *a, const chain_contract_t **c)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
+    (void)u;
+    *c = NULL;
+    for (int i = 0; i < 3; i++)
+        if (g_code[i] && !memcmp(a->b, g_addr[i].b, 20))
+            *c = g_code[i];
+    return 0;
 }
+
+static chain_contract_t *load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "contract_bench: cannot open %s\n", path);
+        return NULL;
+    }
+    static uint8_t code[CHAIN_MAX_CODE_BYTES + 1];
+    size_t n = fread(code, 1, sizeof code, f);
+    fclose(f);
+    err_t e = {0};
+    chain_contract_t *c = chain_contract_compile(code, n, &e);
+    if (!c)
+        fprintf(stderr, "contract_bench: %s: %s\n", path, e.msg);
+    return c;
+}
+
+/* Runs entry of self; exits on failure. */
+static uint64_t must_run(const chain_contract_t *c, const chain_addr_t *self,
+                         const chain_addr_t *caller, const char *entry, const uint8_t *in,
+                         uint32_t n)
+{
+    chain_contract_env_t env = {.self = *self, .caller = *caller, .input = in, .input_len = n,
+                                .gas_limit = 10000000, .storage_get = get, .code_get = code_of};
+    chain_contract_result_t r;
+    err_t e = {0};
+    if (chain_contract_run(c, entry, &env, &r, &e) || r.status) {
+        fprintf(stderr, "contract_bench: %s failed: %s%s\n", entry, e.msg, r.reason);
+        exit(1);
+    }
+    apply(&r);
+    uint64_t gas = r.gas_used;
+    chain_contract_result_free(&r);
+    return gas;
+}
+
+static void put128(uint8_t *p, uint64_t lo)
+{
+    memset(p, 0, 16);
+    memcpy(p, &lo, 8);
+}
+
+/* --amm: a pool of TA/TB funded by `who`, then `calls` swaps, alternating. */
+static int bench_amm(const char *path, const chain_contract_t *token, const chain_addr_t *ta,
+                     const chain_addr_t *who, long calls)
+{
+    chain_contract_t *amm = load(path);
+    if (!amm)
+        return 1;
+    chain_addr_t tb, am;
+    memset(tb.b, 0xef, 20);
+    memset(am.b, 0xaa, 20);
+    g_addr[0] = *ta, g_addr[1] = tb, g_addr[2] = am;
+    g_code[0] = token, g_code[1] = token, g_code[2] = amm;
+    uint8_t in[128];
+    put128(in, 1ull << 50);
+    must_run(token, &tb, who, "init", in, 16);
+    put128(in, 30);
+    must_run(amm, &am, who, "init", in, 16);
+    for (int t = 0; t < 2; t++) {   /* approve the AMM on both tokens */
+        in[0] = 2;
+        memcpy(in + 1, am.b, 20);
+        put128(in + 21, ~0ull);
+        must_run(token, &g_addr[t], who, "call", in, 37);
+    }
+    in[0] = 1;
+    memcpy(in + 1, ta->b, 20);
+    memcpy(in + 21, tb.b, 20);
+    must_run(amm, &am, who, "call", in, 41);
+    in[0] = 2;   /* add_liquidity(TA, TB, 2^40, 2^40, 0) */
+    put128(in + 41, 1ull << 40);
+    put128(in + 57, 1ull << 40);
+    put128(in + 73, 0);
+    must_run(amm, &am, who, "call", in, 89);
+    uint64_t gas = 0;
+    double t0 = now();
+    for (long k = 0; k < calls; k++) {
+        in[0] = 4;   /* swap(tin, tout, 1000, 0) */
+        memcpy(in + 1, (k & 1 ? &tb : ta)->b, 20);
+        memcpy(in + 21, (k & 1 ? ta : &tb)->b, 20);
+        put128(in + 41, 1000);
+        put128(in + 57, 0);
+        gas += must_run(amm, &am, who, "call", in, 73);
+    }
+    double t = now() - t0;
+    printf("amm swaps (3 frames each): %ld in %.3f s = %.0f swaps/s (%.1f us/swap), "
+           "%llu gas each\n", calls, t, calls / t, t / calls * 1e6,
+           (unsigned long long)(gas / (uint64_t)calls));
+    chain_contract_free(amm);
+    return 0;
+}
+
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s AIC_TOKEN.wasm [--calls N] [--users U]\n", argv[0]);
+        fprintf(stderr, "usage: %s AIC_TOKEN.wasm [--calls N] [--users U] [--amm AMM.wasm]\n",
+                argv[0]);
         return 2;
     }
     long calls = 50000, users = 1000;
+    const char *amm = NULL;
     for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--calls"))
+        if (!strcmp(argv[i], "--amm"))
+            amm = argv[i + 1];
+        else if (!strcmp(argv[i], "--calls"))
             calls = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--users"))
             users = atol(argv[i + 1]);
@@ -172,6 +304,8 @@ int main(int argc, char **argv)
            "%llu gas each\n",
            calls, t_xfer, calls / t_xfer, t_xfer / calls * 1e6,
            (unsigned long long)(gas / (uint64_t)calls));
+    if (amm && bench_amm(amm, c, &env.self, &u[0], calls))
+        return 1;
     chain_contract_free(c);
     free(u);
     free(g_tbl);
