@@ -130,7 +130,7 @@ static const char start_usage[] =
     "                    [--http HOST:PORT] [--http-token-file FILE]\n"
     "                    [--chain RPC_URL --account KEYFILE [--watchtower] [--no-serve]\n"
     "                     [--price N] [--max-bond N] [--max-fuel N] [--max-memory BYTES]\n"
-    "                     [--max-active N] [--poll-ms MS]]\n"
+    "                     [--max-active N] [--poll-ms MS] [--fee N]]\n"
     "\n"
     "Runs the Phase provider node until SIGINT/SIGTERM: libp2p (identify, ping,\n"
     "Kademlia server, optional mDNS), the job protocols /phase/job-offer/1.0.0 and\n"
@@ -151,7 +151,9 @@ static const char start_usage[] =
     "--max-fuel / --max-memory, default 128 MiB; at most --max-active at once,\n"
     "default 4), runs them, claims with its receipt and finalizes after the\n"
     "window. --watchtower also re-runs others' claims and challenges wrong ones;\n"
-    "--no-serve accepts no jobs (a watchtower only). Polls every --poll-ms (500).\n";
+    "--no-serve accepts no jobs (a watchtower only). Polls every --poll-ms (500).\n"
+    "--fee N: the fee of each of its transactions (default: 2000, or 1000 + 1 per\n"
+    "byte when more, aetherd's default floor).\n";
 
 static void on_signal(uv_signal_t *s, int signum)
 {
@@ -209,6 +211,7 @@ int plasmd_start(int argc, char **argv)
         {"price", required_argument, NULL, 'P'},   {"max-bond", required_argument, NULL, 'B'},
         {"max-fuel", required_argument, NULL, 'F'}, {"max-memory", required_argument, NULL, 'M'},
         {"max-active", required_argument, NULL, 'X'}, {"poll-ms", required_argument, NULL, 'O'},
+        {"fee", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -268,12 +271,15 @@ int plasmd_start(int argc, char **argv)
             mc.provide = false;
             break;
         case 'P':
-        case 'B': {
-            chain_u128_t *v = ch == 'P' ? &mc.min_payment : &mc.max_bond;
+        case 'B':
+        case 'E': {
+            chain_u128_t *v = ch == 'P' ? &mc.min_payment : ch == 'B' ? &mc.max_bond : &mc.fee;
             if (chain_u128_parse(optarg, strlen(optarg), v, NULL) != 0)
                 return cli_usage_error(prog, "bad --%s '%s' (a decimal amount)",
-                                       ch == 'P' ? "price" : "max-bond", optarg);
+                                       ch == 'P' ? "price" : ch == 'B' ? "max-bond" : "fee",
+                                       optarg);
             mc.have_max_bond |= ch == 'B';
+            mc.have_fee |= ch == 'E';
             break;
         }
         case 'F':

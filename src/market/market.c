@@ -229,9 +229,12 @@ static void count(market_t *m, uint64_t *field)
 
 /* ---- sending ---- */
 
-static bool afford(round_t *r, chain_u128_t lock)
+static bool afford(const market_t *m, round_t *r, chain_u128_t lock)
 {
-    chain_u128_t need = chain_u128_add_sat(lock, chain_u128_from_u64(FEE_ESTIMATE));
+    chain_u128_t fee = chain_u128_from_u64(FEE_ESTIMATE);
+    if (m->cfg.have_fee && chain_u128_cmp(m->cfg.fee, fee) > 0)
+        fee = m->cfg.fee;
+    chain_u128_t need = chain_u128_add_sat(lock, fee);
     chain_u128_t left;
     if (!chain_u128_sub(r->avail, need, &left))
         return false;
@@ -249,6 +252,8 @@ static int send_step(market_t *m, round_t *r, const chain_job_body_t *b, const m
     memset(&s, 0, sizeof s);
     s.have_nonce = true;
     s.nonce = r->nonce;
+    s.have_fee = m->cfg.have_fee;
+    s.fee = m->cfg.fee;
     s.phase_sk = b->kind == CHAIN_TX_JOB_ACCEPT ? m->cfg.identity.sk : NULL;
     chain_tx_t *tx = NULL;
     err_t ce = {0};
@@ -389,7 +394,7 @@ static int locking_step(market_t *m, round_t *r, uint8_t kind, const mjob_t *j, 
                         err_t *e)
 {
     chain_u128_t save = r->avail;
-    if (!afford(r, lock))
+    if (!afford(m, r, lock))
         return LOCK_SHORT;
     int s = simple_step(m, r, kind, j, e);
     if (s != 0)

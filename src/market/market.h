@@ -61,6 +61,8 @@ typedef struct market_cfg {
     bool have_max_bond;
     chain_u128_t max_bond;        /* the largest provider bond it locks */
     uint32_t max_active;          /* our accepted, unclaimed jobs; 0: 4 */
+    bool have_fee;
+    chain_u128_t fee;             /* per tx; default: the wallet's (chain_client_job_send) */
     uint32_t poll_ms;             /* 0: 500 */
     uint32_t max_backoff_ms;      /* 0: 10,000 */
     uint32_t rpc_timeout_ms;      /* 0: 10,000 */

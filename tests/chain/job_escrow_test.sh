@@ -110,7 +110,7 @@ start_node() {   # $1 = name (account and identity), then plasmd start flags; se
 }
 # the provider polls faster than blocks come (50 ms): a round must not act
 # again while its last tx is pending
-start_node watch --watchtower --no-serve --poll-ms 100
+start_node watch --watchtower --no-serve --poll-ms 100 --fee 3000
 WATCH=$!
 start_node auto --poll-ms 20
 PROV=$!
@@ -308,8 +308,8 @@ ST=$("$AETHER" job status --job "$JOB3")
 [ "$(balance "$T/req.json")" = $((R0 - RF)) ] || fail "requester not refunded: $(balance "$T/req.json")"
 [ "$(balance "$T/cheat.json")" = $((C0 - 1000 - $(fees_of "$T/cheat.json"))) ] ||
     fail "cheat balance $(balance "$T/cheat.json")"
-[ "$(txs_of "$T/watch.json" | awk '{print $1, $3}')" = "job_challenge ok" ] ||
-    fail "watchtower txs: $(txs_of "$T/watch.json")"
+[ "$(txs_of "$T/watch.json" | awk '{print $1, $2, $3}')" = "job_challenge 3000 ok" ] ||
+    fail "watchtower txs (one challenge, its --fee 3000): $(txs_of "$T/watch.json")"
 [ "$(balance "$T/watch.json")" = $((W0 + 500 - $(fees_of "$T/watch.json"))) ] ||
     fail "watchtower balance $(balance "$T/watch.json")"
 # its receipt is genuinely signed (that is why only re-execution catches it)
