@@ -15,6 +15,9 @@ static const char usage[] =
     "Usage: aetherd init-genesis --key FILE [--chain-id N] [--alloc ADDR=AMOUNT]...\n"
     "                            [--utxo ADDR=AMOUNT]... [--timestamp-ms N] [--out FILE]\n"
     "                            [--stake N [--commission BPS] [--staking-param NAME=VALUE]...]\n"
+    "       aetherd init-genesis --validator KEYFILE[=STAKE]... [--validator-entry FILE]...\n"
+    "                            [--epoch-len N] [--base-timeout-ms N] [--max-timeout-ms N]\n"
+    "                            [--min-fee AMOUNT] [--seed HEX] [other options as above]\n"
     "\n"
     "Writes a genesis file: the chain id (default 900), the validator (the public\n"
     "key of the key file), account allocations and genesis UTxOs. ADDR is 40 hex\n"
@@ -25,7 +28,59 @@ static const char usage[] =
     "self-stake of N (on top of the allocations; its BLS and VRF keys are derived\n"
     "from the key file) and turns staking on (docs/staking.md); --commission in\n"
     "basis points (default 500); --staking-param sets a staking parameter of the\n"
-    "genesis \"staking\" section, e.g. epoch_blocks=10 or unbonding_blocks=20.\n";
+    "genesis \"staking\" section, e.g. epoch_blocks=10 or unbonding_blocks=20.\n"
+    "\n"
+    "With --validator or --validator-entry the chain runs BFT consensus\n"
+    "(docs/consensus.md) among the listed validators: KEYFILE is a validator key\n"
+    "file (its BLS and VRF keys are derived from it; STAKE defaults to 100), FILE\n"
+    "a public entry printed by `aetherd keys validator`. --key is then optional.\n"
+    "Consensus defaults: epoch 100 rounds, round timeout 1000 ms backing off to\n"
+    "30000 ms, min fee 1000, a random 32-byte seed.\n";
+
+/* KEYFILE[=STAKE] */
+static int parse_validator(const char *prog, const char *arg, node_validator_t *v)
+{
+    char path[4096];
+    const char *eq = strrchr(arg, '=');
+    uint64_t stake = 100;
+    size_t plen = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (plen >= sizeof path)
+        return cli_usage_error(prog, "--validator '%s': path too long", arg);
+    memcpy(path, arg, plen);
+    path[plen] = 0;
+    if (eq && (!cli_parse_u64(eq + 1, &stake) || stake == 0))
+        return cli_usage_error(prog, "--validator '%s': STAKE must be a positive integer", arg);
+    node_key_t k;
+    err_t e = {0};
+    if (node_key_load(path, &k, &e) != 0)
+        return cli_usage_error(prog, "--validator '%s': %s", arg, e.msg);
+    json_t *j = node_validator_entry_json(&k, stake, &e);
+    node_key_wipe(&k);
+    int rc = j ? node_validator_from_json(j, v, "validator", &e) : -1;
+    json_decref(j);
+    if (rc != 0)
+        return cli_error(prog, CLI_FAIL, "--validator '%s': %s", arg, e.msg);
+    return -1;
+}
+
+/* a JSON file holding one public entry */
+static int parse_validator_entry(const char *prog, const char *path, node_validator_t *v)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    err_t e = {0};
+    if (file_read_all(path, 1u << 20, &data, &len, &e) != 0)
+        return cli_usage_error(prog, "--validator-entry %s: %s", path, e.msg);
+    json_t *j = cjson_parse((const char *)data, len, &e);
+    free(data);
+    if (!j)
+        return cli_usage_error(prog, "--validator-entry %s: not JSON: %s", path, e.msg);
+    int rc = node_validator_from_json(j, v, path, &e);
+    json_decref(j);
+    if (rc != 0)
+        return cli_usage_error(prog, "--validator-entry %s", e.msg);
+    return -1;
+}
 
 /* NAME=VALUE into the staking section: amounts stay strings, the rest are
  * integers (the genesis parser checks names and ranges). */
@@ -91,6 +146,13 @@ int aetherd_genesis_main(int argc, char **argv)
         {"stake", required_argument, NULL, 's'},
         {"commission", required_argument, NULL, 'C'},
         {"staking-param", required_argument, NULL, 'P'},
+        {"validator", required_argument, NULL, 'V'},
+        {"validator-entry", required_argument, NULL, 'E'},
+        {"epoch-len", required_argument, NULL, 1},
+        {"base-timeout-ms", required_argument, NULL, 2},
+        {"max-timeout-ms", required_argument, NULL, 3},
+        {"min-fee", required_argument, NULL, 4},
+        {"seed", required_argument, NULL, 5},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -104,7 +166,15 @@ int aetherd_genesis_main(int argc, char **argv)
     chain_u128_t stake = {0, 0};
     uint64_t commission = 500;
     json_t *sparams = json_object();
-    if (!accts || !utxos || !sparams) {
+    node_genesis_t ng;
+    memset(&ng, 0, sizeof ng);
+    ng.cons.epoch_len = 100;
+    ng.cons.base_timeout_ms = 1000;
+    ng.cons.max_timeout_ms = 30000;
+    ng.cons.min_fee = chain_u128_from_u64(1000);
+    bool have_seed = false;
+    ng.validators = calloc((size_t)argc + 1, sizeof *ng.validators);
+    if (!accts || !utxos || !sparams || !ng.validators) {
         rc = cli_error(prog, CLI_FAIL, "out of memory");
         goto done;
     }
@@ -162,9 +232,57 @@ int aetherd_genesis_main(int argc, char **argv)
                 goto done;
             }
             break;
+        case 'V':
+        case 'E':
+            if (ng.n_validators >= NODE_MAX_VALIDATORS) {
+                rc = cli_usage_error(prog, "at most %d validators", NODE_MAX_VALIDATORS);
+                goto done;
+            }
+            r = c == 'V' ? parse_validator(prog, optarg, &ng.validators[ng.n_validators])
+                         : parse_validator_entry(prog, optarg, &ng.validators[ng.n_validators]);
+            if (r >= 0) {
+                rc = r;
+                goto done;
+            }
+            ng.n_validators++;
+            break;
+        case 1:
+        case 2:
+        case 3: {
+            uint64_t *dst = c == 1 ? &ng.cons.epoch_len
+                            : c == 2 ? &ng.cons.base_timeout_ms
+                                     : &ng.cons.max_timeout_ms;
+            if (!cli_parse_u64(optarg, dst) || *dst == 0) {
+                rc = cli_usage_error(prog, "--%s '%s' must be a positive integer",
+                                     c == 1 ? "epoch-len" : c == 2 ? "base-timeout-ms"
+                                                                   : "max-timeout-ms",
+                                     optarg);
+                goto done;
+            }
+            break;
+        }
+        case 4: {
+            err_t fe = {0};
+            if (chain_u128_parse(optarg, strlen(optarg), &ng.cons.min_fee, &fe) != 0) {
+                rc = cli_usage_error(prog, "--min-fee '%s': %s", optarg, fe.msg);
+                goto done;
+            }
+            break;
+        }
+        case 5: {
+            err_t he = {0};
+            if (hex_decode(optarg, strlen(optarg), ng.cons.seed, 32, &he) != 0) {
+                rc = cli_usage_error(prog, "--seed: expected 64 hex digits: %s", he.msg);
+                goto done;
+            }
+            have_seed = true;
+            break;
+        }
         case 'h': fputs(usage, stdout); goto done;
         default:
-            rc = cli_bad_option(prog, argv, optind, optopt, c == ':' || (optopt && strchr("kcautosCP", optopt)));
+            rc = cli_bad_option(prog, argv, optind, optopt,
+                                c == ':' || (optopt && strchr("kcautosCPVE", optopt)) ||
+                                    (optopt >= 1 && optopt <= 5));
             goto done;
         }
     }
@@ -176,20 +294,32 @@ int aetherd_genesis_main(int argc, char **argv)
         rc = cli_usage_error(prog, "--staking-param needs --stake (staking is off without it)");
         goto done;
     }
-    if (!key_path) {
-        rc = cli_usage_error(prog, "--key FILE (the validator key) is required");
+    ng.bft = ng.n_validators > 0;
+    if (!key_path && (!ng.bft || !chain_u128_is_zero(stake))) {
+        rc = cli_usage_error(prog, ng.bft ? "--stake needs --key FILE (the staker)"
+                                          : "--key FILE (the validator key) or --validator is "
+                                            "required");
+        goto done;
+    }
+    if (ng.cons.max_timeout_ms < ng.cons.base_timeout_ms) {
+        rc = cli_usage_error(prog, "--max-timeout-ms is below --base-timeout-ms");
         goto done;
     }
     if (crypto_init() != 0) {
         rc = cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
         goto done;
     }
+    if (!have_seed)
+        crypto_random(ng.cons.seed, sizeof ng.cons.seed);
     err_t e = {0};
     node_key_t k;
-    if (node_key_load(key_path, &k, &e) != 0) {
+    memset(&k, 0, sizeof k);
+    if (key_path && node_key_load(key_path, &k, &e) != 0) {
         rc = cli_error(prog, CLI_USAGE, "%s", e.msg);
         goto done;
     }
+    if (!key_path)
+        memcpy(k.pk, ng.validators[0].account_pk, CHAIN_PK_BYTES);   /* block 0 names #0 */
     chain_genesis_t g;
     memset(&g, 0, sizeof g);
     g.chain_id = chain_id;
@@ -204,7 +334,8 @@ int aetherd_genesis_main(int argc, char **argv)
     g.n_accounts = na;
     g.utxos = utxos;
     g.n_utxos = nu;
-    json_t *j = node_genesis_to_json(&g);
+    ng.g = g;
+    json_t *j = node_genesis_json(&ng);
     if (!chain_u128_is_zero(stake)) {
         chain_validator_keys_t vk;
         if (chain_validator_keys_derive(&k, &vk, &e) != 0) {
@@ -259,6 +390,8 @@ int aetherd_genesis_main(int argc, char **argv)
             json_t *sum = json_pack("{s:s,s:o,s:I,s:I,s:s,s:s}", "genesis", out, "chain_id",
                                     cjson_u64(chain_id), "accounts", (json_int_t)na, "utxos",
                                     (json_int_t)nu, "block_hash", bh, "state_root", sr);
+            if (sum && ng.bft)
+                json_object_set_new(sum, "validators", json_integer((json_int_t)ng.n_validators));
             char *s = sum ? cjson_encode_pretty_str(sum, NULL) : NULL;
             if (s) /* NULL only for a path that is not UTF-8 */
                 printf("%s\n", s);
@@ -270,6 +403,7 @@ int aetherd_genesis_main(int argc, char **argv)
     free(txt);
     chain_block_free(blk);
 done:
+    free(ng.validators);
     json_decref(sparams);
     free(accts);
     free(utxos);

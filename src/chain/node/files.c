@@ -3,7 +3,7 @@
  * unknown keys, wrong lengths, bad hex and duplicate addresses are errors
  * naming the field.
  */
-#include "chain/node/node.h"
+#include "chain/node/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +41,7 @@ void node_genesis_free(node_genesis_t *g)
     free(g->utxos);
     free(g->stake_data);
     free(g->stake_store);
+    free(g->validators);
     memset(g, 0, sizeof *g);
 }
 
@@ -68,7 +69,7 @@ int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e)
     if (!json_is_object(j))
         return err_set(e, NODE_EINVAL, "genesis: expected a JSON object");
     static const char *const allowed[] = {"chain_id", "timestamp_ms", "validator", "accounts",
-                                          "utxos", "staking", NULL};
+                                          "utxos", "staking", "consensus", NULL};
     if (check_keys(j, allowed, "genesis", e))
         return NODE_EINVAL;
     uint64_t v;
@@ -78,17 +79,33 @@ int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e)
     if (!cjson_get_u64(json_object_get(j, "timestamp_ms"), &v))
         return err_set(e, NODE_EINVAL, "genesis: \"timestamp_ms\" must be a non-negative integer");
     out->g.timestamp_ms = v;
-    if (get_hex_field(j, "validator", out->g.proposer_pk, CHAIN_PK_BYTES, "genesis", e))
+    json_t *cons = json_object_get(j, "consensus");
+    if (cons && node_genesis_consensus_from_json(cons, out, e) != 0) {
+        node_genesis_free(out);
         return NODE_EINVAL;
-    if (!crypto_ed25519_pk_valid(out->g.proposer_pk))
-        return err_set(e, NODE_EINVAL, "genesis: \"validator\" is not a valid Ed25519 key");
+    }
+    if (cons && !json_object_get(j, "validator")) {
+        /* block 0 names validator 0 (it signs nothing: QCs certify blocks) */
+        memcpy(out->g.proposer_pk, out->validators[0].account_pk, CHAIN_PK_BYTES);
+    } else {
+        if (get_hex_field(j, "validator", out->g.proposer_pk, CHAIN_PK_BYTES, "genesis", e)) {
+            node_genesis_free(out);
+            return NODE_EINVAL;
+        }
+        if (!crypto_ed25519_pk_valid(out->g.proposer_pk)) {
+            node_genesis_free(out);
+            return err_set(e, NODE_EINVAL, "genesis: \"validator\" is not a valid Ed25519 key");
+        }
+    }
+    out->g.certified = out->bft;
 
     json_t *acc = json_object_get(j, "accounts");
     json_t *ut = json_object_get(j, "utxos");
-    if (acc && !json_is_array(acc))
-        return err_set(e, NODE_EINVAL, "genesis: \"accounts\" must be an array");
-    if (ut && !json_is_array(ut))
-        return err_set(e, NODE_EINVAL, "genesis: \"utxos\" must be an array");
+    if ((acc && !json_is_array(acc)) || (ut && !json_is_array(ut))) {
+        node_genesis_free(out);
+        return err_set(e, NODE_EINVAL, "genesis: \"%s\" must be an array",
+                       acc && !json_is_array(acc) ? "accounts" : "utxos");
+    }
     size_t na = acc ? json_array_size(acc) : 0, nu = ut ? json_array_size(ut) : 0;
     out->accounts = calloc(na ? na : 1, sizeof *out->accounts);
     out->utxos = calloc(nu ? nu : 1, sizeof *out->utxos);
@@ -210,5 +227,13 @@ json_t *node_genesis_to_json(const chain_genesis_t *g)
         json_array_append_new(ut, json_pack("{s:s,s:s}", "owner", hex, "amount", dec));
     }
     json_object_set_new(j, "utxos", ut);
+    return j;
+}
+
+json_t *node_genesis_json(const node_genesis_t *g)
+{
+    json_t *j = node_genesis_to_json(&g->g);
+    if (j && g->bft)
+        json_object_set_new(j, "consensus", node_genesis_consensus_to_json(g));
     return j;
 }

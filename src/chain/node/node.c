@@ -79,7 +79,7 @@ void node_config_default(node_config_t *cfg)
 
 node_t *node_open(const node_config_t *cfg, err_t *e)
 {
-    if (!cfg || !cfg->data_dir || !cfg->genesis || !cfg->key) {
+    if (!cfg || !cfg->data_dir || !cfg->genesis || (!cfg->key && !cfg->genesis->bft)) {
         err_set(e, NODE_EINVAL, "node: data dir, genesis and key are required");
         return NULL;
     }
@@ -89,8 +89,9 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
         return NULL;
     }
     n->cfg = *cfg;
-    n->key = *cfg->key;
-    n->cfg.key = &n->key;
+    if (cfg->key)
+        n->key = *cfg->key;
+    n->cfg.key = cfg->key ? &n->key : NULL;
     if (!n->cfg.block_interval_ms)
         n->cfg.block_interval_ms = 200;
     if (!n->cfg.heartbeat_ms)
@@ -108,14 +109,18 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
     pthread_cond_init(&n->cv, NULL);
 
     const chain_genesis_t *g = &cfg->genesis->g;
-    if (memcmp(g->proposer_pk, n->key.pk, CHAIN_PK_BYTES) != 0) {
+    if (cfg->genesis->bft ? cfg->key && node_genesis_validator_index(cfg->genesis, n->key.pk) < 0
+                          : memcmp(g->proposer_pk, n->key.pk, CHAIN_PK_BYTES) != 0) {
         char hex[2 * CHAIN_PK_BYTES + 1];
         hex_encode(n->key.pk, CHAIN_PK_BYTES, hex);
-        err_set(e, NODE_EINVAL, "node: key %s is not the genesis validator", hex);
+        err_set(e, NODE_EINVAL, "node: key %s is not %s", hex,
+                cfg->genesis->bft ? "in the genesis validator set" : "the genesis validator");
         goto fail;
     }
     n->xcfg.chain_id = g->chain_id;
     n->xcfg.min_fee = n->cfg.min_fee;
+    if (cfg->genesis->bft && chain_u128_cmp(n->xcfg.min_fee, cfg->genesis->cons.min_fee) < 0)
+        n->xcfg.min_fee = cfg->genesis->cons.min_fee;   /* the ledger's floor */
     n->xcfg.max_block_txs = n->cfg.max_block_txs;
     n->xcfg.verify_threads = 0;
     /* compiled contract code, shared by block execution and RPC reads */

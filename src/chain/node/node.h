@@ -33,6 +33,22 @@
  *     "utxos": [{"owner","amount"}]}, amounts as decimal strings; unknown
  *     keys are errors. Optional "staking" (issue 15): parameters and the
  *     genesis validators with their stakes (staking.c, docs/staking.md).
+ *     Optional "consensus" (a BFT chain, see docs/consensus.md): {
+ *       "epoch_len": N, "base_timeout_ms": N, "max_timeout_ms": N,
+ *       "min_fee": "decimal", "seed": "<64 hex>",
+ *       "validators": [{"account": "<Ed25519 pk hex>", "bls_pk": "<96 hex>",
+ *                       "bls_pop": "<192 hex>", "vrf_pk": "<64 hex>",
+ *                       "stake": N}, ...]}
+ *     With it, "validator" may be omitted (block 0 then names validator 0);
+ *     every BLS proof of possession is checked at load, keys and accounts
+ *     are distinct. A validator's libp2p identity IS its account key: the
+ *     peer id is the identity multihash of "account", so the Noise handshake
+ *     (which proves the Ed25519 key) authenticates validator i's connection.
+ *     Without "consensus" the chain runs the solo engine (one validator, as
+ *     before); a "consensus" section with one validator runs BFT with n = 1.
+ *   validator keys: a validator's BLS and VRF secret keys are derived from
+ *     its Ed25519 key file's seed (node_validator_keys_derive), so one key
+ *     file is the whole validator identity.
  */
 #ifndef AETHER_CHAIN_NODE_H
 #define AETHER_CHAIN_NODE_H
@@ -87,6 +103,32 @@ static inline void node_key_wipe(node_key_t *k)
 
 /* ---- genesis files ------------------------------------------------------------ */
 
+#define NODE_BLS_PK_BYTES 48
+#define NODE_BLS_SIG_BYTES 96
+#define NODE_BLS_SK_BYTES 32
+#define NODE_VRF_PK_BYTES 32
+#define NODE_VRF_SK_BYTES 32
+#define NODE_MAX_VALIDATORS 256   /* = CONS_MAX_VALIDATORS */
+
+/* One genesis validator (the staking issue registers these as the stakers
+ * of block 0). */
+typedef struct node_validator {
+    uint8_t account_pk[CHAIN_PK_BYTES];   /* Ed25519: fees, libp2p identity */
+    chain_addr_t address;                 /* of account_pk */
+    uint8_t bls_pk[NODE_BLS_PK_BYTES];
+    uint8_t bls_pop[NODE_BLS_SIG_BYTES];  /* proof of possession (checked at load) */
+    uint8_t vrf_pk[NODE_VRF_PK_BYTES];
+    uint64_t stake;                       /* > 0 */
+} node_validator_t;
+
+typedef struct node_consensus_params {
+    uint64_t epoch_len;          /* rounds per epoch (default 100) */
+    uint64_t base_timeout_ms;    /* default 1,000 */
+    uint64_t max_timeout_ms;     /* default 30,000 */
+    chain_u128_t min_fee;        /* fee floor of the ledger rules (default 1,000) */
+    uint8_t seed[32];            /* genesis epoch seed */
+} node_consensus_params_t;
+
 typedef struct node_genesis {
     chain_genesis_t g;                  /* points into the arrays below */
     chain_genesis_alloc_t *accounts;
@@ -95,6 +137,10 @@ typedef struct node_genesis {
     chain_genesis_data_t *stake_data;
     size_t n_stake_data;
     uint8_t *stake_store;
+    bool bft;                           /* has a "consensus" section */
+    node_consensus_params_t cons;
+    node_validator_t *validators;       /* n_validators entries (0 without bft) */
+    size_t n_validators;
 } node_genesis_t;
 
 /* The optional "staking" section (issue 15; format in staking.c): parsed
@@ -109,9 +155,40 @@ json_t *node_genesis_staking_json(const chain_stake_params_t *p, const uint8_t p
                                   const uint8_t vrf_pk[CHAIN_VRF_PK_BYTES], chain_u128_t stake,
                                   uint16_t commission_bps);
 
+
+/* The genesis validator set (NULL and *n = 0 for a solo genesis). */
+const node_validator_t *node_genesis_validators(const node_genesis_t *g, size_t *n);
+/* Index of the validator with this account key, or -1. */
+int node_genesis_validator_index(const node_genesis_t *g, const uint8_t pk[CHAIN_PK_BYTES]);
+/* The consensus genesis id every BFT block extends: SHA-256("aether/genesis/v1"
+ * ‖ chain block 0 hash ‖ epoch_len ‖ base/max timeout ‖ min_fee ‖ seed ‖ per
+ * validator (account, bls_pk, vrf_pk, stake)), so two nodes that disagree
+ * on any consensus parameter never accept each other's blocks. */
+int node_genesis_cons_id(const node_genesis_t *g, chain_hash_t *out, err_t *e) BASE_MUST_CHECK;
+
+/* A validator's consensus keys, derived from its Ed25519 seed: chain/client's
+ * chain_validator_keys_derive (the wallet's staking commands derive the same). */
+typedef chain_validator_keys_t node_validator_keys_t;
+static inline BASE_MUST_CHECK int node_validator_keys_derive(const node_key_t *k,
+                                                             node_validator_keys_t *out, err_t *e)
+{
+    return chain_validator_keys_derive(k, out, e);
+}
+static inline void node_validator_keys_wipe(node_validator_keys_t *k)
+{
+    chain_validator_keys_wipe(k);
+}
+/* The public genesis entry of a key: {"account","bls_pk","bls_pop","vrf_pk","stake"}. */
+json_t *node_validator_entry_json(const node_key_t *k, uint64_t stake, err_t *e);
+/* Parses one "validators" entry (PoP checked). */
+int node_validator_from_json(const json_t *j, node_validator_t *out, const char *what, err_t *e)
+    BASE_MUST_CHECK;
+
 int node_genesis_load(const char *path, node_genesis_t *out, err_t *e) BASE_MUST_CHECK;
 int node_genesis_from_json(const json_t *j, node_genesis_t *out, err_t *e) BASE_MUST_CHECK;
 json_t *node_genesis_to_json(const chain_genesis_t *g);
+/* The whole file, "consensus" section included when g->bft. */
+json_t *node_genesis_json(const node_genesis_t *g);
 void node_genesis_free(node_genesis_t *g);
 
 /* ---- replay (replay.c) ----------------------------------------------------------- */

@@ -99,6 +99,11 @@ typedef struct chain_genesis {
     const chain_genesis_data_t *data;   /* data leaves (distinct (tag, id)); may be NULL */
     size_t n_data;
     chain_u128_t base_fee;              /* block 0's base fee (fee market; 0 = none) */
+    /* BFT chain (chain/bft): blocks after 0 carry no proposer signature; a
+     * quorum certificate stored beside each block certifies it, so the
+     * origin check below leaves the tip's authority to the consensus engine.
+     * Not part of block 0's hash. */
+    bool certified;
 } chain_genesis_t;
 
 /* Builds the genesis block (without writing) — e.g. to print its hash. */

@@ -898,6 +898,16 @@ int chain_check_origin(const chain_block_t *tip, const chain_block_t *block0,
             rc = err_set(e, CHAIN_EINVAL, "tip block 0 is not this genesis's block");
         goto out;
     }
+    if (g->certified) {
+        /* a BFT chain: the tip is unsigned, its QC (checked by chain/bft
+         * when the node starts) is its authority; the body must still match */
+        chain_hash_t root;
+        chain_txs_root(tip->txs, tip->n_txs, &root);
+        if (tip->header.n_txs != tip->n_txs || !chain_hash_equal(&root, &tip->header.txs_root))
+            rc = err_set(e, CHAIN_EINVAL, "tip block %llu: body does not match its header",
+                         (unsigned long long)tip->header.height);
+        goto out;
+    }
     /* the genesis validator set is {g->proposer_pk} until consensus brings
      * QCs: the tip must be signed by it */
     if (memcmp(tip->header.proposer_pk, g->proposer_pk, CHAIN_PK_BYTES) != 0) {

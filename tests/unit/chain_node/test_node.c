@@ -149,6 +149,107 @@ static void test_genesis_files(void **state)
     }
 }
 
+
+/* A BFT genesis: validators with derived BLS/VRF keys, PoP checked at load,
+ * defaults, round trip, the cons id binding every parameter, and errors
+ * that name the field. */
+static void test_genesis_bft(void **state)
+{
+    (void)state;
+    node_key_t v[3];
+    json_t *vals = json_array();
+    for (int i = 0; i < 3; i++) {
+        key_of(40 + i, &v[i]);
+        err_t e = {0};
+        json_t *ent = node_validator_entry_json(&v[i], 100 + (uint64_t)i, &e);
+        assert_non_null(ent);
+        json_array_append_new(vals, ent);
+    }
+    /* the derivation is deterministic and yields a PoP that verifies */
+    node_validator_keys_t k1, k2;
+    err_t e = {0};
+    assert_int_equal(node_validator_keys_derive(&v[0], &k1, &e), 0);
+    assert_int_equal(node_validator_keys_derive(&v[0], &k2, &e), 0);
+    assert_memory_equal(&k1, &k2, sizeof k1);
+    node_validator_t parsed;
+    assert_int_equal(node_validator_from_json(json_array_get(vals, 0), &parsed, "v", &e), 0);
+    assert_memory_equal(parsed.bls_pk, k1.bls_pk, sizeof k1.bls_pk);
+    assert_memory_equal(parsed.vrf_pk, k1.vrf_pk, sizeof k1.vrf_pk);
+    node_validator_keys_wipe(&k1);
+    node_validator_keys_wipe(&k2);
+
+    json_t *g = json_pack("{s:i,s:i,s:[],s:{s:s,s:O}}", "chain_id", 9, "timestamp_ms", 5,
+                          "accounts", "consensus", "seed",
+                          "0101010101010101010101010101010101010101010101010101010101010101",
+                          "validators", vals);
+    node_genesis_t ng;
+    assert_int_equal(node_genesis_from_json(g, &ng, &e), 0);
+    assert_true(ng.bft);
+    size_t n = 0;
+    const node_validator_t *set = node_genesis_validators(&ng, &n);
+    assert_int_equal(n, 3);
+    assert_true(set[2].stake == 102);
+    assert_memory_equal(set[1].address.b, v[1].addr.b, CHAIN_ADDR_BYTES);
+    assert_int_equal(node_genesis_validator_index(&ng, v[2].pk), 2);
+    { uint8_t other[32] = {1}; assert_int_equal(node_genesis_validator_index(&ng, other), -1); }
+    assert_true(ng.cons.epoch_len == 100 && ng.cons.base_timeout_ms == 1000 &&
+                ng.cons.max_timeout_ms == 30000);
+    assert_memory_equal(ng.g.proposer_pk, v[0].pk, 32);   /* validator defaults to #0 */
+    assert_true(ng.g.certified);
+    chain_hash_t id1, id2;
+    assert_int_equal(node_genesis_cons_id(&ng, &id1, &e), 0);
+    /* round trip keeps the id */
+    json_t *back = node_genesis_json(&ng);
+    node_genesis_t ng2;
+    assert_int_equal(node_genesis_from_json(back, &ng2, &e), 0);
+    json_decref(back);
+    assert_int_equal(node_genesis_cons_id(&ng2, &id2, &e), 0);
+    assert_memory_equal(id1.b, id2.b, 32);
+    /* any consensus parameter changes it */
+    ng2.validators[1].stake++;
+    assert_int_equal(node_genesis_cons_id(&ng2, &id2, &e), 0);
+    assert_memory_not_equal(id1.b, id2.b, 32);
+    node_genesis_free(&ng2);
+    /* a solo genesis has no validator set */
+    node_genesis_t solo;
+    memset(&solo, 0, sizeof solo);
+    assert_null(node_genesis_validators(&solo, &n));
+    assert_int_equal(n, 0);
+    node_genesis_free(&ng);
+
+    /* errors naming what was wrong */
+    json_t *cons = json_object_get(g, "consensus");
+    json_t *v0 = json_array_get(json_object_get(cons, "validators"), 0);
+    json_t *v1 = json_array_get(json_object_get(cons, "validators"), 1);
+    char pop1[2 * NODE_BLS_SIG_BYTES + 1];
+    snprintf(pop1, sizeof pop1, "%s", json_string_value(json_object_get(v1, "bls_pop")));
+    json_t *pop0 = json_deep_copy(json_object_get(v0, "bls_pop"));
+    json_object_set_new(v0, "bls_pop", json_string(pop1));
+    memset(&e, 0, sizeof e);
+    assert_int_not_equal(node_genesis_from_json(g, &ng, &e), 0);
+    assert_non_null(strstr(e.msg, "validators[0]"));
+    assert_non_null(strstr(e.msg, "proof of possession"));
+    json_object_set_new(v0, "bls_pop", pop0);
+    assert_int_equal(node_genesis_from_json(g, &ng, &e), 0);
+    node_genesis_free(&ng);
+    json_array_append(json_object_get(cons, "validators"), v1);   /* a duplicate */
+    assert_int_not_equal(node_genesis_from_json(g, &ng, &e), 0);
+    assert_non_null(strstr(e.msg, "validators[3] has the same account as validators[1]"));
+    json_array_remove(json_object_get(cons, "validators"), 3);
+    json_object_set_new(v1, "stake", json_integer(0));
+    assert_int_not_equal(node_genesis_from_json(g, &ng, &e), 0);
+    assert_non_null(strstr(e.msg, "\"stake\" must be a positive integer"));
+    json_object_set_new(v1, "stake", json_integer(7));
+    json_object_set_new(cons, "max_timeout_ms", json_integer(10));
+    assert_int_not_equal(node_genesis_from_json(g, &ng, &e), 0);
+    assert_non_null(strstr(e.msg, "max_timeout_ms"));
+    json_object_del(cons, "max_timeout_ms");
+    json_object_set_new(cons, "seed", json_string("00"));
+    assert_int_not_equal(node_genesis_from_json(g, &ng, &e), 0);
+    assert_non_null(strstr(e.msg, "seed"));
+    json_decref(g);
+}
+
 /* ---- the node in process ---------------------------------------------------- */
 
 typedef struct fixture {
@@ -395,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_files),
         cmocka_unit_test(test_genesis_files),
+        cmocka_unit_test(test_genesis_bft),
         cmocka_unit_test(test_node_flow),
         cmocka_unit_test(test_engine_and_apply),
     };
