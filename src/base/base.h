@@ -49,6 +49,7 @@
  *   chain/consensus -900 .. -949  chain/client    -950 .. -999
  *   chain/state -1000 .. -1049    chain/exec     -1050 .. -1099 (EXEC_, CONTRACT_)
  *   market      -1100 .. -1149
+ *   chain/bft   -1150 .. -1199
  * (WASI errnos returned to guests are a separate, positive space: wasi.h.)
  * A new code goes here, in its module's range, never reusing a number. */
 #define AETHER_ERRORS(X) \
@@ -156,7 +157,13 @@
     X(MARKET_ERPC, -1101, "the chain node could not be asked or answered wrongly") \
     X(MARKET_ENOMEM, -1102, "allocation or thread creation failed") \
     X(MARKET_ENOTFOUND, -1103, "no such job, or not claimed yet") \
-    X(MARKET_EVERIFY, -1104, "a claimed receipt does not match the chain's record")
+    X(MARKET_EVERIFY, -1104, "a claimed receipt does not match the chain's record") \
+    /* chain/bft */ \
+    X(BFT_EINVAL, -1150, "bad configuration, record or peer message") \
+    X(BFT_ESTORE, -1151, "consensus store failure") \
+    X(BFT_ENOMEM, -1152, "allocation failed") \
+    X(BFT_ENET, -1153, "networking failure (listen, dial)") \
+    X(BFT_ENOTFOUND, -1154, "no such record")
 
 enum {
     BASE_OK = 0,

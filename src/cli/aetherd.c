@@ -17,6 +17,7 @@ static const cli_cmd_t commands[] = {
     {"keys", aetherd_keys_main, "validator key files: new"},
     {"run", aetherd_run_main, "run the node with its JSON-RPC server"},
     {"replay", aetherd_replay_main, "rebuild the state by replaying another node's blocks"},
+    {"devnet", aetherd_devnet_main, "run N BFT validators on this machine (keys, genesis, processes)"},
     {"snapshot", aetherd_snapshot_main, "state snapshots: export, import (zstd, root-checked), check"},
     {NULL, NULL, NULL},
 };

@@ -8,5 +8,6 @@ int aetherd_keys_main(int argc, char **argv);
 int aetherd_run_main(int argc, char **argv);
 int aetherd_snapshot_main(int argc, char **argv);   /* aetherd_snapshot.c */
 int aetherd_replay_main(int argc, char **argv);     /* aetherd_replay.c (issue 14) */
+int aetherd_devnet_main(int argc, char **argv);     /* aetherd_devnet.c */
 
 #endif

@@ -9,12 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/bft/bft.h"
 #include "chain/node/node.h"
 #include "chain/rpc/rpc.h"
 
 static const char usage[] =
     "Usage: aetherd run [--config FILE] --data DIR --genesis FILE --key FILE\n"
     "                   [--rpc HOST:PORT] [options]\n"
+    "       aetherd run --data DIR --genesis FILE [--key FILE] --p2p HOST:PORT\n"
+    "                   [--peer MULTIADDR]... [--rpc HOST:PORT] [options]\n"
+    "\n"
+    "With a BFT genesis (a \"consensus\" section, see aetherd init-genesis) the\n"
+    "node runs HotStuff consensus with the other validators over libp2p: it\n"
+    "listens on --p2p and keeps connections to every --peer\n"
+    "(/ip4/H/tcp/P/p2p/<peer id>; a validator's peer id is that of its key\n"
+    "file). Without --key it is a full node: it follows and verifies the chain\n"
+    "and serves RPC. Transactions sent to any node are forwarded to the\n"
+    "validators; a node that is behind fetches committed blocks with their QCs.\n"
     "\n"
     "Runs a single-validator node: opens (or creates) the chain in DIR from the\n"
     "genesis file, produces a block every --block-ms while transactions are\n"
@@ -43,6 +54,9 @@ static const char usage[] =
     "  --rpc-max-response N  bytes of JSON one request or batch is answered with\n"
     "                        (default 67108864; beyond: -32007)\n"
     "  --port-file FILE      write the RPC port there once listening\n"
+    "  --p2p HOST:PORT       BFT: libp2p listen address (or a multiaddr)\n"
+    "  --peer MULTIADDR      BFT: a peer to stay connected to (repeatable)\n"
+    "  --p2p-file FILE       BFT: write the listen multiaddrs there\n"
     "  --log-level L         debug, info, warn, error (default info)\n"
     "\n"
     "JSON-RPC server error codes besides the standard ones: -32000 invalid\n"
@@ -79,11 +93,15 @@ static const struct option opts[] = {
     {"port-file", required_argument, NULL, 'p'},
     {"log-level", required_argument, NULL, 'l'},
     {"config", required_argument, NULL, 'c'},
+    {"p2p", required_argument, NULL, 1004},
+    {"peer", required_argument, NULL, 1005},
+    {"p2p-file", required_argument, NULL, 1006},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 static int run_main(int argc, char **argv);
+static const char **run_peers;
 
 /* --config FILE: the file's keys become options placed before the command
  * line's, which therefore override them (aetherd.conf(5), cli_conf_argv). */
@@ -93,7 +111,10 @@ int aetherd_run_main(int argc, char **argv)
     int rc = cli_conf_argv("aetherd run", opts, &argc, &argv, &conf);
     if (rc != CLI_OK)
         return rc;
-    rc = run_main(argc, argv);
+    run_peers = calloc((size_t)argc + 1, sizeof *run_peers);
+    rc = run_peers ? run_main(argc, argv) : cli_error("aetherd run", CLI_FAIL, "out of memory");
+    free(run_peers);
+    run_peers = NULL;
     cli_conf_free(&conf);
     return rc;
 }
@@ -102,7 +123,10 @@ static int run_main(int argc, char **argv)
 {
     const char *prog = "aetherd run";
     const char *data = NULL, *genesis_path = NULL, *key_path = NULL, *listen = "127.0.0.1:8545";
-    const char *port_file = NULL;
+    const char *port_file = NULL, *p2p = NULL, *p2p_file = NULL;
+    const char **peers = run_peers;   /* argc + 1 slots (aetherd_run_main) */
+    size_t n_peers = 0;
+    char p2p_maddr[160];
     node_config_t cfg;
     node_config_default(&cfg);
     rpc_server_cfg_t rcfg;
@@ -118,6 +142,9 @@ static int run_main(int argc, char **argv)
         case 'r': listen = optarg; break;
         case 'p': port_file = optarg; break;
         case 'c': break; /* read by cli_conf_argv */
+        case 1004: p2p = optarg; break;
+        case 1005: peers[n_peers++] = optarg; break;
+        case 1006: p2p_file = optarg; break;
         case 'b':
             if ((r = parse_num(prog, "--block-ms", optarg, 3600000, &v)) >= 0)
                 return r;
@@ -190,13 +217,14 @@ static int run_main(int argc, char **argv)
         case 'h': fputs(usage, stdout); return CLI_OK;
         default:
             return cli_bad_option(prog, argv, optind, optopt,
-                                  c == ':' || (optopt && strchr("dgkrbHmMfRBTpl", optopt)));
+                                  c == ':' || (optopt && strchr("dgkrbHmMfRBTpl", optopt)) ||
+                                      (optopt >= 1004 && optopt <= 1006));
         }
     }
     if (optind < argc)
         return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    if (!data || !genesis_path || !key_path)
-        return cli_usage_error(prog, "--data DIR, --genesis FILE and --key FILE are required");
+    if (!data || !genesis_path)
+        return cli_usage_error(prog, "--data DIR and --genesis FILE are required");
     char host[64];
     uint16_t port;
     err_t e = {0};
@@ -211,19 +239,37 @@ static int run_main(int argc, char **argv)
     node_key_t key;
     if (node_genesis_load(genesis_path, &genesis, &e) != 0)
         return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    if (genesis.bft) {
-        /* the BFT engine (chain/bft) is wired in by the next change */
+    if (!genesis.bft && !key_path) {
         node_genesis_free(&genesis);
-        return cli_error(prog, CLI_USAGE, "%s: a BFT genesis (\"consensus\" section) needs the "
-                         "consensus engine, which this build does not run yet", genesis_path);
+        return cli_usage_error(prog, "--key FILE is required (a single-validator genesis)");
     }
-    if (node_key_load(key_path, &key, &e) != 0) {
+    if (!genesis.bft && (p2p || n_peers)) {
+        node_genesis_free(&genesis);
+        return cli_usage_error(prog, "--p2p and --peer need a BFT genesis (a \"consensus\" "
+                               "section); %s has none", genesis_path);
+    }
+    if (p2p) {
+        /* HOST:PORT, or a multiaddr as it is */
+        char h[64];
+        uint16_t pp;
+        if (p2p[0] == '/') {
+            snprintf(p2p_maddr, sizeof p2p_maddr, "%s", p2p);
+        } else if (rpc_parse_listen(p2p, h, &pp, &e) == 0) {
+            snprintf(p2p_maddr, sizeof p2p_maddr, "/%s/%s/tcp/%u", strchr(h, ':') ? "ip6" : "ip4",
+                     h, pp);
+        } else {
+            node_genesis_free(&genesis);
+            return cli_usage_error(prog, "--p2p '%s': expected HOST:PORT or a multiaddr", p2p);
+        }
+    }
+    memset(&key, 0, sizeof key);
+    if (key_path && node_key_load(key_path, &key, &e) != 0) {
         node_genesis_free(&genesis);
         return cli_error(prog, CLI_USAGE, "%s", e.msg);
     }
     cfg.data_dir = data;
     cfg.genesis = &genesis;
-    cfg.key = &key;
+    cfg.key = key_path ? &key : NULL;
 
     /* Signals are taken synchronously by this thread: block them before any
      * thread starts so every thread inherits the mask. */
@@ -237,12 +283,41 @@ static int run_main(int argc, char **argv)
     int rc = CLI_FAIL;
     rpc_server_t *srv = NULL;
     node_t *node = node_open(&cfg, &e);
-    node_key_wipe(&key);
     if (!node) {
         cli_error(prog, CLI_FAIL, "%s", e.msg);
         goto done;
     }
-    if (node_start(node, node_engine_solo(&cfg), &e) != 0) {
+    node_engine_t eng;
+    if (genesis.bft) {
+        bft_config_t bc = {.genesis = &genesis, .key = key_path ? &key : NULL,
+                           .listen = p2p ? p2p_maddr : NULL, .peers = peers,
+                           .n_peers = n_peers, .max_block_txs = cfg.max_block_txs};
+        int brc = bft_engine_new(node, &bc, &eng, &e);
+        node_key_wipe(&key);
+        if (brc != 0) {
+            cli_error(prog, CLI_FAIL, "%s", e.msg);
+            goto done;
+        }
+        buf_t la;
+        buf_init(&la, 0);
+        if (bft_engine_listen_addrs(&eng, &la) == 0 && la.len) {
+            if (buf_terminate(&la) == 0)
+                log_info("aetherd", "p2p listening", "addrs=\"%.*s\"",
+                         (int)(la.len && la.data[la.len - 1] == '\n' ? la.len - 1 : la.len),
+                         (const char *)la.data);
+            if (p2p_file && file_write_atomic(p2p_file, la.data, la.len, 0644, false, &e) != 0) {
+                buf_free(&la);
+                if (eng.destroy)
+                    eng.destroy(eng.self);
+                cli_error(prog, CLI_FAIL, "--p2p-file: %s", e.msg);
+                goto done;
+            }
+        }
+        buf_free(&la);
+    } else {
+        eng = node_engine_solo(&cfg);
+    }
+    if (node_start(node, eng, &e) != 0) {
         cli_error(prog, CLI_FAIL, "%s", e.msg);
         goto done;
     }
@@ -272,6 +347,7 @@ static int run_main(int argc, char **argv)
     log_info("aetherd", "stopping", "signal=%d", sig);
     rc = CLI_OK;
 done:
+    node_key_wipe(&key);
     rpc_server_stop(srv);
     node_close(node);
     node_genesis_free(&genesis);

@@ -221,6 +221,13 @@ int cons_header_encode(const cons_header_t *h, buf_t *out)
     return finish(out);
 }
 
+int cons_header_decode(const uint8_t *in, size_t n, cons_header_t *out, err_t *e)
+{
+    crd_t r;
+    crd_init(&r, in, n, "header", e);
+    return crd_header(&r, out) && crd_end(&r) ? CONS_OK : CONS_EINVAL;
+}
+
 void cons_header_id(const cons_header_t *h, chain_hash_t *out)
 {
     buf_t b;

@@ -266,6 +266,8 @@ int cons_qc_decode(const uint8_t *in, size_t n, cons_qc_t *out, err_t *e) BASE_M
 int cons_tc_encode(const cons_tc_t *tc, buf_t *out) BASE_MUST_CHECK;
 int cons_tc_decode(const uint8_t *in, size_t n, cons_tc_t *out, err_t *e) BASE_MUST_CHECK;
 int cons_header_encode(const cons_header_t *h, buf_t *out) BASE_MUST_CHECK;
+int cons_header_decode(const uint8_t *in, size_t n, cons_header_t *out, err_t *e)
+    BASE_MUST_CHECK;
 void cons_header_id(const cons_header_t *h, chain_hash_t *out);
 int cons_block_encode(const cons_block_t *b, buf_t *out) BASE_MUST_CHECK;
 /* Strict decode of exactly n bytes; sets b->id. Free with cons_block_free. */
@@ -303,6 +305,11 @@ typedef struct cons_config {
     int64_t self;                /* validator index, or -1 for a full node */
     uint8_t bls_sk[CONS_SK_BYTES];
     uint8_t vrf_sk[CONS_VRF_SK_BYTES];
+    /* Optional: the host's validity check of a block's payload, asked just
+     * before this validator would vote for it (false = no vote; the block
+     * stays in the tree, others may still certify it). NULL = accept. */
+    bool (*payload_ok)(void *ud, const cons_block_t *b);
+    void *payload_ud;
 } cons_config_t;
 
 /* A committed block the core restarts from (genesis: round 0, height 0,

@@ -842,6 +842,8 @@ static void vote_for(cons_t *c, tnode_t *t, const cons_tc_t *tc)
     }
     if (!ok)
         return;
+    if (c->cfg.payload_ok && !c->cfg.payload_ok(c->cfg.payload_ud, b))
+        return;
     cons_vote_t v = {.round = b->h.round, .block_id = t->id, .voter = (uint32_t)c->cfg.self};
     uint8_t m[64];
     size_t mn = cons_vote_msg(c->cfg.chain_id, v.round, &v.block_id, m);

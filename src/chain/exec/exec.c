@@ -408,10 +408,31 @@ static int add_skip(chain_built_t *out, size_t *cap, const chain_tx_t *tx, size_
     return 0;
 }
 
+static int build_block(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_t *const *cands,
+                       size_t n_cands, uint64_t timestamp_ms,
+                       const uint8_t *sk, const uint8_t proposer_pk[CHAIN_PK_BYTES],
+                       chain_built_t *out, err_t *e);
+
 int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
                            chain_tx_t *const *cands, size_t n_cands, uint64_t timestamp_ms,
                            const uint8_t sk[CRYPTO_ED25519_SK_BYTES], chain_built_t *out,
                            err_t *e)
+{
+    return build_block(st, cfg, cands, n_cands, timestamp_ms, sk, sk + 32, out, e);
+}
+
+int chain_exec_build_certified(chain_state_t *st, const chain_exec_cfg_t *cfg,
+                               chain_tx_t *const *cands, size_t n_cands, uint64_t timestamp_ms,
+                               const uint8_t proposer_pk[CHAIN_PK_BYTES], chain_built_t *out,
+                               err_t *e)
+{
+    return build_block(st, cfg, cands, n_cands, timestamp_ms, NULL, proposer_pk, out, e);
+}
+
+static int build_block(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_t *const *cands,
+                       size_t n_cands, uint64_t timestamp_ms,
+                       const uint8_t *sk, const uint8_t proposer_pk[CHAIN_PK_BYTES],
+                       chain_built_t *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     chain_header_t tip;
@@ -497,7 +518,7 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     }
     out->n_considered = i;
     chain_header_t *h = &out->block->header;
-    if ((rc = end_block(out->ov, sk + 32, out->block->txs, out->receipts, out->block->n_txs,
+    if ((rc = end_block(out->ov, proposer_pk, out->block->txs, out->receipts, out->block->n_txs,
                         base_fee, fees, &h->gas_used, e)) ||
         (rc = finish_roots(out->ov, out->receipts, out->block->n_txs, &h->state_root,
                            &h->receipts_root, e)))
@@ -508,7 +529,16 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
     h->timestamp_ms = ts;
     h->parent_hash = tip_hash;
     h->base_fee = base_fee;
-    chain_block_seal(out->block, sk);
+    if (sk) {
+        chain_block_seal(out->block, sk);
+    } else {
+        /* certified by consensus: no proposer signature (see exec.h) */
+        h->n_txs = out->block->n_txs;
+        chain_txs_root(out->block->txs, out->block->n_txs, &h->txs_root);
+        memcpy(h->proposer_pk, proposer_pk, CHAIN_PK_BYTES);
+        chain_header_hash(h, &out->block->hash);
+        memset(out->block->sig, 0, CHAIN_SIG_BYTES);
+    }
     return 0;
 nomem:
     rc = err_set(e, CHAIN_ENOMEM, "exec: out of memory");
@@ -519,11 +549,17 @@ fail:
 
 int chain_exec_commit_built(chain_state_t *st, chain_built_t *b, err_t *e)
 {
+    return chain_exec_commit_built_meta(st, b, NULL, 0, e);
+}
+
+int chain_exec_commit_built_meta(chain_state_t *st, chain_built_t *b, const chain_meta_op_t *ops,
+                                 size_t n_ops, err_t *e)
+{
     chain_overlay_t *ov = b->ov;
     b->ov = NULL;
     if (!ov || !b->block)
         return err_set(e, CHAIN_EINVAL, "exec: nothing built to commit");
-    return chain_state_commit(st, ov, b->block, b->receipts, e);
+    return chain_state_commit_meta(st, ov, b->block, b->receipts, ops, n_ops, e);
 }
 
 /* ---- blocks from elsewhere ---- */

@@ -105,8 +105,19 @@ int chain_exec_build_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
                            chain_tx_t *const *cands, size_t n_cands, uint64_t timestamp_ms,
                            const uint8_t sk[CRYPTO_ED25519_SK_BYTES], chain_built_t *out,
                            err_t *e) BASE_MUST_CHECK;
+/* The same for a BFT chain (chain/bft, order-then-execute): every node runs
+ * it on the committed payload, so invalid candidates are skipped the same
+ * way everywhere; fees go to proposer_pk and the block carries no proposer
+ * signature (all zero): the QC stored with it certifies it. */
+int chain_exec_build_certified(chain_state_t *st, const chain_exec_cfg_t *cfg,
+                               chain_tx_t *const *cands, size_t n_cands, uint64_t timestamp_ms,
+                               const uint8_t proposer_pk[CHAIN_PK_BYTES], chain_built_t *out,
+                               err_t *e) BASE_MUST_CHECK;
 /* Commits a built block (one synced batch); out->ov is consumed either way. */
 int chain_exec_commit_built(chain_state_t *st, chain_built_t *b, err_t *e) BASE_MUST_CHECK;
+/* ... with consensus records in the same batch (chain_state_commit_meta). */
+int chain_exec_commit_built_meta(chain_state_t *st, chain_built_t *b, const chain_meta_op_t *ops,
+                                 size_t n_ops, err_t *e) BASE_MUST_CHECK;
 void chain_built_free(chain_built_t *b);   /* frees what is left; zeroes *b */
 
 /* Validates a block from elsewhere against the tip (header, signatures,

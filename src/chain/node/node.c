@@ -46,7 +46,15 @@ struct node {
     char halt_err[ERR_MSG_MAX];
     pthread_mutex_t slots_mu;   /* slots */
     node_slots_t slots;         /* from_engine once an engine published */
+    node_tx_hook_fn tx_hook;
+    void *tx_hook_ud;
+    node_status_fn status_fn;
+    node_peers_fn peers_fn;
+    void *status_ud;
 };
+
+/* set while a forwarded tx is admitted, so the hook does not echo it */
+static _Thread_local bool in_forwarded;
 
 static uint64_t wall_ms(void)
 {
@@ -556,6 +564,8 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
     mempool_account_t ma = {acct.nonce, acct.balance};
     bool was_empty = mempool_count(n->mp) == 0;
     rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), reason, NULL, e);
+    node_tx_hook_fn hook = rc == 0 && !in_forwarded ? n->tx_hook : NULL;
+    void *hook_ud = n->tx_hook_ud;
     if (rc == 0 && was_empty) {
         /* The first transaction after an idle spell: the engine may be in a
          * long heartbeat wait and should reschedule. While the pool is busy
@@ -570,7 +580,157 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
             e->code = NODE_ETXREJECTED;
         return NODE_ETXREJECTED;
     }
+    if (hook)
+        hook(hook_ud, raw, len);
     return 0;
+}
+
+int node_submit_forwarded(node_t *n, const uint8_t *raw, size_t len, err_t *e)
+{
+    in_forwarded = true;
+    int rc = node_submit_tx(n, raw, len, NULL, NULL, e);
+    in_forwarded = false;
+    return rc;
+}
+
+void node_set_tx_hook(node_t *n, node_tx_hook_fn fn, void *ud)
+{
+    pthread_mutex_lock(&n->mu);
+    n->tx_hook = fn;
+    n->tx_hook_ud = ud;
+    pthread_mutex_unlock(&n->mu);
+}
+
+void node_wake(node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->wake = true;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
+uint32_t node_select_payload(node_t *n, bool (*skip)(void *ud, const chain_hash_t *h), void *ud,
+                             uint32_t max_txs, size_t max_bytes, buf_t *out)
+{
+    uint32_t taken = 0;
+    size_t bytes = 0;
+    pthread_mutex_lock(&n->mu);
+    mempool_expire(n->mp, wall_ms());
+    size_t want = (size_t)max_txs * 2 + 64;   /* some may be in flight already */
+    if (want > n->cfg.max_block_txs)
+        want = n->cfg.max_block_txs;
+    size_t k = mempool_select(n->mp, n->sel, want, max_bytes);
+    for (size_t i = 0; i < k && taken < max_txs; i++) {
+        const mempool_tx_t *t = n->sel[i];
+        chain_hash_t h;
+        memcpy(h.b, t->info.hash, sizeof h.b);
+        if (skip && skip(ud, &h))
+            continue;
+        if (bytes + 4 + t->raw_len > max_bytes)
+            break;
+        buf_append_u32_le(out, (uint32_t)t->raw_len);
+        buf_append(out, t->raw, t->raw_len);
+        bytes += 4 + t->raw_len;
+        taken++;
+    }
+    pthread_mutex_unlock(&n->mu);
+    return taken;
+}
+
+int node_commit_certified(node_t *n, const chain_exec_cfg_t *cfg, chain_tx_t **txs,
+                          size_t n_txs, uint64_t timestamp_ms,
+                          const uint8_t proposer_pk[CHAIN_PK_BYTES], const chain_meta_op_t *ops,
+                          size_t n_ops, chain_header_t *hdr, chain_hash_t *hash, err_t *e)
+{
+    uint64_t t0 = mono_us();
+    if (chain_state_write_stopped(n->st) && chain_state_recover(n->st, e) != 0) {
+        for (size_t i = 0; i < n_txs; i++)
+            chain_tx_free(txs[i]);
+        err_prefix(e, "node: store");
+        note_halt(n, wall_ms(), e);
+        return NODE_ESTATE;
+    }
+    /* verified on admission here: no second signature check */
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n_txs; i++)
+        if (!txs[i]->sig_ok && mempool_get(n->mp, txs[i]->hash.b))
+            txs[i]->sig_ok = true;
+    pthread_mutex_unlock(&n->mu);
+    chain_built_t built;
+    memset(&built, 0, sizeof built);
+    int rc = chain_exec_build_certified(n->st, cfg, txs, n_txs, timestamp_ms, proposer_pk,
+                                        &built, e);
+    for (size_t i = 0; i < n_txs; i++)
+        chain_tx_free(txs[i]);
+    if (rc != 0) {
+        chain_built_free(&built);
+        err_prefix(e, "node: executing a committed block");
+        note_halt(n, wall_ms(), e);
+        return NODE_ESTATE;
+    }
+    uint64_t t1 = mono_us();
+    if ((rc = chain_exec_commit_built_meta(n->st, &built, ops, n_ops, e)) != 0) {
+        chain_built_free(&built);
+        err_prefix(e, "node: committing a certified block");
+        note_halt(n, wall_ms(), e);
+        return NODE_ESTATE;
+    }
+    atomic_store(&n->halted, false);
+    uint64_t t2 = mono_us();
+    const chain_block_t *b = built.block;
+    pool_after_block(n, b, built.skipped, built.n_skipped);
+    uint64_t t3 = mono_us();
+    count_receipts(n, built.receipts, b->n_txs);
+    atomic_fetch_add(&n->txs_skipped, built.n_skipped);
+    atomic_fetch_add(&n->blocks, 1);
+    atomic_fetch_add(&n->build_us, t1 - t0);
+    atomic_fetch_add(&n->commit_us, t2 - t1);
+    atomic_fetch_add(&n->update_us, t3 - t2);
+    atomic_store(&n->last_block_txs, b->n_txs);
+    atomic_store(&n->height, b->header.height);
+    atomic_store(&n->last_block_ms, wall_ms());
+    if (hdr)
+        *hdr = b->header;
+    if (hash)
+        *hash = b->hash;
+    chain_built_free(&built);
+    return 0;
+}
+
+void node_set_status_fns(node_t *n, node_status_fn st, node_peers_fn peers, void *ud)
+{
+    pthread_mutex_lock(&n->mu);
+    n->status_fn = st;
+    n->peers_fn = peers;
+    n->status_ud = ud;
+    pthread_mutex_unlock(&n->mu);
+}
+
+void node_cons_status(node_t *n, node_cons_status_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->self = -1;
+    pthread_mutex_lock(&n->mu);
+    node_status_fn fn = n->status_fn;
+    void *ud = n->status_ud;
+    pthread_mutex_unlock(&n->mu);
+    if (fn)
+        fn(ud, out);
+}
+
+json_t *node_peers_json(node_t *n)
+{
+    pthread_mutex_lock(&n->mu);
+    node_peers_fn fn = n->peers_fn;
+    void *ud = n->status_ud;
+    pthread_mutex_unlock(&n->mu);
+    json_t *j = fn ? fn(ud) : NULL;
+    return j ? j : json_array();
+}
+
+const node_genesis_t *node_genesis(const node_t *n)
+{
+    return n->cfg.genesis;
 }
 
 chain_tx_t *node_pending_tx(node_t *n, const chain_hash_t *hash)

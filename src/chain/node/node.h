@@ -38,11 +38,12 @@
  *       "min_fee": "decimal", "seed": "<64 hex>",
  *       "validators": [{"account": "<Ed25519 pk hex>", "bls_pk": "<96 hex>",
  *                       "bls_pop": "<192 hex>", "vrf_pk": "<64 hex>",
- *                       "stake": N}, ...]}
+ *                       "stake": N, "peer_id": "12D3KooW..."}, ...]}
  *     With it, "validator" may be omitted (block 0 then names validator 0);
  *     every BLS proof of possession is checked at load, keys and accounts
  *     are distinct. A validator's libp2p identity IS its account key: the
- *     peer id is the identity multihash of "account", so the Noise handshake
+ *     peer id is the identity multihash of "account" (the optional "peer_id"
+ *     must say so: it is written for operators), so the Noise handshake
  *     (which proves the Ed25519 key) authenticates validator i's connection.
  *     Without "consensus" the chain runs the solo engine (one validator, as
  *     before); a "consensus" section with one validator runs BFT with n = 1.
@@ -178,7 +179,8 @@ static inline void node_validator_keys_wipe(node_validator_keys_t *k)
 {
     chain_validator_keys_wipe(k);
 }
-/* The public genesis entry of a key: {"account","bls_pk","bls_pop","vrf_pk","stake"}. */
+/* The public genesis entry of a key:
+ * {"account","bls_pk","bls_pop","vrf_pk","stake","peer_id"}. */
 json_t *node_validator_entry_json(const node_key_t *k, uint64_t stake, err_t *e);
 /* Parses one "validators" entry (PoP checked). */
 int node_validator_from_json(const json_t *j, node_validator_t *out, const char *what, err_t *e)
@@ -262,6 +264,55 @@ void node_stop(node_t *n);
 int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e) BASE_MUST_CHECK;
 /* Validates and commits a block made elsewhere, then updates the pool. */
 int node_apply_block(node_t *n, const chain_block_t *b, err_t *e) BASE_MUST_CHECK;
+/* Wakes the loop: the engine's tick runs soon (any thread). */
+void node_wake(node_t *n);
+
+/* ---- for the BFT engine (chain/bft) ------------------------------------------- */
+
+/* Called (on the submitting thread) after a transaction from RPC entered the
+ * pool, with its encoding: the engine forwards it to the validators.
+ * Transactions admitted with node_submit_forwarded do not trigger it. */
+typedef void (*node_tx_hook_fn)(void *ud, const uint8_t *raw, size_t len);
+void node_set_tx_hook(node_t *n, node_tx_hook_fn fn, void *ud);
+/* node_submit_tx for a transaction a peer forwarded (no hook). */
+int node_submit_forwarded(node_t *n, const uint8_t *raw, size_t len, err_t *e) BASE_MUST_CHECK;
+/* Appends to out, as (u32 len, tx bytes) each, up to max_txs ready pooled
+ * transactions and max_bytes, skipping those skip() names (already in an
+ * uncommitted block); returns how many. Loop thread. */
+uint32_t node_select_payload(node_t *n, bool (*skip)(void *ud, const chain_hash_t *h), void *ud,
+                             uint32_t max_txs, size_t max_bytes, buf_t *out);
+/* Executes the decoded transactions of a committed consensus block on the
+ * tip (invalid ones skipped, deterministically: chain_exec_build_certified
+ * with cfg), commits the resulting unsigned block together with ops in one
+ * synced batch, and updates the pool. A tx the pool holds was verified on
+ * admission and is not verified again. *out (optional) gets the header
+ * and hash. Takes the txs (frees them). Loop thread. */
+int node_commit_certified(node_t *n, const chain_exec_cfg_t *cfg, chain_tx_t **txs,
+                          size_t n_txs, uint64_t timestamp_ms,
+                          const uint8_t proposer_pk[CHAIN_PK_BYTES], const chain_meta_op_t *ops,
+                          size_t n_ops, chain_header_t *hdr, chain_hash_t *hash, err_t *e)
+    BASE_MUST_CHECK;
+
+/* Consensus status for RPC (aether status): filled by the engine, read by
+ * anyone. Zeroed for the solo engine. */
+typedef struct node_cons_status {
+    bool bft;
+    int64_t self;                 /* validator index, -1 full node */
+    uint64_t round, committed_round, committed_height, last_voted_round, locked_round;
+    uint64_t high_qc_round;
+    uint32_t n_validators;
+    uint32_t peers_connected;
+} node_cons_status_t;
+typedef void (*node_status_fn)(void *ud, node_cons_status_t *out);
+/* The engine registers how to fill it (and the JSON of its peers). */
+typedef json_t *(*node_peers_fn)(void *ud);
+void node_set_status_fns(node_t *n, node_status_fn st, node_peers_fn peers, void *ud);
+void node_cons_status(node_t *n, node_cons_status_t *out);
+/* [{"peer_id","address","validator": index or null,"connected","height"}]
+ * or an empty array for the solo engine. */
+json_t *node_peers_json(node_t *n);
+const node_genesis_t *node_genesis(const node_t *n);
+
 /* Ready transactions in the pool and ms since the last committed block. */
 size_t node_ready_count(node_t *n);
 uint64_t node_last_block_age_ms(node_t *n, uint64_t now_ms);

@@ -13,6 +13,15 @@
 
 #include "crypto/bls/bls.h"
 #include "crypto/ecvrf/ecvrf.h"
+#include "p2p/p2p.h"
+
+/* The libp2p peer id of a validator: its account key's identity multihash. */
+static void peer_id_text(const uint8_t pk[CHAIN_PK_BYTES], char out[P2P_PEER_ID_STR_MAX])
+{
+    p2p_peer_id_t id;
+    p2p_peer_id_from_pubkey(pk, &id);
+    p2p_peer_id_format(&id, out);
+}
 
 static int einval(err_t *e)
 {
@@ -33,13 +42,16 @@ json_t *node_validator_entry_json(const node_key_t *k, uint64_t stake, err_t *e)
     hex_encode(vk.bls_pop, NODE_BLS_SIG_BYTES, pop);
     hex_encode(vk.vrf_pk, NODE_VRF_PK_BYTES, vpk);
     node_validator_keys_wipe(&vk);
-    return json_pack("{s:s,s:s,s:s,s:s,s:o}", "account", acc, "bls_pk", bpk, "bls_pop", pop,
-                     "vrf_pk", vpk, "stake", cjson_u64(stake));
+    char pid[P2P_PEER_ID_STR_MAX];
+    peer_id_text(k->pk, pid);
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s}", "account", acc, "bls_pk", bpk, "bls_pop", pop,
+                     "vrf_pk", vpk, "stake", cjson_u64(stake), "peer_id", pid);
 }
 
 int node_validator_from_json(const json_t *j, node_validator_t *out, const char *what, err_t *e)
 {
-    static const char *const keys[] = {"account", "bls_pk", "bls_pop", "vrf_pk", "stake", NULL};
+    static const char *const keys[] = {"account", "bls_pk", "bls_pop", "vrf_pk", "stake",
+                                       "peer_id", NULL};
     memset(out, 0, sizeof *out);
     if (!json_is_object(j))
         return err_set(e, NODE_EINVAL, "%s: expected an object", what);
@@ -61,6 +73,14 @@ int node_validator_from_json(const json_t *j, node_validator_t *out, const char 
     if (!cjson_get_u64(json_object_get(j, "stake"), &out->stake) || out->stake == 0)
         return err_set(e, NODE_EINVAL, "%s: \"stake\" must be a positive integer", what);
     chain_addr_from_pk(out->account_pk, &out->address);
+    json_t *pid = json_object_get(j, "peer_id");
+    if (pid) {
+        char want[P2P_PEER_ID_STR_MAX];
+        peer_id_text(out->account_pk, want);
+        if (!json_is_string(pid) || strcmp(json_string_value(pid), want) != 0)
+            return err_set(e, NODE_EINVAL,
+                           "%s: \"peer_id\" must be %s, the peer id of \"account\"", what, want);
+    }
     return 0;
 }
 
@@ -212,6 +232,9 @@ json_t *node_genesis_consensus_to_json(const node_genesis_t *g)
         hex_encode(v->vrf_pk, NODE_VRF_PK_BYTES, hex);
         json_object_set_new(o, "vrf_pk", json_string(hex));
         json_object_set_new(o, "stake", cjson_u64(v->stake));
+        char pid[P2P_PEER_ID_STR_MAX];
+        peer_id_text(v->account_pk, pid);
+        json_object_set_new(o, "peer_id", json_string(pid));
         json_array_append_new(arr, o);
     }
     json_object_set_new(j, "validators", arr);

@@ -262,6 +262,35 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
  * the disk before the failure is replayed by the reopen, and the tip is
  * reloaded from the store. */
 bool chain_state_write_stopped(chain_state_t *st);
+
+/* ---- consensus records (chain/bft) ------------------------------------------
+ * Small records of the consensus engine (safety data, kept blocks, per-height
+ * finality records) live in the meta family under keys that start with
+ * "c/" (never the tip record). Writes are synced batches; a commit can carry
+ * them in the block's own batch (chain_state_commit_meta), so a block and the
+ * QC that commits it are durable together. val NULL = delete. */
+typedef struct chain_meta_op {
+    const void *key;
+    size_t klen;
+    const void *val;
+    size_t vlen;
+} chain_meta_op_t;
+
+int chain_state_meta_write(chain_state_t *st, const chain_meta_op_t *ops, size_t n, err_t *e)
+    BASE_MUST_CHECK;
+/* *val malloc'd (free()); CHAIN_ENOTFOUND when absent. */
+int chain_state_meta_get(chain_state_t *st, const void *key, size_t klen, uint8_t **val,
+                         size_t *vlen, err_t *e) BASE_MUST_CHECK;
+/* Calls fn for every record whose key starts with prefix, in key order,
+ * until fn returns non-zero (returned). */
+int chain_state_meta_scan(chain_state_t *st, const void *prefix, size_t plen,
+                          int (*fn)(void *ud, const uint8_t *key, size_t klen,
+                                    const uint8_t *val, size_t vlen),
+                          void *ud, err_t *e);
+/* chain_state_commit plus the ops in the same synced batch. */
+int chain_state_commit_meta(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
+                            const chain_receipt_t *receipts, const chain_meta_op_t *ops,
+                            size_t n_ops, err_t *e) BASE_MUST_CHECK;
 /* 0 when writes work (again); CHAIN_EIO with the reason otherwise. */
 int chain_state_recover(chain_state_t *st, err_t *e) BASE_MUST_CHECK;
 

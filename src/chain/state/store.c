@@ -594,8 +594,78 @@ static int put_tx_records(chain_state_t *st, db_batch_t *wb, const chain_block_t
     return 0;
 }
 
+static int meta_key_ok(const chain_meta_op_t *op, err_t *e)
+{
+    if (!op->key || op->klen < 2 || memcmp(op->key, "c/", 2) != 0)
+        return err_set(e, CHAIN_EINVAL, "state: consensus record keys start with \"c/\"");
+    return 0;
+}
+
+static void meta_batch(db_t *d, db_batch_t *wb, const chain_meta_op_t *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].val)
+            db_batch_put(d, wb, CF_META, ops[i].key, ops[i].klen, ops[i].val, ops[i].vlen);
+        else
+            db_batch_delete(d, wb, CF_META, ops[i].key, ops[i].klen);
+    }
+}
+
+int chain_state_meta_write(chain_state_t *st, const chain_meta_op_t *ops, size_t n, err_t *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (meta_key_ok(&ops[i], e))
+            return CHAIN_EINVAL;
+    if (st->read_only)
+        return err_set(e, CHAIN_EINVAL, "state: store opened read-only");
+    db_batch_t *wb = db_batch_new();
+    if (!wb)
+        return err_set(e, CHAIN_ENOMEM, "state: out of memory");
+    meta_batch(st->db, wb, ops, n);
+    int rc = db_write(st->db, wb, e);
+    db_batch_free(wb);
+    return rc;
+}
+
+int chain_state_meta_get(chain_state_t *st, const void *key, size_t klen, uint8_t **val,
+                         size_t *vlen, err_t *e)
+{
+    return db_get(st->db, NULL, CF_META, key, klen, val, vlen, e);
+}
+
+int chain_state_meta_scan(chain_state_t *st, const void *prefix, size_t plen,
+                          int (*fn)(void *ud, const uint8_t *key, size_t klen,
+                                    const uint8_t *val, size_t vlen),
+                          void *ud, err_t *e)
+{
+    db_iter_t *it = db_iter_new(st->db, NULL, CF_META, e);
+    if (!it)
+        return CHAIN_EIO;
+    int rc = 0;
+    for (db_iter_seek(it, prefix, plen); db_iter_valid(it); db_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = db_iter_key(it, &kl);
+        if (kl < plen || memcmp(k, prefix, plen) != 0)
+            break;
+        const uint8_t *v = db_iter_value(it, &vl);
+        if ((rc = fn(ud, k, kl, v, vl)) != 0)
+            break;
+    }
+    if (rc == 0)
+        rc = db_iter_status(it, e);
+    db_iter_free(it);
+    return rc;
+}
+
 int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
                        const chain_receipt_t *receipts, err_t *e)
+{
+    return chain_state_commit_meta(st, ov, block, receipts, NULL, 0, e);
+}
+
+int chain_state_commit_meta(chain_state_t *st, chain_overlay_t *ov, const chain_block_t *block,
+                            const chain_receipt_t *receipts, const chain_meta_op_t *ops,
+                            size_t n_ops, err_t *e)
 {
     chain_hash_t root, bhash;
     int rc = 0;
@@ -606,6 +676,9 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
         rc = err_set(e, CHAIN_EINVAL, "state: overlay belongs to another store");
         goto out;
     }
+    for (size_t i = 0; i < n_ops; i++)
+        if ((rc = meta_key_ok(&ops[i], e)) != 0)
+            goto out;
     if (block->n_txs && !receipts) {
         rc = err_set(e, CHAIN_EINVAL, "state: block %llu has transactions but no receipts",
                      (unsigned long long)block->header.height);
@@ -702,6 +775,7 @@ int chain_state_commit(chain_state_t *st, chain_overlay_t *ov, const chain_block
     memcpy(tip, hk, 8);
     memcpy(tip + 8, bhash.b, 32);
     db_batch_put(st->db, wb, CF_META, "tip", 3, tip, sizeof tip);
+    meta_batch(st->db, wb, ops, n_ops);
     if ((rc = db_write(st->db, wb, e)) != 0) {
         err_prefix(e, "state: committing block %llu", (unsigned long long)block->header.height);
     } else {

@@ -126,6 +126,7 @@ static void test_error_space(void **state)
         {"CHAIN_CLIENT_", -950, -999}, {"STATE_", -1000, -1049}, {"EXEC_", -1050, -1099},
         {"CONTRACT_", -1050, -1099}, /* chain/exec's contract runtime */
         {"MARKET_", -1100, -1149},
+        {"BFT_", -1150, -1199},      /* chain/bft */
     };
     static const struct {
         int code;

@@ -1,0 +1,147 @@
+/*
+ * chain/bft: the BFT engine of aetherd. It runs the consensus core
+ * (chain/consensus, Jolteon 2-chain HotStuff) for a node (chain/node) as a
+ * node_engine_t, and carries its messages over our libp2p stack (p2p).
+ * docs/consensus.md describes the design; the essentials:
+ *
+ * Order-then-execute. A block's payload is
+ *   u8 version (1), u64 timestamp_ms, u64 cert_height, [32] cert_hash,
+ *   u32 n, n x (u32 len, transaction bytes)
+ * The leader takes ready pool transactions that no uncommitted block holds.
+ * When consensus commits block B of height h, every node executes its
+ * transactions on chain block h-1 (chain_exec_build_certified: invalid ones
+ * skipped, the same way everywhere; fees to the leader's account) and
+ * commits chain block h, unsigned, with B's finality record in the same
+ * synced batch. Consensus height = chain height.
+ * (cert_height, cert_hash) is the leader's latest committed chain block:
+ * a validator votes for B only when the payload decodes, its timestamp is at
+ * most 10 s ahead of its clock, cert_height < h, and (when it has executed
+ * cert_height) cert_hash is its own block hash there; every node checks the
+ * claim again when it executes B. So a QC over B certifies chain block
+ * cert_height's hash (hence its state root) as well as B's transactions.
+ *
+ * Durability: the core's PERSIST (safety data) and BLOCK outputs are
+ * written in one synced RocksDB batch before any later output leaves (a
+ * vote, a timeout, a proposal); a COMMIT is its own synced batch with the
+ * chain block (chain_state_commit_meta). Records in the meta family:
+ *   c/safety                     safety data (cons format)
+ *   c/anchor                     the last committed block's anchor: [32] id,
+ *                                u64 round, u64 height, [32] seed, [32] acc,
+ *                                QC certifying it
+ *   c/blk/ round_be64 ‖ id32     blocks that entered the tree, not committed
+ *   c/fin/ height_be64           finality record of chain height h: u32 len,
+ *                                consensus block B_h, u32 n (1..64), n x (u32
+ *                                len, header): the chain of descendants from
+ *                                B_h's child to the block B1 the commit QC
+ *                                certifies, then that QC. B1's parent B0 (B_h
+ *                                or a descendant) has round(B1) - 1: the
+ *                                2-chain rule commits B0 and so B_h.
+ *   c/cert/ height_be64          u64: the consensus height whose payload
+ *                                certifies the chain block hash at height
+ * A restart is cons_new(anchor, safety) + cons_restore(every c/blk/ record).
+ *
+ * Network: protocol /aether/cons/1.0.0 over Noise + Yamux. Each side opens
+ * one stream per connection and writes uvarint-length-prefixed frames
+ * (at most BFT_MAX_FRAME bytes), u8 type ‖ body:
+ *   1 CONS     a consensus message, verbatim (consensus.h wire format)
+ *   2 TXS      u32 n, n x (u32 len, transaction): forwarded to validators
+ *   3 STATUS   u64 committed height (every 500 ms)
+ *   4 SYNC_GET u64 from_height, u32 count (<= 64)
+ *   5 SYNC_REC u64 height, finality record (as in c/fin/)
+ * A validator's peer id is the identity multihash of its genesis account
+ * key, so the Noise handshake authenticates the validator index of a
+ * connection; other peers are full nodes. Malformed frames and messages with
+ * bad signatures count against a peer; 8 of them close its connection.
+ * A node whose peers report a committed height above its own asks one of
+ * them for finality records, verifies each (commit QC against the validator
+ * set, the child header links to the block, the block extends its own
+ * anchor), executes them and restarts its core from the new anchor.
+ *
+ * Threads: the node's loop thread runs the core (tick); a libuv thread runs
+ * the p2p host (never blocks on disk or CPU work); a third thread admits
+ * forwarded transactions (signature checks). Queues with one mutex each
+ * connect them.
+ */
+#ifndef AETHER_CHAIN_BFT_H
+#define AETHER_CHAIN_BFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "chain/consensus/consensus.h"
+#include "chain/node/node.h"
+#include "chain/state/state.h"
+
+#define BFT_PROTO "/aether/cons/1.0.0"
+#define BFT_MAX_FRAME (CONS_MAX_PAYLOAD + (1u << 20))
+#define BFT_PAYLOAD_VERSION 1
+#define BFT_SYNC_MAX 64
+
+typedef struct bft_config {
+    const node_genesis_t *genesis;   /* a BFT genesis (genesis->bft) */
+    const node_key_t *key;           /* validator key, NULL = full node */
+    const char *listen;              /* multiaddr /ip4/H/tcp/P, NULL = no listener */
+    const char *const *peers;        /* multiaddrs with /p2p/<id> to keep connected */
+    size_t n_peers;
+    uint32_t idle_block_ms;          /* empty-block pacing (default base timeout / 2) */
+    uint32_t max_block_txs;          /* per proposal (default 10,000) */
+} bft_config_t;
+
+/* Builds the engine for node n: restores the consensus state from n's store
+ * (anchor, safety data, kept blocks) and starts networking. Hand the engine
+ * to node_start (which owns it from then on). */
+int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t *e)
+    BASE_MUST_CHECK;
+
+/* The engine's listen addresses, text with /p2p/<id>, one per line (empty
+ * before bft_engine_new or without a listener). */
+int bft_engine_listen_addrs(const node_engine_t *eng, buf_t *out) BASE_MUST_CHECK;
+
+/* ---- payloads and finality records ------------------------------------------ */
+
+typedef struct bft_payload {
+    uint64_t timestamp_ms;
+    uint64_t cert_height;
+    chain_hash_t cert_hash;
+    uint32_t n_txs;
+    const uint8_t *txs;      /* n x (u32 len, tx bytes), points into the input */
+    size_t txs_len;
+} bft_payload_t;
+
+int bft_payload_decode(const uint8_t *p, size_t n, bft_payload_t *out, err_t *e)
+    BASE_MUST_CHECK;
+
+#define BFT_CHAIN_MAX 64
+
+typedef struct bft_finality {
+    cons_block_t *block;     /* B_h (cons_block_free) */
+    cons_header_t *chain;    /* n_chain headers: B_h's child ... B1 (malloc'd) */
+    uint32_t n_chain;
+    cons_qc_t commit_qc;     /* over B1 */
+} bft_finality_t;
+
+int bft_finality_decode(const uint8_t *p, size_t n, bft_finality_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* The record of chain height h (BFT_ENOTFOUND when absent). */
+int bft_finality_get(chain_state_t *st, uint64_t height, bft_finality_t *out, err_t *e)
+    BASE_MUST_CHECK;
+void bft_finality_free(bft_finality_t *f);
+/* Checks a record against the validator set alone: the commit QC verifies
+ * and certifies B1, the headers link B1 back to the block by their QCs, and
+ * B1's parent is from the round just before B1 (2-chain commit rule).
+ * 0 = the block is committed. */
+int bft_finality_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_hash_t *genesis_id,
+                        const bft_finality_t *f, err_t *e) BASE_MUST_CHECK;
+/* The consensus height whose payload certifies the chain hash at height
+ * (BFT_ENOTFOUND when none yet: the next blocks will). */
+int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, err_t *e)
+    BASE_MUST_CHECK;
+
+/* The validator set of a BFT genesis (cons_valset_free). Staking (issue 15)
+ * will change the set at epoch boundaries: bft asks bft_valset_for_epoch,
+ * which today always answers with the genesis set. */
+cons_valset_t *bft_valset_genesis(const node_genesis_t *g, err_t *e);
+
+#endif /* AETHER_CHAIN_BFT_H */

@@ -1,0 +1,1206 @@
+/*
+ * The BFT engine (bft.h): drives cons_t on the node's loop thread and
+ * executes its outputs in order. Three rules carry the safety argument:
+ *   1. PERSIST and BLOCK outputs are collected and written in ONE synced
+ *      batch before the next output that leaves the node (BROADCAST, SEND)
+ *      or commits, and at the end of every step (flush_ops);
+ *   2. a COMMIT executes the block and writes the chain block, its
+ *      finality record and the new anchor in one synced batch
+ *      (node_commit_certified), so the anchor is never ahead of the chain;
+ *   3. when a store write fails the engine stops executing outputs (no vote
+ *      leaves without its safety data) and reports itself halted.
+ */
+#include "internal.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/ecvrf/ecvrf.h"
+
+#define MAX_TIMERS 32
+#define HASH_RING 4096
+#define STATUS_MS 500
+#define STRIKES_MAX 8
+#define TX_BATCH_BYTES (256u << 10)
+#define SYNC_BYTES_MAX (32u << 20)
+
+typedef struct kept {
+    chain_hash_t id;
+    uint64_t round, height;
+    uint8_t *bytes;
+    size_t len;
+    cons_header_t h;
+    chain_hash_t *txh;      /* hashes of the payload's transactions */
+    uint32_t n_txh;
+} kept_t;
+
+typedef struct hset {        /* insert-only set of hashes, rebuilt when blocks go */
+    chain_hash_t *k;
+    bool *used;
+    size_t cap, n;
+} hset_t;
+
+typedef struct ops {         /* pending durable records */
+    chain_meta_op_t op[64];
+    buf_t key[64], val[64];
+    size_t n;
+} ops_t;
+
+typedef struct bft {
+    node_t *node;
+    const node_genesis_t *g;
+    cons_valset_t *vs;
+    cons_config_t ccfg;
+    cons_t *c;
+    chain_exec_cfg_t xcfg;
+    bft_net_t *net;
+    uint32_t n_handles;
+    bool halted;
+    char halt_msg[ERR_MSG_MAX];
+    buf_t safety;
+    cons_anchor_t anchor;
+    kept_t *kept;
+    size_t n_kept, cap_kept;
+    hset_t inflight;
+    struct {
+        uint64_t round, at;
+    } timers[MAX_TIMERS];
+    size_t n_timers;
+    uint64_t propose_round, propose_since;
+    uint32_t idle_ms, max_txs;
+    ops_t ops;
+    struct {
+        bool set;
+        uint64_t h;
+        chain_hash_t hash;
+    } ring[HASH_RING];
+    /* inbound frames (net thread -> loop thread) */
+    pthread_mutex_t in_mu;
+    bft_msg_t *in_head, *in_tail;
+    /* forwarded transactions (net thread -> ingest thread) */
+    pthread_t ing_thr;
+    bool ing_started, ing_stop;
+    pthread_mutex_t ing_mu;
+    pthread_cond_t ing_cv;
+    bft_msg_t *ing_head, *ing_tail;
+    /* transactions from RPC to forward (RPC threads -> loop thread) */
+    pthread_mutex_t fwd_mu;
+    buf_t fwd;
+    uint32_t fwd_n;
+    /* peers (loop thread) */
+    uint64_t *peer_height;
+    uint32_t *strikes;
+    uint64_t next_status_ms, sync_wait_until, last_commit_ms;
+    bool need_rebuild;
+    /* status (under st_mu) */
+    pthread_mutex_t st_mu;
+    node_cons_status_t st;
+    uint64_t *heights_snap;
+    _Atomic uint64_t claim_mismatch, evidence, synced_blocks;
+} bft_t;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- hash set ---- */
+
+static size_t hs_slot(const hset_t *s, const chain_hash_t *h)
+{
+    return (size_t)load_le64(h->b) & (s->cap - 1);
+}
+
+static bool hs_has(const hset_t *s, const chain_hash_t *h)
+{
+    if (!s->n)
+        return false;
+    for (size_t i = hs_slot(s, h);; i = (i + 1) & (s->cap - 1)) {
+        if (!s->used[i])
+            return false;
+        if (chain_hash_equal(&s->k[i], h))
+            return true;
+    }
+}
+
+static void hs_clear(hset_t *s)
+{
+    if (s->used)
+        memset(s->used, 0, s->cap * sizeof *s->used);
+    s->n = 0;
+}
+
+static void hs_add(hset_t *s, const chain_hash_t *h)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        hset_t t = {calloc(cap, sizeof *t.k), calloc(cap, sizeof *t.used), cap, 0};
+        if (!t.k || !t.used) {
+            free(t.k);
+            free(t.used);
+            return;   /* the set only saves duplicate proposals; missing entries are harmless */
+        }
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->used[i])
+                hs_add(&t, &s->k[i]);
+        free(s->k);
+        free(s->used);
+        *s = t;
+    }
+    size_t i = hs_slot(s, h);
+    while (s->used[i]) {
+        if (chain_hash_equal(&s->k[i], h))
+            return;
+        i = (i + 1) & (s->cap - 1);
+    }
+    s->used[i] = true;
+    s->k[i] = *h;
+    s->n++;
+}
+
+static void hs_free(hset_t *s)
+{
+    free(s->k);
+    free(s->used);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- kept blocks ---- */
+
+static kept_t *kept_find(bft_t *b, const chain_hash_t *id)
+{
+    for (size_t i = 0; i < b->n_kept; i++)
+        if (chain_hash_equal(&b->kept[i].id, id))
+            return &b->kept[i];
+    return NULL;
+}
+
+static void rebuild_inflight(bft_t *b)
+{
+    hs_clear(&b->inflight);
+    for (size_t i = 0; i < b->n_kept; i++)
+        for (uint32_t k = 0; k < b->kept[i].n_txh; k++)
+            hs_add(&b->inflight, &b->kept[i].txh[k]);
+}
+
+/* Hashes of a payload's transactions (SHA-256 of each tx's unsigned part
+ * is the tx hash: decoding computes it). */
+static void payload_hashes(const uint8_t *p, size_t n, chain_hash_t **out, uint32_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    bft_payload_t pl;
+    chain_tx_t **txs = NULL;
+    if (bft_payload_decode(p, n, &pl, NULL) != 0 || bft_payload_txs(&pl, &txs, NULL) != 0)
+        return;
+    *out = malloc((pl.n_txs ? pl.n_txs : 1) * sizeof **out);
+    for (uint32_t i = 0; i < pl.n_txs; i++) {
+        if (*out && txs[i])
+            (*out)[(*count)++] = txs[i]->hash;
+        chain_tx_free(txs[i]);
+    }
+    free(txs);
+}
+
+static kept_t *kept_add(bft_t *b, const uint8_t *data, size_t len)
+{
+    cons_block_t *blk = cons_block_decode(data, len, NULL);
+    if (!blk)
+        return NULL;
+    kept_t *k = kept_find(b, &blk->id);
+    if (k) {
+        cons_block_free(blk);
+        return k;
+    }
+    if (b->n_kept == b->cap_kept) {
+        size_t cap = b->cap_kept ? b->cap_kept * 2 : 16;
+        kept_t *nk = realloc(b->kept, cap * sizeof *nk);
+        if (!nk) {
+            cons_block_free(blk);
+            return NULL;
+        }
+        b->kept = nk;
+        b->cap_kept = cap;
+    }
+    k = &b->kept[b->n_kept];
+    memset(k, 0, sizeof *k);
+    k->bytes = malloc(len ? len : 1);
+    if (!k->bytes) {
+        cons_block_free(blk);
+        return NULL;
+    }
+    memcpy(k->bytes, data, len);
+    k->len = len;
+    k->id = blk->id;
+    k->round = blk->h.round;
+    k->height = blk->h.height;
+    k->h = blk->h;
+    payload_hashes(blk->payload, blk->payload_len, &k->txh, &k->n_txh);
+    for (uint32_t i = 0; i < k->n_txh; i++)
+        hs_add(&b->inflight, &k->txh[i]);
+    cons_block_free(blk);
+    b->n_kept++;
+    return k;
+}
+
+static void kept_free_one(kept_t *k)
+{
+    free(k->bytes);
+    free(k->txh);
+}
+
+/* Drops kept blocks at or below round (their c/blk/ records go in ops). */
+static void kept_prune(bft_t *b, uint64_t round, ops_t *ops);
+
+/* ---- durable records ---- */
+
+static void ops_put(ops_t *o, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    if (o->n == sizeof o->op / sizeof o->op[0])
+        return;   /* callers flush long before: at most a few records per step */
+    size_t i = o->n++;
+    buf_reset(&o->key[i]);
+    buf_reset(&o->val[i]);
+    buf_append(&o->key[i], key, klen);
+    if (val)
+        buf_append(&o->val[i], val, vlen);
+    o->op[i].key = o->key[i].data;
+    o->op[i].klen = o->key[i].len;
+    o->op[i].val = val ? (o->val[i].data ? o->val[i].data : (const uint8_t *)"") : NULL;
+    o->op[i].vlen = val ? o->val[i].len : 0;
+}
+
+static void halt(bft_t *b, const char *what, const err_t *e)
+{
+    if (!b->halted)
+        log_error("bft", "consensus halted", "what=\"%s\" err=\"%s\"", what, e ? e->msg : "");
+    b->halted = true;
+    snprintf(b->halt_msg, sizeof b->halt_msg, "%.40s: %.200s", what, e ? e->msg : "");
+}
+
+static int flush_ops(bft_t *b)
+{
+    if (b->ops.n == 0)
+        return 0;
+    err_t e = {0};
+    int rc = chain_state_meta_write(node_state(b->node), b->ops.op, b->ops.n, &e);
+    b->ops.n = 0;
+    if (rc != 0) {
+        halt(b, "writing safety data", &e);
+        return rc;
+    }
+    return 0;
+}
+
+static void kept_prune(bft_t *b, uint64_t round, ops_t *ops)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < b->n_kept; i++) {
+        kept_t *k = &b->kept[i];
+        if (k->round <= round) {
+            if (ops) {
+                uint8_t key[46];
+                bft_key_blk(key, k->round, &k->id);
+                ops_put(ops, key, sizeof key, NULL, 0);
+            }
+            kept_free_one(k);
+        } else {
+            b->kept[w++] = *k;
+        }
+    }
+    b->n_kept = w;
+    rebuild_inflight(b);
+}
+
+/* ---- the chain hash at a height (payload claims) ---- */
+
+static int hash_at(bft_t *b, uint64_t h, chain_hash_t *out)
+{
+    if (b->ring[h % HASH_RING].set && b->ring[h % HASH_RING].h == h) {
+        *out = b->ring[h % HASH_RING].hash;
+        return 0;
+    }
+    chain_block_t *blk = NULL;
+    if (chain_state_get_block(node_state(b->node), h, &blk, NULL) != 0)
+        return -1;
+    *out = blk->hash;
+    chain_block_free(blk);
+    b->ring[h % HASH_RING].set = true;
+    b->ring[h % HASH_RING].h = h;
+    b->ring[h % HASH_RING].hash = *out;
+    return 0;
+}
+
+static uint64_t tip_height(bft_t *b)
+{
+    chain_header_t t;
+    return chain_state_tip(node_state(b->node), &t, NULL, NULL) == 0 ? t.height : 0;
+}
+
+/* Asked by the core before it votes (see bft.h). */
+static bool payload_ok(void *ud, const cons_block_t *blk)
+{
+    bft_t *b = ud;
+    bft_payload_t p;
+    err_t e = {0};
+    if (bft_payload_decode(blk->payload, blk->payload_len, &p, &e) != 0) {
+        log_warn("bft", "not voting: bad payload", "round=%llu err=\"%s\"",
+                 (unsigned long long)blk->h.round, e.msg);
+        return false;
+    }
+    if (p.timestamp_ms > now_ms() + 10000) {
+        log_warn("bft", "not voting: payload timestamp in the future", "round=%llu ts=%llu",
+                 (unsigned long long)blk->h.round, (unsigned long long)p.timestamp_ms);
+        return false;
+    }
+    if (p.cert_height >= blk->h.height)
+        return false;
+    chain_hash_t mine;
+    if (p.cert_height <= tip_height(b) && hash_at(b, p.cert_height, &mine) == 0 &&
+        !chain_hash_equal(&mine, &p.cert_hash)) {
+        log_warn("bft", "not voting: payload certifies another chain block", "round=%llu height=%llu",
+                 (unsigned long long)blk->h.round, (unsigned long long)p.cert_height);
+        return false;
+    }
+    return true;
+}
+
+/* ---- commits ---- */
+
+/* Executes block B (committed, child header + commit QC prove it) and
+ * writes it with its records; anchor is B's new anchor. */
+static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_block_t *blk,
+                        const cons_header_t *chain, uint32_t n_chain, const cons_qc_t *commit_qc,
+                        const cons_anchor_t *anchor)
+{
+    if (blk->h.height <= b->anchor.height)
+        return 0;   /* already committed (by sync) */
+    if (blk->h.height != b->anchor.height + 1) {
+        err_t e = {0};
+        err_set(&e, BFT_EINVAL, "commit of height %llu after %llu",
+                (unsigned long long)blk->h.height, (unsigned long long)b->anchor.height);
+        halt(b, "committing", &e);
+        return BFT_EINVAL;
+    }
+    ops_t *ops = &b->ops;
+    bft_payload_t p;
+    chain_tx_t **txs = NULL;
+    size_t n_txs = 0;
+    uint64_t ts = 0;
+    err_t pe = {0};
+    bool ok = bft_payload_decode(blk->payload, blk->payload_len, &p, &pe) == 0;
+    if (ok && bft_payload_txs(&p, &txs, &pe) == 0) {
+        n_txs = p.n_txs;
+        ts = p.timestamp_ms;
+    } else {
+        /* committed anyway (more than a third voted for it): it executes as an
+         * empty block, the same on every node */
+        log_warn("bft", "committed block has a bad payload", "height=%llu err=\"%s\"",
+                 (unsigned long long)blk->h.height, pe.msg);
+        ok = false;
+    }
+    if (ok && p.cert_height > 0) {
+        chain_hash_t mine;
+        if (hash_at(b, p.cert_height, &mine) != 0 || !chain_hash_equal(&mine, &p.cert_hash)) {
+            atomic_fetch_add(&b->claim_mismatch, 1);
+            log_error("bft", "a committed payload certifies a chain hash we do not have",
+                      "height=%llu cert_height=%llu", (unsigned long long)blk->h.height,
+                      (unsigned long long)p.cert_height);
+        } else {
+            char k[16];
+            size_t kl;
+            uint8_t v[8];
+            bft_key_h(k, PFX_CERT, p.cert_height, &kl);
+            store_le64(v, blk->h.height);
+            ops_put(ops, k, kl, v, 8);
+        }
+    }
+    buf_t rec, anc;
+    buf_init(&rec, 0);
+    buf_init(&anc, 0);
+    if (bft_finality_encode(bytes, len, chain, n_chain, commit_qc, &rec) == 0) {
+        char k[16];
+        size_t kl;
+        bft_key_h(k, PFX_FIN, blk->h.height, &kl);
+        ops_put(ops, k, kl, rec.data, rec.len);
+    }
+    bft_anchor_encode(anchor, &anc);
+    ops_put(ops, KEY_ANCHOR, strlen(KEY_ANCHOR), anc.data, anc.len);
+    kept_prune(b, blk->h.round, ops);
+    chain_header_t hdr;
+    chain_hash_t hash;
+    err_t e = {0};
+    int rc = node_commit_certified(b->node, &b->xcfg, txs, n_txs, ts,
+                                   b->g->validators[blk->h.proposer].account_pk, ops->op, ops->n,
+                                   &hdr, &hash, &e);
+    free(txs);
+    ops->n = 0;
+    buf_free(&rec);
+    buf_free(&anc);
+    if (rc != 0) {
+        halt(b, "executing a committed block", &e);
+        return rc;
+    }
+    if (hdr.height != blk->h.height) {
+        err_set(&e, BFT_EINVAL, "chain height %llu for consensus height %llu",
+                (unsigned long long)hdr.height, (unsigned long long)blk->h.height);
+        halt(b, "committing", &e);
+        return BFT_EINVAL;
+    }
+    b->anchor = *anchor;
+    b->ring[hdr.height % HASH_RING].set = true;
+    b->ring[hdr.height % HASH_RING].h = hdr.height;
+    b->ring[hdr.height % HASH_RING].hash = hash;
+    b->last_commit_ms = now_ms();
+    log_debug("bft", "committed", "height=%llu round=%llu txs=%u", (unsigned long long)hdr.height,
+              (unsigned long long)blk->h.round, hdr.n_txs);
+    return 0;
+}
+
+static void on_commit(bft_t *b, const cons_out_t *o)
+{
+    err_t e = {0};
+    cons_block_t *blk = cons_block_decode(o->data, o->len, &e);
+    if (!blk) {
+        halt(b, "decoding a committed block", &e);
+        return;
+    }
+    /* the descendants from blk's child up to the block the commit QC
+     * certifies, all still kept (uncommitted until now) */
+    cons_header_t chain[BFT_CHAIN_MAX];
+    uint32_t n = 0;
+    kept_t *k = kept_find(b, &o->qc.block_id);
+    while (k && n < BFT_CHAIN_MAX) {
+        chain[n++] = k->h;
+        if (chain_hash_equal(&k->h.qc.block_id, &blk->id))
+            break;
+        k = kept_find(b, &k->h.qc.block_id);
+    }
+    if (!k || n == 0 || !chain_hash_equal(&chain[n - 1].qc.block_id, &blk->id)) {
+        err_set(&e, BFT_EINVAL, "the descendants of committed height %llu are not kept",
+                (unsigned long long)blk->h.height);
+        halt(b, "committing", &e);
+    } else {
+        for (uint32_t i = 0; i < n / 2; i++) {
+            cons_header_t t = chain[i];
+            chain[i] = chain[n - 1 - i];
+            chain[n - 1 - i] = t;
+        }
+        (void)commit_block(b, o->data, o->len, blk, chain, n, &o->qc, &o->anchor);
+    }
+    cons_block_free(blk);
+}
+
+/* ---- running the core's outputs ---- */
+
+static void propose_maybe(bft_t *b, uint64_t now);
+
+static void run_outputs(bft_t *b)
+{
+    size_t n = 0;
+    const cons_out_t *o = cons_outputs(b->c, &n);
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < n && !b->halted; i++) {
+        switch (o[i].kind) {
+        case CONS_OUT_PERSIST:
+            ops_put(&b->ops, KEY_SAFETY, strlen(KEY_SAFETY), o[i].data, o[i].len);
+            buf_reset(&b->safety);
+            buf_append(&b->safety, o[i].data, o[i].len);
+            break;
+        case CONS_OUT_BLOCK: {
+            kept_t *k = kept_add(b, o[i].data, o[i].len);
+            if (k) {
+                uint8_t key[46];
+                bft_key_blk(key, k->round, &k->id);
+                ops_put(&b->ops, key, sizeof key, o[i].data, o[i].len);
+            }
+            break;
+        }
+        case CONS_OUT_BROADCAST:
+        case CONS_OUT_SEND:
+            if (flush_ops(b) != 0)
+                return;
+            bft_net_send(b->net, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS,
+                         o[i].data, o[i].len);
+            break;
+        case CONS_OUT_TIMER: {
+            size_t k = 0;
+            while (k < b->n_timers && b->timers[k].round != o[i].round)
+                k++;
+            if (k == b->n_timers) {
+                if (b->n_timers == MAX_TIMERS) {
+                    memmove(b->timers, b->timers + 1, (MAX_TIMERS - 1) * sizeof b->timers[0]);
+                    b->n_timers--;
+                }
+                k = b->n_timers++;
+            }
+            b->timers[k].round = o[i].round;
+            b->timers[k].at = now + o[i].ms;
+            break;
+        }
+        case CONS_OUT_NEED_PAYLOAD:
+            b->propose_round = o[i].round;
+            b->propose_since = now;
+            break;
+        case CONS_OUT_COMMIT:
+            if (flush_ops(b) != 0)
+                return;
+            on_commit(b, &o[i]);
+            break;
+        case CONS_OUT_EVIDENCE:
+            atomic_fetch_add(&b->evidence, 1);
+            log_warn("bft", "equivocation evidence", "bytes=%zu", o[i].len);
+            break;
+        }
+    }
+    (void)flush_ops(b);
+}
+
+static bool in_flight(void *ud, const chain_hash_t *h)
+{
+    return hs_has(ud, h);
+}
+
+static void propose_maybe(bft_t *b, uint64_t now)
+{
+    if (!b->propose_round || b->halted)
+        return;
+    if (cons_round(b->c) != b->propose_round) {
+        b->propose_round = 0;
+        return;
+    }
+    size_t ready = node_ready_count(b->node);
+    bool work = ready > b->inflight.n || b->inflight.n > 0;
+    if (!work && now - b->propose_since < b->idle_ms)
+        return;
+    buf_t p;
+    buf_init(&p, 0);
+    chain_header_t tip;
+    chain_hash_t tip_hash;
+    memset(&tip, 0, sizeof tip);
+    memset(&tip_hash, 0, sizeof tip_hash);
+    if (chain_state_tip(node_state(b->node), &tip, &tip_hash, NULL) != 0)
+        return;   /* the store is failing: no proposal, the round times out */
+    buf_append_byte(&p, BFT_PAYLOAD_VERSION);
+    buf_append_u64_le(&p, now);
+    buf_append_u64_le(&p, tip.height);
+    buf_append(&p, tip_hash.b, 32);
+    size_t count_at = p.len;
+    buf_append_u32_le(&p, 0);
+    uint32_t n = node_select_payload(b->node, in_flight, &b->inflight, b->max_txs, CHAIN_MAX_BLOCK_BYTES / 2, &p);
+    if (!buf_ok(&p)) {
+        buf_free(&p);
+        return;
+    }
+    store_le32(p.data + count_at, n);
+    uint64_t round = b->propose_round;
+    b->propose_round = 0;
+    err_t e = {0};
+    if (cons_propose(b->c, round, p.data, p.len, &e) != 0)
+        log_warn("bft", "proposal refused", "round=%llu err=\"%s\"", (unsigned long long)round,
+                 e.msg);
+    buf_free(&p);
+    run_outputs(b);
+}
+
+/* ---- building and rebuilding the core ---- */
+
+static int core_build(bft_t *b, err_t *e)
+{
+    cons_free(b->c);
+    b->c = cons_new(&b->ccfg, b->vs, b->anchor.height ? &b->anchor : NULL, b->safety.data,
+                    b->safety.len, e);
+    if (!b->c)
+        return BFT_EINVAL;
+    b->n_timers = 0;
+    b->propose_round = 0;
+    /* re-insert the kept blocks above the anchor, in round order (a copy:
+     * restoring re-adds them to b->kept) */
+    size_t n = b->n_kept;
+    kept_t *copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!copy)
+        return err_set(e, BFT_ENOMEM, "bft: out of memory");
+    memcpy(copy, b->kept, n * sizeof *copy);
+    for (size_t i = 1; i < n; i++)   /* insertion sort by round: few blocks */
+        for (size_t k = i; k > 0 && copy[k - 1].round > copy[k].round; k--) {
+            kept_t t = copy[k];
+            copy[k] = copy[k - 1];
+            copy[k - 1] = t;
+        }
+    uint8_t **bytes = malloc((n ? n : 1) * sizeof *bytes);
+    size_t *lens = malloc((n ? n : 1) * sizeof *lens);
+    size_t m = 0;
+    for (size_t i = 0; bytes && lens && i < n; i++) {
+        if (copy[i].round <= b->anchor.round)
+            continue;
+        bytes[m] = malloc(copy[i].len);
+        if (!bytes[m])
+            break;
+        memcpy(bytes[m], copy[i].bytes, copy[i].len);
+        lens[m++] = copy[i].len;
+    }
+    free(copy);
+    for (size_t i = 0; i < m; i++) {
+        err_t re = {0};
+        if (cons_restore(b->c, bytes[i], lens[i], &re) != 0)
+            log_debug("bft", "kept block not restored", "err=\"%s\"", re.msg);
+        run_outputs(b);
+        free(bytes[i]);
+    }
+    free(bytes);
+    free(lens);
+    if (cons_start(b->c, e) != 0)
+        return BFT_EINVAL;
+    run_outputs(b);
+    return b->halted ? BFT_ESTORE : 0;
+}
+
+/* ---- block sync ---- */
+
+static void serve_sync(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
+{
+    if (n != 12) {
+        b->strikes[from]++;
+        return;
+    }
+    uint64_t h = load_le64(d);
+    uint32_t count = load_le32(d + 8);
+    if (count > BFT_SYNC_MAX)
+        count = BFT_SYNC_MAX;
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < count && bytes < SYNC_BYTES_MAX; i++, h++) {
+        char k[16];
+        size_t kl;
+        uint8_t *v = NULL;
+        size_t vl = 0;
+        bft_key_h(k, PFX_FIN, h, &kl);
+        if (chain_state_meta_get(node_state(b->node), k, kl, &v, &vl, NULL) != 0)
+            break;
+        uint8_t hb[8];
+        store_le64(hb, h);
+        bft_net_send2(b->net, from, F_SYNC_REC, hb, 8, v, vl);
+        bytes += vl;
+        free(v);
+    }
+}
+
+static void apply_sync(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
+{
+    if (n < 8) {
+        b->strikes[from]++;
+        return;
+    }
+    uint64_t h = load_le64(d);
+    if (h != b->anchor.height + 1)
+        return;   /* old news or out of order */
+    bft_finality_t f;
+    err_t e = {0};
+    if (bft_finality_decode(d + 8, n - 8, &f, &e) != 0 ||
+        bft_finality_verify(b->vs, b->ccfg.chain_id, &b->ccfg.genesis_id, &f, &e) != 0 ||
+        f.block->h.height != h || !chain_hash_equal(&f.block->h.qc.block_id, &b->anchor.id)) {
+        if (!e.msg[0])
+            err_set(&e, BFT_EINVAL, "block does not extend our anchor");
+        log_warn("bft", "sync record refused", "peer=%u height=%llu err=\"%s\"", from,
+                 (unsigned long long)h, e.msg);
+        b->strikes[from]++;
+        bft_finality_free(&f);
+        return;
+    }
+    /* the anchor of the block: its epoch seed and VRF accumulator along the
+     * committed chain, exactly as the core derives them (consensus.h) */
+    cons_anchor_t a;
+    memset(&a, 0, sizeof a);
+    a.id = f.block->id;
+    a.round = f.block->h.round;
+    a.height = h;
+    a.qc = f.chain[0].qc;
+    cons_child_seed(b->anchor.seed, b->anchor.acc, b->anchor.round, a.round, b->ccfg.epoch_len,
+                    a.seed);
+    uint8_t beta[64], ain[13 + 32 + 64];
+    if (ecvrf_proof_to_hash(ECVRF_SUITE_TAI, f.block->h.vrf_proof, beta, &e) != 0) {
+        b->strikes[from]++;
+        bft_finality_free(&f);
+        return;
+    }
+    memcpy(ain, "aether/acc/v1", 13);
+    if (b->anchor.round / b->ccfg.epoch_len == a.round / b->ccfg.epoch_len)
+        memcpy(ain + 13, b->anchor.acc, 32);
+    else
+        memset(ain + 13, 0, 32);
+    memcpy(ain + 45, beta, 64);
+    crypto_sha256(ain, sizeof ain, a.acc);
+    if (commit_block(b, d + 8 + 4, load_le32(d + 8), f.block, f.chain, f.n_chain, &f.commit_qc,
+                     &a) == 0) {
+        atomic_fetch_add(&b->synced_blocks, 1);
+        b->need_rebuild = true;
+    }
+    bft_finality_free(&f);
+}
+
+static void sync_maybe(bft_t *b, uint64_t now)
+{
+    uint64_t my = b->anchor.height, best = my;
+    uint32_t who = UINT32_MAX;
+    for (uint32_t i = 0; i < b->n_handles; i++)
+        if (b->peer_height[i] > best) {
+            best = b->peer_height[i];
+            who = i;
+        }
+    if (who == UINT32_MAX || now < b->sync_wait_until)
+        return;
+    if (best <= my + 2 && now - b->last_commit_ms < 1500)
+        return;   /* consensus is catching up by itself */
+    uint8_t req[12];
+    store_le64(req, my + 1);
+    store_le32(req + 8, BFT_SYNC_MAX);
+    bft_net_send(b->net, who, F_SYNC_GET, req, sizeof req);
+    b->sync_wait_until = now + 2000;
+    log_info("bft", "syncing", "from_height=%llu peer_height=%llu peer=%u",
+             (unsigned long long)(my + 1), (unsigned long long)best, who);
+}
+
+/* ---- the tick ---- */
+
+static void handle_msg(bft_t *b, bft_msg_t *m)
+{
+    if (m->from >= b->n_handles)
+        return;
+    err_t e = {0};
+    switch (m->type) {
+    case F_CONS: {
+        int rc = cons_on_message(b->c, m->from, m->data, m->len, &e);
+        if (rc == CONS_EBADSIG || rc == CONS_EINVAL) {
+            b->strikes[m->from]++;
+            log_debug("bft", "message refused", "peer=%u err=\"%s\"", m->from, e.msg);
+        }
+        run_outputs(b);
+        break;
+    }
+    case F_STATUS:
+        if (m->len == 8)
+            b->peer_height[m->from] = load_le64(m->data);
+        else
+            b->strikes[m->from]++;
+        break;
+    case F_SYNC_GET:
+        serve_sync(b, m->from, m->data, m->len);
+        break;
+    case F_SYNC_REC:
+        apply_sync(b, m->from, m->data, m->len);
+        break;
+    default:
+        b->strikes[m->from]++;
+    }
+    if (b->strikes[m->from] >= STRIKES_MAX) {
+        b->strikes[m->from] = 0;
+        bft_net_disconnect(b->net, m->from);
+    }
+}
+
+static void flush_forward(bft_t *b)
+{
+    pthread_mutex_lock(&b->fwd_mu);
+    if (b->fwd_n == 0) {
+        pthread_mutex_unlock(&b->fwd_mu);
+        return;
+    }
+    buf_t out = b->fwd;
+    uint32_t n = b->fwd_n;
+    buf_init(&b->fwd, 0);
+    b->fwd_n = 0;
+    pthread_mutex_unlock(&b->fwd_mu);
+    uint8_t hdr[4];
+    store_le32(hdr, n);
+    bft_net_send2(b->net, BFT_TO_VALIDATORS, F_TXS, hdr, 4, out.data, out.len);
+    buf_free(&out);
+}
+
+static void update_status(bft_t *b)
+{
+    pthread_mutex_lock(&b->st_mu);
+    b->st.bft = true;
+    b->st.self = b->ccfg.self;
+    b->st.round = cons_round(b->c);
+    b->st.committed_round = cons_committed_round(b->c);
+    b->st.committed_height = b->anchor.height;
+    b->st.last_voted_round = cons_last_voted_round(b->c);
+    b->st.locked_round = cons_locked_round(b->c);
+    b->st.high_qc_round = cons_high_qc(b->c)->round;
+    b->st.n_validators = (uint32_t)b->g->n_validators;
+    b->st.peers_connected = (uint32_t)bft_net_connected(b->net);
+    memcpy(b->heights_snap, b->peer_height, b->n_handles * sizeof *b->heights_snap);
+    pthread_mutex_unlock(&b->st_mu);
+}
+
+static uint32_t bft_tick(void *self, node_t *node, uint64_t now)
+{
+    (void)node;
+    bft_t *b = self;
+    if (b->halted)
+        return 1000;
+    pthread_mutex_lock(&b->in_mu);
+    bft_msg_t *m = b->in_head;
+    b->in_head = b->in_tail = NULL;
+    pthread_mutex_unlock(&b->in_mu);
+    while (m) {
+        bft_msg_t *next = m->next;
+        if (!b->halted)
+            handle_msg(b, m);
+        free(m);
+        m = next;
+    }
+    if (b->need_rebuild && !b->halted) {
+        b->need_rebuild = false;
+        err_t e = {0};
+        if (core_build(b, &e) != 0)
+            halt(b, "restarting consensus after sync", &e);
+    }
+    now = now_ms();
+    for (size_t i = 0; i < b->n_timers && !b->halted;) {
+        if (b->timers[i].at <= now) {
+            uint64_t r = b->timers[i].round;
+            b->timers[i] = b->timers[--b->n_timers];
+            err_t e = {0};
+            (void)cons_on_timer(b->c, r, &e);
+            run_outputs(b);
+            i = 0;
+            continue;
+        }
+        i++;
+    }
+    propose_maybe(b, now);
+    flush_forward(b);
+    if (now >= b->next_status_ms) {
+        uint8_t hb[8];
+        store_le64(hb, b->anchor.height);
+        bft_net_send(b->net, BFT_TO_ALL, F_STATUS, hb, 8);
+        sync_maybe(b, now);
+        b->next_status_ms = now + STATUS_MS;
+    }
+    update_status(b);
+    uint64_t next = b->next_status_ms;
+    for (size_t i = 0; i < b->n_timers; i++)
+        if (b->timers[i].at < next)
+            next = b->timers[i].at;
+    if (b->propose_round && b->propose_since + b->idle_ms < next)
+        next = b->propose_since + b->idle_ms;
+    if (b->propose_round && next > now + 20)
+        next = now + 20;   /* a leader waiting for transactions looks again soon */
+    return next > now ? (uint32_t)(next - now) : 1;
+}
+
+/* ---- threads feeding the loop ---- */
+
+static void on_net_msg(void *ud, bft_msg_t *m)
+{
+    bft_t *b = ud;
+    if (m->type == F_TXS) {
+        pthread_mutex_lock(&b->ing_mu);
+        if (b->ing_tail)
+            b->ing_tail->next = m;
+        else
+            b->ing_head = m;
+        b->ing_tail = m;
+        pthread_cond_signal(&b->ing_cv);
+        pthread_mutex_unlock(&b->ing_mu);
+        return;
+    }
+    pthread_mutex_lock(&b->in_mu);
+    if (b->in_tail)
+        b->in_tail->next = m;
+    else
+        b->in_head = m;
+    b->in_tail = m;
+    pthread_mutex_unlock(&b->in_mu);
+    node_wake(b->node);
+}
+
+static void *ingest_main(void *arg)
+{
+    bft_t *b = arg;
+    pthread_mutex_lock(&b->ing_mu);
+    for (;;) {
+        while (!b->ing_head && !b->ing_stop)
+            pthread_cond_wait(&b->ing_cv, &b->ing_mu);
+        if (b->ing_stop)
+            break;
+        bft_msg_t *m = b->ing_head;
+        b->ing_head = m->next;
+        if (!b->ing_head)
+            b->ing_tail = NULL;
+        pthread_mutex_unlock(&b->ing_mu);
+        bool bad = m->len < 4;
+        uint32_t n = bad ? 0 : load_le32(m->data);
+        size_t off = 4;
+        for (uint32_t i = 0; i < n && !bad; i++) {
+            uint32_t len = m->len - off >= 4 ? load_le32(m->data + off) : 0;
+            if (len == 0 || m->len - off - 4 < len) {
+                bad = true;
+                break;
+            }
+            if (node_submit_forwarded(b->node, m->data + off + 4, len, NULL) != 0) {
+                /* known, invalid or refused: the sender's problem, not ours */
+            }
+            off += 4 + len;
+        }
+        if (bad || off != m->len) {
+            log_warn("bft", "malformed transaction frame", "peer=%u", m->from);
+            bft_net_disconnect(b->net, m->from);
+        }
+        free(m);
+        pthread_mutex_lock(&b->ing_mu);
+    }
+    pthread_mutex_unlock(&b->ing_mu);
+    return NULL;
+}
+
+static void on_rpc_tx(void *ud, const uint8_t *raw, size_t len)
+{
+    bft_t *b = ud;
+    pthread_mutex_lock(&b->fwd_mu);
+    bool first = b->fwd_n == 0;
+    buf_append_u32_le(&b->fwd, (uint32_t)len);
+    buf_append(&b->fwd, raw, len);
+    b->fwd_n++;
+    bool full = b->fwd.len >= TX_BATCH_BYTES;
+    pthread_mutex_unlock(&b->fwd_mu);
+    if (first || full)
+        node_wake(b->node);
+}
+
+static void status_fn(void *ud, node_cons_status_t *out)
+{
+    bft_t *b = ud;
+    pthread_mutex_lock(&b->st_mu);
+    *out = b->st;
+    pthread_mutex_unlock(&b->st_mu);
+}
+
+static json_t *peers_fn(void *ud)
+{
+    bft_t *b = ud;
+    pthread_mutex_lock(&b->st_mu);
+    json_t *j = bft_net_peers_json(b->net, b->heights_snap, b->n_handles);
+    pthread_mutex_unlock(&b->st_mu);
+    return j;
+}
+
+/* ---- construction ---- */
+
+static void bft_destroy(void *self)
+{
+    bft_t *b = self;
+    if (!b)
+        return;
+    if (b->node) {
+        node_set_tx_hook(b->node, NULL, NULL);
+        node_set_status_fns(b->node, NULL, NULL, NULL);
+    }
+    if (b->ing_started) {
+        pthread_mutex_lock(&b->ing_mu);
+        b->ing_stop = true;
+        pthread_cond_signal(&b->ing_cv);
+        pthread_mutex_unlock(&b->ing_mu);
+        pthread_join(b->ing_thr, NULL);
+    }
+    bft_net_free(b->net);
+    for (bft_msg_t *m = b->in_head; m;) {
+        bft_msg_t *next = m->next;
+        free(m);
+        m = next;
+    }
+    for (bft_msg_t *m = b->ing_head; m;) {
+        bft_msg_t *next = m->next;
+        free(m);
+        m = next;
+    }
+    cons_free(b->c);
+    cons_valset_free(b->vs);
+    for (size_t i = 0; i < b->n_kept; i++)
+        kept_free_one(&b->kept[i]);
+    free(b->kept);
+    hs_free(&b->inflight);
+    for (size_t i = 0; i < sizeof b->ops.op / sizeof b->ops.op[0]; i++) {
+        buf_free(&b->ops.key[i]);
+        buf_free(&b->ops.val[i]);
+    }
+    buf_free(&b->safety);
+    buf_free(&b->fwd);
+    free(b->peer_height);
+    free(b->strikes);
+    free(b->heights_snap);
+    pthread_mutex_destroy(&b->in_mu);
+    pthread_mutex_destroy(&b->ing_mu);
+    pthread_cond_destroy(&b->ing_cv);
+    pthread_mutex_destroy(&b->fwd_mu);
+    pthread_mutex_destroy(&b->st_mu);
+    crypto_wipe(&b->ccfg, sizeof b->ccfg);
+    free(b);
+}
+
+static int load_kept(void *ud, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    (void)key;
+    (void)klen;
+    bft_t *b = ud;
+    (void)kept_add(b, val, vlen);
+    return 0;
+}
+
+int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    const node_genesis_t *g = cfg->genesis;
+    if (!g || !g->bft)
+        return err_set(e, BFT_EINVAL, "bft: the genesis has no \"consensus\" section");
+    bft_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return err_set(e, BFT_ENOMEM, "bft: out of memory");
+    pthread_mutex_init(&b->in_mu, NULL);
+    pthread_mutex_init(&b->ing_mu, NULL);
+    pthread_cond_init(&b->ing_cv, NULL);
+    pthread_mutex_init(&b->fwd_mu, NULL);
+    pthread_mutex_init(&b->st_mu, NULL);
+    buf_init(&b->safety, 0);
+    buf_init(&b->fwd, 0);
+    for (size_t i = 0; i < sizeof b->ops.op / sizeof b->ops.op[0]; i++) {
+        buf_init(&b->ops.key[i], 0);
+        buf_init(&b->ops.val[i], 0);
+    }
+    b->g = g;
+    b->idle_ms = cfg->idle_block_ms ? cfg->idle_block_ms : (uint32_t)(g->cons.base_timeout_ms / 2);
+    if (b->idle_ms == 0)
+        b->idle_ms = 1;
+    b->max_txs = cfg->max_block_txs ? cfg->max_block_txs : 10000;
+    if (b->max_txs > CHAIN_MAX_BLOCK_TXS)
+        b->max_txs = CHAIN_MAX_BLOCK_TXS;
+    int rc = BFT_EINVAL;
+    b->vs = bft_valset_genesis(g, e);
+    if (!b->vs)
+        goto fail;
+    cons_config_t *cc = &b->ccfg;
+    cc->chain_id = g->g.chain_id;
+    cc->epoch_len = g->cons.epoch_len;
+    cc->base_timeout_ms = g->cons.base_timeout_ms;
+    cc->max_timeout_ms = g->cons.max_timeout_ms;
+    memcpy(cc->genesis_seed, g->cons.seed, 32);
+    if (node_genesis_cons_id(g, &cc->genesis_id, e) != 0)
+        goto fail;
+    cc->self = -1;
+    cc->payload_ok = payload_ok;
+    cc->payload_ud = b;
+    uint8_t net_seed[32];
+    crypto_random(net_seed, sizeof net_seed);   /* a full node's ephemeral identity */
+    if (cfg->key) {
+        int idx = node_genesis_validator_index(g, cfg->key->pk);
+        if (idx < 0) {
+            err_set(e, BFT_EINVAL, "bft: the key is not a genesis validator");
+            goto fail;
+        }
+        node_validator_keys_t vk;
+        if (node_validator_keys_derive(cfg->key, &vk, e) != 0)
+            goto fail;
+        cc->self = idx;
+        memcpy(cc->bls_sk, vk.bls_sk, sizeof cc->bls_sk);
+        memcpy(cc->vrf_sk, vk.vrf_sk, sizeof cc->vrf_sk);
+        node_validator_keys_wipe(&vk);
+        memcpy(net_seed, cfg->key->seed, 32);   /* the account key is the libp2p identity */
+    }
+    b->xcfg.chain_id = g->g.chain_id;
+    b->xcfg.min_fee = g->cons.min_fee;
+    b->xcfg.max_block_txs = 0;
+    b->xcfg.max_block_bytes = 0;
+    b->xcfg.verify_threads = 0;
+    b->node = n;
+    chain_state_t *st = node_state(n);
+
+    /* the anchor, the safety data and the kept blocks */
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    err_t ge = {0};
+    int r = chain_state_meta_get(st, KEY_ANCHOR, strlen(KEY_ANCHOR), &v, &vl, &ge);
+    uint64_t tip = tip_height(b);
+    if (r == 0) {
+        r = bft_anchor_decode(v, vl, &b->anchor, e);
+        free(v);
+        if (r != 0)
+            goto fail;
+    } else if (r != CHAIN_ENOTFOUND) {
+        err_set(e, BFT_ESTORE, "bft: reading the anchor: %s", ge.msg);
+        goto fail;
+    } else {
+        b->anchor.id = cc->genesis_id;
+        memcpy(b->anchor.seed, g->cons.seed, 32);
+        b->anchor.qc.block_id = cc->genesis_id;
+    }
+    if (b->anchor.height != tip) {
+        err_set(e, BFT_ESTORE,
+                "bft: the store's chain is at height %llu but its consensus anchor at %llu "
+                "(a store written by the solo engine cannot run BFT)",
+                (unsigned long long)tip, (unsigned long long)b->anchor.height);
+        goto fail;
+    }
+    r = chain_state_meta_get(st, KEY_SAFETY, strlen(KEY_SAFETY), &v, &vl, &ge);
+    if (r == 0) {
+        buf_append(&b->safety, v, vl);
+        free(v);
+    } else if (r != CHAIN_ENOTFOUND) {
+        err_set(e, BFT_ESTORE, "bft: reading the safety data: %s", ge.msg);
+        goto fail;
+    }
+    if (chain_state_meta_scan(st, PFX_BLK, strlen(PFX_BLK), load_kept, b, e) != 0)
+        goto fail;
+    b->last_commit_ms = now_ms();
+    b->n_handles = (uint32_t)g->n_validators + 64;
+    b->peer_height = calloc(b->n_handles, sizeof *b->peer_height);
+    b->strikes = calloc(b->n_handles, sizeof *b->strikes);
+    b->heights_snap = calloc(b->n_handles, sizeof *b->heights_snap);
+    if (!b->peer_height || !b->strikes || !b->heights_snap) {
+        err_set(e, BFT_ENOMEM, "bft: out of memory");
+        goto fail;
+    }
+    bft_net_cbs_t ncb = {.on_msg = on_net_msg, .ud = b};
+    b->net = bft_net_new(g, net_seed, cfg->listen, cfg->peers, cfg->n_peers, &ncb, e);
+    crypto_wipe(net_seed, sizeof net_seed);
+    if (!b->net)
+        goto fail;
+    if (core_build(b, e) != 0) {
+        err_prefix(e, "bft: restoring consensus");
+        goto fail;
+    }
+    update_status(b);
+    if (pthread_create(&b->ing_thr, NULL, ingest_main, b) != 0) {
+        err_set(e, BFT_ENOMEM, "bft: cannot start the ingest thread");
+        goto fail;
+    }
+    b->ing_started = true;
+    if (bft_net_start(b->net, e) != 0)
+        goto fail;
+    node_set_tx_hook(n, on_rpc_tx, b);
+    node_set_status_fns(n, status_fn, peers_fn, b);
+    log_info("bft", "consensus engine ready", "validator=%lld validators=%zu height=%llu round=%llu",
+             (long long)cc->self, g->n_validators, (unsigned long long)b->anchor.height,
+             (unsigned long long)cons_round(b->c));
+    out->name = "bft";
+    out->self = b;
+    out->tick = bft_tick;
+    out->destroy = bft_destroy;
+    return 0;
+fail:
+    rc = e && e->code ? e->code : BFT_EINVAL;
+    bft_destroy(b);
+    return rc;
+}
+
+int bft_engine_listen_addrs(const node_engine_t *eng, buf_t *out)
+{
+    if (!eng || !eng->self || eng->tick != bft_tick)
+        return 0;
+    const bft_t *b = eng->self;
+    return bft_net_listen_addrs(b->net, out);
+}

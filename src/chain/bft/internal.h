@@ -1,0 +1,72 @@
+/* chain/bft private declarations: records (store.c), the network thread
+ * (net.c) and the engine (engine.c). */
+#ifndef AETHER_CHAIN_BFT_INTERNAL_H
+#define AETHER_CHAIN_BFT_INTERNAL_H
+
+#include "bft.h"
+
+#include <pthread.h>
+
+enum {
+    F_CONS = 1,
+    F_TXS = 2,
+    F_STATUS = 3,
+    F_SYNC_GET = 4,
+    F_SYNC_REC = 5,
+};
+
+/* ---- store.c ---- */
+#define KEY_SAFETY "c/safety"
+#define KEY_ANCHOR "c/anchor"
+#define PFX_BLK "c/blk/"
+#define PFX_FIN "c/fin/"
+#define PFX_CERT "c/cert/"
+
+void bft_key_h(char *out, const char *pfx, uint64_t h, size_t *klen);   /* pfx ‖ be64 */
+void bft_key_blk(uint8_t out[6 + 8 + 32], uint64_t round, const chain_hash_t *id);
+void bft_anchor_encode(const cons_anchor_t *a, buf_t *out);
+int bft_anchor_decode(const uint8_t *p, size_t n, cons_anchor_t *a, err_t *e);
+/* record: see bft.h (c/fin/) */
+int bft_finality_encode(const uint8_t *block, size_t blen, const cons_header_t *chain,
+                        uint32_t n_chain, const cons_qc_t *qc, buf_t *out);
+/* Decodes the payload's transactions (NULL-free array of n, chain_tx_free
+ * each). */
+int bft_payload_txs(const bft_payload_t *p, chain_tx_t ***out, err_t *e);
+
+/* ---- net.c ---- */
+typedef struct bft_net bft_net_t;
+
+/* An inbound frame for the engine (type, body) from peer handle `from`. */
+typedef struct bft_msg {
+    struct bft_msg *next;
+    uint32_t from;
+    uint8_t type;
+    size_t len;
+    uint8_t data[];
+} bft_msg_t;
+
+typedef struct bft_net_cbs {
+    void (*on_msg)(void *ud, bft_msg_t *m);   /* takes m (net thread) */
+    void *ud;
+} bft_net_cbs_t;
+
+#define BFT_TO_ALL UINT32_MAX            /* every connected peer */
+#define BFT_TO_VALIDATORS (UINT32_MAX - 1)
+
+bft_net_t *bft_net_new(const node_genesis_t *g, const uint8_t seed[32], const char *listen,
+                       const char *const *peers, size_t n_peers, const bft_net_cbs_t *cbs,
+                       err_t *e);
+int bft_net_start(bft_net_t *net, err_t *e);
+void bft_net_free(bft_net_t *net);   /* stops the thread; accepts NULL */
+/* Queues u8 type ‖ body for `to` (a handle, BFT_TO_ALL or BFT_TO_VALIDATORS).
+ * Any thread. */
+void bft_net_send(bft_net_t *net, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
+void bft_net_send2(bft_net_t *net, uint32_t to, uint8_t type, const uint8_t *head, size_t hlen,
+                   const uint8_t *body, size_t len);
+/* Closes the connection of a peer (any thread). */
+void bft_net_disconnect(bft_net_t *net, uint32_t handle);
+size_t bft_net_connected(bft_net_t *net);
+json_t *bft_net_peers_json(bft_net_t *net, const uint64_t *heights, size_t n_heights);
+int bft_net_listen_addrs(bft_net_t *net, buf_t *out);
+
+#endif

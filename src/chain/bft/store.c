@@ -1,0 +1,284 @@
+/*
+ * chain/bft records: payloads, anchors and finality records (formats in
+ * bft.h), read strictly: every length is checked against what remains.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void bft_key_h(char *out, const char *pfx, uint64_t h, size_t *klen)
+{
+    size_t n = strlen(pfx);
+    memcpy(out, pfx, n);
+    store_be64((uint8_t *)out + n, h);
+    *klen = n + 8;
+}
+
+void bft_key_blk(uint8_t out[6 + 8 + 32], uint64_t round, const chain_hash_t *id)
+{
+    memcpy(out, PFX_BLK, 6);
+    store_be64(out + 6, round);
+    memcpy(out + 14, id->b, 32);
+}
+
+/* ---- payload ---- */
+
+int bft_payload_decode(const uint8_t *p, size_t n, bft_payload_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 1 + 8 + 8 + 32 + 4)
+        return err_set(e, BFT_EINVAL, "bft: payload of %zu bytes is too short", n);
+    if (p[0] != BFT_PAYLOAD_VERSION)
+        return err_set(e, BFT_EINVAL, "bft: payload version %u", p[0]);
+    out->timestamp_ms = load_le64(p + 1);
+    out->cert_height = load_le64(p + 9);
+    memcpy(out->cert_hash.b, p + 17, 32);
+    out->n_txs = load_le32(p + 49);
+    out->txs = p + 53;
+    out->txs_len = n - 53;
+    if (out->n_txs > CHAIN_MAX_BLOCK_TXS)
+        return err_set(e, BFT_EINVAL, "bft: payload claims %u transactions", out->n_txs);
+    size_t off = 0;
+    for (uint32_t i = 0; i < out->n_txs; i++) {
+        if (out->txs_len - off < 4)
+            return err_set(e, BFT_EINVAL, "bft: payload tx %u: length truncated at offset %zu",
+                           i, 53 + off);
+        uint32_t len = load_le32(out->txs + off);
+        if (len == 0 || len > CHAIN_MAX_TX_BYTES || out->txs_len - off - 4 < len)
+            return err_set(e, BFT_EINVAL, "bft: payload tx %u: length %u at offset %zu", i, len,
+                           53 + off);
+        off += 4 + len;
+    }
+    if (off != out->txs_len)
+        return err_set(e, BFT_EINVAL, "bft: %zu stray bytes after the payload's transactions",
+                       out->txs_len - off);
+    return 0;
+}
+
+int bft_payload_txs(const bft_payload_t *p, chain_tx_t ***out, err_t *e)
+{
+    chain_tx_t **txs = calloc(p->n_txs ? p->n_txs : 1, sizeof *txs);
+    if (!txs)
+        return err_set(e, BFT_ENOMEM, "bft: out of memory");
+    size_t off = 0;
+    for (uint32_t i = 0; i < p->n_txs; i++) {
+        uint32_t len = load_le32(p->txs + off);
+        err_t te = {0};
+        txs[i] = chain_tx_decode(p->txs + off + 4, len, &te);
+        if (!txs[i]) {
+            for (uint32_t k = 0; k < i; k++)
+                chain_tx_free(txs[k]);
+            free(txs);
+            return err_set(e, BFT_EINVAL, "bft: payload tx %u: %s", i, te.msg);
+        }
+        off += 4 + len;
+    }
+    *out = txs;
+    return 0;
+}
+
+/* ---- anchor ---- */
+
+void bft_anchor_encode(const cons_anchor_t *a, buf_t *out)
+{
+    buf_append(out, a->id.b, 32);
+    buf_append_u64_le(out, a->round);
+    buf_append_u64_le(out, a->height);
+    buf_append(out, a->seed, 32);
+    buf_append(out, a->acc, 32);
+    if (cons_qc_encode(&a->qc, out) != 0)
+        out->len = 0;   /* an impossible QC (bitmap too long): callers see an empty record */
+}
+
+int bft_anchor_decode(const uint8_t *p, size_t n, cons_anchor_t *a, err_t *e)
+{
+    memset(a, 0, sizeof *a);
+    if (n < 32 + 8 + 8 + 32 + 32)
+        return err_set(e, BFT_EINVAL, "bft: anchor record of %zu bytes", n);
+    memcpy(a->id.b, p, 32);
+    a->round = load_le64(p + 32);
+    a->height = load_le64(p + 40);
+    memcpy(a->seed, p + 48, 32);
+    memcpy(a->acc, p + 80, 32);
+    if (cons_qc_decode(p + 112, n - 112, &a->qc, e) != 0) {
+        err_prefix(e, "bft: anchor record");
+        return BFT_EINVAL;
+    }
+    return 0;
+}
+
+/* ---- finality records ---- */
+
+int bft_finality_encode(const uint8_t *block, size_t blen, const cons_header_t *chain,
+                        uint32_t n_chain, const cons_qc_t *qc, buf_t *out)
+{
+    if (n_chain == 0 || n_chain > BFT_CHAIN_MAX)
+        return BFT_EINVAL;
+    buf_append_u32_le(out, (uint32_t)blen);
+    buf_append(out, block, blen);
+    buf_append_u32_le(out, n_chain);
+    for (uint32_t i = 0; i < n_chain; i++) {
+        buf_t h;
+        buf_init(&h, 0);
+        if (cons_header_encode(&chain[i], &h) != 0) {
+            buf_free(&h);
+            return BFT_EINVAL;
+        }
+        buf_append_u32_le(out, (uint32_t)h.len);
+        buf_append(out, h.data, h.len);
+        buf_free(&h);
+    }
+    if (cons_qc_encode(qc, out) != 0)
+        return BFT_EINVAL;
+    return buf_ok(out) ? 0 : BFT_ENOMEM;
+}
+
+int bft_finality_decode(const uint8_t *p, size_t n, bft_finality_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 4 || load_le32(p) > n - 4)
+        return err_set(e, BFT_EINVAL, "bft: finality record: block length");
+    uint32_t bl = load_le32(p);
+    out->block = cons_block_decode(p + 4, bl, e);
+    if (!out->block) {
+        err_prefix(e, "bft: finality record block");
+        return BFT_EINVAL;
+    }
+    size_t off = 4 + bl;
+    uint32_t k = n - off >= 4 ? load_le32(p + off) : 0;
+    if (k == 0 || k > BFT_CHAIN_MAX) {
+        bft_finality_free(out);
+        return err_set(e, BFT_EINVAL, "bft: finality record: %u chain headers", k);
+    }
+    off += 4;
+    out->chain = calloc(k, sizeof *out->chain);
+    if (!out->chain) {
+        bft_finality_free(out);
+        return err_set(e, BFT_ENOMEM, "bft: out of memory");
+    }
+    out->n_chain = k;
+    for (uint32_t i = 0; i < k; i++) {
+        if (n - off < 4 || load_le32(p + off) > n - off - 4) {
+            bft_finality_free(out);
+            return err_set(e, BFT_EINVAL, "bft: finality record: header %u length", i);
+        }
+        uint32_t hl = load_le32(p + off);
+        if (cons_header_decode(p + off + 4, hl, &out->chain[i], e) != 0) {
+            bft_finality_free(out);
+            err_prefix(e, "bft: finality record header %u", i);
+            return BFT_EINVAL;
+        }
+        off += 4 + hl;
+    }
+    if (cons_qc_decode(p + off, n - off, &out->commit_qc, e) != 0) {
+        bft_finality_free(out);
+        err_prefix(e, "bft: finality record commit QC");
+        return BFT_EINVAL;
+    }
+    return 0;
+}
+
+void bft_finality_free(bft_finality_t *f)
+{
+    if (!f)
+        return;
+    cons_block_free(f->block);
+    free(f->chain);
+    f->block = NULL;
+    f->chain = NULL;
+    f->n_chain = 0;
+}
+
+int bft_finality_get(chain_state_t *st, uint64_t height, bft_finality_t *out, err_t *e)
+{
+    char k[16];
+    size_t kl;
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    memset(out, 0, sizeof *out);
+    bft_key_h(k, PFX_FIN, height, &kl);
+    int rc = chain_state_meta_get(st, k, kl, &v, &vl, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, BFT_ENOTFOUND, "bft: no finality record for height %llu",
+                       (unsigned long long)height);
+    if (rc)
+        return BFT_ESTORE;
+    rc = bft_finality_decode(v, vl, out, e);
+    free(v);
+    return rc;
+}
+
+int bft_finality_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_hash_t *genesis_id,
+                        const bft_finality_t *f, err_t *e)
+{
+    if (!f->block || f->n_chain == 0)
+        return err_set(e, BFT_EINVAL, "bft: empty finality record");
+    chain_hash_t prev = f->block->id;
+    uint64_t prev_round = f->block->h.round, prev_height = f->block->h.height;
+    if (f->block->h.chain_id != chain_id)
+        return err_set(e, BFT_EINVAL, "bft: record of chain %llu",
+                       (unsigned long long)f->block->h.chain_id);
+    for (uint32_t i = 0; i < f->n_chain; i++) {
+        const cons_header_t *h = &f->chain[i];
+        if (h->chain_id != chain_id || !chain_hash_equal(&h->qc.block_id, &prev) ||
+            h->qc.round != prev_round || h->round <= prev_round || h->height != prev_height + 1)
+            return err_set(e, BFT_EINVAL,
+                           "bft: finality record header %u does not extend the one before", i);
+        if (i + 1 == f->n_chain && h->round != prev_round + 1)
+            return err_set(e, BFT_EINVAL,
+                           "bft: the certified block is not from the round after its parent "
+                           "(2-chain rule)");
+        cons_header_id(h, &prev);
+        prev_round = h->round;
+        prev_height = h->height;
+    }
+    if (!chain_hash_equal(&prev, &f->commit_qc.block_id) || f->commit_qc.round != prev_round)
+        return err_set(e, BFT_EINVAL, "bft: the commit QC does not certify the last header");
+    if (cons_qc_verify(vs, chain_id, genesis_id, &f->commit_qc, e) != 0) {
+        err_prefix(e, "bft: commit QC");
+        return BFT_EINVAL;
+    }
+    return 0;
+}
+
+int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, err_t *e)
+{
+    char k[16];
+    size_t kl;
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    bft_key_h(k, PFX_CERT, height, &kl);
+    int rc = chain_state_meta_get(st, k, kl, &v, &vl, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, BFT_ENOTFOUND, "bft: no block certifies height %llu yet",
+                       (unsigned long long)height);
+    if (rc)
+        return BFT_ESTORE;
+    rc = vl == 8 ? 0 : err_set(e, BFT_EINVAL, "bft: cert record of %zu bytes", vl);
+    if (rc == 0)
+        *cons_height = load_le64(v);
+    free(v);
+    return rc;
+}
+
+cons_valset_t *bft_valset_genesis(const node_genesis_t *g, err_t *e)
+{
+    if (!g->bft || g->n_validators == 0) {
+        err_set(e, BFT_EINVAL, "bft: the genesis has no validator set");
+        return NULL;
+    }
+    cons_validator_t *v = calloc(g->n_validators, sizeof *v);
+    if (!v) {
+        err_set(e, BFT_ENOMEM, "bft: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < g->n_validators; i++) {
+        memcpy(v[i].bls_pk, g->validators[i].bls_pk, CONS_PK_BYTES);
+        memcpy(v[i].vrf_pk, g->validators[i].vrf_pk, CONS_VRF_PK_BYTES);
+        v[i].stake = g->validators[i].stake;
+    }
+    cons_valset_t *vs = cons_valset_new(&cons_crypto_bls, v, (uint32_t)g->n_validators, e);
+    free(v);
+    return vs;
+}
