@@ -25,6 +25,7 @@
 
 static const char usage[] =
     "Usage: aetherd devnet --validators N --dir DIR [--base-port P] [--chain-id N]\n"
+    "                      [--base-timeout-ms N] [--max-timeout-ms N]\n"
     "                      [--log-level L] [--no-start]\n"
     "\n"
     "Runs N BFT validators (1..64) on 127.0.0.1. The first time it writes under\n"
@@ -34,7 +35,9 @@ static const char usage[] =
     "reuse them. Node i listens for libp2p on P+2i and JSON-RPC on P+2i+1\n"
     "(P defaults to 26600); each command line and RPC URL is printed. The nodes\n"
     "log to node<i>/log.txt. Ctrl-C (or SIGTERM) stops them all; a node that\n"
-    "dies is reported. --no-start writes the files and prints the commands only.\n";
+    "dies is reported. --no-start writes the files and prints the commands only.\n"
+    "The round timeout starts at --base-timeout-ms (default 1000) and backs off\n"
+    "up to --max-timeout-ms (default 30000); both go into a new genesis.\n";
 
 static int write_file(const char *path, const char *text, unsigned mode)
 {
@@ -45,7 +48,8 @@ static int write_file(const char *path, const char *text, unsigned mode)
 }
 
 /* Keys and genesis (when DIR has none yet). */
-static int make_files(const char *dir, unsigned n, uint64_t chain_id)
+static int make_files(const char *dir, unsigned n, uint64_t chain_id, uint64_t base_to,
+                      uint64_t max_to)
 {
     char path[4096];
     err_t e = {0};
@@ -88,8 +92,8 @@ static int make_files(const char *dir, unsigned n, uint64_t chain_id)
     g.bft = true;
     g.n_validators = n;
     g.cons.epoch_len = 100;
-    g.cons.base_timeout_ms = 1000;
-    g.cons.max_timeout_ms = 30000;
+    g.cons.base_timeout_ms = base_to;
+    g.cons.max_timeout_ms = max_to;
     g.cons.min_fee = chain_u128_from_u64(1000);
     crypto_random(g.cons.seed, sizeof g.cons.seed);
     g.g.chain_id = chain_id;
@@ -132,10 +136,12 @@ int aetherd_devnet_main(int argc, char **argv)
         {"chain-id", required_argument, NULL, 'c'},
         {"log-level", required_argument, NULL, 'l'},
         {"no-start", no_argument, NULL, 's'},
+        {"base-timeout-ms", required_argument, NULL, 1},
+        {"max-timeout-ms", required_argument, NULL, 2},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    uint64_t n = 0, base = 26600, chain_id = 900;
+    uint64_t n = 0, base = 26600, chain_id = 900, base_to = 1000, max_to = 30000;
     const char *dir = NULL, *level = "info";
     bool start = true;
     int c;
@@ -165,16 +171,27 @@ int aetherd_devnet_main(int argc, char **argv)
             break;
         }
         case 's': start = false; break;
+        case 1:
+        case 2: {
+            uint64_t *dst = c == 1 ? &base_to : &max_to;
+            if (!cli_parse_u64(optarg, dst) || *dst == 0 || *dst > 3600000)
+                return cli_usage_error(PROG, "--%s '%s': milliseconds from 1 to 3600000",
+                                       c == 1 ? "base-timeout-ms" : "max-timeout-ms", optarg);
+            break;
+        }
         case 'h': fputs(usage, stdout); return CLI_OK;
         default:
             return cli_bad_option(PROG, argv, optind, optopt,
-                                  c == ':' || (optopt && strchr("ndpcl", optopt)));
+                                  c == ':' || (optopt && strchr("ndpcl", optopt)) ||
+                                      optopt == 1 || optopt == 2);
         }
     }
     if (optind < argc)
         return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
     if (!n || !dir)
         return cli_usage_error(PROG, "--validators N and --dir DIR are required");
+    if (max_to < base_to)
+        return cli_usage_error(PROG, "--max-timeout-ms is below --base-timeout-ms");
     if (base + 2 * n > 65535)
         return cli_usage_error(PROG, "--base-port %llu leaves no room for %llu nodes",
                                (unsigned long long)base, (unsigned long long)n);
@@ -187,7 +204,7 @@ int aetherd_devnet_main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/genesis.json", dir);
     node_genesis_t g;
     if (access(path, F_OK) != 0) {
-        int rc = make_files(dir, (unsigned)n, chain_id);
+        int rc = make_files(dir, (unsigned)n, chain_id, base_to, max_to);
         if (rc)
             return rc;
     }

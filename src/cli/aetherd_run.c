@@ -38,7 +38,9 @@ static const char usage[] =
     "  --config FILE         read these options from FILE, 'key = value' lines\n"
     "                        (key: an option name without --); flags given here\n"
     "                        override it; unknown keys are errors (aetherd.conf(5))\n"
-    "  --block-ms N          block interval while transactions wait (default 200)\n"
+    "  --block-ms N          block interval while transactions wait (default 200);\n"
+    "                        BFT: how long a leader with nothing to propose waits\n"
+    "                        before an empty block (default: half the base timeout)\n"
     "  --heartbeat-ms N      empty-block interval when idle (default 5000)\n"
     "  --max-block-txs N     transactions per block (default 10000)\n"
     "  --mempool-max N       pooled transactions (default 50000)\n"
@@ -124,6 +126,7 @@ static int run_main(int argc, char **argv)
     const char *prog = "aetherd run";
     const char *data = NULL, *genesis_path = NULL, *key_path = NULL, *listen = "127.0.0.1:8545";
     const char *port_file = NULL, *p2p = NULL, *p2p_file = NULL;
+    bool block_ms_set = false;
     const char **peers = run_peers;   /* argc + 1 slots (aetherd_run_main) */
     size_t n_peers = 0;
     char p2p_maddr[160];
@@ -149,6 +152,7 @@ static int run_main(int argc, char **argv)
             if ((r = parse_num(prog, "--block-ms", optarg, 3600000, &v)) >= 0)
                 return r;
             cfg.block_interval_ms = v ? (uint32_t)v : 1;
+            block_ms_set = true;
             break;
         case 'H':
             if ((r = parse_num(prog, "--heartbeat-ms", optarg, 3600000, &v)) >= 0)
@@ -291,7 +295,8 @@ static int run_main(int argc, char **argv)
     if (genesis.bft) {
         bft_config_t bc = {.genesis = &genesis, .key = key_path ? &key : NULL,
                            .listen = p2p ? p2p_maddr : NULL, .peers = peers,
-                           .n_peers = n_peers, .max_block_txs = cfg.max_block_txs};
+                           .n_peers = n_peers, .max_block_txs = cfg.max_block_txs,
+                           .idle_block_ms = block_ms_set ? cfg.block_interval_ms : 0};
         int brc = bft_engine_new(node, &bc, &eng, &e);
         node_key_wipe(&key);
         if (brc != 0) {

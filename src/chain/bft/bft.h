@@ -87,6 +87,10 @@ typedef struct bft_config {
     size_t n_peers;
     uint32_t idle_block_ms;          /* empty-block pacing (default base timeout / 2) */
     uint32_t max_block_txs;          /* per proposal (default 10,000) */
+    /* Tests: called on the loop thread as each frame is handed to the
+     * network (after everything it depends on is durable). */
+    void (*on_send)(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
+    void *on_send_ud;
 } bft_config_t;
 
 /* Builds the engine for node n: restores the consensus state from n's store
@@ -94,6 +98,12 @@ typedef struct bft_config {
  * to node_start (which owns it from then on). */
 int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t *e)
     BASE_MUST_CHECK;
+
+/* Tests: queues a frame (u8 type, body) as if peer handle `from` had sent
+ * it; the next tick handles it. */
+void bft_engine_deliver(const node_engine_t *eng, uint32_t from, uint8_t type,
+                        const uint8_t *body, size_t len);
+#define BFT_FRAME_CONS 1
 
 /* The engine's listen addresses, text with /p2p/<id>, one per line (empty
  * before bft_engine_new or without a listener). */

@@ -71,6 +71,8 @@ typedef struct bft {
     size_t n_timers;
     uint64_t propose_round, propose_since;
     uint32_t idle_ms, max_txs;
+    void (*on_send)(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
+    void *on_send_ud;
     ops_t ops;
     struct {
         bool set;
@@ -525,6 +527,10 @@ static void run_outputs(bft_t *b)
         case CONS_OUT_SEND:
             if (flush_ops(b) != 0)
                 return;
+            if (b->on_send)
+                b->on_send(b->on_send_ud,
+                           o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS,
+                           o[i].data, o[i].len);
             bft_net_send(b->net, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS,
                          o[i].data, o[i].len);
             break;
@@ -625,7 +631,8 @@ static int core_build(bft_t *b, err_t *e)
     kept_t *copy = malloc((n ? n : 1) * sizeof *copy);
     if (!copy)
         return err_set(e, BFT_ENOMEM, "bft: out of memory");
-    memcpy(copy, b->kept, n * sizeof *copy);
+    if (n)
+        memcpy(copy, b->kept, n * sizeof *copy);
     for (size_t i = 1; i < n; i++)   /* insertion sort by round: few blocks */
         for (size_t k = i; k > 0 && copy[k - 1].round > copy[k].round; k--) {
             kept_t t = copy[k];
@@ -774,10 +781,10 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
     switch (m->type) {
     case F_CONS: {
         int rc = cons_on_message(b->c, m->from, m->data, m->len, &e);
-        if (rc == CONS_EBADSIG || rc == CONS_EINVAL) {
+        if (rc == CONS_EBADSIG || rc == CONS_EINVAL)
             b->strikes[m->from]++;
+        if (rc != 0)
             log_debug("bft", "message refused", "peer=%u err=\"%s\"", m->from, e.msg);
-        }
         run_outputs(b);
         break;
     }
@@ -865,8 +872,11 @@ static uint32_t bft_tick(void *self, node_t *node, uint64_t now)
         if (b->timers[i].at <= now) {
             uint64_t r = b->timers[i].round;
             b->timers[i] = b->timers[--b->n_timers];
+            if (r < cons_round(b->c))
+                continue;   /* a round already left: the core would ignore it */
             err_t e = {0};
-            (void)cons_on_timer(b->c, r, &e);
+            int trc = cons_on_timer(b->c, r, &e);
+            log_debug("bft", "round timer", "round=%llu rc=%d", (unsigned long long)r, trc);
             run_outputs(b);
             i = 0;
             continue;
@@ -1077,6 +1087,8 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     if (b->idle_ms == 0)
         b->idle_ms = 1;
     b->max_txs = cfg->max_block_txs ? cfg->max_block_txs : 10000;
+    b->on_send = cfg->on_send;
+    b->on_send_ud = cfg->on_send_ud;
     if (b->max_txs > CHAIN_MAX_BLOCK_TXS)
         b->max_txs = CHAIN_MAX_BLOCK_TXS;
     int rc = BFT_EINVAL;
@@ -1195,6 +1207,23 @@ fail:
     rc = e && e->code ? e->code : BFT_EINVAL;
     bft_destroy(b);
     return rc;
+}
+
+void bft_engine_deliver(const node_engine_t *eng, uint32_t from, uint8_t type,
+                        const uint8_t *body, size_t len)
+{
+    if (!eng || !eng->self || eng->tick != bft_tick)
+        return;
+    bft_msg_t *m = malloc(sizeof *m + (len ? len : 1));
+    if (!m)
+        return;
+    m->next = NULL;
+    m->from = from;
+    m->type = type;
+    m->len = len;
+    if (len)
+        memcpy(m->data, body, len);
+    on_net_msg(eng->self, m);
 }
 
 int bft_engine_listen_addrs(const node_engine_t *eng, buf_t *out)

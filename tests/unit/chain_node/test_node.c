@@ -182,6 +182,7 @@ static void test_genesis_bft(void **state)
                           "accounts", "consensus", "seed",
                           "0101010101010101010101010101010101010101010101010101010101010101",
                           "validators", vals);
+    json_decref(vals);
     node_genesis_t ng;
     assert_int_equal(node_genesis_from_json(g, &ng, &e), 0);
     assert_true(ng.bft);
