@@ -842,6 +842,25 @@ static void update_status(bft_t *b)
     b->st.peers_connected = (uint32_t)bft_net_connected(b->net);
     memcpy(b->heights_snap, b->peer_height, b->n_handles * sizeof *b->heights_snap);
     pthread_mutex_unlock(&b->st_mu);
+    /* upstream's slots (aeth_getSlotNumber, aeth_getFinalizedSlot) */
+    node_publish_slots(b->node, b->st.round, b->anchor.round, b->anchor.height);
+}
+
+/* The round of the committed block at height (its finality record); any
+ * thread (the store is thread-safe). */
+static int block_round(void *self, uint64_t height, uint64_t *round)
+{
+    bft_t *b = self;
+    if (height == 0) {
+        *round = 0;
+        return 0;
+    }
+    bft_finality_t f;
+    if (bft_finality_get(node_state(b->node), height, &f, NULL) != 0)
+        return -1;
+    *round = f.block->h.round;
+    bft_finality_free(&f);
+    return 0;
 }
 
 static uint32_t bft_tick(void *self, node_t *node, uint64_t now)
@@ -1128,6 +1147,7 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     b->xcfg.max_block_txs = 0;
     b->xcfg.max_block_bytes = 0;
     b->xcfg.verify_threads = 0;
+    b->xcfg.contracts = node_exec_cfg(n)->contracts;   /* compiled code, shared */
     b->node = n;
     chain_state_t *st = node_state(n);
 
@@ -1202,6 +1222,7 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     out->self = b;
     out->tick = bft_tick;
     out->destroy = bft_destroy;
+    out->block_round = block_round;
     return 0;
 fail:
     rc = e && e->code ? e->code : BFT_EINVAL;
