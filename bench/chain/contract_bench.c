@@ -112,18 +112,10 @@ static int code_of(void *u, const chain_addr_t *a, const chain_contract_t **c)
 
 static chain_contract_t *load(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "contract_bench: cannot open %s\n", path);
-        return NULL;
-    }
-    static uint8_t code[CHAIN_MAX_CODE_BYTES + 1];
-    size_t n = fread(code, 1, sizeof code, f);
-    fclose(f);
     err_t e = {0};
-    chain_contract_t *c = chain_contract_compile(code, n, &e);
+    chain_contract_t *c = chain_contract_load(path, &e);
     if (!c)
-        fprintf(stderr, "contract_bench: %s: %s\n", path, e.msg);
+        fprintf(stderr, "contract_bench: %s\n", e.msg);
     return c;
 }
 

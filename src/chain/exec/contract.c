@@ -860,6 +860,23 @@ fail:
     return NULL;
 }
 
+chain_contract_t *chain_contract_load(const char *path, err_t *e)
+{
+    uint8_t *code = NULL;
+    size_t n = 0;
+    err_t fe = {0};
+    if (file_read_all(path, CHAIN_MAX_CODE_BYTES + 1, &code, &n, &fe) != 0) {
+        err_set(e, fe.code ? fe.code : CONTRACT_EINVAL, "contract: %s", fe.msg);
+        return NULL;
+    }
+    err_t ce = {0};
+    chain_contract_t *c = chain_contract_compile(code, n, &ce);
+    free(code);
+    if (!c)
+        err_set(e, ce.code, "%s: %s", path, ce.msg);
+    return c;
+}
+
 void chain_contract_free(chain_contract_t *c)
 {
     if (!c)

@@ -318,6 +318,9 @@ typedef struct chain_contract chain_contract_t;   /* compiled code, reusable */
 /* Validates (rules above) and compiles code; CONTRACT_ECODE naming the
  * offending import / export / limit, or the engine's message. */
 chain_contract_t *chain_contract_compile(const uint8_t *code, size_t len, err_t *e);
+/* chain_contract_compile of a file's bytes (tools, tests, benchmarks);
+ * the error names the path. */
+chain_contract_t *chain_contract_load(const char *path, err_t *e);
 void chain_contract_free(chain_contract_t *c);    /* accepts NULL */
 bool chain_contract_has_init(const chain_contract_t *c);
 

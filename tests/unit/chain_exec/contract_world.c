@@ -59,18 +59,10 @@ chain_contract_t *cw_load(const char *dir, const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return NULL;
-    }
-    static uint8_t code[CHAIN_MAX_CODE_BYTES + 1];
-    size_t n = fread(code, 1, sizeof code, f);
-    fclose(f);
     err_t e = {0};
-    chain_contract_t *c = chain_contract_compile(code, n, &e);
+    chain_contract_t *c = chain_contract_load(path, &e);
     if (!c)
-        fprintf(stderr, "%s: %s\n", path, e.msg);
+        fprintf(stderr, "%s\n", e.msg);
     return c;
 }
 

@@ -127,6 +127,19 @@ static void test_code_rules(void **state)
     assert_non_null(c);
     assert_true(chain_contract_has_init(c));
     chain_contract_free(c);
+    /* from a file: the error names the path */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/probe.wasm", g_dir);
+    c = chain_contract_load(path, &e);
+    assert_non_null(c);
+    chain_contract_free(c);
+    snprintf(path, sizeof path, "%s/no-such.wasm", g_dir);
+    assert_null(chain_contract_load(path, &e));
+    assert_non_null(strstr(e.msg, "no-such.wasm"));
+    snprintf(path, sizeof path, "%s/bad_import.wasm", g_dir);
+    assert_null(chain_contract_load(path, &e));
+    assert_int_equal(e.code, CONTRACT_ECODE);
+    assert_non_null(strstr(e.msg, "bad_import.wasm: contract: import"));
 }
 
 static void test_host_abi(void **state)
