@@ -315,6 +315,8 @@ static void escrow_job(const mjob_t *j, const buf_t *module, const buf_t *input,
 static int claim_job(market_t *m, round_t *r, const mjob_t *j, err_t *e)
 {
     if (r->height + 1 > j->deadline) {
+        /* the bond is lost (anyone may expire the job now): said once */
+        *fail_slot(m, &j->id, true) = NEVER;
         log_warn(MOD, "deadline passed before the claim", "job=%s deadline=%llu height=%llu",
                  j->hex, (unsigned long long)j->deadline, (unsigned long long)r->height);
         return 0;

@@ -23,6 +23,8 @@
 
 static struct {
     const char *jobs;      /* aeth_getJobs answer (JSON) */
+    const char *ours;      /* aeth_getJobs {status: accepted, provider} answer */
+    int calls_data;
     json_t *job;           /* aeth_getJob answer */
     char *receipt;         /* the receipt in block 5's claim tx */
     uint64_t nonce, next_nonce;
@@ -50,9 +52,13 @@ static int m_jobs(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
     (void)ud, (void)p, (void)err;
     node.calls_get_jobs++;
     const json_t *f = json_array_get(p, 0);
+    const char *st = json_string_value(json_object_get(f, "status"));
+    if (json_object_get(f, "provider") && node.ours && strcmp(st, "accepted") == 0) {
+        *r = json_loads(node.ours, 0, NULL);
+        return 0;
+    }
     /* only the posted list has jobs; ours (provider filter) are empty */
-    if (json_object_get(f, "provider") || strcmp(json_string_value(json_object_get(f, "status")),
-                                                 "posted") != 0) {
+    if (json_object_get(f, "provider") || strcmp(st, "posted") != 0) {
         *r = json_array();
         return 0;
     }
@@ -72,6 +78,7 @@ static int m_send(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
 static int m_data(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
 {
     (void)ud, (void)err;
+    node.calls_data++;
     *r = json_pack("{s:O,s:s,s:s}", "job_id", json_array_get(p, 0), "module", "00", "input", "");
     return 0;
 }
@@ -254,6 +261,32 @@ static void test_limits_and_pending(void **state)
     market_free(m);
 }
 
+/* An accepted job of ours past its deadline (height 10 > 8) is not run nor
+ * claimed: the bond is lost, a claim would be refused. */
+static void test_deadline_passed(void **state)
+{
+    (void)state;
+    char buf[1024];
+    market_cfg_t c = cfg_for(url);
+    err_t e = {0};
+    market_t *m = market_new(&c, &e);
+    assert_non_null(m);
+    node.nonce = node.next_nonce = 0;
+    node.jobs = "[]";
+    snprintf(buf, sizeof buf, "[{\"job_id\":\"%064d\",\"status\":\"accepted\","
+             "\"module_hash\":\"%s\",\"fuel\":100,\"memory_max\":65536,\"deadline\":8,"
+             "\"payment\":\"1\",\"provider_bond\":\"1\",\"provider\":null,"
+             "\"output_commitment\":null,\"allow\":[]}]", 7, MODULE_HASH);
+    node.ours = buf;
+    node.calls_data = node.calls_send = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(market_poll(m, &e), 0);
+    assert_int_equal(node.calls_data, 0);
+    assert_int_equal(node.calls_send, 0);
+    node.ours = NULL;
+    market_free(m);
+}
+
 /* market_job_receipt: a real receipt (signed by a Phase identity through
  * phase_escrow_run) served in block 5, checked against job records that
  * match it or differ in one field. */
@@ -346,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_limits_and_pending),
+        cmocka_unit_test(test_deadline_passed),
         cmocka_unit_test(test_receipt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
