@@ -138,10 +138,9 @@ static uint64_t must_run(const chain_contract_t *c, const chain_addr_t *self,
     return gas;
 }
 
-static void put128(uint8_t *p, uint64_t lo)
+static void put128(uint8_t *p, uint64_t v)
 {
-    memset(p, 0, 16);
-    memcpy(p, &lo, 8);
+    chain_u128_put(p, chain_u128_from_u64(v));
 }
 
 /* --amm: a pool of TA/TB funded by `who`, then `calls` swaps, alternating. */

@@ -145,9 +145,9 @@ uint64_t cw_get_u64(const cw_t *w, const chain_addr_t *contract, const char *key
     uint32_t n = 0;
     if (!cw_get(w, contract, key, (uint32_t)strlen(key), v, &n))
         return 0;
-    uint64_t x = 0;
-    memcpy(&x, v, n < 8 ? n : 8);
-    return x;
+    uint8_t b[8] = {0};
+    memcpy(b, v, n < 8 ? n : 8);
+    return load_le64(b);
 }
 
 void cw_fail_reads(cw_t *w, int code)
