@@ -158,7 +158,10 @@ uint8_t chain_escrow_apply(chain_overlay_t *ov, const chain_tx_t *tx, chain_acco
         if ((*io = chain_overlay_put_account(ov, &fx2.credits[i].to, &to, e)))
             goto out;
     }
-    /* fx.burned and fx2.burned are credited to no one: they leave the supply */
+    /* fx.burned and fx2.burned are credited to no one: they leave the supply
+     * (counted in staking's burned, so genesis + emitted - burned stays exact) */
+    if ((*io = chain_staking_add_burned(ov, chain_u128_add_sat(fx.burned, fx2.burned), e)))
+        goto out;
     if (fx.reputation_up || fx2.reputation_up) {
         uint8_t id[32], n8[8];
         rep_id(&job.provider, id);

@@ -192,9 +192,10 @@ static int covers_base(const chain_tx_t *tx, chain_u128_t base_fee, err_t *e)
 /* The end of a block (docs/staking.md): the block's gas; the base fee part
  * of what each tx paid is burned, the rest is the proposer's tip; then
  * staking's end of block. Until consensus hands over the QC's signers, the
- * proposer is the one signer of its block. */
-static int end_block(chain_overlay_t *ov, const uint8_t proposer_pk[CHAIN_PK_BYTES],
-                     chain_tx_t *const *txs, const chain_receipt_t *receipts, size_t n,
+ * proposer is the one signer of its block (cfg->qc_signers otherwise). */
+static int end_block(chain_overlay_t *ov, const chain_exec_cfg_t *cfg,
+                     const uint8_t proposer_pk[CHAIN_PK_BYTES], chain_tx_t *const *txs,
+                     const chain_receipt_t *receipts, size_t n,
                      chain_u128_t base_fee, chain_u128_t fees, uint64_t *gas_used, err_t *e)
 {
     chain_u128_t burned = {0, 0}, tip;
@@ -212,7 +213,9 @@ static int end_block(chain_overlay_t *ov, const uint8_t proposer_pk[CHAIN_PK_BYT
         return err_set(e, CHAIN_EBLOCK, "block: burned fees exceed the fees paid");
     chain_addr_t signer;
     chain_addr_from_pk(proposer_pk, &signer);
-    int rc = chain_staking_end_block(ov, &signer, 1, burned, e);
+    int rc = cfg->qc_signers
+                 ? chain_staking_end_block(ov, cfg->qc_signers, cfg->n_qc_signers, burned, e)
+                 : chain_staking_end_block(ov, &signer, 1, burned, e);
     return rc ? rc : credit_proposer(ov, proposer_pk, tip, e);
 }
 
@@ -262,7 +265,7 @@ int chain_exec_txs(chain_overlay_t *ov, const chain_exec_cfg_t *cfg, chain_tx_t 
             return rc;
         }
     }
-    int rc = end_block(ov, proposer_pk, txs, receipts, n, base_fee, fees, gas_used, e);
+    int rc = end_block(ov, cfg, proposer_pk, txs, receipts, n, base_fee, fees, gas_used, e);
     if (rc) {
         for (size_t k = 0; k < n; k++)
             chain_receipt_clear(&receipts[k]);
@@ -518,8 +521,8 @@ static int build_block(chain_state_t *st, const chain_exec_cfg_t *cfg, chain_tx_
     }
     out->n_considered = i;
     chain_header_t *h = &out->block->header;
-    if ((rc = end_block(out->ov, proposer_pk, out->block->txs, out->receipts, out->block->n_txs,
-                        base_fee, fees, &h->gas_used, e)) ||
+    if ((rc = end_block(out->ov, cfg, proposer_pk, out->block->txs, out->receipts,
+                        out->block->n_txs, base_fee, fees, &h->gas_used, e)) ||
         (rc = finish_roots(out->ov, out->receipts, out->block->n_txs, &h->state_root,
                            &h->receipts_root, e)))
         goto fail;

@@ -53,6 +53,12 @@ typedef struct chain_exec_cfg {
     unsigned verify_threads;     /* signature threads; 0 = number of CPUs */
     chain_contract_cache_t *contracts;   /* compiled code (NULL: compile per run) */
     uint64_t block_time_ms;      /* set by exec: the timestamp of the block being executed */
+    /* The seam for BFT participation (staking, docs/staking.md): the
+     * accounts whose validators signed the QC this block carries (set per
+     * block by the engine, the same list on every node). NULL: the
+     * proposer is the block's one signer (the solo engine). */
+    const chain_addr_t *qc_signers;
+    size_t n_qc_signers;
 } chain_exec_cfg_t;
 
 /* Check a tx against the COMMITTED state, for the mempool and
@@ -709,6 +715,10 @@ chain_u128_t chain_staking_tx_cost(const chain_tx_t *tx);
  * without staking (no STAKING leaf). */
 int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, size_t n_signers,
                             chain_u128_t burned, err_t *e) BASE_MUST_CHECK;
+
+/* Adds to staking's burned counter what left the supply outside staking
+ * (the job escrow's burns); no-op on a chain without staking. */
+int chain_staking_add_burned(chain_overlay_t *ov, chain_u128_t amount, err_t *e) BASE_MUST_CHECK;
 
 /* ---- fee market (docs/staking.md "Fee market") ----------------------------------
  * A tx's gas is its signed size in bytes plus, for a contract tx, the gas its

@@ -995,6 +995,25 @@ out:
     return rc;
 }
 
+int chain_staking_add_burned(chain_overlay_t *ov, chain_u128_t amount, err_t *e)
+{
+    if (chain_u128_is_zero(amount))
+        return 0;
+    chain_stake_global_t *g = malloc(sizeof *g);
+    if (!g)
+        return err_set(e, CHAIN_ENOMEM, "staking: out of memory");
+    bool exists = false;
+    int rc = load_global(ov, g, &exists, e);
+    if (!rc && exists) {
+        if (!chain_u128_add(g->burned, amount, &g->burned))
+            rc = err_set(e, CHAIN_EIO, "staking: burned total overflows");
+        else
+            rc = store_global(ov, g, e);
+    }
+    free(g);
+    return rc;
+}
+
 /* ---- fee market ---- */
 
 int chain_fee_block_base(chain_overlay_t *ov, const chain_header_t *parent, chain_u128_t *base,
