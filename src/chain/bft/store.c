@@ -190,20 +190,28 @@ void bft_finality_free(bft_finality_t *f)
     f->n_chain = 0;
 }
 
-int bft_finality_get(chain_state_t *st, uint64_t height, bft_finality_t *out, err_t *e)
+/* The record pfx ‖ be64(h): BFT_ENOTFOUND ("bft: <absent> <h>") or
+ * BFT_ESTORE; *v malloc'd. */
+static int get_h(chain_state_t *st, const char *pfx, uint64_t h, uint8_t **v, size_t *vl,
+                 const char *absent, err_t *e)
 {
     char k[16];
     size_t kl;
+    bft_key_h(k, pfx, h, &kl);
+    int rc = chain_state_meta_get(st, k, kl, v, vl, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return err_set(e, BFT_ENOTFOUND, "bft: %s %llu", absent, (unsigned long long)h);
+    return rc ? BFT_ESTORE : 0;
+}
+
+int bft_finality_get(chain_state_t *st, uint64_t height, bft_finality_t *out, err_t *e)
+{
     uint8_t *v = NULL;
     size_t vl = 0;
     memset(out, 0, sizeof *out);
-    bft_key_h(k, PFX_FIN, height, &kl);
-    int rc = chain_state_meta_get(st, k, kl, &v, &vl, e);
-    if (rc == CHAIN_ENOTFOUND)
-        return err_set(e, BFT_ENOTFOUND, "bft: no finality record for height %llu",
-                       (unsigned long long)height);
+    int rc = get_h(st, PFX_FIN, height, &v, &vl, "no finality record for height", e);
     if (rc)
-        return BFT_ESTORE;
+        return rc;
     rc = bft_finality_decode(v, vl, out, e);
     free(v);
     return rc;
@@ -244,17 +252,11 @@ int bft_finality_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_
 
 int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, err_t *e)
 {
-    char k[16];
-    size_t kl;
     uint8_t *v = NULL;
     size_t vl = 0;
-    bft_key_h(k, PFX_CERT, height, &kl);
-    int rc = chain_state_meta_get(st, k, kl, &v, &vl, e);
-    if (rc == CHAIN_ENOTFOUND)
-        return err_set(e, BFT_ENOTFOUND, "bft: no block certifies height %llu yet",
-                       (unsigned long long)height);
+    int rc = get_h(st, PFX_CERT, height, &v, &vl, "no block yet certifies the hash of height", e);
     if (rc)
-        return BFT_ESTORE;
+        return rc;
     rc = vl == 8 ? 0 : err_set(e, BFT_EINVAL, "bft: cert record of %zu bytes", vl);
     if (rc == 0)
         *cons_height = load_le64(v);

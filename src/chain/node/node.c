@@ -396,6 +396,28 @@ static void note_halt(node_t *n, uint64_t now_ms, const err_t *e)
     atomic_fetch_add(&n->produce_failures, 1);
 }
 
+/* After a block committed (produced or certified): the pool, the counters
+ * and the tip. Returns the time the commit ended (for the debug log). */
+static uint64_t after_commit(node_t *n, const chain_built_t *built, uint64_t t0, uint64_t t1,
+                             uint64_t now_ms)
+{
+    atomic_store(&n->halted, false);
+    uint64_t t2 = mono_us();
+    const chain_block_t *b = built->block;
+    pool_after_block(n, b, built->skipped, built->n_skipped);
+    uint64_t t3 = mono_us();
+    count_receipts(n, built->receipts, b->n_txs);
+    atomic_fetch_add(&n->txs_skipped, built->n_skipped);
+    atomic_fetch_add(&n->blocks, 1);
+    atomic_fetch_add(&n->build_us, t1 - t0);
+    atomic_fetch_add(&n->commit_us, t2 - t1);
+    atomic_fetch_add(&n->update_us, t3 - t2);
+    atomic_store(&n->last_block_txs, b->n_txs);
+    atomic_store(&n->height, b->header.height);
+    atomic_store(&n->last_block_ms, now_ms);
+    return t2;
+}
+
 int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
 {
     if (chain_state_write_stopped(n->st)) {
@@ -445,20 +467,8 @@ int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
         note_halt(n, now_ms, e);
         return NODE_ESTATE;
     }
-    atomic_store(&n->halted, false);
-    uint64_t t2 = mono_us();
+    uint64_t t2 = after_commit(n, &built, t0, t1, now_ms);
     const chain_block_t *b = built.block;
-    pool_after_block(n, b, built.skipped, built.n_skipped);
-    uint64_t t3 = mono_us();
-    count_receipts(n, built.receipts, b->n_txs);
-    atomic_fetch_add(&n->txs_skipped, built.n_skipped);
-    atomic_fetch_add(&n->blocks, 1);
-    atomic_fetch_add(&n->build_us, t1 - t0);
-    atomic_fetch_add(&n->commit_us, t2 - t1);
-    atomic_fetch_add(&n->update_us, t3 - t2);
-    atomic_store(&n->last_block_txs, b->n_txs);
-    atomic_store(&n->height, b->header.height);
-    atomic_store(&n->last_block_ms, now_ms);
     if (height)
         *height = b->header.height;
     for (size_t i = 0; i < built.n_skipped; i++)
@@ -675,20 +685,8 @@ int node_commit_certified(node_t *n, const chain_exec_cfg_t *cfg, chain_tx_t **t
         note_halt(n, wall_ms(), e);
         return NODE_ESTATE;
     }
-    atomic_store(&n->halted, false);
-    uint64_t t2 = mono_us();
+    (void)after_commit(n, &built, t0, t1, wall_ms());
     const chain_block_t *b = built.block;
-    pool_after_block(n, b, built.skipped, built.n_skipped);
-    uint64_t t3 = mono_us();
-    count_receipts(n, built.receipts, b->n_txs);
-    atomic_fetch_add(&n->txs_skipped, built.n_skipped);
-    atomic_fetch_add(&n->blocks, 1);
-    atomic_fetch_add(&n->build_us, t1 - t0);
-    atomic_fetch_add(&n->commit_us, t2 - t1);
-    atomic_fetch_add(&n->update_us, t3 - t2);
-    atomic_store(&n->last_block_txs, b->n_txs);
-    atomic_store(&n->height, b->header.height);
-    atomic_store(&n->last_block_ms, wall_ms());
     if (hdr)
         *hdr = b->header;
     if (hash)
