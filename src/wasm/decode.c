@@ -370,6 +370,7 @@ static int sec_import(reader_t *r, awasm_module_t *m, err_t *err)
         m->n_imports = i + 1;
         if (rd_name(r, &im->module, &im->module_len, err) || rd_name(r, &im->name, &im->name_len, err))
             return err->code;
+        im->hash = awasm_import_hash(im->module, im->name);
         uint8_t kind;
         size_t at = rd_off(r);
         if (rd_u8(r, &kind, err)) return err->code;

@@ -71,10 +71,24 @@ typedef struct mglobal {
     cexpr_t init;     /* defined globals only */
 } mglobal_t;
 
+/* FNV-1a of "module\0name" as C strings (what import matching compares with
+ * strcmp): compared first, so linking an instance rarely calls strcmp. */
+static inline uint32_t awasm_import_hash(const char *module, const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = module; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h;
+}
+
 typedef struct mimport {
     char *module;             /* NUL-terminated copies; names may contain NUL */
     char *name;
     uint32_t module_len, name_len;
+    uint32_t hash;            /* awasm_import_hash(module, name) */
     awasm_extern_kind_t kind;
     uint32_t type_idx;   /* FUNC */
     mtable_t table;      /* TABLE */

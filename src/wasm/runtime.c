@@ -807,6 +807,7 @@ awasm_trap_kind_t awasm_call_host(awasm_store_t *s, awasm_instance_t *caller, aw
 
 typedef struct import_entry {
     char *module, *name;
+    uint32_t hash;               /* awasm_import_hash(module, name) */
     bool host;
     awasm_extern_t item;
     awasm_functype_t type;
@@ -836,8 +837,10 @@ void awasm_imports_free(awasm_imports_t *imps)
 static import_entry_t *imports_slot(awasm_imports_t *imps, const char *module, const char *name,
                                     err_t *err)
 {
+    uint32_t h = awasm_import_hash(module, name);
     for (size_t i = 0; i < imps->n; i++)
-        if (strcmp(imps->v[i].module, module) == 0 && strcmp(imps->v[i].name, name) == 0)
+        if (imps->v[i].hash == h && strcmp(imps->v[i].module, module) == 0 &&
+            strcmp(imps->v[i].name, name) == 0)
             return &imps->v[i];
     if (imps->n == imps->cap) {
         size_t cap = imps->cap ? imps->cap * 2 : 16;
@@ -853,6 +856,7 @@ static import_entry_t *imports_slot(awasm_imports_t *imps, const char *module, c
     memset(e, 0, sizeof *e);
     e->module = strdup(module);
     e->name = strdup(name);
+    e->hash = h;
     if (!e->module || !e->name) {
         free(e->module);
         free(e->name);
@@ -937,7 +941,8 @@ static int link_imports(awasm_store_t *s, awasm_instance_t *inst, const awasm_im
         const mimport_t *im = &m->imports[i];
         const import_entry_t *e = NULL;
         for (size_t k = 0; imps && k < imps->n; k++)
-            if (strcmp(imps->v[k].module, im->module) == 0 && strcmp(imps->v[k].name, im->name) == 0) {
+            if (imps->v[k].hash == im->hash && strcmp(imps->v[k].module, im->module) == 0 &&
+                strcmp(imps->v[k].name, im->name) == 0) {
                 e = &imps->v[k];
                 break;
             }
