@@ -49,7 +49,7 @@
  *   chain/consensus -900 .. -949  chain/client    -950 .. -999
  *   chain/state -1000 .. -1049    chain/exec     -1050 .. -1099 (EXEC_, CONTRACT_)
  *   market      -1100 .. -1149
- *   chain/bft   -1150 .. -1199
+ *   chain/bft   -1150 .. -1199    chain/light    -1200 .. -1249
  * (WASI errnos returned to guests are a separate, positive space: wasi.h.)
  * A new code goes here, in its module's range, never reusing a number. */
 #define AETHER_ERRORS(X) \
@@ -163,7 +163,12 @@
     X(BFT_ESTORE, -1151, "consensus store failure") \
     X(BFT_ENOMEM, -1152, "allocation failed") \
     X(BFT_ENET, -1153, "networking failure (listen, dial)") \
-    X(BFT_ENOTFOUND, -1154, "no such record")
+    X(BFT_ENOTFOUND, -1154, "no such record") \
+    /* chain/light */ \
+    X(LIGHT_EINVAL, -1200, "malformed proof or genesis") \
+    X(LIGHT_EREFUSED, -1201, "the proof does not prove finality (the message says why)") \
+    X(LIGHT_ENOTFOUND, -1202, "no finality record at that height") \
+    X(LIGHT_ENOMEM, -1203, "allocation failed")
 
 enum {
     BASE_OK = 0,

@@ -14,7 +14,8 @@ static const char usage[] =
 static const cli_cmd_t commands[] = {
     /* command groups register here */
     {"keys", aether_keys_main, "account key files: new, show"},
-    {"status", aether_status_main, "chain id, height, state root and health of the node"},
+    {"status", aether_status_main, "chain id, height, state root, health and consensus (round, validators)"},
+    {"peers", aether_peers_main, "the node's consensus peers (validators and full nodes)"},
     {"balance", aether_balance_main, "balance and nonce of an address"},
     {"transfer", aether_transfer_main, "sign and send a transfer"},
     {"tx", aether_tx_main, "show a transaction and its receipt"},
@@ -30,6 +31,8 @@ static const cli_cmd_t commands[] = {
     {"withdraw", aether_withdraw_main, "withdraw matured unbonding stake"},
     {"rewards", aether_rewards_main, "show stakes and rewards; rewards claim"},
     {"verify-proof", aether_verify_proof_main, "verify an aeth_getProof result against a state root"},
+    {"verify-finality", aether_verify_finality_main,
+     "verify that a block is final (aeth_getFinalityProof) against a genesis"},
     {"vrf", aether_vrf_main, "RFC 9381 ECVRF: keygen, prove, verify, hash"},
     {"bls", aether_bls_main, "BLS12-381 signatures: keygen, sign, verify, aggregate, PoP"},
     {NULL, NULL, NULL},

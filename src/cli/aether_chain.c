@@ -96,7 +96,9 @@ static bool is_hash_field(const json_t *obj, const char *name)
 }
 
 static const char status_usage[] =
-    "Usage: aether status [--rpc URL]\n\nPrints the node's chain id, height, state root and health.\n";
+    "Usage: aether status [--rpc URL]\n\nPrints the node's chain id, height, state root, health and\n"
+    "consensus: the round it is in, the committed round and height, and the\n"
+    "validator set (a BFT chain; the solo engine has one validator).\n";
 
 static int simple_opts(const char *prog, const char *use, int argc, char **argv, const char **url)
 {
@@ -151,6 +153,12 @@ int aether_status_main(int argc, char **argv)
         err_t e = {0};
         if (chain_client_health(c, &status, &h, &e) == 0)
             json_object_set_new(out, "health", h);
+        /* nodes from before aeth_getConsensus answer "method not found" */
+        json_t *cons = NULL;
+        if (chain_client_call(c, "aeth_getConsensus", NULL, &cons, &e) == 0 &&
+            json_is_object(cons))
+            json_object_set(out, "consensus", cons);
+        json_decref(cons);
         chain_cli_print_json(out);
         json_decref(out);
         rc = CLI_OK;
@@ -159,6 +167,32 @@ int aether_status_main(int argc, char **argv)
     json_decref(root);
     chain_client_free(c);
     return rc;
+}
+
+static const char peers_usage[] =
+    "Usage: aether peers [--rpc URL]\n\nLists the node's consensus peers: peer id, address, validator index\n"
+    "(null for a full node), whether connected, and the committed height it\n"
+    "reported (empty for a single-validator chain).\n";
+
+int aether_peers_main(int argc, char **argv)
+{
+    const char *prog = "aether peers", *url = NULL;
+    int rc = simple_opts(prog, peers_usage, argc, argv, &url);
+    if (rc >= 0)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    chain_client_t *c = chain_cli_open_client(prog, url, &rc);
+    if (!c)
+        return rc;
+    json_t *res = call(prog, c, "aeth_peers", NULL);
+    res = expect(prog, url, "aeth_peers", res, json_is_array(res));
+    chain_client_free(c);
+    if (!res)
+        return CLI_FAIL;
+    chain_cli_print_json(res);
+    json_decref(res);
+    return CLI_OK;
 }
 
 static const char balance_usage[] =

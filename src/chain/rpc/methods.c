@@ -39,6 +39,18 @@
  * Upstream names (reference/aether-original.md §8.2), for upstream's SDKs
  * and explorer; hex and decimal strings as above, not upstream's integer
  * arrays:
+ *   aeth_getConsensus     [] -> {"engine": "bft"|"solo", "round",
+ *                         "committed_round", "committed_height", (bft:)
+ *                         "last_voted_round", "locked_round", "high_qc_round",
+ *                         "self": validator index | null, "peers_connected",
+ *                         "total_stake"; "validators": [{"index","address",
+ *                         "account","bls_pk","vrf_pk","stake"}] (genesis)}
+ *   aeth_peers            [] -> [{"peer_id","address","validator": index |
+ *                         null,"connected","height"}] ([] for the solo engine)
+ *   aeth_getFinalityProof [height] -> the light-client proof that the block at
+ *                         height is final (chain/light/light.h) | null when
+ *                         it has no finality record (not committed yet, or
+ *                         a solo chain); `aether verify-finality` checks it
  *   aeth_getSlotNumber    []      -> the node's current slot: the consensus
  *                                    round it is in (node_get_slots; the solo
  *                                    engine's slot is its tip height)
@@ -61,6 +73,7 @@
 #include <string.h>
 
 #include "chain/exec/exec.h"
+#include "chain/light/light.h"
 #include "chain/node/node.h"
 
 #define MAX_UTXOS 1000
@@ -306,6 +319,75 @@ static int m_tx_receipt(void *ud, const json_t *params, json_t **result, rpc_err
     chain_receipt_clear(&r);
     *result = j;
     return j ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding receipt");
+}
+
+/* The consensus position and the genesis validator set (aether status). */
+static int m_consensus(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    node_cons_status_t cs;
+    node_cons_status(ud, &cs);
+    node_slots_t sl;
+    node_get_slots(ud, &sl);
+    const node_genesis_t *g = node_genesis(ud);
+    json_t *vals = json_array();
+    uint64_t total = 0;
+    for (size_t i = 0; g && g->bft && i < g->n_validators; i++) {
+        const node_validator_t *v = &g->validators[i];
+        char addr[2 * CHAIN_ADDR_BYTES + 1];
+        chain_addr_to_hex(&v->address, addr);
+        json_array_append_new(vals, json_pack("{s:I,s:s,s:o,s:o,s:o,s:o}", "index", (json_int_t)i,
+                                              "address", addr, "account",
+                                              rpc_hex_json(v->account_pk, CHAIN_PK_BYTES),
+                                              "bls_pk", rpc_hex_json(v->bls_pk, NODE_BLS_PK_BYTES),
+                                              "vrf_pk", rpc_hex_json(v->vrf_pk, NODE_VRF_PK_BYTES),
+                                              "stake", cjson_u64(v->stake)));
+        total += v->stake;
+    }
+    if (!cs.bft) {
+        /* the solo engine: one validator, a block per slot */
+        *result = json_pack("{s:s,s:o,s:o,s:o,s:o}", "engine", "solo", "round",
+                            cjson_u64(sl.round), "committed_round", cjson_u64(sl.committed_round),
+                            "committed_height", cjson_u64(sl.committed_height), "validators",
+                            vals);
+        return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding");
+    }
+    *result = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o}", "engine", "bft",
+                        "round", cjson_u64(cs.round), "committed_round",
+                        cjson_u64(cs.committed_round), "committed_height",
+                        cjson_u64(cs.committed_height), "last_voted_round",
+                        cjson_u64(cs.last_voted_round), "locked_round",
+                        cjson_u64(cs.locked_round), "high_qc_round", cjson_u64(cs.high_qc_round),
+                        "self", cs.self >= 0 ? json_integer(cs.self) : json_null(),
+                        "peers_connected", (json_int_t)cs.peers_connected, "validators", vals,
+                        "total_stake", cjson_u64(total));
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding");
+}
+
+static int m_peers(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    if (rpc_param_count_check(params, 0, 0, err))
+        return -1;
+    *result = node_peers_json(ud);
+    return 0;
+}
+
+static int m_finality_proof(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    uint64_t height;
+    if (rpc_param_count_check(params, 1, 1, err) || rpc_param_u64(params, 0, &height, err))
+        return -1;
+    err_t e = {0};
+    json_t *p = light_proof_build(node_state(ud), height, &e);
+    if (!p && e.code == LIGHT_ENOTFOUND) {
+        *result = json_null();
+        return 0;
+    }
+    if (!p)
+        return internal(err, &e);
+    *result = p;
+    return 0;
 }
 
 static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
@@ -716,6 +798,9 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getReceipt", m_get_receipt, NULL},
     {"aeth_getTransactionReceipt", m_tx_receipt, NULL},
     {"aeth_getSlotNumber", m_slot_number, NULL},
+    {"aeth_getFinalityProof", m_finality_proof, NULL},
+    {"aeth_getConsensus", m_consensus, NULL},
+    {"aeth_peers", m_peers, NULL},
     {"aeth_getFinalizedSlot", m_finalized_slot, NULL},
     {"aeth_getAccount", m_get_account, NULL},
     {"aeth_getUtxos", m_get_utxos, NULL},
