@@ -2,7 +2,9 @@
  * chain_bench: end-to-end finalized transfers per second through JSON-RPC.
  *
  * It starts the real node(s) as separate processes: `aetherd run` with the
- * solo engine for --nodes 1 (the default). It funds S sender accounts in
+ * solo engine for --nodes 1 (the default), N BFT validators (`aetherd run
+ * --p2p --peer ...`, a genesis with a "consensus" section, equal stakes;
+ * tests/chain/cluster.c) for --nodes N > 1. It funds S sender accounts in
  * genesis, pre-signs S x M transfers (sender i -> sender i+1, nonces
  * 0..M-1), gives each sender to one node (sender s submits through node
  * s mod N, as a wallet talks to one node) and posts the transfers as
@@ -27,7 +29,7 @@
  *
  * Usage: chain_bench AETHERD AETHER [--nodes N] [--senders S]
  *          [--per-sender M] [--batch B] [--conns C] [--rate R]
- *          [--block-ms N] [--max-block-txs N] [--wallet W]
+ *          [--block-ms N] [--max-block-txs N] [--wallet W] [--log-level L]
  */
 #include <pthread.h>
 #include <signal.h>
@@ -38,7 +40,7 @@
 #include <unistd.h>
 
 #include "chain/client/client.h"
-#include "harness.h"
+#include "cluster.h"
 
 static double mempool_insert_rate(void)
 {
@@ -143,42 +145,57 @@ static int wallet_latency(const char *url, uint32_t from, uint32_t to, uint32_t 
 
 /* ---- the nodes under test ------------------------------------------------------ */
 
-#define MAX_NODES 16
+#define MAX_NODES CL_MAX
 
-typedef struct cluster {
+typedef struct cluster_run {
     int n;
     char url[MAX_NODES][64];
     pid_t pid[MAX_NODES];
-    h_node_t solo;            /* --nodes 1 */
-} cluster_t;
+    h_node_t solo;            /* --nodes 1: aetherd run with the solo engine */
+    cluster_t bft;            /* --nodes N > 1: N BFT validators (tests/chain/cluster.c) */
+} cluster_run_t;
 
-static int cluster_start(cluster_t *cl, int n, const char *aetherd, const char *aether,
+static int cluster_start(cluster_run_t *cl, int n, const char *aetherd, const char *aether,
                          uint32_t senders, const char *const *extra)
 {
     memset(cl, 0, sizeof *cl);
-    if (n != 1) {
-        fprintf(stderr, "--nodes %d: this build starts one node (solo engine) only\n", n);
-        return -1;
+    cl->n = n;
+    int rc;
+    if (n == 1) {
+        if ((rc = h_init(&cl->solo, "bench", aetherd, aether)) != 0)
+            return rc;
+        if (h_write_genesis(&cl->solo, senders, 1000000000000ull, 0, 0) != 0 ||
+            h_start(&cl->solo, extra, 20000) != 0)
+            return -1;
+        snprintf(cl->url[0], sizeof cl->url[0], "%s", cl->solo.url);
+        cl->pid[0] = cl->solo.pid;
+        return 0;
     }
-    int rc = h_init(&cl->solo, "bench", aetherd, aether);
-    if (rc != 0)
+    cl_params_t p = {.n = n, .n_accounts = senders, .balance = 1000000000000ull,
+                     .base_timeout_ms = 1000, .run_args = extra};
+    if ((rc = cl_init(&cl->bft, &p, aetherd, aether)) != 0)
         return rc;
-    if (h_write_genesis(&cl->solo, senders, 1000000000000ull, 0, 0) != 0 ||
-        h_start(&cl->solo, extra, 20000) != 0)
+    if (cl_start_all(&cl->bft) != 0 ||
+        cl_wait_heights(&cl->bft, cl_all(&cl->bft), 1, 60000, "start-up") != 0)
         return -1;
-    cl->n = 1;
-    snprintf(cl->url[0], sizeof cl->url[0], "%s", cl->solo.url);
-    cl->pid[0] = cl->solo.pid;
+    for (int i = 0; i < n; i++) {
+        cl_url(&cl->bft, i, cl->url[i]);
+        cl->pid[i] = cl_pid(&cl->bft, i);
+    }
     return 0;
 }
 
-static uint64_t cluster_chain_id(const cluster_t *cl)
+static uint64_t cluster_chain_id(const cluster_run_t *cl)
 {
-    return cl->solo.chain_id;
+    return cl->n == 1 ? cl->solo.chain_id : cl->bft.v[0].chain_id;
 }
 
-static void cluster_stop(cluster_t *cl, bool ok)
+static void cluster_stop(cluster_run_t *cl, bool ok)
 {
+    if (cl->n > 1) {
+        cl_cleanup(&cl->bft, !ok);
+        return;
+    }
     if (!ok && cl->solo.dir[0])
         fprintf(stderr, "benchmark failed; node log in %s/node.log\n", cl->solo.dir);
     h_stop(&cl->solo, ok ? SIGTERM : SIGKILL);
@@ -186,7 +203,7 @@ static void cluster_stop(cluster_t *cl, bool ok)
         h_cleanup(&cl->solo);
 }
 
-static double cluster_cpu(const cluster_t *cl)
+static double cluster_cpu(const cluster_run_t *cl)
 {
     double s = 0;
     for (int i = 0; i < cl->n; i++)
@@ -206,7 +223,7 @@ typedef struct job {
 } job_t;
 
 typedef struct run {
-    const cluster_t *cl;
+    const cluster_run_t *cl;
     job_t *jobs;
     size_t n_jobs;
     _Atomic size_t next;
@@ -352,7 +369,7 @@ static uint64_t pct(const uint64_t *sorted, size_t n, double p)
 
 /* Every node has every sender's nonce at `per` and node 0's block hash at
  * node 0's height. */
-static int check_nodes(const cluster_t *cl, uint32_t senders, uint32_t per)
+static int check_nodes(const cluster_run_t *cl, uint32_t senders, uint32_t per)
 {
     uint64_t *want = malloc(senders * sizeof *want);
     rpc_client_t *c0 = rpc_client_new(cl->url[0], 60000, NULL);
@@ -409,16 +426,20 @@ int main(int argc, char **argv)
     if (argc < 3) {
         fprintf(stderr, "usage: %s AETHERD AETHER [--nodes N] [--senders S] [--per-sender M] "
                         "[--batch B] [--conns C] [--rate R] [--block-ms N] [--max-block-txs N] "
-                        "[--wallet W]\n", argv[0]);
+                        "[--wallet W] [--log-level L]\n", argv[0]);
         return 2;
     }
     uint32_t senders = 1000, per = 100, batch = 1000, conns = 2, wallet = 20, rate = 0;
     int nodes = 1;
-    const char *block_ms = "100", *max_block = "20000";
+    const char *block_ms = "100", *max_block = "20000", *log_level = "warn";
     for (int i = 3; i < argc; i += 2) {
         if (i + 1 >= argc) {
             fprintf(stderr, "%s needs a value\n", argv[i]);
             return 2;
+        }
+        if (!strcmp(argv[i], "--log-level")) {
+            log_level = argv[i + 1];
+            continue;
         }
         char *end;
         unsigned long v = strtoul(argv[i + 1], &end, 10);
@@ -446,6 +467,7 @@ int main(int argc, char **argv)
                         "1 <= conns <= 64, 1 <= nodes <= %d\n", MAX_NODES);
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
     if (crypto_init() != 0)
         return 1;
@@ -457,8 +479,8 @@ int main(int argc, char **argv)
     char mempool_max[32], la0[64], la1[64];
     snprintf(mempool_max, sizeof mempool_max, "%zu", n + 1000 > 50000 ? n + 1000 : 50000);
     const char *extra[] = {"--block-ms", block_ms, "--max-block-txs", max_block,
-                           "--mempool-max", mempool_max, "--log-level", "warn", NULL};
-    cluster_t cl;
+                           "--mempool-max", mempool_max, "--log-level", log_level, NULL};
+    cluster_run_t cl;
     run_t run = {0};
     h_tx_t *txs = NULL;
     h_batch_t **nb_batches = NULL;
@@ -536,7 +558,7 @@ int main(int argc, char **argv)
             goto done;
     }
     watcher_t w = {.run = &run, .ix = &ix, .n = n, .from_height = h0 + 1, .seen_ms = seen,
-                   .timeout_ms = 600000};
+                   .timeout_ms = 120000};
     ps = calloc(conns, sizeof *ps);
     th = calloc(conns, sizeof *th);
     if (!ps || !th)
