@@ -840,6 +840,8 @@ static void update_status(bft_t *b)
     b->st.high_qc_round = cons_high_qc(b->c)->round;
     b->st.n_validators = (uint32_t)b->g->n_validators;
     b->st.peers_connected = (uint32_t)bft_net_connected(b->net);
+    b->st.halted = b->halted;
+    snprintf(b->st.halt_reason, sizeof b->st.halt_reason, "%.150s", b->halt_msg);
     memcpy(b->heights_snap, b->peer_height, b->n_handles * sizeof *b->heights_snap);
     pthread_mutex_unlock(&b->st_mu);
     /* upstream's slots (aeth_getSlotNumber, aeth_getFinalizedSlot) */
@@ -867,8 +869,10 @@ static uint32_t bft_tick(void *self, node_t *node, uint64_t now)
 {
     (void)node;
     bft_t *b = self;
-    if (b->halted)
+    if (b->halted) {
+        update_status(b);
         return 1000;
+    }
     pthread_mutex_lock(&b->in_mu);
     bft_msg_t *m = b->in_head;
     b->in_head = b->in_tail = NULL;

@@ -302,6 +302,8 @@ typedef struct node_cons_status {
     uint64_t high_qc_round;
     uint32_t n_validators;
     uint32_t peers_connected;
+    bool halted;                  /* a store write failed: the engine stopped */
+    char halt_reason[160];
 } node_cons_status_t;
 typedef void (*node_status_fn)(void *ud, node_cons_status_t *out);
 /* The engine registers how to fill it (and the JSON of its peers). */
