@@ -19,8 +19,9 @@
 typedef struct job_opts {
     const char *key, *rpc, *manifest, *input, *identity, *receipt, *status, *out;
     const char *requester, *provider;
-    bool have_job, have_fee, wait;
-    chain_hash_t job;
+    bool have_job, have_fee, wait, have_after;
+    chain_hash_t job, after;
+    uint32_t max;   /* list: page size, 0 = walk every page */
     chain_u128_t fee, payment, bond;
     uint64_t deadline, window, fuel, memory, timeout_s;
     uint32_t n_allow;
@@ -53,6 +54,7 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
         {"requester", required_argument, NULL, 'q'}, {"provider", required_argument, NULL, 'v'},
         {"status", required_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
         {"out", required_argument, NULL, 'o'},
+        {"after", required_argument, NULL, 'A'},    {"max", required_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -115,6 +117,18 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
                 return cli_usage_error(prog, "--job: %s", e.msg);
             o->have_job = true;
             break;
+        case 'A':
+            if (chain_hash_from_hex(optarg, &o->after, &e) != 0)
+                return cli_usage_error(prog, "--after: %s", e.msg);
+            o->have_after = true;
+            break;
+        case 'x': {
+            uint64_t v;
+            if (!cli_parse_u64(optarg, &v) || v == 0 || v > 100)
+                return cli_usage_error(prog, "--max '%s': a page holds 1..100 jobs", optarg);
+            o->max = (uint32_t)v;
+            break;
+        }
         case 'a':
             if (o->n_allow == CHAIN_JOB_MAX_ALLOW)
                 return cli_usage_error(prog, "at most %d --allow", CHAIN_JOB_MAX_ALLOW);
@@ -384,8 +398,12 @@ static int job_status(int argc, char **argv)
 }
 
 static const char list_usage[] =
-    "Usage: aether job list [--requester ADDR] [--provider ADDR] [--status S] [--rpc URL]\n"
-    "\nLists jobs (aeth_getJobs), at most 100.\n";
+    "Usage: aether job list [--requester ADDR] [--provider ADDR] [--status S]\n"
+    "                       [--after ID] [--max N] [--rpc URL]\n"
+    "\nLists jobs (aeth_getJobs) in job id order. Without --after and --max it\n"
+    "walks every page and prints one array of all matching jobs. With either it\n"
+    "prints one page, {\"jobs\": [...], \"next\": ID | null}: at most N (1..100,\n"
+    "default 100) jobs after ID; pass \"next\" as --after for the following page.\n";
 
 static int job_list(int argc, char **argv)
 {
@@ -407,12 +425,36 @@ static int job_list(int argc, char **argv)
         json_decref(f);
         return cli_usage_error(prog, "--rpc: %s", e.msg);
     }
-    json_t *j = NULL;
-    if (chain_client_get_jobs(c, f, &j, &e) != 0)
-        rc = chain_cli_client_error(prog, &e);
-    else
-        chain_cli_print_json(j), rc = CLI_OK;
-    json_decref(j);
+    if (o.max)
+        json_object_set_new(f, "max", json_integer(o.max));
+    bool paged = o.have_after || o.max;
+    json_t *all = json_array();
+    chain_hash_t next = o.after;
+    bool more = true, first = true;
+    rc = CLI_OK;
+    while (rc == CLI_OK && more && (first || !paged)) {
+        json_t *page = NULL;
+        if (chain_client_get_jobs(c, json_deep_copy(f), first && !o.have_after ? NULL : &next,
+                                  &page, &more, &next, &e) != 0) {
+            rc = chain_cli_client_error(prog, &e);
+            break;
+        }
+        json_array_extend(all, page);
+        json_decref(page);
+        first = false;
+    }
+    if (rc == CLI_OK && paged) {
+        char hex[2 * CHAIN_HASH_BYTES + 1];
+        chain_hash_to_hex(&next, hex);
+        json_t *out = json_pack("{s:O,s:o}", "jobs", all, "next",
+                                more ? json_string(hex) : json_null());
+        chain_cli_print_json(out);
+        json_decref(out);
+    } else if (rc == CLI_OK) {
+        chain_cli_print_json(all);
+    }
+    json_decref(all);
+    json_decref(f);
     chain_client_free(c);
     return rc;
 }

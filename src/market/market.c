@@ -22,6 +22,14 @@
 #define FEE_ESTIMATE 8000u   /* what one job tx may cost in fees (claims are ~2 KB) */
 #define DEADLINE_MARGIN 3    /* blocks left for accept, run and claim */
 #define RPC_STEP_TIMEOUT 10000u
+#define PAGES_PER_ROUND 4    /* default pages of the posted and claimed lists per round */
+#define OWN_PAGES_MAX 64     /* pages of our own jobs read per round */
+
+/* Where the next round resumes a paged list (set false: from the first). */
+typedef struct mcursor {
+    bool set;
+    chain_hash_t after;
+} mcursor_t;
 
 struct market {
     market_cfg_t cfg;
@@ -35,6 +43,7 @@ struct market {
         uint32_t n;
     } fails[FAILS_MAX];
     size_t next_fail;
+    mcursor_t posted, claimed;   /* others' jobs: resumed round after round */
     market_stats_t st;
     pthread_mutex_t mu;       /* guards st, stop */
     pthread_cond_t cv;
@@ -126,9 +135,12 @@ static int job_parse(const json_t *o, mjob_t *j, err_t *e)
     return 0;
 }
 
-/* aeth_getJobs with {status, provider?}: the jobs as mjob_t (malloc'd). */
-static int list_jobs(market_t *m, const char *status, const chain_addr_t *provider, mjob_t **out,
-                     size_t *n, err_t *e)
+/* aeth_getJobs with {status, provider?}: the jobs as mjob_t (malloc'd).
+ * With a cursor: at most pages_per_round pages from where it stands, leaving
+ * it at the next page (or unset after the last one). Without: every page, up
+ * to OWN_PAGES_MAX. */
+static int list_jobs(market_t *m, const char *status, const chain_addr_t *provider,
+                     mcursor_t *cur, mjob_t **out, size_t *n, err_t *e)
 {
     *out = NULL;
     *n = 0;
@@ -140,25 +152,51 @@ static int list_jobs(market_t *m, const char *status, const chain_addr_t *provid
     }
     if (!f)
         return err_set(e, MARKET_ENOMEM, "market: out of memory");
-    json_t *arr = NULL;
-    err_t ce = {0};
-    if (chain_client_get_jobs(m->client, f, &arr, &ce) != 0)
-        return err_set(e, MARKET_ERPC, "market: aeth_getJobs (%s): %s", status, ce.msg);
+    uint32_t budget = !cur ? OWN_PAGES_MAX
+                           : m->cfg.pages_per_round ? m->cfg.pages_per_round : PAGES_PER_ROUND;
+    chain_hash_t after;
+    bool from = cur && cur->set, more = false;
+    if (from)
+        after = cur->after;
     int rc = 0;
-    size_t cnt = json_is_array(arr) ? json_array_size(arr) : 0;
-    if (!json_is_array(arr))
-        rc = err_set(e, MARKET_ERPC, "market: aeth_getJobs (%s) did not answer an array", status);
-    else if (cnt && !(*out = calloc(cnt, sizeof **out)))
-        rc = err_set(e, MARKET_ENOMEM, "market: out of memory");
-    for (size_t i = 0; !rc && i < cnt; i++)
-        rc = job_parse(json_array_get(arr, i), &(*out)[i], e);
-    json_decref(arr);
+    for (uint32_t page = 0; !rc && page < budget; page++) {
+        json_t *arr = NULL;
+        err_t ce = {0};
+        if (chain_client_get_jobs(m->client, json_deep_copy(f), from ? &after : NULL, &arr, &more,
+                                  &after, &ce) != 0) {
+            rc = err_set(e, MARKET_ERPC, "market: aeth_getJobs (%s): %s", status, ce.msg);
+            break;
+        }
+        size_t cnt = json_array_size(arr);
+        if (cnt) {
+            mjob_t *grown = realloc(*out, (*n + cnt) * sizeof **out);
+            if (!grown)
+                rc = err_set(e, MARKET_ENOMEM, "market: out of memory");
+            else
+                *out = grown;
+        }
+        for (size_t i = 0; !rc && i < cnt; i++) {
+            memset(&(*out)[*n], 0, sizeof **out);
+            if ((rc = job_parse(json_array_get(arr, i), &(*out)[*n], e)) == 0)
+                (*n)++;
+        }
+        json_decref(arr);
+        if (!more)
+            break;
+        from = true;
+    }
+    json_decref(f);
     if (rc) {
         free(*out);
         *out = NULL;
-        return rc;
+        *n = 0;
+        return rc;   /* the cursor stays: the next round retries that page */
     }
-    *n = cnt;
+    if (cur) {
+        cur->set = more;
+        if (more)
+            cur->after = after;
+    }
     return 0;
 }
 
@@ -433,7 +471,7 @@ static int accept_jobs(market_t *m, round_t *r, err_t *e)
 {
     mjob_t *jobs = NULL;
     size_t n = 0;
-    int rc = list_jobs(m, "posted", NULL, &jobs, &n, e);
+    int rc = list_jobs(m, "posted", NULL, &m->posted, &jobs, &n, e);
     uint32_t max_active = m->cfg.max_active ? m->cfg.max_active : 4;
     for (size_t i = 0; !rc && i < n && r->active < max_active; i++) {
         const mjob_t *j = &jobs[i];
@@ -474,7 +512,7 @@ static int check_claims(market_t *m, round_t *r, err_t *e)
 {
     mjob_t *jobs = NULL;
     size_t n = 0;
-    int rc = list_jobs(m, "claimed", NULL, &jobs, &n, e);
+    int rc = list_jobs(m, "claimed", NULL, &m->claimed, &jobs, &n, e);
     for (size_t i = 0; !rc && i < n; i++) {
         const mjob_t *j = &jobs[i];
         if (!j->claimed || was_checked(m, &j->id) || given_up(m, &j->id, GIVE_UP) ||
@@ -543,7 +581,7 @@ static int own_jobs(market_t *m, round_t *r, err_t *e)
 {
     mjob_t *jobs = NULL;
     size_t n = 0;
-    int rc = list_jobs(m, "accepted", &m->cfg.account.addr, &jobs, &n, e);
+    int rc = list_jobs(m, "accepted", &m->cfg.account.addr, NULL, &jobs, &n, e);
     r->active = (uint32_t)n;
     for (size_t i = 0; !rc && i < n; i++)
         if (!given_up(m, &jobs[i].id, NEVER))   /* our bond is at stake: keep trying */
@@ -551,7 +589,7 @@ static int own_jobs(market_t *m, round_t *r, err_t *e)
     free(jobs);
     if (rc)
         return rc;
-    if ((rc = list_jobs(m, "claimed", &m->cfg.account.addr, &jobs, &n, e)) != 0)
+    if ((rc = list_jobs(m, "claimed", &m->cfg.account.addr, NULL, &jobs, &n, e)) != 0)
         return rc;
     for (size_t i = 0; !rc && i < n; i++) {
         const mjob_t *j = &jobs[i];

@@ -31,8 +31,13 @@
  * watchtower check the open claims of others. Transactions of one round
  * carry consecutive nonces. RPC failures end the round; the loop retries
  * with exponential back-off (poll_ms doubling up to max_backoff_ms) and
- * logs each failure. aeth_getJobs answers at most 100 jobs per query: a
- * node sees the first 100 in job id order of each status.
+ * logs each failure. aeth_getJobs answers pages of at most 100 jobs in
+ * job id order with a cursor: the posted and claimed lists (everyone's)
+ * are read pages_per_round pages per round, resuming where the previous
+ * round stopped and starting over from the first job after the last page,
+ * so the work per round is bounded and every job is seen within
+ * ceil(jobs / (100 x pages_per_round)) rounds; our own accepted and claimed
+ * jobs are read in full (up to 64 pages) every round.
  *
  * Errors: MARKET_E* (base/base.h's AETHER_ERRORS, range -1100 .. -1149).
  * Threads: market_start runs the loop on its own thread; market_poll is
@@ -63,6 +68,7 @@ typedef struct market_cfg {
     uint32_t max_active;          /* our accepted, unclaimed jobs; 0: 4 */
     bool have_fee;
     chain_u128_t fee;             /* per tx; default: the wallet's (chain_client_job_send) */
+    uint32_t pages_per_round;     /* aeth_getJobs pages of others' jobs per list; 0: 4 */
     uint32_t poll_ms;             /* 0: 500 */
     uint32_t max_backoff_ms;      /* 0: 10,000 */
     uint32_t rpc_timeout_ms;      /* 0: 10,000 */

@@ -351,6 +351,26 @@ OF=$(echo "$OUT" | sum_fee)
 [ "$(txs_of "$T/watch.json" | wc -l)" = 1 ] || fail "watchtower txs: $(txs_of "$T/watch.json")"
 echo "ok: a challenge of an honest claim cost the challenger"
 
+# `aether job list` in pages of 2 (--max, --after = the previous "next") lists
+# the same jobs, in the same order, as the full walk; a bad cursor is refused
+ALL=$("$AETHER" job list | python3 -c "import json,sys; print(' '.join(j['job_id'] for j in json.load(sys.stdin)))")
+[ "$(echo "$ALL" | wc -w)" -ge 5 ] || fail "job list: $ALL"
+PAGED= AFTER= PAGES=0
+while :; do
+    PAGE=$("$AETHER" job list --max 2 ${AFTER:+--after "$AFTER"}) || fail "job list --max 2: $PAGE"
+    PAGED="$PAGED $(echo "$PAGE" | python3 -c "import json,sys; print(' '.join(j['job_id'] for j in json.load(sys.stdin)['jobs']))")"
+    AFTER=$(echo "$PAGE" | jget '["next"] or ""')
+    PAGES=$((PAGES + 1))
+    [ -n "$AFTER" ] && [ "$PAGES" -lt 20 ] || break
+done
+[ "$(echo $PAGED)" = "$ALL" ] || fail "job list in pages: '$PAGED' vs '$ALL'"
+[ "$PAGES" -ge 3 ] || fail "job list --max 2: $PAGES pages"
+OUT=$("$AETHER" job list --after zz 2>&1) && fail "job list --after zz accepted"
+echo "$OUT" | grep -q -- "--after" || fail "job list --after zz: $OUT"
+OUT=$("$AETHER" job list --max 101 2>&1) && fail "job list --max 101 accepted"
+echo "$OUT" | grep -q -- "--max" || fail "job list --max 101: $OUT"
+echo "ok: job list pages"
+
 # both nodes stop cleanly on SIGTERM (a sanitizer build reports leaks there)
 stop "$PROV"; PROV=
 stop "$WATCH"; WATCH=

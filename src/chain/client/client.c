@@ -483,10 +483,39 @@ int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job
     return chain_client_call(c, "aeth_getJob", json_pack("[s]", hex), job, e);
 }
 
-int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_t *e)
+int chain_client_get_jobs(chain_client_t *c, json_t *filter, const chain_hash_t *after,
+                          json_t **jobs, bool *more, chain_hash_t *next, err_t *e)
 {
-    return chain_client_call(c, "aeth_getJobs", json_pack("[o]", filter ? filter : json_null()),
-                             jobs, e);
+    *jobs = NULL;
+    *more = false;
+    if (!filter)
+        filter = json_object();
+    if (!filter)
+        return err_set(e, CHAIN_CLIENT_EINVAL, "client: out of memory");
+    if (after) {
+        char hex[2 * CHAIN_HASH_BYTES + 1];
+        chain_hash_to_hex(after, hex);
+        json_object_set_new(filter, "after", json_string(hex));
+    }
+    json_t *r = NULL;
+    int rc = chain_client_call(c, "aeth_getJobs", json_pack("[o]", filter), &r, e);
+    if (rc)
+        return rc;
+    json_t *arr = json_object_get(r, "jobs");
+    const json_t *nx = json_object_get(r, "next");
+    err_t he = {0};
+    if (!json_is_array(arr) || !nx ||
+        (!json_is_null(nx) &&
+         (!json_is_string(nx) || chain_hash_from_hex(json_string_value(nx), next, &he) != 0))) {
+        json_decref(r);
+        return err_set(e, CHAIN_CLIENT_EPROTO,
+                       "client: aeth_getJobs did not answer {\"jobs\": [...], \"next\": id | "
+                       "null}");
+    }
+    *more = !json_is_null(nx);
+    *jobs = json_incref(arr);
+    json_decref(r);
+    return 0;
 }
 
 int chain_client_get_job_data(chain_client_t *c, const chain_hash_t *id, buf_t *module,

@@ -184,8 +184,13 @@ int chain_client_get_job(chain_client_t *c, const chain_hash_t *id, json_t **job
  * not exist). module and input are overwritten. */
 int chain_client_get_job_data(chain_client_t *c, const chain_hash_t *id, buf_t *module,
                               buf_t *input, bool *exists, err_t *e) BASE_MUST_CHECK;
-/* aeth_getJobs with a filter object (taken; NULL = all). */
-int chain_client_get_jobs(chain_client_t *c, json_t *filter, json_t **jobs, err_t *e)
+/* One page of aeth_getJobs: filter (taken; NULL = all; may carry "max"),
+ * jobs with id > *after (NULL: from the first). *jobs gets the page's array;
+ * *more is true when another page may follow, and then *next is the cursor
+ * to pass as after. CHAIN_CLIENT_EPROTO when the answer is not
+ * {"jobs": [...], "next": id | null}. */
+int chain_client_get_jobs(chain_client_t *c, json_t *filter, const chain_hash_t *after,
+                          json_t **jobs, bool *more, chain_hash_t *next, err_t *e)
     BASE_MUST_CHECK;
 
 /* ---- contracts (issue 14, docs/contracts.md) --------------------------------- */

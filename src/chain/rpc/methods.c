@@ -30,8 +30,14 @@
  *                         proof of the job's data leaf (docs/escrow.md)
  *   aeth_getJobData       [job_id] -> {"job_id","module","input"} (hex) | null:
  *                         the bytes a job was posted with (kept for re-execution)
- *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?}]
- *                         -> [job JSON], in job id order, at most max (100)
+ *   aeth_getJobs          [{"requester"?, "provider"?, "status"?, "max"?,
+ *                         "after"?}] -> {"jobs": [job JSON], "next": id | null}:
+ *                         one page in job id order, at most max (1..100,
+ *                         default 100) jobs with id > after; "next" is the
+ *                         cursor for the following page (pass it as "after"),
+ *                         null when the walk reached the last job. A page
+ *                         examines at most 10,000 records, so a sparse filter
+ *                         may answer fewer than max jobs with a non-null next.
  *   staking (issue 15, docs/staking.md; staking.c): aeth_getStaking,
  *   aeth_getValidators, aeth_getValidator, aeth_getValidatorSet,
  *   aeth_getDelegations, aeth_getValidatorProof, aeth_baseFee
@@ -597,6 +603,7 @@ static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_erro
 /* ---- job escrow (issue 16) ---- */
 
 #define MAX_JOBS 100
+#define MAX_JOBS_SCAN 10000   /* records one aeth_getJobs page examines */
 
 static json_t *job_json(chain_state_t *st, const chain_job_t *j)
 {
@@ -703,24 +710,29 @@ typedef struct jobs_q {
     bool by_req, by_prov;
     chain_addr_t req, prov;
     int status;   /* -1 = any */
-    size_t max;
+    size_t max, scanned;
+    bool has_after;
+    chain_hash_t after;
+    uint8_t last[32];   /* the last id examined */
     json_t *out;
     err_t *e;
 } jobs_q_t;
 
+/* 1 stops the walk: the page is full or the scan budget is spent (then
+ * "next" is the last id examined, so the following page resumes there). */
 static int jobs_cb(void *arg, const uint8_t id[32], const uint8_t *val, size_t n)
 {
-    (void)id;
     jobs_q_t *q = arg;
     chain_job_t j;
     if (chain_job_decode(val, n, &j, q->e) != 0)
         return CHAIN_EIO;
-    if ((q->by_req && memcmp(j.requester.b, q->req.b, CHAIN_ADDR_BYTES) != 0) ||
-        (q->by_prov && memcmp(j.provider.b, q->prov.b, CHAIN_ADDR_BYTES) != 0) ||
-        (q->status >= 0 && j.status != q->status))
-        return 0;
-    json_array_append_new(q->out, job_json(q->st, &j));
-    return json_array_size(q->out) >= q->max ? 1 : 0;
+    memcpy(q->last, id, 32);
+    q->scanned++;
+    if (!((q->by_req && memcmp(j.requester.b, q->req.b, CHAIN_ADDR_BYTES) != 0) ||
+          (q->by_prov && memcmp(j.provider.b, q->prov.b, CHAIN_ADDR_BYTES) != 0) ||
+          (q->status >= 0 && j.status != q->status)))
+        json_array_append_new(q->out, job_json(q->st, &j));
+    return json_array_size(q->out) >= q->max || q->scanned >= MAX_JOBS_SCAN ? 1 : 0;
 }
 
 static int filter_addr(const json_t *f, const char *key, bool *set, chain_addr_t *a,
@@ -747,12 +759,12 @@ static int m_get_jobs(void *ud, const json_t *params, json_t **result, rpc_error
         if (!json_is_object(f))
             return rpc_fail(err, RPC_INVALID_PARAMS,
                             "params[0]: expected {\"requester\"?, \"provider\"?, \"status\"?, "
-                            "\"max\"?}");
+                            "\"max\"?, \"after\"?}");
         const char *k;
         const json_t *v;
         json_object_foreach((json_t *)f, k, v) {
             if (strcmp(k, "requester") && strcmp(k, "provider") && strcmp(k, "status") &&
-                strcmp(k, "max"))
+                strcmp(k, "max") && strcmp(k, "after"))
                 return rpc_fail(err, RPC_INVALID_PARAMS, "params[0]: unknown filter \"%s\"", k);
         }
         if (filter_addr(f, "requester", &q.by_req, &q.req, err) ||
@@ -775,17 +787,34 @@ static int m_get_jobs(void *ud, const json_t *params, json_t **result, rpc_error
                 return rpc_fail(err, RPC_INVALID_PARAMS, "params[0].max: 1..%d", MAX_JOBS);
             q.max = (size_t)json_integer_value(m);
         }
+        const json_t *a = json_object_get(f, "after");
+        if (a && !json_is_null(a)) {
+            err_t he = {0};
+            if (!json_is_string(a) || chain_hash_from_hex(json_string_value(a), &q.after, &he))
+                return rpc_fail(err, RPC_INVALID_PARAMS,
+                                "params[0].after: expected a 64-digit hex job id (the \"next\" "
+                                "of the previous page)");
+            q.has_after = true;
+        }
     }
     err_t e = {0};
     q.e = &e;
     q.out = json_array();
-    int rc = chain_state_each_data(q.st, CHAIN_DATA_JOB, jobs_cb, &q, &e);
+    int rc = chain_state_each_data_after(q.st, CHAIN_DATA_JOB, q.has_after ? q.after.b : NULL,
+                                         jobs_cb, &q, &e);
     if (rc < 0) {
         json_decref(q.out);
         return internal(err, &e);
     }
-    *result = q.out;
-    return 0;
+    /* rc == 1: stopped early, more may follow; 0: the walk reached the end */
+    json_t *next = json_null();
+    if (rc == 1) {
+        chain_hash_t h;
+        memcpy(h.b, q.last, 32);
+        next = hash_hex(&h);
+    }
+    *result = json_pack("{s:o,s:o}", "jobs", q.out, "next", next);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
 }
 
 const rpc_method_t rpc_chain_methods[] = {

@@ -225,6 +225,12 @@ int chain_state_prove_data(chain_state_t *st, uint8_t tag, const uint8_t id[32],
 int chain_state_each_data(chain_state_t *st, uint8_t tag,
                           int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
                           void *arg, err_t *e) BASE_MUST_CHECK;
+/* The same, starting after id `after` (NULL: from the first): a cursor for
+ * paged listings (aeth_getJobs) that seeks instead of rescanning. */
+int chain_state_each_data_after(chain_state_t *st, uint8_t tag, const uint8_t *after,
+                                int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val,
+                                          size_t n),
+                                void *arg, err_t *e) BASE_MUST_CHECK;
 
 /* Contract logs by emitter address or topic (an index written with each
  * block; a query reads only matching entries, never the whole chain): calls

@@ -287,16 +287,29 @@ int chain_state_each_data(chain_state_t *st, uint8_t tag,
                           int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val, size_t n),
                           void *arg, err_t *e)
 {
+    return chain_state_each_data_after(st, tag, NULL, fn, arg, e);
+}
+
+int chain_state_each_data_after(chain_state_t *st, uint8_t tag, const uint8_t *after,
+                                int (*fn)(void *arg, const uint8_t id[32], const uint8_t *val,
+                                          size_t n),
+                                void *arg, err_t *e)
+{
     db_iter_t *it = db_iter_new(st->db, NULL, CF_DATA, e);
     if (!it)
         return CHAIN_EIO;
+    uint8_t start[33] = {tag};
+    if (after)
+        memcpy(start + 1, after, 32);
     int rc = 0;
-    for (db_iter_seek(it, &tag, 1); db_iter_valid(it) && !rc; db_iter_next(it)) {
+    for (db_iter_seek(it, start, after ? 33 : 1); db_iter_valid(it) && !rc; db_iter_next(it)) {
         size_t kl, vl;
         const uint8_t *k = db_iter_key(it, &kl);
         const uint8_t *v = db_iter_value(it, &vl);
         if (kl != 33 || k[0] != tag)
             break;
+        if (after && memcmp(k + 1, after, 32) == 0)
+            continue;   /* strictly after the cursor */
         rc = fn(arg, k + 1, v, vl);
     }
     if (!rc && db_iter_status(it, e) != 0)

@@ -29,7 +29,41 @@ static struct {
     char *receipt;         /* the receipt in block 5's claim tx */
     uint64_t nonce, next_nonce;
     int calls_get_jobs, calls_send;
+    const char *next;      /* the "next" answered with node.jobs (NULL: null) */
+    int n_many;            /* > 0: the posted list is jobs 1..n_many, paged */
+    uint8_t data_asked[512];   /* aeth_getJobData calls per job number (many mode) */
 } node;
+
+/* every job's module is the one byte 00, its input empty */
+#define MODULE_HASH "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+#define PAGE 100
+
+/* node.n_many posted jobs with ids 1..n_many (as 64 hex digits), paged as
+ * the real node pages: ids > after, at most max, next = last id or null. */
+static json_t *many_page(const json_t *f)
+{
+    unsigned long after = 0;
+    const char *a = json_string_value(json_object_get(f, "after"));
+    if (a)
+        after = strtoul(a, NULL, 16);
+    size_t max = json_object_get(f, "max") ? (size_t)json_integer_value(json_object_get(f, "max"))
+                                           : PAGE;
+    json_t *jobs = json_array();
+    unsigned long id = after + 1;
+    for (; id <= (unsigned long)node.n_many && json_array_size(jobs) < max; id++) {
+        char hex[65];
+        snprintf(hex, sizeof hex, "%064lx", id);
+        json_array_append_new(
+            jobs, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:n,s:n,s:[]}", "job_id", hex,
+                            "status", "posted", "module_hash", MODULE_HASH, "fuel", 100,
+                            "memory_max", 65536, "deadline", 100, "payment", "5000",
+                            "provider_bond", "10", "provider", "output_commitment", "allow"));
+    }
+    char last[65];
+    snprintf(last, sizeof last, "%064lx", id - 1);
+    bool more = id <= (unsigned long)node.n_many;
+    return json_pack("{s:o,s:o}", "jobs", jobs, "next", more ? json_string(last) : json_null());
+}
 
 static int m_height(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
 {
@@ -54,15 +88,20 @@ static int m_jobs(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
     const json_t *f = json_array_get(p, 0);
     const char *st = json_string_value(json_object_get(f, "status"));
     if (json_object_get(f, "provider") && node.ours && strcmp(st, "accepted") == 0) {
-        *r = json_loads(node.ours, 0, NULL);
+        *r = json_pack("{s:o,s:n}", "jobs", json_loads(node.ours, 0, NULL), "next");
         return 0;
     }
     /* only the posted list has jobs; ours (provider filter) are empty */
     if (json_object_get(f, "provider") || strcmp(st, "posted") != 0) {
-        *r = json_array();
+        *r = json_pack("{s:[],s:n}", "jobs", "next");
         return 0;
     }
-    *r = json_loads(node.jobs, 0, NULL);
+    if (node.n_many) {
+        *r = many_page(f);
+        return 0;
+    }
+    *r = json_pack("{s:o,s:o}", "jobs", json_loads(node.jobs, 0, NULL), "next",
+                   node.next ? json_string(node.next) : json_null());
     return 0;
 }
 
@@ -73,12 +112,13 @@ static int m_send(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
     return rpc_fail(err, -32001, "not in this test");
 }
 
-/* every job's module is the one byte 00, its input empty */
-#define MODULE_HASH "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
 static int m_data(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
 {
     (void)ud, (void)err;
     node.calls_data++;
+    unsigned long id = strtoul(json_string_value(json_array_get(p, 0)), NULL, 16);
+    if (node.n_many && id < sizeof node.data_asked)
+        node.data_asked[id]++;
     *r = json_pack("{s:O,s:s,s:s}", "job_id", json_array_get(p, 0), "module", "00", "input", "");
     return 0;
 }
@@ -222,7 +262,12 @@ static void test_bad_answers(void **state)
     assert_non_null(strstr(e.msg, "\"fuel\""));
     node.jobs = "{\"not\":\"a list\"}";
     assert_int_equal(market_poll(m, &e), MARKET_ERPC);
-    assert_non_null(strstr(e.msg, "did not answer an array"));
+    assert_non_null(strstr(e.msg, "aeth_getJobs did not answer {\"jobs\""));
+    node.jobs = "[]";
+    node.next = "not-a-cursor";
+    assert_int_equal(market_poll(m, &e), MARKET_ERPC);
+    assert_non_null(strstr(e.msg, "\"next\": id | null"));
+    node.next = NULL;
     market_free(m);
 }
 
@@ -284,6 +329,44 @@ static void test_deadline_passed(void **state)
     assert_int_equal(node.calls_data, 0);
     assert_int_equal(node.calls_send, 0);
     node.ours = NULL;
+    market_free(m);
+}
+
+/* 250 posted jobs, one page (100) read per round: the rounds resume where
+ * the previous one stopped, so three rounds see every job exactly once and
+ * the fourth starts over from the first; no round reads more than a page. */
+static void test_many_jobs_paged(void **state)
+{
+    (void)state;
+    market_cfg_t c = cfg_for(url);
+    c.pages_per_round = 1;
+    err_t e = {0};
+    market_t *m = market_new(&c, &e);
+    assert_non_null(m);
+    node.nonce = node.next_nonce = 0;
+    node.n_many = 250;
+    memset(node.data_asked, 0, sizeof node.data_asked);
+    for (int round = 1; round <= 4; round++) {
+        node.calls_get_jobs = 0;
+        assert_int_equal(market_poll(m, &e), 0);
+        /* ours (accepted, claimed: one page each) + one page of posted */
+        assert_int_equal(node.calls_get_jobs, 3);
+        int hi = round * PAGE > 250 ? 250 : round * PAGE;
+        for (int id = 1; id <= 250; id++) {
+            int want = round < 4 ? (id <= hi ? 1 : 0) : (id <= PAGE ? 2 : 1);
+            assert_int_equal(node.data_asked[id], want);
+        }
+    }
+    /* default: four pages per round, so one round sees all 250 */
+    market_free(m);
+    c.pages_per_round = 0;
+    m = market_new(&c, &e);
+    assert_non_null(m);
+    memset(node.data_asked, 0, sizeof node.data_asked);
+    assert_int_equal(market_poll(m, &e), 0);
+    for (int id = 1; id <= 250; id++)
+        assert_int_equal(node.data_asked[id], 1);
+    node.n_many = 0;
     market_free(m);
 }
 
@@ -380,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_limits_and_pending),
         cmocka_unit_test(test_deadline_passed),
+        cmocka_unit_test(test_many_jobs_paged),
         cmocka_unit_test(test_receipt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
