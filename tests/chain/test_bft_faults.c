@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cluster.h"
 
 #define NV 4
@@ -42,17 +43,6 @@
 static cluster_t CL;
 static int failures;
 static unsigned seed;
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-            goto out;                                                                     \
-        }                                                                                 \
-    } while (0)
 
 #define LOG(...) (fprintf(stderr, "[%6.1f s] ", (double)(h_now_ms() - T0) / 1000.0),      \
                   fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "harness.h"
 
 #define N_ACCOUNTS 8
@@ -44,17 +45,6 @@
 
 static h_node_t H;
 static int failures;
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-            goto out;                                                                     \
-        }                                                                                 \
-    } while (0)
 
 /* ---- the model ---------------------------------------------------------------- */
 

@@ -33,20 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "proxyctl.h"
 
 static int failures;
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-            goto out;                                                                     \
-        }                                                                                 \
-    } while (0)
 
 static uint64_t now_ms(void)
 {

@@ -25,21 +25,11 @@
 #include <unistd.h>
 
 #include "chain/consensus/consensus.h"
+#include "check.h"
 #include "cluster.h"
 
 static cluster_t CL;
 static int failures;
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-            goto out;                                                                     \
-        }                                                                                 \
-    } while (0)
 
 static char genesis[600], other_genesis[600];
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "harness.h"
 
 #define BALANCE 1000000000ull
@@ -30,17 +31,6 @@
 
 static h_node_t H;
 static int failures;
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-            goto out;                                                                     \
-        }                                                                                 \
-    } while (0)
 
 static int get_u64(rpc_client_t *c, const char *method, uint64_t *v)
 {
