@@ -134,6 +134,8 @@ OUT=$("$AETHER" delegate --key "$T/d1.json" --validator "$VAL" --amount 1000000 
     fail "delegate: $OUT"
 F1=$(echo "$OUT" | fee_of)
 [ "$(balance "$D1")" = $((START - 1000000 - F1)) ] || fail "d1 balance after delegate"
+H=$(height)
+wait_height $(((H / L + 1) * L + 1))   # right after a boundary: both changes in one epoch
 OUT=$("$AETHER" validator commission --key "$T/val.json" --bps 1100 --wait) || fail "commission: $OUT"
 refused "already changed in epoch" "$AETHER" validator commission --key "$T/val.json" --bps 1050
 refused "more than 100 bps per epoch" "$AETHER" validator commission --key "$T/v2.json" --bps 1700
@@ -188,7 +190,7 @@ SZ=$(rpc aeth_getTransaction "[\"$(echo "$EVOUT" | jget '["hash"]')\"]" | jget '
 
 # ---- unjail after the jail time ----------------------------------------------------------
 UNTIL=$(rpc aeth_getValidator "[\"$V2\"]" | jget '["jailed_until"]')
-if [ "$(height)" -lt $((UNTIL - 1)) ]; then
+if [ "$(height)" -lt $((UNTIL - 5)) ]; then
     refused "jailed until height $UNTIL" "$AETHER" validator unjail --key "$T/v2.json"
 fi
 wait_height "$UNTIL"

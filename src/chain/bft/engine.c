@@ -437,9 +437,20 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
     chain_header_t hdr;
     chain_hash_t hash;
     err_t e = {0};
+    /* staking counts participation by the QC this block carries (its
+     * parent's): the accounts of the validators in its signer bitmap */
+    chain_addr_t signers[CONS_MAX_VALIDATORS];
+    size_t n_signers = 0;
+    for (uint32_t i = 0; i < b->g->n_validators && i / 8 < blk->h.qc.nb; i++)
+        if (blk->h.qc.bitmap[i / 8] >> (i % 8) & 1)
+            signers[n_signers++] = b->g->validators[i].address;
+    b->xcfg.qc_signers = signers;
+    b->xcfg.n_qc_signers = n_signers;
     int rc = node_commit_certified(b->node, &b->xcfg, txs, n_txs, ts,
                                    b->g->validators[blk->h.proposer].account_pk, ops->op, ops->n,
                                    &hdr, &hash, &e);
+    b->xcfg.qc_signers = NULL;
+    b->xcfg.n_qc_signers = 0;
     free(txs);
     ops->n = 0;
     buf_free(&rec);

@@ -613,7 +613,7 @@ typedef struct chain_stake_params {
 
 /* Defaults (docs/staking.md): L 100, unbonding 300, N 100, min set 1, min
  * self-stake 1, min delegation 1, commission change 100 bps/epoch, slash
- * 500 bps (5%), reporter 1000 bps of it, downtime below 5000 bps, jail 100 /
+ * 500 bps (5%), reporter 1000 bps of it, downtime below 1000 bps, jail 100 /
  * 10,000 blocks, block_ms 500. */
 void chain_stake_params_default(chain_stake_params_t *p);
 /* Checks ranges; CHAIN_EINVAL naming the field. */

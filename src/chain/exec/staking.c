@@ -42,7 +42,7 @@ void chain_stake_params_default(chain_stake_params_t *p)
     p->max_commission_change_bps = 100;
     p->slash_double_bps = 500;
     p->reporter_bps = 1000;
-    p->downtime_min_signed_bps = 5000;
+    p->downtime_min_signed_bps = 1000;
     p->jail_downtime_blocks = 100;
     p->jail_double_blocks = 10000;
     p->block_ms = 500;

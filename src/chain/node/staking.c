@@ -19,7 +19,9 @@
  *                     "stake": "D", "commission_bps": N}, ...]
  *   }
  * Every proof of possession is checked at load. On a solo chain the
- * genesis "validator" must be one of them (it signs every block).
+ * genesis "validator" must be one of them (it signs every block). On a BFT
+ * genesis (with "consensus") "validators" may be left out: the consensus
+ * validators are then the stakers, in consensus order, stake as given there.
  */
 #include "chain/node/node.h"
 
@@ -122,15 +124,26 @@ int node_genesis_staking_from_json(const json_t *s, node_genesis_t *out, err_t *
     }
     const json_t *va = json_object_get(s, "validators");
     size_t n = json_array_size(va);
-    if (!json_is_array(va) || n == 0 || n > CHAIN_STAKE_MAX_SET)
+    if (!va && out->bft) {   /* a BFT genesis: the consensus validators, in their order */
+        n = out->n_validators;
+    } else if (!json_is_array(va) || n == 0 || n > CHAIN_STAKE_MAX_SET) {
         return err_set(e, NODE_EINVAL, "genesis: staking.validators must be an array of 1..%d "
-                       "validators", CHAIN_STAKE_MAX_SET);
-    chain_stake_genesis_validator_t *v = calloc(n, sizeof *v);
+                       "validators%s", CHAIN_STAKE_MAX_SET,
+                       out->bft ? " (or absent: the consensus validators)" : "");
+    }
+    chain_stake_genesis_validator_t *v = calloc(n ? n : 1, sizeof *v);
     if (!v)
         return err_set(e, NODE_ENOMEM, "genesis: out of memory");
     int rc = 0;
-    bool proposer_staked = false;
-    for (size_t i = 0; i < n && !rc; i++) {
+    bool proposer_staked = out->bft;   /* a solo chain's validator signs every block */
+    for (size_t i = 0; i < n && !va; i++) {
+        const node_validator_t *cv = &out->validators[i];
+        memcpy(v[i].pk, cv->account_pk, CHAIN_PK_BYTES);
+        memcpy(v[i].bls_pk, cv->bls_pk, CHAIN_BLS_PK_BYTES);
+        memcpy(v[i].vrf_pk, cv->vrf_pk, CHAIN_VRF_PK_BYTES);
+        v[i].stake = chain_u128_from_u64(cv->stake);   /* PoPs were checked with "consensus" */
+    }
+    for (size_t i = 0; i < n && va && !rc; i++) {
         const json_t *x = json_array_get(va, i);
         char what[64];
         snprintf(what, sizeof what, "genesis: staking.validators[%zu]", i);
