@@ -31,7 +31,7 @@ struct p2p_stream {
     uint32_t id;
     int state;
     bool outbound, acked, local_fin, fin_pending, remote_fin, dead;
-    uint32_t send_window, recv_window, recv_consumed;
+    uint32_t send_window, recv_window;
     uint64_t opened_ms;  /* for the negotiation timeout */
     buf_t rx, tx;
     size_t tx_off;

@@ -2,6 +2,9 @@
  *  - 8 concurrent echo streams of 3 MiB each, far beyond the 256 KiB window,
  *    so window updates and back-pressure must work; every byte is checked
  *    (SHA-256 of what came back equals what went out);
+ *  - one 768 KiB message, 3 windows long, to a protocol that consumes
+ *    nothing before the message's last byte (as length-prefixed frames are
+ *    read): the receiver must keep the window open while it buffers;
  *  - an unknown protocol is refused with "na" (P2P_ENOTSUP);
  *  - opening more streams than the peer allows gets them reset, and the
  *    connection survives (a ping still works afterwards);
@@ -19,6 +22,8 @@
 
 #define ECHO_PROTO "/test/echo/1.0.0"
 #define HOLD_PROTO "/test/hold/1.0.0"
+#define WHOLE_PROTO "/test/whole/1.0.0"
+#define WHOLE_BYTES (768u << 10)   /* 3 windows, under the 1 MiB message cap */
 #define N_STREAMS 8
 #define BYTES (3u << 20)
 #define MAX_STREAMS 16
@@ -26,7 +31,7 @@
 static uv_loop_t loop;
 static p2p_host_t *server, *client;
 static p2p_conn_t *conn;
-static int failures, echoes_done, refused, held, na_seen, auth_failed, ping_ok;
+static int failures, echoes_done, refused, held, na_seen, auth_failed, ping_ok, whole_ok;
 static buf_t server_addr;
 
 static void check(bool ok, const char *what)
@@ -65,7 +70,50 @@ static void serve_hold(p2p_stream_t *s, void *ud)
     p2p_stream_set_cbs(s, &cbs);
 }
 
+/* Consumes only a whole WHOLE_BYTES message, then answers "ok". */
+static size_t whole_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
+{
+    if (n < WHOLE_BYTES)
+        return 0;
+    for (size_t i = 0; i < WHOLE_BYTES; i++)
+        if (p[i] != (uint8_t)(i * 7))
+            return 0;
+    p2p_stream_write(s, "ok", 2);
+    return WHOLE_BYTES;
+}
+
+static void serve_whole(p2p_stream_t *s, void *ud)
+{
+    p2p_stream_cbs_t cbs = {whole_data, NULL, NULL, NULL};
+    p2p_stream_set_cbs(s, &cbs);
+}
+
 /* ---- client ---- */
+
+static size_t whole_answer(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
+{
+    if (n >= 2 && p[0] == 'o' && p[1] == 'k') {
+        whole_ok = 1;
+        p2p_stream_reset(s);
+    }
+    return n;
+}
+
+static void whole_opened(p2p_stream_t *s, int status, void *ud)
+{
+    if (!s) {
+        check(false, "opening the whole-message stream");
+        return;
+    }
+    p2p_stream_cbs_t cbs = {whole_answer, NULL, NULL, NULL};
+    p2p_stream_set_cbs(s, &cbs);
+    uint8_t *m = malloc(WHOLE_BYTES);
+    for (size_t i = 0; m && i < WHOLE_BYTES; i++)
+        m[i] = (uint8_t)(i * 7);
+    if (!m || p2p_stream_write(s, m, WHOLE_BYTES) != 0)
+        check(false, "writing the whole message");
+    free(m);
+}
 
 typedef struct echo_op {
     crypto_sha256_ctx_t out, in;
@@ -232,6 +280,8 @@ static void next_phase(void)
     err_t e;
     switch (phase++) {
     case 0:
+        if (p2p_conn_open_stream(conn, WHOLE_PROTO, whole_opened, NULL, &e))
+            check(false, e.msg);
         for (int i = 0; i < N_STREAMS; i++) {
             crypto_sha256_init(&ops[i].out);
             crypto_sha256_init(&ops[i].in);
@@ -360,6 +410,7 @@ int main(void)
         p2p_identify_enable(client) ||
         p2p_host_handle(server, ECHO_PROTO, serve_echo, NULL) ||
         p2p_host_handle(server, HOLD_PROTO, serve_hold, NULL) ||
+        p2p_host_handle(server, WHOLE_PROTO, serve_whole, NULL) ||
         p2p_host_listen(server, "/ip4/127.0.0.1/tcp/0", &e))
         return 1;
     p2p_host_listen_addrs(server, &server_addr, 1);
@@ -370,6 +421,7 @@ int main(void)
     if (p2p_host_dial(client, server_addr.data, server_addr.len, on_dialed, NULL, &e))
         return 1;
     uv_run(&loop, UV_RUN_DEFAULT);
+    check(whole_ok, "a message of 3 windows reached a protocol that consumes it whole");
     if (!(na_seen && auth_failed && ping_ok && limit_ok && echoes_done == N_STREAMS))
         failures++;
     p2p_host_free(third);
