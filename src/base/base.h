@@ -129,6 +129,8 @@
     X(CHAIN_EIO, -705, "storage failure (RocksDB, file)") \
     X(CHAIN_EPROOF, -706, "proof does not verify against the root") \
     X(CHAIN_ENOMEM, -707, "allocation failed") \
+    /* chain/state */ \
+    X(CHAIN_STATE_EHISTORY, -1000, "the state at that height is not kept (pruned or future)") \
     /* chain/mempool */ \
     X(MEMPOOL_EREJECT, -750, "the transaction was refused; *reason says why") \
     X(MEMPOOL_ENOMEM, -751, "allocation failed") \

@@ -21,7 +21,8 @@ typedef struct c_opts {
     chain_hash_t topic;
     chain_u128_t fee, value, gas_price;
     uint64_t gas, timeout_s, from_block, to_block, max;
-    bool have_from_block, have_to_block, have_max;
+    bool have_from_block, have_to_block, have_max, have_height;
+    uint64_t height;
     uint8_t *input, *skey;   /* owned */
     size_t input_len, skey_len;
 } c_opts_t;
@@ -71,7 +72,8 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, c_o
         {"topic", required_argument, NULL, 't'},      {"event", required_argument, NULL, 'E'},
         {"from-block", required_argument, NULL, 'b'}, {"to-block", required_argument, NULL, 'B'},
         {"max", required_argument, NULL, 'm'},        {"slot", required_argument, NULL, 's'},
-        {"proof", no_argument, NULL, 'P'},            {"help", no_argument, NULL, 'h'},
+        {"proof", no_argument, NULL, 'P'},            {"height", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -119,6 +121,11 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, c_o
             if (!cli_parse_u64(optarg, &o->to_block))
                 return cli_usage_error(prog, "--to-block '%s' is not a block height", optarg);
             o->have_to_block = true;
+            break;
+        case 'H':
+            if (!cli_parse_u64(optarg, &o->height))
+                return cli_usage_error(prog, "--height '%s' is not a block height", optarg);
+            o->have_height = true;
             break;
         case 'm':
             if (!cli_parse_u64(optarg, &o->max) || o->max == 0)
@@ -326,7 +333,8 @@ static int query_fn(const char *prog, c_opts_t *o)
         .gas_limit = o->gas,
     };
     json_t *res = NULL;
-    rc = chain_client_contract_query(c, o->have_from ? &o->from : NULL, &req, &res, &e);
+    rc = chain_client_contract_query_at(c, o->have_from ? &o->from : NULL, &req,
+                                        o->have_height ? &o->height : NULL, &res, &e);
     free(code);
     bool ok = rc == 0 && json_is_true(json_object_get(res, "success"));
     const json_t *why = rc == 0 ? json_object_get(res, "revert_reason") : NULL;
@@ -343,9 +351,10 @@ static int query_fn(const char *prog, c_opts_t *o)
 
 static const char query_usage[] =
     "Usage: aether contract query --contract ADDRESS [--input HEX] [--from ADDRESS]\n"
-    "         [--value N] [--gas N] [--rpc URL]\n"
-    "Runs the call read-only on the node's current state (aeth_call): prints status,\n"
-    "gas used, return data and logs; nothing is committed.\n";
+    "         [--value N] [--gas N] [--height N] [--rpc URL]\n"
+    "Runs the call read-only on the node's current state, or on the state as of\n"
+    "block N (within the node's --state-history) with --height (aeth_call): prints\n"
+    "status, gas used, return data and logs; nothing is committed.\n";
 static int c_query(int argc, char **argv)
 {
     return with_opts("aether contract query", query_usage, argc, argv, query_fn);
@@ -404,7 +413,10 @@ static int code_fn(const char *prog, c_opts_t *o)
     chain_addr_to_hex(&o->contract, a);
     json_t *res = NULL;
     err_t e = {0};
-    rc = chain_client_call(c, "aeth_getCode", json_pack("[s]", a), &res, &e);
+    rc = chain_client_call(c, "aeth_getCode",
+                           o->have_height ? json_pack("[s,o]", a, cjson_u64(o->height))
+                                          : json_pack("[s]", a),
+                           &res, &e);
     if (rc == 0 && json_is_null(res)) {
         chain_client_free(c);
         return cli_error(prog, CLI_FAIL, "no contract at %s", a);
@@ -413,8 +425,9 @@ static int code_fn(const char *prog, c_opts_t *o)
 }
 
 static const char code_usage[] =
-    "Usage: aether contract code --contract ADDRESS [--rpc URL]\n"
-    "Prints the contract's code hash and code (aeth_getCode).\n";
+    "Usage: aether contract code --contract ADDRESS [--height N] [--rpc URL]\n"
+    "Prints the contract's code hash and code (aeth_getCode), as of block N with\n"
+    "--height.\n";
 static int c_code(int argc, char **argv)
 {
     return with_opts("aether contract code", code_usage, argc, argv, code_fn);
@@ -465,6 +478,9 @@ static int storage_fn(const char *prog, c_opts_t *o)
 {
     if (!o->have_contract || !o->skey)
         return cli_usage_error(prog, "--contract ADDRESS and --slot HEX are required");
+    if (o->proof && o->have_height)
+        return cli_usage_error(prog, "--proof proves against the current state root only; "
+                                     "drop --height");
     int rc = CLI_OK;
     chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
     if (!c)
@@ -475,7 +491,10 @@ static int storage_fn(const char *prog, c_opts_t *o)
     json_t *res = NULL;
     err_t e = {0};
     if (!o->proof) {
-        rc = chain_client_call(c, "aeth_getStorageAt", json_pack("[s,s]", a, k), &res, &e);
+        rc = chain_client_call(c, "aeth_getStorageAt",
+                               o->have_height ? json_pack("[s,s,o]", a, k, cjson_u64(o->height))
+                                              : json_pack("[s,s]", a, k),
+                               &res, &e);
         free(k);
         if (rc == 0) {
             json_t *v = res;   /* hex, or null for an absent slot */
@@ -501,7 +520,8 @@ static int storage_fn(const char *prog, c_opts_t *o)
 }
 
 static const char storage_usage[] =
-    "Usage: aether contract storage --contract ADDRESS --slot HEX [--proof] [--rpc URL]\n"
+    "Usage: aether contract storage --contract ADDRESS --slot HEX [--proof | --height N]\n"
+    "         [--rpc URL]\n"
     "Prints a storage slot's value (null when absent); with --proof, the state-tree\n"
     "proof of the slot (present or absent), verified here against its state root.\n";
 static int c_storage(int argc, char **argv)

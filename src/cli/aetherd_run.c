@@ -55,6 +55,9 @@ static const char usage[] =
     "                        however slowly its bytes come (default 10000)\n"
     "  --rpc-max-response N  bytes of JSON one request or batch is answered with\n"
     "                        (default 67108864; beyond: -32007)\n"
+    "  --state-history N     blocks of state kept for reads at a height (aeth_call,\n"
+    "                        aeth_getAccount ... with a block number; default\n"
+    "                        10000, 0 = tip only); older heights are refused\n"
     "  --port-file FILE      write the RPC port there once listening\n"
     "  --p2p HOST:PORT       BFT: libp2p listen address (or a multiaddr)\n"
     "  --peer MULTIADDR      BFT: a peer to stay connected to (repeatable)\n"
@@ -94,6 +97,7 @@ static const struct option opts[] = {
     {"rpc-max-response", required_argument, NULL, 1003},
     {"port-file", required_argument, NULL, 'p'},
     {"log-level", required_argument, NULL, 'l'},
+    {"state-history", required_argument, NULL, 1004},
     {"config", required_argument, NULL, 'c'},
     {"p2p", required_argument, NULL, 1004},
     {"peer", required_argument, NULL, 1005},
@@ -209,6 +213,11 @@ static int run_main(int argc, char **argv)
             if ((r = parse_num(prog, "--rpc-max-response", optarg, 1u << 30, &v)) >= 0)
                 return r;
             rcfg.max_response = v ? (size_t)v : 1;
+            break;
+        case 1004:
+            if ((r = parse_num(prog, "--state-history", optarg, 100000000, &v)) >= 0)
+                return r;
+            cfg.state_history = v;
             break;
         case 'l': {
             log_level_t lvl;

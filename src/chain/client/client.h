@@ -222,6 +222,12 @@ int chain_client_contract_send(chain_client_t *c, const chain_key_t *key,
 int chain_client_contract_query(chain_client_t *c, const chain_addr_t *from,
                                 const chain_client_contract_t *k, json_t **result, err_t *e)
     BASE_MUST_CHECK;
+/* The same as of block *height (NULL: the tip); the node answers for heights
+ * within its state history (aetherd run --state-history) and refuses others
+ * naming the oldest available height. */
+int chain_client_contract_query_at(chain_client_t *c, const chain_addr_t *from,
+                                   const chain_client_contract_t *k, const uint64_t *height,
+                                   json_t **result, err_t *e) BASE_MUST_CHECK;
 /* aeth_getLogs with a filter object (taken). */
 int chain_client_get_logs(chain_client_t *c, json_t *filter, json_t **logs, err_t *e)
     BASE_MUST_CHECK;

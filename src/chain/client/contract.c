@@ -96,7 +96,16 @@ int chain_client_contract_send(chain_client_t *c, const chain_key_t *key,
 int chain_client_contract_query(chain_client_t *c, const chain_addr_t *from,
                                 const chain_client_contract_t *k, json_t **result, err_t *e)
 {
-    return chain_client_call(c, "aeth_call", json_pack("[o]", msg_json(from, k)), result, e);
+    return chain_client_contract_query_at(c, from, k, NULL, result, e);
+}
+
+int chain_client_contract_query_at(chain_client_t *c, const chain_addr_t *from,
+                                   const chain_client_contract_t *k, const uint64_t *height,
+                                   json_t **result, err_t *e)
+{
+    json_t *params = height ? json_pack("[o,o]", msg_json(from, k), cjson_u64(*height))
+                            : json_pack("[o]", msg_json(from, k));
+    return chain_client_call(c, "aeth_call", params, result, e);
 }
 
 int chain_client_get_logs(chain_client_t *c, json_t *filter, json_t **logs, err_t *e)

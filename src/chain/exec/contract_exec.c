@@ -477,8 +477,13 @@ int chain_exec_contract_check(const chain_exec_cfg_t *cfg, const chain_tx_t *tx,
     return rc ? err_set(e, rc, "%s", ce.msg) : 0;
 }
 
-int chain_exec_contract_simulate(chain_state_t *st, const chain_exec_cfg_t *cfg,
-                                 const chain_contract_msg_t *m, chain_receipt_t *r, err_t *e)
+/* A read-only execution on the state as of block height, through a view
+ * (chain_overlay_new_at) pinned there: blocks committing during the call
+ * cannot give it a mixed view. The call runs as in block height + 1 would,
+ * with block height's timestamp. */
+int chain_exec_contract_simulate_at(chain_state_t *st, const chain_exec_cfg_t *cfg,
+                                    uint64_t height, const chain_contract_msg_t *m,
+                                    chain_receipt_t *r, err_t *e)
 {
     memset(r, 0, sizeof *r);
     if ((m->code && (m->code_len == 0 || m->code_len > CHAIN_MAX_CODE_BYTES)) ||
@@ -487,19 +492,21 @@ int chain_exec_contract_simulate(chain_state_t *st, const chain_exec_cfg_t *cfg,
                        "exec: code must be 1..%d bytes, input at most %d, gas at most %llu",
                        CHAIN_MAX_CODE_BYTES, CHAIN_MAX_INPUT_BYTES,
                        (unsigned long long)CHAIN_MAX_TX_GAS);
-    chain_header_t tip;
-    chain_hash_t th;
-    int rc = chain_state_tip(st, &tip, &th, e);
-    if (rc)
+    chain_overlay_t *ov = chain_overlay_new_at(st, height, e);
+    if (!ov)
+        return e && e->code ? e->code : CHAIN_EIO;
+    chain_block_t *b = NULL;
+    int rc = chain_state_get_block(st, height, &b, e);
+    if (rc) {
+        chain_overlay_free(ov);
         return rc;
+    }
     chain_exec_cfg_t c = *cfg;
-    c.block_time_ms = tip.timestamp_ms;
+    c.block_time_ms = b->header.timestamp_ms;
+    chain_block_free(b);
     chain_contract_msg_t mm = *m;
     if (!mm.gas_limit)
         mm.gas_limit = CHAIN_MAX_TX_GAS;
-    chain_overlay_t *ov = chain_overlay_new(st, e);
-    if (!ov)
-        return CHAIN_EIO;
     chain_account_t a;
     if (!(rc = chain_overlay_get_account(ov, &m->from, &a, e)))
         rc = run_msg(ov, &c, &mm, a.nonce, r, e);
@@ -509,10 +516,34 @@ int chain_exec_contract_simulate(chain_state_t *st, const chain_exec_cfg_t *cfg,
     return rc;
 }
 
+int chain_exec_contract_simulate(chain_state_t *st, const chain_exec_cfg_t *cfg,
+                                 const chain_contract_msg_t *m, chain_receipt_t *r, err_t *e)
+{
+    chain_header_t tip;
+    memset(r, 0, sizeof *r);
+    int rc = chain_state_tip(st, &tip, NULL, e);
+    return rc ? rc : chain_exec_contract_simulate_at(st, cfg, tip.height, m, r, e);
+}
+
 /* ---- committed contract state (RPC) ---- */
+
+/* A data leaf at height, or at the tip for CHAIN_EXEC_LATEST. */
+static int data_at(chain_state_t *st, uint64_t height, uint8_t tag, const uint8_t id[32],
+                   buf_t *out, bool *exists, err_t *e)
+{
+    if (height == CHAIN_EXEC_LATEST)
+        return chain_state_get_data(st, tag, id, out, exists, e);
+    return chain_state_get_data_at(st, height, tag, id, out, exists, e);
+}
 
 int chain_exec_contract_code(chain_state_t *st, const chain_addr_t *a, uint8_t **code,
                              size_t *len, chain_hash_t *code_hash, err_t *e)
+{
+    return chain_exec_contract_code_at(st, CHAIN_EXEC_LATEST, a, code, len, code_hash, e);
+}
+
+int chain_exec_contract_code_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
+                                uint8_t **code, size_t *len, chain_hash_t *code_hash, err_t *e)
 {
     uint8_t id[32];
     buf_t b;
@@ -521,7 +552,7 @@ int chain_exec_contract_code(chain_state_t *st, const chain_addr_t *a, uint8_t *
     *len = 0;
     buf_init(&b, 0);
     chain_contract_record_id(a, id);
-    int rc = chain_state_get_data(st, CHAIN_DATA_CONTRACT, id, &b, &exists, e);
+    int rc = data_at(st, height, CHAIN_DATA_CONTRACT, id, &b, &exists, e);
     if (rc || !exists)
         goto out;
     if (b.len != CHAIN_CONTRACT_RECORD_BYTES) {
@@ -529,7 +560,7 @@ int chain_exec_contract_code(chain_state_t *st, const chain_addr_t *a, uint8_t *
         goto out;
     }
     memcpy(code_hash->b, b.data, 32);
-    if ((rc = chain_state_get_data(st, CHAIN_DATA_CODE, code_hash->b, &b, &exists, e)))
+    if ((rc = data_at(st, height, CHAIN_DATA_CODE, code_hash->b, &b, &exists, e)))
         goto out;
     if (!exists) {
         rc = err_set(e, CHAIN_EIO, "exec: a contract's code leaf is missing");
@@ -546,12 +577,19 @@ out:
 int chain_exec_storage_get(chain_state_t *st, const chain_addr_t *a, const uint8_t *key,
                            uint32_t klen, buf_t *val, bool *found, err_t *e)
 {
+    return chain_exec_storage_get_at(st, CHAIN_EXEC_LATEST, a, key, klen, val, found, e);
+}
+
+int chain_exec_storage_get_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
+                              const uint8_t *key, uint32_t klen, buf_t *val, bool *found,
+                              err_t *e)
+{
     uint8_t id[32];
     buf_t b;
     buf_init(&b, 0);
     val->len = 0;
     chain_contract_storage_id(a, key, klen, id);
-    int rc = chain_state_get_data(st, CHAIN_DATA_STORAGE, id, &b, found, e);
+    int rc = data_at(st, height, CHAIN_DATA_STORAGE, id, &b, found, e);
     const uint8_t *v;
     uint32_t vl;
     if (!rc && *found) {

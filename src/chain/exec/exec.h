@@ -203,12 +203,28 @@ int chain_exec_contract_simulate(chain_state_t *st, const chain_exec_cfg_t *cfg,
                                  const chain_contract_msg_t *m, chain_receipt_t *r, err_t *e)
     BASE_MUST_CHECK;
 
+/* The same as of block height (chain/state "state history": the node keeps
+ * a window of recent blocks; CHAIN_STATE_EHISTORY outside it). The call
+ * above pins the tip's height at its start, so blocks committing during it
+ * do not change what it reads. */
+int chain_exec_contract_simulate_at(chain_state_t *st, const chain_exec_cfg_t *cfg,
+                                    uint64_t height, const chain_contract_msg_t *m,
+                                    chain_receipt_t *r, err_t *e) BASE_MUST_CHECK;
+
 /* Committed contract state: the code (NULL *code when no contract; free()),
- * one storage slot (*found false when absent). */
+ * one storage slot (*found false when absent); _at: as of block height, or
+ * the tip for CHAIN_EXEC_LATEST. */
+#define CHAIN_EXEC_LATEST UINT64_MAX
 int chain_exec_contract_code(chain_state_t *st, const chain_addr_t *a, uint8_t **code,
                              size_t *len, chain_hash_t *code_hash, err_t *e) BASE_MUST_CHECK;
 int chain_exec_storage_get(chain_state_t *st, const chain_addr_t *a, const uint8_t *key,
                            uint32_t klen, buf_t *val, bool *found, err_t *e) BASE_MUST_CHECK;
+int chain_exec_contract_code_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
+                                uint8_t **code, size_t *len, chain_hash_t *code_hash, err_t *e)
+    BASE_MUST_CHECK;
+int chain_exec_storage_get_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
+                              const uint8_t *key, uint32_t klen, buf_t *val, bool *found,
+                              err_t *e) BASE_MUST_CHECK;
 
 /* ---- contract runtime (contract.c) ------------------------------------------
  *

@@ -83,6 +83,7 @@ void node_config_default(node_config_t *cfg)
     cfg->max_block_txs = 10000;
     mempool_config_default(&cfg->mempool);
     cfg->min_fee = chain_u128_from_u64(1000);
+    cfg->state_history = CHAIN_STATE_HISTORY_DEFAULT;
 }
 
 node_t *node_open(const node_config_t *cfg, err_t *e)
@@ -146,6 +147,7 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
         err_prefix(e, "node: opening %s", cfg->data_dir);
         goto fail;
     }
+    chain_state_set_history(n->st, cfg->state_history);
     if (!chain_state_has_tip(n->st)) {
         if (chain_state_init_genesis(n->st, g, e) != 0) {
             err_prefix(e, "node: writing genesis");

@@ -227,6 +227,9 @@ typedef struct node_config {
     uint32_t max_block_txs;        /* default 10,000 */
     chain_u128_t min_fee;          /* exec fee floor; default = mempool.min_fee */
     mempool_config_t mempool;      /* zeroed = mempool defaults */
+    uint64_t state_history;        /* blocks of state history for reads at a height
+                                      (chain_state_set_history); default
+                                      CHAIN_STATE_HISTORY_DEFAULT, 0 = tip only */
 } node_config_t;
 
 void node_config_default(node_config_t *cfg);

@@ -6,14 +6,16 @@
  *                    read-only execution on the tip state, nothing committed.
  *                    msg = {"from"?, "to" | "code", "input"?, "value"?,
  *                    "gas"? (default and cap: RPC_CALL_GAS_CAP)}; block =
- *                    "latest" or the tip's height (the
- *                    node keeps only the tip's state: another height is an
- *                    error that says so).
+ *                    "latest" (the default: the tip, pinned when the call
+ *                    starts, so blocks committing during it change nothing
+ *                    it reads) or a height within the node's state history
+ *                    (aetherd run --state-history; an older or future height
+ *                    is an error naming the oldest available one).
  *   aeth_estimateGas [msg, block?] -> gas used (integer) when the execution
  *                    succeeds; RPC_EXEC_FAILED (data: status, gas_used,
  *                    revert_reason) otherwise.
- *   aeth_getCode     [address] -> {"address","code_hash","code"} | null
- *   aeth_getStorageAt [address, key] -> value hex | null (absent slot)
+ *   aeth_getCode     [address, block?] -> {"address","code_hash","code"} | null
+ *   aeth_getStorageAt [address, key, block?] -> value hex | null (absent slot)
  *   aeth_getProof    [{"contract","key"}] -> the state-tree proof of a slot
  *                    (see storage_proof below), present or absent.
  *   aeth_getLogs     [{"address"?, "topic"?, "from_block"?, "to_block"?,
@@ -78,6 +80,8 @@ static int field_addr(const json_t *obj, const char *ctx, const char *name, chai
 typedef struct msg {
     chain_contract_msg_t m;
     uint8_t *code, *input;
+    uint64_t height;    /* the block (unless latest) */
+    bool latest;
 } msg_t;
 
 static void msg_free(msg_t *m)
@@ -143,31 +147,45 @@ static int parse_msg(void *ud, const json_t *params, msg_t *out, rpc_error_t *er
     }
     if (!v)
         out->m.gas_limit = RPC_CALL_GAS_CAP;
-    /* the block: only the tip's state is kept */
-    const json_t *b = rpc_param(params, 1);
-    if (b && !json_is_null(b) && !(json_is_string(b) && !strcmp(json_string_value(b), "latest"))) {
-        uint64_t h;
-        chain_header_t tip;
-        chain_hash_t th;
-        err_t e = {0};
-        if (rpc_param_u64(params, 1, &h, err))
-            goto bad;
-        if (chain_state_tip(node_state(ud), &tip, &th, &e) != 0) {
-            rpc_fail(err, RPC_NOT_READY, "no chain yet: %s", e.msg);
-            goto bad;
-        }
-        if (h != tip.height) {
-            rpc_fail(err, RPC_INVALID_PARAMS,
-                     "params[1]: the state at block %llu is not kept; only the tip (%llu, or "
-                     "\"latest\") can be queried",
-                     (unsigned long long)h, (unsigned long long)tip.height);
-            goto bad;
-        }
-    }
+    if (rpc_param_block(ud, params, 1, &out->height, &out->latest, err))
+        goto bad;
     return 0;
 bad:
     msg_free(out);
     return -1;
+}
+
+int rpc_state_fail(rpc_error_t *err, const err_t *e)
+{
+    return rpc_fail(err, RPC_INVALID_PARAMS, "%s", e->msg);
+}
+
+int rpc_param_block(void *ud, const json_t *params, size_t i, uint64_t *height, bool *latest,
+                    rpc_error_t *err)
+{
+    const json_t *b = rpc_param(params, i);
+    *latest = true;
+    *height = 0;
+    if (!b || json_is_null(b) || (json_is_string(b) && !strcmp(json_string_value(b), "latest")))
+        return 0;
+    if (!json_is_integer(b) || rpc_param_u64(params, i, height, err))
+        return rpc_fail(err, RPC_INVALID_PARAMS,
+                        "params[%zu]: expected a block height (integer) or \"latest\"", i);
+    uint64_t oldest, tip;
+    err_t e = {0};
+    if (chain_state_history_range(node_state(ud), &oldest, &tip, &e) != 0)
+        return rpc_fail(err, RPC_NOT_READY, "no chain yet: %s", e.msg);
+    if (*height > tip)
+        return rpc_fail(err, RPC_INVALID_PARAMS,
+                        "params[%zu]: block %llu is in the future (the tip is %llu)", i,
+                        (unsigned long long)*height, (unsigned long long)tip);
+    if (*height < oldest)
+        return rpc_fail(err, RPC_INVALID_PARAMS,
+                        "params[%zu]: the state at block %llu is not kept; the oldest available "
+                        "height is %llu (aetherd run --state-history N keeps N blocks)",
+                        i, (unsigned long long)*height, (unsigned long long)oldest);
+    *latest = false;
+    return 0;
 }
 
 static json_t *outcome_json(const chain_receipt_t *r)
@@ -188,8 +206,13 @@ static int simulate(void *ud, const json_t *params, chain_receipt_t *r, rpc_erro
     if (parse_msg(ud, params, &m, err))
         return -1;
     err_t e = {0};
-    int rc = chain_exec_contract_simulate(node_state(ud), node_exec_cfg(ud), &m.m, r, &e);
+    int rc = m.latest
+                 ? chain_exec_contract_simulate(node_state(ud), node_exec_cfg(ud), &m.m, r, &e)
+                 : chain_exec_contract_simulate_at(node_state(ud), node_exec_cfg(ud), m.height,
+                                                   &m.m, r, &e);
     msg_free(&m);
+    if (rc == CHAIN_STATE_EHISTORY)
+        return rpc_state_fail(err, &e);
     if (rc == CHAIN_EINVAL)
         return rpc_fail(err, RPC_INVALID_PARAMS, "%s", e.msg);
     return rc ? internal(err, &e) : 0;
@@ -225,14 +248,21 @@ int rpc_m_estimate_gas(void *ud, const json_t *params, json_t **result, rpc_erro
 int rpc_m_get_code(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
     chain_addr_t a;
-    if (rpc_param_count_check(params, 1, 1, err) ||
-        rpc_param_hex_fixed(params, 0, a.b, CHAIN_ADDR_BYTES, err))
+    uint64_t height;
+    bool latest;
+    if (rpc_param_count_check(params, 1, 2, err) ||
+        rpc_param_hex_fixed(params, 0, a.b, CHAIN_ADDR_BYTES, err) ||
+        rpc_param_block(ud, params, 1, &height, &latest, err))
         return -1;
     uint8_t *code = NULL;
     size_t n = 0;
     chain_hash_t h;
     err_t e = {0};
-    if (chain_exec_contract_code(node_state(ud), &a, &code, &n, &h, &e) != 0)
+    int rc = chain_exec_contract_code_at(node_state(ud), latest ? CHAIN_EXEC_LATEST : height, &a,
+                                         &code, &n, &h, &e);
+    if (rc == CHAIN_STATE_EHISTORY)
+        return rpc_state_fail(err, &e);
+    if (rc)
         return internal(err, &e);
     if (!code) {
         *result = json_null();
@@ -249,19 +279,23 @@ int rpc_m_get_storage_at(void *ud, const json_t *params, json_t **result, rpc_er
     chain_addr_t a;
     uint8_t *key = NULL;
     size_t klen = 0;
-    if (rpc_param_count_check(params, 2, 2, err) ||
+    uint64_t height;
+    bool latest;
+    if (rpc_param_count_check(params, 2, 3, err) ||
         rpc_param_hex_fixed(params, 0, a.b, CHAIN_ADDR_BYTES, err) ||
+        rpc_param_block(ud, params, 2, &height, &latest, err) ||
         rpc_param_hex_alloc(params, 1, CHAIN_CONTRACT_MAX_KEY, &key, &klen, err))
         return -1;
     buf_t v;
     bool found = false;
     err_t e = {0};
     buf_init(&v, 0);
-    int rc = chain_exec_storage_get(node_state(ud), &a, key, (uint32_t)klen, &v, &found, &e);
+    int rc = chain_exec_storage_get_at(node_state(ud), latest ? CHAIN_EXEC_LATEST : height, &a,
+                                       key, (uint32_t)klen, &v, &found, &e);
     free(key);
     if (rc) {
         buf_free(&v);
-        return internal(err, &e);
+        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
     }
     *result = found ? rpc_hex_json(v.data, v.len) : json_null();
     buf_free(&v);

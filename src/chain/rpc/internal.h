@@ -13,6 +13,14 @@ int rpc_m_get_code(void *ud, const json_t *params, json_t **result, rpc_error_t 
 int rpc_m_get_storage_at(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
 int rpc_m_get_logs(void *ud, const json_t *params, json_t **result, rpc_error_t *err);
 /* aeth_getProof of a storage slot: obj = {"contract","key"}. */
+/* params[i], a block: absent, null or "latest" -> *latest (the tip, pinned
+ * by the caller); a height -> *height after checking it against the node's
+ * state history window (RPC_INVALID_PARAMS naming the oldest available
+ * height, RPC_NOT_READY without a chain). */
+int rpc_param_block(void *ud, const json_t *params, size_t i, uint64_t *height, bool *latest,
+                    rpc_error_t *err);
+/* A chain/state history error (a height pruned meanwhile) as RPC_INVALID_PARAMS. */
+int rpc_state_fail(rpc_error_t *err, const err_t *e);
 int rpc_contract_storage_proof(void *ud, const json_t *obj, json_t **result, rpc_error_t *err);
 
 /* The SMT proof of data leaf (tag, id): {"root", id_name: id_json (taken),

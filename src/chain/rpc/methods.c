@@ -14,7 +14,9 @@
  *   aeth_getTransaction   [hash]  -> {tx..., "status": "committed"|"pending",
  *                                     "block_height", "index"} | null
  *   aeth_getReceipt       [hash]  -> {receipt..., "block_height", "index"} | null
- *   aeth_getAccount       [addr]  -> {"address","balance","nonce","next_nonce","exists"}
+ *   aeth_getAccount       [addr, block?] -> {"address","balance","nonce","next_nonce","exists"}
+ *                                    (block: "latest" or a height within the state
+ *                                    history; at a height next_nonce = nonce)
  *   aeth_getUtxos         [addr, max?] -> [{"tx","index","owner","amount"}]
  *   aeth_sendRawTransaction [hex] -> "<tx hash hex>"
  *   aeth_getStateRoot     []      -> {"root","height","block_hash"}
@@ -399,14 +401,23 @@ static int m_finality_proof(void *ud, const json_t *params, json_t **result, rpc
 static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
     chain_addr_t a;
-    if (rpc_param_count_check(params, 1, 1, err) || param_addr(params, 0, &a, err))
+    uint64_t height;
+    bool latest;
+    if (rpc_param_count_check(params, 1, 2, err) || param_addr(params, 0, &a, err) ||
+        rpc_param_block(ud, params, 1, &height, &latest, err))
         return -1;
     chain_account_t acct;
     bool exists = false;
     uint64_t next = 0;
     err_t e = {0};
-    if (chain_state_get_account(node_state(ud), &a, &acct, &exists, &e) != 0 ||
-        node_next_nonce(ud, &a, &next, &e) != 0)
+    if (!latest) {
+        /* as of that block: the next nonce is the one it left */
+        int rc = chain_state_get_account_at(node_state(ud), height, &a, &acct, &exists, &e);
+        if (rc)
+            return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
+        next = acct.nonce;
+    } else if (chain_state_get_account(node_state(ud), &a, &acct, &exists, &e) != 0 ||
+               node_next_nonce(ud, &a, &next, &e) != 0)
         return internal(err, &e);
     char hex[2 * CHAIN_ADDR_BYTES + 1], dec[CHAIN_U128_STR_MAX];
     chain_addr_to_hex(&a, hex);

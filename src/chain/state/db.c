@@ -33,7 +33,7 @@
 
 static const char *const cf_names[CF_COUNT] = {
     "default", "accounts", "utxos", "owner_utxo", "smt",
-    "blocks",  "block_idx", "txs",  "meta", "data", "logs",
+    "blocks",  "block_idx", "txs",  "meta", "data", "logs", "history",
 };
 
 struct db {

@@ -20,6 +20,7 @@ enum {
     CF_META,
     CF_DATA,      /* tag ‖ id32 -> data value (issue 16) */
     CF_LOGS,      /* contract log index (store.c: log_key) */
+    CF_HIST,      /* state history (history.c) */
     CF_COUNT
 };
 
@@ -138,6 +139,11 @@ struct chain_state {
     chain_header_t tip;
     chain_hash_t tip_hash;
     chain_hash_t root;
+    /* state history (history.c); guarded by lock */
+    uint64_t hist_keep;          /* blocks of history kept (0 = tip only) */
+    uint64_t hist_base;          /* no history below this height */
+    bool hist_base_stored;       /* meta "hist_base" matches hist_base */
+    uint64_t hist_pruned;        /* index heights below this are already pruned */
 };
 
 #define OV_DATA_MAX 0x3fffff   /* data changes per overlay (the mark packs 22 bits) */
@@ -155,6 +161,8 @@ struct chain_overlay {
     kv_map_t nodes;              /* SMT changes of the last root computation */
     bool root_valid;
     chain_hash_t root;
+    bool view;                   /* read-only view as of view_height (never committed) */
+    uint64_t view_height;
 };
 
 
@@ -184,6 +192,18 @@ typedef struct smt_leaf {
     chain_hash_t key, vh;
 } smt_leaf_t;
 int smt_build(const smt_leaf_t *leaves, size_t n, kv_map_t *nodes, chain_hash_t *root, err_t *e);
+
+/* ---- state history (history.c) ---- */
+/* Loads the history bounds (meta "hist_base") after the tip is loaded. */
+int hist_load(chain_state_t *st, err_t *e);
+/* Adds to wb, for every key the block at height changes (the sorted overlay
+ * heads), its previous value and the height index, prunes what falls out of
+ * the kept window and puts "hist_base" (*new_base: st->hist_base once the
+ * batch is written). Caller holds st->lock (write). */
+int hist_record(chain_state_t *st, db_batch_t *wb, const chain_overlay_t *ov, uint64_t height,
+                const kv_entry_t *const *acc, size_t n_acc, const kv_entry_t *const *utx,
+                size_t n_utx, const kv_entry_t *const *dat, size_t n_dat, uint64_t *new_base,
+                err_t *e);
 
 /* Shared by genesis and snapshot import: writes block (and its tip) plus
  * the given node records in a batch. */

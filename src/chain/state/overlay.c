@@ -32,6 +32,30 @@ chain_overlay_t *chain_overlay_new(chain_state_t *st, err_t *e)
     return ov;
 }
 
+chain_overlay_t *chain_overlay_new_at(chain_state_t *st, uint64_t height, err_t *e)
+{
+    uint64_t oldest = 0, tip = 0;
+    if (chain_state_history_range(st, &oldest, &tip, e) != 0)
+        return NULL;
+    if (height > tip || height < oldest) {
+        err_set(e, CHAIN_STATE_EHISTORY,
+                height > tip ? "state: block %llu is in the future (the tip is %llu)"
+                             : "state: the state at block %llu is not kept any more; the oldest "
+                               "available height is %llu",
+                (unsigned long long)height,
+                (unsigned long long)(height > tip ? tip : oldest));
+        return NULL;
+    }
+    chain_overlay_t *ov = chain_overlay_new(st, e);
+    if (!ov)
+        return NULL;
+    ov->view = true;
+    ov->view_height = height;
+    ov->base_has_tip = true;
+    ov->base_height = height;
+    return ov;
+}
+
 void chain_overlay_free(chain_overlay_t *ov)
 {
     if (!ov)
@@ -51,6 +75,8 @@ int chain_overlay_get_account(chain_overlay_t *ov, const chain_addr_t *a, chain_
     if (en)
         return chain_account_decode(en->val, en->vlen, out, e);
     bool exists;
+    if (ov->view)
+        return chain_state_get_account_at(ov->st, ov->view_height, a, out, &exists, e);
     return chain_state_get_account(ov->st, a, out, &exists, e);
 }
 
@@ -85,6 +111,8 @@ int chain_overlay_get_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, chain
         }
         return chain_utxo_decode(en->val, CHAIN_UTXO_BYTES, out, e);
     }
+    if (ov->view)
+        return chain_state_get_utxo_at(ov->st, ov->view_height, id, out, exists, e);
     return chain_state_get_utxo(ov->st, id, out, exists, e);
 }
 
@@ -142,6 +170,8 @@ int chain_overlay_get_data(chain_overlay_t *ov, uint8_t tag, const uint8_t id[32
     uint8_t k[33];
     data_key(tag, id, k);
     kv_entry_t *en = kv_get(&ov->data, k);
+    if (!en && ov->view)
+        return chain_state_get_data_at(ov->st, ov->view_height, tag, id, out, exists, e);
     if (!en)
         return chain_state_get_data(ov->st, tag, id, out, exists, e);
     out->len = 0;
@@ -226,6 +256,9 @@ int chain_overlay_root(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
         *root = ov->root;
         return 0;
     }
+    if (ov->view)
+        return err_set(e, CHAIN_EINVAL, "state: a view as of block %llu has no state root to "
+                       "compute (views are read-only)", (unsigned long long)ov->view_height);
     pthread_rwlock_rdlock(&ov->st->lock);
     int rc = 0;
     if (ov->st->has_tip != ov->base_has_tip ||

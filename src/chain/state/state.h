@@ -15,6 +15,8 @@
  *                                               receipt encoding
  *   meta       "tip"                         -> height_u64be ‖ block_hash32
  *   data       tag ‖ id32                    -> data value (jobs, contracts)
+ *   history    kind ‖ key ‖ height_u64be    -> the key's value before block height
+ *              'i' ‖ height_u64be ‖ kind ‖ key  (its index by height; history.c)
  *   logs       'a' ‖ address20 ‖ pos,        -> tx_hash32 (contract log index;
  *              't' ‖ topic32 ‖ pos              pos = height_u64be ‖
  *                                               tx_index_u32be ‖ log_u32be)
@@ -179,6 +181,28 @@ int chain_state_prove_account(chain_state_t *st, const chain_addr_t *a, chain_pr
 int chain_state_prove_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_proof_t *out,
                            err_t *e) BASE_MUST_CHECK;
 
+/* ---- state history (history.c) --------------------------------------------
+ *
+ * Every commit records the previous value of each key its block changes, in
+ * the same synced batch, for the last `blocks` blocks (default
+ * CHAIN_STATE_HISTORY_DEFAULT; 0 = tip only). Reads "at height h" then see
+ * the state exactly as block h left it, for oldest <= h <= tip; other heights
+ * fail with CHAIN_STATE_EHISTORY naming the oldest available height. History
+ * restarts at the tip after a snapshot import (snapshots carry only the tip)
+ * and on a store written before history existed. */
+#define CHAIN_STATE_HISTORY_DEFAULT 10000u
+void chain_state_set_history(chain_state_t *st, uint64_t blocks);
+/* The readable window; CHAIN_ENOTFOUND on an empty store. */
+int chain_state_history_range(chain_state_t *st, uint64_t *oldest, uint64_t *tip, err_t *e)
+    BASE_MUST_CHECK;
+int chain_state_get_account_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
+                               chain_account_t *out, bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_state_get_utxo_at(chain_state_t *st, uint64_t height, const chain_utxo_id_t *id,
+                            chain_utxo_t *out, bool *exists, err_t *e) BASE_MUST_CHECK;
+int chain_state_get_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
+                            const uint8_t id[32], buf_t *out, bool *exists, err_t *e)
+    BASE_MUST_CHECK;
+
 /* ---- pending changes (write path) ------------------------------------------ */
 
 /* A set of changes on top of the current tip; reads see the overlay first,
@@ -196,6 +220,14 @@ int chain_overlay_put_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id,
                            const chain_utxo_t *u, err_t *e) BASE_MUST_CHECK;
 int chain_overlay_del_utxo(chain_overlay_t *ov, const chain_utxo_id_t *id, err_t *e)
     BASE_MUST_CHECK;
+
+/* A read-only view of the state as of block height (oldest <= height <= tip,
+ * see "state history"): reads see its own writes first, then that block's
+ * state, however many blocks commit meanwhile — pin the tip's height to get
+ * one consistent view across a long read. It cannot be committed nor give a
+ * root; chain_overlay_height() is height + 1 (the next block, as for a tip
+ * overlay). CHAIN_STATE_EHISTORY outside the window. */
+chain_overlay_t *chain_overlay_new_at(chain_state_t *st, uint64_t height, err_t *e);
 
 /* Height of the block this overlay builds: the tip's height + 1 (0 on an
  * empty store). */

@@ -44,7 +44,7 @@ int store_reload_tip(chain_state_t *st, err_t *e)
     memset(st->root.b, 0, 32);
     st->has_tip = false;
     if (rc == CHAIN_ENOTFOUND)
-        return 0;
+        return hist_load(st, e);
     if (rc)
         return rc;
     if (n != 40) {
@@ -78,7 +78,7 @@ int store_reload_tip(chain_state_t *st, err_t *e)
     st->root = root.hash;
     st->tip_hash = hash;
     st->has_tip = true;
-    return 0;
+    return hist_load(st, e);
 }
 
 chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
@@ -98,6 +98,7 @@ chain_state_t *chain_state_open(const char *dir, bool read_only, err_t *e)
     kv_init(&st->cache, SMT_POS_BYTES);
     kv_init(&st->cache_old, SMT_POS_BYTES);
     st->cache_max = CACHE_MAX_DEFAULT;
+    st->hist_keep = CHAIN_STATE_HISTORY_DEFAULT;
 
     if (!read_only && file_mkdirs(dir, 0700, e) != 0) {
         err_prefix(e, "state: cannot create %s", dir);
@@ -692,6 +693,11 @@ int chain_state_commit_meta(chain_state_t *st, chain_overlay_t *ov, const chain_
     for (size_t i = 0; i < n_ops; i++)
         if ((rc = meta_key_ok(&ops[i], e)) != 0)
             goto out;
+    if (ov->view) {
+        rc = err_set(e, CHAIN_EINVAL, "state: a read-only view (chain_overlay_new_at) cannot be "
+                                      "committed");
+        goto out;
+    }
     if (block->n_txs && !receipts) {
         rc = err_set(e, CHAIN_EINVAL, "state: block %llu has transactions but no receipts",
                      (unsigned long long)block->header.height);
@@ -725,14 +731,28 @@ int chain_state_commit_meta(chain_state_t *st, chain_overlay_t *ov, const chain_
         goto out;
     }
     wb = db_batch_new();
-    size_t n_acc = 0, n_utxo = 0;
+    size_t n_acc = 0, n_utxo = 0, n_data = 0;
+    uint64_t hist_base = 0;
     const kv_entry_t **acc = kv_sorted_heads(&ov->accounts, &n_acc);
     const kv_entry_t **utx = kv_sorted_heads(&ov->utxos, &n_utxo);
-    if (!acc || !utx || smt_batch_nodes(st, &ov->nodes, wb) != 0) {
+    const kv_entry_t **dat = kv_sorted_heads(&ov->data, &n_data);
+    if (!acc || !utx || !dat || smt_batch_nodes(st, &ov->nodes, wb) != 0) {
         free(acc);
         free(utx);
+        free(dat);
         pthread_rwlock_unlock(&st->lock);
         rc = err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
+        goto out;
+    }
+    /* history first: it reads the values the block is about to replace */
+    if ((rc = hist_record(st, wb, ov, block->header.height, acc, n_acc, utx, n_utxo, dat, n_data,
+                          &hist_base, e)) != 0) {
+        free(acc);
+        free(utx);
+        free(dat);
+        pthread_rwlock_unlock(&st->lock);
+        err_prefix(e, "state: recording the history of block %llu",
+                   (unsigned long long)block->header.height);
         goto out;
     }
     /* accounts */
@@ -757,13 +777,6 @@ int chain_state_commit_meta(chain_state_t *st, chain_overlay_t *ov, const chain_
     }
     free(utx);
     /* data leaves (job escrow records, reputation) */
-    size_t n_data = 0;
-    const kv_entry_t **dat = kv_sorted_heads(&ov->data, &n_data);
-    if (!dat) {
-        pthread_rwlock_unlock(&st->lock);
-        rc = err_set(e, CHAIN_ENOMEM, "state: out of memory (commit)");
-        goto out;
-    }
     for (size_t i = 0; i < n_data; i++) {
         if (load_le32(dat[i]->val + 36) == 0)
             db_batch_delete(st->db, wb, CF_DATA, dat[i]->key, 33);
@@ -796,6 +809,8 @@ int chain_state_commit_meta(chain_state_t *st, chain_overlay_t *ov, const chain_
         st->tip_hash = bhash;
         st->root = root;
         st->has_tip = true;
+        st->hist_base = hist_base;
+        st->hist_base_stored = true;
         smt_cache_nodes(st, &ov->nodes);
     }
     pthread_rwlock_unlock(&st->lock);

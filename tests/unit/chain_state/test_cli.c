@@ -607,7 +607,7 @@ static void test_forged_snapshot(void **state)
     must(run(cp, NULL, out), "cp", out);
     {
         static const char *names[] = {"default", "accounts", "utxos", "owner_utxo", "smt",
-                                      "blocks",  "block_idx", "txs",  "meta",  "data", "logs"};
+                                      "blocks",  "block_idx", "txs",  "meta",  "data", "logs", "history"};
         enum { NCF = sizeof names / sizeof names[0] };
         rocksdb_options_t *o = rocksdb_options_create();
         const rocksdb_options_t *co[NCF];

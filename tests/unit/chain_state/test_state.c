@@ -948,7 +948,7 @@ static void test_check_detects_tamper(void **state)
     chain_state_close(st);
     /* rewrite one account directly in RocksDB */
     static const char *names[] = {"default", "accounts", "utxos", "owner_utxo", "smt",
-                                  "blocks",  "block_idx", "txs",  "meta",  "data", "logs"};
+                                  "blocks",  "block_idx", "txs",  "meta",  "data", "logs", "history"};
     enum { NCF = sizeof names / sizeof names[0] };
     rocksdb_options_t *o = rocksdb_options_create();
     const rocksdb_options_t *co[NCF];

@@ -1,0 +1,432 @@
+/* Tests of chain/state's state history (history.c): reads as of every kept
+ * height against a model that remembers each block's state (accounts,
+ * UTxOs created and spent, data leaves written and deleted, keys absent at
+ * some heights), across a restart; the pruning boundary and its error; a
+ * window that never widens over pruned heights; a read-only view pinned at
+ * a height while blocks commit under it; history restarting after a
+ * snapshot import. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/state/state.h"
+
+static uint8_t sk[64], pk[32];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (crypto_init() != 0)
+        return -1;
+    uint8_t seed[32];
+    memset(seed, 7, 32);
+    crypto_ed25519_from_seed(seed, pk, sk);
+    return 0;
+}
+
+static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w)
+{
+    (void)s, (void)f, (void)w;
+    return remove(p);
+}
+
+static char *tmpdir(void)
+{
+    char *d = strdup("/tmp/chain_history_test.XXXXXX");
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static void rmrf(char *d)
+{
+    nftw(d, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
+static uint64_t rng = 0x1234567887654321ull;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static chain_addr_t addr_n(unsigned i)
+{
+    chain_addr_t a;
+    uint8_t h[32];
+    crypto_sha256(&i, sizeof i, h);
+    memcpy(a.b, h, 20);
+    return a;
+}
+
+/* ---- the model: the whole tracked state after each block ---- */
+
+#define NA 12   /* accounts 0..NA-1; odd ones absent at genesis */
+#define NU 24   /* UTxO ids (i, 7) */
+#define ND 8    /* data ids memset(k) under tag 0x22 */
+#define MAXH 40
+
+typedef struct snap {
+    bool a_ex[NA];
+    chain_account_t a[NA];
+    bool u_ex[NU];
+    chain_utxo_t u[NU];
+    bool d_ex[ND];
+    uint8_t d[ND][16];
+    size_t d_len[ND];
+} snap_t;
+
+static snap_t model[MAXH];
+
+static chain_utxo_id_t uid(unsigned i)
+{
+    chain_utxo_id_t id;
+    memset(&id, 0, sizeof id);
+    memset(id.tx_hash.b, 0x40 + (int)i, 32);
+    id.index = 7;
+    return id;
+}
+
+static void data_id(unsigned k, uint8_t id[32])
+{
+    memset(id, 0x10 + (int)k, 32);
+}
+
+static chain_genesis_t gen;
+static chain_genesis_alloc_t gen_al[NA];
+
+static chain_state_t *open_with_genesis(const char *dir)
+{
+    err_t e = {0};
+    chain_state_t *st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    size_t n = 0;
+    memset(&model[0], 0, sizeof model[0]);
+    for (unsigned i = 0; i < NA; i += 2) {
+        gen_al[n].addr = addr_n(i);
+        gen_al[n].balance = chain_u128_from_u64(1000 + i);
+        model[0].a_ex[i] = true;
+        model[0].a[i].balance = gen_al[n].balance;
+        n++;
+    }
+    memset(&gen, 0, sizeof gen);
+    gen.chain_id = 9;
+    gen.timestamp_ms = 5000;
+    gen.accounts = gen_al;
+    gen.n_accounts = n;
+    memcpy(gen.proposer_pk, pk, 32);
+    assert_int_equal(chain_state_init_genesis(st, &gen, &e), 0);
+    return st;
+}
+
+/* commits one block of random changes; model[h] becomes its state */
+static void random_block(chain_state_t *st)
+{
+    err_t e = {0};
+    chain_header_t tip;
+    chain_hash_t th;
+    assert_int_equal(chain_state_tip(st, &tip, &th, &e), 0);
+    uint64_t h = tip.height + 1;
+    assert_true(h < MAXH);
+    snap_t *m = &model[h];
+    *m = model[h - 1];
+    chain_overlay_t *ov = chain_overlay_new(st, &e);
+    assert_non_null(ov);
+    for (int k = 0; k < 6; k++) {
+        unsigned i = (unsigned)(rnd() % NA);
+        chain_addr_t a = addr_n(i);
+        chain_account_t v = {chain_u128_from_u64(rnd() % 100000), rnd() % 9};
+        assert_int_equal(chain_overlay_put_account(ov, &a, &v, &e), 0);
+        m->a_ex[i] = true;
+        m->a[i] = v;
+    }
+    for (int k = 0; k < 3; k++) {
+        unsigned i = (unsigned)(rnd() % NU);
+        chain_utxo_id_t id = uid(i);
+        if (m->u_ex[i]) {
+            assert_int_equal(chain_overlay_del_utxo(ov, &id, &e), 0);
+            m->u_ex[i] = false;
+        } else {
+            chain_utxo_t u = {addr_n(i), chain_u128_from_u64(1 + rnd() % 500)};
+            assert_int_equal(chain_overlay_put_utxo(ov, &id, &u, &e), 0);
+            m->u_ex[i] = true;
+            m->u[i] = u;
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        unsigned i = (unsigned)(rnd() % ND);
+        uint8_t id[32];
+        data_id(i, id);
+        if (m->d_ex[i] && rnd() % 3 == 0) {
+            assert_int_equal(chain_overlay_del_data(ov, 0x22, id, &e), 0);
+            m->d_ex[i] = false;
+        } else {
+            size_t n = 1 + rnd() % 16;
+            for (size_t j = 0; j < n; j++)
+                m->d[i][j] = (uint8_t)rnd();
+            assert_int_equal(chain_overlay_put_data(ov, 0x22, id, m->d[i], n, &e), 0);
+            m->d_ex[i] = true;
+            m->d_len[i] = n;
+        }
+    }
+    chain_hash_t root;
+    assert_int_equal(chain_overlay_root(ov, &root, &e), 0);
+    chain_block_t *b = chain_block_new();
+    b->header.chain_id = tip.chain_id;
+    b->header.height = h;
+    b->header.timestamp_ms = tip.timestamp_ms + 1000;
+    b->header.parent_hash = th;
+    b->header.state_root = root;
+    chain_merkle_root(NULL, 0, &b->header.receipts_root);
+    chain_block_seal(b, sk);
+    assert_int_equal(chain_state_commit(st, ov, b, NULL, &e), 0);
+    chain_block_free(b);
+}
+
+/* every tracked key as of height h equals model[h] */
+static void check_height(chain_state_t *st, uint64_t h)
+{
+    err_t e = {0};
+    const snap_t *m = &model[h];
+    for (unsigned i = 0; i < NA; i++) {
+        chain_addr_t a = addr_n(i);
+        chain_account_t got;
+        bool ex = !m->a_ex[i];
+        assert_int_equal(chain_state_get_account_at(st, h, &a, &got, &ex, &e), 0);
+        assert_int_equal(ex, m->a_ex[i]);
+        if (ex) {
+            assert_int_equal(chain_u128_cmp(got.balance, m->a[i].balance), 0);
+            assert_int_equal(got.nonce, m->a[i].nonce);
+        }
+    }
+    for (unsigned i = 0; i < NU; i++) {
+        chain_utxo_id_t id = uid(i);
+        chain_utxo_t got;
+        bool ex = !m->u_ex[i];
+        assert_int_equal(chain_state_get_utxo_at(st, h, &id, &got, &ex, &e), 0);
+        assert_int_equal(ex, m->u_ex[i]);
+        if (ex)
+            assert_int_equal(chain_u128_cmp(got.amount, m->u[i].amount), 0);
+    }
+    buf_t v;
+    buf_init(&v, 0);
+    for (unsigned i = 0; i < ND; i++) {
+        uint8_t id[32];
+        data_id(i, id);
+        bool ex = !m->d_ex[i];
+        assert_int_equal(chain_state_get_data_at(st, h, 0x22, id, &v, &ex, &e), 0);
+        assert_int_equal(ex, m->d_ex[i]);
+        if (ex) {
+            assert_int_equal(v.len, m->d_len[i]);
+            assert_memory_equal(v.data, m->d[i], v.len);
+        }
+    }
+    buf_free(&v);
+}
+
+static void test_values_as_of_every_height(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    chain_state_t *st = open_with_genesis(dir);
+    for (int i = 0; i < 20; i++)
+        random_block(st);
+    uint64_t oldest = 99, tip = 0;
+    err_t e = {0};
+    assert_int_equal(chain_state_history_range(st, &oldest, &tip, &e), 0);
+    assert_int_equal(oldest, 0);
+    assert_int_equal(tip, 20);
+    for (uint64_t h = 0; h <= 20; h++)
+        check_height(st, h);
+    /* a future height is refused, naming the tip */
+    chain_account_t a;
+    bool ex;
+    chain_addr_t a0 = addr_n(0);
+    assert_int_equal(chain_state_get_account_at(st, 21, &a0, &a, &ex, &e), CHAIN_STATE_EHISTORY);
+    assert_non_null(strstr(e.msg, "future"));
+    /* the history survives a restart (it is in the store, not in memory) */
+    chain_state_close(st);
+    st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    for (uint64_t h = 0; h <= 20; h++)
+        check_height(st, h);
+    chain_state_close(st);
+    rmrf(dir);
+}
+
+static void test_pruning_boundary(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    chain_state_t *st = open_with_genesis(dir);
+    chain_state_set_history(st, 5);
+    for (int i = 0; i < 12; i++)
+        random_block(st);
+    err_t e = {0};
+    uint64_t oldest = 0, tip = 0;
+    assert_int_equal(chain_state_history_range(st, &oldest, &tip, &e), 0);
+    assert_int_equal(tip, 12);
+    assert_int_equal(oldest, 7);
+    for (uint64_t h = 7; h <= 12; h++)
+        check_height(st, h);
+    chain_addr_t a0 = addr_n(0);
+    chain_account_t a;
+    bool ex;
+    assert_int_equal(chain_state_get_account_at(st, 6, &a0, &a, &ex, &e), CHAIN_STATE_EHISTORY);
+    assert_non_null(strstr(e.msg, "oldest available height is 7"));
+    assert_null(chain_overlay_new_at(st, 6, &e));
+    assert_int_equal(e.code, CHAIN_STATE_EHISTORY);
+
+    /* restarting with a larger window does not bring pruned heights back */
+    chain_state_close(st);
+    st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    chain_state_set_history(st, 1000);
+    assert_int_equal(chain_state_history_range(st, &oldest, &tip, &e), 0);
+    assert_int_equal(oldest, 7);
+    random_block(st);
+    assert_int_equal(chain_state_history_range(st, &oldest, &tip, &e), 0);
+    assert_int_equal(oldest, 7);
+    for (uint64_t h = 7; h <= 13; h++)
+        check_height(st, h);
+
+    /* 0 = tip only: nothing older, and the tip reads the current state */
+    chain_state_set_history(st, 0);
+    random_block(st);
+    assert_int_equal(chain_state_history_range(st, &oldest, &tip, &e), 0);
+    assert_int_equal(oldest, 14);
+    check_height(st, 14);
+    assert_int_equal(chain_state_get_account_at(st, 13, &a0, &a, &ex, &e), CHAIN_STATE_EHISTORY);
+    /* ... and a window opened again starts at the tip, not before the gap */
+    chain_state_set_history(st, 1000);
+    random_block(st);
+    assert_int_equal(chain_state_history_range(st, &oldest, &tip, &e), 0);
+    assert_int_equal(oldest, 14);
+    check_height(st, 14);
+    check_height(st, 15);
+    chain_state_close(st);
+    rmrf(dir);
+}
+
+/* A view pinned at a height reads that block's state while later blocks
+ * commit between its reads. */
+static void test_pinned_view(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    chain_state_t *st = open_with_genesis(dir);
+    for (int i = 0; i < 3; i++)
+        random_block(st);
+    err_t e = {0};
+    chain_overlay_t *v = chain_overlay_new_at(st, 3, &e);
+    assert_non_null(v);
+    assert_int_equal(chain_overlay_height(v), 4);
+    for (int round = 0; round < 4; round++) {
+        random_block(st);   /* commits between two reads of the view */
+        for (unsigned i = 0; i < NA; i++) {
+            chain_addr_t a = addr_n(i);
+            chain_account_t got;
+            assert_int_equal(chain_overlay_get_account(v, &a, &got, &e), 0);
+            assert_int_equal(chain_u128_cmp(got.balance, model[3].a[i].balance), 0);
+            assert_int_equal(got.nonce, model[3].a[i].nonce);
+        }
+        for (unsigned i = 0; i < ND; i++) {
+            uint8_t id[32];
+            data_id(i, id);
+            buf_t b;
+            bool ex;
+            buf_init(&b, 0);
+            assert_int_equal(chain_overlay_get_data(v, 0x22, id, &b, &ex, &e), 0);
+            assert_int_equal(ex, model[3].d_ex[i]);
+            buf_free(&b);
+        }
+        for (unsigned i = 0; i < NU; i++) {
+            chain_utxo_id_t id = uid(i);
+            chain_utxo_t u;
+            bool ex;
+            assert_int_equal(chain_overlay_get_utxo(v, &id, &u, &ex, &e), 0);
+            assert_int_equal(ex, model[3].u_ex[i]);
+        }
+    }
+    /* the view's own writes come first; it cannot be committed */
+    chain_addr_t a0 = addr_n(0);
+    chain_account_t mine = {chain_u128_from_u64(77), 1}, got;
+    assert_int_equal(chain_overlay_put_account(v, &a0, &mine, &e), 0);
+    assert_int_equal(chain_overlay_get_account(v, &a0, &got, &e), 0);
+    assert_int_equal(chain_u128_cmp(got.balance, mine.balance), 0);
+    chain_hash_t r;
+    assert_int_not_equal(chain_overlay_root(v, &r, &e), 0);
+    chain_block_t *b = chain_block_new();
+    assert_int_equal(chain_state_commit(st, v, b, NULL, &e), CHAIN_EINVAL);   /* frees v */
+    chain_block_free(b);
+
+    /* with no history, a view of the tip fails once a block commits under
+     * it (instead of mixing two states) */
+    chain_state_set_history(st, 0);
+    random_block(st);
+    chain_header_t tip;
+    assert_int_equal(chain_state_tip(st, &tip, NULL, &e), 0);
+    v = chain_overlay_new_at(st, tip.height, &e);
+    assert_non_null(v);
+    chain_addr_t a1 = addr_n(1);
+    assert_int_equal(chain_overlay_get_account(v, &a1, &got, &e), 0);
+    random_block(st);
+    assert_int_equal(chain_overlay_get_account(v, &a1, &got, &e), CHAIN_STATE_EHISTORY);
+    assert_non_null(strstr(e.msg, "not kept"));
+    chain_overlay_free(v);
+    chain_state_close(st);
+    rmrf(dir);
+}
+
+static void test_history_after_snapshot_import(void **state)
+{
+    (void)state;
+    char *dir = tmpdir(), *dir2 = tmpdir();
+    char snap[300];
+    snprintf(snap, sizeof snap, "%s/s.zst", dir2);
+    chain_state_t *st = open_with_genesis(dir);
+    for (int i = 0; i < 4; i++)
+        random_block(st);
+    err_t e = {0};
+    assert_int_equal(chain_state_snapshot_export(st, snap, &e), 0);
+    chain_state_close(st);
+    char *dir3 = tmpdir();
+    chain_state_t *im = chain_state_open(dir3, false, &e);
+    assert_non_null(im);
+    assert_int_equal(chain_state_snapshot_import(im, snap, &gen, &e), 0);
+    uint64_t oldest = 0, tip = 0;
+    assert_int_equal(chain_state_history_range(im, &oldest, &tip, &e), 0);
+    assert_int_equal(tip, 4);
+    assert_int_equal(oldest, 4);   /* the snapshot carries only the tip */
+    check_height(im, 4);
+    random_block(im);
+    check_height(im, 4);
+    check_height(im, 5);
+    chain_addr_t a0 = addr_n(0);
+    chain_account_t a;
+    bool ex;
+    assert_int_equal(chain_state_get_account_at(im, 3, &a0, &a, &ex, &e), CHAIN_STATE_EHISTORY);
+    chain_state_close(im);
+    rmrf(dir);
+    rmrf(dir2);
+    rmrf(dir3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_values_as_of_every_height),
+        cmocka_unit_test(test_pruning_boundary),
+        cmocka_unit_test(test_pinned_view),
+        cmocka_unit_test(test_history_after_snapshot_import),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
