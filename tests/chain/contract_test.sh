@@ -164,7 +164,7 @@ cases = [
     ('aeth_call', [{'to': z, 'value': '-1'}], 'msg.value'),
     ('aeth_call', [{'to': z, 'bogus': 1}], 'bogus'),
     ('aeth_call', [{'to': z, 'code': '00'}], 'exactly one of'),
-    ('aeth_call', [{'to': z}, 1], 'not kept'),
+    ('aeth_call', [{'to': z}, 10**9], 'in the future'),
     ('aeth_estimateGas', [{'to': z}], 'no_contract'),
     ('aeth_getLogs', [{}], 'address'),
     ('aeth_getLogs', [{'address': z, 'from_block': 5, 'to_block': 1}], 'after to_block'),

@@ -1,0 +1,140 @@
+#!/bin/sh
+# State history end to end (chain/state history.c, issue 14's "aeth_call at a
+# height"): a single-validator aetherd with --state-history, the AIC token
+# deployed with `aether contract deploy`; after later blocks change bob's
+# token balance and alice's native balance, `aether contract query --height`,
+# `aether contract storage --height` and the RPC (aeth_call, aeth_getAccount,
+# aeth_getStorageAt with a block number) still answer with the old values;
+# a future height and (after a restart with a 1-block window) a pruned one
+# are refused naming the tip / the oldest available height.
+# Usage: state_history_test.sh AETHERD AETHER AIC_TOKEN_WASM
+set -u
+AETHERD=$1 AETHER=$2 WASM=$3
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/common/testenv.sh"
+command -v python3 >/dev/null 2>&1 || testenv_missing "python3 is needed to read JSON answers"
+[ -f "$WASM" ] || testenv_missing "the AIC token contract $WASM was not built (clang/wasm-ld)"
+
+T=$(mktemp -d /tmp/state_history_test.XXXXXX)
+NODE=
+cleanup() {
+    [ -n "$NODE" ] && kill "$NODE" 2>/dev/null && wait "$NODE" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; [ -f "$T/node.log" ] && tail -5 "$T/node.log" >&2; exit 1; }
+jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
+u128() { python3 -c "import sys; print(int(sys.argv[1]).to_bytes(16, 'little').hex())" "$1"; }
+addr() { jget '["address"]' <"$T/$1.json"; }
+# rpc METHOD JSON_PARAMS -> the whole JSON-RPC answer
+rpc() {
+    python3 -c "
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], json.dumps({'jsonrpc': '2.0', 'id': 1,
+    'method': sys.argv[2], 'params': json.loads(sys.argv[3])}).encode(),
+    {'Content-Type': 'application/json'})
+print(urllib.request.urlopen(req, timeout=10).read().decode())" "$AETHER_RPC" "$1" "$2"
+}
+
+start_node() {   # start_node HISTORY
+    rm -f "$T/port"
+    "$AETHERD" run --data "$T/data" --genesis "$T/genesis.json" --key "$T/val.json" \
+        --rpc 127.0.0.1:0 --port-file "$T/port" --block-ms 50 --heartbeat-ms 100 \
+        --state-history "$1" >>"$T/node.log" 2>&1 &
+    NODE=$!
+    i=0
+    while [ ! -s "$T/port" ]; do
+        i=$((i + 1)); [ $i -gt 200 ] && fail "aetherd did not start"
+        sleep 0.05
+    done
+    export AETHER_RPC="http://127.0.0.1:$(cat "$T/port")"
+}
+
+for k in val alice bob; do
+    "$AETHER" keys new --out "$T/$k.json" >/dev/null || fail "keys new $k"
+done
+"$AETHERD" init-genesis --key "$T/val.json" --alloc "$T/alice.json=100000000" \
+    --out "$T/genesis.json" >/dev/null || fail "init-genesis"
+# a bad window is a usage error naming the option
+if OUT=$("$AETHERD" run --data "$T/data" --genesis "$T/genesis.json" --key "$T/val.json" \
+    --state-history lots 2>&1); then fail "--state-history lots was accepted"; fi
+echo "$OUT" | grep -q -- "--state-history" || fail "bad --state-history: $OUT"
+start_node 1000
+ALICE=$(addr alice) BOB=$(addr bob)
+
+OUT=$("$AETHER" contract deploy --key "$T/alice.json" --code "$WASM" --input "$(u128 1000000)" \
+    --wait) || fail "deploy: $OUT"
+TOKEN=$(echo "$OUT" | jget '["contract"]')
+H0=$(echo "$OUT" | jget '["receipt"]["block_height"]')
+OUT=$("$AETHER" contract call --key "$T/alice.json" --contract "$TOKEN" \
+    --input "01${BOB}$(u128 300)" --wait) || fail "transfer 300: $OUT"
+H1=$(echo "$OUT" | jget '["receipt"]["block_height"]')
+ALICE_H1=$(rpc aeth_getAccount "[\"$ALICE\", $H1]" | jget '["result"]["balance"]')
+OUT=$("$AETHER" contract call --key "$T/alice.json" --contract "$TOKEN" \
+    --input "01${BOB}$(u128 200)" --wait) || fail "transfer 200: $OUT"
+H2=$(echo "$OUT" | jget '["receipt"]["block_height"]')
+[ "$H2" -gt "$H1" ] && [ "$H1" -gt "$H0" ] || fail "heights $H0 $H1 $H2"
+
+bob_at() {   # bob's token balance (return data) as of block $1, or latest
+    if [ "$1" = latest ]; then
+        "$AETHER" contract query --contract "$TOKEN" --input "06${BOB}"
+    else
+        "$AETHER" contract query --contract "$TOKEN" --input "06${BOB}" --height "$1"
+    fi | jget '["return_data"]'
+}
+[ "$(bob_at latest)" = "$(u128 500)" ] || fail "bob now: $(bob_at latest)"
+[ "$(bob_at "$H1")" = "$(u128 300)" ] || fail "bob at $H1: $(bob_at "$H1")"
+[ "$(bob_at "$H0")" = "$(u128 0)" ] || fail "bob at $H0 (before any transfer): $(bob_at "$H0")"
+echo "ok: aether contract query --height: bob had 300 at block $H1, 0 at $H0, 500 now"
+
+# the contract did not exist before its deploy block
+if OUT=$("$AETHER" contract code --contract "$TOKEN" --height $((H0 - 1)) 2>&1); then
+    fail "code before the deploy: $OUT"; fi
+"$AETHER" contract code --contract "$TOKEN" --height "$H0" >/dev/null || fail "code at $H0"
+
+# the RPC with a block number: native balance and a storage slot
+ALICE_NOW=$(rpc aeth_getAccount "[\"$ALICE\"]" | jget '["result"]["balance"]')
+ALICE_AT=$(rpc aeth_getAccount "[\"$ALICE\", $H1]" | jget '["result"]["balance"]')
+[ "$ALICE_AT" = "$ALICE_H1" ] || fail "alice at $H1: $ALICE_AT, was $ALICE_H1"
+[ "$ALICE_NOW" -lt "$ALICE_AT" ] || fail "alice now $ALICE_NOW not below $ALICE_AT (fees)"
+R=$(rpc aeth_call "[{\"to\": \"$TOKEN\", \"input\": \"06$BOB\"}, $H1]")
+[ "$(echo "$R" | jget '["result"]["return_data"]')" = "$(u128 300)" ] || fail "aeth_call: $R"
+# the token keeps balances under 0x02 ‖ address (sdk/contract/examples/aic_token.c)
+SLOT=02${BOB}
+[ "$("$AETHER" contract storage --contract "$TOKEN" --slot "$SLOT" --height "$H1" |
+    jget '["value"]')" = "$(u128 300)" ] || fail "storage at $H1"
+[ "$("$AETHER" contract storage --contract "$TOKEN" --slot "$SLOT" | jget '["value"]')" = \
+    "$(u128 500)" ] || fail "storage now"
+[ "$("$AETHER" contract storage --contract "$TOKEN" --slot "$SLOT" --height "$H0" |
+    jget '["value"]')" = None ] || fail "storage at $H0 (absent then)"
+echo "ok: aeth_getAccount / aeth_call / storage with a block number"
+
+# bad heights: clear errors
+if OUT=$("$AETHER" contract query --contract "$TOKEN" --input 07 --height 999999999 2>&1); then
+    fail "a future height was accepted"; fi
+echo "$OUT" | grep -q "in the future" || fail "future height: $OUT"
+if OUT=$("$AETHER" contract query --contract "$TOKEN" --input 07 --height x 2>&1); then
+    fail "--height x was accepted"; fi
+echo "$OUT" | grep -q -- "--height" || fail "--height x: $OUT"
+R=$(rpc aeth_getStorageAt "[\"$TOKEN\", \"$SLOT\", \"yesterday\"]")
+echo "$R" | grep -q "block height" || fail "aeth_getStorageAt with a bad block: $R"
+
+# restart keeping one block: the old heights are gone, named as such
+kill "$NODE"; wait "$NODE" 2>/dev/null; NODE=
+start_node 1
+TIP=$(rpc aeth_blockNumber "[]" | jget '["result"]')
+i=0
+while [ "$(rpc aeth_blockNumber "[]" | jget '["result"]')" -lt $((TIP + 2)) ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "no new blocks after the restart"
+    sleep 0.05
+done
+if OUT=$("$AETHER" contract query --contract "$TOKEN" --input "06${BOB}" --height "$H1" 2>&1); then
+    fail "a pruned height was answered: $OUT"; fi
+echo "$OUT" | grep -q "oldest available height" || fail "pruned height: $OUT"
+R=$(rpc aeth_getAccount "[\"$ALICE\", $H1]")
+echo "$R" | grep -q "oldest available height" || fail "aeth_getAccount pruned: $R"
+[ "$(bob_at latest)" = "$(u128 500)" ] || fail "bob after the restart"
+echo "ok: pruned heights refused after a restart with --state-history 1: $OUT" | head -c 300
+echo
+echo "PASS"
