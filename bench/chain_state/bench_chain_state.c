@@ -4,8 +4,10 @@
  * These are the parts of issue 7's end-to-end figure that chain/types,
  * chain/state and chain/exec own; bench/chain measures the whole node.
  *
- * Usage: bench_chain_state [ACCOUNTS [TXS_PER_BLOCK [BLOCKS]]]
- *        (defaults 20000 2000 10; the store lives in a temporary folder)
+ * Usage: bench_chain_state [ACCOUNTS [TXS_PER_BLOCK [BLOCKS [HISTORY]]]]
+ *        (defaults 20000 2000 10 10000; the store lives in a temporary folder;
+ *        HISTORY = blocks of state history, chain_state_set_history: 0 shows
+ *        the commit without recording previous values)
  * Prints one line per stage with wall-clock and this thread's CPU time. */
 #include <ftw.h>
 #include <stdio.h>
@@ -52,8 +54,9 @@ int main(int argc, char **argv)
     long n_acc = argc > 1 ? atol(argv[1]) : 20000;
     long per = argc > 2 ? atol(argv[2]) : 2000;
     long blocks = argc > 3 ? atol(argv[3]) : 10;
-    if (n_acc < 2 || per < 1 || blocks < 1 || per > CHAIN_MAX_BLOCK_TXS) {
-        fprintf(stderr, "usage: %s [ACCOUNTS>=2 [TXS_PER_BLOCK<=%d [BLOCKS]]]\n", argv[0],
+    long history = argc > 4 ? atol(argv[4]) : (long)CHAIN_STATE_HISTORY_DEFAULT;
+    if (n_acc < 2 || per < 1 || blocks < 1 || per > CHAIN_MAX_BLOCK_TXS || history < 0) {
+        fprintf(stderr, "usage: %s [ACCOUNTS>=2 [TXS_PER_BLOCK<=%d [BLOCKS [HISTORY]]]]\n", argv[0],
                 CHAIN_MAX_BLOCK_TXS);
         return 2;
     }
@@ -77,6 +80,8 @@ int main(int argc, char **argv)
         return 1;
     err_t e = {0};
     chain_state_t *st = chain_state_open(dir, false, &e);
+    if (st)
+        chain_state_set_history(st, (uint64_t)history);
     chain_genesis_t g = {.chain_id = 1, .accounts = al, .n_accounts = (size_t)n_acc};
     memcpy(g.proposer_pk, pk[0], 32);
     if (!st || chain_state_init_genesis(st, &g, &e) != 0) {

@@ -8,8 +8,9 @@
  *
  *   kind ‖ key ‖ height_u64be  -> 0x00 (absent before the block)
  *                                 | 0x01 ‖ previous value
- *   'i' ‖ height_u64be ‖ kind ‖ key -> ""   (the same record by height, so
- *                                 pruning is a range walk from the oldest)
+ *   'i' ‖ height_u64be             -> (kind ‖ key)*: the keys the block
+ *                                 changed, so pruning is a range walk from
+ *                                 the oldest height (one record per block)
  *
  * kind: 'a' account (key = address20), 'u' UTxO (tx_hash32 ‖ index_u32le),
  * 'd' data leaf (tag ‖ id32). The value of k as of h (h <= tip) is the
@@ -23,7 +24,7 @@
  *
  * Retention: st->hist_keep blocks (chain_state_set_history; 0 = tip only,
  * nothing recorded). Committing block H prunes the records of heights
- * <= H - keep (at most HIST_PRUNE_MAX per block, the rest on later blocks)
+ * <= H - keep (at most HIST_PRUNE_MAX heights per block, the rest later)
  * and persists meta "hist_base", the lowest height that can be read: it
  * never goes down, so restarting with a larger window never serves a height
  * whose records were pruned. A store without "hist_base" (one written before
@@ -36,10 +37,14 @@
 #include <string.h>
 
 #define HIST_KEY_MAX (1 + 36 + 8)
-#define HIST_IDX_MAX (1 + 8 + 1 + 36)
-/* index entries pruned per block: a shrunken window is caught up over a few
+/* heights pruned per commit: a shrunken window is caught up over a few
  * blocks instead of in one huge batch */
-#define HIST_PRUNE_MAX 65536
+#define HIST_PRUNE_MAX 64
+
+static size_t kind_key_len(uint8_t kind)
+{
+    return kind == 'a' ? CHAIN_ADDR_BYTES : kind == 'u' ? 36 : kind == 'd' ? 33 : 0;
+}
 
 static uint64_t oldest_locked(const chain_state_t *st)
 {
@@ -124,14 +129,6 @@ static size_t hist_key(uint8_t *k, uint8_t kind, const uint8_t *key, size_t klen
     return 1 + klen + 8;
 }
 
-static size_t idx_key(uint8_t *k, uint64_t h, uint8_t kind, const uint8_t *key, size_t klen)
-{
-    k[0] = 'i';
-    store_be64(k + 1, h);
-    k[9] = kind;
-    memcpy(k + 10, key, klen);
-    return 10 + klen;
-}
 
 /* The value of (cf, key) as of height: 0 with *val (malloc'd), or
  * CHAIN_ENOTFOUND when the key was absent then. */
@@ -269,40 +266,49 @@ int chain_state_get_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
 
 /* ---- the write side (in chain_state_commit's batch) ---- */
 
-/* Records key's value before the block (read from the committed store)
- * unless the block leaves it unchanged (new value nv/nn; nv NULL = absent). */
+/* Records key's value before the block unless the block leaves it
+ * unchanged (new value nv/nn; nv NULL = absent). The old value is *known
+ * (had/old/no) when the overlay remembered it, else read from the store.
+ * The key joins the block's index record idx. */
 static int record(chain_state_t *st, db_batch_t *wb, int cf, uint8_t kind, const uint8_t *key,
-                  size_t klen, const uint8_t *nv, size_t nn, uint64_t height, buf_t *tmp,
-                  err_t *e)
+                  size_t klen, const uint8_t *nv, size_t nn, const uint8_t *known, size_t nk,
+                  uint64_t height, buf_t *tmp, buf_t *idx, err_t *e)
 {
     uint8_t *old = NULL;
     size_t no = 0;
-    int rc = db_get(st->db, NULL, cf, key, klen, &old, &no, e);
-    if (rc && rc != CHAIN_ENOTFOUND)
-        return rc;
-    bool had = rc == 0;
-    if ((!had && !nv) || (had && nv && no == nn && memcmp(old, nv, nn) == 0)) {
+    bool had;
+    if (known) {
+        had = known[0] != 0;
+        no = had ? nk - 1 : 0;
+    } else {
+        int rc = db_get(st->db, NULL, cf, key, klen, &old, &no, e);
+        if (rc && rc != CHAIN_ENOTFOUND)
+            return rc;
+        had = rc == 0;
+    }
+    const uint8_t *ov = known ? known + 1 : old;
+    if ((!had && !nv) || (had && nv && no == nn && memcmp(ov, nv, nn) == 0)) {
         free(old);
         return 0;
     }
     tmp->len = 0;
     uint8_t flag = had;
-    rc = buf_append(tmp, &flag, 1);
+    int rc = buf_append(tmp, &flag, 1);
     if (!rc && had)
-        rc = buf_append(tmp, old, no);
+        rc = buf_append(tmp, ov, no);
     free(old);
+    if (!rc)
+        rc = buf_append(idx, &kind, 1) | buf_append(idx, key, klen);
     if (rc)
         return err_set(e, CHAIN_ENOMEM, "state: out of memory (history)");
-    uint8_t k[HIST_IDX_MAX];
+    uint8_t k[HIST_KEY_MAX];
     size_t kl = hist_key(k, kind, key, klen, height);
     db_batch_put(st->db, wb, CF_HIST, k, kl, tmp->data, tmp->len);
-    kl = idx_key(k, height, kind, key, klen);
-    db_batch_put(st->db, wb, CF_HIST, k, kl, "", 0);
     return 0;
 }
 
 /* Deletes the records of heights <= upto, oldest first, at most
- * HIST_PRUNE_MAX of them. */
+ * HIST_PRUNE_MAX heights. */
 static int prune(chain_state_t *st, db_batch_t *wb, uint64_t upto, err_t *e)
 {
     if (st->hist_pruned > upto)
@@ -315,10 +321,12 @@ static int prune(chain_state_t *st, db_batch_t *wb, uint64_t upto, err_t *e)
         return CHAIN_EIO;
     size_t n = 0;
     uint64_t next = upto + 1;
-    for (db_iter_seek(it, k, sizeof k); db_iter_valid(it); db_iter_next(it)) {
-        size_t kl;
+    int rc = 0;
+    for (db_iter_seek(it, k, sizeof k); db_iter_valid(it) && !rc; db_iter_next(it)) {
+        size_t kl, vl;
         const uint8_t *ik = db_iter_key(it, &kl);
-        if (kl < 10 || ik[0] != 'i')
+        const uint8_t *v = db_iter_value(it, &vl);
+        if (kl != 9 || ik[0] != 'i')
             break;
         uint64_t h = load_be64(ik + 1);
         if (h > upto)
@@ -327,18 +335,23 @@ static int prune(chain_state_t *st, db_batch_t *wb, uint64_t upto, err_t *e)
             next = h;
             break;
         }
-        uint8_t hk[HIST_KEY_MAX];
-        size_t klen = kl - 10;
-        if (klen > 36) {
-            db_iter_free(it);
-            return err_set(e, CHAIN_EIO, "state: corrupt history index record");
+        for (size_t off = 0; off < vl && !rc;) {
+            size_t klen = kind_key_len(v[off]);
+            if (!klen || vl - off - 1 < klen) {
+                rc = err_set(e, CHAIN_EIO, "state: corrupt history index of block %llu",
+                             (unsigned long long)h);
+                break;
+            }
+            uint8_t hk[HIST_KEY_MAX];
+            size_t hl = hist_key(hk, v[off], v + off + 1, klen, h);
+            db_batch_delete(st->db, wb, CF_HIST, hk, hl);
+            off += 1 + klen;
         }
-        size_t hl = hist_key(hk, ik[9], ik + 10, klen, h);
-        db_batch_delete(st->db, wb, CF_HIST, hk, hl);
         db_batch_delete(st->db, wb, CF_HIST, ik, kl);
         n++;
     }
-    int rc = db_iter_status(it, e) != 0 ? CHAIN_EIO : 0;
+    if (!rc && db_iter_status(it, e) != 0)
+        rc = CHAIN_EIO;
     db_iter_free(it);
     if (!rc)
         st->hist_pruned = next;   /* should the batch fail, the rest stays unread until a restart */
@@ -352,24 +365,35 @@ int hist_record(chain_state_t *st, db_batch_t *wb, const chain_overlay_t *ov, ui
 {
     int rc = 0;
     if (st->hist_keep > 0 && height > 0) {
-        buf_t tmp;
+        buf_t tmp, idx;
         buf_init(&tmp, 0);
-        for (size_t i = 0; i < n_acc && !rc; i++)
+        buf_init(&idx, 0);
+        for (size_t i = 0; i < n_acc && !rc; i++) {
+            const kv_entry_t *base = kv_get(&ov->acc_base, acc[i]->key);
             rc = record(st, wb, CF_ACCOUNTS, 'a', acc[i]->key, CHAIN_ADDR_BYTES, acc[i]->val,
-                        CHAIN_ACCOUNT_BYTES, height, &tmp, e);
+                        CHAIN_ACCOUNT_BYTES, base ? base->val : NULL, base ? base->vlen : 0,
+                        height, &tmp, &idx, e);
+        }
         for (size_t i = 0; i < n_utx && !rc; i++) {
             const kv_entry_t *en = utx[i];
             bool live = en->val[CHAIN_UTXO_BYTES] != 0;
             rc = record(st, wb, CF_UTXOS, 'u', en->key, 36, live ? en->val : NULL,
-                        CHAIN_UTXO_BYTES, height, &tmp, e);
+                        CHAIN_UTXO_BYTES, NULL, 0, height, &tmp, &idx, e);
         }
         for (size_t i = 0; i < n_dat && !rc; i++) {
             uint32_t len = load_le32(dat[i]->val + 36);
             rc = record(st, wb, CF_DATA, 'd', dat[i]->key, 33,
-                        len ? ov->arena + load_le32(dat[i]->val + 32) : NULL, len, height, &tmp,
-                        e);
+                        len ? ov->arena + load_le32(dat[i]->val + 32) : NULL, len, NULL, 0,
+                        height, &tmp, &idx, e);
+        }
+        if (!rc && idx.len) {
+            uint8_t k[9];
+            k[0] = 'i';
+            store_be64(k + 1, height);
+            db_batch_put(st->db, wb, CF_HIST, k, sizeof k, idx.data, idx.len);
         }
         buf_free(&tmp);
+        buf_free(&idx);
     }
     /* keep = 0 still prunes what an earlier, larger window left behind */
     uint64_t upto = height >= st->hist_keep ? height - st->hist_keep : 0;

@@ -161,6 +161,8 @@ struct chain_overlay {
     kv_map_t nodes;              /* SMT changes of the last root computation */
     bool root_valid;
     chain_hash_t root;
+    kv_map_t acc_base;           /* addr20 -> exists ‖ account bytes as committed: the
+                                    values history.c records, without reading them again */
     bool view;                   /* read-only view as of view_height (never committed) */
     uint64_t view_height;
 };

@@ -24,6 +24,7 @@ chain_overlay_t *chain_overlay_new(chain_state_t *st, err_t *e)
     kv_init(&ov->utxos, 36);
     kv_init(&ov->data, 33);
     kv_init(&ov->nodes, SMT_POS_BYTES);
+    kv_init(&ov->acc_base, CHAIN_ADDR_BYTES);
     pthread_rwlock_rdlock(&st->lock);
     ov->base_has_tip = st->has_tip;
     ov->base_height = st->has_tip ? st->tip.height : 0;
@@ -65,6 +66,7 @@ void chain_overlay_free(chain_overlay_t *ov)
     kv_free(&ov->data);
     free(ov->arena);
     kv_free(&ov->nodes);
+    kv_free(&ov->acc_base);
     free(ov);
 }
 
@@ -77,7 +79,16 @@ int chain_overlay_get_account(chain_overlay_t *ov, const chain_addr_t *a, chain_
     bool exists;
     if (ov->view)
         return chain_state_get_account_at(ov->st, ov->view_height, a, out, &exists, e);
-    return chain_state_get_account(ov->st, a, out, &exists, e);
+    int rc = chain_state_get_account(ov->st, a, out, &exists, e);
+    if (rc == 0 && !kv_get(&ov->acc_base, a->b)) {
+        /* remember the committed value for the history record (a failed
+         * insert only means the commit reads it again) */
+        uint8_t v[1 + CHAIN_ACCOUNT_BYTES];
+        v[0] = exists;
+        chain_account_encode(out, v + 1);
+        (void)kv_set(&ov->acc_base, a->b, v, sizeof v);
+    }
+    return rc;
 }
 
 int chain_overlay_put_account(chain_overlay_t *ov, const chain_addr_t *a,
