@@ -97,7 +97,7 @@ static const struct option opts[] = {
     {"rpc-max-response", required_argument, NULL, 1003},
     {"port-file", required_argument, NULL, 'p'},
     {"log-level", required_argument, NULL, 'l'},
-    {"state-history", required_argument, NULL, 1004},
+    {"state-history", required_argument, NULL, 1040},
     {"config", required_argument, NULL, 'c'},
     {"p2p", required_argument, NULL, 1004},
     {"peer", required_argument, NULL, 1005},
@@ -214,7 +214,7 @@ static int run_main(int argc, char **argv)
                 return r;
             rcfg.max_response = v ? (size_t)v : 1;
             break;
-        case 1004:
+        case 1040:
             if ((r = parse_num(prog, "--state-history", optarg, 100000000, &v)) >= 0)
                 return r;
             cfg.state_history = v;
