@@ -205,21 +205,9 @@ int chain_state_get_account_at(chain_state_t *st, uint64_t height, const chain_a
 {
     uint8_t *v = NULL;
     size_t n = 0;
-    memset(out, 0, sizeof *out);
-    if (exists)
-        *exists = false;
+    bool ex;
     int rc = read_at(st, height, CF_ACCOUNTS, 'a', a->b, CHAIN_ADDR_BYTES, &v, &n, e);
-    if (rc == CHAIN_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    rc = chain_account_decode(v, n, out, e);
-    free(v);
-    if (rc)
-        return err_prefix(e, "state: corrupt account record"), CHAIN_EIO;
-    if (exists)
-        *exists = true;
-    return 0;
+    return store_account_from(rc, v, n, out, exists ? exists : &ex, e);
 }
 
 int chain_state_get_utxo_at(chain_state_t *st, uint64_t height, const chain_utxo_id_t *id,
@@ -229,19 +217,8 @@ int chain_state_get_utxo_at(chain_state_t *st, uint64_t height, const chain_utxo
     size_t n = 0;
     memcpy(k, id->tx_hash.b, 32);
     store_le32(k + 32, id->index);
-    memset(out, 0, sizeof *out);
-    *exists = false;
     int rc = read_at(st, height, CF_UTXOS, 'u', k, sizeof k, &v, &n, e);
-    if (rc == CHAIN_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    rc = chain_utxo_decode(v, n, out, e);
-    free(v);
-    if (rc)
-        return err_prefix(e, "state: corrupt UTxO record"), CHAIN_EIO;
-    *exists = true;
-    return 0;
+    return store_utxo_from(rc, v, n, out, exists, e);
 }
 
 int chain_state_get_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
@@ -251,17 +228,8 @@ int chain_state_get_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
     size_t n = 0;
     k[0] = tag;
     memcpy(k + 1, id, 32);
-    out->len = 0;
-    *exists = false;
     int rc = read_at(st, height, CF_DATA, 'd', k, sizeof k, &v, &n, e);
-    if (rc == CHAIN_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    rc = buf_append(out, v, n) == 0 ? 0 : err_set(e, CHAIN_ENOMEM, "state: out of memory");
-    free(v);
-    *exists = rc == 0;
-    return rc;
+    return store_data_from(rc, v, n, out, exists, e);
 }
 
 /* ---- the write side (in chain_state_commit's batch) ---- */

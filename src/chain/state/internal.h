@@ -195,6 +195,13 @@ typedef struct smt_leaf {
 } smt_leaf_t;
 int smt_build(const smt_leaf_t *leaves, size_t n, kv_map_t *nodes, chain_hash_t *root, err_t *e);
 
+/* Committed reads (store.c) finish here: rc and v/n are db_get's answer (v
+ * is freed); CHAIN_ENOTFOUND becomes "absent" (*exists false, 0). */
+int store_account_from(int rc, uint8_t *v, size_t n, chain_account_t *out, bool *exists,
+                       err_t *e);
+int store_utxo_from(int rc, uint8_t *v, size_t n, chain_utxo_t *out, bool *exists, err_t *e);
+int store_data_from(int rc, uint8_t *v, size_t n, buf_t *out, bool *exists, err_t *e);
+
 /* ---- state history (history.c) ---- */
 /* Loads the history bounds (meta "hist_base") after the tip is loaded. */
 int hist_load(chain_state_t *st, err_t *e);

@@ -194,16 +194,10 @@ void chain_state_root(chain_state_t *st, chain_hash_t *root)
     pthread_rwlock_unlock(&st->lock);
 }
 
-int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], buf_t *out,
-                         bool *exists, err_t *e)
+int store_data_from(int rc, uint8_t *v, size_t n, buf_t *out, bool *exists, err_t *e)
 {
-    uint8_t k[33], *v = NULL;
-    size_t n = 0;
-    k[0] = tag;
-    memcpy(k + 1, id, 32);
     out->len = 0;
     *exists = false;
-    int rc = db_get(st->db, NULL, CF_DATA, k, sizeof k, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return 0;
     if (rc)
@@ -212,6 +206,17 @@ int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], b
     free(v);
     *exists = rc == 0;
     return rc;
+}
+
+int chain_state_get_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], buf_t *out,
+                         bool *exists, err_t *e)
+{
+    uint8_t k[33], *v = NULL;
+    size_t n = 0;
+    k[0] = tag;
+    memcpy(k + 1, id, 32);
+    int rc = db_get(st->db, NULL, CF_DATA, k, sizeof k, &v, &n, e);
+    return store_data_from(rc, v, n, out, exists, e);
 }
 
 int chain_state_prove_data(chain_state_t *st, uint8_t tag, const uint8_t id[32], chain_proof_t *p,
@@ -325,6 +330,12 @@ int chain_state_get_account(chain_state_t *st, const chain_addr_t *a, chain_acco
     uint8_t *v = NULL;
     size_t n = 0;
     int rc = db_get(st->db, NULL, CF_ACCOUNTS, a->b, CHAIN_ADDR_BYTES, &v, &n, e);
+    return store_account_from(rc, v, n, out, exists, e);
+}
+
+int store_account_from(int rc, uint8_t *v, size_t n, chain_account_t *out, bool *exists,
+                       err_t *e)
+{
     memset(out, 0, sizeof *out);
     if (exists)
         *exists = false;
@@ -353,9 +364,14 @@ int chain_state_get_utxo(chain_state_t *st, const chain_utxo_id_t *id, chain_utx
     uint8_t k[36], *v = NULL;
     size_t n = 0;
     utxo_key(id, k);
+    int rc = db_get(st->db, NULL, CF_UTXOS, k, 36, &v, &n, e);
+    return store_utxo_from(rc, v, n, out, exists, e);
+}
+
+int store_utxo_from(int rc, uint8_t *v, size_t n, chain_utxo_t *out, bool *exists, err_t *e)
+{
     memset(out, 0, sizeof *out);
     *exists = false;
-    int rc = db_get(st->db, NULL, CF_UTXOS, k, 36, &v, &n, e);
     if (rc == CHAIN_ENOTFOUND)
         return 0;
     if (rc)
