@@ -56,6 +56,7 @@ typedef struct outq {
 typedef struct rstream {
     bft_net_t *net;
     uint32_t handle;
+    buf_t acc;              /* a frame being reassembled (see rs_on_data) */
 } rstream_t;
 
 struct bft_net {
@@ -152,14 +153,24 @@ json_t *bft_net_peers_json(bft_net_t *net, const uint64_t *heights, size_t n_hei
 
 /* ---- inbound ---- */
 
+/* Yamux returns window only for bytes the protocol consumed, and its
+ * window (256 KiB) is smaller than a frame may be (a block): so every byte
+ * is consumed at once into acc, where frames are reassembled. */
 static size_t rs_on_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
 {
     rstream_t *rs = ud;
-    size_t used_total = 0;
+    buf_append(&rs->acc, p, n);
+    if (!buf_ok(&rs->acc)) {
+        log_warn("bft", "frame above the limit, closing the stream", "peer=%u", rs->handle);
+        p2p_stream_reset(s);
+        return n;
+    }
+    size_t off = 0;
     for (;;) {
         const uint8_t *msg;
         size_t len, used;
-        int r = p2p_lp_next(p + used_total, n - used_total, BFT_MAX_FRAME, &msg, &len, &used);
+        int r = p2p_lp_next(rs->acc.data + off, rs->acc.len - off, BFT_MAX_FRAME, &msg, &len,
+                            &used);
         if (r == 0)
             break;
         if (r < 0 || len == 0) {
@@ -176,16 +187,22 @@ static size_t rs_on_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
             memcpy(m->data, msg + 1, len - 1);
             rs->net->cbs.on_msg(rs->net->cbs.ud, m);
         }
-        used_total += used;
+        off += used;
     }
-    return used_total;
+    if (off) {
+        memmove(rs->acc.data, rs->acc.data + off, rs->acc.len - off);
+        rs->acc.len -= off;
+    }
+    return n;
 }
 
 static void rs_on_close(p2p_stream_t *s, int status, void *ud)
 {
     (void)s;
     (void)status;
-    free(ud);
+    rstream_t *rs = ud;
+    buf_free(&rs->acc);
+    free(rs);
 }
 
 static void on_inbound(p2p_stream_t *s, void *ud)
@@ -200,6 +217,7 @@ static void on_inbound(p2p_stream_t *s, void *ud)
     }
     rs->net = net;
     rs->handle = h;
+    buf_init(&rs->acc, BFT_MAX_FRAME + 16);
     p2p_stream_cbs_t cbs = {.on_data = rs_on_data, .on_close = rs_on_close, .ud = rs};
     p2p_stream_set_cbs(s, &cbs);
 }

@@ -6,6 +6,7 @@
  *   - rebuilt from that store it does not vote again for the same proposal;
  *   - it does not vote for a proposal whose payload is malformed;
  * plus the payload and finality-record codecs and verification. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "chain/bft/bft.h"
+#include "chain/bft/internal.h"   /* the network thread, tested directly */
 
 static char tmpdir[256];
 
@@ -344,6 +346,76 @@ static void test_finality_record(void **state)
     fixture_free(&f);
 }
 
+/* Two network threads on loopback: a frame far above yamux's 256 KiB
+ * window (a block of many transactions) arrives whole, and small frames
+ * after it too. (Consuming only whole frames starved the window and froze
+ * the stream for good.) */
+typedef struct got {
+    pthread_mutex_t mu;
+    size_t n, big;
+} got_t;
+
+static void on_msg(void *ud, bft_msg_t *m)
+{
+    got_t *g = ud;
+    pthread_mutex_lock(&g->mu);
+    g->n++;
+    if (m->len == (3u << 20))
+        g->big++;
+    pthread_mutex_unlock(&g->mu);
+    free(m);
+}
+
+static void test_net_big_frames(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_init(&f);
+    got_t ga = {.mu = PTHREAD_MUTEX_INITIALIZER}, gb = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    bft_net_cbs_t ca = {.on_msg = on_msg, .ud = &ga}, cb = {.on_msg = on_msg, .ud = &gb};
+    err_t e = {0};
+    bft_net_t *b = bft_net_new(&f.g, f.val[1].seed, "/ip4/127.0.0.1/tcp/0", NULL, 0, &cb, &e);
+    if (!b)
+        fail_msg("%s", e.msg);
+    buf_t addr;
+    buf_init(&addr, 0);
+    assert_int_equal(bft_net_listen_addrs(b, &addr), 0);
+    assert_int_equal(buf_terminate(&addr), 0);
+    char *nl = strchr((char *)addr.data, '\n');
+    if (nl)
+        *nl = 0;
+    const char *peers[] = {(const char *)addr.data};
+    bft_net_t *a = bft_net_new(&f.g, f.val[0].seed, NULL, peers, 1, &ca, &e);
+    if (!a)
+        fail_msg("%s", e.msg);
+    assert_int_equal(bft_net_start(b, &e), 0);
+    assert_int_equal(bft_net_start(a, &e), 0);
+    for (int i = 0; i < 100 && bft_net_connected(a) == 0; i++)
+        usleep(50000);
+    assert_int_equal(bft_net_connected(a), 1);
+    uint8_t *big = calloc(1, 3u << 20);
+    assert_non_null(big);
+    for (int k = 0; k < 2; k++) {   /* 6 MiB: under the 8 MiB a stream may queue */
+        bft_net_send(a, 1, 9, big, 3u << 20);   /* to validator 1 = b */
+        bft_net_send(a, 1, 9, big, 10);
+    }
+    free(big);
+    size_t n = 0, nbig = 0;
+    for (int i = 0; i < 200 && n < 4; i++) {
+        usleep(50000);
+        pthread_mutex_lock(&gb.mu);
+        n = gb.n;
+        nbig = gb.big;
+        pthread_mutex_unlock(&gb.mu);
+    }
+    assert_int_equal(n, 4);
+    assert_int_equal(nbig, 2);
+    bft_net_free(a);
+    bft_net_free(b);
+    buf_free(&addr);
+    fixture_free(&f);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -368,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_vote_after_durable_safety),
         cmocka_unit_test(test_payload_codec),
         cmocka_unit_test(test_finality_record),
+        cmocka_unit_test(test_net_big_frames),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
