@@ -250,22 +250,7 @@ static int send_stake(const char *prog, const char *usage, uint8_t kind, int arg
     chain_addr_to_hex(&k.addr, addr);
     json_t *out = json_pack("{s:s,s:s,s:s}", "hash", hash, "kind", chain_tx_kind_name(kind),
                             "sender", addr);
-    if (o.wait) {
-        chain_client_receipt_t r;
-        json_t *raw = NULL;
-        if (chain_client_wait_receipt(c, &tx->hash, o.timeout_s * 1000, &r, &raw, &e) != 0) {
-            chain_cli_print_json(out);
-            json_decref(out);
-            rc = chain_cli_client_error(prog, &e);
-            goto out;
-        }
-        json_object_set_new(out, "receipt", raw);
-        if (r.receipt.status != CHAIN_STATUS_OK)
-            rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
-                           chain_status_name(r.receipt.status));
-    }
-    chain_cli_print_json(out);
-    json_decref(out);
+    rc = chain_cli_print_sent(prog, c, &tx->hash, out, o.wait, o.timeout_s);
 out:
     buf_free(&ev);
     chain_tx_free(tx);

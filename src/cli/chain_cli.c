@@ -30,3 +30,29 @@ chain_client_t *chain_cli_open_client(const char *prog, const char *url, int *rc
         *rc = cli_usage_error(prog, "--rpc: %s", e.msg);
     return c;
 }
+
+int chain_cli_print_sent(const char *prog, chain_client_t *c, const chain_hash_t *hash, json_t *out,
+                         bool wait, uint64_t timeout_s)
+{
+    int rc = CLI_OK;
+    if (wait) {
+        chain_client_receipt_t r;
+        json_t *raw = NULL;
+        err_t e = {0};
+        if (chain_client_wait_receipt(c, hash, timeout_s * 1000, &r, &raw, &e) != 0) {
+            chain_cli_print_json(out);
+            json_decref(out);
+            return chain_cli_client_error(prog, &e);
+        }
+        json_object_set_new(out, "receipt", raw);
+        if (r.receipt.status != CHAIN_STATUS_OK) {
+            char hex[2 * CHAIN_HASH_BYTES + 1];
+            chain_hash_to_hex(hash, hex);
+            rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hex,
+                           chain_status_name(r.receipt.status));
+        }
+    }
+    chain_cli_print_json(out);
+    json_decref(out);
+    return rc;
+}

@@ -15,4 +15,10 @@ int chain_cli_client_error(const char *prog, const err_t *e);
  * the usage error when the URL is bad. */
 chain_client_t *chain_cli_open_client(const char *prog, const char *url, int *rc);
 
+/* After a tx was sent: with wait, polls for its receipt (timeout_s) and
+ * adds it to out as "receipt"; prints out (taken) and returns the exit
+ * code: 1 when the receipt is a failure or the wait failed. */
+int chain_cli_print_sent(const char *prog, chain_client_t *c, const chain_hash_t *hash, json_t *out,
+                         bool wait, uint64_t timeout_s);
+
 #endif
