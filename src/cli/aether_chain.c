@@ -350,7 +350,6 @@ static int parse_send_opts(const char *prog, const char *use, bool utxo, int arg
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->fee = chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
     o->timeout_s = 30;
     int c, rc;
     opterr = 0;
@@ -480,8 +479,10 @@ static const char transfer_usage[] =
     "                       [--wait] [--timeout S] [--rpc URL]\n"
     "\n"
     "Signs and submits a transfer of N (decimal u128) from the key's account to\n"
-    "ADDR (40 hex digits or a key file). The fee defaults to 2000; the nonce to\n"
-    "the account's next nonce (pending transactions included). Prints the\n"
+    "ADDR (40 hex digits or a key file). Without --fee the fee follows the\n"
+    "node's base fee (aeth_baseFee): max(2000, 1000 + size) + 2 x next base fee x\n"
+    "size; the nonce defaults to the account's next nonce (pending transactions\n"
+    "included). Prints the\n"
     "transaction hash; with --wait, waits for the receipt (exit 1 if it failed).\n";
 
 /* transfer (utxo false) or utxo send */
@@ -518,8 +519,8 @@ static const char utxo_usage[] =
     "Usage: aether utxo send --key FILE --to ADDR --amount N [--fee N] [--in TX:INDEX]...\n"
     "                        [--from-balance N] [--nonce N] [--wait] [--timeout S] [--rpc URL]\n"
     "\n"
-    "Spends UTxOs owned by the key into one new UTxO of N for ADDR (the fee\n"
-    "defaults to 2000, more for large transactions). Without --in,\n"
+    "Spends UTxOs owned by the key into one new UTxO of N for ADDR (without --fee\n"
+    "the fee follows the node's base fee, as for aether transfer). Without --in,\n"
     "the key's UTxOs are picked (largest first) until they cover N + fee; with\n"
     "--from-balance, that much of the account balance is added to the inputs.\n"
     "The surplus (inputs - N - fee) returns to the sender's account balance.\n";

@@ -152,8 +152,8 @@ static const char start_usage[] =
     "default 4), runs them, claims with its receipt and finalizes after the\n"
     "window. --watchtower also re-runs others' claims and challenges wrong ones;\n"
     "--no-serve accepts no jobs (a watchtower only). Polls every --poll-ms (500).\n"
-    "--fee N: the fee of each of its transactions (default: 2000, or 1000 + 1 per\n"
-    "byte when more, aetherd's default floor).\n";
+    "--fee N: the fee of each of its transactions (default: from the node's base\n"
+    "fee, max(2000, 1000 + size) + 2 x next base fee x size, read for each tx).\n";
 
 static void on_signal(uv_signal_t *s, int signum)
 {

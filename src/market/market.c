@@ -19,7 +19,7 @@
 #define FAILS_MAX 64         /* jobs remembered with failed steps */
 #define GIVE_UP 3            /* an accept or challenge refused this often is not retried */
 #define NEVER 0x40000000u    /* a claim that can never be made (receipt too large) */
-#define FEE_ESTIMATE 8000u   /* what one job tx may cost in fees (claims are ~2 KB) */
+#define FEE_SIZE 2500u       /* the size a job tx's fee is budgeted for (claims are ~2 KB) */
 #define DEADLINE_MARGIN 3    /* blocks left for accept, run and claim */
 #define RPC_STEP_TIMEOUT 10000u
 #define PAGES_PER_ROUND 4    /* default pages of the posted and claimed lists per round */
@@ -57,6 +57,7 @@ typedef struct round {
     uint64_t height;
     uint64_t nonce;           /* for the next tx of this round */
     chain_u128_t avail;       /* balance left for bonds and fees */
+    chain_u128_t fee;         /* what one job tx is budgeted to cost in fees */
     uint32_t active;          /* our accepted, unclaimed jobs (+ accepts sent) */
 } round_t;
 
@@ -269,10 +270,7 @@ static void count(market_t *m, uint64_t *field)
 
 static bool afford(const market_t *m, round_t *r, chain_u128_t lock)
 {
-    chain_u128_t fee = chain_u128_from_u64(FEE_ESTIMATE);
-    if (m->cfg.have_fee && chain_u128_cmp(m->cfg.fee, fee) > 0)
-        fee = m->cfg.fee;
-    chain_u128_t need = chain_u128_add_sat(lock, fee);
+    chain_u128_t need = chain_u128_add_sat(lock, r->fee);
     chain_u128_t left;
     if (!chain_u128_sub(r->avail, need, &left))
         return false;
@@ -631,6 +629,11 @@ int market_poll(market_t *m, err_t *e)
     }
     r.nonce = acct.nonce;
     r.avail = acct.balance;
+    /* each tx reads the base fee when it is built (chain_client_job_send);
+     * this budget only keeps bonds from eating what the fees need */
+    r.fee = m->cfg.fee;
+    if (!m->cfg.have_fee && chain_client_fee_estimate(m->client, FEE_SIZE, &r.fee, &ce) != 0)
+        return err_set(e, MARKET_ERPC, "market: aeth_baseFee: %s", ce.msg);
     int rc = own_jobs(m, &r, e);
     if (!rc && m->cfg.provide)
         rc = accept_jobs(m, &r, e);

@@ -67,7 +67,7 @@ typedef struct market_cfg {
     chain_u128_t max_bond;        /* the largest provider bond it locks */
     uint32_t max_active;          /* our accepted, unclaimed jobs; 0: 4 */
     bool have_fee;
-    chain_u128_t fee;             /* per tx; default: the wallet's (chain_client_job_send) */
+    chain_u128_t fee;             /* per tx; default: chain_client_fee_estimate per tx */
     uint32_t pages_per_round;     /* aeth_getJobs pages of others' jobs per list; 0: 4 */
     uint32_t poll_ms;             /* 0: 500 */
     uint32_t max_backoff_ms;      /* 0: 10,000 */

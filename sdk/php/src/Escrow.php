@@ -31,6 +31,7 @@ final class Escrow
     private const TX_JOB_POST = 0x20;
     private const DEFAULT_FEE = 2000;
     private const MIN_FEE = 1000;
+    private const BASE_FEE_MARGIN = 2;
     public const MAX_MODULE = 49152;
     public const MAX_INPUT = 8192;
 
@@ -173,10 +174,11 @@ final class Escrow
     /**
      * Posts a job: locks $payment; a provider must accept before
      * height + $deadlineBlocks and lock $bond. Options: memory (bytes,
-     * default 128 MiB), allow (list of provider addresses, hex).
+     * default 128 MiB), allow (list of provider addresses, hex), fee (the
+     * tx fee; default: feeFor() with the node's next base fee).
      * Returns the job id (hex).
      *
-     * @param array{memory?: int, allow?: list<string>} $opts
+     * @param array{memory?: int, allow?: list<string>, fee?: int} $opts
      */
     public function post(string $manifestJson, string $input, int $payment, int $bond, int $fuel,
                          int $deadlineBlocks, int $window = 10, array $opts = []): string
@@ -208,9 +210,19 @@ final class Escrow
         if (!is_int($chainId) || !is_int($acct->next_nonce ?? null)) {
             throw new PhaseException('protocol', 'aeth_chainId / aeth_getAccount: unexpected answer');
         }
-        $fee = self::DEFAULT_FEE;
         $size = 1 + 8 + 32 + 8 + 16 + 4 + strlen($body) + 64;
-        $fee = max($fee, self::MIN_FEE + $size);   // aetherd's default floor: min fee + 1 per byte
+        if (isset($opts['fee'])) {
+            if (!is_int($opts['fee']) || $opts['fee'] <= 0) {
+                throw new \InvalidArgumentException('fee must be a positive integer');
+            }
+            $fee = $opts['fee'];
+        } else {
+            $next = $this->call('aeth_baseFee')->next_base_fee ?? null;
+            if (!is_string($next) || !ctype_digit($next)) {
+                throw new PhaseException('protocol', 'aeth_baseFee answered without next_base_fee');
+            }
+            $fee = self::feeFor($next, $size);
+        }
         $unsigned = chr(self::TX_JOB_POST) . self::u64($chainId) . $this->publicKey
             . self::u64($acct->next_nonce) . self::u128($fee) . pack('V', strlen($body)) . $body;
         $hash = hash('sha256', $unsigned, true);
@@ -221,6 +233,27 @@ final class Escrow
         }
         $this->lastTx = bin2hex($hash);
         return $jobId;
+    }
+
+    /**
+     * The fee a tx of $size bytes pays by default, as chain/client's
+     * chain_client_fee_for: max(2000, 1000 + size) (the tip, and aetherd's
+     * floor) + 2 x the next block's base fee x size (a full block raises the
+     * base fee by 1/8, so this still pays it 5 full blocks later).
+     * $nextBase: aeth_baseFee's next_base_fee (decimal string).
+     */
+    public static function feeFor(string $nextBase, int $size): int
+    {
+        if (!ctype_digit($nextBase) || $size < 0) {
+            throw new \InvalidArgumentException("feeFor: '$nextBase' is not a base fee");
+        }
+        $tip = max(self::DEFAULT_FEE, self::MIN_FEE + $size);
+        $base = (float)$nextBase * self::BASE_FEE_MARGIN * $size;
+        if ($base + $tip >= (float)PHP_INT_MAX) {
+            throw new PhaseException('fee', "the base fee $nextBase makes a $size-byte tx's fee "
+                . 'larger than this SDK can send (pass opts fee)');
+        }
+        return $tip + (int)$nextBase * self::BASE_FEE_MARGIN * $size;
     }
 
     /** The hash (hex) of the last transaction post() sent. */

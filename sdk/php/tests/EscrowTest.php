@@ -95,10 +95,14 @@ final class EscrowTest extends TestCase
         foreach (['val', 'req', 'prov'] as $k) {
             $this->exec([$aether, 'keys', 'new', '--out', "$this->dir/$k.json"]);
         }
-        $start = 1000000;
+        // a fee market whose base fee (40 per byte, never lower) is far above
+        // the old fixed defaults (2000, or 1000 + 1 per byte): the SDK's post
+        // and every tx of the provider node must follow aeth_baseFee
+        $start = 100000000;
         $this->exec([$aetherd, 'init-genesis', '--key', "$this->dir/val.json", '--alloc',
-            "$this->dir/req.json=$start", '--alloc', "$this->dir/prov.json=$start", '--out',
-            "$this->dir/genesis.json"]);
+            "$this->dir/req.json=$start", '--alloc', "$this->dir/prov.json=$start", '--stake', '1000000',
+            '--staking-param', 'gas_target=100000', '--staking-param', 'initial_base_fee=40',
+            '--staking-param', 'min_base_fee=40', '--out', "$this->dir/genesis.json"]);
         $this->spawn([$aetherd, 'run', '--data', "$this->dir/data", '--genesis', "$this->dir/genesis.json",
             '--key', "$this->dir/val.json", '--rpc', '127.0.0.1:0', '--port-file', "$this->dir/port",
             '--block-ms', '50', '--heartbeat-ms', '200'], 'node');
@@ -133,10 +137,27 @@ final class EscrowTest extends TestCase
         self::assertSame($provPk, $job->phase_pk);
         // the requester paid the payment and the post's fee, to the unit
         $fee = (int)$escrow->call('aeth_getReceipt', [$escrow->lastTx()])->fee_paid;
-        self::assertGreaterThan(0, $fee);
+        self::assertSame('40', $escrow->call('aeth_baseFee')->next_base_fee);
+        $size = (int)$escrow->call('aeth_getTransaction', [$escrow->lastTx()])->size;
+        self::assertGreaterThanOrEqual(40 * $size, $fee);
         self::assertSame((string)($start - 5000 - $fee), $escrow->balance());
         self::assertSame((string)($start + 5000), (string)((int)$escrow->balance($job->provider)
             + $this->providerFees($escrow, $job->provider)));
+    }
+
+    public function testFeeFor(): void
+    {
+        self::assertSame(2000, Escrow::feeFor('0', 300));
+        self::assertSame(1000 + 1500, Escrow::feeFor('0', 1500));
+        self::assertSame(2000 + 2 * 50 * 200, Escrow::feeFor('50', 200));
+        $this->expectException(\InvalidArgumentException::class);
+        Escrow::feeFor('-1', 10);
+    }
+
+    public function testFeeForOverflowIsRefused(): void
+    {
+        $this->expectException(\Aether\Phase\PhaseException::class);
+        Escrow::feeFor('99999999999999999999', 1000);
     }
 
     /** What the provider's account paid in fees (its txs, block by block). */

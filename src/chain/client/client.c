@@ -281,6 +281,9 @@ int chain_client_wait_receipt(chain_client_t *c, const chain_hash_t *hash, uint6
 
 /* ---- fees and UTxO selection ---- */
 
+/* about the size of a 1-input, 1-output UTxO spend (a little over) */
+#define CHAIN_CLIENT_UTXO_SIZE_1 256u
+
 chain_u128_t chain_client_fee_floor(uint32_t size)
 {
     return chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_MIN_FEE + (uint64_t)size);
@@ -325,13 +328,32 @@ int client_prepare(chain_client_t *c, const chain_key_t *key, const chain_client
     return rc;
 }
 
-void client_raise_to_floor(chain_tx_t *tx)
+chain_u128_t chain_client_fee_for(chain_u128_t next_base, uint32_t size)
 {
-    chain_u128_t floor = chain_client_fee_floor(tx->size);
-    if (chain_u128_cmp(floor, tx->fee) > 0) {
-        tx->fee = floor;
+    chain_u128_t tip = chain_client_fee_floor(size);
+    if (chain_u128_cmp(tip, chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE)) < 0)
+        tip = chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
+    chain_u128_t base = chain_u128_mul_u64_sat(
+        next_base, (uint64_t)CHAIN_CLIENT_BASE_FEE_MARGIN * (uint64_t)size);
+    return chain_u128_add_sat(tip, base);
+}
+
+int chain_client_fee_estimate(chain_client_t *c, uint32_t size, chain_u128_t *fee, err_t *e)
+{
+    chain_u128_t base;
+    int rc = chain_client_next_base_fee(c, &base, e);
+    if (rc)
+        return err_prefix(e, "client: estimating the fee"), rc;
+    *fee = chain_client_fee_for(base, size);
+    return 0;
+}
+
+int client_default_fee(chain_client_t *c, chain_tx_t *tx, err_t *e)
+{
+    int rc = chain_client_fee_estimate(c, tx->size, &tx->fee, e);
+    if (!rc)
         chain_tx_finalize(tx);
-    }
+    return rc;
 }
 
 int client_sign_submit(chain_client_t *c, const chain_key_t *key, chain_tx_t *tx,
@@ -362,18 +384,25 @@ int chain_client_transfer(chain_client_t *c, const chain_key_t *key,
     int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
-    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE), need;
-    if (!chain_u128_add(s->amount, fee, &need) || chain_u128_cmp(acct.balance, need) < 0) {
+    chain_tx_t *tx = chain_tx_new_transfer(chain_id, key->pk, nonce,
+                                           s->have_fee ? s->fee : chain_u128_from_u64(0), &s->to,
+                                           s->amount);
+    if (!tx)
+        return err_set(e, CHAIN_CLIENT_ENOMEM, "client: out of memory");
+    if (!s->have_fee && (rc = client_default_fee(c, tx, e)) != 0) {
+        chain_tx_free(tx);
+        return rc;
+    }
+    chain_u128_t need;
+    if (!chain_u128_add(s->amount, tx->fee, &need) || chain_u128_cmp(acct.balance, need) < 0) {
         char b[CHAIN_U128_STR_MAX], a[CHAIN_U128_STR_MAX], f[CHAIN_U128_STR_MAX];
         chain_u128_format(acct.balance, b);
         chain_u128_format(s->amount, a);
-        chain_u128_format(fee, f);
+        chain_u128_format(tx->fee, f);
+        chain_tx_free(tx);
         return err_set(e, CHAIN_CLIENT_EFUNDS,
                        "insufficient funds: balance %s is less than amount %s + fee %s", b, a, f);
     }
-    chain_tx_t *tx = chain_tx_new_transfer(chain_id, key->pk, nonce, fee, &s->to, s->amount);
-    if (!tx)
-        return err_set(e, CHAIN_CLIENT_ENOMEM, "client: out of memory");
     return client_sign_submit(c, key, tx, tx_out, e);
 }
 
@@ -392,7 +421,14 @@ int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
     int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
-    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE), need;
+    /* without a fee: the base fee read once; inputs are chosen for a 1-input
+     * size, and the fee is raised to the real size below */
+    chain_u128_t next_base = chain_u128_from_u64(0), fee = s->fee, need;
+    if (!s->have_fee) {
+        if ((rc = chain_client_next_base_fee(c, &next_base, e)) != 0)
+            return err_prefix(e, "client: estimating the fee"), rc;
+        fee = chain_client_fee_for(next_base, CHAIN_CLIENT_UTXO_SIZE_1);
+    }
     if (!chain_u128_add(s->amount, fee, &need))
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: amount + fee overflows");
     if (chain_u128_cmp(acct.balance, s->from_balance) < 0)
@@ -426,10 +462,10 @@ int chain_client_utxo_send(chain_client_t *c, const chain_key_t *key,
                                        &out, 1, e);
     if (!tx)
         return err_prefix(e, "client"), CHAIN_CLIENT_EINVAL;
-    if (!s->have_fee && chain_u128_cmp(chain_client_fee_floor(tx->size), fee) > 0) {
-        /* many inputs: the default fee falls below the node's floor (min
-         * fee + 1 per byte); the inputs chosen must still cover the raise */
-        tx->fee = chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_MIN_FEE + 2 * (uint64_t)tx->size);
+    if (!s->have_fee && chain_u128_cmp(chain_client_fee_for(next_base, tx->size), fee) > 0) {
+        /* many inputs: the fee grows with the size; the inputs chosen must
+         * still cover the raise */
+        tx->fee = chain_client_fee_for(next_base, tx->size);
         chain_tx_finalize(tx);
         chain_u128_t need2;
         if (chosen &&
@@ -459,7 +495,7 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
     int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
-    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
+    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(0);
     chain_job_body_t linked;
     if (b->kind == CHAIN_TX_JOB_ACCEPT && s->phase_sk) {
         /* the link names this chain and this account: known only now */
@@ -471,8 +507,10 @@ int chain_client_job_send(chain_client_t *c, const chain_key_t *key, const chain
     chain_tx_t *tx = chain_tx_new_job(chain_id, key->pk, nonce, fee, b, &te);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
-    if (!s->have_fee)   /* a claim carries a receipt: the floor grows with the size */
-        client_raise_to_floor(tx);
+    if (!s->have_fee && (rc = client_default_fee(c, tx, e)) != 0) {
+        chain_tx_free(tx);
+        return rc;
+    }
     return client_sign_submit(c, key, tx, tx_out, e);
 }
 

@@ -56,10 +56,21 @@ void chain_key_wipe(chain_key_t *k);
 #define CHAIN_CLIENT_DEFAULT_FEE 2000u
 #define CHAIN_CLIENT_DEFAULT_MIN_FEE 1000u   /* aetherd's default floor, + 1 per byte */
 
-/* aetherd's default fee floor for a tx of size bytes: min fee + 1 per byte.
- * A UTxO spend whose default fee falls below it (many inputs) is sent with
- * min fee + 2 per byte instead. */
+/* aetherd's default fee floor for a tx of size bytes: min fee + 1 per byte. */
 chain_u128_t chain_client_fee_floor(uint32_t size);
+
+/* The fee every sending function (and the market, the bench programs) pays
+ * when none is given, for a tx of size bytes with next_base the next block's
+ * base fee per byte (aeth_baseFee "next_base_fee", 0 without a fee market):
+ *
+ *   max(CHAIN_CLIENT_DEFAULT_FEE, fee_floor(size))         the tip, and the floor
+ *   + CHAIN_CLIENT_BASE_FEE_MARGIN x next_base x size      the base fee, doubled
+ *
+ * A full block raises the base fee by 1/8 (docs/staking.md), so twice the
+ * next base fee still pays it after 5 full blocks in a row (1.125^5 = 1.80);
+ * what the base fee does not take goes to the proposer as tip. Saturates. */
+#define CHAIN_CLIENT_BASE_FEE_MARGIN 2u
+chain_u128_t chain_client_fee_for(chain_u128_t next_base, uint32_t size);
 
 /* ---- UTxO selection --------------------------------------------------------------- */
 
@@ -139,7 +150,7 @@ typedef struct chain_client_send {
     chain_addr_t to;
     chain_u128_t amount;               /* > 0 */
     bool have_fee;
-    chain_u128_t fee;                  /* default: CHAIN_CLIENT_DEFAULT_FEE, or what the size needs */
+    chain_u128_t fee;                  /* default: chain_client_fee_estimate for the tx's size */
     bool have_nonce;
     uint64_t nonce;                    /* default: the account's next nonce */
     /* UTxO spends only */
@@ -269,8 +280,10 @@ int chain_client_delegations(chain_client_t *c, const chain_addr_t *a, json_t **
     BASE_MUST_CHECK;
 int chain_client_staking(chain_client_t *c, json_t **out, err_t *e) BASE_MUST_CHECK;
 /* aeth_baseFee: the base fee per gas of the next block (0 without a fee
- * market). chain_client_stake_send without a fee pays at least twice it x
- * the tx's size, so a rising base fee does not leave it out. */
+ * market); see chain_client_fee_for. */
 int chain_client_next_base_fee(chain_client_t *c, chain_u128_t *base, err_t *e) BASE_MUST_CHECK;
+/* chain_client_fee_for with the node's next base fee (one aeth_baseFee call). */
+int chain_client_fee_estimate(chain_client_t *c, uint32_t size, chain_u128_t *fee, err_t *e)
+    BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_CLIENT_H */

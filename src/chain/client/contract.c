@@ -67,7 +67,7 @@ int chain_client_contract_send(chain_client_t *c, const chain_key_t *key,
     chain_u128_t price = chain_u128_is_zero(k->gas_price)
                              ? chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_GAS_PRICE)
                              : k->gas_price;
-    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
+    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(0);
     err_t te = {0};
     chain_tx_t *tx = k->code ? chain_tx_new_deploy(chain_id, key->pk, nonce, fee, k->value, gas,
                                                    price, k->code, k->code_len, k->input,
@@ -77,8 +77,10 @@ int chain_client_contract_send(chain_client_t *c, const chain_key_t *key,
                                                  &te);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
-    if (!s->have_fee)   /* code makes a deploy large: the floor grows with the size */
-        client_raise_to_floor(tx);
+    if (!s->have_fee && (rc = client_default_fee(c, tx, e)) != 0) {
+        chain_tx_free(tx);
+        return rc;
+    }
     chain_u128_t cost = chain_tx_contract_max_cost(tx);
     if (chain_u128_cmp(acct.balance, cost) < 0) {
         char b[CHAIN_U128_STR_MAX], n[CHAIN_U128_STR_MAX];

@@ -63,23 +63,14 @@ int chain_client_stake_send(chain_client_t *c, const chain_key_t *key,
     int rc = client_prepare(c, key, s, &chain_id, &acct, &nonce, e);
     if (rc)
         return rc;
-    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(CHAIN_CLIENT_DEFAULT_FEE);
+    chain_u128_t fee = s->have_fee ? s->fee : chain_u128_from_u64(0);
     err_t te = {0};
     chain_tx_t *tx = chain_tx_new_stake(chain_id, key->pk, nonce, fee, &body, &te);
     if (!tx)
         return err_set(e, CHAIN_CLIENT_EINVAL, "client: %s", te.msg);
-    if (!s->have_fee) {
-        client_raise_to_floor(tx);
-        chain_u128_t base;
-        if ((rc = chain_client_next_base_fee(c, &base, e))) {
-            chain_tx_free(tx);
-            return rc;
-        }
-        chain_u128_t want = chain_u128_mul_u64_sat(base, 2 * (uint64_t)tx->size);
-        if (chain_u128_cmp(want, tx->fee) > 0) {
-            tx->fee = want;
-            chain_tx_finalize(tx);
-        }
+    if (!s->have_fee && (rc = client_default_fee(c, tx, e)) != 0) {
+        chain_tx_free(tx);
+        return rc;
     }
     chain_u128_t cost = chain_u128_add_sat(tx->fee, (body.kind == CHAIN_TX_STAKE_REGISTER ||
                                                      body.kind == CHAIN_TX_STAKE_ADD ||

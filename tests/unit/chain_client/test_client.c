@@ -92,6 +92,13 @@ static void test_select_utxos(void **state)
     assert_true(chain_client_select_utxos(us, 4, u(5), u(5), 64, out, &n, &total));
     assert_int_equal(n, 0);
     assert_true(chain_client_fee_floor(300).lo == CHAIN_CLIENT_DEFAULT_MIN_FEE + 300);
+    /* the default fee: max(default, floor) + 2 x next base fee x size */
+    assert_true(chain_client_fee_for(u(0), 300).lo == CHAIN_CLIENT_DEFAULT_FEE);
+    assert_true(chain_client_fee_for(u(0), 1500).lo == CHAIN_CLIENT_DEFAULT_MIN_FEE + 1500);
+    assert_true(chain_client_fee_for(u(50), 200).lo == CHAIN_CLIENT_DEFAULT_FEE + 2 * 50 * 200);
+    chain_u128_t huge = {UINT64_MAX, UINT64_MAX};
+    chain_u128_t f = chain_client_fee_for(huge, 200);   /* saturates, never wraps */
+    assert_true(f.lo == UINT64_MAX && f.hi == UINT64_MAX);
 }
 
 static void test_key_files(void **state)

@@ -147,7 +147,16 @@ static int m_chain_id(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
     return 0;
 }
 
+static int m_base_fee(void *ud, const json_t *p, json_t **r, rpc_error_t *err)
+{
+    (void)ud, (void)p, (void)err;
+    *r = json_pack("{s:i,s:s,s:i,s:s}", "height", 10, "base_fee", "0", "gas_used", 0,
+                   "next_base_fee", "0");
+    return 0;
+}
+
 static const rpc_method_t methods[] = {
+    {"aeth_baseFee", m_base_fee, NULL},
     {"aeth_chainId", m_chain_id, NULL},   {"aeth_blockNumber", m_height, NULL}, {"aeth_getAccount", m_account, NULL},
     {"aeth_getJobs", m_jobs, NULL},       {"aeth_sendRawTransaction", m_send, NULL},
     {"aeth_getJobData", m_data, NULL},    {"aeth_getJob", m_job, NULL},
