@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <rocksdb/c.h>
 
 #include "chain/state/state.h"
 
@@ -262,6 +263,50 @@ static void test_values_as_of_every_height(void **state)
     rmrf(dir);
 }
 
+/* Counts the history family's records straight from RocksDB (the store
+ * closed): index records ('i' ‖ height) and value records, and the lowest
+ * height of each. */
+static void count_history(const char *dir, size_t *n_idx, uint64_t *min_idx, size_t *n_val,
+                          uint64_t *min_val)
+{
+    static const char *names[] = {"default", "accounts", "utxos", "owner_utxo", "smt",
+                                  "blocks",  "block_idx", "txs",  "meta",  "data", "logs",
+                                  "history"};
+    enum { NCF = sizeof names / sizeof names[0] };
+    rocksdb_options_t *o = rocksdb_options_create();
+    const rocksdb_options_t *co[NCF];
+    rocksdb_column_family_handle_t *h[NCF];
+    for (int i = 0; i < NCF; i++)
+        co[i] = o;
+    char *err = NULL;
+    rocksdb_t *db = rocksdb_open_for_read_only_column_families(o, dir, NCF, names, co, h, 0, &err);
+    if (err)
+        fail_msg("raw open: %s", err);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(db, ro, h[NCF - 1]);
+    *n_idx = *n_val = 0;
+    *min_idx = *min_val = UINT64_MAX;
+    for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl;
+        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+        assert_true(kl >= 9);
+        uint64_t ht = load_be64(k + (k[0] == 'i' ? 1 : kl - 8));
+        if (k[0] == 'i') {
+            (*n_idx)++;
+            *min_idx = ht < *min_idx ? ht : *min_idx;
+        } else {
+            (*n_val)++;
+            *min_val = ht < *min_val ? ht : *min_val;
+        }
+    }
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    for (int i = 0; i < NCF; i++)
+        rocksdb_column_family_handle_destroy(h[i]);
+    rocksdb_close(db);
+    rocksdb_options_destroy(o);
+}
+
 static void test_pruning_boundary(void **state)
 {
     (void)state;
@@ -285,8 +330,17 @@ static void test_pruning_boundary(void **state)
     assert_null(chain_overlay_new_at(st, 6, &e));
     assert_int_equal(e.code, CHAIN_STATE_EHISTORY);
 
-    /* restarting with a larger window does not bring pruned heights back */
+    /* the records of blocks 1..7 are gone from the store, 8..12 stay */
     chain_state_close(st);
+    size_t n_idx, n_val;
+    uint64_t min_idx, min_val;
+    count_history(dir, &n_idx, &min_idx, &n_val, &min_val);
+    assert_int_equal(n_idx, 5);
+    assert_int_equal(min_idx, 8);
+    assert_int_equal(min_val, 8);
+    assert_true(n_val >= 5);
+
+    /* restarting with a larger window does not bring pruned heights back */
     st = chain_state_open(dir, false, &e);
     assert_non_null(st);
     chain_state_set_history(st, 1000);
