@@ -19,6 +19,15 @@ static const char usage[] =
     "       aetherd run --data DIR --genesis FILE [--key FILE] --p2p HOST:PORT\n"
     "                   [--peer MULTIADDR]... [--rpc HOST:PORT] [options]\n"
     "\n"
+    "Opens (or creates) the chain in DIR from the genesis file and serves\n"
+    "JSON-RPC 2.0 (POST /), /health and /metrics on --rpc (default\n"
+    "127.0.0.1:8545; port 0 picks a free port, see --port-file). Stops cleanly\n"
+    "on SIGINT or SIGTERM; a kill -9 never leaves a partial block.\n"
+    "\n"
+    "With a single-validator genesis the node produces a block every\n"
+    "--block-ms while transactions are ready and an empty block every\n"
+    "--heartbeat-ms otherwise.\n"
+    "\n"
     "With a BFT genesis (a \"consensus\" section, see aetherd init-genesis) the\n"
     "node runs HotStuff consensus with the other validators over libp2p: it\n"
     "listens on --p2p and keeps connections to every --peer\n"
@@ -26,13 +35,6 @@ static const char usage[] =
     "file). Without --key it is a full node: it follows and verifies the chain\n"
     "and serves RPC. Transactions sent to any node are forwarded to the\n"
     "validators; a node that is behind fetches committed blocks with their QCs.\n"
-    "\n"
-    "Runs a single-validator node: opens (or creates) the chain in DIR from the\n"
-    "genesis file, produces a block every --block-ms while transactions are\n"
-    "ready and an empty block every --heartbeat-ms otherwise, and serves\n"
-    "JSON-RPC 2.0 (POST /), /health and /metrics on --rpc (default\n"
-    "127.0.0.1:8545; port 0 picks a free port, see --port-file). Stops cleanly\n"
-    "on SIGINT or SIGTERM; a kill -9 never leaves a partial block.\n"
     "\n"
     "Options:\n"
     "  --config FILE         read these options from FILE, 'key = value' lines\n"
@@ -114,7 +116,8 @@ static const char **run_peers;
 int aetherd_run_main(int argc, char **argv)
 {
     cli_conf_t conf;
-    int rc = cli_conf_argv("aetherd run", opts, &argc, &argv, &conf);
+    static const char *const repeatable[] = {"peer", NULL};
+    int rc = cli_conf_argv("aetherd run", opts, repeatable, &argc, &argv, &conf);
     if (rc != CLI_OK)
         return rc;
     run_peers = calloc((size_t)argc + 1, sizeof *run_peers);

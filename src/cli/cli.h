@@ -53,7 +53,9 @@ bool cli_wants_help(int argc, char **argv, const char *usage);
 
 /* Config files (aetherd.conf(5)): lines "key = value", '#' comments, blank
  * lines. A key is a long option of the command that takes a value (not
- * "config"); each key at most once. cli_conf_argv() finds --config FILE in
+ * "config"); each key at most once, except those named in `repeatable` (a
+ * NULL-terminated list, or NULL), which may appear on several lines and add
+ * up like the repeated flag. cli_conf_argv() finds --config FILE in
  * *argv and, if present, replaces *argc and *argv with argv[0], the file's
  * settings as "--key=value", then the original arguments, so the caller's
  * getopt loop sees the file first and command-line flags override it (the
@@ -66,8 +68,8 @@ typedef struct cli_conf {
     size_t n;
     char **argv;
 } cli_conf_t;
-int cli_conf_argv(const char *prog, const struct option *opts, int *argc, char ***argv,
-                  cli_conf_t *c);
+int cli_conf_argv(const char *prog, const struct option *opts, const char *const *repeatable,
+                  int *argc, char ***argv, cli_conf_t *c);
 void cli_conf_free(cli_conf_t *c);
 
 /* The build stamp, generated at build time by cmake/version.cmake: the version

@@ -31,7 +31,16 @@ static const struct option *find_opt(const struct option *opts, const char *key)
     return NULL;
 }
 
-static int load(const char *prog, const char *path, const struct option *opts, cli_conf_t *c)
+static bool listed(const char *const *list, const char *key)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, key) == 0)
+            return true;
+    return false;
+}
+
+static int load(const char *prog, const char *path, const struct option *opts,
+                const char *const *repeatable, cli_conf_t *c)
 {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -71,7 +80,7 @@ static int load(const char *prog, const char *path, const struct option *opts, c
             rc = cli_error(prog, CLI_USAGE, "%s:%u: key '%s' has no value", path, line, key);
             break;
         }
-        for (size_t i = 0; i < c->n; i++) {
+        for (size_t i = 0; !listed(repeatable, key) && i < c->n; i++) {
             if (strncmp(c->args[i] + 2, key, strlen(key)) == 0 &&
                 c->args[i][2 + strlen(key)] == '=') {
                 rc = cli_error(prog, CLI_USAGE, "%s:%u: key '%s' is set twice", path, line, key);
@@ -98,8 +107,8 @@ static int load(const char *prog, const char *path, const struct option *opts, c
     return rc;
 }
 
-int cli_conf_argv(const char *prog, const struct option *opts, int *argc, char ***argv,
-                  cli_conf_t *c)
+int cli_conf_argv(const char *prog, const struct option *opts, const char *const *repeatable,
+                  int *argc, char ***argv, cli_conf_t *c)
 {
     memset(c, 0, sizeof *c);
     const char *path = NULL;
@@ -117,7 +126,7 @@ int cli_conf_argv(const char *prog, const struct option *opts, int *argc, char *
     }
     if (!path)
         return CLI_OK;
-    int rc = load(prog, path, opts, c);
+    int rc = load(prog, path, opts, repeatable, c);
     if (rc == CLI_OK) {
         c->argv = malloc(((size_t)*argc + c->n + 1) * sizeof *c->argv);
         if (!c->argv)

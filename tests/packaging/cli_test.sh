@@ -107,6 +107,11 @@ expect "'help' (no value option) is not a key" 2 "$AETHERD" run --config h.conf
 printf 'data = x\ndata = y\n' > d.conf
 expect "a key set twice" 2 "$AETHERD" run --config d.conf
 has "  ... named" "d.conf:2: key 'data' is set twice"
+# peer is the one repeatable key: two lines pass the file parser and reach
+# the node's own check (this single-validator genesis takes no peers)
+printf 'data = %s/pchain\ngenesis = g.json\nkey = v.key\npeer = /ip4/127.0.0.1/tcp/1/p2p/x\npeer = /ip4/127.0.0.1/tcp/2/p2p/y\n' "$T" > p.conf
+expect "peer may be given on several lines" 2 "$AETHERD" run --config p.conf
+has "  ... and reaches the node's check" "need a BFT genesis"
 printf 'data\n' > s.conf
 expect "a line without =" 2 "$AETHERD" run --config s.conf
 has "  ... named" "s.conf:1: expected 'key = value'"
@@ -137,7 +142,7 @@ has "  ... and its values reach the node" "cannot read /var/lib/aetherd/genesis.
 # every option of `aetherd run` is documented as a key in aetherd.conf(5), in
 # the shipped file and in the bash completion (a new option must be added there)
 SRCROOT=$OLDPWD
-for o in $("$AETHERD" run --help | grep -oE '^  --[a-z-]+' | sed 's/^  --//' | grep -v '^config$'); do
+for o in $("$AETHERD" run --help | grep -oE '^  --[a-z0-9-]+' | sed 's/^  --//' | grep -v '^config$'); do
     grep -q "^\*$o\* = " "$SRCROOT/dist/man/aetherd.conf.5.scd" &&
         grep -qE "^#? ?$o = " "$SRCROOT/dist/config/aetherd.conf" &&
         grep -q -- "--$o\b" "$SRCROOT/dist/completion/aetherd" ||
