@@ -378,6 +378,50 @@ int main(int argc, char **argv)
         out = NULL;
     }
 
+    /* a transfer on the BFT chain: its receipt's slot is its block's round */
+    {
+        h_tx_t t = {0};
+        CHECK(h_sign_transfer(CL.v[0].chain_id, 0, 1, 0, 5, 2000, &t) == 0, "signing");
+        size_t nb = 0;
+        h_send_stats_t st = {0};
+        h_batch_t *b = h_make_batches(&t, 1, 1, &nb);
+        int posted = b ? h_post_batch(c, b, &st) : -1;
+        h_batches_free(b, nb);
+        uint64_t want[1] = {1};
+        json_t *r = NULL;
+        if (posted == 0 && st.accepted == 1 && h_wait_nonces(c, 1, want, 30000) == 0) {
+            char hex[65];
+            chain_hash_to_hex(&t.hash, hex);
+            r = h_call(c, "aeth_getTransactionReceipt", json_pack("[s]", hex));
+        }
+        h_tx_free(&t);
+        uint64_t slot = 0, bh = 0;
+        CHECK(r && cjson_get_u64(json_object_get(r, "slot"), &slot) &&
+                  cjson_get_u64(json_object_get(r, "block_height"), &bh),
+              "receipt of a transfer on the BFT chain: %s",
+              r ? json_dumps(r, JSON_COMPACT) : "none");
+        json_decref(r);
+        char hs[24];
+        snprintf(hs, sizeof hs, "%llu", (unsigned long long)bh);
+        const char *a[] = {"--genesis", genesis, "--height", hs, "--rpc", url, NULL};
+        for (int i = 0; i < 100; i++) {   /* until a later block has certified it */
+            free(out);
+            out = NULL;
+            if (verify(a, &out) == 0 && strstr(out, "\"chain_block\": {"))
+                break;
+            usleep(100000);
+        }
+        json_t *v = out ? json_loads(out, 0, NULL) : NULL;
+        uint64_t round = 0;
+        CHECK(v && cjson_get_u64(json_object_get(v, "round"), &round) && round == slot &&
+                  slot > bh,
+              "receipt slot %llu, height %llu; the proved block: %s", (unsigned long long)slot,
+              (unsigned long long)bh, out ? out : "");
+        json_decref(v);
+        free(out);
+        out = NULL;
+    }
+
     /* malformed input and heights not committed yet */
     {
         bad = json_deep_copy(proof);
