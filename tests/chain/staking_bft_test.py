@@ -9,6 +9,10 @@ Checks:
   - participation is the real QCs: each member of a finished epoch's set has
     signed QCs counted (from the signer bitmaps of the QCs the committed
     blocks carry), and every validator earned rewards;
+  - a fifth validator registers through the CLI (aether validator register)
+    and enters staking's set at the next epoch, seen on every node and in
+    `aether validators` (the consensus core keeps the genesis set, so it
+    does not sign QCs yet);
   - a validator that stops is jailed for downtime (missed QCs, not slashed)
     and leaves the set at the next epoch, while the chain keeps finalizing;
   - the supply identity: balances + staked + unbonding + rewards = genesis
@@ -18,6 +22,7 @@ usage: staking_bft_test.py AETHERD AETHER
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,6 +151,28 @@ try:
     check("every validator earned rewards by participation", all(r > 0 for r in rewards),
           str(rewards))
 
+    # a fifth validator registers through the CLI and enters staking's set at the
+    # next epoch (the consensus core keeps the genesis set: it does not sign QCs)
+    url = "http://127.0.0.1:%d" % rpcp[0]
+    new = os.path.join(d, "fifth.key")
+    subprocess.run([AETHER, "keys", "new", "--out", new], check=True, stdout=subprocess.DEVNULL)
+    fifth = json.loads(subprocess.run([AETHER, "keys", "show", new], capture_output=True,
+                                      text=True).stdout)["address"]
+    r = subprocess.run([AETHER, "transfer", "--key", os.path.join(d, "faucet.key"), "--to", new,
+                        "--amount", "10000000", "--wait", "--rpc", url], capture_output=True,
+                       text=True)
+    check("the fifth validator is funded", r.returncode == 0, r.stderr)
+    r = subprocess.run([AETHER, "validator", "register", "--key", new, "--stake", "1000", "--wait",
+                        "--rpc", url], capture_output=True, text=True)
+    check("aether validator register on the BFT devnet", r.returncode == 0, r.stderr + r.stdout)
+    ok = wait_for(lambda: fifth in [m["address"] for m in
+                                    rpc(rpcp[1], "aeth_getValidatorSet")["validators"]],
+                  60, "the fifth validator in the set")
+    check("the fifth validator enters the set at the next epoch (seen on another node)", ok)
+    r = subprocess.run([AETHER, "validators", "--rpc", "http://127.0.0.1:%d" % rpcp[2]],
+                       capture_output=True, text=True)
+    check("aether validators shows it", fifth in r.stdout and "active" in r.stdout, r.stdout)
+
     # a validator stops: it misses the QCs, is jailed (not slashed), leaves the set
     stop = N - 1
     from_pk = subprocess.run([AETHER, "keys", "show",
@@ -171,7 +198,7 @@ try:
           wait_for(lambda: height(rpcp[0]) >= h0 + 3, 30, "commits"))
 
     # supply identity on the live chain (read where no epoch boundary passed)
-    accts = [a["address"] for a in g.get("accounts", [])] + addrs
+    accts = [a["address"] for a in g.get("accounts", [])] + addrs + [fifth]
     keys = ("epoch", "emitted", "burned", "bonded", "unbonding", "rewards")
     for _ in range(20):
         s = rpc(rpcp[0], "aeth_getStaking")
@@ -193,5 +220,6 @@ finally:
             if os.path.exists(p):
                 print("--- node%d log tail" % i)
                 print("".join(open(p).readlines()[-5:]))
+    shutil.rmtree(d, ignore_errors=True)
 print("FAILED: " + ", ".join(failures) if failures else "staking on the BFT devnet: ok")
 sys.exit(1 if failures else 0)
