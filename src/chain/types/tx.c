@@ -580,8 +580,9 @@ int chain_tx_check_static(const chain_tx_t *tx, err_t *e)
                 e->code = CHAIN_ETXINVALID;
             return CHAIN_ETXINVALID;
         }
-        /* the accept's Phase key must sign the link to the sender's account */
-        if (b.kind == CHAIN_TX_JOB_ACCEPT)
+        /* the accept's Phase key must sign the link to the sender's account
+         * (b is filled only for job kinds) */
+        if (chain_tx_is_job(tx->kind) && b.kind == CHAIN_TX_JOB_ACCEPT)
             return chain_job_link_verify(tx->chain_id, &tx->sender, b.phase_pk, b.link_sig, e);
     } else if (tx->kind == CHAIN_TX_TRANSFER) {
         chain_u128_t s;
