@@ -418,9 +418,13 @@ static int job_list(int argc, char **argv)
     bool more = true, first = true;
     rc = CLI_OK;
     while (rc == CLI_OK && more && (first || !paged)) {
-        json_t *page = NULL;
-        if (chain_client_get_jobs(c, json_deep_copy(f), first && !o.have_after ? NULL : &next,
-                                  &page, &more, &next, &e) != 0) {
+        json_t *page = NULL, *fc = json_deep_copy(f);
+        if (!fc) {
+            rc = cli_error(prog, CLI_FAIL, "out of memory");
+            break;
+        }
+        if (chain_client_get_jobs(c, fc, first && !o.have_after ? NULL : &next, &page, &more,
+                                  &next, &e) != 0) {
             rc = chain_cli_client_error(prog, &e);
             break;
         }

@@ -161,10 +161,14 @@ static int list_jobs(market_t *m, const char *status, const chain_addr_t *provid
         after = cur->after;
     int rc = 0;
     for (uint32_t page = 0; !rc && page < budget; page++) {
-        json_t *arr = NULL;
+        json_t *arr = NULL, *fc = json_deep_copy(f);
         err_t ce = {0};
-        if (chain_client_get_jobs(m->client, json_deep_copy(f), from ? &after : NULL, &arr, &more,
-                                  &after, &ce) != 0) {
+        if (!fc) {   /* never drop the filter: it says whose jobs these are */
+            rc = err_set(e, MARKET_ENOMEM, "market: out of memory");
+            break;
+        }
+        if (chain_client_get_jobs(m->client, fc, from ? &after : NULL, &arr, &more, &after,
+                                  &ce) != 0) {
             rc = err_set(e, MARKET_ERPC, "market: aeth_getJobs (%s): %s", status, ce.msg);
             break;
         }
