@@ -5,12 +5,18 @@ Every quoted #include of a project header under src/ must name either a file of
 the including module itself, or the public header of a module the including
 module may use; every <...> include of a known library header must be of a
 library of the module's row. The same table drives CMake's link dependencies.
+Error codes (NAME_Exxx = -N) are defined only in src/base/base.h's
+AETHER_ERRORS table (DESIGN.md §3: one error space, a range per module).
 Exit status 1 lists every violation.
 """
 import os
 import re
 import sys
 
+
+# an enumerator or macro defining a negative error code outside base.h
+# (JSON-RPC wire codes, -32768..-32000, are a protocol's numbers, not ours)
+ERRDEF = re.compile(r"^\s*(?:#define\s+)?([A-Z][A-Z0-9]*_E[A-Z0-9_]+)\s*=?\s*\(?-([0-9]+)")
 
 LIB_HEADERS = {
     "jansson": ["jansson.h"],
@@ -87,6 +93,10 @@ def main():
                 continue
             with open(path, encoding="utf-8", errors="replace") as fh:
                 for lineno, line in enumerate(fh, 1):
+                    me = ERRDEF.match(line)
+                    if me and int(me.group(2)) < 32000 and os.path.relpath(path, src) != os.path.join("base", "base.h"):
+                        errors.append(f"{path}:{lineno}: error code {me.group(1)} defined here; "
+                                      "it belongs in AETHER_ERRORS (src/base/base.h)")
                     ms = SYSINCLUDE.match(line)
                     if ms:
                         hdr = ms.group(1)

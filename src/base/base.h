@@ -150,6 +150,12 @@
     X(NODE_ESTATE, -853, "store failure") \
     X(NODE_ENOMEM, -854, "allocation failed") \
     X(NODE_EKNOWN, -855, "tx already committed") \
+    /* chain/consensus */ \
+    X(CONS_EINVAL, -900, "malformed consensus message or argument") \
+    X(CONS_EBADSIG, -901, "a signature, QC, TC or VRF proof does not verify") \
+    X(CONS_EREJECT, -902, "well-formed but refused by the protocol rules") \
+    X(CONS_ENOMEM, -903, "allocation failed") \
+    X(CONS_ECRYPTO, -904, "signing failed (bad secret key)") \
     /* chain/exec (contract runtime) */ \
     X(CONTRACT_ECODE, -1050, "contract code refused (format, imports, limits)") \
     X(CONTRACT_ENOMEM, -1051, "allocation failed") \

@@ -112,14 +112,8 @@
 #define CONS_MAX_SYNC_BLOCKS 64
 #define CONS_BLOCK_VERSION 1
 
-enum {
-    CONS_OK = 0,
-    CONS_EINVAL = -770,    /* malformed message or argument */
-    CONS_EBADSIG = -771,   /* a signature, QC, TC or VRF proof does not verify */
-    CONS_EREJECT = -772,   /* well-formed but refused by the protocol rules (see msg) */
-    CONS_ENOMEM = -773,
-    CONS_ECRYPTO = -774,   /* signing failed (bad secret key) */
-};
+/* Error codes CONS_E* are in base/base.h (AETHER_ERRORS, range -900..-949). */
+enum { CONS_OK = 0 };
 
 typedef enum cons_msg_kind {
     CONS_MSG_PROPOSAL = 1,

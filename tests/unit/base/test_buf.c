@@ -122,11 +122,13 @@ static void test_error_space(void **state)
         {"BASE_", -1, -99},        {"CRYPTO_", -100, -199}, {"ECVRF_", -200, -249},
         {"BLS_", -250, -299},      {"P2P_", -300, -399},    {"PHASE_", -400, -499},
         {"AWASM_", -500, -599},    {"RPC_", -600, -699},    {"CHAIN_", -700, -749},
-        {"MEMPOOL_", -750, -799},  {"NODE_", -850, -899},   {"CONSENSUS_", -900, -949},
+        {"MEMPOOL_", -750, -799},  {"NODE_", -850, -899},   {"CONS_", -900, -949},
         {"CHAIN_CLIENT_", -950, -999}, {"STATE_", -1000, -1049}, {"EXEC_", -1050, -1099},
         {"CONTRACT_", -1050, -1099}, /* chain/exec's contract runtime */
         {"MARKET_", -1100, -1149},
         {"BFT_", -1150, -1199},      /* chain/bft */
+        {"LIGHT_", -1200, -1249},    /* chain/light */
+        {"CHAIN_STATE_", -1000, -1049}, /* chain/state */
     };
     static const struct {
         int code;
