@@ -24,77 +24,26 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+import devnet_util
 
 AETHERD, AETHER = sys.argv[1], sys.argv[2]
 N = 4
 L = 10   # blocks per staking epoch
 procs = {}
-failures = []
+failures = devnet_util.failures
+check, height, rpc = devnet_util.check, devnet_util.height, devnet_util.rpc
 
 
 def free_base():
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        base = s.getsockname()[1]
-        s.close()
-        if base + 2 * N + 2 > 65000:
-            continue
-        ok = True
-        for p in range(base, base + 2 * N + 2):
-            t = socket.socket()
-            try:
-                t.bind(("127.0.0.1", p))
-            except OSError:
-                ok = False
-            t.close()
-        if ok:
-            return base
-    raise SystemExit("no free ports")
-
-
-def rpc(port, method, params=None, timeout=5):
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
-    req = urllib.request.Request("http://127.0.0.1:%d/" % port, data=body.encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        j = json.loads(r.read())
-    if "error" in j:
-        raise RuntimeError("%s: %s" % (method, j["error"]))
-    return j["result"]
-
-
-def height(port):
-    try:
-        return rpc(port, "aeth_blockNumber", timeout=2)
-    except Exception:
-        return -1
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ((": " + detail) if detail and not cond else ""),
-          flush=True)
-    if not cond:
-        failures.append(name)
+    return devnet_util.free_base(N)
 
 
 def wait_for(pred, secs, what):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            if pred():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.2)
-    print("timed out waiting for " + what, flush=True)
-    return False
+    return devnet_util.wait_for(pred, secs, what, tolerate_errors=True)
 
 
 def start(i):
