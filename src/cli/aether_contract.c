@@ -27,11 +27,6 @@ typedef struct c_opts {
     size_t input_len, skey_len;
 } c_opts_t;
 
-static bool parse_amount(const char *s, chain_u128_t *v)
-{
-    return chain_u128_parse(s, strlen(s), v, NULL) == 0;
-}
-
 static int parse_hex(const char *prog, const char *opt, const char *s, size_t max, uint8_t **out,
                      size_t *n)
 {
@@ -91,16 +86,17 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, c_o
         case 'P': o->proof = true; break;
         case 'E': o->event = optarg; break;
         case 'f':
-            if (!parse_amount(optarg, &o->fee))
+            if (!chain_cli_parse_amount(optarg, &o->fee))
                 return cli_usage_error(prog, "--fee '%s' is not a decimal amount", optarg);
             o->have_fee = true;
             break;
         case 'v':
-            if (!parse_amount(optarg, &o->value))
+            if (!chain_cli_parse_amount(optarg, &o->value))
                 return cli_usage_error(prog, "--value '%s' is not a decimal amount", optarg);
             break;
         case 'p':
-            if (!parse_amount(optarg, &o->gas_price) || chain_u128_is_zero(o->gas_price))
+            if (!chain_cli_parse_amount(optarg, &o->gas_price) ||
+                chain_u128_is_zero(o->gas_price))
                 return cli_usage_error(prog, "--gas-price '%s' is not a positive amount", optarg);
             break;
         case 'g':

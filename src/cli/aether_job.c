@@ -29,11 +29,6 @@ typedef struct job_opts {
     uint8_t *inline_data;   /* post: the module and input carried on chain (owned) */
 } job_opts_t;
 
-static bool parse_amount(const char *s, chain_u128_t *v)
-{
-    return chain_u128_parse(s, strlen(s), v, NULL) == 0;
-}
-
 static const char common_help[] =
     "\nCommon options: --key FILE (account key), --fee N, --wait, --timeout S,\n"
     "--rpc URL (default $AETHER_RPC, else http://127.0.0.1:8545).\n";
@@ -78,16 +73,16 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
         case 's': o->status = optarg; break;
         case 'o': o->out = optarg; break;
         case 'f':
-            if (!parse_amount(optarg, &o->fee))
+            if (!chain_cli_parse_amount(optarg, &o->fee))
                 return cli_usage_error(prog, "--fee '%s' is not a decimal amount", optarg);
             o->have_fee = true;
             break;
         case 'p':
-            if (!parse_amount(optarg, &o->payment))
+            if (!chain_cli_parse_amount(optarg, &o->payment))
                 return cli_usage_error(prog, "--payment '%s' is not a decimal amount", optarg);
             break;
         case 'b':
-            if (!parse_amount(optarg, &o->bond))
+            if (!chain_cli_parse_amount(optarg, &o->bond))
                 return cli_usage_error(prog, "--bond '%s' is not a decimal amount", optarg);
             break;
         case 'T':

@@ -3,6 +3,12 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+bool chain_cli_parse_amount(const char *s, chain_u128_t *v)
+{
+    return chain_u128_parse(s, strlen(s), v, NULL) == 0;
+}
 
 void chain_cli_print_json(const json_t *j)
 {

@@ -6,6 +6,8 @@
 
 #include "chain/client/client.h"
 
+/* A decimal u128 amount (--fee, --value, --payment...); false when s is not one. */
+bool chain_cli_parse_amount(const char *s, chain_u128_t *v);
 /* Pretty-prints j on stdout with a final newline. */
 void chain_cli_print_json(const json_t *j);
 /* Prints a chain/client error and returns the exit code: 2 for a bad
