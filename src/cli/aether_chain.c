@@ -17,9 +17,6 @@
 #include "chain/client/client.h"
 #include "chain_cli.h"
 
-static const char endpoint_help[] =
-    "The node is --rpc URL, else $AETHER_RPC, else " CHAIN_CLIENT_DEFAULT_RPC ".\n";
-
 static const char *endpoint(const char *opt)
 {
     return opt ? opt : chain_client_default_url();
@@ -57,14 +54,6 @@ static int parse_addr(const char *prog, const char *what, const char *arg, chain
                            what, arg, e.msg);
 }
 
-static int parse_amount(const char *prog, const char *what, const char *arg, chain_u128_t *v)
-{
-    err_t e = {0};
-    if (chain_u128_parse(arg, strlen(arg), v, &e) != 0)
-        return cli_usage_error(prog, "%s '%s': %s", what, arg, e.msg);
-    return -1;
-}
-
 static bool get_u128_field(const json_t *obj, const char *name, chain_u128_t *v)
 {
     json_t *s = json_object_get(obj, name);
@@ -100,26 +89,21 @@ static const char status_usage[] =
     "consensus: the round it is in, the committed round and height, and the\n"
     "validator set (a BFT chain; the solo engine has one validator).\n";
 
+/* The options of the read-only commands: --rpc and --help; operands from
+ * optind. */
 static int simple_opts(const char *prog, const char *use, int argc, char **argv, const char **url)
 {
     static const struct option opts[] = {
-        {"rpc", required_argument, NULL, 'r'},
+        CHAIN_CLI_RPC_OPTION,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': *url = optarg; break;
-        case 'h':
-            fputs(use, stdout);
-            fputs(endpoint_help, stdout);
-            return CLI_OK;
-        default: return cli_bad_option(prog, argv, optind, optopt, c == ':' || optopt == 'r');
-        }
-    }
-    return -1;
+    chain_cli_wallet_t w;
+    chain_cli_wallet_init(&w, 0);
+    int rc = chain_cli_getopt(prog, use, CHAIN_CLI_RPC_HELP, argc, argv, ":r:h", opts, true,
+                              NULL, NULL, &w);
+    *url = w.rpc;
+    return rc;
 }
 
 int aether_status_main(int argc, char **argv)
@@ -304,11 +288,10 @@ int aether_utxos_main(int argc, char **argv)
 /* ---- sending -------------------------------------------------------------- */
 
 typedef struct send_opts {
-    const char *url, *key_path;
+    chain_cli_wallet_t w;
     chain_addr_t to;
-    chain_u128_t amount, fee, from_balance;
-    bool have_to, have_amount, have_nonce, have_from_balance, have_fee, wait;
-    uint64_t nonce, timeout_s;
+    chain_u128_t amount, from_balance;
+    bool have_to, have_amount;
     chain_utxo_id_t inputs[CHAIN_MAX_TX_INPUTS];
     uint32_t n_inputs;
 } send_opts_t;
@@ -332,146 +315,64 @@ static int parse_input(const char *prog, const char *arg, chain_utxo_id_t *id)
     return -1;
 }
 
+typedef struct send_ctx {
+    send_opts_t *o;
+    bool utxo;
+} send_ctx_t;
+
+static int send_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    send_opts_t *o = ((send_ctx_t *)ctx)->o;
+    int rc;
+    if (!((send_ctx_t *)ctx)->utxo && (c == 'i' || c == 'b'))
+        return cli_usage_error(prog, "option '%s' is only for 'aether utxo send'", name);
+    switch (c) {
+    case 't':
+        if ((rc = parse_addr(prog, "--to", arg, &o->to)) >= 0)
+            return rc;
+        o->have_to = true;
+        return -1;
+    case 'a':
+        if ((rc = chain_cli_amount_opt(prog, name, arg, true, &o->amount)) >= 0)
+            return rc;
+        o->have_amount = true;
+        return -1;
+    case 'b':
+        return chain_cli_amount_opt(prog, name, arg, false, &o->from_balance);
+    case 'i':
+        if (o->n_inputs == CHAIN_MAX_TX_INPUTS)
+            return cli_usage_error(prog, "at most %d --in", CHAIN_MAX_TX_INPUTS);
+        if ((rc = parse_input(prog, arg, &o->inputs[o->n_inputs])) >= 0)
+            return rc;
+        o->n_inputs++;
+        return -1;
+    default:
+        return CHAIN_CLI_NOT_MINE;
+    }
+}
+
 static int parse_send_opts(const char *prog, const char *use, bool utxo, int argc, char **argv,
                            send_opts_t *o)
 {
     static const struct option opts[] = {
-        {"rpc", required_argument, NULL, 'r'},
-        {"key", required_argument, NULL, 'k'},
+        CHAIN_CLI_WALLET_OPTIONS,
         {"to", required_argument, NULL, 't'},
         {"amount", required_argument, NULL, 'a'},
-        {"fee", required_argument, NULL, 'f'},
-        {"nonce", required_argument, NULL, 'n'},
-        {"wait", no_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'T'},
         {"in", required_argument, NULL, 'i'},
         {"from-balance", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->timeout_s = 30;
-    int c, rc;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "r:k:t:a:f:n:wT:i:b:h", opts, NULL)) != -1) {
-        if (!utxo && (c == 'i' || c == 'b'))
-            return cli_usage_error(prog, "option '%s' is only for 'aether utxo send'",
-                                   argv[optind - 1]);
-        switch (c) {
-        case 'r': o->url = optarg; break;
-        case 'k': o->key_path = optarg; break;
-        case 'w': o->wait = true; break;
-        case 't':
-            if ((rc = parse_addr(prog, "--to", optarg, &o->to)) >= 0)
-                return rc;
-            o->have_to = true;
-            break;
-        case 'a':
-            if ((rc = parse_amount(prog, "--amount", optarg, &o->amount)) >= 0)
-                return rc;
-            o->have_amount = true;
-            break;
-        case 'f':
-            if ((rc = parse_amount(prog, "--fee", optarg, &o->fee)) >= 0)
-                return rc;
-            o->have_fee = true;
-            break;
-        case 'b':
-            if ((rc = parse_amount(prog, "--from-balance", optarg, &o->from_balance)) >= 0)
-                return rc;
-            o->have_from_balance = true;
-            break;
-        case 'n':
-            if (!cli_parse_u64(optarg, &o->nonce))
-                return cli_usage_error(prog, "--nonce '%s' is not a number", optarg);
-            o->have_nonce = true;
-            break;
-        case 'T':
-            if (!cli_parse_u64(optarg, &o->timeout_s) || o->timeout_s == 0)
-                return cli_usage_error(prog, "--timeout '%s' is not a positive number of seconds",
-                                       optarg);
-            break;
-        case 'i':
-            if (o->n_inputs == CHAIN_MAX_TX_INPUTS)
-                return cli_usage_error(prog, "at most %d --in", CHAIN_MAX_TX_INPUTS);
-            if ((rc = parse_input(prog, optarg, &o->inputs[o->n_inputs])) >= 0)
-                return rc;
-            o->n_inputs++;
-            break;
-        case 'h':
-            fputs(use, stdout);
-            fputs(endpoint_help, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt,
-                                  c == ':' || (optopt && strchr("rktafnTib", optopt)));
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    if (!o->key_path || !o->have_to || !o->have_amount)
-        return cli_usage_error(prog, "--key FILE, --to ADDR and --amount N are required");
-    if (chain_u128_is_zero(o->amount))
-        return cli_usage_error(prog, "--amount must be greater than 0");
-    return -1;
-}
-
-/* Prints what was sent and, with --wait, the receipt; exit 1 when the
- * transaction failed or was not committed in time. */
-static int report(const char *prog, chain_client_t *c, const send_opts_t *o, const chain_tx_t *tx)
-{
-    char hash[2 * CHAIN_HASH_BYTES + 1];
-    chain_hash_to_hex(&tx->hash, hash);
-    json_t *out = json_pack("{s:s,s:o}", "hash", hash, "nonce", cjson_u64(tx->nonce));
-    if (!o->wait) {
-        chain_cli_print_json(out);
-        json_decref(out);
-        return CLI_OK;
-    }
-    chain_client_receipt_t r;
-    json_t *raw = NULL;
-    err_t e = {0};
-    int rc = chain_client_wait_receipt(c, &tx->hash, o->timeout_s * 1000, &r, &raw, &e);
-    if (rc == 0)
-        json_object_set_new(out, "receipt", raw);
-    chain_cli_print_json(out);
-    json_decref(out);
-    if (rc != 0)
-        return chain_cli_client_error(prog, &e);
-    if (r.receipt.status != CHAIN_STATUS_OK)
-        return cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hash,
-                         r.status);
-    return CLI_OK;
-}
-
-/* Loads the key and opens the client. */
-static int prepare(const char *prog, const send_opts_t *o, chain_client_t **cp, chain_key_t *k)
-{
-    err_t e = {0};
-    int rc = CLI_OK;
-    if (crypto_init() != 0)
-        return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
-    if (chain_key_load(o->key_path, k, &e) != 0)
-        return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    if (!(*cp = chain_cli_open_client(prog, o->url, &rc))) {
-        chain_key_wipe(k);
+    chain_cli_wallet_init(&o->w, 30);
+    send_ctx_t ctx = {o, utxo};
+    int rc = chain_cli_getopt(prog, use, CHAIN_CLI_WALLET_HELP, argc, argv,
+                              ":r:k:t:a:f:n:wT:i:b:h", opts, false, send_opt, &ctx, &o->w);
+    if (rc >= 0)
         return rc;
-    }
-    return CLI_OK;
-}
-
-static void to_send(const send_opts_t *o, chain_client_send_t *s)
-{
-    memset(s, 0, sizeof *s);
-    s->to = o->to;
-    s->amount = o->amount;
-    s->have_fee = o->have_fee;
-    s->fee = o->fee;
-    s->have_nonce = o->have_nonce;
-    s->nonce = o->nonce;
-    s->from_balance = o->from_balance;
-    s->inputs = o->n_inputs ? o->inputs : NULL;
-    s->n_inputs = o->n_inputs;
+    if (!o->w.key || !o->have_to || !o->have_amount)
+        return cli_usage_error(prog, "--key FILE, --to ADDR and --amount N are required");
+    return -1;
 }
 
 static const char transfer_usage[] =
@@ -494,16 +395,26 @@ static int send_main(const char *prog, const char *usage, bool utxo, int argc, c
         return rc;
     chain_client_t *c = NULL;
     chain_key_t k;
-    if ((rc = prepare(prog, &o, &c, &k)) != CLI_OK)
+    if ((rc = chain_cli_wallet_open(prog, &o.w, &k, &c)) != CLI_OK)
         return rc;
     chain_client_send_t s;
-    to_send(&o, &s);
+    chain_cli_wallet_send(&o.w, &s);
+    s.to = o.to;
+    s.amount = o.amount;
+    s.from_balance = o.from_balance;
+    s.inputs = o.n_inputs ? o.inputs : NULL;
+    s.n_inputs = o.n_inputs;
     chain_tx_t *tx = NULL;
     err_t e = {0};
-    if ((utxo ? chain_client_utxo_send(c, &k, &s, &tx, &e) : chain_client_transfer(c, &k, &s, &tx, &e)) != 0)
+    if ((utxo ? chain_client_utxo_send(c, &k, &s, &tx, &e) : chain_client_transfer(c, &k, &s, &tx, &e)) != 0) {
         rc = chain_cli_client_error(prog, &e);
-    else
-        rc = report(prog, c, &o, tx);
+    } else {
+        char hash[2 * CHAIN_HASH_BYTES + 1];
+        chain_hash_to_hex(&tx->hash, hash);
+        rc = chain_cli_print_sent(prog, c, tx,
+                                  json_pack("{s:s,s:o}", "hash", hash, "nonce", cjson_u64(tx->nonce)),
+                                  &o.w);
+    }
     chain_tx_free(tx);
     chain_key_wipe(&k);
     chain_client_free(c);

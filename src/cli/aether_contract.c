@@ -15,12 +15,13 @@
 #include "chain/exec/exec.h"
 
 typedef struct c_opts {
-    const char *key, *rpc, *code, *event;
-    bool have_contract, have_from, have_fee, have_topic, wait, proof;
+    chain_cli_wallet_t w;
+    const char *code, *event;
+    bool have_contract, have_from, have_topic, proof;
     chain_addr_t contract, from;
     chain_hash_t topic;
-    chain_u128_t fee, value, gas_price;
-    uint64_t gas, timeout_s, from_block, to_block, max;
+    chain_u128_t value, gas_price;
+    uint64_t gas, from_block, to_block, max;
     bool have_from_block, have_to_block, have_max, have_height;
     uint64_t height;
     uint8_t *input, *skey;   /* owned */
@@ -42,11 +43,9 @@ static int parse_hex(const char *prog, const char *opt, const char *s, size_t ma
     return -1;
 }
 
-static const char common_help[] =
-    "\nCommon options: --key FILE (account key), --fee N, --gas N (default: the node's\n"
-    "estimate + 25%), --gas-price N (default 1), --value N (sent to the contract),\n"
-    "--input HEX, --wait, --timeout S, --rpc URL (default $AETHER_RPC, else\n"
-    "http://127.0.0.1:8545).\n";
+#define CONTRACT_HELP                                                                             \
+    "\nContract options: --gas N (default: the node's estimate + 25%), --gas-price N\n"            \
+    "(default 1), --value N (sent to the contract), --input HEX.\n"
 
 static void opts_free(c_opts_t *o)
 {
@@ -54,13 +53,64 @@ static void opts_free(c_opts_t *o)
     free(o->skey);
 }
 
+static int contract_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    c_opts_t *o = ctx;
+    err_t e = {0};
+    switch (c) {
+    case 'c': o->code = arg; return -1;
+    case 'P': o->proof = true; return -1;
+    case 'E': o->event = arg; return -1;
+    case 'v': return chain_cli_amount_opt(prog, name, arg, false, &o->value);
+    case 'p': return chain_cli_amount_opt(prog, name, arg, true, &o->gas_price);
+    case 'g':
+        if (!cli_parse_u64(arg, &o->gas) || o->gas == 0 || o->gas > CHAIN_MAX_TX_GAS)
+            return cli_usage_error(prog, "--gas '%s': 1..%llu", arg,
+                                   (unsigned long long)CHAIN_MAX_TX_GAS);
+        return -1;
+    case 'b':
+        if (!cli_parse_u64(arg, &o->from_block))
+            return cli_usage_error(prog, "--from-block '%s' is not a block height", arg);
+        o->have_from_block = true;
+        return -1;
+    case 'B':
+        if (!cli_parse_u64(arg, &o->to_block))
+            return cli_usage_error(prog, "--to-block '%s' is not a block height", arg);
+        o->have_to_block = true;
+        return -1;
+    case 'H':
+        if (!cli_parse_u64(arg, &o->height))
+            return cli_usage_error(prog, "--height '%s' is not a block height", arg);
+        o->have_height = true;
+        return -1;
+    case 'm':
+        if (!cli_parse_u64(arg, &o->max) || o->max == 0)
+            return cli_usage_error(prog, "--max '%s' is not a positive number", arg);
+        o->have_max = true;
+        return -1;
+    case 'a':
+    case 'F':
+        if (chain_addr_from_hex(arg, c == 'a' ? &o->contract : &o->from, &e) != 0)
+            return cli_usage_error(prog, "%s: %s", name, e.msg);
+        *(c == 'a' ? &o->have_contract : &o->have_from) = true;
+        return -1;
+    case 't':
+        if (chain_hash_from_hex(arg, &o->topic, &e) != 0)
+            return cli_usage_error(prog, "%s: %s", name, e.msg);
+        o->have_topic = true;
+        return -1;
+    case 'i': return parse_hex(prog, name, arg, CHAIN_MAX_INPUT_BYTES, &o->input, &o->input_len);
+    case 's': return parse_hex(prog, name, arg, CHAIN_CONTRACT_MAX_KEY, &o->skey, &o->skey_len);
+    default:
+        return CHAIN_CLI_NOT_MINE;
+    }
+}
+
 /* Returns -1 when parsing succeeded, else the exit code. */
 static int parse(const char *prog, const char *usage, int argc, char **argv, c_opts_t *o)
 {
     static const struct option longs[] = {
-        {"key", required_argument, NULL, 'k'},        {"rpc", required_argument, NULL, 'r'},
-        {"fee", required_argument, NULL, 'f'},        {"wait", no_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'T'},    {"code", required_argument, NULL, 'c'},
+        CHAIN_CLI_WALLET_OPTIONS,                     {"code", required_argument, NULL, 'c'},
         {"contract", required_argument, NULL, 'a'},   {"input", required_argument, NULL, 'i'},
         {"value", required_argument, NULL, 'v'},      {"gas", required_argument, NULL, 'g'},
         {"gas-price", required_argument, NULL, 'p'},  {"from", required_argument, NULL, 'F'},
@@ -72,93 +122,11 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, c_o
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->timeout_s = 60;
-    opterr = 0;
-    optind = 1;
-    int c, rc;
-    err_t e = {0};
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'k': o->key = optarg; break;
-        case 'r': o->rpc = optarg; break;
-        case 'w': o->wait = true; break;
-        case 'c': o->code = optarg; break;
-        case 'P': o->proof = true; break;
-        case 'E': o->event = optarg; break;
-        case 'f':
-            if (!chain_cli_parse_amount(optarg, &o->fee))
-                return cli_usage_error(prog, "--fee '%s' is not a decimal amount", optarg);
-            o->have_fee = true;
-            break;
-        case 'v':
-            if (!chain_cli_parse_amount(optarg, &o->value))
-                return cli_usage_error(prog, "--value '%s' is not a decimal amount", optarg);
-            break;
-        case 'p':
-            if (!chain_cli_parse_amount(optarg, &o->gas_price) ||
-                chain_u128_is_zero(o->gas_price))
-                return cli_usage_error(prog, "--gas-price '%s' is not a positive amount", optarg);
-            break;
-        case 'g':
-            if (!cli_parse_u64(optarg, &o->gas) || o->gas == 0 || o->gas > CHAIN_MAX_TX_GAS)
-                return cli_usage_error(prog, "--gas '%s': 1..%llu", optarg,
-                                       (unsigned long long)CHAIN_MAX_TX_GAS);
-            break;
-        case 'T':
-            if (!cli_parse_u64(optarg, &o->timeout_s) || o->timeout_s == 0)
-                return cli_usage_error(prog, "--timeout '%s' is not a positive number", optarg);
-            break;
-        case 'b':
-            if (!cli_parse_u64(optarg, &o->from_block))
-                return cli_usage_error(prog, "--from-block '%s' is not a block height", optarg);
-            o->have_from_block = true;
-            break;
-        case 'B':
-            if (!cli_parse_u64(optarg, &o->to_block))
-                return cli_usage_error(prog, "--to-block '%s' is not a block height", optarg);
-            o->have_to_block = true;
-            break;
-        case 'H':
-            if (!cli_parse_u64(optarg, &o->height))
-                return cli_usage_error(prog, "--height '%s' is not a block height", optarg);
-            o->have_height = true;
-            break;
-        case 'm':
-            if (!cli_parse_u64(optarg, &o->max) || o->max == 0)
-                return cli_usage_error(prog, "--max '%s' is not a positive number", optarg);
-            o->have_max = true;
-            break;
-        case 'a':
-        case 'F':
-            if (chain_addr_from_hex(optarg, c == 'a' ? &o->contract : &o->from, &e) != 0)
-                return cli_usage_error(prog, "--%s: %s", c == 'a' ? "contract" : "from", e.msg);
-            *(c == 'a' ? &o->have_contract : &o->have_from) = true;
-            break;
-        case 't':
-            if (chain_hash_from_hex(optarg, &o->topic, &e) != 0)
-                return cli_usage_error(prog, "--topic: %s", e.msg);
-            o->have_topic = true;
-            break;
-        case 'i':
-            if ((rc = parse_hex(prog, "--input", optarg, CHAIN_MAX_INPUT_BYTES, &o->input,
-                                &o->input_len)) >= 0)
-                return rc;
-            break;
-        case 's':
-            if ((rc = parse_hex(prog, "--slot", optarg, CHAIN_CONTRACT_MAX_KEY, &o->skey,
-                                &o->skey_len)) >= 0)
-                return rc;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            fputs(common_help, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, c == ':');
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    chain_cli_wallet_init(&o->w, 60);
+    int rc = chain_cli_getopt(prog, usage, CONTRACT_HELP CHAIN_CLI_WALLET_HELP, argc, argv, ":h",
+                              longs, false, contract_opt, o, &o->w);
+    if (rc >= 0)
+        return rc;
     if (o->event) {   /* the SDK's aec_event: topic = SHA-256(name) */
         crypto_sha256(o->event, strlen(o->event), o->topic.b);
         o->have_topic = true;
@@ -182,12 +150,10 @@ static int with_opts(const char *prog, const char *usage, int argc, char **argv,
 static int send_tx(const char *prog, c_opts_t *o)
 {
     bool deploy = o->code != NULL;
-    if (!o->key)
+    if (!o->w.key)
         return cli_usage_error(prog, "--key FILE is required");
     if (!deploy && !o->have_contract)
         return cli_usage_error(prog, "--contract ADDRESS is required");
-    if (crypto_init() != 0)
-        return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
     err_t e = {0};
     uint8_t *code = NULL;
     size_t code_len = 0;
@@ -201,20 +167,14 @@ static int send_tx(const char *prog, c_opts_t *o)
         }
     }
     chain_key_t k;
-    if (chain_key_load(o->key, &k, &e) != 0) {
+    chain_client_t *c = NULL;
+    int rc = chain_cli_wallet_open(prog, &o->w, &k, &c);
+    if (rc != CLI_OK) {
         free(code);
-        return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    }
-    chain_client_t *c = chain_client_new(o->rpc, 30000, &e);
-    if (!c) {
-        free(code);
-        chain_key_wipe(&k);
-        return cli_usage_error(prog, "--rpc: %s", e.msg);
+        return rc;
     }
     chain_client_send_t s;
-    memset(&s, 0, sizeof s);
-    s.have_fee = o->have_fee;
-    s.fee = o->fee;
+    chain_cli_wallet_send(&o->w, &s);
     chain_client_contract_t req = {
         .contract = o->contract,
         .code = code,
@@ -226,39 +186,20 @@ static int send_tx(const char *prog, c_opts_t *o)
         .gas_limit = o->gas,
     };
     chain_tx_t *tx = NULL;
-    int rc = CLI_OK;
     if (chain_client_contract_send(c, &k, &s, &req, &tx, &e) != 0) {
         rc = chain_cli_client_error(prog, &e);
-        goto out;
+    } else {
+        char hash[65], addr[41];
+        chain_hash_to_hex(&tx->hash, hash);
+        chain_addr_t ca = o->contract;
+        if (deploy)
+            chain_contract_address(&tx->sender, tx->nonce, &ca);
+        chain_addr_to_hex(&ca, addr);
+        json_t *out = json_pack("{s:s,s:s,s:s,s:o}", "hash", hash, "kind",
+                                deploy ? "deploy" : "call", "contract", addr, "gas_limit",
+                                cjson_u64(tx->gas_limit));
+        rc = chain_cli_print_sent(prog, c, tx, out, &o->w);
     }
-    char hash[65], addr[41];
-    chain_hash_to_hex(&tx->hash, hash);
-    chain_addr_t ca = o->contract;
-    if (deploy)
-        chain_contract_address(&tx->sender, tx->nonce, &ca);
-    chain_addr_to_hex(&ca, addr);
-    json_t *out = json_pack("{s:s,s:s,s:s,s:o}", "hash", hash, "kind", deploy ? "deploy" : "call",
-                            "contract", addr, "gas_limit", cjson_u64(tx->gas_limit));
-    if (o->wait) {
-        chain_client_receipt_t r;
-        json_t *raw = NULL;
-        if (chain_client_wait_receipt(c, &tx->hash, o->timeout_s * 1000, &r, &raw, &e) != 0) {
-            chain_cli_print_json(out);
-            json_decref(out);
-            rc = chain_cli_client_error(prog, &e);
-            goto out;
-        }
-        json_object_set_new(out, "receipt", raw);
-        if (r.receipt.status != CHAIN_STATUS_OK) {
-            const json_t *why = json_object_get(raw, "revert_reason");
-            rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s%s%s (fee and gas charged)",
-                           hash, chain_status_name(r.receipt.status), json_is_string(why) ? ": " : "",
-                           json_is_string(why) ? json_string_value(why) : "");
-        }
-    }
-    chain_cli_print_json(out);
-    json_decref(out);
-out:
     chain_tx_free(tx);
     chain_client_free(c);
     chain_key_wipe(&k);
@@ -309,7 +250,7 @@ static int query_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract && !o->code)
         return cli_usage_error(prog, "--contract ADDRESS (or --code FILE) is required");
     int rc = CLI_OK;
-    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->w.rpc, &rc);
     if (!c)
         return rc;
     err_t e = {0};
@@ -361,7 +302,7 @@ static int logs_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract && !o->have_topic)
         return cli_usage_error(prog, "--contract ADDRESS or --topic HEX / --event NAME is required");
     int rc = CLI_OK;
-    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->w.rpc, &rc);
     if (!c)
         return rc;
     json_t *f = json_object();
@@ -402,7 +343,7 @@ static int code_fn(const char *prog, c_opts_t *o)
     if (!o->have_contract)
         return cli_usage_error(prog, "--contract ADDRESS is required");
     int rc = CLI_OK;
-    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->w.rpc, &rc);
     if (!c)
         return rc;
     char a[41];
@@ -478,7 +419,7 @@ static int storage_fn(const char *prog, c_opts_t *o)
         return cli_usage_error(prog, "--proof proves against the current state root only; "
                                      "drop --height");
     int rc = CLI_OK;
-    chain_client_t *c = chain_cli_open_client(prog, o->rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o->w.rpc, &rc);
     if (!c)
         return rc;
     char a[41], *k = malloc(2 * o->skey_len + 1);

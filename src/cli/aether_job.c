@@ -17,29 +17,86 @@
 #include "phase/phase.h"
 
 typedef struct job_opts {
-    const char *key, *rpc, *manifest, *input, *identity, *receipt, *status, *out;
+    chain_cli_wallet_t w;
+    const char *manifest, *input, *identity, *receipt, *status, *out;
     const char *requester, *provider;
-    bool have_job, have_fee, wait, have_after;
+    bool have_job, have_after;
     chain_hash_t job, after;
     uint32_t max;   /* list: page size, 0 = walk every page */
-    chain_u128_t fee, payment, bond;
-    uint64_t deadline, window, fuel, memory, timeout_s;
+    chain_u128_t payment, bond;
+    uint64_t deadline, window, fuel, memory;
     uint32_t n_allow;
     chain_addr_t allow[CHAIN_JOB_MAX_ALLOW];
     uint8_t *inline_data;   /* post: the module and input carried on chain (owned) */
 } job_opts_t;
 
-static const char common_help[] =
-    "\nCommon options: --key FILE (account key), --fee N, --wait, --timeout S,\n"
-    "--rpc URL (default $AETHER_RPC, else http://127.0.0.1:8545).\n";
+static int job_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    job_opts_t *o = ctx;
+    err_t e = {0};
+    switch (c) {
+    case 'm': o->manifest = arg; return -1;
+    case 'i': o->input = arg; return -1;
+    case 'I': o->identity = arg; return -1;
+    case 'R': o->receipt = arg; return -1;
+    case 'q': o->requester = arg; return -1;
+    case 'v': o->provider = arg; return -1;
+    case 's': o->status = arg; return -1;
+    case 'o': o->out = arg; return -1;
+    case 'p': return chain_cli_amount_opt(prog, name, arg, false, &o->payment);
+    case 'b': return chain_cli_amount_opt(prog, name, arg, false, &o->bond);
+    case 'd':
+        if (!cli_parse_u64(arg, &o->deadline))
+            return cli_usage_error(prog, "--deadline '%s' is not a block height", arg);
+        return -1;
+    case 'W':
+        if (!cli_parse_u64(arg, &o->window) || o->window == 0 ||
+            o->window > CHAIN_JOB_MAX_WINDOW)
+            return cli_usage_error(prog, "--window '%s': 1..%d blocks", arg,
+                                   CHAIN_JOB_MAX_WINDOW);
+        return -1;
+    case 'F':
+        if (!cli_parse_u64(arg, &o->fuel) || o->fuel == 0)
+            return cli_usage_error(prog, "--fuel '%s' is not a positive number", arg);
+        return -1;
+    case 'M':
+        if (!cli_parse_u64(arg, &o->memory) || o->memory == 0)
+            return cli_usage_error(prog, "--memory '%s' is not a positive number", arg);
+        return -1;
+    case 'j':
+        if (chain_hash_from_hex(arg, &o->job, &e) != 0)
+            return cli_usage_error(prog, "--job: %s", e.msg);
+        o->have_job = true;
+        return -1;
+    case 'A':
+        if (chain_hash_from_hex(arg, &o->after, &e) != 0)
+            return cli_usage_error(prog, "--after: %s", e.msg);
+        o->have_after = true;
+        return -1;
+    case 'x': {
+        uint64_t v;
+        if (!cli_parse_u64(arg, &v) || v == 0 || v > 100)
+            return cli_usage_error(prog, "--max '%s': a page holds 1..100 jobs", arg);
+        o->max = (uint32_t)v;
+        return -1;
+    }
+    case 'a':
+        if (o->n_allow == CHAIN_JOB_MAX_ALLOW)
+            return cli_usage_error(prog, "at most %d --allow", CHAIN_JOB_MAX_ALLOW);
+        if (chain_addr_from_hex(arg, &o->allow[o->n_allow], &e) != 0)
+            return cli_usage_error(prog, "--allow: %s", e.msg);
+        o->n_allow++;
+        return -1;
+    default:
+        return CHAIN_CLI_NOT_MINE;
+    }
+}
 
 /* Returns -1 when parsing succeeded, else the exit code. */
 static int parse(const char *prog, const char *usage, int argc, char **argv, job_opts_t *o)
 {
     static const struct option longs[] = {
-        {"key", required_argument, NULL, 'k'},      {"rpc", required_argument, NULL, 'r'},
-        {"fee", required_argument, NULL, 'f'},      {"wait", no_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'T'},  {"job", required_argument, NULL, 'j'},
+        CHAIN_CLI_WALLET_OPTIONS,                   {"job", required_argument, NULL, 'j'},
         {"manifest", required_argument, NULL, 'm'}, {"input", required_argument, NULL, 'i'},
         {"payment", required_argument, NULL, 'p'},  {"bond", required_argument, NULL, 'b'},
         {"deadline", required_argument, NULL, 'd'}, {"window", required_argument, NULL, 'W'},
@@ -53,95 +110,10 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, job
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->timeout_s = 60;
+    chain_cli_wallet_init(&o->w, 60);
     o->window = 10;
-    opterr = 0;
-    optind = 1;
-    int c;
-    err_t e = {0};
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'k': o->key = optarg; break;
-        case 'r': o->rpc = optarg; break;
-        case 'w': o->wait = true; break;
-        case 'm': o->manifest = optarg; break;
-        case 'i': o->input = optarg; break;
-        case 'I': o->identity = optarg; break;
-        case 'R': o->receipt = optarg; break;
-        case 'q': o->requester = optarg; break;
-        case 'v': o->provider = optarg; break;
-        case 's': o->status = optarg; break;
-        case 'o': o->out = optarg; break;
-        case 'f':
-            if (!chain_cli_parse_amount(optarg, &o->fee))
-                return cli_usage_error(prog, "--fee '%s' is not a decimal amount", optarg);
-            o->have_fee = true;
-            break;
-        case 'p':
-            if (!chain_cli_parse_amount(optarg, &o->payment))
-                return cli_usage_error(prog, "--payment '%s' is not a decimal amount", optarg);
-            break;
-        case 'b':
-            if (!chain_cli_parse_amount(optarg, &o->bond))
-                return cli_usage_error(prog, "--bond '%s' is not a decimal amount", optarg);
-            break;
-        case 'T':
-            if (!cli_parse_u64(optarg, &o->timeout_s) || o->timeout_s == 0)
-                return cli_usage_error(prog, "--timeout '%s' is not a positive number", optarg);
-            break;
-        case 'd':
-            if (!cli_parse_u64(optarg, &o->deadline))
-                return cli_usage_error(prog, "--deadline '%s' is not a block height", optarg);
-            break;
-        case 'W':
-            if (!cli_parse_u64(optarg, &o->window) || o->window == 0 ||
-                o->window > CHAIN_JOB_MAX_WINDOW)
-                return cli_usage_error(prog, "--window '%s': 1..%d blocks", optarg,
-                                       CHAIN_JOB_MAX_WINDOW);
-            break;
-        case 'F':
-            if (!cli_parse_u64(optarg, &o->fuel) || o->fuel == 0)
-                return cli_usage_error(prog, "--fuel '%s' is not a positive number", optarg);
-            break;
-        case 'M':
-            if (!cli_parse_u64(optarg, &o->memory) || o->memory == 0)
-                return cli_usage_error(prog, "--memory '%s' is not a positive number", optarg);
-            break;
-        case 'j':
-            if (chain_hash_from_hex(optarg, &o->job, &e) != 0)
-                return cli_usage_error(prog, "--job: %s", e.msg);
-            o->have_job = true;
-            break;
-        case 'A':
-            if (chain_hash_from_hex(optarg, &o->after, &e) != 0)
-                return cli_usage_error(prog, "--after: %s", e.msg);
-            o->have_after = true;
-            break;
-        case 'x': {
-            uint64_t v;
-            if (!cli_parse_u64(optarg, &v) || v == 0 || v > 100)
-                return cli_usage_error(prog, "--max '%s': a page holds 1..100 jobs", optarg);
-            o->max = (uint32_t)v;
-            break;
-        }
-        case 'a':
-            if (o->n_allow == CHAIN_JOB_MAX_ALLOW)
-                return cli_usage_error(prog, "at most %d --allow", CHAIN_JOB_MAX_ALLOW);
-            if (chain_addr_from_hex(optarg, &o->allow[o->n_allow], &e) != 0)
-                return cli_usage_error(prog, "--allow: %s", e.msg);
-            o->n_allow++;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            fputs(common_help, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, c == ':');
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    return -1;
+    return chain_cli_getopt(prog, usage, CHAIN_CLI_WALLET_HELP, argc, argv, ":h", longs, false,
+                            job_opt, o, &o->w);
 }
 
 static int read_buf(const char *path, size_t max, buf_t *b, err_t *e)
@@ -229,7 +201,7 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     int rc = parse(prog, usage, argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (!o.key)
+    if (!o.w.key)
         return cli_usage_error(prog, "--key FILE is required");
     if (crypto_init() != 0)
         return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
@@ -274,24 +246,15 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
         b.challenger_bond = o.bond;
     }
     chain_key_t k;
-    if (chain_key_load(o.key, &k, &e) != 0) {
+    chain_client_t *c = NULL;
+    if ((rc = chain_cli_wallet_open(prog, &o.w, &k, &c)) != CLI_OK) {
         free(o.inline_data);
         buf_free(&receipt);
         phase_identity_wipe(&pid);
-        return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    }
-    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
-    if (!c) {
-        free(o.inline_data);
-        buf_free(&receipt);
-        chain_key_wipe(&k);
-        phase_identity_wipe(&pid);
-        return cli_usage_error(prog, "--rpc: %s", e.msg);
+        return rc;
     }
     chain_client_send_t s;
-    memset(&s, 0, sizeof s);
-    s.have_fee = o.have_fee;
-    s.fee = o.fee;
+    chain_cli_wallet_send(&o.w, &s);
     s.phase_sk = kind == CHAIN_TX_JOB_ACCEPT ? pid.sk : NULL;
     chain_tx_t *tx = NULL;
     rc = CLI_OK;
@@ -304,7 +267,7 @@ static int send_step(const char *prog, const char *usage, uint8_t kind, int argc
     chain_hash_to_hex(&b.job_id, job);
     json_t *out = json_pack("{s:s,s:s,s:s}", "hash", hash, "kind", chain_tx_kind_name(kind),
                             "job_id", job);
-    rc = chain_cli_print_sent(prog, c, &tx->hash, out, o.wait, o.timeout_s);
+    rc = chain_cli_print_sent(prog, c, tx, out, &o.w);
 out:
     free(o.inline_data);
     chain_tx_free(tx);
@@ -361,10 +324,10 @@ static int job_status(int argc, char **argv)
         return rc;
     if (!o.have_job)
         return cli_usage_error(prog, "--job ID is required");
-    err_t e = {0};
-    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    chain_client_t *c = chain_cli_open_client(prog, o.w.rpc, &rc);
     if (!c)
-        return cli_usage_error(prog, "--rpc: %s", e.msg);
+        return rc;
+    err_t e = {0};
     json_t *j = NULL;
     if (chain_client_get_job(c, &o.job, &j, &e) != 0)
         rc = chain_cli_client_error(prog, &e);
@@ -399,12 +362,12 @@ static int job_list(int argc, char **argv)
         json_object_set_new(f, "provider", json_string(o.provider));
     if (o.status)
         json_object_set_new(f, "status", json_string(o.status));
-    err_t e = {0};
-    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    chain_client_t *c = chain_cli_open_client(prog, o.w.rpc, &rc);
     if (!c) {
         json_decref(f);
-        return cli_usage_error(prog, "--rpc: %s", e.msg);
+        return rc;
     }
+    err_t e = {0};
     if (o.max)
         json_object_set_new(f, "max", json_integer(o.max));
     bool paged = o.have_after || o.max;
@@ -463,16 +426,16 @@ static int job_receipt(int argc, char **argv)
         return cli_usage_error(prog, "--job ID is required");
     if (crypto_init() != 0)
         return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
-    err_t e = {0};
-    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
+    chain_client_t *c = chain_cli_open_client(prog, o.w.rpc, &rc);
     if (!c)
-        return cli_usage_error(prog, "--rpc: %s", e.msg);
+        return rc;
+    err_t e = {0};
     json_t *job = NULL;
     char *receipt = NULL;
     /* --wait: every 100 ms, at most --timeout seconds */
-    uint64_t polls = o.timeout_s * 10;
+    uint64_t polls = o.w.timeout_s * 10;
     while ((rc = market_job_receipt(c, &o.job, &job, &receipt, &e)) == MARKET_ENOTFOUND &&
-           o.wait && polls-- > 0)
+           o.w.wait && polls-- > 0)
         usleep(100 * 1000);
     if (rc) {
         rc = cli_error(prog, CLI_FAIL, "%s", e.msg);

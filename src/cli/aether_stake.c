@@ -14,24 +14,63 @@
 #include "chain_cli.h"
 
 typedef struct stake_opts {
-    const char *key, *rpc, *evidence_file, *evidence_hex;
-    bool have_fee, wait, json, have_amount, have_bps, have_validator, have_to, have_address,
+    chain_cli_wallet_t w;
+    const char *evidence_file, *evidence_hex;
+    bool json, have_amount, have_bps, have_validator, have_to, have_address,
         have_epoch, have_min_self;
-    chain_u128_t fee, amount, min_self;
-    uint64_t timeout_s, bps, epoch;
+    chain_u128_t amount, min_self;
+    uint64_t bps, epoch;
     chain_addr_t validator, to, address;
 } stake_opts_t;
 
-static const char common_help[] =
-    "\nCommon options: --key FILE (account key), --fee N, --wait (until committed),\n"
-    "--timeout S, --rpc URL (default $AETHER_RPC, else http://127.0.0.1:8545).\n";
+static int stake_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    stake_opts_t *o = ctx;
+    int rc;
+    err_t e = {0};
+    switch (c) {
+    case 'j': o->json = true; return -1;
+    case 'E': o->evidence_hex = arg; return -1;
+    case 'F': o->evidence_file = arg; return -1;
+    case 'a':   /* --stake is --amount under register's name; errors say which was given */
+        if ((rc = chain_cli_amount_opt(prog, name, arg, true, &o->amount)) >= 0)
+            return rc;
+        o->have_amount = true;
+        return -1;
+    case 'm':
+        if ((rc = chain_cli_amount_opt(prog, name, arg, false, &o->min_self)) >= 0)
+            return rc;
+        o->have_min_self = true;
+        return -1;
+    case 'c':
+        if (!cli_parse_u64(arg, &o->bps) || o->bps > 10000)
+            return cli_usage_error(prog, "--commission '%s': basis points 0..10000", arg);
+        o->have_bps = true;
+        return -1;
+    case 'e':
+        if (!cli_parse_u64(arg, &o->epoch))
+            return cli_usage_error(prog, "--epoch '%s' is not an epoch number", arg);
+        o->have_epoch = true;
+        return -1;
+    case 'v':
+    case 't':
+    case 'A': {
+        chain_addr_t *a = c == 'v' ? &o->validator : c == 't' ? &o->to : &o->address;
+        if (chain_addr_from_hex(arg, a, &e) != 0)
+            return cli_usage_error(prog, "%s: %s", name, e.msg);
+        *(c == 'v' ? &o->have_validator : c == 't' ? &o->have_to : &o->have_address) = true;
+        return -1;
+    }
+    default:
+        return CHAIN_CLI_NOT_MINE;
+    }
+}
 
+/* Returns -1 when parsing succeeded, else the exit code. */
 static int parse(const char *prog, const char *usage, int argc, char **argv, stake_opts_t *o)
 {
     static const struct option longs[] = {
-        {"key", required_argument, NULL, 'k'},       {"rpc", required_argument, NULL, 'r'},
-        {"fee", required_argument, NULL, 'f'},       {"wait", no_argument, NULL, 'w'},
-        {"timeout", required_argument, NULL, 'T'},   {"amount", required_argument, NULL, 'a'},
+        CHAIN_CLI_WALLET_OPTIONS,                    {"amount", required_argument, NULL, 'a'},
         {"stake", required_argument, NULL, 'a'},     {"commission", required_argument, NULL, 'c'},
         {"bps", required_argument, NULL, 'c'},       {"validator", required_argument, NULL, 'v'},
         {"from", required_argument, NULL, 'v'},      {"to", required_argument, NULL, 't'},
@@ -41,71 +80,9 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, sta
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->timeout_s = 60;
-    opterr = 0;
-    optind = 1;
-    int c;
-    err_t e = {0};
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'k': o->key = optarg; break;
-        case 'r': o->rpc = optarg; break;
-        case 'w': o->wait = true; break;
-        case 'j': o->json = true; break;
-        case 'E': o->evidence_hex = optarg; break;
-        case 'F': o->evidence_file = optarg; break;
-        case 'f':
-            if (chain_u128_parse(optarg, strlen(optarg), &o->fee, &e) != 0)
-                return cli_usage_error(prog, "--fee '%s': %s", optarg, e.msg);
-            o->have_fee = true;
-            break;
-        case 'a':
-            if (chain_u128_parse(optarg, strlen(optarg), &o->amount, &e) != 0)
-                return cli_usage_error(prog, "--amount '%s': %s", optarg, e.msg);
-            if (chain_u128_is_zero(o->amount))
-                return cli_usage_error(prog, "--amount must be greater than 0");
-            o->have_amount = true;
-            break;
-        case 'm':
-            if (chain_u128_parse(optarg, strlen(optarg), &o->min_self, &e) != 0)
-                return cli_usage_error(prog, "--min-self-stake '%s': %s", optarg, e.msg);
-            o->have_min_self = true;
-            break;
-        case 'c':
-            if (!cli_parse_u64(optarg, &o->bps) || o->bps > 10000)
-                return cli_usage_error(prog, "--commission '%s': basis points 0..10000", optarg);
-            o->have_bps = true;
-            break;
-        case 'T':
-            if (!cli_parse_u64(optarg, &o->timeout_s) || o->timeout_s == 0)
-                return cli_usage_error(prog, "--timeout '%s' is not a positive number", optarg);
-            break;
-        case 'e':
-            if (!cli_parse_u64(optarg, &o->epoch))
-                return cli_usage_error(prog, "--epoch '%s' is not an epoch number", optarg);
-            o->have_epoch = true;
-            break;
-        case 'v':
-        case 't':
-        case 'A': {
-            chain_addr_t *a = c == 'v' ? &o->validator : c == 't' ? &o->to : &o->address;
-            if (chain_addr_from_hex(optarg, a, &e) != 0)
-                return cli_usage_error(prog, "--%s: %s",
-                                       c == 'v' ? "validator" : c == 't' ? "to" : "address", e.msg);
-            *(c == 'v' ? &o->have_validator : c == 't' ? &o->have_to : &o->have_address) = true;
-            break;
-        }
-        case 'h':
-            fputs(usage, stdout);
-            fputs(common_help, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, c == ':');
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    return -1;
+    chain_cli_wallet_init(&o->w, 60);
+    return chain_cli_getopt(prog, usage, CHAIN_CLI_WALLET_HELP, argc, argv, ":h", longs, false,
+                            stake_opt, o, &o->w);
 }
 
 static int read_evidence(const char *prog, const stake_opts_t *o, buf_t *out)
@@ -165,7 +142,7 @@ static int send_stake(const char *prog, const char *usage, uint8_t kind, int arg
     int rc = parse(prog, usage, argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (!o.key)
+    if (!o.w.key)
         return cli_usage_error(prog, "--key FILE is required");
     chain_stake_body_t b;
     memset(&b, 0, sizeof b);
@@ -219,39 +196,26 @@ static int send_stake(const char *prog, const char *usage, uint8_t kind, int arg
     default:
         break;
     }
-    if (crypto_init() != 0) {
-        buf_free(&ev);
-        return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
-    }
-    err_t e = {0};
     chain_key_t k;
-    if (chain_key_load(o.key, &k, &e) != 0) {
+    chain_client_t *c = NULL;
+    if ((rc = chain_cli_wallet_open(prog, &o.w, &k, &c)) != CLI_OK) {
         buf_free(&ev);
-        return cli_error(prog, CLI_USAGE, "%s", e.msg);
-    }
-    chain_client_t *c = chain_client_new(o.rpc, 30000, &e);
-    if (!c) {
-        buf_free(&ev);
-        chain_key_wipe(&k);
-        return cli_usage_error(prog, "--rpc: %s", e.msg);
+        return rc;
     }
     chain_client_send_t s;
-    memset(&s, 0, sizeof s);
-    s.have_fee = o.have_fee;
-    s.fee = o.fee;
+    chain_cli_wallet_send(&o.w, &s);
     chain_tx_t *tx = NULL;
-    rc = CLI_OK;
+    err_t e = {0};
     if (chain_client_stake_send(c, &k, &s, &b, &tx, &e) != 0) {
         rc = chain_cli_client_error(prog, &e);
-        goto out;
+    } else {
+        char hash[65], addr[41];
+        chain_hash_to_hex(&tx->hash, hash);
+        chain_addr_to_hex(&k.addr, addr);
+        json_t *out = json_pack("{s:s,s:s,s:s}", "hash", hash, "kind", chain_tx_kind_name(kind),
+                                "sender", addr);
+        rc = chain_cli_print_sent(prog, c, tx, out, &o.w);
     }
-    char hash[65], addr[41];
-    chain_hash_to_hex(&tx->hash, hash);
-    chain_addr_to_hex(&k.addr, addr);
-    json_t *out = json_pack("{s:s,s:s,s:s}", "hash", hash, "kind", chain_tx_kind_name(kind),
-                            "sender", addr);
-    rc = chain_cli_print_sent(prog, c, &tx->hash, out, o.wait, o.timeout_s);
-out:
     buf_free(&ev);
     chain_tx_free(tx);
     chain_key_wipe(&k);
@@ -343,17 +307,15 @@ int aether_rewards_main(int argc, char **argv)
         return rc;
     err_t e = {0};
     if (!o.have_address) {
-        if (!o.key)
+        if (!o.w.key)
             return cli_usage_error(prog, "--address ADDR or --key FILE is required");
-        if (crypto_init() != 0)
-            return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
         chain_key_t k;
-        if (chain_key_load(o.key, &k, &e) != 0)
-            return cli_error(prog, CLI_USAGE, "%s", e.msg);
+        if ((rc = chain_cli_load_key(prog, o.w.key, &k)) != CLI_OK)
+            return rc;
         o.address = k.addr;
         chain_key_wipe(&k);
     }
-    chain_client_t *c = chain_cli_open_client(prog, o.rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o.w.rpc, &rc);
     if (!c)
         return rc;
     json_t *j = NULL;
@@ -403,7 +365,7 @@ int aether_validators_main(int argc, char **argv)
     int rc = parse(prog, validators_usage, argc, argv, &o);
     if (rc >= 0)
         return rc;
-    chain_client_t *c = chain_cli_open_client(prog, o.rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o.w.rpc, &rc);
     if (!c)
         return rc;
     json_t *j = NULL;
@@ -434,7 +396,7 @@ static int v_show(int argc, char **argv)
         return rc;
     if (!o.have_address)
         return cli_usage_error(prog, "--address ADDR is required");
-    chain_client_t *c = chain_cli_open_client(prog, o.rpc, &rc);
+    chain_client_t *c = chain_cli_open_client(prog, o.w.rpc, &rc);
     if (!c)
         return rc;
     json_t *j = NULL;

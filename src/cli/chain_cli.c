@@ -1,13 +1,122 @@
-/* Helpers shared by the aether chain commands (see chain_cli.h). */
+/* Helpers shared by the aether chain commands (see chain_cli.h). The wallet
+ * options are parsed here and nowhere else: before, each command had its own
+ * switch for them and refused the same bad --fee in three different words. */
 #include "chain_cli.h"
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
-bool chain_cli_parse_amount(const char *s, chain_u128_t *v)
+void chain_cli_wallet_init(chain_cli_wallet_t *w, uint64_t timeout_s)
 {
-    return chain_u128_parse(s, strlen(s), v, NULL) == 0;
+    memset(w, 0, sizeof *w);
+    w->timeout_s = timeout_s;
+}
+
+int chain_cli_amount_opt(const char *prog, const char *opt, const char *arg, bool positive,
+                         chain_u128_t *v)
+{
+    err_t e = {0};
+    if (chain_u128_parse(arg, strlen(arg), v, &e) != 0)
+        return cli_usage_error(prog, "%s '%s' is not a decimal amount (%s)", opt, arg, e.msg);
+    if (positive && chain_u128_is_zero(*v))
+        return cli_usage_error(prog, "%s must be greater than 0", opt);
+    return -1;
+}
+
+/* -1 when c was a wallet option with a good value (stored in w); else the
+ * exit code after the error (a bad value, an unknown option, one missing
+ * its value). */
+static int wallet_opt(const char *prog, int c, char **argv, chain_cli_wallet_t *w)
+{
+    switch (c) {
+    case CHAIN_CLI_OPT_KEY: w->key = optarg; return -1;
+    case CHAIN_CLI_OPT_RPC: w->rpc = optarg; return -1;
+    case CHAIN_CLI_OPT_WAIT: w->wait = true; return -1;
+    case CHAIN_CLI_OPT_FEE:
+        w->have_fee = true;
+        return chain_cli_amount_opt(prog, "--fee", optarg, false, &w->fee);
+    case CHAIN_CLI_OPT_NONCE:
+        if (!cli_parse_u64(optarg, &w->nonce))
+            return cli_usage_error(prog, "--nonce '%s' is not a decimal number below 2^64",
+                                   optarg);
+        w->have_nonce = true;
+        return -1;
+    case CHAIN_CLI_OPT_TIMEOUT:
+        if (!cli_parse_u64(optarg, &w->timeout_s) || w->timeout_s == 0 ||
+            w->timeout_s > UINT64_MAX / 1000)
+            return cli_usage_error(prog, "--timeout '%s' is not a positive number of seconds",
+                                   optarg);
+        return -1;
+    default:
+        return cli_bad_option(prog, argv, optind, optopt, c == ':');
+    }
+}
+
+int chain_cli_getopt(const char *prog, const char *usage, const char *help, int argc, char **argv,
+                     const char *shorts, const struct option *longs, bool operands,
+                     chain_cli_opt_fn own, void *ctx, chain_cli_wallet_t *w)
+{
+    int c, li;
+    opterr = 0;
+    optind = 0;   /* GNU getopt: a full re-initialisation for this command's argv */
+    while ((li = -1, c = getopt_long(argc, argv, shorts, longs, &li)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            fputs(help, stdout);
+            return CLI_OK;
+        }
+        int rc = CHAIN_CLI_NOT_MINE;
+        if (own && c != '?' && c != ':') {
+            char name[40];
+            if (li >= 0)
+                snprintf(name, sizeof name, "--%s", longs[li].name);
+            else
+                snprintf(name, sizeof name, "-%c", c);
+            rc = own(ctx, prog, c, name, optarg);
+        }
+        if (rc == CHAIN_CLI_NOT_MINE)
+            rc = wallet_opt(prog, c, argv, w);
+        if (rc >= 0)
+            return rc;
+    }
+    if (!operands && optind < argc)
+        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+int chain_cli_load_key(const char *prog, const char *path, chain_key_t *k)
+{
+    err_t e = {0};
+    if (crypto_init() != 0)
+        return cli_error(prog, CLI_FAIL, "libsodium failed to initialise");
+    if (chain_key_load(path, k, &e) != 0)
+        return cli_error(prog, CLI_USAGE, "%s", e.msg);
+    return CLI_OK;
+}
+
+int chain_cli_wallet_open(const char *prog, const chain_cli_wallet_t *w, chain_key_t *k,
+                          chain_client_t **c)
+{
+    if (!w->key)
+        return cli_usage_error(prog, "--key FILE is required");
+    int rc = chain_cli_load_key(prog, w->key, k);
+    if (rc != CLI_OK)
+        return rc;
+    if (!(*c = chain_cli_open_client(prog, w->rpc, &rc))) {
+        chain_key_wipe(k);
+        return rc;
+    }
+    return CLI_OK;
+}
+
+void chain_cli_wallet_send(const chain_cli_wallet_t *w, chain_client_send_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->have_fee = w->have_fee;
+    s->fee = w->fee;
+    s->have_nonce = w->have_nonce;
+    s->nonce = w->nonce;
 }
 
 void chain_cli_print_json(const json_t *j)
@@ -37,15 +146,15 @@ chain_client_t *chain_cli_open_client(const char *prog, const char *url, int *rc
     return c;
 }
 
-int chain_cli_print_sent(const char *prog, chain_client_t *c, const chain_hash_t *hash, json_t *out,
-                         bool wait, uint64_t timeout_s)
+int chain_cli_print_sent(const char *prog, chain_client_t *c, const chain_tx_t *tx, json_t *out,
+                         const chain_cli_wallet_t *w)
 {
     int rc = CLI_OK;
-    if (wait) {
+    if (w->wait) {
         chain_client_receipt_t r;
         json_t *raw = NULL;
         err_t e = {0};
-        if (chain_client_wait_receipt(c, hash, timeout_s * 1000, &r, &raw, &e) != 0) {
+        if (chain_client_wait_receipt(c, &tx->hash, w->timeout_s * 1000, &r, &raw, &e) != 0) {
             chain_cli_print_json(out);
             json_decref(out);
             return chain_cli_client_error(prog, &e);
@@ -53,9 +162,12 @@ int chain_cli_print_sent(const char *prog, chain_client_t *c, const chain_hash_t
         json_object_set_new(out, "receipt", raw);
         if (r.receipt.status != CHAIN_STATUS_OK) {
             char hex[2 * CHAIN_HASH_BYTES + 1];
-            chain_hash_to_hex(hash, hex);
-            rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s (fee charged)", hex,
-                           chain_status_name(r.receipt.status));
+            const json_t *why = json_object_get(raw, "revert_reason");
+            chain_hash_to_hex(&tx->hash, hex);
+            rc = cli_error(prog, CLI_FAIL, "transaction 0x%s failed: %s%s%s (fee%s charged)", hex,
+                           chain_status_name(r.receipt.status), json_is_string(why) ? ": " : "",
+                           json_is_string(why) ? json_string_value(why) : "",
+                           tx->gas_limit ? " and gas" : "");
         }
     }
     chain_cli_print_json(out);

@@ -95,4 +95,20 @@ paid "job cancel" "$OUT"
 OUT=$("$AETHER" delegate --key "$T/alice.json" --validator "$VAL" --amount 100000 --wait) ||
     fail "delegate: $OUT"
 paid delegate "$OUT"
+
+# the wallet's --nonce reaches the transaction in every kind of command: a
+# used nonce is refused by the node, the next one is committed
+for c in "delegate --validator $VAL --amount 1" "contract call --contract $TOKEN --input 01${BOB}$(u128 1)" \
+    "job cancel --job $JOB" "transfer --to $BOB --amount 1"; do
+    # shellcheck disable=SC2086
+    OUT=$("$AETHER" $c --key "$T/alice.json" --nonce 1 2>&1) && fail "$c --nonce 1 was accepted: $OUT"
+    echo "$OUT" | grep -Eq "nonce 1 (is below the account nonce|already used)" || fail "$c --nonce 1: $OUT"
+done
+echo "ok: a used --nonce is refused by delegate, contract call, job cancel and transfer"
+NEXT=$("$AETHER" balance "$T/alice.json" | jget '["next_nonce"]')
+OUT=$("$AETHER" delegate --key "$T/alice.json" --validator "$VAL" --amount 1 --nonce "$NEXT" \
+    --wait) || fail "delegate --nonce $NEXT: $OUT"
+H=$(echo "$OUT" | jget '["hash"]')
+[ "$(rpc aeth_getTransaction "[\"$H\"]" | jget '["nonce"]')" = "$NEXT" ] || fail "delegate --nonce $NEXT"
+echo "ok: delegate --nonce $NEXT is committed with that nonce"
 exit 0
