@@ -978,20 +978,47 @@ static void *ingest_main(void *arg)
         if (!b->ing_head)
             b->ing_tail = NULL;
         pthread_mutex_unlock(&b->ing_mu);
+        /* decode the frame's transactions, verify their signatures in
+         * batches (one equation per 64), then admit them in order */
         bool bad = m->len < 4;
         uint32_t n = bad ? 0 : load_le32(m->data);
         size_t off = 4;
+        chain_tx_t **txs = NULL;
+        size_t *at = NULL, k = 0;
+        if (!bad && n > 0 && n <= (m->len - 4) / 5) {
+            txs = malloc(n * sizeof *txs);
+            at = malloc(n * sizeof *at);
+        } else if (n > 0) {
+            bad = true;   /* more transactions than the frame can hold */
+        }
         for (uint32_t i = 0; i < n && !bad; i++) {
             uint32_t len = m->len - off >= 4 ? load_le32(m->data + off) : 0;
             if (len == 0 || m->len - off - 4 < len) {
                 bad = true;
                 break;
             }
-            if (node_submit_forwarded(b->node, m->data + off + 4, len, NULL) != 0) {
-                /* known, invalid or refused: the sender's problem, not ours */
+            chain_tx_t *tx = txs ? chain_tx_decode(m->data + off + 4, len, NULL) : NULL;
+            if (tx) {
+                txs[k] = tx;
+                at[k++] = off;
+            } else if (!txs &&
+                       node_submit_forwarded(b->node, m->data + off + 4, len, NULL) != 0) {
+                /* out of memory for the batch: one by one */
             }
             off += 4 + len;
         }
+        if (k && !bad)
+            chain_tx_verify_batch(txs, k, 1);
+        for (size_t i = 0; i < k; i++) {
+            if (bad) {
+                chain_tx_free(txs[i]);
+            } else if (node_submit_forwarded_decoded(b->node, txs[i], m->data + at[i] + 4,
+                                                     load_le32(m->data + at[i]), NULL) != 0) {
+                /* known, invalid or refused: the sender's problem, not ours */
+            }
+        }
+        free(txs);
+        free(at);
         if (bad || off != m->len) {
             log_warn("bft", "malformed transaction frame", "peer=%u", m->from);
             bft_net_disconnect(b->net, m->from);

@@ -605,6 +605,15 @@ int node_submit_forwarded(node_t *n, const uint8_t *raw, size_t len, err_t *e)
     return rc;
 }
 
+int node_submit_forwarded_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t len,
+                                  err_t *e)
+{
+    in_forwarded = true;
+    int rc = node_submit_decoded(n, tx, raw, len, NULL, NULL, e);
+    in_forwarded = false;
+    return rc;
+}
+
 void node_set_tx_hook(node_t *n, node_tx_hook_fn fn, void *ud)
 {
     pthread_mutex_lock(&n->mu);
@@ -662,11 +671,20 @@ int node_commit_certified(node_t *n, const chain_exec_cfg_t *cfg, chain_tx_t **t
         note_halt(n, wall_ms(), e);
         return NODE_ESTATE;
     }
-    /* verified on admission here: no second signature check */
+    /* verified on admission here: no second signature check. The hash
+     * leaves the signature out, so the pooled bytes must also carry the
+     * same signature (at the end of the encoding): a proposer may pair a
+     * pooled body with another signature, which must then be checked here
+     * as on every node that never pooled the body. */
     pthread_mutex_lock(&n->mu);
-    for (size_t i = 0; i < n_txs; i++)
-        if (!txs[i]->sig_ok && mempool_get(n->mp, txs[i]->hash.b))
+    for (size_t i = 0; i < n_txs; i++) {
+        if (txs[i]->sig_ok)
+            continue;
+        const mempool_tx_t *p = mempool_get(n->mp, txs[i]->hash.b);
+        if (p && p->raw_len == txs[i]->size && p->raw_len >= CHAIN_SIG_BYTES &&
+            memcmp(p->raw + p->raw_len - CHAIN_SIG_BYTES, txs[i]->sig, CHAIN_SIG_BYTES) == 0)
             txs[i]->sig_ok = true;
+    }
     pthread_mutex_unlock(&n->mu);
     chain_built_t built;
     memset(&built, 0, sizeof built);

@@ -279,6 +279,10 @@ typedef void (*node_tx_hook_fn)(void *ud, const uint8_t *raw, size_t len);
 void node_set_tx_hook(node_t *n, node_tx_hook_fn fn, void *ud);
 /* node_submit_tx for a transaction a peer forwarded (no hook). */
 int node_submit_forwarded(node_t *n, const uint8_t *raw, size_t len, err_t *e) BASE_MUST_CHECK;
+/* The same for a tx the caller decoded from raw (and possibly verified, in a
+ * batch: sig_ok). Takes ownership of tx in every case. */
+int node_submit_forwarded_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t len,
+                                  err_t *e) BASE_MUST_CHECK;
 /* Appends to out, as (u32 len, tx bytes) each, up to max_txs ready pooled
  * transactions and max_bytes, skipping those skip() names (already in an
  * uncommitted block); returns how many. Loop thread. */

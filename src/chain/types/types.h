@@ -274,10 +274,14 @@ void chain_tx_finalize(chain_tx_t *tx);
 int chain_tx_sign(chain_tx_t *tx, const uint8_t sk[CRYPTO_ED25519_SK_BYTES], err_t *e)
     BASE_MUST_CHECK;
 /* Checks the Ed25519 signature over tx->hash; sets tx->sig_ok on success.
- * CHAIN_EBADSIG otherwise. */
+ * CHAIN_EBADSIG otherwise. The rule is crypto/ecvrf's (ecvrf.h): libsodium's
+ * checks with the cofactored equation, the same rule chain_tx_verify_batch
+ * applies, so batching never changes which transactions are valid. */
 int chain_tx_verify(chain_tx_t *tx, err_t *e) BASE_MUST_CHECK;
 /* Verifies n signatures on up to n_threads threads (1 = this thread only;
- * 0 = number of CPUs). Sets each tx's sig_ok; returns how many failed. */
+ * 0 = number of CPUs), in batches of 64 (ecvrf_ed25519_verify_batch: one
+ * random-combination equation per batch, one by one when it fails). Sets
+ * each tx's sig_ok; returns how many failed. */
 size_t chain_tx_verify_batch(chain_tx_t *const *txs, size_t n, unsigned n_threads);
 
 /* Appends the signed encoding (with_sig) or the unsigned encoding. */

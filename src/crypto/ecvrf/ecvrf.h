@@ -26,8 +26,10 @@
  * module's own variable-time edwards25519 arithmetic. crypto_init() must have
  * been called.
  *
- * All buffers are caller-owned; nothing here allocates and there is no global
- * state, so every function may be called from several threads at once.
+ * All buffers are caller-owned; the VRF functions allocate nothing and keep
+ * no global state. The Ed25519 batch verifier allocates its scratch space and
+ * shares a cache of decoded public keys behind a mutex. Every function may be
+ * called from several threads at once.
  */
 #ifndef AETHER_CRYPTO_ECVRF_H
 #define AETHER_CRYPTO_ECVRF_H
@@ -84,5 +86,33 @@ int ecvrf_proof_to_hash(ecvrf_suite_t suite, const uint8_t pi[ECVRF_PROOF_BYTES]
 /* RFC 9381 §5.4.5 with strict decoding: true when pk decodes to a point that
  * is not of small order. */
 bool ecvrf_pk_valid(const uint8_t pk[ECVRF_PK_BYTES]);
+
+/* ---- Ed25519 verification on the module's edwards25519 code (ed25519.c) ----
+ * One rule for single and batched checks, so a signature's fate never depends
+ * on the batch it came in (what the chain needs): S < L; A and R decode
+ * strictly (RFC 8032 §5.1.3) and are not of small order; and the cofactored
+ * equation [8]([S]B - [k]A - R) = identity, k = SHA-512(R || A || M) mod L.
+ * Every signature libsodium's crypto_sign_verify_detached accepts is valid
+ * here; the only extra ones have [S]B - [k]A - R of order 2, 4 or 8, which
+ * only the key's owner can make (k hashes R). See ed25519.c. */
+
+typedef struct ecvrf_ed25519_item {
+    const uint8_t *pk;    /* 32 bytes */
+    const uint8_t *msg;   /* may be NULL when msg_len is 0 */
+    size_t msg_len;
+    const uint8_t *sig;   /* 64 bytes: R || S */
+} ecvrf_ed25519_item_t;
+
+/* 0 when sig is valid under the rule above, ECVRF_EVERIFY when not,
+ * ECVRF_EINVAL for NULL buffers. libsodium's check first (fast path), then
+ * the module's cofactored check for what it refuses. */
+int ecvrf_ed25519_verify(const uint8_t pk[ECVRF_PK_BYTES], const uint8_t *msg, size_t n,
+                         const uint8_t sig[64]) BASE_MUST_CHECK;
+
+/* Verifies n signatures in batches of 64 (random linear combination, one
+ * multi-scalar multiplication per batch; a failing batch is re-checked one
+ * signature at a time). ok[i] is set for each item (items with NULL buffers
+ * are invalid); returns the number of invalid signatures. Thread-safe. */
+size_t ecvrf_ed25519_verify_batch(const ecvrf_ed25519_item_t *items, size_t n, bool *ok);
 
 #endif /* AETHER_CRYPTO_ECVRF_H */

@@ -12,9 +12,6 @@
 
 #include <string.h>
 
-typedef unsigned __int128 u128;
-
-#define MASK51 ((UINT64_C(1) << 51) - 1)
 
 void fe25519_0(fe25519_t *h)
 {
@@ -34,31 +31,21 @@ void fe25519_copy(fe25519_t *h, const fe25519_t *f)
 
 void fe25519_frombytes(fe25519_t *h, const uint8_t s[32])
 {
-    h->v[0] = load_le64(s) & MASK51;
-    h->v[1] = (load_le64(s + 6) >> 3) & MASK51;
-    h->v[2] = (load_le64(s + 12) >> 6) & MASK51;
-    h->v[3] = (load_le64(s + 19) >> 1) & MASK51;
-    h->v[4] = (load_le64(s + 24) >> 12) & MASK51;
+    h->v[0] = load_le64(s) & FE25519_MASK51;
+    h->v[1] = (load_le64(s + 6) >> 3) & FE25519_MASK51;
+    h->v[2] = (load_le64(s + 12) >> 6) & FE25519_MASK51;
+    h->v[3] = (load_le64(s + 19) >> 1) & FE25519_MASK51;
+    h->v[4] = (load_le64(s + 24) >> 12) & FE25519_MASK51;
 }
 
-/* One carry pass: limbs < 2^51 except v[0] < 2^51 + 19 * 2^13. */
-static void carry(uint64_t v[5])
-{
-    uint64_t c;
-    c = v[0] >> 51; v[0] &= MASK51; v[1] += c;
-    c = v[1] >> 51; v[1] &= MASK51; v[2] += c;
-    c = v[2] >> 51; v[2] &= MASK51; v[3] += c;
-    c = v[3] >> 51; v[3] &= MASK51; v[4] += c;
-    c = v[4] >> 51; v[4] &= MASK51; v[0] += 19 * c;
-}
 
 void fe25519_tobytes(uint8_t s[32], const fe25519_t *f)
 {
     uint64_t t[5], q;
 
     memcpy(t, f->v, sizeof t);
-    carry(t);
-    carry(t);
+    fe25519_carry(t);
+    fe25519_carry(t);
     /* Now value < 2^255 + 19 < 2p. q = 1 iff value + 19 >= 2^255, i.e.
      * value >= p; then value - p = value + 19 - 2^255. */
     q = (t[0] + 19) >> 51;
@@ -67,11 +54,11 @@ void fe25519_tobytes(uint8_t s[32], const fe25519_t *f)
     q = (t[3] + q) >> 51;
     q = (t[4] + q) >> 51;
     t[0] += 19 * q;
-    t[1] += t[0] >> 51; t[0] &= MASK51;
-    t[2] += t[1] >> 51; t[1] &= MASK51;
-    t[3] += t[2] >> 51; t[2] &= MASK51;
-    t[4] += t[3] >> 51; t[3] &= MASK51;
-    t[4] &= MASK51;
+    t[1] += t[0] >> 51; t[0] &= FE25519_MASK51;
+    t[2] += t[1] >> 51; t[1] &= FE25519_MASK51;
+    t[3] += t[2] >> 51; t[2] &= FE25519_MASK51;
+    t[4] += t[3] >> 51; t[3] &= FE25519_MASK51;
+    t[4] &= FE25519_MASK51;
 
     uint64_t w0 = t[0] | (t[1] << 51);
     uint64_t w1 = (t[1] >> 13) | (t[2] << 38);
@@ -83,21 +70,7 @@ void fe25519_tobytes(uint8_t s[32], const fe25519_t *f)
             s[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
 }
 
-void fe25519_add(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
-{
-    for (int i = 0; i < 5; i++)
-        h->v[i] = f->v[i] + g->v[i];
-    carry(h->v);
-}
 
-void fe25519_sub(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
-{
-    /* f + 4p - g: 4p's limbs exceed any loosely reduced limb of g. */
-    h->v[0] = f->v[0] + ((UINT64_C(1) << 53) - 76) - g->v[0];
-    for (int i = 1; i < 5; i++)
-        h->v[i] = f->v[i] + ((UINT64_C(1) << 53) - 4) - g->v[i];
-    carry(h->v);
-}
 
 void fe25519_neg(fe25519_t *h, const fe25519_t *f)
 {
@@ -106,70 +79,13 @@ void fe25519_neg(fe25519_t *h, const fe25519_t *f)
     fe25519_sub(h, &z, f);
 }
 
-/* Column sums r0..r4 (each < 2^112) -> loosely reduced limbs. Carries fit in
- * 64 bits: r4 < 5 * 2^104 gives a final carry below 2^57, so 19 times it
- * stays far below 2^64. */
-static inline void reduce128(uint64_t h[5], u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
-{
-    uint64_t c;
 
-    c = (uint64_t)(r0 >> 51);
-    h[0] = (uint64_t)r0 & MASK51;
-    r1 += c;
-    c = (uint64_t)(r1 >> 51);
-    h[1] = (uint64_t)r1 & MASK51;
-    r2 += c;
-    c = (uint64_t)(r2 >> 51);
-    h[2] = (uint64_t)r2 & MASK51;
-    r3 += c;
-    c = (uint64_t)(r3 >> 51);
-    h[3] = (uint64_t)r3 & MASK51;
-    r4 += c;
-    c = (uint64_t)(r4 >> 51);
-    h[4] = (uint64_t)r4 & MASK51;
-    h[0] += c * 19;
-    h[1] += h[0] >> 51;
-    h[0] &= MASK51;
-}
 
-void fe25519_mul(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
-{
-    const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
-    const uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
-    const uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
-
-    const u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 +
-                    (u128)f4 * g1_19;
-    const u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 +
-                    (u128)f4 * g2_19;
-    const u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 +
-                    (u128)f4 * g3_19;
-    const u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 +
-                    (u128)f4 * g4_19;
-    const u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 +
-                    (u128)f4 * g0;
-    reduce128(h->v, r0, r1, r2, r3, r4);
-}
-
-void fe25519_sq(fe25519_t *h, const fe25519_t *f)
-{
-    const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
-    const uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f1_38 = 38 * f1, f2_38 = 38 * f2;
-    const uint64_t f3_38 = 38 * f3, f3_19 = 19 * f3, f4_19 = 19 * f4;
-
-    /* (sum f_i X^i)^2 with X^5 = 19 */
-    const u128 r0 = (u128)f0 * f0 + (u128)f1_38 * f4 + (u128)f2_38 * f3;
-    const u128 r1 = (u128)f0_2 * f1 + (u128)f2_38 * f4 + (u128)f3_19 * f3;
-    const u128 r2 = (u128)f0_2 * f2 + (u128)f1 * f1 + (u128)f3_38 * f4;
-    const u128 r3 = (u128)f0_2 * f3 + (u128)f1_2 * f2 + (u128)f4_19 * f4;
-    const u128 r4 = (u128)f0_2 * f4 + (u128)f1_2 * f3 + (u128)f2 * f2;
-    reduce128(h->v, r0, r1, r2, r3, r4);
-}
 
 void fe25519_mul_small(fe25519_t *h, const fe25519_t *f, uint32_t n)
 {
-    reduce128(h->v, (u128)f->v[0] * n, (u128)f->v[1] * n, (u128)f->v[2] * n, (u128)f->v[3] * n,
-              (u128)f->v[4] * n);
+    fe25519_reduce128(h->v, (fe25519_u128)f->v[0] * n, (fe25519_u128)f->v[1] * n, (fe25519_u128)f->v[2] * n, (fe25519_u128)f->v[3] * n,
+              (fe25519_u128)f->v[4] * n);
 }
 
 static void sq_times(fe25519_t *h, const fe25519_t *f, int n)

@@ -17,6 +17,8 @@
  *             edwards25519 (suites edwards25519_XMD:SHA-512_ELL2_{NU,RO}_)
  *   ecvrf.c   RFC 9381: keys, encode_to_curve, nonce, challenge, prove,
  *             verify, proof_to_hash
+ *   ed25519.c Ed25519 verification, single and batched (one multi-scalar
+ *             multiplication per batch, ge25519.c), under one rule
  */
 #ifndef AETHER_CRYPTO_ECVRF_INTERNAL_H
 #define AETHER_CRYPTO_ECVRF_INTERNAL_H
@@ -77,11 +79,99 @@ void fe25519_frombytes(fe25519_t *h, const uint8_t s[32]);
 /* Canonical little-endian encoding (fully reduced). */
 void fe25519_tobytes(uint8_t s[32], const fe25519_t *f);
 void fe25519_copy(fe25519_t *h, const fe25519_t *f);
-void fe25519_add(fe25519_t *h, const fe25519_t *f, const fe25519_t *g);
-void fe25519_sub(fe25519_t *h, const fe25519_t *f, const fe25519_t *g);
 void fe25519_neg(fe25519_t *h, const fe25519_t *f);
-void fe25519_mul(fe25519_t *h, const fe25519_t *f, const fe25519_t *g);
-void fe25519_sq(fe25519_t *h, const fe25519_t *f);
+/* The hot operations, inline (every point operation is a handful of them). */
+typedef unsigned __int128 fe25519_u128;
+#define FE25519_MASK51 ((UINT64_C(1) << 51) - 1)
+
+/* One carry pass: limbs < 2^51 except v[0] < 2^51 + 19 * 2^13. */
+static inline void fe25519_carry(uint64_t v[5])
+{
+    uint64_t c;
+    c = v[0] >> 51; v[0] &= FE25519_MASK51; v[1] += c;
+    c = v[1] >> 51; v[1] &= FE25519_MASK51; v[2] += c;
+    c = v[2] >> 51; v[2] &= FE25519_MASK51; v[3] += c;
+    c = v[3] >> 51; v[3] &= FE25519_MASK51; v[4] += c;
+    c = v[4] >> 51; v[4] &= FE25519_MASK51; v[0] += 19 * c;
+}
+
+static inline void fe25519_add(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
+{
+    for (int i = 0; i < 5; i++)
+        h->v[i] = f->v[i] + g->v[i];
+    fe25519_carry(h->v);
+}
+
+static inline void fe25519_sub(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
+{
+    /* f + 4p - g: 4p's limbs exceed any loosely reduced limb of g. */
+    h->v[0] = f->v[0] + ((UINT64_C(1) << 53) - 76) - g->v[0];
+    for (int i = 1; i < 5; i++)
+        h->v[i] = f->v[i] + ((UINT64_C(1) << 53) - 4) - g->v[i];
+    fe25519_carry(h->v);
+}
+
+/* Column sums r0..r4 (each < 2^112) -> loosely reduced limbs. Carries fit in
+ * 64 bits: r4 < 5 * 2^104 gives a final carry below 2^57, so 19 times it
+ * stays far below 2^64. */
+static inline void fe25519_reduce128(uint64_t h[5], fe25519_u128 r0, fe25519_u128 r1,
+                                     fe25519_u128 r2, fe25519_u128 r3, fe25519_u128 r4)
+{
+    uint64_t c;
+
+    c = (uint64_t)(r0 >> 51);
+    h[0] = (uint64_t)r0 & FE25519_MASK51;
+    r1 += c;
+    c = (uint64_t)(r1 >> 51);
+    h[1] = (uint64_t)r1 & FE25519_MASK51;
+    r2 += c;
+    c = (uint64_t)(r2 >> 51);
+    h[2] = (uint64_t)r2 & FE25519_MASK51;
+    r3 += c;
+    c = (uint64_t)(r3 >> 51);
+    h[3] = (uint64_t)r3 & FE25519_MASK51;
+    r4 += c;
+    c = (uint64_t)(r4 >> 51);
+    h[4] = (uint64_t)r4 & FE25519_MASK51;
+    h[0] += c * 19;
+    h[1] += h[0] >> 51;
+    h[0] &= FE25519_MASK51;
+}
+
+static inline void fe25519_mul(fe25519_t *h, const fe25519_t *f, const fe25519_t *g)
+{
+    const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
+    const uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
+
+    const fe25519_u128 r0 = (fe25519_u128)f0 * g0 + (fe25519_u128)f1 * g4_19 + (fe25519_u128)f2 * g3_19 + (fe25519_u128)f3 * g2_19 +
+                    (fe25519_u128)f4 * g1_19;
+    const fe25519_u128 r1 = (fe25519_u128)f0 * g1 + (fe25519_u128)f1 * g0 + (fe25519_u128)f2 * g4_19 + (fe25519_u128)f3 * g3_19 +
+                    (fe25519_u128)f4 * g2_19;
+    const fe25519_u128 r2 = (fe25519_u128)f0 * g2 + (fe25519_u128)f1 * g1 + (fe25519_u128)f2 * g0 + (fe25519_u128)f3 * g4_19 +
+                    (fe25519_u128)f4 * g3_19;
+    const fe25519_u128 r3 = (fe25519_u128)f0 * g3 + (fe25519_u128)f1 * g2 + (fe25519_u128)f2 * g1 + (fe25519_u128)f3 * g0 +
+                    (fe25519_u128)f4 * g4_19;
+    const fe25519_u128 r4 = (fe25519_u128)f0 * g4 + (fe25519_u128)f1 * g3 + (fe25519_u128)f2 * g2 + (fe25519_u128)f3 * g1 +
+                    (fe25519_u128)f4 * g0;
+    fe25519_reduce128(h->v, r0, r1, r2, r3, r4);
+}
+
+static inline void fe25519_sq(fe25519_t *h, const fe25519_t *f)
+{
+    const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f1_38 = 38 * f1, f2_38 = 38 * f2;
+    const uint64_t f3_38 = 38 * f3, f3_19 = 19 * f3, f4_19 = 19 * f4;
+
+    /* (sum f_i X^i)^2 with X^5 = 19 */
+    const fe25519_u128 r0 = (fe25519_u128)f0 * f0 + (fe25519_u128)f1_38 * f4 + (fe25519_u128)f2_38 * f3;
+    const fe25519_u128 r1 = (fe25519_u128)f0_2 * f1 + (fe25519_u128)f2_38 * f4 + (fe25519_u128)f3_19 * f3;
+    const fe25519_u128 r2 = (fe25519_u128)f0_2 * f2 + (fe25519_u128)f1 * f1 + (fe25519_u128)f3_38 * f4;
+    const fe25519_u128 r3 = (fe25519_u128)f0_2 * f3 + (fe25519_u128)f1_2 * f2 + (fe25519_u128)f4_19 * f4;
+    const fe25519_u128 r4 = (fe25519_u128)f0_2 * f4 + (fe25519_u128)f1_2 * f3 + (fe25519_u128)f2 * f2;
+    fe25519_reduce128(h->v, r0, r1, r2, r3, r4);
+}
+
 void fe25519_mul_small(fe25519_t *h, const fe25519_t *f, uint32_t n);
 /* h = 1/f, and 0 for f = 0 (RFC 9380 inv0). */
 void fe25519_invert(fe25519_t *h, const fe25519_t *f);
@@ -129,6 +219,17 @@ void ge25519_base(ge25519_t *p);
  * interleaved). Variable time. */
 void ge25519_double_scalarmult_vartime(ge25519_t *r, const uint8_t a[32], const ge25519_t *pa,
                                        const uint8_t b[32], const ge25519_t *pb);
+/* r = s[0]*p[0] + ... + s[n-1]*p[n-1] for any points and scalars < 2^255
+ * (Straus, width-5 wNAF). Variable time. False only when out of memory. */
+bool ge25519_multi_scalarmult_vartime(ge25519_t *r, const uint8_t (*s)[32], const ge25519_t *p,
+                                      size_t n);
+
+/* ---- Ed25519 (ed25519.c) ------------------------------------------------- */
+
+/* The batch equation alone, for tests: true when items[0..n) (1 <= n <= 64)
+ * all pass the decoding rules and the random-combination equation holds;
+ * no fallback to single checks. */
+bool ed25519_batch_equation(const ecvrf_ed25519_item_t *items, size_t n);
 
 /* ---- RFC 9380 hash to curve (h2c.c) ------------------------------------- */
 
