@@ -64,6 +64,13 @@ static const char usage[] =
     "  --p2p HOST:PORT       BFT: libp2p listen address (or a multiaddr)\n"
     "  --peer MULTIADDR      BFT: a peer to stay connected to (repeatable)\n"
     "  --p2p-file FILE       BFT: write the listen multiaddrs there\n"
+    "  --snapshot-interval N BFT: write a proven snapshot every N blocks into\n"
+    "                        DIR/snapshots and serve it to peers (default 1000,\n"
+    "                        0 = never)\n"
+    "  --snapshot-sync-threshold N  BFT: a node with no block past genesis that\n"
+    "                        is more than N blocks behind its peers restores from\n"
+    "                        a peer's snapshot, then syncs blocks (default 500,\n"
+    "                        0 = always replay every block)\n"
     "  --log-level L         debug, info, warn, error (default info)\n"
     "\n"
     "JSON-RPC server error codes besides the standard ones: -32000 invalid\n"
@@ -104,6 +111,8 @@ static const struct option opts[] = {
     {"p2p", required_argument, NULL, 1004},
     {"peer", required_argument, NULL, 1005},
     {"p2p-file", required_argument, NULL, 1006},
+    {"snapshot-interval", required_argument, NULL, 1007},
+    {"snapshot-sync-threshold", required_argument, NULL, 1008},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -134,6 +143,8 @@ static int run_main(int argc, char **argv)
     const char *data = NULL, *genesis_path = NULL, *key_path = NULL, *listen = "127.0.0.1:8545";
     const char *port_file = NULL, *p2p = NULL, *p2p_file = NULL;
     bool block_ms_set = false;
+    uint64_t snap_interval = BFT_SNAP_DEFAULT_INTERVAL, snap_threshold = BFT_SNAP_DEFAULT_THRESHOLD;
+    char snap_dir[4096];
     const char **peers = run_peers;   /* argc + 1 slots (aetherd_run_main) */
     size_t n_peers = 0;
     char p2p_maddr[160];
@@ -222,6 +233,16 @@ static int run_main(int argc, char **argv)
                 return r;
             cfg.state_history = v;
             break;
+        case 1007:
+            if ((r = parse_num(prog, "--snapshot-interval", optarg, 1000000000, &v)) >= 0)
+                return r;
+            snap_interval = v;
+            break;
+        case 1008:
+            if ((r = parse_num(prog, "--snapshot-sync-threshold", optarg, 1000000000, &v)) >= 0)
+                return r;
+            snap_threshold = v;
+            break;
         case 'l': {
             log_level_t lvl;
             if (log_level_parse(optarg, &lvl) != 0)
@@ -234,7 +255,7 @@ static int run_main(int argc, char **argv)
         default:
             return cli_bad_option(prog, argv, optind, optopt,
                                   c == ':' || (optopt && strchr("dgkrbHmMfRBTpl", optopt)) ||
-                                      (optopt >= 1004 && optopt <= 1006));
+                                      (optopt >= 1004 && optopt <= 1008));
         }
     }
     if (optind < argc)
@@ -305,10 +326,13 @@ static int run_main(int argc, char **argv)
     }
     node_engine_t eng;
     if (genesis.bft) {
+        snprintf(snap_dir, sizeof snap_dir, "%s/snapshots", data);
         bft_config_t bc = {.genesis = &genesis, .key = key_path ? &key : NULL,
                            .listen = p2p ? p2p_maddr : NULL, .peers = peers,
                            .n_peers = n_peers, .max_block_txs = cfg.max_block_txs,
-                           .idle_block_ms = block_ms_set ? cfg.block_interval_ms : 0};
+                           .idle_block_ms = block_ms_set ? cfg.block_interval_ms : 0,
+                           .snapshot_dir = snap_dir, .snapshot_interval = snap_interval,
+                           .snapshot_threshold = snap_threshold};
         int brc = bft_engine_new(node, &bc, &eng, &e);
         node_key_wipe(&key);
         if (brc != 0) {

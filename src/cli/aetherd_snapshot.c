@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "chain/bft/bft.h"
 #include "chain/node/node.h"
 #include "chain/state/state.h"
 
@@ -24,7 +25,10 @@ static const char export_usage[] =
     "Usage: aetherd snapshot export --data DIR --out FILE\n"
     "\n"
     "Writes a snapshot of the node store in DIR to FILE (atomically). Safe while\n"
-    "the node runs: the snapshot is the state as of the moment the store is read.\n";
+    "the node runs: the snapshot is the state as of the moment the store is read.\n"
+    "A BFT store's tip is proven final only by later blocks: there the newest\n"
+    "proven snapshot the node wrote into DIR/snapshots (aetherd run\n"
+    "--snapshot-interval) is copied instead.\n";
 
 static const char import_usage[] =
     "Usage: aetherd snapshot import --data DIR --in FILE --genesis FILE\n"
@@ -32,6 +36,9 @@ static const char import_usage[] =
     "Loads FILE into the empty node store DIR after checking that its block 0 is the\n"
     "block of the genesis file and its tip is signed by that genesis's validator,\n"
     "then its digest, counts and that the rebuilt state root equals the tip block's.\n"
+    "With a BFT genesis the file's finality proof must also verify against the\n"
+    "genesis validators: the tip's QC, and a later block's QC whose payload names\n"
+    "the tip's hash (so its state root); a file without one is refused.\n"
     "The node then continues from that block (`aetherd run --data DIR ...` with the\n"
     "same genesis file).\n";
 
@@ -120,7 +127,18 @@ static int snap_export(int argc, char **argv)
     chain_state_t *st = chain_state_open(data, true, &e);
     if (!st)
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
-    if (chain_state_snapshot_export(st, out, &e) != 0) {
+    char snap_dir[4096];
+    snprintf(snap_dir, sizeof snap_dir, "%s/snapshots", data);
+    uint64_t height = 0;
+    rc = bft_snapshot_export(st, snap_dir, out, &height, &e);
+    if (rc == 0) {
+        /* a BFT store: its newest proven snapshot, not the unproven tip */
+        chain_state_close(st);
+        printf("{\n  \"exported\": \"%s\",\n  \"height\": %llu,\n  \"proven\": true\n}\n", out,
+               (unsigned long long)height);
+        return CLI_OK;
+    }
+    if (rc != 1 || chain_state_snapshot_export(st, out, &e) != 0) {
         chain_state_close(st);
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
     }
@@ -146,12 +164,15 @@ static int snap_import(int argc, char **argv)
         node_genesis_free(&g);
         return cli_error(prog, CLI_FAIL, "%s", e.msg);
     }
-    rc = chain_state_snapshot_import(st, in, &g.g, &e);
+    /* a BFT chain: the tip must be proven final by the file's proof */
+    rc = g.bft ? bft_snapshot_import(st, &g, in, false, NULL, &e)
+               : chain_state_snapshot_import(st, in, &g.g, &e);
     node_genesis_free(&g);
     if (rc != 0) {
         chain_state_close(st);
         /* a file that is not a valid snapshot is malformed input */
-        return cli_error(prog, e.code == CHAIN_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", e.msg);
+        return cli_error(prog, e.code == CHAIN_EINVAL || e.code == BFT_EINVAL ? CLI_USAGE : CLI_FAIL,
+                         "%s", e.msg);
     }
     print_tip(st, "imported", in);
     chain_state_close(st);

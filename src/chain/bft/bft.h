@@ -87,8 +87,14 @@ typedef struct bft_config {
     size_t n_peers;
     uint32_t idle_block_ms;          /* empty-block pacing (default base timeout / 2) */
     uint32_t max_block_txs;          /* per proposal (default 10,000) */
-    /* Tests: called on the loop thread as each frame is handed to the
-     * network (after everything it depends on is durable). */
+    const char *snapshot_dir;        /* where proven snapshots are written and
+                                        downloads land; NULL = no snapshots */
+    uint64_t snapshot_interval;      /* write one every N blocks (0 = never) */
+    uint64_t snapshot_threshold;     /* a node with no block past genesis that is
+                                        more than N blocks behind its peers
+                                        restores from a peer's snapshot (0 = never) */
+    /* Tests: called on the loop thread as each frame (any type) is handed
+     * to the network (after everything it depends on is durable). */
     void (*on_send)(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
     void *on_send_ud;
 } bft_config_t;
@@ -153,5 +159,83 @@ int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, e
  * will change the set at epoch boundaries: bft asks bft_valset_for_epoch,
  * which today always answers with the genesis set. */
 cons_valset_t *bft_valset_genesis(const node_genesis_t *g, err_t *e);
+
+/* ---- snapshots (snap.c) -------------------------------------------------------
+ * A snapshot of a BFT chain carries, in its proof section (chain/state), the
+ * proof that its tip is final:
+ *   u8 version (1),
+ *   u64 h, u32 len, finality record of h (c/fin/ format: B_h committed),
+ *   u64 k, u32 len, finality record of k > h whose payload names
+ *                   (h, hash of the tip's chain header): the state root is
+ *                   certified,
+ *   [32] the epoch seed of B_h,
+ *   u32 n, n x (u32 len, consensus header): the committed blocks of B_h's
+ *                   epoch before B_h, oldest first (their VRF outputs and
+ *                   B_h's give the accumulator of the anchor).
+ * Import (CLI and automatic) accepts the file only when all of it verifies
+ * against the genesis validator set, and writes the chain state, the anchor
+ * of h, c/fin/h and c/snap_hdrs (the epoch headers, for the proofs of later
+ * snapshots) in one batch. A node serves its newest proven snapshot in
+ * chunks over /aether/cons/1.0.0:
+ *   6 SNAP_GET  u64 height (0 = the newest), u64 offset, u32 len (1..CHUNK)
+ *   7 SNAP_DATA u64 height (0 = none), u64 size, [32] SHA-256 of the file,
+ *               u64 offset, the bytes [offset, offset + len) */
+#define BFT_SNAP_PROOF_VERSION 1
+#define BFT_SNAP_HDRS_MAX 4096
+#define BFT_SNAP_CHUNK (256u << 10)
+#define BFT_SNAP_FILE_MAX (64ull << 30)
+#define BFT_SNAP_TIMEOUT_MS 5000
+#define BFT_SNAP_DEFAULT_INTERVAL 1000
+#define BFT_SNAP_DEFAULT_THRESHOLD 500
+
+typedef struct bft_snap_proof {
+    uint64_t height, cert_height;
+    const uint8_t *rec, *cert_rec;     /* raw records, point into the input */
+    uint32_t rec_len, cert_rec_len;
+    bft_finality_t fin, cert;
+    uint8_t seed[32];
+    cons_header_t *hdrs;               /* malloc'd */
+    uint32_t n_hdrs;
+} bft_snap_proof_t;
+
+int bft_snap_proof_decode(const uint8_t *p, size_t n, bft_snap_proof_t *out, err_t *e)
+    BASE_MUST_CHECK;
+void bft_snap_proof_free(bft_snap_proof_t *p);
+/* Checks the proof against the genesis alone and fills the anchor of the
+ * tip (see above). */
+int bft_snap_proof_verify(const node_genesis_t *g, const cons_valset_t *vs,
+                          const chain_header_t *tip, const bft_snap_proof_t *p,
+                          cons_anchor_t *anchor, err_t *e) BASE_MUST_CHECK;
+/* The proof of height h from a store (BFT_ENOTFOUND while no later block
+ * certifies h); seed is h's epoch seed. */
+int bft_snap_proof_build(chain_state_t *st, uint64_t epoch_len, uint64_t h,
+                         const uint8_t seed[32], buf_t *out, err_t *e) BASE_MUST_CHECK;
+/* Imports a snapshot file into st (empty, or block 0 alone when
+ * replace_genesis) after the checks above; anchor (may be NULL) gets the
+ * tip's anchor. */
+int bft_snapshot_import(chain_state_t *st, const node_genesis_t *g, const char *path,
+                        bool replace_genesis, cons_anchor_t *anchor, err_t *e) BASE_MUST_CHECK;
+
+/* `aetherd snapshot export` of a BFT store: copies the newest proven
+ * snapshot of snap_dir to out (atomically) and gives its height. 1 when
+ * st is not a BFT store (the plain export applies), BFT_ENOTFOUND (with a
+ * message saying why) when no proven snapshot exists yet. */
+int bft_snapshot_export(chain_state_t *st, const char *snap_dir, const char *out,
+                        uint64_t *height, err_t *e) BASE_MUST_CHECK;
+
+typedef struct bft_snap_get {
+    uint64_t height, offset;
+    uint32_t len;
+} bft_snap_get_t;
+typedef struct bft_snap_data {
+    uint64_t height, size, offset;
+    uint8_t sha256[32];
+    const uint8_t *data;
+    size_t len;
+} bft_snap_data_t;
+int bft_snap_get_decode(const uint8_t *p, size_t n, bft_snap_get_t *out, err_t *e)
+    BASE_MUST_CHECK;
+int bft_snap_data_decode(const uint8_t *p, size_t n, bft_snap_data_t *out, err_t *e)
+    BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_BFT_H */

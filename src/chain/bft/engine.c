@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto/ecvrf/ecvrf.h"
 
@@ -97,6 +98,13 @@ typedef struct bft {
     uint32_t *strikes;
     uint64_t next_status_ms, sync_wait_until, last_commit_ms;
     bool need_rebuild;
+    /* snapshots (snap.c): produced every interval blocks; fetched when a
+     * node with no block past genesis is more than threshold behind */
+    bft_snapper_t *snap;
+    uint64_t snap_threshold, snap_retry_at, snap_gate_until;
+    uint32_t snap_try;
+    bool heard_status;
+    uint64_t base_height;    /* the snapshot the store was restored from (0: none) */
     /* status (under st_mu) */
     pthread_mutex_t st_mu;
     node_cons_status_t st;
@@ -285,6 +293,31 @@ static void halt(bft_t *b, const char *what, const err_t *e)
     snprintf(b->halt_msg, sizeof b->halt_msg, "%.40s: %.200s", what, e ? e->msg : "");
 }
 
+/* Every frame leaves through here: the test hook sees it (after everything
+ * it depends on is durable), then the network thread sends it. */
+static void send2(bft_t *b, uint32_t to, uint8_t type, const uint8_t *head, size_t hlen,
+                  const uint8_t *body, size_t len)
+{
+    if (b->on_send) {
+        uint8_t *all = malloc(hlen + len + 1);
+        if (all) {
+            if (hlen)
+                memcpy(all, head, hlen);
+            if (len)
+                memcpy(all + hlen, body, len);
+            b->on_send(b->on_send_ud, to, type, all, hlen + len);
+            free(all);
+        }
+    }
+    bft_net_send2(b->net, to, type, head, hlen, body, len);
+}
+
+static void send1(void *ud, uint32_t to, uint8_t type, const uint8_t *head, size_t hlen,
+                  const uint8_t *body, size_t len)
+{
+    send2(ud, to, type, head, hlen, body, len);
+}
+
 static int flush_ops(bft_t *b)
 {
     if (b->ops.n == 0)
@@ -406,7 +439,9 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
                  (unsigned long long)blk->h.height, pe.msg);
         ok = false;
     }
-    if (ok && p.cert_height > 0) {
+    /* a claim below the snapshot this node restored from cannot be checked:
+     * it holds no block there (the QC certified it all the same) */
+    if (ok && p.cert_height > 0 && p.cert_height >= b->base_height) {
         chain_hash_t mine;
         if (hash_at(b, p.cert_height, &mine) != 0 || !chain_hash_equal(&mine, &p.cert_hash)) {
             atomic_fetch_add(&b->claim_mismatch, 1);
@@ -466,6 +501,7 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
         return BFT_EINVAL;
     }
     b->anchor = *anchor;
+    bft_snapper_committed(b->snap, anchor);
     b->ring[hdr.height % HASH_RING].set = true;
     b->ring[hdr.height % HASH_RING].h = hdr.height;
     b->ring[hdr.height % HASH_RING].hash = hash;
@@ -481,6 +517,28 @@ static void on_commit(bft_t *b, const cons_out_t *o)
     cons_block_t *blk = cons_block_decode(o->data, o->len, &e);
     if (!blk) {
         halt(b, "decoding a committed block", &e);
+        return;
+    }
+    if (blk->h.height <= b->anchor.height) {
+        /* Committed already, by block sync or a snapshot, while this core
+         * was still running from the older anchor (it is rebuilt after the
+         * tick's messages). Its descendants may be pruned from the kept set
+         * by then, so they are not looked for: it must only be the block we
+         * hold at that height. */
+        bool same = chain_hash_equal(&blk->id, &b->anchor.id);
+        if (blk->h.height != b->anchor.height) {
+            bft_finality_t f;
+            same = bft_finality_get(node_state(b->node), blk->h.height, &f, NULL) != 0 ||
+                   chain_hash_equal(&blk->id, &f.block->id);   /* no record: below a snapshot */
+            bft_finality_free(&f);
+        }
+        if (!same) {
+            err_set(&e, BFT_EINVAL, "the core committed another block at height %llu than the "
+                                    "one committed there",
+                    (unsigned long long)blk->h.height);
+            halt(b, "committing", &e);
+        }
+        cons_block_free(blk);
         return;
     }
     /* the descendants from blk's child up to the block the commit QC
@@ -538,12 +596,8 @@ static void run_outputs(bft_t *b)
         case CONS_OUT_SEND:
             if (flush_ops(b) != 0)
                 return;
-            if (b->on_send)
-                b->on_send(b->on_send_ud,
-                           o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS,
-                           o[i].data, o[i].len);
-            bft_net_send(b->net, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS,
-                         o[i].data, o[i].len);
+            send2(b, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS, NULL, 0,
+                  o[i].data, o[i].len);
             break;
         case CONS_OUT_TIMER: {
             size_t k = 0;
@@ -701,7 +755,7 @@ static void serve_sync(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
             break;
         uint8_t hb[8];
         store_le64(hb, h);
-        bft_net_send2(b->net, from, F_SYNC_REC, hb, 8, v, vl);
+        send2(b, from, F_SYNC_REC, hb, 8, v, vl);
         bytes += vl;
         free(v);
     }
@@ -760,6 +814,90 @@ static void apply_sync(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
     bft_finality_free(&f);
 }
 
+/* ---- snapshot sync ---- */
+
+/* A node whose store holds genesis alone and whose peers are more than the
+ * threshold ahead fetches the newest snapshot of one of them (rotating
+ * through them on failures) instead of replaying every block. true while a
+ * download runs (block sync waits). */
+static bool snapshot_maybe(bft_t *b, uint64_t now, uint64_t my)
+{
+    if (!b->snap_threshold || my != 0 || !bft_snapper_can_fetch(b->snap))
+        return false;
+    if (bft_snapper_fetching(b->snap))
+        return true;
+    if (now < b->snap_retry_at)
+        return false;
+    uint32_t ahead[64], n = 0;
+    for (uint32_t i = 0; i < b->n_handles && n < 64; i++)
+        if (b->peer_height[i] > my + b->snap_threshold)
+            ahead[n++] = i;
+    if (n == 0)
+        return false;
+    bft_snapper_fetch_start(b->snap, ahead[b->snap_try % n], now);
+    return bft_snapper_fetching(b->snap);
+}
+
+/* Consensus messages are held back from the core while a node that may
+ * restore from a snapshot has not yet heard its peers' heights (a few
+ * seconds at most) or is downloading one: the core would otherwise start
+ * fetching every ancestor block itself. */
+static bool snapshot_gate(bft_t *b)
+{
+    if (!b->snap_threshold || b->anchor.height != 0 || !bft_snapper_can_fetch(b->snap))
+        return false;
+    if (bft_snapper_fetching(b->snap))
+        return true;
+    return !b->heard_status && now_ms() < b->snap_gate_until;
+}
+
+static void snapshot_failed(bft_t *b, uint32_t peer, const char *why, uint64_t now)
+{
+    log_warn("bft", "snapshot sync failed", "peer=%u err=\"%s\"", peer, why);
+    b->snap_try++;
+    b->snap_retry_at = now + 2000;
+}
+
+static void snapshot_restore(bft_t *b, uint32_t from, const char *path)
+{
+    uint64_t now = now_ms();
+    err_t e = {0};
+    cons_anchor_t a;
+    int rc = b->anchor.height != 0
+                 ? err_set(&e, BFT_EINVAL, "the node committed blocks meanwhile")
+                 : bft_snapshot_import(node_state(b->node), b->g, path, true, &a, &e);
+    unlink(path);
+    if (rc != 0) {
+        b->strikes[from] += STRIKES_MAX / 2;
+        snapshot_failed(b, from, e.msg, now);
+        return;
+    }
+    b->anchor = a;
+    b->base_height = a.height;
+    kept_prune(b, a.round, &b->ops);
+    (void)flush_ops(b);
+    memset(b->ring, 0, sizeof b->ring);
+    node_tip_reloaded(b->node);
+    b->last_commit_ms = now;
+    b->need_rebuild = true;
+    log_info("bft", "restored from a snapshot", "height=%llu round=%llu peer=%u",
+             (unsigned long long)a.height, (unsigned long long)a.round, from);
+}
+
+static void on_snap_data(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
+{
+    const char *path = NULL;
+    err_t e = {0};
+    int rc = bft_snapper_on_data(b->snap, from, d, n, now_ms(), &path, &e);
+    if (rc == 1)
+        snapshot_restore(b, from, path);
+    else if (rc < 0) {
+        if (rc != BFT_ENOTFOUND)
+            b->strikes[from]++;
+        snapshot_failed(b, from, e.msg, now_ms());
+    }
+}
+
 static void sync_maybe(bft_t *b, uint64_t now)
 {
     uint64_t my = b->anchor.height, best = my;
@@ -771,12 +909,14 @@ static void sync_maybe(bft_t *b, uint64_t now)
         }
     if (who == UINT32_MAX || now < b->sync_wait_until)
         return;
+    if (snapshot_maybe(b, now, my))
+        return;
     if (best <= my + 2 && now - b->last_commit_ms < 1500)
         return;   /* consensus is catching up by itself */
     uint8_t req[12];
     store_le64(req, my + 1);
     store_le32(req + 8, BFT_SYNC_MAX);
-    bft_net_send(b->net, who, F_SYNC_GET, req, sizeof req);
+    send2(b, who, F_SYNC_GET, NULL, 0, req, sizeof req);
     b->sync_wait_until = now + 2000;
     log_info("bft", "syncing", "from_height=%llu peer_height=%llu peer=%u",
              (unsigned long long)(my + 1), (unsigned long long)best, who);
@@ -791,6 +931,8 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
     err_t e = {0};
     switch (m->type) {
     case F_CONS: {
+        if (snapshot_gate(b))
+            break;
         int rc = cons_on_message(b->c, m->from, m->data, m->len, &e);
         if (rc == CONS_EBADSIG || rc == CONS_EINVAL)
             b->strikes[m->from]++;
@@ -800,16 +942,30 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
         break;
     }
     case F_STATUS:
-        if (m->len == 8)
+        if (m->len == 8) {
             b->peer_height[m->from] = load_le64(m->data);
-        else
+            b->heard_status = true;
+            (void)snapshot_maybe(b, now_ms(), b->anchor.height);
+        } else {
             b->strikes[m->from]++;
+        }
         break;
     case F_SYNC_GET:
         serve_sync(b, m->from, m->data, m->len);
         break;
     case F_SYNC_REC:
         apply_sync(b, m->from, m->data, m->len);
+        break;
+    case F_SNAP_GET: {
+        bft_snap_get_t r;
+        if (bft_snap_get_decode(m->data, m->len, &r, &e) != 0)
+            b->strikes[m->from]++;
+        else
+            bft_snapper_serve(b->snap, m->from, &r);
+        break;
+    }
+    case F_SNAP_DATA:
+        on_snap_data(b, m->from, m->data, m->len);
         break;
     default:
         b->strikes[m->from]++;
@@ -834,7 +990,7 @@ static void flush_forward(bft_t *b)
     pthread_mutex_unlock(&b->fwd_mu);
     uint8_t hdr[4];
     store_le32(hdr, n);
-    bft_net_send2(b->net, BFT_TO_VALIDATORS, F_TXS, hdr, 4, out.data, out.len);
+    send2(b, BFT_TO_VALIDATORS, F_TXS, hdr, 4, out.data, out.len);
     buf_free(&out);
 }
 
@@ -919,10 +1075,16 @@ static uint32_t bft_tick(void *self, node_t *node, uint64_t now)
     }
     propose_maybe(b, now);
     flush_forward(b);
+    bft_snapper_tick(b->snap);
+    uint32_t late;
+    if (bft_snapper_timed_out(b->snap, now, &late)) {
+        b->strikes[late]++;
+        snapshot_failed(b, late, "no answer", now);
+    }
     if (now >= b->next_status_ms) {
         uint8_t hb[8];
         store_le64(hb, b->anchor.height);
-        bft_net_send(b->net, BFT_TO_ALL, F_STATUS, hb, 8);
+        send2(b, BFT_TO_ALL, F_STATUS, NULL, 0, hb, 8);
         sync_maybe(b, now);
         b->next_status_ms = now + STATUS_MS;
     }
@@ -1079,6 +1241,7 @@ static void bft_destroy(void *self)
         pthread_mutex_unlock(&b->ing_mu);
         pthread_join(b->ing_thr, NULL);
     }
+    bft_snapper_free(b->snap);
     bft_net_free(b->net);
     for (bft_msg_t *m = b->in_head; m;) {
         bft_msg_t *next = m->next;
@@ -1243,6 +1406,13 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     crypto_wipe(net_seed, sizeof net_seed);
     if (!b->net)
         goto fail;
+    b->snap = bft_snapper_new(st, g, send1, b, cfg->snapshot_dir, cfg->snapshot_interval, e);
+    if (!b->snap)
+        goto fail;
+    b->snap_threshold = cfg->snapshot_threshold;
+    if (chain_state_base_height(st, &b->base_height, e) != 0)
+        goto fail;
+    b->snap_gate_until = now_ms() + 3000;
     if (core_build(b, e) != 0) {
         err_prefix(e, "bft: restoring consensus");
         goto fail;

@@ -13,6 +13,8 @@ enum {
     F_STATUS = 3,
     F_SYNC_GET = 4,
     F_SYNC_REC = 5,
+    F_SNAP_GET = 6,
+    F_SNAP_DATA = 7,
 };
 
 /* ---- store.c ---- */
@@ -21,6 +23,7 @@ enum {
 #define PFX_BLK "c/blk/"
 #define PFX_FIN "c/fin/"
 #define PFX_CERT "c/cert/"
+#define KEY_SNAP_HDRS "c/snap_hdrs"
 
 void bft_key_h(char *out, const char *pfx, uint64_t h, size_t *klen);   /* pfx ‖ be64 */
 void bft_key_blk(uint8_t out[6 + 8 + 32], uint64_t round, const chain_hash_t *id);
@@ -68,5 +71,31 @@ void bft_net_disconnect(bft_net_t *net, uint32_t handle);
 size_t bft_net_connected(bft_net_t *net);
 json_t *bft_net_peers_json(bft_net_t *net, const uint64_t *heights, size_t n_heights);
 int bft_net_listen_addrs(bft_net_t *net, buf_t *out);
+
+/* ---- snap.c: the snapshot producer and fetcher (loop thread) ---- */
+typedef struct bft_snapper bft_snapper_t;
+typedef void (*bft_send_fn)(void *ud, uint32_t to, uint8_t type, const uint8_t *head,
+                            size_t hlen, const uint8_t *body, size_t len);
+
+/* dir NULL: neither produces nor fetches. Frames leave through send. */
+bft_snapper_t *bft_snapper_new(chain_state_t *st, const node_genesis_t *g, bft_send_fn send,
+                               void *send_ud, const char *dir, uint64_t interval, err_t *e);
+void bft_snapper_free(bft_snapper_t *s);   /* joins the writer; accepts NULL */
+/* After each commit (a = the new anchor): every interval blocks, pins the
+ * state and starts the writer thread. */
+void bft_snapper_committed(bft_snapper_t *s, const cons_anchor_t *a);
+/* Appends the proof once the writer is done and a later block certifies
+ * the snapshot's tip; then serves it. */
+void bft_snapper_tick(bft_snapper_t *s);
+void bft_snapper_serve(bft_snapper_t *s, uint32_t from, const bft_snap_get_t *r);
+bool bft_snapper_can_fetch(const bft_snapper_t *s);
+bool bft_snapper_fetching(const bft_snapper_t *s);
+void bft_snapper_fetch_start(bft_snapper_t *s, uint32_t peer, uint64_t now);
+/* true when the download from *peer timed out (and was dropped). */
+bool bft_snapper_timed_out(bft_snapper_t *s, uint64_t now, uint32_t *peer);
+/* A SNAP_DATA frame: 0 = go on, 1 = complete (*path: the verified-hash
+ * file to import), < 0 = the download failed (e says why). */
+int bft_snapper_on_data(bft_snapper_t *s, uint32_t from, const uint8_t *d, size_t n,
+                        uint64_t now, const char **path, err_t *e);
 
 #endif

@@ -746,6 +746,15 @@ json_t *node_peers_json(node_t *n)
     return j ? j : json_array();
 }
 
+void node_tip_reloaded(node_t *n)
+{
+    chain_header_t tip;
+    if (chain_state_tip(n->st, &tip, NULL, NULL) == 0) {
+        atomic_store(&n->height, tip.height);
+        atomic_store(&n->last_block_ms, tip.timestamp_ms);
+    }
+}
+
 const node_genesis_t *node_genesis(const node_t *n)
 {
     return n->cfg.genesis;

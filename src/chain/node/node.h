@@ -269,6 +269,9 @@ int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e) B
 int node_apply_block(node_t *n, const chain_block_t *b, err_t *e) BASE_MUST_CHECK;
 /* Wakes the loop: the engine's tick runs soon (any thread). */
 void node_wake(node_t *n);
+/* The engine replaced the store's chain (a snapshot import on the loop
+ * thread): re-reads the tip for the node's counters. */
+void node_tip_reloaded(node_t *n);
 
 /* ---- for the BFT engine (chain/bft) ------------------------------------------- */
 

@@ -126,6 +126,20 @@ static int m_block_number(void *ud, const json_t *params, json_t **result, rpc_e
     return 0;
 }
 
+/* A node restored from a snapshot holds no block between 0 and its base:
+ * a request for one gets an error that says so (not a null, which reads as
+ * "not yet"). */
+static int below_base(chain_state_t *st, uint64_t height, rpc_error_t *err)
+{
+    uint64_t base = 0;
+    if (height == 0 || chain_state_base_height(st, &base, NULL) != 0 || height >= base)
+        return 0;
+    return rpc_fail(err, RPC_BELOW_BASE,
+                    "height %llu is below this node's snapshot base %llu: it restored from a "
+                    "snapshot and holds no older blocks (ask a node with the whole chain)",
+                    (unsigned long long)height, (unsigned long long)base);
+}
+
 static int block_result(int rc, chain_block_t *b, bool full, const err_t *e, json_t **result,
                         rpc_error_t *err)
 {
@@ -161,6 +175,8 @@ static int m_block_by_number(void *ud, const json_t *params, json_t **result, rp
     bool full;
     if (rpc_param_bool(params, 1, false, &full, err))
         return -1;
+    if (below_base(st, height, err))
+        return -1;
     chain_block_t *b = NULL;
     err_t e = {0};
     int rc = chain_state_get_block(st, height, &b, &e);
@@ -171,6 +187,8 @@ static int m_raw_block(void *ud, const json_t *params, json_t **result, rpc_erro
 {
     uint64_t height;
     if (rpc_param_count_check(params, 1, 1, err) || rpc_param_u64(params, 0, &height, err))
+        return -1;
+    if (below_base(node_state(ud), height, err))
         return -1;
     uint8_t *raw = NULL;
     size_t n = 0;
@@ -370,6 +388,9 @@ static int m_consensus(void *ud, const json_t *params, json_t **result, rpc_erro
                         "self", cs.self >= 0 ? json_integer(cs.self) : json_null(),
                         "peers_connected", (json_int_t)cs.peers_connected, "validators", vals,
                         "total_stake", cjson_u64(total));
+    uint64_t base = 0;
+    if (*result && chain_state_base_height(node_state(ud), &base, NULL) == 0)
+        json_object_set_new(*result, "snapshot_base", cjson_u64(base));
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding");
 }
 
@@ -385,6 +406,8 @@ static int m_finality_proof(void *ud, const json_t *params, json_t **result, rpc
 {
     uint64_t height;
     if (rpc_param_count_check(params, 1, 1, err) || rpc_param_u64(params, 0, &height, err))
+        return -1;
+    if (below_base(node_state(ud), height, err))
         return -1;
     err_t e = {0};
     json_t *p = light_proof_build(node_state(ud), height, &e);
@@ -866,7 +889,8 @@ const rpc_method_t rpc_chain_methods[] = {
     {NULL, NULL, NULL},
 };
 
-const int rpc_chain_codes[] = {RPC_TX_INVALID, RPC_TX_REJECTED, RPC_NOT_READY, RPC_EXEC_FAILED, 0};
+const int rpc_chain_codes[] = {RPC_TX_INVALID, RPC_TX_REJECTED, RPC_NOT_READY, RPC_EXEC_FAILED,
+                               RPC_BELOW_BASE, 0};
 
 static int health_cb(void *ud, json_t **body)
 {

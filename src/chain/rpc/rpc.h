@@ -18,6 +18,7 @@
 #define RPC_TX_REJECTED -32001     /* mempool refused it; data.reason = mempool reason name */
 #define RPC_NOT_READY -32002       /* node has no chain yet / shutting down */
 #define RPC_EXEC_FAILED -32003     /* aeth_estimateGas: the execution fails; data = outcome */
+#define RPC_BELOW_BASE -32004      /* the height is below the snapshot this node restored from */
 
 struct node;   /* chain/node/node.h */
 /* The aeth_* method table; ud is a node_t *. */

@@ -16,6 +16,7 @@
 #define SNAP_MAGIC "AETHSNAP"
 #define SNAP_VERSION 2   /* 2 adds data leaves; version 1 files (no data) still import */
 #define SNAP_MAX_BLOCK (CHAIN_MAX_BLOCK_BYTES + 0u)
+#define SNAP_PROOF_MAGIC "AETHPRF1"
 
 /* ---- export: records -> sha256 + zstd stream -> FILE ---- */
 
@@ -70,23 +71,71 @@ static void zo_finish(zout_t *w)
     }
 }
 
+struct chain_snap_pin {
+    db_snap_t *snap;
+    uint64_t height;
+};
+
+chain_snap_pin_t *chain_state_snapshot_pin(chain_state_t *st, uint64_t *height, err_t *e)
+{
+    chain_snap_pin_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+        return NULL;
+    }
+    /* tip, block and records as of one instant */
+    pthread_rwlock_rdlock(&st->lock);
+    if (!st->has_tip) {
+        pthread_rwlock_unlock(&st->lock);
+        free(p);
+        err_set(e, CHAIN_ENOTFOUND, "snapshot: the store is empty (no genesis)");
+        return NULL;
+    }
+    p->height = st->tip.height;
+    p->snap = db_snapshot(st->db, e);
+    pthread_rwlock_unlock(&st->lock);
+    if (!p->snap) {
+        free(p);
+        err_prefix(e, "snapshot");
+        return NULL;
+    }
+    if (height)
+        *height = p->height;
+    return p;
+}
+
+void chain_state_snapshot_unpin(chain_state_t *st, chain_snap_pin_t *p)
+{
+    if (!p)
+        return;
+    db_snapshot_release(st->db, p->snap);
+    free(p);
+}
+
 int chain_state_snapshot_export(chain_state_t *st, const char *path, err_t *e)
+{
+    return chain_state_snapshot_write(st, path, NULL, e);
+}
+
+int chain_state_snapshot_write(chain_state_t *st, const char *path, uint64_t *height_out, err_t *e)
+{
+    chain_snap_pin_t *p = chain_state_snapshot_pin(st, height_out, e);
+    if (!p)
+        return e && e->code ? e->code : CHAIN_EIO;
+    int rc = chain_state_snapshot_write_pin(st, p, path, e);
+    chain_state_snapshot_unpin(st, p);
+    return rc;
+}
+
+int chain_state_snapshot_write_pin(chain_state_t *st, const chain_snap_pin_t *pin,
+                                   const char *path, err_t *e)
 {
     int rc = 0;
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return err_set(e, CHAIN_EINVAL, "snapshot: path too long");
-    /* pin the state: tip, block and records as of one instant */
-    pthread_rwlock_rdlock(&st->lock);
-    if (!st->has_tip) {
-        pthread_rwlock_unlock(&st->lock);
-        return err_set(e, CHAIN_ENOTFOUND, "snapshot: the store is empty (no genesis)");
-    }
-    uint64_t height = st->tip.height;
-    db_snap_t *snap = db_snapshot(st->db, e);
-    pthread_rwlock_unlock(&st->lock);
-    if (!snap)
-        return err_prefix(e, "snapshot"), CHAIN_EIO;
+    uint64_t height = pin->height;
+    const db_snap_t *snap = pin->snap;
 
     db_iter_t *it = NULL;
     zout_t w = {.e = e};
@@ -208,7 +257,39 @@ out:
     ZSTD_freeCCtx(w.z);
     free(blk);
     free(gen);
-    db_snapshot_release(st->db, snap);
+    return rc;
+}
+
+/* ---- the proof section: a second zstd frame appended to the file ---- */
+
+int chain_state_snapshot_add_proof(const char *path, const uint8_t *proof, size_t n, err_t *e)
+{
+    if (n == 0 || n > CHAIN_SNAP_PROOF_MAX)
+        return err_set(e, CHAIN_EINVAL, "snapshot: proof of %zu bytes (1..%u)", n,
+                       (unsigned)CHAIN_SNAP_PROOF_MAX);
+    zout_t w = {.e = e};
+    w.f = fopen(path, "ab");
+    if (!w.f)
+        return err_set(e, CHAIN_EIO, "snapshot: cannot open %s: %s", path, strerror(errno));
+    w.z = ZSTD_createCCtx();
+    if (!w.z) {
+        fclose(w.f);
+        return err_set(e, CHAIN_ENOMEM, "snapshot: zstd context");
+    }
+    ZSTD_CCtx_setParameter(w.z, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(w.z, ZSTD_c_checksumFlag, 1);
+    uint8_t hdr[12];
+    memcpy(hdr, SNAP_PROOF_MAGIC, 8);
+    store_le32(hdr + 8, (uint32_t)n);
+    zo_write(&w, hdr, sizeof hdr, false);
+    zo_write(&w, proof, n, false);
+    zo_finish(&w);
+    int rc = w.rc;
+    if (!rc && (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0))
+        rc = err_set(e, CHAIN_EIO, "snapshot: flushing %s failed", path);
+    if (fclose(w.f) != 0 && !rc)
+        rc = err_set(e, CHAIN_EIO, "snapshot: closing %s failed", path);
+    ZSTD_freeCCtx(w.z);
     return rc;
 }
 
@@ -312,16 +393,70 @@ static int add_leaf(smt_leaf_t **leaves, size_t *n, size_t *cap, err_t *e)
     return 0;
 }
 
+/* Deletes every record of the state families (a store holding block 0
+ * alone: its genesis accounts, tree and history) in wb. */
+static int batch_clear_state(chain_state_t *st, db_batch_t *wb, err_t *e)
+{
+    static const int cfs[] = {CF_ACCOUNTS, CF_UTXOS, CF_OWNER_UTXO, CF_SMT, CF_DATA, CF_HIST};
+    for (size_t c = 0; c < sizeof cfs / sizeof cfs[0]; c++) {
+        db_iter_t *it = db_iter_new(st->db, NULL, cfs[c], e);
+        if (!it)
+            return CHAIN_EIO;
+        for (db_iter_first(it); db_iter_valid(it); db_iter_next(it)) {
+            size_t kl;
+            const uint8_t *k = db_iter_key(it, &kl);
+            db_batch_delete(st->db, wb, cfs[c], k, kl);
+        }
+        int rc = db_iter_status(it, e);
+        db_iter_free(it);
+        if (rc)
+            return err_prefix(e, "snapshot: clearing the genesis state"), CHAIN_EIO;
+    }
+    return 0;
+}
+
 int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain_genesis_t *g,
                                 err_t *e)
+{
+    return chain_state_snapshot_import_opts(st, path, g, NULL, e);
+}
+
+int chain_state_base_height(chain_state_t *st, uint64_t *height, err_t *e)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    *height = 0;
+    int rc = db_get(st->db, NULL, CF_META, "snap_base", 9, &v, &n, e);
+    if (rc == CHAIN_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (n == 8)
+        *height = load_be64(v);
+    free(v);
+    return n == 8 ? 0 : err_set(e, CHAIN_EIO, "state: corrupt snap_base record (%zu bytes)", n);
+}
+
+int chain_state_snapshot_import_opts(chain_state_t *st, const char *path,
+                                     const chain_genesis_t *g, const chain_snap_opts_t *opts,
+                                     err_t *e)
 {
     if (!g)
         return err_set(e, CHAIN_EINVAL, "snapshot: import needs the genesis to check it against");
     if (st->read_only)
         return err_set(e, CHAIN_EINVAL, "snapshot: store is open read-only");
-    if (chain_state_has_tip(st))
-        return err_set(e, CHAIN_EINVAL, "snapshot: import needs an empty data directory");
+    bool replace = false;
+    chain_hash_t have0;
+    if (chain_state_has_tip(st)) {
+        chain_header_t t;
+        if (!opts || !opts->replace_genesis || chain_state_tip(st, &t, &have0, NULL) != 0 ||
+            t.height != 0)
+            return err_set(e, CHAIN_EINVAL, "snapshot: import needs an empty data directory");
+        replace = true;
+    }
     int rc = 0;
+    uint8_t *proof = NULL;
+    uint32_t proof_len = 0;
     zin_t r;
     memset(&r, 0, sizeof r);
     r.e = e;
@@ -373,7 +508,9 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
     }
     if ((rc = read_block(&r, blen, "tip block", &braw, &blk, e)))
         goto out;
-    if ((rc = chain_block_check(blk, e))) {
+    /* a certified (BFT) tip is unsigned: chain_check_origin checks its body,
+     * the caller's verify hook its QC */
+    if (!g->certified && (rc = chain_block_check(blk, e))) {
         err_prefix(e, "snapshot");
         goto out;
     }
@@ -496,10 +633,34 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
         rc = err_set(e, CHAIN_EINVAL, "snapshot: content digest mismatch (file altered)");
         goto out;
     }
-    uint8_t extra;
-    if (zi_read(&r, &extra, 1, false)) {
-        rc = err_set(e, CHAIN_EINVAL, "snapshot: data after the trailer");
-        goto out;
+    /* the optional proof section (a second zstd frame) */
+    uint8_t ph[12];
+    if (zi_read(&r, ph, 1, false)) {
+        if (!zi_read(&r, ph + 1, sizeof ph - 1, false) || memcmp(ph, SNAP_PROOF_MAGIC, 8) != 0) {
+            rc = r.zerr ? CHAIN_EINVAL
+                        : err_set(e, CHAIN_EINVAL, "snapshot: data after the trailer is not a "
+                                                   "proof section");
+            goto out;
+        }
+        proof_len = load_le32(ph + 8);
+        if (proof_len == 0 || proof_len > CHAIN_SNAP_PROOF_MAX) {
+            rc = err_set(e, CHAIN_EINVAL, "snapshot: proof section of %u bytes (1..%u)",
+                         proof_len, (unsigned)CHAIN_SNAP_PROOF_MAX);
+            goto out;
+        }
+        if (!(proof = malloc(proof_len))) {
+            rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
+            goto out;
+        }
+        if (!zi_read(&r, proof, proof_len, false)) {
+            rc = trunc_err(&r, "proof section");
+            goto out;
+        }
+        uint8_t extra;
+        if (zi_read(&r, &extra, 1, false)) {
+            rc = err_set(e, CHAIN_EINVAL, "snapshot: data after the proof section");
+            goto out;
+        }
     }
     if (r.zerr) {
         rc = CHAIN_EINVAL;
@@ -515,6 +676,28 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
                      "snapshot: rebuilt state root differs from block %llu's state_root",
                      (unsigned long long)blk->header.height);
         goto out;
+    }
+    if (replace) {
+        chain_hash_t g0;
+        chain_header_hash(&gblk->header, &g0);
+        if (!chain_hash_equal(&g0, &have0)) {
+            rc = err_set(e, CHAIN_EINVAL, "snapshot: its block 0 is not the store's block 0");
+            goto out;
+        }
+    }
+    /* the caller's check of the proof (a BFT chain: the tip is final) */
+    const chain_meta_op_t *ops = NULL;
+    size_t n_ops = 0;
+    if (opts && opts->verify &&
+        (rc = opts->verify(opts->ud, blk, proof, proof_len, &ops, &n_ops, e)) != 0)
+        goto out;
+    if (replace && (rc = batch_clear_state(st, wb, e)) != 0)
+        goto out;
+    for (size_t i = 0; i < n_ops; i++) {
+        if (ops[i].val)
+            db_batch_put(st->db, wb, CF_META, ops[i].key, ops[i].klen, ops[i].val, ops[i].vlen);
+        else
+            db_batch_delete(st->db, wb, CF_META, ops[i].key, ops[i].klen);
     }
     if (smt_batch_nodes(st, &nodes, wb) != 0) {
         rc = err_set(e, CHAIN_ENOMEM, "snapshot: out of memory");
@@ -537,9 +720,12 @@ int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain
         memcpy(tip, hk, 8);
         memcpy(tip + 8, bh.b, 32);
         db_batch_put(st->db, wb, CF_META, "tip", 3, tip, 40);
+        /* no block (and no state history) below the snapshot's tip */
+        db_batch_put(st->db, wb, CF_META, "snap_base", 9, hk, 8);
+        db_batch_put(st->db, wb, CF_META, "hist_base", 9, hk, 8);
     }
     pthread_rwlock_wrlock(&st->lock);
-    if (st->has_tip) {
+    if (st->has_tip && (!replace || st->tip.height != 0)) {
         rc = err_set(e, CHAIN_EINVAL, "snapshot: the store got a chain during import");
     } else {
         if ((rc = db_write(st->db, wb, e)) != 0) {
@@ -560,6 +746,7 @@ out:
     kv_free(&nodes);
     free(leaves);
     free(dval);
+    free(proof);
     free(braw);
     free(graw);
     chain_block_free(blk);

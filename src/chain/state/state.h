@@ -360,4 +360,47 @@ int chain_state_check(chain_state_t *st, err_t *e) BASE_MUST_CHECK;
 int chain_state_snapshot_import(chain_state_t *st, const char *path, const chain_genesis_t *g,
                                 err_t *e) BASE_MUST_CHECK;
 
+/* Export that also says which height it wrote (the tip at the instant the
+ * store was pinned). */
+int chain_state_snapshot_write(chain_state_t *st, const char *path, uint64_t *height, err_t *e)
+    BASE_MUST_CHECK;
+/* The same in two steps, so a node can pin its state at a commit (cheap, on
+ * its loop thread) and write the file on another thread: pin (the tip height
+ * in *height), write_pin (any thread, the store stays usable), unpin. */
+typedef struct chain_snap_pin chain_snap_pin_t;
+chain_snap_pin_t *chain_state_snapshot_pin(chain_state_t *st, uint64_t *height, err_t *e);
+int chain_state_snapshot_write_pin(chain_state_t *st, const chain_snap_pin_t *pin,
+                                   const char *path, err_t *e) BASE_MUST_CHECK;
+void chain_state_snapshot_unpin(chain_state_t *st, chain_snap_pin_t *pin);   /* accepts NULL */
+
+/* The proof section: a second zstd frame after the trailer,
+ *   "AETHPRF1" u32 len (1..CHAIN_SNAP_PROOF_MAX), len bytes
+ * opaque to this module (chain/bft puts the finality proof of the tip
+ * there). Not covered by the content digest: the proof proves itself.
+ * add_proof appends it to a file written by export (not atomic: callers
+ * append to a temporary file and rename). */
+#define CHAIN_SNAP_PROOF_MAX (4u << 20)
+int chain_state_snapshot_add_proof(const char *path, const uint8_t *proof, size_t n, err_t *e)
+    BASE_MUST_CHECK;
+
+typedef struct chain_snap_opts {
+    /* accept a store that holds block 0 alone (a node just initialised with
+     * the same genesis): its genesis state is replaced in the same batch */
+    bool replace_genesis;
+    /* Called once the records reproduce the tip's state root and before
+     * anything is written, with the proof section (NULL, 0 when the file has
+     * none). Non-zero refuses the file (its err_t explains). *ops are meta
+     * records written in the import's batch; they must stay valid until the
+     * import returns. */
+    int (*verify)(void *ud, const chain_block_t *tip, const uint8_t *proof, size_t n,
+                  const chain_meta_op_t **ops, size_t *n_ops, err_t *e);
+    void *ud;
+} chain_snap_opts_t;
+int chain_state_snapshot_import_opts(chain_state_t *st, const char *path,
+                                     const chain_genesis_t *g, const chain_snap_opts_t *opts,
+                                     err_t *e) BASE_MUST_CHECK;
+/* The height of the snapshot a store was imported from (no blocks below
+ * it but block 0); 0 for a store that holds its whole chain. */
+int chain_state_base_height(chain_state_t *st, uint64_t *height, err_t *e) BASE_MUST_CHECK;
+
 #endif /* AETHER_CHAIN_STATE_H */

@@ -21,68 +21,7 @@
 
 #include "chain/bft/bft.h"
 #include "chain/bft/internal.h"   /* the network thread, tested directly */
-
-static char tmpdir[256];
-
-typedef struct fixture {
-    node_genesis_t g;
-    node_key_t val[4], user;
-    chain_genesis_alloc_t alloc;
-    cons_valset_t *vs;
-    chain_hash_t gid, block0;
-} fixture_t;
-
-static void key_of(int i, node_key_t *k)
-{
-    uint8_t seed[32] = {0};
-    seed[0] = (uint8_t)i;
-    seed[1] = 0xB7;
-    node_key_from_seed(k, seed);
-}
-
-static void fixture_init(fixture_t *f)
-{
-    memset(f, 0, sizeof *f);
-    err_t e = {0};
-    f->g.validators = calloc(4, sizeof *f->g.validators);
-    assert_non_null(f->g.validators);
-    for (int i = 0; i < 4; i++) {
-        key_of(i, &f->val[i]);
-        json_t *j = node_validator_entry_json(&f->val[i], 10, &e);
-        assert_non_null(j);
-        assert_int_equal(node_validator_from_json(j, &f->g.validators[i], "v", &e), 0);
-        json_decref(j);
-    }
-    key_of(9, &f->user);
-    f->alloc.addr = f->user.addr;
-    f->alloc.balance = chain_u128_from_u64(1000000000);
-    f->g.bft = true;
-    f->g.n_validators = 4;
-    f->g.cons.epoch_len = 10;
-    f->g.cons.base_timeout_ms = 60000;   /* no timeouts during a test */
-    f->g.cons.max_timeout_ms = 60000;
-    f->g.cons.min_fee = chain_u128_from_u64(1000);
-    memset(f->g.cons.seed, 7, 32);
-    f->g.g.chain_id = 31;
-    f->g.g.timestamp_ms = 1000;
-    memcpy(f->g.g.proposer_pk, f->val[0].pk, 32);
-    f->g.g.accounts = &f->alloc;
-    f->g.g.n_accounts = 1;
-    f->g.g.certified = true;
-    f->vs = bft_valset_genesis(&f->g, &e);
-    assert_non_null(f->vs);
-    assert_int_equal(node_genesis_cons_id(&f->g, &f->gid, &e), 0);
-    chain_block_t *b0 = NULL;
-    assert_int_equal(chain_genesis_block(&f->g.g, &b0, &e), 0);
-    f->block0 = b0->hash;
-    chain_block_free(b0);
-}
-
-static void fixture_free(fixture_t *f)
-{
-    cons_valset_free(f->vs);
-    free(f->g.validators);
-}
+#include "fixture.h"
 
 /* The leader of round 1 and its proposal (a CONS message) of payload p. */
 static uint32_t make_proposal(fixture_t *f, const uint8_t *p, size_t n, buf_t *msg)
@@ -171,22 +110,6 @@ static void on_send(void *ud, uint32_t to, uint8_t type, const uint8_t *body, si
     s->block_at_vote = n > 0;
 }
 
-static node_t *open_node(fixture_t *f, const char *name, const node_key_t *key)
-{
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/%s", tmpdir, name);
-    node_config_t cfg;
-    node_config_default(&cfg);
-    cfg.data_dir = dir;
-    cfg.genesis = &f->g;
-    cfg.key = key;
-    err_t e = {0};
-    node_t *n = node_open(&cfg, &e);
-    if (!n)
-        fail_msg("node_open: %s", e.msg);
-    return n;
-}
-
 static void engine(fixture_t *f, node_t *n, const node_key_t *key, seen_t *s, node_engine_t *eng)
 {
     bft_config_t bc = {.genesis = &f->g, .key = key, .on_send = on_send, .on_send_ud = s};
@@ -199,7 +122,7 @@ static void test_vote_after_durable_safety(void **state)
 {
     (void)state;
     fixture_t f;
-    fixture_init(&f);
+    fixture_init(&f, 60000);
     buf_t p, msg;
     buf_init(&p, 0);
     buf_init(&msg, 0);
@@ -291,7 +214,7 @@ static void test_finality_record(void **state)
 {
     (void)state;
     fixture_t f;
-    fixture_init(&f);
+    fixture_init(&f, 60000);
     /* a made-up record: the chain/QC links are checked before any signature */
     cons_block_t blk;
     memset(&blk, 0, sizeof blk);
@@ -370,7 +293,7 @@ static void test_net_big_frames(void **state)
 {
     (void)state;
     fixture_t f;
-    fixture_init(&f);
+    fixture_init(&f, 60000);
     got_t ga = {.mu = PTHREAD_MUTEX_INITIALIZER}, gb = {.mu = PTHREAD_MUTEX_INITIALIZER};
     bft_net_cbs_t ca = {.on_msg = on_msg, .ud = &ga}, cb = {.on_msg = on_msg, .ud = &gb};
     err_t e = {0};
