@@ -6,7 +6,7 @@ set -eu
 PKGS="
   build-essential cmake ninja-build pkg-config git ca-certificates
   gcc clang lld-14 llvm-14 libclang-rt-14-dev
-  libsodium-dev librocksdb-dev libuv1-dev libjansson-dev libzstd-dev
+  libsodium-dev libssl-dev librocksdb-dev libuv1-dev libjansson-dev libzstd-dev
   libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev libcmocka-dev libcbor-dev
   wabt wasi-libc libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32
   php-cli php-xml php-mbstring phpunit

@@ -21,6 +21,7 @@ ERRDEF = re.compile(r"^\s*(?:#define\s+)?([A-Z][A-Z0-9]*_E[A-Z0-9_]+)\s*=?\s*\(?
 LIB_HEADERS = {
     "jansson": ["jansson.h"],
     "sodium": ["sodium.h", "sodium/"],
+    "openssl": ["openssl/"],
     "uv": ["uv.h", "uv/"],
     "zstd": ["zstd.h"],
     "protobuf-c": ["protobuf-c/"],

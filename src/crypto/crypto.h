@@ -1,5 +1,6 @@
 /*
- * crypto: thin, checked wrappers over libsodium for the primitives every
+ * crypto: thin, checked wrappers over libsodium (and, for one-shot SHA-256,
+ * OpenSSL's libcrypto, which uses SHA-NI: see crypto.c) for the primitives every
  * module shares: SHA-256/512 (one-shot and streaming), HMAC-SHA-256, Ed25519
  * (seed-based keys, detached signatures, public-key validation), secure random
  * bytes, and constant-time comparison. ECVRF (crypto/ecvrf) and BLS12-381

@@ -1,5 +1,8 @@
 /* Tests of crypto: SHA-2 (FIPS 180-4 examples), HMAC-SHA-256 (RFC 4231),
- * Ed25519 (RFC 8032 §7.1), streaming equals one-shot. */
+ * Ed25519 (RFC 8032 §7.1), streaming equals one-shot (one-shot SHA-256 is
+ * OpenSSL's, streaming libsodium's: every length 0..300, on several threads
+ * at once, each with its own OpenSSL context). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +64,40 @@ static void test_streaming(void **state)
     assert_memory_equal(s1, s2, 64);
 }
 
+/* 0 when one-shot and streaming SHA-256 agree on every length 0..300. */
+static void *sha_lengths(void *arg)
+{
+    uint8_t buf[300], one[32], two[32];
+    uintptr_t bad = 0;
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 31 + (uintptr_t)arg);
+    for (int round = 0; round < 20; round++)
+        for (size_t n = 0; n <= sizeof buf; n++) {
+            crypto_sha256(buf, n, one);
+            crypto_sha256_ctx_t c;
+            crypto_sha256_init(&c);
+            crypto_sha256_update(&c, buf, n / 2);
+            crypto_sha256_update(&c, buf + n / 2, n - n / 2);
+            crypto_sha256_final(&c, two);
+            bad += memcmp(one, two, 32) != 0;
+        }
+    return (void *)bad;
+}
+
+static void test_sha256_oneshot_threads(void **state)
+{
+    (void)state;
+    assert_null(sha_lengths((void *)7));
+    pthread_t th[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, sha_lengths, (void *)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad = (void *)1;
+        assert_int_equal(pthread_join(th[i], &bad), 0);
+        assert_null(bad);
+    }
+}
+
 static void test_hmac(void **state)
 {
     (void)state;
@@ -120,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_hmac),
         cmocka_unit_test(test_ed25519_rfc8032),
+        cmocka_unit_test(test_sha256_oneshot_threads),
         cmocka_unit_test(test_equal_wipe_random),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
