@@ -89,19 +89,44 @@ static const char status_usage[] =
     "consensus: the round it is in, the committed round and height, and the\n"
     "validator set (a BFT chain; the solo engine has one validator).\n";
 
-/* The options of the read-only commands: --rpc and --help; operands from
- * optind. */
-static int simple_opts(const char *prog, const char *use, int argc, char **argv, const char **url)
+/* --height H of the commands that read the state as of a block. */
+typedef struct at_height {
+    bool have;
+    uint64_t height;
+} at_height_t;
+
+static int height_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    at_height_t *h = ctx;
+    if (c != 'H')
+        return CHAIN_CLI_NOT_MINE;
+    if (!cli_parse_u64(arg, &h->height))
+        return cli_usage_error(prog, "%s '%s' is not a block height", name, arg);
+    h->have = true;
+    return -1;
+}
+
+/* The options of the read-only commands: --rpc, --help and, when height is
+ * not NULL, --height; operands from optind. */
+static int simple_opts(const char *prog, const char *use, int argc, char **argv, const char **url,
+                       at_height_t *height)
 {
     static const struct option opts[] = {
         CHAIN_CLI_RPC_OPTION,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    static const struct option opts_h[] = {
+        CHAIN_CLI_RPC_OPTION,
+        {"height", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     chain_cli_wallet_t w;
     chain_cli_wallet_init(&w, 0);
-    int rc = chain_cli_getopt(prog, use, CHAIN_CLI_RPC_HELP, argc, argv, ":r:h", opts, true,
-                              NULL, NULL, &w);
+    int rc = chain_cli_getopt(prog, use, CHAIN_CLI_RPC_HELP, argc, argv, ":r:h",
+                              height ? opts_h : opts, true, height ? height_opt : NULL, height,
+                              &w);
     *url = w.rpc;
     return rc;
 }
@@ -109,7 +134,7 @@ static int simple_opts(const char *prog, const char *use, int argc, char **argv,
 int aether_status_main(int argc, char **argv)
 {
     const char *prog = "aether status", *url = NULL;
-    int rc = simple_opts(prog, status_usage, argc, argv, &url);
+    int rc = simple_opts(prog, status_usage, argc, argv, &url, NULL);
     if (rc >= 0)
         return rc;
     if (optind < argc)
@@ -161,7 +186,7 @@ static const char peers_usage[] =
 int aether_peers_main(int argc, char **argv)
 {
     const char *prog = "aether peers", *url = NULL;
-    int rc = simple_opts(prog, peers_usage, argc, argv, &url);
+    int rc = simple_opts(prog, peers_usage, argc, argv, &url, NULL);
     if (rc >= 0)
         return rc;
     if (optind < argc)
@@ -180,16 +205,19 @@ int aether_peers_main(int argc, char **argv)
 }
 
 static const char balance_usage[] =
-    "Usage: aether balance [--rpc URL] ADDR|KEYFILE\n\n"
-    "Prints the account's balance, nonce and the next nonce to use.\n";
+    "Usage: aether balance [--height H] [--rpc URL] ADDR|KEYFILE\n\n"
+    "Prints the account's balance, nonce and the next nonce to use; with --height,\n"
+    "as block H left them (H within the node's --state-history).\n";
 
 /* The front `balance` and `utxos` share: options, one ADDR|KEYFILE, one
- * call of method with that address. NULL with *rc set when there is no
- * result (help, usage error, unreachable node, RPC error). */
-static json_t *call_with_addr(const char *prog, const char *usage, const char *method, int argc,
-                              char **argv, const char **url, int *rc)
+ * call of method with that address (and, with --height, the block: params
+ * [ADDR, H] or, with pad_max, [ADDR, null, H]). NULL with *rc set when there
+ * is no result (help, usage error, unreachable node, RPC error). */
+static json_t *call_with_addr(const char *prog, const char *usage, const char *method,
+                              bool pad_max, int argc, char **argv, const char **url, int *rc)
 {
-    if ((*rc = simple_opts(prog, usage, argc, argv, url)) >= 0)
+    at_height_t h = {0};
+    if ((*rc = simple_opts(prog, usage, argc, argv, url, &h)) >= 0)
         return NULL;
     if (argc - optind != 1) {
         *rc = cli_usage_error(prog, "expected one ADDR");
@@ -203,7 +231,10 @@ static json_t *call_with_addr(const char *prog, const char *usage, const char *m
         return NULL;
     char hex[2 * CHAIN_ADDR_BYTES + 1];
     chain_addr_to_hex(&a, hex);
-    json_t *res = call(prog, c, method, json_pack("[s]", hex));
+    json_t *params = !h.have  ? json_pack("[s]", hex)
+                     : pad_max ? json_pack("[s,n,o]", hex, cjson_u64(h.height))
+                               : json_pack("[s,o]", hex, cjson_u64(h.height));
+    json_t *res = call(prog, c, method, params);
     chain_client_free(c);
     *rc = CLI_FAIL;
     return res;
@@ -213,7 +244,8 @@ int aether_balance_main(int argc, char **argv)
 {
     const char *prog = "aether balance", *url = NULL;
     int rc;
-    json_t *res = call_with_addr(prog, balance_usage, "aeth_getAccount", argc, argv, &url, &rc);
+    json_t *res = call_with_addr(prog, balance_usage, "aeth_getAccount", false, argc, argv, &url,
+                                 &rc);
     if (!res)
         return rc;
     chain_u128_t bal;
@@ -232,7 +264,7 @@ static const char tx_usage[] =
 int aether_tx_main(int argc, char **argv)
 {
     const char *prog = "aether tx", *url = NULL;
-    int rc = simple_opts(prog, tx_usage, argc, argv, &url);
+    int rc = simple_opts(prog, tx_usage, argc, argv, &url, NULL);
     if (rc >= 0)
         return rc;
     if (argc - optind != 1)
@@ -268,13 +300,15 @@ int aether_tx_main(int argc, char **argv)
 }
 
 static const char utxos_usage[] =
-    "Usage: aether utxos [--rpc URL] ADDR|KEYFILE\n\nLists the UTxOs the address owns.\n";
+    "Usage: aether utxos [--height H] [--rpc URL] ADDR|KEYFILE\n\n"
+    "Lists the UTxOs the address owns; with --height, those it owned as block H\n"
+    "left them (H within the node's --state-history).\n";
 
 int aether_utxos_main(int argc, char **argv)
 {
     const char *prog = "aether utxos", *url = NULL;
     int rc;
-    json_t *res = call_with_addr(prog, utxos_usage, "aeth_getUtxos", argc, argv, &url, &rc);
+    json_t *res = call_with_addr(prog, utxos_usage, "aeth_getUtxos", true, argc, argv, &url, &rc);
     if (!res)
         return rc;
     res = expect(prog, url, "aeth_getUtxos", res, json_is_array(res));

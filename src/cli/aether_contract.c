@@ -411,13 +411,29 @@ static int verify_slot(const chain_addr_t *a, const uint8_t *key, size_t klen, c
     return rc;
 }
 
+/* The proof's root is the state_root in block height's header. */
+static int check_block_root(chain_client_t *c, uint64_t height, const json_t *proof, err_t *e)
+{
+    json_t *b = NULL;
+    if (chain_client_call(c, "aeth_getBlockByNumber", json_pack("[o]", cjson_u64(height)), &b,
+                          e) != 0)
+        return CHAIN_EPROOF;
+    const char *want = str(json_object_get(b, "state_root"));
+    chain_hash_t wr, pr;
+    int rc = 0;
+    if (chain_hash_from_hex(want, &wr, NULL) != 0 ||
+        chain_hash_from_hex(str(json_object_get(proof, "root")), &pr, NULL) != 0 ||
+        !chain_hash_equal(&wr, &pr))
+        rc = err_set(e, CHAIN_EPROOF, "proof: its root is not the state_root of block %llu",
+                     (unsigned long long)height);
+    json_decref(b);
+    return rc;
+}
+
 static int storage_fn(const char *prog, c_opts_t *o)
 {
     if (!o->have_contract || !o->skey)
         return cli_usage_error(prog, "--contract ADDRESS and --slot HEX are required");
-    if (o->proof && o->have_height)
-        return cli_usage_error(prog, "--proof proves against the current state root only; "
-                                     "drop --height");
     int rc = CLI_OK;
     chain_client_t *c = chain_cli_open_client(prog, o->w.rpc, &rc);
     if (!c)
@@ -439,12 +455,17 @@ static int storage_fn(const char *prog, c_opts_t *o)
         }
         return finish(prog, c, rc, res, &e);
     }
-    rc = chain_client_call(c, "aeth_getProof", json_pack("[{s:s,s:s}]", "contract", a, "key", k),
+    json_t *target = json_pack("{s:s,s:s}", "contract", a, "key", k);
+    rc = chain_client_call(c, "aeth_getProof",
+                           o->have_height ? json_pack("[o,o]", target, cjson_u64(o->height))
+                                          : json_pack("[o]", target),
                            &res, &e);
     free(k);
     if (rc == 0) {
         err_t ve = {0};
         int vrc = verify_slot(&o->contract, o->skey, o->skey_len, res, &ve);
+        if (vrc == 0 && o->have_height)   /* the root must be block H's */
+            vrc = check_block_root(c, o->height, res, &ve);
         json_object_set_new(res, "verified", json_boolean(vrc == 0));
         if (vrc) {
             chain_cli_print_json(res);
@@ -457,10 +478,12 @@ static int storage_fn(const char *prog, c_opts_t *o)
 }
 
 static const char storage_usage[] =
-    "Usage: aether contract storage --contract ADDRESS --slot HEX [--proof | --height N]\n"
+    "Usage: aether contract storage --contract ADDRESS --slot HEX [--proof] [--height N]\n"
     "         [--rpc URL]\n"
     "Prints a storage slot's value (null when absent); with --proof, the state-tree\n"
-    "proof of the slot (present or absent), verified here against its state root.\n";
+    "proof of the slot (present or absent), verified here against its state root.\n"
+    "With --height, as block N left it (within the node's --state-history); a proof\n"
+    "is then checked against the state_root in block N's header.\n";
 static int c_storage(int argc, char **argv)
 {
     return with_opts("aether contract storage", storage_usage, argc, argv, storage_fn);

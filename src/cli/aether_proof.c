@@ -18,8 +18,8 @@
 static const char usage[] =
     "Usage: aether verify-proof --root HEX [FILE]\n"
     "       aether verify-proof --self-root [FILE]\n"
-    "       aether verify-proof (--address ADDR | --utxo TXHASH:INDEX) [--root HEX]\n"
-    "                           [--rpc URL] [--save FILE]\n"
+    "       aether verify-proof (--address ADDR | --utxo TXHASH:INDEX) [--height H]\n"
+    "                           [--root HEX] [--rpc URL] [--save FILE]\n"
     "\n"
     "Verifies a state proof (the result of aeth_getProof, or the whole JSON-RPC\n"
     "response) read from FILE or standard input against the state root HEX (from\n"
@@ -28,14 +28,42 @@ static const char usage[] =
     "With --address or --utxo the proof is fetched from the node (--rpc URL, else\n"
     "$AETHER_RPC, else http://127.0.0.1:8545) together with its current state root\n"
     "(aeth_getStateRoot) unless --root is given, and verified locally; --save\n"
-    "writes the fetched proof to FILE.\n"
+    "writes the fetched proof to FILE. With --height H (within the node's\n"
+    "--state-history) the proof is of the state as block H left it and is\n"
+    "checked against the state_root in block H's header (aeth_getBlockByNumber)\n"
+    "unless --root is given.\n"
     "Prints what the proof shows. Exit status: 0 valid, 1 invalid or node\n"
     "unreachable, 2 malformed input or usage.\n";
 
+/* The state_root in block height's header. */
+static int header_root(const char *prog, rpc_client_t *c, const char *url, uint64_t height,
+                       chain_hash_t *root)
+{
+    json_t *res = NULL, *params = json_pack("[o]", cjson_u64(height));
+    int code = 0;
+    err_t e = {0};
+    int crc = rpc_client_call(c, "aeth_getBlockByNumber", params, &res, &code, &e);
+    json_decref(params);
+    if (crc != 0)
+        return cli_error(prog, CLI_FAIL, "aeth_getBlockByNumber at %s: %s", url, e.msg);
+    if (json_is_null(res)) {
+        json_decref(res);
+        return cli_error(prog, CLI_FAIL, "the node has no block %llu", (unsigned long long)height);
+    }
+    json_t *r = json_object_get(res, "state_root");
+    int bad = !json_is_string(r) || chain_hash_from_hex(json_string_value(r), root, &e);
+    json_decref(res);
+    if (bad)
+        return cli_error(prog, CLI_FAIL, "aeth_getBlockByNumber: unexpected result");
+    return CLI_OK;
+}
+
 /* Fetches root (unless *have_root) and proof; retries when a block lands
- * between the two calls. Returns the proof JSON or NULL (error printed). */
-static json_t *fetch(const char *prog, const char *url, json_t *param, chain_hash_t *root,
-                     bool have_root, int *rc)
+ * between the two calls. At a height (not NULL), the root is that block's
+ * header's and the proof the node's as of it. Returns the proof JSON or
+ * NULL (error printed). */
+static json_t *fetch(const char *prog, const char *url, json_t *param, const uint64_t *height,
+                     chain_hash_t *root, bool have_root, int *rc)
 {
     err_t e = {0};
     rpc_client_t *c = rpc_client_new(url, 30000, &e);
@@ -44,6 +72,14 @@ static json_t *fetch(const char *prog, const char *url, json_t *param, chain_has
         return NULL;
     }
     json_t *proof = NULL;
+    *rc = CLI_FAIL;
+    if (height && !have_root) {
+        if ((*rc = header_root(prog, c, url, *height, root)) != CLI_OK) {
+            rpc_client_free(c);
+            return NULL;
+        }
+        have_root = true;   /* a block's root does not move */
+    }
     *rc = CLI_FAIL;
     for (int attempt = 0; attempt < 5; attempt++) {
         json_t *res = NULL;
@@ -61,7 +97,8 @@ static json_t *fetch(const char *prog, const char *url, json_t *param, chain_has
                 break;
             }
         }
-        json_t *params = json_pack("[O]", param);
+        json_t *params = height ? json_pack("[O,o]", param, cjson_u64(*height))
+                                : json_pack("[O]", param);
         int crc = rpc_client_call(c, "aeth_getProof", params, &proof, &code, &e);
         json_decref(params);
         if (crc != 0) {
@@ -100,15 +137,22 @@ int aether_verify_proof_main(int argc, char **argv)
         {"utxo", required_argument, NULL, 'u'},
         {"rpc", required_argument, NULL, 'R'},
         {"save", required_argument, NULL, 'S'},
+        {"height", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *root_hex = NULL, *addr_s = NULL, *utxo_s = NULL, *rpc = NULL, *save = NULL;
-    bool self_root = false;
+    bool self_root = false, have_height = false;
+    uint64_t height = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":r:sa:u:R:S:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'H':
+            if (!cli_parse_u64(optarg, &height))
+                return cli_usage_error(prog, "--height '%s' is not a block height", optarg);
+            have_height = true;
+            break;
         case 'r': root_hex = optarg; break;
         case 's': self_root = true; break;
         case 'a': addr_s = optarg; break;
@@ -125,8 +169,8 @@ int aether_verify_proof_main(int argc, char **argv)
                                argv[optind + (fetching ? 0 : 1)]);
     if (addr_s && utxo_s)
         return cli_usage_error(prog, "--address and --utxo exclude each other");
-    if (!fetching && (rpc || save))
-        return cli_usage_error(prog, "--rpc and --save need --address or --utxo");
+    if (!fetching && (rpc || save || have_height))
+        return cli_usage_error(prog, "--rpc, --save and --height need --address or --utxo");
     if (!fetching && !root_hex && !self_root)
         return cli_usage_error(prog, "--root HEX (the trusted state root) is required");
     if (root_hex && self_root)
@@ -173,7 +217,8 @@ int aether_verify_proof_main(int argc, char **argv)
             rpc = env && *env ? env : "http://127.0.0.1:8545";
         }
         int frc;
-        fetched = fetch(prog, rpc, param, &root, root_hex != NULL, &frc);
+        fetched = fetch(prog, rpc, param, have_height ? &height : NULL, &root, root_hex != NULL,
+                        &frc);
         json_decref(param);
         if (!fetched)
             return frc;

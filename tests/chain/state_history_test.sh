@@ -5,8 +5,12 @@
 # token balance and alice's native balance, `aether contract query --height`,
 # `aether contract storage --height` and the RPC (aeth_call, aeth_getAccount,
 # aeth_getStorageAt with a block number) still answer with the old values;
-# a future height and (after a restart with a 1-block window) a pruned one
-# are refused naming the tip / the oldest available height.
+# proofs at a height (aeth_getProof [.., H] through `aether verify-proof
+# --height` and `aether contract storage --proof --height`) show the old
+# balance and verify against block H's header state_root, not the tip's;
+# `aether utxos --height` lists a UTxO spent since; a future height and
+# (after a restart with a 1-block window) a pruned one are refused naming
+# the tip / the oldest available height.
 # Usage: state_history_test.sh AETHERD AETHER AIC_TOKEN_WASM
 set -u
 AETHERD=$1 AETHER=$2 WASM=$3
@@ -110,6 +114,47 @@ SLOT=02${BOB}
     jget '["value"]')" = None ] || fail "storage at $H0 (absent then)"
 echo "ok: aeth_getAccount / aeth_call / storage with a block number"
 
+# proofs at a height: the old balance, under block H1's header state root
+ROOT_H1=$(rpc aeth_getBlockByNumber "[$H1]" | jget '["result"]["state_root"]')
+TIP_ROOT=$(rpc aeth_getStateRoot "[]" | jget '["result"]["root"]')
+[ "$ROOT_H1" != "$TIP_ROOT" ] || fail "the root did not change after block $H1"
+OUT=$("$AETHER" verify-proof --address "$ALICE" --height "$H1" --save "$T/p1.json") ||
+    fail "verify-proof --height $H1: $OUT"
+echo "$OUT" | grep -q "^valid: account $ALICE exists with balance $ALICE_H1 .* under state root $ROOT_H1\$" ||
+    fail "proof at $H1: $OUT (want balance $ALICE_H1, root $ROOT_H1)"
+[ "$(jget '["root"]' <"$T/p1.json")" = "$ROOT_H1" ] || fail "saved proof's root"
+OUT=$("$AETHER" verify-proof --address "$ALICE") || fail "verify-proof at the tip: $OUT"
+echo "$OUT" | grep -q "with balance $ALICE_NOW " || fail "proof at the tip: $OUT (want $ALICE_NOW)"
+if OUT=$("$AETHER" verify-proof --root "$TIP_ROOT" "$T/p1.json"); then
+    fail "block $H1's proof verified against the tip's root: $OUT"; fi
+echo "$OUT" | grep -q "^invalid" || fail "old proof against the tip root: $OUT"
+OUT=$("$AETHER" contract storage --contract "$TOKEN" --slot "$SLOT" --proof --height "$H1") ||
+    fail "storage --proof --height $H1: $OUT"
+[ "$(echo "$OUT" | jget '["value"]')" = "$(u128 300)" ] &&
+    [ "$(echo "$OUT" | jget '["verified"]')" = True ] &&
+    [ "$(echo "$OUT" | jget '["root"]')" = "$ROOT_H1" ] || fail "storage proof at $H1: $OUT"
+echo "ok: proofs at block $H1 show the old values under its header's state root"
+
+# UTxOs at a height: alice makes one for herself, then spends it to bob
+OUT=$("$AETHER" utxo send --key "$T/alice.json" --to "$ALICE" --amount 1000 \
+    --from-balance 100000 --wait) || fail "utxo send to alice: $OUT"
+HU1=$(echo "$OUT" | jget '["receipt"]["block_height"]')
+U1=$(echo "$OUT" | jget '["hash"]')
+OUT=$("$AETHER" utxo send --key "$T/alice.json" --to "$BOB" --amount 400 --in "$U1:0" \
+    --from-balance 100000 --wait) || fail "utxo spend to bob: $OUT"
+HU2=$(echo "$OUT" | jget '["receipt"]["block_height"]')
+n_utxos() { python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
+[ "$("$AETHER" utxos --height "$HU1" "$ALICE" | n_utxos)" = 1 ] || fail "alice's UTxO at $HU1"
+"$AETHER" utxos --height "$HU1" "$ALICE" | grep -q "$U1" || fail "alice's UTxO at $HU1 is $U1"
+[ "$("$AETHER" utxos "$ALICE" | n_utxos)" = 0 ] || fail "alice's UTxO is spent now"
+[ "$("$AETHER" utxos --height "$HU1" "$BOB" | n_utxos)" = 0 ] || fail "bob had none at $HU1"
+[ "$("$AETHER" utxos --height "$HU2" "$BOB" | n_utxos)" = 1 ] || fail "bob's UTxO at $HU2"
+OUT=$("$AETHER" verify-proof --utxo "$U1:0" --height "$HU1") || fail "utxo proof at $HU1: $OUT"
+echo "$OUT" | grep -q "exists, owner $ALICE, amount 1000" || fail "utxo proof at $HU1: $OUT"
+OUT=$("$AETHER" verify-proof --utxo "$U1:0") || fail "utxo proof at the tip: $OUT"
+echo "$OUT" | grep -q "is absent" || fail "spent utxo at the tip: $OUT"
+echo "ok: aether utxos --height and UTxO proofs at a height"
+
 # bad heights: clear errors
 if OUT=$("$AETHER" contract query --contract "$TOKEN" --input 07 --height 999999999 2>&1); then
     fail "a future height was accepted"; fi
@@ -134,6 +179,14 @@ if OUT=$("$AETHER" contract query --contract "$TOKEN" --input "06${BOB}" --heigh
 echo "$OUT" | grep -q "oldest available height" || fail "pruned height: $OUT"
 R=$(rpc aeth_getAccount "[\"$ALICE\", $H1]")
 echo "$R" | grep -q "oldest available height" || fail "aeth_getAccount pruned: $R"
+if OUT=$("$AETHER" verify-proof --address "$ALICE" --height "$H1" 2>&1); then
+    fail "a proof at a pruned height: $OUT"; fi
+echo "$OUT" | grep -q "oldest available height" || fail "proof at a pruned height: $OUT"
+if OUT=$("$AETHER" utxos --height "$HU1" "$ALICE" 2>&1); then
+    fail "utxos at a pruned height: $OUT"; fi
+echo "$OUT" | grep -q "oldest available height" || fail "utxos at a pruned height: $OUT"
+R=$(rpc aeth_getProof "[\"$ALICE\", 999999999]")
+echo "$R" | grep -q "in the future" || fail "aeth_getProof at a future height: $R"
 [ "$(bob_at latest)" = "$(u128 500)" ] || fail "bob after the restart"
 echo "ok: pruned heights refused after a restart with --state-history 1: $OUT" | head -c 300
 echo

@@ -307,7 +307,8 @@ int rpc_m_get_storage_at(void *ud, const json_t *params, json_t **result, rpc_er
  *  "siblings":[hex],"other_leaf":{"key","value_hash"} | null}; a verifier
  *  recomputes id = SHA-256(contract ‖ key) and checks the leaf with
  *  chain_data_proof_verify(CHAIN_DATA_STORAGE, id, leaf, ...). */
-int rpc_contract_storage_proof(void *ud, const json_t *obj, json_t **result, rpc_error_t *err)
+int rpc_contract_storage_proof(void *ud, const json_t *obj, bool latest, uint64_t height,
+                               json_t **result, rpc_error_t *err)
 {
     chain_addr_t a;
     bool has;
@@ -327,11 +328,17 @@ int rpc_contract_storage_proof(void *ud, const json_t *obj, json_t **result, rpc
     buf_t leaf;
     err_t e = {0};
     buf_init(&leaf, 0);
-    if (!p || chain_state_prove_data(node_state(ud), CHAIN_DATA_STORAGE, id, p, &leaf, &e) != 0) {
+    int rc = !p ? 0
+             : latest ? chain_state_prove_data(node_state(ud), CHAIN_DATA_STORAGE, id, p, &leaf, &e)
+                      : chain_state_prove_data_at(node_state(ud), height, CHAIN_DATA_STORAGE, id, p,
+                                                  &leaf, &e);
+    if (!p || rc != 0) {
         free(p);
         free(key);
         buf_free(&leaf);
-        return p ? internal(err, &e) : rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
+        if (!p)
+            return rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
+        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
     }
     chain_hash_t lk;
     chain_smt_key_data(CHAIN_DATA_STORAGE, id, &lk);

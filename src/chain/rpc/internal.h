@@ -21,7 +21,10 @@ int rpc_param_block(void *ud, const json_t *params, size_t i, uint64_t *height, 
                     rpc_error_t *err);
 /* A chain/state history error (a height pruned meanwhile) as RPC_INVALID_PARAMS. */
 int rpc_state_fail(rpc_error_t *err, const err_t *e);
-int rpc_contract_storage_proof(void *ud, const json_t *obj, json_t **result, rpc_error_t *err);
+/* aeth_getProof of a contract storage slot ({"contract","key"}), at the tip
+ * (latest) or as of block height. */
+int rpc_contract_storage_proof(void *ud, const json_t *obj, bool latest, uint64_t height,
+                               json_t **result, rpc_error_t *err);
 
 /* The SMT proof of data leaf (tag, id): {"root", id_name: id_json (taken),
  * "key", "exists", "value" (hex | null), "siblings", "other_leaf"}. */

@@ -17,11 +17,14 @@
  *   aeth_getAccount       [addr, block?] -> {"address","balance","nonce","next_nonce","exists"}
  *                                    (block: "latest" or a height within the state
  *                                    history; at a height next_nonce = nonce)
- *   aeth_getUtxos         [addr, max?] -> [{"tx","index","owner","amount"}]
+ *   aeth_getUtxos         [addr, max?, block?] -> [{"tx","index","owner","amount"}]
+ *                                    (max null: the default; block as for aeth_getAccount)
  *   aeth_sendRawTransaction [hex] -> "<tx hash hex>"
  *   aeth_getStateRoot     []      -> {"root","height","block_hash"}
- *   aeth_getProof         [addr] | [{"tx","index"}] -> proof JSON (types.h)
- *                         | [{"contract","key"}] -> a storage slot's proof
+ *   aeth_getProof         [addr | {"tx","index"}, block?] -> proof JSON (types.h)
+ *                         | [{"contract","key"}, block?] -> a storage slot's proof;
+ *                         at a block within the state history the proof is of
+ *                         that block's tree: "root" is its header's state_root
  *   aeth_call, aeth_estimateGas, aeth_getCode, aeth_getStorageAt,
  *   aeth_getLogs: contracts (contract_methods.c)
  *   aeth_getJob           [job_id] -> job JSON (chain_job_to_json) plus
@@ -453,18 +456,25 @@ static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_er
 static int m_get_utxos(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
     chain_addr_t a;
-    uint64_t max = MAX_UTXOS;
-    if (rpc_param_count_check(params, 1, 2, err) || param_addr(params, 0, &a, err))
+    uint64_t max = MAX_UTXOS, height;
+    bool latest;
+    if (rpc_param_count_check(params, 1, 3, err) || param_addr(params, 0, &a, err))
         return -1;
-    if (rpc_param(params, 1) && rpc_param_u64(params, 1, &max, err))
+    const json_t *pm = rpc_param(params, 1);   /* null: the default, so a block can follow */
+    if (pm && !json_is_null(pm) && rpc_param_u64(params, 1, &max, err))
         return -1;
     if (max == 0 || max > MAX_UTXOS)
         return rpc_fail(err, RPC_INVALID_PARAMS, "params[1]: max must be 1..%d", MAX_UTXOS);
+    if (rpc_param_block(ud, params, 2, &height, &latest, err))
+        return -1;
     chain_utxo_entry_t *list = NULL;
     size_t n = 0;
     err_t e = {0};
-    if (chain_state_list_utxos(node_state(ud), &a, (size_t)max, &list, &n, &e) != 0)
-        return internal(err, &e);
+    int rc = latest ? chain_state_list_utxos(node_state(ud), &a, (size_t)max, &list, &n, &e)
+                    : chain_state_list_utxos_at(node_state(ud), height, &a, (size_t)max, &list,
+                                                &n, &e);
+    if (rc)
+        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
     json_t *arr = json_array();
     char owner[2 * CHAIN_ADDR_BYTES + 1], dec[CHAIN_U128_STR_MAX];
     for (size_t i = 0; i < n; i++) {
@@ -590,18 +600,20 @@ static int m_state_root(void *ud, const json_t *params, json_t **result, rpc_err
 
 static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
-    if (rpc_param_count_check(params, 1, 1, err))
+    uint64_t height;
+    bool latest;
+    if (rpc_param_count_check(params, 1, 2, err) ||
+        rpc_param_block(ud, params, 1, &height, &latest, err))
         return -1;
+    const json_t *p0 = rpc_param(params, 0);
+    if (json_is_object(p0) && json_object_get(p0, "contract"))   /* a storage slot */
+        return rpc_contract_storage_proof(ud, p0, latest, height, result, err);
     chain_proof_t *p = malloc(sizeof *p);
     if (!p)
         return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
     err_t e = {0};
     int rc;
-    const json_t *p0 = rpc_param(params, 0);
-    if (json_is_object(p0) && json_object_get(p0, "contract")) {   /* a storage slot */
-        free(p);
-        return rpc_contract_storage_proof(ud, p0, result, err);
-    }
+    chain_state_t *st = node_state(ud);
     if (json_is_object(p0)) {
         chain_utxo_id_t id;
         json_t *tx = json_object_get(p0, "tx"), *idx = json_object_get(p0, "index");
@@ -616,18 +628,20 @@ static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_erro
         }
         json_decref(wrap);
         id.index = (uint32_t)index;
-        rc = chain_state_prove_utxo(node_state(ud), &id, p, &e);
+        rc = latest ? chain_state_prove_utxo(st, &id, p, &e)
+                    : chain_state_prove_utxo_at(st, height, &id, p, &e);
     } else {
         chain_addr_t a;
         if (param_addr(params, 0, &a, err)) {
             free(p);
             return -1;
         }
-        rc = chain_state_prove_account(node_state(ud), &a, p, &e);
+        rc = latest ? chain_state_prove_account(st, &a, p, &e)
+                    : chain_state_prove_account_at(st, height, &a, p, &e);
     }
     if (rc != 0) {
         free(p);
-        return internal(err, &e);
+        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
     }
     *result = chain_proof_to_json(p);
     free(p);

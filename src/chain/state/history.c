@@ -103,9 +103,15 @@ int chain_state_history_range(chain_state_t *st, uint64_t *oldest, uint64_t *tip
 static int check_height(chain_state_t *st, uint64_t height, err_t *e)
 {
     pthread_rwlock_rdlock(&st->lock);
+    int rc = hist_check_height_locked(st, height, e);
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
+
+int hist_check_height_locked(chain_state_t *st, uint64_t height, err_t *e)
+{
     bool has = st->has_tip;
     uint64_t tip = st->tip.height, oldest = oldest_locked(st), keep = st->hist_keep;
-    pthread_rwlock_unlock(&st->lock);
     if (!has)
         return err_set(e, CHAIN_ENOTFOUND, "state: empty store (no genesis)");
     if (height > tip)

@@ -184,6 +184,21 @@ void smt_cache_clear(chain_state_t *st);
 /* Fills root-independent parts of p: siblings, exists (the key's leaf is
  * present) or has_other/other_*; the caller sets kind, id, value and root. */
 int smt_prove(chain_state_t *st, const chain_hash_t *key, chain_proof_t *p, err_t *e);
+/* The same over the tree a snapshot holds (snap NULL: the tip) with the
+ * pending records in front (NULL: none): the proof in a rebuilt tree. */
+int smt_prove_in(chain_state_t *st, const db_snap_t *snap, const kv_map_t *pending,
+                 const chain_hash_t *key, chain_proof_t *p, err_t *e);
+/* One leaf change: set (key, value hash vh), or delete key. */
+typedef struct smt_upd {
+    chain_hash_t key;
+    chain_hash_t vh;     /* value hash when !del */
+    bool del;
+} smt_upd_t;
+/* Applies n (>= 1) changes of distinct keys (u is sorted in place) to the
+ * committed tree as snapshot snap holds it (NULL: the tip): the records
+ * that change go to nodes, the new root to *root. */
+int smt_apply_leaves(chain_state_t *st, const db_snap_t *snap, smt_upd_t *u, size_t n,
+                     kv_map_t *nodes, chain_hash_t *root, err_t *e);
 void smt_node_encode(const smt_node_t *n, uint8_t *out, size_t *len);
 int smt_node_decode(const uint8_t *in, size_t len, smt_node_t *out);
 
@@ -205,6 +220,9 @@ int store_data_from(int rc, uint8_t *v, size_t n, buf_t *out, bool *exists, err_
 /* ---- state history (history.c) ---- */
 /* Loads the history bounds (meta "hist_base") after the tip is loaded. */
 int hist_load(chain_state_t *st, err_t *e);
+/* 0 when the state at height can be read; CHAIN_STATE_EHISTORY naming the
+ * window (the tip, the oldest kept height). Caller holds st->lock. */
+int hist_check_height_locked(chain_state_t *st, uint64_t height, err_t *e);
 /* Adds to wb, for every key the block at height changes (the sorted overlay
  * heads), its previous value and the height index, prunes what falls out of
  * the kept window and puts "hist_base" (*new_base: st->hist_base once the

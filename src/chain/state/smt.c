@@ -109,16 +109,25 @@ static void cache_put(chain_state_t *st, const uint8_t *pos, const uint8_t *val,
         smt_cache_clear(st);   /* out of memory: a cold cache is still correct */
 }
 
+/* The pending record at pos, if any: 1 (found), 0 (not there), or the
+ * error of a corrupt record. */
+static int pending_node(const kv_map_t *pending, const uint8_t pos[SMT_POS_BYTES],
+                        smt_node_t *out, err_t *e)
+{
+    kv_entry_t *en = pending ? kv_get(pending, pos) : NULL;
+    if (!en)
+        return 0;
+    return smt_node_decode(en->val, en->vlen, out) == 0
+               ? 1
+               : err_set(e, CHAIN_EIO, "state: corrupt pending SMT node");
+}
+
 int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[SMT_POS_BYTES],
                  smt_node_t *out, err_t *e)
 {
-    if (pending) {
-        kv_entry_t *en = kv_get(pending, pos);
-        if (en)
-            return smt_node_decode(en->val, en->vlen, out) == 0
-                       ? 0
-                       : err_set(e, CHAIN_EIO, "state: corrupt pending SMT node");
-    }
+    int prc = pending_node(pending, pos, out, e);
+    if (prc)
+        return prc > 0 ? 0 : prc;
     pthread_mutex_lock(&st->cache_mu);
     kv_entry_t *en = kv_get(&st->cache, pos);
     bool from_old = false;
@@ -158,16 +167,38 @@ int smt_node_get(chain_state_t *st, const kv_map_t *pending, const uint8_t pos[S
     return 0;
 }
 
+/* The committed node at pos as a RocksDB snapshot holds it (no cache: the
+ * cache follows the tip), or, without snap, as smt_node_get reads it; the
+ * pending map first when given. */
+static int node_read(chain_state_t *st, const db_snap_t *snap, const kv_map_t *pending,
+                     const uint8_t pos[SMT_POS_BYTES], smt_node_t *out, err_t *e)
+{
+    if (!snap)
+        return smt_node_get(st, pending, pos, out, e);
+    int prc = pending_node(pending, pos, out, e);
+    if (prc)
+        return prc > 0 ? 0 : prc;
+    uint8_t *val = NULL;
+    size_t vlen = 0;
+    int rc = db_get(st->db, snap, CF_SMT, pos, SMT_POS_BYTES, &val, &vlen, e);
+    if (rc == CHAIN_ENOTFOUND) {
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
+    if (rc == 0 && (vlen == 0 || smt_node_decode(val, vlen, out) != 0))
+        rc = err_set(e, CHAIN_EIO, "state: corrupt SMT node record at depth %u",
+                     (unsigned)(pos[0] << 8 | pos[1]));
+    free(val);
+    return rc;
+}
+
 /* ---- batched update ---- */
 
-typedef struct upd {
-    chain_hash_t key;
-    chain_hash_t vh;     /* value hash when !del */
-    bool del;
-} upd_t;
+typedef smt_upd_t upd_t;
 
 typedef struct ctx {
     chain_state_t *st;   /* NULL when building from scratch */
+    const db_snap_t *snap;   /* the committed tree as of this snapshot (NULL: the tip) */
     kv_map_t *nodes;     /* output records (pending) */
     err_t *e;
 } ctx_t;
@@ -287,7 +318,7 @@ static int update(ctx_t *c, unsigned depth, const upd_t *u, size_t n, smt_node_t
     smt_node_t cur;
     int rc;
     smt_pos(depth, &u[0].key, pos);
-    if ((rc = smt_node_get(c->st, NULL, pos, &cur, c->e)))
+    if ((rc = node_read(c->st, c->snap, NULL, pos, &cur, c->e)))
         return rc;
     if (cur.type != SMT_INTERNAL) {
         upd_t *a = NULL;
@@ -309,7 +340,7 @@ static int update(ctx_t *c, unsigned depth, const upd_t *u, size_t n, smt_node_t
         const upd_t *su = s ? u + k : u;
         size_t sn = s ? n - k : k;
         rc = sn ? update(c, depth + 1, su, sn, &side[s])
-                : smt_node_get(c->st, NULL, cpos[s], &side[s], c->e);
+                : node_read(c->st, c->snap, NULL, cpos[s], &side[s], c->e);
         if (rc)
             return rc;
     }
@@ -379,17 +410,29 @@ int smt_apply(chain_overlay_t *ov, chain_hash_t *root, err_t *e)
                               x->vh.b);
         }
     }
-    qsort(u, m, sizeof *u, upd_cmp);
-    ctx_t c = {ov->st, &ov->nodes, e};
-    smt_node_t top;
-    int rc = m ? update(&c, 0, u, m, &top) : 0;
-    free(u);
-    if (rc)
-        return rc;
     if (m == 0) {
+        free(u);
         *root = ov->base_has_tip ? ov->st->root : zero;
         return 0;
     }
+    int rc = smt_apply_leaves(ov->st, NULL, u, m, &ov->nodes, root, e);
+    free(u);
+    return rc;
+}
+
+int smt_apply_leaves(chain_state_t *st, const db_snap_t *snap, smt_upd_t *u, size_t n,
+                     kv_map_t *nodes, chain_hash_t *root, err_t *e)
+{
+    qsort(u, n, sizeof *u, upd_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (chain_hash_equal(&u[i - 1].key, &u[i].key))
+            return err_set(e, CHAIN_EINVAL, "state: SMT key updated twice in one batch");
+    ctx_t c = {st, snap, nodes, e};
+    smt_node_t top;
+    int rc = update(&c, 0, u, n, &top);
+    if (rc)
+        return rc;
+    chain_hash_t zero = {{0}};
     uint8_t pos[SMT_POS_BYTES];
     smt_pos(0, &zero, pos);
     if ((rc = put_rec(&c, pos, &top)))
@@ -414,7 +457,7 @@ int smt_build(const smt_leaf_t *leaves, size_t n, kv_map_t *nodes, chain_hash_t 
             free(u);
             return err_set(e, CHAIN_EINVAL, "state: the same account or UTxO appears twice");
         }
-    ctx_t c = {NULL, nodes, e};
+    ctx_t c = {NULL, NULL, nodes, e};
     smt_node_t top;
     int rc = build(&c, 0, u, n, &top);
     free(u);
@@ -463,6 +506,12 @@ void smt_cache_nodes(chain_state_t *st, const kv_map_t *nodes)
 
 int smt_prove(chain_state_t *st, const chain_hash_t *key, chain_proof_t *p, err_t *e)
 {
+    return smt_prove_in(st, NULL, NULL, key, p, e);
+}
+
+int smt_prove_in(chain_state_t *st, const db_snap_t *snap, const kv_map_t *pending,
+                 const chain_hash_t *key, chain_proof_t *p, err_t *e)
+{
     p->n_siblings = 0;
     p->has_other = false;
     p->exists = false;
@@ -471,7 +520,7 @@ int smt_prove(chain_state_t *st, const chain_hash_t *key, chain_proof_t *p, err_
         smt_node_t n;
         int rc;
         smt_pos(depth, key, pos);
-        if ((rc = smt_node_get(st, NULL, pos, &n, e)))
+        if ((rc = node_read(st, snap, pending, pos, &n, e)))
             return rc;
         if (n.type == SMT_EMPTY)
             return 0;
@@ -490,7 +539,7 @@ int smt_prove(chain_state_t *st, const chain_hash_t *key, chain_proof_t *p, err_
         uint8_t spos[SMT_POS_BYTES];
         smt_node_t sib;
         child_pos(depth, key, !bit_at(key, depth), spos);
-        if ((rc = smt_node_get(st, NULL, spos, &sib, e)))
+        if ((rc = node_read(st, snap, pending, spos, &sib, e)))
             return rc;
         p->siblings[p->n_siblings++] = sib.hash;
     }

@@ -202,6 +202,27 @@ int chain_state_get_utxo_at(chain_state_t *st, uint64_t height, const chain_utxo
 int chain_state_get_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
                             const uint8_t id[32], buf_t *out, bool *exists, err_t *e)
     BASE_MUST_CHECK;
+/* Proofs as of block height (history_proof.c), in the window above: the
+ * tree of that block is rebuilt from the tip's by setting back the leaves
+ * the later blocks changed, and must give the state root in block height's
+ * header, which is out->root. The same JSON and verifier as the tip's
+ * proofs. At most CHAIN_STATE_REPLAY_MAX changed entries are replayed
+ * (CHAIN_STATE_EHISTORY naming the limit beyond). */
+#define CHAIN_STATE_REPLAY_MAX 200000u
+int chain_state_prove_account_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
+                                 chain_proof_t *out, err_t *e) BASE_MUST_CHECK;
+int chain_state_prove_utxo_at(chain_state_t *st, uint64_t height, const chain_utxo_id_t *id,
+                              chain_proof_t *out, err_t *e) BASE_MUST_CHECK;
+/* A data leaf's proof; *value gets its value at that height (empty when
+ * absent), as chain_state_prove_data. */
+int chain_state_prove_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
+                              const uint8_t id[32], chain_proof_t *out, buf_t *value, err_t *e)
+    BASE_MUST_CHECK;
+/* The UTxOs owner held as of block height, in id order, at most max, as
+ * chain_state_list_utxos (same replay limit as the proofs). */
+int chain_state_list_utxos_at(chain_state_t *st, uint64_t height, const chain_addr_t *owner,
+                              size_t max, chain_utxo_entry_t **out, size_t *n, err_t *e)
+    BASE_MUST_CHECK;
 
 /* ---- pending changes (write path) ------------------------------------------ */
 

@@ -4,7 +4,9 @@
  * some heights), across a restart; the pruning boundary and its error; a
  * window that never widens over pruned heights; a read-only view pinned at
  * a height while blocks commit under it; history restarting after a
- * snapshot import. */
+ * snapshot import; proofs and UTxO lists as of every kept height
+ * (history_proof.c): each proof verifies against that block's header root
+ * and shows the model's value or absence, and not against another root. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,6 +233,117 @@ static void check_height(chain_state_t *st, uint64_t h)
         }
     }
     buf_free(&v);
+}
+
+/* the state root in block h's header */
+static chain_hash_t root_of(chain_state_t *st, uint64_t h)
+{
+    err_t e = {0};
+    chain_block_t *b = NULL;
+    assert_int_equal(chain_state_get_block(st, h, &b, &e), 0);
+    chain_hash_t r = b->header.state_root;
+    chain_block_free(b);
+    return r;
+}
+
+/* every tracked key's proof as of height h verifies against block h's root
+ * and shows model[h]; the UTxO list of each owner is model[h]'s */
+static void check_proofs(chain_state_t *st, uint64_t h, uint64_t tip)
+{
+    err_t e = {0};
+    const snap_t *m = &model[h];
+    chain_hash_t want = root_of(st, h), tip_root = root_of(st, tip);
+    chain_proof_t *p = malloc(sizeof *p);
+    assert_non_null(p);
+    for (unsigned i = 0; i < NA; i++) {
+        chain_addr_t a = addr_n(i);
+        assert_int_equal(chain_state_prove_account_at(st, h, &a, p, &e), 0);
+        assert_memory_equal(p->root.b, want.b, 32);
+        assert_int_equal(chain_proof_verify(p, &want, &e), 0);
+        assert_int_equal(p->exists, m->a_ex[i]);
+        if (p->exists) {
+            assert_int_equal(chain_u128_cmp(p->account.balance, m->a[i].balance), 0);
+            assert_int_equal(p->account.nonce, m->a[i].nonce);
+        }
+        if (!chain_hash_equal(&want, &tip_root))
+            assert_int_equal(chain_proof_verify(p, &tip_root, &e), CHAIN_EPROOF);
+    }
+    for (unsigned i = 0; i < NU; i++) {
+        chain_utxo_id_t id = uid(i);
+        assert_int_equal(chain_state_prove_utxo_at(st, h, &id, p, &e), 0);
+        assert_int_equal(chain_proof_verify(p, &want, &e), 0);
+        assert_int_equal(p->exists, m->u_ex[i]);
+        if (p->exists)
+            assert_int_equal(chain_u128_cmp(p->utxo.amount, m->u[i].amount), 0);
+        /* uid(i) is owned by addr_n(i) */
+        chain_addr_t owner = addr_n(i);
+        chain_utxo_entry_t *list = NULL;
+        size_t n = 99;
+        assert_int_equal(chain_state_list_utxos_at(st, h, &owner, 100, &list, &n, &e), 0);
+        assert_int_equal(n, m->u_ex[i] ? 1 : 0);
+        if (n) {
+            assert_memory_equal(list[0].id.tx_hash.b, id.tx_hash.b, 32);
+            assert_int_equal(list[0].id.index, id.index);
+            assert_int_equal(chain_u128_cmp(list[0].utxo.amount, m->u[i].amount), 0);
+        }
+        free(list);
+    }
+    buf_t v;
+    buf_init(&v, 0);
+    for (unsigned i = 0; i < ND; i++) {
+        uint8_t id[32];
+        data_id(i, id);
+        assert_int_equal(chain_state_prove_data_at(st, h, 0x22, id, p, &v, &e), 0);
+        assert_int_equal(p->exists, m->d_ex[i]);
+        if (p->exists) {
+            assert_int_equal(v.len, m->d_len[i]);
+            assert_memory_equal(v.data, m->d[i], v.len);
+        }
+        assert_int_equal(chain_data_proof_verify(0x22, id, p->exists ? v.data : NULL, v.len,
+                                                 p->siblings, p->n_siblings,
+                                                 p->has_other ? &p->other_key : NULL,
+                                                 p->has_other ? &p->other_value_hash : NULL,
+                                                 &want, &e),
+                         0);
+    }
+    buf_free(&v);
+    free(p);
+}
+
+static void test_proofs_as_of_every_height(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    chain_state_t *st = open_with_genesis(dir);
+    for (int i = 0; i < 20; i++)
+        random_block(st);
+    for (uint64_t h = 0; h <= 20; h++)
+        check_proofs(st, h, 20);
+    /* outside the window: refused naming it, like the reads */
+    err_t e = {0};
+    chain_proof_t *p = malloc(sizeof *p);
+    assert_non_null(p);
+    chain_addr_t a0 = addr_n(0);
+    assert_int_equal(chain_state_prove_account_at(st, 21, &a0, p, &e), CHAIN_STATE_EHISTORY);
+    assert_non_null(strstr(e.msg, "the tip is 20"));
+    chain_state_close(st);
+    /* a window of 5 blocks after a restart: heights below 15 are gone */
+    st = chain_state_open(dir, false, &e);
+    assert_non_null(st);
+    chain_state_set_history(st, 5);
+    random_block(st);
+    check_proofs(st, 16, 21);
+    check_proofs(st, 21, 21);
+    assert_int_equal(chain_state_prove_account_at(st, 15, &a0, p, &e), CHAIN_STATE_EHISTORY);
+    assert_non_null(strstr(e.msg, "oldest available height is 16"));
+    chain_utxo_entry_t *list = NULL;
+    size_t n = 0;
+    assert_int_equal(chain_state_list_utxos_at(st, 3, &a0, 10, &list, &n, &e),
+                     CHAIN_STATE_EHISTORY);
+    assert_null(list);
+    free(p);
+    chain_state_close(st);
+    rmrf(dir);
 }
 
 static void test_values_as_of_every_height(void **state)
@@ -478,6 +591,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_as_of_every_height),
+        cmocka_unit_test(test_proofs_as_of_every_height),
         cmocka_unit_test(test_pruning_boundary),
         cmocka_unit_test(test_pinned_view),
         cmocka_unit_test(test_history_after_snapshot_import),
