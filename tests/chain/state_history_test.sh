@@ -133,6 +133,11 @@ OUT=$("$AETHER" contract storage --contract "$TOKEN" --slot "$SLOT" --proof --he
 [ "$(echo "$OUT" | jget '["value"]')" = "$(u128 300)" ] &&
     [ "$(echo "$OUT" | jget '["verified"]')" = True ] &&
     [ "$(echo "$OUT" | jget '["root"]')" = "$ROOT_H1" ] || fail "storage proof at $H1: $OUT"
+# the block as upstream-style clients write it: a decimal or 0x-hex string
+for B in "\"$H1\"" "\"$(printf 0x%x "$H1")\""; do
+    [ "$(rpc aeth_getProof "[\"$ALICE\", $B]" | jget '["result"]["root"]')" = "$ROOT_H1" ] ||
+        fail "aeth_getProof with block $B"
+done
 echo "ok: proofs at block $H1 show the old values under its header's state root"
 
 # UTxOs at a height: alice makes one for herself, then spends it to bob

@@ -168,9 +168,12 @@ int rpc_param_block(void *ud, const json_t *params, size_t i, uint64_t *height, 
     *height = 0;
     if (!b || json_is_null(b) || (json_is_string(b) && !strcmp(json_string_value(b), "latest")))
         return 0;
-    if (!json_is_integer(b) || rpc_param_u64(params, i, height, err))
+    /* an integer, or a decimal or 0x-hex string as aeth_getBlockByNumber takes
+     * (upstream's block references are decimal strings) */
+    if (rpc_param_u64(params, i, height, err))
         return rpc_fail(err, RPC_INVALID_PARAMS,
-                        "params[%zu]: expected a block height (integer) or \"latest\"", i);
+                        "params[%zu]: expected a block height (integer, decimal or 0x-hex "
+                        "string) or \"latest\"", i);
     uint64_t oldest, tip;
     err_t e = {0};
     if (chain_state_history_range(node_state(ud), &oldest, &tip, &e) != 0)
