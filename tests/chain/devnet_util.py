@@ -70,3 +70,21 @@ def wait_for(pred, secs, what, tolerate_errors=False):
         time.sleep(0.2)
     print("timed out waiting for " + what, flush=True)
     return False
+
+
+def start_node(d, procs, i, extra=()):
+    """Runs node i of the devnet in d from its run.sh (the real `aetherd run`
+    command line), output appended to its test.log; procs[i] keeps it."""
+    import os
+    import subprocess
+    log = open(os.path.join(d, "node%d" % i, "test.log"), "a")
+    procs[i] = subprocess.Popen(["sh", os.path.join(d, "node%d" % i, "run.sh"), *extra],
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def kill_all(procs):
+    """kill -9 every process in procs that still runs, and reaps it."""
+    for p in procs.values():
+        if p.poll() is None:
+            p.kill()
+            p.wait()

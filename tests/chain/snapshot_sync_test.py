@@ -36,17 +36,7 @@ check, height, rpc, wait_for = (devnet_util.check, devnet_util.height, devnet_ut
 
 
 def start(i):
-    log = open(os.path.join(d, "node%d" % i, "test.log"), "a")
-    procs[i] = subprocess.Popen(["sh", os.path.join(d, "node%d" % i, "run.sh"), "--block-ms", "40",
-                                 "--snapshot-interval", "20"],
-                                stdout=log, stderr=subprocess.STDOUT)
-
-
-def cleanup():
-    for p in procs.values():
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    devnet_util.start_node(d, procs, i, ("--block-ms", "40", "--snapshot-interval", "20"))
 
 
 def run(*args):
@@ -78,7 +68,7 @@ try:
         check("transfer %d accepted" % k, r.returncode == 0, r.stderr)
     snaps = os.path.join(d, "node0", "data", "snapshots")
     ok = wait_for(lambda: len(glob.glob(snaps + "/snap-*.aesnap")) > 0 and height(rpcp[0]) >= 70,
-                  45, "a proven snapshot and height 70")
+                  90, "a proven snapshot and height 70")
     check("validators write proven snapshots", ok,
           "%s height %d" % (os.listdir(snaps) if os.path.isdir(snaps) else "-", height(rpcp[0])))
 
@@ -124,7 +114,7 @@ try:
          "127.0.0.1:%d" % full_p2p, "--rpc", "127.0.0.1:%d" % full_rpc,
          "--snapshot-sync-threshold", "30"] + sum([["--peer", p] for p in peers], []),
         stdout=flog, stderr=subprocess.STDOUT)
-    ok = wait_for(lambda: height(full_rpc) >= height(rpcp[0]) - 3 and height(full_rpc) > 70, 30,
+    ok = wait_for(lambda: height(full_rpc) >= height(rpcp[0]) - 3 and height(full_rpc) > 70, 60,
                   "the full node to catch up")
     check("the fresh node catches up", ok, "full %d, node0 %d" % (height(full_rpc),
                                                                  height(rpcp[0])))
@@ -160,7 +150,7 @@ try:
         if p.poll() is not None:
             check("node %s still running" % name, False, "exit %s" % p.returncode)
 finally:
-    cleanup()
+    devnet_util.kill_all(procs)
     for lf in glob.glob(d + "/*/test.log") + glob.glob(d + "/full/test.log"):
         txt = open(lf, errors="replace").read()
         if "ERROR: AddressSanitizer" in txt or "runtime error:" in txt:

@@ -216,6 +216,9 @@ int bft_snap_proof_build(chain_state_t *st, uint64_t epoch_len, uint64_t h,
 int bft_snapshot_import(chain_state_t *st, const node_genesis_t *g, const char *path,
                         bool replace_genesis, cons_anchor_t *anchor, err_t *e) BASE_MUST_CHECK;
 
+/* The height of the newest proven snapshot in dir (snap-H.aesnap), 0 when
+ * there is none. */
+uint64_t bft_snapshot_newest(const char *dir);
 /* `aetherd snapshot export` of a BFT store: copies the newest proven
  * snapshot of snap_dir to out (atomically) and gives its height. 1 when
  * st is not a BFT store (the plain export applies), BFT_ENOTFOUND (with a

@@ -1000,7 +1000,7 @@ static void update_status(bft_t *b)
     b->st.bft = true;
     b->st.self = b->ccfg.self;
     b->st.round = cons_round(b->c);
-    b->st.committed_round = cons_committed_round(b->c);
+    b->st.committed_round = b->anchor.round;   /* also upstream's finalized slot */
     b->st.committed_height = b->anchor.height;
     b->st.last_voted_round = cons_last_voted_round(b->c);
     b->st.locked_round = cons_locked_round(b->c);
@@ -1011,8 +1011,6 @@ static void update_status(bft_t *b)
     snprintf(b->st.halt_reason, sizeof b->st.halt_reason, "%.150s", b->halt_msg);
     memcpy(b->heights_snap, b->peer_height, b->n_handles * sizeof *b->heights_snap);
     pthread_mutex_unlock(&b->st_mu);
-    /* upstream's slots (aeth_getSlotNumber, aeth_getFinalizedSlot) */
-    node_publish_slots(b->node, b->st.round, b->anchor.round, b->anchor.height);
 }
 
 /* The round of the committed block at height (its finality record); any

@@ -438,6 +438,22 @@ int bft_snap_data_decode(const uint8_t *p, size_t n, bft_snap_data_t *out, err_t
     return 0;
 }
 
+uint64_t bft_snapshot_newest(const char *dir)
+{
+    DIR *d = opendir(dir);
+    uint64_t best = 0;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        unsigned long long h;
+        char tail[16];
+        if (sscanf(de->d_name, "snap-%llu.%15s", &h, tail) == 2 && strcmp(tail, "aesnap") == 0 &&
+            h > best)
+            best = h;
+    }
+    if (d)
+        closedir(d);
+    return best;
+}
+
 /* ---- the producer and the fetcher (loop thread, plus one writer thread) ---- */
 
 struct bft_snapper {
@@ -545,33 +561,23 @@ bft_snapper_t *bft_snapper_new(chain_state_t *st, const node_genesis_t *g, bft_s
         free(s);
         return NULL;
     }
-    /* the newest complete snapshot from an earlier run; partial files go */
+    /* partial files of an earlier run go; its newest proven snapshot stays */
     DIR *d = opendir(dir);
-    uint64_t best = 0;
-    char name[256] = "";
     for (struct dirent *de; d && (de = readdir(d));) {
         unsigned long long h;
-        char tail[16];
-        if (sscanf(de->d_name, "snap-%llu.%15s", &h, tail) == 2) {
-            char p[3200];
-            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-            if (strcmp(tail, "aesnap") != 0)
-                unlink(p);
-            else if (h > best) {
-                best = h;
-                snprintf(name, sizeof name, "%s", de->d_name);
-            }
-        } else if (strcmp(de->d_name, "incoming.part") == 0) {
-            char p[3200];
+        char tail[16], p[3200];
+        bool part = sscanf(de->d_name, "snap-%llu.%15s", &h, tail) == 2 && strcmp(tail, "aesnap");
+        if (part || strcmp(de->d_name, "incoming.part") == 0) {
             snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
             unlink(p);
         }
     }
     if (d)
         closedir(d);
+    uint64_t best = bft_snapshot_newest(dir);
     if (best) {
         char p[3200];
-        snprintf(p, sizeof p, "%s/%s", dir, name);
+        snprintf(p, sizeof p, "%s/snap-%llu.aesnap", dir, (unsigned long long)best);
         set_current(s, p, best);
     }
     return s;
@@ -829,17 +835,7 @@ int bft_snapshot_export(chain_state_t *st, const char *snap_dir, const char *out
     free(v);
     if (rc == CHAIN_ENOTFOUND)
         return 1;   /* not a BFT store: the plain export applies */
-    DIR *d = opendir(snap_dir);
-    uint64_t best = 0;
-    for (struct dirent *de; d && (de = readdir(d));) {
-        unsigned long long h;
-        char tail[16];
-        if (sscanf(de->d_name, "snap-%llu.%15s", &h, tail) == 2 && strcmp(tail, "aesnap") == 0 &&
-            h > best)
-            best = h;
-    }
-    if (d)
-        closedir(d);
+    uint64_t best = bft_snapshot_newest(snap_dir);
     if (!best)
         return err_set(e, BFT_ENOTFOUND,
                        "bft: this store runs BFT consensus, where a snapshot's tip is proven "

@@ -44,8 +44,6 @@ struct node {
     _Atomic uint64_t halted_since_ms, produce_failures;
     pthread_mutex_t halt_mu;   /* halt_err */
     char halt_err[ERR_MSG_MAX];
-    pthread_mutex_t slots_mu;   /* slots */
-    node_slots_t slots;         /* from_engine once an engine published */
     node_tx_hook_fn tx_hook;
     void *tx_hook_ud;
     node_status_fn status_fn;
@@ -114,7 +112,6 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
     n->cfg.mempool.free_ud = free_tx_ud;
     pthread_mutex_init(&n->mu, NULL);
     pthread_mutex_init(&n->halt_mu, NULL);
-    pthread_mutex_init(&n->slots_mu, NULL);
     pthread_cond_init(&n->cv, NULL);
 
     const chain_genesis_t *g = &cfg->genesis->g;
@@ -192,7 +189,6 @@ void node_close(node_t *n)
     node_key_wipe(&n->key);
     pthread_mutex_destroy(&n->mu);
     pthread_mutex_destroy(&n->halt_mu);
-    pthread_mutex_destroy(&n->slots_mu);
     pthread_cond_destroy(&n->cv);
     free(n);
 }
@@ -783,26 +779,21 @@ int node_next_nonce(node_t *n, const chain_addr_t *a, uint64_t *nonce, err_t *e)
     return 0;
 }
 
-void node_publish_slots(node_t *n, uint64_t round, uint64_t committed_round,
-                        uint64_t committed_height)
-{
-    pthread_mutex_lock(&n->slots_mu);
-    n->slots.round = round;
-    n->slots.committed_round = committed_round;
-    n->slots.committed_height = committed_height;
-    n->slots.from_engine = true;
-    pthread_mutex_unlock(&n->slots_mu);
-}
-
 void node_get_slots(node_t *n, node_slots_t *out)
 {
-    pthread_mutex_lock(&n->slots_mu);
-    *out = n->slots;
-    pthread_mutex_unlock(&n->slots_mu);
-    if (!out->from_engine) {
-        uint64_t h = atomic_load(&n->height);
-        out->round = out->committed_round = out->committed_height = h;
+    /* one source: the engine's status (node_cons_status) when it has rounds */
+    node_cons_status_t cs;
+    node_cons_status(n, &cs);
+    memset(out, 0, sizeof *out);
+    if (cs.bft) {
+        out->round = cs.round;
+        out->committed_round = cs.committed_round;
+        out->committed_height = cs.committed_height;
+        out->from_engine = true;
+        return;
     }
+    uint64_t h = atomic_load(&n->height);
+    out->round = out->committed_round = out->committed_height = h;
 }
 
 uint64_t node_block_slot(node_t *n, uint64_t height)

@@ -331,10 +331,10 @@ uint64_t node_last_block_age_ms(node_t *n, uint64_t now_ms);
 
 /* ---- for RPC (any thread) ---------------------------------------------------- */
 /* Consensus position, as upstream's slots (aeth_getSlotNumber,
- * aeth_getFinalizedSlot) and `aether status` report it. An engine with
- * rounds (BFT) publishes it from the loop thread whenever it changes; until
- * one does, a node's slot is its tip height (the solo engine makes one
- * block per slot and its blocks are final when committed). */
+ * aeth_getFinalizedSlot) and `aether status` report it: read from the
+ * engine's status (node_cons_status) when it has rounds (BFT); otherwise a
+ * node's slot is its tip height (the solo engine makes one block per slot
+ * and its blocks are final when committed). */
 typedef struct node_slots {
     uint64_t round;             /* the round the engine is in (current slot) */
     uint64_t committed_round;   /* round of the last committed block (finalized slot) */
@@ -342,8 +342,6 @@ typedef struct node_slots {
     bool from_engine;           /* false: derived from the tip */
 } node_slots_t;
 
-void node_publish_slots(node_t *n, uint64_t round, uint64_t committed_round,
-                        uint64_t committed_height);
 void node_get_slots(node_t *n, node_slots_t *out);
 /* The slot of the committed block at height: its round (engine->block_round),
  * or the height when the engine has no rounds. */

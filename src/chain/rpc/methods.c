@@ -54,7 +54,9 @@
  *                         "committed_round", "committed_height", (bft:)
  *                         "last_voted_round", "locked_round", "high_qc_round",
  *                         "self": validator index | null, "peers_connected",
- *                         "total_stake"; "validators": [{"index","address",
+ *                         "total_stake", "snapshot_base" (the snapshot the
+ *                         store was restored from, 0 = none; heights below it
+ *                         answer -32004); "validators": [{"index","address",
  *                         "account","bls_pk","vrf_pk","stake"}] (genesis)}
  *   aeth_peers            [] -> [{"peer_id","address","validator": index |
  *                         null,"connected","height"}] ([] for the solo engine)

@@ -83,3 +83,18 @@ node_t *open_node(fixture_t *f, const char *name, const node_key_t *key)
     return n;
 }
 
+
+int fixture_setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/chain_bft_test.XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+int fixture_teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}

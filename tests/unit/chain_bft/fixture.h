@@ -21,4 +21,8 @@ void fixture_free(fixture_t *f);
 /* A node for key (NULL = full node) in tmpdir/name. */
 node_t *open_node(fixture_t *f, const char *name, const node_key_t *key);
 
+/* cmocka group setup / teardown: tmpdir created, then removed. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+
 #endif

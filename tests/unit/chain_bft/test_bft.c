@@ -339,21 +339,6 @@ static void test_net_big_frames(void **state)
     fixture_free(&f);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/chain_bft_test.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     if (crypto_init() != 0)
@@ -365,5 +350,5 @@ int main(void)
         cmocka_unit_test(test_finality_record),
         cmocka_unit_test(test_net_big_frames),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }

@@ -11,7 +11,6 @@
  *   - a lagging node that gets sync records and then, in the same batch, a
  *     proposal that makes its stale core commit the synced heights does not
  *     halt (it did: "the descendants of committed height N are not kept"). */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +107,15 @@ static void member_start(cluster_t *cl, uint32_t h, const char *name, const node
     m->up = true;
 }
 
+static void start_validators(cluster_t *cl, const char *prefix, uint64_t interval)
+{
+    for (uint32_t i = 0; i < NV; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%s%u", prefix, i);
+        member_start(cl, i, name, &cl->f.val[i], interval, 0);
+    }
+}
+
 static void member_stop(member_t *m)
 {
     if (!m->up)
@@ -174,18 +182,7 @@ static uint64_t newest_snapshot(const char *name)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/%s.snaps", tmpdir, name);
-    DIR *d = opendir(dir);
-    uint64_t best = 0;
-    for (struct dirent *de; d && (de = readdir(d));) {
-        unsigned long long h;
-        char tail[16];
-        if (sscanf(de->d_name, "snap-%llu.%15s", &h, tail) == 2 && strcmp(tail, "aesnap") == 0 &&
-            h > best)
-            best = h;
-    }
-    if (d)
-        closedir(d);
-    return best;
+    return bft_snapshot_newest(dir);
 }
 
 static bool has_snapshot(cluster_t *cl)
@@ -228,11 +225,7 @@ static void test_restore_from_peer_snapshot(void **state)
     (void)state;
     cluster_t cl;
     cluster_init(&cl, 400);
-    for (uint32_t i = 0; i < NV; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "v%u", i);
-        member_start(&cl, i, name, &cl.f.val[i], 10, 0);
-    }
+    start_validators(&cl, "v", 10);
     assert_true(pump_until(&cl, has_snapshot, 60));
     uint64_t snap_h = newest_snapshot("v0");
 
@@ -416,11 +409,7 @@ static void test_sync_then_stale_commit(void **state)
     (void)state;
     cluster_t cl;
     cluster_init(&cl, 300);
-    for (uint32_t i = 0; i < NV; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "s%u", i);
-        member_start(&cl, i, name, &cl.f.val[i], 0, 0);
-    }
+    start_validators(&cl, "s", 0);
     assert_true(pump_until(&cl, first_blocks, 30));
     cl.m[3].hold = true;
     assert_true(pump_until(&cl, v0_ahead, 60));
@@ -489,21 +478,6 @@ static void test_sync_then_stale_commit(void **state)
     cluster_free(&cl);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/chain_bft_snap.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     if (crypto_init() != 0)
@@ -513,5 +487,5 @@ int main(void)
         cmocka_unit_test(test_restore_from_peer_snapshot),
         cmocka_unit_test(test_sync_then_stale_commit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
