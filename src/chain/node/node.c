@@ -37,6 +37,9 @@ struct node {
     _Atomic uint64_t gas_used;   /* contract gas of committed receipts */
     _Atomic uint64_t build_us, commit_us, update_us;
     _Atomic uint64_t last_block_txs;
+    /* bumped (under mu) whenever committed state moves: a block's pool
+     * update, a reloaded tip; admission re-reads an account only then */
+    _Atomic uint64_t state_epoch;
     /* block production health: set when node_produce_block fails (store
      * full or failing, a block that cannot be built), cleared by the next
      * success; /health reports it at once */
@@ -339,6 +342,7 @@ static void pool_after_block(node_t *n, const chain_block_t *b, const chain_exec
     chain_addr_t *senders = malloc((ns ? ns : 1) * sizeof *senders);
     mempool_account_t *accts = malloc((ns ? ns : 1) * sizeof *accts);
     pthread_mutex_lock(&n->mu);
+    atomic_fetch_add(&n->state_epoch, 1);
     for (uint32_t i = 0; i < b->n_txs; i++)
         mempool_remove(n->mp, b->txs[i]->hash.b);
     for (size_t i = 0; i < n_skipped; i++)
@@ -536,6 +540,7 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
     /* Verifying first sets sig_ok, which lets the static check skip its own
      * (as costly) key validation: the signature already proved the key. */
     int rc = tx->sig_ok ? 0 : chain_tx_verify(tx, &de);
+    uint64_t epoch = atomic_load(&n->state_epoch);
     if (rc == 0)
         rc = chain_exec_check_tx(n->st, &n->xcfg, tx, &acct, &de);
     if (rc != 0) {
@@ -562,9 +567,12 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
      * and only then (under this lock) moves the pool to the new accounts, so
      * a read here is never older than the pool's view. The read above could
      * be, and would leave a sender whose pooled txs were all committed with a
-     * stale base nonce and this tx queued behind a gap that never closes. */
+     * stale base nonce and this tx queued behind a gap that never closes.
+     * Unless no pool update ran since before that read (the epoch, bumped
+     * under this lock): then it is as recent as the pool's view. */
     bool exists;
-    if (chain_state_get_account(n->st, &tx->sender, &acct, &exists, NULL) != 0) {
+    if (atomic_load(&n->state_epoch) != epoch &&
+        chain_state_get_account(n->st, &tx->sender, &acct, &exists, NULL) != 0) {
         pthread_mutex_unlock(&n->mu);
         chain_tx_free(tx);
         return err_set(e, NODE_ESTATE, "node: reading the sender's account failed");
@@ -745,6 +753,9 @@ json_t *node_peers_json(node_t *n)
 void node_tip_reloaded(node_t *n)
 {
     chain_header_t tip;
+    pthread_mutex_lock(&n->mu);
+    atomic_fetch_add(&n->state_epoch, 1);
+    pthread_mutex_unlock(&n->mu);
     if (chain_state_tip(n->st, &tip, NULL, NULL) == 0) {
         atomic_store(&n->height, tip.height);
         atomic_store(&n->last_block_ms, tip.timestamp_ms);

@@ -37,7 +37,7 @@
 #include <string.h>
 
 #define BATCH_MAX 64   /* signatures per multi-scalar multiplication */
-#define KEY_CACHE 1024 /* decoded public keys kept (direct-mapped) */
+#define KEY_CACHE ED25519_KEY_CACHE
 
 /* Decoding a key costs a square root, a fifth of a batched signature; the
  * senders of a chain's transactions repeat, so valid keys (decoded, not of

@@ -226,6 +226,10 @@ bool ge25519_multi_scalarmult_vartime(ge25519_t *r, const uint8_t (*s)[32], cons
 
 /* ---- Ed25519 (ed25519.c) ------------------------------------------------- */
 
+/* Decoded public keys kept by the batch verifier: direct-mapped on the key's
+ * first four bytes (little-endian) mod this, ~200 bytes each. */
+#define ED25519_KEY_CACHE 16384
+
 /* The batch equation alone, for tests: true when items[0..n) (1 <= n <= 64)
  * all pass the decoding rules and the random-combination equation holds;
  * no fallback to single checks. */
