@@ -390,6 +390,53 @@ static void test_node_flow(void **state)
     assert_non_null(strstr(e.msg, "another chain"));
 }
 
+/* A certified block may pair a pooled transaction's body (same hash: the
+ * hash leaves the signature out) with another signature. The pool's check
+ * must not vouch for it: it is verified, found bad and skipped, as on a node
+ * that never pooled the body; the signed original then commits. */
+static void test_commit_certified_other_sig(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_init(&f);
+    err_t e = {0};
+    node_t *n = open_node(&f, "cert", &f.val, &e);
+    assert_non_null(n);
+    chain_hash_t h;
+    mempool_reason_t why;
+    assert_int_equal(submit(n, 0, 1, 0, 100, 2000, &f, &h, &why, &e), 0);
+
+    chain_tx_t *tx = chain_tx_new_transfer(77, f.acct[0].pk, 0, chain_u128_from_u64(2000),
+                                           &f.acct[1].addr, chain_u128_from_u64(100));
+    assert_non_null(tx);
+    assert_int_equal(chain_tx_sign(tx, f.acct[0].sk, NULL), 0);
+    assert_true(chain_hash_equal(&tx->hash, &h));
+    chain_tx_t *forged = node_pending_tx(n, &h);
+    assert_non_null(forged);
+    forged->sig[5] ^= 0x10;   /* same body and hash, another signature */
+    forged->sig_ok = false;
+    chain_tx_t *txs[1] = {forged};
+    chain_header_t hdr;
+    assert_int_equal(node_commit_certified(n, node_exec_cfg(n), txs, 1, 5000, f.val.pk, NULL, 0,
+                                           &hdr, NULL, &e),
+                     0);
+    assert_true(hdr.height == 1);
+    uint64_t bh = 0;
+    assert_int_equal(chain_state_get_tx(node_state(n), &h, &bh, NULL, NULL, NULL, NULL),
+                     CHAIN_ENOTFOUND);
+    chain_account_t a;
+    bool exists = false;
+    assert_int_equal(chain_state_get_account(node_state(n), &f.acct[0].addr, &a, &exists, &e), 0);
+    assert_true(a.nonce == 0);
+    txs[0] = tx;   /* the signed original commits */
+    assert_int_equal(node_commit_certified(n, node_exec_cfg(n), txs, 1, 6000, f.val.pk, NULL, 0,
+                                           &hdr, NULL, &e),
+                     0);
+    assert_int_equal(chain_state_get_tx(node_state(n), &h, &bh, NULL, NULL, NULL, &e), 0);
+    assert_true(bh == 2);
+    node_close(n);
+}
+
 /* A custom engine: produces exactly one block per tick, stops after 3. */
 typedef struct counting {
     _Atomic int ticks, blocks; /* written by the loop thread, read by the test */
@@ -499,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_genesis_files),
         cmocka_unit_test(test_genesis_bft),
         cmocka_unit_test(test_node_flow),
+        cmocka_unit_test(test_commit_certified_other_sig),
         cmocka_unit_test(test_engine_and_apply),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
