@@ -99,7 +99,7 @@ static int height_opt(void *ctx, const char *prog, int c, const char *name, cons
 {
     at_height_t *h = ctx;
     if (c != 'H')
-        return CHAIN_CLI_NOT_MINE;
+        return CLI_NOT_MINE;
     if (!cli_parse_u64(arg, &h->height))
         return cli_usage_error(prog, "%s '%s' is not a block height", name, arg);
     h->have = true;
@@ -107,9 +107,9 @@ static int height_opt(void *ctx, const char *prog, int c, const char *name, cons
 }
 
 /* The options of the read-only commands: --rpc, --help and, when height is
- * not NULL, --height; operands from optind. */
-static int simple_opts(const char *prog, const char *use, int argc, char **argv, const char **url,
-                       at_height_t *height)
+ * not NULL, --height; with operands, they start at optind (else none). */
+static int simple_opts(const char *prog, const char *use, int argc, char **argv, bool operands,
+                       const char **url, at_height_t *height)
 {
     static const struct option opts[] = {
         CHAIN_CLI_RPC_OPTION,
@@ -125,8 +125,8 @@ static int simple_opts(const char *prog, const char *use, int argc, char **argv,
     chain_cli_wallet_t w;
     chain_cli_wallet_init(&w, 0);
     int rc = chain_cli_getopt(prog, use, CHAIN_CLI_RPC_HELP, argc, argv, ":r:h",
-                              height ? opts_h : opts, true, height ? height_opt : NULL, height,
-                              &w);
+                              height ? opts_h : opts, operands, height ? height_opt : NULL,
+                              height, &w);
     *url = w.rpc;
     return rc;
 }
@@ -134,11 +134,9 @@ static int simple_opts(const char *prog, const char *use, int argc, char **argv,
 int aether_status_main(int argc, char **argv)
 {
     const char *prog = "aether status", *url = NULL;
-    int rc = simple_opts(prog, status_usage, argc, argv, &url, NULL);
+    int rc = simple_opts(prog, status_usage, argc, argv, false, &url, NULL);
     if (rc >= 0)
         return rc;
-    if (optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
     chain_client_t *c = chain_cli_open_client(prog, url, &rc);
     if (!c)
         return rc;
@@ -186,11 +184,9 @@ static const char peers_usage[] =
 int aether_peers_main(int argc, char **argv)
 {
     const char *prog = "aether peers", *url = NULL;
-    int rc = simple_opts(prog, peers_usage, argc, argv, &url, NULL);
+    int rc = simple_opts(prog, peers_usage, argc, argv, false, &url, NULL);
     if (rc >= 0)
         return rc;
-    if (optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
     chain_client_t *c = chain_cli_open_client(prog, url, &rc);
     if (!c)
         return rc;
@@ -217,7 +213,7 @@ static json_t *call_with_addr(const char *prog, const char *usage, const char *m
                               bool pad_max, int argc, char **argv, const char **url, int *rc)
 {
     at_height_t h = {0};
-    if ((*rc = simple_opts(prog, usage, argc, argv, url, &h)) >= 0)
+    if ((*rc = simple_opts(prog, usage, argc, argv, true, url, &h)) >= 0)
         return NULL;
     if (argc - optind != 1) {
         *rc = cli_usage_error(prog, "expected one ADDR");
@@ -264,7 +260,7 @@ static const char tx_usage[] =
 int aether_tx_main(int argc, char **argv)
 {
     const char *prog = "aether tx", *url = NULL;
-    int rc = simple_opts(prog, tx_usage, argc, argv, &url, NULL);
+    int rc = simple_opts(prog, tx_usage, argc, argv, true, &url, NULL);
     if (rc >= 0)
         return rc;
     if (argc - optind != 1)
@@ -381,7 +377,7 @@ static int send_opt(void *ctx, const char *prog, int c, const char *name, const 
         o->n_inputs++;
         return -1;
     default:
-        return CHAIN_CLI_NOT_MINE;
+        return CLI_NOT_MINE;
     }
 }
 

@@ -102,7 +102,7 @@ static int contract_opt(void *ctx, const char *prog, int c, const char *name, co
     case 'i': return parse_hex(prog, name, arg, CHAIN_MAX_INPUT_BYTES, &o->input, &o->input_len);
     case 's': return parse_hex(prog, name, arg, CHAIN_CONTRACT_MAX_KEY, &o->skey, &o->skey_len);
     default:
-        return CHAIN_CLI_NOT_MINE;
+        return CLI_NOT_MINE;
     }
 }
 

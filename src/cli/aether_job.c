@@ -88,7 +88,7 @@ static int job_opt(void *ctx, const char *prog, int c, const char *name, const c
         o->n_allow++;
         return -1;
     default:
-        return CHAIN_CLI_NOT_MINE;
+        return CLI_NOT_MINE;
     }
 }
 

@@ -62,7 +62,7 @@ static int stake_opt(void *ctx, const char *prog, int c, const char *name, const
         return -1;
     }
     default:
-        return CHAIN_CLI_NOT_MINE;
+        return CLI_NOT_MINE;
     }
 }
 

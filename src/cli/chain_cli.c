@@ -24,65 +24,52 @@ int chain_cli_amount_opt(const char *prog, const char *opt, const char *arg, boo
     return -1;
 }
 
-/* -1 when c was a wallet option with a good value (stored in w); else the
- * exit code after the error (a bad value, an unknown option, one missing
- * its value). */
-static int wallet_opt(const char *prog, int c, char **argv, chain_cli_wallet_t *w)
+/* -1 when c was a wallet option with a good value (stored in w), the exit
+ * code after the error for a bad value, CLI_NOT_MINE for another option. */
+static int wallet_opt(const char *prog, int c, const char *arg, chain_cli_wallet_t *w)
 {
     switch (c) {
-    case CHAIN_CLI_OPT_KEY: w->key = optarg; return -1;
-    case CHAIN_CLI_OPT_RPC: w->rpc = optarg; return -1;
+    case CHAIN_CLI_OPT_KEY: w->key = arg; return -1;
+    case CHAIN_CLI_OPT_RPC: w->rpc = arg; return -1;
     case CHAIN_CLI_OPT_WAIT: w->wait = true; return -1;
     case CHAIN_CLI_OPT_FEE:
         w->have_fee = true;
-        return chain_cli_amount_opt(prog, "--fee", optarg, false, &w->fee);
+        return chain_cli_amount_opt(prog, "--fee", arg, false, &w->fee);
     case CHAIN_CLI_OPT_NONCE:
-        if (!cli_parse_u64(optarg, &w->nonce))
-            return cli_usage_error(prog, "--nonce '%s' is not a decimal number below 2^64",
-                                   optarg);
+        if (!cli_parse_u64(arg, &w->nonce))
+            return cli_usage_error(prog, "--nonce '%s' is not a decimal number below 2^64", arg);
         w->have_nonce = true;
         return -1;
     case CHAIN_CLI_OPT_TIMEOUT:
-        if (!cli_parse_u64(optarg, &w->timeout_s) || w->timeout_s == 0 ||
+        if (!cli_parse_u64(arg, &w->timeout_s) || w->timeout_s == 0 ||
             w->timeout_s > UINT64_MAX / 1000)
             return cli_usage_error(prog, "--timeout '%s' is not a positive number of seconds",
-                                   optarg);
+                                   arg);
         return -1;
     default:
-        return cli_bad_option(prog, argv, optind, optopt, c == ':');
+        return CLI_NOT_MINE;
     }
+}
+
+typedef struct own_then_wallet {
+    cli_opt_fn own;
+    void *ctx;
+    chain_cli_wallet_t *w;
+} own_then_wallet_t;
+
+static int own_then_wallet(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    own_then_wallet_t *x = ctx;
+    int rc = x->own ? x->own(x->ctx, prog, c, name, arg) : CLI_NOT_MINE;
+    return rc == CLI_NOT_MINE ? wallet_opt(prog, c, arg, x->w) : rc;
 }
 
 int chain_cli_getopt(const char *prog, const char *usage, const char *help, int argc, char **argv,
                      const char *shorts, const struct option *longs, bool operands,
-                     chain_cli_opt_fn own, void *ctx, chain_cli_wallet_t *w)
+                     cli_opt_fn own, void *ctx, chain_cli_wallet_t *w)
 {
-    int c, li;
-    opterr = 0;
-    optind = 0;   /* GNU getopt: a full re-initialisation for this command's argv */
-    while ((li = -1, c = getopt_long(argc, argv, shorts, longs, &li)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            fputs(help, stdout);
-            return CLI_OK;
-        }
-        int rc = CHAIN_CLI_NOT_MINE;
-        if (own && c != '?' && c != ':') {
-            char name[40];
-            if (li >= 0)
-                snprintf(name, sizeof name, "--%s", longs[li].name);
-            else
-                snprintf(name, sizeof name, "-%c", c);
-            rc = own(ctx, prog, c, name, optarg);
-        }
-        if (rc == CHAIN_CLI_NOT_MINE)
-            rc = wallet_opt(prog, c, argv, w);
-        if (rc >= 0)
-            return rc;
-    }
-    if (!operands && optind < argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-    return -1;
+    own_then_wallet_t x = {own, ctx, w};
+    return cli_getopt(prog, usage, help, argc, argv, shorts, longs, operands, own_then_wallet, &x);
 }
 
 int chain_cli_load_key(const char *prog, const char *path, chain_key_t *k)

@@ -7,6 +7,7 @@
 #include <getopt.h>
 
 #include "chain/client/client.h"
+#include "cli.h"
 
 /* ---- the wallet options ----
  * Every chain command that signs and sends a transaction takes these; they
@@ -55,22 +56,11 @@ typedef struct chain_cli_wallet {
 
 /* No options given yet; --wait waits timeout_s seconds unless --timeout. */
 void chain_cli_wallet_init(chain_cli_wallet_t *w, uint64_t timeout_s);
-/* A command's own options: c is what getopt_long returned, name the option
- * as given ("--stake", "-k"), arg its value (NULL for a flag). Returns -1
- * when it took the option, CHAIN_CLI_NOT_MINE when c is not one of its own,
- * else the exit code after printing the error. */
-#define CHAIN_CLI_NOT_MINE (-2)
-typedef int (*chain_cli_opt_fn)(void *ctx, const char *prog, int c, const char *name,
-                                const char *arg);
-/* Parses argv (getopt_long over shorts, which must start with ':', and
- * longs): -h/--help prints usage then help and returns CLI_OK; each option
- * goes to own (NULL: none), else to the wallet options (w); an unknown
- * option, a missing or bad value is an error (CLI_USAGE). Without
- * operands, an argument left over is an error; with operands, they start
- * at optind. Returns -1 when parsing succeeded, else the exit code. */
+/* cli_getopt() (cli.h) with the wallet options (w) after the command's own
+ * (own may be NULL). */
 int chain_cli_getopt(const char *prog, const char *usage, const char *help, int argc, char **argv,
                      const char *shorts, const struct option *longs, bool operands,
-                     chain_cli_opt_fn own, void *ctx, chain_cli_wallet_t *w);
+                     cli_opt_fn own, void *ctx, chain_cli_wallet_t *w);
 /* --key is required: loads it (libsodium initialised first) and opens the
  * client for --rpc. CLI_OK, or the exit code after the error was printed
  * (nothing left to free then). */

@@ -51,6 +51,38 @@ int cli_bad_option(const char *prog, char **argv, int optind_now, int optopt_now
     return cli_usage_error(prog, "unknown option '%s'", arg);
 }
 
+int cli_getopt(const char *prog, const char *usage, const char *help, int argc, char **argv,
+               const char *shorts, const struct option *longs, bool operands, cli_opt_fn own,
+               void *ctx)
+{
+    int c, li;
+    opterr = 0;
+    optind = 0;   /* GNU getopt: a full re-initialisation for this command's argv */
+    while ((li = -1, c = getopt_long(argc, argv, shorts, longs, &li)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            if (help)
+                fputs(help, stdout);
+            return CLI_OK;
+        }
+        if (c == '?' || c == ':')
+            return cli_bad_option(prog, argv, optind, optopt, c == ':');
+        char name[48];
+        if (li >= 0)
+            snprintf(name, sizeof name, "--%s", longs[li].name);
+        else
+            snprintf(name, sizeof name, "-%c", c);
+        int rc = own ? own(ctx, prog, c, name, optarg) : CLI_NOT_MINE;
+        if (rc == CLI_NOT_MINE)   /* in the table but handled by nobody */
+            return cli_usage_error(prog, "unknown option '%s'", name);
+        if (rc >= 0)
+            return rc;
+    }
+    if (!operands && optind < argc)
+        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
 bool cli_wants_help(int argc, char **argv, const char *usage)
 {
     for (int i = 1; i < argc; i++) {

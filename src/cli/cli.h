@@ -43,6 +43,24 @@ int cli_error(const char *prog, int code, const char *fmt, ...) __attribute__((f
  * argv[optind - 1] as unknown or missing its argument. Returns 2. */
 int cli_bad_option(const char *prog, char **argv, int optind_now, int optopt_now, bool missing_arg);
 
+/* A getopt_long loop for a command, so that each command only says what its
+ * own options do. own(ctx, prog, c, name, arg) gets c (what getopt_long
+ * returned), name the option as given ("--timeout", "-n") and arg its value
+ * (NULL for a flag); it returns -1 when it took the option, CLI_NOT_MINE when
+ * c is not one of its options, else the exit code after printing the error.
+ * cli_getopt() parses argv with shorts (as getopt_long's, ':' first, after a
+ * '+' if any) and longs: -h/--help prints usage then help (NULL: nothing
+ * more) and returns CLI_OK; an unknown option or one missing its value is a
+ * usage error naming it; without operands an argument left over is one too
+ * (with operands they start at optind). Returns -1 when parsing succeeded,
+ * else the exit code. */
+#define CLI_NOT_MINE (-2)
+struct option;
+typedef int (*cli_opt_fn)(void *ctx, const char *prog, int c, const char *name, const char *arg);
+int cli_getopt(const char *prog, const char *usage, const char *help, int argc, char **argv,
+               const char *shorts, const struct option *longs, bool operands, cli_opt_fn own,
+               void *ctx);
+
 /* Strict number parsing for flags: the whole string, decimal, no sign for
  * unsigned, range-checked. Return false on anything else. */
 bool cli_parse_u64(const char *s, uint64_t *out);
@@ -62,7 +80,6 @@ bool cli_wants_help(int argc, char **argv, const char *usage);
  * loop must accept and ignore --config). Unknown keys and syntax errors are
  * reported naming the file, line and key; returns CLI_OK or an exit code.
  * The arrays stay valid until cli_conf_free(). */
-struct option;
 typedef struct cli_conf {
     char **args;
     size_t n;
