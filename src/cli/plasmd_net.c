@@ -506,59 +506,73 @@ static json_t *provider_json(const phase_provider_t *p)
                      c->engine_version, "addrs", a, "expires_at", exp);
 }
 
+/* The options of discover and submit (--bootstrap, --timeout and
+ * --log-level are both's), each in its command's table. */
+typedef struct client_opts {
+    const char *boot[MAX_LIST], *provs[MAX_LIST];
+    size_t n_boot, n_provs;
+    const char *receipt, *arch;
+    bool json;
+    uint64_t timeout_ms, min_memory, fuel, memory;
+} client_opts_t;
+
+static int client_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    client_opts_t *o = ctx;
+    switch (c) {
+    case 'P':
+    case 'b': {
+        const char **l = c == 'P' ? o->provs : o->boot;
+        size_t *n = c == 'P' ? &o->n_provs : &o->n_boot;
+        if (*n == MAX_LIST)
+            return cli_usage_error(prog, "at most %d %s", MAX_LIST, name);
+        l[(*n)++] = arg;
+        return -1;
+    }
+    case 'L': {
+        int lr = set_log_level(prog, arg);
+        return lr == CLI_OK ? -1 : lr;
+    }
+    case 'r': o->receipt = arg; return -1;
+    case 'a': o->arch = arg; return -1;
+    case 'j': o->json = true; return -1;
+    case 'M':
+        if (!cli_parse_u64(arg, &o->min_memory))
+            return cli_usage_error(prog, "bad %s '%s'", name, arg);
+        return -1;
+    case 'f':
+    case 'm':
+    case 't': {
+        uint64_t *v = c == 't' ? &o->timeout_ms : c == 'f' ? &o->fuel : &o->memory;
+        if (!cli_parse_u64(arg, v) || *v == 0)
+            return cli_usage_error(prog, "bad %s '%s'", name, arg);
+        return -1;
+    }
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
 int plasmd_discover(int argc, char **argv)
 {
     log_set_level(LOG_WARN); /* a client prints only what matters; --log-level changes it */
     const char *prog = "plasmd discover";
-    const char *boot[MAX_LIST];
-    size_t n_boot = 0;
-    phase_discover_opts_t o = {0};
-    bool as_json = false;
     static const struct option opts[] = {
         {"bootstrap", required_argument, NULL, 'b'}, {"arch", required_argument, NULL, 'a'},
-        {"min-memory", required_argument, NULL, 'm'}, {"timeout", required_argument, NULL, 't'},
+        {"min-memory", required_argument, NULL, 'M'}, {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},             {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'b':
-            if (n_boot == MAX_LIST)
-                return cli_usage_error(prog, "at most %d --bootstrap", MAX_LIST);
-            boot[n_boot++] = optarg;
-            break;
-        case 'a':
-            o.arch = optarg;
-            break;
-        case 'm':
-            if (!cli_parse_u64(optarg, &o.min_memory_bytes))
-                return cli_usage_error(prog, "bad --min-memory '%s'", optarg);
-            break;
-        case 't':
-            if (!cli_parse_u64(optarg, &o.timeout_ms) || o.timeout_ms == 0)
-                return cli_usage_error(prog, "bad --timeout '%s'", optarg);
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'L': {
-            int lr = set_log_level(prog, optarg);
-            if (lr != CLI_OK)
-                return lr;
-            break;
-        }
-        case 'h':
-            fputs(discover_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, ch == ':');
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+    client_opts_t co = {0};
+    int orc = cli_getopt(prog, discover_usage, NULL, argc, argv, "+:h", opts, false, client_opt,
+                         &co);
+    if (orc >= 0)
+        return orc;
+    phase_discover_opts_t o = {.arch = co.arch, .min_memory_bytes = co.min_memory,
+                               .timeout_ms = co.timeout_ms};
+    bool as_json = co.json;
+    const char **boot = co.boot;
+    size_t n_boot = co.n_boot;
     if (!n_boot)
         return cli_usage_error(prog, "--bootstrap MULTIADDR is required");
     for (size_t i = 0; i < n_boot; i++) {
@@ -624,10 +638,6 @@ int plasmd_submit(int argc, char **argv)
 {
     log_set_level(LOG_WARN); /* a client prints only what matters; --log-level changes it */
     const char *prog = "plasmd submit";
-    const char *provs[MAX_LIST], *boot[MAX_LIST];
-    size_t n_provs = 0, n_boot = 0;
-    const char *receipt = NULL;
-    phase_submit_opts_t o = {0};
     static const struct option opts[] = {
         {"provider", required_argument, NULL, 'P'}, {"bootstrap", required_argument, NULL, 'b'},
         {"receipt", required_argument, NULL, 'r'},  {"fuel", required_argument, NULL, 'f'},
@@ -635,48 +645,16 @@ int plasmd_submit(int argc, char **argv)
         {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'P':
-        case 'b': {
-            const char **l = ch == 'P' ? provs : boot;
-            size_t *n = ch == 'P' ? &n_provs : &n_boot;
-            if (*n == MAX_LIST)
-                return cli_usage_error(prog, "at most %d of each address option", MAX_LIST);
-            l[(*n)++] = optarg;
-            break;
-        }
-        case 'r':
-            receipt = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_u64(optarg, &o.fuel) || o.fuel == 0)
-                return cli_usage_error(prog, "bad --fuel '%s'", optarg);
-            break;
-        case 'm':
-            if (!cli_parse_u64(optarg, &o.memory_bytes) || o.memory_bytes == 0)
-                return cli_usage_error(prog, "bad --memory '%s'", optarg);
-            break;
-        case 't':
-            if (!cli_parse_u64(optarg, &o.timeout_ms) || o.timeout_ms == 0)
-                return cli_usage_error(prog, "bad --timeout '%s'", optarg);
-            break;
-        case 'L': {
-            int lr = set_log_level(prog, optarg);
-            if (lr != CLI_OK)
-                return lr;
-            break;
-        }
-        case 'h':
-            fputs(submit_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, ch == ':');
-        }
-    }
+    client_opts_t co = {0};
+    int orc = cli_getopt(prog, submit_usage, NULL, argc, argv, "+:h", opts, true, client_opt,
+                         &co);
+    if (orc >= 0)
+        return orc;
+    phase_submit_opts_t o = {.fuel = co.fuel, .memory_bytes = co.memory,
+                             .timeout_ms = co.timeout_ms};
+    const char **provs = co.provs, **boot = co.boot;
+    size_t n_provs = co.n_provs, n_boot = co.n_boot;
+    const char *receipt = co.receipt;
     if (optind >= argc)
         return cli_usage_error(prog, "missing job.wasm");
     if (!n_provs && !n_boot)

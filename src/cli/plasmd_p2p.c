@@ -351,40 +351,50 @@ static const char ping_usage[] =
     "Connects to MULTIADDR (/ip4|ip6/.../tcp/PORT[/p2p/ID]) and pings it N times\n"
     "(default 4) over /ipfs/ping/1.0.0.\n";
 
+/* The options of ping, id and dht: -n/--count (ping), --timeout MS and
+ * --bootstrap (dht), each in its command's table. */
+typedef struct client_opts {
+    uint64_t count, timeout;
+    const char *boot;
+} client_opts_t;
+
+static int client_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
+{
+    client_opts_t *o = ctx;
+    switch (c) {
+    case 'n':
+        if (!cli_parse_u64(arg, &o->count) || o->count == 0 || o->count > 100000)
+            return cli_usage_error(prog, "bad %s '%s' (1..100000)", name, arg);
+        return -1;
+    case 't':
+        if (!cli_parse_u64(arg, &o->timeout) || o->timeout == 0)
+            return cli_usage_error(prog, "bad --timeout '%s'", arg);
+        return -1;
+    case 'b':
+        o->boot = arg;
+        return -1;
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
 static int cmd_ping(int argc, char **argv)
 {
     const char *prog = "plasmd ping";
-    uint64_t count = 4, timeout = 20000;
     static const struct option opts[] = {
         {"count", required_argument, NULL, 'n'},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n':
-            if (!cli_parse_u64(optarg, &count) || count == 0 || count > 100000)
-                return cli_usage_error(prog, "bad -n '%s' (1..100000)", optarg);
-            break;
-        case 't':
-            if (!cli_parse_u64(optarg, &timeout) || timeout == 0)
-                return cli_usage_error(prog, "bad --timeout '%s'", optarg);
-            break;
-        case 'h':
-            fputs(ping_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, ch == ':');
-        }
-    }
+    client_opts_t o = {.count = 4, .timeout = 20000};
+    int rc = cli_getopt(prog, ping_usage, NULL, argc, argv, ":n:h", opts, true, client_opt, &o);
+    if (rc >= 0)
+        return rc;
     if (argc - optind != 1)
         return cli_usage_error(prog, "expected one MULTIADDR");
-    client_t c = {.op = OP_PING, .count = (unsigned)count};
-    return client_run(&c, prog, argv[optind], timeout);
+    client_t c = {.op = OP_PING, .count = (unsigned)o.count};
+    return client_run(&c, prog, argv[optind], o.timeout);
 }
 
 static const char id_usage[] =
@@ -396,32 +406,19 @@ static const char id_usage[] =
 static int cmd_id(int argc, char **argv)
 {
     const char *prog = "plasmd id";
-    uint64_t timeout = 20000;
     static const struct option opts[] = {
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-            if (!cli_parse_u64(optarg, &timeout) || timeout == 0)
-                return cli_usage_error(prog, "bad --timeout '%s'", optarg);
-            break;
-        case 'h':
-            fputs(id_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, ch == ':');
-        }
-    }
+    client_opts_t o = {.timeout = 20000};
+    int rc = cli_getopt(prog, id_usage, NULL, argc, argv, "+:h", opts, true, client_opt, &o);
+    if (rc >= 0)
+        return rc;
     if (argc - optind != 1)
         return cli_usage_error(prog, "expected one MULTIADDR");
     client_t c = {.op = OP_ID};
-    return client_run(&c, prog, argv[optind], timeout);
+    return client_run(&c, prog, argv[optind], o.timeout);
 }
 
 static const char dht_usage[] =
@@ -439,33 +436,18 @@ static const char dht_usage[] =
 static int cmd_dht(int argc, char **argv)
 {
     const char *prog = "plasmd dht";
-    const char *boot = NULL;
-    uint64_t timeout = 30000;
     static const struct option opts[] = {
         {"bootstrap", required_argument, NULL, 'b'},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'b':
-            boot = optarg;
-            break;
-        case 't':
-            if (!cli_parse_u64(optarg, &timeout) || timeout == 0)
-                return cli_usage_error(prog, "bad --timeout '%s'", optarg);
-            break;
-        case 'h':
-            fputs(dht_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_bad_option(prog, argv, optind, optopt, ch == ':');
-        }
-    }
+    client_opts_t o = {.timeout = 30000};
+    int orc = cli_getopt(prog, dht_usage, NULL, argc, argv, "+:h", opts, true, client_opt, &o);
+    if (orc >= 0)
+        return orc;
+    const char *boot = o.boot;
+    uint64_t timeout = o.timeout;
     if (!boot)
         return cli_usage_error(prog, "--bootstrap MULTIADDR is required");
     if (optind >= argc)

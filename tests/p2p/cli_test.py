@@ -116,6 +116,16 @@ try:
                        (["id", "/ip4/127.0.0.1/tcp/1"], 1), (["ping", "--bogus"], 2)):
         rc, out, err = run(*args)
         check("exit %d for %s" % (want, " ".join(args)), rc == want and err.strip() != "", "rc=%d %s" % (rc, err))
+    # the client commands' options share one parser (cli_getopt): the same
+    # words for the same mistake, exit 2, before any network
+    for args, text in ((["ping", A, "--timeout", "x"], "plasmd ping: bad --timeout 'x'"),
+                       (["id", "--timeout", "0", A], "plasmd id: bad --timeout '0'"),
+                       (["dht", "--bootstrap", A, "--timeout", "-5", "find-peer", "z"],
+                        "plasmd dht: bad --timeout '-5'"),
+                       (["ping", A, "--timeout"], "plasmd ping: option '--timeout' needs a value"),
+                       (["ping", A, "--count", "0"], "plasmd ping: bad --count '0' (1..100000)")):
+        rc, out, err = run(*args)
+        check("%s: %s" % (" ".join(args), text), rc == 2 and text in err, "rc=%d %s" % (rc, err))
 finally:
     for p in procs:
         p.terminate()

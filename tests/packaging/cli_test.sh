@@ -41,6 +41,21 @@ if git rev-parse HEAD >/dev/null 2>&1; then
     has "the commit is the checkout's HEAD ($head)" "commit: $head"
 fi
 
+# ---- plasmd discover / submit options (one parser: cli_getopt) ----
+B=/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN
+expect "discover: bad --timeout" 2 "$PLASMD" discover --bootstrap "$B" --timeout 0
+has "  ... named" "plasmd discover: bad --timeout '0'"
+expect "discover: bad --min-memory" 2 "$PLASMD" discover --bootstrap "$B" --min-memory x
+has "  ... named" "plasmd discover: bad --min-memory 'x'"
+expect "discover: no operands" 2 "$PLASMD" discover --bootstrap "$B" extra
+has "  ... named" "plasmd discover: unexpected argument 'extra'"
+expect "discover: --bootstrap needs a value" 2 "$PLASMD" discover --bootstrap
+has "  ... named" "plasmd discover: option '--bootstrap' needs a value"
+expect "submit: bad --fuel" 2 "$PLASMD" submit --provider "$B" --fuel 0 x.wasm
+has "  ... named" "plasmd submit: bad --fuel '0'"
+expect "submit: bad --timeout" 2 "$PLASMD" submit --provider "$B" --timeout 1s x.wasm
+has "  ... named" "plasmd submit: bad --timeout '1s'"
+
 # ---- identity import / init --if-missing ----
 export XDG_CONFIG_HOME=$T/cfg PLASMD_HOME=$T/home
 expect "import without an upstream key says where it looked" 1 "$PLASMD" identity import
