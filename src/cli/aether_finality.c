@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "chain/light/light.h"
+#include "chain/client/client.h"
 #include "chain/rpc/rpc.h"
 
 #define FINALITY_PROOF_MAX (64u << 20)
@@ -27,7 +28,7 @@ static const char usage[] =
     "block that extends the proved one by the 2-chain rule; when it includes\n"
     "the chain header, a committed later block must certify that header's hash.\n"
     "With --height the proof is fetched from the node (--rpc URL, else\n"
-    "$AETHER_RPC, else http://127.0.0.1:8545); --save writes it to FILE.\n"
+    "$AETHER_RPC, else " CHAIN_CLIENT_DEFAULT_RPC "); --save writes it to FILE.\n"
     "Prints what was proved. Exit status: 0 final, 1 refused (the reason is\n"
     "printed) or node unreachable, 2 malformed input or usage.\n";
 
@@ -79,9 +80,7 @@ static json_t *read_proof(const char *prog, const char *path, int *rc)
 static json_t *fetch_proof(const char *prog, const char *url, uint64_t height, int *rc)
 {
     err_t e = {0};
-    const char *ep = url ? url : getenv("AETHER_RPC");
-    if (!ep || !*ep)
-        ep = "http://127.0.0.1:8545";
+    const char *ep = url ? url : chain_client_default_url();
     rpc_client_t *c = rpc_client_new(ep, 30000, &e);
     if (!c) {
         *rc = cli_usage_error(prog, "--rpc: %s", e.msg);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/client/client.h"
 #include "chain/rpc/rpc.h"
 #include "chain/types/types.h"
 
@@ -26,7 +27,7 @@ static const char usage[] =
     "aeth_getStateRoot). --self-root trusts the root inside the proof instead,\n"
     "which only shows the proof is internally consistent.\n"
     "With --address or --utxo the proof is fetched from the node (--rpc URL, else\n"
-    "$AETHER_RPC, else http://127.0.0.1:8545) together with its current state root\n"
+    "$AETHER_RPC, else " CHAIN_CLIENT_DEFAULT_RPC ") together with its current state root\n"
     "(aeth_getStateRoot) unless --root is given, and verified locally; --save\n"
     "writes the fetched proof to FILE. With --height H (within the node's\n"
     "--state-history) the proof is of the state as block H left it and is\n"
@@ -212,10 +213,8 @@ int aether_verify_proof_main(int argc, char **argv)
             chain_hash_to_hex(&th, h);
             param = json_pack("{s:s, s:I}", "tx", h, "index", (json_int_t)ix);
         }
-        if (!rpc) {
-            const char *env = getenv("AETHER_RPC");
-            rpc = env && *env ? env : "http://127.0.0.1:8545";
-        }
+        if (!rpc)
+            rpc = chain_client_default_url();
         int frc;
         fetched = fetch(prog, rpc, param, have_height ? &height : NULL, &root, root_hex != NULL,
                         &frc);
