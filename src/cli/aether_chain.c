@@ -326,25 +326,6 @@ typedef struct send_opts {
     uint32_t n_inputs;
 } send_opts_t;
 
-/* TX:INDEX */
-static int parse_input(const char *prog, const char *arg, chain_utxo_id_t *id)
-{
-    const char *colon = strrchr(arg, ':');
-    char hex[80];
-    uint64_t idx;
-    err_t e = {0};
-    if (!colon || (size_t)(colon - arg) >= sizeof hex)
-        return cli_usage_error(prog, "--in '%s': expected TXHASH:INDEX", arg);
-    memcpy(hex, arg, (size_t)(colon - arg));
-    hex[colon - arg] = 0;
-    if (chain_hash_from_hex(hex, &id->tx_hash, &e) != 0)
-        return cli_usage_error(prog, "--in '%s': %s", arg, e.msg);
-    if (!cli_parse_u64(colon + 1, &idx) || idx > UINT32_MAX)
-        return cli_usage_error(prog, "--in '%s': index must be a number below 2^32", arg);
-    id->index = (uint32_t)idx;
-    return -1;
-}
-
 typedef struct send_ctx {
     send_opts_t *o;
     bool utxo;
@@ -372,7 +353,7 @@ static int send_opt(void *ctx, const char *prog, int c, const char *name, const 
     case 'i':
         if (o->n_inputs == CHAIN_MAX_TX_INPUTS)
             return cli_usage_error(prog, "at most %d --in", CHAIN_MAX_TX_INPUTS);
-        if ((rc = parse_input(prog, arg, &o->inputs[o->n_inputs])) >= 0)
+        if ((rc = chain_cli_utxo_id_opt(prog, name, arg, &o->inputs[o->n_inputs])) >= 0)
             return rc;
         o->n_inputs++;
         return -1;

@@ -15,6 +15,7 @@
 #include "chain/client/client.h"
 #include "chain/rpc/rpc.h"
 #include "chain/types/types.h"
+#include "chain_cli.h"
 
 static const char usage[] =
     "Usage: aether verify-proof --root HEX [FILE]\n"
@@ -197,21 +198,13 @@ int aether_verify_proof_main(int argc, char **argv)
             chain_addr_to_hex(&a, h);
             param = json_string(h);
         } else {
-            const char *colon = strrchr(utxo_s, ':');
-            uint64_t ix;
-            chain_hash_t th;
-            char txh[80];
-            if (!colon || (size_t)(colon - utxo_s) >= sizeof txh)
-                return cli_usage_error(prog, "--utxo: expected TXHASH:INDEX");
-            memcpy(txh, utxo_s, (size_t)(colon - utxo_s));
-            txh[colon - utxo_s] = 0;
-            if (chain_hash_from_hex(txh, &th, &e) != 0 || !cli_parse_u64(colon + 1, &ix) ||
-                ix > UINT32_MAX)
-                return cli_usage_error(prog, "--utxo: expected TXHASH:INDEX (64 hex digits, "
-                                             "a decimal index)");
+            chain_utxo_id_t id;
+            int urc = chain_cli_utxo_id_opt(prog, "--utxo", utxo_s, &id);
+            if (urc >= 0)
+                return urc;
             char h[65];
-            chain_hash_to_hex(&th, h);
-            param = json_pack("{s:s, s:I}", "tx", h, "index", (json_int_t)ix);
+            chain_hash_to_hex(&id.tx_hash, h);
+            param = json_pack("{s:s, s:I}", "tx", h, "index", (json_int_t)id.index);
         }
         if (!rpc)
             rpc = chain_client_default_url();

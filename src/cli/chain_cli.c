@@ -72,6 +72,26 @@ int chain_cli_getopt(const char *prog, const char *usage, const char *help, int 
     return cli_getopt(prog, usage, help, argc, argv, shorts, longs, operands, own_then_wallet, &x);
 }
 
+int chain_cli_utxo_id_opt(const char *prog, const char *opt, const char *arg,
+                          chain_utxo_id_t *id)
+{
+    const char *colon = strrchr(arg, ':');
+    char hex[80];
+    uint64_t idx;
+    err_t e = {0};
+    if (!colon || (size_t)(colon - arg) >= sizeof hex)
+        return cli_usage_error(prog, "%s '%s': expected TXHASH:INDEX", opt, arg);
+    memcpy(hex, arg, (size_t)(colon - arg));
+    hex[colon - arg] = 0;
+    if (chain_hash_from_hex(hex, &id->tx_hash, &e) != 0)
+        return cli_usage_error(prog, "%s '%s': %s", opt, arg, e.msg);
+    if (!cli_parse_u64(colon + 1, &idx) || idx > UINT32_MAX)
+        return cli_usage_error(prog, "%s '%s': the index must be a decimal number below 2^32",
+                               opt, arg);
+    id->index = (uint32_t)idx;
+    return -1;
+}
+
 int chain_cli_load_key(const char *prog, const char *path, chain_key_t *k)
 {
     err_t e = {0};

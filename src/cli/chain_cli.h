@@ -74,6 +74,11 @@ void chain_cli_wallet_send(const chain_cli_wallet_t *w, chain_client_send_t *s);
  * returns CLI_USAGE. */
 int chain_cli_amount_opt(const char *prog, const char *opt, const char *arg, bool positive,
                          chain_u128_t *v);
+/* A UTxO id TXHASH:INDEX (64 hex digits, 0x optional; a decimal index
+ * below 2^32) given as option opt (--in, --utxo): -1, or prints the error
+ * and returns CLI_USAGE. */
+int chain_cli_utxo_id_opt(const char *prog, const char *opt, const char *arg,
+                          chain_utxo_id_t *id);
 /* Loads a key file (libsodium initialised first): CLI_OK or the exit code
  * after the error was printed. */
 int chain_cli_load_key(const char *prog, const char *path, chain_key_t *k);

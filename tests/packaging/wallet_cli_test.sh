@@ -78,6 +78,19 @@ for c in "${cmds[@]}"; do
         "$AETHER" "${args[@]}" --key "$T/k.json" --rpc "http://127.0.0.1:1" --fee 5000 --nonce 0
 done
 
+# a UTxO id reads the same in utxo send --in and verify-proof --utxo
+for o in "utxo send --key $T/k.json --to $A --amount 1 --in" "verify-proof --utxo"; do
+    read -ra args <<<"$o"
+    name=${o%% -*} opt=${args[${#args[@]}-1]}
+    expect "$name $opt without a colon" 2 "aether $name: $opt 'x': expected TXHASH:INDEX" \
+        "$AETHER" "${args[@]}" x
+    expect "$name $opt with a short hash" 2 "aether $name: $opt 'ab:1': hash: need 64 hex digits" \
+        "$AETHER" "${args[@]}" ab:1
+    expect "$name $opt with index 2^32" 2 \
+        "aether $name: $opt '$H:4294967296': the index must be a decimal number below 2^32" \
+        "$AETHER" "${args[@]}" "$H:4294967296"
+done
+
 # aether(1) and the completion document every wallet option
 for o in key rpc fee nonce wait timeout; do
     grep -q "^\*--$o\*" "$SRCROOT/dist/man/aether.1.scd" || bad "aether(1) does not document --$o"
