@@ -8,8 +8,9 @@
  * (the history's "previous value" of its first change after h) and the same
  * batched update a block uses computes the records that differ from the
  * tip's tree, in memory. The root must come out as block h's header state
- * root (checked: a mismatch is an error, never a wrong proof), and the proof
- * walks that tree. The cost grows with the number of leaves changed since h,
+ * root (checked: a mismatch is an error, never a wrong proof), the proof
+ * walks that tree and is verified against that root before it is returned.
+ * The cost grows with the number of leaves changed since h,
  * so a rebuild replays at most CHAIN_STATE_REPLAY_MAX of them.
  *
  * Everything is read through one RocksDB snapshot taken with the tip under
@@ -275,6 +276,17 @@ static int prove_at(chain_state_t *st, uint64_t height, uint8_t kind, const uint
     return rc;
 }
 
+/* What a proof at a height must be, checked before it leaves: it verifies
+ * against its root, which prove_at took from the block's header. */
+static int self_check(const chain_proof_t *p, uint64_t height, err_t *e)
+{
+    err_t ve = {0};
+    if (chain_proof_verify(p, &p->root, &ve) != 0)
+        return err_set(e, CHAIN_EIO, "state: the proof built for block %llu does not verify: %s",
+                       (unsigned long long)height, ve.msg);
+    return 0;
+}
+
 int chain_state_prove_account_at(chain_state_t *st, uint64_t height, const chain_addr_t *a,
                                  chain_proof_t *p, err_t *e)
 {
@@ -287,7 +299,7 @@ int chain_state_prove_account_at(chain_state_t *st, uint64_t height, const chain
     if (!rc && p->exists)
         rc = chain_account_decode(v.data, v.len, &p->account, e);
     buf_free(&v);
-    return rc;
+    return rc ? rc : self_check(p, height, e);
 }
 
 int chain_state_prove_utxo_at(chain_state_t *st, uint64_t height, const chain_utxo_id_t *id,
@@ -305,7 +317,7 @@ int chain_state_prove_utxo_at(chain_state_t *st, uint64_t height, const chain_ut
     if (!rc && p->exists)
         rc = chain_utxo_decode(v.data, v.len, &p->utxo, e);
     buf_free(&v);
-    return rc;
+    return rc ? rc : self_check(p, height, e);
 }
 
 int chain_state_prove_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
@@ -315,7 +327,16 @@ int chain_state_prove_data_at(chain_state_t *st, uint64_t height, uint8_t tag,
     uint8_t k[33];
     k[0] = tag;
     memcpy(k + 1, id, 32);
-    return prove_at(st, height, 'd', k, CF_DATA, p, value, e);
+    int rc = prove_at(st, height, 'd', k, CF_DATA, p, value, e);
+    err_t ve = {0};
+    if (!rc && chain_data_proof_verify(tag, id, p->exists ? value->data : NULL, value->len,
+                                       p->siblings, p->n_siblings,
+                                       p->has_other ? &p->other_key : NULL,
+                                       p->has_other ? &p->other_value_hash : NULL, &p->root,
+                                       &ve) != 0)
+        rc = err_set(e, CHAIN_EIO, "state: the proof built for block %llu does not verify: %s",
+                     (unsigned long long)height, ve.msg);
+    return rc;
 }
 
 /* ---- UTxOs of an owner ---- */
