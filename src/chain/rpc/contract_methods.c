@@ -37,11 +37,6 @@
  * geth's rpc.gascap) so one request cannot hold a core for long. */
 #define RPC_CALL_GAS_CAP 100000000ull
 
-static int internal(rpc_error_t *err, const err_t *e)
-{
-    return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: %s", e->msg);
-}
-
 /* A field of obj through the positional helpers (they accept "0x"). */
 static int field_hex(const json_t *obj, const char *ctx, const char *name, size_t max,
                      uint8_t **out, size_t *n, bool *present, rpc_error_t *err)
@@ -155,9 +150,16 @@ bad:
     return -1;
 }
 
-int rpc_state_fail(rpc_error_t *err, const err_t *e)
+int rpc_internal(rpc_error_t *err, const err_t *e)
 {
-    return rpc_fail(err, RPC_INVALID_PARAMS, "%s", e->msg);
+    return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: %s", e->msg);
+}
+
+int rpc_state_error(rpc_error_t *err, int rc, const err_t *e)
+{
+    if (rc == CHAIN_STATE_EHISTORY)
+        return rpc_fail(err, RPC_INVALID_PARAMS, "%s", e->msg);
+    return rpc_internal(err, e);
 }
 
 int rpc_param_block(void *ud, const json_t *params, size_t i, uint64_t *height, bool *latest,
@@ -214,11 +216,9 @@ static int simulate(void *ud, const json_t *params, chain_receipt_t *r, rpc_erro
                  : chain_exec_contract_simulate_at(node_state(ud), node_exec_cfg(ud), m.height,
                                                    &m.m, r, &e);
     msg_free(&m);
-    if (rc == CHAIN_STATE_EHISTORY)
-        return rpc_state_fail(err, &e);
     if (rc == CHAIN_EINVAL)
         return rpc_fail(err, RPC_INVALID_PARAMS, "%s", e.msg);
-    return rc ? internal(err, &e) : 0;
+    return rc ? rpc_state_error(err, rc, &e) : 0;
 }
 
 int rpc_m_call(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
@@ -263,10 +263,8 @@ int rpc_m_get_code(void *ud, const json_t *params, json_t **result, rpc_error_t 
     err_t e = {0};
     int rc = chain_exec_contract_code_at(node_state(ud), latest ? CHAIN_EXEC_LATEST : height, &a,
                                          &code, &n, &h, &e);
-    if (rc == CHAIN_STATE_EHISTORY)
-        return rpc_state_fail(err, &e);
     if (rc)
-        return internal(err, &e);
+        return rpc_state_error(err, rc, &e);
     if (!code) {
         *result = json_null();
         return 0;
@@ -298,7 +296,7 @@ int rpc_m_get_storage_at(void *ud, const json_t *params, json_t **result, rpc_er
     free(key);
     if (rc) {
         buf_free(&v);
-        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
+        return rpc_state_error(err, rc, &e);
     }
     *result = found ? rpc_hex_json(v.data, v.len) : json_null();
     buf_free(&v);
@@ -341,7 +339,7 @@ int rpc_contract_storage_proof(void *ud, const json_t *obj, bool latest, uint64_
         buf_free(&leaf);
         if (!p)
             return rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
-        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
+        return rpc_state_error(err, rc, &e);
     }
     chain_hash_t lk;
     chain_smt_key_data(CHAIN_DATA_STORAGE, id, &lk);
@@ -463,7 +461,7 @@ int rpc_m_get_logs(void *ud, const json_t *params, json_t **result, rpc_error_t 
     chain_receipt_clear(&q.r);
     if (rc < 0) {
         json_decref(q.out);
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     }
     *result = q.out;
     return 0;

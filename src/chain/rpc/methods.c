@@ -106,11 +106,6 @@ static int param_hash(const json_t *params, size_t i, chain_hash_t *h, rpc_error
     return rpc_param_hex_fixed(params, i, h->b, sizeof h->b, err);
 }
 
-static int internal(rpc_error_t *err, const err_t *e)
-{
-    return rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: %s", e->msg);
-}
-
 static int m_chain_id(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
 {
     if (rpc_param_count_check(params, 0, 0, err))
@@ -153,7 +148,7 @@ static int block_result(int rc, chain_block_t *b, bool full, const err_t *e, jso
         return 0;
     }
     if (rc != 0)
-        return internal(err, e);
+        return rpc_internal(err, e);
     *result = chain_block_to_json(b, full);
     chain_block_free(b);
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding block");
@@ -204,7 +199,7 @@ static int m_raw_block(void *ud, const json_t *params, json_t **result, rpc_erro
         return 0;
     }
     if (rc)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     *result = rpc_hex_json(raw, n);
     free(raw);
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: out of memory");
@@ -246,7 +241,7 @@ static int m_get_tx(void *ud, const json_t *params, json_t **result, rpc_error_t
         return 0;
     }
     if (rc != CHAIN_ENOTFOUND)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     tx = node_pending_tx(ud, &h);
     if (!tx) {
         *result = json_null();
@@ -274,7 +269,7 @@ static int m_get_receipt(void *ud, const json_t *params, json_t **result, rpc_er
         return 0;
     }
     if (rc != 0)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     json_t *j = chain_receipt_to_json(&r);
     chain_receipt_clear(&r);
     json_object_set_new(j, "block_height", cjson_u64(height));
@@ -319,11 +314,11 @@ static int m_tx_receipt(void *ud, const json_t *params, json_t **result, rpc_err
         return 0;
     }
     if (rc != 0)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     chain_block_t *b = NULL;
     if (chain_state_get_block(st, height, &b, &e) != 0) {
         chain_receipt_clear(&r);
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     }
     /* ours (fee_paid, gas_used, contract fields), then upstream's names */
     json_t *j = chain_receipt_to_json(&r);
@@ -421,7 +416,7 @@ static int m_finality_proof(void *ud, const json_t *params, json_t **result, rpc
         return 0;
     }
     if (!p)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     *result = p;
     return 0;
 }
@@ -442,11 +437,11 @@ static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_er
         /* as of that block: the next nonce is the one it left */
         int rc = chain_state_get_account_at(node_state(ud), height, &a, &acct, &exists, &e);
         if (rc)
-            return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
+            return rpc_state_error(err, rc, &e);
         next = acct.nonce;
     } else if (chain_state_get_account(node_state(ud), &a, &acct, &exists, &e) != 0 ||
                node_next_nonce(ud, &a, &next, &e) != 0)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     char hex[2 * CHAIN_ADDR_BYTES + 1], dec[CHAIN_U128_STR_MAX];
     chain_addr_to_hex(&a, hex);
     chain_u128_format(acct.balance, dec);
@@ -476,7 +471,7 @@ static int m_get_utxos(void *ud, const json_t *params, json_t **result, rpc_erro
                     : chain_state_list_utxos_at(node_state(ud), height, &a, (size_t)max, &list,
                                                 &n, &e);
     if (rc)
-        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
+        return rpc_state_error(err, rc, &e);
     json_t *arr = json_array();
     char owner[2 * CHAIN_ADDR_BYTES + 1], dec[CHAIN_U128_STR_MAX];
     for (size_t i = 0; i < n; i++) {
@@ -643,7 +638,7 @@ static int m_get_proof(void *ud, const json_t *params, json_t **result, rpc_erro
     }
     if (rc != 0) {
         free(p);
-        return rc == CHAIN_STATE_EHISTORY ? rpc_state_fail(err, &e) : internal(err, &e);
+        return rpc_state_error(err, rc, &e);
     }
     *result = chain_proof_to_json(p);
     free(p);
@@ -674,7 +669,7 @@ static int m_get_job(void *ud, const json_t *params, json_t **result, rpc_error_
     bool exists = false;
     err_t e = {0};
     if (chain_escrow_get_job(node_state(ud), &id, &j, &exists, &e) != 0)
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     *result = exists ? job_json(node_state(ud), &j) : json_null();
     return 0;
 }
@@ -695,7 +690,7 @@ int chain_rpc_data_proof(chain_state_t *st, uint8_t tag, const uint8_t id[32], c
         free(p);
         buf_free(&v);
         json_decref(id_json);
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     }
     chain_hash_t key;
     chain_smt_key_data(tag, id, &key);
@@ -736,7 +731,7 @@ static int m_get_job_data(void *ud, const json_t *params, json_t **result, rpc_e
     err_t e = {0};
     if (chain_state_get_data(node_state(ud), CHAIN_DATA_JOB_CODE, id.b, &v, &exists, &e) != 0) {
         buf_free(&v);
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     }
     if (!exists) {
         buf_free(&v);
@@ -854,7 +849,7 @@ static int m_get_jobs(void *ud, const json_t *params, json_t **result, rpc_error
                                          jobs_cb, &q, &e);
     if (rc < 0) {
         json_decref(q.out);
-        return internal(err, &e);
+        return rpc_internal(err, &e);
     }
     /* rc == 1: stopped early, more may follow; 0: the walk reached the end */
     json_t *next = json_null();
