@@ -53,7 +53,7 @@ for cc in gcc clang; do
     exe=$work/reexec_$cc
     # shellcheck disable=SC2086
     if ! $cc -std=c11 -O2 -D_GNU_SOURCE -DREEXEC_STANDALONE -I"$src/src" -o "$exe" \
-        "$src/tests/chain/reexec_driver.c" $srcs $(pkg-config --cflags --libs jansson libsodium) \
+        "$src/tests/chain/reexec_driver.c" $srcs $(pkg-config --cflags --libs jansson libsodium libcrypto) \
         -lm -lpthread; then
         echo "FAIL: $cc does not build the re-execution path"; exit 1
     fi
