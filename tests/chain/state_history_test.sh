@@ -101,6 +101,9 @@ if OUT=$("$AETHER" contract code --contract "$TOKEN" --height $((H0 - 1)) 2>&1);
 ALICE_NOW=$(rpc aeth_getAccount "[\"$ALICE\"]" | jget '["result"]["balance"]')
 ALICE_AT=$(rpc aeth_getAccount "[\"$ALICE\", $H1]" | jget '["result"]["balance"]')
 [ "$ALICE_AT" = "$ALICE_H1" ] || fail "alice at $H1: $ALICE_AT, was $ALICE_H1"
+[ "$("$AETHER" balance --height "$H1" "$ALICE" | jget '["balance"]')" = "$ALICE_H1" ] ||
+    fail "aether balance --height $H1"
+[ "$("$AETHER" balance "$ALICE" | jget '["balance"]')" = "$ALICE_NOW" ] || fail "aether balance"
 [ "$ALICE_NOW" -lt "$ALICE_AT" ] || fail "alice now $ALICE_NOW not below $ALICE_AT (fees)"
 R=$(rpc aeth_call "[{\"to\": \"$TOKEN\", \"input\": \"06$BOB\"}, $H1]")
 [ "$(echo "$R" | jget '["result"]["return_data"]')" = "$(u128 300)" ] || fail "aeth_call: $R"
