@@ -38,19 +38,51 @@
  *                                2-chain rule commits B0 and so B_h.
  *   c/cert/ height_be64          u64: the consensus height whose payload
  *                                certifies the chain block hash at height
+ *   c/epoch                      the current validator epoch (bft_epoch_t):
+ *                                u64 epoch, u64 start_height, [32] genesis
+ *                                id, [32] seed (absent = epoch 0)
+ *   c/ep/ epoch_be64             u64: the chain height of the block that
+ *                                ended the epoch before (its finality
+ *                                record c/fin/ is the epoch-change proof)
  * A restart is cons_new(anchor, safety) + cons_restore(every c/blk/ record).
+ *
+ * Validator epochs (reconfiguration, Diem/Aptos style). On a chain with a
+ * staking section, staking computes the set of epoch k+1 inside chain block
+ * H = (k+1)*L (L = staking epoch_blocks). Consensus epoch k ends at the
+ * first committed block R whose payload certifies a chain height >= H
+ * (cert_height >= H: a QC of epoch k's set then covers the header of H,
+ * whose state root holds the new set). Validators vote only for payloads
+ * whose cert_height is >= their parent's, so "first" is visible from R and
+ * its parent alone. Blocks of epoch k above R are never executed: when R
+ * commits, every node drops the rest of epoch k's tree and starts a new core
+ * with the set of epoch k+1 (chain_staking_cons_set) on an epoch genesis:
+ *   genesis_id(k+1) = SHA-256("aether/epoch/v1" ‖ chain genesis id ‖
+ *                     u64 k+1 ‖ R's id ‖ set hash)
+ *   seed(k+1)       = SHA-256("aether/epoch-seed/v1" ‖ R's epoch seed ‖
+ *                     R's VRF accumulator ‖ u64 k+1)
+ *   anchor          = (genesis_id(k+1), round 0, height R, seed(k+1))
+ * set hash = SHA-256("aether/valset/v1" ‖ u32 n ‖ n x (bls_pk, vrf_pk,
+ * u64 stake)). Rounds restart at 1 in each epoch; votes and proposals name
+ * blocks that chain back to the epoch's genesis id and timeouts sign it
+ * (consensus.h), so nothing signed in one epoch counts in another. The
+ * switch is written in the batch that commits R (anchor, c/epoch, c/ep/,
+ * safety data and kept blocks dropped), so a restart resumes in the right
+ * epoch; the set itself is re-read from the committed state.
  *
  * Network: protocol /aether/cons/1.0.0 over Noise + Yamux. Each side opens
  * one stream per connection and writes uvarint-length-prefixed frames
  * (at most BFT_MAX_FRAME bytes), u8 type ‖ body:
- *   1 CONS     a consensus message, verbatim (consensus.h wire format)
+ *   1 CONS     u64 epoch ‖ a consensus message (consensus.h wire format);
+ *              a message of another epoch is dropped (one epoch ahead:
+ *              kept, bounded, until this node switches)
  *   2 TXS      u32 n, n x (u32 len, transaction): forwarded to validators
  *   3 STATUS   u64 committed height (every 500 ms)
  *   4 SYNC_GET u64 from_height, u32 count (<= 64)
  *   5 SYNC_REC u64 height, finality record (as in c/fin/)
- * A validator's peer id is the identity multihash of its genesis account
- * key, so the Noise handshake authenticates the validator index of a
- * connection; other peers are full nodes. Malformed frames and messages with
+ * A validator's peer id is the identity multihash of its account key, so
+ * the Noise handshake authenticates the validator index of a connection in
+ * the current epoch's set (bft_net_set_validators); other peers are full
+ * nodes. A validator that joins dials the members given with --peer. Malformed frames and messages with
  * bad signatures count against a peer; 8 of them close its connection.
  * A node whose peers report a committed height above its own asks one of
  * them for finality records, verifies each (commit QC against the validator
@@ -155,9 +187,7 @@ int bft_finality_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_
 int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, err_t *e)
     BASE_MUST_CHECK;
 
-/* The validator set of a BFT genesis (cons_valset_free). Staking (issue 15)
- * will change the set at epoch boundaries: bft asks bft_valset_for_epoch,
- * which today always answers with the genesis set. */
+/* The validator set of a BFT genesis (cons_valset_free): epoch 0's. */
 cons_valset_t *bft_valset_genesis(const node_genesis_t *g, err_t *e);
 
 /* ---- snapshots (snap.c) -------------------------------------------------------
@@ -239,6 +269,46 @@ typedef struct bft_snap_data {
 int bft_snap_get_decode(const uint8_t *p, size_t n, bft_snap_get_t *out, err_t *e)
     BASE_MUST_CHECK;
 int bft_snap_data_decode(const uint8_t *p, size_t n, bft_snap_data_t *out, err_t *e)
+    BASE_MUST_CHECK;
+
+/* ---- validator epochs (see the top) ------------------------------------------ */
+
+typedef struct bft_epoch {
+    uint64_t epoch, start_height;
+    chain_hash_t genesis_id;
+    uint8_t seed[32];
+} bft_epoch_t;
+
+/* A validator set as consensus and the network use it: keys in set order,
+ * the account key of each member (its peer id and fee account). */
+typedef struct bft_set {
+    cons_valset_t *vs;
+    uint32_t n;
+    uint8_t (*account)[CHAIN_PK_BYTES];
+    chain_addr_t *addr;
+} bft_set_t;
+
+void bft_set_free(bft_set_t *s);
+/* The set of `epoch`: the genesis consensus set for 0, else staking's
+ * (chain_staking_cons_set) from st. s->n == 0 when staking has none. */
+int bft_set_load(chain_state_t *st, const node_genesis_t *g, uint64_t epoch, bft_set_t *s,
+                 err_t *e) BASE_MUST_CHECK;
+void bft_set_hash(const cons_valset_t *vs, uint8_t out[32]);
+/* Epoch `epoch` starting after the committed block with anchor `end`
+ * (R), with a set whose bft_set_hash is set_hash. */
+void bft_epoch_derive(const chain_hash_t *chain_gid, uint64_t epoch, const cons_anchor_t *end,
+                      const uint8_t set_hash[32], bft_epoch_t *out);
+void bft_epoch_encode(const bft_epoch_t *ep, uint8_t out[88]);
+int bft_epoch_decode(const uint8_t *p, size_t n, bft_epoch_t *out, err_t *e) BASE_MUST_CHECK;
+/* The current epoch record of st (epoch 0 from the genesis when absent). */
+int bft_epoch_current(chain_state_t *st, const node_genesis_t *g, bft_epoch_t *out, err_t *e)
+    BASE_MUST_CHECK;
+/* The chain height of the block R that ended epoch-1 and started epoch
+ * (BFT_ENOTFOUND when not recorded). */
+int bft_epoch_end_height(chain_state_t *st, uint64_t epoch, uint64_t *height, err_t *e)
+    BASE_MUST_CHECK;
+/* The validator epoch whose set commits chain height `height`. */
+int bft_epoch_of_height(chain_state_t *st, uint64_t height, uint64_t *epoch, err_t *e)
     BASE_MUST_CHECK;
 
 #endif /* AETHER_CHAIN_BFT_H */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain/client/client.h"
 #include "crypto/ecvrf/ecvrf.h"
 
 #define MAX_TIMERS 32
@@ -27,6 +28,8 @@
 #define STRIKES_MAX 8
 #define TX_BATCH_BYTES (256u << 10)
 #define SYNC_BYTES_MAX (32u << 20)
+#define FUTURE_MAX 512          /* messages of the next epoch kept until we switch */
+#define REPORTED_MAX 64         /* offences this node reported (once each) */
 
 typedef struct kept {
     chain_hash_t id;
@@ -36,6 +39,9 @@ typedef struct kept {
     cons_header_t h;
     chain_hash_t *txh;      /* hashes of the payload's transactions */
     uint32_t n_txh;
+    bool has_cert;          /* the payload decoded: its certified chain block */
+    uint64_t cert_height;
+    chain_hash_t cert_hash;
 } kept_t;
 
 typedef struct hset {        /* insert-only set of hashes, rebuilt when blocks go */
@@ -53,7 +59,23 @@ typedef struct ops {         /* pending durable records */
 typedef struct bft {
     node_t *node;
     const node_genesis_t *g;
-    cons_valset_t *vs;
+    bft_set_t set;           /* the current epoch's validators (set.vs for the core) */
+    bft_epoch_t ep;          /* the current epoch */
+    chain_hash_t chain_gid;  /* epoch 0's genesis id (node_genesis_cons_id) */
+    uint64_t stake_epoch_blocks;   /* staking's L; 0 = no staking: one epoch for ever */
+    bool switched;           /* an epoch change was committed: drop the old core's outputs */
+    bool building;           /* inside core_build */
+    bool has_key;
+    node_key_t key;          /* the account key (signs evidence), has_key */
+    uint64_t anchor_cert;    /* cert_height of the payload of the block at the anchor height */
+    chain_hash_t anchor_cert_hash;
+    bft_msg_t *future_head, *future_tail;   /* frames of epoch ep.epoch + 1 */
+    size_t n_future;
+    struct {
+        uint64_t epoch, round;
+        uint32_t validator;
+    } reported[REPORTED_MAX];
+    size_t n_reported;
     cons_config_t ccfg;
     cons_t *c;
     chain_exec_cfg_t xcfg;
@@ -250,6 +272,12 @@ static kept_t *kept_add(bft_t *b, const uint8_t *data, size_t len)
     k->round = blk->h.round;
     k->height = blk->h.height;
     k->h = blk->h;
+    bft_payload_t pl;
+    if (bft_payload_decode(blk->payload, blk->payload_len, &pl, NULL) == 0) {
+        k->has_cert = true;
+        k->cert_height = pl.cert_height;
+        k->cert_hash = pl.cert_hash;
+    }
     payload_hashes(blk->payload, blk->payload_len, &k->txh, &k->n_txh);
     for (uint32_t i = 0; i < k->n_txh; i++)
         hs_add(&b->inflight, &k->txh[i]);
@@ -266,6 +294,8 @@ static void kept_free_one(kept_t *k)
 
 /* Drops kept blocks at or below round (their c/blk/ records go in ops). */
 static void kept_prune(bft_t *b, uint64_t round, ops_t *ops);
+static void use_epoch(bft_t *b, bft_set_t *s, const bft_epoch_t *ep);
+static int core_build(bft_t *b, err_t *e);
 
 /* ---- durable records ---- */
 
@@ -377,6 +407,23 @@ static uint64_t tip_height(bft_t *b)
     return chain_state_tip(node_state(b->node), &t, NULL, NULL) == 0 ? t.height : 0;
 }
 
+/* The certified chain block of the payload of block id (kept, or the anchor). */
+static bool parent_cert_of(bft_t *b, const chain_hash_t *id, uint64_t *h, chain_hash_t *hash)
+{
+    const kept_t *k = kept_find(b, id);
+    if (k && k->has_cert) {
+        *h = k->cert_height;
+        *hash = k->cert_hash;
+        return true;
+    }
+    if (chain_hash_equal(id, &b->anchor.id)) {
+        *h = b->anchor_cert;
+        *hash = b->anchor_cert_hash;
+        return true;
+    }
+    return false;
+}
+
 /* Asked by the core before it votes (see bft.h). */
 static bool payload_ok(void *ud, const cons_block_t *blk)
 {
@@ -395,6 +442,20 @@ static bool payload_ok(void *ud, const cons_block_t *blk)
     }
     if (p.cert_height >= blk->h.height)
         return false;
+    /* cert_height never goes back along a chain, so the block that ends an
+     * epoch (the first to certify the staking boundary) shows it is the
+     * first by its parent alone (bft.h, validator epochs) */
+    uint64_t parent_cert;
+    chain_hash_t parent_hash;
+    if (parent_cert_of(b, &blk->h.qc.block_id, &parent_cert, &parent_hash) &&
+        (p.cert_height < parent_cert ||
+         (p.cert_height == parent_cert && parent_cert > 0 &&
+          !chain_hash_equal(&p.cert_hash, &parent_hash)))) {
+        log_warn("bft", "not voting: payload certifies below its parent's", "round=%llu cert=%llu parent=%llu",
+                 (unsigned long long)blk->h.round, (unsigned long long)p.cert_height,
+                 (unsigned long long)parent_cert);
+        return false;
+    }
     chain_hash_t mine;
     if (p.cert_height <= tip_height(b) && hash_at(b, p.cert_height, &mine) == 0 &&
         !chain_hash_equal(&mine, &p.cert_hash)) {
@@ -466,24 +527,68 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
         bft_key_h(k, PFX_FIN, blk->h.height, &kl);
         ops_put(ops, k, kl, rec.data, rec.len);
     }
-    bft_anchor_encode(anchor, &anc);
+    err_t e = {0};
+    /* the end of the epoch (bft.h): this block certifies the staking
+     * boundary, so the next set (in the state since that boundary) takes
+     * over; written in the same batch as the block */
+    bft_set_t next;
+    memset(&next, 0, sizeof next);
+    bft_epoch_t nep;
+    cons_anchor_t nanchor;
+    bool sw = false;
+    if (ok && b->stake_epoch_blocks &&
+        p.cert_height >= (b->ep.epoch + 1) * b->stake_epoch_blocks) {
+        if (bft_set_load(node_state(b->node), b->g, b->ep.epoch + 1, &next, &e) != 0) {
+            halt(b, "reading the next validator set", &e);
+            free(txs);
+            ops->n = 0;
+            buf_free(&rec);
+            buf_free(&anc);
+            return BFT_ESTORE;
+        }
+        if (next.n > 0) {
+            uint8_t sh[32];
+            bft_set_hash(next.vs, sh);
+            bft_epoch_derive(&b->chain_gid, b->ep.epoch + 1, anchor, sh, &nep);
+            memset(&nanchor, 0, sizeof nanchor);
+            nanchor.id = nep.genesis_id;
+            nanchor.height = anchor->height;
+            memcpy(nanchor.seed, nep.seed, 32);
+            nanchor.qc.block_id = nep.genesis_id;
+            uint8_t er[88], hv[8];
+            bft_epoch_encode(&nep, er);
+            ops_put(ops, KEY_EPOCH, strlen(KEY_EPOCH), er, sizeof er);
+            char k[16];
+            size_t kl;
+            bft_key_h(k, PFX_EP, nep.epoch, &kl);
+            store_le64(hv, anchor->height);
+            ops_put(ops, k, kl, hv, 8);
+            ops_put(ops, KEY_SAFETY, strlen(KEY_SAFETY), NULL, 0);   /* a fresh validator */
+            sw = true;
+        } else {
+            log_error("bft", "staking has no set for the next epoch: the set carries over",
+                      "epoch=%llu", (unsigned long long)(b->ep.epoch + 1));
+        }
+    }
+    bft_anchor_encode(sw ? &nanchor : anchor, &anc);
     ops_put(ops, KEY_ANCHOR, strlen(KEY_ANCHOR), anc.data, anc.len);
-    kept_prune(b, blk->h.round, ops);
+    kept_prune(b, sw ? UINT64_MAX : blk->h.round, ops);
     chain_header_t hdr;
     chain_hash_t hash;
-    err_t e = {0};
     /* staking counts participation by the QC this block carries (its
      * parent's): the accounts of the validators in its signer bitmap */
     chain_addr_t signers[CONS_MAX_VALIDATORS];
     size_t n_signers = 0;
-    for (uint32_t i = 0; i < b->g->n_validators && i / 8 < blk->h.qc.nb; i++)
+    for (uint32_t i = 0; i < b->set.n && i / 8 < blk->h.qc.nb; i++)
         if (blk->h.qc.bitmap[i / 8] >> (i % 8) & 1)
-            signers[n_signers++] = b->g->validators[i].address;
+            signers[n_signers++] = b->set.addr[i];
     b->xcfg.qc_signers = signers;
     b->xcfg.n_qc_signers = n_signers;
+    static const uint8_t nobody[CHAIN_PK_BYTES];
     int rc = node_commit_certified(b->node, &b->xcfg, txs, n_txs, ts,
-                                   b->g->validators[blk->h.proposer].account_pk, ops->op, ops->n,
-                                   &hdr, &hash, &e);
+                                   blk->h.proposer < b->set.n ? b->set.account[blk->h.proposer]
+                                                              : nobody,
+                                   ops->op, ops->n, &hdr, &hash, &e);
     b->xcfg.qc_signers = NULL;
     b->xcfg.n_qc_signers = 0;
     free(txs);
@@ -491,17 +596,30 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
     buf_free(&rec);
     buf_free(&anc);
     if (rc != 0) {
+        bft_set_free(&next);
         halt(b, "executing a committed block", &e);
         return rc;
     }
     if (hdr.height != blk->h.height) {
+        bft_set_free(&next);
         err_set(&e, BFT_EINVAL, "chain height %llu for consensus height %llu",
                 (unsigned long long)hdr.height, (unsigned long long)blk->h.height);
         halt(b, "committing", &e);
         return BFT_EINVAL;
     }
-    b->anchor = *anchor;
+    b->anchor = sw ? nanchor : *anchor;
     bft_snapper_committed(b->snap, anchor);
+    if (ok) {
+        b->anchor_cert = p.cert_height;
+        b->anchor_cert_hash = p.cert_hash;
+    }
+    if (sw) {
+        log_info("bft", "validator epoch change", "epoch=%llu height=%llu validators=%u",
+                 (unsigned long long)nep.epoch, (unsigned long long)hdr.height, next.n);
+        use_epoch(b, &next, &nep);
+        b->switched = true;
+        b->need_rebuild = true;
+    }
     b->ring[hdr.height % HASH_RING].set = true;
     b->ring[hdr.height % HASH_RING].h = hdr.height;
     b->ring[hdr.height % HASH_RING].hash = hash;
@@ -509,6 +627,24 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
     log_debug("bft", "committed", "height=%llu round=%llu txs=%u", (unsigned long long)hdr.height,
               (unsigned long long)blk->h.round, hdr.n_txs);
     return 0;
+}
+
+/* Makes s (taken) and ep the current epoch: the core's config, our index
+ * in the set, the network's member list. The core is rebuilt after. */
+static void use_epoch(bft_t *b, bft_set_t *s, const bft_epoch_t *ep)
+{
+    bft_set_free(&b->set);
+    b->set = *s;
+    memset(s, 0, sizeof *s);
+    b->ep = *ep;
+    b->ccfg.genesis_id = ep->genesis_id;
+    memcpy(b->ccfg.genesis_seed, ep->seed, 32);
+    b->ccfg.self = -1;
+    for (uint32_t i = 0; b->has_key && i < b->set.n; i++)
+        if (memcmp(b->set.account[i], b->key.pk, CHAIN_PK_BYTES) == 0)
+            b->ccfg.self = i;
+    buf_reset(&b->safety);
+    bft_net_set_validators(b->net, (const uint8_t (*)[CHAIN_PK_BYTES])b->set.account, b->set.n);
 }
 
 static void on_commit(bft_t *b, const cons_out_t *o)
@@ -571,12 +707,104 @@ static void on_commit(bft_t *b, const cons_out_t *o)
 
 static void propose_maybe(bft_t *b, uint64_t now);
 
+/* A consensus message for the network: frame CONS is u64 epoch ‖ message. */
+static void send_cons(bft_t *b, uint32_t to, const uint8_t *msg, size_t len)
+{
+    uint8_t ep[8];
+    store_le64(ep, b->ep.epoch);
+    send2(b, to, F_CONS, ep, 8, msg, len);
+}
+
+#ifdef AETHER_BFT_TWIN
+/* Test-only build (tests/chain/CMakeLists.txt, aetherd_twin): an
+ * equivocating twin. Each vote it sends goes with a second vote of the same
+ * round for another block, signed with the same key. Never in aetherd. */
+static void twin_equivocate(bft_t *b, uint32_t to, const uint8_t *msg, size_t len)
+{
+    if (len != 1 + 8 + 32 + 4 + CONS_SIG_BYTES || msg[0] != CONS_MSG_VOTE)
+        return;
+    uint8_t v[1 + 8 + 32 + 4 + CONS_SIG_BYTES];
+    memcpy(v, msg, len);
+    chain_hash_t other;
+    memcpy(other.b, v + 9, 32);
+    other.b[31] ^= 0x5a;
+    memcpy(v + 9, other.b, 32);
+    uint8_t m[64];
+    size_t mn = cons_vote_msg(b->ccfg.chain_id, load_le64(v + 1), &other, m);
+    if (cons_crypto_bls.sign(b->ccfg.bls_sk, m, mn, v + 45, NULL) != 0)
+        return;
+    log_warn("bft", "twin: double vote", "round=%llu", (unsigned long long)load_le64(v + 1));
+    send_cons(b, to, v, sizeof v);
+}
+#endif
+
+/* Equivocation evidence from the core: this node reports it on chain, once
+ * per offence, with an evidence transaction signed by its account key (the
+ * reporter's reward is its own). A node without a key only logs it. */
+static void report_evidence(bft_t *b, const uint8_t *data, size_t len)
+{
+    atomic_fetch_add(&b->evidence, 1);
+    cons_evidence_t ev;
+    err_t e = {0};
+    if (cons_evidence_decode(data, len, &ev, &e) != 0) {
+        log_error("bft", "evidence from the core does not decode", "err=\"%s\"", e.msg);
+        return;
+    }
+    uint64_t round = ev.kind == CONS_EVIDENCE_VOTES ? ev.votes[0].round : ev.headers[0].round;
+    for (size_t i = 0; i < b->n_reported; i++)
+        if (b->reported[i].epoch == b->ep.epoch && b->reported[i].round == round &&
+            b->reported[i].validator == ev.validator)
+            return;   /* reported already */
+    log_warn("bft", "equivocation evidence", "epoch=%llu validator=%u round=%llu kind=%u",
+             (unsigned long long)b->ep.epoch, ev.validator, (unsigned long long)round, ev.kind);
+    if (!b->has_key || !b->stake_epoch_blocks)
+        return;   /* no account to report with, or no staking to slash */
+    size_t slot = b->n_reported < REPORTED_MAX ? b->n_reported++ : (size_t)(round % REPORTED_MAX);
+    b->reported[slot].epoch = b->ep.epoch;
+    b->reported[slot].round = round;
+    b->reported[slot].validator = ev.validator;
+    chain_stake_body_t body;
+    memset(&body, 0, sizeof body);
+    body.kind = CHAIN_TX_STAKE_EVIDENCE;
+    body.epoch = b->ep.epoch;
+    body.evidence = data;
+    body.evidence_len = (uint32_t)len;
+    uint64_t nonce = 0;
+    chain_u128_t base = chain_u128_from_u64(0);
+    chain_tx_t *tx = NULL;
+    buf_t raw;
+    buf_init(&raw, 0);
+    chain_hash_t h;
+    mempool_reason_t why;
+    if (node_next_nonce(b->node, &b->key.addr, &nonce, &e) != 0 ||
+        chain_fee_next_base_state(node_state(b->node), &base, &e) != 0)
+        goto fail;
+    tx = chain_tx_new_stake(b->g->g.chain_id, b->key.pk, nonce, chain_u128_from_u64(0), &body, &e);
+    if (!tx)
+        goto fail;
+    tx->fee = chain_client_fee_for(base, chain_tx_encoded_size(tx));
+    if (chain_tx_sign(tx, b->key.sk, &e) != 0 || chain_tx_encode(tx, true, &raw) != 0 ||
+        node_submit_tx(b->node, raw.data, raw.len, &h, &why, &e) != 0)
+        goto fail;
+    char hex[65];
+    chain_hash_to_hex(&h, hex);
+    log_warn("bft", "evidence transaction submitted", "tx=%s epoch=%llu validator=%u round=%llu",
+             hex, (unsigned long long)b->ep.epoch, ev.validator, (unsigned long long)round);
+    chain_tx_free(tx);
+    buf_free(&raw);
+    return;
+fail:
+    log_error("bft", "cannot submit the evidence transaction", "err=\"%s\"", e.msg);
+    chain_tx_free(tx);
+    buf_free(&raw);
+}
+
 static void run_outputs(bft_t *b)
 {
     size_t n = 0;
     const cons_out_t *o = cons_outputs(b->c, &n);
     uint64_t now = now_ms();
-    for (size_t i = 0; i < n && !b->halted; i++) {
+    for (size_t i = 0; i < n && !b->halted && !b->switched; i++) {
         switch (o[i].kind) {
         case CONS_OUT_PERSIST:
             ops_put(&b->ops, KEY_SAFETY, strlen(KEY_SAFETY), o[i].data, o[i].len);
@@ -596,8 +824,12 @@ static void run_outputs(bft_t *b)
         case CONS_OUT_SEND:
             if (flush_ops(b) != 0)
                 return;
-            send2(b, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, F_CONS, NULL, 0,
-                  o[i].data, o[i].len);
+            send_cons(b, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, o[i].data,
+                      o[i].len);
+#ifdef AETHER_BFT_TWIN
+            twin_equivocate(b, o[i].kind == CONS_OUT_BROADCAST ? BFT_TO_ALL : o[i].to, o[i].data,
+                            o[i].len);
+#endif
             break;
         case CONS_OUT_TIMER: {
             size_t k = 0;
@@ -624,12 +856,18 @@ static void run_outputs(bft_t *b)
             on_commit(b, &o[i]);
             break;
         case CONS_OUT_EVIDENCE:
-            atomic_fetch_add(&b->evidence, 1);
-            log_warn("bft", "equivocation evidence", "bytes=%zu", o[i].len);
+            report_evidence(b, o[i].data, o[i].len);
             break;
         }
     }
     (void)flush_ops(b);
+    if (b->switched && !b->building && !b->halted) {
+        /* the old epoch's core is done: start the new epoch's now */
+        err_t e = {0};
+        b->need_rebuild = false;
+        if (core_build(b, &e) != 0)
+            halt(b, "starting the new validator epoch", &e);
+    }
 }
 
 static bool in_flight(void *ud, const chain_hash_t *h)
@@ -657,6 +895,14 @@ static void propose_maybe(bft_t *b, uint64_t now)
     memset(&tip_hash, 0, sizeof tip_hash);
     if (chain_state_tip(node_state(b->node), &tip, &tip_hash, NULL) != 0)
         return;   /* the store is failing: no proposal, the round times out */
+    /* never certify below the parent's payload (payload_ok): a leader that
+     * is behind repeats its parent's claim */
+    uint64_t pc;
+    chain_hash_t ph;
+    if (parent_cert_of(b, &cons_high_qc(b->c)->block_id, &pc, &ph) && pc > tip.height) {
+        tip.height = pc;
+        tip_hash = ph;
+    }
     buf_append_byte(&p, BFT_PAYLOAD_VERSION);
     buf_append_u64_le(&p, now);
     buf_append_u64_le(&p, tip.height);
@@ -681,10 +927,29 @@ static void propose_maybe(bft_t *b, uint64_t now)
 
 /* ---- building and rebuilding the core ---- */
 
+static int core_build_once(bft_t *b, err_t *e);
+static void replay_future(bft_t *b);
+
+/* (Re)builds the core from the anchor, safety data and kept blocks; again
+ * when restoring them commits an epoch change. */
 static int core_build(bft_t *b, err_t *e)
 {
+    int rc;
+    b->building = true;
+    do {
+        b->switched = false;
+        rc = core_build_once(b, e);
+    } while (rc == 0 && b->switched && !b->halted);
+    b->building = false;
+    if (rc == 0)
+        replay_future(b);
+    return rc;
+}
+
+static int core_build_once(bft_t *b, err_t *e)
+{
     cons_free(b->c);
-    b->c = cons_new(&b->ccfg, b->vs, b->anchor.height ? &b->anchor : NULL, b->safety.data,
+    b->c = cons_new(&b->ccfg, b->set.vs, b->anchor.height ? &b->anchor : NULL, b->safety.data,
                     b->safety.len, e);
     if (!b->c)
         return BFT_EINVAL;
@@ -719,17 +984,38 @@ static int core_build(bft_t *b, err_t *e)
     free(copy);
     for (size_t i = 0; i < m; i++) {
         err_t re = {0};
-        if (cons_restore(b->c, bytes[i], lens[i], &re) != 0)
+        if (!b->switched && cons_restore(b->c, bytes[i], lens[i], &re) != 0)
             log_debug("bft", "kept block not restored", "err=\"%s\"", re.msg);
-        run_outputs(b);
+        if (!b->switched)
+            run_outputs(b);
         free(bytes[i]);
     }
     free(bytes);
     free(lens);
+    if (b->switched)
+        return 0;   /* restoring committed an epoch change: build again */
     if (cons_start(b->c, e) != 0)
         return BFT_EINVAL;
     run_outputs(b);
     return b->halted ? BFT_ESTORE : 0;
+}
+
+static void handle_msg(bft_t *b, bft_msg_t *m);
+
+/* After an epoch change: the kept frames of the new epoch, in arrival order
+ * (older ones go). */
+static void replay_future(bft_t *b)
+{
+    bft_msg_t *m = b->future_head;
+    b->future_head = b->future_tail = NULL;
+    b->n_future = 0;
+    while (m) {
+        bft_msg_t *next = m->next;
+        if (!b->halted && load_le64(m->data) == b->ep.epoch)
+            handle_msg(b, m);
+        free(m);
+        m = next;
+    }
 }
 
 /* ---- block sync ---- */
@@ -773,7 +1059,7 @@ static void apply_sync(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
     bft_finality_t f;
     err_t e = {0};
     if (bft_finality_decode(d + 8, n - 8, &f, &e) != 0 ||
-        bft_finality_verify(b->vs, b->ccfg.chain_id, &b->ccfg.genesis_id, &f, &e) != 0 ||
+        bft_finality_verify(b->set.vs, b->ccfg.chain_id, &b->ccfg.genesis_id, &f, &e) != 0 ||
         f.block->h.height != h || !chain_hash_equal(&f.block->h.qc.block_id, &b->anchor.id)) {
         if (!e.msg[0])
             err_set(&e, BFT_EINVAL, "block does not extend our anchor");
@@ -933,7 +1219,39 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
     case F_CONS: {
         if (snapshot_gate(b))
             break;
-        int rc = cons_on_message(b->c, m->from, m->data, m->len, &e);
+        if (m->len < 9) {
+            b->strikes[m->from]++;
+            break;
+        }
+        if (b->switched && !b->building) {
+            /* an epoch change committed by sync in this tick: the new core first */
+            b->need_rebuild = false;
+            if (core_build(b, &e) != 0) {
+                halt(b, "starting the new validator epoch", &e);
+                break;
+            }
+        }
+        uint64_t ep = load_le64(m->data);
+        if (ep != b->ep.epoch) {
+            /* another epoch's message counts against nobody: the sender
+             * switched before or after us. The next epoch's are kept until
+             * we switch (its first proposal, above all). */
+            if (ep == b->ep.epoch + 1 && b->n_future < FUTURE_MAX) {
+                bft_msg_t *c = malloc(sizeof *c + m->len);
+                if (c) {
+                    memcpy(c, m, sizeof *c + m->len);
+                    c->next = NULL;
+                    if (b->future_tail)
+                        b->future_tail->next = c;
+                    else
+                        b->future_head = c;
+                    b->future_tail = c;
+                    b->n_future++;
+                }
+            }
+            break;
+        }
+        int rc = cons_on_message(b->c, m->from, m->data + 8, m->len - 8, &e);
         if (rc == CONS_EBADSIG || rc == CONS_EINVAL)
             b->strikes[m->from]++;
         if (rc != 0)
@@ -1005,7 +1323,9 @@ static void update_status(bft_t *b)
     b->st.last_voted_round = cons_last_voted_round(b->c);
     b->st.locked_round = cons_locked_round(b->c);
     b->st.high_qc_round = cons_high_qc(b->c)->round;
-    b->st.n_validators = (uint32_t)b->g->n_validators;
+    b->st.n_validators = b->set.n;
+    b->st.epoch = b->ep.epoch;
+    b->st.epoch_start_height = b->ep.start_height;
     b->st.peers_connected = (uint32_t)bft_net_connected(b->net);
     b->st.halted = b->halted;
     snprintf(b->st.halt_reason, sizeof b->st.halt_reason, "%.150s", b->halt_msg);
@@ -1252,7 +1572,13 @@ static void bft_destroy(void *self)
         m = next;
     }
     cons_free(b->c);
-    cons_valset_free(b->vs);
+    bft_set_free(&b->set);
+    for (bft_msg_t *m = b->future_head; m;) {
+        bft_msg_t *next = m->next;
+        free(m);
+        m = next;
+    }
+    node_key_wipe(&b->key);
     for (size_t i = 0; i < b->n_kept; i++)
         kept_free_one(&b->kept[i]);
     free(b->kept);
@@ -1314,9 +1640,6 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     if (b->max_txs > CHAIN_MAX_BLOCK_TXS)
         b->max_txs = CHAIN_MAX_BLOCK_TXS;
     int rc = BFT_EINVAL;
-    b->vs = bft_valset_genesis(g, e);
-    if (!b->vs)
-        goto fail;
     cons_config_t *cc = &b->ccfg;
     cc->chain_id = g->g.chain_id;
     cc->epoch_len = g->cons.epoch_len;
@@ -1325,21 +1648,20 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     memcpy(cc->genesis_seed, g->cons.seed, 32);
     if (node_genesis_cons_id(g, &cc->genesis_id, e) != 0)
         goto fail;
+    b->chain_gid = cc->genesis_id;
     cc->self = -1;
     cc->payload_ok = payload_ok;
     cc->payload_ud = b;
     uint8_t net_seed[32];
     crypto_random(net_seed, sizeof net_seed);   /* a full node's ephemeral identity */
     if (cfg->key) {
-        int idx = node_genesis_validator_index(g, cfg->key->pk);
-        if (idx < 0) {
-            err_set(e, BFT_EINVAL, "bft: the key is not a genesis validator");
-            goto fail;
-        }
+        /* a validator of the current set, or one that may join it by
+         * staking (it follows as a full node until its epoch starts) */
         node_validator_keys_t vk;
         if (node_validator_keys_derive(cfg->key, &vk, e) != 0)
             goto fail;
-        cc->self = idx;
+        b->has_key = true;
+        b->key = *cfg->key;
         memcpy(cc->bls_sk, vk.bls_sk, sizeof cc->bls_sk);
         memcpy(cc->vrf_sk, vk.vrf_sk, sizeof cc->vrf_sk);
         node_validator_keys_wipe(&vk);
@@ -1390,8 +1712,48 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     }
     if (chain_state_meta_scan(st, PFX_BLK, strlen(PFX_BLK), load_kept, b, e) != 0)
         goto fail;
+    /* the validator epoch: its record, and its set from the committed state */
+    {
+        bft_epoch_t ep;
+        bft_set_t set;
+        chain_stake_global_t *sg = malloc(sizeof *sg);
+        bool staking = false;
+        if (!sg) {
+            err_set(e, BFT_ENOMEM, "bft: out of memory");
+            goto fail;
+        }
+        r = chain_staking_get_global(st, sg, &staking, e);
+        b->stake_epoch_blocks = r == 0 && staking ? sg->p.epoch_blocks : 0;
+        free(sg);
+        if (r != 0 || bft_epoch_current(st, g, &ep, e) != 0 ||
+            bft_set_load(st, g, ep.epoch, &set, e) != 0)
+            goto fail;
+        if (set.n == 0) {
+            err_set(e, BFT_ESTORE, "bft: the store has no validator set for epoch %llu",
+                    (unsigned long long)ep.epoch);
+            goto fail;
+        }
+        b->set = set;
+        b->ep = ep;
+        cc->genesis_id = ep.genesis_id;
+        memcpy(cc->genesis_seed, ep.seed, 32);
+        for (uint32_t i = 0; b->has_key && i < b->set.n; i++)
+            if (memcmp(b->set.account[i], b->key.pk, CHAIN_PK_BYTES) == 0)
+                cc->self = i;
+        if (b->anchor.height > 0) {   /* the payload claim of the anchor block */
+            bft_finality_t f;
+            bft_payload_t pl;
+            if (bft_finality_get(st, b->anchor.height, &f, e) != 0)
+                goto fail;
+            if (bft_payload_decode(f.block->payload, f.block->payload_len, &pl, NULL) == 0) {
+                b->anchor_cert = pl.cert_height;
+                b->anchor_cert_hash = pl.cert_hash;
+            }
+            bft_finality_free(&f);
+        }
+    }
     b->last_commit_ms = now_ms();
-    b->n_handles = (uint32_t)g->n_validators + 64;
+    b->n_handles = BFT_NET_OTHER + BFT_NET_SLOTS;
     b->peer_height = calloc(b->n_handles, sizeof *b->peer_height);
     b->strikes = calloc(b->n_handles, sizeof *b->strikes);
     b->heights_snap = calloc(b->n_handles, sizeof *b->heights_snap);
@@ -1411,6 +1773,9 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     if (chain_state_base_height(st, &b->base_height, e) != 0)
         goto fail;
     b->snap_gate_until = now_ms() + 3000;
+    if (b->ep.epoch > 0)
+        bft_net_set_validators(b->net, (const uint8_t (*)[CHAIN_PK_BYTES])b->set.account,
+                               b->set.n);
     if (core_build(b, e) != 0) {
         err_prefix(e, "bft: restoring consensus");
         goto fail;
@@ -1425,8 +1790,9 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
         goto fail;
     node_set_tx_hook(n, on_rpc_tx, b);
     node_set_status_fns(n, status_fn, peers_fn, b);
-    log_info("bft", "consensus engine ready", "validator=%lld validators=%zu height=%llu round=%llu",
-             (long long)cc->self, g->n_validators, (unsigned long long)b->anchor.height,
+    log_info("bft", "consensus engine ready",
+             "validator=%lld validators=%u epoch=%llu height=%llu round=%llu", (long long)cc->self,
+             b->set.n, (unsigned long long)b->ep.epoch, (unsigned long long)b->anchor.height,
              (unsigned long long)cons_round(b->c));
     out->name = "bft";
     out->self = b;

@@ -24,6 +24,8 @@ enum {
 #define PFX_FIN "c/fin/"
 #define PFX_CERT "c/cert/"
 #define KEY_SNAP_HDRS "c/snap_hdrs"
+#define KEY_EPOCH "c/epoch"
+#define PFX_EP "c/ep/"
 
 void bft_key_h(char *out, const char *pfx, uint64_t h, size_t *klen);   /* pfx ‖ be64 */
 void bft_key_blk(uint8_t out[6 + 8 + 32], uint64_t round, const chain_hash_t *id);
@@ -69,6 +71,14 @@ void bft_net_send2(bft_net_t *net, uint32_t to, uint8_t type, const uint8_t *hea
 /* Closes the connection of a peer (any thread). */
 void bft_net_disconnect(bft_net_t *net, uint32_t handle);
 size_t bft_net_connected(bft_net_t *net);
+/* The members of the current set by account key, in set order (any
+ * thread; applied in order with the frames queued before and after).
+ * Inbound frames of member i arrive `from` i; other peers from
+ * BFT_NET_OTHER + their slot; sending to i < BFT_NET_OTHER reaches member
+ * i, to BFT_NET_OTHER + slot that peer. */
+#define BFT_NET_OTHER CONS_MAX_VALIDATORS
+#define BFT_NET_SLOTS (CONS_MAX_VALIDATORS + 64)
+void bft_net_set_validators(bft_net_t *net, const uint8_t (*accounts)[CHAIN_PK_BYTES], uint32_t n);
 json_t *bft_net_peers_json(bft_net_t *net, const uint64_t *heights, size_t n_heights);
 int bft_net_listen_addrs(bft_net_t *net, buf_t *out);
 

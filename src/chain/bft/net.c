@@ -4,9 +4,11 @@
  * never touches the host: it queues outbound frames (bft_net_send, then
  * uv_async_send) and receives inbound ones through the on_msg callback.
  *
- * Peers are indexed by handle: validator i is handle i (its peer id is the
- * identity multihash of its genesis account key, proven by Noise); other
- * peers (full nodes) get handles from n up, reused when they reconnect.
+ * Peers live in slots. The members of the current validator set (given by
+ * account key, bft_net_set_validators) are mapped to their slots, so the
+ * engine sees member i as handle i (its peer id is the identity multihash
+ * of its account key, proven by Noise) and any other peer as BFT_NET_OTHER
+ * + its slot. Slots of non-members are reused when they reconnect.
  * Each connection carries one outbound stream per side; frames written
  * before it is open wait in a bounded buffer. A peer whose queue exceeds
  * P2P_STREAM_MAX_PENDING loses frames (consensus retransmits through
@@ -49,6 +51,7 @@ typedef struct outq {
     struct outq *next;
     uint32_t to;            /* handle, BFT_TO_ALL, BFT_TO_VALIDATORS, or a command */
     bool disconnect;
+    bool set_validators;    /* data: n x account key */
     size_t len;
     uint8_t data[];         /* uvarint length prefix included */
 } outq_t;
@@ -67,8 +70,9 @@ struct bft_net {
     bool started;
     p2p_host_t *host;
     bft_net_cbs_t cbs;
-    uint32_t n_val;
-    peer_t *peers;          /* n_val + MAX_EXTRA_PEERS */
+    uint32_t n_val;         /* members of the current set */
+    int32_t val_slot[CONS_MAX_VALIDATORS];   /* member -> slot, -1 none */
+    peer_t *peers;          /* BFT_NET_SLOTS */
     size_t n_peers;
     pthread_mutex_t mu;     /* q, stop, snapshot fields */
     outq_t *q_head, *q_tail;
@@ -79,11 +83,6 @@ struct bft_net {
     buf_t listen_text;
 };
 
-static peer_t *peer_of(bft_net_t *net, uint32_t h)
-{
-    return h < net->n_peers && net->peers[h].used ? &net->peers[h] : NULL;
-}
-
 /* The handle of a peer id: its validator index, or a full-node slot
  * (allocated when alloc). UINT32_MAX when none. */
 static uint32_t handle_of(bft_net_t *net, const p2p_peer_id_t *id, bool alloc)
@@ -93,9 +92,9 @@ static uint32_t handle_of(bft_net_t *net, const p2p_peer_id_t *id, bool alloc)
             return (uint32_t)i;
     if (!alloc)
         return UINT32_MAX;
-    for (size_t i = net->n_val; i < net->n_peers; i++) {
+    for (size_t i = 0; i < net->n_peers; i++) {
         peer_t *p = &net->peers[i];
-        if (!p->used || (!p->conn && p->dial.len == 0)) {
+        if (!p->used || (!p->conn && p->dial.len == 0 && p->validator < 0)) {
             buf_free(&p->pending);
             buf_free(&p->dial);
             memset(p, 0, sizeof *p);
@@ -109,6 +108,37 @@ static uint32_t handle_of(bft_net_t *net, const p2p_peer_id_t *id, bool alloc)
         }
     }
     return UINT32_MAX;
+}
+
+/* The engine's handle of slot i (see the top). */
+static uint32_t handle_of_slot(const bft_net_t *net, size_t i)
+{
+    int64_t v = net->peers[i].validator;
+    return v >= 0 ? (uint32_t)v : (uint32_t)(BFT_NET_OTHER + i);
+}
+
+/* The slot of an engine handle, or NULL. */
+static peer_t *peer_of_handle(bft_net_t *net, uint32_t h)
+{
+    if (h < BFT_NET_OTHER)
+        return h < net->n_val && net->val_slot[h] >= 0 ? &net->peers[net->val_slot[h]] : NULL;
+    h -= BFT_NET_OTHER;
+    return h < net->n_peers && net->peers[h].used ? &net->peers[h] : NULL;
+}
+
+static void apply_validators(bft_net_t *net, const uint8_t (*acc)[CHAIN_PK_BYTES], uint32_t n)
+{
+    for (size_t i = 0; i < net->n_peers; i++)
+        net->peers[i].validator = -1;
+    net->n_val = n;
+    for (uint32_t k = 0; k < n; k++) {
+        p2p_peer_id_t id;
+        p2p_peer_id_from_pubkey(acc[k], &id);
+        uint32_t slot = handle_of(net, &id, true);
+        net->val_slot[k] = slot == UINT32_MAX ? -1 : (int32_t)slot;
+        if (slot != UINT32_MAX)
+            net->peers[slot].validator = k;
+    }
 }
 
 static void update_snapshot(bft_net_t *net)
@@ -181,7 +211,7 @@ static size_t rs_on_data(p2p_stream_t *s, const uint8_t *p, size_t n, void *ud)
         bft_msg_t *m = malloc(sizeof *m + len - 1);
         if (m) {
             m->next = NULL;
-            m->from = rs->handle;
+            m->from = handle_of_slot(rs->net, rs->handle);
             m->type = msg[0];
             m->len = len - 1;
             memcpy(m->data, msg + 1, len - 1);
@@ -216,7 +246,7 @@ static void on_inbound(p2p_stream_t *s, void *ud)
         return;
     }
     rs->net = net;
-    rs->handle = h;
+    rs->handle = h;   /* the slot: its engine handle follows the set */
     buf_init(&rs->acc, BFT_MAX_FRAME + 16);
     p2p_stream_cbs_t cbs = {.on_data = rs_on_data, .on_close = rs_on_close, .ud = rs};
     p2p_stream_set_cbs(s, &cbs);
@@ -388,19 +418,23 @@ static void on_async(uv_async_t *a)
     while (q) {
         outq_t *next = q->next;
         if (!stop) {
-            if (q->disconnect) {
-                peer_t *p = peer_of(net, q->to);
+            if (q->set_validators) {
+                apply_validators(net, (const uint8_t (*)[CHAIN_PK_BYTES])q->data,
+                                 (uint32_t)(q->len / CHAIN_PK_BYTES));
+                update_snapshot(net);
+            } else if (q->disconnect) {
+                peer_t *p = peer_of_handle(net, q->to);
                 if (p && p->conn) {
                     log_warn("bft", "disconnecting a misbehaving peer", "peer=%s", p->id_text);
                     p2p_conn_close(p->conn);
                 }
             } else if (q->to == BFT_TO_ALL || q->to == BFT_TO_VALIDATORS) {
-                size_t lim = q->to == BFT_TO_ALL ? net->n_peers : net->n_val;
-                for (size_t i = 0; i < lim; i++)
-                    if (net->peers[i].used)
+                bool all = q->to == BFT_TO_ALL;
+                for (size_t i = 0; i < net->n_peers; i++)
+                    if (net->peers[i].used && (all || net->peers[i].validator >= 0))
                         deliver(net, &net->peers[i], q->data, q->len);
             } else {
-                peer_t *p = peer_of(net, q->to);
+                peer_t *p = peer_of_handle(net, q->to);
                 if (p)
                     deliver(net, p, q->data, q->len);
             }
@@ -436,8 +470,7 @@ bft_net_t *bft_net_new(const node_genesis_t *g, const uint8_t seed[32], const ch
     pthread_mutex_init(&net->mu, NULL);
     buf_init(&net->listen_text, 0);
     net->cbs = *cbs;
-    net->n_val = (uint32_t)g->n_validators;
-    net->n_peers = g->n_validators + MAX_EXTRA_PEERS;
+    net->n_peers = BFT_NET_SLOTS;
     net->peers = calloc(net->n_peers, sizeof *net->peers);
     net->snap = calloc(net->n_peers, sizeof *net->snap);
     if (!net->peers || !net->snap || uv_loop_init(&net->loop) != 0) {
@@ -452,12 +485,20 @@ bft_net_t *bft_net_new(const node_genesis_t *g, const uint8_t seed[32], const ch
         buf_init(&net->peers[i].pending, PENDING_MAX);
         buf_init(&net->peers[i].dial, 0);
     }
-    for (uint32_t i = 0; i < net->n_val; i++) {
-        peer_t *p = &net->peers[i];
-        p->used = true;
-        p->validator = i;
-        p2p_peer_id_from_pubkey(g->validators[i].account_pk, &p->id);
-        p2p_peer_id_format(&p->id, p->id_text);
+    {
+        uint8_t(*acc)[CHAIN_PK_BYTES] = calloc(g->n_validators ? g->n_validators : 1, sizeof *acc);
+        if (!acc) {
+            free(net->peers);
+            free(net->snap);
+            pthread_mutex_destroy(&net->mu);
+            free(net);
+            err_set(e, BFT_ENOMEM, "bft: out of memory");
+            return NULL;
+        }
+        for (size_t i = 0; i < g->n_validators; i++)
+            memcpy(acc[i], g->validators[i].account_pk, CHAIN_PK_BYTES);
+        apply_validators(net, (const uint8_t (*)[CHAIN_PK_BYTES])acc, (uint32_t)g->n_validators);
+        free(acc);
     }
     uv_async_init(&net->loop, &net->async, on_async);
     net->async.data = net;
@@ -599,6 +640,7 @@ void bft_net_send2(bft_net_t *net, uint32_t to, uint8_t type, const uint8_t *hea
     q->next = NULL;
     q->to = to;
     q->disconnect = false;
+    q->set_validators = false;
     q->len = pn + total;
     memcpy(q->data, pre, pn);
     q->data[pn] = type;
@@ -612,6 +654,19 @@ void bft_net_send2(bft_net_t *net, uint32_t to, uint8_t type, const uint8_t *hea
 void bft_net_send(bft_net_t *net, uint32_t to, uint8_t type, const uint8_t *body, size_t len)
 {
     bft_net_send2(net, to, type, NULL, 0, body, len);
+}
+
+void bft_net_set_validators(bft_net_t *net, const uint8_t (*accounts)[CHAIN_PK_BYTES], uint32_t n)
+{
+    size_t len = (size_t)n * CHAIN_PK_BYTES;
+    outq_t *q = calloc(1, sizeof *q + (len ? len : 1));
+    if (!q)
+        return;
+    q->set_validators = true;
+    q->len = len;
+    if (len)
+        memcpy(q->data, accounts, len);
+    enqueue(net, q);
 }
 
 void bft_net_disconnect(bft_net_t *net, uint32_t handle)

@@ -284,3 +284,198 @@ cons_valset_t *bft_valset_genesis(const node_genesis_t *g, err_t *e)
     free(v);
     return vs;
 }
+
+/* ---- validator epochs (bft.h) ---- */
+
+void bft_set_free(bft_set_t *s)
+{
+    if (!s)
+        return;
+    cons_valset_free(s->vs);
+    free(s->account);
+    free(s->addr);
+    memset(s, 0, sizeof *s);
+}
+
+int bft_set_load(chain_state_t *st, const node_genesis_t *g, uint64_t epoch, bft_set_t *s,
+                 err_t *e)
+{
+    memset(s, 0, sizeof *s);
+    size_t cap = epoch == 0 ? g->n_validators : CHAIN_STAKE_MAX_SET;
+    cons_validator_t *v = calloc(cap ? cap : 1, sizeof *v);
+    uint8_t(*bls)[CHAIN_BLS_PK_BYTES] = calloc(cap ? cap : 1, sizeof *bls);
+    uint8_t(*vrf)[CHAIN_VRF_PK_BYTES] = calloc(cap ? cap : 1, sizeof *vrf);
+    uint64_t *stakes = calloc(cap ? cap : 1, sizeof *stakes);
+    s->account = calloc(cap ? cap : 1, sizeof *s->account);
+    s->addr = calloc(cap ? cap : 1, sizeof *s->addr);
+    int rc = 0;
+    if (!v || !bls || !vrf || !stakes || !s->account || !s->addr) {
+        rc = err_set(e, BFT_ENOMEM, "bft: out of memory");
+        goto done;
+    }
+    uint32_t n = 0;
+    if (epoch == 0) {
+        for (size_t i = 0; i < g->n_validators; i++) {
+            memcpy(v[i].bls_pk, g->validators[i].bls_pk, CONS_PK_BYTES);
+            memcpy(v[i].vrf_pk, g->validators[i].vrf_pk, CONS_VRF_PK_BYTES);
+            v[i].stake = g->validators[i].stake;
+            memcpy(s->account[i], g->validators[i].account_pk, CHAIN_PK_BYTES);
+            s->addr[i] = g->validators[i].address;
+        }
+        n = (uint32_t)g->n_validators;
+    } else {
+        if (chain_staking_cons_set(st, epoch, bls, vrf, stakes, s->addr, &n, e) != 0) {
+            err_prefix(e, "bft: the validator set of epoch %llu", (unsigned long long)epoch);
+            rc = BFT_ESTORE;
+            goto done;
+        }
+        chain_validator_t *rec = malloc(sizeof *rec);
+        if (!rec) {
+            rc = err_set(e, BFT_ENOMEM, "bft: out of memory");
+            goto done;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            bool exists = false;
+            if (chain_staking_get_validator(st, &s->addr[i], rec, &exists, e) != 0 || !exists) {
+                free(rec);
+                if (!exists)
+                    err_set(e, BFT_ESTORE, "bft: member %u of epoch %llu has no validator record", i,
+                            (unsigned long long)epoch);
+                rc = BFT_ESTORE;
+                goto done;
+            }
+            memcpy(s->account[i], rec->pk, CHAIN_PK_BYTES);
+            memcpy(v[i].bls_pk, bls[i], CONS_PK_BYTES);
+            memcpy(v[i].vrf_pk, vrf[i], CONS_VRF_PK_BYTES);
+            v[i].stake = stakes[i];
+        }
+        free(rec);
+    }
+    s->n = n;
+    if (n > 0) {
+        s->vs = cons_valset_new(&cons_crypto_bls, v, n, e);
+        if (!s->vs)
+            rc = BFT_EINVAL;
+    }
+done:
+    free(v);
+    free(bls);
+    free(vrf);
+    free(stakes);
+    if (rc)
+        bft_set_free(s);
+    return rc;
+}
+
+void bft_set_hash(const cons_valset_t *vs, uint8_t out[32])
+{
+    crypto_sha256_ctx_t c;
+    uint8_t b[8];
+    crypto_sha256_init(&c);
+    crypto_sha256_update(&c, "aether/valset/v1", 16);
+    uint32_t n = cons_valset_size(vs);
+    store_le32(b, n);
+    crypto_sha256_update(&c, b, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        const cons_validator_t *v = cons_valset_get(vs, i);
+        crypto_sha256_update(&c, v->bls_pk, CONS_PK_BYTES);
+        crypto_sha256_update(&c, v->vrf_pk, CONS_VRF_PK_BYTES);
+        store_le64(b, v->stake);
+        crypto_sha256_update(&c, b, 8);
+    }
+    crypto_sha256_final(&c, out);
+}
+
+void bft_epoch_derive(const chain_hash_t *chain_gid, uint64_t epoch, const cons_anchor_t *end,
+                      const uint8_t set_hash[32], bft_epoch_t *out)
+{
+    uint8_t b[8];
+    store_le64(b, epoch);
+    crypto_sha256_ctx_t c;
+    crypto_sha256_init(&c);
+    crypto_sha256_update(&c, "aether/epoch/v1", 15);
+    crypto_sha256_update(&c, chain_gid->b, 32);
+    crypto_sha256_update(&c, b, 8);
+    crypto_sha256_update(&c, end->id.b, 32);
+    crypto_sha256_update(&c, set_hash, 32);
+    crypto_sha256_final(&c, out->genesis_id.b);
+    crypto_sha256_init(&c);
+    crypto_sha256_update(&c, "aether/epoch-seed/v1", 20);
+    crypto_sha256_update(&c, end->seed, 32);
+    crypto_sha256_update(&c, end->acc, 32);
+    crypto_sha256_update(&c, b, 8);
+    crypto_sha256_final(&c, out->seed);
+    out->epoch = epoch;
+    out->start_height = end->height;
+}
+
+void bft_epoch_encode(const bft_epoch_t *ep, uint8_t out[88])
+{
+    store_le64(out, ep->epoch);
+    store_le64(out + 8, ep->start_height);
+    memcpy(out + 16, ep->genesis_id.b, 32);
+    memcpy(out + 48, ep->seed, 32);
+    memset(out + 80, 0, 8);   /* reserved */
+}
+
+int bft_epoch_decode(const uint8_t *p, size_t n, bft_epoch_t *out, err_t *e)
+{
+    if (n != 88)
+        return err_set(e, BFT_EINVAL, "bft: epoch record of %zu bytes (want 88)", n);
+    out->epoch = load_le64(p);
+    out->start_height = load_le64(p + 8);
+    memcpy(out->genesis_id.b, p + 16, 32);
+    memcpy(out->seed, p + 48, 32);
+    return 0;
+}
+
+int bft_epoch_current(chain_state_t *st, const node_genesis_t *g, bft_epoch_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    err_t ge = {0};
+    int rc = chain_state_meta_get(st, KEY_EPOCH, strlen(KEY_EPOCH), &v, &vl, &ge);
+    if (rc == CHAIN_ENOTFOUND) {
+        memcpy(out->seed, g->cons.seed, 32);
+        return node_genesis_cons_id(g, &out->genesis_id, e);
+    }
+    if (rc)
+        return err_set(e, BFT_ESTORE, "bft: reading the epoch record: %s", ge.msg);
+    rc = bft_epoch_decode(v, vl, out, e);
+    free(v);
+    return rc;
+}
+
+int bft_epoch_end_height(chain_state_t *st, uint64_t epoch, uint64_t *height, err_t *e)
+{
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    int rc = get_h(st, PFX_EP, epoch, &v, &vl, "no epoch change recorded for epoch", e);
+    if (rc)
+        return rc;
+    rc = vl == 8 ? 0 : err_set(e, BFT_EINVAL, "bft: epoch change record of %zu bytes", vl);
+    if (rc == 0)
+        *height = load_le64(v);
+    free(v);
+    return rc;
+}
+
+int bft_epoch_of_height(chain_state_t *st, uint64_t height, uint64_t *epoch, err_t *e)
+{
+    uint64_t k = 0, end = 0;
+    for (;;) {
+        int rc = bft_epoch_end_height(st, k + 1, &end, e);
+        if (rc == BFT_ENOTFOUND)
+            break;
+        if (rc)
+            return rc;
+        if (end >= height)
+            break;   /* height is in epoch k: epoch k+1 starts after it */
+        k++;
+    }
+    *epoch = k;
+    if (e)
+        e->code = 0, e->msg[0] = 0;
+    return 0;
+}

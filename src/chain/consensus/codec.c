@@ -415,13 +415,15 @@ size_t cons_vote_msg(uint64_t chain_id, uint64_t round, const chain_hash_t *id, 
     return n + 48;
 }
 
-size_t cons_timeout_msg(uint64_t chain_id, uint64_t round, uint64_t hqc_round, uint8_t out[64])
+size_t cons_timeout_msg(uint64_t chain_id, const chain_hash_t *genesis_id, uint64_t round,
+                        uint64_t hqc_round, uint8_t out[CONS_TIMEOUT_MSG_BYTES])
 {
-    size_t n = domain(out, "aether/timeout/v1");   /* 17 + 24 = 41 */
+    size_t n = domain(out, "aether/timeout/v2");   /* 17 + 8 + 32 + 16 = 73 */
     le64_put(out + n, chain_id);
-    le64_put(out + n + 8, round);
-    le64_put(out + n + 16, hqc_round);
-    return n + 24;
+    memcpy(out + n + 8, genesis_id->b, 32);
+    le64_put(out + n + 40, round);
+    le64_put(out + n + 48, hqc_round);
+    return n + 56;
 }
 
 size_t cons_proposal_msg(uint64_t chain_id, const chain_hash_t *id, uint8_t out[64])

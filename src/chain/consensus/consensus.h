@@ -82,7 +82,7 @@
  *               2 x (u64 round, [32] block_id, [96] sig)      (votes)
  *               2 x (u32 len, header, [96] sig)                (proposals)
  * Signed messages: vote "aether/vote/v1" ‖ chain_id ‖ round ‖ block_id;
- *   timeout "aether/timeout/v1" ‖ chain_id ‖ round ‖ hqc_round;
+ *   timeout "aether/timeout/v2" ‖ chain_id ‖ genesis_id ‖ round ‖ hqc_round;
  *   proposal "aether/proposal/v1" ‖ chain_id ‖ block_id  (u64s little-endian).
  * Safety data: u32 version (1), u64 last_voted_round, u64 locked_round,
  *   u64 preferred_round, QC high_qc, u8 has_tc, [TC highest TC] (a restart
@@ -274,7 +274,12 @@ int cons_evidence_decode(const uint8_t *in, size_t n, cons_evidence_t *out, err_
 
 /* Signing messages (see top). */
 size_t cons_vote_msg(uint64_t chain_id, uint64_t round, const chain_hash_t *id, uint8_t out[64]);
-size_t cons_timeout_msg(uint64_t chain_id, uint64_t round, uint64_t hqc_round, uint8_t out[64]);
+/* A timeout names no block, so it binds the consensus genesis id: the
+ * genesis id of a validator epoch (chain/bft) differs per epoch, so a
+ * timeout of one epoch is no timeout in another. */
+#define CONS_TIMEOUT_MSG_BYTES 80
+size_t cons_timeout_msg(uint64_t chain_id, const chain_hash_t *genesis_id, uint64_t round,
+                        uint64_t hqc_round, uint8_t out[CONS_TIMEOUT_MSG_BYTES]);
 size_t cons_proposal_msg(uint64_t chain_id, const chain_hash_t *id, uint8_t out[64]);
 
 /* Verifiers against a validator set. A genesis QC (round 0, no signers)

@@ -1176,8 +1176,8 @@ static void local_timeout(cons_t *c)
         bool justified = r == c->hqc.round + 1 || (c->has_tc && r == c->tc.round + 1);
         if (r < c->lvr || !justified || c->hqc.round < c->locked)
             return;   /* Jolteon safe_to_timeout */
-        uint8_t m[64], sig[CONS_SIG_BYTES];
-        size_t mn = cons_timeout_msg(c->cfg.chain_id, r, c->hqc.round, m);
+        uint8_t m[CONS_TIMEOUT_MSG_BYTES], sig[CONS_SIG_BYTES];
+        size_t mn = cons_timeout_msg(c->cfg.chain_id, &c->cfg.genesis_id, r, c->hqc.round, m);
         if (c->cr->sign(c->cfg.bls_sk, m, mn, sig, NULL) != 0)
             return;
         if (r > c->lvr)
@@ -1278,8 +1278,8 @@ static int on_timeout(cons_t *c, uint64_t round, uint32_t signer, const cons_qc_
     if (t->done || bm_get(t->bm, signer))
         return 0;
     if (!local) {
-        uint8_t m[64];
-        size_t mn = cons_timeout_msg(c->cfg.chain_id, round, hqc->round, m);
+        uint8_t m[CONS_TIMEOUT_MSG_BYTES];
+        size_t mn = cons_timeout_msg(c->cfg.chain_id, &c->cfg.genesis_id, round, hqc->round, m);
         if (c->cr->verify(c->vs->keys, signer, m, mn, sig, e) != 0)
             return err_set(e, CONS_EBADSIG, "consensus: timeout of %u for round %llu does not verify",
                            signer, (unsigned long long)round);

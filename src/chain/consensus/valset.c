@@ -354,7 +354,7 @@ int cons_tc_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_hash_
         return err_prefix(e, "tc high QC");
     /* Group signers by the QC round they signed. */
     uint8_t(*bms)[CONS_BITMAP_BYTES] = calloc(tc->n, CONS_BITMAP_BYTES);
-    uint8_t(*m)[64] = malloc((size_t)tc->n * 64);
+    uint8_t(*m)[CONS_TIMEOUT_MSG_BYTES] = malloc((size_t)tc->n * CONS_TIMEOUT_MSG_BYTES);
     const uint8_t **msgs = malloc((size_t)tc->n * sizeof *msgs);
     size_t *lens = malloc((size_t)tc->n * sizeof *lens);
     uint64_t *grounds = malloc((size_t)tc->n * sizeof *grounds);
@@ -373,7 +373,7 @@ int cons_tc_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_hash_
             g++;
         if (g == ng) {
             grounds[ng] = r;
-            lens[ng] = cons_timeout_msg(chain_id, tc->round, r, m[ng]);
+            lens[ng] = cons_timeout_msg(chain_id, genesis_id, tc->round, r, m[ng]);
             msgs[ng] = m[ng];
             ng++;
         }

@@ -143,12 +143,15 @@ static void bls_index_id(const uint8_t bls_pk[CHAIN_BLS_PK_BYTES], uint8_t id[32
     crypto_sha256(m, sizeof m, id);
 }
 
-static void offence_id(const chain_addr_t *a, uint64_t round, uint8_t id[32])
+/* Consensus rounds restart in each validator epoch (chain/bft), so an
+ * offence is (validator, epoch, round). */
+static void offence_id(const chain_addr_t *a, uint64_t epoch, uint64_t round, uint8_t id[32])
 {
-    uint8_t m[17 + CHAIN_ADDR_BYTES + 8];
-    memcpy(m, "aether/offence/v1", 17);
+    uint8_t m[17 + CHAIN_ADDR_BYTES + 16];
+    memcpy(m, "aether/offence/v2", 17);
     memcpy(m + 17, a->b, CHAIN_ADDR_BYTES);
-    store_le64(m + 17 + CHAIN_ADDR_BYTES, round);
+    store_le64(m + 17 + CHAIN_ADDR_BYTES, epoch);
+    store_le64(m + 17 + CHAIN_ADDR_BYTES + 8, round);
     crypto_sha256(m, sizeof m, id);
 }
 
@@ -624,7 +627,7 @@ static uint8_t step_evidence(step_t *s)
     }
     s->slashed = set->m[ev.validator].addr;
     uint64_t round = ev.kind == CONS_EVIDENCE_VOTES ? ev.votes[0].round : ev.headers[0].round;
-    offence_id(&s->slashed, round, s->offence);
+    offence_id(&s->slashed, b->epoch, round, s->offence);
     buf_t tmp = {0};
     bool done = false;
     s->io = chain_overlay_get_data(s->ov, CHAIN_DATA_OFFENCE, s->offence, &tmp, &done, s->e);

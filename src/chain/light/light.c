@@ -48,7 +48,7 @@ static int put_record(json_t *obj, const bft_finality_t *f, err_t *e)
     return rc ? err_set(e, LIGHT_ENOMEM, "light: encoding a finality record") : 0;
 }
 
-json_t *light_proof_build(chain_state_t *st, uint64_t height, err_t *e)
+json_t *light_proof_build(chain_state_t *st, const node_genesis_t *g, uint64_t height, err_t *e)
 {
     bft_finality_t f, fk;
     memset(&f, 0, sizeof f);
@@ -66,6 +66,17 @@ json_t *light_proof_build(chain_state_t *st, uint64_t height, err_t *e)
     json_t *out = json_pack("{s:o}", "height", cjson_u64(height));
     if (!out || put_record(out, &f, e) != 0)
         goto fail;
+    /* the validator epoch whose set signed, and its members' addresses */
+    uint64_t ep = 0;
+    bft_set_t set;
+    if (bft_epoch_of_height(st, height, &ep, e) != 0 || bft_set_load(st, g, ep, &set, e) != 0)
+        goto fail;
+    json_t *addrs = json_array();
+    for (uint32_t i = 0; addrs && i < set.n; i++)
+        json_array_append_new(addrs, hex_json(set.addr[i].b, CHAIN_ADDR_BYTES));
+    bft_set_free(&set);
+    json_object_set_new(out, "epoch", cjson_u64(ep));
+    json_object_set_new(out, "signer_set", addrs ? addrs : json_null());
     /* the chain block and the later block that certifies its hash */
     uint64_t k = 0;
     chain_block_t *blk = NULL;

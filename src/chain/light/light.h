@@ -44,7 +44,7 @@
 /* The proof of height from st (a BFT node's store). NULL with e set:
  * LIGHT_ENOTFOUND when height has no finality record (not committed yet,
  * or not a BFT chain). */
-json_t *light_proof_build(chain_state_t *st, uint64_t height, err_t *e);
+json_t *light_proof_build(chain_state_t *st, const node_genesis_t *g, uint64_t height, err_t *e);
 
 typedef struct light_result {
     uint64_t height, round;

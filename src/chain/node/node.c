@@ -118,7 +118,9 @@ node_t *node_open(const node_config_t *cfg, err_t *e)
     pthread_cond_init(&n->cv, NULL);
 
     const chain_genesis_t *g = &cfg->genesis->g;
-    if (cfg->genesis->bft ? cfg->key && node_genesis_validator_index(cfg->genesis, n->key.pk) < 0
+    /* on a BFT chain with staking any account may become a validator */
+    if (cfg->genesis->bft ? cfg->key && cfg->genesis->n_stake_data == 0 &&
+                                node_genesis_validator_index(cfg->genesis, n->key.pk) < 0
                           : memcmp(g->proposer_pk, n->key.pk, CHAIN_PK_BYTES) != 0) {
         char hex[2 * CHAIN_PK_BYTES + 1];
         hex_encode(n->key.pk, CHAIN_PK_BYTES, hex);

@@ -221,7 +221,9 @@ typedef struct node node_t;
 typedef struct node_config {
     const char *data_dir;          /* RocksDB directory (created) */
     const node_genesis_t *genesis; /* required */
-    const node_key_t *key;         /* validator key; must be the genesis validator */
+    const node_key_t *key;         /* validator key: the genesis validator (solo), a
+                                      genesis validator or, with staking, any
+                                      account that may join the set (BFT) */
     uint32_t block_interval_ms;    /* default 200 */
     uint32_t heartbeat_ms;         /* default 5,000 */
     uint32_t max_block_txs;        /* default 10,000 */
@@ -310,7 +312,9 @@ typedef struct node_cons_status {
     int64_t self;                 /* validator index, -1 full node */
     uint64_t round, committed_round, committed_height, last_voted_round, locked_round;
     uint64_t high_qc_round;
-    uint32_t n_validators;
+    uint32_t n_validators;        /* of the current epoch's set */
+    uint64_t epoch;               /* validator epoch (chain/bft) */
+    uint64_t epoch_start_height;  /* the chain height it started after */
     uint32_t peers_connected;
     bool halted;                  /* a store write failed: the engine stopped */
     char halt_reason[160];

@@ -85,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/bft/bft.h"
 #include "chain/exec/exec.h"
 #include "chain/light/light.h"
 #include "chain/node/node.h"
@@ -359,18 +360,27 @@ static int m_consensus(void *ud, const json_t *params, json_t **result, rpc_erro
     const node_genesis_t *g = node_genesis(ud);
     json_t *vals = json_array();
     uint64_t total = 0;
-    for (size_t i = 0; g && g->bft && i < g->n_validators; i++) {
-        const node_validator_t *v = &g->validators[i];
+    /* the current validator epoch's set (chain/bft; the genesis set in epoch 0) */
+    bft_set_t set;
+    memset(&set, 0, sizeof set);
+    err_t se = {0};
+    if (g && g->bft && bft_set_load(node_state(ud), g, cs.bft ? cs.epoch : 0, &set, &se) != 0) {
+        json_decref(vals);
+        return rpc_internal(err, &se);
+    }
+    for (uint32_t i = 0; i < set.n; i++) {
+        const cons_validator_t *v = cons_valset_get(set.vs, i);
         char addr[2 * CHAIN_ADDR_BYTES + 1];
-        chain_addr_to_hex(&v->address, addr);
+        chain_addr_to_hex(&set.addr[i], addr);
         json_array_append_new(vals, json_pack("{s:I,s:s,s:o,s:o,s:o,s:o}", "index", (json_int_t)i,
                                               "address", addr, "account",
-                                              rpc_hex_json(v->account_pk, CHAIN_PK_BYTES),
+                                              rpc_hex_json(set.account[i], CHAIN_PK_BYTES),
                                               "bls_pk", rpc_hex_json(v->bls_pk, NODE_BLS_PK_BYTES),
                                               "vrf_pk", rpc_hex_json(v->vrf_pk, NODE_VRF_PK_BYTES),
                                               "stake", cjson_u64(v->stake)));
         total += v->stake;
     }
+    bft_set_free(&set);
     if (!cs.bft) {
         /* the solo engine: one validator, a block per slot */
         *result = json_pack("{s:s,s:o,s:o,s:o,s:o}", "engine", "solo", "round",
@@ -391,6 +401,10 @@ static int m_consensus(void *ud, const json_t *params, json_t **result, rpc_erro
     uint64_t base = 0;
     if (*result && chain_state_base_height(node_state(ud), &base, NULL) == 0)
         json_object_set_new(*result, "snapshot_base", cjson_u64(base));
+    if (*result) {
+        json_object_set_new(*result, "epoch", cjson_u64(cs.epoch));
+        json_object_set_new(*result, "epoch_start_height", cjson_u64(cs.epoch_start_height));
+    }
     return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "internal error: encoding");
 }
 
@@ -410,7 +424,7 @@ static int m_finality_proof(void *ud, const json_t *params, json_t **result, rpc
     if (below_base(node_state(ud), height, err))
         return -1;
     err_t e = {0};
-    json_t *p = light_proof_build(node_state(ud), height, &e);
+    json_t *p = light_proof_build(node_state(ud), node_genesis(ud), height, &e);
     if (!p && e.code == LIGHT_ENOTFOUND) {
         *result = json_null();
         return 0;

@@ -53,8 +53,10 @@ static uint32_t make_proposal(fixture_t *f, const uint8_t *p, size_t n, buf_t *m
             assert_int_equal(cons_propose(c, cons_round(c), p, n, &e), 0);
             o = cons_outputs(c, &no);
             for (size_t k = 0; k < no; k++)
-                if (o[k].kind == CONS_OUT_BROADCAST)
+                if (o[k].kind == CONS_OUT_BROADCAST) {
+                    buf_append_u64_le(msg, 0);   /* frame CONS: epoch 0 ‖ message */
                     buf_append(msg, o[k].data, o[k].len);
+                }
         }
         cons_free(c);
         if (leads) {
@@ -96,7 +98,7 @@ static void on_send(void *ud, uint32_t to, uint8_t type, const uint8_t *body, si
 {
     (void)to;
     seen_t *s = ud;
-    if (type != BFT_FRAME_CONS || len == 0 || body[0] != CONS_MSG_VOTE)
+    if (type != BFT_FRAME_CONS || len < 9 || load_le64(body) != 0 || body[8] != CONS_MSG_VOTE)
         return;
     s->votes++;
     uint8_t *v = NULL;

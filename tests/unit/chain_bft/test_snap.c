@@ -343,13 +343,14 @@ static frame_t *held_proposal(cluster_t *cl, uint64_t h, cons_block_t **out)
         return NULL;
     frame_t *hit = NULL;
     for (frame_t *fr = cl->held; fr && !hit; fr = fr->next) {
-        if (fr->to != 3 || fr->type != BFT_FRAME_CONS || fr->len < 1 + 76 ||
-            fr->data[0] != CONS_MSG_PROPOSAL)
+        /* frame CONS: u64 epoch ‖ message */
+        if (fr->to != 3 || fr->type != BFT_FRAME_CONS || fr->len < 8 + 1 + 76 ||
+            fr->data[8] != CONS_MSG_PROPOSAL)
             continue;
         /* the block's length (consensus.h wire format): header with its QC's
          * bitmap, signature, payload; a TC may follow */
-        const uint8_t *p = fr->data + 1;
-        size_t n = fr->len - 1, bl = 32 + 40 + 4 + load_le32(p + 72) + 96 + 32 + 80 + 96;
+        const uint8_t *p = fr->data + 9;
+        size_t n = fr->len - 9, bl = 32 + 40 + 4 + load_le32(p + 72) + 96 + 32 + 80 + 96;
         if (bl + 4 > n || load_le32(p + bl) > n - bl - 4)
             continue;
         bl += 4 + load_le32(p + bl);

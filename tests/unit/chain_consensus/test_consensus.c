@@ -201,10 +201,10 @@ static void test_tc_mixed_high_qcs(void **state)
     tc.bitmap[0] = 0x7;   /* 0,1,2 with QC rounds 8, 6, 8 */
     tc.n = 3;
     uint64_t hr[3] = {8, 6, 8};
-    uint8_t sigs[3][96], m[64];
+    uint8_t sigs[3][96], m[CONS_TIMEOUT_MSG_BYTES];
     for (int i = 0; i < 3; i++) {
         tc.hqc_rounds[i] = hr[i];
-        size_t mn = cons_timeout_msg(chain_id, 10, hr[i], m);
+        size_t mn = cons_timeout_msg(chain_id, &genesis, 10, hr[i], m);
         assert_int_equal(bls_sign(sigs[i], bsk[i], m, mn, NULL), 0);
     }
     assert_int_equal(bls_aggregate(tc.sig, (const uint8_t (*)[96])sigs, 3, NULL), 0);
@@ -228,6 +228,14 @@ static void test_tc_mixed_high_qcs(void **state)
     make_qc(&bad.high_qc, 6, &id, 0xe);
     assert_int_not_equal(cons_tc_verify(vs, chain_id, &genesis, &bad, &e), 0);
     assert_non_null(strstr(e.msg, "highest reported is 8"));
+    /* timeouts bind the genesis id: the same TC under another epoch's id
+     * (chain/bft gives each validator epoch its own) does not verify */
+    chain_hash_t other = genesis;
+    other.b[0] ^= 1;
+    bad = tc;
+    make_qc(&bad.high_qc, 8, &id, 0xe);
+    assert_int_not_equal(cons_tc_verify(vs, chain_id, &other, &bad, &e), 0);
+    assert_non_null(strstr(e.msg, "aggregate"));
     /* two signers only: no quorum */
     bad = tc;
     bad.bitmap[0] = 0x5;

@@ -85,7 +85,8 @@ typedef struct model {
     uint64_t last_gas;
     u128 fees_in_block;          /* what the block's tx paid, for the split */
     uint64_t gas_in_block;
-    uint64_t offence[MAXE][2];   /* (validator, round) slashed */
+    uint64_t offence[MAXE][3];   /* (validator, epoch, round) slashed: rounds restart
+                                    in each validator epoch */
     int n_off;
     uint64_t h;                  /* tip height */
 } model_t;
@@ -568,7 +569,8 @@ static bool m_apply(model_t *m, int who, const chain_stake_body_t *b, bool trans
              ev_val < s->n && m->bal[who] >= fee;
         int v = ok ? s->m[ev_val] : -1;
         for (int i = 0; ok && i < m->n_off; i++)
-            if (m->offence[i][0] == (uint64_t)v && m->offence[i][1] == (uint64_t)*ev_round)
+            if (m->offence[i][0] == (uint64_t)v && m->offence[i][1] == b->epoch &&
+                m->offence[i][2] == (uint64_t)*ev_round)
                 ok = false;
         if (ok) {
             u128 tb = 0, tu = 0, f = p->slash_double_bps;
@@ -599,7 +601,8 @@ static bool m_apply(model_t *m, int who, const chain_stake_body_t *b, bool trans
             if (h + p->jail_double_blocks > m->jailed_until[v])
                 m->jailed_until[v] = h + p->jail_double_blocks;
             m->offence[m->n_off][0] = (uint64_t)v;
-            m->offence[m->n_off][1] = (uint64_t)*ev_round;
+            m->offence[m->n_off][1] = b->epoch;
+            m->offence[m->n_off][2] = (uint64_t)*ev_round;
             m->n_off++;
         }
         break;
