@@ -90,7 +90,7 @@ def signers(port, h):
 
 d = tempfile.mkdtemp(prefix="valset_bft_test.")
 try:
-    base = devnet_util.free_base(N + 1)   # 4 validators, the fifth, the twin
+    base = devnet_util.free_base(N)
     rpcp = [base + 2 * i + 1 for i in range(N)]
     r = run([AETHERD, "devnet", "--validators", str(N), "--dir", d, "--base-port", str(base),
              "--base-timeout-ms", "500", "--max-timeout-ms", "2000", "--no-start"])
@@ -131,15 +131,19 @@ try:
              "--rpc", url])
     check("aether validator register", r.returncode == 0, r.stderr + r.stdout)
     r = run([AETHER, "validator", "stake", "--key", fifth_key, "--amount", "40", "--wait",
-             "--rpc", "http://127.0.0.1:%d" % rpcp[1]])
+             "--rpc", url])
     check("aether validator stake", r.returncode == 0, r.stderr + r.stdout)
-    fp2p, frpc = base + 2 * N, base + 2 * N + 1
+    # port 0: the system picks free ports (files tell which)
     argv = [AETHERD, "run", "--data", os.path.join(d, "fifth"), "--genesis", paths[0], "--key",
-            fifth_key, "--p2p", "127.0.0.1:%d" % fp2p, "--rpc", "127.0.0.1:%d" % frpc,
-            "--block-ms", "40", "--p2p-file", os.path.join(d, "fifth.p2p")]
+            fifth_key, "--p2p", "127.0.0.1:0", "--rpc", "127.0.0.1:0",
+            "--port-file", os.path.join(d, "fifth.port"), "--block-ms", "40",
+            "--p2p-file", os.path.join(d, "fifth.p2p")]
     for p in sorted(peers):
         argv += ["--peer", p]
     spawn("fifth", argv)
+    wait_for(lambda: os.path.getsize(os.path.join(d, "fifth.port")) > 0 and
+             os.path.getsize(os.path.join(d, "fifth.p2p")) > 0, 20, "the fifth node's ports")
+    frpc = int(open(os.path.join(d, "fifth.port")).read().split()[0])
     ok = wait_for(lambda: fifth in members(rpcp[0]) and fifth in members(rpcp[2]), 60,
                   "the fifth validator in the consensus set")
     check("the fifth validator enters the consensus set at the next epoch", ok,
@@ -169,8 +173,7 @@ try:
     check("validator 3 active before", before["status"] == "active", str(before))
     stake_before = int(before["stake"])
     argv = [TWIN, "run", "--data", os.path.join(d, "twin"), "--genesis", paths[0], "--key",
-            victim_key, "--p2p", "127.0.0.1:%d" % (base + 2 * N + 2), "--rpc",
-            "127.0.0.1:%d" % (base + 2 * N + 3), "--block-ms", "40"]
+            victim_key, "--p2p", "127.0.0.1:0", "--rpc", "127.0.0.1:0", "--block-ms", "40"]
     for p in sorted(peers) + [open(os.path.join(d, "fifth.p2p")).read().split()[0]]:
         argv += ["--peer", p]
     spawn("twin", argv)
@@ -230,6 +233,9 @@ finally:
             if os.path.exists(p):
                 print("--- %s log tail" % n)
                 print("".join(open(p).readlines()[-8:]))
-    shutil.rmtree(d, ignore_errors=True)
+    if os.environ.get("KEEP"):   # KEEP=1: leave the nodes' files for a look
+        print("kept " + d)
+    else:
+        shutil.rmtree(d, ignore_errors=True)
 print("FAILED: " + ", ".join(failures) if failures else "validator set follows staking: ok")
 sys.exit(1 if failures else 0)
