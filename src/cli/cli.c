@@ -139,7 +139,12 @@ int cli_dispatch(const char *prog, const char *usage, const cli_cmd_t *cmds, int
             return c->run(argc - 1, argv + 1);
         }
     }
-    return cli_usage_error(prog, "unknown command '%s'", name);
+    /* Name every valid command: a user who mistyped one should not need a second run. */
+    fprintf(stderr, "%s: unknown command '%s'; valid commands:", prog, name);
+    for (const cli_cmd_t *c = cmds; c->name; c++)
+        fprintf(stderr, "%s %s", c == cmds ? "" : ",", c->name);
+    fprintf(stderr, "\nTry '%s --help'.\n", prog);
+    return CLI_USAGE;
 }
 
 bool cli_parse_u64(const char *s, uint64_t *out)

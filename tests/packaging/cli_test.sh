@@ -41,6 +41,16 @@ if git rev-parse HEAD >/dev/null 2>&1; then
     has "the commit is the checkout's HEAD ($head)" "commit: $head"
 fi
 
+# ---- an unknown command names the valid ones (top level and a command group) ----
+expect "plasmd: unknown command" 2 "$PLASMD" frobnicate
+has "  ... lists the valid ones" "plasmd: unknown command 'frobnicate'; valid commands: run, verify,"
+expect "aetherd: unknown command" 2 "$AETHERD" frobnicate
+has "  ... lists the valid ones" "valid commands: init-genesis, keys, run, replay, devnet, snapshot"
+expect "aether: unknown command" 2 "$AETHER" frobnicate
+has "  ... lists the valid ones" "valid commands: keys, status, peers, balance, transfer,"
+expect "aether job: unknown command" 2 "$AETHER" job frobnicate
+has "  ... lists the group's commands" "aether job: unknown command 'frobnicate'; valid commands: post,"
+
 # ---- plasmd discover / submit options (one parser: cli_getopt) ----
 B=/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN
 expect "discover: bad --timeout" 2 "$PLASMD" discover --bootstrap "$B" --timeout 0
