@@ -119,6 +119,8 @@ const labels = {
   vrf_verify: 'ECVRF verify (TAI)',
   ed25519_sign: 'Ed25519 sign (libsodium)',
   ed25519_verify: 'Ed25519 verify (libsodium)',
+  ed25519_verify_batch8_per_sig: 'Ed25519 verify, batches of 8 (crypto/ecvrf), per signature',
+  ed25519_verify_batch64_per_sig: 'Ed25519 verify, batches of 64 (crypto/ecvrf), per signature',
 };
 const fmt = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 console.log(`Machine: ${cpus().length} x ${cpus()[0].model}; node ${process.version}; ${new Date().toISOString()}`);
