@@ -334,7 +334,9 @@ static const char validators_usage[] =
     "Usage: aether validators [--json] [--rpc URL]\n"
     "\nLists the registered validators: status (active: in this epoch's set;\n"
     "inactive; jailed), total and self stake, commission, and the epoch's set\n"
-    "with the QCs each member signed so far. --json prints aeth_getValidators.\n";
+    "with the QCs each member signed so far. --json prints aeth_getValidators.\n"
+    "On a chain without staking it lists the consensus set of the genesis\n"
+    "(--json: aeth_getConsensus).\n";
 
 static void print_table(const json_t *j)
 {
@@ -358,6 +360,40 @@ static void print_table(const json_t *j)
     }
 }
 
+/* A chain without staking still has validators: the consensus set of its genesis (a BFT
+ * devnet, or the solo engine's one validator). Print that set rather than nothing. */
+static int print_consensus_set(const char *prog, chain_client_t *c, bool json)
+{
+    json_t *cons = NULL;
+    err_t e = {0};
+    json_t *set = NULL;
+    if (chain_client_call(c, "aeth_getConsensus", NULL, &cons, &e) == 0)
+        set = json_object_get(cons, "validators");
+    if (!json_is_array(set)) {
+        json_decref(cons);
+        return cli_error(prog, CLI_FAIL, "this chain has no staking (its genesis has none)");
+    }
+    if (json) {
+        chain_cli_print_json(cons);
+        json_decref(cons);
+        return CLI_OK;
+    }
+    const char *engine = json_string_value(json_object_get(cons, "engine"));
+    printf("no staking on this chain: the consensus set of its genesis (%s), %zu validators\n",
+           engine ? engine : "?", json_array_size(set));
+    printf("%5s  %-40s  %24s\n", "index", "address", "stake");
+    size_t i;
+    json_t *v;
+    json_array_foreach(set, i, v)
+    {
+        const char *addr = json_string_value(json_object_get(v, "address"));
+        printf("%5lld  %-40s  %24lld\n", (long long)json_integer_value(json_object_get(v, "index")),
+               addr ? addr : "?", (long long)json_integer_value(json_object_get(v, "stake")));
+    }
+    json_decref(cons);
+    return CLI_OK;
+}
+
 int aether_validators_main(int argc, char **argv)
 {
     const char *prog = "aether validators";
@@ -373,7 +409,7 @@ int aether_validators_main(int argc, char **argv)
     if (chain_client_validators(c, &j, &e) != 0)
         rc = chain_cli_client_error(prog, &e);
     else if (json_is_null(j))
-        rc = cli_error(prog, CLI_FAIL, "this chain has no staking (its genesis has none)");
+        rc = print_consensus_set(prog, c, o.json);
     else if (o.json)
         chain_cli_print_json(j), rc = CLI_OK;
     else

@@ -98,6 +98,14 @@ try:
 
     ok = wait_for(lambda: min(height(p) for p in rpcp) >= 5, 20, "first blocks")
     check("4 validators commit blocks", ok, str([height(p) for p in rpcp]))
+    # `aether validators` on a chain without staking lists the genesis consensus set
+    r = subprocess.run([AETHER, "validators", "--rpc", "http://127.0.0.1:%d" % rpcp[0]],
+                       capture_output=True, text=True, timeout=20)
+    check("aether validators shows the consensus set of a devnet",
+          r.returncode == 0 and "%d validators" % N in r.stdout and
+          all(v["address"] in r.stdout
+              for v in rpc(rpcp[0], "aeth_getConsensus")["validators"]),
+          r.stdout + r.stderr)
 
     # transfers, round-robin over the nodes, explicit nonces
     to = os.path.join(d, "node1", "validator.key")
