@@ -421,6 +421,31 @@ static void rpc_done(kad_rpc_t *r, int status, DhtMessage *resp)
 
 /* ---- query state machine ---- */
 
+/* A server keeps what it provides or puts itself, as go-libp2p does: a node that is
+ * its peers' bootstrap answers for its own records, even while it knows no peer. */
+static void q_store_local(kad_query_t *q, const p2p_peer_addrs_t *me_addrs)
+{
+    if (!p2p_host_is_kad_server(q->kad->h))
+        return;
+    if (q->action == A_PROVIDE)
+        (void)kad_add_provider(q->kad, q->key.data, q->key.len, me_addrs);
+    else
+        (void)kad_store_value(q->kad, NULL, q->key.data, q->key.len, q->val.data, q->val.len,
+                              NULL);
+}
+
+/* Our own peer id and listen addresses, as a provider record names them. */
+static void q_self_addrs(kad_query_t *q, p2p_peer_addrs_t *me_addrs)
+{
+    buf_t la[8];
+    size_t n_la = p2p_host_listen_addrs(q->kad->h, la, 8);
+    *me_addrs = (p2p_peer_addrs_t){.id = *p2p_host_peer_id(q->kad->h)};
+    for (size_t i = 0; i < n_la; i++) {
+        kad_peer_add_addr(me_addrs, la[i].data, la[i].len);
+        buf_free(&la[i]);
+    }
+}
+
 static void q_store_phase(kad_query_t *q)
 {
     q->storing = true;
@@ -448,18 +473,14 @@ static void q_store_phase(kad_query_t *q)
         self.addrs = addrs;
         m.n_providerpeers = 1;
         m.providerpeers = &selfp;
-        if (p2p_host_is_kad_server(q->kad->h))
-            (void)kad_add_provider(q->kad, q->key.data, q->key.len, &me_addrs);
     } else {
         m.type = DHT_MESSAGE__MESSAGE_TYPE__PUT_VALUE;
         rec.has_key = rec.has_value = 1;
         rec.key = m.key;
         rec.value = (ProtobufCBinaryData){q->val.len, q->val.data};
         m.record = &rec;
-        if (p2p_host_is_kad_server(q->kad->h))
-            (void)kad_store_value(q->kad, NULL, q->key.data, q->key.len, q->val.data, q->val.len,
-                                  NULL);
     }
+    q_store_local(q, &me_addrs);
     size_t sent = 0;
     for (size_t i = 0; i < q->n_cands && sent < P2P_KAD_K; i++) {
         if (q->cands[i].state != CAND_OK)
@@ -494,6 +515,10 @@ static void q_lookup_done(kad_query_t *q)
         for (size_t i = 0; i < q->n_cands; i++)
             any |= q->cands[i].state == CAND_OK;
         if (!any) {
+            p2p_peer_addrs_t me_addrs;
+            q_self_addrs(q, &me_addrs);
+            q_store_local(q, &me_addrs);
+            p2p_peer_addrs_clear(&me_addrs);
             q_finish(q, P2P_ENOTFOUND, "no DHT peers reachable");
             return;
         }

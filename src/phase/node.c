@@ -702,11 +702,12 @@ static void on_adv_done(p2p_kad_t *kad, const p2p_kad_result_t *res, void *ud)
               res->status, res->n_peers);
 }
 
-/* Returns false when there is nobody to tell yet. */
+/* Returns false when there is nobody to tell yet. The records are stored in our own
+ * DHT store even then, so a lone provider answers for itself to those who bootstrap
+ * from it (`plasmd discover --bootstrap` / `submit` against a single node). */
 static bool advertise(phase_node_t *n)
 {
-    if (p2p_kad_table_size(n->kad) == 0)
-        return false;
+    bool alone = p2p_kad_table_size(n->kad) == 0;
     char key[128];
     int kl = snprintf(key, sizeof key, "/phase/capability/%s/wasm", phase_arch());
     (void)p2p_kad_provide(n->kad, (const uint8_t *)key, (size_t)kl, on_adv_done,
@@ -722,7 +723,7 @@ static bool advertise(phase_node_t *n)
     else
         log_warn("phase", "cannot sign the capability record", "reason=\"%s\"", e.msg);
     buf_free(&rec);
-    return true;
+    return !alone;
 }
 
 /* Every second until the first advertisement reached someone, then at a

@@ -116,6 +116,16 @@ def main():
     # ---- five providers, bootstrapped through the first ----
     p = [start("p0", "--max-jobs", "2")]
     boot = p[0]["addr"]
+    # a lone provider answers for itself: discover through it, before anyone joins
+    alone = set()
+    deadline = time.time() + 10
+    while time.time() < deadline and p[0]["peer_id"] not in alone:
+        rc, out, err = run(["discover", "--bootstrap", boot, "--json", "--timeout", "2000"])
+        if rc == 0:
+            alone = {x.get("peer_id") for x in json.loads(out or b"[]")}
+        if p[0]["peer_id"] not in alone:
+            time.sleep(0.5)
+    check("discover through a lone provider finds it", p[0]["peer_id"] in alone, (alone, err))
     for i in range(1, 5):
         p.append(start("p%d" % i, "--bootstrap", boot, "--max-jobs", "2"))
     ids = {x["peer_id"] for x in p}
