@@ -15,6 +15,8 @@
 
 typedef struct stake_opts {
     chain_cli_wallet_t w;
+    const char *usage;   /* the command's usage: the options it takes */
+    bool reads;          /* a read-only command: no wallet options but --rpc */
     const char *evidence_file, *evidence_hex;
     bool json, have_amount, have_bps, have_validator, have_to, have_address,
         have_epoch, have_min_self;
@@ -23,10 +25,32 @@ typedef struct stake_opts {
     chain_addr_t validator, to, address;
 } stake_opts_t;
 
+/* Whether the command whose usage is o->usage takes the option NAME: the commands
+ * share one option table, so 'aether validators --wait' or 'aether delegate --epoch 3'
+ * would otherwise be accepted and silently ignored. */
+static bool takes_option(const stake_opts_t *o, const char *name)
+{
+    static const char *const wallet[] = {"--key", "--rpc", "--fee", "--nonce", "--wait",
+                                         "--timeout"};
+    if (!o->reads)
+        for (size_t i = 0; i < sizeof wallet / sizeof wallet[0]; i++)
+            if (strcmp(name, wallet[i]) == 0)
+                return true;
+    size_t n = strlen(name);
+    for (const char *p = strstr(o->usage, name); p; p = strstr(p + 1, name)) {
+        char next = p[n];
+        if (!(next >= 'a' && next <= 'z') && next != '-')
+            return true;
+    }
+    return false;
+}
+
 static int stake_opt(void *ctx, const char *prog, int c, const char *name, const char *arg)
 {
     stake_opts_t *o = ctx;
     int rc;
+    if (!takes_option(o, name))
+        return cli_usage_error(prog, "this command does not take %s", name);
     err_t e = {0};
     switch (c) {
     case 'j': o->json = true; return -1;
@@ -80,9 +104,12 @@ static int parse(const char *prog, const char *usage, int argc, char **argv, sta
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
+    o->usage = usage;
+    /* the read-only commands name [--rpc URL] in their usage; the others send */
+    o->reads = strstr(usage, "[--rpc URL]") != NULL;
     chain_cli_wallet_init(&o->w, 60);
-    return chain_cli_getopt(prog, usage, CHAIN_CLI_WALLET_HELP, argc, argv, ":h", longs, false,
-                            stake_opt, o, &o->w);
+    return chain_cli_getopt(prog, usage, o->reads ? NULL : CHAIN_CLI_WALLET_HELP, argc, argv,
+                            ":h", longs, false, stake_opt, o, &o->w);
 }
 
 static int read_evidence(const char *prog, const stake_opts_t *o, buf_t *out)

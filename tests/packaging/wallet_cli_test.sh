@@ -91,6 +91,17 @@ for o in "utxo send --key $T/k.json --to $A --amount 1 --in" "verify-proof --utx
         "$AETHER" "${args[@]}" "$H:4294967296"
 done
 
+# the staking commands share one option table: an option a command does not take
+# is refused by name, not ignored
+expect "validators --wait (read-only)" 2 "aether validators: this command does not take --wait" \
+    "$AETHER" validators --wait
+expect "validator show --key (read-only)" 2 "aether validator show: this command does not take --key" \
+    "$AETHER" validator show --address $A --key "$T/k.json"
+expect "delegate --epoch" 2 "aether delegate: this command does not take --epoch" \
+    "$AETHER" delegate --key "$T/k.json" --validator $A --amount 1 --epoch 3
+expect "validator stake --commission" 2 "aether validator stake: this command does not take --commission" \
+    "$AETHER" validator stake --key "$T/k.json" --amount 1 --commission 5
+
 # aether(1) and the completion document every wallet option
 for o in key rpc fee nonce wait timeout; do
     grep -q "^\*--$o\*" "$SRCROOT/dist/man/aether.1.scd" || bad "aether(1) does not document --$o"
