@@ -225,6 +225,32 @@ try:
     s = signers(rpcp[0], height(rpcp[0]) - 1)
     check("later commit QCs come from a set without it, the fifth signing",
           s is not None and victim not in s[0] and fifth in s[0] and len(s[1]) >= 3, str(s))
+
+    # ---- the light client across the epoch changes ------------------------------------
+    h = height(rpcp[0]) - 3
+    saved = os.path.join(d, "proof.json")
+    r = run([AETHER, "verify-finality", "--genesis", paths[0], "--height", str(h), "--rpc", url,
+             "--save", saved])
+    out = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("aether verify-finality proves a height of a later epoch from the genesis alone",
+          out.get("verified") is True and out.get("epoch", 0) >= 2 and out.get("height") == h,
+          r.stdout + r.stderr)
+    proof = json.load(open(saved))
+    proof = proof.get("result", proof)
+
+    def refused(p, what, needle):
+        f = os.path.join(d, "bad.json")
+        json.dump(p, open(f, "w"))
+        r = run([AETHER, "verify-finality", "--genesis", paths[0], f])
+        check("tampered proof refused: " + what, r.returncode == 1 and needle in r.stderr,
+              "rc=%d %s" % (r.returncode, r.stderr))
+    bad = json.loads(json.dumps(proof))
+    v = bad["epoch_changes"][-1]["set_value"]
+    bad["epoch_changes"][-1]["set_value"] = v[:-2] + ("00" if v[-2:] != "00" else "01")
+    refused(bad, "a changed validator set", "not in that block's state")
+    bad = json.loads(json.dumps(proof))
+    bad["epoch_changes"] = bad["epoch_changes"][:-1]
+    refused(bad, "an epoch change left out", "light:")
 finally:
     cleanup()
     if failures:

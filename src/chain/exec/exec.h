@@ -769,6 +769,10 @@ int chain_staking_get_valset(chain_state_t *st, uint64_t epoch, chain_valset_t *
 int chain_staking_cons_set(chain_state_t *st, uint64_t epoch, uint8_t (*bls_pks)[CHAIN_BLS_PK_BYTES],
                            uint8_t (*vrf_pks)[CHAIN_VRF_PK_BYTES], uint64_t *stakes,
                            chain_addr_t *addrs, uint32_t *n, err_t *e) BASE_MUST_CHECK;
+/* The consensus stakes of a stored set (what chain_staking_cons_set gives):
+ * each member's stake shifted right until the total fits in 62 bits, at
+ * least 1; returns the shift. stakes has set->n entries. */
+uint32_t chain_valset_cons_stakes(const chain_valset_t *set, uint64_t *stakes);
 /* Record codecs (docs/staking.md). */
 int chain_stake_global_encode(const chain_stake_global_t *g, buf_t *out) BASE_MUST_CHECK;
 int chain_stake_global_decode(const uint8_t *in, size_t n, chain_stake_global_t *g, err_t *e)

@@ -548,7 +548,7 @@ static uint8_t step_claim(step_t *s)
 }
 
 /* A consensus validator set from a stored one (stakes scaled to fit). */
-static uint32_t cons_stakes(const chain_valset_t *set, uint64_t *stakes)
+uint32_t chain_valset_cons_stakes(const chain_valset_t *set, uint64_t *stakes)
 {
     unsigned shift = 0;
     for (;;) {
@@ -603,7 +603,7 @@ static uint8_t step_evidence(step_t *s)
                     (unsigned long long)b->epoch);
         goto out;
     }
-    cons_stakes(set, stakes);
+    chain_valset_cons_stakes(set, stakes);
     for (uint32_t i = 0; i < set->n; i++) {
         memcpy(cv[i].bls_pk, set->m[i].bls_pk, CONS_PK_BYTES);
         memcpy(cv[i].vrf_pk, set->m[i].vrf_pk, CONS_VRF_PK_BYTES);
@@ -1241,7 +1241,7 @@ int chain_staking_cons_set(chain_state_t *st, uint64_t epoch, uint8_t (*bls_pks)
     bool exists = false;
     int rc = chain_staking_get_valset(st, epoch, set, &exists, e);
     if (!rc && exists) {
-        cons_stakes(set, stakes);
+        chain_valset_cons_stakes(set, stakes);
         for (uint32_t i = 0; i < set->n; i++) {
             memcpy(bls_pks[i], set->m[i].bls_pk, CHAIN_BLS_PK_BYTES);
             memcpy(vrf_pks[i], set->m[i].vrf_pk, CHAIN_VRF_PK_BYTES);

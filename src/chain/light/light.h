@@ -14,10 +14,32 @@
  *                 | null while no later block has certified it,
  *    "certified_by": {"height": k, "block", "chain", "commit_qc"} | null:
  *                 the finality record of consensus height k > h whose
- *                 payload names (h, hash of chain block h)}
+ *                 payload names (h, hash of chain block h),
+ *    "parent":    (in each record) the committed block one height below, or
+ *                 null: it shows that a block certifying the next staking
+ *                 boundary is the first to, so its epoch's set decides it,
+ *    "epoch":     the validator epoch of h; "signer_set": its members'
+ *                 addresses in bitmap order (information, not checked),
+ *    "epoch_changes": [{"epoch": k, "height": R_k, "block", "chain",
+ *                 "commit_qc", "parent", "set_header", "set_value",
+ *                 "set_siblings"}] for k = 1 .. the last epoch the records
+ *                 need (chain/bft, validator epochs): R_k is the block that
+ *                 ended epoch k-1; set_header the chain header it certifies;
+ *                 set_value the VALSET leaf of epoch k in that header's state
+ *                 (siblings root-first)}
  *
  * light_proof_verify() uses nothing but the genesis (validator BLS keys and
- * stakes, chain id, consensus genesis id):
+ * stakes, chain id, consensus genesis id, staking's epoch length L):
+ *   0. each epoch change k, in order: R_k is committed by epoch k-1's set
+ *      (as in 1.), certifies a chain height >= k*L and is the first of its
+ *      epoch to (its parent certifies less, or it follows the epoch's
+ *      genesis); set_header hashes to what R_k certifies; the VALSET leaf
+ *      verifies under its state root; that set (stakes scaled as
+ *      chain_staking_cons_set) and the genesis id of epoch k
+ *      (bft_epoch_derive) are the next epoch's;
+ * Every record below is checked with the set of the epoch its height falls
+ * in, and refused when it certifies the next boundary without being the
+ * first (its epoch had ended: a change is missing).
  *   1. B_h is committed by the 2-chain rule: the headers link B1 back to
  *      B_h, B1 follows its parent's round, and the commit QC names B1 with
  *      > 2/3 of the stake and an aggregate signature that verifies
@@ -48,6 +70,7 @@ json_t *light_proof_build(chain_state_t *st, const node_genesis_t *g, uint64_t h
 
 typedef struct light_result {
     uint64_t height, round;
+    uint64_t epoch;              /* the validator epoch whose set committed it */
     chain_hash_t block_id;       /* consensus block B_h */
     chain_hash_t payload_hash;
     uint32_t n_txs;              /* in B_h's payload */
