@@ -101,6 +101,12 @@ try:
     # `aether validators` on a chain without staking lists the genesis consensus set
     r = subprocess.run([AETHER, "validators", "--rpc", "http://127.0.0.1:%d" % rpcp[0]],
                        capture_output=True, text=True, timeout=20)
+    r2 = subprocess.run([AETHER, "peers", "--rpc", "http://127.0.0.1:%d" % rpcp[0]],
+                        capture_output=True, text=True, timeout=20)
+    listed = json.loads(r2.stdout) if r2.returncode == 0 else []
+    check("aether peers lists the other validators, not the node itself",
+          sorted(p.get("validator") for p in listed if p.get("validator") is not None)
+          == list(range(1, N)), r2.stdout + r2.stderr)
     check("aether validators shows the consensus set of a devnet",
           r.returncode == 0 and "%d validators" % N in r.stdout and
           all(v["address"] in r.stdout

@@ -81,6 +81,7 @@ struct bft_net {
     size_t connected;
     peer_snap_t *snap;      /* n_peers */
     buf_t listen_text;
+    char self_text[P2P_PEER_ID_STR_MAX];   /* our peer id; set before the thread runs */
 };
 
 /* The handle of a peer id: its validator index, or a full-node slot
@@ -164,10 +165,15 @@ static void update_snapshot(bft_net_t *net)
 json_t *bft_net_peers_json(bft_net_t *net, const uint64_t *heights, size_t n_heights)
 {
     json_t *arr = json_array();
+    /* the node's own validator slot is not a peer: 'aether peers' listed it as one
+     * that is neither configured nor connected */
+    const char *me = net->self_text;
     pthread_mutex_lock(&net->mu);
     for (size_t i = 0; i < net->n_peers; i++) {
         const peer_snap_t *s = &net->snap[i];
         if (!s->used || (!s->connected && !s->configured && s->validator < 0))
+            continue;
+        if (me[0] && strcmp(s->id_text, me) == 0)
             continue;
         json_t *o = json_pack("{s:s,s:s,s:b,s:b}", "peer_id", s->id_text, "address", s->addr,
                               "connected", s->connected, "configured", s->configured);
@@ -509,6 +515,7 @@ bft_net_t *bft_net_new(const node_genesis_t *g, const uint8_t seed[32], const ch
     net->host = p2p_host_new(&net->loop, &hc, e);
     if (!net->host)
         goto fail;
+    p2p_peer_id_format(p2p_host_peer_id(net->host), net->self_text);
     p2p_host_cbs_t hcb = {.on_connect = on_connect, .on_disconnect = on_disconnect, .ud = net};
     p2p_host_set_cbs(net->host, &hcb);
     if (p2p_host_handle(net->host, BFT_PROTO, on_inbound, net) != 0) {
