@@ -477,6 +477,10 @@ struct bft_snapper {
     _Atomic bool thr_done;
     int thr_rc;
     err_t thr_err;
+    bool finishing;          /* the thread appends the proof (else: writes) */
+    char done_path[3200];
+    uint8_t done_sha[32];
+    uint64_t done_size;
     /* fetching */
     bool fetching;
     uint32_t peer;
@@ -507,15 +511,11 @@ static int file_sha256(const char *path, uint8_t out[32], uint64_t *size)
     return rc;
 }
 
-/* Makes path (height h) the served snapshot; removes the one before. */
-static void set_current(bft_snapper_t *s, const char *path, uint64_t h)
+/* Makes path (height h, its SHA-256 and size) the served snapshot;
+ * removes the one before. Cheap: the hash was computed off the loop. */
+static void adopt(bft_snapper_t *s, const char *path, uint64_t h, const uint8_t sha[32],
+                  uint64_t size)
 {
-    uint8_t sha[32];
-    uint64_t size = 0;
-    if (file_sha256(path, sha, &size) != 0 || size == 0) {
-        log_warn("bft", "cannot read a snapshot", "path=%s", path);
-        return;
-    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
@@ -578,7 +578,12 @@ bft_snapper_t *bft_snapper_new(chain_state_t *st, const node_genesis_t *g, bft_s
     if (best) {
         char p[3200];
         snprintf(p, sizeof p, "%s/snap-%llu.aesnap", dir, (unsigned long long)best);
-        set_current(s, p, best);
+        uint8_t sha[32];
+        uint64_t size = 0;
+        if (file_sha256(p, sha, &size) == 0 && size > 0)
+            adopt(s, p, best, sha, size);   /* at start, before consensus runs */
+        else
+            log_warn("bft", "cannot read a snapshot", "path=%s", p);
     }
     return s;
 }
@@ -647,42 +652,66 @@ void bft_snapper_committed(bft_snapper_t *s, const cons_anchor_t *a)
     s->thr_running = true;
 }
 
+/* Off the loop thread: the proof appended, the file renamed and hashed. */
+static void *finish_main(void *arg)
+{
+    bft_snapper_t *s = arg;
+    uint64_t h = s->pin_anchor.height;
+    buf_t p;
+    buf_init(&p, 0);
+    snprintf(s->done_path, sizeof s->done_path, "%s/snap-%llu.aesnap", s->dir,
+             (unsigned long long)h);
+    int rc = bft_snap_proof_build(s->st, s->g->cons.epoch_len, h, s->pin_anchor.seed, &p,
+                                  &s->thr_err);
+    if (rc == 0)
+        rc = chain_state_snapshot_add_proof(s->part, p.data, p.len, &s->thr_err);
+    if (rc == 0 && rename(s->part, s->done_path) != 0)
+        rc = err_set(&s->thr_err, BFT_ESTORE, "bft: cannot rename %s", s->part);
+    if (rc == 0 && (file_sha256(s->done_path, s->done_sha, &s->done_size) != 0 ||
+                    s->done_size == 0))
+        rc = err_set(&s->thr_err, BFT_ESTORE, "bft: cannot read %s back", s->done_path);
+    buf_free(&p);
+    s->thr_rc = rc;
+    atomic_store(&s->thr_done, true);
+    return NULL;
+}
+
 void bft_snapper_tick(bft_snapper_t *s)
 {
-    if (!s->part[0] || !atomic_load(&s->thr_done))
+    if (!s->part[0] || (s->thr_running && !atomic_load(&s->thr_done)))
         return;
     if (s->thr_running || s->pin) {
         writer_join(s);
         if (s->thr_rc != 0) {
-            log_warn("bft", "snapshot not written", "err=\"%s\"", s->thr_err.msg);
+            log_warn("bft", s->finishing ? "snapshot not proven" : "snapshot not written",
+                     "height=%llu err=\"%s\"", (unsigned long long)s->pin_anchor.height,
+                     s->thr_err.msg);
             unlink(s->part);
+            if (s->finishing)
+                unlink(s->done_path);
             s->part[0] = 0;
+            s->finishing = false;
+            return;
+        }
+        if (s->finishing) {
+            adopt(s, s->done_path, s->pin_anchor.height, s->done_sha, s->done_size);
+            s->part[0] = 0;
+            s->finishing = false;
             return;
         }
     }
-    /* written: wait until a later block certifies the tip's hash */
-    uint64_t h = s->pin_anchor.height, k;
-    if (bft_cert_height(s->st, h, &k, NULL) != 0)
+    /* written: once a later block certifies the tip's hash, the proof */
+    uint64_t k;
+    if (bft_cert_height(s->st, s->pin_anchor.height, &k, NULL) != 0)
         return;
-    buf_t p;
-    buf_init(&p, 0);
-    err_t e = {0};
-    char done[3200];
-    snprintf(done, sizeof done, "%s/snap-%llu.aesnap", s->dir, (unsigned long long)h);
-    int rc = bft_snap_proof_build(s->st, s->g->cons.epoch_len, h, s->pin_anchor.seed, &p, &e);
-    if (rc == 0)
-        rc = chain_state_snapshot_add_proof(s->part, p.data, p.len, &e);
-    if (rc == 0 && rename(s->part, done) != 0)
-        rc = err_set(&e, BFT_ESTORE, "bft: cannot rename %s", s->part);
-    buf_free(&p);
-    if (rc != 0) {
-        log_warn("bft", "snapshot not proven", "height=%llu err=\"%s\"", (unsigned long long)h,
-                 e.msg);
-        unlink(s->part);
-    } else {
-        set_current(s, done, h);
+    s->finishing = true;
+    atomic_store(&s->thr_done, false);
+    memset(&s->thr_err, 0, sizeof s->thr_err);
+    if (pthread_create(&s->thr, NULL, finish_main, s) != 0) {
+        s->finishing = false;
+        return;   /* tried again next tick */
     }
-    s->part[0] = 0;
+    s->thr_running = true;
 }
 
 void bft_snapper_serve(bft_snapper_t *s, uint32_t from, const bft_snap_get_t *r)

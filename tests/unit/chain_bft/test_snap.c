@@ -53,6 +53,7 @@ struct cluster {
     member_t m[NV + 1];
     frame_t *q, *q_tail;
     frame_t *held, *held_tail;
+    unsigned snap_data_to_full;   /* SNAP_DATA frames with bytes, to the full node */
 };
 
 static void push(frame_t **head, frame_t **tail, frame_t *fr)
@@ -82,6 +83,8 @@ static void hook(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_
         fr->type = type;
         fr->len = len;
         memcpy(fr->data, body, len);
+        if (h == FULL && type == F_SNAP_DATA && len > 56)
+            cl->snap_data_to_full++;
         if (cl->m[h].hold)
             push(&cl->held, &cl->held_tail, fr);
         else
@@ -479,6 +482,59 @@ static void test_sync_then_stale_commit(void **state)
     cluster_free(&cl);
 }
 
+
+static bool v0_has_snapshot(cluster_t *cl)
+{
+    return newest_snapshot("h0") >= 20 && tip_of(&cl->m[0]) >= 25;
+}
+
+/* A peer serves a corrupted snapshot (its hash matches the bytes it sends,
+ * the content does not match its proof and digest): the fresh node refuses
+ * it, its store stays as it was (block 0 alone, consistent), and it catches
+ * up by block sync instead. */
+static void test_hostile_snapshot_refused(void **state)
+{
+    (void)state;
+    cluster_t cl;
+    cluster_init(&cl, 400);
+    member_start(&cl, 0, "h0", &cl.f.val[0], 10, 0);
+    for (uint32_t i = 1; i < NV; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "h%u", i);
+        member_start(&cl, i, name, &cl.f.val[i], 0, 0);   /* they offer none */
+    }
+    assert_true(pump_until(&cl, v0_has_snapshot, 60));
+    member_stop(&cl.m[0]);
+    char path[600];
+    snprintf(path, sizeof path, "%s/h0.snaps/snap-%llu.aesnap", tmpdir,
+             (unsigned long long)newest_snapshot("h0"));
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    assert_true(size > 200);
+    assert_int_equal(fseek(f, size / 3, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, size / 3, SEEK_SET), 0);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+    member_start(&cl, 0, "h0", &cl.f.val[0], 0, 0);   /* serves the corrupted file */
+
+    member_start(&cl, FULL, "hfull", NULL, 0, 8);
+    assert_true(pump_until(&cl, full_caught_up, 90));
+    assert_true(cl.snap_data_to_full > 0);   /* it did download the bad file */
+    uint64_t base = 7;
+    assert_int_equal(chain_state_base_height(node_state(cl.m[FULL].n), &base, NULL), 0);
+    assert_int_equal(base, 0);               /* not restored: replayed from block 1 */
+    err_t e = {0};
+    if (chain_state_check(node_state(cl.m[FULL].n), &e) != 0)
+        fail_msg("store check: %s", e.msg);
+    node_cons_status_t cs;
+    node_cons_status(cl.m[FULL].n, &cs);
+    assert_false(cs.halted);
+    cluster_free(&cl);
+}
+
 int main(void)
 {
     if (crypto_init() != 0)
@@ -487,6 +543,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restore_from_peer_snapshot),
         cmocka_unit_test(test_sync_then_stale_commit),
+        cmocka_unit_test(test_hostile_snapshot_refused),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
