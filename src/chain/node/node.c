@@ -335,10 +335,27 @@ static int cmp_addr(const void *a, const void *b)
     return memcmp(a, b, sizeof(chain_addr_t));
 }
 
+/* Whether the pooled copy of hash carries sig (the last CHAIN_SIG_BYTES of
+ * the encoding). Caller holds n->mu. */
+static bool pooled_sig_is(const node_t *n, const chain_hash_t *hash,
+                          const uint8_t sig[CHAIN_SIG_BYTES])
+{
+    const mempool_tx_t *p = mempool_get(n->mp, hash->b);
+    return p && p->raw_len >= CHAIN_SIG_BYTES &&
+           memcmp(p->raw + p->raw_len - CHAIN_SIG_BYTES, sig, CHAIN_SIG_BYTES) == 0;
+}
+
 /* After a commit: drop the block's txs (and the skipped ones) from the pool
- * and move each sender's pool view to its committed account. */
+ * and move each sender's pool view to its committed account. For a
+ * certified block (candidates not from this pool) skip_sigs holds the
+ * signature of each skipped copy: the tx hash leaves the signature out, so a proposer can pair
+ * a pooled body with a bad signature; that skipped copy must not evict the
+ * pooled original, which is removed only when it is the very copy skipped.
+ * A certified block whose signatures could not be kept (out of memory)
+ * removes no skipped entry. */
 static void pool_after_block(node_t *n, const chain_block_t *b, const chain_exec_skip_t *skipped,
-                             size_t n_skipped)
+                             size_t n_skipped, bool certified,
+                             const uint8_t (*skip_sigs)[CHAIN_SIG_BYTES])
 {
     size_t ns = b->n_txs;
     chain_addr_t *senders = malloc((ns ? ns : 1) * sizeof *senders);
@@ -348,7 +365,8 @@ static void pool_after_block(node_t *n, const chain_block_t *b, const chain_exec
     for (uint32_t i = 0; i < b->n_txs; i++)
         mempool_remove(n->mp, b->txs[i]->hash.b);
     for (size_t i = 0; i < n_skipped; i++)
-        mempool_remove(n->mp, skipped[i].tx_hash.b);
+        if (!certified || (skip_sigs && pooled_sig_is(n, &skipped[i].tx_hash, skip_sigs[i])))
+            mempool_remove(n->mp, skipped[i].tx_hash.b);
     pthread_mutex_unlock(&n->mu);
     if (!senders || !accts) {
         free(senders);
@@ -402,13 +420,14 @@ static void note_halt(node_t *n, uint64_t now_ms, const err_t *e)
 
 /* After a block committed (produced or certified): the pool, the counters
  * and the tip. Returns the time the commit ended (for the debug log). */
-static uint64_t after_commit(node_t *n, const chain_built_t *built, uint64_t t0, uint64_t t1,
+static uint64_t after_commit(node_t *n, const chain_built_t *built, bool certified,
+                             const uint8_t (*skip_sigs)[CHAIN_SIG_BYTES], uint64_t t0, uint64_t t1,
                              uint64_t now_ms)
 {
     atomic_store(&n->halted, false);
     uint64_t t2 = mono_us();
     const chain_block_t *b = built->block;
-    pool_after_block(n, b, built->skipped, built->n_skipped);
+    pool_after_block(n, b, built->skipped, built->n_skipped, certified, skip_sigs);
     uint64_t t3 = mono_us();
     count_receipts(n, built->receipts, b->n_txs);
     atomic_fetch_add(&n->txs_skipped, built->n_skipped);
@@ -471,7 +490,7 @@ int node_produce_block(node_t *n, uint64_t now_ms, uint64_t *height, err_t *e)
         note_halt(n, now_ms, e);
         return NODE_ESTATE;
     }
-    uint64_t t2 = after_commit(n, &built, t0, t1, now_ms);
+    uint64_t t2 = after_commit(n, &built, false, NULL, t0, t1, now_ms);
     const chain_block_t *b = built.block;
     if (height)
         *height = b->header.height;
@@ -490,7 +509,7 @@ int node_apply_block(node_t *n, const chain_block_t *b, err_t *e)
     int rc = chain_exec_apply_block(n->st, &n->xcfg, b, &receipts, e);
     if (rc != 0)
         return rc;
-    pool_after_block(n, b, NULL, 0);
+    pool_after_block(n, b, NULL, 0, false, NULL);
     count_receipts(n, receipts, b->n_txs);
     chain_receipts_free(receipts, b->n_txs);
     atomic_fetch_add(&n->blocks, 1);
@@ -696,6 +715,12 @@ int node_commit_certified(node_t *n, const chain_exec_cfg_t *cfg, chain_tx_t **t
     memset(&built, 0, sizeof built);
     int rc = chain_exec_build_certified(n->st, cfg, txs, n_txs, timestamp_ms, proposer_pk,
                                         &built, e);
+    uint8_t (*skip_sigs)[CHAIN_SIG_BYTES] = NULL;
+    if (rc == 0 && built.n_skipped) {
+        skip_sigs = malloc(built.n_skipped * sizeof *skip_sigs);
+        for (size_t i = 0; skip_sigs && i < built.n_skipped; i++)
+            memcpy(skip_sigs[i], txs[built.skipped[i].index]->sig, CHAIN_SIG_BYTES);
+    }
     for (size_t i = 0; i < n_txs; i++)
         chain_tx_free(txs[i]);
     if (rc != 0) {
@@ -709,9 +734,12 @@ int node_commit_certified(node_t *n, const chain_exec_cfg_t *cfg, chain_tx_t **t
         chain_built_free(&built);
         err_prefix(e, "node: committing a certified block");
         note_halt(n, wall_ms(), e);
+        free(skip_sigs);
         return NODE_ESTATE;
     }
-    (void)after_commit(n, &built, t0, t1, wall_ms());
+    (void)after_commit(n, &built, true, (const uint8_t(*)[CHAIN_SIG_BYTES])skip_sigs, t0, t1,
+                       wall_ms());
+    free(skip_sigs);
     const chain_block_t *b = built.block;
     if (hdr)
         *hdr = b->header;

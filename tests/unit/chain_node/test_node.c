@@ -428,12 +428,18 @@ static void test_commit_certified_other_sig(void **state)
     bool exists = false;
     assert_int_equal(chain_state_get_account(node_state(n), &f.acct[0].addr, &a, &exists, &e), 0);
     assert_true(a.nonce == 0);
+    /* the skipped forgery did not evict the pooled original (same hash) */
+    chain_tx_t *pooled = node_pending_tx(n, &h);
+    assert_non_null(pooled);
+    assert_memory_equal(pooled->sig, tx->sig, CHAIN_SIG_BYTES);
+    chain_tx_free(pooled);
     txs[0] = tx;   /* the signed original commits */
     assert_int_equal(node_commit_certified(n, node_exec_cfg(n), txs, 1, 6000, f.val.pk, NULL, 0,
                                            &hdr, NULL, &e),
                      0);
     assert_int_equal(chain_state_get_tx(node_state(n), &h, &bh, NULL, NULL, NULL, &e), 0);
     assert_true(bh == 2);
+    assert_null(node_pending_tx(n, &h));   /* executed: gone from the pool */
     node_close(n);
 }
 
