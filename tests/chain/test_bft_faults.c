@@ -42,7 +42,7 @@
 
 static cluster_t CL;
 static int failures;
-static unsigned seed;
+static unsigned seed, seed0;   /* seed0: the one given, for the replay line */
 
 #define LOG(...) (fprintf(stderr, "[%6.1f s] ", (double)(h_now_ms() - T0) / 1000.0),      \
                   fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
@@ -348,12 +348,15 @@ int main(int argc, char **argv)
     }
     const char *env_seed = getenv("AETHER_FAULT_SEED");
     seed = env_seed ? (unsigned)strtoul(env_seed, NULL, 10) : (unsigned)time(NULL);
+    seed0 = seed;
     T0 = h_now_ms();
     fprintf(stderr, "fault schedule seed %u (AETHER_FAULT_SEED=%u replays it)%s\n", seed, seed,
             light ? "; light variant" : "");
     bool started_stream = false;
     uint64_t final_height = 0;
-    static const char *const run_args[] = {"--log-level", "info", NULL};
+    /* AETHER_FAULT_LOG=debug keeps the engine's round-by-round trace */
+    const char *level = getenv("AETHER_FAULT_LOG");
+    const char *const run_args[] = {"--log-level", level && *level ? level : "info", NULL};
     cl_params_t p = {.n = NV, .faultproxy = argv[3], .n_accounts = N_SENDERS,
                      .balance = BALANCE, .base_timeout_ms = 1000, .run_args = run_args};
     int rc = cl_init(&CL, &p, argv[1], argv[2]);
@@ -410,7 +413,7 @@ out:
     for (int k = 0; k < N_SENDERS; k++)
         h_tx_free(&S.s[k].tx);
     if (failures)
-        fprintf(stderr, "replay with AETHER_FAULT_SEED=%u\n", seed);
+        fprintf(stderr, "replay with AETHER_FAULT_SEED=%u\n", seed0);
     cl_cleanup(&CL, failures > 0);
     if (!failures)
         printf("bft faults: all checks passed\n");

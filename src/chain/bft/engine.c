@@ -93,6 +93,7 @@ typedef struct bft {
     } timers[MAX_TIMERS];
     size_t n_timers;
     uint64_t propose_round, propose_since;
+    uint64_t logged_round;     /* the last round written to the debug log */
     uint32_t idle_ms, max_txs;
     void (*on_send)(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
     void *on_send_ud;
@@ -1314,6 +1315,13 @@ static void flush_forward(bft_t *b)
 
 static void update_status(bft_t *b)
 {
+    uint64_t round = cons_round(b->c);
+    if (round != b->logged_round) {
+        b->logged_round = round;
+        log_debug("bft", "round", "round=%llu high_qc=%llu committed_height=%llu",
+                  (unsigned long long)round, (unsigned long long)cons_high_qc(b->c)->round,
+                  (unsigned long long)b->anchor.height);
+    }
     pthread_mutex_lock(&b->st_mu);
     b->st.bft = true;
     b->st.self = b->ccfg.self;

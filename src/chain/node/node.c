@@ -600,7 +600,10 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
     }
     mempool_account_t ma = {acct.nonce, acct.balance};
     bool was_empty = mempool_count(n->mp) == 0;
-    rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), reason, NULL, e);
+    mempool_reason_t why = MEMPOOL_ACCEPTED;
+    rc = mempool_add(n->mp, &info, raw, len, tx, &ma, wall_ms(), &why, NULL, e);
+    if (reason)
+        *reason = why;
     node_tx_hook_fn hook = rc == 0 && !in_forwarded ? n->tx_hook : NULL;
     void *hook_ud = n->tx_hook_ud;
     if (rc == 0 && was_empty) {
@@ -611,6 +614,16 @@ int node_submit_decoded(node_t *n, chain_tx_t *tx, const uint8_t *raw, size_t le
         pthread_cond_signal(&n->cv);
     }
     pthread_mutex_unlock(&n->mu);
+    uint64_t height = 0;
+    if (rc != 0 && why == MEMPOOL_R_NONCE_TOO_LOW &&
+        chain_state_get_tx(n->st, &tx->hash, &height, NULL, NULL, NULL, NULL) == 0) {
+        /* this very tx committed between the check above and the pool's
+         * re-read of the account: a resubmission, not a reuse of the nonce */
+        chain_tx_free(tx);
+        atomic_fetch_add(&n->submit_known, 1);
+        return err_set(e, NODE_EKNOWN, "transaction already committed in block %llu",
+                       (unsigned long long)height);
+    }
     if (rc != 0) {
         chain_tx_free(tx);
         if (e)
