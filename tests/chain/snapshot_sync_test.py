@@ -13,6 +13,9 @@ snapshot every 20 blocks (--snapshot-interval 20). Then:
     `aether status` shows a snapshot base > 1, it follows the chain (its
     height keeps up), and its block hash equals the validators' at every
     height it holds; a block below its base gets a clear RPC error;
+  - validator 3, killed and its data dir wiped, restarts with
+    --snapshot-sync-threshold 30: it restores from a snapshot and follows with
+    the same block hashes;
   - every process is killed at the end.
 
 usage: snapshot_sync_test.py AETHERD AETHER
@@ -146,6 +149,33 @@ try:
             break
     check("equal block hashes at every height the restored node holds (%d..%d)" % (sbase, top),
           same)
+    # ---- a validator restarted with an empty data dir restores the same way ----
+    procs[3].kill()
+    procs[3].wait()
+    vdata = os.path.join(d, "node3", "data")
+    shutil.rmtree(vdata)
+    h_before = height(rpcp[0])   # far above the threshold: the wiped node is at 0
+    devnet_util.start_node(d, procs, 3, ("--block-ms", "40", "--snapshot-interval", "20",
+                                         "--snapshot-sync-threshold", "30"))
+    ok = wait_for(lambda: height(rpcp[3]) >= height(rpcp[0]) - 3 and height(rpcp[3]) > h_before,
+                  60, "the wiped validator to catch up")
+    check("the wiped validator catches up", ok, "%d vs %d" % (height(rpcp[3]), height(rpcp[0])))
+    vlog = open(os.path.join(d, "node3", "test.log")).read()
+    check("the wiped validator restored from a snapshot", vlog.count("restored from a snapshot") == 1,
+          vlog[-1500:])
+    vbase = rpc(rpcp[3], "aeth_getConsensus").get("snapshot_base", 0)
+    h1 = height(rpcp[3])
+    ok = wait_for(lambda: height(rpcp[3]) >= h1 + 10, 30, "the wiped validator to follow")
+    check("the wiped validator follows the chain", ok)
+    same = vbase > 1
+    for hh in range(vbase, height(rpcp[3]) + 1):
+        a = rpc(rpcp[3], "aeth_getBlockByNumber", [hh])
+        b = rpc(rpcp[0], "aeth_getBlockByNumber", [hh])
+        if not a or not b or a["hash"] != b["hash"]:
+            same = False
+            break
+    check("equal block hashes on the wiped validator from its base %d" % vbase, same)
+
     for name, p in procs.items():
         if p.poll() is not None:
             check("node %s still running" % name, False, "exit %s" % p.returncode)
