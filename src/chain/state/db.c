@@ -123,7 +123,15 @@ static int handle_open(db_t *d, bool read_only, err_t *e)
         d->db = rocksdb_open_column_families(d->opts, d->dir, CF_COUNT, cf_names, cfo, d->cf,
                                              &err);
     if (err) {
-        err_set(e, CHAIN_EIO, "state: cannot open %s: %s", d->dir, err);
+        /* RocksDB's own words for a held LOCK file do not say why it is held */
+        if (strstr(err, "LOCK") && (strstr(err, "temporarily unavailable") ||
+                                    strstr(err, "lock hold by current process")))
+            err_set(e, CHAIN_EIO,
+                    "state: cannot open %s: it is in use by another process (is a node "
+                    "already running on this --data directory?): %s",
+                    d->dir, err);
+        else
+            err_set(e, CHAIN_EIO, "state: cannot open %s: %s", d->dir, err);
         rocksdb_free(err);
         d->db = NULL;
         memset(d->cf, 0, sizeof d->cf);

@@ -262,7 +262,15 @@ static void test_wait_prints_status(void **state)
     char *t1 = slurp(out);
     int r2 = run(s2, out);
     char *t2 = slurp(out);
+    /* a second node on the same --data: refused, saying why */
+    const char *dup[] = {aetherd_bin, "run", "--data", data, "--genesis", gen, "--key", vkey,
+                         "--rpc", "127.0.0.1:0", NULL};
+    int r3 = run(dup, out);
+    char *t3 = slurp(out);
     stop_node();
+    if (r3 != 1 || !strstr(t3, "in use by another process"))
+        fail_msg("second node on the same data directory: exit %d: %s", r3, t3);
+    free(t3);
     if (r1 != 0)
         fail_msg("first spend: %d %s", r1, t1);
     if (r2 != 1 || !strstr(t2, "failed: utxo_missing (fee charged)"))
