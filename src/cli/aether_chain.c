@@ -34,26 +34,6 @@ static json_t *call(const char *prog, chain_client_t *c, const char *method, jso
     return res;
 }
 
-/* ADDR is 40 hex digits (0x optional), or a key file whose address is used. */
-static int parse_addr(const char *prog, const char *what, const char *arg, chain_addr_t *a)
-{
-    err_t e = {0};
-    if (chain_addr_from_hex(arg, a, &e) == 0)
-        return -1;
-    if (access(arg, R_OK) == 0) {
-        chain_key_t k;
-        err_t ke = {0};
-        if (chain_key_load(arg, &k, &ke) == 0) {
-            *a = k.addr;
-            chain_key_wipe(&k);
-            return -1;
-        }
-        return cli_usage_error(prog, "%s '%s': %s", what, arg, ke.msg);
-    }
-    return cli_usage_error(prog, "%s '%s' is not an address (40 hex digits) or a key file: %s",
-                           what, arg, e.msg);
-}
-
 static bool get_u128_field(const json_t *obj, const char *name, chain_u128_t *v)
 {
     json_t *s = json_object_get(obj, name);
@@ -220,7 +200,7 @@ static json_t *call_with_addr(const char *prog, const char *usage, const char *m
         return NULL;
     }
     chain_addr_t a;
-    if ((*rc = parse_addr(prog, "address", argv[optind], &a)) >= 0)
+    if ((*rc = chain_cli_addr_opt(prog, "address", argv[optind], &a)) >= 0)
         return NULL;
     chain_client_t *c = chain_cli_open_client(prog, *url, rc);
     if (!c)
@@ -339,7 +319,7 @@ static int send_opt(void *ctx, const char *prog, int c, const char *name, const 
         return cli_usage_error(prog, "option '%s' is only for 'aether utxo send'", name);
     switch (c) {
     case 't':
-        if ((rc = parse_addr(prog, "--to", arg, &o->to)) >= 0)
+        if ((rc = chain_cli_addr_opt(prog, "--to", arg, &o->to)) >= 0)
             return rc;
         o->have_to = true;
         return -1;

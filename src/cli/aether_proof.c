@@ -192,8 +192,9 @@ int aether_verify_proof_main(int argc, char **argv)
         json_t *param;
         if (addr_s) {
             chain_addr_t a;
-            if (chain_addr_from_hex(addr_s, &a, &e) != 0)
-                return cli_usage_error(prog, "--address: %s", e.msg);
+            int arc = chain_cli_addr_opt(prog, "--address", addr_s, &a);
+            if (arc >= 0)
+                return arc;
             char h[41];
             chain_addr_to_hex(&a, h);
             param = json_string(h);

@@ -51,7 +51,6 @@ static int stake_opt(void *ctx, const char *prog, int c, const char *name, const
     int rc;
     if (!takes_option(o, name))
         return cli_usage_error(prog, "this command does not take %s", name);
-    err_t e = {0};
     switch (c) {
     case 'j': o->json = true; return -1;
     case 'E': o->evidence_hex = arg; return -1;
@@ -80,8 +79,8 @@ static int stake_opt(void *ctx, const char *prog, int c, const char *name, const
     case 't':
     case 'A': {
         chain_addr_t *a = c == 'v' ? &o->validator : c == 't' ? &o->to : &o->address;
-        if (chain_addr_from_hex(arg, a, &e) != 0)
-            return cli_usage_error(prog, "%s: %s", name, e.msg);
+        if ((rc = chain_cli_addr_opt(prog, name, arg, a)) >= 0)
+            return rc;
         *(c == 'v' ? &o->have_validator : c == 't' ? &o->have_to : &o->have_address) = true;
         return -1;
     }

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void chain_cli_wallet_init(chain_cli_wallet_t *w, uint64_t timeout_s)
 {
@@ -90,6 +91,25 @@ int chain_cli_utxo_id_opt(const char *prog, const char *opt, const char *arg,
                                opt, arg);
     id->index = (uint32_t)idx;
     return -1;
+}
+
+int chain_cli_addr_opt(const char *prog, const char *what, const char *arg, chain_addr_t *a)
+{
+    err_t e = {0};
+    if (chain_addr_from_hex(arg, a, &e) == 0)
+        return -1;
+    if (access(arg, R_OK) == 0) {
+        chain_key_t k;
+        err_t ke = {0};
+        if (chain_key_load(arg, &k, &ke) == 0) {
+            *a = k.addr;
+            chain_key_wipe(&k);
+            return -1;
+        }
+        return cli_usage_error(prog, "%s '%s': %s", what, arg, ke.msg);
+    }
+    return cli_usage_error(prog, "%s '%s' is not an address (40 hex digits) or a key file: %s",
+                           what, arg, e.msg);
 }
 
 int chain_cli_load_key(const char *prog, const char *path, chain_key_t *k)

@@ -79,6 +79,9 @@ int chain_cli_amount_opt(const char *prog, const char *opt, const char *arg, boo
  * and returns CLI_USAGE. */
 int chain_cli_utxo_id_opt(const char *prog, const char *opt, const char *arg,
                           chain_utxo_id_t *id);
+/* An address given as option/operand `what`: 40 hex digits (0x optional), or a key
+ * file whose address is used. -1, or prints the error and returns CLI_USAGE. */
+int chain_cli_addr_opt(const char *prog, const char *what, const char *arg, chain_addr_t *a);
 /* Loads a key file (libsodium initialised first): CLI_OK or the exit code
  * after the error was printed. */
 int chain_cli_load_key(const char *prog, const char *path, chain_key_t *k);

@@ -102,6 +102,15 @@ expect "delegate --epoch" 2 "aether delegate: this command does not take --epoch
 expect "validator stake --commission" 2 "aether validator stake: this command does not take --commission" \
     "$AETHER" validator stake --key "$T/k.json" --amount 1 --commission 5
 
+# an address option takes a key file as the balance/transfer operands do: parsing
+# passes and the command goes on to the (unreachable) node
+expect "verify-proof --address KEYFILE" 1 "cannot connect" \
+    "$AETHER" verify-proof --address "$T/k.json" --rpc http://127.0.0.1:1
+expect "delegate --validator KEYFILE" 1 "cannot connect" \
+    "$AETHER" delegate --key "$T/k.json" --validator "$T/k.json" --amount 1 --rpc http://127.0.0.1:1
+expect "validator show --address: neither an address nor a file" 2 \
+    "--address 'zz' is not an address (40 hex digits) or a key file" "$AETHER" validator show --address zz
+
 # aether(1) and the completion document every wallet option
 for o in key rpc fee nonce wait timeout; do
     grep -q "^\*--$o\*" "$SRCROOT/dist/man/aether.1.scd" || bad "aether(1) does not document --$o"
