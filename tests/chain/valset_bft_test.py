@@ -17,7 +17,12 @@ Checks:
     validator 3 is slashed by slash_double_bps of its stake exactly, jailed,
     shown so by `aether validators`, and leaves the set at the next epoch;
     later commit QCs are signed by a set without it, and the chain keeps
-    finalizing with the remaining validators.
+    finalizing with the remaining validators;
+  - a validator restarted after several epoch changes resumes in the current
+    epoch (its epoch record and set come from its store);
+  - `aether verify-finality` proves a height of a late epoch from the genesis
+    file alone (the proof carries the epoch changes) and refuses a proof
+    whose new set was altered or which leaves a change out.
 
 usage: valset_bft_test.py AETHERD AETHER AETHERD_TWIN
 """
@@ -225,6 +230,21 @@ try:
     s = signers(rpcp[0], height(rpcp[0]) - 1)
     check("later commit QCs come from a set without it, the fifth signing",
           s is not None and victim not in s[0] and fifth in s[0] and len(s[1]) >= 3, str(s))
+
+    # ---- a restart after several epoch changes: back in the current epoch ----------------
+    procs["node1"].terminate()
+    procs["node1"].wait(timeout=20)
+    ep_before = cons(rpcp[0])["epoch"]
+    spawn("node1", ["sh", os.path.join(d, "node1", "run.sh"), "--block-ms", "40"])
+    ok = wait_for(lambda: cons(rpcp[1])["epoch"] >= ep_before and
+                  height(rpcp[1]) >= height(rpcp[0]) - 3 and cons(rpcp[1])["self"] is not None,
+                  40, "node1 back")
+    try:
+        detail = str(cons(rpcp[1]))
+    except Exception as ex:   # the node is not serving: that is the failure
+        detail = str(ex)
+    check("a validator restarted after several epoch changes resumes in the current epoch",
+          ok, detail)
 
     # ---- the light client across the epoch changes ------------------------------------
     h = height(rpcp[0]) - 3

@@ -479,7 +479,10 @@ bft_net_t *bft_net_new(const node_genesis_t *g, const uint8_t seed[32], const ch
     net->n_peers = BFT_NET_SLOTS;
     net->peers = calloc(net->n_peers, sizeof *net->peers);
     net->snap = calloc(net->n_peers, sizeof *net->snap);
-    if (!net->peers || !net->snap || uv_loop_init(&net->loop) != 0) {
+    /* the genesis set's account keys: epoch 0's members until the engine says */
+    uint8_t(*acc)[CHAIN_PK_BYTES] = calloc(g->n_validators ? g->n_validators : 1, sizeof *acc);
+    if (!net->peers || !net->snap || !acc || uv_loop_init(&net->loop) != 0) {
+        free(acc);
         free(net->peers);
         free(net->snap);
         pthread_mutex_destroy(&net->mu);
@@ -491,21 +494,10 @@ bft_net_t *bft_net_new(const node_genesis_t *g, const uint8_t seed[32], const ch
         buf_init(&net->peers[i].pending, PENDING_MAX);
         buf_init(&net->peers[i].dial, 0);
     }
-    {
-        uint8_t(*acc)[CHAIN_PK_BYTES] = calloc(g->n_validators ? g->n_validators : 1, sizeof *acc);
-        if (!acc) {
-            free(net->peers);
-            free(net->snap);
-            pthread_mutex_destroy(&net->mu);
-            free(net);
-            err_set(e, BFT_ENOMEM, "bft: out of memory");
-            return NULL;
-        }
-        for (size_t i = 0; i < g->n_validators; i++)
-            memcpy(acc[i], g->validators[i].account_pk, CHAIN_PK_BYTES);
-        apply_validators(net, (const uint8_t (*)[CHAIN_PK_BYTES])acc, (uint32_t)g->n_validators);
-        free(acc);
-    }
+    for (size_t i = 0; i < g->n_validators; i++)
+        memcpy(acc[i], g->validators[i].account_pk, CHAIN_PK_BYTES);
+    apply_validators(net, (const uint8_t (*)[CHAIN_PK_BYTES])acc, (uint32_t)g->n_validators);
+    free(acc);
     uv_async_init(&net->loop, &net->async, on_async);
     net->async.data = net;
     uv_timer_init(&net->loop, &net->timer);

@@ -250,18 +250,26 @@ int bft_finality_verify(const cons_valset_t *vs, uint64_t chain_id, const chain_
     return 0;
 }
 
-int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, err_t *e)
+/* A u64 record pfx ‖ be64(h) (what names it in messages). */
+static int get_u64_rec(chain_state_t *st, const char *pfx, uint64_t h, const char *absent,
+                       const char *what, uint64_t *out, err_t *e)
 {
     uint8_t *v = NULL;
     size_t vl = 0;
-    int rc = get_h(st, PFX_CERT, height, &v, &vl, "no block yet certifies the hash of height", e);
+    int rc = get_h(st, pfx, h, &v, &vl, absent, e);
     if (rc)
         return rc;
-    rc = vl == 8 ? 0 : err_set(e, BFT_EINVAL, "bft: cert record of %zu bytes", vl);
+    rc = vl == 8 ? 0 : err_set(e, BFT_EINVAL, "bft: %s record of %zu bytes", what, vl);
     if (rc == 0)
-        *cons_height = load_le64(v);
+        *out = load_le64(v);
     free(v);
     return rc;
+}
+
+int bft_cert_height(chain_state_t *st, uint64_t height, uint64_t *cons_height, err_t *e)
+{
+    return get_u64_rec(st, PFX_CERT, height, "no block yet certifies the hash of height", "cert",
+                       cons_height, e);
 }
 
 cons_valset_t *bft_valset_genesis(const node_genesis_t *g, err_t *e)
@@ -449,16 +457,8 @@ int bft_epoch_current(chain_state_t *st, const node_genesis_t *g, bft_epoch_t *o
 
 int bft_epoch_end_height(chain_state_t *st, uint64_t epoch, uint64_t *height, err_t *e)
 {
-    uint8_t *v = NULL;
-    size_t vl = 0;
-    int rc = get_h(st, PFX_EP, epoch, &v, &vl, "no epoch change recorded for epoch", e);
-    if (rc)
-        return rc;
-    rc = vl == 8 ? 0 : err_set(e, BFT_EINVAL, "bft: epoch change record of %zu bytes", vl);
-    if (rc == 0)
-        *height = load_le64(v);
-    free(v);
-    return rc;
+    return get_u64_rec(st, PFX_EP, epoch, "no epoch change recorded for epoch", "epoch change",
+                       height, e);
 }
 
 int bft_epoch_of_height(chain_state_t *st, uint64_t height, uint64_t *epoch, err_t *e)
