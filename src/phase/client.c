@@ -57,6 +57,8 @@ typedef struct cl {
     size_t n_cands;
     size_t pending_gets;
     size_t boot_pending;
+    size_t boot_ok;           /* bootstrap nodes we connected to */
+    char boot_err[256];       /* why the last bootstrap dial failed */
     bool disc_started;
     /* submission */
     const phase_submit_opts_t *sopts;
@@ -318,11 +320,24 @@ static void disc_lookup(cl_t *c)
     }
 }
 
+/* Every bootstrap dial has ended: look the providers up, unless none connected (then
+ * "0 providers" would hide that the --bootstrap node is down or mistyped). */
+static void boot_settled(cl_t *c)
+{
+    if (c->boot_ok == 0) {
+        err_set(&c->err, PHASE_ENET, "discovery: cannot reach any --bootstrap node (%s)",
+                c->boot_err[0] ? c->boot_err : "no connection");
+        finish(c, PHASE_ENET);
+        return;
+    }
+    disc_lookup(c);
+}
+
 static void on_boot_identified(p2p_host_t *h, int status, const p2p_identify_info_t *in, void *ud)
 {
     cl_t *c = ud;
     if (c->state == ST_DISCOVER && --c->boot_pending == 0)
-        disc_lookup(c);
+        boot_settled(c);
 }
 
 static void on_boot_dial(p2p_host_t *h, p2p_conn_t *conn, int status, const char *msg, void *ud)
@@ -333,11 +348,14 @@ static void on_boot_dial(p2p_host_t *h, p2p_conn_t *conn, int status, const char
     err_t e;
     if (status) {
         note(c, "discovery: bootstrap dial failed: %s", msg);
-    } else if (p2p_identify(conn, on_boot_identified, c, &e) == 0) {
-        return;
+        snprintf(c->boot_err, sizeof c->boot_err, "%.200s", msg ? msg : "dial failed");
+    } else {
+        c->boot_ok++;
+        if (p2p_identify(conn, on_boot_identified, c, &e) == 0)
+            return;
     }
     if (--c->boot_pending == 0)
-        disc_lookup(c);
+        boot_settled(c);
 }
 
 static void disc_timeout(uv_timer_t *t)
@@ -373,8 +391,9 @@ static int start_discovery(cl_t *c, const char *const *boot, size_t n_boot, uint
         err_t de;
         if (p2p_host_dial(c->host, bins[i].data, bins[i].len, on_boot_dial, c, &de) != 0) {
             note(c, "discovery: cannot dial %s: %s", boot[i], de.msg);
+            snprintf(c->boot_err, sizeof c->boot_err, "%.120s: %.120s", boot[i], de.msg);
             if (--c->boot_pending == 0)
-                disc_lookup(c);
+                boot_settled(c);
         }
     }
     for (size_t i = 0; i < nb; i++)

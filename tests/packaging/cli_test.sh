@@ -61,6 +61,9 @@ expect "discover: no operands" 2 "$PLASMD" discover --bootstrap "$B" extra
 has "  ... named" "plasmd discover: unexpected argument 'extra'"
 expect "discover: --bootstrap needs a value" 2 "$PLASMD" discover --bootstrap
 has "  ... named" "plasmd discover: option '--bootstrap' needs a value"
+expect "discover: an unreachable --bootstrap is an error, not '0 provider(s)'" 1 \
+    "$PLASMD" discover --bootstrap "$B" --timeout 5000
+has "  ... named" "plasmd discover: discovery: cannot reach any --bootstrap node"
 expect "submit: bad --fuel" 2 "$PLASMD" submit --provider "$B" --fuel 0 x.wasm
 has "  ... named" "plasmd submit: bad --fuel '0'"
 expect "submit: bad --timeout" 2 "$PLASMD" submit --provider "$B" --timeout 1s x.wasm
