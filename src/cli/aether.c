@@ -11,6 +11,11 @@ static const char usage[] =
     "\n"
     "Aether client: keys, transfers and queries over JSON-RPC.\n";
 
+static int cmd_version(int argc, char **argv)
+{
+    return cli_version_cmd("aether", argc, argv);
+}
+
 static const cli_cmd_t commands[] = {
     /* command groups register here */
     {"keys", aether_keys_main, "account key files: new, show"},
@@ -35,6 +40,7 @@ static const cli_cmd_t commands[] = {
      "verify that a block is final (aeth_getFinalityProof) against a genesis"},
     {"vrf", aether_vrf_main, "RFC 9381 ECVRF: keygen, prove, verify, hash"},
     {"bls", aether_bls_main, "BLS12-381 signatures: keygen, sign, verify, aggregate, PoP"},
+    {"version", cmd_version, "print the version, commit and build type"},
     {NULL, NULL, NULL},
 };
 

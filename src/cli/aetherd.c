@@ -11,6 +11,11 @@ static const char usage[] =
     "\n"
     "Aether chain daemon: proof-of-stake validator node.\n";
 
+static int cmd_version(int argc, char **argv)
+{
+    return cli_version_cmd("aetherd", argc, argv);
+}
+
 static const cli_cmd_t commands[] = {
     /* command groups register here */
     {"init-genesis", aetherd_genesis_main, "write a genesis file (chain id, allocations, validator)"},
@@ -19,6 +24,7 @@ static const cli_cmd_t commands[] = {
     {"replay", aetherd_replay_main, "rebuild the state by replaying another node's blocks"},
     {"devnet", aetherd_devnet_main, "run N BFT validators on this machine (keys, genesis, processes)"},
     {"snapshot", aetherd_snapshot_main, "state snapshots: export, import (zstd, root-checked), check"},
+    {"version", cmd_version, "print the version, commit and build type"},
     {NULL, NULL, NULL},
 };
 

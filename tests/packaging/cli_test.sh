@@ -35,6 +35,11 @@ done
 expect "plasmd version" 0 "$PLASMD" version
 [ "$OUT" = "$("$PLASMD" --version)" ] && ok "plasmd version = --version" || bad "plasmd version differs"
 expect "plasmd version takes no argument" 2 "$PLASMD" version extra
+for p in "$AETHERD" "$AETHER"; do
+    n=$(basename "$p")
+    expect "$n version" 0 "$p" version
+    [ "$OUT" = "$("$p" --version)" ] && ok "$n version = --version" || bad "$n version differs"
+done
 if git rev-parse HEAD >/dev/null 2>&1; then
     head=$(git rev-parse HEAD)
     OUT=$("$PLASMD" --version)
