@@ -143,6 +143,11 @@ python3 -c "import sys; open(sys.argv[1], 'wb').write(b'\\0asm\\x01\\0\\0\\0\\x0
 if OUT=$("$AETHER" contract deploy --key "$T/bob.json" --code "$T/bad.wasm" --gas 100000 2>&1); then
     fail "bad code accepted"; fi
 echo "$OUT" | grep -q "contract code refused" || fail "bad code message: $OUT"
+# without --input and --gas the gas is estimated: the node judges the code (an empty
+# input was sent as "" before, refused as "msg.input: hex of at most ... expected")
+if OUT=$("$AETHER" contract deploy --key "$T/bob.json" --code "$T/bad.wasm" 2>&1); then
+    fail "bad code accepted (estimated gas)"; fi
+echo "$OUT" | grep -q "bad_code" || fail "deploy without --input: $OUT"
 if OUT=$("$AETHER" contract deploy --key "$T/carol.json" --code "$WASM" --gas 100000 2>&1); then
     fail "an empty account deployed"; fi
 echo "$OUT" | grep -q "insufficient funds" || fail "funds message: $OUT"

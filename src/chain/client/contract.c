@@ -21,7 +21,9 @@ static json_t *msg_json(const chain_addr_t *from, const chain_client_contract_t 
         json_object_set_new(m, "code", rpc_hex_json(k->code, k->code_len));
     else
         json_object_set_new(m, "to", rpc_hex_json(k->contract.b, CHAIN_ADDR_BYTES));
-    json_object_set_new(m, "input", rpc_hex_json(k->input, k->input_len));
+    /* no input is no field: the node refuses an empty hex string */
+    if (k->input_len)
+        json_object_set_new(m, "input", rpc_hex_json(k->input, k->input_len));
     json_object_set_new(m, "value", json_string(v));
     if (k->gas_limit)
         json_object_set_new(m, "gas", cjson_u64(k->gas_limit));
