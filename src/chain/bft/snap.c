@@ -481,6 +481,7 @@ struct bft_snapper {
     char done_path[3200];
     uint8_t done_sha[32];
     uint64_t done_size;
+    bool epoch_warned;
     /* fetching */
     bool fetching;
     uint32_t peer;
@@ -628,6 +629,18 @@ void bft_snapper_committed(bft_snapper_t *s, const cons_anchor_t *a)
         return;
     err_t e = {0};
     uint64_t h = 0;
+    /* The proof is checked against the genesis set: past the first validator
+     * epoch (a staking chain, bft.h) the QCs are another set's, and the
+     * chain of epoch changes is not in the proof yet. No snapshot then:
+     * joining nodes replay blocks. */
+    bft_epoch_t ep;
+    if (bft_epoch_current(s->st, s->g, &ep, NULL) != 0 || ep.epoch > 0) {
+        if (!s->epoch_warned)
+            log_warn("bft", "no snapshots past validator epoch 0 (not supported yet)",
+                     "height=%llu", (unsigned long long)a->height);
+        s->epoch_warned = true;
+        return;
+    }
     /* on the loop thread, right after the commit: the tip is a's block */
     s->pin = chain_state_snapshot_pin(s->st, &h, &e);
     if (!s->pin) {
