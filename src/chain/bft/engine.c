@@ -848,6 +848,7 @@ static void run_outputs(bft_t *b)
             break;
         }
         case CONS_OUT_NEED_PAYLOAD:
+            log_debug("bft", "leading", "round=%llu", (unsigned long long)o[i].round);
             b->propose_round = o[i].round;
             b->propose_since = now;
             break;
@@ -919,6 +920,8 @@ static void propose_maybe(bft_t *b, uint64_t now)
     uint64_t round = b->propose_round;
     b->propose_round = 0;
     err_t e = {0};
+    log_debug("bft", "proposing", "round=%llu txs=%u cert=%llu", (unsigned long long)round, n,
+              (unsigned long long)tip.height);
     if (cons_propose(b->c, round, p.data, p.len, &e) != 0)
         log_warn("bft", "proposal refused", "round=%llu err=\"%s\"", (unsigned long long)round,
                  e.msg);
@@ -1251,6 +1254,16 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
                 }
             }
             break;
+        }
+        if (log_get_level() == LOG_DEBUG && m->len >= 8 + 21) {
+            /* the round: after the header's version and chain id in a
+             * proposal, first in a vote or timeout (consensus.h) */
+            const uint8_t *cm = m->data + 8;
+            uint64_t r = cm[0] == CONS_MSG_PROPOSAL ? load_le64(cm + 13)
+                         : cm[0] == CONS_MSG_VOTE || cm[0] == CONS_MSG_TIMEOUT ? load_le64(cm + 1)
+                                                                               : 0;
+            log_debug("bft", "cons message", "peer=%u type=%u round=%llu len=%zu", m->from, cm[0],
+                      (unsigned long long)r, m->len);
         }
         int rc = cons_on_message(b->c, m->from, m->data + 8, m->len - 8, &e);
         if (rc == CONS_EBADSIG || rc == CONS_EINVAL)

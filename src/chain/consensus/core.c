@@ -92,6 +92,8 @@ struct cons {
     uint64_t round, consecutive, fires, proposed_round;
     buf_t my_timeout;          /* encoded timeout message for `round` */
     uint64_t my_timeout_round;
+    cons_vote_t my_vote;       /* our last vote (has_my_vote), re-broadcast on timeout */
+    bool has_my_vote;
     /* tree */
     tnode_t **tree;
     size_t n_tree, cap_tree;
@@ -118,6 +120,7 @@ struct cons {
 static int handle_block(cons_t *c, uint32_t from, cons_block_t *b, const cons_tc_t *tc, err_t *e);
 static void send_fetch(cons_t *c, uint32_t to, const chain_hash_t *id);
 static int on_vote(cons_t *c, const cons_vote_t *v, err_t *e);
+static void local_timeout_signed(cons_t *c);
 static int on_timeout(cons_t *c, uint64_t round, uint32_t signer, const cons_qc_t *hqc,
                       const uint8_t *sig, const cons_tc_t *tc, bool local, err_t *e);
 
@@ -855,6 +858,8 @@ static void vote_for(cons_t *c, tnode_t *t, const cons_tc_t *tc)
     if (t->parent && t->parent->b && t->parent->b->h.qc.round > c->preferred)
         c->preferred = t->parent->b->h.qc.round;
     persist(c);
+    c->my_vote = v;
+    c->has_my_vote = true;
     uint8_t seed[32];
     uint32_t next = leader_after(c, t, b->h.round + 1, seed);
     if (next == (uint32_t)c->cfg.self) {
@@ -1165,12 +1170,48 @@ static tcoll_t *tcoll_get(cons_t *c, uint64_t round)
     return t;
 }
 
+/* Our vote of the current round to everyone (Aptos: a timed-out validator
+ * broadcasts its vote with its timeout). A vote goes to the next leader
+ * only; when that leader is down, the round's block would stay uncertified
+ * though every live validator voted for it, so each round with a live leader
+ * before a dead one would be lost to a TC, with the timer backing off. With
+ * the votes broadcast, every live validator forms the QC itself: the block
+ * is certified, the round advances by QC and the back-off resets. Returns
+ * whether it broadcast (the caller then counts the vote here too). */
+static bool broadcast_my_vote(cons_t *c)
+{
+    if (!c->has_my_vote || c->my_vote.round != c->round)
+        return false;
+    buf_t b;
+    buf_init(&b, 0);
+    if (cons_vote_encode(&c->my_vote, &b) != 0) {
+        buf_free(&b);
+        c->oom = true;
+        return false;
+    }
+    return out_data(c, CONS_OUT_BROADCAST, &b) != NULL;
+}
+
 /* Signs and broadcasts our timeout for the current round (once; later
- * expiries re-broadcast the same message). */
+ * expiries re-broadcast the same message), preceded by our vote of the round
+ * if we cast one, so receivers count the vote before the timeout. */
 static void local_timeout(cons_t *c)
 {
     if (c->cfg.self < 0)
         return;
+    if (broadcast_my_vote(c)) {
+        /* counted after the timeout is out: a QC formed here advances the
+         * round, and the timeout must be the one of the round that expired */
+        cons_vote_t v = c->my_vote;
+        local_timeout_signed(c);
+        (void)on_vote(c, &v, NULL);
+        return;
+    }
+    local_timeout_signed(c);
+}
+
+static void local_timeout_signed(cons_t *c)
+{
     if (c->my_timeout_round != c->round) {
         uint64_t r = c->round;
         bool justified = r == c->hqc.round + 1 || (c->has_tc && r == c->tc.round + 1);

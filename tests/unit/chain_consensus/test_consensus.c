@@ -322,6 +322,7 @@ typedef struct net {
     struct kept { uint64_t round; uint8_t *d; size_t len; } kept[512];   /* validator 1's BLOCKs */
     size_t n_kept;
     int mute;   /* validator whose outputs are discarded (-1: none) */
+    bool proposed[4096];   /* rounds (mod 4096) a validator not muted proposed in */
 } net_t;
 
 static void drain_outputs(net_t *n, int i)
@@ -367,8 +368,11 @@ static void drain_outputs(net_t *n, int i)
     }
     if (lead) {
         uint8_t p[8] = {'b', 'l', 'k', (uint8_t)lead};
-        if (cons_propose(n->c[i], lead, p, sizeof p, NULL) == 0)
+        if (cons_propose(n->c[i], lead, p, sizeof p, NULL) == 0) {
+            if (i != n->mute)
+                n->proposed[lead % 4096] = true;
             drain_outputs(n, i);
+        }
     }
 }
 
@@ -498,6 +502,72 @@ static void test_core_commits_and_restart(void **state)
     free(n);
 }
 
+/* One validator of four down (muted), timers fired by hand whenever the
+ * network goes quiet. A quiet round that had a proposal is one whose leader
+ * is live and whose next leader (where the votes go) is the dead one: every
+ * live validator voted for its block. Their timeouts must carry those votes
+ * to everyone, so each live validator certifies the block (a QC of that
+ * round), rather than only a TC that leaves the round's block behind and
+ * backs the timer off: under load this stalled the live majority of
+ * test_bft_faults for 45 s. */
+static void test_dead_next_leader(void **state)
+{
+    (void)state;
+    net_t *n = calloc(1, sizeof *n);
+    const uint64_t st[N] = {1, 1, 1, 1};
+    n->vs = set_with(st);
+    n->mute = 3;
+    err_t e = {0};
+    for (int i = 0; i < N; i++) {
+        cons_config_t c = cfg_for(i);
+        n->c[i] = cons_new(&c, n->vs, NULL, NULL, 0, &e);
+        assert_non_null(n->c[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(cons_start(n->c[i], &e), 0);
+        drain_outputs(n, i);
+    }
+    run_queue(n, 100000);
+    unsigned certified = 0, quiet = 0;
+    for (int step = 0; step < 40 && certified < 3; step++) {
+        assert_int_equal(n->nq, 0);
+        uint64_t r = cons_round(n->c[0]);
+        for (int i = 1; i < 3; i++)
+            assert_true(cons_round(n->c[i]) == r);   /* no losses: in step */
+        bool had_block = n->proposed[r % 4096];
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(cons_on_timer(n->c[i], r, &e), 0);
+            drain_outputs(n, i);
+        }
+        run_queue(n, 100000);
+        if (!had_block) {
+            quiet++;
+            continue;
+        }
+        for (int i = 0; i < 3; i++)
+            if (cons_high_qc(n->c[i])->round < r)
+                fail_msg("validator %d: round %llu had a block all live validators voted for, "
+                         "but its highest QC is of round %llu", i, (unsigned long long)r,
+                         (unsigned long long)cons_high_qc(n->c[i])->round);
+        certified++;
+    }
+    assert_int_equal(certified, 3);   /* the schedule holds such rounds */
+    for (int i = 0; i < 3; i++)
+        assert_true(n->height[i] >= 5);
+    assert_int_equal(n->evidence, 0);
+    for (int i = 0; i < N; i++) {
+        cons_free(n->c[i]);
+        free(n->safety[i]);
+        free(n->last_prop[i]);
+    }
+    for (size_t i = 0; i < n->nq; i++)
+        free(n->q[i].d);
+    for (size_t k = 0; k < n->n_kept; k++)
+        free(n->kept[k].d);
+    cons_valset_free(n->vs);
+    free(n);
+}
+
 /* A few simulator seeds with the test scheme: the sim itself must see the
  * network commit and stay safe (the full sweep is the chain_consensus_sim test). */
 static void test_sim_smoke(void **state)
@@ -527,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_evidence),
         cmocka_unit_test(test_leader_draw),
         cmocka_unit_test(test_core_commits_and_restart),
+        cmocka_unit_test(test_dead_next_leader),
         cmocka_unit_test(test_sim_smoke),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
