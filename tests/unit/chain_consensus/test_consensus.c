@@ -406,13 +406,14 @@ static cons_config_t cfg_for(int i)
     return c;
 }
 
-static void test_core_commits_and_restart(void **state)
+/* Four validators of equal stake, started; `mute` (-1: none) is silent. */
+static net_t *net_new(int mute)
 {
-    (void)state;
     net_t *n = calloc(1, sizeof *n);
+    assert_non_null(n);
     const uint64_t st[N] = {1, 1, 1, 1};
     n->vs = set_with(st);
-    n->mute = -1;
+    n->mute = mute;
     err_t e = {0};
     for (int i = 0; i < N; i++) {
         cons_config_t c = cfg_for(i);
@@ -423,6 +424,29 @@ static void test_core_commits_and_restart(void **state)
         assert_int_equal(cons_start(n->c[i], &e), 0);
         drain_outputs(n, i);
     }
+    return n;
+}
+
+static void net_free(net_t *n)
+{
+    for (int i = 0; i < N; i++) {
+        cons_free(n->c[i]);
+        free(n->safety[i]);
+        free(n->last_prop[i]);
+    }
+    for (size_t i = 0; i < n->nq; i++)
+        free(n->q[i].d);
+    for (size_t k = 0; k < n->n_kept; k++)
+        free(n->kept[k].d);
+    cons_valset_free(n->vs);
+    free(n);
+}
+
+static void test_core_commits_and_restart(void **state)
+{
+    (void)state;
+    net_t *n = net_new(-1);
+    err_t e = {0};
     run_queue(n, 400);
     for (int i = 0; i < N; i++)
         assert_true(n->height[i] >= 5);
@@ -487,19 +511,7 @@ static void test_core_commits_and_restart(void **state)
     wrong.self = 1;
     assert_null(cons_new(&wrong, n->vs, NULL, NULL, 0, &e));
     assert_non_null(strstr(e.msg, "not validator 1's key"));
-
-    for (int i = 0; i < N; i++)
-        cons_free(n->c[i]);
-    for (size_t i = 0; i < n->nq; i++)
-        free(n->q[i].d);
-    for (int i = 0; i < N; i++) {
-        free(n->safety[i]);
-        free(n->last_prop[i]);
-    }
-    for (size_t k = 0; k < n->n_kept; k++)
-        free(n->kept[k].d);
-    cons_valset_free(n->vs);
-    free(n);
+    net_free(n);
 }
 
 /* One validator of four down (muted), timers fired by hand whenever the
@@ -513,20 +525,8 @@ static void test_core_commits_and_restart(void **state)
 static void test_dead_next_leader(void **state)
 {
     (void)state;
-    net_t *n = calloc(1, sizeof *n);
-    const uint64_t st[N] = {1, 1, 1, 1};
-    n->vs = set_with(st);
-    n->mute = 3;
+    net_t *n = net_new(3);
     err_t e = {0};
-    for (int i = 0; i < N; i++) {
-        cons_config_t c = cfg_for(i);
-        n->c[i] = cons_new(&c, n->vs, NULL, NULL, 0, &e);
-        assert_non_null(n->c[i]);
-    }
-    for (int i = 0; i < N; i++) {
-        assert_int_equal(cons_start(n->c[i], &e), 0);
-        drain_outputs(n, i);
-    }
     run_queue(n, 100000);
     unsigned certified = 0, quiet = 0;
     for (int step = 0; step < 40 && certified < 3; step++) {
@@ -555,17 +555,7 @@ static void test_dead_next_leader(void **state)
     for (int i = 0; i < 3; i++)
         assert_true(n->height[i] >= 5);
     assert_int_equal(n->evidence, 0);
-    for (int i = 0; i < N; i++) {
-        cons_free(n->c[i]);
-        free(n->safety[i]);
-        free(n->last_prop[i]);
-    }
-    for (size_t i = 0; i < n->nq; i++)
-        free(n->q[i].d);
-    for (size_t k = 0; k < n->n_kept; k++)
-        free(n->kept[k].d);
-    cons_valset_free(n->vs);
-    free(n);
+    net_free(n);
 }
 
 /* A few simulator seeds with the test scheme: the sim itself must see the
