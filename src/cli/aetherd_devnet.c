@@ -27,6 +27,7 @@ static const char usage[] =
     "Usage: aetherd devnet --validators N --dir DIR [--base-port P] [--chain-id N]\n"
     "                      [--base-timeout-ms N] [--max-timeout-ms N]\n"
     "                      [--log-level L] [--no-start]\n"
+    "                      [--staking] [--staking-param NAME=VALUE]...\n"
     "\n"
     "Runs N BFT validators (1..64) on 127.0.0.1. The first time it writes under\n"
     "DIR: faucet.key (an account funded in genesis), genesis.json, and per node\n"
@@ -37,58 +38,55 @@ static const char usage[] =
     "log to node<i>/log.txt. Ctrl-C (or SIGTERM) stops them all; a node that\n"
     "dies is reported. --no-start writes the files and prints the commands only.\n"
     "The round timeout starts at --base-timeout-ms (default 1000) and backs off\n"
-    "up to --max-timeout-ms (default 30000); both go into a new genesis.\n";
+    "up to --max-timeout-ms (default 30000); both go into a new genesis.\n"
+    "--staking turns staking on in a new genesis (docs/staking.md): the N\n"
+    "validators are the stakers of block 0 (stake 100 each), the validator set\n"
+    "follows stake at every epoch, and more validators can join with `aether\n"
+    "validator register`. --staking-param sets one staking parameter (implies\n"
+    "--staking), e.g. epoch_blocks=50 or unbonding_blocks=200.\n";
 
-static int write_file(const char *path, const char *text, unsigned mode)
+static int write_file(const char *path, const char *text, unsigned mode, bool exclusive)
 {
     err_t e = {0};
-    if (file_write_atomic(path, text, strlen(text), mode, true, &e) != 0)
+    if (file_write_atomic(path, text, strlen(text), mode, exclusive, &e) != 0)
         return cli_error(PROG, CLI_FAIL, "cannot write %s: %s", path, e.msg);
     return 0;
 }
 
-/* Keys and genesis (when DIR has none yet). */
+/* Keys and genesis (when DIR has none yet): made and checked in memory
+ * first, so a genesis the nodes would refuse leaves nothing behind. */
 static int make_files(const char *dir, unsigned n, uint64_t chain_id, uint64_t base_to,
-                      uint64_t max_to)
+                      uint64_t max_to, json_t *staking)
 {
     char path[4096];
     err_t e = {0};
     node_genesis_t g;
     memset(&g, 0, sizeof g);
     g.validators = calloc(n, sizeof *g.validators);
+    node_key_t *keys = calloc(n + 1, sizeof *keys);   /* the validators', then the faucet's */
     chain_genesis_alloc_t alloc;
-    if (!g.validators)
+    if (!g.validators || !keys) {
+        free(g.validators);
+        free(keys);
         return cli_error(PROG, CLI_FAIL, "out of memory");
+    }
     int rc = 0;
     for (unsigned i = 0; i < n && !rc; i++) {
-        snprintf(path, sizeof path, "%s/node%u", dir, i);
-        if (file_mkdirs(path, 0700, &e) != 0) {
-            rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
-            break;
-        }
-        node_key_t k;
-        node_key_generate(&k);
-        snprintf(path, sizeof path, "%s/node%u/validator.key", dir, i);
+        node_key_generate(&keys[i]);
         json_t *ent = NULL;
-        if (node_key_save(path, &k, false, &e) != 0 ||
-            !(ent = node_validator_entry_json(&k, 100, &e)) ||
+        if (!(ent = node_validator_entry_json(&keys[i], 100, &e)) ||
             node_validator_from_json(ent, &g.validators[i], "validator", &e) != 0)
             rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
         json_decref(ent);
-        node_key_wipe(&k);
     }
-    node_key_t faucet;
-    node_key_generate(&faucet);
-    snprintf(path, sizeof path, "%s/faucet.key", dir);
-    if (!rc && node_key_save(path, &faucet, false, &e) != 0)
-        rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
-    alloc.addr = faucet.addr;
-    alloc.balance = chain_u128_from_u64(UINT64_MAX);   /* plenty for benchmarks */
-    node_key_wipe(&faucet);
+    char *txt = NULL;
     if (rc) {
         free(g.validators);
-        return rc;
+        goto out;
     }
+    node_key_generate(&keys[n]);
+    alloc.addr = keys[n].addr;
+    alloc.balance = chain_u128_from_u64(UINT64_MAX);   /* plenty for benchmarks */
     g.bft = true;
     g.n_validators = n;
     g.cons.epoch_len = 100;
@@ -106,16 +104,47 @@ static int make_files(const char *dir, unsigned n, uint64_t chain_id, uint64_t b
     g.g.certified = true;
     json_t *j = node_genesis_json(&g);
     free(g.validators);
-    char *txt = j ? cjson_encode_pretty_str(j, NULL) : NULL;
+    if (j && staking)
+        json_object_set(j, "staking", staking);
+    /* what the nodes will load, checked before anything is written (a bad
+     * --staking-param must not leave a genesis behind for the next run) */
+    node_genesis_t chk;
+    if (j && node_genesis_from_json(j, &chk, &e) != 0) {
+        json_decref(j);
+        rc = cli_usage_error(PROG, "the genesis would not load: %s", e.msg);
+        goto out;
+    }
+    if (j)
+        node_genesis_free(&chk);
+    txt = j ? cjson_encode_pretty_str(j, NULL) : NULL;
     json_decref(j);
-    if (!txt)
-        return cli_error(PROG, CLI_FAIL, "out of memory");
-    snprintf(path, sizeof path, "%s/genesis.json", dir);
-    rc = write_file(path, txt, 0644);
+    rc = txt ? CLI_OK : cli_error(PROG, CLI_FAIL, "out of memory");
+    for (unsigned i = 0; i <= n && !rc; i++) {
+        if (i < n)
+            snprintf(path, sizeof path, "%s/node%u", dir, i);
+        if (i < n && file_mkdirs(path, 0700, &e) != 0) {
+            rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
+            break;
+        }
+        if (i < n)
+            snprintf(path, sizeof path, "%s/node%u/validator.key", dir, i);
+        else
+            snprintf(path, sizeof path, "%s/faucet.key", dir);
+        if (node_key_save(path, &keys[i], false, &e) != 0)
+            rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
+    }
     for (unsigned i = 0; i < n && !rc; i++) {
         snprintf(path, sizeof path, "%s/node%u/genesis.json", dir, i);
-        rc = write_file(path, txt, 0644);
+        rc = write_file(path, txt, 0644, true);
     }
+    /* DIR/genesis.json last: its presence means the directory is complete */
+    snprintf(path, sizeof path, "%s/genesis.json", dir);
+    if (!rc)
+        rc = write_file(path, txt, 0644, true);
+out:
+    for (unsigned i = 0; i <= n; i++)
+        node_key_wipe(&keys[i]);
+    free(keys);
     free(txt);
     return rc;
 }
@@ -138,12 +167,16 @@ int aetherd_devnet_main(int argc, char **argv)
         {"no-start", no_argument, NULL, 's'},
         {"base-timeout-ms", required_argument, NULL, 1},
         {"max-timeout-ms", required_argument, NULL, 2},
+        {"staking", no_argument, NULL, 3},
+        {"staking-param", required_argument, NULL, 4},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     uint64_t n = 0, base = 26600, chain_id = 900, base_to = 1000, max_to = 30000;
     const char *dir = NULL, *level = "info";
-    bool start = true;
+    bool start = true, staking = false;
+    const char *sparams[64];   /* --staking-param, applied to a new genesis */
+    size_t n_sparams = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "n:d:p:c:l:sh", opts, NULL)) != -1) {
@@ -179,11 +212,25 @@ int aetherd_devnet_main(int argc, char **argv)
                                        c == 1 ? "base-timeout-ms" : "max-timeout-ms", optarg);
             break;
         }
+        case 3: staking = true; break;
+        case 4: {
+            json_t *t = json_object();   /* the syntax is checked now */
+            int r = t ? aetherd_staking_param(PROG, optarg, t)
+                      : cli_error(PROG, CLI_FAIL, "out of memory");
+            json_decref(t);
+            if (r >= 0)
+                return r;
+            if (n_sparams == sizeof sparams / sizeof *sparams)
+                return cli_usage_error(PROG, "too many --staking-param options");
+            sparams[n_sparams++] = optarg;
+            staking = true;
+            break;
+        }
         case 'h': fputs(usage, stdout); return CLI_OK;
         default:
             return cli_bad_option(PROG, argv, optind, optopt,
                                   c == ':' || (optopt && strchr("ndpcl", optopt)) ||
-                                      optopt == 1 || optopt == 2);
+                                      optopt == 1 || optopt == 2 || optopt == 4);
         }
     }
     if (optind < argc)
@@ -204,9 +251,20 @@ int aetherd_devnet_main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/genesis.json", dir);
     node_genesis_t g;
     if (access(path, F_OK) != 0) {
-        int rc = make_files(dir, (unsigned)n, chain_id, base_to, max_to);
+        json_t *st = staking ? json_object() : NULL;
+        int rc = staking && !st ? cli_error(PROG, CLI_FAIL, "out of memory") : CLI_OK;
+        for (size_t i = 0; i < n_sparams && rc == CLI_OK; i++)
+            if (aetherd_staking_param(PROG, sparams[i], st) >= 0)
+                rc = CLI_USAGE;
+        if (rc == CLI_OK)
+            rc = make_files(dir, (unsigned)n, chain_id, base_to, max_to, st);
+        json_decref(st);
         if (rc)
             return rc;
+    } else if (staking) {
+        /* an existing genesis is reused as it is */
+        fprintf(stderr, "%s: %s exists: its staking section is used as it is (--staking and "
+                        "--staking-param only shape a new genesis)\n", PROG, path);
     }
     if (node_genesis_load(path, &g, &e) != 0)
         return cli_error(PROG, CLI_USAGE, "%s", e.msg);
@@ -254,7 +312,7 @@ int aetherd_devnet_main(int argc, char **argv)
         char script[8192];
         snprintf(path, sizeof path, "%s/node%u/run.sh", dir, i);
         snprintf(script, sizeof script, "#!/bin/sh\nexec %s \"$@\"\n", cmds[i]);
-        if ((rc = write_file(path, script, 0755)) != 0)
+        if ((rc = write_file(path, script, 0755, false)) != 0)   /* rewritten each run */
             break;
         printf("node%u: rpc http://127.0.0.1:%llu\n  %s\n", i,
                (unsigned long long)(base + 2 * i + 1), cmds[i]);

@@ -83,8 +83,9 @@ static int parse_validator_entry(const char *prog, const char *path, node_valida
 }
 
 /* NAME=VALUE into the staking section: amounts stay strings, the rest are
- * integers (the genesis parser checks names and ranges). */
-static int staking_param(const char *prog, const char *arg, json_t *params)
+ * integers (the genesis parser checks names and ranges). Shared with
+ * aetherd devnet (aetherd_cmds.h). */
+int aetherd_staking_param(const char *prog, const char *arg, json_t *params)
 {
     const char *eq = strchr(arg, '=');
     char name[64];
@@ -227,7 +228,7 @@ int aetherd_genesis_main(int argc, char **argv)
             }
             break;
         case 'P':
-            if ((r = staking_param(prog, optarg, sparams)) >= 0) {
+            if ((r = aetherd_staking_param(prog, optarg, sparams)) >= 0) {
                 rc = r;
                 goto done;
             }

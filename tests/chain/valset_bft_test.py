@@ -97,18 +97,23 @@ d = tempfile.mkdtemp(prefix="valset_bft_test.")
 try:
     base = devnet_util.free_base(N)
     rpcp = [base + 2 * i + 1 for i in range(N)]
-    r = run([AETHERD, "devnet", "--validators", str(N), "--dir", d, "--base-port", str(base),
-             "--base-timeout-ms", "500", "--max-timeout-ms", "2000", "--no-start"])
-    check("aetherd devnet --no-start", r.returncode == 0, r.stderr)
     staking = {"epoch_blocks": L, "unbonding_blocks": 4 * L, "jail_double_blocks": 100000,
                "jail_downtime_blocks": 1000, "downtime_min_signed_bps": 0,
                "slash_double_bps": SLASH_BPS, "block_ms": 7884000}
+    # the staking devnet as a user makes it: aetherd devnet --staking-param ...
+    sargs = []
+    for k, v in staking.items():
+        sargs += ["--staking-param", "%s=%d" % (k, v)]
+    r = run([AETHERD, "devnet", "--validators", str(N), "--dir", d, "--base-port", str(base),
+             "--base-timeout-ms", "500", "--max-timeout-ms", "2000", "--no-start"] + sargs)
+    check("aetherd devnet --staking-param ... --no-start", r.returncode == 0, r.stderr)
     paths = [os.path.join(d, "genesis.json")] + [os.path.join(d, "node%d" % i, "genesis.json")
                                                  for i in range(N)]
     for path in paths:
         g = json.load(open(path))
-        g["staking"] = staking
-        json.dump(g, open(path, "w"))
+        check("%s has the staking section asked for" % path,
+              all(g.get("staking", {}).get(k) == v for k, v in staking.items()),
+              str(g.get("staking")))
     # every member's multiaddr, from the run scripts devnet wrote
     peers = set()
     for i in range(N):
