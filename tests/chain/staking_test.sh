@@ -75,9 +75,13 @@ done
 VAL=$(addr "$T/val.json") D1=$(addr "$T/d1.json") V2=$(addr "$T/v2.json") REP=$(addr "$T/rep.json")
 START=1000000000
 L=40   # blocks per epoch (a block every 100 ms when idle)
+# The unbonding period also bounds the age of evidence: long enough that the
+# evidence steps below land in time on a loaded machine (the chain does not
+# wait for the test), short enough to wait for the withdrawal.
+UNB=300
 "$AETHERD" init-genesis --key "$T/val.json" --alloc "$T/d1.json=$START" --alloc "$T/v2.json=$START" \
     --alloc "$T/rep.json=$START" --stake 5000000 --commission 1000 \
-    --staking-param epoch_blocks=$L --staking-param unbonding_blocks=120 \
+    --staking-param epoch_blocks=$L --staking-param unbonding_blocks=$UNB \
     --staking-param jail_downtime_blocks=5 --staking-param jail_double_blocks=8 \
     --staking-param min_delegation=1000 --staking-param block_ms=7884000 \
     --staking-param gas_target=300 --staking-param initial_base_fee=2 \
@@ -148,7 +152,7 @@ OUT=$("$AETHER" undelegate --key "$T/d1.json" --validator "$VAL" --amount 400000
 F2=$(echo "$OUT" | fee_of)
 HU=$(echo "$OUT" | jget '["receipt"]["block_height"]')
 [ "$(balance "$D1")" = $((B - F2)) ] || fail "undelegate must not pay out yet"
-refused "matures at height $((HU + 120))" "$AETHER" withdraw --key "$T/d1.json" --validator "$VAL"
+refused "matures at height $((HU + UNB))" "$AETHER" withdraw --key "$T/d1.json" --validator "$VAL"
 refused "more than the" "$AETHER" undelegate --key "$T/d1.json" --validator "$VAL" --amount 900000
 
 # ---- downtime: v2 never signs a QC on this solo chain, so it is jailed -----------
@@ -206,12 +210,21 @@ OUT=$("$AETHER" redelegate --key "$T/d1.json" --from "$VAL" --to "$V2" --amount 
 [ "$(rpc aeth_getDelegations "[\"$D1\"]" | jget '["staked"]')" = 600000 ] || fail "redelegate moved stake"
 
 # ---- withdraw after the unbonding period -----------------------------------------------
-wait_height $((HU + 119))
+wait_height $((HU + UNB - 1))
 B=$(balance "$D1")
 OUT=$("$AETHER" withdraw --key "$T/d1.json" --validator "$VAL" --wait) || fail "withdraw: $OUT"
 F3=$(echo "$OUT" | fee_of)
 [ "$(balance "$D1")" = $((B + 400000 - F3)) ] || fail "withdraw did not pay 400000 back"
 refused "no unbonding stake" "$AETHER" withdraw --key "$T/d1.json" --validator "$VAL"
+
+# ---- evidence older than the unbonding period is refused ---------------------------
+# epoch 0 ended at height L; a double vote of the genesis validator in it is
+# too old once the chain is past L + UNB (refused before it is verified)
+wait_height $((L + UNB + 1))
+OLD=$("$EVIDENCE" "$T/val.json" 900 0 3) || fail "stake_evidence (epoch 0)"
+refused "evidence from epoch 0 (ended at height $L) is older than the unbonding period of $UNB blocks" \
+    "$AETHER" validator evidence --key "$T/rep.json" --epoch 0 --evidence "$OLD"
+[ "$(rpc aeth_getValidator "[\"$VAL\"]" | jget '["slash_count"]')" = 0 ] || fail "old evidence slashed"
 
 # ---- rewards ------------------------------------------------------------------------
 i=0

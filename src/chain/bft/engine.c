@@ -577,7 +577,9 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
     chain_header_t hdr;
     chain_hash_t hash;
     /* staking counts participation by the QC this block carries (its
-     * parent's): the accounts of the validators in its signer bitmap */
+     * parent's): the accounts of the validators in its signer bitmap, read
+     * against this epoch's set, the one that signed it (still the old set
+     * up to and including R, while staking is already in the next epoch) */
     chain_addr_t signers[CONS_MAX_VALIDATORS];
     size_t n_signers = 0;
     for (uint32_t i = 0; i < b->set.n && i / 8 < blk->h.qc.nb; i++)
@@ -585,6 +587,7 @@ static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_b
             signers[n_signers++] = b->set.addr[i];
     b->xcfg.qc_signers = signers;
     b->xcfg.n_qc_signers = n_signers;
+    b->xcfg.qc_epoch = b->ep.epoch;
     static const uint8_t nobody[CHAIN_PK_BYTES];
     int rc = node_commit_certified(b->node, &b->xcfg, txs, n_txs, ts,
                                    blk->h.proposer < b->set.n ? b->set.account[blk->h.proposer]

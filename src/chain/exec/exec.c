@@ -214,8 +214,9 @@ static int end_block(chain_overlay_t *ov, const chain_exec_cfg_t *cfg,
     chain_addr_t signer;
     chain_addr_from_pk(proposer_pk, &signer);
     int rc = cfg->qc_signers
-                 ? chain_staking_end_block(ov, cfg->qc_signers, cfg->n_qc_signers, burned, e)
-                 : chain_staking_end_block(ov, &signer, 1, burned, e);
+                 ? chain_staking_end_block(ov, cfg->qc_signers, cfg->n_qc_signers,
+                                           cfg->qc_epoch, burned, e)
+                 : chain_staking_end_block(ov, &signer, 1, CHAIN_STAKE_EPOCH_CURRENT, burned, e);
     return rc ? rc : credit_proposer(ov, proposer_pk, tip, e);
 }
 

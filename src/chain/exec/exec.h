@@ -56,9 +56,12 @@ typedef struct chain_exec_cfg {
     /* The seam for BFT participation (staking, docs/staking.md): the
      * accounts whose validators signed the QC this block carries (set per
      * block by the engine, the same list on every node). NULL: the
-     * proposer is the block's one signer (the solo engine). */
+     * proposer is the block's one signer (the solo engine). qc_epoch:
+     * the validator epoch whose set signed that QC (consensus switches a
+     * few blocks after staking's boundary, so it can be the previous one). */
     const chain_addr_t *qc_signers;
     size_t n_qc_signers;
+    uint64_t qc_epoch;
 } chain_exec_cfg_t;
 
 /* Check a tx against the COMMITTED state, for the mempool and
@@ -727,10 +730,16 @@ int chain_staking_check(chain_state_t *st, const chain_tx_t *tx, const chain_acc
 chain_u128_t chain_staking_tx_cost(const chain_tx_t *tx);
 /* After a block's txs: counts the QC signatures (signers: the addresses
  * that signed the block's QC; the solo producer passes its own) and, at an
- * epoch's last block, runs the epoch transition above. No-op on a chain
- * without staking (no STAKING leaf). */
+ * epoch's last block, runs the epoch transition above. signers_epoch is
+ * the epoch whose set signed (CHAIN_STAKE_EPOCH_CURRENT: staking's current
+ * one); signatures of an earlier epoch's set, between staking's boundary
+ * and consensus's switch, are credited to that set's record and do not
+ * count in the current epoch (docs/staking.md). No-op on a chain without
+ * staking (no STAKING leaf). */
+#define CHAIN_STAKE_EPOCH_CURRENT UINT64_MAX
 int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, size_t n_signers,
-                            chain_u128_t burned, err_t *e) BASE_MUST_CHECK;
+                            uint64_t signers_epoch, chain_u128_t burned,
+                            err_t *e) BASE_MUST_CHECK;
 
 /* Adds to staking's burned counter what left the supply outside staking
  * (the job escrow's burns); no-op on a chain without staking. */

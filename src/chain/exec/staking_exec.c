@@ -957,8 +957,18 @@ out:
     return rc;
 }
 
+/* Credits each signer to its member of set (by account: the bitmap was
+ * already read against the set that signed). */
+static void credit_signers(chain_valset_t *set, const chain_addr_t *signers, size_t n_signers)
+{
+    for (size_t k = 0; k < n_signers; k++)
+        for (uint32_t i = 0; i < set->n; i++)
+            if (addr_eq(&set->m[i].addr, &signers[k]))
+                set->m[i].signed_qcs++;
+}
+
 int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, size_t n_signers,
-                            chain_u128_t burned, err_t *e)
+                            uint64_t signers_epoch, chain_u128_t burned, err_t *e)
 {
     chain_stake_global_t *g = malloc(sizeof *g);
     chain_valset_t *set = malloc(sizeof *set);
@@ -970,10 +980,11 @@ int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, si
     }
     if ((rc = load_global(ov, g, &exists, e)) || !exists)
         goto out;
-    if ((rc = load_valset(ov, g->epoch, set, &exists, e)))
-        goto out;
-    if (!exists) {
-        rc = err_set(e, CHAIN_EIO, "staking: no validator set for epoch %llu",
+    if (signers_epoch == CHAIN_STAKE_EPOCH_CURRENT)
+        signers_epoch = g->epoch;
+    if (signers_epoch > g->epoch) {
+        rc = err_set(e, CHAIN_EBLOCK, "staking: the QC was signed by the set of epoch %llu, "
+                     "staking is at epoch %llu", (unsigned long long)signers_epoch,
                      (unsigned long long)g->epoch);
         goto out;
     }
@@ -982,11 +993,34 @@ int chain_staking_end_block(chain_overlay_t *ov, const chain_addr_t *signers, si
         rc = err_set(e, CHAIN_EIO, "staking: burned total overflows");
         goto out;
     }
-    for (size_t k = 0; k < n_signers; k++)
-        for (uint32_t i = 0; i < set->n; i++)
-            if (addr_eq(&set->m[i].addr, &signers[k]))
-                set->m[i].signed_qcs++;
-    g->epoch_blocks_seen++;
+    if (signers_epoch < g->epoch) {
+        /* the few blocks between staking's boundary and consensus's switch:
+         * their QCs were signed by an earlier set, so they are credited to
+         * it (its rewards were paid at the boundary) and count neither for
+         * nor against the current set */
+        if ((rc = load_valset(ov, signers_epoch, set, &exists, e)))
+            goto out;
+        if (!exists) {
+            rc = err_set(e, CHAIN_EIO, "staking: no validator set for epoch %llu",
+                         (unsigned long long)signers_epoch);
+            goto out;
+        }
+        credit_signers(set, signers, n_signers);
+        if ((rc = store_valset(ov, set, e)) || (rc = load_valset(ov, g->epoch, set, &exists, e)))
+            goto out;
+    } else {
+        if ((rc = load_valset(ov, g->epoch, set, &exists, e)))
+            goto out;
+        if (exists) {
+            credit_signers(set, signers, n_signers);
+            g->epoch_blocks_seen++;
+        }
+    }
+    if (!exists) {
+        rc = err_set(e, CHAIN_EIO, "staking: no validator set for epoch %llu",
+                     (unsigned long long)g->epoch);
+        goto out;
+    }
     if ((rc = store_valset(ov, set, e)))
         goto out;
     if (h % g->p.epoch_blocks == 0 && (rc = epoch_transition(ov, g, set, h, e)))

@@ -74,17 +74,27 @@ static void close_chain(chain_state_t *st)
     nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* One empty block whose QC validators 0 and 1 signed (2 never signs). */
-static void block(chain_state_t *st)
+/* One empty block whose QC the set of epoch qc_epoch signed: the
+ * validators listed in who (-1 ends the list). */
+static void block_signed(chain_state_t *st, uint64_t qc_epoch, const int *who)
 {
-    chain_addr_t signers[2] = {addr[0], addr[1]};
+    chain_addr_t signers[NV];
+    size_t n = 0;
+    for (; who[n] >= 0; n++)
+        signers[n] = addr[who[n]];
     chain_exec_cfg_t cfg = {.chain_id = CHAIN, .verify_threads = 1, .qc_signers = signers,
-                            .n_qc_signers = 2};
+                            .n_qc_signers = n, .qc_epoch = qc_epoch};
     chain_built_t b;
     err_t e = {0};
     assert_int_equal(chain_exec_build_block(st, &cfg, NULL, 0, 10, sk[0], &b, &e), 0);
     assert_int_equal(chain_exec_commit_built(st, &b, &e), 0);
     chain_built_free(&b);
+}
+
+/* One empty block whose QC validators 0 and 1 of epoch 0 signed (2 never signs). */
+static void block(chain_state_t *st)
+{
+    block_signed(st, 0, (const int[]){0, 1, -1});
 }
 
 static chain_u128_t reward_of(chain_state_t *st, int i)
@@ -150,6 +160,65 @@ static void test_qc_signers(void **state)
     close_chain(st);
 }
 
+/* Consensus switches to the set of epoch 1 a few blocks after staking's
+ * boundary: the QCs of those blocks were signed by epoch 0's set (slots
+ * 0, 1, 2 = validators 0, 1, 2), whereas epoch 1's set is reordered
+ * (validator 1, then 0) and lacks validator 2. They are credited to epoch
+ * 0's members and count neither for nor against epoch 1's. */
+static void test_tail_qcs_credit_signing_set(void **state)
+{
+    (void)state;
+    chain_stake_params_t p;
+    chain_stake_params_default(&p);
+    p.epoch_blocks = 4;
+    p.block_ms = 31536000000ull / 8;   /* 8 blocks a year: 2 epochs a year */
+    chain_u128_t stakes[NV] = {{1000000, 0}, {3000000, 0}, {2000000, 0}};
+    chain_state_t *st = open_chain(&p, stakes);
+    for (int i = 0; i < 4; i++)
+        block(st);   /* heights 1..4: epoch 0; 2 jailed, set 1 = {1, 0} */
+    chain_u128_t r0 = reward_of(st, 0), r1 = reward_of(st, 1);
+    /* heights 5, 6: QCs still of epoch 0's set, signed by 0 and 2 */
+    for (int i = 0; i < 2; i++)
+        block_signed(st, 0, (const int[]){0, 2, -1});
+    chain_valset_t *s = malloc(sizeof *s);
+    bool ex;
+    assert_int_equal(chain_staking_get_valset(st, 0, s, &ex, NULL), 0);
+    assert_int_equal(s->m[0].signed_qcs, 6);
+    assert_int_equal(s->m[1].signed_qcs, 4);
+    assert_int_equal(s->m[2].signed_qcs, 2);
+    assert_int_equal(chain_staking_get_valset(st, 1, s, &ex, NULL), 0);
+    assert_int_equal(s->m[0].signed_qcs, 0);
+    assert_int_equal(s->m[1].signed_qcs, 0);
+    chain_stake_global_t *g = malloc(sizeof *g);
+    assert_int_equal(chain_staking_get_global(st, g, &ex, NULL), 0);
+    assert_int_equal(g->epoch, 1);
+    assert_int_equal(g->epoch_blocks_seen, 0);
+    /* heights 7, 8: epoch 1's set, only validator 1 signs; 8 ends epoch 1 */
+    for (int i = 0; i < 2; i++)
+        block_signed(st, 1, (const int[]){1, -1});
+    /* E = 6,100,000 x 400 / (10,000 x 2) = 122,000 over stakes 3M + 1M:
+     * validator 1 signed 2 of the epoch's 2 blocks, validator 0 none */
+    assert_int_equal(reward_of(st, 1).lo - r1.lo, 122000 * 3 / 4);
+    assert_int_equal(reward_of(st, 0).lo, r0.lo);
+    chain_validator_t *v = malloc(sizeof *v);
+    assert_int_equal(chain_staking_get_validator(st, &addr[0], v, &ex, NULL), 0);
+    assert_true(v->jailed);   /* its tail signatures were epoch 0's */
+    assert_int_equal(chain_staking_get_validator(st, &addr[1], v, &ex, NULL), 0);
+    assert_false(v->jailed);
+    /* a QC claimed by a set staking has not computed yet is refused */
+    chain_addr_t one = addr[1];
+    chain_exec_cfg_t cfg = {.chain_id = CHAIN, .verify_threads = 1, .qc_signers = &one,
+                            .n_qc_signers = 1, .qc_epoch = 9};
+    chain_built_t b;
+    err_t e = {0};
+    assert_int_not_equal(chain_exec_build_block(st, &cfg, NULL, 0, 10, sk[0], &b, &e), 0);
+    assert_non_null(strstr(e.msg, "epoch 9"));
+    free(v);
+    free(g);
+    free(s);
+    close_chain(st);
+}
+
 static void test_cons_stakes_scaled(void **state)
 {
     (void)state;
@@ -176,6 +245,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qc_signers),
+        cmocka_unit_test(test_tail_qcs_credit_signing_set),
         cmocka_unit_test(test_cons_stakes_scaled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
