@@ -9,6 +9,8 @@
  *      (node_commit_certified), so the anchor is never ahead of the chain;
  *   3. when a store write fails the engine stops executing outputs (no vote
  *      leaves without its safety data) and reports itself halted.
+ * Executing a COMMIT and the validator epoch change it may carry live in
+ * epoch.c; the engine's state (bft_t) is in internal.h.
  */
 #include "internal.h"
 
@@ -22,120 +24,14 @@
 #include "chain/client/client.h"
 #include "crypto/ecvrf/ecvrf.h"
 
-#define MAX_TIMERS 32
-#define HASH_RING 4096
 #define STATUS_MS 500
 #define STRIKES_MAX 8
 #define TX_BATCH_BYTES (256u << 10)
 #define SYNC_BYTES_MAX (32u << 20)
 #define FUTURE_MAX 512          /* messages of the next epoch kept until we switch */
-#define REPORTED_MAX 64         /* offences this node reported (once each) */
 
-typedef struct kept {
-    chain_hash_t id;
-    uint64_t round, height;
-    uint8_t *bytes;
-    size_t len;
-    cons_header_t h;
-    chain_hash_t *txh;      /* hashes of the payload's transactions */
-    uint32_t n_txh;
-    bool has_cert;          /* the payload decoded: its certified chain block */
-    uint64_t cert_height;
-    chain_hash_t cert_hash;
-} kept_t;
 
-typedef struct hset {        /* insert-only set of hashes, rebuilt when blocks go */
-    chain_hash_t *k;
-    bool *used;
-    size_t cap, n;
-} hset_t;
-
-typedef struct ops {         /* pending durable records */
-    chain_meta_op_t op[64];
-    buf_t key[64], val[64];
-    size_t n;
-} ops_t;
-
-typedef struct bft {
-    node_t *node;
-    const node_genesis_t *g;
-    bft_set_t set;           /* the current epoch's validators (set.vs for the core) */
-    bft_epoch_t ep;          /* the current epoch */
-    chain_hash_t chain_gid;  /* epoch 0's genesis id (node_genesis_cons_id) */
-    uint64_t stake_epoch_blocks;   /* staking's L; 0 = no staking: one epoch for ever */
-    bool switched;           /* an epoch change was committed: drop the old core's outputs */
-    bool building;           /* inside core_build */
-    bool has_key;
-    node_key_t key;          /* the account key (signs evidence), has_key */
-    uint64_t anchor_cert;    /* cert_height of the payload of the block at the anchor height */
-    chain_hash_t anchor_cert_hash;
-    bft_msg_t *future_head, *future_tail;   /* frames of epoch ep.epoch + 1 */
-    size_t n_future;
-    struct {
-        uint64_t epoch, round;
-        uint32_t validator;
-    } reported[REPORTED_MAX];
-    size_t n_reported;
-    cons_config_t ccfg;
-    cons_t *c;
-    chain_exec_cfg_t xcfg;
-    bft_net_t *net;
-    uint32_t n_handles;
-    bool halted;
-    char halt_msg[ERR_MSG_MAX];
-    buf_t safety;
-    cons_anchor_t anchor;
-    kept_t *kept;
-    size_t n_kept, cap_kept;
-    hset_t inflight;
-    struct {
-        uint64_t round, at;
-    } timers[MAX_TIMERS];
-    size_t n_timers;
-    uint64_t propose_round, propose_since;
-    uint64_t logged_round;     /* the last round written to the debug log */
-    uint32_t idle_ms, max_txs;
-    void (*on_send)(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
-    void *on_send_ud;
-    ops_t ops;
-    struct {
-        bool set;
-        uint64_t h;
-        chain_hash_t hash;
-    } ring[HASH_RING];
-    /* inbound frames (net thread -> loop thread) */
-    pthread_mutex_t in_mu;
-    bft_msg_t *in_head, *in_tail;
-    /* forwarded transactions (net thread -> ingest thread) */
-    pthread_t ing_thr;
-    bool ing_started, ing_stop;
-    pthread_mutex_t ing_mu;
-    pthread_cond_t ing_cv;
-    bft_msg_t *ing_head, *ing_tail;
-    /* transactions from RPC to forward (RPC threads -> loop thread) */
-    pthread_mutex_t fwd_mu;
-    buf_t fwd;
-    uint32_t fwd_n;
-    /* peers (loop thread) */
-    uint64_t *peer_height;
-    uint32_t *strikes;
-    uint64_t next_status_ms, sync_wait_until, last_commit_ms;
-    bool need_rebuild;
-    /* snapshots (snap.c): produced every interval blocks; fetched when a
-     * node with no block past genesis is more than threshold behind */
-    bft_snapper_t *snap;
-    uint64_t snap_threshold, snap_retry_at, snap_gate_until;
-    uint32_t snap_try;
-    bool heard_status;
-    uint64_t base_height;    /* the snapshot the store was restored from (0: none) */
-    /* status (under st_mu) */
-    pthread_mutex_t st_mu;
-    node_cons_status_t st;
-    uint64_t *heights_snap;
-    _Atomic uint64_t claim_mismatch, evidence, synced_blocks;
-} bft_t;
-
-static uint64_t now_ms(void)
+uint64_t bft_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -205,7 +101,7 @@ static void hs_free(hset_t *s)
 
 /* ---- kept blocks ---- */
 
-static kept_t *kept_find(bft_t *b, const chain_hash_t *id)
+kept_t *bft_kept_find(bft_t *b, const chain_hash_t *id)
 {
     for (size_t i = 0; i < b->n_kept; i++)
         if (chain_hash_equal(&b->kept[i].id, id))
@@ -245,7 +141,7 @@ static kept_t *kept_add(bft_t *b, const uint8_t *data, size_t len)
     cons_block_t *blk = cons_block_decode(data, len, NULL);
     if (!blk)
         return NULL;
-    kept_t *k = kept_find(b, &blk->id);
+    kept_t *k = bft_kept_find(b, &blk->id);
     if (k) {
         cons_block_free(blk);
         return k;
@@ -294,13 +190,11 @@ static void kept_free_one(kept_t *k)
 }
 
 /* Drops kept blocks at or below round (their c/blk/ records go in ops). */
-static void kept_prune(bft_t *b, uint64_t round, ops_t *ops);
-static void use_epoch(bft_t *b, bft_set_t *s, const bft_epoch_t *ep);
 static int core_build(bft_t *b, err_t *e);
 
 /* ---- durable records ---- */
 
-static void ops_put(ops_t *o, const void *key, size_t klen, const void *val, size_t vlen)
+void bft_ops_put(ops_t *o, const void *key, size_t klen, const void *val, size_t vlen)
 {
     if (o->n == sizeof o->op / sizeof o->op[0])
         return;   /* callers flush long before: at most a few records per step */
@@ -316,7 +210,7 @@ static void ops_put(ops_t *o, const void *key, size_t klen, const void *val, siz
     o->op[i].vlen = val ? o->val[i].len : 0;
 }
 
-static void halt(bft_t *b, const char *what, const err_t *e)
+void bft_halt(bft_t *b, const char *what, const err_t *e)
 {
     if (!b->halted)
         log_error("bft", "consensus halted", "what=\"%s\" err=\"%s\"", what, e ? e->msg : "");
@@ -357,13 +251,13 @@ static int flush_ops(bft_t *b)
     int rc = chain_state_meta_write(node_state(b->node), b->ops.op, b->ops.n, &e);
     b->ops.n = 0;
     if (rc != 0) {
-        halt(b, "writing safety data", &e);
+        bft_halt(b, "writing safety data", &e);
         return rc;
     }
     return 0;
 }
 
-static void kept_prune(bft_t *b, uint64_t round, ops_t *ops)
+void bft_kept_prune(bft_t *b, uint64_t round, ops_t *ops)
 {
     size_t w = 0;
     for (size_t i = 0; i < b->n_kept; i++) {
@@ -372,7 +266,7 @@ static void kept_prune(bft_t *b, uint64_t round, ops_t *ops)
             if (ops) {
                 uint8_t key[46];
                 bft_key_blk(key, k->round, &k->id);
-                ops_put(ops, key, sizeof key, NULL, 0);
+                bft_ops_put(ops, key, sizeof key, NULL, 0);
             }
             kept_free_one(k);
         } else {
@@ -385,278 +279,13 @@ static void kept_prune(bft_t *b, uint64_t round, ops_t *ops)
 
 /* ---- the chain hash at a height (payload claims) ---- */
 
-static int hash_at(bft_t *b, uint64_t h, chain_hash_t *out)
-{
-    if (b->ring[h % HASH_RING].set && b->ring[h % HASH_RING].h == h) {
-        *out = b->ring[h % HASH_RING].hash;
-        return 0;
-    }
-    chain_block_t *blk = NULL;
-    if (chain_state_get_block(node_state(b->node), h, &blk, NULL) != 0)
-        return -1;
-    *out = blk->hash;
-    chain_block_free(blk);
-    b->ring[h % HASH_RING].set = true;
-    b->ring[h % HASH_RING].h = h;
-    b->ring[h % HASH_RING].hash = *out;
-    return 0;
-}
-
-static uint64_t tip_height(bft_t *b)
-{
-    chain_header_t t;
-    return chain_state_tip(node_state(b->node), &t, NULL, NULL) == 0 ? t.height : 0;
-}
-
-/* The certified chain block of the payload of block id (kept, or the anchor). */
-static bool parent_cert_of(bft_t *b, const chain_hash_t *id, uint64_t *h, chain_hash_t *hash)
-{
-    const kept_t *k = kept_find(b, id);
-    if (k && k->has_cert) {
-        *h = k->cert_height;
-        *hash = k->cert_hash;
-        return true;
-    }
-    if (chain_hash_equal(id, &b->anchor.id)) {
-        *h = b->anchor_cert;
-        *hash = b->anchor_cert_hash;
-        return true;
-    }
-    return false;
-}
-
-/* Asked by the core before it votes (see bft.h). */
-static bool payload_ok(void *ud, const cons_block_t *blk)
-{
-    bft_t *b = ud;
-    bft_payload_t p;
-    err_t e = {0};
-    if (bft_payload_decode(blk->payload, blk->payload_len, &p, &e) != 0) {
-        log_warn("bft", "not voting: bad payload", "round=%llu err=\"%s\"",
-                 (unsigned long long)blk->h.round, e.msg);
-        return false;
-    }
-    if (p.timestamp_ms > now_ms() + 10000) {
-        log_warn("bft", "not voting: payload timestamp in the future", "round=%llu ts=%llu",
-                 (unsigned long long)blk->h.round, (unsigned long long)p.timestamp_ms);
-        return false;
-    }
-    if (p.cert_height >= blk->h.height)
-        return false;
-    /* cert_height never goes back along a chain, so the block that ends an
-     * epoch (the first to certify the staking boundary) shows it is the
-     * first by its parent alone (bft.h, validator epochs) */
-    uint64_t parent_cert;
-    chain_hash_t parent_hash;
-    if (parent_cert_of(b, &blk->h.qc.block_id, &parent_cert, &parent_hash) &&
-        (p.cert_height < parent_cert ||
-         (p.cert_height == parent_cert && parent_cert > 0 &&
-          !chain_hash_equal(&p.cert_hash, &parent_hash)))) {
-        log_warn("bft", "not voting: payload certifies below its parent's", "round=%llu cert=%llu parent=%llu",
-                 (unsigned long long)blk->h.round, (unsigned long long)p.cert_height,
-                 (unsigned long long)parent_cert);
-        return false;
-    }
-    chain_hash_t mine;
-    if (p.cert_height <= tip_height(b) && hash_at(b, p.cert_height, &mine) == 0 &&
-        !chain_hash_equal(&mine, &p.cert_hash)) {
-        log_warn("bft", "not voting: payload certifies another chain block", "round=%llu height=%llu",
-                 (unsigned long long)blk->h.round, (unsigned long long)p.cert_height);
-        return false;
-    }
-    return true;
-}
-
-/* ---- commits ---- */
-
-/* Executes block B (committed, child header + commit QC prove it) and
- * writes it with its records; anchor is B's new anchor. */
-static int commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_block_t *blk,
-                        const cons_header_t *chain, uint32_t n_chain, const cons_qc_t *commit_qc,
-                        const cons_anchor_t *anchor)
-{
-    if (blk->h.height <= b->anchor.height)
-        return 0;   /* already committed (by sync) */
-    if (blk->h.height != b->anchor.height + 1) {
-        err_t e = {0};
-        err_set(&e, BFT_EINVAL, "commit of height %llu after %llu",
-                (unsigned long long)blk->h.height, (unsigned long long)b->anchor.height);
-        halt(b, "committing", &e);
-        return BFT_EINVAL;
-    }
-    ops_t *ops = &b->ops;
-    bft_payload_t p;
-    chain_tx_t **txs = NULL;
-    size_t n_txs = 0;
-    uint64_t ts = 0;
-    err_t pe = {0};
-    bool ok = bft_payload_decode(blk->payload, blk->payload_len, &p, &pe) == 0;
-    if (ok && bft_payload_txs(&p, &txs, &pe) == 0) {
-        n_txs = p.n_txs;
-        ts = p.timestamp_ms;
-    } else {
-        /* committed anyway (more than a third voted for it): it executes as an
-         * empty block, the same on every node */
-        log_warn("bft", "committed block has a bad payload", "height=%llu err=\"%s\"",
-                 (unsigned long long)blk->h.height, pe.msg);
-        ok = false;
-    }
-    /* a claim below the snapshot this node restored from cannot be checked:
-     * it holds no block there (the QC certified it all the same) */
-    if (ok && p.cert_height > 0 && p.cert_height >= b->base_height) {
-        chain_hash_t mine;
-        if (hash_at(b, p.cert_height, &mine) != 0 || !chain_hash_equal(&mine, &p.cert_hash)) {
-            atomic_fetch_add(&b->claim_mismatch, 1);
-            log_error("bft", "a committed payload certifies a chain hash we do not have",
-                      "height=%llu cert_height=%llu", (unsigned long long)blk->h.height,
-                      (unsigned long long)p.cert_height);
-        } else {
-            char k[16];
-            size_t kl;
-            uint8_t v[8];
-            bft_key_h(k, PFX_CERT, p.cert_height, &kl);
-            store_le64(v, blk->h.height);
-            ops_put(ops, k, kl, v, 8);
-        }
-    }
-    buf_t rec, anc;
-    buf_init(&rec, 0);
-    buf_init(&anc, 0);
-    if (bft_finality_encode(bytes, len, chain, n_chain, commit_qc, &rec) == 0) {
-        char k[16];
-        size_t kl;
-        bft_key_h(k, PFX_FIN, blk->h.height, &kl);
-        ops_put(ops, k, kl, rec.data, rec.len);
-    }
-    err_t e = {0};
-    /* the end of the epoch (bft.h): this block certifies the staking
-     * boundary, so the next set (in the state since that boundary) takes
-     * over; written in the same batch as the block */
-    bft_set_t next;
-    memset(&next, 0, sizeof next);
-    bft_epoch_t nep;
-    cons_anchor_t nanchor;
-    bool sw = false;
-    if (ok && b->stake_epoch_blocks &&
-        p.cert_height >= (b->ep.epoch + 1) * b->stake_epoch_blocks) {
-        if (bft_set_load(node_state(b->node), b->g, b->ep.epoch + 1, &next, &e) != 0) {
-            halt(b, "reading the next validator set", &e);
-            free(txs);
-            ops->n = 0;
-            buf_free(&rec);
-            buf_free(&anc);
-            return BFT_ESTORE;
-        }
-        if (next.n > 0) {
-            uint8_t sh[32];
-            bft_set_hash(next.vs, sh);
-            bft_epoch_derive(&b->chain_gid, b->ep.epoch + 1, anchor, sh, &nep);
-            memset(&nanchor, 0, sizeof nanchor);
-            nanchor.id = nep.genesis_id;
-            nanchor.height = anchor->height;
-            memcpy(nanchor.seed, nep.seed, 32);
-            nanchor.qc.block_id = nep.genesis_id;
-            uint8_t er[88], hv[8];
-            bft_epoch_encode(&nep, er);
-            ops_put(ops, KEY_EPOCH, strlen(KEY_EPOCH), er, sizeof er);
-            char k[16];
-            size_t kl;
-            bft_key_h(k, PFX_EP, nep.epoch, &kl);
-            store_le64(hv, anchor->height);
-            ops_put(ops, k, kl, hv, 8);
-            ops_put(ops, KEY_SAFETY, strlen(KEY_SAFETY), NULL, 0);   /* a fresh validator */
-            sw = true;
-        } else {
-            log_error("bft", "staking has no set for the next epoch: the set carries over",
-                      "epoch=%llu", (unsigned long long)(b->ep.epoch + 1));
-        }
-    }
-    bft_anchor_encode(sw ? &nanchor : anchor, &anc);
-    ops_put(ops, KEY_ANCHOR, strlen(KEY_ANCHOR), anc.data, anc.len);
-    kept_prune(b, sw ? UINT64_MAX : blk->h.round, ops);
-    chain_header_t hdr;
-    chain_hash_t hash;
-    /* staking counts participation by the QC this block carries (its
-     * parent's): the accounts of the validators in its signer bitmap, read
-     * against this epoch's set, the one that signed it (still the old set
-     * up to and including R, while staking is already in the next epoch) */
-    chain_addr_t signers[CONS_MAX_VALIDATORS];
-    size_t n_signers = 0;
-    for (uint32_t i = 0; i < b->set.n && i / 8 < blk->h.qc.nb; i++)
-        if (blk->h.qc.bitmap[i / 8] >> (i % 8) & 1)
-            signers[n_signers++] = b->set.addr[i];
-    b->xcfg.qc_signers = signers;
-    b->xcfg.n_qc_signers = n_signers;
-    b->xcfg.qc_epoch = b->ep.epoch;
-    static const uint8_t nobody[CHAIN_PK_BYTES];
-    int rc = node_commit_certified(b->node, &b->xcfg, txs, n_txs, ts,
-                                   blk->h.proposer < b->set.n ? b->set.account[blk->h.proposer]
-                                                              : nobody,
-                                   ops->op, ops->n, &hdr, &hash, &e);
-    b->xcfg.qc_signers = NULL;
-    b->xcfg.n_qc_signers = 0;
-    free(txs);
-    ops->n = 0;
-    buf_free(&rec);
-    buf_free(&anc);
-    if (rc != 0) {
-        bft_set_free(&next);
-        halt(b, "executing a committed block", &e);
-        return rc;
-    }
-    if (hdr.height != blk->h.height) {
-        bft_set_free(&next);
-        err_set(&e, BFT_EINVAL, "chain height %llu for consensus height %llu",
-                (unsigned long long)hdr.height, (unsigned long long)blk->h.height);
-        halt(b, "committing", &e);
-        return BFT_EINVAL;
-    }
-    b->anchor = sw ? nanchor : *anchor;
-    bft_snapper_committed(b->snap, anchor);
-    if (ok) {
-        b->anchor_cert = p.cert_height;
-        b->anchor_cert_hash = p.cert_hash;
-    }
-    if (sw) {
-        log_info("bft", "validator epoch change", "epoch=%llu height=%llu validators=%u",
-                 (unsigned long long)nep.epoch, (unsigned long long)hdr.height, next.n);
-        use_epoch(b, &next, &nep);
-        b->switched = true;
-        b->need_rebuild = true;
-    }
-    b->ring[hdr.height % HASH_RING].set = true;
-    b->ring[hdr.height % HASH_RING].h = hdr.height;
-    b->ring[hdr.height % HASH_RING].hash = hash;
-    b->last_commit_ms = now_ms();
-    log_debug("bft", "committed", "height=%llu round=%llu txs=%u", (unsigned long long)hdr.height,
-              (unsigned long long)blk->h.round, hdr.n_txs);
-    return 0;
-}
-
-/* Makes s (taken) and ep the current epoch: the core's config, our index
- * in the set, the network's member list. The core is rebuilt after. */
-static void use_epoch(bft_t *b, bft_set_t *s, const bft_epoch_t *ep)
-{
-    bft_set_free(&b->set);
-    b->set = *s;
-    memset(s, 0, sizeof *s);
-    b->ep = *ep;
-    b->ccfg.genesis_id = ep->genesis_id;
-    memcpy(b->ccfg.genesis_seed, ep->seed, 32);
-    b->ccfg.self = -1;
-    for (uint32_t i = 0; b->has_key && i < b->set.n; i++)
-        if (memcmp(b->set.account[i], b->key.pk, CHAIN_PK_BYTES) == 0)
-            b->ccfg.self = i;
-    buf_reset(&b->safety);
-    bft_net_set_validators(b->net, (const uint8_t (*)[CHAIN_PK_BYTES])b->set.account, b->set.n);
-}
 
 static void on_commit(bft_t *b, const cons_out_t *o)
 {
     err_t e = {0};
     cons_block_t *blk = cons_block_decode(o->data, o->len, &e);
     if (!blk) {
-        halt(b, "decoding a committed block", &e);
+        bft_halt(b, "decoding a committed block", &e);
         return;
     }
     if (blk->h.height <= b->anchor.height) {
@@ -676,7 +305,7 @@ static void on_commit(bft_t *b, const cons_out_t *o)
             err_set(&e, BFT_EINVAL, "the core committed another block at height %llu than the "
                                     "one committed there",
                     (unsigned long long)blk->h.height);
-            halt(b, "committing", &e);
+            bft_halt(b, "committing", &e);
         }
         cons_block_free(blk);
         return;
@@ -685,24 +314,24 @@ static void on_commit(bft_t *b, const cons_out_t *o)
      * certifies, all still kept (uncommitted until now) */
     cons_header_t chain[BFT_CHAIN_MAX];
     uint32_t n = 0;
-    kept_t *k = kept_find(b, &o->qc.block_id);
+    kept_t *k = bft_kept_find(b, &o->qc.block_id);
     while (k && n < BFT_CHAIN_MAX) {
         chain[n++] = k->h;
         if (chain_hash_equal(&k->h.qc.block_id, &blk->id))
             break;
-        k = kept_find(b, &k->h.qc.block_id);
+        k = bft_kept_find(b, &k->h.qc.block_id);
     }
     if (!k || n == 0 || !chain_hash_equal(&chain[n - 1].qc.block_id, &blk->id)) {
         err_set(&e, BFT_EINVAL, "the descendants of committed height %llu are not kept",
                 (unsigned long long)blk->h.height);
-        halt(b, "committing", &e);
+        bft_halt(b, "committing", &e);
     } else {
         for (uint32_t i = 0; i < n / 2; i++) {
             cons_header_t t = chain[i];
             chain[i] = chain[n - 1 - i];
             chain[n - 1 - i] = t;
         }
-        (void)commit_block(b, o->data, o->len, blk, chain, n, &o->qc, &o->anchor);
+        (void)bft_commit_block(b, o->data, o->len, blk, chain, n, &o->qc, &o->anchor);
     }
     cons_block_free(blk);
 }
@@ -742,76 +371,16 @@ static void twin_equivocate(bft_t *b, uint32_t to, const uint8_t *msg, size_t le
 }
 #endif
 
-/* Equivocation evidence from the core: this node reports it on chain, once
- * per offence, with an evidence transaction signed by its account key (the
- * reporter's reward is its own). A node without a key only logs it. */
-static void report_evidence(bft_t *b, const uint8_t *data, size_t len)
-{
-    atomic_fetch_add(&b->evidence, 1);
-    cons_evidence_t ev;
-    err_t e = {0};
-    if (cons_evidence_decode(data, len, &ev, &e) != 0) {
-        log_error("bft", "evidence from the core does not decode", "err=\"%s\"", e.msg);
-        return;
-    }
-    uint64_t round = ev.kind == CONS_EVIDENCE_VOTES ? ev.votes[0].round : ev.headers[0].round;
-    for (size_t i = 0; i < b->n_reported; i++)
-        if (b->reported[i].epoch == b->ep.epoch && b->reported[i].round == round &&
-            b->reported[i].validator == ev.validator)
-            return;   /* reported already */
-    log_warn("bft", "equivocation evidence", "epoch=%llu validator=%u round=%llu kind=%u",
-             (unsigned long long)b->ep.epoch, ev.validator, (unsigned long long)round, ev.kind);
-    if (!b->has_key || !b->stake_epoch_blocks)
-        return;   /* no account to report with, or no staking to slash */
-    size_t slot = b->n_reported < REPORTED_MAX ? b->n_reported++ : (size_t)(round % REPORTED_MAX);
-    b->reported[slot].epoch = b->ep.epoch;
-    b->reported[slot].round = round;
-    b->reported[slot].validator = ev.validator;
-    chain_stake_body_t body;
-    memset(&body, 0, sizeof body);
-    body.kind = CHAIN_TX_STAKE_EVIDENCE;
-    body.epoch = b->ep.epoch;
-    body.evidence = data;
-    body.evidence_len = (uint32_t)len;
-    uint64_t nonce = 0;
-    chain_u128_t base = chain_u128_from_u64(0);
-    chain_tx_t *tx = NULL;
-    buf_t raw;
-    buf_init(&raw, 0);
-    chain_hash_t h;
-    mempool_reason_t why;
-    if (node_next_nonce(b->node, &b->key.addr, &nonce, &e) != 0 ||
-        chain_fee_next_base_state(node_state(b->node), &base, &e) != 0)
-        goto fail;
-    tx = chain_tx_new_stake(b->g->g.chain_id, b->key.pk, nonce, chain_u128_from_u64(0), &body, &e);
-    if (!tx)
-        goto fail;
-    tx->fee = chain_client_fee_for(base, chain_tx_encoded_size(tx));
-    if (chain_tx_sign(tx, b->key.sk, &e) != 0 || chain_tx_encode(tx, true, &raw) != 0 ||
-        node_submit_tx(b->node, raw.data, raw.len, &h, &why, &e) != 0)
-        goto fail;
-    char hex[65];
-    chain_hash_to_hex(&h, hex);
-    log_warn("bft", "evidence transaction submitted", "tx=%s epoch=%llu validator=%u round=%llu",
-             hex, (unsigned long long)b->ep.epoch, ev.validator, (unsigned long long)round);
-    chain_tx_free(tx);
-    buf_free(&raw);
-    return;
-fail:
-    log_error("bft", "cannot submit the evidence transaction", "err=\"%s\"", e.msg);
-    chain_tx_free(tx);
-    buf_free(&raw);
-}
 
 static void run_outputs(bft_t *b)
 {
     size_t n = 0;
     const cons_out_t *o = cons_outputs(b->c, &n);
-    uint64_t now = now_ms();
+    uint64_t now = bft_now_ms();
     for (size_t i = 0; i < n && !b->halted && !b->switched; i++) {
         switch (o[i].kind) {
         case CONS_OUT_PERSIST:
-            ops_put(&b->ops, KEY_SAFETY, strlen(KEY_SAFETY), o[i].data, o[i].len);
+            bft_ops_put(&b->ops, KEY_SAFETY, strlen(KEY_SAFETY), o[i].data, o[i].len);
             buf_reset(&b->safety);
             buf_append(&b->safety, o[i].data, o[i].len);
             break;
@@ -820,7 +389,7 @@ static void run_outputs(bft_t *b)
             if (k) {
                 uint8_t key[46];
                 bft_key_blk(key, k->round, &k->id);
-                ops_put(&b->ops, key, sizeof key, o[i].data, o[i].len);
+                bft_ops_put(&b->ops, key, sizeof key, o[i].data, o[i].len);
             }
             break;
         }
@@ -861,7 +430,7 @@ static void run_outputs(bft_t *b)
             on_commit(b, &o[i]);
             break;
         case CONS_OUT_EVIDENCE:
-            report_evidence(b, o[i].data, o[i].len);
+            bft_report_evidence(b, o[i].data, o[i].len);
             break;
         }
     }
@@ -871,7 +440,7 @@ static void run_outputs(bft_t *b)
         err_t e = {0};
         b->need_rebuild = false;
         if (core_build(b, &e) != 0)
-            halt(b, "starting the new validator epoch", &e);
+            bft_halt(b, "starting the new validator epoch", &e);
     }
 }
 
@@ -904,7 +473,7 @@ static void propose_maybe(bft_t *b, uint64_t now)
      * is behind repeats its parent's claim */
     uint64_t pc;
     chain_hash_t ph;
-    if (parent_cert_of(b, &cons_high_qc(b->c)->block_id, &pc, &ph) && pc > tip.height) {
+    if (bft_parent_cert_of(b, &cons_high_qc(b->c)->block_id, &pc, &ph) && pc > tip.height) {
         tip.height = pc;
         tip_hash = ph;
     }
@@ -1099,7 +668,7 @@ static void apply_sync(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
         memset(ain + 13, 0, 32);
     memcpy(ain + 45, beta, 64);
     crypto_sha256(ain, sizeof ain, a.acc);
-    if (commit_block(b, d + 8 + 4, load_le32(d + 8), f.block, f.chain, f.n_chain, &f.commit_qc,
+    if (bft_commit_block(b, d + 8 + 4, load_le32(d + 8), f.block, f.chain, f.n_chain, &f.commit_qc,
                      &a) == 0) {
         atomic_fetch_add(&b->synced_blocks, 1);
         b->need_rebuild = true;
@@ -1141,7 +710,7 @@ static bool snapshot_gate(bft_t *b)
         return false;
     if (bft_snapper_fetching(b->snap))
         return true;
-    return !b->heard_status && now_ms() < b->snap_gate_until;
+    return !b->heard_status && bft_now_ms() < b->snap_gate_until;
 }
 
 static void snapshot_failed(bft_t *b, uint32_t peer, const char *why, uint64_t now)
@@ -1153,7 +722,7 @@ static void snapshot_failed(bft_t *b, uint32_t peer, const char *why, uint64_t n
 
 static void snapshot_restore(bft_t *b, uint32_t from, const char *path)
 {
-    uint64_t now = now_ms();
+    uint64_t now = bft_now_ms();
     err_t e = {0};
     cons_anchor_t a;
     int rc = b->anchor.height != 0
@@ -1167,7 +736,7 @@ static void snapshot_restore(bft_t *b, uint32_t from, const char *path)
     }
     b->anchor = a;
     b->base_height = a.height;
-    kept_prune(b, a.round, &b->ops);
+    bft_kept_prune(b, a.round, &b->ops);
     (void)flush_ops(b);
     memset(b->ring, 0, sizeof b->ring);
     node_tip_reloaded(b->node);
@@ -1181,13 +750,13 @@ static void on_snap_data(bft_t *b, uint32_t from, const uint8_t *d, size_t n)
 {
     const char *path = NULL;
     err_t e = {0};
-    int rc = bft_snapper_on_data(b->snap, from, d, n, now_ms(), &path, &e);
+    int rc = bft_snapper_on_data(b->snap, from, d, n, bft_now_ms(), &path, &e);
     if (rc == 1)
         snapshot_restore(b, from, path);
     else if (rc < 0) {
         if (rc != BFT_ENOTFOUND)
             b->strikes[from]++;
-        snapshot_failed(b, from, e.msg, now_ms());
+        snapshot_failed(b, from, e.msg, bft_now_ms());
     }
 }
 
@@ -1234,7 +803,7 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
             /* an epoch change committed by sync in this tick: the new core first */
             b->need_rebuild = false;
             if (core_build(b, &e) != 0) {
-                halt(b, "starting the new validator epoch", &e);
+                bft_halt(b, "starting the new validator epoch", &e);
                 break;
             }
         }
@@ -1280,7 +849,7 @@ static void handle_msg(bft_t *b, bft_msg_t *m)
         if (m->len == 8) {
             b->peer_height[m->from] = load_le64(m->data);
             b->heard_status = true;
-            (void)snapshot_maybe(b, now_ms(), b->anchor.height);
+            (void)snapshot_maybe(b, bft_now_ms(), b->anchor.height);
         } else {
             b->strikes[m->from]++;
         }
@@ -1397,9 +966,9 @@ static uint32_t bft_tick(void *self, node_t *node, uint64_t now)
         b->need_rebuild = false;
         err_t e = {0};
         if (core_build(b, &e) != 0)
-            halt(b, "restarting consensus after sync", &e);
+            bft_halt(b, "restarting consensus after sync", &e);
     }
-    now = now_ms();
+    now = bft_now_ms();
     for (size_t i = 0; i < b->n_timers && !b->halted;) {
         if (b->timers[i].at <= now) {
             uint64_t r = b->timers[i].round;
@@ -1567,7 +1136,7 @@ static json_t *peers_fn(void *ud)
 
 /* ---- construction ---- */
 
-static void bft_destroy(void *self)
+void bft_destroy(void *self)
 {
     bft_t *b = self;
     if (!b)
@@ -1674,7 +1243,7 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
         goto fail;
     b->chain_gid = cc->genesis_id;
     cc->self = -1;
-    cc->payload_ok = payload_ok;
+    cc->payload_ok = bft_payload_ok;
     cc->payload_ud = b;
     uint8_t net_seed[32];
     crypto_random(net_seed, sizeof net_seed);   /* a full node's ephemeral identity */
@@ -1705,7 +1274,7 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     size_t vl = 0;
     err_t ge = {0};
     int r = chain_state_meta_get(st, KEY_ANCHOR, strlen(KEY_ANCHOR), &v, &vl, &ge);
-    uint64_t tip = tip_height(b);
+    uint64_t tip = bft_tip_height(b);
     if (r == 0) {
         r = bft_anchor_decode(v, vl, &b->anchor, e);
         free(v);
@@ -1776,7 +1345,7 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
             bft_finality_free(&f);
         }
     }
-    b->last_commit_ms = now_ms();
+    b->last_commit_ms = bft_now_ms();
     b->n_handles = BFT_NET_OTHER + BFT_NET_SLOTS;
     b->peer_height = calloc(b->n_handles, sizeof *b->peer_height);
     b->strikes = calloc(b->n_handles, sizeof *b->strikes);
@@ -1796,7 +1365,7 @@ int bft_engine_new(node_t *n, const bft_config_t *cfg, node_engine_t *out, err_t
     b->snap_threshold = cfg->snapshot_threshold;
     if (chain_state_base_height(st, &b->base_height, e) != 0)
         goto fail;
-    b->snap_gate_until = now_ms() + 3000;
+    b->snap_gate_until = bft_now_ms() + 3000;
     if (b->ep.epoch > 0)
         bft_net_set_validators(b->net, (const uint8_t (*)[CHAIN_PK_BYTES])b->set.account,
                                b->set.n);

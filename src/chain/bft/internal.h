@@ -1,5 +1,5 @@
 /* chain/bft private declarations: records (store.c), the network thread
- * (net.c) and the engine (engine.c). */
+ * (net.c) and the engine (engine.c; committing and epoch changes in epoch.c). */
 #ifndef AETHER_CHAIN_BFT_INTERNAL_H
 #define AETHER_CHAIN_BFT_INTERNAL_H
 
@@ -107,5 +107,131 @@ bool bft_snapper_timed_out(bft_snapper_t *s, uint64_t now, uint32_t *peer);
  * file to import), < 0 = the download failed (e says why). */
 int bft_snapper_on_data(bft_snapper_t *s, uint32_t from, const uint8_t *d, size_t n,
                         uint64_t now, const char **path, err_t *e);
+
+/* ---- engine.c, epoch.c: the engine's state (loop thread unless noted) ---- */
+#define MAX_TIMERS 32
+#define HASH_RING 4096
+#define REPORTED_MAX 64         /* offences this node reported (once each) */
+
+typedef struct kept {
+    chain_hash_t id;
+    uint64_t round, height;
+    uint8_t *bytes;
+    size_t len;
+    cons_header_t h;
+    chain_hash_t *txh;      /* hashes of the payload's transactions */
+    uint32_t n_txh;
+    bool has_cert;          /* the payload decoded: its certified chain block */
+    uint64_t cert_height;
+    chain_hash_t cert_hash;
+} kept_t;
+
+typedef struct hset {        /* insert-only set of hashes, rebuilt when blocks go */
+    chain_hash_t *k;
+    bool *used;
+    size_t cap, n;
+} hset_t;
+
+typedef struct ops {         /* pending durable records */
+    chain_meta_op_t op[64];
+    buf_t key[64], val[64];
+    size_t n;
+} ops_t;
+
+typedef struct bft {
+    node_t *node;
+    const node_genesis_t *g;
+    bft_set_t set;           /* the current epoch's validators (set.vs for the core) */
+    bft_epoch_t ep;          /* the current epoch */
+    chain_hash_t chain_gid;  /* epoch 0's genesis id (node_genesis_cons_id) */
+    uint64_t stake_epoch_blocks;   /* staking's L; 0 = no staking: one epoch for ever */
+    bool switched;           /* an epoch change was committed: drop the old core's outputs */
+    bool building;           /* inside core_build */
+    bool has_key;
+    node_key_t key;          /* the account key (signs evidence), has_key */
+    uint64_t anchor_cert;    /* cert_height of the payload of the block at the anchor height */
+    chain_hash_t anchor_cert_hash;
+    bft_msg_t *future_head, *future_tail;   /* frames of epoch ep.epoch + 1 */
+    size_t n_future;
+    struct {
+        uint64_t epoch, round;
+        uint32_t validator;
+    } reported[REPORTED_MAX];
+    size_t n_reported;
+    cons_config_t ccfg;
+    cons_t *c;
+    chain_exec_cfg_t xcfg;
+    bft_net_t *net;
+    uint32_t n_handles;
+    bool halted;
+    char halt_msg[ERR_MSG_MAX];
+    buf_t safety;
+    cons_anchor_t anchor;
+    kept_t *kept;
+    size_t n_kept, cap_kept;
+    hset_t inflight;
+    struct {
+        uint64_t round, at;
+    } timers[MAX_TIMERS];
+    size_t n_timers;
+    uint64_t propose_round, propose_since;
+    uint64_t logged_round;     /* the last round written to the debug log */
+    uint32_t idle_ms, max_txs;
+    void (*on_send)(void *ud, uint32_t to, uint8_t type, const uint8_t *body, size_t len);
+    void *on_send_ud;
+    ops_t ops;
+    struct {
+        bool set;
+        uint64_t h;
+        chain_hash_t hash;
+    } ring[HASH_RING];
+    /* inbound frames (net thread -> loop thread) */
+    pthread_mutex_t in_mu;
+    bft_msg_t *in_head, *in_tail;
+    /* forwarded transactions (net thread -> ingest thread) */
+    pthread_t ing_thr;
+    bool ing_started, ing_stop;
+    pthread_mutex_t ing_mu;
+    pthread_cond_t ing_cv;
+    bft_msg_t *ing_head, *ing_tail;
+    /* transactions from RPC to forward (RPC threads -> loop thread) */
+    pthread_mutex_t fwd_mu;
+    buf_t fwd;
+    uint32_t fwd_n;
+    /* peers (loop thread) */
+    uint64_t *peer_height;
+    uint32_t *strikes;
+    uint64_t next_status_ms, sync_wait_until, last_commit_ms;
+    bool need_rebuild;
+    /* snapshots (snap.c): produced every interval blocks; fetched when a
+     * node with no block past genesis is more than threshold behind */
+    bft_snapper_t *snap;
+    uint64_t snap_threshold, snap_retry_at, snap_gate_until;
+    uint32_t snap_try;
+    bool heard_status;
+    uint64_t base_height;    /* the snapshot the store was restored from (0: none) */
+    /* status (under st_mu) */
+    pthread_mutex_t st_mu;
+    node_cons_status_t st;
+    uint64_t *heights_snap;
+    _Atomic uint64_t claim_mismatch, evidence, synced_blocks;
+} bft_t;
+
+/* engine.c */
+void bft_ops_put(ops_t *o, const void *key, size_t klen, const void *val, size_t vlen);
+void bft_halt(bft_t *b, const char *what, const err_t *e);
+void bft_kept_prune(bft_t *b, uint64_t round, ops_t *ops);
+kept_t *bft_kept_find(bft_t *b, const chain_hash_t *id);
+uint64_t bft_now_ms(void);
+/* epoch.c */
+int bft_hash_at(bft_t *b, uint64_t h, chain_hash_t *out);
+uint64_t bft_tip_height(bft_t *b);
+bool bft_parent_cert_of(bft_t *b, const chain_hash_t *id, uint64_t *h, chain_hash_t *hash);
+bool bft_payload_ok(void *ud, const cons_block_t *blk);
+int bft_commit_block(bft_t *b, const uint8_t *bytes, size_t len, const cons_block_t *blk,
+                     const cons_header_t *chain, uint32_t n_chain, const cons_qc_t *commit_qc,
+                     const cons_anchor_t *anchor);
+void bft_use_epoch(bft_t *b, bft_set_t *s, const bft_epoch_t *ep);
+void bft_report_evidence(bft_t *b, const uint8_t *data, size_t len);
 
 #endif
