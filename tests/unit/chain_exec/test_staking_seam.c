@@ -109,15 +109,22 @@ static chain_u128_t reward_of(chain_state_t *st, int i)
     return r;
 }
 
-static void test_qc_signers(void **state)
+/* Epochs of 4 blocks, 8 blocks a year (2 epochs a year); stakes 1M, 3M, 2M. */
+static chain_state_t *open_short_epochs(void)
 {
-    (void)state;
     chain_stake_params_t p;
     chain_stake_params_default(&p);
     p.epoch_blocks = 4;
     p.block_ms = 31536000000ull / 8;   /* 8 blocks a year: 2 epochs a year */
     chain_u128_t stakes[NV] = {{1000000, 0}, {3000000, 0}, {2000000, 0}};
     chain_state_t *st = open_chain(&p, stakes);
+    return st;
+}
+
+static void test_qc_signers(void **state)
+{
+    (void)state;
+    chain_state_t *st = open_short_epochs();
     for (int i = 0; i < 3; i++)
         block(st);
     chain_valset_t *s = malloc(sizeof *s);
@@ -168,12 +175,7 @@ static void test_qc_signers(void **state)
 static void test_tail_qcs_credit_signing_set(void **state)
 {
     (void)state;
-    chain_stake_params_t p;
-    chain_stake_params_default(&p);
-    p.epoch_blocks = 4;
-    p.block_ms = 31536000000ull / 8;   /* 8 blocks a year: 2 epochs a year */
-    chain_u128_t stakes[NV] = {{1000000, 0}, {3000000, 0}, {2000000, 0}};
-    chain_state_t *st = open_chain(&p, stakes);
+    chain_state_t *st = open_short_epochs();
     for (int i = 0; i < 4; i++)
         block(st);   /* heights 1..4: epoch 0; 2 jailed, set 1 = {1, 0} */
     chain_u128_t r0 = reward_of(st, 0), r1 = reward_of(st, 1);
