@@ -592,8 +592,24 @@ int chain_exec_apply_block(chain_state_t *st, const chain_exec_cfg_t *cfg,
         return err_set(e, CHAIN_EBLOCK, "block %llu: parent_hash is not the tip", ht);
     if (h->timestamp_ms < tip.timestamp_ms)
         return err_set(e, CHAIN_EBLOCK, "block %llu: timestamp before its parent's", ht);
-    if ((rc = chain_block_check(block, e)))
+    if (cfg->certified) {
+        static const uint8_t zero[CHAIN_SIG_BYTES];
+        chain_hash_t troot;
+        if (memcmp(block->sig, zero, sizeof zero) != 0)
+            return err_set(e, CHAIN_EBLOCK, "block %llu: a certified block carries a proposer "
+                                            "signature",
+                           ht);
+        if (h->n_txs != block->n_txs)
+            return err_set(e, CHAIN_EBLOCK, "block %llu: header says %u txs, body has %u", ht,
+                           h->n_txs, block->n_txs);
+        chain_txs_root(block->txs, block->n_txs, &troot);
+        if (!chain_hash_equal(&troot, &h->txs_root))
+            return err_set(e, CHAIN_EBLOCK, "block %llu: txs_root does not match the "
+                                            "transactions",
+                           ht);
+    } else if ((rc = chain_block_check(block, e))) {
         return rc;
+    }
     /* received txs are always re-verified */
     for (uint32_t i = 0; i < block->n_txs; i++)
         block->txs[i]->sig_ok = false;

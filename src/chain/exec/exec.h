@@ -62,6 +62,11 @@ typedef struct chain_exec_cfg {
     const chain_addr_t *qc_signers;
     size_t n_qc_signers;
     uint64_t qc_epoch;
+    /* chain_exec_apply_block of a BFT chain's block (`aetherd replay`): it
+     * carries no proposer signature (all zero, chain_exec_build_certified),
+     * the QC stored with it certifies it; the txs, roots and state are
+     * checked as for any block. */
+    bool certified;
 } chain_exec_cfg_t;
 
 /* Check a tx against the COMMITTED state, for the mempool and

@@ -4,7 +4,13 @@
  * proposer signature, every tx re-verified and re-executed, state and
  * receipts roots), so a replay that ends on the source's state root shows
  * that execution, contracts and gas included, is deterministic across
- * machines and builds. */
+ * machines and builds. On a BFT chain each block is executed with what the
+ * engine executed it with (aeth_getExecInputs: the accounts of the QC
+ * signers it carries and the epoch of that set), which staking's
+ * participation, rewards and downtime jails depend on. Such a block has no
+ * proposer signature (a QC certifies it) and neither it nor those inputs
+ * are checked against the QC's aggregate signature here: the txs, the
+ * re-execution and the header's state and receipts roots are. */
 #include "chain/node/node.h"
 
 #include <stdlib.h>
@@ -34,6 +40,61 @@ static int fetch_block(chain_client_t *c, uint64_t height, chain_block_t **out, 
     free(raw);
     if (!*out)
         return err_prefix(e, "replay: block %llu", (unsigned long long)height), NODE_EINVAL;
+    return 0;
+}
+
+/* The QC signers block `height` was executed with on the source (a BFT
+ * chain) into x, *sig the array (free it); x untouched on a solo chain. */
+static int fetch_exec_inputs(chain_client_t *c, uint64_t height, chain_exec_cfg_t *x,
+                             chain_addr_t **sig, err_t *e)
+{
+    json_t *res = NULL;
+    *sig = NULL;
+    x->qc_signers = NULL;
+    x->n_qc_signers = 0;
+    x->qc_epoch = 0;
+    x->certified = false;
+    int rc = chain_client_call(c, "aeth_getExecInputs", json_pack("[I]", (json_int_t)height),
+                               &res, e);
+    if (rc)
+        return err_prefix(e, "replay: block %llu: the execution inputs",
+                          (unsigned long long)height),
+               rc;
+    if (json_is_null(res)) {
+        json_decref(res);
+        return 0;   /* not a BFT chain: the proposer is the one signer */
+    }
+    json_t *arr = json_object_get(res, "signers");
+    uint64_t ep = 0;
+    if (!json_is_array(arr) || !cjson_get_u64(json_object_get(res, "epoch"), &ep)) {
+        json_decref(res);
+        return err_set(e, NODE_EINVAL,
+                       "replay: block %llu: aeth_getExecInputs answered no \"signers\" and "
+                       "\"epoch\"",
+                       (unsigned long long)height);
+    }
+    size_t n = json_array_size(arr);
+    chain_addr_t *a = calloc(n ? n : 1, sizeof *a);
+    if (!a) {
+        json_decref(res);
+        return err_set(e, NODE_ENOMEM, "replay: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *h = json_string_value(json_array_get(arr, i));
+        err_t he = {0};
+        if (!h || chain_addr_from_hex(h, &a[i], &he) != 0) {
+            free(a);
+            json_decref(res);
+            return err_set(e, NODE_EINVAL, "replay: block %llu: signer %zu is not an address",
+                           (unsigned long long)height, i);
+        }
+    }
+    json_decref(res);
+    *sig = a;
+    x->qc_signers = a;
+    x->n_qc_signers = n;
+    x->qc_epoch = ep;
+    x->certified = true;
     return 0;
 }
 
@@ -91,9 +152,17 @@ int node_replay(const node_replay_cfg_t *cfg, node_replay_fn fn, void *arg,
     for (uint64_t h = tip.height + 1; h <= to; h++) {
         chain_block_t *b = NULL;
         chain_receipt_t *rs = NULL;
+        chain_addr_t *sig = NULL;
         if ((rc = fetch_block(c, h, &b, e)))
             goto out;
+        if ((rc = fetch_exec_inputs(c, h, &x, &sig, e))) {
+            chain_block_free(b);
+            goto out;
+        }
         rc = chain_exec_apply_block(st, &x, b, &rs, e);
+        x.qc_signers = NULL;
+        x.n_qc_signers = 0;
+        free(sig);
         if (rc) {
             chain_block_free(b);
             err_prefix(e, "replay");

@@ -11,6 +11,10 @@
  *   aeth_getBlockByHash   [hash, full?]        -> block JSON | null
  *   aeth_getRawBlock      [N]     -> hex of the block's canonical encoding | null
  *                                    (what `aetherd replay` applies)
+ *   aeth_getExecInputs    [N]     -> {"epoch","signers":[addr]} | null: what the BFT
+ *                                    engine executed block N with (the accounts of the
+ *                                    QC signers its consensus block carries, read against
+ *                                    the set of that epoch); null off a BFT chain
  *   aeth_getTransaction   [hash]  -> {tx..., "status": "committed"|"pending",
  *                                     "block_height", "index"} | null
  *   aeth_getReceipt       [hash]  -> {receipt..., "block_height", "index"} | null
@@ -433,6 +437,48 @@ static int m_finality_proof(void *ud, const json_t *params, json_t **result, rpc
         return rpc_internal(err, &e);
     *result = p;
     return 0;
+}
+
+/* The execution inputs of a committed block as chain/bft's commit fed
+ * them (epoch.c): the signer bitmap of the QC consensus block B_h carries,
+ * read against the set of the epoch that committed h. */
+static int m_exec_inputs(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
+{
+    uint64_t height;
+    if (rpc_param_count_check(params, 1, 1, err) || rpc_param_u64(params, 0, &height, err))
+        return -1;
+    if (below_base(node_state(ud), height, err))
+        return -1;
+    chain_state_t *st = node_state(ud);
+    bft_finality_t f;
+    memset(&f, 0, sizeof f);
+    err_t e = {0};
+    int rc = bft_finality_get(st, height, &f, &e);
+    if (rc == BFT_ENOTFOUND) {
+        *result = json_null();
+        return 0;
+    }
+    if (rc)
+        return rpc_internal(err, &e);
+    uint64_t ep = 0;
+    bft_set_t set;
+    memset(&set, 0, sizeof set);
+    if (bft_epoch_of_height(st, height, &ep, &e) != 0 ||
+        bft_set_load(st, node_genesis(ud), ep, &set, &e) != 0) {
+        bft_finality_free(&f);
+        return rpc_internal(err, &e);
+    }
+    json_t *signers = json_array();
+    const cons_qc_t *qc = &f.block->h.qc;
+    for (uint32_t i = 0; signers && i < set.n && i / 8 < qc->nb; i++)
+        if (qc->bitmap[i / 8] >> (i % 8) & 1)
+            json_array_append_new(signers, rpc_hex_json(set.addr[i].b, CHAIN_ADDR_BYTES));
+    bft_set_free(&set);
+    bft_finality_free(&f);
+    if (!signers)
+        return rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
+    *result = json_pack("{s:o,s:o}", "epoch", cjson_u64(ep), "signers", signers);
+    return *result ? 0 : rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
 }
 
 static int m_get_account(void *ud, const json_t *params, json_t **result, rpc_error_t *err)
@@ -887,6 +933,7 @@ const rpc_method_t rpc_chain_methods[] = {
     {"aeth_getTransactionReceipt", m_tx_receipt, NULL},
     {"aeth_getSlotNumber", m_slot_number, NULL},
     {"aeth_getFinalityProof", m_finality_proof, NULL},
+    {"aeth_getExecInputs", m_exec_inputs, NULL},
     {"aeth_getConsensus", m_consensus, NULL},
     {"aeth_peers", m_peers, NULL},
     {"aeth_getFinalizedSlot", m_finalized_slot, NULL},
