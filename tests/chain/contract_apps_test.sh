@@ -11,6 +11,7 @@ set -u
 AETHERD=$1 AETHER=$2 TOKEN_WASM=$3 AMM_WASM=$4 GOV_WASM=$5
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/common/testenv.sh"
+. "$SRC/tests/chain/chainenv.sh"
 command -v python3 >/dev/null 2>&1 || testenv_missing "python3 is needed to read JSON answers"
 for w in "$TOKEN_WASM" "$AMM_WASM" "$GOV_WASM"; do
     [ -f "$w" ] || testenv_missing "contract $w was not built (clang/wasm-ld)"
@@ -24,9 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-fail() { echo "FAIL: $*" >&2; [ -f "$T/node.log" ] && tail -5 "$T/node.log" >&2; exit 1; }
-jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
-u128() { python3 -c "import sys; print(int(sys.argv[1]).to_bytes(16, 'little').hex())" "$1"; }
 u64() { python3 -c "import sys; print(int(sys.argv[1]).to_bytes(8, 'little').hex())" "$1"; }
 le() { python3 -c "import sys; print(int.from_bytes(bytes.fromhex(sys.argv[1]), 'little'))" "$1"; }
 addr() { jget '["address"]' <"$T/$1.json"; }

@@ -15,6 +15,7 @@ set -u
 AETHERD=$1 AETHER=$2 WASM=$3 WORLD=${4:-}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/common/testenv.sh"
+. "$SRC/tests/chain/chainenv.sh"
 command -v python3 >/dev/null 2>&1 || testenv_missing "python3 is needed to read JSON answers"
 [ -f "$WASM" ] || testenv_missing "the AIC token contract $WASM was not built (clang/wasm-ld)"
 
@@ -26,10 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-fail() { echo "FAIL: $*" >&2; [ -f "$T/node.log" ] && tail -5 "$T/node.log" >&2; exit 1; }
-jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 balance() { "$AETHER" balance "$1" | jget '["balance"]'; }
-u128() { python3 -c "import sys; print(int(sys.argv[1]).to_bytes(16, 'little').hex())" "$1"; }
 addr() { jget '["address"]' <"$T/$1.json"; }
 sha() { python3 -c "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())" "$1"; }
 

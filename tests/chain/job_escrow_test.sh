@@ -11,6 +11,7 @@
 set -u
 AETHERD=$1 AETHER=$2 PLASMD=$3 SRC=$4 CHEAT=$5
 . "$SRC/tests/common/testenv.sh"
+. "$SRC/tests/chain/chainenv.sh"
 command -v wat2wasm >/dev/null 2>&1 || testenv_missing "wat2wasm (wabt) is needed to build the job module"
 command -v python3 >/dev/null 2>&1 || testenv_missing "python3 is needed to read JSON answers"
 
@@ -33,7 +34,6 @@ fail() {
     done
     exit 1
 }
-jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 balance() { "$AETHER" balance "$1" | jget '["balance"]'; }
 height() { "$AETHER" status | jget '["height"]'; }
 status() { "$AETHER" job status --job "$1" | jget '["status"]'; }

@@ -13,6 +13,7 @@ set -u
 [ -n "${STAKING_TRACE:-}" ] && set -x
 AETHERD=$1 AETHER=$2 EVIDENCE=$3 SRC=$4
 . "$SRC/tests/common/testenv.sh"
+. "$SRC/tests/chain/chainenv.sh"
 command -v python3 >/dev/null 2>&1 || testenv_missing "python3 is needed to read JSON answers"
 
 T=$(mktemp -d /tmp/staking_e2e.XXXXXX)
@@ -23,8 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-fail() { echo "FAIL: $*" >&2; [ -f "$T/node.log" ] && tail -5 "$T/node.log" >&2; exit 1; }
-jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 rpc() {   # rpc METHOD 'JSON params'
     python3 - "$AETHER_RPC" "$1" "$2" <<'PY'
 import json, sys, urllib.request

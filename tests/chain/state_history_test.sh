@@ -16,6 +16,7 @@ set -u
 AETHERD=$1 AETHER=$2 WASM=$3
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/common/testenv.sh"
+. "$SRC/tests/chain/chainenv.sh"
 command -v python3 >/dev/null 2>&1 || testenv_missing "python3 is needed to read JSON answers"
 [ -f "$WASM" ] || testenv_missing "the AIC token contract $WASM was not built (clang/wasm-ld)"
 
@@ -27,9 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-fail() { echo "FAIL: $*" >&2; [ -f "$T/node.log" ] && tail -5 "$T/node.log" >&2; exit 1; }
-jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
-u128() { python3 -c "import sys; print(int(sys.argv[1]).to_bytes(16, 'little').hex())" "$1"; }
 addr() { jget '["address"]' <"$T/$1.json"; }
 # rpc METHOD JSON_PARAMS -> the whole JSON-RPC answer
 rpc() {
