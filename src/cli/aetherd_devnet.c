@@ -119,24 +119,23 @@ static int make_files(const char *dir, unsigned n, uint64_t chain_id, uint64_t b
     txt = j ? cjson_encode_pretty_str(j, NULL) : NULL;
     json_decref(j);
     rc = txt ? CLI_OK : cli_error(PROG, CLI_FAIL, "out of memory");
-    for (unsigned i = 0; i <= n && !rc; i++) {
-        if (i < n)
-            snprintf(path, sizeof path, "%s/node%u", dir, i);
-        if (i < n && file_mkdirs(path, 0700, &e) != 0) {
+    for (unsigned i = 0; i < n && !rc; i++) {   /* node<i>/: key, genesis */
+        snprintf(path, sizeof path, "%s/node%u", dir, i);
+        if (file_mkdirs(path, 0700, &e) != 0) {
             rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
             break;
         }
-        if (i < n)
-            snprintf(path, sizeof path, "%s/node%u/validator.key", dir, i);
-        else
-            snprintf(path, sizeof path, "%s/faucet.key", dir);
-        if (node_key_save(path, &keys[i], false, &e) != 0)
+        snprintf(path, sizeof path, "%s/node%u/validator.key", dir, i);
+        if (node_key_save(path, &keys[i], false, &e) != 0) {
             rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
-    }
-    for (unsigned i = 0; i < n && !rc; i++) {
+            break;
+        }
         snprintf(path, sizeof path, "%s/node%u/genesis.json", dir, i);
         rc = write_file(path, txt, 0644, true);
     }
+    snprintf(path, sizeof path, "%s/faucet.key", dir);
+    if (!rc && node_key_save(path, &keys[n], false, &e) != 0)
+        rc = cli_error(PROG, CLI_FAIL, "%s", e.msg);
     /* DIR/genesis.json last: its presence means the directory is complete */
     snprintf(path, sizeof path, "%s/genesis.json", dir);
     if (!rc)
